@@ -1,0 +1,55 @@
+"""udbudsregler: a rules engine with a YAML policy language for Danish municipal
+tenders for employment services.
+
+The host API::
+
+    import udbudsregler as ur
+
+    policy = ur.load_policy("policies/slagelse-2019")
+    decision = policy.decide(facts, on=date(2019, 2, 1))
+    decision.eligible, decision.target_groups, decision.reasons
+    print(decision.explain())
+"""
+
+from udbudsregler.compiler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.diagnostics import (
+    Diagnostic,
+    EvaluationError,
+    FactError,
+    FactProblem,
+    PolicyError,
+    Span,
+    UdbudsreglerError,
+)
+from udbudsregler.runtime.decision import Decision, Reason
+from udbudsregler.runtime.money import Money, Rounding
+from udbudsregler.runtime.policy import Policy, load_policy
+from udbudsregler.runtime.temporal import Duration, Period
+from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "STAGES",
+    "STAGE_NAMES",
+    "Decision",
+    "Diagnostic",
+    "Duration",
+    "EvaluationError",
+    "FactError",
+    "FactProblem",
+    "Money",
+    "Period",
+    "Policy",
+    "PolicyError",
+    "Reason",
+    "RecordingTracer",
+    "Rounding",
+    "Span",
+    "TraceEvent",
+    "Tracer",
+    "UdbudsreglerError",
+    "__version__",
+    "load_policy",
+    "run_stages",
+]

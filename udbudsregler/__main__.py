@@ -1,0 +1,7 @@
+"""``python -m udbudsregler``: the command line."""
+
+import sys
+
+from udbudsregler.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,236 @@
+"""The command line: ``udbudsregler check | decide | ...``.
+
+No Python traceback ever reaches the user for bad input: policy mistakes are
+printed as located diagnostics, bad facts as field paths, bad arguments as one
+line. Exit codes: 0 success, 1 the policy has errors (or a test failed),
+2 bad input (arguments, facts, files), 70 an internal error (a bug: please
+report it; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from udbudsregler.compiler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.diagnostics import (
+    EvaluationError,
+    FactError,
+    PolicyError,
+    Severity,
+    UdbudsreglerError,
+)
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+
+
+class InputError(Exception):
+    """Bad input from the command line: printed as one line, exit code 2."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a date written as YYYY-MM-DD") from None
+
+
+def read_json(path: str) -> Any:
+    """A JSON file, numbers with fractions read as exact decimals (never floats)."""
+    text = _read_text(path)
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: "
+                         f"{error.msg[0].lower()}{error.msg[1:]}") from None
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
+                       warnings: bool = True) -> None:
+    diagnostics = list(error_or_list)
+    if not warnings:
+        diagnostics = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if as_json:
+        json.dump([d.to_dict() for d in diagnostics], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    for d in diagnostics:
+        out.write(d.render() + "\n")
+    if not diagnostics:
+        return
+    errors = sum(1 for d in diagnostics if d.is_error)
+    rest = len(diagnostics) - errors
+    summary = f"{errors} error{'s' if errors != 1 else ''}"
+    if rest:
+        summary += f", {rest} warning{'s' if rest != 1 else ''}"
+    out.write(summary + "\n")
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    if not Path(args.path).exists():
+        raise InputError(f"{args.path}: no such file or folder")
+    state = run_stages(args.path, stop_after=args.stop_after)
+    diagnostics = state.bag.sorted()
+    _print_diagnostics(diagnostics, out, args.json, warnings=not args.no_warnings)
+    if not args.json and not state.bag.has_errors:
+        out.write(f"{args.path}: ok (stages run: {_stages_run(state.reached)})\n")
+    return EXIT_FAILED if state.bag.has_errors else EXIT_OK
+
+
+def _stages_run(reached: str | None) -> str:
+    names = list(STAGE_NAMES)
+    if reached is None:
+        return "none"
+    return ", ".join(names[: names.index(reached) + 1])
+
+
+def _load(path: str) -> Any:
+    from udbudsregler.runtime.policy import load_policy
+
+    if not Path(path).exists():
+        raise InputError(f"{path}: no such file or folder")
+    return load_policy(path)
+
+
+def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
+    policy = _load(args.policy)
+    facts = read_json(args.facts)
+    tracer = None
+    if args.trace:
+        from udbudsregler.runtime.trace import RecordingTracer
+
+        tracer = RecordingTracer()
+    decision = policy.decide(facts, on=args.on, tracer=tracer)
+    if args.json:
+        json.dump(decision.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.explain:
+        out.write(decision.explain(args.lang))
+    else:
+        groups = ", ".join(decision.target_groups) or "-"
+        out.write(f"eligible: {'yes' if decision.eligible else 'no'}\n")
+        out.write(f"target groups: {groups}\n")
+        out.write(f"area: {decision.area or '-'}\n")
+    if tracer is not None:
+        out.write("\ntrace:\n" + tracer.render() + "\n")
+    return EXIT_OK
+
+
+def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
+    for stage in STAGES:
+        out.write(f"{stage.name:<10} {stage.summary}\n")
+    return EXIT_OK
+
+
+# -- the parser ---------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad arguments are an InputError (one line, exit 2)."""
+
+    def error(self, message: str) -> Any:
+        raise InputError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="udbudsregler", description=(
+        "Rules for Danish municipal tenders for employment services: check policies, "
+        "decide eligibility, routing and payment, with reasons."))
+    parser.add_argument("--debug", action="store_true",
+                        help="show Python tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check a policy and print every diagnostic")
+    check.add_argument("path", help="a policy file, or a folder with policy.yaml")
+    check.add_argument("--stop-after", choices=STAGE_NAMES, metavar="STAGE",
+                       help=f"run the stages up to this one: {', '.join(STAGE_NAMES)}")
+    check.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    check.add_argument("--no-warnings", action="store_true", help="print errors only")
+    check.set_defaults(run=cmd_check)
+
+    decide = sub.add_parser("decide", help="decide for one citizen's facts on a date")
+    decide.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    decide.add_argument("facts", help="a JSON file with the citizen's facts (- for stdin)")
+    decide.add_argument("--on", type=_date, required=True, metavar="DATE",
+                        help="the decision date, YYYY-MM-DD")
+    decide.add_argument("--explain", action="store_true", help="print the explanation")
+    decide.add_argument("--json", action="store_true",
+                        help="print the decision as JSON (with policy id and content hash)")
+    decide.add_argument("--lang", choices=("da", "en"), default=None,
+                        help="language of the explanation (default: the policy's)")
+    decide.add_argument("--trace", action="store_true",
+                        help="also print the evaluation trace, one line per rule")
+    decide.set_defaults(run=cmd_decide)
+
+    stages = sub.add_parser("stages", help="list the compile stages in order")
+    stages.set_defaults(run=cmd_stages)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace, TextIO], int] = args.run
+        return run(args, out)
+    except InputError as error:
+        err.write(f"error: {error}\n")
+        return EXIT_INPUT
+    except PolicyError as error:
+        _print_diagnostics(error.diagnostics, err, as_json=False)
+        return EXIT_FAILED
+    except FactError as error:
+        err.write("error: the facts do not fit the policy:\n")
+        for problem in error.problems:
+            err.write(f"  {problem.render()}\n")
+        return EXIT_INPUT
+    except EvaluationError as error:
+        err.write(f"error: {error.render()}\n")
+        return EXIT_INPUT
+    except UdbudsreglerError as error:
+        err.write(f"error: {error}\n")
+        return EXIT_INPUT
+    except SystemExit as exit_:  # --help and --version
+        return int(exit_.code or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if debug:
+            raise
+        err.write(f"internal error: {type(error).__name__}: {error}\n"
+                  "  this is a bug in udbudsregler; run again with --debug for details, "
+                  "and please report it\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

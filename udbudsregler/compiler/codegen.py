@@ -1,0 +1,428 @@
+"""Stage ``codegen``: compile the checked rule graph to Python functions.
+
+The source is generated from the checked AST, never from author text: every
+identifier in it is made here, and every literal is a constant bound in the
+module's namespace, so no text of the policy is ever executed. Each named
+node (rule, criterion, target group) becomes a function that evaluates its
+expression at most once per decision (a memo slot in the list ``m``);
+``and``/``or`` short-circuit; each quantifier becomes a plain loop in a helper
+function. Operations whose meaning depends on the types (dates plus months,
+durations, money, decimals) call the same helpers as the reference
+interpreter; the rest are Python operators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from udbudsregler.checker.check import CheckedPolicy, default_argument
+from udbudsregler.checker.functions import FUNCTIONS
+from udbudsregler.checker.types import (
+    DECIMAL,
+    INT,
+    PERIOD,
+    DurationType,
+    ListType,
+    RecordType,
+    SetType,
+    Type,
+)
+from udbudsregler.diagnostics import EvaluationError
+from udbudsregler.expr import ast as A
+from udbudsregler.expr.printer import to_text
+from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.runtime import functions as F
+from udbudsregler.runtime import ops
+from udbudsregler.runtime.interpreter import literal_value, zero_of
+from udbudsregler.runtime.money import Money
+from udbudsregler.runtime.temporal import Duration, MonthEnd, Period, SpanLength
+
+__all__ = ["GeneratedCode", "generate"]
+
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    source: str
+    #: ``evaluate(facts, today) -> tuple`` of the target groups' memberships, in order.
+    evaluate: Callable[[dict[str, Any], date], tuple[bool, ...]]
+    #: The names of the outputs, in the order ``evaluate`` returns them.
+    outputs: tuple[str, ...]
+
+
+class _Gen:
+    def __init__(self, checked: CheckedPolicy, month_end: MonthEnd) -> None:
+        self.checked = checked
+        self.month_end = month_end
+        self.namespace: dict[str, Any] = {
+            "UNSET": UNSET, "_RULE": month_end, "_OPEN": ops.OPEN_END,
+            "_add": ops.add, "_sub": ops.subtract, "_mul": ops.multiply, "_div": ops.divide,
+            "_neg": ops.negate, "_cmp": ops.compare_values, "_dcmp": ops.duration_compare,
+            "_period_of": F.period_of, "_pairs": F.pairs, "_Period": Period,
+            "_SpanLength": SpanLength, "_Duration": Duration, "_Money": Money,
+            "_EvaluationError": EvaluationError, "_dec": ops.to_decimal,
+        }
+        self.constants: dict[tuple[str, Any], str] = {}
+        self.blocks: list[str] = []
+        self.slots: dict[str, int] = {"today": 0}
+        self.counter = 0
+        self.current_names: set[str] = set()
+
+    # -- names -----------------------------------------------------------
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def constant(self, value: Any) -> str:
+        key = (type(value).__name__, value if not isinstance(value, list) else tuple(value))
+        try:
+            found = self.constants.get(key)
+        except TypeError:  # unhashable: never shared
+            found = None
+            key = ("", id(value))
+        if found is not None:
+            return found
+        name = self.fresh("_k")
+        self.namespace[name] = value
+        self.constants[key] = name
+        return name
+
+    def slot(self, name: str) -> int:
+        if name not in self.slots:
+            self.slots[name] = len(self.slots)
+        return self.slots[name]
+
+    def node_function(self, name: str) -> str:
+        return f"_n{self.slot(name)}"
+
+    # -- named nodes -----------------------------------------------------
+
+    def named(self, name: str, body: str, doc: str) -> None:
+        slot = self.slot(name)
+        self.blocks.append(
+            f"def _n{slot}(f, m):\n"
+            f"    # {doc}\n"
+            f"    v = m[{slot}]\n"
+            f"    if v is UNSET:\n"
+            f"        v = m[{slot}] = {body}\n"
+            f"    return v\n")
+
+    def parameter_value(self, name: str) -> str:
+        values = self.checked.parsed.parameters[name]
+        decimal = self.checked.param_types.get(name) == DECIMAL
+        if len(values) == 1 and values[0].start is None:
+            return self.fold(values[0].expr.ast, decimal)
+        fn = self.fresh("_p")
+        lines = [f"def {fn}(today):", f"    # parameter {name}"]
+        for dated in reversed(values):
+            value = self.fold(dated.expr.ast, decimal)
+            if dated.start is None:
+                lines.append(f"    return {value}")
+                break
+            lines.append(f"    if today >= {self.constant(dated.start)}:")
+            lines.append(f"        return {value}")
+        else:
+            message = self.constant(
+                f"parameter `{name}` has no value before {values[0].start}")
+            lines.append(f"    raise _EvaluationError('UDB705', {message})")
+        self.blocks.append("\n".join(lines) + "\n")
+        return f"{fn}(m[0])"
+
+    def fold(self, node: A.Expr | None, decimal: bool) -> str:
+        """A constant parameter value (checked to be a literal, a list or set of literals)."""
+        assert node is not None
+        value = _constant_value(node)
+        if decimal and type(value) is int:
+            value = Decimal(value)
+        if isinstance(value, list):
+            return f"list({self.constant(tuple(value))})"
+        return self.constant(value)
+
+    def criteria(self, node: CriteriaNode) -> str:
+        if isinstance(node, CriterionEntry):
+            return f"{self.node_function(node.spec.id)}(f, m)"
+        if isinstance(node, NotOf):
+            return f"(not {self.criteria(node.item)})"
+        joiner = " and " if isinstance(node, AllOf) else " or "
+        return "(" + joiner.join(self.criteria(i) for i in node.items) + ")"
+
+    # -- expressions -----------------------------------------------------
+
+    def type_of(self, node: A.Expr) -> Type:
+        return self.checked.type_of(node)
+
+    def x(self, node: A.Expr, scope: dict[str, str]) -> str:
+        match node:
+            case (A.BoolLit() | A.NumberLit() | A.TextLit() | A.DateLit() | A.QuantityLit()
+                  | A.MoneyLit()):
+                value = literal_value(node)
+                if isinstance(value, (bool, int)):
+                    return repr(value)
+                return self.constant(value)
+            case A.Name(id=ident):
+                return self.name(node, ident, scope)
+            case A.Member(obj=obj, name=name):
+                return self.member(obj, name, scope)
+            case A.Call():
+                call = self.call(node, scope)
+                return f"_dec({call})" if self.type_of(node) == DECIMAL else call
+            case A.Unary(op="not", operand=operand):
+                return f"(not {self.x(operand, scope)})"
+            case A.Unary(operand=operand):
+                if self.type_of(operand) == INT:
+                    return f"(-{self.x(operand, scope)})"
+                return f"_neg({self.x(operand, scope)})"
+            case A.Binary(op="and" | "or", left=left, right=right):
+                return f"({self.x(left, scope)} {node.op} {self.x(right, scope)})"
+            case A.Binary(op="in" | "not in", left=left, right=right):
+                return self.membership(node, left, right, scope)
+            case A.Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=", left=left, right=right):
+                a, b = self.x(left, scope), self.x(right, scope)
+                if isinstance(self.type_of(left), DurationType):
+                    return f"(_dcmp({a}, {b}, _RULE) {node.op} 0)"
+                return f"({a} {node.op} {b})"
+            case A.Binary(op=op, left=left, right=right):
+                a, b = self.x(left, scope), self.x(right, scope)
+                if op in "+-*" and self.type_of(left) == INT and self.type_of(right) == INT:
+                    return f"({a} {op} {b})"
+                if op == "+":
+                    return f"_add({a}, {b}, _RULE)"
+                if op == "-":
+                    return f"_sub({a}, {b}, _RULE)"
+                return f"_mul({a}, {b})" if op == "*" else f"_div({a}, {b})"
+            case A.If(cond=cond, then=then, orelse=orelse):
+                t = self.type_of(node)
+                return (f"({self.coerced(then, t, scope)} if {self.x(cond, scope)} "
+                        f"else {self.coerced(orelse, t, scope)})")
+            case A.ListLit(items=items):
+                elem = _elem(self.type_of(node))
+                return "[" + ", ".join(self.coerced(i, elem, scope) for i in items) + "]"
+            case A.SetLit(items=items):
+                constant = _try_constant(node, self.checked)
+                if constant is not UNSET:
+                    return self.constant(constant)
+                elem = _elem(self.type_of(node))
+                return ("frozenset((" + "".join(self.coerced(i, elem, scope) + ", " for i in items)
+                        + "))")
+            case A.Quantifier():
+                return self.quantifier(node, scope)
+            case A.Aggregate():
+                return self.aggregate(node, scope)
+        raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
+
+    def coerced(self, node: A.Expr, target: Type, scope: dict[str, str]) -> str:
+        """``node`` as a value of ``target``: a whole number where a decimal is expected
+        becomes a Decimal, so both evaluators give values of one Python type."""
+        text = self.x(node, scope)
+        if target == DECIMAL and self.type_of(node) == INT:
+            return f"_dec({text})"
+        return text
+
+    def name(self, node: A.Name, ident: str, scope: dict[str, str]) -> str:
+        symbol = self.checked.symbol_of(node)
+        assert symbol is not None, ident
+        if symbol.kind == "var":
+            return scope[ident]
+        if symbol.kind == "member":
+            return repr(ident)
+        if symbol.kind == "today":
+            return "m[0]"
+        if symbol.kind == "fact":
+            return f"f[{ident!r}]"
+        if symbol.kind == "parameter":
+            return self.parameter_value(ident)
+        return f"{self.node_function(ident)}(f, m)"
+
+    def member(self, obj: A.Expr, name: str, scope: dict[str, str]) -> str:
+        target = self.x(obj, scope)
+        t = self.type_of(obj)
+        if t == PERIOD:
+            return f"{target}.start" if name == "from" else f"({target}.end or _OPEN)"
+        assert isinstance(t, RecordType)
+        if name == "period" and t.history:
+            return f"_period_of({target})"
+        if name == "to" and t.history:
+            return f"({target}['to'] or _OPEN)"
+        return f"{target}[{name!r}]"
+
+    def membership(self, node: A.Binary, left: A.Expr, right: A.Expr,
+                   scope: dict[str, str]) -> str:
+        a = self.x(left, scope)
+        negate = "not " if node.op == "not in" else ""
+        if self.type_of(right) == PERIOD:
+            return f"({negate}{self.x(right, scope)}.contains({a}))"
+        if isinstance(right, A.ListLit):
+            constant = _try_constant(A.SetLit(right.items), self.checked)
+            if constant is not UNSET:
+                return f"({a} {node.op} {self.constant(constant)})"
+        return f"({a} {node.op} {self.x(right, scope)})"
+
+    def call(self, node: A.Call, scope: dict[str, str]) -> str:
+        signature = FUNCTIONS[node.func]
+        names = [p.name for p in signature.params]
+        args: list[str | None] = [None] * len(names)
+        extra: list[str] = []
+        for i, arg in enumerate(node.args):
+            if i < len(names):
+                args[i] = self.x(arg, scope)
+            else:
+                extra.append(self.x(arg, scope))
+        for keyword in node.kwargs:
+            args[names.index(keyword.name)] = self.x(keyword.value, scope)
+        for i, param in enumerate(signature.params):
+            if args[i] is None:
+                assert param.default is not None
+                args[i] = self.x(default_argument(param.default), scope)
+        _, takes_rule = F.IMPLEMENTATIONS[node.func]
+        name = f"_f_{node.func}"
+        self.namespace[name] = F.IMPLEMENTATIONS[node.func][0]
+        parts = [a for a in args if a is not None] + extra + (["_RULE"] if takes_rule else [])
+        return f"{name}({', '.join(parts)})"
+
+    # -- quantifiers -----------------------------------------------------
+
+    def helper(self, node: A.Quantifier | A.Aggregate, scope: dict[str, str],
+               body: Callable[[str, dict[str, str]], list[str]]) -> str:
+        fn = self.fresh("_q")
+        var = self.fresh("v")
+        outer = sorted(set(scope.values()))
+        inner = {**scope, node.var: var}
+        params = ", ".join(["f", "m", "src", *outer])
+        lines = [f"def {fn}({params}):", f"    # {_short(to_text(node))}"]
+        lines += ["    " + line for line in body(var, inner)]
+        self.blocks.append("\n".join(lines) + "\n")
+        args = ", ".join(["f", "m", self.x(node.source, scope), *outer])
+        return f"{fn}({args})"
+
+    def quantifier(self, node: A.Quantifier, scope: dict[str, str]) -> str:
+        def body(var: str, inner: dict[str, str]) -> list[str]:
+            test = self.x(node.where, inner) if node.where is not None else "True"
+            if node.kind == "any":
+                return [f"for {var} in src:", f"    if {test}:", "        return True",
+                        "return False"]
+            if node.kind == "all":
+                return [f"for {var} in src:", f"    if not {test}:", "        return False",
+                        "return True"]
+            if node.kind == "count":
+                if node.where is None:
+                    return ["return len(src)"]
+                return ["n = 0", f"for {var} in src:", f"    if {test}:", "        n += 1",
+                        "return n"]
+            return [f"return [{var} for {var} in src if {test}]"]
+
+        return self.helper(node, scope, body)
+
+    def aggregate(self, node: A.Aggregate, scope: dict[str, str]) -> str:
+        result_type = self.type_of(node)
+        default = (self.coerced(node.default, result_type, scope) if node.default is not None
+                   else None)
+
+        def body(var: str, inner: dict[str, str]) -> list[str]:
+            value = self.coerced(node.value, result_type, inner)
+            loop = [f"for {var} in src:"]
+            if node.where is not None:
+                loop += [f"    if not {self.x(node.where, inner)}:", "        continue"]
+            loop.append(f"    x = {value}")
+            if node.kind == "sum":
+                zero = self.constant(zero_of(result_type, self.checked.currency))
+                add = "    acc += x" if result_type == INT else "    acc = _add(acc, x, _RULE)"
+                done = f"return acc if seen else {default}" if default is not None else "return acc"
+                return [f"acc = {zero}", "seen = False", *loop, add, "    seen = True", done]
+            if node.kind == "latest":
+                update = ["    k = _pairs(" + var + ")[0]", "    k = (k[0], k[1] or _OPEN)",
+                          "    if best is UNSET or k >= key:", "        best, key = x, k"]
+                head = ["best = UNSET", "key = None"]
+            else:
+                test = self.better("x", "best", node.kind == "max", result_type)
+                update = [f"    if best is UNSET or {test}:", "        best = x"]
+                head = ["best = UNSET"]
+            return [*head, *loop, *update, f"return {default} if best is UNSET else best"]
+
+        return self.helper(node, scope, body)
+
+    def better(self, a: str, b: str, larger: bool, t: Type) -> str:
+        op = ">" if larger else "<"
+        if isinstance(t, DurationType):
+            return f"_dcmp({a}, {b}, _RULE) {op} 0"
+        return f"{a} {op} {b}"
+
+    # -- the module ------------------------------------------------------
+
+    def module(self) -> GeneratedCode:
+        parsed = self.checked.parsed
+        doc = parsed.doc
+        graph = self.checked.graph
+        for name in graph.order:
+            node = graph.nodes[name]
+            if node.kind == "rule":
+                expr = parsed.rules[name]
+                assert expr.ast is not None
+                self.named(name, self.x(expr.ast, {}), f"rule {name}")
+            elif node.kind == "criterion":
+                when = parsed.criteria[name].when
+                assert when.ast is not None
+                self.named(name, self.x(when.ast, {}), f"criterion {name}")
+            elif node.kind == "target_group":
+                criteria = doc.target_groups[name].criteria
+                assert criteria is not None
+                self.named(name, self.criteria(criteria), f"target group {name}")
+        outputs = tuple(doc.target_groups)
+        calls = "".join(f"{self.node_function(o)}(f, m), " for o in outputs)
+        size = len(self.slots)
+        self.blocks.append(
+            "def evaluate(f, today):\n"
+            f"    m = [UNSET] * {size}\n"
+            "    m[0] = today\n"
+            f"    return ({calls})\n")
+        source = "\n".join(self.blocks)
+        code = compile(source, f"<policy {doc.header.id if doc.header else '?'}>", "exec")
+        exec(code, self.namespace)  # generated from the checked AST, never author text
+        return GeneratedCode(source, self.namespace["evaluate"], outputs)
+
+
+def _elem(t: Type) -> Type:
+    return t.elem if isinstance(t, (ListType, SetType)) else t
+
+
+def _short(text: str) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) < 90 else text[:87] + "..."
+
+
+def _constant_value(node: A.Expr) -> Any:
+    match node:
+        case A.Unary(op="-", operand=operand):
+            return ops.negate(_constant_value(operand))
+        case A.ListLit(items=items):
+            return [_constant_value(i) for i in items]
+        case A.SetLit(items=items):
+            return frozenset(_constant_value(i) for i in items)
+    return literal_value(node)
+
+
+def _try_constant(node: A.SetLit, checked: CheckedPolicy) -> Any:
+    """A set of literals and choice values, folded to a frozenset; else UNSET."""
+    values = []
+    for item in node.items:
+        if isinstance(item, A.Name):
+            symbol = checked.symbol_of(item)
+            if symbol is None or symbol.kind != "member":
+                return UNSET
+            values.append(item.id)
+        elif isinstance(item, (A.TextLit, A.NumberLit, A.DateLit, A.BoolLit)):
+            values.append(literal_value(item))
+        else:
+            return UNSET
+    return frozenset(values)
+
+
+def generate(checked: CheckedPolicy, month_end: MonthEnd) -> GeneratedCode:
+    return _Gen(checked, month_end).module()
+
+

@@ -1,0 +1,74 @@
+"""Stage ``parse``: parse every expression of a validated policy document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from udbudsregler.diagnostics import DiagnosticBag
+from udbudsregler.expr.source import Path, SourceExpr, parse_at
+from udbudsregler.loader.validate import CriterionEntry, PolicyDocument
+
+__all__ = ["CriterionSite", "DatedExpr", "ParsedPolicy", "parse_policy"]
+
+
+@dataclass(frozen=True)
+class DatedExpr:
+    """One value of a parameter; ``start`` is None for an undated parameter."""
+
+    start: date | None
+    expr: SourceExpr
+
+
+@dataclass(frozen=True)
+class CriterionSite:
+    group: str
+    entry: CriterionEntry
+    when: SourceExpr
+
+
+@dataclass
+class ParsedPolicy:
+    doc: PolicyDocument
+    parameters: dict[str, list[DatedExpr]] = field(default_factory=dict)
+    rules: dict[str, SourceExpr] = field(default_factory=dict)
+    criteria: dict[str, CriterionSite] = field(default_factory=dict)
+
+    def expressions(self) -> list[tuple[str, SourceExpr]]:
+        """Every (owner name, expression) pair, in document order per section."""
+        out: list[tuple[str, SourceExpr]] = []
+        for name, values in self.parameters.items():
+            out.extend((name, v.expr) for v in values)
+        out.extend(self.rules.items())
+        out.extend((ident, site.when) for ident, site in self.criteria.items())
+        return out
+
+
+def _parse(text: str, path: Path, doc: PolicyDocument, bag: DiagnosticBag) -> SourceExpr:
+    return parse_at(text, path, doc.positions.get(path), bag)
+
+
+def parse_policy(doc: PolicyDocument, bag: DiagnosticBag) -> ParsedPolicy:
+    parsed = ParsedPolicy(doc)
+    for name, entry in doc.parameters.items():
+        spec = entry.spec
+        if spec.values is not None:
+            parsed.parameters[name] = [
+                DatedExpr(v.from_, _parse(v.value, (*entry.path, "values", i, "value"), doc, bag))
+                for i, v in enumerate(spec.values)
+            ]
+        else:
+            assert spec.value is not None
+            path = (*entry.path, "value")
+            if doc.positions.get(path) is None:  # shorthand `name: EXPR`
+                path = entry.path
+            parsed.parameters[name] = [DatedExpr(None, _parse(spec.value, path, doc, bag))]
+    for name, rule in doc.rules.items():
+        path = (*rule.path, "value")
+        if doc.positions.get(path) is None:
+            path = rule.path
+        parsed.rules[name] = _parse(rule.spec.value, path, doc, bag)
+    for group, criterion in doc.criteria():
+        when = _parse(criterion.spec.when, (*criterion.path, "when"), doc, bag)
+        parsed.criteria[criterion.spec.id] = CriterionSite(group, criterion, when)
+    return parsed

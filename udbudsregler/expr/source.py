@@ -1,0 +1,51 @@
+"""Expressions with their place in the policy source.
+
+The ``parse`` stage turns every expression string of the document into a
+:class:`SourceExpr`: the text, the AST (or None if it did not parse), and the
+loader's node info, through which any AST position maps to file:line:column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from udbudsregler.diagnostics import DiagnosticBag, Span
+from udbudsregler.expr import ast as A
+from udbudsregler.expr.parser import ExprSyntaxError, parse_expression
+from udbudsregler.loader import NodeInfo
+
+__all__ = ["SourceExpr", "parse_at"]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceExpr:
+    text: str
+    path: Path
+    origin: NodeInfo | None
+    ast: A.Expr | None
+
+    def span(self, pos: A.Pos | None = None) -> Span | None:
+        if self.origin is None:
+            return None
+        if pos is None:
+            return self.origin.span
+        start, end = pos
+        return self.origin.locate(start, max(end, start + 1))
+
+    @property
+    def ok(self) -> bool:
+        return self.ast is not None
+
+
+def parse_at(text: str, path: Path, origin: NodeInfo | None, bag: DiagnosticBag) -> SourceExpr:
+    """Parse one expression of the document, reporting a syntax error at its place."""
+    try:
+        tree: A.Expr | None = parse_expression(text)
+    except ExprSyntaxError as error:
+        tree = None
+        result = SourceExpr(text, path, origin, None)
+        bag.error(error.code, error.message, result.span(error.pos), error.hint)
+        return result
+    return SourceExpr(text, path, origin, tree)

@@ -1,0 +1,292 @@
+"""pydantic models of the policy document: the shape of each section.
+
+These models are the input boundary only: they check that keys and value
+forms are right. Expressions stay text here; they are parsed by the
+``parse`` stage and checked by the ``check`` stage.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "FACT_TYPES",
+    "SCALAR_FACT_TYPES",
+    "Criterion",
+    "DateText",
+    "DatedValue",
+    "ExprText",
+    "FactSpec",
+    "Ident",
+    "ParameterSpec",
+    "PolicyHeader",
+    "RoundingSpec",
+    "RuleSpec",
+    "TargetGroupSpec",
+    "Validity",
+]
+
+IDENT_RE = re.compile(r"^[a-zæøå][a-zæøå0-9_]*$")
+POLICY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+CHOICE_RE = re.compile(r"^[a-zæøå0-9][a-zæøå0-9_]*$")
+
+SCALAR_FACT_TYPES = ("bool", "int", "decimal", "money", "date", "duration", "hours", "text",
+                     "period")
+FACT_TYPES = (*SCALAR_FACT_TYPES, "enum", "record", "list", "history")
+RULE_TYPES = (*SCALAR_FACT_TYPES,)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False,
+                              str_strip_whitespace=False)
+
+
+def _ident(value: Any) -> Any:
+    if isinstance(value, str) and not IDENT_RE.match(value):
+        raise PydanticCustomError(
+            "udb205", "`{value}` is not a valid name", {"value": value})
+    return value
+
+
+def _text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("udb203_text", "expected text", {})
+    return value
+
+
+def _expr(value: Any) -> Any:
+    """Expressions are text; YAML may give a number or true/false for short ones."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        raise PydanticCustomError(
+            "udb203_expr",
+            "expected an expression, found a YAML {kind}: an expression that starts with "
+            "`{{` or `[` must be quoted",
+            {"kind": "mapping" if isinstance(value, dict) else "list"})
+    raise PydanticCustomError("udb203_expr", "expected an expression", {})
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("udb203_date", "expected a date written as YYYY-MM-DD", {})
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "udb206", "`{value}` is not a real calendar date", {"value": value}) from None
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("udb203_number", "expected a number", {})
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise PydanticCustomError("udb203_number", "expected a number", {}) from None
+        if result.is_finite():
+            return result
+    raise PydanticCustomError("udb203_number", "expected a number", {})
+
+
+Ident = Annotated[str, BeforeValidator(_ident), BeforeValidator(_text)]
+Text = Annotated[str, BeforeValidator(_text)]
+ExprText = Annotated[str, BeforeValidator(_expr)]
+DateText = Annotated[date, BeforeValidator(_date)]
+DecimalText = Annotated[Decimal, BeforeValidator(_decimal)]
+
+
+class RoundingSpec(_Model):
+    unit: DecimalText = Field(description="the step amounts are rounded to, e.g. 0.01 (øre)")
+    mode: Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
+
+    @model_validator(mode="after")
+    def _positive(self) -> RoundingSpec:
+        if self.unit <= 0:
+            raise PydanticCustomError("udb204_unit", "the rounding unit must be positive", {})
+        return self
+
+
+class Validity(_Model):
+    from_: DateText = Field(alias="from")
+    to: DateText | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Validity:
+        if self.to is not None and self.to < self.from_:
+            raise PydanticCustomError(
+                "udb209", "the round ends ({to}) before it starts ({start})",
+                {"to": self.to.isoformat(), "start": self.from_.isoformat()})
+        return self
+
+
+def _policy_id(value: Any) -> Any:
+    if isinstance(value, str) and not POLICY_ID_RE.match(value):
+        raise PydanticCustomError(
+            "udb205", "`{value}` is not a valid policy id", {"value": value})
+    return value
+
+
+def _currency(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"[A-Z]{3}", value):
+        raise PydanticCustomError(
+            "udb204_currency", "`{value}` is not a currency code such as DKK", {"value": value})
+    return value
+
+
+class PolicyHeader(_Model):
+    id: Annotated[str, BeforeValidator(_policy_id), BeforeValidator(_text)]
+    title: Text
+    authority: Text
+    valid: Validity
+    legal_basis: Text | None = None
+    description: Text | None = None
+    version: Text | None = None
+    language: Literal["da", "en"] = "da"
+    currency: Annotated[str, BeforeValidator(_currency), BeforeValidator(_text)] = "DKK"
+    rounding: RoundingSpec | None = None
+    month_end: Literal["clamp", "roll"] | None = None
+
+
+class FactSpec(_Model):
+    type: Literal["bool", "int", "decimal", "money", "date", "duration", "hours", "text",
+                  "period", "enum", "record", "list", "history"]
+    title: Text | None = None
+    description: Text | None = None
+    values: list[Annotated[str, BeforeValidator(_text)]] | None = None
+    fields: dict[Ident, FactSpec] | None = None
+    open_ended: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # `birth_date: date` is short for `birth_date: {type: date}`.
+        if isinstance(data, str):
+            return {"type": data}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FactSpec:
+        if self.type == "enum":
+            if not self.values:
+                raise PydanticCustomError(
+                    "udb202_values", "a choice (`type: enum`) needs its `values`", {})
+            for value in self.values:
+                if not CHOICE_RE.match(value):
+                    raise PydanticCustomError(
+                        "udb205", "`{value}` is not a valid value of a choice", {"value": value})
+            if len(set(self.values)) != len(self.values):
+                raise PydanticCustomError("udb207_values", "a value of the choice is listed twice",
+                                          {})
+        elif self.values is not None:
+            raise PydanticCustomError(
+                "udb201_values", "`values` belongs to `type: enum` only", {})
+        if self.type in ("record", "list", "history"):
+            if self.fields is None:
+                raise PydanticCustomError(
+                    "udb202_fields", "a `{kind}` fact needs its `fields`", {"kind": self.type})
+            reserved = {"from", "to", "period"} & set(self.fields)
+            if self.type == "history" and reserved:
+                raise PydanticCustomError(
+                    "udb210", "`{name}` is part of every history record; do not declare it",
+                    {"name": sorted(reserved)[0]})
+        elif self.fields is not None:
+            raise PydanticCustomError(
+                "udb201_fields", "`fields` belongs to `record`, `list` and `history` only", {})
+        if self.open_ended is not None and self.type != "history":
+            raise PydanticCustomError(
+                "udb201_open", "`open_ended` belongs to `type: history` only", {})
+        return self
+
+
+class DatedValue(_Model):
+    from_: DateText = Field(alias="from")
+    value: ExprText
+
+
+class ParameterSpec(_Model):
+    title: Text | None = None
+    description: Text | None = None
+    source: Text | None = None
+    note: Text | None = None
+    value: ExprText | None = None
+    values: list[DatedValue] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        # `min_age: 30` is short for `min_age: {value: 30}`.
+        if not isinstance(data, dict):
+            return {"value": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_value(self) -> ParameterSpec:
+        if (self.value is None) == (self.values is None):
+            raise PydanticCustomError(
+                "udb202_value", "a parameter needs either `value` or dated `values`", {})
+        if self.values is not None:
+            if not self.values:
+                raise PydanticCustomError("udb202_value", "`values` lists no value", {})
+            days = [v.from_ for v in self.values]
+            if days != sorted(days) or len(set(days)) != len(days):
+                raise PydanticCustomError(
+                    "udb208", "the dated values must be listed by ascending `from`, each date once",
+                    {})
+        return self
+
+
+class RuleSpec(_Model):
+    title: Text | None = None
+    description: Text | None = None
+    legal_basis: Text | None = None
+    source: Text | None = None
+    reading: Text | None = None
+    type: Literal["bool", "int", "decimal", "money", "date", "duration", "hours", "text",
+                  "period"] | None = None
+    value: ExprText
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return {"value": data}
+        return data
+
+
+class Criterion(_Model):
+    """One condition of a target group, with what an explanation needs to cite it."""
+
+    id: Ident
+    title: Text
+    when: ExprText
+    legal_basis: Text | None = None
+    source: Text | None = None
+    reading: Text | None = None
+    description: Text | None = None
+    show: list[Ident] | None = None
+
+
+class TargetGroupSpec(_Model):
+    title: Text
+    legal_basis: Text | None = None
+    source: Text | None = None
+    description: Text | None = None
+    # The criteria tree is validated node by node in `validate.py`, so that one
+    # bad criterion does not hide the others.
+    criteria: Any

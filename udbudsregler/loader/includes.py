@@ -1,0 +1,311 @@
+"""Policy sources: a main file or folder, its ``include:`` lists, and the merged document.
+
+A policy is a main file (``policy.yaml`` when a folder is given) plus the
+files it includes, recursively. Each file is read and loaded on its own
+(:func:`~udbudsregler.loader.yaml_loader.load_yaml_text`), then the files'
+top-level sections are merged in load order: the main file first, then its
+includes in the order listed, depth-first. Two mappings merge their
+entries, two lists are concatenated; anything else defined twice is UDB112.
+Every position keeps its own file's spans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from udbudsregler.diagnostics import DiagnosticBag, Span
+from udbudsregler.loader.locate import NodeInfo, NodePath, PositionMap, position_at
+from udbudsregler.loader.yaml_loader import DEFAULT_LIMITS, Limits, load_yaml_text
+
+__all__ = ["LoadedSource", "SourceFile", "display_path", "load_policy_source"]
+
+#: The main file of a policy folder.
+MAIN_FILE = "policy.yaml"
+_INCLUDE = "include"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a policy: its resolved path, the name spans use, and its text."""
+
+    path: Path
+    display: str
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """A policy's merged plain data, the position of every node, and the files it came from.
+
+    ``files`` are in load order, the main file first; ``root`` is the folder
+    of the main file, which every include stays inside.
+    """
+
+    data: dict[str, Any]
+    positions: PositionMap
+    files: tuple[SourceFile, ...]
+    root: Path
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the files in load order, stable across machines and checkouts.
+
+        For each file: its path relative to the main folder (``/``-separated),
+        a NUL, its text as UTF-8, a NUL.
+        """
+        digest = hashlib.sha256()
+        for source in self.files:
+            digest.update(_relative_name(source.path, self.root).encode("utf-8"))
+            digest.update(b"\0")
+            digest.update(source.text.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """The name of a file as the user would type it: relative to the working folder when
+    the file is under it, else absolute. The one place display names are made."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)
+
+
+def _relative_name(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # pragma: no cover - includes are checked to stay inside root
+        return path.as_posix()
+
+
+def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
+                at: Span | None = None) -> str | None:
+    """The text of ``path``, or None after reporting why it cannot be used.
+
+    ``at`` is where the file was asked for (an include entry), used for
+    UDB107; UDB105 and UDB113 point into the file itself. A UTF-8 byte order
+    mark is dropped.
+    """
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(limits.max_bytes + 1)
+    except FileNotFoundError:
+        bag.error("UDB107", f"the file `{display}` does not exist", at)
+        return None
+    except IsADirectoryError:
+        bag.error("UDB107", f"`{display}` is a folder, not a file", at)
+        return None
+    except OSError as err:
+        reason = (err.strerror or type(err).__name__).lower()
+        bag.error("UDB107", f"the file `{display}` cannot be read: {reason}", at)
+        return None
+    if len(data) > limits.max_bytes:
+        bag.error("UDB105", f"the file is larger than the limit of {limits.max_bytes} bytes",
+                  Span(display, 1, 1))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        prefix = data[: err.start].decode("utf-8", "replace")
+        line, column = position_at(prefix, len(prefix))
+        bag.error("UDB113", f"the byte 0x{data[err.start]:02X} is not UTF-8 text",
+                  Span(display, line, column))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+@dataclass
+class _File:
+    source: SourceFile
+    data: dict[str, Any]
+    positions: PositionMap
+
+
+class _Sources:
+    """Reads a main file and, depth-first, the files it includes."""
+
+    def __init__(self, root: Path, bag: DiagnosticBag, limits: Limits) -> None:
+        self.root = root
+        self.bag = bag
+        self.limits = limits
+        self.files: list[_File] = []
+        self.seen: set[Path] = set()
+        self.complete = True
+
+    def name(self, resolved: Path) -> str:
+        return _relative_name(resolved, self.root)
+
+    def load(self, path: Path, chain: tuple[Path, ...], at: Span | None) -> None:
+        """Read ``path`` and, depth-first, what it includes; ``chain`` is the including files."""
+        resolved = path.resolve()
+        self.seen.add(resolved)
+        display = display_path(path)
+        text = read_source(path, display, self.bag, self.limits, at)
+        if text is None:
+            self.complete = False
+            return
+        loaded = load_yaml_text(text, display, self.bag, self.limits)
+        if loaded is None:
+            self.complete = False
+            return
+        data, positions = loaded
+        self.files.append(_File(SourceFile(resolved, display, text), data, positions))
+        chain = (*chain, resolved)
+        for entry, span in self._entries(data, positions):
+            target = self._target(resolved.parent, entry, span)
+            if target is None:
+                self.complete = False
+                continue
+            real = target.resolve()
+            if real in chain:
+                cycle = [*chain[chain.index(real):], real]
+                names = " -> ".join(self.name(item) for item in cycle)
+                self.bag.error("UDB108", f"files include each other in a cycle: `{names}`", span)
+                self.complete = False
+            elif real not in self.seen:  # a file included twice is read once
+                self.load(target, chain, span)
+
+    def _entries(self, data: dict[str, Any],
+                 positions: PositionMap) -> Iterator[tuple[str, Span | None]]:
+        if _INCLUDE not in data:
+            return
+        value = data[_INCLUDE]
+        info = positions.get((_INCLUDE,))
+        if isinstance(value, str):
+            yield value, info.span if info else None
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                item_info = positions.get((_INCLUDE, index))
+                span = item_info.span if item_info else None
+                if isinstance(item, str) and item.strip():
+                    yield item, span
+                else:
+                    self._bad_include(span)
+            return
+        self._bad_include(info.span if info else None)
+
+    def _bad_include(self, span: Span | None) -> None:
+        self.bag.error("UDB203", "`include` takes a file path or a list of file paths", span,
+                       "write e.g. `include: [facts.yaml, rules/target_groups.yaml]`")
+        self.complete = False
+
+    def _target(self, folder: Path, entry: str, span: Span | None) -> Path | None:
+        """The file an include entry in ``folder`` names, or None (and UDB114/UDB107)."""
+        if (PurePosixPath(entry).is_absolute() or PureWindowsPath(entry).is_absolute()
+                or PureWindowsPath(entry).drive):
+            self.bag.error("UDB114", f"the include `{entry}` is an absolute path", span)
+            return None
+        target = folder / entry
+        resolved = target.resolve()
+        if not resolved.is_relative_to(self.root):
+            self.bag.error("UDB114", f"the include `{entry}` points outside the folder of the "
+                           "main policy file", span)
+            return None
+        if not resolved.exists():
+            self.bag.error("UDB107", f"the included file `{entry}` does not exist", span)
+            return None
+        return target
+
+
+def _merge(files: list[_File], bag: DiagnosticBag) -> tuple[dict[str, Any], PositionMap]:
+    """Merge the files' top-level sections in load order; conflicts are UDB112."""
+    data: dict[str, Any] = {}
+    positions: dict[NodePath, NodeInfo] = {}
+    if files and () in files[0].positions:
+        positions[()] = files[0].positions[()]
+    for file in files:
+        by_section: dict[str, list[tuple[NodePath, NodeInfo]]] = {}
+        for path, info in file.positions.items():
+            if path and path[0] != _INCLUDE:
+                by_section.setdefault(str(path[0]), []).append((path, info))
+        for section, value in file.data.items():
+            if section == _INCLUDE:
+                continue
+            items = by_section.get(section, [])
+            if section not in data:
+                data[section] = _shallow_copy(value)
+                positions.update(items)
+                continue
+            merged = data[section]
+            if isinstance(merged, dict) and isinstance(value, dict):
+                _merge_entries(section, merged, value, items, positions, bag)
+            elif isinstance(merged, list) and isinstance(value, list):
+                offset = len(merged)
+                merged.extend(value)
+                for path, info in items:
+                    if len(path) == 1:
+                        continue
+                    index = path[1]
+                    assert isinstance(index, int)
+                    positions[(section, offset + index, *path[2:])] = info
+            else:
+                earlier, later = positions.get((section,)), file.positions.get((section,))
+                both = "defined" if type(merged) is type(value) else "of different kinds"
+                bag.error("UDB112", f"the section `{section}` is {both} in two files",
+                          later.key_span if later else None,
+                          "only mappings and lists can be split across files; define "
+                          f"`{section}` in one file",
+                          notes=(("first defined here", earlier.key_span if earlier else None),))
+    return data, PositionMap(positions)
+
+
+def _merge_entries(section: str, merged: dict[str, Any], value: dict[str, Any],
+                   items: list[tuple[NodePath, NodeInfo]],
+                   positions: dict[NodePath, NodeInfo], bag: DiagnosticBag) -> None:
+    """Add one file's entries of a mapping section to the merged section."""
+    fresh: set[str] = set()
+    own = dict(items)
+    for name, entry in value.items():
+        if name in merged:
+            first = positions.get((section, name))
+            again = own.get((section, name))
+            bag.error("UDB112", f"`{section}.{name}` is defined in two files",
+                      again.key_span if again else None,
+                      notes=(("first defined here", first.key_span if first else None),))
+        else:
+            merged[name] = entry
+            fresh.add(name)
+    positions.update((path, info) for path, info in items
+                     if len(path) > 1 and path[1] in fresh)
+
+
+def _shallow_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def load_policy_source(path: str | Path, bag: DiagnosticBag,
+                       limits: Limits = DEFAULT_LIMITS) -> LoadedSource | None:
+    """Load a policy file, or the ``policy.yaml`` of a folder, with everything it includes.
+
+    Include paths are relative to the including file and must stay inside
+    the main file's folder (UDB114), exist (UDB107) and not form a cycle
+    (UDB108); a file included twice is read once. Returns None when a file
+    cannot be read or loaded or an include cannot be followed; otherwise the
+    merged source, which may still come with errors in ``bag`` (duplicate
+    keys, tags, keys that are not text, sections defined twice). Never raises
+    for bad input.
+    """
+    given = Path(path)
+    main = given / MAIN_FILE if given.is_dir() else given
+    if given.is_dir() and not main.is_file():
+        bag.error("UDB107", f"the folder `{display_path(given)}` has no `{MAIN_FILE}`", None,
+                  f"a policy folder holds its main file as `{MAIN_FILE}`; or pass the policy "
+                  "file itself")
+        return None
+    root = main.resolve().parent
+    sources = _Sources(root, bag, limits)
+    sources.load(main, (), None)
+    data, positions = _merge(sources.files, bag)  # also when incomplete, to report conflicts
+    if not sources.complete:
+        return None
+    return LoadedSource(data, positions, tuple(file.source for file in sources.files), root)

@@ -1,0 +1,177 @@
+"""Explanations: a decision and its reasons as readable text, in Danish or English.
+
+The text follows the criteria tree of each target group, so a caseworker can
+see which condition failed, the values it was decided on, its legal basis and
+the reading the policy chose where the tender text is ambiguous.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from udbudsregler.checker.types import BOOL, HOURS, ListType, RecordType, SetType, Type
+from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.runtime import format as fmt
+from udbudsregler.runtime.money import Money
+from udbudsregler.runtime.ops import OPEN_END
+from udbudsregler.runtime.temporal import Duration, Period, SpanLength
+from udbudsregler.runtime.values import show
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.decision import Decision, Reason
+    from udbudsregler.runtime.policy import Policy
+
+__all__ = ["TEXTS", "explain", "format_value"]
+
+TEXTS: dict[str, dict[str, str]] = {
+    "da": {
+        "heading": "Afgørelse efter {title}",
+        "policy": "Politik: {id} (indhold {hash}). Afgørelsesdato: {date}.",
+        "in_one": "Resultat: Borgeren er i målgruppen «{groups}».",
+        "in_many": "Resultat: Borgeren er i målgrupperne {groups}.",
+        "in_none_one": "Resultat: Borgeren er ikke i målgruppen «{groups}».",
+        "in_none_many": "Resultat: Borgeren er ikke i nogen af målgrupperne.",
+        "group": "Målgruppe: {title}: {status}",
+        "met": "opfyldt",
+        "not_met": "ikke opfyldt",
+        "legal": "Retsgrundlag: {text}",
+        "all": "Alle disse betingelser skal være opfyldt:",
+        "any": "Mindst én af disse betingelser skal være opfyldt:",
+        "not": "Denne betingelse må ikke være opfyldt:",
+        "facts": "Oplysninger: {text}",
+        "reading": "Fortolkning: {text}",
+        "source": "Udbudsmaterialet: «{text}»",
+        "records": "{n} registreringer",
+        "record": "1 registrering",
+        "none": "ingen",
+        "open": "løbende",
+    },
+    "en": {
+        "heading": "Decision under {title}",
+        "policy": "Policy: {id} (content {hash}). Decision date: {date}.",
+        "in_one": "Result: the citizen is in the target group “{groups}”.",
+        "in_many": "Result: the citizen is in the target groups {groups}.",
+        "in_none_one": "Result: the citizen is not in the target group “{groups}”.",
+        "in_none_many": "Result: the citizen is in none of the target groups.",
+        "group": "Target group: {title}: {status}",
+        "met": "met",
+        "not_met": "not met",
+        "legal": "Legal basis: {text}",
+        "all": "All of these conditions must be met:",
+        "any": "At least one of these conditions must be met:",
+        "not": "This condition must not be met:",
+        "facts": "Facts: {text}",
+        "reading": "Reading: {text}",
+        "source": "Tender text: “{text}”",
+        "records": "{n} records",
+        "record": "1 record",
+        "none": "none",
+        "open": "ongoing",
+    },
+}
+
+
+def format_value(value: Any, t: Type | None, lang: str, policy: Policy) -> str:
+    """A value as a caseworker would write it."""
+    texts = TEXTS[lang]
+    language: Any = lang
+    if isinstance(value, bool) or t == BOOL:
+        return fmt.format_bool(bool(value), language)
+    if isinstance(value, Money):
+        return fmt.format_money(value, language, policy.rounding)
+    if isinstance(value, date):
+        return texts["open"] if value == OPEN_END else fmt.format_date(value, language)
+    if isinstance(value, SpanLength):
+        return fmt.format_span_length(value, language)
+    if isinstance(value, Duration):
+        return fmt.format_duration(value, language)
+    if isinstance(value, Period):
+        return fmt.format_period(value, language)
+    if t == HOURS and isinstance(value, (int, Decimal)):
+        return fmt.format_hours(value, language)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return fmt.format_decimal(value, language)
+    if isinstance(value, list):
+        elem = t.elem if isinstance(t, ListType) else None
+        if isinstance(elem, RecordType) or (value and isinstance(value[0], dict)):
+            if not value:
+                return texts["none"]
+            return texts["record"] if len(value) == 1 else texts["records"].format(n=len(value))
+        if not value:
+            return texts["none"]
+        return ", ".join(format_value(v, elem, lang, policy) for v in value)
+    if isinstance(value, (set, frozenset)):
+        elem = t.elem if isinstance(t, SetType) else None
+        return ", ".join(format_value(v, elem, lang, policy) for v in sorted(value, key=show))
+    return show(value)
+
+
+def _describe_values(reason: Reason, policy: Policy, lang: str) -> str:
+    parts = []
+    for name, value in reason.values:
+        label = policy.label_of(name)
+        parts.append(f"{label}: {format_value(value, policy.type_of_name(name), lang, policy)}")
+    return "; ".join(parts)
+
+
+def explain(decision: Decision, lang: str) -> str:
+    if lang not in TEXTS:
+        raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
+    policy = decision.policy
+    texts = TEXTS[lang]
+    reasons = {(r.kind, r.id): r for r in decision.reasons}
+    language: Any = lang
+    lines = [
+        texts["heading"].format(title=policy.title),
+        texts["policy"].format(id=policy.id, hash=policy.content_hash.split(":")[-1][:12],
+                               date=fmt.format_date(decision.on, language)),
+        "",
+    ]
+    groups = policy.document.target_groups
+    chosen = [groups[g].spec.title for g in decision.target_groups]
+    if len(chosen) == 1:
+        lines.append(texts["in_one"].format(groups=chosen[0]))
+    elif chosen:
+        lines.append(texts["in_many"].format(groups=", ".join(f"«{c}»" for c in chosen)))
+    elif len(groups) == 1:
+        lines.append(texts["in_none_one"].format(groups=next(iter(groups.values())).spec.title))
+    else:
+        lines.append(texts["in_none_many"])
+    for name, group in groups.items():
+        reason = reasons[("target_group", name)]
+        lines.append("")
+        status = texts["met"] if reason.met else texts["not_met"]
+        lines.append(texts["group"].format(title=group.spec.title, status=status))
+        if group.spec.legal_basis:
+            lines.append(texts["legal"].format(text=group.spec.legal_basis))
+        if group.criteria is not None:
+            _tree(group.criteria, reasons, policy, lang, lines, "")
+    return "\n".join(lines) + "\n"
+
+
+def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Policy, lang: str,
+          lines: list[str], indent: str) -> None:
+    texts = TEXTS[lang]
+    if isinstance(node, CriterionEntry):
+        reason = reasons[("criterion", node.spec.id)]
+        status = texts["met"] if reason.met else texts["not_met"]
+        lines.append(f"{indent}- {reason.title}: {status}")
+        inner = indent + "  "
+        if reason.legal_basis:
+            lines.append(inner + texts["legal"].format(text=reason.legal_basis))
+        values = _describe_values(reason, policy, lang)
+        if values:
+            lines.append(inner + texts["facts"].format(text=values))
+        if reason.reading:
+            lines.append(inner + texts["reading"].format(text=" ".join(reason.reading.split())))
+        return
+    if isinstance(node, NotOf):
+        lines.append(indent + texts["not"])
+        _tree(node.item, reasons, policy, lang, lines, indent + "  ")
+        return
+    lines.append(indent + texts["all" if isinstance(node, AllOf) else "any"])
+    for item in node.items:
+        _tree(item, reasons, policy, lang, lines, indent + "  ")
+

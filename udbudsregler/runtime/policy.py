@@ -1,0 +1,195 @@
+"""The compiled policy: load once, decide many times."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from udbudsregler.checker.check import CheckedPolicy
+from udbudsregler.checker.types import BOOL, Type
+from udbudsregler.compiler.codegen import GeneratedCode
+from udbudsregler.compiler.stages import run_stages
+from udbudsregler.diagnostics import Diagnostic, EvaluationError, PolicyError
+from udbudsregler.loader import Limits
+from udbudsregler.loader.documents import PolicyHeader
+from udbudsregler.loader.validate import PolicyDocument
+from udbudsregler.runtime.decision import Decision, Reason
+from udbudsregler.runtime.facts import FactSchema
+from udbudsregler.runtime.interpreter import Interpreter
+from udbudsregler.runtime.money import Rounding
+from udbudsregler.runtime.temporal import MonthEnd
+from udbudsregler.runtime.trace import Tracer
+
+__all__ = ["Policy", "load_policy"]
+
+
+def load_policy(path: str | Path, limits: Limits | None = None) -> Policy:
+    """Load, check and compile a policy file or folder.
+
+    Raises :class:`PolicyError` listing every diagnostic if the policy has errors.
+    """
+    state = run_stages(path, limits=limits)
+    if state.bag.has_errors or state.code is None:
+        raise PolicyError(state.bag.sorted())
+    assert state.checked is not None and state.document is not None
+    return Policy(state.checked, state.code, tuple(state.bag.warnings()))
+
+
+class Policy:
+    """A checked and compiled policy. Thread-safe: a decision keeps its state to itself."""
+
+    def __init__(self, checked: CheckedPolicy, code: GeneratedCode,
+                 warnings: tuple[Diagnostic, ...] = ()) -> None:
+        self.checked = checked
+        self.code = code
+        self.warnings = warnings
+        document = checked.parsed.doc
+        header = document.header
+        assert header is not None
+        self.document: PolicyDocument = document
+        self.header: PolicyHeader = header
+        self.id = header.id
+        self.title = header.title
+        self.language = header.language
+        self.month_end: MonthEnd = header.month_end or "clamp"
+        self.rounding = (Rounding(header.rounding.unit, header.rounding.mode)
+                         if header.rounding is not None else None)
+        self.content_hash = "sha256:" + document.source.content_hash()
+        self.facts = FactSchema({n: e.spec for n, e in document.facts.items()}, header.currency)
+        self._evaluate = code.evaluate
+        self._outputs = code.outputs
+
+    def __repr__(self) -> str:
+        return f"Policy({self.id!r}, {self.content_hash[:19]}...)"
+
+    # -- deciding --------------------------------------------------------
+
+    def check_date(self, on: date) -> None:
+        if type(on) is not date:
+            raise TypeError(f"the decision date must be a datetime.date, not {type(on).__name__}")
+        valid = self.header.valid
+        if on < valid.from_ or (valid.to is not None and on > valid.to):
+            end = valid.to.isoformat() if valid.to is not None else "open"
+            raise EvaluationError(
+                "UDB703", f"{on.isoformat()} is outside the policy's validity "
+                f"({valid.from_.isoformat()} to {end})")
+
+    def decide(self, facts: Mapping[str, Any], on: date, tracer: Tracer | None = None) -> Decision:
+        """The decision for a citizen's facts on a date.
+
+        Raises :class:`FactError` if the facts do not fit the policy's fact schema, and
+        :class:`EvaluationError` if the date is outside the policy's validity.
+        """
+        self.check_date(on)
+        canonical = self.facts.validate(facts)
+        if tracer is not None and tracer.enabled:
+            interpreter = self._interpreter(canonical, on, tracer)
+            groups = tuple(g for g in self._outputs if interpreter.value(g))
+            return Decision(self, canonical, on, groups)
+        try:
+            memberships = self._evaluate(canonical, on)
+        except (EvaluationError, ArithmeticError, ValueError) as error:
+            raise self._locate_failure(canonical, on, error) from None
+        groups = tuple(g for g, inside in zip(self._outputs, memberships, strict=True) if inside)
+        return Decision(self, canonical, on, groups)
+
+    def _interpreter(self, facts: dict[str, Any], on: date,
+                     tracer: Tracer | None = None) -> Interpreter:
+        return Interpreter(self.checked, facts, on, self.month_end, tracer)
+
+    def _locate_failure(self, facts: dict[str, Any], on: date, error: Exception) -> Exception:
+        """Re-run the failed decision in the interpreter, which knows where it fails."""
+        interpreter = self._interpreter(facts, on)
+        try:
+            for name in self._outputs:
+                interpreter.value(name)
+        except EvaluationError as located:
+            return located
+        return EvaluationError("UDB704", f"the compiled policy failed ({error}) where the "
+                               "reference evaluation did not")
+
+    def evaluate(self, name: str, facts: Mapping[str, Any], on: date) -> Any:
+        """The value of one named rule, parameter, criterion or target group."""
+        self.check_date(on)
+        if name not in self.checked.graph.nodes:
+            raise KeyError(f"policy {self.id} has no rule, parameter, criterion or target "
+                           f"group named {name!r}")
+        return self._interpreter(self.facts.validate(facts), on).value(name)
+
+    # -- reasons ---------------------------------------------------------
+
+    def reasons_for(self, decision: Decision) -> tuple[Reason, ...]:
+        interpreter = self._interpreter(decision.facts, decision.on)
+        reasons: list[Reason] = []
+        doc = self.document
+        for group_id, group in doc.target_groups.items():
+            inside = bool(interpreter.value(group_id))
+            if inside != (group_id in decision.target_groups):
+                raise EvaluationError(
+                    "UDB704", f"target group `{group_id}`: the compiled policy and the reference "
+                    "evaluation disagree")
+            for ident, site in self.checked.parsed.criteria.items():
+                if site.group != group_id:
+                    continue
+                spec = site.entry.spec
+                reads = interpreter.reads.get(ident, {})
+                shown = spec.show or list(reads)
+                values = tuple((n, reads[n] if n in reads else interpreter.value(n))
+                               for n in shown)
+                reasons.append(Reason(
+                    "criterion", ident, spec.title, bool(interpreter.value(ident)),
+                    spec.legal_basis, spec.source, spec.reading, values, group_id,
+                    self.location(site.entry.path)))
+            reasons.append(Reason(
+                "target_group", group_id, group.spec.title, inside, group.spec.legal_basis,
+                group.spec.source, None, (), None, self.location(group.path)))
+        return tuple(reasons)
+
+    def location(self, path: tuple[str | int, ...]) -> str | None:
+        """``file:line`` of a definition, relative to the policy's folder (stable across
+        machines, so it can be part of a reproducible decision)."""
+        info = self.document.positions.nearest(path)
+        if info is None:
+            return None
+        span = info.key_span or info.span
+        source = self.document.source
+        for file in source.files:
+            if file.display == span.file:
+                try:
+                    name = file.path.relative_to(source.root).as_posix()
+                except ValueError:
+                    name = file.path.name
+                return f"{name}:{span.line}"
+        return f"{Path(span.file).name}:{span.line}"
+
+    # -- what names mean -------------------------------------------------
+
+    def label_of(self, name: str) -> str:
+        """The title of a named thing, for explanations (its name if it has none)."""
+        doc = self.document
+        for section in (doc.facts, doc.parameters, doc.rules):
+            entry = section.get(name)
+            if entry is not None and entry.spec.title:
+                return str(entry.spec.title)
+        site = self.checked.parsed.criteria.get(name)
+        if site is not None:
+            return site.entry.spec.title
+        group = doc.target_groups.get(name)
+        if group is not None:
+            return group.spec.title
+        return name
+
+    def type_of_name(self, name: str) -> Type | None:
+        checked = self.checked
+        for table in (checked.fact_types, checked.param_types, checked.rule_types):
+            if name in table:
+                return table[name]
+        if name in checked.parsed.criteria or name in self.document.target_groups:
+            return BOOL
+        return None
+
+    def fact_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the facts this policy needs."""
+        return self.facts.json_schema()
