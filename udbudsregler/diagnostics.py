@@ -218,6 +218,27 @@ CODES: dict[str, CodeInfo] = _codes(
              "change the expression or the declared `type:`"),
     CodeInfo("UDB419", "check", "a value has the wrong type for its place",
              "see the policy language reference for the type this place expects"),
+    CodeInfo("UDB420", "check", "unknown target group",
+             "the target groups are defined under `target_groups`"),
+    CodeInfo("UDB421", "check", "unknown service area",
+             "the service areas are defined under `service_areas`"),
+    CodeInfo("UDB422", "check", "a service area is missing from the routing priority",
+             "list every service area once under `routing: priority:`"),
+    CodeInfo("UDB423", "check", "a service area is listed twice in the routing priority",
+             "list every service area once under `routing: priority:`"),
+    CodeInfo("UDB424", "check", "several service areas need a routing priority",
+             "add `routing: {priority: [...]}` saying which area wins when a citizen fits "
+             "several, e.g. specialised before general"),
+    CodeInfo("UDB425", "check", "unknown price model",
+             "the price models are defined under `price_models`"),
+    CodeInfo("UDB426", "check", "unknown outcome",
+             "the outcomes are defined under `outcomes`"),
+    CodeInfo("UDB427", "check", "a price or duration of the tender depends on a citizen's facts",
+             "prices, bonuses, spans and durations may use parameters only"),
+    CodeInfo("UDB428", "check", "a weekly-hour span ends below its start",
+             "write the smaller number as `min`"),
+    CodeInfo("UDB429", "check", "a price model or outcome is never used",
+             "remove it, or refer to it from a package or a bonus", _W),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),
@@ -254,6 +275,11 @@ CODES: dict[str, CodeInfo] = _codes(
              "this is a bug in udbudsregler; please report it with the policy and facts"),
     CodeInfo("UDB705", "evaluate", "a value is outside what the operation accepts",
              "check the facts and parameters the value is computed from"),
+    # 8: policy test cases
+    CodeInfo("UDB801", "test", "a test file cannot be read",
+             "check the path and that the file is UTF-8 text"),
+    CodeInfo("UDB802", "test", "a policy folder has no test cases",
+             "add YAML test cases under `tests/` in the policy's folder"),
 )
 
 

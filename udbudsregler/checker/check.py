@@ -156,6 +156,9 @@ class _Checker:
                 self.globals[name] = Symbol(node.kind, name, ERROR)
         for ident, site in self.parsed.criteria.items():
             self.condition(site.when, f"criterion `{ident}`")
+        from udbudsregler.domain.check import check_domain
+
+        check_domain(self)
         return self.out
 
     def parameter(self, name: str) -> None:
@@ -339,6 +342,10 @@ class _Checker:
         if symbol is None:
             if node.id in self.doc.broken:
                 return ERROR
+            if expected == ERROR and self.is_choice_value(node.id):
+                # The other side of `==` or `in` is already wrong; once it is fixed,
+                # its choice gives this value its meaning.
+                return ERROR
             candidates = [*env, *self.globals, "today"]
             hint = did_you_mean(node.id, candidates)
             if hint is None:
@@ -346,6 +353,10 @@ class _Checker:
             return self.error("UDB401", f"unknown name `{node.id}`", node, hint)
         self.out.symbols[id(node)] = symbol
         return symbol.type
+
+    def is_choice_value(self, name: str) -> bool:
+        return any(name in choice.values for t in self.out.fact_types.values()
+                   for choice in _choices(t))
 
     def unknown_name_hint(self, name: str) -> str | None:
         # A value of some choice used where no choice is expected.
@@ -382,7 +393,8 @@ class _Checker:
 
     def membership(self, node: A.Binary, env: dict[str, Type]) -> Type:
         left = self.t(node.left, env)
-        expected: Type | None = SetType(left) if isinstance(left, EnumType) else None
+        expected: Type | None = (SetType(left) if isinstance(left, EnumType) or left == ERROR
+                                 else None)
         right = self.t(node.right, env, expected)
         return self.outcome(ops.membership(left, right), node)
 

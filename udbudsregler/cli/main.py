@@ -142,6 +142,51 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.runtime.policy import load_policy
+    from udbudsregler.testing.cases import discover_policies, load_cases, run_cases
+
+    for path in args.paths:
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file or folder")
+    folders = discover_policies(args.paths)
+    if not folders:
+        raise InputError("no policy folders (with policy.yaml) found in "
+                         + ", ".join(args.paths))
+    failed = total = 0
+    for folder in folders:
+        suite = load_cases(folder)
+        for diagnostic in suite.diagnostics:
+            out.write(diagnostic.render() + "\n")
+        broken = sum(1 for d in suite.diagnostics if d.is_error)
+        if not suite.cases and not broken:
+            out.write(f"{folder}: no test cases (add YAML files under {folder / 'tests'})\n")
+            failed += 1
+            continue
+        try:
+            policy = load_policy(folder)
+        except PolicyError as error:
+            _print_diagnostics(error.diagnostics, out, as_json=False)
+            out.write(f"{folder}: the policy has errors; its {len(suite.cases)} cases did not "
+                      "run\n")
+            failed += len(suite.cases) + 1
+            continue
+        results = list(run_cases(policy, suite.cases))
+        bad = [r for r in results if not r.passed]
+        for result in bad:
+            out.write(result.report() + "\n")
+        if args.verbose:
+            for result in results:
+                if result.passed:
+                    out.write(f"{result.where}: ok {result.case.name}\n")
+        total += len(results)
+        failed += len(bad) + broken
+        status = "ok" if not bad and not broken else "FAILED"
+        out.write(f"{folder}: {len(results) - len(bad)} of {len(results)} cases passed"
+                  f"{f', {broken} mistakes in test files' if broken else ''} ({status})\n")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
         out.write(f"{stage.name:<10} {stage.summary}\n")
@@ -187,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--trace", action="store_true",
                         help="also print the evaluation trace, one line per rule")
     decide.set_defaults(run=cmd_decide)
+
+    test = sub.add_parser("test", help="run the YAML test cases of policies")
+    test.add_argument("paths", nargs="+", help="policy folders, or folders holding them")
+    test.add_argument("-v", "--verbose", action="store_true", help="also list passing cases")
+    test.set_defaults(run=cmd_test)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)

@@ -13,8 +13,8 @@ interpreter; the rest are Python operators.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -49,10 +49,26 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 @dataclass(frozen=True)
 class GeneratedCode:
     source: str
-    #: ``evaluate(facts, today) -> tuple`` of the target groups' memberships, in order.
+    #: ``evaluate(facts, today) -> tuple`` of the outputs' values, in the order of ``outputs``:
+    #: the target groups' memberships, then whether each service area fits.
     evaluate: Callable[[dict[str, Any], date], tuple[bool, ...]]
     #: The names of the outputs, in the order ``evaluate`` returns them.
     outputs: tuple[str, ...]
+    #: The generated function of every rule, by name: ``function(facts, memo) -> value``.
+    rules: Mapping[str, Callable[[dict[str, Any], list[Any]], Any]] = field(
+        default_factory=dict)
+    #: The length of a decision's memo list (slot 0 holds the decision date).
+    memo_size: int = 1
+
+    def rule_values(self, facts: dict[str, Any], today: date,
+                    names: Iterable[str] | None = None) -> dict[str, Any]:
+        """The values of the rules (all, or ``names``) by the generated code, sharing one
+        memo as a decision does; ``facts`` must be canonical (``FactSchema.validate``).
+        Lets tests hold the generated code to the interpreter rule by rule."""
+        memo: list[Any] = [UNSET] * self.memo_size
+        memo[0] = today
+        return {name: self.rules[name](facts, memo)
+                for name in (self.rules if names is None else names)}
 
 
 class _Gen:
@@ -143,6 +159,18 @@ class _Gen:
         if isinstance(value, list):
             return f"list({self.constant(tuple(value))})"
         return self.constant(value)
+
+    def area(self, name: str) -> str:
+        """A service area fits: the citizen is in a group it serves, and its condition holds."""
+        doc = self.checked.parsed.doc
+        area = doc.domain.areas[name.split(".", 1)[1]]
+        groups = [g for g in area.spec.serves if g in doc.target_groups]
+        body = "(" + (" or ".join(f"{self.node_function(g)}(f, m)" for g in groups) or "False")
+        body += ")"
+        when = self.checked.parsed.domain.get((*area.path, "when"))
+        if when is not None and when.expr.ast is not None:
+            body = f"({body} and {self.x(when.expr.ast, {})})"
+        return body
 
     def criteria(self, node: CriteriaNode) -> str:
         if isinstance(node, CriterionEntry):
@@ -372,7 +400,10 @@ class _Gen:
                 criteria = doc.target_groups[name].criteria
                 assert criteria is not None
                 self.named(name, self.criteria(criteria), f"target group {name}")
-        outputs = tuple(doc.target_groups)
+            elif node.kind == "area":
+                self.named(name, self.area(name), name)
+        outputs = (*doc.target_groups,
+                   *(f"service_areas.{a}" for a in doc.domain.areas))
         calls = "".join(f"{self.node_function(o)}(f, m), " for o in outputs)
         size = len(self.slots)
         self.blocks.append(
@@ -383,7 +414,9 @@ class _Gen:
         source = "\n".join(self.blocks)
         code = compile(source, f"<policy {doc.header.id if doc.header else '?'}>", "exec")
         exec(code, self.namespace)  # generated from the checked AST, never author text
-        return GeneratedCode(source, self.namespace["evaluate"], outputs)
+        rules = {name: self.namespace[self.node_function(name)] for name in graph.order
+                 if graph.nodes[name].kind == "rule"}
+        return GeneratedCode(source, self.namespace["evaluate"], outputs, rules, size)
 
 
 def _elem(t: Type) -> Type:

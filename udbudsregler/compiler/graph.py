@@ -76,6 +76,9 @@ def _criteria_ids(node: CriteriaNode) -> list[str]:
 def build_graph(parsed: ParsedPolicy, bag: DiagnosticBag,
                 extra_roots: Iterable[str] = ()) -> RuleGraph:
     doc = parsed.doc
+    # Whether a definition is unused can only be told when every definition was read
+    # and parsed: after an earlier error, the only reference may be in the part that failed.
+    complete = not bag.has_errors
     nodes: dict[str, GraphNode] = {}
     for name, fact in doc.facts.items():
         nodes[name] = GraphNode(name, "fact", fact.path)
@@ -105,13 +108,49 @@ def build_graph(parsed: ParsedPolicy, bag: DiagnosticBag,
                 if ident in nodes:
                     nodes[name].deps.setdefault(ident, (None, (0, 0)))
 
+    domain_roots = _domain_nodes(parsed, nodes, known)
     cyclic = _report_cycles(nodes, bag, parsed)
     order = _topological(nodes, cyclic)
-    roots = [n for n, node in nodes.items() if node.kind == "target_group"] + list(extra_roots)
+    roots = [n for n, node in nodes.items() if node.kind == "target_group"]
+    roots += domain_roots + list(extra_roots)
     graph = RuleGraph(nodes, order, cyclic, roots, set())
     graph.reachable = graph.closure(roots)
-    _report_unused(graph, parsed, bag)
+    if complete:
+        _report_unused(graph, parsed, bag)
     return graph
+
+
+def _domain_nodes(parsed: ParsedPolicy, nodes: dict[str, GraphNode], known: set[str]) -> list[str]:
+    """Nodes for the tender sections: areas, packages, price models and the referral rule."""
+    domain = parsed.doc.domain
+    added: list[str] = []
+
+    def add(name: str, kind: str, path: Path) -> GraphNode:
+        node = GraphNode(name, kind, path)
+        nodes[name] = node
+        added.append(name)
+        return node
+
+    for name, area in domain.areas.items():
+        node = add(f"service_areas.{name}", "area", area.path)
+        for group in area.spec.serves:
+            if group in nodes and nodes[group].kind == "target_group":
+                node.deps.setdefault(group, (None, (0, 0)))
+    for name, model in domain.price_models.items():
+        add(f"price_models.{name}", "price_model", model.path)
+    for name, package in domain.packages.items():
+        node = add(f"course_packages.{name}", "package", package.path)
+        price = f"price_models.{package.spec.price_model}"
+        if price in nodes:
+            node.deps.setdefault(price, (None, (0, 0)))
+    if domain.referral is not None:
+        add("referral", "referral", domain.referral.path)
+    for expr in parsed.domain.values():
+        owner = nodes.get(expr.site.owner)
+        if owner is not None:
+            for dep, ref in _refs(expr.expr, known).items():
+                owner.deps.setdefault(dep, ref)
+    return added
 
 
 def _strongly_connected(nodes: dict[str, GraphNode]) -> list[list[str]]:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from udbudsregler.diagnostics import DiagnosticBag
+from udbudsregler.domain.sites import Site, domain_sites
 from udbudsregler.expr.source import Path, SourceExpr, parse_at
 from udbudsregler.loader.validate import CriterionEntry, PolicyDocument
 
-__all__ = ["CriterionSite", "DatedExpr", "ParsedPolicy", "parse_policy"]
+__all__ = ["CriterionSite", "DatedExpr", "DomainExpr", "ParsedPolicy", "parse_policy"]
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,20 @@ class CriterionSite:
     when: SourceExpr
 
 
+@dataclass(frozen=True)
+class DomainExpr:
+    site: Site
+    expr: SourceExpr
+
+
 @dataclass
 class ParsedPolicy:
     doc: PolicyDocument
     parameters: dict[str, list[DatedExpr]] = field(default_factory=dict)
     rules: dict[str, SourceExpr] = field(default_factory=dict)
     criteria: dict[str, CriterionSite] = field(default_factory=dict)
+    #: The expressions of the tender sections, by their path in the document.
+    domain: dict[Path, DomainExpr] = field(default_factory=dict)
 
     def expressions(self) -> list[tuple[str, SourceExpr]]:
         """Every (owner name, expression) pair, in document order per section."""
@@ -41,6 +50,7 @@ class ParsedPolicy:
             out.extend((name, v.expr) for v in values)
         out.extend(self.rules.items())
         out.extend((ident, site.when) for ident, site in self.criteria.items())
+        out.extend((d.site.owner, d.expr) for d in self.domain.values())
         return out
 
 
@@ -71,4 +81,6 @@ def parse_policy(doc: PolicyDocument, bag: DiagnosticBag) -> ParsedPolicy:
     for group, criterion in doc.criteria():
         when = _parse(criterion.spec.when, (*criterion.path, "when"), doc, bag)
         parsed.criteria[criterion.spec.id] = CriterionSite(group, criterion, when)
+    for site in domain_sites(doc):
+        parsed.domain[site.path] = DomainExpr(site, _parse(site.text, site.path, doc, bag))
     return parsed

@@ -17,7 +17,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from udbudsregler.expr import ast as A
@@ -42,6 +42,7 @@ _UNIT_SUGGESTIONS = {
     "yr": "years", "mo": "months", "mos": "months", "wk": "weeks", "wks": "weeks",
     "d": "days", "h": "hours", "hrs": "hours", "hr": "hours", "kr": "DKK", "kroner": "DKK",
 }
+_SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day", "hours": "hour"}
 _OPERATOR_SUGGESTIONS = {
     "&": "and", "&&": "and", "|": "or", "||": "or", "!": "not", "=": "==", "≥": ">=",
     "≤": "<=", "≠": "!=", "%": "* 0.01 *",
@@ -97,7 +98,7 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 
 
 @v_args(meta=True)
-class _Build(Transformer[Token, A.Expr]):
+class _Build(Transformer_NonRecursive[Token, A.Expr]):
     """Turns lark's parse tree into the AST (runs bottom-up, no recursion)."""
 
     def number(self, meta: Any, c: list[Any]) -> A.Expr:
@@ -263,8 +264,6 @@ def _check_depth(root: A.Expr) -> None:
 # Known-bad snippets for the errors whose parser state tells their kind; lark
 # matches an error's state against the states these snippets fail in.
 _EXAMPLES: dict[str, list[str]] = {
-    "if": ["if a b else c", "if a then b c", "if a then b", "if a then b c else d",
-           "if a == 1 b else c", "if a then 1 c else d", "if (a) b else c"],
     "quantifier": [
         "any(o offers)", "any(o in)", "any(o.x in offers)", "any(o in offers where)",
         "sum(o for o)", "sum(o for o in)", "sum(o for o offers)", "any(1 in x)", "any()",
@@ -281,6 +280,10 @@ _MESSAGES = {
     "assign": ("UDB307", "`=` is not a comparison", None),
     "juxtaposed": ("UDB301", "`{tok}` follows `{prev}` without an operator between them",
                    "join the two with an operator such as `and`, `+` or `==`"),
+    "starts_early": ("UDB310", "the expression starts with `{tok}`; a value is missing before it",
+                     None),
+    "not_in": ("UDB301", "`not` between two values must be followed by `in`",
+               "write `a not in b`, or put `not` before the whole condition"),
     "unexpected": ("UDB301", "unexpected `{tok}` after `{prev}`", None),
     "if": ("UDB311", "a conditional needs `{need}` after `{prev}`", None),
     "quantifier": ("UDB313", "unexpected `{tok}` in a quantifier", None),
@@ -317,9 +320,14 @@ def _match_examples(error: UnexpectedToken) -> str | None:
     return label
 
 
+# The last token of a text: a date, decimal, quoted text, word, operator or character.
+_PREV = re.compile(r"""([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]+\.[0-9]+|"(?:[^"\\\n]|\\.)*"|"""
+                   r"""'(?:[^'\\\n]|\\.)*'|\w+|==|!=|<=|>=|\S)$""")
+
+
 def _prev_text(text: str, start: int) -> str:
     before = text[:start].rstrip()
-    match = re.search(r"(\w+|==|!=|<=|>=|\S)$", before)
+    match = _PREV.search(before)
     return match.group(1) if match else ""
 
 
@@ -342,41 +350,88 @@ def _explain(text: str, error: UnexpectedInput) -> ExprSyntaxError:
     end = start + (0 if at_end else len(str(token)))
     tok = "" if at_end else str(token)
     prev = _prev_text(text, start)
-    unit = _unknown_unit(text, token, prev)
+    stack = _pending(error)
+    last = stack[-1] if stack else None
+    unit = _unknown_unit(token, last)
     if unit is not None:
         return unit
-    if prev == "if" and not at_end:
-        # `if` where only an operand can stand was read as a name.
-        return ExprSyntaxError(
-            "UDB311", "a conditional inside a larger expression must be in parentheses",
-            (max(start - 3, 0), end), "write e.g. `x and (if a then b else c)`")
-    kind = _classify(text, error, token, at_end)
+    word = _keyword_as_value(stack)
+    if word is not None:
+        if word == "if":
+            return ExprSyntaxError(
+                "UDB311", "a conditional inside a larger expression must be in parentheses",
+                (_pos_of(word)[0], max(end, _pos_of(word)[1])),
+                "write e.g. `x and (if a then b else c)`")
+        return ExprSyntaxError("UDB310", f"`{word}` stands where a value is expected",
+                               _pos_of(word), "write a value before and after each operator")
+    need = _open_if(stack)
+    kind = _classify(text, error, token, at_end, stack, need)
     code, message, hint = _MESSAGES[kind]
     pos = (start, max(end, start + 1)) if not at_end else (max(start - len(prev), 0), start)
-    last_if = max((m.start() for m in re.finditer(r"\bif\b", text[:start])), default=0)
-    need = "else" if re.search(r"\bthen\b", text[last_if:start]) else "then"
     fields = {"tok": tok, "prev": prev, "need": need}
     return ExprSyntaxError(code, message.format(**fields), pos,
                            hint.format(**fields) if hint else None)
 
 
-def _classify(text: str, error: UnexpectedToken, token: Token, at_end: bool) -> str:
+def _pending(error: UnexpectedToken) -> list[Any]:
+    """The parser's value stack at the error: the tokens and subtrees not yet reduced."""
+    parser = getattr(error, "interactive_parser", None)
+    return list(parser.parser_state.value_stack) if parser is not None else []
+
+
+def _keyword_as_value(stack: list[Any]) -> Token | None:
+    """A keyword the parser read as a name because only an operand could stand there."""
+    last = stack[-1] if stack else None
+    if len(stack) > 1 and isinstance(stack[-2], Token) and stack[-2].type == "DOT":
+        return None  # a member may be called `and`
+    if isinstance(last, Token) and last.type == "NAME" and str(last) in _CONNECTIVES:
+        return last
+    return None
+
+
+def _open_if(stack: list[Any]) -> str | None:
+    """``then`` or ``else`` if the innermost open construct is a conditional lacking it."""
+    thens = elses = 0
+    for item in reversed(stack):
+        if not isinstance(item, Token):
+            continue
+        if item.type in ("LPAR", "LSQB", "LBRACE"):
+            return None
+        if item.type == "THEN":
+            thens += 1
+        elif item.type == "ELSE":
+            elses += 1
+        elif item.type == "IF":
+            if elses:  # a conditional already in its else branch
+                thens, elses = thens - 1, elses - 1
+            else:
+                return "else" if thens else "then"
+    return None
+
+
+def _classify(text: str, error: UnexpectedToken, token: Token, at_end: bool,
+              stack: list[Any], need: str | None) -> str:
     expected = set(error.expected)
     if token.type == "EQUAL":
         return "assign"
+    if need is not None and need.upper() in expected:
+        return "if"
     special = _match_examples(error)
     # A state can recur in another context; keep a match only where it fits.
-    if special == "if" and expected & {"THEN", "ELSE"}:
-        return "if"
     if special == "quantifier" and _inside_quantifier(text, len(text) if at_end else
                                                       (token.start_pos or 0)):
         return "quantifier"
     if at_end:
         return "ends_early"
-    if token.type in ("COMPARE", "IN") and "COMPARE" not in expected:
+    if not stack:
+        return "starts_early"
+    if (token.type in ("COMPARE", "IN", "NOT") and len(stack) > 1
+            and isinstance(stack[-2], Token) and stack[-2].type in ("COMPARE", "IN")):
         return "chained"
+    if isinstance(stack[-1], Token) and stack[-1].type == "NOT" and expected == {"IN"}:
+        return "not_in"
     if token.type in _VALUE_ONLY and not expected & _WANTS_VALUE:
-        return "if" if expected & {"THEN", "ELSE"} else "juxtaposed"
+        return "juxtaposed"
     if token.type not in _VALUE_ONLY and expected & _WANTS_VALUE:
         return "missing_operand"
     return "unexpected"
@@ -393,15 +448,18 @@ def _inside_quantifier(text: str, at: int) -> bool:
     return False
 
 
-def _unknown_unit(text: str, token: Token, prev: str) -> ExprSyntaxError | None:
+def _unknown_unit(token: Token, last: Any) -> ExprSyntaxError | None:
     """``2 yrs``, ``4 måneder``, ``1850 kr``: a number followed by a word that is no unit."""
-    if token.type not in ("NAME", "CURRENCY", "UNIT") or not re.fullmatch(r"[0-9.]+", prev):
+    if (token.type not in ("NAME", "CURRENCY", "UNIT") or not isinstance(last, Token)
+            or last.type != "NUMBER"):
         return None
-    word = str(token)
+    word, prev = str(token), str(last)
     suggestion = _UNIT_SUGGESTIONS.get(word.lower())
     if suggestion is None:
-        close = difflib.get_close_matches(word.lower(), [*_UNIT_ALIASES, "DKK"], n=1, cutoff=0.6)
-        suggestion = close[0] if close else None
+        close = difflib.get_close_matches(word.lower(), [*_UNIT_ALIASES, "dkk"], n=1, cutoff=0.6)
+        suggestion = _UNIT_ALIASES.get(close[0], "DKK") if close else None
+    if suggestion in _SINGULAR and prev == "1":
+        suggestion = _SINGULAR[suggestion]
     hint = (f"did you mean `{prev} {suggestion}`?" if suggestion else
             "durations use years, months, weeks, days or hours; money uses a currency code "
             "such as DKK")
@@ -421,6 +479,16 @@ def _bad_character(text: str, error: UnexpectedCharacters) -> ExprSyntaxError:
             return ExprSyntaxError("UDB308", f"`{candidate}` is not an operator of the language",
                                    (start, start + len(candidate)),
                                    f"write `{_OPERATOR_SUGGESTIONS[candidate]}`")
+    if ch.isdigit():
+        # A number run into letters (`1e5`, `2days`): no terminal matches at all.
+        before = re.search(r"[\w.]*$", text[:start])
+        after = re.match(r"[\w.]*", text[start:])
+        begin = before.start() if before else start
+        word = text[begin:start + (after.end() if after else 1)]
+        return ExprSyntaxError(
+            "UDB308", f"`{word}` is not a number", (begin, begin + len(word)),
+            "write numbers with digits and a decimal point, e.g. `1850.50`; "
+            "put a space before a unit, e.g. `2 days`")
     shown = ch if ch.isprintable() and not ch.isspace() else repr(ch)
     return ExprSyntaxError("UDB308", f"`{shown}` is not allowed here", (start, start + 1), None)
 

@@ -70,10 +70,10 @@ def _expr(value: Any) -> Any:
         return value
     if isinstance(value, (dict, list)):
         raise PydanticCustomError(
-            "udb203_expr",
-            "expected an expression, found a YAML {kind}: an expression that starts with "
-            "`{{` or `[` must be quoted",
-            {"kind": "mapping" if isinstance(value, dict) else "list"})
+            "udb203_expr", "expected an expression, found a YAML {kind}",
+            {"kind": "mapping" if isinstance(value, dict) else "list",
+             "hint": "an expression that starts with `{` or `[` must be quoted, e.g. "
+                     "`when: \"{a, b} ...\"`"})
     raise PydanticCustomError("udb203_expr", "expected an expression", {})
 
 
@@ -118,7 +118,9 @@ class RoundingSpec(_Model):
     @model_validator(mode="after")
     def _positive(self) -> RoundingSpec:
         if self.unit <= 0:
-            raise PydanticCustomError("udb204_unit", "the rounding unit must be positive", {})
+            raise PydanticCustomError(
+                "udb204_unit", "the rounding unit must be positive",
+                {"at": ["unit"], "hint": "write a positive step, e.g. `unit: 0.01` for øre"})
         return self
 
 
@@ -131,21 +133,24 @@ class Validity(_Model):
         if self.to is not None and self.to < self.from_:
             raise PydanticCustomError(
                 "udb209", "the round ends ({to}) before it starts ({start})",
-                {"to": self.to.isoformat(), "start": self.from_.isoformat()})
+                {"to": self.to.isoformat(), "start": self.from_.isoformat(), "at": ["to"]})
         return self
 
 
 def _policy_id(value: Any) -> Any:
     if isinstance(value, str) and not POLICY_ID_RE.match(value):
         raise PydanticCustomError(
-            "udb205", "`{value}` is not a valid policy id", {"value": value})
+            "udb205", "`{value}` is not a valid policy id",
+            {"value": value, "hint": "a policy id uses lowercase letters, digits, `-`, `_` and "
+                                     "`.`, e.g. `slagelse-2019`"})
     return value
 
 
 def _currency(value: Any) -> Any:
     if isinstance(value, str) and not re.fullmatch(r"[A-Z]{3}", value):
         raise PydanticCustomError(
-            "udb204_currency", "`{value}` is not a currency code such as DKK", {"value": value})
+            "udb204_currency", "`{value}` is not a currency code such as DKK",
+            {"value": value, "hint": "write a three-letter code in capitals, e.g. `DKK`"})
     return value
 
 
@@ -185,32 +190,49 @@ class FactSpec(_Model):
         if self.type == "enum":
             if not self.values:
                 raise PydanticCustomError(
-                    "udb202_values", "a choice (`type: enum`) needs its `values`", {})
-            for value in self.values:
+                    "udb202_values", "a choice (`type: enum`) needs its `values`",
+                    {"hint": "list the values, e.g. `values: [aktivitetsparat, jobparat]`"})
+            for index, value in enumerate(self.values):
                 if not CHOICE_RE.match(value):
                     raise PydanticCustomError(
-                        "udb205", "`{value}` is not a valid value of a choice", {"value": value})
-            if len(set(self.values)) != len(self.values):
-                raise PydanticCustomError("udb207_values", "a value of the choice is listed twice",
-                                          {})
+                        "udb205", "`{value}` is not a valid value of a choice",
+                        {"value": value, "at": ["values", index],
+                         "hint": "values of a choice use lowercase letters, digits and `_`"})
+            for index, value in enumerate(self.values):
+                if value in self.values[:index]:
+                    raise PydanticCustomError(
+                        "udb207_values", "the value `{value}` is listed twice",
+                        {"value": value, "at": ["values", index], "hint": "remove one of them"})
         elif self.values is not None:
             raise PydanticCustomError(
-                "udb201_values", "`values` belongs to `type: enum` only", {})
+                "udb201_values", "`values` belongs to `type: enum` only",
+                {"at": ["values"], "key": True,
+                 "hint": "remove `values`, or make the fact a choice with `type: enum`"})
         if self.type in ("record", "list", "history"):
             if self.fields is None:
                 raise PydanticCustomError(
-                    "udb202_fields", "a `{kind}` fact needs its `fields`", {"kind": self.type})
+                    "udb202_fields", "a `{kind}` fact needs its `fields`",
+                    {"kind": self.type,
+                     "hint": "declare the fields, e.g. "
+                             "`fields: {kind: text, weekly_hours: hours}`"})
             reserved = {"from", "to", "period"} & set(self.fields)
             if self.type == "history" and reserved:
                 raise PydanticCustomError(
                     "udb210", "`{name}` is part of every history record; do not declare it",
-                    {"name": sorted(reserved)[0]})
+                    {"name": sorted(reserved)[0], "at": ["fields", sorted(reserved)[0]],
+                     "key": True,
+                     "hint": "remove the field; every history record has `from`, `to` and "
+                             "`period`"})
         elif self.fields is not None:
             raise PydanticCustomError(
-                "udb201_fields", "`fields` belongs to `record`, `list` and `history` only", {})
+                "udb201_fields", "`fields` belongs to `record`, `list` and `history` only",
+                {"at": ["fields"], "key": True,
+                 "hint": "remove `fields`, or change the `type`"})
         if self.open_ended is not None and self.type != "history":
             raise PydanticCustomError(
-                "udb201_open", "`open_ended` belongs to `type: history` only", {})
+                "udb201_open", "`open_ended` belongs to `type: history` only",
+                {"at": ["open_ended"], "key": True,
+                 "hint": "remove `open_ended`, or make the fact `type: history`"})
         return self
 
 
@@ -237,17 +259,27 @@ class ParameterSpec(_Model):
 
     @model_validator(mode="after")
     def _one_value(self) -> ParameterSpec:
-        if (self.value is None) == (self.values is None):
+        if self.value is None and self.values is None:
             raise PydanticCustomError(
-                "udb202_value", "a parameter needs either `value` or dated `values`", {})
+                "udb202_value", "a parameter needs either `value` or dated `values`",
+                {"hint": "write e.g. `value: 30`, or `values:` with a `from` date and a `value` "
+                         "in each item"})
+        if self.value is not None and self.values is not None:
+            raise PydanticCustomError(
+                "udb203_value", "a parameter takes `value` or dated `values`, not both",
+                {"at": ["values"], "key": True, "hint": "keep one of them"})
         if self.values is not None:
             if not self.values:
-                raise PydanticCustomError("udb202_value", "`values` lists no value", {})
-            days = [v.from_ for v in self.values]
-            if days != sorted(days) or len(set(days)) != len(days):
                 raise PydanticCustomError(
-                    "udb208", "the dated values must be listed by ascending `from`, each date once",
-                    {})
+                    "udb202_value", "`values` lists no value",
+                    {"at": ["values"],
+                     "hint": "list the dated values, e.g. `- {from: 2019-02-01, value: 30}`"})
+            days = [v.from_ for v in self.values]
+            for index in range(1, len(days)):
+                if days[index] <= days[index - 1]:
+                    raise PydanticCustomError(
+                        "udb208", "`from: {day}` is not after the `from` of the value above it",
+                        {"day": days[index].isoformat(), "at": ["values", index, "from"]})
         return self
 
 

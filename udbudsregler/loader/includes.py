@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -76,6 +76,22 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
+def _resolve(path: Path) -> Path:
+    """``path`` with symlinks resolved; as given (made absolute) when that fails."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # symlink loops, NUL bytes, odd file systems
+        return Path(os.path.abspath(path))
+
+
+def _holds(check: Callable[[], bool]) -> bool:
+    """``check()``, or False when the file system refuses to answer."""
+    try:
+        return check()
+    except (OSError, ValueError):
+        return False
+
+
 def _relative_name(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -100,8 +116,8 @@ def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
     except IsADirectoryError:
         bag.error("UDB107", f"`{display}` is a folder, not a file", at)
         return None
-    except OSError as err:
-        reason = (err.strerror or type(err).__name__).lower()
+    except (OSError, ValueError) as err:
+        reason = (getattr(err, "strerror", None) or "the path is not valid").lower()
         bag.error("UDB107", f"the file `{display}` cannot be read: {reason}", at)
         return None
     if len(data) > limits.max_bytes:
@@ -142,7 +158,7 @@ class _Sources:
 
     def load(self, path: Path, chain: tuple[Path, ...], at: Span | None) -> None:
         """Read ``path`` and, depth-first, what it includes; ``chain`` is the including files."""
-        resolved = path.resolve()
+        resolved = _resolve(path)
         self.seen.add(resolved)
         display = display_path(path)
         text = read_source(path, display, self.bag, self.limits, at)
@@ -161,7 +177,7 @@ class _Sources:
             if target is None:
                 self.complete = False
                 continue
-            real = target.resolve()
+            real = _resolve(target)
             if real in chain:
                 cycle = [*chain[chain.index(real):], real]
                 names = " -> ".join(self.name(item) for item in cycle)
@@ -202,12 +218,12 @@ class _Sources:
             self.bag.error("UDB114", f"the include `{entry}` is an absolute path", span)
             return None
         target = folder / entry
-        resolved = target.resolve()
+        resolved = _resolve(target)
         if not resolved.is_relative_to(self.root):
             self.bag.error("UDB114", f"the include `{entry}` points outside the folder of the "
                            "main policy file", span)
             return None
-        if not resolved.exists():
+        if not _holds(resolved.exists):
             self.bag.error("UDB107", f"the included file `{entry}` does not exist", span)
             return None
         return target
@@ -296,13 +312,14 @@ def load_policy_source(path: str | Path, bag: DiagnosticBag,
     for bad input.
     """
     given = Path(path)
-    main = given / MAIN_FILE if given.is_dir() else given
-    if given.is_dir() and not main.is_file():
+    folder = _holds(given.is_dir)
+    main = given / MAIN_FILE if folder else given
+    if folder and not _holds(main.is_file):
         bag.error("UDB107", f"the folder `{display_path(given)}` has no `{MAIN_FILE}`", None,
                   f"a policy folder holds its main file as `{MAIN_FILE}`; or pass the policy "
                   "file itself")
         return None
-    root = main.resolve().parent
+    root = _resolve(main).parent
     sources = _Sources(root, bag, limits)
     sources.load(main, (), None)
     data, positions = _merge(sources.files, bag)  # also when incomplete, to report conflicts

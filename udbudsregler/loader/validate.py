@@ -8,15 +8,19 @@ loader's position map; raw pydantic text never reaches an author.
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
+
+if TYPE_CHECKING:
+    from udbudsregler.domain.validate import Domain
 from udbudsregler.loader import LoadedSource, PositionMap
 from udbudsregler.loader.documents import (
     IDENT_RE,
@@ -45,7 +49,8 @@ M = TypeVar("M", bound=BaseModel)
 Path = tuple[str | int, ...]
 
 #: The top-level sections a policy may have, in the order they are documented.
-SECTIONS = ("policy", "facts", "parameters", "rules", "target_groups")
+SECTIONS = ("policy", "facts", "parameters", "rules", "target_groups", "outcomes",
+            "service_areas", "routing", "course_packages", "price_models", "referral")
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ class PolicyDocument:
     #: Names whose definition is invalid: known to exist, so that references
     #: to them cause no second error.
     broken: set[str] = field(default_factory=set)
+    #: The tender sections (service areas, packages, prices, ...).
+    domain: Domain = field(default_factory=lambda: _empty_domain())
 
     @property
     def positions(self) -> PositionMap:
@@ -137,6 +144,12 @@ class PolicyDocument:
         return out
 
 
+def _empty_domain() -> Domain:
+    from udbudsregler.domain.validate import Domain
+
+    return Domain.empty()
+
+
 def _dotted(path: Path) -> str:
     out = ""
     for part in path:
@@ -165,9 +178,21 @@ class _Reporter:
         return info.span
 
     def validation_error(self, error: ValidationError, base: Path, model: type[BaseModel]) -> None:
-        for item in error.errors(include_url=False):
-            loc: Path = tuple(item["loc"])
+        items = error.errors(include_url=False)
+        # A misspelt key is one mistake: it is reported as an unknown key with a
+        # did-you-mean, not also as the missing key it was meant to be.
+        misspelt: set[Path] = set()
+        for item in items:
+            if item["type"] == "extra_forbidden":
+                loc = tuple(item["loc"])
+                close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(model, loc[:-1]),
+                                                  n=1, cutoff=0.6)
+                misspelt.update((*loc[:-1], name) for name in close)
+        for item in items:
+            loc = tuple(item["loc"])
             kind: str = item["type"]
+            if kind == "missing" and loc in misspelt:
+                continue
             if loc and loc[-1] == "[key]":
                 # pydantic reports a bad mapping key as (..., key, "[key]").
                 self.report(kind, item, base + loc[:-1], model, loc[:-1], key=True)
@@ -196,15 +221,23 @@ class _Reporter:
             choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",")]
             choices = [c for c in choices if c]
             value = item.get("input")
-            hint = did_you_mean(str(value), choices) or (
-                "the choices are " + ", ".join(f"`{c}`" for c in choices))
-            self.bag.error("UDB204", f"`{value}` is not allowed for `{_dotted(path)}`",
+            hint = did_you_mean(value, choices) if isinstance(value, str) else None
+            hint = hint or "the choices are " + ", ".join(f"`{c}`" for c in choices)
+            self.bag.error("UDB204", f"{_shown(value)} is not allowed for `{_dotted(path)}`",
                            self.span(path), hint)
             return
         if kind.startswith("udb"):
+            # Our own errors may say where inside the entry they are (``at``, a path
+            # relative to ``loc``), whether to point at the key, and give a hint.
             code = "UDB" + kind[3:6]
+            path = path + tuple(ctx.get("at", ()))
             message = item["msg"]
-            self.bag.error(code, message[0].lower() + message[1:], self.span(path, key=key))
+            message = message[0].lower() + message[1:]
+            if code == "UDB203" and message.startswith("expected"):
+                message = f"`{_dotted(path)}`: {message}"
+            # A missing part is reported at the key of the mapping that lacks it.
+            key = key or bool(ctx.get("key")) or code == "UDB202"
+            self.bag.error(code, message, self.span(path, key=key), ctx.get("hint"))
             return
         self.bag.error("UDB203", f"`{_dotted(path)}`: {_describe(kind, item)}",
                        self.span(path, key=key))
@@ -222,6 +255,20 @@ _KIND_TEXT = {
     "model_attributes_type": "expected a mapping of keys to values",
     "none_required": "expected nothing here",
 }
+
+
+def _shown(value: Any) -> str:
+    """A value as an author wrote it, on one short line (never a Python repr)."""
+    if isinstance(value, bool):
+        return "`true`" if value else "`false`"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = " ".join(str(value).split())
+    return f"`{text[:40]}...`" if len(text) > 43 else f"`{text}`"
 
 
 def _describe(kind: str, item: Any) -> str:
@@ -290,6 +337,9 @@ def validate_document(source: LoadedSource, bag: DiagnosticBag,
     doc.rules = _entries("rules", RuleSpec, data, report, doc)
     _target_groups(data, report, doc)
     _unique_names(doc, report)
+    from udbudsregler.domain.validate import validate_domain
+
+    doc.domain = validate_domain(doc, data, report)
     return doc
 
 
@@ -437,8 +487,10 @@ def _unique_names(doc: PolicyDocument, report: _Reporter) -> None:
     def claim(name: str, kind: str, path: Path, key_of: Callable[[Path], Span | None]) -> None:
         if name in seen:
             other_kind, other_path = seen[name]
+            what = (f"the {kind} `{name}` is defined twice" if kind == other_kind
+                    else f"`{name}` is defined as a {kind} and as a {other_kind}")
             report.bag.error(
-                "UDB207", f"`{name}` is defined as a {kind} and as a {other_kind}", key_of(path),
+                "UDB207", what, key_of(path),
                 "give each fact, parameter, rule, target group and criterion its own name",
                 notes=[("the other definition", report.span(other_path, key=True))])
         else:

@@ -57,7 +57,8 @@ class Limits:
     max_bytes: int = 1_048_576
     #: Deepest nesting of mappings and lists; the top-level mapping is level 1 (UDB106).
     max_depth: int = 64
-    #: Most nodes the document may expand to, counting an alias as its anchor's subtree (UDB104).
+    #: Most nodes (keys and values) the document may expand to, an alias counting as
+    #: its anchor's whole subtree (UDB104).
     max_nodes: int = 10_000
 
 
@@ -119,12 +120,17 @@ class _Loader(yaml.SafeLoader):
         return event
 
 
-for _tag, _pattern, _first in (
-    (_BOOL, r"(?:true|True|TRUE|false|False|FALSE)\Z", "tTfF"),
-    (_NULL, r"(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
-    (_INT, r"[-+]?(?:0|[1-9][0-9]*)\Z", "-+0123456789"),
-):
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+def _register_resolvers() -> None:
+    """The core-like schema of plain scalars: everything not listed here is text."""
+    for tag, pattern, first in (
+        (_BOOL, r"(?:true|True|TRUE|false|False|FALSE)\Z", "tTfF"),
+        (_NULL, r"(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
+        (_INT, r"[-+]?(?:0|[1-9][0-9]*)\Z", "-+0123456789"),  # no leading zeros, base 10
+    ):
+        _Loader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+
+
+_register_resolvers()
 
 
 # -- composed nodes ----------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from udbudsregler.runtime.values import to_json
 
 if TYPE_CHECKING:
+    from udbudsregler.domain.routing import AreaChoice, Order, PackageChoice, SupplierChoice
     from udbudsregler.runtime.policy import Policy
 
 __all__ = ["Decision", "Reason", "facts_hash"]
@@ -52,6 +53,14 @@ class Reason:
         return out
 
 
+def _package_json(choice: PackageChoice | None) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    return {"id": choice.package, "accepted": choice.accepted, "status": choice.status,
+            "weekly_hours": to_json(choice.weekly_hours),
+            "span": to_json(list(choice.span)) if choice.span is not None else None}
+
+
 def facts_hash(facts: dict[str, Any]) -> str:
     text = json.dumps(to_json(facts), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -60,7 +69,8 @@ def facts_hash(facts: dict[str, Any]) -> str:
 class Decision:
     """The answer for one citizen on one date. It explains itself."""
 
-    __slots__ = ("_reasons", "facts", "on", "policy", "target_groups")
+    __slots__ = ("_reasons", "facts", "on", "order", "package_choice", "policy", "routing",
+                 "supplier_choice", "target_groups")
 
     def __init__(self, policy: Policy, facts: dict[str, Any], on: date,
                  target_groups: tuple[str, ...]) -> None:
@@ -69,6 +79,10 @@ class Decision:
         self.on = on
         #: The ids of the target groups the citizen is in, in the policy's order.
         self.target_groups = target_groups
+        self.routing: AreaChoice | None = None
+        self.order: Order | None = None
+        self.supplier_choice: SupplierChoice | None = None
+        self.package_choice: PackageChoice | None = None
         self._reasons: tuple[Reason, ...] | None = None
 
     @property
@@ -78,8 +92,24 @@ class Decision:
 
     @property
     def area(self) -> str | None:
-        """The service area the citizen is routed to (None: the policy has no areas)."""
-        return None
+        """The service area the citizen is routed to; None if none fits (or the policy has
+        no areas)."""
+        return self.routing.area if self.routing is not None else None
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """Every service area the citizen fits, in the policy's priority order."""
+        return self.routing.fitting if self.routing is not None else ()
+
+    @property
+    def supplier(self) -> str | None:
+        return self.supplier_choice.supplier if self.supplier_choice is not None else None
+
+    @property
+    def package(self) -> str | None:
+        """The ordered package if it was accepted."""
+        choice = self.package_choice
+        return choice.package if choice is not None and choice.accepted else None
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -103,6 +133,9 @@ class Decision:
             "eligible": self.eligible,
             "target_groups": list(self.target_groups),
             "area": self.area,
+            "areas_fitting": list(self.areas),
+            "supplier": self.supplier,
+            "package": _package_json(self.package_choice),
             "reasons": [r.to_dict() for r in self.reasons],
         }
 
@@ -111,4 +144,5 @@ class Decision:
 
     def __repr__(self) -> str:
         return (f"Decision(policy={self.policy.id!r}, on={self.on.isoformat()}, "
-                f"eligible={self.eligible}, target_groups={list(self.target_groups)!r})")
+                f"eligible={self.eligible}, target_groups={list(self.target_groups)!r}, "
+                f"area={self.area!r}, supplier={self.supplier!r})")

@@ -148,6 +148,9 @@ def explain(decision: Decision, lang: str) -> str:
             lines.append(texts["legal"].format(text=group.spec.legal_basis))
         if group.criteria is not None:
             _tree(group.criteria, reasons, policy, lang, lines, "")
+    from udbudsregler.domain.explain import routing_text
+
+    lines += routing_text(decision, lang)
     return "\n".join(lines) + "\n"
 
 

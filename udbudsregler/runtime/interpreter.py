@@ -109,6 +109,8 @@ class Interpreter:
             group = self.checked.parsed.doc.target_groups[name]
             assert group.criteria is not None
             result = self.criteria(group.criteria, inputs)
+        elif kind == "area":
+            result = self.area(name, inputs)
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
         self.memo[name] = result
@@ -131,6 +133,24 @@ class Interpreter:
         if type(value) is int and self.checked.param_types.get(name) == DECIMAL:
             return Decimal(value)
         return value
+
+    def area(self, name: str, inputs: dict[str, Any]) -> bool:
+        """Like the generated code: any served group, and then the area's own condition."""
+        doc = self.checked.parsed.doc
+        area = doc.domain.areas[name.split(".", 1)[1]]
+        in_group = False
+        for group in area.spec.serves:
+            if group in doc.target_groups:
+                inputs[group] = bool(self.value(group))
+                in_group = in_group or inputs[group]
+        when = self.checked.parsed.domain.get((*area.path, "when"))
+        if not in_group or when is None:
+            return in_group
+        return bool(self.expression(when.expr, inputs))
+
+    def domain_value(self, path: tuple[str | int, ...]) -> Any:
+        """The value of an expression of a tender section (a price, a span, a duration)."""
+        return self.expression(self.checked.parsed.domain[path].expr, {})
 
     def criteria(self, node: CriteriaNode, inputs: dict[str, Any]) -> bool:
         """A target group's criteria; every criterion is evaluated, so reasons are complete."""

@@ -11,7 +11,23 @@ from udbudsregler.checker.check import CheckedPolicy
 from udbudsregler.checker.types import BOOL, Type
 from udbudsregler.compiler.codegen import GeneratedCode
 from udbudsregler.compiler.stages import run_stages
-from udbudsregler.diagnostics import Diagnostic, EvaluationError, PolicyError
+from udbudsregler.diagnostics import (
+    Diagnostic,
+    EvaluationError,
+    FactError,
+    FactProblem,
+    PolicyError,
+)
+from udbudsregler.domain.routing import (
+    Order,
+    SupplierState,
+    choose_area,
+    choose_package,
+    choose_supplier,
+    parse_order,
+    parse_supplier_state,
+)
+from udbudsregler.domain.settlement import Referral, Settlement, settle
 from udbudsregler.loader import Limits
 from udbudsregler.loader.documents import PolicyHeader
 from udbudsregler.loader.validate import PolicyDocument
@@ -60,6 +76,12 @@ class Policy:
         self.facts = FactSchema({n: e.spec for n, e in document.facts.items()}, header.currency)
         self._evaluate = code.evaluate
         self._outputs = code.outputs
+        domain = document.domain
+        self.groups: tuple[str, ...] = tuple(document.target_groups)
+        self.areas: tuple[str, ...] = tuple(domain.areas)
+        self.priority: list[str] = (list(domain.routing.spec.priority)
+                                    if domain.routing is not None else list(domain.areas))
+        self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.id!r}, {self.content_hash[:19]}...)"
@@ -76,24 +98,103 @@ class Policy:
                 "UDB703", f"{on.isoformat()} is outside the policy's validity "
                 f"({valid.from_.isoformat()} to {end})")
 
-    def decide(self, facts: Mapping[str, Any], on: date, tracer: Tracer | None = None) -> Decision:
+    def decide(self, facts: Mapping[str, Any], on: date, *,
+               order: Order | Mapping[str, Any] | None = None,
+               suppliers: SupplierState | Mapping[str, Any] | None = None,
+               tracer: Tracer | None = None) -> Decision:
         """The decision for a citizen's facts on a date.
 
-        Raises :class:`FactError` if the facts do not fit the policy's fact schema, and
-        :class:`EvaluationError` if the date is outside the policy's validity.
+        ``order`` is what the caseworker orders (package, weekly hours, the citizen's own
+        choice of supplier); ``suppliers`` is the host's current supplier state (load,
+        capacity, the referral's sequence number for rotation). Both are optional.
+
+        Raises :class:`FactError` if the facts (or the order, or the supplier state) do
+        not fit, and :class:`EvaluationError` if the date is outside the policy's validity.
         """
         self.check_date(on)
         canonical = self.facts.validate(facts)
         if tracer is not None and tracer.enabled:
             interpreter = self._interpreter(canonical, on, tracer)
-            groups = tuple(g for g in self._outputs if interpreter.value(g))
+            values = tuple(bool(interpreter.value(name)) for name in self._outputs)
+        else:
+            try:
+                values = self._evaluate(canonical, on)
+            except (EvaluationError, ArithmeticError, ValueError) as error:
+                raise self._locate_failure(canonical, on, error) from None
+        n = len(self.groups)
+        groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
+        if not self.areas:
             return Decision(self, canonical, on, groups)
-        try:
-            memberships = self._evaluate(canonical, on)
-        except (EvaluationError, ArithmeticError, ValueError) as error:
-            raise self._locate_failure(canonical, on, error) from None
-        groups = tuple(g for g, inside in zip(self._outputs, memberships, strict=True) if inside)
-        return Decision(self, canonical, on, groups)
+        return self._route(Decision(self, canonical, on, groups), values[n:], order, suppliers)
+
+    def _route(self, decision: Decision, fits: tuple[bool, ...], order: Any,
+               suppliers: Any) -> Decision:
+        parsed_order = parse_order(order)
+        state = parse_supplier_state(suppliers)
+        domain = self.document.domain
+        routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
+        area = domain.areas.get(routing.area) if routing.area is not None else None
+        if state.load or state.capacity:
+            ids = {s.id for s in area.spec.suppliers} if area is not None else set()
+            for key in ("load", "capacity"):
+                for supplier in getattr(state, key):
+                    if supplier not in ids:
+                        raise FactError([FactProblem(
+                            "UDB605", f"suppliers.{key}.{supplier}",
+                            f"`{supplier}` is not a supplier of the area `{routing.area}`")])
+        decision.routing = routing
+        decision.order = parsed_order
+        decision.supplier_choice = choose_supplier(area, parsed_order, state)
+        decision.package_choice = choose_package(
+            routing.area, parsed_order, domain.packages,
+            lambda name: self.span_of(name, decision.on))
+        return decision
+
+    def settle(self, referral: Referral | Mapping[str, Any], outcomes: Any = None, *,
+               until: date, since: date | None = None) -> Settlement:
+        """What the supplier is paid for a referral up to ``until`` (inclusive): weekly lines
+        per price period, bonuses with the outcome that earned them or why not (yet), the
+        referral's end with its cause, and the total. Only what falls in ``[since, until]``
+        is invoiced (``since`` defaults to the referral's start).
+        """
+        if type(until) is not date:
+            raise TypeError("`until` must be a datetime.date")
+        return settle(self, referral, outcomes, until, since)
+
+    def domain_value(self, path: tuple[str | int, ...], on: date) -> Any:
+        """The value of an expression of a tender section (a price, a span, a duration) on a
+        date: dated parameters take the value in force on that date."""
+        return self._interpreter({}, on).domain_value(path)
+
+    def change_dates(self, path: tuple[str | int, ...]) -> list[date]:
+        """The dates on which a tender expression's value may change: the ``from`` dates of
+        the dated parameters it depends on."""
+        expr = self.checked.parsed.domain[path].expr
+        assert expr.ast is not None
+        from udbudsregler.expr.ast import free_names
+
+        names = {n.id for n in free_names(expr.ast)}
+        graph = self.checked.graph
+        dates: set[date] = set()
+        for name in graph.closure(n for n in names if n in graph.nodes):
+            for value in self.checked.parsed.parameters.get(name, []):
+                if value.start is not None:
+                    dates.add(value.start)
+        return sorted(dates)
+
+    def span_of(self, package: str, on: date) -> tuple[Any, Any] | None:
+        """The (min, max) weekly hours of a package on a date, or None if it has no span."""
+        key = (package, on)
+        if key not in self._spans:
+            entry = self.document.domain.packages[package]
+            if entry.spec.weekly_hours is None:
+                self._spans[key] = None
+            else:
+                interpreter = self._interpreter({}, on)
+                self._spans[key] = (
+                    interpreter.domain_value((*entry.path, "weekly_hours", "min")),
+                    interpreter.domain_value((*entry.path, "weekly_hours", "max")))
+        return self._spans[key]
 
     def _interpreter(self, facts: dict[str, Any], on: date,
                      tracer: Tracer | None = None) -> Interpreter:
@@ -135,7 +236,7 @@ class Policy:
                     continue
                 spec = site.entry.spec
                 reads = interpreter.reads.get(ident, {})
-                shown = spec.show or list(reads)
+                shown = spec.show or [n for n in reads if n != "today"]
                 values = tuple((n, reads[n] if n in reads else interpreter.value(n))
                                for n in shown)
                 reasons.append(Reason(
@@ -145,6 +246,9 @@ class Policy:
             reasons.append(Reason(
                 "target_group", group_id, group.spec.title, inside, group.spec.legal_basis,
                 group.spec.source, None, (), None, self.location(group.path)))
+        from udbudsregler.domain.reasons import routing_reasons
+
+        reasons += routing_reasons(self, decision, interpreter)
         return tuple(reasons)
 
     def location(self, path: tuple[str | int, ...]) -> str | None:

@@ -1,0 +1,182 @@
+"""Explanation text for the routing parts of a decision: area, supplier, package."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from udbudsregler.runtime import format as fmt
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.decision import Decision, Reason
+    from udbudsregler.runtime.policy import Policy
+
+__all__ = ["GOAL_NAMES", "routing_text"]
+
+GOAL_NAMES: dict[str, dict[str, str]] = {
+    "da": {"ordinary_job": "ordinære løntimer (job)", "education": "uddannelse",
+           "internship": "virksomhedspraktik", "wage_subsidy": "løntilskud",
+           "clarification": "afklaring til fleksjob eller førtidspension"},
+    "en": {"ordinary_job": "ordinary paid hours (job)", "education": "education",
+           "internship": "company internship", "wage_subsidy": "wage subsidy",
+           "clarification": "clarification for flex job or disability pension"},
+}
+
+_T: dict[str, dict[str, str]] = {
+    "da": {
+        "area": "Indsatsområde: «{title}»",
+        "area_none": "Indsatsområde: intet",
+        "fits": "Borgeren passer til: {areas}.",
+        "fits_none": "Borgeren passer ikke til noget indsatsområde. Områderne er for "
+                     "målgrupperne {groups}, og borgeren er ikke i nogen af dem, eller områdets "
+                     "egen betingelse er ikke opfyldt.",
+        "priority": "Flere områder passer; efter prioriteringen ({order}) går borgeren til "
+                    "«{title}».",
+        "area_condition": "Områdets betingelse er ikke opfyldt for «{title}».",
+        "reading": "Fortolkning: {text}",
+        "supplier": "Leverandør: {name}",
+        "placeholder": " (pladsholder: leverandøren er endnu ikke valgt)",
+        "supplier_none": "Leverandør: ingen",
+        "citizen_choice": "Valgt efter borgerens eget valg.",
+        "first": "Området har denne leverandør.",
+        "rotation": "Valgt efter rotation: henvisning nr. {sequence} giver leverandør "
+                    "{position} af {of}.",
+        "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
+        "full": "Alle leverandører i området er fulde.",
+        "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
+        "rejected": "Borgerens valg «{choice}» kunne ikke følges: {why}.",
+        "not_in_area": "leverandøren har ikke aftale på området",
+        "choice_full": "leverandøren har ingen ledige pladser",
+        "not_honoured": "politikken følger ikke borgerens valg på dette område",
+        "package": "Forløbspakke: «{title}» (resultatmål: {goal}; LAB kapitel {chapter})",
+        "ordered": "Bestilt{hours}: godkendt.",
+        "hours": " med {hours} om ugen (spænd {low}–{high})",
+        "not_in_area_pkg": "Afvist: pakken tilbydes ikke på indsatsområdet.",
+        "hours_missing": "Afvist: pakken har et timetalsspænd på {low}–{high}, og "
+                         "bestillingen angiver ingen ugentlige timer.",
+        "hours_outside_span": "Afvist: {hours} om ugen ligger uden for spændet {low}–{high}.",
+        "hours_not_allowed": "Afvist: pakken har intet timetalsspænd, men bestillingen angiver "
+                             "{hours} om ugen.",
+    },
+    "en": {
+        "area": "Service area: “{title}”",
+        "area_none": "Service area: none",
+        "fits": "The citizen fits: {areas}.",
+        "fits_none": "The citizen fits no service area. The areas are for the target groups "
+                     "{groups}; the citizen is in none of them, or an area's own condition "
+                     "does not hold.",
+        "priority": "Several areas fit; by the priority ({order}) the citizen goes to “{title}”.",
+        "area_condition": "The area's own condition does not hold for “{title}”.",
+        "reading": "Reading: {text}",
+        "supplier": "Supplier: {name}",
+        "placeholder": " (placeholder: the supplier is not yet chosen)",
+        "supplier_none": "Supplier: none",
+        "citizen_choice": "Chosen by the citizen.",
+        "first": "The area has this supplier.",
+        "rotation": "Chosen by rotation: referral no. {sequence} gives supplier {position} "
+                    "of {of}.",
+        "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
+        "full": "Every supplier of the area is full.",
+        "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
+        "rejected": "The citizen's choice “{choice}” could not be followed: {why}.",
+        "not_in_area": "the supplier has no contract for the area",
+        "choice_full": "the supplier has no free places",
+        "not_honoured": "the policy does not follow the citizen's choice in this area",
+        "package": "Course package: “{title}” (result goal: {goal}; LAB chapter {chapter})",
+        "ordered": "Ordered{hours}: accepted.",
+        "hours": " with {hours} a week (span {low}–{high})",
+        "not_in_area_pkg": "Refused: the package is not offered in the service area.",
+        "hours_missing": "Refused: the package has a span of {low}–{high}, and the order gives "
+                         "no weekly hours.",
+        "hours_outside_span": "Refused: {hours} a week is outside the span {low}–{high}.",
+        "hours_not_allowed": "Refused: the package has no span of hours, but the order gives "
+                             "{hours} a week.",
+    },
+}
+
+
+def _quote(lang: str, text: str) -> str:
+    return f"«{text}»" if lang == "da" else f"“{text}”"
+
+
+def routing_text(decision: Decision, lang: str) -> list[str]:
+    """The lines about area, supplier and package (empty if the policy has no areas)."""
+    policy = decision.policy
+    if not policy.areas or decision.routing is None:
+        return []
+    t = _T[lang]
+    reasons = {(r.kind, r.id): r for r in decision.reasons}
+    domain = policy.document.domain
+    lines = [""]
+    chosen = decision.area
+    if chosen is None:
+        lines.append(t["area_none"])
+        groups = sorted({g for a in domain.areas.values() for g in a.spec.serves})
+        group_titles = [_quote(lang, policy.document.target_groups[g].spec.title)
+                        for g in groups if g in policy.document.target_groups]
+        lines.append("  " + t["fits_none"].format(groups=", ".join(group_titles)))
+        return lines
+    lines.append(t["area"].format(title=domain.areas[chosen].spec.title))
+    fitting = decision.areas
+    titles = ", ".join(_quote(lang, domain.areas[a].spec.title) for a in fitting)
+    lines.append("  " + t["fits"].format(areas=titles))
+    if len(fitting) > 1:
+        order = " > ".join(policy.priority)
+        lines.append("  " + t["priority"].format(order=order,
+                                                  title=domain.areas[chosen].spec.title))
+        routing = reasons.get(("routing", chosen))
+        if routing is not None and routing.reading:
+            lines.append("  " + t["reading"].format(text=" ".join(routing.reading.split())))
+    lines += _supplier_lines(decision, reasons, lang)
+    lines += _package_lines(decision, reasons, policy, lang)
+    return lines
+
+
+def _supplier_lines(decision: Decision, reasons: dict[tuple[str, str], Reason],
+                    lang: str) -> list[str]:
+    t = _T[lang]
+    choice = decision.supplier_choice
+    if choice is None:
+        return []
+    reason = reasons.get(("supplier", choice.supplier or ""))
+    lines = [""]
+    if choice.supplier is None or reason is None:
+        lines.append(t["supplier_none"])
+    else:
+        values = dict(reason.values)
+        extra = t["placeholder"] if values.get("placeholder") else ""
+        lines.append(t["supplier"].format(name=reason.title) + extra)
+    if choice.rejected_choice is not None:
+        why = {"not_in_area": t["not_in_area"], "full": t["choice_full"],
+               "not_honoured": t["not_honoured"]}[choice.rejected_because or "not_in_area"]
+        lines.append("  " + t["rejected"].format(choice=choice.rejected_choice, why=why))
+    details: dict[str, Any] = dict(choice.details)
+    lines.append("  " + t[choice.method].format(**details))
+    return lines
+
+
+def _package_lines(decision: Decision, reasons: dict[tuple[str, str], Reason], policy: Policy,
+                   lang: str) -> list[str]:
+    t = _T[lang]
+    choice = decision.package_choice
+    if choice is None or choice.package is None:
+        return []
+    spec = policy.document.domain.packages[choice.package].spec
+    language: Any = lang
+    lines: list[str] = ["", t["package"].format(
+        title=spec.title, goal=GOAL_NAMES[lang][spec.goal], chapter=spec.lab_chapter)]
+    hours: str = (fmt.format_hours(choice.weekly_hours, language)
+                  if choice.weekly_hours is not None else "")
+    low = high = ""
+    if choice.span is not None:
+        low = fmt.format_decimal(choice.span[0], language)
+        high = fmt.format_hours(choice.span[1], language)
+    if choice.accepted:
+        extra = t["hours"].format(hours=hours, low=low, high=high) if choice.span else ""
+        lines.append("  " + t["ordered"].format(hours=extra))
+    else:
+        key = "not_in_area_pkg" if choice.status == "not_in_area" else choice.status
+        lines.append("  " + t[key].format(hours=hours, low=low, high=high))
+    reason = reasons.get(("package", choice.package))
+    if reason is not None and reason.reading:
+        lines.append("  " + t["reading"].format(text=" ".join(reason.reading.split())))
+    return lines

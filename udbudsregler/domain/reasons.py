@@ -1,0 +1,76 @@
+"""The reasons for the routing parts of a decision: area, supplier, package."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from udbudsregler.diagnostics import EvaluationError
+from udbudsregler.runtime.decision import Reason
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.decision import Decision
+    from udbudsregler.runtime.interpreter import Interpreter
+    from udbudsregler.runtime.policy import Policy
+
+__all__ = ["routing_reasons"]
+
+
+def routing_reasons(policy: Policy, decision: Decision, interpreter: Interpreter) -> list[Reason]:
+    domain = policy.document.domain
+    if not domain.areas or decision.routing is None:
+        return []
+    reasons: list[Reason] = []
+    for area_id in policy.priority:
+        entry = domain.areas[area_id]
+        spec = entry.spec
+        node = f"service_areas.{area_id}"
+        fits = bool(interpreter.value(node))
+        if fits != (area_id in decision.routing.fitting):
+            raise EvaluationError("UDB704", f"service area `{area_id}`: the compiled policy and "
+                                  "the reference evaluation disagree")
+        values: list[tuple[str, Any]] = [
+            (g, interpreter.memo[g]) for g in spec.serves if g in interpreter.memo]
+        reads = interpreter.reads.get(node, {})
+        values += [(k, v) for k, v in reads.items() if k not in spec.serves and k != "today"]
+        reasons.append(Reason("area", area_id, spec.title, fits, spec.legal_basis, spec.source,
+                              spec.reading, tuple(values), None, policy.location(entry.path)))
+    routing = domain.routing
+    chosen = decision.routing.area
+    reasons.append(Reason(
+        "routing", chosen or "", domain.areas[chosen].spec.title if chosen else "",
+        chosen is not None, routing.spec.legal_basis if routing else None,
+        routing.spec.source if routing else None, routing.spec.reading if routing else None,
+        (("fitting", list(decision.routing.fitting)), ("priority", list(policy.priority))),
+        None, policy.location(routing.path) if routing else None))
+    choice = decision.supplier_choice
+    if choice is not None and chosen is not None:
+        area = domain.areas[chosen]
+        names = {s.id: s for s in area.spec.suppliers}
+        supplier = names.get(choice.supplier) if choice.supplier else None
+        values = [("method", choice.method)]
+        if choice.rejected_choice is not None:
+            values += [("rejected_choice", choice.rejected_choice),
+                       ("rejected_because", choice.rejected_because)]
+        values += list(choice.details)
+        if supplier is not None and supplier.placeholder:
+            values.append(("placeholder", True))
+        selection = area.spec.selection
+        reasons.append(Reason(
+            "supplier", choice.supplier or "", supplier.name if supplier else "",
+            choice.supplier is not None, None, selection.source if selection else None,
+            selection.reading if selection else None, tuple(values), chosen,
+            policy.location((*area.path, "suppliers"))))
+    package = decision.package_choice
+    if package is not None and package.package is not None:
+        package_entry = domain.packages[package.package]
+        package_spec = package_entry.spec
+        values = [("status", package.status), ("goal", package_spec.goal),
+                  ("lab_chapter", package_spec.lab_chapter)]
+        if package.weekly_hours is not None:
+            values.append(("weekly_hours", package.weekly_hours))
+        if package.span is not None:
+            values.append(("span", list(package.span)))
+        reasons.append(Reason("package", package.package, package_spec.title, package.accepted,
+                              package_spec.legal_basis, package_spec.source, package_spec.reading,
+                              tuple(values), chosen, policy.location(package_entry.path)))
+    return reasons

@@ -1,0 +1,212 @@
+"""Routing: the service area, the supplier and the course package of a decision.
+
+Deterministic and explained: the area is the first fitting area in the
+policy's priority; the supplier is the citizen's own valid choice, otherwise
+the area's declared strategy (rotation by the referral's sequence number, or
+the lowest load relative to capacity, ties broken by the order of the
+suppliers in the policy); an ordered package is accepted only if the area
+offers it and its weekly hours lie inside the package's span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from udbudsregler.diagnostics import FactError, FactProblem
+from udbudsregler.domain.documents import AreaSpec, PackageSpec
+from udbudsregler.loader.validate import Entry
+
+__all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
+           "choose_area", "choose_package", "choose_supplier", "parse_order",
+           "parse_supplier_state"]
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the caseworker orders with the referral (all optional)."""
+
+    package: str | None = None
+    weekly_hours: int | Decimal | None = None
+    #: The supplier the citizen chose (frit valg), if any.
+    supplier: str | None = None
+
+
+@dataclass(frozen=True)
+class SupplierState:
+    """What the host knows of the suppliers now: their load and capacity, and the
+    sequence number of this referral in its area (for rotation)."""
+
+    load: Mapping[str, int] = field(default_factory=dict)
+    capacity: Mapping[str, int] = field(default_factory=dict)
+    sequence: int | None = None
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    area: str | None
+    #: The areas the citizen fits, in priority order.
+    fitting: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SupplierChoice:
+    supplier: str | None
+    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_area
+    method: str
+    #: The citizen's choice when it was given but could not be honoured, and why.
+    rejected_choice: str | None = None
+    rejected_because: str | None = None
+    details: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class PackageChoice:
+    package: str | None
+    accepted: bool
+    #: ordered | no_order | not_in_area | hours_missing | hours_outside_span | hours_not_allowed
+    status: str
+    weekly_hours: int | Decimal | None = None
+    span: tuple[int | Decimal, int | Decimal] | None = None
+
+
+def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
+    return FactError([FactProblem(code, path, message)])
+
+
+def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
+    if value is None or isinstance(value, Order):
+        return value
+    if not isinstance(value, Mapping):
+        raise _problem("order", "expected a mapping with `package`, `weekly_hours`, `supplier`")
+    unknown = set(value) - {"package", "weekly_hours", "supplier"}
+    if unknown:
+        raise _problem(f"order.{sorted(unknown)[0]}", "not a part of an order", "UDB606")
+    hours = value.get("weekly_hours")
+    if hours is not None:
+        if isinstance(hours, (bool, float)) or not isinstance(hours, (int, Decimal, str)):
+            raise _problem("order.weekly_hours", "expected a number of hours as a whole number, "
+                           "Decimal or text")
+        try:
+            hours = hours if isinstance(hours, (int, Decimal)) else Decimal(hours)
+        except ArithmeticError:
+            raise _problem("order.weekly_hours", f"`{hours}` is not a number") from None
+    for key in ("package", "supplier"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise _problem(f"order.{key}", "expected text")
+    return Order(value.get("package"), hours, value.get("supplier"))
+
+
+def parse_supplier_state(value: SupplierState | Mapping[str, Any] | None) -> SupplierState:
+    if value is None:
+        return SupplierState()
+    if isinstance(value, SupplierState):
+        return value
+    if not isinstance(value, Mapping):
+        raise _problem("suppliers", "expected a mapping with `load`, `capacity`, `sequence`")
+    unknown = set(value) - {"load", "capacity", "sequence"}
+    if unknown:
+        raise _problem(f"suppliers.{sorted(unknown)[0]}", "not a part of the supplier state",
+                       "UDB606")
+    for key in ("load", "capacity"):
+        table = value.get(key, {})
+        if not isinstance(table, Mapping) or not all(
+                isinstance(k, str) and type(v) is int and v >= 0 for k, v in table.items()):
+            raise _problem(f"suppliers.{key}", "expected a mapping of supplier ids to "
+                           "whole numbers >= 0")
+    sequence = value.get("sequence")
+    if sequence is not None and (type(sequence) is not int or sequence < 0):
+        raise _problem("suppliers.sequence", "expected a whole number >= 0")
+    return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
+
+
+def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
+    fitting = tuple(a for a in priority if fits.get(a))
+    return AreaChoice(fitting[0] if fitting else None, fitting)
+
+
+def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
+                    state: SupplierState) -> SupplierChoice:
+    if area is None:
+        return SupplierChoice(None, "no_area")
+    spec = area.spec
+    ids = [s.id for s in spec.suppliers]
+    selection = spec.selection
+    strategy = selection.strategy if selection is not None else "first"
+    capacity_known = bool(state.capacity)
+
+    def has_room(supplier: str) -> bool:
+        if supplier not in state.capacity:
+            return not capacity_known
+        return state.load.get(supplier, 0) < state.capacity[supplier]
+
+    rejected: str | None = None
+    because: str | None = None
+    wanted = order.supplier if order is not None else None
+    if wanted is not None:
+        honour = selection is None or selection.citizen_choice
+        if not honour:
+            rejected, because = wanted, "not_honoured"
+        elif wanted not in ids:
+            rejected, because = wanted, "not_in_area"
+        elif not has_room(wanted):
+            rejected, because = wanted, "full"
+        else:
+            return SupplierChoice(wanted, "citizen_choice")
+    if strategy == "first" or len(ids) == 1:
+        return SupplierChoice(ids[0], "first", rejected, because)
+    if strategy == "rotation":
+        if state.sequence is None:
+            return SupplierChoice(None, "no_sequence", rejected, because)
+        index = state.sequence % len(ids)
+        return SupplierChoice(ids[index], "rotation", rejected, because,
+                              (("sequence", state.sequence), ("position", index + 1),
+                               ("of", len(ids))))
+    # lowest load relative to capacity; ties by the policy's order of suppliers
+    best: str | None = None
+    best_ratio: tuple[int, int] | None = None
+    for supplier in ids:
+        if supplier not in state.capacity or not has_room(supplier):
+            continue
+        load, cap = state.load.get(supplier, 0), state.capacity[supplier]
+        # compare load/cap exactly as fractions: a/b < c/d  <=>  a*d < c*b
+        if best_ratio is None or load * best_ratio[1] < best_ratio[0] * cap:
+            best, best_ratio = supplier, (load, cap)
+    if best is None:
+        return SupplierChoice(None, "full", rejected, because)
+    assert best_ratio is not None
+    return SupplierChoice(best, "lowest_load", rejected, because,
+                          (("load", best_ratio[0]), ("capacity", best_ratio[1])))
+
+
+def choose_package(area: str | None, order: Order | None,
+                   packages: Mapping[str, Entry[PackageSpec]],
+                   span_of: Any) -> PackageChoice | None:
+    """Check an ordered package against the area and its weekly-hour span.
+
+    ``span_of(package_id)`` gives the (min, max) hours of a package, or None.
+    """
+    if order is None or order.package is None:
+        if order is not None and order.weekly_hours is not None:
+            raise _problem("order.package", "weekly hours are ordered, but no package", "UDB601")
+        return None
+    name = order.package
+    if name not in packages:
+        raise _problem("order.package", f"`{name}` is not a course package of the policy; the "
+                       f"packages are {', '.join(packages)}", "UDB605")
+    spec = packages[name].spec
+    if area is None or area not in spec.areas:
+        return PackageChoice(name, False, "not_in_area", order.weekly_hours)
+    span = span_of(name)
+    hours = order.weekly_hours
+    if span is None:
+        if hours is not None:
+            return PackageChoice(name, False, "hours_not_allowed", hours)
+        return PackageChoice(name, True, "ordered")
+    if hours is None:
+        return PackageChoice(name, False, "hours_missing", None, span)
+    if not span[0] <= hours <= span[1]:
+        return PackageChoice(name, False, "hours_outside_span", hours, span)
+    return PackageChoice(name, True, "ordered", hours, span)

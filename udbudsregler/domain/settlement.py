@@ -1,0 +1,517 @@
+"""Settlement: what a supplier is paid for one referral, line by line, with reasons.
+
+``Policy.settle(referral, outcomes, until=..., since=...)`` works out:
+
+1. **The referral's course and end.** The referral starts on ``start`` and
+   lasts at most the policy's ``referral.max_duration``. If the policy names an
+   outcome that ends the course (``referral.ends_on``, e.g. self-support), the
+   course ends the day before that outcome first holds, and aftercare runs for
+   ``referral.aftercare`` from that day. The referral ends at whichever comes
+   first: the maximum duration, the end of aftercare, or the day the job
+   centre stopped it (``stop``).
+2. **Weekly payments.** The weekly price is read day by day, so a price that
+   changes inside the round (indexation) applies from its date. Days are paid
+   as the price model says: pro rata by calendar day, per started week or per
+   whole week (weeks counted from the referral's start); over the course only
+   or the whole referral; up to the caps.
+3. **Bonuses.** A bonus is earned when its outcome holds on every day of a
+   period of the stated length starting right after the course. Until then it
+   is *pending*; it is lost if the outcome does not start at once
+   (*not immediate*) or breaks before the period is over (*too short*).
+
+Only what lies in ``[since, until]`` is invoiced (a monthly run passes the
+month); what happened before ``since`` is taken into account (caps, bonus
+periods) but not invoiced again. Each line's amount is rounded once by the
+policy's rounding rule; the total is the sum of the rounded lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
+from udbudsregler.runtime.money import Money, Rounding
+from udbudsregler.runtime.ops import CONTEXT
+from udbudsregler.runtime.temporal import Duration, Period, add_duration, following
+from udbudsregler.runtime.values import to_json
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.policy import Policy
+
+__all__ = ["BonusStatus", "Referral", "ReferralEnd", "Settlement", "SettlementLine",
+           "parse_outcomes", "parse_referral", "settle"]
+
+_DAY = timedelta(days=1)
+_WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One citizen's referral to a supplier (henvisning)."""
+
+    id: str
+    start: date
+    package: str
+    supplier: str | None = None
+    area: str | None = None
+    #: The last day, when the job centre ended the referral early.
+    stop: date | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class ReferralEnd:
+    #: The last day of the referral; None while it is still running on ``until``.
+    last_day: date | None
+    #: max_duration | aftercare_completed | stopped | ongoing
+    cause: str
+    #: The last day of the course (before aftercare), if it has ended by ``until``.
+    course_end: date | None
+    #: Aftercare, when the outcome that starts it has occurred.
+    aftercare: Period | None
+    #: The latest day the referral can last (its maximum duration).
+    latest_last_day: date
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    #: weekly | bonus | cap
+    kind: str
+    #: For weekly lines: pro_rata_days | started_weeks | whole_weeks; for bonus lines the
+    #: bonus id; for cap lines max_amount | max_duration.
+    reason: str
+    amount: Money
+    period: Period | None = None
+    quantity: int = 0
+    #: days | weeks
+    unit: str = ""
+    unit_price: Money | None = None
+    #: A cap cut this line short.
+    capped: bool = False
+    details: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "reason": self.reason,
+                               "amount": to_json(self.amount)}
+        if self.period is not None:
+            out["period"] = to_json(self.period)
+        if self.unit:
+            out.update(quantity=self.quantity, unit=self.unit,
+                       unit_price=to_json(self.unit_price))
+        if self.capped:
+            out["capped"] = True
+        if self.details:
+            out["details"] = {k: to_json(v) for k, v in self.details}
+        return out
+
+
+@dataclass(frozen=True)
+class BonusStatus:
+    id: str
+    title: str
+    #: earned | pending | not_immediate | too_short | course_ongoing
+    status: str
+    amount: Money
+    #: The period the outcome must cover without a break.
+    window: Period | None = None
+    #: For earned: the outcome's run that earned it; for too_short: how far it got.
+    covered: Period | None = None
+    #: too_short: the first day without the outcome.
+    broke_on: date | None = None
+    #: not_immediate: the day the outcome started, if it did.
+    started_on: date | None = None
+    #: Whether the bonus is invoiced in this settlement (earned inside [since, until]).
+    invoiced: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "status": self.status,
+                               "amount": to_json(self.amount), "invoiced": self.invoiced}
+        for key in ("window", "covered", "broke_on", "started_on"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = to_json(value)
+        return out
+
+
+class Settlement:
+    """The payment for one referral up to a date, with its lines and reasons."""
+
+    def __init__(self, policy: Policy, referral: Referral, since: date, until: date,
+                 end: ReferralEnd, lines: Sequence[SettlementLine],
+                 bonuses: Sequence[BonusStatus], price_model: str) -> None:
+        self.policy = policy
+        self.referral = referral
+        self.since = since
+        self.until = until
+        self.end = end
+        self.lines = tuple(lines)
+        self.bonuses = tuple(bonuses)
+        self.price_model = price_model
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the (rounded) lines, as a Decimal in the policy's currency."""
+        total = Decimal(0)
+        for line in self.lines:
+            total = CONTEXT.add(total, line.amount.amount)
+        return total
+
+    @property
+    def total_money(self) -> Money:
+        return Money(self.total, self.policy.header.currency)
+
+    def explain(self, language: str | None = None) -> str:
+        from udbudsregler.domain.settlement_text import settlement_text
+
+        return settlement_text(self, language or self.policy.language)
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.referral
+        return {
+            "policy": {"id": self.policy.id, "content_hash": self.policy.content_hash},
+            "referral": {"id": r.id, "start": r.start.isoformat(), "package": r.package,
+                         "supplier": r.supplier, "area": r.area,
+                         "stop": r.stop.isoformat() if r.stop else None},
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "price_model": self.price_model,
+            "end": {"last_day": to_json(self.end.last_day), "cause": self.end.cause,
+                    "course_end": to_json(self.end.course_end),
+                    "aftercare": to_json(self.end.aftercare),
+                    "latest_last_day": to_json(self.end.latest_last_day)},
+            "lines": [line.to_dict() for line in self.lines],
+            "bonuses": [b.to_dict() for b in self.bonuses],
+            "total": {"amount": format(self.total, "f"),
+                      "currency": self.policy.header.currency},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def __repr__(self) -> str:
+        return (f"Settlement(referral={self.referral.id!r}, until={self.until.isoformat()}, "
+                f"total={format(self.total, 'f')}, end={self.end.cause})")
+
+
+# -- input -------------------------------------------------------------------------
+
+
+def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
+    return FactError([FactProblem(code, path, message)])
+
+
+def _date_of(value: Any, path: str) -> date:
+    if type(value) is date:
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _problem(path, f"`{value}` is not a real calendar date", "UDB603") from None
+    raise _problem(path, "expected a date (YYYY-MM-DD)")
+
+
+def parse_referral(value: Referral | Mapping[str, Any], policy: Policy) -> Referral:
+    if isinstance(value, Referral):
+        referral = value
+    else:
+        if not isinstance(value, Mapping):
+            raise _problem("referral", "expected a mapping with `id`, `start`, `package`, ...")
+        allowed = {"id", "start", "package", "supplier", "area", "stop"}
+        for key in value:
+            if key not in allowed:
+                raise _problem(f"referral.{key}", "not a part of a referral", "UDB606")
+        for key in ("id", "start", "package"):
+            if value.get(key) is None:
+                raise _problem(f"referral.{key}", "missing", "UDB601")
+        stop = value.get("stop")
+        referral = Referral(str(value["id"]), _date_of(value["start"], "referral.start"),
+                            str(value["package"]), value.get("supplier"), value.get("area"),
+                            _date_of(stop, "referral.stop") if stop is not None else None)
+    domain = policy.document.domain
+    if referral.package not in domain.packages:
+        raise _problem("referral.package", f"`{referral.package}` is not a course package of "
+                       f"the policy; the packages are {', '.join(domain.packages)}", "UDB605")
+    if referral.stop is not None and referral.stop < referral.start:
+        raise _problem("referral.stop", f"the referral stops ({referral.stop}) before it starts "
+                       f"({referral.start})", "UDB604")
+    return referral
+
+
+def parse_outcomes(value: Any, policy: Policy) -> list[Outcome]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise _problem("outcomes", "expected a list of periods with `kind`, `from`, `to`")
+    kinds = policy.document.domain.outcomes
+    out = []
+    for i, item in enumerate(value):
+        path = f"outcomes[{i}]"
+        if isinstance(item, Outcome):
+            out.append(item)
+            continue
+        if not isinstance(item, Mapping) or set(item) != {"kind", "from", "to"}:
+            raise _problem(path, "expected a mapping with exactly `kind`, `from` and `to`")
+        if item["kind"] not in kinds:
+            raise _problem(f"{path}.kind", f"`{item['kind']}` is not an outcome of the policy; "
+                           f"the outcomes are {', '.join(kinds)}", "UDB605")
+        start = _date_of(item["from"], f"{path}.from")
+        end = _date_of(item["to"], f"{path}.to") if item["to"] is not None else None
+        if end is not None and end < start:
+            raise _problem(f"{path}.to", f"`to` ({end}) is before `from` ({start})", "UDB604")
+        out.append(Outcome(item["kind"], Period(start, end)))
+    return out
+
+
+# -- the computation ----------------------------------------------------------------
+
+
+def _merged(outcomes: Sequence[Outcome], kind: str, until: date) -> list[Period]:
+    """The outcome's periods known by ``until``, merged into continuous runs."""
+    runs: list[list[date]] = []
+    for o in sorted((o for o in outcomes if o.kind == kind), key=lambda o: o.period.start):
+        start = o.period.start
+        if start > until:
+            continue
+        end = until if o.period.end is None else min(o.period.end, until)
+        if runs and start <= runs[-1][1] + _DAY:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    return [Period(a, b) for a, b in runs]
+
+
+def _first_on_or_after(runs: Sequence[Period], day: date) -> date | None:
+    for run in runs:
+        assert run.end is not None
+        if run.end >= day:
+            return max(run.start, day)
+    return None
+
+
+def _referral_end(policy: Policy, referral: Referral, outcomes: Sequence[Outcome],
+                  until: date) -> ReferralEnd:
+    spec = policy.document.domain.referral
+    rule = policy.month_end
+    start = referral.start
+    if spec is None:
+        latest = date.max
+    else:
+        max_duration = policy.domain_value(("referral", "max_duration"), start)
+        latest = add_duration(start, max_duration, rule) - _DAY
+    ends: list[tuple[date, str]] = [(latest, "max_duration")]
+    course_end = latest
+    aftercare: Period | None = None
+    if referral.stop is not None:
+        ends.append((referral.stop, "stopped"))
+        course_end = min(course_end, referral.stop)
+    if spec is not None and spec.spec.ends_on is not None:
+        runs = _merged(outcomes, spec.spec.ends_on, until)
+        began = _first_on_or_after(runs, start)
+        if began is not None and began <= course_end:
+            course_end = began - _DAY
+            length: Duration = policy.domain_value(("referral", "aftercare"), start)
+            aftercare = following(began, length, rule)
+            assert aftercare.end is not None
+            ends.append((aftercare.end, "aftercare_completed"))
+    order = {"stopped": 0, "aftercare_completed": 1, "max_duration": 2}
+    last_day, cause = min(ends, key=lambda e: (e[0], order[e[1]]))
+    if last_day > until:
+        return ReferralEnd(None, "ongoing", course_end if course_end <= until else None,
+                           aftercare, latest)
+    return ReferralEnd(last_day, cause, min(course_end, last_day), aftercare, latest)
+
+
+@dataclass
+class _Piece:
+    """A run of billed days or weeks with one weekly price."""
+
+    first: date
+    last: date
+    quantity: int
+    unit: str
+    price: Money
+    amount: Decimal
+    capped: bool = False
+
+
+def _prices(policy: Policy, model_path: tuple[str | int, ...], first: date,
+            last: date) -> list[tuple[date, date, Money]]:
+    """The weekly price in force on each day of [first, last], as runs of one price."""
+    path = (*model_path, "weekly_price")
+    changes = sorted(d for d in policy.change_dates(path) if first < d <= last)
+    runs = []
+    start = first
+    for change in [*changes, last + _DAY]:
+        price = policy.domain_value(path, start)
+        runs.append((start, change - _DAY, price))
+        start = change
+    return runs
+
+
+def _pieces(policy: Policy, model_path: tuple[str | int, ...], rule: str, start: date,
+            first: date, last: date, since: date) -> list[_Piece]:
+    """Billed units of [first, last] in order, split where the price changes and at since."""
+    pieces: list[_Piece] = []
+    if last < first:
+        return pieces
+    if rule == "pro_rata_days":
+        for a, b, price in _prices(policy, model_path, first, last):
+            for lo, hi in ((a, min(b, since - _DAY)), (max(a, since), b)):
+                if lo <= hi:
+                    days = (hi - lo).days + 1
+                    amount = CONTEXT.divide(CONTEXT.multiply(price.amount, Decimal(days)),
+                                            Decimal(7))
+                    pieces.append(_Piece(lo, hi, days, "days", price, amount))
+        return pieces
+    # weeks counted from the referral's start
+    index = (first - start).days // 7
+    week = start + index * _WEEK
+    while week <= last:
+        week_end = week + 6 * _DAY
+        whole = week >= first and week_end <= last
+        if rule == "started_weeks" or whole:
+            billed_on = week if rule == "started_weeks" else week_end
+            price = policy.domain_value((*model_path, "weekly_price"), max(week, first))
+            before = billed_on < since
+            previous = pieces[-1] if pieces else None
+            if (previous is not None and previous.price == price and
+                    (previous.last < since) == before and previous.last + _DAY == week):
+                previous.last = week_end
+                previous.quantity += 1
+                previous.amount = CONTEXT.add(previous.amount, price.amount)
+            else:
+                pieces.append(_Piece(week, week_end, 1, "weeks", price, price.amount))
+        week += _WEEK
+    return pieces
+
+
+def settle(policy: Policy, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
+           since: date | None = None) -> Settlement:
+    ref = parse_referral(referral, policy)
+    events = parse_outcomes(outcomes, policy)
+    since = since or ref.start
+    if since > until:
+        raise _problem("since", f"`since` ({since}) is after `until` ({until})")
+    rounding = policy.rounding
+    if rounding is None:
+        raise EvaluationError("UDB705", "settlement needs the policy's rounding rule")
+    domain = policy.document.domain
+    package = domain.packages[ref.package]
+    model = domain.price_models[package.spec.price_model]
+    currency = policy.header.currency
+    end = _referral_end(policy, ref, events, until)
+
+    # Which days the weekly price is paid for.
+    billed_last = (end.course_end if model.spec.billed == "course" else end.last_day)
+    running = end.last_day is None and (model.spec.billed == "referral" or end.course_end is None)
+    if running:
+        billed_last = until
+    assert billed_last is not None
+    lines: list[SettlementLine] = []
+    caps = model.spec.caps
+    if caps is not None and caps.max_duration is not None:
+        cap_duration = policy.domain_value((*model.path, "caps", "max_duration"), ref.start)
+        cap_last = add_duration(ref.start, cap_duration, policy.month_end) - _DAY
+        if cap_last < billed_last:
+            billed_last = cap_last
+            if since <= cap_last + _DAY <= until:
+                lines.append(SettlementLine("cap", "max_duration", Money(0, currency),
+                                            Period(ref.start, cap_last)))
+    billed_last = min(billed_last, until)
+    pieces = _pieces(policy, model.path, model.spec.partial_weeks, ref.start, ref.start,
+                     billed_last, since)
+    if caps is not None and caps.max_amount is not None:
+        pieces = _cap_amount(pieces, policy.domain_value((*model.path, "caps", "max_amount"),
+                                                         ref.start), since, until, lines,
+                             currency)
+    for piece in pieces:
+        if piece.last < since and piece.unit == "days":
+            continue
+        if piece.unit == "weeks":
+            billed_on = piece.first if model.spec.partial_weeks == "started_weeks" else piece.last
+            if billed_on < since:
+                continue
+        amount = rounding.apply(piece.amount)
+        lines.append(SettlementLine(
+            "weekly", model.spec.partial_weeks, Money(amount, currency),
+            Period(piece.first, piece.last), piece.quantity, piece.unit, piece.price,
+            piece.capped))
+    lines.sort(key=lambda line: (line.period.start if line.period else date.max,
+                                 line.kind != "weekly"))
+    bonuses = [_bonus(policy, model.path, i, end, events, since, until, rounding, currency)
+               for i in range(len(model.spec.bonuses))]
+    for status in bonuses:
+        if status.invoiced:
+            assert status.covered is not None
+            lines.append(SettlementLine("bonus", status.id, status.amount, status.covered,
+                                        details=(("title", status.title),)))
+    return Settlement(policy, ref, since, until, end, lines, bonuses, package.spec.price_model)
+
+
+def _cap_amount(pieces: list[_Piece], cap: Money, since: date, until: date,
+                lines: list[SettlementLine], currency: str) -> list[_Piece]:
+    """Cut the weekly payments where their running total reaches the cap."""
+    total = Decimal(0)
+    kept: list[_Piece] = []
+    for piece in pieces:
+        room = CONTEXT.subtract(cap.amount, total)
+        if room <= 0:
+            break
+        if piece.amount > room:
+            piece.amount = room
+            piece.capped = True
+            kept.append(piece)
+            if since <= piece.last <= until or since <= piece.first <= until:
+                lines.append(SettlementLine("cap", "max_amount", Money(0, currency),
+                                            Period(piece.first, piece.last),
+                                            details=(("cap", cap),)))
+            break
+        total = CONTEXT.add(total, piece.amount)
+        kept.append(piece)
+    return kept
+
+
+def _bonus(policy: Policy, model_path: tuple[str | int, ...], index: int, end: ReferralEnd,
+           outcomes: Sequence[Outcome], since: date, until: date, rounding: Rounding,
+           currency: str) -> BonusStatus:
+    spec = policy.document.domain.price_models[str(model_path[1])].spec.bonuses[index]
+    base = (*model_path, "bonuses", index)
+    on = end.course_end or until
+    amount = rounding.apply_money(policy.domain_value((*base, "amount"), on))
+    amount = Money(amount.amount, currency)
+    if end.course_end is None:
+        return BonusStatus(spec.id, spec.title, "course_ongoing", amount)
+    first = end.course_end + _DAY if spec.starting == "day_after_course_end" else end.course_end
+    lasting = policy.domain_value((*base, "lasting"), first)
+    window = following(first, lasting, policy.month_end)
+    assert window.end is not None
+    if first > until:
+        return BonusStatus(spec.id, spec.title, "pending", amount, window)
+    runs = _merged(outcomes, spec.outcome, until)
+    covering = next((r for r in runs if r.start <= first and r.end is not None and
+                     r.end >= first), None)
+    if covering is None:
+        started = _first_on_or_after(runs, first)
+        return BonusStatus(spec.id, spec.title, "not_immediate", amount, window,
+                           started_on=started)
+    assert covering.end is not None
+    if covering.end >= window.end:
+        invoiced = since <= window.end <= until
+        return BonusStatus(spec.id, spec.title, "earned", amount, window,
+                           Period(first, window.end), invoiced=invoiced)
+    if covering.end < until:
+        return BonusStatus(spec.id, spec.title, "too_short", amount, window,
+                           Period(first, covering.end), broke_on=covering.end + _DAY)
+    return BonusStatus(spec.id, spec.title, "pending", amount, window,
+                       Period(first, covering.end))
