@@ -342,9 +342,9 @@ class _Checker:
         if symbol is None:
             if node.id in self.doc.broken:
                 return ERROR
-            if expected == ERROR and self.is_choice_value(node.id):
-                # The other side of `==` or `in` is already wrong; once it is fixed,
-                # its choice gives this value its meaning.
+            if expected == ERROR and (self.is_choice_value(node.id) or self.broken_fact()):
+                # The other side of `==` or `in` is already wrong (or is a fact whose
+                # declaration is); once it is fixed, its choice gives this value its meaning.
                 return ERROR
             candidates = [*env, *self.globals, "today"]
             hint = did_you_mean(node.id, candidates)
@@ -358,6 +358,11 @@ class _Checker:
         return any(name in choice.values for t in self.out.fact_types.values()
                    for choice in _choices(t))
 
+    def broken_fact(self) -> bool:
+        """Whether a fact's declaration is invalid (so its choice values are unknown)."""
+        facts = self.doc.source.data.get("facts")
+        return isinstance(facts, dict) and any(name in self.doc.broken for name in facts)
+
     def unknown_name_hint(self, name: str) -> str | None:
         # A value of some choice used where no choice is expected.
         for t in self.out.fact_types.values():
@@ -367,7 +372,8 @@ class _Checker:
                             f"e.g. `{choice.name.split('.')[-1]} == {name}`")
         if name in FUNCTIONS:
             return f"`{name}` is a function: write `{name}(...)`"
-        return None
+        values = {v for t in self.out.fact_types.values() for c in _choices(t) for v in c.values}
+        return did_you_mean(name, sorted(values))
 
     def member(self, node: A.Member, env: dict[str, Type]) -> Type:
         obj = self.t(node.obj, env)

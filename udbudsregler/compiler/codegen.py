@@ -131,7 +131,8 @@ class _Gen:
 
     def parameter_value(self, name: str) -> str:
         values = self.checked.parsed.parameters[name]
-        decimal = self.checked.param_types.get(name) == DECIMAL
+        # A decimal, or a list or set of decimals: whole numbers in it become Decimals.
+        decimal = _elem(self.checked.param_types.get(name, INT)) == DECIMAL
         if len(values) == 1 and values[0].start is None:
             return self.fold(values[0].expr.ast, decimal)
         fn = self.fresh("_p")
@@ -154,8 +155,8 @@ class _Gen:
         """A constant parameter value (checked to be a literal, a list or set of literals)."""
         assert node is not None
         value = _constant_value(node)
-        if decimal and type(value) is int:
-            value = Decimal(value)
+        if decimal:
+            value = _decimals(value)
         if isinstance(value, list):
             return f"list({self.constant(tuple(value))})"
         return self.constant(value)
@@ -233,9 +234,9 @@ class _Gen:
                 return "[" + ", ".join(self.coerced(i, elem, scope) for i in items) + "]"
             case A.SetLit(items=items):
                 constant = _try_constant(node, self.checked)
-                if constant is not UNSET:
-                    return self.constant(constant)
                 elem = _elem(self.type_of(node))
+                if constant is not UNSET:
+                    return self.constant(_decimals(constant) if elem == DECIMAL else constant)
                 return ("frozenset((" + "".join(self.coerced(i, elem, scope) + ", " for i in items)
                         + "))")
             case A.Quantifier():
@@ -437,6 +438,18 @@ def _constant_value(node: A.Expr) -> Any:
         case A.SetLit(items=items):
             return frozenset(_constant_value(i) for i in items)
     return literal_value(node)
+
+
+def _decimals(value: Any) -> Any:
+    """A folded constant with its whole numbers made Decimals, as the interpreter makes the
+    elements of a decimal, or of a list or set of decimals."""
+    if type(value) is int:
+        return Decimal(value)
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, frozenset):
+        return frozenset(_decimals(v) for v in value)
+    return value
 
 
 def _try_constant(node: A.SetLit, checked: CheckedPolicy) -> Any:

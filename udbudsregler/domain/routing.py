@@ -41,7 +41,14 @@ class SupplierState:
 
     load: Mapping[str, int] = field(default_factory=dict)
     capacity: Mapping[str, int] = field(default_factory=dict)
-    sequence: int | None = None
+    #: The referral's sequence number: one number, or one per area (the host may not
+    #: know the area before the decision).
+    sequence: int | Mapping[str, int] | None = None
+
+    def sequence_in(self, area: str) -> int | None:
+        if isinstance(self.sequence, Mapping):
+            return self.sequence.get(area)
+        return self.sequence
 
 
 @dataclass(frozen=True)
@@ -117,8 +124,10 @@ def parse_supplier_state(value: SupplierState | Mapping[str, Any] | None) -> Sup
             raise _problem(f"suppliers.{key}", "expected a mapping of supplier ids to "
                            "whole numbers >= 0")
     sequence = value.get("sequence")
-    if sequence is not None and (type(sequence) is not int or sequence < 0):
-        raise _problem("suppliers.sequence", "expected a whole number >= 0")
+    numbers = sequence.values() if isinstance(sequence, Mapping) else [sequence]
+    if sequence is not None and not all(type(n) is int and n >= 0 for n in numbers):
+        raise _problem("suppliers.sequence", "expected a whole number >= 0, or a mapping of "
+                       "service areas to whole numbers >= 0")
     return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
 
 
@@ -158,17 +167,23 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
     if strategy == "first" or len(ids) == 1:
         return SupplierChoice(ids[0], "first", rejected, because)
     if strategy == "rotation":
-        if state.sequence is None:
+        sequence = state.sequence_in(area.name)
+        if sequence is None:
             return SupplierChoice(None, "no_sequence", rejected, because)
-        index = state.sequence % len(ids)
+        index = sequence % len(ids)
         return SupplierChoice(ids[index], "rotation", rejected, because,
-                              (("sequence", state.sequence), ("position", index + 1),
+                              (("sequence", sequence), ("position", index + 1),
                                ("of", len(ids))))
+    missing = [s for s in ids if s not in state.capacity]
+    if missing:
+        raise _problem(f"suppliers.capacity.{missing[0]}", f"the area `{area.name}` chooses "
+                       "the supplier with the lowest load, so the capacity of each of its "
+                       f"suppliers is needed ({', '.join(ids)})", "UDB601")
     # lowest load relative to capacity; ties by the policy's order of suppliers
     best: str | None = None
     best_ratio: tuple[int, int] | None = None
     for supplier in ids:
-        if supplier not in state.capacity or not has_room(supplier):
+        if not has_room(supplier):
             continue
         load, cap = state.load.get(supplier, 0), state.capacity[supplier]
         # compare load/cap exactly as fractions: a/b < c/d  <=>  a*d < c*b

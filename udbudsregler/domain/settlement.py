@@ -304,11 +304,14 @@ def _referral_end(policy: Policy, referral: Referral, outcomes: Sequence[Outcome
     spec = policy.document.domain.referral
     rule = policy.month_end
     start = referral.start
-    if spec is None:
-        latest = date.max
-    else:
+    latest = date.max
+    if spec is not None:
         max_duration = policy.domain_value(("referral", "max_duration"), start)
         latest = add_duration(start, max_duration, rule) - _DAY
+    package = policy.document.domain.packages[referral.package]
+    if package.spec.max_duration is not None:
+        package_length = policy.domain_value((*package.path, "max_duration"), start)
+        latest = min(latest, add_duration(start, package_length, rule) - _DAY)
     ends: list[tuple[date, str]] = [(latest, "max_duration")]
     course_end = latest
     aftercare: Period | None = None
@@ -461,24 +464,40 @@ def settle(policy: Policy, referral: Referral | Mapping[str, Any], outcomes: Any
 
 def _cap_amount(pieces: list[_Piece], cap: Money, since: date, until: date,
                 lines: list[SettlementLine], currency: str) -> list[_Piece]:
-    """Cut the weekly payments where their running total reaches the cap."""
+    """Cut the weekly payments where their running total reaches the cap.
+
+    The piece that crosses the cap is split: the days or weeks it can pay in full,
+    then one unit paid in part (marked capped); nothing is paid after it.
+    """
     total = Decimal(0)
     kept: list[_Piece] = []
     for piece in pieces:
         room = CONTEXT.subtract(cap.amount, total)
         if room <= 0:
             break
-        if piece.amount > room:
-            piece.amount = room
-            piece.capped = True
+        if piece.amount <= room:
+            total = CONTEXT.add(total, piece.amount)
             kept.append(piece)
-            if since <= piece.last <= until or since <= piece.first <= until:
-                lines.append(SettlementLine("cap", "max_amount", Money(0, currency),
-                                            Period(piece.first, piece.last),
-                                            details=(("cap", cap),)))
-            break
-        total = CONTEXT.add(total, piece.amount)
-        kept.append(piece)
+            continue
+        step = _DAY if piece.unit == "days" else _WEEK
+        unit_price = (CONTEXT.divide(piece.price.amount, Decimal(7)) if piece.unit == "days"
+                      else piece.price.amount)
+        whole = int(CONTEXT.divide_int(room, unit_price))
+        if whole:
+            paid = CONTEXT.multiply(unit_price, Decimal(whole))
+            last = piece.first + step * whole - _DAY
+            kept.append(_Piece(piece.first, last, whole, piece.unit, piece.price, paid))
+            room = CONTEXT.subtract(room, paid)
+        if room > 0:
+            first = piece.first + step * whole
+            kept.append(_Piece(first, first + step - _DAY, 1, piece.unit, piece.price, room,
+                               capped=True))
+        reached = kept[-1]
+        if since <= reached.last and reached.first <= until:
+            lines.append(SettlementLine("cap", "max_amount", Money(0, currency),
+                                        Period(reached.first, reached.last),
+                                        details=(("cap", cap),)))
+        break
     return kept
 
 

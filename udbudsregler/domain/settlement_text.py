@@ -29,8 +29,11 @@ _T: dict[str, dict[str, str]] = {
         "pro_rata_days": "Ugepris {period}: {n} dage × {price} pr. uge ÷ 7 = {amount} "
                          "(delvise uger afregnes forholdsmæssigt pr. kalenderdag)",
         "started_weeks": "Ugepris {period}: {n} påbegyndte uger × {price} = {amount}",
+        "started_weeks_1": "Ugepris {period}: 1 påbegyndt uge × {price} = {amount}",
         "whole_weeks": "Ugepris {period}: {n} hele uger × {price} = {amount} "
                        "(kun hele uger afregnes)",
+        "whole_weeks_1": "Ugepris {period}: 1 hel uge × {price} = {amount} "
+                         "(kun hele uger afregnes)",
         "capped": " – beskåret af loftet",
         "cap_max_amount": "Loftet for ugebetalinger ({cap}) er nået; der betales ikke mere "
                           "ugepris.",
@@ -64,8 +67,11 @@ _T: dict[str, dict[str, str]] = {
         "pro_rata_days": "Weekly price {period}: {n} days × {price} a week ÷ 7 = {amount} "
                          "(partial weeks are paid pro rata by calendar day)",
         "started_weeks": "Weekly price {period}: {n} started weeks × {price} = {amount}",
+        "started_weeks_1": "Weekly price {period}: 1 started week × {price} = {amount}",
         "whole_weeks": "Weekly price {period}: {n} whole weeks × {price} = {amount} "
                        "(only whole weeks are paid)",
+        "whole_weeks_1": "Weekly price {period}: 1 whole week × {price} = {amount} "
+                         "(only whole weeks are paid)",
         "capped": " – cut by the cap",
         "cap_max_amount": "The cap on weekly payments ({cap}) is reached; no more weekly price "
                           "is paid.",
@@ -138,7 +144,8 @@ def settlement_text(settlement: Settlement, lang: str) -> str:
 
 def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, domain: Any) -> str:
     if line.kind == "weekly":
-        text = t[line.reason].format(period=period(line.period), n=line.quantity,
+        key = f"{line.reason}_1" if line.quantity == 1 and line.unit == "weeks" else line.reason
+        text = t[key].format(period=period(line.period), n=line.quantity,
                                      price=money(line.unit_price), amount=money(line.amount))
         return text + (t["capped"] if line.capped else "")
     if line.kind == "cap":

@@ -483,6 +483,7 @@ def _choice_values(doc: PolicyDocument) -> dict[str, tuple[str, Path]]:
 def _unique_names(doc: PolicyDocument, report: _Reporter) -> None:
     """Facts, parameters, rules, target groups and criteria share one namespace."""
     seen: dict[str, tuple[str, Path]] = {}
+    where: dict[str, Span | None] = {}
 
     def claim(name: str, kind: str, path: Path, key_of: Callable[[Path], Span | None]) -> None:
         if name in seen:
@@ -492,9 +493,10 @@ def _unique_names(doc: PolicyDocument, report: _Reporter) -> None:
             report.bag.error(
                 "UDB207", what, key_of(path),
                 "give each fact, parameter, rule, target group and criterion its own name",
-                notes=[("the other definition", report.span(other_path, key=True))])
+                notes=[("the other definition", where[name])])
         else:
             seen[name] = (kind, path)
+            where[name] = key_of(path)
 
     def key(path: Path) -> Span | None:
         return report.span(path, key=True)

@@ -23,6 +23,7 @@ from udbudsregler.checker.types import (
     DurationType,
     ListType,
     MoneyType,
+    RecordType,
     SetType,
     Type,
 )
@@ -205,6 +206,11 @@ class Interpreter:
                 result = self.value(ident)
                 inputs[ident] = result
                 return result
+            case A.Member(obj=A.Name() as base, name=name) if self._is_named_record(base):
+                # Record what was read as `assessment.cognitive_difficulties`, not the record.
+                value = self.member(self.value(base.id), name)
+                inputs[f"{base.id}.{name}"] = value
+                return value
             case A.Member(obj=obj, name=name):
                 return self.member(ev(obj, env, inputs), name)
             case A.Call():
@@ -241,6 +247,11 @@ class Interpreter:
             case A.Aggregate():
                 return self.coerce(self.aggregate(node, env, inputs), node)
         raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
+
+    def _is_named_record(self, node: A.Name) -> bool:
+        symbol = self.checked.symbol_of(node)
+        return (symbol is not None and symbol.kind in ("fact", "rule", "parameter")
+                and isinstance(symbol.type, RecordType))
 
     def coerce(self, value: Any, node: A.Expr) -> Any:
         """A whole number where a decimal is expected becomes a Decimal (see codegen)."""

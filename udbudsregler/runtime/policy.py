@@ -134,14 +134,7 @@ class Policy:
         domain = self.document.domain
         routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
         area = domain.areas.get(routing.area) if routing.area is not None else None
-        if state.load or state.capacity:
-            ids = {s.id for s in area.spec.suppliers} if area is not None else set()
-            for key in ("load", "capacity"):
-                for supplier in getattr(state, key):
-                    if supplier not in ids:
-                        raise FactError([FactProblem(
-                            "UDB605", f"suppliers.{key}.{supplier}",
-                            f"`{supplier}` is not a supplier of the area `{routing.area}`")])
+        self._check_supplier_state(state)
         decision.routing = routing
         decision.order = parsed_order
         decision.supplier_choice = choose_supplier(area, parsed_order, state)
@@ -181,6 +174,22 @@ class Policy:
                 if value.start is not None:
                     dates.add(value.start)
         return sorted(dates)
+
+    def _check_supplier_state(self, state: SupplierState) -> None:
+        domain = self.document.domain
+        ids = {s.id for area in domain.areas.values() for s in area.spec.suppliers}
+        for key in ("load", "capacity"):
+            for supplier in getattr(state, key):
+                if supplier not in ids:
+                    raise FactError([FactProblem(
+                        "UDB605", f"suppliers.{key}.{supplier}",
+                        f"`{supplier}` is not a supplier of the policy")])
+        if isinstance(state.sequence, Mapping):
+            for area in state.sequence:
+                if area not in domain.areas:
+                    raise FactError([FactProblem(
+                        "UDB605", f"suppliers.sequence.{area}",
+                        f"`{area}` is not a service area of the policy")])
 
     def span_of(self, package: str, on: date) -> tuple[Any, Any] | None:
         """The (min, max) weekly hours of a package on a date, or None if it has no span."""
@@ -273,6 +282,9 @@ class Policy:
     def label_of(self, name: str) -> str:
         """The title of a named thing, for explanations (its name if it has none)."""
         doc = self.document
+        if "." in name:
+            spec = self._field_spec(name)
+            return spec.title if spec is not None and spec.title else name
         for section in (doc.facts, doc.parameters, doc.rules):
             entry = section.get(name)
             if entry is not None and entry.spec.title:
@@ -285,8 +297,24 @@ class Policy:
             return group.spec.title
         return name
 
+    def _field_spec(self, dotted: str) -> Any:
+        """The fact spec of a record field named like `assessment.cognitive_difficulties`."""
+        head, *rest = dotted.split(".")
+        entry = self.document.facts.get(head)
+        spec = entry.spec if entry is not None else None
+        for part in rest:
+            if spec is None or spec.fields is None:
+                return None
+            spec = spec.fields.get(part)
+        return spec
+
     def type_of_name(self, name: str) -> Type | None:
         checked = self.checked
+        if "." in name:
+            from udbudsregler.checker.check import fact_type
+
+            spec = self._field_spec(name)
+            return fact_type(name, spec, self.header.currency) if spec is not None else None
         for table in (checked.fact_types, checked.param_types, checked.rule_types):
             if name in table:
                 return table[name]
