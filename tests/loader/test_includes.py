@@ -375,3 +375,19 @@ def test_odd_include_paths_are_reported_not_raised(tmp_path: Path) -> None:
     assert source is None
     assert where(diagnostics) == [("UDB107", "policy.yaml", 1, 11),
                                   ("UDB107", "policy.yaml", 1, 23)]
+
+
+def test_content_hash_ignores_line_ending_style(tmp_path: Path) -> None:
+    """CRLF and LF checkouts of one policy have one hash; other bytes still count."""
+    text = "policy:\n  id: x\nfacts: {}\n"
+    hashes = []
+    for name, content in (("lf", text), ("crlf", text.replace("\n", "\r\n")),
+                          ("changed", text.replace("x", "y"))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "policy.yaml").write_bytes(content.encode("utf-8"))
+        source = load_policy_source(folder, DiagnosticBag())
+        assert source is not None
+        hashes.append(source.content_hash())
+    assert hashes[0] == hashes[1]
+    assert hashes[0] != hashes[2]

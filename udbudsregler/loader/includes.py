@@ -55,13 +55,16 @@ class LoadedSource:
         """SHA-256 (hex) of the files in load order, stable across machines and checkouts.
 
         For each file: its path relative to the main folder (``/``-separated),
-        a NUL, its text as UTF-8, a NUL.
+        a NUL, its text as UTF-8 with line breaks as LF, a NUL. Line breaks are
+        normalised because YAML reads CRLF, CR and LF alike: a checkout that
+        converts line endings (git on Windows) must not change the hash.
         """
         digest = hashlib.sha256()
         for source in self.files:
+            text = source.text.replace("\r\n", "\n").replace("\r", "\n")
             digest.update(_relative_name(source.path, self.root).encode("utf-8"))
             digest.update(b"\0")
-            digest.update(source.text.encode("utf-8", "surrogatepass"))
+            digest.update(text.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()
 

@@ -1,0 +1,111 @@
+"""pytest plugin: run a policy's YAML test cases as pytest tests.
+
+Installed with the library (entry point ``pytest11``), so ``pytest policies/``
+collects ``<policy folder>/tests/*.yaml``, one test per case. A failing case
+shows the file and line, the case name, what was expected and what came out,
+and the decision's explanation. A case file with mistakes (an unknown key, a
+bad date) fails with the located diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from udbudsregler.diagnostics import PolicyError
+from udbudsregler.testing.cases import Case, load_cases, run_case
+
+__all__ = ["pytest_collect_file"]
+
+_POLICIES: dict[Path, Any] = {}
+
+
+def _policy(folder: Path) -> Any:
+    """Load each policy once per test session (a broken policy is remembered too)."""
+    if folder not in _POLICIES:
+        from udbudsregler.runtime.policy import load_policy
+
+        try:
+            _POLICIES[folder] = load_policy(folder)
+        except PolicyError as error:
+            _POLICIES[folder] = error
+    return _POLICIES[folder]
+
+
+def _policy_folder(path: Path) -> Path | None:
+    if path.suffix not in (".yaml", ".yml") or path.parent.name != "tests":
+        return None
+    folder = path.parent.parent
+    return folder if (folder / "policy.yaml").is_file() else None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    folder = _policy_folder(file_path)
+    if folder is None:
+        return None
+    collector: pytest.Collector = CaseFile.from_parent(parent, path=file_path)
+    return collector
+
+
+class CaseFileError(Exception):
+    """A case file (or its policy) has mistakes; carries the rendered diagnostics."""
+
+
+class CaseFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        folder = _policy_folder(self.path)
+        assert folder is not None
+        suite = load_cases(folder, [self.path])
+        if suite.diagnostics:
+            text = "\n".join(d.render() for d in suite.diagnostics)
+            yield FileProblem.from_parent(self, name="case file", text=text)
+            return
+        for case in suite.cases:
+            yield CaseItem.from_parent(self, name=case.name, case=case, folder=folder)
+
+
+class FileProblem(pytest.Item):
+    def __init__(self, *, text: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+
+    def runtest(self) -> None:
+        raise CaseFileError(self.text)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        return f"{self.path}: the case file has mistakes:\n{excinfo.value}"
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, f"{self.path.name}: case file"
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Case, folder: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.folder = folder
+
+    def runtest(self) -> None:
+        policy = _policy(self.folder)
+        if isinstance(policy, PolicyError):
+            raise CaseFileError(f"the policy {self.folder} has errors:\n{policy}")
+        result = run_case(policy, self.case)
+        if not result.passed:
+            raise CaseFailed(result.report())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, (CaseFailed, CaseFileError)):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.case.line - 1, f"case: {self.case.name}"
