@@ -21,6 +21,20 @@ from udbudsregler.diagnostics import (
     Span,
     UdbudsreglerError,
 )
+from udbudsregler.domain.routing import (
+    AreaChoice,
+    Order,
+    PackageChoice,
+    SupplierChoice,
+    SupplierState,
+)
+from udbudsregler.domain.settlement import (
+    BonusStatus,
+    Referral,
+    ReferralEnd,
+    Settlement,
+    SettlementLine,
+)
 from udbudsregler.runtime.decision import Decision, Reason
 from udbudsregler.runtime.money import Money, Rounding
 from udbudsregler.runtime.policy import Policy, load_policy
@@ -32,6 +46,8 @@ __version__ = "0.1.0"
 __all__ = [
     "STAGES",
     "STAGE_NAMES",
+    "AreaChoice",
+    "BonusStatus",
     "Decision",
     "Diagnostic",
     "Duration",
@@ -39,13 +55,21 @@ __all__ = [
     "FactError",
     "FactProblem",
     "Money",
+    "Order",
+    "PackageChoice",
     "Period",
     "Policy",
     "PolicyError",
     "Reason",
     "RecordingTracer",
+    "Referral",
+    "ReferralEnd",
     "Rounding",
+    "Settlement",
+    "SettlementLine",
     "Span",
+    "SupplierChoice",
+    "SupplierState",
     "TraceEvent",
     "Tracer",
     "UdbudsreglerError",

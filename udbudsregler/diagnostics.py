@@ -128,6 +128,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "save the file as UTF-8"),
     CodeInfo("UDB114", "load", "an include must stay inside the policy's folder",
              "use a relative path below the folder of the main policy file"),
+    CodeInfo("UDB115", "load", "an override names nothing in the base policy",
+             "override criteria by the id they have in the base policy"),
     # 2: validate (document shape)
     CodeInfo("UDB201", "validate", "unknown key",
              "check the spelling; the policy language reference lists every key"),

@@ -11,6 +11,7 @@ errors), so all mistakes of a policy are reported at once.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -432,6 +433,8 @@ class _Checker:
             return self.error("UDB405", f"unknown function `{node.func}`", node, hint)
         bound = self.bind(signature, node)
         if bound is None:
+            for arg in (*node.args, *(k.value for k in node.kwargs)):
+                self.t(arg, env)
             return ERROR
         types: list[Type] = []
         for param, given in zip(signature.params, bound, strict=False):
@@ -470,14 +473,19 @@ class _Checker:
         params = signature.params
         names = [p.name for p in params]
         if len(node.args) > len(params) and not signature.variadic:
-            self.error("UDB406", f"`{node.func}` takes at most {len(params)} arguments, "
-                       f"not {len(node.args)}", node, _usage(signature))
+            self.error("UDB406", f"`{node.func}` takes at most {len(params)} "
+                       f"argument{'s' if len(params) != 1 else ''}, not {len(node.args)}", node,
+                       _usage(signature))
             return None
         bound: list[A.Expr | None] = [*node.args, *([None] * (len(params) - len(node.args)))]
         ok = True
+        # A misspelt argument name is one mistake: the argument it was meant to be is
+        # not also reported as missing.
+        meant: set[str] = set()
         for keyword in node.kwargs:
             if keyword.name not in names:
                 hint = did_you_mean(keyword.name, names) or _usage(signature)
+                meant.update(difflib.get_close_matches(keyword.name, names, n=1, cutoff=0.6))
                 self.error("UDB406", f"`{node.func}` has no argument `{keyword.name}`",
                            keyword, hint)
                 ok = False
@@ -485,12 +493,12 @@ class _Checker:
             index = names.index(keyword.name)
             if bound[index] is not None:
                 self.error("UDB406", f"argument `{keyword.name}` of `{node.func}` is given "
-                           "twice", keyword)
+                           "twice", keyword, "give each argument once")
                 ok = False
                 continue
             bound[index] = keyword.value
         for param, arg in zip(params, bound, strict=False):
-            if arg is None and param.default is None:
+            if arg is None and param.default is None and param.name not in meant:
                 self.error("UDB406", f"`{node.func}` needs its argument `{param.name}`", node,
                            _usage(signature))
                 ok = False

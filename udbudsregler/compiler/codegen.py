@@ -96,12 +96,10 @@ class _Gen:
         return f"{prefix}{self.counter}"
 
     def constant(self, value: Any) -> str:
-        key = (type(value).__name__, value if not isinstance(value, list) else tuple(value))
-        try:
-            found = self.constants.get(key)
-        except TypeError:  # unhashable: never shared
-            found = None
-            key = ("", id(value))
+        # Keyed by text, not equality: `2.0` and `2.00`, `{1}` and `{true}`, `{1, 2}` and
+        # `{1.0, 2}` are equal but distinct constants.
+        key = (type(value).__name__, repr(value))
+        found = self.constants.get(key)
         if found is not None:
             return found
         name = self.fresh("_k")
@@ -131,8 +129,7 @@ class _Gen:
 
     def parameter_value(self, name: str) -> str:
         values = self.checked.parsed.parameters[name]
-        # A decimal, or a list or set of decimals: whole numbers in it become Decimals.
-        decimal = _elem(self.checked.param_types.get(name, INT)) == DECIMAL
+        decimal = self.checked.param_types.get(name) == DECIMAL
         if len(values) == 1 and values[0].start is None:
             return self.fold(values[0].expr.ast, decimal)
         fn = self.fresh("_p")
@@ -155,7 +152,9 @@ class _Gen:
         """A constant parameter value (checked to be a literal, a list or set of literals)."""
         assert node is not None
         value = _constant_value(node)
-        if decimal:
+        # As the interpreter: a whole number becomes a Decimal where the parameter is a
+        # decimal, and in a list or set literal of decimals.
+        if decimal or _elem(self.type_of(node)) == DECIMAL:
             value = _decimals(value)
         if isinstance(value, list):
             return f"list({self.constant(tuple(value))})"
@@ -174,12 +173,14 @@ class _Gen:
         return body
 
     def criteria(self, node: CriteriaNode) -> str:
+        """Every criterion is evaluated (a tuple, not `and`/`or`), as the interpreter does, so
+        a decision fails exactly when its reasons would."""
         if isinstance(node, CriterionEntry):
             return f"{self.node_function(node.spec.id)}(f, m)"
         if isinstance(node, NotOf):
             return f"(not {self.criteria(node.item)})"
-        joiner = " and " if isinstance(node, AllOf) else " or "
-        return "(" + joiner.join(self.criteria(i) for i in node.items) + ")"
+        combine = "all" if isinstance(node, AllOf) else "any"
+        return f"{combine}((" + "".join(self.criteria(i) + ", " for i in node.items) + "))"
 
     # -- expressions -----------------------------------------------------
 
@@ -353,16 +354,26 @@ class _Gen:
                    else None)
 
         def body(var: str, inner: dict[str, str]) -> list[str]:
-            value = self.coerced(node.value, result_type, inner)
+            # A sum adds the values as they are, as the interpreter does: the first value
+            # starts the total (adding it to zero would round a long decimal), and a whole
+            # number becomes a Decimal only at the end.
+            value = (self.x(node.value, inner) if node.kind == "sum"
+                     else self.coerced(node.value, result_type, inner))
             loop = [f"for {var} in src:"]
             if node.where is not None:
                 loop += [f"    if not {self.x(node.where, inner)}:", "        continue"]
             loop.append(f"    x = {value}")
             if node.kind == "sum":
-                zero = self.constant(zero_of(result_type, self.checked.currency))
-                add = "    acc += x" if result_type == INT else "    acc = _add(acc, x, _RULE)"
-                done = f"return acc if seen else {default}" if default is not None else "return acc"
-                return [f"acc = {zero}", "seen = False", *loop, add, "    seen = True", done]
+                plus = "acc + x" if result_type == INT else "_add(acc, x, _RULE)"
+                empty = (default if default is not None
+                         else self.constant(zero_of(result_type, self.checked.currency)))
+                total = "acc"
+                if result_type == DECIMAL:
+                    total = "_dec(acc)"
+                elif isinstance(result_type, DurationType):
+                    total = "(acc.to_duration() if type(acc) is _SpanLength else acc)"
+                return ["acc = UNSET", *loop, f"    acc = x if acc is UNSET else {plus}",
+                        f"return {empty} if acc is UNSET else {total}"]
             if node.kind == "latest":
                 update = ["    k = _pairs(" + var + ")[0]", "    k = (k[0], k[1] or _OPEN)",
                           "    if best is UNSET or k >= key:", "        best, key = x, k"]

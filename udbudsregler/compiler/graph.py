@@ -7,6 +7,7 @@ whole path; rules, facts and parameters that no output reaches are warnings.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -274,9 +275,20 @@ _UNUSED = {"rule": ("UDB502", "rule"), "fact": ("UDB503", "fact"),
            "parameter": ("UDB504", "parameter")}
 
 
+def _misspelt(graph: RuleGraph, parsed: ParsedPolicy) -> set[str]:
+    """The definitions that names defined nowhere most resemble: the check stage reports
+    each such name with a did-you-mean, so its target is not also reported as unused."""
+    names = [n for n, node in graph.nodes.items() if node.kind != "criterion"] + ["today"]
+    unresolved = {name.id for _, expr in parsed.expressions() if expr.ast is not None
+                  for name in A.free_names(expr.ast) if name.id not in graph.nodes}
+    return {close for word in unresolved
+            for close in difflib.get_close_matches(word, names, n=1, cutoff=0.6)}
+
+
 def _report_unused(graph: RuleGraph, parsed: ParsedPolicy, bag: DiagnosticBag) -> None:
+    misspelt = _misspelt(graph, parsed)
     for name, node in graph.nodes.items():
-        if node.kind not in _UNUSED or name in graph.reachable:
+        if node.kind not in _UNUSED or name in graph.reachable or name in misspelt:
             continue
         code, kind = _UNUSED[node.kind]
         users = [n for n, other in graph.nodes.items() if name in other.deps]

@@ -18,7 +18,8 @@ from udbudsregler.compiler.codegen import GeneratedCode, generate
 from udbudsregler.compiler.graph import RuleGraph, build_graph
 from udbudsregler.diagnostics import DiagnosticBag
 from udbudsregler.expr.collect import ParsedPolicy, parse_policy
-from udbudsregler.loader import Limits, LoadedSource, load_policy_source
+from udbudsregler.loader import Limits, LoadedSource
+from udbudsregler.loader.extends import Override, load_source
 from udbudsregler.loader.validate import PolicyDocument, validate_document
 
 __all__ = ["STAGES", "STAGE_NAMES", "CompileState", "Stage", "run_stages"]
@@ -32,6 +33,8 @@ class CompileState:
     bag: DiagnosticBag = field(default_factory=DiagnosticBag)
     limits: Limits = field(default_factory=Limits)
     source: LoadedSource | None = None
+    #: For a policy that extends another: what it overrides, by path.
+    overrides: dict[tuple[str | int, ...], Override] = field(default_factory=dict)
     document: PolicyDocument | None = None
     parsed: ParsedPolicy | None = None
     graph: RuleGraph | None = None
@@ -50,13 +53,17 @@ class Stage:
 
 
 def _load(state: CompileState) -> bool:
-    state.source = load_policy_source(state.path, state.bag, state.limits)
-    return state.source is not None
+    loaded = load_source(state.path, state.bag, state.limits)
+    if loaded is None:
+        return False
+    state.source, state.overrides = loaded
+    return True
 
 
 def _validate(state: CompileState) -> bool:
     assert state.source is not None
     state.document = validate_document(state.source, state.bag)
+    state.document.overrides = state.overrides
     return True
 
 

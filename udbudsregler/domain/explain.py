@@ -40,6 +40,8 @@ _T: dict[str, dict[str, str]] = {
         "first": "Området har denne leverandør.",
         "rotation": "Valgt efter rotation: henvisning nr. {sequence} giver leverandør "
                     "{position} af {of}.",
+        "skipped": "Den eller de leverandører, der stod for tur, var fulde ({skipped}); den "
+                   "næste med ledig plads er valgt.",
         "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
         "full": "Alle leverandører i området er fulde.",
         "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
@@ -74,6 +76,8 @@ _T: dict[str, dict[str, str]] = {
         "first": "The area has this supplier.",
         "rotation": "Chosen by rotation: referral no. {sequence} gives supplier {position} "
                     "of {of}.",
+        "skipped": "The supplier or suppliers whose turn it was were full ({skipped}); the next "
+                   "with a free place is chosen.",
         "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
         "full": "Every supplier of the area is full.",
         "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
@@ -151,6 +155,8 @@ def _supplier_lines(decision: Decision, reasons: dict[tuple[str, str], Reason],
         lines.append("  " + t["rejected"].format(choice=choice.rejected_choice, why=why))
     details: dict[str, Any] = dict(choice.details)
     lines.append("  " + t[choice.method].format(**details))
+    if details.get("skipped_full"):
+        lines.append("  " + t["skipped"].format(skipped=details["skipped_full"]))
     return lines
 
 

@@ -144,11 +144,11 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
     ids = [s.id for s in spec.suppliers]
     selection = spec.selection
     strategy = selection.strategy if selection is not None else "first"
-    capacity_known = bool(state.capacity)
 
     def has_room(supplier: str) -> bool:
+        """Full only when the host gave the supplier's capacity and its load reaches it."""
         if supplier not in state.capacity:
-            return not capacity_known
+            return True
         return state.load.get(supplier, 0) < state.capacity[supplier]
 
     rejected: str | None = None
@@ -170,10 +170,14 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
         sequence = state.sequence_in(area.name)
         if sequence is None:
             return SupplierChoice(None, "no_sequence", rejected, because)
-        index = sequence % len(ids)
-        return SupplierChoice(ids[index], "rotation", rejected, because,
-                              (("sequence", sequence), ("position", index + 1),
-                               ("of", len(ids))))
+        # the supplier whose turn it is; if it is full, the next one with room
+        for step in range(len(ids)):
+            index = (sequence + step) % len(ids)
+            if has_room(ids[index]):
+                return SupplierChoice(ids[index], "rotation", rejected, because,
+                                      (("sequence", sequence), ("position", index + 1),
+                                       ("of", len(ids)), ("skipped_full", step)))
+        return SupplierChoice(None, "full", rejected, because)
     missing = [s for s in ids if s not in state.capacity]
     if missing:
         raise _problem(f"suppliers.capacity.{missing[0]}", f"the area `{area.name}` chooses "

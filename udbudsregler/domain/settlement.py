@@ -166,6 +166,12 @@ class Settlement:
             total = CONTEXT.add(total, line.amount.amount)
         return total
 
+    def _rounded_total(self) -> Decimal:
+        """The total with the exponent of the rounding unit (``0.00``, not ``0``); the lines
+        are rounded already, so this never changes the amount."""
+        rounding = self.policy.rounding
+        return rounding.apply(self.total) if rounding is not None else self.total
+
     @property
     def total_money(self) -> Money:
         return Money(self.total, self.policy.header.currency)
@@ -191,7 +197,7 @@ class Settlement:
                     "latest_last_day": to_json(self.end.latest_last_day)},
             "lines": [line.to_dict() for line in self.lines],
             "bonuses": [b.to_dict() for b in self.bonuses],
-            "total": {"amount": format(self.total, "f"),
+            "total": {"amount": format(self._rounded_total(), "f"),
                       "currency": self.policy.header.currency},
         }
 
@@ -235,6 +241,9 @@ def parse_referral(value: Referral | Mapping[str, Any], policy: Policy) -> Refer
             if value.get(key) is None:
                 raise _problem(f"referral.{key}", "missing", "UDB601")
         stop = value.get("stop")
+        for key in ("supplier", "area"):
+            if value.get(key) is not None and not isinstance(value[key], str):
+                raise _problem(f"referral.{key}", "expected text")
         referral = Referral(str(value["id"]), _date_of(value["start"], "referral.start"),
                             str(value["package"]), value.get("supplier"), value.get("area"),
                             _date_of(stop, "referral.stop") if stop is not None else None)
@@ -242,6 +251,26 @@ def parse_referral(value: Referral | Mapping[str, Any], policy: Policy) -> Refer
     if referral.package not in domain.packages:
         raise _problem("referral.package", f"`{referral.package}` is not a course package of "
                        f"the policy; the packages are {', '.join(domain.packages)}", "UDB605")
+    areas = domain.packages[referral.package].spec.areas
+    if referral.area is not None and referral.area not in areas:
+        raise _problem("referral.area", f"`{referral.area}` is not a service area offering "
+                       f"`{referral.package}`; it is offered in {', '.join(areas)}", "UDB605")
+    if referral.supplier is not None:
+        offering = [referral.area] if referral.area is not None else areas
+        suppliers = [s.id for a in offering if a in domain.areas
+                     for s in domain.areas[a].spec.suppliers]
+        if referral.supplier not in suppliers:
+            from udbudsregler.diagnostics import did_you_mean
+
+            hint = did_you_mean(str(referral.supplier), suppliers)
+            raise _problem("referral.supplier", f"`{referral.supplier}` is not a supplier of "
+                           f"{' or '.join(offering)}" + (f"; {hint}" if hint else ""), "UDB605")
+    valid = policy.header.valid
+    if referral.start < valid.from_ or (valid.to is not None and referral.start > valid.to):
+        raise EvaluationError(
+            "UDB703", f"the referral starts on {referral.start.isoformat()}, outside the "
+            f"policy's validity ({valid.from_.isoformat()} to "
+            f"{valid.to.isoformat() if valid.to else 'open'})", node="referral.start")
     if referral.stop is not None and referral.stop < referral.start:
         raise _problem("referral.stop", f"the referral stops ({referral.stop}) before it starts "
                        f"({referral.start})", "UDB604")
@@ -337,7 +366,12 @@ def _referral_end(policy: Policy, referral: Referral, outcomes: Sequence[Outcome
 
 @dataclass
 class _Piece:
-    """A run of billed days or weeks with one weekly price."""
+    """A run of billed days or weeks with one weekly price.
+
+    ``offset`` is the day of a week on which it is billed (0: its first day, for
+    started weeks; 6: its last day, for whole weeks); days are billed on the day.
+    A piece never mixes units billed before ``since`` with units billed after.
+    """
 
     first: date
     last: date
@@ -346,6 +380,14 @@ class _Piece:
     price: Money
     amount: Decimal
     capped: bool = False
+    offset: int = 0
+
+    @property
+    def billed_last(self) -> date:
+        """The day the piece's last unit is billed on."""
+        if self.unit == "days":
+            return self.last
+        return self.last - timedelta(days=6 - self.offset)
 
 
 def _prices(policy: Policy, model_path: tuple[str | int, ...], first: date,
@@ -378,23 +420,25 @@ def _pieces(policy: Policy, model_path: tuple[str | int, ...], rule: str, start:
                     pieces.append(_Piece(lo, hi, days, "days", price, amount))
         return pieces
     # weeks counted from the referral's start
+    offset = 0 if rule == "started_weeks" else 6
     index = (first - start).days // 7
     week = start + index * _WEEK
     while week <= last:
         week_end = week + 6 * _DAY
         whole = week >= first and week_end <= last
         if rule == "started_weeks" or whole:
-            billed_on = week if rule == "started_weeks" else week_end
+            billed_on = week + timedelta(days=offset)
             price = policy.domain_value((*model_path, "weekly_price"), max(week, first))
             before = billed_on < since
             previous = pieces[-1] if pieces else None
             if (previous is not None and previous.price == price and
-                    (previous.last < since) == before and previous.last + _DAY == week):
+                    (previous.billed_last < since) == before and previous.last + _DAY == week):
                 previous.last = week_end
                 previous.quantity += 1
                 previous.amount = CONTEXT.add(previous.amount, price.amount)
             else:
-                pieces.append(_Piece(week, week_end, 1, "weeks", price, price.amount))
+                pieces.append(_Piece(week, week_end, 1, "weeks", price, price.amount,
+                                     offset=offset))
         week += _WEEK
     return pieces
 
@@ -439,12 +483,8 @@ def settle(policy: Policy, referral: Referral | Mapping[str, Any], outcomes: Any
                                                          ref.start), since, until, lines,
                              currency)
     for piece in pieces:
-        if piece.last < since and piece.unit == "days":
+        if piece.billed_last < since:  # invoiced before
             continue
-        if piece.unit == "weeks":
-            billed_on = piece.first if model.spec.partial_weeks == "started_weeks" else piece.last
-            if billed_on < since:
-                continue
         amount = rounding.apply(piece.amount)
         lines.append(SettlementLine(
             "weekly", model.spec.partial_weeks, Money(amount, currency),
@@ -486,12 +526,13 @@ def _cap_amount(pieces: list[_Piece], cap: Money, since: date, until: date,
         if whole:
             paid = CONTEXT.multiply(unit_price, Decimal(whole))
             last = piece.first + step * whole - _DAY
-            kept.append(_Piece(piece.first, last, whole, piece.unit, piece.price, paid))
+            kept.append(_Piece(piece.first, last, whole, piece.unit, piece.price, paid,
+                               offset=piece.offset))
             room = CONTEXT.subtract(room, paid)
         if room > 0:
             first = piece.first + step * whole
             kept.append(_Piece(first, first + step - _DAY, 1, piece.unit, piece.price, room,
-                               capped=True))
+                               capped=True, offset=piece.offset))
         reached = kept[-1]
         if since <= reached.last and reached.first <= until:
             lines.append(SettlementLine("cap", "max_amount", Money(0, currency),

@@ -122,6 +122,11 @@ def settlement_text(settlement: Settlement, lang: str) -> str:
                            since=day(settlement.since), until=day(settlement.until)),
         t["referral"].format(start=day(ref.start), package=package, supplier=supplier),
     ]
+    model_entry = domain.price_models[settlement.price_model]
+    from udbudsregler.runtime.explain import changed_lines
+
+    lines += changed_lines(policy.overrides_for(f"price_models.{settlement.price_model}",
+                                                "price_model", model_entry.path), lang)
     end = settlement.end
     shown = end.last_day if end.last_day is not None else end.latest_last_day
     lines.append(t[f"end_{end.cause}"].format(day=day(shown)))

@@ -21,6 +21,7 @@ from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
 
 if TYPE_CHECKING:
     from udbudsregler.domain.validate import Domain
+    from udbudsregler.loader.extends import Override
 from udbudsregler.loader import LoadedSource, PositionMap
 from udbudsregler.loader.documents import (
     IDENT_RE,
@@ -110,6 +111,8 @@ class PolicyDocument:
     #: Names whose definition is invalid: known to exist, so that references
     #: to them cause no second error.
     broken: set[str] = field(default_factory=set)
+    #: For a derived policy (`extends:`): the base definitions it overrides, by path.
+    overrides: dict[Path, Override] = field(default_factory=dict)
     #: The tender sections (service areas, packages, prices, ...).
     domain: Domain = field(default_factory=lambda: _empty_domain())
 
@@ -347,12 +350,42 @@ def _first_span(source: LoadedSource) -> Span | None:
     return Span(source.files[0].display, 1, 1) if source.files else None
 
 
-def _one(model: type[M], value: Any, path: Path, report: _Reporter) -> M | None:
+def _one(model: type[M], value: Any, path: Path, report: _Reporter,
+         recover: bool = False) -> M | None:
+    """``value`` validated as ``model``, or None after reporting why it is not valid.
+
+    With ``recover``, an entry whose only mistakes are unknown keys is still returned,
+    validated without them, so that a misspelt optional key does not hide the rest of
+    the entry (its expressions, its criteria) from the later stages.
+    """
     try:
         return model.model_validate(value)
     except ValidationError as error:
         report.validation_error(error, path, model)
-        return None
+        if not recover:
+            return None
+        items = error.errors(include_url=False)
+        if not all(item["type"] == "extra_forbidden" for item in items):
+            return None
+        cleaned = _without(value, [tuple(item["loc"]) for item in items])
+        try:
+            return model.model_validate(cleaned)
+        except ValidationError:
+            return None
+
+
+def _without(value: Any, locs: list[Path]) -> Any:
+    """A copy of ``value`` without the mapping keys at ``locs``."""
+    if not isinstance(value, (dict, list)):
+        return value
+    heads = {loc[0] for loc in locs if len(loc) > 1}
+    if isinstance(value, list):
+        return [_without(item, [loc[1:] for loc in locs if loc[0] == i]) if i in heads else item
+                for i, item in enumerate(value)]
+    gone = {loc[0] for loc in locs if len(loc) == 1}
+    return {key: _without(item, [loc[1:] for loc in locs if loc[0] == key])
+            if key in heads else item
+            for key, item in value.items() if key not in gone}
 
 
 def _mapping(section: str, data: dict[str, Any], report: _Reporter) -> dict[str, Any]:
@@ -389,7 +422,7 @@ def _entries(section: str, model: type[M], data: dict[str, Any], report: _Report
         if not _check_name(name, path, report):
             doc.broken.add(name)
             continue
-        spec = _one(model, value, path, report)
+        spec = _one(model, value, path, report, recover=True)
         if spec is None:
             doc.broken.add(name)
         else:
@@ -409,10 +442,11 @@ def _target_groups(data: dict[str, Any], report: _Reporter, doc: PolicyDocument)
             doc.broken.add(name)
             continue
         criteria = None
+        errors = len(report.bag)
         if "criteria" in value:
             criteria = _criteria(value["criteria"], (*path, "criteria"), report, doc)
-        spec = _one(TargetGroupSpec, value, path, report)
-        if spec is None or criteria is None:
+        spec = _one(TargetGroupSpec, value, path, report, recover=True)
+        if spec is None or criteria is None or len(report.bag) > errors:
             doc.broken.add(name)
             if spec is None:
                 continue
@@ -433,7 +467,7 @@ def _criteria(value: Any, path: Path, report: _Reporter,
         return None
     combinators = [k for k in _COMBINATORS if k in value]
     if not combinators:
-        spec = _one(Criterion, value, path, report)
+        spec = _one(Criterion, value, path, report, recover=True)
         if spec is None:
             ident = value.get("id")
             if isinstance(ident, str):
@@ -457,10 +491,12 @@ def _criteria(value: Any, path: Path, report: _Reporter,
         report.bag.error("UDB203", f"`{kind}` needs a non-empty list of criteria",
                          report.span(inner))
         return None
+    # The valid criteria are kept beside an invalid one, so that their mistakes are
+    # reported too; the caller sees from the bag that the tree is incomplete.
     nodes = [_criteria(item, (*inner, i), report, doc) for i, item in enumerate(items)]
-    if any(n is None for n in nodes):
-        return None
     kept = tuple(n for n in nodes if n is not None)
+    if not kept:
+        return None
     return AllOf(kept, inner) if kind == "all" else AnyOf(kept, inner)
 
 
@@ -487,7 +523,7 @@ def _unique_names(doc: PolicyDocument, report: _Reporter) -> None:
 
     def claim(name: str, kind: str, path: Path, key_of: Callable[[Path], Span | None]) -> None:
         if name in seen:
-            other_kind, other_path = seen[name]
+            other_kind = seen[name][0]
             what = (f"the {kind} `{name}` is defined twice" if kind == other_kind
                     else f"`{name}` is defined as a {kind} and as a {other_kind}")
             report.bag.error(

@@ -41,6 +41,9 @@ class Reason:
     group: str | None = None
     #: Where the part is defined, as ``file:line`` relative to the policy's folder.
     at: str | None = None
+    #: For a policy that extends another: the definitions of the base policy this part
+    #: depends on and the derived policy replaced, as (kind, name, base policy, where).
+    overrides: tuple[tuple[str, str, str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "id": self.id, "title": self.title,
@@ -50,7 +53,21 @@ class Reason:
             if value is not None:
                 out[key] = value
         out["values"] = {name: to_json(value) for name, value in self.values}
+        if self.overrides:
+            out["overrides"] = [{"kind": k, "name": n, "base": b, "at": a}
+                                for k, n, b, a in self.overrides]
         return out
+
+
+def _supplier_json(choice: SupplierChoice | None) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    out: dict[str, Any] = {"method": choice.method}
+    if choice.rejected_choice is not None:
+        out.update(rejected_choice=choice.rejected_choice,
+                   rejected_because=choice.rejected_because)
+    out.update((k, to_json(v)) for k, v in choice.details)
+    return out
 
 
 def _package_json(choice: PackageChoice | None) -> dict[str, Any] | None:
@@ -135,6 +152,7 @@ class Decision:
             "area": self.area,
             "areas_fitting": list(self.areas),
             "supplier": self.supplier,
+            "supplier_choice": _supplier_json(self.supplier_choice),
             "package": _package_json(self.package_choice),
             "reasons": [r.to_dict() for r in self.reasons],
         }

@@ -43,6 +43,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "facts": "Oplysninger: {text}",
         "reading": "Fortolkning: {text}",
         "source": "Udbudsmaterialet: «{text}»",
+        "changed": "Ændret i forhold til {base}: {what}",
+        "kind_parameter": "parameteren", "kind_rule": "reglen", "kind_fact": "oplysningen",
+        "kind_criterion": "kriteriet", "kind_price_model": "prismodellen",
         "records": "{n} registreringer",
         "record": "1 registrering",
         "none": "ingen",
@@ -65,6 +68,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "facts": "Facts: {text}",
         "reading": "Reading: {text}",
         "source": "Tender text: “{text}”",
+        "changed": "Changed from {base}: {what}",
+        "kind_parameter": "the parameter", "kind_rule": "the rule", "kind_fact": "the fact",
+        "kind_criterion": "the criterion", "kind_price_model": "the price model",
         "records": "{n} records",
         "record": "1 record",
         "none": "none",
@@ -106,6 +112,16 @@ def format_value(value: Any, t: Type | None, lang: str, policy: Policy) -> str:
         elem = t.elem if isinstance(t, SetType) else None
         return ", ".join(format_value(v, elem, lang, policy) for v in sorted(value, key=show))
     return show(value)
+
+
+def changed_lines(overrides: tuple[tuple[str, str, str, str], ...], lang: str) -> list[str]:
+    """One line per base policy: what of it this part depends on and the policy changed."""
+    texts = TEXTS[lang]
+    by_base: dict[str, list[str]] = {}
+    for kind, name, base, at in overrides:
+        by_base.setdefault(base, []).append(f"{texts['kind_' + kind]} `{name}` ({at})")
+    return [texts["changed"].format(base=base, what="; ".join(items))
+            for base, items in by_base.items()]
 
 
 def _describe_values(reason: Reason, policy: Policy, lang: str) -> str:
@@ -169,6 +185,7 @@ def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Po
             lines.append(inner + texts["facts"].format(text=values))
         if reason.reading:
             lines.append(inner + texts["reading"].format(text=" ".join(reason.reading.split())))
+        lines += [inner + line for line in changed_lines(reason.overrides, lang)]
         return
     if isinstance(node, NotOf):
         lines.append(indent + texts["not"])

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from udbudsregler.diagnostics import FactError, FactProblem
+from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.money import Money
 from udbudsregler.runtime.temporal import Duration, Period
@@ -262,7 +262,10 @@ class FactSchema:
             if kind == "missing":
                 problems.append(FactProblem("UDB601", path, "missing", self._expected(item)))
             elif kind == "extra_forbidden":
-                problems.append(FactProblem("UDB606", path, "the policy declares no such fact"))
+                hint = did_you_mean(str(item["loc"][-1]), self._siblings(item["loc"]))
+                problems.append(FactProblem(
+                    "UDB606", path, "the policy declares no such fact"
+                    + (f"; {hint}" if hint else "")))
             elif kind == "udb604" and not path.endswith(".to"):
                 problems.append(FactProblem("UDB604", f"{path}.to", item["msg"]))
             elif kind.startswith("udb"):
@@ -273,6 +276,19 @@ class FactSchema:
             else:
                 problems.append(FactProblem("UDB602", path, str(item["msg"]).lower()))
         return problems
+
+    def _siblings(self, loc: tuple[Any, ...]) -> list[str]:
+        """The names declared next to the one at ``loc`` (for did-you-mean hints)."""
+        specs: Mapping[str, FactSpec] | None = self.specs
+        history = False
+        for part in loc[:-1]:
+            if isinstance(part, int) or specs is None:
+                continue
+            spec = specs.get(part)
+            history = spec is not None and spec.type == "history"
+            specs = spec.fields if spec is not None else None
+        names = list(specs or {})
+        return [*names, "from", "to"] if history else names
 
     def _expected(self, item: Any) -> str | None:
         spec: FactSpec | None = None

@@ -208,11 +208,11 @@ class Interpreter:
                 return result
             case A.Member(obj=A.Name() as base, name=name) if self._is_named_record(base):
                 # Record what was read as `assessment.cognitive_difficulties`, not the record.
-                value = self.member(self.value(base.id), name)
+                value = self.member(self.value(base.id), name, self._is_history(base))
                 inputs[f"{base.id}.{name}"] = value
                 return value
             case A.Member(obj=obj, name=name):
-                return self.member(ev(obj, env, inputs), name)
+                return self.member(ev(obj, env, inputs), name, self._is_history(obj))
             case A.Call():
                 return self.coerce(self.call(node, env, inputs), node)
             case A.Unary(op="not", operand=operand):
@@ -265,15 +265,22 @@ class Interpreter:
             return Decimal(value)
         return value
 
-    def member(self, value: Any, name: str) -> Any:
+    def _is_history(self, obj: A.Expr) -> bool:
+        t = self.checked.type_of(obj)
+        return isinstance(t, RecordType) and t.history
+
+    def member(self, value: Any, name: str, history: bool) -> Any:
+        """A field of a record or a bound of a period. Only a history record has the
+        derived ``period`` and an open ``to``; another record may declare fields of
+        those names."""
         if type(value) is Period:
             if name == "from":
                 return value.start
             return value.end if value.end is not None else ops.OPEN_END
-        if name == "period":
+        if history and name == "period":
             return period_of(value)
         result = value[name]
-        if name == "to" and result is None:
+        if history and name == "to" and result is None:
             return ops.OPEN_END
         return result
 

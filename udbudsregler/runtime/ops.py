@@ -57,6 +57,10 @@ def _date_error(error: DateRangeError | OverflowError) -> EvaluationError:
     return EvaluationError("UDB701", f"a date falls outside the calendar: {error}")
 
 
+def _money_error(error: ValueError) -> EvaluationError:
+    return EvaluationError("UDB705", f"an amount cannot be computed exactly: {error}")
+
+
 def add(a: Any, b: Any, rule: MonthEnd) -> Any:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
@@ -67,7 +71,10 @@ def add(a: Any, b: Any, rule: MonthEnd) -> Any:
     if ta is Decimal or tb is Decimal:
         return CONTEXT.add(to_decimal(a), to_decimal(b))
     if ta is Money:
-        return a + b
+        try:
+            return a + b
+        except ValueError as error:  # more digits than an exact amount keeps
+            raise _money_error(error) from None
     if ta in (Duration, SpanLength) and tb in (Duration, SpanLength):
         return _as_duration(a) + _as_duration(b)
     return a + b  # text
@@ -84,7 +91,10 @@ def subtract(a: Any, b: Any, rule: MonthEnd) -> Any:
     if ta is Decimal or tb is Decimal:
         return CONTEXT.subtract(to_decimal(a), to_decimal(b))
     if ta is Money:
-        return a - b
+        try:
+            return a - b
+        except ValueError as error:
+            raise _money_error(error) from None
     if ta in (Duration, SpanLength):
         return _as_duration(a) - _as_duration(b)
     return a - b
@@ -95,7 +105,10 @@ def multiply(a: Any, b: Any) -> Any:
     if ta is int and tb is int:
         return a * b
     if ta is Money or tb is Money:
-        return a * b
+        try:
+            return a * b
+        except ValueError as error:
+            raise _money_error(error) from None
     if ta in (Duration, SpanLength):
         return _as_duration(a) * b
     if tb in (Duration, SpanLength):

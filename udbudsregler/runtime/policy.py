@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -251,7 +252,8 @@ class Policy:
                 reasons.append(Reason(
                     "criterion", ident, spec.title, bool(interpreter.value(ident)),
                     spec.legal_basis, spec.source, spec.reading, values, group_id,
-                    self.location(site.entry.path)))
+                    self.location(site.entry.path),
+                    self.overrides_for(ident, "criterion", site.entry.path)))
             reasons.append(Reason(
                 "target_group", group_id, group.spec.title, inside, group.spec.legal_basis,
                 group.spec.source, None, (), None, self.location(group.path)))
@@ -259,6 +261,26 @@ class Policy:
 
         reasons += routing_reasons(self, decision, interpreter)
         return tuple(reasons)
+
+    def overrides_for(self, name: str, kind: str,
+                      path: tuple[str | int, ...]) -> tuple[tuple[str, str, str, str], ...]:
+        """The base-policy definitions that ``name`` depends on and this policy replaced."""
+        overrides = self.document.overrides
+        if not overrides:
+            return ()
+        out: list[tuple[str, str, str, str]] = []
+        own = overrides.get(path)
+        if own is not None:
+            out.append((kind, name.split(".", 1)[-1], own.base, own.at))
+        graph = self.checked.graph
+        sections = {"fact": "facts", "parameter": "parameters", "rule": "rules"}
+        for dep in sorted(graph.closure([name]) - {name}):
+            dep_kind = graph.nodes[dep].kind
+            section = sections.get(dep_kind)
+            found = overrides.get((section, dep)) if section else None
+            if found is not None:
+                out.append((dep_kind, dep, found.base, found.at))
+        return tuple(out)
 
     def location(self, path: tuple[str | int, ...]) -> str | None:
         """``file:line`` of a definition, relative to the policy's folder (stable across
@@ -270,10 +292,7 @@ class Policy:
         source = self.document.source
         for file in source.files:
             if file.display == span.file:
-                try:
-                    name = file.path.relative_to(source.root).as_posix()
-                except ValueError:
-                    name = file.path.name
+                name = Path(os.path.relpath(file.path, source.root)).as_posix()
                 return f"{name}:{span.line}"
         return f"{Path(span.file).name}:{span.line}"
 
@@ -321,6 +340,22 @@ class Policy:
         if name in checked.parsed.criteria or name in self.document.target_groups:
             return BOOL
         return None
+
+    def area_title(self, area: str) -> str:
+        """The title of a service area."""
+        return self.document.domain.areas[area].spec.title
+
+    def supplier_name(self, supplier: str) -> str:
+        """The name of a supplier (of any area)."""
+        for area in self.document.domain.areas.values():
+            for entry in area.spec.suppliers:
+                if entry.id == supplier:
+                    return entry.name
+        raise KeyError(f"policy {self.id} has no supplier {supplier!r}")
+
+    def package_title(self, package: str) -> str:
+        """The title of a course package."""
+        return self.document.domain.packages[package].spec.title
 
     def fact_schema(self) -> dict[str, Any]:
         """The JSON Schema of the facts this policy needs."""

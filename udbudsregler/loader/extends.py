@@ -1,0 +1,255 @@
+"""Policies derived from a previous round: ``extends:``.
+
+A derived policy names its base with ``extends: ../slagelse-2019`` and
+overrides what changes in the new round:
+
+- ``policy:`` keys replace the base's (a derived policy gives its own id,
+  title and validity);
+- entries of ``facts``, ``parameters``, ``rules``, ``target_groups``,
+  ``outcomes``, ``service_areas``, ``course_packages`` and ``price_models``
+  replace the base's entry of the same name, or add a new one;
+- ``routing`` and ``referral`` keys replace the base's;
+- ``criteria:`` overrides single criteria of the base's target groups by id,
+  key by key (``over_30: {title: Over 25 år}`` keeps the base's ``when``).
+
+Every override is recorded, so a decision's explanation can cite the rule of
+the base policy it replaced. The result is checked like any other policy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
+from udbudsregler.loader.includes import LoadedSource, load_policy_source
+from udbudsregler.loader.locate import NodeInfo, NodePath, PositionMap
+from udbudsregler.loader.yaml_loader import DEFAULT_LIMITS, Limits
+
+__all__ = ["ENTRY_SECTIONS", "Override", "load_source"]
+
+ENTRY_SECTIONS = ("facts", "parameters", "rules", "target_groups", "outcomes", "service_areas",
+                  "course_packages", "price_models")
+KEY_SECTIONS = ("policy", "routing", "referral")
+_EXTENDS = "extends"
+_CRITERIA = "criteria"
+
+
+@dataclass(frozen=True)
+class Override:
+    """An entry of a derived policy that replaces one of its base."""
+
+    #: The base policy's id (from its `policy.id`), or its folder name.
+    base: str
+    #: Where the replaced definition is, e.g. ``maalgruppe.yaml:57``.
+    at: str
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class _Derived:
+    source: LoadedSource
+    overrides: dict[NodePath, Override] = field(default_factory=dict)
+
+
+def load_source(
+    path: str | Path, bag: DiagnosticBag, limits: Limits = DEFAULT_LIMITS,
+) -> tuple[LoadedSource, dict[NodePath, Override]] | None:
+    """Load a policy with its includes and, if it has one, the base it extends."""
+    derived = _load(Path(path), bag, limits, ())
+    if derived is None:
+        return None
+    return derived.source, derived.overrides
+
+
+def _load(path: Path, bag: DiagnosticBag, limits: Limits,
+          chain: tuple[Path, ...]) -> _Derived | None:
+    source = load_policy_source(path, bag, limits)
+    if source is None:
+        return None
+    if _EXTENDS not in source.data:
+        if _CRITERIA in source.data:
+            info = source.positions.get((_CRITERIA,))
+            bag.error("UDB115", "`criteria:` overrides criteria of a base policy, but this "
+                      "policy extends none", info.key_span if info else None,
+                      "add `extends: PATH` naming the base policy, or move the criteria into "
+                      "`target_groups`")
+            del source.data[_CRITERIA]  # reported here; not again as an unknown section
+        return _Derived(source)
+    ref = source.data[_EXTENDS]
+    info = source.positions.get((_EXTENDS,))
+    span = info.span if info else None
+    if not isinstance(ref, str) or not ref.strip():
+        bag.error("UDB203", "`extends` takes the path of the base policy", span,
+                  "write e.g. `extends: ../slagelse-2019`")
+        return None
+    base_path = (source.root / ref).resolve()
+    if base_path in chain or base_path == source.root:
+        bag.error("UDB108", f"policies extend each other in a cycle: `{ref}`", span)
+        return None
+    if not base_path.exists():
+        bag.error("UDB107", f"the base policy `{ref}` does not exist", span,
+                  "the path is relative to the folder of the derived policy, e.g. "
+                  "`../slagelse-2019`")
+        return None
+    base = _load(base_path, bag, limits, (*chain, source.root))
+    if base is None:
+        return None
+    return _overlay(base, source, bag)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _overlay(base: _Derived, derived: LoadedSource, bag: DiagnosticBag) -> _Derived:
+    data: dict[str, Any] = {k: _copy(v) for k, v in base.source.data.items()}
+    positions: dict[NodePath, NodeInfo] = dict(base.source.positions.items())
+    overrides = dict(base.overrides)
+    header = base.source.data.get("policy")
+    base_id = base.source.root.name
+    if isinstance(header, dict) and isinstance(header.get("id"), str):
+        base_id = header["id"]
+
+    def record(path: NodePath) -> None:
+        info = base.source.positions.get(path)
+        span = (info.key_span or info.span) if info else None
+        at = _location(span, base.source, derived.root)
+        overrides[path] = Override(base_id, at, span)
+
+    def take(path: NodePath) -> None:
+        """Positions of ``path`` and below now come from the derived file."""
+        for key in [k for k in positions if k[:len(path)] == path]:
+            del positions[key]
+        for key, info in derived.positions.items():
+            if key[:len(path)] == path:
+                positions[key] = info
+
+    for section, value in derived.data.items():
+        if section == _EXTENDS:
+            continue
+        if section == _CRITERIA:
+            _criteria(data, value, derived, positions, record, bag)
+            continue
+        if section in ENTRY_SECTIONS and isinstance(value, dict):
+            target = data.setdefault(section, {})
+            if not isinstance(target, dict):
+                target = data[section] = {}
+            if (section,) not in positions and (section,) in derived.positions:
+                positions[(section,)] = derived.positions[(section,)]
+            for name, entry in value.items():
+                if name in target:
+                    record((section, name))
+                target[name] = entry
+                take((section, name))
+        elif section in KEY_SECTIONS and isinstance(value, dict):
+            target = data.setdefault(section, {})
+            if not isinstance(target, dict):
+                target = data[section] = {}
+            if (section,) not in positions and (section,) in derived.positions:
+                positions[(section,)] = derived.positions[(section,)]
+            for key, entry in value.items():
+                if key in target and section != "policy":
+                    record((section, key))
+                target[key] = entry
+                take((section, key))
+        else:
+            if section in data:
+                record((section,))
+            data[section] = value
+            take((section,))
+    if () in derived.positions:
+        positions[()] = derived.positions[()]
+    files = (*derived.files, *base.source.files)
+    merged = _MergedSource(data, PositionMap(positions), files, derived.root)
+    return _Derived(merged, overrides)
+
+
+def _criteria(data: dict[str, Any], value: Any, derived: LoadedSource,
+              positions: dict[NodePath, NodeInfo], record: Any, bag: DiagnosticBag) -> None:
+    """Override single criteria of the base's target groups, key by key."""
+    info = derived.positions.get((_CRITERIA,))
+    if not isinstance(value, dict):
+        bag.error("UDB203", "`criteria` maps criterion ids to the keys that change",
+                  info.span if info else None)
+        return
+    found = _find_criteria(data.get("target_groups"))
+    for ident, change in value.items():
+        entry_info = derived.positions.get((_CRITERIA, ident))
+        if ident not in found:
+            bag.error("UDB115", f"the base policy has no criterion `{ident}`",
+                      entry_info.key_span if entry_info else None,
+                      did_you_mean(ident, list(found)))
+            continue
+        if not isinstance(change, dict):
+            bag.error("UDB203", f"the override of `{ident}` must be a mapping of keys",
+                      entry_info.span if entry_info else None)
+            continue
+        path, criterion = found[ident]
+        record(path)
+        for key, new in change.items():
+            criterion[key] = new
+            for old in [k for k in positions if k[:len(path) + 1] == (*path, key)]:
+                del positions[old]
+            for src, node in derived.positions.items():
+                if src[:2] == (_CRITERIA, ident) and len(src) > 2 and src[2] == key:
+                    positions[(*path, *src[2:])] = node
+
+
+def _find_criteria(groups: Any) -> dict[str, tuple[NodePath, dict[str, Any]]]:
+    out: dict[str, tuple[NodePath, dict[str, Any]]] = {}
+
+    def visit(node: Any, path: NodePath) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("id"), str) and "when" in node:
+                out.setdefault(node["id"], (path, node))
+            for key, child in node.items():
+                if key in ("all", "any", "not"):
+                    visit(child, (*path, key))
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                visit(child, (*path, i))
+
+    if isinstance(groups, dict):
+        for name, group in groups.items():
+            if isinstance(group, dict) and "criteria" in group:
+                visit(group["criteria"], ("target_groups", name, "criteria"))
+    return out
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of plain data (the overlay edits criteria in place)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _location(span: Span | None, source: LoadedSource, root: Path) -> str:
+    if span is None:
+        return "?"
+    for file in source.files:
+        if file.display == span.file:
+            return f"{_relative(file.path, root)}:{span.line}"
+    return f"{Path(span.file).name}:{span.line}"
+
+
+@dataclass(frozen=True)
+class _MergedSource(LoadedSource):
+    """A derived policy's source: its own files first, then its base's."""
+
+    def content_hash(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for file in self.files:
+            text = file.text.replace("\r\n", "\n").replace("\r", "\n")
+            digest.update(_relative(file.path, self.root).encode("utf-8"))
+            digest.update(b"\0")
+            digest.update(text.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
