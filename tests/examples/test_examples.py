@@ -173,11 +173,11 @@ def test_routing(decisions: Result) -> None:
     assert d["C-01"]["supplier"] == "udsatte_b"
     # sygemeldte a 3/12, b 6/12, c 4/8 -> a; C-11 later: a 4/12 (after C-02), still a
     assert d["C-02"]["supplier"] == d["C-11"]["supplier"] == "sygemeldte_a"
-    # rotation in area 3 by sequence number, starting at 7 and counting each referral:
-    # 7 % 2 = 1 -> the 2nd supplier, 8 -> the 1st, 9 -> the 2nd
+    # rotation in area 3 by referral number (counted from 1), starting at 8 and counting
+    # each referral: no. 8 -> the 2nd supplier, 9 -> the 1st, 10 -> the 2nd
     assert [d[c]["supplier"] for c in ("C-03", "C-05", "C-12")] == [
         "hjerneskade_b", "hjerneskade_a", "hjerneskade_b"]
-    # area 4 starts at 4: 4 -> psykisk_a, 5 -> psykisk_b
+    # area 4 starts at 5: no. 5 -> psykisk_a, 6 -> psykisk_b
     assert [d[c]["supplier"] for c in ("C-04", "C-13")] == ["psykisk_a", "psykisk_b"]
     # the citizen's own choice is followed (udsatte_d has 5 of 10 places in use) ...
     assert d["C-08"]["supplier"] == "udsatte_d"

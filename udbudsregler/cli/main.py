@@ -154,6 +154,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("no policy folders (with policy.yaml) found in "
                          + ", ".join(args.paths))
     failed = total = 0
+    coverages: list[dict[str, Any]] = []
     for folder in folders:
         suite = load_cases(folder)
         for diagnostic in suite.diagnostics:
@@ -184,7 +185,55 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         status = "ok" if not bad and not broken else "FAILED"
         out.write(f"{folder}: {len(results) - len(bad)} of {len(results)} cases passed"
                   f"{f', {broken} mistakes in test files' if broken else ''} ({status})\n")
+        if args.coverage or args.coverage_json:  # informs only: never changes the exit code
+            coverages.append(_coverage(policy, folder, suite.cases, args.coverage, out))
+        if args.examples > 0:
+            failed += _invariants(policy, folder, args.examples, out)
+    if args.coverage_json:
+        _write_json(args.coverage_json, coverages)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _coverage(policy: Any, folder: Path, cases: Any, show: bool, out: TextIO) -> dict[str, Any]:
+    """Measure what a policy's cases cover; print the report if asked."""
+    from udbudsregler.analysis.coverage import measure
+
+    coverage = measure(policy, cases)
+    if show:
+        out.write(coverage.report() + "\n")
+    return {"folder": str(folder), **coverage.to_dict()}
+
+
+def _write_json(path: str, value: Any) -> None:
+    try:
+        Path(path).write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n",
+                              encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot be written ({error.strerror})") from None
+
+
+def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
+    """Search for a violation of each invariant; print any with its counterexample."""
+    names = list(policy.document.domain.invariants)
+    if not names:
+        return 0
+    try:
+        from udbudsregler.testing.invariants import find_violation
+    except ImportError:  # hypothesis is in the `testing` extra
+        out.write(f"{folder}: {len(names)} invariants not checked: install "
+                  "udbudsregler[testing] for hypothesis\n")
+        return 0
+    broken = 0
+    for name in names:
+        violation = find_violation(policy, name, max_examples=examples)
+        if violation is not None:
+            broken += 1
+            out.write(f"{folder}: FAIL invariant `{name}` ({violation.title}):\n"
+                      f"  {violation.message}\n  paste this case into {folder / 'tests'} to "
+                      f"reproduce it:\n\n{violation.case}\n")
+    out.write(f"{folder}: {len(names) - broken} of {len(names)} invariants hold over "
+              f"{examples} generated examples each ({'ok' if not broken else 'FAILED'})\n")
+    return broken
 
 
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
@@ -236,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the YAML test cases of policies")
     test.add_argument("paths", nargs="+", help="policy folders, or folders holding them")
     test.add_argument("-v", "--verbose", action="store_true", help="also list passing cases")
+    test.add_argument("--coverage", action="store_true",
+                      help="after each policy, report what its cases cover and what they miss")
+    test.add_argument("--coverage-json", metavar="FILE",
+                      help="write the coverage of every policy to FILE as JSON")
+    test.add_argument("--examples", type=int, default=100, metavar="N",
+                      help="check each invariant on N generated citizens or referrals "
+                           "(default 100; 0 skips the invariants)")
     test.set_defaults(run=cmd_test)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")

@@ -82,6 +82,7 @@ class _Gen:
             "_period_of": F.period_of, "_pairs": F.pairs, "_Period": Period,
             "_SpanLength": SpanLength, "_Duration": Duration, "_Money": Money,
             "_EvaluationError": EvaluationError, "_dec": ops.to_decimal,
+            "_contains": ops.contains,
         }
         self.constants: dict[tuple[str, Any], str] = {}
         self.blocks: list[str] = []
@@ -287,6 +288,8 @@ class _Gen:
         negate = "not " if node.op == "not in" else ""
         if self.type_of(right) == PERIOD:
             return f"({negate}{self.x(right, scope)}.contains({a}))"
+        if isinstance(self.type_of(left), DurationType):  # a length among durations
+            return f"({negate}_contains({self.x(right, scope)}, {a}, _RULE))"
         if isinstance(right, A.ListLit):
             constant = _try_constant(A.SetLit(right.items), self.checked)
             if constant is not UNSET:

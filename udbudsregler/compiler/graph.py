@@ -146,6 +146,8 @@ def _domain_nodes(parsed: ParsedPolicy, nodes: dict[str, GraphNode], known: set[
             node.deps.setdefault(price, (None, (0, 0)))
     if domain.referral is not None:
         add("referral", "referral", domain.referral.path)
+    for name, invariant in domain.invariants.items():
+        add(f"invariants.{name}", "invariant", invariant.path)
     for expr in parsed.domain.values():
         owner = nodes.get(expr.site.owner)
         if owner is not None:

@@ -13,14 +13,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from udbudsregler.loader.documents import ExprText, Ident, Text, _Model
+from udbudsregler.loader.documents import DateText, ExprText, Ident, Text, _Model
 
 __all__ = [
+    "CHECKS",
     "GOALS",
     "AreaSpec",
     "BonusSpec",
     "CapsSpec",
     "HoursSpan",
+    "InvariantSpec",
     "OutcomeSpec",
     "PackageSpec",
     "PriceModelSpec",
@@ -168,4 +170,31 @@ class ReferralSpec(_Cited):
         if (self.ends_on is None) != (self.aftercare is None):
             raise PydanticCustomError(
                 "udb202_aftercare", "`ends_on` and `aftercare` go together", {})
+        return self
+
+
+#: The built-in invariants a policy can declare with `check:`.
+CHECKS = ("eligible_routed", "failed_criterion_blocks", "payment_not_negative",
+          "no_bonus_before_course_end")
+
+
+class InvariantSpec(_Cited):
+    """A property every citizen (or every referral) must have; checked by property tests.
+
+    Either a built-in ``check`` or an expression that ``holds`` for every citizen.
+    """
+
+    id: Ident
+    title: Text
+    check: Literal["eligible_routed", "failed_criterion_blocks", "payment_not_negative",
+                   "no_bonus_before_course_end"] | None = None
+    holds: ExprText | None = None
+    #: The decision date citizens are generated around (default: the round's first day).
+    on: DateText | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> InvariantSpec:
+        if (self.check is None) == (self.holds is None):
+            raise PydanticCustomError(
+                "udb202_invariant", "an invariant needs either `check` or `holds`", {})
         return self

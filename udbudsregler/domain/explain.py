@@ -38,10 +38,13 @@ _T: dict[str, dict[str, str]] = {
         "supplier_none": "Leverandør: ingen",
         "citizen_choice": "Valgt efter borgerens eget valg.",
         "first": "Området har denne leverandør.",
-        "rotation": "Valgt efter rotation: henvisning nr. {sequence} giver leverandør "
-                    "{position} af {of}.",
-        "skipped": "Den eller de leverandører, der stod for tur, var fulde ({skipped}); den "
-                   "næste med ledig plads er valgt.",
+        "rotation": "Valgt efter rotation: henvisning nr. {sequence} på området går til "
+                    "leverandør {position} af {of}.",
+        "skipped": "Leverandøren, der stod for tur ({turn}), var fuld; den næste med ledig "
+                   "plads er valgt.",
+        "no_state": "Leverandøren vælges efter laveste belastning, men jobcentret har ikke "
+                    "oplyst leverandørernes belastning og kapacitet; området er afgjort, "
+                    "leverandøren vælges ved henvisningen.",
         "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
         "full": "Alle leverandører i området er fulde.",
         "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
@@ -74,10 +77,12 @@ _T: dict[str, dict[str, str]] = {
         "supplier_none": "Supplier: none",
         "citizen_choice": "Chosen by the citizen.",
         "first": "The area has this supplier.",
-        "rotation": "Chosen by rotation: referral no. {sequence} gives supplier {position} "
-                    "of {of}.",
-        "skipped": "The supplier or suppliers whose turn it was were full ({skipped}); the next "
-                   "with a free place is chosen.",
+        "rotation": "Chosen by rotation: referral no. {sequence} in the area goes to supplier "
+                    "{position} of {of}.",
+        "skipped": "The supplier whose turn it was ({turn}) was full; the next with a free "
+                   "place is chosen.",
+        "no_state": "The supplier is chosen by lowest load, but the job centre gave no loads "
+                    "and capacities; the area is decided, the supplier is chosen at referral.",
         "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
         "full": "Every supplier of the area is full.",
         "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
@@ -156,7 +161,11 @@ def _supplier_lines(decision: Decision, reasons: dict[tuple[str, str], Reason],
     details: dict[str, Any] = dict(choice.details)
     lines.append("  " + t[choice.method].format(**details))
     if details.get("skipped_full"):
-        lines.append("  " + t["skipped"].format(skipped=details["skipped_full"]))
+        names = {s.id: s.name for s in decision.policy.document.domain.areas[
+            decision.routing.area].spec.suppliers} if decision.routing and decision.routing.area \
+            else {}
+        lines.append("  " + t["skipped"].format(turn=names.get(details["turn"],
+                                                                 details["turn"])))
     return lines
 
 

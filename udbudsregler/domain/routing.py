@@ -61,7 +61,8 @@ class AreaChoice:
 @dataclass(frozen=True)
 class SupplierChoice:
     supplier: str | None
-    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_area
+    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_state |
+    #: no_area
     method: str
     #: The citizen's choice when it was given but could not be honoured, and why.
     rejected_choice: str | None = None
@@ -106,9 +107,10 @@ def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
     return Order(value.get("package"), hours, value.get("supplier"))
 
 
-def parse_supplier_state(value: SupplierState | Mapping[str, Any] | None) -> SupplierState:
+def parse_supplier_state(
+        value: SupplierState | Mapping[str, Any] | None) -> SupplierState | None:
     if value is None:
-        return SupplierState()
+        return None
     if isinstance(value, SupplierState):
         return value
     if not isinstance(value, Mapping):
@@ -125,9 +127,9 @@ def parse_supplier_state(value: SupplierState | Mapping[str, Any] | None) -> Sup
                            "whole numbers >= 0")
     sequence = value.get("sequence")
     numbers = sequence.values() if isinstance(sequence, Mapping) else [sequence]
-    if sequence is not None and not all(type(n) is int and n >= 0 for n in numbers):
-        raise _problem("suppliers.sequence", "expected a whole number >= 0, or a mapping of "
-                       "service areas to whole numbers >= 0")
+    if sequence is not None and not all(type(n) is int and n >= 1 for n in numbers):
+        raise _problem("suppliers.sequence", "expected a referral number >= 1, or a mapping "
+                       "of service areas to referral numbers >= 1")
     return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
 
 
@@ -137,9 +139,18 @@ def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
 
 
 def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
-                    state: SupplierState) -> SupplierChoice:
+                    state: SupplierState | None) -> SupplierChoice:
+    """The supplier for a referral in ``area``.
+
+    ``state`` None means the host gave no supplier state: the area is decided, and a
+    supplier is chosen only where that needs no state (the citizen's valid choice, a
+    single supplier); rotation then needs its sequence number and lowest load its
+    capacities, so those give no supplier (methods ``no_sequence`` and ``no_state``).
+    """
     if area is None:
         return SupplierChoice(None, "no_area")
+    given = state is not None
+    state = state if state is not None else SupplierState()
     spec = area.spec
     ids = [s.id for s in spec.suppliers]
     selection = spec.selection
@@ -165,19 +176,27 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
         else:
             return SupplierChoice(wanted, "citizen_choice")
     if strategy == "first" or len(ids) == 1:
-        return SupplierChoice(ids[0], "first", rejected, because)
+        for supplier in ids:
+            if has_room(supplier):
+                return SupplierChoice(supplier, "first", rejected, because)
+        return SupplierChoice(None, "full", rejected, because)
     if strategy == "rotation":
         sequence = state.sequence_in(area.name)
         if sequence is None:
             return SupplierChoice(None, "no_sequence", rejected, because)
-        # the supplier whose turn it is; if it is full, the next one with room
+        # Referral no. 1 goes to the first supplier, no. 2 to the second, and so on;
+        # if the supplier whose turn it is is full, the next one with room.
+        turn = (sequence - 1) % len(ids)
         for step in range(len(ids)):
-            index = (sequence + step) % len(ids)
+            index = (turn + step) % len(ids)
             if has_room(ids[index]):
                 return SupplierChoice(ids[index], "rotation", rejected, because,
                                       (("sequence", sequence), ("position", index + 1),
-                                       ("of", len(ids)), ("skipped_full", step)))
+                                       ("of", len(ids)), ("turn", ids[turn]),
+                                       ("skipped_full", step)))
         return SupplierChoice(None, "full", rejected, because)
+    if not given:
+        return SupplierChoice(None, "no_state", rejected, because)
     missing = [s for s in ids if s not in state.capacity]
     if missing:
         raise _problem(f"suppliers.capacity.{missing[0]}", f"the area `{area.name}` chooses "

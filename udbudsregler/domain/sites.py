@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from udbudsregler.loader.validate import Path, PolicyDocument
 
-__all__ = ["Site", "domain_sites"]
+__all__ = ["Site", "domain_sites", "invariant_sites"]
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,11 @@ def domain_sites(doc: PolicyDocument) -> Iterator[Site]:
         if referral.spec.aftercare is not None:
             yield Site(("referral", "aftercare"), referral.spec.aftercare, "duration", "referral",
                        True)
+
+
+def invariant_sites(doc: PolicyDocument) -> Iterator[Site]:
+    """The `holds:` expressions of the invariants: conditions over a citizen's facts."""
+    for name, invariant in doc.domain.invariants.items():
+        if invariant.spec.holds is not None:
+            yield Site((*invariant.path, "holds"), invariant.spec.holds, "bool",
+                       f"invariants.{name}", False)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from udbudsregler.domain.documents import (
     AreaSpec,
+    InvariantSpec,
     OutcomeSpec,
     PackageSpec,
     PriceModelSpec,
@@ -26,7 +27,7 @@ from udbudsregler.loader.validate import (
 __all__ = ["DOMAIN_SECTIONS", "Domain", "validate_domain"]
 
 DOMAIN_SECTIONS = ("outcomes", "service_areas", "routing", "course_packages", "price_models",
-                   "referral")
+                   "referral", "invariants")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Domain:
     packages: dict[str, Entry[PackageSpec]]
     price_models: dict[str, Entry[PriceModelSpec]]
     referral: Entry[ReferralSpec] | None
+    invariants: dict[str, Entry[InvariantSpec]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> Domain:
@@ -73,4 +75,31 @@ def validate_domain(doc: PolicyDocument, data: dict[str, Any], report: _Reporter
         packages=_section("course_packages", PackageSpec, data, report, doc),
         price_models=_section("price_models", PriceModelSpec, data, report, doc),
         referral=_single("referral", ReferralSpec, data, report),
+        invariants=_invariants(data, report),
     )
+
+
+def _invariants(data: dict[str, Any], report: _Reporter) -> dict[str, Entry[InvariantSpec]]:
+    """The `invariants:` list, each with a unique id."""
+    value = data.get("invariants")
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        report.bag.error("UDB203", "`invariants` must be a list", report.span(("invariants",)),
+                         "write each invariant as a list item with `id`, `title` and `check` "
+                         "or `holds`")
+        return {}
+    out: dict[str, Entry[InvariantSpec]] = {}
+    for i, item in enumerate(value):
+        path: Path = ("invariants", i)
+        spec = _one(InvariantSpec, item, path, report)
+        if spec is None:
+            continue
+        if spec.id in out:
+            report.bag.error("UDB207", f"the invariant `{spec.id}` is defined twice",
+                             report.span((*path, "id")),
+                             notes=[("the other definition",
+                                     report.span((*out[spec.id].path, "id")))])
+            continue
+        out[spec.id] = Entry(spec.id, spec, path)
+    return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from udbudsregler.diagnostics import DiagnosticBag
-from udbudsregler.domain.sites import Site, domain_sites
+from udbudsregler.domain.sites import Site, domain_sites, invariant_sites
 from udbudsregler.expr.source import Path, SourceExpr, parse_at
 from udbudsregler.loader.validate import CriterionEntry, PolicyDocument
 
@@ -81,6 +81,6 @@ def parse_policy(doc: PolicyDocument, bag: DiagnosticBag) -> ParsedPolicy:
     for group, criterion in doc.criteria():
         when = _parse(criterion.spec.when, (*criterion.path, "when"), doc, bag)
         parsed.criteria[criterion.spec.id] = CriterionSite(group, criterion, when)
-    for site in domain_sites(doc):
+    for site in (*domain_sites(doc), *invariant_sites(doc)):
         parsed.domain[site.path] = DomainExpr(site, _parse(site.text, site.path, doc, bag))
     return parsed

@@ -51,7 +51,8 @@ Path = tuple[str | int, ...]
 
 #: The top-level sections a policy may have, in the order they are documented.
 SECTIONS = ("policy", "facts", "parameters", "rules", "target_groups", "outcomes",
-            "service_areas", "routing", "course_packages", "price_models", "referral")
+            "service_areas", "routing", "course_packages", "price_models", "referral",
+            "invariants")
 
 
 @dataclass(frozen=True)
@@ -191,16 +192,32 @@ class _Reporter:
                 close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(model, loc[:-1]),
                                                   n=1, cutoff=0.6)
                 misspelt.update((*loc[:-1], name) for name in close)
+        # The keys missing from one mapping are reported together, once.
+        missing: dict[Path, list[str]] = {}
+        for item in items:
+            loc = tuple(item["loc"])
+            if item["type"] == "missing" and loc not in misspelt:
+                missing.setdefault(loc[:-1], []).append(str(loc[-1]))
         for item in items:
             loc = tuple(item["loc"])
             kind: str = item["type"]
-            if kind == "missing" and loc in misspelt:
+            if kind == "missing":
+                names = missing.pop(loc[:-1], []) if loc not in misspelt else []
+                if names:
+                    self.missing(base + loc, names)
                 continue
             if loc and loc[-1] == "[key]":
                 # pydantic reports a bad mapping key as (..., key, "[key]").
                 self.report(kind, item, base + loc[:-1], model, loc[:-1], key=True)
             else:
                 self.report(kind, item, base + loc, model, loc)
+
+    def missing(self, path: Path, names: list[str]) -> None:
+        where = _dotted(path[:-1]) if len(path) > 1 else "the document"
+        shown = [f"`{name}`" for name in names]
+        keys = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        self.bag.error("UDB202", f"missing key{'s' if len(names) > 1 else ''} {keys} in `{where}`",
+                       self.span(path))
 
     def report(self, kind: str, item: Any, path: Path, model: type[BaseModel], loc: Path,
                key: bool = False) -> None:
@@ -278,8 +295,20 @@ def _describe(kind: str, item: Any) -> str:
     text = _KIND_TEXT.get(kind)
     if text is not None:
         return text
-    message = str(item.get("msg", "has the wrong form"))
-    return message[0].lower() + message[1:]
+    ctx = item.get("ctx") or {}
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"expected at least {least} item{'s' if least != 1 else ''}"
+    if kind == "too_long":
+        most = ctx.get("max_length", 1)
+        return f"expected at most {most} item{'s' if most != 1 else ''}"
+    bounds = {"greater_than": "more than", "greater_than_equal": "at least",
+              "less_than": "less than", "less_than_equal": "at most"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "")
+        return f"expected a number {bounds[kind]} {limit}".rstrip()
+    # pydantic's own wording (and Python's type names) never reach an author.
+    return "this value has the wrong form"
 
 
 def _unwrap(annotation: Any) -> list[Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError
@@ -237,7 +238,9 @@ def maximum(*args: Any) -> Any:
 
 def absolute(x: Any) -> Any:
     if type(x) is Money:
-        return Money(abs(x.amount), x.currency)
+        return Money(x.amount.copy_abs(), x.currency)
+    if type(x) is Decimal:
+        return x.copy_abs()  # exact: `abs()` would round in the host's decimal context
     return abs(x)
 
 

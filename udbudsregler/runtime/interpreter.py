@@ -112,6 +112,10 @@ class Interpreter:
             result = self.criteria(group.criteria, inputs)
         elif kind == "area":
             result = self.area(name, inputs)
+        elif kind == "invariant":
+            invariant = self.checked.parsed.doc.domain.invariants[name.split(".", 1)[1]]
+            result = self.expression(
+                self.checked.parsed.domain[(*invariant.path, "holds")].expr, inputs)
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(kind)
         self.memo[name] = result
@@ -226,7 +230,7 @@ class Interpreter:
             case A.Binary(op="in" | "not in", left=left, right=right):
                 a = ev(left, env, inputs)
                 b = ev(right, env, inputs)
-                found = b.contains(a) if isinstance(b, Period) else a in b
+                found = ops.contains(b, a, self.month_end)
                 return found if node.op == "in" else not found
             case A.Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=", left=left, right=right):
                 return ops.compare_values(node.op, ev(left, env, inputs),

@@ -32,6 +32,7 @@ __all__ = [
     "OPEN_END",
     "add",
     "compare_values",
+    "contains",
     "divide",
     "duration_compare",
     "eq",
@@ -129,6 +130,8 @@ def divide(a: Any, b: Any) -> Any:
 def negate(a: Any) -> Any:
     if type(a) is SpanLength:
         return -a.to_duration()
+    if type(a) is Decimal:  # exact: `-a` would round in the host's decimal context
+        return a.copy_negate() if a else a.copy_abs()
     return -a
 
 
@@ -189,3 +192,20 @@ _SIGN_TESTS = {
 
 def period_member(d: date, p: Period) -> bool:
     return p.contains(d)
+
+
+def contains(b: Any, a: Any, rule: MonthEnd) -> bool:
+    """``a in b``: a date inside a period, or an element of a list or set, found by the
+    language's ``==``: a length is among durations in days that have as many days (Python's
+    ``==`` never equates a length with a duration)."""
+    if type(b) is Period:
+        return b.contains(a)
+    if type(a) in (Duration, SpanLength):
+        for x in b:
+            if type(a) is SpanLength or type(x) is SpanLength:
+                if duration_compare(a, x, rule) == 0:
+                    return True
+            elif a == x:
+                return True
+        return False
+    return a in b

@@ -135,7 +135,10 @@ class Policy:
         domain = self.document.domain
         routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
         area = domain.areas.get(routing.area) if routing.area is not None else None
-        self._check_supplier_state(state)
+        if state is not None:
+            self._check_supplier_state(state)
+        if parsed_order is not None and parsed_order.supplier is not None:
+            self._check_chosen_supplier(parsed_order.supplier)
         decision.routing = routing
         decision.order = parsed_order
         decision.supplier_choice = choose_supplier(area, parsed_order, state)
@@ -175,6 +178,18 @@ class Policy:
                 if value.start is not None:
                     dates.add(value.start)
         return sorted(dates)
+
+    def _check_chosen_supplier(self, supplier: str) -> None:
+        """A citizen may choose a supplier of another area (the choice is then refused,
+        with the reason); a name that is no supplier at all is a mistake of the host."""
+        ids = [s.id for area in self.document.domain.areas.values() for s in area.spec.suppliers]
+        if supplier not in ids:
+            from udbudsregler.diagnostics import did_you_mean
+
+            hint = did_you_mean(supplier, ids)
+            raise FactError([FactProblem(
+                "UDB605", "order.supplier", f"`{supplier}` is not a supplier of the policy"
+                + (f"; {hint}" if hint else ""))])
 
     def _check_supplier_state(self, state: SupplierState) -> None:
         domain = self.document.domain

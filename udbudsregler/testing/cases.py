@@ -79,6 +79,8 @@ class ExpectSpec(_Model):
     end: dict[str, Any] | None = None
     lines: list[dict[str, Any]] | None = None
     bonuses: dict[str, str] | None = None
+    #: Invariants of the policy that must hold for this case (a pasted counterexample).
+    invariants: list[str] | None = None
 
 
 class CaseSpec(_Model):
@@ -319,6 +321,8 @@ def _check_decision(policy: Any, case: Case, result: CaseResult) -> None:
         for fragment in expect.explanation:
             if fragment not in text:
                 result.failures.append(f"explanation: does not contain {fragment!r}")
+    for name in expect.invariants or []:
+        _check_invariant(policy, name, result, decision=decision)
     if result.failures:
         result.explanation = decision.explain()
 
@@ -346,6 +350,29 @@ def _check_rule(policy: Any, case: Case, name: str, want: Any, result: CaseResul
         same = False
     if not same:
         result.failures.append(f"rules.{name}: expected {want}, got {_show(got)}")
+
+
+def _check_invariant(policy: Any, name: str, result: CaseResult, *, decision: Any = None,
+                     settlement: Any = None) -> None:
+    from udbudsregler.testing.invariants import (
+        check_decision,
+        check_settlement,
+        is_settlement_invariant,
+    )
+
+    invariant = policy.document.domain.invariants.get(name)
+    if invariant is None:
+        result.failures.append(f"invariants: the policy has no invariant `{name}`")
+        return
+    if is_settlement_invariant(invariant.spec) != (settlement is not None):
+        kind = "a settlement" if settlement is None else "a decision"
+        result.failures.append(f"invariants: `{name}` is not about {kind}")
+        return
+    problem = (check_settlement(invariant, settlement) if settlement is not None
+               else check_decision(policy, invariant, decision))
+    if problem is not None:
+        result.failures.append(f"invariant `{name}` ({invariant.spec.title}) does not hold: "
+                               f"{problem}")
 
 
 def _amount(text: str | int) -> Decimal | None:
@@ -390,6 +417,8 @@ def _check_settlement(policy: Any, case: Case, result: CaseResult) -> None:
         got_bonuses = {b.id: b.status for b in settlement.bonuses}
         for ident, status in expect.bonuses.items():
             _compare(result, f"bonuses.{ident}", status, got_bonuses.get(ident))
+    for name in expect.invariants or []:
+        _check_invariant(policy, name, result, settlement=settlement)
     if expect.explanation:
         text = settlement.explain()
         for fragment in expect.explanation:

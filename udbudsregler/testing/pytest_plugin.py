@@ -1,10 +1,15 @@
-"""pytest plugin: run a policy's YAML test cases as pytest tests.
+"""pytest plugin: run a policy's YAML test cases and invariants as pytest tests.
 
 Installed with the library (entry point ``pytest11``), so ``pytest policies/``
 collects ``<policy folder>/tests/*.yaml``, one test per case. A failing case
 shows the file and line, the case name, what was expected and what came out,
 and the decision's explanation. A case file with mistakes (an unknown key, a
 bad date) fails with the located diagnostics.
+
+It also collects each policy's ``invariants`` (from its ``policy.yaml``), one
+property test per invariant; a failure prints the shrunk counterexample as a
+YAML test case to paste into the policy's tests. ``--invariant-examples N``
+sets how many citizens or referrals each searches (default 200).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import pytest
 from udbudsregler.diagnostics import PolicyError
 from udbudsregler.testing.cases import Case, load_cases, run_case
 
-__all__ = ["pytest_collect_file"]
+__all__ = ["pytest_addoption", "pytest_collect_file"]
 
 _POLICIES: dict[Path, Any] = {}
 
@@ -42,12 +47,64 @@ def _policy_folder(path: Path) -> Path | None:
     return folder if (folder / "policy.yaml").is_file() else None
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("udbudsregler")
+    group.addoption("--invariant-examples", type=int, default=200, metavar="N",
+                    help="how many generated citizens or referrals each policy invariant is "
+                         "checked on (default 200)")
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name == "policy.yaml":
+        invariants: pytest.Collector = PolicyInvariants.from_parent(parent, path=file_path)
+        return invariants
     folder = _policy_folder(file_path)
     if folder is None:
         return None
     collector: pytest.Collector = CaseFile.from_parent(parent, path=file_path)
     return collector
+
+
+class InvariantFailed(Exception):
+    pass
+
+
+class PolicyInvariants(pytest.File):
+    """The invariants of the policy whose main file this is."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        policy = _policy(self.path.parent)
+        if isinstance(policy, PolicyError):
+            return  # the policy's cases report its errors
+        for name in policy.document.domain.invariants:
+            yield InvariantItem.from_parent(self, name=f"invariant {name}", invariant=name)
+
+
+class InvariantItem(pytest.Item):
+    def __init__(self, *, invariant: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.invariant = invariant
+
+    def runtest(self) -> None:
+        from udbudsregler.testing.invariants import find_violation
+
+        examples = int(self.config.getoption("--invariant-examples"))
+        violation = find_violation(_policy(self.path.parent), self.invariant,
+                                   max_examples=examples)
+        if violation is not None:
+            raise InvariantFailed(
+                f"invariant `{violation.invariant}` ({violation.title}) does not hold:\n"
+                f"  {violation.message}\n\nPaste this case into a file under "
+                f"{self.path.parent / 'tests'} to reproduce it:\n\n{violation.case}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, InvariantFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, f"invariant: {self.invariant}"
 
 
 class CaseFileError(Exception):
