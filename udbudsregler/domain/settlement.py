@@ -227,7 +227,8 @@ def _date_of(value: Any, path: str) -> date:
     raise _problem(path, "expected a date (YYYY-MM-DD)")
 
 
-def parse_referral(value: Referral | Mapping[str, Any], policy: Policy) -> Referral:
+def parse_referral(value: Referral | Mapping[str, Any], policy: Policy,
+                   ignore_validity: bool = False) -> Referral:
     if isinstance(value, Referral):
         referral = value
     else:
@@ -266,7 +267,8 @@ def parse_referral(value: Referral | Mapping[str, Any], policy: Policy) -> Refer
             raise _problem("referral.supplier", f"`{referral.supplier}` is not a supplier of "
                            f"{' or '.join(offering)}" + (f"; {hint}" if hint else ""), "UDB605")
     valid = policy.header.valid
-    if referral.start < valid.from_ or (valid.to is not None and referral.start > valid.to):
+    if not ignore_validity and (referral.start < valid.from_ or
+                                (valid.to is not None and referral.start > valid.to)):
         raise EvaluationError(
             "UDB703", f"the referral starts on {referral.start.isoformat()}, outside the "
             f"policy's validity ({valid.from_.isoformat()} to "
@@ -444,8 +446,8 @@ def _pieces(policy: Policy, model_path: tuple[str | int, ...], rule: str, start:
 
 
 def settle(policy: Policy, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
-           since: date | None = None) -> Settlement:
-    ref = parse_referral(referral, policy)
+           since: date | None = None, ignore_validity: bool = False) -> Settlement:
+    ref = parse_referral(referral, policy, ignore_validity)
     events = parse_outcomes(outcomes, policy)
     since = since or ref.start
     if since > until:

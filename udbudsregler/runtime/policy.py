@@ -102,7 +102,7 @@ class Policy:
     def decide(self, facts: Mapping[str, Any], on: date, *,
                order: Order | Mapping[str, Any] | None = None,
                suppliers: SupplierState | Mapping[str, Any] | None = None,
-               tracer: Tracer | None = None) -> Decision:
+               tracer: Tracer | None = None, ignore_validity: bool = False) -> Decision:
         """The decision for a citizen's facts on a date.
 
         ``order`` is what the caseworker orders (package, weekly hours, the citizen's own
@@ -110,9 +110,14 @@ class Policy:
         capacity, the referral's sequence number for rotation). Both are optional.
 
         Raises :class:`FactError` if the facts (or the order, or the supplier state) do
-        not fit, and :class:`EvaluationError` if the date is outside the policy's validity.
+        not fit, and :class:`EvaluationError` if the date is outside the policy's validity
+        (unless ``ignore_validity``: for comparing two rounds on the same date).
         """
-        self.check_date(on)
+        if ignore_validity:
+            if type(on) is not date:
+                raise TypeError("the decision date must be a datetime.date")
+        else:
+            self.check_date(on)
         canonical = self.facts.validate(facts)
         if tracer is not None and tracer.enabled:
             interpreter = self._interpreter(canonical, on, tracer)
@@ -148,15 +153,17 @@ class Policy:
         return decision
 
     def settle(self, referral: Referral | Mapping[str, Any], outcomes: Any = None, *,
-               until: date, since: date | None = None) -> Settlement:
+               until: date, since: date | None = None,
+               ignore_validity: bool = False) -> Settlement:
         """What the supplier is paid for a referral up to ``until`` (inclusive): weekly lines
         per price period, bonuses with the outcome that earned them or why not (yet), the
         referral's end with its cause, and the total. Only what falls in ``[since, until]``
-        is invoiced (``since`` defaults to the referral's start).
+        is invoiced (``since`` defaults to the referral's start). A referral must start
+        inside the policy's validity, unless ``ignore_validity`` (for comparing rounds).
         """
         if type(until) is not date:
             raise TypeError("`until` must be a datetime.date")
-        return settle(self, referral, outcomes, until, since)
+        return settle(self, referral, outcomes, until, since, ignore_validity)
 
     def domain_value(self, path: tuple[str | int, ...], on: date) -> Any:
         """The value of an expression of a tender section (a price, a span, a duration) on a
