@@ -118,6 +118,18 @@ def _load(path: str) -> Any:
     return load_policy(path)
 
 
+def _json_argument(value: str | None, what: str) -> Any:
+    """A JSON object given inline (`{...}`) or as a file path."""
+    if value is None:
+        return None
+    if value.lstrip().startswith("{"):
+        try:
+            return json.loads(value, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{what}: not valid JSON: {error.msg}") from None
+    return read_json(value)
+
+
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     policy = _load(args.policy)
     facts = read_json(args.facts)
@@ -126,7 +138,9 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
         from udbudsregler.runtime.trace import RecordingTracer
 
         tracer = RecordingTracer()
-    decision = policy.decide(facts, on=args.on, tracer=tracer)
+    decision = policy.decide(facts, on=args.on, tracer=tracer,
+                             order=_json_argument(args.order, "--order"),
+                             suppliers=_json_argument(args.suppliers, "--suppliers"))
     if args.json:
         json.dump(decision.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -137,6 +151,13 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"eligible: {'yes' if decision.eligible else 'no'}\n")
         out.write(f"target groups: {groups}\n")
         out.write(f"area: {decision.area or '-'}\n")
+        if decision.supplier_choice is not None:
+            out.write(f"supplier: {decision.supplier or '-'} "
+                      f"({decision.supplier_choice.method})\n")
+        if decision.package_choice is not None:
+            choice = decision.package_choice
+            out.write(f"package: {choice.package}: "
+                      f"{'accepted' if choice.accepted else 'refused'} ({choice.status})\n")
     if tracer is not None:
         out.write("\ntrace:\n" + tracer.render() + "\n")
     return EXIT_OK
@@ -161,7 +182,10 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             out.write(diagnostic.render() + "\n")
         broken = sum(1 for d in suite.diagnostics if d.is_error)
         if not suite.cases and not broken:
-            out.write(f"{folder}: no test cases (add YAML files under {folder / 'tests'})\n")
+            from udbudsregler.diagnostics import Diagnostic
+
+            out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
+                                 None).render() + "\n")
             failed += 1
             continue
         try:
@@ -184,7 +208,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         failed += len(bad) + broken
         status = "ok" if not bad and not broken else "FAILED"
         out.write(f"{folder}: {len(results) - len(bad)} of {len(results)} cases passed"
-                  f"{f', {broken} mistakes in test files' if broken else ''} ({status})\n")
+                  f"{_mistakes(broken)} ({status})\n")
         if args.coverage or args.coverage_json:  # informs only: never changes the exit code
             coverages.append(_coverage(policy, folder, suite.cases, args.coverage, out))
         if args.examples > 0:
@@ -236,6 +260,32 @@ def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
     return broken
 
 
+def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
+    policy = _load(args.policy)
+    data = read_json(args.referral)
+    if not isinstance(data, dict) or "referral" not in data:
+        raise InputError(f"{args.referral}: expected a JSON object with `referral` and, "
+                         "optionally, `outcomes`")
+    unknown = set(data) - {"referral", "outcomes"}
+    if unknown:
+        raise InputError(f"{args.referral}: unknown key `{sorted(unknown)[0]}`; the keys are "
+                         "`referral` and `outcomes`")
+    settlement = policy.settle(data["referral"], data.get("outcomes") or [], until=args.until,
+                               since=args.since)
+    if args.json:
+        json.dump(settlement.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(settlement.explain(args.lang))
+    return EXIT_OK
+
+
+def _mistakes(n: int) -> str:
+    if not n:
+        return ""
+    return f", {n} mistake{'s' if n != 1 else ''} in test files"
+
+
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
         out.write(f"{stage.name:<10} {stage.summary}\n")
@@ -281,6 +331,24 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--trace", action="store_true",
                         help="also print the evaluation trace, one line per rule")
     decide.set_defaults(run=cmd_decide)
+
+    decide.add_argument("--order", metavar="JSON|FILE",
+                        help="the order: package, weekly_hours, the citizen's own supplier")
+    decide.add_argument("--suppliers", metavar="JSON|FILE",
+                        help="the supplier state: load, capacity, sequence")
+
+    settle = sub.add_parser("settle", help="settle a referral: the payment up to a date")
+    settle.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    settle.add_argument("referral", help="a JSON file {\"referral\": {...}, \"outcomes\": "
+                                         "[...]} (- for stdin)")
+    settle.add_argument("--until", type=_date, required=True, metavar="DATE",
+                        help="settle up to and including this date")
+    settle.add_argument("--since", type=_date, default=None, metavar="DATE",
+                        help="invoice only from this date (e.g. the first of the month)")
+    settle.add_argument("--json", action="store_true", help="print the settlement as JSON")
+    settle.add_argument("--lang", choices=("da", "en"), default=None,
+                        help="language of the text (default: the policy's)")
+    settle.set_defaults(run=cmd_settle)
 
     test = sub.add_parser("test", help="run the YAML test cases of policies")
     test.add_argument("paths", nargs="+", help="policy folders, or folders holding them")

@@ -57,16 +57,23 @@ def check_domain(checker: _Checker) -> None:
             continue
         if site.constant_only:
             names = {n.id for n in A.free_names(expr.ast)}
-            used = graph.closure(n for n in names if n in graph.nodes) & facts
-            if used or ("today" in names and site.expects != "money"):
+            closure = graph.closure(n for n in names if n in graph.nodes)
+            used = closure & facts
+            dated = "today" in names or any(
+                _reads_today(checker, n) for n in closure if graph.nodes[n].kind == "rule")
+            if used or dated:
                 checker.expr = expr
                 what = f"fact `{sorted(used)[0]}`" if used else "the decision date `today`"
-                checker.error("UDB427", f"this depends on the {what}", expr.ast)
+                checker.error(
+                    "UDB427", f"this depends on the {what}", expr.ast,
+                    None if used else "a price or duration that changes on a date is a "
+                    "parameter with dated `values`; settlement applies each value from its date")
 
-    groups = set(doc.target_groups) | {n for n in doc.broken}
+    groups = set(doc.target_groups) | doc.broken
+    broken = domain.broken
     for name, area in domain.areas.items():
         for i, group in enumerate(area.spec.serves):
-            if group not in groups:
+            if group not in groups and group not in broken:
                 bag.error("UDB420", f"service area `{name}` serves `{group}`, which is not a "
                           "target group", value_span((*area.path, "serves", i)),
                           did_you_mean(group, list(doc.target_groups)))
@@ -76,13 +83,13 @@ def check_domain(checker: _Checker) -> None:
     used_models: set[str] = set()
     for name, package in domain.packages.items():
         for i, area_name in enumerate(package.spec.areas):
-            if area_name not in domain.areas:
+            if area_name not in domain.areas and area_name not in broken:
                 bag.error("UDB421", f"package `{name}` is offered in `{area_name}`, which is not "
                           "a service area", value_span((*package.path, "areas", i)),
                           did_you_mean(area_name, list(domain.areas)))
         model = package.spec.price_model
         used_models.add(model)
-        if model not in domain.price_models:
+        if model not in domain.price_models and model not in broken:
             bag.error("UDB425", f"package `{name}` is paid by `{model}`, which is not a price "
                       "model", value_span((*package.path, "price_model")),
                       did_you_mean(model, list(domain.price_models)))
@@ -100,7 +107,7 @@ def check_domain(checker: _Checker) -> None:
         outcome_refs.append((domain.referral.spec.ends_on, ("referral", "ends_on")))
     for outcome, path in outcome_refs:
         used_outcomes.add(outcome)
-        if outcome not in domain.outcomes:
+        if outcome not in domain.outcomes and outcome not in domain.broken:
             bag.error("UDB426", f"`{outcome}` is not an outcome", value_span(path),
                       did_you_mean(outcome, list(domain.outcomes)) or
                       "declare it under `outcomes:` with a title")
@@ -108,6 +115,12 @@ def check_domain(checker: _Checker) -> None:
         if name not in used_outcomes:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
+
+
+def _reads_today(checker: _Checker, rule: str) -> bool:
+    expr = checker.parsed.rules.get(rule)
+    return expr is not None and expr.ast is not None and any(
+        n.id == "today" for n in A.free_names(expr.ast))
 
 
 def _routing(checker: _Checker) -> None:
@@ -124,7 +137,7 @@ def _routing(checker: _Checker) -> None:
     counts = Counter(routing.spec.priority)
     for i, name in enumerate(routing.spec.priority):
         span = checker.doc.span((*routing.path, "priority", i))
-        if name not in domain.areas:
+        if name not in domain.areas and name not in domain.broken:
             bag.error("UDB421", f"`{name}` in the routing priority is not a service area", span,
                       did_you_mean(name, list(domain.areas)))
         elif counts[name] > 1 and routing.spec.priority.index(name) != i:
@@ -136,6 +149,17 @@ def _routing(checker: _Checker) -> None:
                       notes=[("the area is defined here", checker.doc.key_span(area.path))])
 
 
+def _constant_hours(checker: _Checker, node: A.Expr | None) -> A.QuantityLit | None:
+    """An hours literal, directly or as the value of an undated parameter."""
+    if isinstance(node, A.QuantityLit):
+        return node
+    if isinstance(node, A.Name):
+        values = checker.parsed.parameters.get(node.id, [])
+        if len(values) == 1 and isinstance(values[0].expr.ast, A.QuantityLit):
+            return values[0].expr.ast
+    return None
+
+
 def _span_order(checker: _Checker, name: str, path: Path) -> None:
     """A span given by two literals must not end below its start."""
     parsed = checker.parsed.domain
@@ -143,7 +167,7 @@ def _span_order(checker: _Checker, name: str, path: Path) -> None:
     high = parsed.get((*path, "weekly_hours", "max"))
     if low is None or high is None:
         return
-    a, b = low.expr.ast, high.expr.ast
-    if isinstance(a, A.QuantityLit) and isinstance(b, A.QuantityLit) and a.amount > b.amount:
+    a, b = _constant_hours(checker, low.expr.ast), _constant_hours(checker, high.expr.ast)
+    if a is not None and b is not None and a.amount > b.amount:
         checker.bag.error("UDB428", f"the weekly hours of `{name}` run from {a.amount} down to "
                           f"{b.amount}", checker.doc.span((*path, "weekly_hours")))

@@ -41,6 +41,9 @@ class Domain:
     price_models: dict[str, Entry[PriceModelSpec]]
     referral: Entry[ReferralSpec] | None
     invariants: dict[str, Entry[InvariantSpec]] = field(default_factory=dict)
+    #: Names of entries whose definition is invalid: known to exist, so references to
+    #: them cause no second error.
+    broken: set[str] = field(default_factory=set)
 
     @classmethod
     def empty(cls) -> Domain:
@@ -48,15 +51,18 @@ class Domain:
 
 
 def _section(section: str, model: Any, data: dict[str, Any], report: _Reporter,
-             doc: PolicyDocument) -> dict[str, Any]:
+             broken: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in _mapping(section, data, report).items():
         path: Path = (section, name)
         if not _check_name(name, path, report):
+            broken.add(name)
             continue
         spec = _one(model, value, path, report)
         if spec is not None:
             out[name] = Entry(name, spec, path)
+        else:
+            broken.add(name)
     return out
 
 
@@ -68,14 +74,16 @@ def _single(section: str, model: Any, data: dict[str, Any], report: _Reporter) -
 
 
 def validate_domain(doc: PolicyDocument, data: dict[str, Any], report: _Reporter) -> Domain:
+    broken: set[str] = set()
     return Domain(
-        outcomes=_section("outcomes", OutcomeSpec, data, report, doc),
-        areas=_section("service_areas", AreaSpec, data, report, doc),
+        outcomes=_section("outcomes", OutcomeSpec, data, report, broken),
+        areas=_section("service_areas", AreaSpec, data, report, broken),
         routing=_single("routing", RoutingSpec, data, report),
-        packages=_section("course_packages", PackageSpec, data, report, doc),
-        price_models=_section("price_models", PriceModelSpec, data, report, doc),
+        packages=_section("course_packages", PackageSpec, data, report, broken),
+        price_models=_section("price_models", PriceModelSpec, data, report, broken),
         referral=_single("referral", ReferralSpec, data, report),
         invariants=_invariants(data, report),
+        broken=broken,
     )
 
 

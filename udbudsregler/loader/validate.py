@@ -217,7 +217,7 @@ class _Reporter:
         shown = [f"`{name}`" for name in names]
         keys = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
         self.bag.error("UDB202", f"missing key{'s' if len(names) > 1 else ''} {keys} in `{where}`",
-                       self.span(path))
+                       self.span(path), "add the keys" if len(names) > 1 else None)
 
     def report(self, kind: str, item: Any, path: Path, model: type[BaseModel], loc: Path,
                key: bool = False) -> None:

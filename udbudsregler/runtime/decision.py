@@ -90,16 +90,18 @@ class Decision:
                  "supplier_choice", "target_groups")
 
     def __init__(self, policy: Policy, facts: dict[str, Any], on: date,
-                 target_groups: tuple[str, ...]) -> None:
+                 target_groups: tuple[str, ...], routing: AreaChoice | None = None,
+                 order: Order | None = None, supplier_choice: SupplierChoice | None = None,
+                 package_choice: PackageChoice | None = None) -> None:
         self.policy = policy
         self.facts = facts
         self.on = on
         #: The ids of the target groups the citizen is in, in the policy's order.
         self.target_groups = target_groups
-        self.routing: AreaChoice | None = None
-        self.order: Order | None = None
-        self.supplier_choice: SupplierChoice | None = None
-        self.package_choice: PackageChoice | None = None
+        self.routing = routing
+        self.order = order
+        self.supplier_choice = supplier_choice
+        self.package_choice = package_choice
         self._reasons: tuple[Reason, ...] | None = None
 
     @property

@@ -105,18 +105,28 @@ def period(start: date, end: date) -> Period:
     return Period(start, end)
 
 
-def following(start: date, length: Duration, rule: MonthEnd) -> Period:
+def _window(make: Callable[[date, Duration, MonthEnd], Period], day: date, length: Duration,
+            rule: MonthEnd) -> Period:
+    from udbudsregler.runtime.values import duration_text
+
+    if (length.months, length.days) <= (0, 0) or (length.months <= 0 and length.days <= 0):
+        raise EvaluationError("UDB705", f"a window of {duration_text(length)} has no days; "
+                              "the length must be positive")
     try:
-        return _following(start, length, rule)
-    except (DateRangeError, ValueError) as error:
+        return make(day, length, rule)
+    except DateRangeError as error:
         raise _range_error(error) from None
+    except ValueError:
+        raise EvaluationError("UDB705", f"a window of {duration_text(length)} from {day} has "
+                              "no days") from None
+
+
+def following(start: date, length: Duration, rule: MonthEnd) -> Period:
+    return _window(_following, start, length, rule)
 
 
 def preceding(end: date, length: Duration, rule: MonthEnd) -> Period:
-    try:
-        return _preceding(end, length, rule)
-    except (DateRangeError, ValueError) as error:
-        raise _range_error(error) from None
+    return _window(_preceding, end, length, rule)
 
 
 def length(x: Any) -> SpanLength:

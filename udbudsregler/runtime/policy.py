@@ -83,6 +83,11 @@ class Policy:
         self.priority: list[str] = (list(domain.routing.spec.priority)
                                     if domain.routing is not None else list(domain.areas))
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
+        self._fast = self.facts.fast
+        valid = header.valid
+        self._lo: date = valid.from_
+        self._hi: date = valid.to if valid.to is not None else date.max
+        self._plain: dict[tuple[bool, ...], tuple[Any, ...]] = {}
 
     def __repr__(self) -> str:
         return f"Policy({self.id!r}, {self.content_hash[:19]}...)"
@@ -113,12 +118,12 @@ class Policy:
         not fit, and :class:`EvaluationError` if the date is outside the policy's validity
         (unless ``ignore_validity``: for comparing two rounds on the same date).
         """
-        if ignore_validity:
-            if type(on) is not date:
+        if type(on) is not date or not (ignore_validity or self._lo <= on <= self._hi):
+            if ignore_validity:
                 raise TypeError("the decision date must be a datetime.date")
-        else:
             self.check_date(on)
-        canonical = self.facts.validate(facts)
+        canonical = facts if type(facts) is dict and self._fast(facts) else \
+            self.facts.validate(facts)
         if tracer is not None and tracer.enabled:
             interpreter = self._interpreter(canonical, on, tracer)
             values = tuple(bool(interpreter.value(name)) for name in self._outputs)
@@ -127,11 +132,28 @@ class Policy:
                 values = self._evaluate(canonical, on)
             except (EvaluationError, ArithmeticError, ValueError) as error:
                 raise self._locate_failure(canonical, on, error) from None
+        if order is None and suppliers is None:
+            # Without an order or a supplier state, the groups and the routing depend on
+            # the outputs alone; their (immutable) parts are computed once per outputs.
+            parts = self._plain.get(values)
+            if parts is None:
+                parts = self._plain[values] = self._plain_parts(values)
+            return Decision(self, canonical, on, *parts)
+        n = len(self.groups)
+        groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
+        decision = Decision(self, canonical, on, groups)
+        if not self.areas:
+            return decision
+        return self._route(decision, values[n:], order, suppliers)
+
+    def _plain_parts(self, values: tuple[bool, ...]) -> tuple[Any, ...]:
         n = len(self.groups)
         groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
         if not self.areas:
-            return Decision(self, canonical, on, groups)
-        return self._route(Decision(self, canonical, on, groups), values[n:], order, suppliers)
+            return (groups,)
+        routed = self._route(Decision(self, {}, self._lo, groups), values[n:], None, None)
+        return (groups, routed.routing, routed.order, routed.supplier_choice,
+                routed.package_choice)
 
     def _route(self, decision: Decision, fits: tuple[bool, ...], order: Any,
                suppliers: Any) -> Decision:

@@ -30,6 +30,8 @@ def duration_text(d: Duration) -> str:
 
 def show(value: Any) -> str:
     """A short, exact text for a value (traces, messages)."""
+    if value is None:
+        return "open"
     if value is True:
         return "true"
     if value is False:

@@ -1,0 +1,164 @@
+"""The command line: outputs, exit codes, and never a traceback for bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from udbudsregler.cli.main import EXIT_FAILED, EXIT_INPUT, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parents[2]
+SLAGELSE = str(ROOT / "policies" / "slagelse-2019")
+KOEBENHAVN = str(ROOT / "policies" / "koebenhavn-2024")
+CITIZEN = str(ROOT / "examples" / "data" / "citizen.json")
+
+
+def run(*argv: str, stdin: str | None = None,
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        assert monkeypatch is not None
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_check_a_good_policy() -> None:
+    code, out, _ = run("check", SLAGELSE)
+    assert code == EXIT_OK
+    assert out.strip().endswith("ok (stages run: load, validate, parse, graph, check, codegen)")
+
+
+def test_check_stops_after_a_stage() -> None:
+    code, out, _ = run("check", SLAGELSE, "--stop-after", "parse")
+    assert code == EXIT_OK and "stages run: load, validate, parse)" in out
+
+
+def test_check_prints_located_errors_and_fails(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    shutil.copytree(SLAGELSE, folder)
+    text = (folder / "maalgruppe.yaml").read_text(encoding="utf-8")
+    (folder / "maalgruppe.yaml").write_text(text.replace("when: age >= min_age",
+                                                         "when: agee >= min_age"), "utf-8")
+    code, out, _ = run("check", str(folder))
+    assert code == EXIT_FAILED
+    assert "maalgruppe.yaml:74:17: error UDB401: unknown name `agee`" in out
+    assert "hint: did you mean `age`?" in out
+    code, out, _ = run("check", str(folder), "--json")
+    [item] = [d for d in json.loads(out) if d["severity"] == "error"]
+    assert (item["code"], item["line"], item["column"]) == ("UDB401", 74, 17)
+
+
+def test_decide_explains_in_both_languages() -> None:
+    code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--explain")
+    assert code == EXIT_OK and "Resultat: Borgeren er i målgruppen" in out
+    code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--explain",
+                       "--lang", "en")
+    assert "Result: the citizen is in the target group" in out
+
+
+def test_decide_json_is_reproducible() -> None:
+    first = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--json")[1]
+    second = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--json")[1]
+    assert first == second
+    data = json.loads(first)
+    assert data["policy"]["id"] == "slagelse-2019"
+    assert data["policy"]["content_hash"].startswith("sha256:")
+    assert data["eligible"] is True and data["area"] == "aktivitetsparate"
+
+
+def test_decide_with_an_order_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    facts = json.dumps({
+        "birth_date": "1978-04-10",
+        "benefits": [{"kind": "kontanthjaelp", "from": "2022-06-01", "to": None}],
+        "assessment": {"social_and_health_challenges": True, "acquired_brain_injury": False,
+                       "cognitive_difficulties": False, "mental_health_challenges": False}})
+    code, out, _ = run("decide", KOEBENHAVN, "-", "--on", "2024-03-01", "--order",
+                       '{"package": "job", "weekly_hours": 25}', stdin=facts,
+                       monkeypatch=monkeypatch)
+    assert code == EXIT_OK
+    assert "package: job: refused (hours_outside_span)" in out
+
+
+def test_decide_trace_lists_every_rule() -> None:
+    code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--trace")
+    assert code == EXIT_OK
+    assert "rule age = 34" in out and "target_group aktivitetsparate_over_30 = true" in out
+
+
+def test_settle_prints_the_invoice(tmp_path: Path) -> None:
+    referral = tmp_path / "r.json"
+    referral.write_text(json.dumps({
+        "referral": {"id": "R", "start": "2019-02-01", "package": "individuelt_forloeb"},
+        "outcomes": [{"kind": "selvforsoergende", "from": "2020-05-15", "to": None}]}))
+    code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30")
+    assert code == EXIT_OK and "I alt: 149.663,57 kr." in out
+    code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30", "--since",
+                       "2020-09-01", "--json")
+    assert json.loads(out)["total"] == {"amount": "25000.00", "currency": "DKK"}
+
+
+def test_stages_lists_the_pipeline() -> None:
+    code, out, _ = run("stages")
+    assert code == EXIT_OK
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "load", "validate", "parse", "graph", "check", "codegen"]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (("decide", "nowhere", CITIZEN, "--on", "2019-02-01"), "nowhere: no such file or folder"),
+    (("decide", SLAGELSE, "nowhere.json", "--on", "2019-02-01"), "nowhere.json: no such file"),
+    (("decide", SLAGELSE, CITIZEN, "--on", "2019-02-30"), "is not a date"),
+    (("decide", SLAGELSE, CITIZEN, "--on", "2030-01-01"), "UDB703"),
+    (("decide", SLAGELSE, CITIZEN), "--on"),
+    (("check", "nowhere"), "nowhere: no such file or folder"),
+    (("settle", SLAGELSE, CITIZEN, "--until", "2020-01-01"), "expected a JSON object"),
+    (("frobnicate",), "invalid choice"),
+    (("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--order", "{nope"), "not valid JSON"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv: tuple[str, ...], fragment: str) -> None:
+    code, out, err = run(*argv)
+    assert code == EXIT_INPUT
+    assert fragment in err
+    assert "Traceback" not in err + out
+
+
+def test_bad_facts_name_their_paths(tmp_path: Path) -> None:
+    facts = json.loads(Path(CITIZEN).read_text())
+    facts["birth_date"] = "1984-02-30"
+    facts["offers"][0]["weekly_hours"] = "mange"
+    del facts["visitation"]
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(facts))
+    code, _, err = run("decide", SLAGELSE, str(path), "--on", "2019-02-01")
+    assert code == EXIT_INPUT
+    assert "birth_date: UDB603" in err
+    assert "offers[0].weekly_hours: UDB602" in err
+    assert "visitation: UDB601" in err
+
+
+def test_a_broken_policy_prints_diagnostics_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("policy: [\n", encoding="utf-8")
+    code, _, err = run("decide", str(tmp_path), CITIZEN, "--on", "2019-02-01")
+    assert code == EXIT_FAILED and "UDB101" in err and "Traceback" not in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["check", "decide", "settle", "test", "stages", "--on",
+                                 "2019-02-01", "--json", SLAGELSE, CITIZEN, "-", "--x", "",
+                                 "--stop-after", "parse", "--until"]), max_size=6))
+def test_no_argument_list_gives_a_traceback(argv: list[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = main(argv, out=out, err=err)
+    except SystemExit as exit_:  # pragma: no cover - main must not exit itself
+        pytest.fail(f"main raised SystemExit({exit_.code})")
+    assert code in (EXIT_OK, EXIT_FAILED, EXIT_INPUT)
+    assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
