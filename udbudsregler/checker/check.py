@@ -155,8 +155,16 @@ class _Checker:
             node = self.out.graph.nodes[name]
             if node.kind in ("rule", "parameter"):
                 self.globals[name] = Symbol(node.kind, name, ERROR)
+        # A parameter with the name of a rule (UDB207) has no node of its own in the graph;
+        # its values are still checked, so that their mistakes are reported too.
+        for name, values in self.parsed.parameters.items():
+            if self.out.graph.nodes[name].kind != "parameter":
+                for value in values:
+                    self.check(value.expr)
         for ident, site in self.parsed.criteria.items():
             self.condition(site.when, f"criterion `{ident}`")
+        for site in self.parsed.duplicate_criteria:
+            self.condition(site.when, f"criterion `{site.entry.spec.id}`")
         from udbudsregler.domain.check import check_domain
 
         check_domain(self)

@@ -100,7 +100,7 @@ def check_domain(checker: _Checker) -> None:
     for name, model_entry in domain.price_models.items():
         for i, bonus in enumerate(model_entry.spec.bonuses):
             outcome_refs.append((bonus.outcome, (*model_entry.path, "bonuses", i, "outcome")))
-        if name not in used_models:
+        if name not in used_models and not bag.has_errors:
             bag.warning("UDB429", f"price model `{name}` is used by no package",
                         key_span(model_entry.path))
     if domain.referral is not None and domain.referral.spec.ends_on is not None:
@@ -112,7 +112,7 @@ def check_domain(checker: _Checker) -> None:
                       did_you_mean(outcome, list(domain.outcomes)) or
                       "declare it under `outcomes:` with a title")
     for name, outcome_entry in domain.outcomes.items():
-        if name not in used_outcomes:
+        if name not in used_outcomes and not bag.has_errors:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
 

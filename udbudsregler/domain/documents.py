@@ -87,10 +87,12 @@ class AreaSpec(_Cited):
     @model_validator(mode="after")
     def _suppliers(self) -> AreaSpec:
         ids = [s.id for s in self.suppliers]
-        for ident in ids:
-            if ids.count(ident) > 1:
+        for index, ident in enumerate(ids):
+            if ident in ids[:index]:
                 raise PydanticCustomError(
-                    "udb207_supplier", "supplier `{id}` is listed twice", {"id": ident})
+                    "udb207_supplier", "supplier `{id}` is listed twice",
+                    {"id": ident, "at": ["suppliers", index, "id"],
+                     "hint": "give each supplier of an area its own id"})
         if self.selection is None and len(self.suppliers) > 1:
             raise PydanticCustomError(
                 "udb202_selection",

@@ -40,6 +40,9 @@ class ParsedPolicy:
     parameters: dict[str, list[DatedExpr]] = field(default_factory=dict)
     rules: dict[str, SourceExpr] = field(default_factory=dict)
     criteria: dict[str, CriterionSite] = field(default_factory=dict)
+    #: Criteria whose id another criterion has already (an error, UDB207): their
+    #: conditions are checked all the same, so no other mistake hides behind it.
+    duplicate_criteria: list[CriterionSite] = field(default_factory=list)
     #: The expressions of the tender sections, by their path in the document.
     domain: dict[Path, DomainExpr] = field(default_factory=dict)
 
@@ -80,7 +83,11 @@ def parse_policy(doc: PolicyDocument, bag: DiagnosticBag) -> ParsedPolicy:
         parsed.rules[name] = _parse(rule.spec.value, path, doc, bag)
     for group, criterion in doc.criteria():
         when = _parse(criterion.spec.when, (*criterion.path, "when"), doc, bag)
-        parsed.criteria[criterion.spec.id] = CriterionSite(group, criterion, when)
+        criterion_site = CriterionSite(group, criterion, when)
+        if criterion.spec.id in parsed.criteria:  # UDB207; its condition is still checked
+            parsed.duplicate_criteria.append(criterion_site)
+        else:
+            parsed.criteria[criterion.spec.id] = criterion_site
     for site in (*domain_sites(doc), *invariant_sites(doc)):
         parsed.domain[site.path] = DomainExpr(site, _parse(site.text, site.path, doc, bag))
     return parsed

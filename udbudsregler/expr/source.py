@@ -40,7 +40,13 @@ class SourceExpr:
 
 
 def parse_at(text: str, path: Path, origin: NodeInfo | None, bag: DiagnosticBag) -> SourceExpr:
-    """Parse one expression of the document, reporting a syntax error at its place."""
+    """Parse one expression of the document, reporting a syntax error at its place.
+
+    A value with a YAML tag (`!include x`) was reported by the loader (UDB103); it
+    is not parsed, so the one mistake gives one error.
+    """
+    if origin is not None and origin.raw is not None and origin.raw.lstrip().startswith("!"):
+        return SourceExpr(text, path, origin, None)
     try:
         tree: A.Expr | None = parse_expression(text)
     except ExprSyntaxError as error:

@@ -168,7 +168,7 @@ class _Reporter:
         self.positions = positions
         self.bag = bag
 
-    def span(self, path: Path, key: bool = False) -> Span | None:
+    def span(self, path: Path, key: bool = False, missing: bool = False) -> Span | None:
         if key:
             span = self.positions.key_span(path)
             if span is not None:
@@ -176,8 +176,10 @@ class _Reporter:
         info = self.positions.nearest(path)
         if info is None:
             return None
-        # A missing key is reported at the key of the mapping that lacks it.
-        if info.key_span is not None and self.positions.get(path) is None:
+        # A missing key is reported at the key of the mapping that lacks it. Any other
+        # mistake at a path that is not written (`hours: timer`, short for `{type: timer}`)
+        # is in the value that stands for it.
+        if missing and info.key_span is not None and self.positions.get(path) is None:
             return info.key_span
         return info.span
 
@@ -217,7 +219,7 @@ class _Reporter:
         shown = [f"`{name}`" for name in names]
         keys = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
         self.bag.error("UDB202", f"missing key{'s' if len(names) > 1 else ''} {keys} in `{where}`",
-                       self.span(path), "add the keys" if len(names) > 1 else None)
+                       self.span(path, missing=True), "add the keys" if len(names) > 1 else None)
 
     def report(self, kind: str, item: Any, path: Path, model: type[BaseModel], loc: Path,
                key: bool = False) -> None:
@@ -225,7 +227,8 @@ class _Reporter:
         where = _dotted(path[:-1]) if path else "the document"
         if kind == "missing":
             name = path[-1]
-            self.bag.error("UDB202", f"missing key `{name}` in `{where}`", self.span(path))
+            self.bag.error("UDB202", f"missing key `{name}` in `{where}`",
+                           self.span(path, missing=True))
             return
         if kind == "extra_forbidden":
             name = str(path[-1])
