@@ -211,13 +211,22 @@ class _Build(Transformer_NonRecursive[Token, A.Expr]):
 
     def quantifier(self, meta: Any, c: list[Any]) -> A.Expr:
         kind, var, _in, source, _where, where = c
-        return A.Quantifier(str(kind), str(var), source, where, var_pos=_pos_of(var),
+        return A.Quantifier(str(kind), _variable(var), source, where, var_pos=_pos_of(var),
                             pos=_span(meta))
 
     def aggregate(self, meta: Any, c: list[Any]) -> A.Expr:
         kind, value, _for, var, _in, source, _where, where, _else, default = c
-        return A.Aggregate(str(kind), value, str(var), source, where, default,
+        return A.Aggregate(str(kind), value, _variable(var), source, where, default,
                            var_pos=_pos_of(var), pos=_span(meta))
+
+
+def _variable(token: Token) -> str:
+    """The name a quantifier binds; a reserved word could never be referred to."""
+    if str(token) in reserved_words():
+        raise ExprSyntaxError(
+            "UDB313", f"`{token}` is a reserved word and cannot name a quantifier's variable",
+            _pos_of(token), "choose another name, e.g. `o` in `any(o in offers)`")
+    return str(token)
 
 
 _BUILD = _Build()
@@ -471,6 +480,11 @@ def _bad_character(text: str, error: UnexpectedCharacters) -> ExprSyntaxError:
     start = error.pos_in_stream or 0
     ch = text[start]
     if ch in "\"'":
+        line_end = text.find("\n", start)
+        if line_end != -1 and ch in text[line_end:]:  # closed, but on a later line
+            return ExprSyntaxError(
+                "UDB302", f"the text starting with `{ch}` is not closed on its line",
+                (start, start + 1), "close it on the same line; write a line break as `\\n`")
         return ExprSyntaxError("UDB302", f"the text starting with `{ch}` is not closed",
                                (start, start + 1), f"add the closing `{ch}`")
     two = text[start:start + 2]
