@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -150,8 +151,16 @@ def test_a_broken_policy_prints_diagnostics_not_a_traceback(tmp_path: Path) -> N
     assert code == EXIT_FAILED and "UDB101" in err and "Traceback" not in err
 
 
+def test_the_test_command_runs_cases_and_invariants() -> None:
+    code, out, _ = run("test", SLAGELSE, "--examples", "5")
+    assert code == EXIT_OK
+    assert re.search(r"slagelse-2019: (\d+) of \1 cases passed \(ok\)", out)
+    assert "invariants hold over 5 generated examples each (ok)" in out
+
+
+# `test` is left out: it runs hypothesis itself, which cannot run inside @given.
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["check", "decide", "settle", "test", "stages", "--on",
+@given(st.lists(st.sampled_from(["check", "decide", "settle", "stages", "--on",
                                  "2019-02-01", "--json", SLAGELSE, CITIZEN, "-", "--x", "",
                                  "--stop-after", "parse", "--until"]), max_size=6))
 def test_no_argument_list_gives_a_traceback(argv: list[str]) -> None:

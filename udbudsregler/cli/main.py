@@ -286,6 +286,34 @@ def _mistakes(n: int) -> str:
     return f", {n} mistake{'s' if n != 1 else ''} in test files"
 
 
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.analysis.diff import compare, progress_printer
+
+    if args.population is not None and not Path(args.population).is_file():
+        raise InputError(f"{args.population}: no such file")
+    for name, value in (("--citizens", args.citizens), ("--scenarios", args.scenarios),
+                        ("--examples", args.examples)):
+        if value < 0:
+            raise InputError(f"{name} must be 0 or more")
+    suppliers = read_json(args.suppliers) if args.suppliers else None
+    report = compare(_load(args.old), _load(args.new), citizens=args.citizens,
+                     population=args.population, scenarios=args.scenarios, on=args.on,
+                     seed=args.seed, examples=args.examples, suppliers=suppliers,
+                     progress=progress_printer(sys.stderr))
+    if args.json:
+        json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(report.render())
+    if report.bad_rows:  # the diff is still shown; the input was not all good
+        lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
+        sys.stderr.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
+                         f"neither policy or cannot be read (lines {lines}"
+                         f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
+        return EXIT_INPUT
+    return EXIT_OK
+
+
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
         out.write(f"{stage.name:<10} {stage.summary}\n")
@@ -361,6 +389,28 @@ def build_parser() -> argparse.ArgumentParser:
                       help="check each invariant on N generated citizens or referrals "
                            "(default 100; 0 skips the invariants)")
     test.set_defaults(run=cmd_test)
+
+    diff = sub.add_parser("diff", help="compare two policies (tender rounds) over generated "
+                          "citizens and referrals, or a population file")
+    diff.add_argument("old", help="the old policy (file or folder)")
+    diff.add_argument("new", help="the new policy (file or folder)")
+    diff.add_argument("--citizens", type=int, default=10_000, metavar="N",
+                      help="generate N citizens (default 10000; 0 for the population only)")
+    diff.add_argument("--population", metavar="FILE",
+                      help="also decide the citizens of FILE (JSON lines, or CSV with one "
+                           "column per fact)")
+    diff.add_argument("--scenarios", type=int, default=2_000, metavar="M",
+                      help="settle M generated referrals under both (default 2000)")
+    diff.add_argument("--on", type=_date, metavar="DATE",
+                      help="the decision date (default: the new policy's first day)")
+    diff.add_argument("--seed", type=int, default=0, metavar="S",
+                      help="seed of the generated citizens (default 0)")
+    diff.add_argument("--examples", type=int, default=3, metavar="K",
+                      help="example citizens per group (default 3)")
+    diff.add_argument("--suppliers", metavar="FILE",
+                      help="a supplier state (JSON) for both policies: compare suppliers too")
+    diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.set_defaults(run=cmd_diff)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)

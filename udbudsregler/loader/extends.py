@@ -5,9 +5,12 @@ overrides what changes in the new round:
 
 - ``policy:`` keys replace the base's (a derived policy gives its own id,
   title and validity);
-- entries of ``facts``, ``parameters``, ``rules``, ``target_groups``,
-  ``outcomes``, ``service_areas``, ``course_packages`` and ``price_models``
-  replace the base's entry of the same name, or add a new one;
+- entries of ``facts``, ``parameters`` and ``rules`` replace the base's entry
+  of the same name, or add a new one;
+- entries of ``target_groups``, ``outcomes``, ``service_areas``,
+  ``course_packages`` and ``price_models`` are merged key by key with the
+  base's entry of the same name (``aktivitetsparate_over_30: {title: ...}``
+  keeps the base's criteria), or added;
 - ``routing`` and ``referral`` keys replace the base's;
 - ``criteria:`` overrides single criteria of the base's target groups by id,
   key by key (``over_30: {title: Over 25 år}`` keeps the base's ``when``).
@@ -32,6 +35,9 @@ __all__ = ["ENTRY_SECTIONS", "Override", "load_source"]
 
 ENTRY_SECTIONS = ("facts", "parameters", "rules", "target_groups", "outcomes", "service_areas",
                   "course_packages", "price_models")
+#: Entry sections whose entries are merged key by key rather than replaced.
+MERGED_ENTRIES = ("target_groups", "outcomes", "service_areas", "course_packages",
+                  "price_models")
 KEY_SECTIONS = ("policy", "routing", "referral")
 _EXTENDS = "extends"
 _CRITERIA = "criteria"
@@ -142,6 +148,14 @@ def _overlay(base: _Derived, derived: LoadedSource, bag: DiagnosticBag) -> _Deri
             for name, entry in value.items():
                 if name in target:
                     record((section, name))
+                if (section in MERGED_ENTRIES and isinstance(target.get(name), dict)
+                        and isinstance(entry, dict)):
+                    for key, part in entry.items():
+                        target[name][key] = part
+                        take((section, name, key))
+                    if (section, name) in derived.positions:
+                        positions[(section, name)] = derived.positions[(section, name)]
+                    continue
                 target[name] = entry
                 take((section, name))
         elif section in KEY_SECTIONS and isinstance(value, dict):

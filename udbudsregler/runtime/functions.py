@@ -43,6 +43,12 @@ def _range_error(error: Exception) -> EvaluationError:
     return EvaluationError("UDB701", f"a date falls outside the calendar: {error}")
 
 
+def _duration(x: Duration | SpanLength) -> Duration:
+    """A duration argument as a :class:`Duration`. A value typed as a duration in days may
+    be a length at run time (``if c then length(p) else 7 days``): it counts its days."""
+    return x.to_duration() if type(x) is SpanLength else x  # type: ignore[return-value]
+
+
 def period_of(x: Any) -> Period:
     """A period from a period value or a history record."""
     if type(x) is Period:
@@ -122,11 +128,11 @@ def _window(make: Callable[[date, Duration, MonthEnd], Period], day: date, lengt
 
 
 def following(start: date, length: Duration, rule: MonthEnd) -> Period:
-    return _window(_following, start, length, rule)
+    return _window(_following, start, _duration(length), rule)
 
 
 def preceding(end: date, length: Duration, rule: MonthEnd) -> Period:
-    return _window(_preceding, end, length, rule)
+    return _window(_preceding, end, _duration(length), rule)
 
 
 def length(x: Any) -> SpanLength:
@@ -141,11 +147,11 @@ def day_count(x: Any) -> int:
 
 
 def spells(x: Any, gap: Duration, rule: MonthEnd) -> list[Period]:
-    return [Period(s, e) for s, e in _merged(pairs(x), gap, rule)]
+    return [Period(s, e) for s, e in _merged(pairs(x), _duration(gap), rule)]
 
 
 def spell_length(x: Any, on: date, gap: Duration, rule: MonthEnd) -> SpanLength:
-    for s, e in _merged(pairs(x), gap, rule):
+    for s, e in _merged(pairs(x), _duration(gap), rule):
         if s <= on and (e is None or on <= e):
             return SpanLength(s, on)
     return SpanLength.empty(on)

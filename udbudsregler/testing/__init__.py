@@ -4,6 +4,7 @@ The strategies need hypothesis (the ``testing`` extra) only when a strategy is
 built; ``sample_citizens`` works without it.
 """
 
+from udbudsregler.analysis.diff import compare
 from udbudsregler.testing.strategies import (
     Scenario,
     boundaries,
@@ -18,6 +19,7 @@ __all__ = [
     "Scenario",
     "boundaries",
     "citizens",
+    "compare",
     "orders",
     "sample_citizens",
     "settlement_scenarios",

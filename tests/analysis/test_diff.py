@@ -1,0 +1,438 @@
+"""The rule-change diff (udbudsregler.analysis.diff, `udbudsregler diff`)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import udbudsregler as ur
+from udbudsregler.analysis.diff import DiffReport, compare, read_population
+from udbudsregler.analysis.shrink import shrink_facts
+from udbudsregler.cli.main import main
+from udbudsregler.testing.cases import load_cases, run_cases
+from udbudsregler.testing.strategies import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+SLAGELSE = ROOT / "policies" / "slagelse-2019"
+KOEBENHAVN = ROOT / "policies" / "koebenhavn-2024"
+NEXT_ROUND = ROOT / "examples" / "next-round"
+
+
+@pytest.fixture(scope="module")
+def slagelse() -> ur.Policy:
+    return ur.load_policy(SLAGELSE)
+
+
+@pytest.fixture(scope="module")
+def next_round() -> ur.Policy:
+    return ur.load_policy(NEXT_ROUND)
+
+
+@pytest.fixture(scope="module")
+def koebenhavn() -> ur.Policy:
+    return ur.load_policy(KOEBENHAVN)
+
+
+def edited(tmp_path: Path, source: Path, file: str, old: str, new: str) -> ur.Policy:
+    """A copy of a policy (without its tests) with one text replaced in one file."""
+    target = tmp_path / source.name
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("tests"))
+    path = target / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not in {file} exactly once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return ur.load_policy(target)
+
+
+def history_records(facts: dict[str, Any]) -> int:
+    return max((len(v) for v in facts.values() if isinstance(v, list)), default=0)
+
+
+# -- identical policies ------------------------------------------------------------------
+
+
+def test_identical_policies_change_nothing(slagelse: ur.Policy) -> None:
+    report = compare(slagelse, slagelse, citizens=1000, scenarios=300)
+    assert report.compared == 1000
+    assert report.changed == 0
+    assert all(g.count == 0 for g in report.groups.values())
+    assert report.definitions == []
+    assert report.scenarios_compared == 300
+    assert "0 decided differently" in report.render()
+
+
+# -- the worked example ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def worked(slagelse: ur.Policy, next_round: ur.Policy) -> tuple[DiffReport, float]:
+    started = time.perf_counter()
+    report = compare(slagelse, next_round, citizens=10_000)
+    return report, time.perf_counter() - started
+
+
+def test_worked_example_finds_every_kind_of_change(worked: tuple[DiffReport, float]) -> None:
+    report, seconds = worked
+    assert seconds < 60
+    assert report.on == date(2022, 1, 1)
+    counts = {kind: g.count for kind, g in report.groups.items()}
+    assert counts["became_eligible"] > 0
+    assert counts["payment_up"] > 0
+    # lowering the age and shortening the bonus period take nothing away from anyone
+    assert counts["lost_eligibility"] == counts["payment_down"] == 0
+    assert counts["changed_area"] == counts["changed_target_groups"] == 0
+    # no package has a span of weekly hours, and no supplier state was given
+    assert "changed_package" not in counts and "changed_supplier" not in counts
+
+
+def test_worked_example_names_the_changed_definitions(worked: tuple[DiffReport, float]
+                                                     ) -> None:
+    report, _ = worked
+    semantic = {d.label: d for d in report.definitions if d.semantic}
+    assert set(semantic) == {"parameter min_age", "parameter bonus_period"}
+    min_age = semantic["parameter min_age"]
+    assert [(c.old, c.new) for c in min_age.changes if c.field == "value"] == [("30", "25")]
+    assert min_age.old_at is not None
+    assert min_age.old_at.endswith("policies/slagelse-2019/maalgruppe.yaml:7")  # value: 30
+    assert min_age.new_at is not None
+    assert min_age.new_at.endswith("examples/next-round/policy.yaml:18")  # value: 25
+    assert min_age.overridden
+    wording = {d.label for d in report.definitions if not d.semantic}
+    assert {"criterion over_30", "price_model ugepris_og_bonus"} <= wording
+
+
+def test_worked_example_names_the_rules_responsible(worked: tuple[DiffReport, float]) -> None:
+    report, _ = worked
+    became = report.groups["became_eligible"]
+    first = became.responsible[0]
+    assert (first.kind, first.id, first.old, first.new) == ("criterion", "over_30", "not met",
+                                                            "met")
+    assert first.count == became.examined
+    assert "parameter min_age" in first.because
+    up = report.groups["payment_up"]
+    assert up.by_line == {"bonus": up.total}
+    assert up.largest == Decimal("25000.00")
+    bonus = {(r.old, r.new) for r in up.responsible if r.kind == "bonus"}
+    assert ("too_short", "earned") in bonus
+    assert all("parameter bonus_period" in r.because for r in up.responsible)
+
+
+def test_worked_example_citizens_are_small_and_behave_as_claimed(
+        worked: tuple[DiffReport, float], slagelse: ur.Policy, next_round: ur.Policy) -> None:
+    report, _ = worked
+    examples = report.groups["became_eligible"].examples
+    assert len(examples) == 3
+    assert [e.cost for e in examples] == sorted(e.cost for e in examples)
+    for example in examples:
+        facts = example.facts
+        assert facts is not None
+        assert history_records(facts) <= 2
+        old = slagelse.decide(facts, on=report.on, ignore_validity=True)
+        new = next_round.decide(facts, on=report.on)
+        assert not old.eligible and new.eligible
+        met = {r.id: r.met for r in old.reasons if r.kind == "criterion"}
+        assert met["over_30"] is False
+        assert all(m for i, m in met.items() if i != "over_30")  # only the age differs
+        assert 25 <= new.policy.evaluate("age", facts, report.on) < 30
+
+
+def test_worked_example_payments_are_small_and_behave_as_claimed(
+        worked: tuple[DiffReport, float], slagelse: ur.Policy, next_round: ur.Policy) -> None:
+    report, _ = worked
+    examples = report.groups["payment_up"].examples
+    assert examples
+    statuses = set()
+    for example in examples:
+        scenario = example.scenario
+        assert scenario is not None
+        assert len(scenario.outcomes) <= 2
+        args = (scenario.referral, scenario.outcomes)
+        old = slagelse.settle(*args, until=scenario.until, ignore_validity=True)
+        new = next_round.settle(*args, until=scenario.until)
+        assert new.total - old.total == example.difference == Decimal("25000.00")
+        statuses.add((old.bonuses[0].status, new.bonuses[0].status))
+    assert ("too_short", "earned") in statuses or ("pending", "earned") in statuses
+
+
+def test_worked_example_cases_pass_as_test_cases(worked: tuple[DiffReport, float],
+                                                 next_round: ur.Policy, tmp_path: Path
+                                                 ) -> None:
+    report, _ = worked
+    cases = [e.case for g in report.groups.values() for e in g.examples]
+    file = tmp_path / "diff.yaml"
+    file.write_text("cases:\n" + "".join("\n".join("  " + line for line in case.splitlines())
+                                           + "\n" for case in cases), encoding="utf-8")
+    suite = load_cases(NEXT_ROUND, [file])
+    assert not suite.diagnostics
+    assert len(suite.cases) == len(cases) >= 4
+    failures = [r.report() for r in run_cases(next_round, suite.cases) if not r.passed]
+    assert failures == []
+
+
+# -- scratch edits -----------------------------------------------------------------------
+
+
+def test_removing_an_alternative_loses_eligibility(koebenhavn: ur.Policy,
+                                                   tmp_path: Path) -> None:
+    description = ("Nedsat kognitionsniveau, udviklingsforstyrrelser eller uafklarede "
+                   "kognitive vanskeligheder.")
+    new = edited(tmp_path, KOEBENHAVN, "maalgrupper.yaml", f"""\
+            - id: kognitive_vanskeligheder
+              title: Øvrige kognitive vanskeligheder
+              description: {description}
+              when: assessment.cognitive_difficulties
+""", "")
+    report = compare(koebenhavn, new, citizens=2000, scenarios=0, examples=2)
+    lost = report.groups["lost_eligibility"]
+    assert lost.count > 0
+    assert report.groups["became_eligible"].count == 0
+    first = lost.responsible[0]
+    assert (first.kind, first.id, first.old, first.new) == (
+        "criterion", "kognitive_vanskeligheder", "met", "absent")
+    labels = {d.label for d in report.definitions}
+    assert labels == {"criterion kognitive_vanskeligheder", "target_group hjerneskade_kognitiv"}
+    for example in lost.examples:
+        assert example.facts is not None
+        assessment = example.facts["assessment"]
+        assert assessment["cognitive_difficulties"] and not assessment["acquired_brain_injury"]
+        assert koebenhavn.decide(example.facts, on=report.on).eligible
+        assert not new.decide(example.facts, on=report.on).eligible
+
+
+@pytest.mark.parametrize(("old", "new", "citizens"), [
+    ("[hjerneskade_kognitiv, psykiske_udfordringer,", "[psykiske_udfordringer, "
+     "hjerneskade_kognitiv,", 2000),
+    # fitting both general areas needs two benefits at once: overlapping periods
+    ("sygemeldte, udsatte]", "udsatte, sygemeldte]", 10_000),
+])
+def test_a_routing_swap_changes_areas(koebenhavn: ur.Policy, tmp_path: Path, old: str,
+                                      new: str, citizens: int) -> None:
+    swapped = edited(tmp_path, KOEBENHAVN, "omraader.yaml", old, new)
+    report = compare(koebenhavn, swapped, citizens=citizens, scenarios=0, examples=2)
+    changed = report.groups["changed_area"]
+    assert changed.count > 0
+    assert report.changed == changed.count
+    assert [d.label for d in report.definitions] == ["routing"]
+    routing = [r for r in changed.responsible if r.kind == "routing"]
+    assert routing and all(r.because == ("routing",) for r in routing)
+    for example in changed.examples:
+        assert example.facts is not None and history_records(example.facts) <= 2
+        a = koebenhavn.decide(example.facts, on=report.on)
+        b = swapped.decide(example.facts, on=report.on)
+        assert a.area != b.area and set(a.areas) == set(b.areas)
+
+
+def test_a_span_change_changes_package_decisions(koebenhavn: ur.Policy,
+                                                 tmp_path: Path) -> None:
+    new = edited(tmp_path, KOEBENHAVN, "forloebspakker.yaml", "value: 20 hours",
+                 "value: 15 hours")
+    report = compare(koebenhavn, new, citizens=10_000, scenarios=0, examples=2)
+    group = report.groups["changed_package"]
+    assert group.count > 0
+    assert report.changed == group.count
+    assert all(r.kind == "package" and r.new == "hours_outside_span" and
+               r.because == ("parameter job_hours_max",) for r in group.responsible)
+    for example in group.examples:
+        assert example.order is not None and 15 < example.order["weekly_hours"] <= 20
+        a = koebenhavn.decide(example.facts or {}, on=report.on, order=example.order)
+        b = new.decide(example.facts or {}, on=report.on, order=example.order)
+        assert a.package_choice and a.package_choice.accepted
+        assert b.package_choice and b.package_choice.status == "hours_outside_span"
+
+
+def test_a_weekly_price_cut_lowers_payments(slagelse: ur.Policy, tmp_path: Path) -> None:
+    new = edited(tmp_path, SLAGELSE, "betaling.yaml", "{from: 2019-01-01, value: 1850.00 DKK}",
+                 "{from: 2019-01-01, value: 1750.00 DKK}")
+    # 2019-02-01 to 2019-03-31 is 59 days: 1850 x 59 / 7 = 15592.86, 1750 x 59 / 7 = 14750.00
+    known = Scenario({"id": "R-1", "start": date(2019, 2, 1), "package": "individuelt_forloeb"},
+                     [], date(2019, 3, 31))
+    report = compare(slagelse, new, citizens=0, scenarios=[known])
+    down = report.groups["payment_down"]
+    assert (down.count, down.total, down.largest) == (1, Decimal("-842.86"),
+                                                      Decimal("-842.86"))
+    assert down.by_line == {"weekly": Decimal("-842.86")}
+    assert report.groups["payment_up"].count == 0
+    [weekly] = down.responsible
+    assert weekly.kind == "weekly" and weekly.because == ("parameter weekly_price",)
+    generated = compare(slagelse, new, citizens=0, scenarios=300, examples=1)
+    assert generated.groups["payment_down"].count > 0
+    assert generated.groups["payment_up"].count == 0
+
+
+def test_a_new_fact_is_not_comparable_for_citizens_without_it(slagelse: ur.Policy,
+                                                              tmp_path: Path) -> None:
+    new = edited(tmp_path, SLAGELSE, "oplysninger.yaml", "  subject_to_225_rule:\n",
+                 "  in_education: {type: bool, title: Under uddannelse}\n"
+                 "  subject_to_225_rule:\n")
+    report = compare(slagelse, new, citizens=400, scenarios=0)
+    # the old policy's citizens lack the new fact; the new policy's are decided under the
+    # old one without it
+    assert report.not_comparable == {"new policy: in_education (UDB601 missing)": 100}
+    assert report.compared == 300
+    assert any("in_education" in note for note in report.notes)
+
+
+# -- population files ------------------------------------------------------------------------
+
+GOOD = {"birth_date": "1995-06-01", "visitation": "aktivitetsparat", "subject_to_225_rule": True,
+        "benefits": [{"kind": "kontanthjaelp", "from": "2021-03-01", "to": None}],
+        "offers": [{"kind": "virksomhedspraktik", "from": "2021-05-01", "to": "2021-07-31",
+                    "weekly_hours": 15}]}
+
+
+def test_population_json_lines(slagelse: ur.Policy, next_round: ur.Policy,
+                               tmp_path: Path) -> None:
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("\n".join([
+        json.dumps({"id": "C-1", "facts": GOOD}),
+        "{not json",
+        json.dumps({"id": "C-3", "facts": {**GOOD, "birth_date": "1995-02-30"}}),
+        "",
+        json.dumps({**GOOD, "birth_date": "1980-01-01"}),  # plain facts: eligible in both
+    ]) + "\n", encoding="utf-8")
+    report = compare(slagelse, next_round, citizens=0, population=file, scenarios=0)
+    assert [(b.line, b.id) for b in report.bad_rows] == [(2, None), (3, "C-3")]
+    assert "birth_date" in report.bad_rows[1].problems[0]
+    assert report.compared == 2
+    became = report.groups["became_eligible"]
+    assert became.count == 1 and became.by_source == {str(file): 1}
+    assert became.examples[0].source == f"{file}:1 (C-1)"
+    assert "bad row, line 3 (C-3)" in report.render()
+
+
+def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Path) -> None:
+    def cell(value: Any) -> str:
+        text = json.dumps(value) if isinstance(value, list) else str(value).lower() \
+            if isinstance(value, bool) else str(value)
+        return '"' + text.replace('"', '""') + '"'
+
+    names = ["birth_date", "visitation", "benefits", "offers", "subject_to_225_rule"]
+    rows = ["id," + ",".join(names),
+            "C-1," + ",".join(cell(GOOD[n]) for n in names),
+            "C-2," + ",".join(cell(GOOD[n]) for n in names).replace("kontanthjaelp", "x"),
+            "C-3," + ",".join(cell(GOOD[n]) if n != "offers" else '"[{oops"' for n in names),
+            "C-4,1980-01-01"]
+    file = tmp_path / "citizens.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    population = read_population(file, {n: e.spec for n, e in next_round.document.facts.items()})
+    assert [r.id for r in population.rows] == ["C-1", "C-2"]
+    assert population.rows[0].facts["subject_to_225_rule"] is True
+    assert [(b.line, b.id) for b in population.bad] == [(4, "C-3"), (5, None)]
+    report = compare(slagelse, next_round, citizens=0, population=file, scenarios=0)
+    assert [b.line for b in report.bad_rows] == [3, 4, 5]  # C-2's benefit kind fits neither
+    assert "benefits[0].kind" in " ".join(report.bad_rows[0].problems)
+    assert report.groups["became_eligible"].count == 1
+
+
+def test_cli_reports_bad_rows_with_exit_code_2(tmp_path: Path, capsys: Any) -> None:
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps(GOOD) + "\n[1, 2]\n", encoding="utf-8")
+    out = io.StringIO()
+    code = main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "0", "--scenarios", "0",
+                 "--population", str(file)], out=out)
+    assert code == 2
+    assert "bad row, line 2: expected a JSON object" in out.getvalue()
+    assert "1 rows of" in capsys.readouterr().err
+
+
+def test_cli_bad_input(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--population",
+                 str(tmp_path / "none.jsonl")], out=io.StringIO(), err=err) == 2
+    assert "no such file" in err.getvalue()
+    assert main(["diff", str(SLAGELSE), str(tmp_path / "nothing")], out=io.StringIO(),
+                err=io.StringIO()) == 2
+    assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--on", "2022-02-30"],
+                out=io.StringIO(), err=io.StringIO()) == 2
+
+
+# -- output, progress, determinism -------------------------------------------------------------
+
+
+def test_cli_json_parses() -> None:
+    out = io.StringIO()
+    code = main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "2000", "--scenarios",
+                 "300", "--examples", "1", "--json"], out=out)
+    assert code == 0
+    data = json.loads(out.getvalue())
+    assert data["old"]["id"] == "slagelse-2019" and data["new"]["id"] == "slagelse-2022"
+    assert data["on"] == "2022-01-01"
+    groups = {g["kind"]: g for g in data["groups"]}
+    assert groups["became_eligible"]["count"] > 0
+    assert groups["became_eligible"]["examples"][0]["case"].startswith("# became eligible")
+    up = groups["payment_up"]
+    assert up["count"] > 0 and Decimal(up["total"]) == 25000 * up["count"]
+    assert up["by_line"] == {"bonus": up["total"]}
+    assert {d["name"] for d in data["definitions"]} >= {"min_age", "bonus_period"}
+
+
+def test_progress_is_reported(slagelse: ur.Policy, next_round: ur.Policy) -> None:
+    seen: list[tuple[str, int, int]] = []
+    compare(slagelse, next_round, citizens=1000, scenarios=500, examples=1,
+            progress=lambda phase, done, total: seen.append((phase, done, total)))
+    phases = {phase for phase, _, _ in seen}
+    assert {"citizens", "scenarios"} <= phases
+    assert ("citizens", 1000, 1000) in seen and ("scenarios", 500, 500) in seen
+
+
+def test_the_same_seed_gives_the_same_report(slagelse: ur.Policy,
+                                             next_round: ur.Policy) -> None:
+    def run(seed: int) -> dict[str, Any]:
+        data = compare(slagelse, next_round, citizens=1500, scenarios=300, seed=seed).to_dict()
+        del data["seconds"]
+        return data
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_the_shrinker_drops_what_does_not_matter(next_round: ur.Policy) -> None:
+    on = date(2022, 1, 1)
+    specs = {n: e.spec for n, e in next_round.document.facts.items()}
+    facts = next_round.facts.validate({
+        **GOOD, "birth_date": "1993-07-17",
+        "benefits": [{"kind": "sygedagpenge", "from": "2010-03-04", "to": "2012-05-06"},
+                     {"kind": "kontanthjaelp", "from": "2019-08-13", "to": None}],
+        "offers": [{"kind": "loentilskud", "from": "2020-11-17", "to": "2021-02-03",
+                    "weekly_hours": Decimal("17.5")}]})
+
+    def eligible(f: dict[str, Any]) -> bool:
+        return next_round.decide(f, on=on).eligible
+
+    assert eligible(facts)
+    shrunk = shrink_facts(facts, specs, on, eligible).value
+    assert eligible(shrunk)
+    assert shrunk["benefits"] == [{"kind": "kontanthjaelp", "from": on, "to": None}]
+    [offer] = shrunk["offers"]
+    assert offer["kind"] == "virksomhedspraktik" and offer["weekly_hours"] == 20
+    # a birthday on the decision date's day of the year, the age still in the target group
+    born = shrunk["birth_date"]
+    assert (born.month, born.day) == (1, 1) and 1993 <= born.year <= 1997
+
+
+# -- the worked example's files -----------------------------------------------------------------
+
+
+def test_the_next_round_test_cases_pass(next_round: ur.Policy) -> None:
+    suite = load_cases(NEXT_ROUND)
+    assert not suite.diagnostics and len(suite.cases) == 6
+    assert [r.report() for r in run_cases(next_round, suite.cases) if not r.passed] == []
+
+
+def test_the_review_script(slagelse: ur.Policy, capsys: Any) -> None:
+    import runpy
+
+    review = runpy.run_path(str(NEXT_ROUND / "review.py"))
+    assert review["main"](["--citizens", "2000"]) == 0
+    assert "ok: only the intended changes" in capsys.readouterr().out
+    nothing = compare(slagelse, slagelse, citizens=200, scenarios=50)
+    assert review["problems"](nothing) == ["became eligible: expected, but not found",
+                                           "payment up: expected, but not found"]
