@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from udbudsregler.checker.check import CheckedPolicy, default_argument
 from udbudsregler.checker.functions import FUNCTIONS
 from udbudsregler.checker.types import (
+    DATE,
     DECIMAL,
     INT,
     PERIOD,
@@ -39,7 +40,14 @@ from udbudsregler.runtime import functions as F
 from udbudsregler.runtime import ops
 from udbudsregler.runtime.interpreter import literal_value, zero_of
 from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, MonthEnd, Period, SpanLength
+from udbudsregler.runtime.temporal import (
+    Duration,
+    MonthEnd,
+    Period,
+    SpanLength,
+    add_months,
+    compare_length,
+)
 
 __all__ = ["GeneratedCode", "generate"]
 
@@ -82,8 +90,14 @@ class _Gen:
             "_period_of": F.period_of, "_pairs": F.pairs, "_Period": Period,
             "_SpanLength": SpanLength, "_Duration": Duration, "_Money": Money,
             "_EvaluationError": EvaluationError, "_dec": ops.to_decimal,
-            "_contains": ops.contains,
+            "_contains": ops.contains, "_FAIL": FAILURES, "_kleene": kleene,
+            "_addm": add_months, "_cmpl": compare_length,
+            "_ovr": F.overlaps_record, "_covr": F.covers_records,
         }
+        self.refs = _hot_references(checked)
+        self.dated = _dated_rules(checked)
+        #: AST nodes evaluated once above a quantifier's loop: id(node) -> local name.
+        self.hoisted: dict[int, str] = {}
         self.constants: dict[tuple[str, Any], str] = {}
         self.blocks: list[str] = []
         self.slots: dict[str, int] = {"today": 0}
@@ -118,15 +132,57 @@ class _Gen:
 
     # -- named nodes -----------------------------------------------------
 
-    def named(self, name: str, body: str, doc: str) -> None:
+    def named(self, name: str, body: str, doc: str, *, guarded: str | None = None) -> None:
+        """The memo function of a named node: evaluated at most once per decision.
+
+        A node that depends on the decision date alone (not on the citizen) is also
+        cached per date, across decisions. ``guarded`` is a fallback expression used
+        when ``body`` fails (a target group's criteria, see :func:`kleene`).
+        """
         slot = self.slot(name)
+        if guarded is not None:
+            compute = (f"        try:\n"
+                       f"            v = {body}\n"
+                       f"        except _FAIL:\n"
+                       f"            v = {guarded}\n")
+        else:
+            compute = f"        v = {body}\n"
+        if name in self.dated:
+            cache = self.fresh("_c")
+            self.namespace[cache] = {}
+            compute = (f"        v = {cache}.get(m[0], UNSET)\n"
+                       f"        if v is UNSET:\n"
+                       + "".join("    " + line + "\n" for line in compute.splitlines()) +
+                       f"            if len({cache}) < 4096:\n"
+                       f"                {cache}[m[0]] = v\n")
         self.blocks.append(
             f"def _n{slot}(f, m):\n"
             f"    # {doc}\n"
             f"    v = m[{slot}]\n"
             f"    if v is UNSET:\n"
-            f"        v = m[{slot}] = {body}\n"
+            f"{compute}"
+            f"        m[{slot}] = v\n"
             f"    return v\n")
+
+    def reference(self, name: str) -> str:
+        """The code that gives a named node's value on the hot path: its expression,
+        inlined, when it is used once; else a call of its memo function."""
+        if self.refs.get(name, 0) == 1 and name not in self.dated:
+            inline = self.inline_body(name)
+            if inline is not None:
+                return f"({inline})"
+        return f"{self.node_function(name)}(f, m)"
+
+    def inline_body(self, name: str) -> str | None:
+        kind = self.checked.graph.nodes[name].kind
+        parsed = self.checked.parsed
+        if kind == "rule":
+            ast = parsed.rules[name].ast
+        elif kind == "criterion":
+            ast = parsed.criteria[name].when.ast
+        else:
+            return None
+        return self.x(ast, {}) if ast is not None else None
 
     def parameter_value(self, name: str) -> str:
         values = self.checked.parsed.parameters[name]
@@ -166,7 +222,7 @@ class _Gen:
         doc = self.checked.parsed.doc
         area = doc.domain.areas[name.split(".", 1)[1]]
         groups = [g for g in area.spec.serves if g in doc.target_groups]
-        body = "(" + (" or ".join(f"{self.node_function(g)}(f, m)" for g in groups) or "False")
+        body = "(" + (" or ".join(self.reference(g) for g in groups) or "False")
         body += ")"
         when = self.checked.parsed.domain.get((*area.path, "when"))
         if when is not None and when.expr.ast is not None:
@@ -174,14 +230,46 @@ class _Gen:
         return body
 
     def criteria(self, node: CriteriaNode) -> str:
-        """Every criterion is evaluated (a tuple, not `and`/`or`), as the interpreter does, so
-        a decision fails exactly when its reasons would."""
+        """The fast path of a criteria tree: `and`/`or` that stop at the first criterion
+        that decides, cheapest first (the order is free: see :func:`kleene`)."""
         if isinstance(node, CriterionEntry):
-            return f"{self.node_function(node.spec.id)}(f, m)"
+            return self.reference(node.spec.id)
         if isinstance(node, NotOf):
             return f"(not {self.criteria(node.item)})"
-        combine = "all" if isinstance(node, AllOf) else "any"
-        return f"{combine}((" + "".join(self.criteria(i) + ", " for i in node.items) + "))"
+        joiner = " and " if isinstance(node, AllOf) else " or "
+        items = sorted(node.items, key=self.cost)
+        return "(" + joiner.join(self.criteria(i) for i in items) + ")"
+
+    def criteria_tree(self, node: CriteriaNode) -> str:
+        """The tree :func:`kleene` walks when the fast path fails."""
+        if isinstance(node, CriterionEntry):
+            return f"('c', {self.node_function(node.spec.id)})"
+        if isinstance(node, NotOf):
+            return f"('not', {self.criteria_tree(node.item)})"
+        kind = "all" if isinstance(node, AllOf) else "any"
+        return f"('{kind}', (" + "".join(self.criteria_tree(i) + ", " for i in node.items) + "))"
+
+    def cost(self, node: CriteriaNode) -> int:
+        """A rough cost: the calls and loops in the criteria and the rules they read."""
+        if isinstance(node, CriterionEntry):
+            graph = self.checked.graph
+            total = 0
+            for name in graph.closure([node.spec.id]):
+                kind = graph.nodes[name].kind
+                if kind == "criterion":
+                    ast = self.checked.parsed.criteria[name].when.ast
+                elif kind == "rule":
+                    ast = self.checked.parsed.rules[name].ast
+                else:
+                    continue
+                if ast is not None:
+                    total += sum(1 + 9 * isinstance(n, (A.Quantifier, A.Aggregate))
+                                 for n in A.walk(ast)
+                                 if isinstance(n, (A.Call, A.Quantifier, A.Aggregate)))
+            return total
+        if isinstance(node, NotOf):
+            return self.cost(node.item)
+        return sum(self.cost(i) for i in node.items)
 
     # -- expressions -----------------------------------------------------
 
@@ -189,6 +277,9 @@ class _Gen:
         return self.checked.type_of(node)
 
     def x(self, node: A.Expr, scope: dict[str, str]) -> str:
+        hoisted = self.hoisted.get(id(node))
+        if hoisted is not None:
+            return hoisted
         match node:
             case (A.BoolLit() | A.NumberLit() | A.TextLit() | A.DateLit() | A.QuantityLit()
                   | A.MoneyLit()):
@@ -216,8 +307,18 @@ class _Gen:
             case A.Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=", left=left, right=right):
                 a, b = self.x(left, scope), self.x(right, scope)
                 if isinstance(self.type_of(left), DurationType):
+                    fixed = self.constant_duration(right)
+                    if self.type_of(left) == DurationType("span") and fixed is not None:
+                        return f"(_cmpl({a}, {b}, _RULE) {node.op} 0)"
                     return f"(_dcmp({a}, {b}, _RULE) {node.op} 0)"
                 return f"({a} {node.op} {b})"
+            case A.Binary(op="+" | "-", left=left, right=right) if (
+                    self.type_of(left) == DATE and self.constant_duration(right) is not None):
+                shift = self.date_shift(self.x(left, scope), node.op, right)
+                if shift is not None:
+                    return shift
+                a, b = self.x(left, scope), self.x(right, scope)
+                return f"_{'add' if node.op == '+' else 'sub'}({a}, {b}, _RULE)"
             case A.Binary(op=op, left=left, right=right):
                 a, b = self.x(left, scope), self.x(right, scope)
                 if op in "+-*" and self.type_of(left) == INT and self.type_of(right) == INT:
@@ -247,6 +348,35 @@ class _Gen:
                 return self.aggregate(node, scope)
         raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
 
+    def constant_duration(self, node: A.Expr) -> Duration | None:
+        """The value of a duration literal, or of an undated parameter holding one."""
+        if isinstance(node, A.QuantityLit) and node.unit != "hours":
+            value = literal_value(node)
+            return value if isinstance(value, Duration) else None
+        if isinstance(node, A.Name):
+            symbol = self.checked.symbol_of(node)
+            if symbol is not None and symbol.kind == "parameter":
+                values = self.checked.parsed.parameters[node.id]
+                if len(values) == 1 and values[0].start is None:
+                    ast = values[0].expr.ast
+                    if ast is not None:
+                        return self.constant_duration(ast)
+        return None
+
+    def date_shift(self, day: str, op: str, right: A.Expr) -> str | None:
+        """A date plus or minus a fixed duration: months through the month-end rule, days
+        as a timedelta (an overflow is an ArithmeticError, caught like any failure)."""
+        duration = self.constant_duration(right)
+        if duration is None:
+            return None
+        sign = 1 if op == "+" else -1
+        if duration.months and not duration.days:
+            return f"_addm({day}, {sign * duration.months}, _RULE)"
+        if duration.days and not duration.months:
+            delta = self.constant(timedelta(days=sign * duration.days))
+            return f"({day} + {delta})"
+        return None
+
     def coerced(self, node: A.Expr, target: Type, scope: dict[str, str]) -> str:
         """``node`` as a value of ``target``: a whole number where a decimal is expected
         becomes a Decimal, so both evaluators give values of one Python type."""
@@ -268,7 +398,7 @@ class _Gen:
             return f"f[{ident!r}]"
         if symbol.kind == "parameter":
             return self.parameter_value(ident)
-        return f"{self.node_function(ident)}(f, m)"
+        return self.reference(ident)
 
     def member(self, obj: A.Expr, name: str, scope: dict[str, str]) -> str:
         target = self.x(obj, scope)
@@ -312,6 +442,13 @@ class _Gen:
             if args[i] is None:
                 assert param.default is not None
                 args[i] = self.x(default_argument(param.default), scope)
+        first = node.args[0] if node.args else None
+        first_type = self.type_of(first) if first is not None else None
+        if node.func == "overlaps" and isinstance(first_type, RecordType) and first_type.history:
+            return f"_ovr({args[0]}, {args[1]})"
+        if (node.func == "covers" and isinstance(first_type, ListType)
+                and isinstance(first_type.elem, RecordType) and first_type.elem.history):
+            return f"_covr({args[0]}, {args[1]})"
         _, takes_rule = F.IMPLEMENTATIONS[node.func]
         name = f"_f_{node.func}"
         self.namespace[name] = F.IMPLEMENTATIONS[node.func][0]
@@ -321,17 +458,64 @@ class _Gen:
     # -- quantifiers -----------------------------------------------------
 
     def helper(self, node: A.Quantifier | A.Aggregate, scope: dict[str, str],
-               body: Callable[[str, dict[str, str]], list[str]]) -> str:
+               body: Callable[[str, dict[str, str]], list[str]], empty: str) -> str:
+        """A function with the quantifier's loop. What the loop body computes without the
+        loop variable (a window, a rule, a parameter) is computed once, above the loop,
+        when there is an element at all (``empty`` is the result for no elements)."""
         fn = self.fresh("_q")
         var = self.fresh("v")
         outer = sorted(set(scope.values()))
         inner = {**scope, node.var: var}
         params = ", ".join(["f", "m", "src", *outer])
         lines = [f"def {fn}({params}):", f"    # {_short(to_text(node))}"]
+        hoists = self.hoistable(node)
+        if hoists:
+            lines += ["    if not src:", f"        return {empty}"]
+        added: list[int] = []
+        for sub in hoists:
+            local = self.fresh("h")
+            lines.append(f"    {local} = {self.x(sub, scope)}")
+            self.hoisted[id(sub)] = local
+            added.append(id(sub))
         lines += ["    " + line for line in body(var, inner)]
+        for key in added:
+            del self.hoisted[key]
         self.blocks.append("\n".join(lines) + "\n")
         args = ", ".join(["f", "m", self.x(node.source, scope), *outer])
         return f"{fn}({args})"
+
+    def hoistable(self, node: A.Quantifier | A.Aggregate) -> list[A.Expr]:
+        """The largest parts of the loop body that do not read the loop variable and are
+        worth computing once: calls, loops, rules and dated parameters."""
+        parts: list[A.Expr] = []
+        if isinstance(node, A.Aggregate):
+            parts.append(node.value)
+        if node.where is not None:
+            parts.append(node.where)
+        found: list[A.Expr] = []
+
+        def worth(n: A.Expr) -> bool:
+            for sub in A.walk(n):
+                if isinstance(sub, (A.Call, A.Quantifier, A.Aggregate)):
+                    return True
+                if isinstance(sub, A.Name):
+                    symbol = self.checked.symbol_of(sub)
+                    if symbol is not None and symbol.kind in ("rule", "target_group"):
+                        return True
+            return False
+
+        def visit(n: A.Expr) -> None:
+            if id(n) in self.hoisted:
+                return
+            if node.var not in {x.id for x in A.free_names(n)} and worth(n):
+                found.append(n)
+                return
+            for child in A.children(n):
+                visit(child)
+
+        for part in parts:
+            visit(part)
+        return found
 
     def quantifier(self, node: A.Quantifier, scope: dict[str, str]) -> str:
         def body(var: str, inner: dict[str, str]) -> list[str]:
@@ -349,7 +533,8 @@ class _Gen:
                         "return n"]
             return [f"return [{var} for {var} in src if {test}]"]
 
-        return self.helper(node, scope, body)
+        empty = {"any": "False", "all": "True", "count": "0", "select": "[]"}[node.kind]
+        return self.helper(node, scope, body, empty)
 
     def aggregate(self, node: A.Aggregate, scope: dict[str, str]) -> str:
         result_type = self.type_of(node)
@@ -387,7 +572,9 @@ class _Gen:
                 head = ["best = UNSET"]
             return [*head, *loop, *update, f"return {default} if best is UNSET else best"]
 
-        return self.helper(node, scope, body)
+        empty = (default if default is not None
+                 else self.constant(zero_of(result_type, self.checked.currency)))
+        return self.helper(node, scope, body, empty)
 
     def better(self, a: str, b: str, larger: bool, t: Type) -> str:
         op = ">" if larger else "<"
@@ -414,12 +601,13 @@ class _Gen:
             elif node.kind == "target_group":
                 criteria = doc.target_groups[name].criteria
                 assert criteria is not None
-                self.named(name, self.criteria(criteria), f"target group {name}")
+                self.named(name, self.criteria(criteria), f"target group {name}",
+                           guarded=f"_kleene(f, m, {self.criteria_tree(criteria)})")
             elif node.kind == "area":
                 self.named(name, self.area(name), name)
         outputs = (*doc.target_groups,
                    *(f"service_areas.{a}" for a in doc.domain.areas))
-        calls = "".join(f"{self.node_function(o)}(f, m), " for o in outputs)
+        calls = "".join(f"{self.reference(o)}, " for o in outputs)
         size = len(self.slots)
         self.blocks.append(
             "def evaluate(f, today):\n"
@@ -432,6 +620,117 @@ class _Gen:
         rules = {name: self.namespace[self.node_function(name)] for name in graph.order
                  if graph.nodes[name].kind == "rule"}
         return GeneratedCode(source, self.namespace["evaluate"], outputs, rules, size)
+
+
+#: What a failing part of a decision raises (a date beyond the calendar, a division by
+#: zero, a period that ends before it starts, ...).
+FAILURES = (EvaluationError, ArithmeticError, ValueError)
+
+Tree = tuple[Any, ...]
+
+
+def _kleene(f: Any, m: Any, tree: Tree) -> tuple[bool | None, BaseException | None]:
+    kind = tree[0]
+    if kind == "c":
+        try:
+            return bool(tree[1](f, m)), None
+        except FAILURES as failure:
+            return None, failure
+    if kind == "not":
+        value, problem = _kleene(f, m, tree[1])
+        return (None if value is None else not value), problem
+    decisive = kind == "any"  # the value of one item that decides the whole
+    first_error: BaseException | None = None
+    unknown = False
+    for item in tree[1]:
+        value, problem = _kleene(f, m, item)
+        if value is decisive:
+            return decisive, None
+        if value is None:
+            unknown = True
+            first_error = first_error or problem
+    return (None, first_error) if unknown else (not decisive, None)
+
+
+def kleene(f: Any, m: Any, tree: Tree) -> bool:
+    """A criteria tree with three values: a criterion that cannot be evaluated (its
+    computation fails) is unknown; `all` is false if any item is false, whatever the
+    others; `any` is true if any item is true; otherwise an unknown item makes the whole
+    unknown, and its failure is raised. So the order of the criteria never matters, and
+    a decision fails only when no criterion settles it.
+    """
+    value, error = _kleene(f, m, tree)
+    if value is None:
+        assert error is not None
+        raise error
+    return value
+
+
+def _hot_references(checked: CheckedPolicy) -> dict[str, int]:
+    """How often the decision's code reads each rule, criterion, target group and area;
+    a read inside a loop counts as many."""
+    parsed = checked.parsed
+    doc = parsed.doc
+    refs: dict[str, int] = {}
+
+    def add(name: str, weight: int) -> None:
+        refs[name] = refs.get(name, 0) + weight
+
+    def visit(node: A.Expr, loop: bool) -> None:
+        match node:
+            case A.Name():
+                symbol = checked.symbol_of(node)
+                if symbol is not None and symbol.kind in ("rule", "target_group"):
+                    add(node.id, 2 if loop else 1)
+            case A.Quantifier(source=source, where=where):
+                visit(source, loop)
+                if where is not None:
+                    visit(where, True)
+            case A.Aggregate(value=value, source=source, where=where, default=default):
+                visit(source, loop)
+                visit(value, True)
+                if where is not None:
+                    visit(where, True)
+                if default is not None:
+                    visit(default, loop)
+            case _:
+                for child in A.children(node):
+                    visit(child, loop)
+
+    for expr in parsed.rules.values():
+        if expr.ast is not None:
+            visit(expr.ast, False)
+    for ident, site in parsed.criteria.items():
+        add(ident, 1)
+        if site.when.ast is not None:
+            visit(site.when.ast, False)
+    for name, area in doc.domain.areas.items():
+        for group in area.spec.serves:
+            add(group, 1)
+        when = parsed.domain.get((*area.path, "when"))
+        if when is not None and when.expr.ast is not None:
+            visit(when.expr.ast, False)
+        add(f"service_areas.{name}", 1)
+    for group in doc.target_groups:
+        add(group, 1)
+    return refs
+
+
+def _dated_rules(checked: CheckedPolicy) -> set[str]:
+    """Rules that do not depend on the citizen: their value depends on the decision date
+    at most, so it can be cached per date across decisions (immutable values only)."""
+    graph = checked.graph
+    out: set[str] = set()
+    for name, node in graph.nodes.items():
+        if node.kind != "rule":
+            continue
+        closure = graph.closure([name])
+        if any(graph.nodes[n].kind not in ("rule", "parameter") for n in closure):
+            continue
+        if isinstance(checked.rule_types.get(name), (ListType, SetType, RecordType)):
+            continue
+        out.add(name)
+    return out
 
 
 def _elem(t: Type) -> Type:

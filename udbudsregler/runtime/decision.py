@@ -28,10 +28,12 @@ __all__ = ["Decision", "Reason", "facts_hash"]
 class Reason:
     """Why one part of a decision came out as it did."""
 
-    kind: str  # criterion | target_group
+    kind: str  # criterion | target_group | area | routing | supplier | package
     id: str
     title: str
-    met: bool
+    #: None: the part could not be evaluated (a criterion whose computation failed while
+    #: another criterion settled the decision); ``values`` then holds the error.
+    met: bool | None
     legal_basis: str | None = None
     source: str | None = None
     reading: str | None = None

@@ -36,6 +36,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "group": "Målgruppe: {title}: {status}",
         "met": "opfyldt",
         "not_met": "ikke opfyldt",
+        "unknown": "kunne ikke vurderes",
+        "error": "Fejl: {text}",
         "legal": "Retsgrundlag: {text}",
         "all": "Alle disse betingelser skal være opfyldt:",
         "any": "Mindst én af disse betingelser skal være opfyldt:",
@@ -61,6 +63,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "group": "Target group: {title}: {status}",
         "met": "met",
         "not_met": "not met",
+        "unknown": "could not be evaluated",
+        "error": "Error: {text}",
         "legal": "Legal basis: {text}",
         "all": "All of these conditions must be met:",
         "any": "At least one of these conditions must be met:",
@@ -175,9 +179,13 @@ def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Po
     texts = TEXTS[lang]
     if isinstance(node, CriterionEntry):
         reason = reasons[("criterion", node.spec.id)]
-        status = texts["met"] if reason.met else texts["not_met"]
+        status = (texts["unknown"] if reason.met is None
+                  else texts["met"] if reason.met else texts["not_met"])
         lines.append(f"{indent}- {reason.title}: {status}")
         inner = indent + "  "
+        if reason.met is None:
+            lines.append(inner + texts["error"].format(text=dict(reason.values)["error"]))
+            return
         if reason.legal_basis:
             lines.append(inner + texts["legal"].format(text=reason.legal_basis))
         values = _describe_values(reason, policy, lang)

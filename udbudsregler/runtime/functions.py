@@ -33,7 +33,7 @@ from udbudsregler.runtime.temporal import age as _age
 from udbudsregler.runtime.temporal import following as _following
 from udbudsregler.runtime.temporal import preceding as _preceding
 
-__all__ = ["IMPLEMENTATIONS", "pairs", "period_of"]
+__all__ = ["IMPLEMENTATIONS", "covers_records", "overlaps_record", "pairs", "period_of"]
 
 Pair = tuple[date, date | None]
 _DAY = timedelta(days=1)
@@ -161,6 +161,23 @@ def covers(x: Any, on: date) -> bool:
     for s, e in pairs(x):
         if s <= on and (e is None or on <= e):
             return True
+    return False
+
+
+def overlaps_record(record: dict[str, Any], window: Period) -> bool:
+    """`overlaps` of one history record with a window, without building a period."""
+    hi = window.end
+    end = record["to"]
+    return (hi is None or record["from"] <= hi) and (end is None or end >= window.start)
+
+
+def covers_records(records: list[dict[str, Any]], on: date) -> bool:
+    """`covers` of a history on a date, reading the records directly."""
+    for record in records:
+        if record["from"] <= on:
+            end = record["to"]
+            if end is None or on <= end:
+                return True
     return False
 
 

@@ -87,6 +87,8 @@ class Interpreter:
     current: SourceExpr | None = None
     #: Values a named node's expression read from other named nodes, by node name.
     reads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Criteria that could not be evaluated, with why (see :meth:`criteria`).
+    failures: dict[str, EvaluationError] = field(default_factory=dict)
 
     # -- named nodes -----------------------------------------------------
 
@@ -158,15 +160,39 @@ class Interpreter:
         return self.expression(self.checked.parsed.domain[path].expr, {})
 
     def criteria(self, node: CriteriaNode, inputs: dict[str, Any]) -> bool:
-        """A target group's criteria; every criterion is evaluated, so reasons are complete."""
+        """A target group's criteria, with three values as in the generated code (see
+        ``codegen.kleene``): every criterion is evaluated, so the reasons are complete; one
+        that fails is unknown (its failure kept in ``failures``), and the group fails only
+        when no criterion settles it."""
+        value, error = self._kleene(node, inputs)
+        if value is None:
+            assert error is not None
+            raise error
+        return value
+
+    def _kleene(self, node: CriteriaNode,
+                inputs: dict[str, Any]) -> tuple[bool | None, EvaluationError | None]:
         if isinstance(node, CriterionEntry):
-            result = bool(self.value(node.spec.id))
-            inputs[node.spec.id] = result
-            return result
+            ident = node.spec.id
+            try:
+                result = bool(self.value(ident))
+            except EvaluationError as error:
+                self.failures[ident] = error
+                inputs[ident] = None
+                return None, error
+            inputs[ident] = result
+            return result, None
         if isinstance(node, NotOf):
-            return not self.criteria(node.item, inputs)
-        results = [self.criteria(item, inputs) for item in node.items]
-        return all(results) if isinstance(node, AllOf) else any(results)
+            value, problem = self._kleene(node.item, inputs)
+            return (None if value is None else not value), problem
+        results = [self._kleene(item, inputs) for item in node.items]
+        decisive = not isinstance(node, AllOf)
+        if any(value is decisive for value, _ in results):
+            return decisive, None
+        errors = [problem for value, problem in results if value is None]
+        if errors:
+            return None, errors[0]
+        return not decisive, None
 
     def expression(self, expr: SourceExpr, inputs: dict[str, Any]) -> Any:
         assert expr.ast is not None

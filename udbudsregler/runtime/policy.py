@@ -130,8 +130,8 @@ class Policy:
         else:
             try:
                 values = self._evaluate(canonical, on)
-            except (EvaluationError, ArithmeticError, ValueError) as error:
-                raise self._locate_failure(canonical, on, error) from None
+            except (EvaluationError, ArithmeticError, ValueError):
+                values = self._interpreted(canonical, on)
         if order is None and suppliers is None:
             # Without an order or a supplier state, the groups and the routing depend on
             # the outputs alone; their (immutable) parts are computed once per outputs.
@@ -254,16 +254,16 @@ class Policy:
                      tracer: Tracer | None = None) -> Interpreter:
         return Interpreter(self.checked, facts, on, self.month_end, tracer)
 
-    def _locate_failure(self, facts: dict[str, Any], on: date, error: Exception) -> Exception:
-        """Re-run the failed decision in the interpreter, which knows where it fails."""
+    def _interpreted(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
+        """The outputs by the reference interpreter, when the generated code failed.
+
+        The interpreter defines the meaning: it raises (with the failing expression's
+        place) when the decision cannot be made; the generated code may also fail where
+        the interpreter does not (it computes some values ahead, outside the short-circuit
+        that would have skipped them), and then the interpreter's answer stands.
+        """
         interpreter = self._interpreter(facts, on)
-        try:
-            for name in self._outputs:
-                interpreter.value(name)
-        except EvaluationError as located:
-            return located
-        return EvaluationError("UDB704", f"the compiled policy failed ({error}) where the "
-                               "reference evaluation did not")
+        return tuple(bool(interpreter.value(name)) for name in self._outputs)
 
     def evaluate(self, name: str, facts: Mapping[str, Any], on: date) -> Any:
         """The value of one named rule, parameter, criterion or target group."""
@@ -289,6 +289,14 @@ class Policy:
                 if site.group != group_id:
                     continue
                 spec = site.entry.spec
+                failure = interpreter.failures.get(ident)
+                if failure is not None:
+                    reasons.append(Reason(
+                        "criterion", ident, spec.title, None, spec.legal_basis, spec.source,
+                        spec.reading, (("error", failure.message),), group_id,
+                        self.location(site.entry.path),
+                        self.overrides_for(ident, "criterion", site.entry.path)))
+                    continue
                 reads = interpreter.reads.get(ident, {})
                 shown = spec.show or [n for n in reads if n != "today"]
                 values = tuple((n, reads[n] if n in reads else interpreter.value(n))
