@@ -180,6 +180,8 @@ class _Gen:
             ast = parsed.rules[name].ast
         elif kind == "criterion":
             ast = parsed.criteria[name].when.ast
+        elif kind == "area":
+            return self.area(name)
         else:
             return None
         return self.x(ast, {}) if ast is not None else None
@@ -458,7 +460,8 @@ class _Gen:
     # -- quantifiers -----------------------------------------------------
 
     def helper(self, node: A.Quantifier | A.Aggregate, scope: dict[str, str],
-               body: Callable[[str, dict[str, str]], list[str]], empty: str) -> str:
+               body: Callable[[str, dict[str, str]], list[str]],
+               empty: Callable[[], str]) -> str:
         """A function with the quantifier's loop. What the loop body computes without the
         loop variable (a window, a rule, a parameter) is computed once, above the loop,
         when there is an element at all (``empty`` is the result for no elements)."""
@@ -468,18 +471,17 @@ class _Gen:
         inner = {**scope, node.var: var}
         params = ", ".join(["f", "m", "src", *outer])
         lines = [f"def {fn}({params}):", f"    # {_short(to_text(node))}"]
+        # The locals an enclosing loop computed once are not visible in this function.
+        enclosing, self.hoisted = self.hoisted, {}
         hoists = self.hoistable(node)
         if hoists:
-            lines += ["    if not src:", f"        return {empty}"]
-        added: list[int] = []
+            lines += ["    if not src:", f"        return {empty()}"]
         for sub in hoists:
             local = self.fresh("h")
             lines.append(f"    {local} = {self.x(sub, scope)}")
             self.hoisted[id(sub)] = local
-            added.append(id(sub))
         lines += ["    " + line for line in body(var, inner)]
-        for key in added:
-            del self.hoisted[key]
+        self.hoisted = enclosing
         self.blocks.append("\n".join(lines) + "\n")
         args = ", ".join(["f", "m", self.x(node.source, scope), *outer])
         return f"{fn}({args})"
@@ -505,10 +507,18 @@ class _Gen:
             return False
 
         def visit(n: A.Expr) -> None:
-            if id(n) in self.hoisted:
+            if isinstance(n, A.Keyword):  # `gap=...`: the value may move, not the keyword
+                visit(n.value)
                 return
             if node.var not in {x.id for x in A.free_names(n)} and worth(n):
                 found.append(n)
+                return
+            if isinstance(n, (A.Quantifier, A.Aggregate)):
+                # a nested loop's body reads its own variable: only its source (and its
+                # default) can move above this loop
+                visit(n.source)
+                if isinstance(n, A.Aggregate) and n.default is not None:
+                    visit(n.default)
                 return
             for child in A.children(n):
                 visit(child)
@@ -534,14 +544,18 @@ class _Gen:
             return [f"return [{var} for {var} in src if {test}]"]
 
         empty = {"any": "False", "all": "True", "count": "0", "select": "[]"}[node.kind]
-        return self.helper(node, scope, body, empty)
+        return self.helper(node, scope, body, lambda: empty)
 
     def aggregate(self, node: A.Aggregate, scope: dict[str, str]) -> str:
         result_type = self.type_of(node)
-        default = (self.coerced(node.default, result_type, scope) if node.default is not None
-                   else None)
+
+        def default_code() -> str | None:
+            # generated inside the helper, where the enclosing loop's locals are not visible
+            return (self.coerced(node.default, result_type, scope)
+                    if node.default is not None else None)
 
         def body(var: str, inner: dict[str, str]) -> list[str]:
+            default = default_code()
             # A sum adds the values as they are, as the interpreter does: the first value
             # starts the total (adding it to zero would round a long decimal), and a whole
             # number becomes a Decimal only at the end.
@@ -572,8 +586,11 @@ class _Gen:
                 head = ["best = UNSET"]
             return [*head, *loop, *update, f"return {default} if best is UNSET else best"]
 
-        empty = (default if default is not None
-                 else self.constant(zero_of(result_type, self.checked.currency)))
+        def empty() -> str:
+            default = default_code()
+            return (default if default is not None
+                    else self.constant(zero_of(result_type, self.checked.currency)))
+
         return self.helper(node, scope, body, empty)
 
     def better(self, a: str, b: str, larger: bool, t: Type) -> str:

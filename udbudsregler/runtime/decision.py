@@ -88,23 +88,39 @@ def facts_hash(facts: dict[str, Any]) -> str:
 class Decision:
     """The answer for one citizen on one date. It explains itself."""
 
-    __slots__ = ("_reasons", "facts", "on", "order", "package_choice", "policy", "routing",
-                 "supplier_choice", "target_groups")
+    __slots__ = ("_parts", "_reasons", "facts", "on", "policy")
 
     def __init__(self, policy: Policy, facts: dict[str, Any], on: date,
-                 target_groups: tuple[str, ...], routing: AreaChoice | None = None,
-                 order: Order | None = None, supplier_choice: SupplierChoice | None = None,
-                 package_choice: PackageChoice | None = None) -> None:
+                 parts: tuple[Any, ...]) -> None:
+        """``parts`` are (target groups, routing, order, supplier choice, package choice);
+        a policy shares one tuple among the decisions that have the same outcome."""
         self.policy = policy
         self.facts = facts
         self.on = on
-        #: The ids of the target groups the citizen is in, in the policy's order.
-        self.target_groups = target_groups
-        self.routing = routing
-        self.order = order
-        self.supplier_choice = supplier_choice
-        self.package_choice = package_choice
+        self._parts = parts
         self._reasons: tuple[Reason, ...] | None = None
+
+    @property
+    def target_groups(self) -> tuple[str, ...]:
+        """The ids of the target groups the citizen is in, in the policy's order."""
+        groups: tuple[str, ...] = self._parts[0]
+        return groups
+
+    @property
+    def routing(self) -> AreaChoice | None:
+        return self._parts[1] if len(self._parts) > 1 else None
+
+    @property
+    def order(self) -> Order | None:
+        return self._parts[2] if len(self._parts) > 2 else None
+
+    @property
+    def supplier_choice(self) -> SupplierChoice | None:
+        return self._parts[3] if len(self._parts) > 3 else None
+
+    @property
+    def package_choice(self) -> PackageChoice | None:
+        return self._parts[4] if len(self._parts) > 4 else None
 
     @property
     def eligible(self) -> bool:

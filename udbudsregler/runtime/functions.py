@@ -102,7 +102,12 @@ def _merged(items: list[Pair], gap: Duration, rule: MonthEnd) -> list[Pair]:
 def age(birth: date, on: date, rule: MonthEnd) -> int:
     if on < birth:
         raise EvaluationError("UDB705", f"the date {on} is before the birth date {birth}")
-    return _age(birth, on, rule)
+    if birth.month == 2 and birth.day == 29:  # the month-end rule decides the birthday
+        return _age(birth, on, rule)
+    years = on.year - birth.year
+    if on.month < birth.month or (on.month == birth.month and on.day < birth.day):
+        years -= 1
+    return years
 
 
 def period(start: date, end: date) -> Period:

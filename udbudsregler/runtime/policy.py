@@ -137,26 +137,22 @@ class Policy:
             # the outputs alone; their (immutable) parts are computed once per outputs.
             parts = self._plain.get(values)
             if parts is None:
-                parts = self._plain[values] = self._plain_parts(values)
-            return Decision(self, canonical, on, *parts)
-        n = len(self.groups)
-        groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
-        decision = Decision(self, canonical, on, groups)
-        if not self.areas:
-            return decision
-        return self._route(decision, values[n:], order, suppliers)
+                parts = self._plain[values] = self._parts(values, on, None, None)
+            return Decision(self, canonical, on, parts)
+        return Decision(self, canonical, on, self._parts(values, on, order, suppliers))
 
-    def _plain_parts(self, values: tuple[bool, ...]) -> tuple[Any, ...]:
+    def _parts(self, values: tuple[bool, ...], on: date, order: Any,
+               suppliers: Any) -> tuple[Any, ...]:
+        """(target groups, routing, order, supplier choice, package choice) from the
+        outputs of the generated code."""
         n = len(self.groups)
         groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
         if not self.areas:
             return (groups,)
-        routed = self._route(Decision(self, {}, self._lo, groups), values[n:], None, None)
-        return (groups, routed.routing, routed.order, routed.supplier_choice,
-                routed.package_choice)
+        return (groups, *self._route(values[n:], on, order, suppliers))
 
-    def _route(self, decision: Decision, fits: tuple[bool, ...], order: Any,
-               suppliers: Any) -> Decision:
+    def _route(self, fits: tuple[bool, ...], on: date, order: Any,
+               suppliers: Any) -> tuple[Any, ...]:
         parsed_order = parse_order(order)
         state = parse_supplier_state(suppliers)
         domain = self.document.domain
@@ -166,13 +162,10 @@ class Policy:
             self._check_supplier_state(state)
         if parsed_order is not None and parsed_order.supplier is not None:
             self._check_chosen_supplier(parsed_order.supplier)
-        decision.routing = routing
-        decision.order = parsed_order
-        decision.supplier_choice = choose_supplier(area, parsed_order, state)
-        decision.package_choice = choose_package(
-            routing.area, parsed_order, domain.packages,
-            lambda name: self.span_of(name, decision.on))
-        return decision
+        supplier = choose_supplier(area, parsed_order, state)
+        package = choose_package(routing.area, parsed_order, domain.packages,
+                                 lambda name: self.span_of(name, on))
+        return (routing, parsed_order, supplier, package)
 
     def settle(self, referral: Referral | Mapping[str, Any], outcomes: Any = None, *,
                until: date, since: date | None = None,
