@@ -32,6 +32,7 @@ from udbudsregler.checker.types import (
     SetType,
     Type,
 )
+from udbudsregler.compiler.plan import FAILURES, dated_rules, hot_references, kleene
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.printer import to_text
@@ -94,8 +95,8 @@ class _Gen:
             "_addm": add_months, "_cmpl": compare_length,
             "_ovr": F.overlaps_record, "_covr": F.covers_records,
         }
-        self.refs = _hot_references(checked)
-        self.dated = _dated_rules(checked)
+        self.refs = hot_references(checked)
+        self.dated = dated_rules(checked)
         #: AST nodes evaluated once above a quantifier's loop: id(node) -> local name.
         self.hoisted: dict[int, str] = {}
         self.constants: dict[tuple[str, Any], str] = {}
@@ -460,11 +461,11 @@ class _Gen:
     # -- quantifiers -----------------------------------------------------
 
     def helper(self, node: A.Quantifier | A.Aggregate, scope: dict[str, str],
-               body: Callable[[str, dict[str, str]], list[str]],
-               empty: Callable[[], str]) -> str:
+               body: Callable[[str, dict[str, str]], list[str]]) -> str:
         """A function with the quantifier's loop. What the loop body computes without the
-        loop variable (a window, a rule, a parameter) is computed once, above the loop,
-        when there is an element at all (``empty`` is the result for no elements)."""
+        loop variable (a window, a rule, a parameter) is computed once: on first use, so
+        exactly what the interpreter would evaluate is evaluated (a part the loop never
+        reaches is never computed, and cannot fail)."""
         fn = self.fresh("_q")
         var = self.fresh("v")
         outer = sorted(set(scope.values()))
@@ -474,12 +475,11 @@ class _Gen:
         # The locals an enclosing loop computed once are not visible in this function.
         enclosing, self.hoisted = self.hoisted, {}
         hoists = self.hoistable(node)
-        if hoists:
-            lines += ["    if not src:", f"        return {empty()}"]
         for sub in hoists:
             local = self.fresh("h")
-            lines.append(f"    {local} = {self.x(sub, scope)}")
-            self.hoisted[id(sub)] = local
+            code = self.x(sub, scope)
+            lines.append(f"    {local} = UNSET")
+            self.hoisted[id(sub)] = f"({local} if {local} is not UNSET else ({local} := {code}))"
         lines += ["    " + line for line in body(var, inner)]
         self.hoisted = enclosing
         self.blocks.append("\n".join(lines) + "\n")
@@ -543,8 +543,7 @@ class _Gen:
                         "return n"]
             return [f"return [{var} for {var} in src if {test}]"]
 
-        empty = {"any": "False", "all": "True", "count": "0", "select": "[]"}[node.kind]
-        return self.helper(node, scope, body, lambda: empty)
+        return self.helper(node, scope, body)
 
     def aggregate(self, node: A.Aggregate, scope: dict[str, str]) -> str:
         result_type = self.type_of(node)
@@ -586,12 +585,7 @@ class _Gen:
                 head = ["best = UNSET"]
             return [*head, *loop, *update, f"return {default} if best is UNSET else best"]
 
-        def empty() -> str:
-            default = default_code()
-            return (default if default is not None
-                    else self.constant(zero_of(result_type, self.checked.currency)))
-
-        return self.helper(node, scope, body, empty)
+        return self.helper(node, scope, body)
 
     def better(self, a: str, b: str, larger: bool, t: Type) -> str:
         op = ">" if larger else "<"
@@ -637,117 +631,6 @@ class _Gen:
         rules = {name: self.namespace[self.node_function(name)] for name in graph.order
                  if graph.nodes[name].kind == "rule"}
         return GeneratedCode(source, self.namespace["evaluate"], outputs, rules, size)
-
-
-#: What a failing part of a decision raises (a date beyond the calendar, a division by
-#: zero, a period that ends before it starts, ...).
-FAILURES = (EvaluationError, ArithmeticError, ValueError)
-
-Tree = tuple[Any, ...]
-
-
-def _kleene(f: Any, m: Any, tree: Tree) -> tuple[bool | None, BaseException | None]:
-    kind = tree[0]
-    if kind == "c":
-        try:
-            return bool(tree[1](f, m)), None
-        except FAILURES as failure:
-            return None, failure
-    if kind == "not":
-        value, problem = _kleene(f, m, tree[1])
-        return (None if value is None else not value), problem
-    decisive = kind == "any"  # the value of one item that decides the whole
-    first_error: BaseException | None = None
-    unknown = False
-    for item in tree[1]:
-        value, problem = _kleene(f, m, item)
-        if value is decisive:
-            return decisive, None
-        if value is None:
-            unknown = True
-            first_error = first_error or problem
-    return (None, first_error) if unknown else (not decisive, None)
-
-
-def kleene(f: Any, m: Any, tree: Tree) -> bool:
-    """A criteria tree with three values: a criterion that cannot be evaluated (its
-    computation fails) is unknown; `all` is false if any item is false, whatever the
-    others; `any` is true if any item is true; otherwise an unknown item makes the whole
-    unknown, and its failure is raised. So the order of the criteria never matters, and
-    a decision fails only when no criterion settles it.
-    """
-    value, error = _kleene(f, m, tree)
-    if value is None:
-        assert error is not None
-        raise error
-    return value
-
-
-def _hot_references(checked: CheckedPolicy) -> dict[str, int]:
-    """How often the decision's code reads each rule, criterion, target group and area;
-    a read inside a loop counts as many."""
-    parsed = checked.parsed
-    doc = parsed.doc
-    refs: dict[str, int] = {}
-
-    def add(name: str, weight: int) -> None:
-        refs[name] = refs.get(name, 0) + weight
-
-    def visit(node: A.Expr, loop: bool) -> None:
-        match node:
-            case A.Name():
-                symbol = checked.symbol_of(node)
-                if symbol is not None and symbol.kind in ("rule", "target_group"):
-                    add(node.id, 2 if loop else 1)
-            case A.Quantifier(source=source, where=where):
-                visit(source, loop)
-                if where is not None:
-                    visit(where, True)
-            case A.Aggregate(value=value, source=source, where=where, default=default):
-                visit(source, loop)
-                visit(value, True)
-                if where is not None:
-                    visit(where, True)
-                if default is not None:
-                    visit(default, loop)
-            case _:
-                for child in A.children(node):
-                    visit(child, loop)
-
-    for expr in parsed.rules.values():
-        if expr.ast is not None:
-            visit(expr.ast, False)
-    for ident, site in parsed.criteria.items():
-        add(ident, 1)
-        if site.when.ast is not None:
-            visit(site.when.ast, False)
-    for name, area in doc.domain.areas.items():
-        for group in area.spec.serves:
-            add(group, 1)
-        when = parsed.domain.get((*area.path, "when"))
-        if when is not None and when.expr.ast is not None:
-            visit(when.expr.ast, False)
-        add(f"service_areas.{name}", 1)
-    for group in doc.target_groups:
-        add(group, 1)
-    return refs
-
-
-def _dated_rules(checked: CheckedPolicy) -> set[str]:
-    """Rules that do not depend on the citizen: their value depends on the decision date
-    at most, so it can be cached per date across decisions (immutable values only)."""
-    graph = checked.graph
-    out: set[str] = set()
-    for name, node in graph.nodes.items():
-        if node.kind != "rule":
-            continue
-        closure = graph.closure([name])
-        if any(graph.nodes[n].kind not in ("rule", "parameter") for n in closure):
-            continue
-        if isinstance(checked.rule_types.get(name), (ListType, SetType, RecordType)):
-            continue
-        out.add(name)
-    return out
 
 
 def _elem(t: Type) -> Type:
