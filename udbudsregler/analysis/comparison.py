@@ -1,0 +1,359 @@
+"""One run of the rule-change diff: two policies, a date, and what was found so far.
+
+:class:`Comparison` decides a citizen under both policies (each reading only the facts it
+declares), settles a referral under both, says which group a difference falls in and how
+to tell one kind of difference from another (the *signature* an example keeps while it is
+shrunk), and draws the citizens and settlement scenarios to compare: from the policies'
+boundary models, or from a population file. :func:`udbudsregler.analysis.diff.compare`
+drives it; the reasons and the examples read what it collected.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from udbudsregler.analysis.diff_report import KINDS, PAYMENT, Group
+from udbudsregler.analysis.population import BadRow
+from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.domain.routing import Order, parse_order
+from udbudsregler.loader.documents import FactSpec
+
+if TYPE_CHECKING:
+    from udbudsregler.analysis.definitions import Definition
+    from udbudsregler.analysis.population import Population
+    from udbudsregler.domain.settlement import Settlement
+    from udbudsregler.runtime.decision import Decision
+    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.testing.strategies import Scenario
+
+__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle"]
+
+#: ``progress(phase, done, total)``: phase is citizens | scenarios | reasons | examples.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Citizen:
+    """A citizen to decide under both policies, and where it came from."""
+
+    source: str
+    facts: dict[str, Any]
+    order: dict[str, Any] | None = None
+    #: ``generated``, ``given``, or the population file.
+    origin: str = "generated"
+
+
+def _has_spans(policy: Policy) -> bool:
+    return any(p.spec.weekly_hours is not None for p in policy.document.domain.packages.values())
+
+
+def can_settle(policy: Policy) -> bool:
+    domain = policy.document.domain
+    return bool(domain.packages) and policy.rounding is not None
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _problem_key(side: str, error: Exception) -> list[str]:
+    """``"new policy: benefits[].kind (UDB605 ...)"``: list indexes left out, so that
+    one kind of problem is counted once."""
+    if isinstance(error, FactError):
+        return sorted({f"{side} policy: {_INDEX.sub('[]', p.path) or '(facts)'} "
+                       f"({p.code} {p.message})" for p in error.problems})
+    code = getattr(error, "code", type(error).__name__)
+    return [f"{side} policy: {code}"]
+
+
+def _supplier_ids(policy: Policy) -> set[str]:
+    return {s.id for a in policy.document.domain.areas.values() for s in a.spec.suppliers}
+
+
+class Comparison:
+    """One run of :func:`~udbudsregler.analysis.diff.compare`: both policies, the date,
+    and what was found."""
+
+    def __init__(self, old: Policy, new: Policy, on: date, seed: int,
+                 suppliers: Mapping[str, Any] | None, progress: Progress | None) -> None:
+        self.old, self.new, self.on, self.seed = old, new, on, seed
+        self.suppliers = dict(suppliers) if suppliers is not None else None
+        self.progress = progress
+        self.with_orders = _has_spans(old) or _has_spans(new)
+        self.packages = set(old.document.domain.packages) & set(new.document.domain.packages)
+        self.chosen_suppliers = _supplier_ids(old) & _supplier_ids(new)
+        self.specs = {n: e.spec for n, e in new.document.facts.items()}
+        old_specs = {n: e.spec for n, e in old.document.facts.items()}
+        #: With different fact schemas, the facts a policy does not declare are left out
+        #: when deciding under it (a fact the new round adds must not make every citizen
+        #: incomparable); a fact it declares and the citizen lacks stays an error.
+        self.views: dict[str, Mapping[str, FactSpec] | None] = {
+            "old": old_specs if old_specs != self.specs else None,
+            "new": self.specs if old_specs != self.specs else None}
+        kinds = [k for k in KINDS if k not in PAYMENT]
+        if self.suppliers is None:
+            kinds.remove("changed_supplier")
+        if not self.with_orders:
+            kinds.remove("changed_package")
+        self.groups: dict[str, Group] = {k: Group(k) for k in kinds}
+        self.not_comparable: Counter[str] = Counter()
+        self.compared = 0
+        self.definitions: list[Definition] = []
+
+    def tick(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None and (done == total or done % 250 == 0):
+            self.progress(phase, done, total)
+
+    # -- decisions --------------------------------------------------------------------
+
+    def decide(self, facts: dict[str, Any], order: Mapping[str, Any] | None,
+               problems: Counter[str] | None = None) -> tuple[Decision, Decision] | None:
+        parsed: Order | None = parse_order(order) if order else None
+        pair = []
+        for side, policy in (("old", self.old), ("new", self.new)):
+            view = self.views[side]
+            try:
+                pair.append(policy.decide(facts if view is None else _project(facts, view),
+                                          self.on, order=parsed,
+                                          suppliers=self.suppliers, ignore_validity=True))
+            except (FactError, EvaluationError) as error:
+                if problems is not None:
+                    problems.update(_problem_key(side, error))
+                return None
+        return pair[0], pair[1]
+
+    def kind_of(self, a: Decision, b: Decision) -> str | None:
+        if a.eligible != b.eligible:
+            return "became_eligible" if b.eligible else "lost_eligibility"
+        if a.area != b.area:
+            return "changed_area"
+        if self.suppliers is not None and a.supplier != b.supplier:
+            return "changed_supplier"
+        pa, pb = a.package_choice, b.package_choice
+        if self.with_orders and ((pa.accepted, pa.status) if pa else None) != (
+                (pb.accepted, pb.status) if pb else None):
+            return "changed_package"
+        if a.target_groups != b.target_groups:
+            return "changed_target_groups"
+        return None
+
+    def signature(self, a: Decision, b: Decision) -> tuple[Any, ...]:
+        """The kind of change, finer than its group: an example shrinks within it."""
+        kind = self.kind_of(a, b)
+        detail: tuple[Any, ...] = ()
+        if kind == "changed_package":
+            detail = tuple(d.package_choice.status if d.package_choice else None
+                           for d in (a, b))
+        elif kind == "changed_target_groups":
+            detail = (a.target_groups, b.target_groups)
+        elif kind == "changed_supplier":
+            detail = (a.supplier, b.supplier)
+        return (kind, a.area, b.area, detail)
+
+    def fit_order(self, order: dict[str, Any]) -> dict[str, Any] | None:
+        """An order both policies know: a package of both; the citizen's own choice of
+        supplier only when suppliers are compared."""
+        out = dict(order)
+        if out.get("package") is not None and out["package"] not in self.packages:
+            out.pop("package", None)
+            out.pop("weekly_hours", None)
+        if self.suppliers is None or out.get("supplier") not in self.chosen_suppliers:
+            out.pop("supplier", None)
+        return out or None
+
+    def run_citizens(self, citizens: list[Citizen]) -> None:
+        total = len(citizens)
+        for i, citizen in enumerate(citizens, start=1):
+            pair = self.decide(citizen.facts, citizen.order, self.not_comparable)
+            if pair is not None:
+                self.compared += 1
+                kind = self.kind_of(*pair)
+                if kind is not None:
+                    group = self.groups[kind]
+                    group.count += 1
+                    group.by_source[citizen.origin] += 1
+                    group.members.append((citizen, *pair))
+            self.tick("citizens", i, total)
+
+    def generate(self, n: int) -> list[Citizen]:
+        """``n`` citizens with orders (if a package has a span of weekly hours): half from
+        the new policy's boundary model, a quarter from the old one's, and a quarter whose
+        histories and lists join those of two citizens of the new model, so that periods
+        overlap (a citizen on two benefits at once), which the model rarely draws. Without
+        histories or lists, three quarters come from the new model."""
+        from udbudsregler.testing.boundaries import sample_citizens, sampler
+        from udbudsregler.testing.strategies import order_gen
+
+        lists = [name for name, spec in self.specs.items() if spec.type in ("history", "list")]
+        old_share = merged = n // 4
+        if not lists:
+            merged = 0
+        out: list[Citizen] = []
+        for policy, count, seed, tag in (
+                (self.new, n - old_share - merged, self.seed, ""),
+                (self.old, old_share, self.seed + 1, ", old model"),
+                (self.new, merged, self.seed + 5, ", merged histories")):
+            if count <= 0:
+                continue
+            drawn = sample_citizens(policy, self.on, count, seed)
+            if tag == ", merged histories":
+                others = sample_citizens(policy, self.on, count, seed + 1)
+                drawn = [_merged(a, b, lists, self.specs) for a, b in zip(drawn, others,
+                                                                           strict=True)]
+            orders: list[dict[str, Any] | None] = [None] * count
+            if self.with_orders and policy.document.domain.packages:
+                draw = sampler(order_gen(policy), random.Random(seed + 2).random)
+                orders = [self.fit_order(draw()) for _ in range(count)]
+            start = len(out)
+            out += [Citizen(f"generated citizen #{start + i + 1}{tag}", facts, order)
+                    for i, (facts, order) in enumerate(zip(drawn, orders, strict=True))]
+        return out
+
+    def canonical(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts in canonical form (as the new policy reads them, else the old one);
+        unchanged if neither accepts them (they are then not comparable)."""
+        for policy in (self.new, self.old):
+            try:
+                return policy.facts.validate(facts)
+            except FactError:
+                continue
+        return facts
+
+    def read(self, population: Population) -> list[Citizen]:
+        """The rows of a population file in canonical form; rows that fit neither policy
+        become bad rows."""
+        out: list[Citizen] = []
+        for row in population.rows:
+            where = f"{population.path}:{row.line}" + (f" ({row.id})" if row.id else "")
+            facts = row.facts
+            errors: list[FactError] = []
+            for policy in (self.new, self.old):
+                try:
+                    facts = policy.facts.validate(row.facts)
+                    break
+                except FactError as error:
+                    errors.append(error)
+            if len(errors) == 2:
+                problems = tuple(p.render() for p in errors[0].problems)
+                population.bad.append(BadRow(row.line, row.id, problems))
+                continue
+            out.append(Citizen(where, facts, row.order, population.path))
+        population.bad.sort(key=lambda b: b.line)
+        return out
+
+    def scenarios(self, m: int) -> list[Scenario]:
+        from udbudsregler.testing.boundaries import sampler
+        from udbudsregler.testing.strategies import scenario_gen
+
+        share = m // 4
+        out: list[Scenario] = []
+        for policy, count, seed in ((self.new, m - share, self.seed + 3),
+                                    (self.old, share, self.seed + 4)):
+            if count > 0 and can_settle(policy):
+                draw = sampler(scenario_gen(policy), random.Random(seed).random)
+                out += [replace(draw(), since=None) for _ in range(count)]
+        return out
+
+    # -- payments ---------------------------------------------------------------------
+
+    def settle(self, scenario: Scenario, problems: Counter[str] | None = None
+               ) -> tuple[Settlement, Settlement] | None:
+        pair = []
+        for side, policy in (("old", self.old), ("new", self.new)):
+            try:
+                pair.append(policy.settle(scenario.referral, scenario.outcomes,
+                                          until=scenario.until, since=scenario.since,
+                                          ignore_validity=True))
+            except (FactError, EvaluationError) as error:
+                if problems is not None:
+                    problems.update(_problem_key(side, error))
+                return None
+        return pair[0], pair[1]
+
+    @staticmethod
+    def payment_signature(a: Settlement, b: Settlement) -> tuple[Any, ...]:
+        diff = b.total - a.total
+        kind = "payment_up" if diff > 0 else "payment_down" if diff < 0 else None
+        lines = tuple(sorted(by_line(a, b)))
+        old_status = {x.id: x.status for x in a.bonuses}
+        new_status = {x.id: x.status for x in b.bonuses}
+        bonuses = tuple((i, old_status.get(i), new_status.get(i))
+                        for i in sorted(old_status.keys() | new_status.keys())
+                        if old_status.get(i) != new_status.get(i))
+        return (kind, lines, bonuses)
+
+    def run_scenarios(self, scenarios: list[Scenario]) -> tuple[int, Counter[str]]:
+        for kind in PAYMENT:
+            self.groups[kind] = Group(kind)
+        problems: Counter[str] = Counter()
+        compared = 0
+        total = len(scenarios)
+        for i, scenario in enumerate(scenarios, start=1):
+            pair = self.settle(scenario, problems)
+            if pair is not None:
+                compared += 1
+                a, b = pair
+                diff = b.total - a.total
+                if diff:
+                    group = self.groups["payment_up" if diff > 0 else "payment_down"]
+                    group.count += 1
+                    group.by_source["generated"] += 1
+                    group.total += diff
+                    if abs(diff) > abs(group.largest):
+                        group.largest = diff
+                    for kind, amount in by_line(a, b).items():
+                        group.by_line[kind] = group.by_line.get(kind, Decimal(0)) + amount
+                    group.members.append((scenario, a, b))
+            self.tick("scenarios", i, total)
+        return compared, problems
+
+
+def _project(facts: Mapping[str, Any], specs: Mapping[str, FactSpec]) -> dict[str, Any]:
+    """The facts (and record fields) that ``specs`` declares."""
+    out: dict[str, Any] = {}
+    for name, value in facts.items():
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        if spec.type == "record" and isinstance(value, Mapping):
+            value = _project(value, spec.fields or {})
+        elif spec.type in ("list", "history") and isinstance(value, list):
+            value = [_project_record(r, spec) for r in value]
+        out[name] = value
+    return out
+
+
+def _project_record(record: Any, spec: FactSpec) -> Any:
+    if not isinstance(record, Mapping):
+        return record
+    out = _project(record, spec.fields or {})
+    if spec.type == "history":
+        out.update((k, record[k]) for k in ("from", "to") if k in record)
+    return out
+
+
+def _merged(a: dict[str, Any], b: dict[str, Any], lists: list[str],
+            specs: Mapping[str, FactSpec]) -> dict[str, Any]:
+    """``a`` with the records of ``b``'s histories and lists added (histories by date)."""
+    out = dict(a)
+    for name in lists:
+        records = [*a[name], *b[name]]
+        if specs[name].type == "history":
+            records.sort(key=lambda r: r["from"])
+        out[name] = records
+    return out
+
+
+def by_line(a: Settlement, b: Settlement) -> dict[str, Decimal]:
+    """New minus old, per kind of settlement line (weekly, bonus, cap)."""
+    out: dict[str, Decimal] = {}
+    for sign, settlement in ((-1, a), (1, b)):
+        for line in settlement.lines:
+            out[line.kind] = out.get(line.kind, Decimal(0)) + sign * line.amount.amount
+    return {k: v for k, v in out.items() if v}

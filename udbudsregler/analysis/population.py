@@ -1,0 +1,162 @@
+"""Population files for the rule-change diff: the citizens of a JSON-lines or CSV file.
+
+:func:`read_population` reads a file into :class:`PopulationRow` items (the facts of a
+citizen, with the line and an optional id and order); a row that cannot be read is a
+:class:`BadRow`, kept with the line and the problems, so that the diff can still run on
+the rest and report the bad rows. A file that cannot be read at all is a
+:class:`PopulationError`. Whether a row fits a policy's fact schema is for the diff to
+say (:meth:`udbudsregler.analysis.comparison.Comparison.read`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from udbudsregler.diagnostics import UdbudsreglerError
+from udbudsregler.loader.documents import FactSpec
+
+__all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
+
+
+class PopulationError(UdbudsreglerError):
+    """A population file that cannot be read at all."""
+
+
+@dataclass(frozen=True)
+class PopulationRow:
+    line: int
+    id: str | None
+    facts: dict[str, Any]
+    #: The caseworker's order, if the row gives one (JSON lines only).
+    order: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    id: str | None
+    problems: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "id": self.id, "problems": list(self.problems)}
+
+
+@dataclass
+class Population:
+    path: str
+    rows: list[PopulationRow] = field(default_factory=list)
+    bad: list[BadRow] = field(default_factory=list)
+
+
+def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
+                    ) -> Population:
+    """Citizens from a file: JSON lines (a facts object per line, or ``{"id": ...,
+    "facts": {...}}``), or CSV with one column per fact (an optional ``id`` column) whose
+    history, list, record and period columns hold JSON text. ``specs`` (the fact schema)
+    says how to read CSV cells. Rows that cannot be read are :attr:`Population.bad`."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise PopulationError(f"{name}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PopulationError(f"{name}: cannot be read ({error})") from None
+    population = Population(name)
+    first = text.lstrip()[:1]
+    if name.lower().endswith(".csv") or (first and first != "{"):
+        _read_csv(text, specs or {}, population)
+    else:
+        _read_jsonl(text, population)
+    return population
+
+
+def _read_jsonl(text: str, population: Population) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            population.bad.append(BadRow(number, None, (f"not valid JSON: {error.msg}",)))
+            continue
+        if not isinstance(data, dict):
+            population.bad.append(BadRow(number, None, ("expected a JSON object",)))
+            continue
+        ident = data.get("id")
+        order = data.get("order")
+        if isinstance(data.get("facts"), dict):
+            facts = data["facts"]
+        elif "facts" in data:
+            population.bad.append(BadRow(number, _id(ident), ("`facts` is not an object",)))
+            continue
+        else:
+            facts, ident, order = data, None, None
+        population.rows.append(PopulationRow(number, _id(ident), facts,
+                                             order if isinstance(order, dict) else None))
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    start = reader.line_num + 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            population.bad.append(BadRow(line, None, (
+                f"{len(cells)} cells, but the header has {len(header)} columns",)))
+            continue
+        facts: dict[str, Any] = {}
+        ident: str | None = None
+        problems: list[str] = []
+        for column, cell in zip(header, cells, strict=True):
+            column = column.strip()
+            if column == "id" and "id" not in specs:
+                ident = cell or None
+                continue
+            try:
+                facts[column] = _cell(cell, specs.get(column))
+            except ValueError as error:
+                problems.append(f"{column}: {error}")
+        if problems:
+            population.bad.append(BadRow(line, ident, tuple(problems)))
+        else:
+            population.rows.append(PopulationRow(line, ident, facts))
+
+
+def _cell(cell: str, spec: FactSpec | None) -> Any:
+    kind = spec.type if spec is not None else None
+    text = cell.strip()
+    if text == "":
+        return None
+    if kind in ("history", "list", "record", "period") or (kind is None and text[0] in "[{"):
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not valid JSON: {error.msg}") from None
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "1", "ja", "yes"):
+            return True
+        if lowered in ("false", "0", "nej", "no"):
+            return False
+        raise ValueError(f"`{text}` is not true or false")
+    if kind == "int" and re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    return text

@@ -1,0 +1,181 @@
+"""Why decisions and payments changed: the parts responsible, and the definitions behind them.
+
+Per group of the rule-change diff, :func:`decision_reasons` counts the parts of the decision
+(criteria, target groups, areas, routing, supplier, package) whose outcome differs between
+the two policies, and :func:`payment_reasons` the parts of a settlement (bonuses, weekly
+payments, how the referral ended), over at most :data:`MAX_EXAMINED` members. :class:`Why`
+links each part through both policies' rule graphs to the changed definitions it depends on
+(:mod:`udbudsregler.analysis.definitions`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from udbudsregler.analysis.comparison import by_line
+from udbudsregler.analysis.definitions import KIND_ORDER
+from udbudsregler.analysis.diff_report import Responsible
+from udbudsregler.expr import ast as A
+
+if TYPE_CHECKING:
+    from udbudsregler.analysis.comparison import Comparison
+    from udbudsregler.analysis.definitions import Definition
+    from udbudsregler.analysis.diff_report import Group
+    from udbudsregler.runtime.decision import Decision
+
+__all__ = ["MAX_EXAMINED", "Why", "decision_reasons", "payment_reasons"]
+
+#: Reasons are counted over at most this many members of a group.
+MAX_EXAMINED = 200
+
+_REASON_ORDER = ("criterion", "target_group", "area", "routing", "supplier", "package", "bonus",
+                 "weekly", "end")
+
+
+def _outcomes(decision: Decision, suppliers: bool) -> dict[tuple[str, str], tuple[str, str]]:
+    """What each part of a decision came to: ``(kind, id) -> (outcome, title)``."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for r in decision.reasons:
+        if r.kind == "criterion":
+            out[(r.kind, r.id)] = ("met" if r.met else "not met", r.title)
+        elif r.kind == "target_group":
+            out[(r.kind, r.id)] = ("in" if r.met else "not in", r.title)
+        elif r.kind == "area":
+            out[(r.kind, r.id)] = ("fits" if r.met else "does not fit", r.title)
+        elif r.kind == "routing":
+            out[("routing", "")] = (r.id or "no area", "the area chosen by priority")
+        elif r.kind == "supplier" and suppliers:
+            out[("supplier", r.group or "")] = (r.id or "none", "the supplier")
+        elif r.kind == "package":
+            status = dict(r.values).get("status", "")
+            out[("package", r.id)] = (str(status), r.title)
+    return out
+
+
+class Why:
+    """Links a part of a decision or a settlement to the changed definitions."""
+
+    def __init__(self, run: Comparison) -> None:
+        self.run = run
+        self.by_node = {d.node: d for d in run.definitions if d.node}
+        self.routing = next((d for d in run.definitions if d.kind == "routing"), None)
+        self.referral = next((d for d in run.definitions if d.kind == "referral"), None)
+
+    def _labels(self, nodes: Iterable[str], extra: Iterable[Definition | None] = ()
+                ) -> tuple[str, ...]:
+        names = list(nodes)
+        deps: set[str] = set()
+        for policy in (self.run.old, self.run.new):
+            deps |= policy.checked.graph.closure(names)
+        found = [d for n, d in self.by_node.items() if n in deps]
+        for d in extra:
+            if d is not None and d not in found:
+                found.append(d)
+        found.sort(key=lambda d: (not d.semantic, KIND_ORDER.index(d.kind), d.name))
+        return tuple(d.label + ("" if d.semantic else " (wording only)") for d in found)
+
+    def decision_part(self, kind: str, ident: str) -> tuple[str, ...]:
+        if kind in ("criterion", "target_group"):
+            return self._labels([ident])
+        if kind == "area":
+            return self._labels([f"service_areas.{ident}"])
+        if kind == "supplier":
+            return self._labels([f"service_areas.{ident}"])
+        if kind == "package":
+            return self._labels([f"course_packages.{ident}"])
+        if kind == "routing":
+            areas = [f"service_areas.{a}" for p in (self.run.old, self.run.new) for a in p.areas]
+            return self._labels(areas, [self.routing])
+        return ()
+
+    def payment_part(self, kind: str, package: str, bonus: str = "") -> tuple[str, ...]:
+        """The changed definitions a bonus, the weekly payments or the referral's end read:
+        the names in the expressions of that part, the price model and the package."""
+        nodes: list[str] = []
+        extra: list[Definition | None] = [self.by_node.get(f"course_packages.{package}")]
+        for policy in (self.run.old, self.run.new):
+            domain = policy.document.domain
+            entry = domain.packages.get(package)
+            model = domain.price_models.get(entry.spec.price_model) if entry else None
+            if entry is None or model is None:
+                continue
+            extra.append(self.by_node.get(f"price_models.{model.name}"))
+            paths: list[tuple[str | int, ...]] = []
+            if kind == "bonus":
+                paths = [(*model.path, "bonuses", i, key)
+                         for i, b in enumerate(model.spec.bonuses) if b.id == bonus
+                         for key in ("amount", "lasting")]
+            elif kind == "weekly":
+                paths = [(*model.path, "weekly_price"), (*model.path, "caps", "max_amount"),
+                         (*model.path, "caps", "max_duration")]
+            else:
+                paths = [("referral", "max_duration"), ("referral", "aftercare"),
+                         (*entry.path, "max_duration")]
+                extra.append(self.referral)
+            for path in paths:
+                found = policy.checked.parsed.domain.get(path)
+                if found is not None and found.expr.ast is not None:
+                    nodes += [n.id for n in A.free_names(found.expr.ast)]
+        return self._labels(nodes, extra)
+
+
+def _tally(counter: Counter[tuple[str, str, str, str]], titles: dict[tuple[str, str], str],
+           why: Callable[[str, str], tuple[str, ...]]) -> list[Responsible]:
+    rows = [Responsible(kind, ident, titles.get((kind, ident), ident), old, new, count,
+                        why(kind, ident))
+            for (kind, ident, old, new), count in counter.items()]
+    rows.sort(key=lambda r: (_REASON_ORDER.index(r.kind), -r.count, r.id, r.old, r.new))
+    return rows
+
+
+def decision_reasons(run: Comparison, why: Why, group: Group) -> None:
+    """Count the parts of the decision whose outcome differs. The package and the supplier
+    are counted only in their own groups: elsewhere they follow from the area."""
+    counter: Counter[tuple[str, str, str, str]] = Counter()
+    titles: dict[tuple[str, str], str] = {}
+    members = group.members[:MAX_EXAMINED]
+    skip = {"package", "supplier"} - {group.kind.removeprefix("changed_")}
+    for i, (_citizen, a, b) in enumerate(members, start=1):
+        before = _outcomes(a, run.suppliers is not None)
+        after = _outcomes(b, run.suppliers is not None)
+        for key in sorted(before.keys() | after.keys()):
+            if key[0] in skip:
+                continue
+            old, new = before.get(key, ("absent", "")), after.get(key, ("absent", ""))
+            if old[0] != new[0]:
+                counter[(*key, old[0], new[0])] += 1
+                titles[key] = new[1] or old[1]
+        run.tick("reasons", i, len(members))
+    group.examined = len(members)
+    group.responsible = _tally(counter, titles, why.decision_part)
+
+
+def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
+    counter: Counter[tuple[str, str, str, str]] = Counter()
+    titles: dict[tuple[str, str], str] = {}
+    packages: dict[tuple[str, str], str] = {}
+    members = group.members[:MAX_EXAMINED]
+    for scenario, a, b in members:
+        package = scenario.referral["package"]
+        for ident, old, new in run.payment_signature(a, b)[2]:
+            counter[("bonus", ident, old or "absent", new or "absent")] += 1
+            titles[("bonus", ident)] = next((x.title for x in (*b.bonuses, *a.bonuses)
+                                             if x.id == ident), ident)
+            packages[("bonus", ident)] = package
+        if by_line(a, b).get("weekly"):
+            counter[("weekly", package, "", "")] += 1
+            titles[("weekly", package)] = f"weekly payments for `{package}`"
+            packages[("weekly", package)] = package
+        if a.end.cause != b.end.cause:
+            counter[("end", package, a.end.cause, b.end.cause)] += 1
+            titles[("end", package)] = "how the referral ended"
+            packages[("end", package)] = package
+    group.examined = len(members)
+
+    def because(kind: str, ident: str) -> tuple[str, ...]:
+        package = packages[(kind, ident)]
+        return why.payment_part(kind, package, ident if kind == "bonus" else "")
+
+    group.responsible = _tally(counter, titles, because)
