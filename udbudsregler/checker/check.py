@@ -559,6 +559,12 @@ class _Checker:
         elif node.kind in ("min", "max") and value != ERROR and not is_comparable(value):
             return self.error("UDB403", f"`{node.kind}` needs values with an order, not "
                               f"{value.describe()}", node.value)
+        elif (node.kind in ("min", "max") and isinstance(value, DurationType)
+              and value.kind == "calendar"):
+            # months and days together have no order: two such values may not compare
+            return self.error("UDB408", f"`{node.kind}` cannot order {value.describe()}",
+                              node.value, "order durations in months only or in days only, "
+                              "or compare the dates they lead to")
         if node.kind != "sum" and node.default is None:
             return self.error("UDB406", f"`{node.kind}` needs `else`: the value when no element "
                               "is left", node,
