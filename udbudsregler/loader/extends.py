@@ -177,7 +177,7 @@ def _overlay(base: _Derived, derived: LoadedSource, bag: DiagnosticBag) -> _Deri
     if () in derived.positions:
         positions[()] = derived.positions[()]
     files = (*derived.files, *base.source.files)
-    merged = _MergedSource(data, PositionMap(positions), files, derived.root)
+    merged = LoadedSource(data, PositionMap(positions), files, derived.root)
     return _Derived(merged, overrides)
 
 
@@ -249,21 +249,3 @@ def _location(span: Span | None, source: LoadedSource, root: Path) -> str:
         if file.display == span.file:
             return f"{_relative(file.path, root)}:{span.line}"
     return f"{Path(span.file).name}:{span.line}"
-
-
-@dataclass(frozen=True)
-class _MergedSource(LoadedSource):
-    """A derived policy's source: its own files first, then its base's."""
-
-    def content_hash(self) -> str:
-        import hashlib
-
-        digest = hashlib.sha256()
-        for file in self.files:
-            text = file.text.replace("\r\n", "\n").replace("\r", "\n")
-            digest.update(_relative(file.path, self.root).encode("utf-8"))
-            digest.update(b"\0")
-            digest.update(text.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
-        return digest.hexdigest()
-

@@ -96,10 +96,9 @@ def _holds(check: Callable[[], bool]) -> bool:
 
 
 def _relative_name(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:  # pragma: no cover - includes are checked to stay inside root
-        return path.as_posix()
+    """``path`` relative to ``root``, `/`-separated; `../` for the files of a base policy
+    that a derived policy extends (includes themselves stay inside ``root``)."""
+    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,

@@ -110,8 +110,9 @@ def _from_ordinal(n: int) -> date:
 # -- month arithmetic ---------------------------------------------------------
 
 
-def add_months(d: date, months: int, rule: MonthEnd) -> date:
-    """``d`` plus ``months`` calendar months (negative goes back), by the month-end rule."""
+def _target(d: date, months: int, rule: str) -> tuple[int, int, int, int]:
+    """The year, month and day ``months`` after ``d``, the day clamped to the month's
+    last; and 1 if the rule rolls a day the target month lacks to the next month's 1st."""
     y = d.year
     m = d.month + months
     if m > 12 or m < 1:
@@ -122,13 +123,19 @@ def add_months(d: date, months: int, rule: MonthEnd) -> date:
     if day > 28:
         last = 29 if m == 2 and _is_leap(y) else _DAYS_IN_MONTH[m]
         if day > last:
-            if rule == "clamp":
-                day = last
-            else:
+            if rule != "clamp":
                 _check_rule(rule)
-                # December has 31 days, so the month after is in the same year.
-                m += 1
-                day = 1
+                return y, m, last, 1
+            day = last
+    return y, m, day, 0
+
+
+def add_months(d: date, months: int, rule: MonthEnd) -> date:
+    """``d`` plus ``months`` calendar months (negative goes back), by the month-end rule."""
+    y, m, day, rolled = _target(d, months, rule)
+    if rolled:
+        # December has 31 days, so the month after a short one is in the same year.
+        m, day = m + 1, 1
     try:
         return date(y, m, day)
     except (ValueError, OverflowError):
@@ -138,21 +145,7 @@ def add_months(d: date, months: int, rule: MonthEnd) -> date:
 def _shift_ordinal(d: date, months: int, days: int, rule: str) -> int:
     """The day number of ``d + months + days`` by the rule, for results beyond the calendar too."""
     if months:
-        y = d.year
-        m = d.month + months
-        if m > 12 or m < 1:
-            q, m = divmod(m - 1, 12)
-            y += q
-            m += 1
-        day = d.day
-        rolled = 0
-        if day > 28:
-            last = 29 if m == 2 and _is_leap(y) else _DAYS_IN_MONTH[m]
-            if day > last:
-                if rule != "clamp":
-                    _check_rule(rule)
-                    rolled = 1
-                day = last
+        y, m, day, rolled = _target(d, months, rule)
         n = date(y, m, day).toordinal() if 1 <= y <= 9999 else _ordinal(y, m, day)
         return n + rolled + days
     return d.toordinal() + days
