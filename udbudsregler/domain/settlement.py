@@ -5,8 +5,10 @@
 1. **The referral's course and end.** The referral starts on ``start`` and
    lasts at most the policy's ``referral.max_duration``. If the policy names an
    outcome that ends the course (``referral.ends_on``, e.g. self-support), the
-   course ends the day before that outcome first holds, and aftercare runs for
-   ``referral.aftercare`` from that day. The referral ends at whichever comes
+   course ends the day before that outcome first starts after the referral's
+   start (an outcome that already holds on the first day began before the
+   referral and ends nothing), and aftercare runs for ``referral.aftercare``
+   from that day. The referral ends at whichever comes
    first: the maximum duration, the end of aftercare, or the day the job
    centre stopped it (``stop``).
 2. **Weekly payments.** The weekly price is read day by day, so a price that
@@ -350,8 +352,11 @@ def _referral_end(policy: Policy, referral: Referral, outcomes: Sequence[Outcome
         ends.append((referral.stop, "stopped"))
         course_end = min(course_end, referral.stop)
     if spec is not None and spec.spec.ends_on is not None:
+        # The course ends when the citizen *becomes* self-supporting (the outcome starts)
+        # during the referral: a run that already holds on the first day began before the
+        # referral and does not end it.
         runs = _merged(outcomes, spec.spec.ends_on, until)
-        began = _first_on_or_after(runs, start)
+        began = next((r.start for r in runs if r.start > start), None)
         if began is not None and began <= course_end:
             course_end = began - _DAY
             length: Duration = policy.domain_value(("referral", "aftercare"), start)
