@@ -214,6 +214,8 @@ def test_the_report_lists_exactly_the_uncovered_items(folder: Path) -> None:
         "refused as not a supplier of the area",
         f"{at('  general_area:', 'service_areas')}: {first}: the citizen's choice never "
         "refused as full",
+        f"{at('  general_area:', 'service_areas')}: {first}: all suppliers full never "
+        "reached",
         *(f"{at('  course:')}: package `course`: status {s} never reached"
           for s in ("ordered (accepted)", "hours_missing", "hours_outside_span",
                     "not_in_area")),
@@ -450,3 +452,24 @@ def test_the_cli_prints_the_report_and_keeps_the_exit_code(folder: Path,
     out = io.StringIO()
     assert main(["test", "--coverage", str(folder)], out=out) == 1
     assert "coverage of scratch" in out.getvalue()
+
+
+@pytest.mark.parametrize(("selection", "areas", "expected"), [
+    # one area: a supplier of another area cannot be chosen
+    ({"strategy": "first"}, 1, ("citizen_choice", "refused_full", "first", "full")),
+    ({"strategy": "first"}, 2, ("citizen_choice", "refused_not_in_area", "refused_full",
+                                "first", "full")),
+    ({"strategy": "lowest_load", "citizen_choice": False}, 3,
+     ("refused_not_honoured", "lowest_load", "no_state", "full")),
+    ({"strategy": "rotation"}, 2, ("citizen_choice", "refused_not_in_area", "refused_full",
+                                   "rotation", "rotation_skipped_full", "no_sequence", "full")),
+])
+def test_selection_branches_follow_the_strategy_and_the_areas(
+        selection: dict[str, object], areas: int, expected: tuple[str, ...]) -> None:
+    from udbudsregler.analysis.coverage import _selection_branches
+    from udbudsregler.domain.documents import AreaSpec
+
+    spec = AreaSpec.model_validate({
+        "title": "Område", "serves": ["gruppe"], "selection": selection,
+        "suppliers": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]})
+    assert _selection_branches(spec, areas) == (selection["strategy"], expected)

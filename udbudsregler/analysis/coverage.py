@@ -98,6 +98,7 @@ _BRANCH_TEXT: dict[str, dict[str, str]] = {
         "no_sequence": "rotation without a sequence number never reached",
         "lowest_load": "lowest load never reached",
         "full": "all suppliers full never reached",
+        "no_state": "lowest load without a supplier state never reached",
     },
     "package": {"ordered": "status ordered (accepted) never reached"},
     "price_model": {"used": "never used in a settlement case",
@@ -298,19 +299,25 @@ def _node_items(policy: Policy) -> list[Item]:
     return items
 
 
-def _selection_branches(spec: AreaSpec) -> tuple[str, tuple[str, ...]]:
-    """The strategy of an area and the selection branches that can occur in it."""
+def _selection_branches(spec: AreaSpec, areas: int) -> tuple[str, tuple[str, ...]]:
+    """The strategy of an area and the selection branches that can occur in it.
+
+    A choice can be refused as "not a supplier of the area" only when the policy has
+    other areas (a name that is no supplier at all is an error, UDB605); every strategy
+    can find all suppliers full; lowest load without a supplier state gives `no_state`.
+    """
     selection = spec.selection
     strategy = selection.strategy if selection is not None else "first"
     honour = selection is None or selection.citizen_choice
-    branches = (["citizen_choice", "refused_not_in_area", "refused_full"] if honour
-                else ["refused_not_honoured"])
+    branches = (["citizen_choice", "refused_full"] if honour else ["refused_not_honoured"])
+    if honour and areas > 1:
+        branches.insert(1, "refused_not_in_area")
     if strategy == "first" or len(spec.suppliers) == 1:
-        branches.append("first")
+        branches += ["first", "full"]
     elif strategy == "rotation":
         branches += ["rotation", "rotation_skipped_full", "no_sequence", "full"]
     else:
-        branches += ["lowest_load", "full"]
+        branches += ["lowest_load", "no_state", "full"]
     return strategy, tuple(branches)
 
 
@@ -334,7 +341,7 @@ def _routing_items(policy: Policy) -> list[Item]:
     strategies: dict[str, Item] = {}
     users: dict[str, list[str]] = {}
     for name, entry in domain.areas.items():
-        strategy, ways = _selection_branches(entry.spec)
+        strategy, ways = _selection_branches(entry.spec, len(domain.areas))
         item = strategies.get(strategy)
         if item is None:
             path = (*entry.path, "selection") if entry.spec.selection is not None else entry.path
@@ -475,7 +482,8 @@ def _record_decision(policy: Policy, decision: Decision,
         index[("routing", NO_AREA)].hit("reached")
     choice = decision.supplier_choice
     if routing.area is not None and choice is not None:
-        strategy, _ = _selection_branches(policy.document.domain.areas[routing.area].spec)
+        strategy, _ = _selection_branches(policy.document.domain.areas[routing.area].spec,
+                                          len(policy.document.domain.areas))
         item = index[("selection", strategy)]
         if choice.rejected_because is not None:
             item.hit(f"refused_{choice.rejected_because}")

@@ -209,6 +209,8 @@ def _merge(defaults: DefaultsSpec, case: CaseSpec) -> CaseSpec:
     for key in ("facts", "order", "suppliers"):
         base = getattr(defaults, key)
         mine = getattr(case, key)
+        if key != "facts" and mine is None and key in case.model_fields_set:
+            continue  # `suppliers: null` in a case: none, whatever the defaults say
         if base is not None and (mine is not None or key == "facts"):
             updates[key] = {**base, **(mine or {})}
         elif base is not None and mine is None and key != "facts":
