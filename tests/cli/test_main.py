@@ -100,6 +100,9 @@ def test_settle_prints_the_invoice(tmp_path: Path) -> None:
         "outcomes": [{"kind": "selvforsoergende", "from": "2020-05-15", "to": None}]}))
     code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30")
     assert code == EXIT_OK and "I alt: 149.663,57 kr." in out
+    assert "leverandør ikke angivet." in out  # the referral names no supplier
+    code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30", "--lang", "en")
+    assert code == EXIT_OK and "supplier not given." in out
     code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30", "--since",
                        "2020-09-01", "--json")
     assert json.loads(out)["total"] == {"amount": "25000.00", "currency": "DKK"}
@@ -171,3 +174,17 @@ def test_no_argument_list_gives_a_traceback(argv: list[str]) -> None:
         pytest.fail(f"main raised SystemExit({exit_.code})")
     assert code in (EXIT_OK, EXIT_FAILED, EXIT_INPUT)
     assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    """`udbudsregler decide ... | head -1`: the reader leaves early; exit 0, nothing on stderr."""
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    code = main(["decide", SLAGELSE, CITIZEN, "--on", "2019-06-01", "--json", "--trace"],
+                out=ClosedPipe(), err=err)
+    assert code == EXIT_OK
+    assert err.getvalue() == ""

@@ -17,6 +17,7 @@ _T: dict[str, dict[str, str]] = {
         "heading": "Afregning for henvisning {id} efter {title}",
         "policy": "Politik: {id} (indhold {hash}). Opgjort for perioden {since} – {until}.",
         "referral": "Henvisning: start {start}; forløbspakke «{package}»; leverandør {supplier}.",
+        "no_supplier": "ikke angivet",
         "end_max_duration": "Henvisningen sluttede {day}: den længste varighed er nået.",
         "end_aftercare_completed": "Henvisningen sluttede {day}: borgeren blev selvforsørgende, "
                                    "og efterværnet er afsluttet.",
@@ -55,6 +56,7 @@ _T: dict[str, dict[str, str]] = {
         "heading": "Settlement of referral {id} under {title}",
         "policy": "Policy: {id} (content {hash}). For the period {since} – {until}.",
         "referral": "Referral: start {start}; course package “{package}”; supplier {supplier}.",
+        "no_supplier": "not given",
         "end_max_duration": "The referral ended on {day}: its longest duration was reached.",
         "end_aftercare_completed": "The referral ended on {day}: the citizen became "
                                    "self-supporting and aftercare is over.",
@@ -112,8 +114,8 @@ def settlement_text(settlement: Settlement, lang: str) -> str:
     ref = settlement.referral
     domain = policy.document.domain
     package = domain.packages[ref.package].spec.title
-    supplier = ref.supplier or "-"
-    if ref.area and ref.area in domain.areas:
+    supplier = ref.supplier or t["no_supplier"]
+    if ref.supplier and ref.area and ref.area in domain.areas:
         names = {s.id: s.name for s in domain.areas[ref.area].spec.suppliers}
         supplier = names.get(supplier, supplier)
     lines = [
