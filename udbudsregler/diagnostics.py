@@ -31,6 +31,7 @@ __all__ = [
     "Span",
     "UdbudsreglerError",
     "did_you_mean",
+    "dotted_path",
 ]
 
 
@@ -38,6 +39,14 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the candidate closest to ``word``, if one is close enough."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
+
+
+def dotted_path(path: Iterable[object]) -> str:
+    """A path into a document or into facts as authors write it: ``invariants[6].holds``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 @dataclass(frozen=True, order=True)
@@ -241,6 +250,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "write the smaller number as `min`"),
     CodeInfo("UDB429", "check", "a price model or outcome is never used",
              "remove it, or refer to it from a package or a bonus", _W),
+    CodeInfo("UDB430", "check", "an invariant is checked on a date outside the round",
+             "choose a date within `policy: valid`, or leave `on` out"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),

@@ -163,12 +163,28 @@ class _Checker:
                     self.check(value.expr)
         for ident, site in self.parsed.criteria.items():
             self.condition(site.when, f"criterion `{ident}`")
+            self.shown_names(site.entry.spec.show or [], site.entry.path)
         for site in self.parsed.duplicate_criteria:
             self.condition(site.when, f"criterion `{site.entry.spec.id}`")
         from udbudsregler.domain.check import check_domain
 
         check_domain(self)
         return self.out
+
+    def shown_names(self, names: list[str], path: tuple[str | int, ...]) -> None:
+        """The names of a criterion's `show` must be values an explanation can show."""
+        for i, name in enumerate(names):
+            if name == "today" or name in self.globals:
+                continue
+            if name in self.doc.broken:
+                continue
+            node = self.out.graph.nodes.get(name)
+            if node is not None and node.kind in ("criterion", "area"):
+                continue
+            hint = did_you_mean(name, [*self.globals, "today"]) or (
+                "`show` lists facts, parameters, rules or target groups by name")
+            self.bag.error("UDB401", f"unknown name `{name}` in `show`",
+                           self.doc.span((*path, "show", i)), hint)
 
     def parameter(self, name: str) -> None:
         result: Type | None = None
@@ -575,7 +591,9 @@ class _Checker:
         if joined is None:
             assert node.default is not None
             return self.error("UDB413", f"`else` gives {default.describe()} but the values are "
-                              f"{value.describe()}", node.default)
+                              f"{value.describe()}", node.default,
+                              f"`else` is the value of `{node.kind}` when no element is left; "
+                              f"make it {value.describe()} too")
         return joined
 
     # -- policy-wide requirements ------------------------------------------

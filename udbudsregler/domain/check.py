@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from udbudsregler.checker.types import BOOL, ERROR, HOURS, DurationType, MoneyType, Type
-from udbudsregler.diagnostics import Span, did_you_mean
+from udbudsregler.diagnostics import Span, did_you_mean, dotted_path
 from udbudsregler.expr import ast as A
 from udbudsregler.loader.validate import Path
 
@@ -52,7 +52,7 @@ def check_domain(checker: _Checker) -> None:
             continue
         if not _fits(t, site.expects):
             checker.expr = expr
-            checker.error("UDB419", f"`{'.'.join(str(p) for p in site.path)}` must give "
+            checker.error("UDB419", f"`{dotted_path(site.path)}` must give "
                           f"{_EXPECTS[site.expects]}, not {t.describe()}", expr.ast)
             continue
         if site.constant_only:
@@ -63,9 +63,9 @@ def check_domain(checker: _Checker) -> None:
                 _reads_today(checker, n) for n in closure if graph.nodes[n].kind == "rule")
             if used or dated:
                 checker.expr = expr
-                what = f"fact `{sorted(used)[0]}`" if used else "the decision date `today`"
+                what = f"the fact `{sorted(used)[0]}`" if used else "the decision date `today`"
                 checker.error(
-                    "UDB427", f"this depends on the {what}", expr.ast,
+                    "UDB427", f"this depends on {what}", expr.ast,
                     None if used else "a price or duration that changes on a date is a "
                     "parameter with dated `values`; settlement applies each value from its date")
 
@@ -115,6 +115,25 @@ def check_domain(checker: _Checker) -> None:
         if name not in used_outcomes and not bag.has_errors:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
+    _invariant_dates(checker)
+
+
+def _invariant_dates(checker: _Checker) -> None:
+    """An invariant's `on` must fall within the round: no decision can be made outside it."""
+    header = checker.doc.header
+    if header is None:
+        return
+    valid = header.valid
+    for entry in checker.doc.domain.invariants.values():
+        on = entry.spec.on
+        if on is None or (valid.from_ <= on and (valid.to is None or on <= valid.to)):
+            continue
+        until = valid.to.isoformat() if valid.to is not None else "open-ended"
+        checker.bag.error(
+            "UDB430", f"invariant `{entry.spec.id}` is checked on {on.isoformat()}, outside the "
+            f"round ({valid.from_.isoformat()} to {until})",
+            checker.doc.span((*entry.path, "on")),
+            "choose a date within `policy: valid`, or leave `on` out to use the round's first day")
 
 
 def _reads_today(checker: _Checker, rule: str) -> bool:
@@ -169,5 +188,10 @@ def _span_order(checker: _Checker, name: str, path: Path) -> None:
         return
     a, b = _constant_hours(checker, low.expr.ast), _constant_hours(checker, high.expr.ast)
     if a is not None and b is not None and a.amount > b.amount:
+        named = [n.id for n in (low.expr.ast, high.expr.ast) if isinstance(n, A.Name)]
+        hint = None
+        if named:
+            hint = ("the span comes from " + " and ".join(f"`{n}`" for n in named)
+                    + "; check the values of those parameters")
         checker.bag.error("UDB428", f"the weekly hours of `{name}` run from {a.amount} down to "
-                          f"{b.amount}", checker.doc.span((*path, "weekly_hours")))
+                          f"{b.amount}", checker.doc.span((*path, "weekly_hours")), hint)

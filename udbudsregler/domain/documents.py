@@ -196,7 +196,14 @@ class InvariantSpec(_Cited):
 
     @model_validator(mode="after")
     def _one(self) -> InvariantSpec:
-        if (self.check is None) == (self.holds is None):
+        if self.check is None and self.holds is None:
             raise PydanticCustomError(
-                "udb202_invariant", "an invariant needs either `check` or `holds`", {})
+                "udb202_invariant", "an invariant needs either `check` or `holds`",
+                {"hint": "write `holds:` with a condition every citizen must meet, or `check:` "
+                         "with one of the built-in checks"})
+        if self.check is not None and self.holds is not None:
+            raise PydanticCustomError(
+                "udb203_invariant", "an invariant takes `check` or `holds`, not both",
+                {"at": ["holds"], "key": True,
+                 "hint": "keep one of them; write a second invariant for the other"})
         return self

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
+from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
 
 if TYPE_CHECKING:
     from udbudsregler.domain.validate import Domain
@@ -155,10 +155,7 @@ def _empty_domain() -> Domain:
 
 
 def _dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return dotted_path(path) or "(top level)"
 
 
 class _Reporter:

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
+from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean, dotted_path
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.money import Money
 from udbudsregler.runtime.temporal import Duration, Period
@@ -328,13 +328,7 @@ def _plain(value: Any) -> Any:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+    return dotted_path(loc)
 
 
 # -- the fast path -----------------------------------------------------------
