@@ -30,15 +30,26 @@ __all__ = [
     "Severity",
     "Span",
     "UdbudsreglerError",
+    "closest",
     "did_you_mean",
     "dotted_path",
 ]
 
 
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``word``, if one is close enough to be what was meant.
+
+    The one measure of "close" for every did-you-mean, so that a stage that holds back
+    an error because another stage suggests the intended name agrees with it.
+    """
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the candidate closest to ``word``, if one is close enough."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    close = closest(word, candidates)
+    return f"did you mean `{close}`?" if close is not None else None
 
 
 def dotted_path(path: Iterable[object]) -> str:

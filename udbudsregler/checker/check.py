@@ -11,7 +11,6 @@ errors), so all mistakes of a policy are reported at once.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from udbudsregler.checker.types import (
     join,
 )
 from udbudsregler.compiler.graph import RuleGraph
-from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
+from udbudsregler.diagnostics import DiagnosticBag, Span, closest, did_you_mean
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.collect import ParsedPolicy
 from udbudsregler.expr.parser import parse_expression
@@ -509,7 +508,9 @@ class _Checker:
         for keyword in node.kwargs:
             if keyword.name not in names:
                 hint = did_you_mean(keyword.name, names) or _usage(signature)
-                meant.update(difflib.get_close_matches(keyword.name, names, n=1, cutoff=0.6))
+                close = closest(keyword.name, names)
+                if close is not None:
+                    meant.add(close)
                 self.error("UDB406", f"`{node.func}` has no argument `{keyword.name}`",
                            keyword, hint)
                 ok = False

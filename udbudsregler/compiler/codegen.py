@@ -310,18 +310,21 @@ class _Gen:
             case A.Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=", left=left, right=right):
                 a, b = self.x(left, scope), self.x(right, scope)
                 if isinstance(self.type_of(left), DurationType):
-                    fixed = self.constant_duration(right)
-                    if self.type_of(left) == DurationType("span") and fixed is not None:
+                    if (self.type_of(left) == DurationType("span")
+                            and self.constant_duration(right) is not None):
                         return f"(_cmpl({a}, {b}, _RULE) {node.op} 0)"
                     return f"(_dcmp({a}, {b}, _RULE) {node.op} 0)"
                 return f"({a} {node.op} {b})"
             case A.Binary(op="+" | "-", left=left, right=right) if (
-                    self.type_of(left) == DATE and self.constant_duration(right) is not None):
-                shift = self.date_shift(self.x(left, scope), node.op, right)
+                    self.type_of(left) == DATE
+                    and (duration := self.constant_duration(right)) is not None):
+                # `left` is generated once: a second time would write its loops' helper
+                # functions twice
+                a = self.x(left, scope)
+                shift = self.date_shift(a, node.op, duration)
                 if shift is not None:
                     return shift
-                a, b = self.x(left, scope), self.x(right, scope)
-                return f"_{'add' if node.op == '+' else 'sub'}({a}, {b}, _RULE)"
+                return f"_{'add' if node.op == '+' else 'sub'}({a}, {self.x(right, scope)}, _RULE)"
             case A.Binary(op=op, left=left, right=right):
                 a, b = self.x(left, scope), self.x(right, scope)
                 if op in "+-*" and self.type_of(left) == INT and self.type_of(right) == INT:
@@ -366,12 +369,9 @@ class _Gen:
                         return self.constant_duration(ast)
         return None
 
-    def date_shift(self, day: str, op: str, right: A.Expr) -> str | None:
+    def date_shift(self, day: str, op: str, duration: Duration) -> str | None:
         """A date plus or minus a fixed duration: months through the month-end rule, days
         as a timedelta (an overflow is an ArithmeticError, caught like any failure)."""
-        duration = self.constant_duration(right)
-        if duration is None:
-            return None
         sign = 1 if op == "+" else -1
         if duration.months and not duration.days:
             return f"_addm({day}, {sign * duration.months}, _RULE)"

@@ -7,12 +7,11 @@ whole path; rules, facts and parameters that no output reaches are warnings.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from udbudsregler.diagnostics import DiagnosticBag, Span
+from udbudsregler.diagnostics import DiagnosticBag, Span, closest
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.collect import ParsedPolicy
 from udbudsregler.expr.source import Path, SourceExpr
@@ -283,8 +282,7 @@ def _misspelt(graph: RuleGraph, parsed: ParsedPolicy) -> set[str]:
     names = [n for n, node in graph.nodes.items() if node.kind != "criterion"] + ["today"]
     unresolved = {name.id for _, expr in parsed.expressions() if expr.ast is not None
                   for name in A.free_names(expr.ast) if name.id not in graph.nodes}
-    return {close for word in unresolved
-            for close in difflib.get_close_matches(word, names, n=1, cutoff=0.6)}
+    return {close for word in unresolved if (close := closest(word, names)) is not None}
 
 
 def _report_unused(graph: RuleGraph, parsed: ParsedPolicy, bag: DiagnosticBag) -> None:

@@ -8,7 +8,6 @@ lowercase line with the offending text in backticks.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from udbudsregler.diagnostics import closest
 from udbudsregler.expr import ast as A
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "ExprSyntaxError", "parse_expression", "reserved_words"]
@@ -465,8 +465,8 @@ def _unknown_unit(token: Token, last: Any) -> ExprSyntaxError | None:
     word, prev = str(token), str(last)
     suggestion = _UNIT_SUGGESTIONS.get(word.lower())
     if suggestion is None:
-        close = difflib.get_close_matches(word.lower(), [*_UNIT_ALIASES, "dkk"], n=1, cutoff=0.6)
-        suggestion = _UNIT_ALIASES.get(close[0], "DKK") if close else None
+        close = closest(word.lower(), [*_UNIT_ALIASES, "dkk"])
+        suggestion = _UNIT_ALIASES.get(close, "DKK") if close is not None else None
     if suggestion in _SINGULAR and prev == "1":
         suggestion = _SINGULAR[suggestion]
     hint = (f"did you mean `{prev} {suggestion}`?" if suggestion else

@@ -8,7 +8,6 @@ loader's position map; raw pydantic text never reaches an author.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
+from udbudsregler.diagnostics import DiagnosticBag, Span, closest, did_you_mean, dotted_path
 
 if TYPE_CHECKING:
     from udbudsregler.domain.validate import Domain
@@ -188,9 +187,9 @@ class _Reporter:
         for item in items:
             if item["type"] == "extra_forbidden":
                 loc = tuple(item["loc"])
-                close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(model, loc[:-1]),
-                                                  n=1, cutoff=0.6)
-                misspelt.update((*loc[:-1], name) for name in close)
+                close = closest(str(loc[-1]), _allowed_keys(model, loc[:-1]))
+                if close is not None:
+                    misspelt.add((*loc[:-1], close))
         # The keys missing from one mapping are reported together, once.
         missing: dict[Path, list[str]] = {}
         for item in items:
