@@ -51,8 +51,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.compiler.stages import STAGES, CompileState
-from udbudsregler.runtime.policy import Policy, load_policy
+from udbudsregler.policy import Policy, load_policy
+from udbudsregler.stages import STAGES, CompileState
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_PATH = ROOT / "policies" / "slagelse-2019"

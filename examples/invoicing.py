@@ -49,7 +49,7 @@ import udbudsregler as ur
 if TYPE_CHECKING:
     # Settlement is what Policy.settle returns; the package does not export it (yet),
     # so the type comes from its module. It is used for annotations only.
-    from udbudsregler.domain.settlement import Settlement, SettlementLine
+    from udbudsregler.runtime.settlement import Settlement, SettlementLine
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_POLICY = HERE.parent / "policies" / "slagelse-2019"

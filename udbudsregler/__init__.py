@@ -11,7 +11,6 @@ The host API::
     print(decision.explain())
 """
 
-from udbudsregler.compiler.stages import STAGE_NAMES, STAGES, run_stages
 from udbudsregler.diagnostics import (
     Diagnostic,
     EvaluationError,
@@ -21,25 +20,26 @@ from udbudsregler.diagnostics import (
     Span,
     UdbudsreglerError,
 )
-from udbudsregler.domain.routing import (
+from udbudsregler.policy import Policy, load_policy
+from udbudsregler.runtime.decision import Decision, Reason
+from udbudsregler.runtime.routing import (
     AreaChoice,
     Order,
     PackageChoice,
     SupplierChoice,
     SupplierState,
 )
-from udbudsregler.domain.settlement import (
+from udbudsregler.runtime.settlement import (
     BonusStatus,
     Referral,
     ReferralEnd,
     Settlement,
     SettlementLine,
 )
-from udbudsregler.runtime.decision import Decision, Reason
-from udbudsregler.runtime.money import Money, Rounding
-from udbudsregler.runtime.policy import Policy, load_policy
-from udbudsregler.runtime.temporal import Duration, Period
 from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
+from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.values.money import Money, Rounding
+from udbudsregler.values.temporal import Duration, Period
 
 __version__ = "0.1.0"
 

@@ -9,8 +9,8 @@ crowd their values around these. Run from the repository root:
 from datetime import date
 
 import udbudsregler as ur
-from udbudsregler.runtime.values import show
 from udbudsregler.testing import boundaries
+from udbudsregler.values.canonical import show
 
 policy = ur.load_policy("policies/slagelse-2019")
 b = boundaries(policy, date(2019, 2, 1))

@@ -467,7 +467,7 @@ def test_the_cli_prints_the_report_and_keeps_the_exit_code(folder: Path,
 def test_selection_branches_follow_the_strategy_and_the_areas(
         selection: dict[str, object], areas: int, expected: tuple[str, ...]) -> None:
     from udbudsregler.analysis.coverage import _selection_branches
-    from udbudsregler.domain.documents import AreaSpec
+    from udbudsregler.loader.tender import AreaSpec
 
     spec = AreaSpec.model_validate({
         "title": "Område", "serves": ["gruppe"], "selection": selection,

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from typed_exprs import GeneratedPolicy, facts, policies
 
 from udbudsregler.diagnostics import EvaluationError, PolicyError
-from udbudsregler.runtime.policy import Policy, load_policy
-from udbudsregler.runtime.temporal import SpanLength
+from udbudsregler.policy import Policy, load_policy
 from udbudsregler.runtime.trace import RecordingTracer
+from udbudsregler.values.temporal import SpanLength
 
 Case = tuple[dict[str, Any], date]
 

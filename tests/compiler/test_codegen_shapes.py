@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.runtime.policy import Policy, load_policy
+from udbudsregler.policy import Policy, load_policy
 
 POLICY = """\
 policy:

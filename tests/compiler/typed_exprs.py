@@ -20,7 +20,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from udbudsregler.checker.types import (
+from udbudsregler.expr import ast as A
+from udbudsregler.expr.printer import to_text
+from udbudsregler.semantics.types import (
     BOOL,
     DATE,
     DECIMAL,
@@ -36,10 +38,8 @@ from udbudsregler.checker.types import (
     SetType,
     Type,
 )
-from udbudsregler.expr import ast as A
-from udbudsregler.expr.printer import to_text
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, Period
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
 
 __all__ = ["GeneratedPolicy", "facts", "policies"]
 

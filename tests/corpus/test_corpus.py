@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from udbudsregler.compiler.stages import STAGE_NAMES, CompileState, run_stages
 from udbudsregler.diagnostics import CODES, Diagnostic
 from udbudsregler.loader import Limits
+from udbudsregler.stages import STAGE_NAMES, CompileState, run_stages
 
 CORPUS = Path(__file__).parent
 MAIN_FILE = "policy.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import udbudsregler as ur
-from udbudsregler.compiler.stages import run_stages
+from udbudsregler.stages import run_stages
 
 ROOT = Path(__file__).resolve().parents[2]
 SLAGELSE = ROOT / "policies" / "slagelse-2019"

@@ -1,4 +1,4 @@
-"""Tests of udbudsregler.runtime.format: Danish and English text for explanations."""
+"""Tests of udbudsregler.values.wording: Danish and English text for explanations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from udbudsregler.runtime.format import (
+from udbudsregler.values.money import Money, Rounding
+from udbudsregler.values.temporal import Duration, Period, SpanLength
+from udbudsregler.values.wording import (
     LANGUAGES,
     format_bool,
     format_date,
@@ -20,8 +22,6 @@ from udbudsregler.runtime.format import (
     format_period,
     format_span_length,
 )
-from udbudsregler.runtime.money import Money, Rounding
-from udbudsregler.runtime.temporal import Duration, Period, SpanLength
 
 D = Decimal
 

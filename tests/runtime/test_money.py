@@ -1,4 +1,4 @@
-"""Tests of udbudsregler.runtime.money: exact amounts and rounding rules."""
+"""Tests of udbudsregler.values.money: exact amounts and rounding rules."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from udbudsregler.runtime.money import (
+from udbudsregler.values.money import (
     DIVISION_DIGITS,
     ROUNDING_MODES,
     CurrencyError,

@@ -1,4 +1,4 @@
-"""Tests of udbudsregler.runtime.temporal: month arithmetic, durations, lengths, periods,
+"""Tests of udbudsregler.values.temporal: month arithmetic, durations, lengths, periods,
 ages, spells and windows."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from udbudsregler.runtime.temporal import (
+from udbudsregler.values.temporal import (
     DAY,
     DateRangeError,
     Duration,

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 import udbudsregler as ur
 from udbudsregler.diagnostics import EvaluationError, FactError
-from udbudsregler.runtime.temporal import Duration, sub_duration
 from udbudsregler.testing.boundaries import sampler
 from udbudsregler.testing.strategies import (
     Scenario,
@@ -33,6 +32,7 @@ from udbudsregler.testing.strategies import (
     settlement_scenarios,
     supplier_states,
 )
+from udbudsregler.values.temporal import Duration, sub_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 SLAGELSE = ur.load_policy(ROOT / "policies" / "slagelse-2019")

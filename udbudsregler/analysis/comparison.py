@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 from udbudsregler.analysis.diff_report import KINDS, PAYMENT, Group
 from udbudsregler.analysis.population import BadRow
 from udbudsregler.diagnostics import EvaluationError, FactError
-from udbudsregler.domain.routing import Order, parse_order
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.routing import Order, parse_order
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.definitions import Definition
     from udbudsregler.analysis.population import Population
-    from udbudsregler.domain.settlement import Settlement
+    from udbudsregler.policy import Policy
     from udbudsregler.runtime.decision import Decision
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
 __all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle"]

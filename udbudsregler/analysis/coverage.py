@@ -44,17 +44,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from udbudsregler.checker.types import BOOL
 from udbudsregler.diagnostics import UdbudsreglerError
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
 from udbudsregler.runtime.interpreter import Interpreter
-from udbudsregler.runtime.temporal import add_duration
+from udbudsregler.semantics.types import BOOL
+from udbudsregler.values.temporal import add_duration
 
 if TYPE_CHECKING:
-    from udbudsregler.domain.documents import AreaSpec
-    from udbudsregler.domain.settlement import Settlement
+    from udbudsregler.loader.tender import AreaSpec
+    from udbudsregler.policy import Policy
     from udbudsregler.runtime.decision import Decision
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.cases import Case
 
 __all__ = ["CATEGORIES", "Coverage", "Item", "measure"]

@@ -19,7 +19,7 @@ from udbudsregler.expr.printer import to_text
 from udbudsregler.loader.validate import AllOf, AnyOf, CriteriaNode, CriterionEntry
 
 if TYPE_CHECKING:
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.policy import Policy
 
 __all__ = ["KIND_ORDER", "Change", "Definition", "changed_definitions"]
 

@@ -72,7 +72,7 @@ from udbudsregler.analysis.population import (
 from udbudsregler.analysis.responsible import Why, decision_reasons, payment_reasons
 
 if TYPE_CHECKING:
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.policy import Policy
     from udbudsregler.testing.strategies import Scenario
 
 __all__ = ["KINDS", "BadRow", "Change", "Definition", "DiffReport", "Example", "Group",
@@ -82,7 +82,7 @@ __all__ = ["KINDS", "BadRow", "Change", "Definition", "DiffReport", "Example", "
 
 def _load(policy: Policy | str | Path) -> Policy:
     if isinstance(policy, (str, Path)):
-        from udbudsregler.runtime.policy import load_policy
+        from udbudsregler.policy import load_policy
 
         return load_policy(policy)
     return policy

@@ -26,8 +26,8 @@ from udbudsregler.analysis.shrink import (
 if TYPE_CHECKING:
     from udbudsregler.analysis.comparison import Citizen, Comparison
     from udbudsregler.analysis.diff_report import Group
-    from udbudsregler.domain.settlement import Settlement
     from udbudsregler.runtime.decision import Decision
+    from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
 __all__ = ["SHRINK_BUDGET", "decision_examples", "payment_examples"]

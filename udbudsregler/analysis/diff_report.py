@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from udbudsregler.analysis.definitions import Definition
     from udbudsregler.analysis.population import BadRow
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.policy import Policy
     from udbudsregler.testing.strategies import Scenario
 
 __all__ = ["KINDS", "PAYMENT", "DiffReport", "Example", "Group", "Responsible", "amount_text",
@@ -72,7 +72,7 @@ class Example:
     difference: Decimal | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        from udbudsregler.runtime.values import to_json
+        from udbudsregler.values.canonical import to_json
 
         out: dict[str, Any] = {"source": self.source, "old": self.old, "new": self.new}
         if self.facts is not None:

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, Period
-from udbudsregler.runtime.values import duration_text
+from udbudsregler.values.canonical import duration_text
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
 
 if TYPE_CHECKING:
     from udbudsregler.testing.strategies import Scenario

@@ -15,9 +15,16 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from udbudsregler.checker import operators as ops
-from udbudsregler.checker.functions import FUNCTIONS, Signature, is_comparable, is_periods
-from udbudsregler.checker.types import (
+from udbudsregler.checker.graph import RuleGraph
+from udbudsregler.diagnostics import DiagnosticBag, Span, closest, did_you_mean
+from udbudsregler.expr import ast as A
+from udbudsregler.expr.collect import ParsedPolicy
+from udbudsregler.expr.parser import parse_expression
+from udbudsregler.expr.source import SourceExpr
+from udbudsregler.loader.documents import FactSpec
+from udbudsregler.semantics import operators as ops
+from udbudsregler.semantics.signatures import FUNCTIONS, Signature, is_comparable, is_periods
+from udbudsregler.semantics.types import (
     BOOL,
     DATE,
     DECIMAL,
@@ -37,15 +44,8 @@ from udbudsregler.checker.types import (
     is_numeric,
     join,
 )
-from udbudsregler.compiler.graph import RuleGraph
-from udbudsregler.diagnostics import DiagnosticBag, Span, closest, did_you_mean
-from udbudsregler.expr import ast as A
-from udbudsregler.expr.collect import ParsedPolicy
-from udbudsregler.expr.parser import parse_expression
-from udbudsregler.expr.source import SourceExpr
-from udbudsregler.loader.documents import FactSpec
 
-__all__ = ["CheckedPolicy", "Symbol", "check_policy", "default_argument", "fact_type"]
+__all__ = ["CheckedPolicy", "Checker", "Symbol", "default_argument", "fact_type"]
 
 _RULE_TYPE_NAMES: dict[str, Type] = {
     "bool": BOOL, "int": INT, "decimal": DECIMAL, "date": DATE, "hours": HOURS, "text": TEXT,
@@ -109,7 +109,7 @@ def fact_type(name: str, spec: FactSpec, currency: str) -> Type:
     return ListType(RecordType(name, fields))
 
 
-class _Checker:
+class Checker:
     def __init__(self, parsed: ParsedPolicy, graph: RuleGraph, bag: DiagnosticBag) -> None:
         self.parsed = parsed
         self.doc = parsed.doc
@@ -165,9 +165,6 @@ class _Checker:
             self.shown_names(site.entry.spec.show or [], site.entry.path)
         for site in self.parsed.duplicate_criteria:
             self.condition(site.when, f"criterion `{site.entry.spec.id}`")
-        from udbudsregler.domain.check import check_domain
-
-        check_domain(self)
         return self.out
 
     def shown_names(self, names: list[str], path: tuple[str | int, ...]) -> None:
@@ -649,7 +646,3 @@ def _is_constant(node: A.Expr | None) -> bool:
         case A.ListLit(items=items) | A.SetLit(items=items):
             return all(_is_constant(i) for i in items)
     return False
-
-
-def check_policy(parsed: ParsedPolicy, graph: RuleGraph, bag: DiagnosticBag) -> CheckedPolicy:
-    return _Checker(parsed, graph, bag).run()

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from udbudsregler.compiler.stages import STAGE_NAMES, STAGES, run_stages
 from udbudsregler.diagnostics import (
     EvaluationError,
     FactError,
@@ -27,6 +26,7 @@ from udbudsregler.diagnostics import (
     Severity,
     UdbudsreglerError,
 )
+from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 
 __all__ = ["main"]
 
@@ -112,7 +112,7 @@ def _stages_run(reached: str | None) -> str:
 
 
 def _load(path: str) -> Any:
-    from udbudsregler.runtime.policy import load_policy
+    from udbudsregler.policy import load_policy
 
     if not Path(path).exists():
         raise InputError(f"{path}: no such file or folder")
@@ -165,7 +165,7 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
-    from udbudsregler.runtime.policy import load_policy
+    from udbudsregler.policy import load_policy
     from udbudsregler.testing.cases import discover_policies, load_cases, run_cases
 
     for path in args.paths:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from udbudsregler.diagnostics import DiagnosticBag
-from udbudsregler.domain.sites import Site, domain_sites, invariant_sites
 from udbudsregler.expr.source import Path, SourceExpr, parse_at
+from udbudsregler.loader.sites import Site, domain_sites, invariant_sites
 from udbudsregler.loader.validate import CriterionEntry, PolicyDocument
 
 __all__ = ["CriterionSite", "DatedExpr", "DomainExpr", "ParsedPolicy", "parse_policy"]

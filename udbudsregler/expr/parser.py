@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from udbudsregler.diagnostics import closest
 from udbudsregler.expr import ast as A
+from udbudsregler.loader.names import RESERVED_WORDS
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "ExprSyntaxError", "parse_expression", "reserved_words"]
 
@@ -71,10 +72,7 @@ def _parser() -> Lark:
 @functools.cache
 def reserved_words() -> frozenset[str]:
     """Words the grammar reserves; they cannot name facts, parameters or rules."""
-    return frozenset({
-        "and", "or", "not", "in", "if", "then", "else", "where", "for", "true", "false",
-        "any", "all", "count", "select", "sum", "min", "max", "latest", "today",
-    })
+    return RESERVED_WORDS
 
 
 def _pos_of(token: Token) -> A.Pos:

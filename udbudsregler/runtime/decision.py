@@ -11,54 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from udbudsregler.runtime.values import to_json
-
-if TYPE_CHECKING:
-    from udbudsregler.domain.routing import AreaChoice, Order, PackageChoice, SupplierChoice
-    from udbudsregler.runtime.policy import Policy
+from udbudsregler.runtime.explain import explain
+from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.reason import Reason
+from udbudsregler.runtime.reasons import reasons_for
+from udbudsregler.runtime.routing import AreaChoice, Order, PackageChoice, SupplierChoice
+from udbudsregler.values.canonical import to_json
 
 __all__ = ["Decision", "Reason", "facts_hash"]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why one part of a decision came out as it did."""
-
-    kind: str  # criterion | target_group | area | routing | supplier | package
-    id: str
-    title: str
-    #: None: the part could not be evaluated (a criterion whose computation failed while
-    #: another criterion settled the decision); ``values`` then holds the error.
-    met: bool | None
-    legal_basis: str | None = None
-    source: str | None = None
-    reading: str | None = None
-    #: The values the part was decided on: (name, value) in the order they were read.
-    values: tuple[tuple[str, Any], ...] = ()
-    #: For a criterion, the target group it belongs to.
-    group: str | None = None
-    #: Where the part is defined, as ``file:line`` relative to the policy's folder.
-    at: str | None = None
-    #: For a policy that extends another: the definitions of the base policy this part
-    #: depends on and the derived policy replaced, as (kind, name, base policy, where).
-    overrides: tuple[tuple[str, str, str, str], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "title": self.title,
-                               "met": self.met}
-        for key in ("legal_basis", "source", "reading", "group", "at"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        out["values"] = {name: to_json(value) for name, value in self.values}
-        if self.overrides:
-            out["overrides"] = [{"kind": k, "name": n, "base": b, "at": a}
-                                for k, n, b, a in self.overrides]
-        return out
 
 
 def _supplier_json(choice: SupplierChoice | None) -> dict[str, Any] | None:
@@ -90,7 +53,7 @@ class Decision:
 
     __slots__ = ("_parts", "_reasons", "facts", "on", "policy")
 
-    def __init__(self, policy: Policy, facts: dict[str, Any], on: date,
+    def __init__(self, policy: Program, facts: dict[str, Any], on: date,
                  parts: tuple[Any, ...]) -> None:
         """``parts`` are (target groups, routing, order, supplier choice, package choice);
         a policy shares one tuple among the decisions that have the same outcome."""
@@ -151,13 +114,11 @@ class Decision:
     @property
     def reasons(self) -> tuple[Reason, ...]:
         if self._reasons is None:
-            self._reasons = self.policy.reasons_for(self)
+            self._reasons = reasons_for(self.policy, self)
         return self._reasons
 
     def explain(self, language: str | None = None) -> str:
         """The decision and its reasons as text, in the policy's language by default."""
-        from udbudsregler.runtime.explain import explain
-
         return explain(self, language or self.policy.language)
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from udbudsregler.checker.types import BOOL, HOURS, ListType, RecordType, SetType, Type
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
-from udbudsregler.runtime import format as fmt
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.ops import OPEN_END
-from udbudsregler.runtime.temporal import Duration, Period, SpanLength
-from udbudsregler.runtime.values import show
-
-if TYPE_CHECKING:
-    from udbudsregler.runtime.decision import Decision, Reason
-    from udbudsregler.runtime.policy import Policy
+from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.reason import Reason
+from udbudsregler.runtime.routing_text import routing_text
+from udbudsregler.runtime.views import DecisionView
+from udbudsregler.semantics.ops import OPEN_END
+from udbudsregler.semantics.types import BOOL, HOURS, ListType, RecordType, SetType, Type
+from udbudsregler.values import wording as fmt
+from udbudsregler.values.canonical import show
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period, SpanLength
 
 __all__ = ["TEXTS", "explain", "format_value"]
 
@@ -83,7 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def format_value(value: Any, t: Type | None, lang: str, policy: Policy) -> str:
+def format_value(value: Any, t: Type | None, lang: str, policy: Program) -> str:
     """A value as a caseworker would write it."""
     texts = TEXTS[lang]
     language: Any = lang
@@ -128,7 +128,7 @@ def changed_lines(overrides: tuple[tuple[str, str, str, str], ...], lang: str) -
             for base, items in by_base.items()]
 
 
-def _describe_values(reason: Reason, policy: Policy, lang: str) -> str:
+def _describe_values(reason: Reason, policy: Program, lang: str) -> str:
     parts = []
     for name, value in reason.values:
         label = policy.label_of(name)
@@ -136,7 +136,7 @@ def _describe_values(reason: Reason, policy: Policy, lang: str) -> str:
     return "; ".join(parts)
 
 
-def explain(decision: Decision, lang: str) -> str:
+def explain(decision: DecisionView, lang: str) -> str:
     if lang not in TEXTS:
         raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
     policy = decision.policy
@@ -168,13 +168,11 @@ def explain(decision: Decision, lang: str) -> str:
             lines.append(texts["legal"].format(text=group.spec.legal_basis))
         if group.criteria is not None:
             _tree(group.criteria, reasons, policy, lang, lines, "")
-    from udbudsregler.domain.explain import routing_text
-
     lines += routing_text(decision, lang)
     return "\n".join(lines) + "\n"
 
 
-def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Policy, lang: str,
+def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
           lines: list[str], indent: str) -> None:
     texts = TEXTS[lang]
     if isinstance(node, CriterionEntry):

@@ -30,8 +30,8 @@ from pydantic_core import PydanticCustomError
 
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean, dotted_path
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, Period
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
 
 __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 

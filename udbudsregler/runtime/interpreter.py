@@ -15,62 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.checker.check import CheckedPolicy, default_argument
-from udbudsregler.checker.functions import FUNCTIONS
-from udbudsregler.checker.types import (
-    DECIMAL,
-    HOURS,
-    INT,
-    DurationType,
-    ListType,
-    MoneyType,
-    RecordType,
-    SetType,
-    Type,
-)
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.source import SourceExpr
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
-from udbudsregler.runtime import ops
-from udbudsregler.runtime.functions import IMPLEMENTATIONS, pairs, period_of
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, MonthEnd, Period, SpanLength
 from udbudsregler.runtime.trace import TraceEvent, Tracer
+from udbudsregler.semantics import ops
+from udbudsregler.semantics.constants import literal_value, zero_of
+from udbudsregler.semantics.library import IMPLEMENTATIONS, pairs, period_of
+from udbudsregler.semantics.signatures import FUNCTIONS
+from udbudsregler.semantics.types import (
+    DECIMAL,
+    ListType,
+    RecordType,
+    SetType,
+)
+from udbudsregler.values.temporal import MonthEnd, Period, SpanLength
 
-__all__ = ["Interpreter", "literal_value", "zero_of"]
+__all__ = ["Interpreter"]
 
 _UNSET: Any = object()
-
-
-def zero_of(t: Type, currency: str) -> Any:
-    """The sum of no values of type ``t``."""
-    if t == INT:
-        return 0
-    if t == DECIMAL:
-        return Decimal(0)
-    if t == HOURS:
-        return 0
-    if isinstance(t, MoneyType):
-        return Money(Decimal(0), currency)
-    if isinstance(t, DurationType):
-        return Duration()
-    raise AssertionError(f"no zero of {t}")  # pragma: no cover
-
-
-def literal_value(node: A.Expr) -> Any:
-    """The value of a literal node (also used to fold constants in generated code)."""
-    match node:
-        case A.BoolLit(value=v) | A.NumberLit(value=v) | A.TextLit(value=v) | A.DateLit(value=v):
-            return v
-        case A.QuantityLit(amount=amount, unit=unit):
-            if unit == "hours":
-                return amount
-            n = int(amount)
-            return {"years": Duration(12 * n, 0), "months": Duration(n, 0),
-                    "weeks": Duration(0, 7 * n), "days": Duration(0, n)}[unit]
-        case A.MoneyLit(amount=amount, currency=currency):
-            return Money(amount, currency)
-    raise AssertionError(f"not a literal: {node!r}")  # pragma: no cover
 
 
 @dataclass

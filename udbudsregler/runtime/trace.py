@@ -42,7 +42,7 @@ class RecordingTracer:
         self.events.append(event)
 
     def render(self) -> str:
-        from udbudsregler.runtime.values import show
+        from udbudsregler.values.canonical import show
 
         lines = []
         for e in self.events:

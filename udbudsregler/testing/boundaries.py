@@ -31,12 +31,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from udbudsregler.checker.types import DECIMAL, HOURS, INT
 from udbudsregler.expr import ast as A
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import (
+from udbudsregler.semantics.types import DECIMAL, HOURS, INT
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import (
     DateRangeError,
     Duration,
     MonthEnd,
@@ -46,7 +46,7 @@ from udbudsregler.runtime.temporal import (
 )
 
 if TYPE_CHECKING:
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.policy import Policy
 
 __all__ = [
     "AGE_RANGE",

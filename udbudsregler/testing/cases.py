@@ -46,8 +46,8 @@ from udbudsregler.diagnostics import (
 )
 from udbudsregler.loader import load_yaml_text
 from udbudsregler.loader.documents import DateText, Text, _Model
-from udbudsregler.loader.validate import _Reporter
-from udbudsregler.runtime.money import Money
+from udbudsregler.loader.reporting import Reporter
+from udbudsregler.values.money import Money
 
 __all__ = ["CaseResult", "PolicyCases", "discover_policies", "load_cases", "run_cases"]
 
@@ -189,7 +189,7 @@ def _read(path: Path, bag: DiagnosticBag) -> list[Case]:
     try:
         spec = CaseFile.model_validate(data)
     except ValidationError as error:
-        _Reporter(positions, bag).validation_error(error, (), CaseFile)
+        Reporter(positions, bag).validation_error(error, (), CaseFile)
         return []
     defaults = spec.defaults or DefaultsSpec()
     out = []
@@ -275,7 +275,7 @@ def _compare(result: CaseResult, what: str, want: Any, got: Any) -> None:
 
 
 def _show(value: Any) -> str:
-    from udbudsregler.runtime.values import show
+    from udbudsregler.values.canonical import show
 
     if value is None:
         return "null"
@@ -331,8 +331,8 @@ def _check_decision(policy: Any, case: Case, result: CaseResult) -> None:
 
 def _check_rule(policy: Any, case: Case, name: str, want: Any, result: CaseResult) -> None:
     from udbudsregler.expr.parser import ExprSyntaxError, parse_expression
-    from udbudsregler.runtime.interpreter import literal_value
-    from udbudsregler.runtime.ops import compare_values
+    from udbudsregler.semantics.constants import literal_value
+    from udbudsregler.semantics.ops import compare_values
 
     assert case.spec.on is not None
     try:

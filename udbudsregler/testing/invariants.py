@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from udbudsregler.diagnostics import EvaluationError, FactError
-from udbudsregler.domain.documents import InvariantSpec
+from udbudsregler.loader.tender import InvariantSpec
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, Entry
-from udbudsregler.runtime.values import to_json
+from udbudsregler.values.canonical import to_json
 
 if TYPE_CHECKING:
-    from udbudsregler.domain.settlement import Settlement
+    from udbudsregler.policy import Policy
     from udbudsregler.runtime.decision import Decision
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.runtime.settlement import Settlement
 
 __all__ = ["SETTLEMENT_CHECKS", "Violation", "check_decision", "check_settlement",
            "find_violation", "invariant_date", "is_settlement_invariant", "render_case"]

@@ -31,7 +31,7 @@ _POLICIES: dict[Path, Any] = {}
 def _policy(folder: Path) -> Any:
     """Load each policy once per test session (a broken policy is remembered too)."""
     if folder not in _POLICIES:
-        from udbudsregler.runtime.policy import load_policy
+        from udbudsregler.policy import load_policy
 
         try:
             _POLICIES[folder] = load_policy(folder)

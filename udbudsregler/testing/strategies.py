@@ -45,7 +45,7 @@ from udbudsregler.testing.boundaries import (
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from udbudsregler.runtime.policy import Policy
+    from udbudsregler.policy import Policy
 
 __all__ = [
     "Boundaries",
@@ -344,7 +344,7 @@ def scenario_gen(policy: Policy) -> Gen:
 
 def _latest_day(policy: Policy, package: str, start: date) -> date:
     """The last day a referral starting on ``start`` may last (as settlement computes it)."""
-    from udbudsregler.runtime.temporal import add_duration
+    from udbudsregler.values.temporal import add_duration
 
     domain = policy.document.domain
     latest = date.max
@@ -360,7 +360,7 @@ def _latest_day(policy: Policy, package: str, start: date) -> date:
 
 def _window_end(policy: Policy, package: str, first: date) -> date:
     """The last day of the first bonus period (else of aftercare) starting on ``first``."""
-    from udbudsregler.runtime.temporal import add_duration
+    from udbudsregler.values.temporal import add_duration
 
     domain = policy.document.domain
     model = domain.price_models[domain.packages[package].spec.price_model]

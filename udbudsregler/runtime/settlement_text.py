@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from udbudsregler.runtime import format as fmt
-from udbudsregler.runtime.money import Money
-
-if TYPE_CHECKING:
-    from udbudsregler.domain.settlement import BonusStatus, Settlement, SettlementLine
+from udbudsregler.runtime.explain import changed_lines
+from udbudsregler.runtime.settlement_records import BonusStatus, SettlementLine
+from udbudsregler.runtime.views import SettlementView
+from udbudsregler.values import wording as fmt
+from udbudsregler.values.money import Money
 
 __all__ = ["settlement_text"]
 
@@ -94,7 +94,7 @@ _T: dict[str, dict[str, str]] = {
 }
 
 
-def settlement_text(settlement: Settlement, lang: str) -> str:
+def settlement_text(settlement: SettlementView, lang: str) -> str:
     if lang not in _T:
         raise ValueError(f"no explanations in language {lang!r}; use 'da' or 'en'")
     t = _T[lang]
@@ -125,8 +125,6 @@ def settlement_text(settlement: Settlement, lang: str) -> str:
         t["referral"].format(start=day(ref.start), package=package, supplier=supplier),
     ]
     model_entry = domain.price_models[settlement.price_model]
-    from udbudsregler.runtime.explain import changed_lines
-
     lines += changed_lines(policy.overrides_for(f"price_models.{settlement.price_model}",
                                                 "price_model", model_entry.path), lang)
     end = settlement.end

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import Duration, Period, SpanLength
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period, SpanLength
 
 __all__ = ["duration_text", "show", "to_json"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from udbudsregler.checker.check import CheckedPolicy
-from udbudsregler.checker.types import ListType, RecordType, SetType
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.expr import ast as A
+from udbudsregler.semantics.types import ListType, RecordType, SetType
 
 __all__ = ["FAILURES", "dated_rules", "hot_references", "kleene"]
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
-from udbudsregler.domain.documents import AreaSpec, PackageSpec
+from udbudsregler.loader.tender import AreaSpec, PackageSpec
 from udbudsregler.loader.validate import Entry
 
 __all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",

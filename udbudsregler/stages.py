@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from udbudsregler.checker.check import CheckedPolicy, check_policy
-from udbudsregler.compiler.codegen import GeneratedCode, generate
-from udbudsregler.compiler.graph import RuleGraph, build_graph
+from udbudsregler.checker.check import CheckedPolicy
+from udbudsregler.checker.graph import RuleGraph, build_graph
+from udbudsregler.checker.tender import check_policy
+from udbudsregler.codegen.generate import GeneratedCode, generate
 from udbudsregler.diagnostics import DiagnosticBag
 from udbudsregler.expr.collect import ParsedPolicy, parse_policy
 from udbudsregler.loader import Limits, LoadedSource

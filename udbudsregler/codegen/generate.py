@@ -20,8 +20,16 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.checker.check import CheckedPolicy, default_argument
-from udbudsregler.checker.functions import FUNCTIONS
-from udbudsregler.checker.types import (
+from udbudsregler.codegen.plan import FAILURES, dated_rules, hot_references, kleene
+from udbudsregler.diagnostics import EvaluationError
+from udbudsregler.expr import ast as A
+from udbudsregler.expr.printer import to_text
+from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.semantics import library as F
+from udbudsregler.semantics import ops
+from udbudsregler.semantics.constants import literal_value, zero_of
+from udbudsregler.semantics.signatures import FUNCTIONS
+from udbudsregler.semantics.types import (
     DATE,
     DECIMAL,
     INT,
@@ -32,16 +40,8 @@ from udbudsregler.checker.types import (
     SetType,
     Type,
 )
-from udbudsregler.compiler.plan import FAILURES, dated_rules, hot_references, kleene
-from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.expr import ast as A
-from udbudsregler.expr.printer import to_text
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
-from udbudsregler.runtime import functions as F
-from udbudsregler.runtime import ops
-from udbudsregler.runtime.interpreter import literal_value, zero_of
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import (
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import (
     Duration,
     MonthEnd,
     Period,

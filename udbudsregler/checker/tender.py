@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from udbudsregler.checker.types import BOOL, ERROR, HOURS, DurationType, MoneyType, Type
-from udbudsregler.diagnostics import Span, did_you_mean, dotted_path
+from udbudsregler.checker.check import CheckedPolicy, Checker
+from udbudsregler.checker.graph import RuleGraph
+from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
 from udbudsregler.expr import ast as A
-from udbudsregler.loader.validate import Path
+from udbudsregler.expr.collect import ParsedPolicy
+from udbudsregler.loader.reporting import Path
+from udbudsregler.semantics.types import BOOL, ERROR, HOURS, DurationType, MoneyType, Type
 
-if TYPE_CHECKING:
-    from udbudsregler.checker.check import _Checker
-
-__all__ = ["check_domain"]
+__all__ = ["check_domain", "check_policy"]
 
 _EXPECTS = {"bool": "true or false", "money": "an amount", "hours": "a number of hours",
             "duration": "a duration such as `2 years` or `4 months`"}
@@ -31,7 +30,7 @@ def _fits(t: Type, expects: str) -> bool:
     return isinstance(t, DurationType) and t.kind != "span"
 
 
-def check_domain(checker: _Checker) -> None:
+def check_domain(checker: Checker) -> None:
     doc = checker.doc
     domain = doc.domain
     bag = checker.bag
@@ -118,7 +117,7 @@ def check_domain(checker: _Checker) -> None:
     _invariant_dates(checker)
 
 
-def _invariant_dates(checker: _Checker) -> None:
+def _invariant_dates(checker: Checker) -> None:
     """An invariant's `on` must fall within the round: no decision can be made outside it."""
     header = checker.doc.header
     if header is None:
@@ -136,13 +135,13 @@ def _invariant_dates(checker: _Checker) -> None:
             "choose a date within `policy: valid`, or leave `on` out to use the round's first day")
 
 
-def _reads_today(checker: _Checker, rule: str) -> bool:
+def _reads_today(checker: Checker, rule: str) -> bool:
     expr = checker.parsed.rules.get(rule)
     return expr is not None and expr.ast is not None and any(
         n.id == "today" for n in A.free_names(expr.ast))
 
 
-def _routing(checker: _Checker) -> None:
+def _routing(checker: Checker) -> None:
     domain = checker.doc.domain
     bag = checker.bag
     routing = domain.routing
@@ -168,7 +167,7 @@ def _routing(checker: _Checker) -> None:
                       notes=[("the area is defined here", checker.doc.key_span(area.path))])
 
 
-def _constant_hours(checker: _Checker, node: A.Expr | None) -> A.QuantityLit | None:
+def _constant_hours(checker: Checker, node: A.Expr | None) -> A.QuantityLit | None:
     """An hours literal, directly or as the value of an undated parameter."""
     if isinstance(node, A.QuantityLit):
         return node
@@ -179,7 +178,7 @@ def _constant_hours(checker: _Checker, node: A.Expr | None) -> A.QuantityLit | N
     return None
 
 
-def _span_order(checker: _Checker, name: str, path: Path) -> None:
+def _span_order(checker: Checker, name: str, path: Path) -> None:
     """A span given by two literals must not end below its start."""
     parsed = checker.parsed.domain
     low = parsed.get((*path, "weekly_hours", "min"))
@@ -195,3 +194,11 @@ def _span_order(checker: _Checker, name: str, path: Path) -> None:
                     + "; check the values of those parameters")
         checker.bag.error("UDB428", f"the weekly hours of `{name}` run from {a.amount} down to "
                           f"{b.amount}", checker.doc.span((*path, "weekly_hours")), hint)
+
+
+def check_policy(parsed: ParsedPolicy, graph: RuleGraph, bag: DiagnosticBag) -> CheckedPolicy:
+    """Stage ``check``: the core sections, then the tender sections."""
+    checker = Checker(parsed, graph, bag)
+    checker.run()
+    check_domain(checker)
+    return checker.out

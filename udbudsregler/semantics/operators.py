@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from udbudsregler.checker.types import (
+from udbudsregler.semantics.types import (
     BOOL,
     DATE,
     DECIMAL,

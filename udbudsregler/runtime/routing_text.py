@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from udbudsregler.runtime import format as fmt
-
-if TYPE_CHECKING:
-    from udbudsregler.runtime.decision import Decision, Reason
-    from udbudsregler.runtime.policy import Policy
+from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.reason import Reason
+from udbudsregler.runtime.views import DecisionView
+from udbudsregler.values import wording as fmt
 
 __all__ = ["GOAL_NAMES", "routing_text"]
 
@@ -107,7 +106,7 @@ def _quote(lang: str, text: str) -> str:
     return f"«{text}»" if lang == "da" else f"“{text}”"
 
 
-def routing_text(decision: Decision, lang: str) -> list[str]:
+def routing_text(decision: DecisionView, lang: str) -> list[str]:
     """The lines about area, supplier and package (empty if the policy has no areas)."""
     policy = decision.policy
     if not policy.areas or decision.routing is None:
@@ -140,7 +139,7 @@ def routing_text(decision: Decision, lang: str) -> list[str]:
     return lines
 
 
-def _supplier_lines(decision: Decision, reasons: dict[tuple[str, str], Reason],
+def _supplier_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reason],
                     lang: str) -> list[str]:
     t = _T[lang]
     choice = decision.supplier_choice
@@ -169,7 +168,7 @@ def _supplier_lines(decision: Decision, reasons: dict[tuple[str, str], Reason],
     return lines
 
 
-def _package_lines(decision: Decision, reasons: dict[tuple[str, str], Reason], policy: Policy,
+def _package_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reason], policy: Program,
                    lang: str) -> list[str]:
     t = _T[lang]
     choice = decision.package_choice

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import (
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import (
     DateRangeError,
     Duration,
     MonthEnd,

@@ -1,4 +1,11 @@
-"""The compiled policy: load once, decide many times."""
+"""The compiled policy as the run-time stages see it: what it says and how to evaluate it.
+
+A :class:`Program` holds the checked policy and its generated code, and answers
+what the run-time modules (decisions, reasons, explanations, settlement) need
+to know: the value of a tender expression on a date, the title and place of a
+definition, the dates a price may change. The host API, :class:`udbudsregler.Policy`,
+is a Program that can also decide and settle.
+"""
 
 from __future__ import annotations
 
@@ -9,53 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from udbudsregler.checker.check import CheckedPolicy
-from udbudsregler.checker.types import BOOL, Type
-from udbudsregler.compiler.codegen import GeneratedCode
-from udbudsregler.compiler.stages import run_stages
-from udbudsregler.diagnostics import (
-    Diagnostic,
-    EvaluationError,
-    FactError,
-    FactProblem,
-    PolicyError,
-)
-from udbudsregler.domain.routing import (
-    Order,
-    SupplierState,
-    choose_area,
-    choose_package,
-    choose_supplier,
-    parse_order,
-    parse_supplier_state,
-)
-from udbudsregler.domain.settlement import Referral, Settlement, settle
-from udbudsregler.loader import Limits
+from udbudsregler.codegen.generate import GeneratedCode
+from udbudsregler.diagnostics import Diagnostic, EvaluationError, FactError, FactProblem
 from udbudsregler.loader.documents import PolicyHeader
 from udbudsregler.loader.validate import PolicyDocument
-from udbudsregler.runtime.decision import Decision, Reason
 from udbudsregler.runtime.facts import FactSchema
 from udbudsregler.runtime.interpreter import Interpreter
-from udbudsregler.runtime.money import Rounding
-from udbudsregler.runtime.temporal import MonthEnd
+from udbudsregler.runtime.routing import SupplierState
 from udbudsregler.runtime.trace import Tracer
+from udbudsregler.semantics.types import BOOL, Type
+from udbudsregler.values.money import Rounding
+from udbudsregler.values.temporal import MonthEnd
 
-__all__ = ["Policy", "load_policy"]
-
-
-def load_policy(path: str | Path, limits: Limits | None = None) -> Policy:
-    """Load, check and compile a policy file or folder.
-
-    Raises :class:`PolicyError` listing every diagnostic if the policy has errors.
-    """
-    state = run_stages(path, limits=limits)
-    if state.bag.has_errors or state.code is None:
-        raise PolicyError(state.bag.sorted())
-    assert state.checked is not None and state.document is not None
-    return Policy(state.checked, state.code, tuple(state.bag.warnings()))
+__all__ = ["Program"]
 
 
-class Policy:
-    """A checked and compiled policy. Thread-safe: a decision keeps its state to itself."""
+class Program:
+    """A checked and compiled policy, read-only and thread-safe."""
 
     def __init__(self, checked: CheckedPolicy, code: GeneratedCode,
                  warnings: tuple[Diagnostic, ...] = ()) -> None:
@@ -92,8 +69,6 @@ class Policy:
     def __repr__(self) -> str:
         return f"Policy({self.id!r}, {self.content_hash[:19]}...)"
 
-    # -- deciding --------------------------------------------------------
-
     def check_date(self, on: date) -> None:
         if type(on) is not date:
             raise TypeError(f"the decision date must be a datetime.date, not {type(on).__name__}")
@@ -103,82 +78,6 @@ class Policy:
             raise EvaluationError(
                 "UDB703", f"{on.isoformat()} is outside the policy's validity "
                 f"({valid.from_.isoformat()} to {end})")
-
-    def decide(self, facts: Mapping[str, Any], on: date, *,
-               order: Order | Mapping[str, Any] | None = None,
-               suppliers: SupplierState | Mapping[str, Any] | None = None,
-               tracer: Tracer | None = None, ignore_validity: bool = False) -> Decision:
-        """The decision for a citizen's facts on a date.
-
-        ``order`` is what the caseworker orders (package, weekly hours, the citizen's own
-        choice of supplier); ``suppliers`` is the host's current supplier state (load,
-        capacity, the referral's sequence number for rotation). Both are optional.
-
-        Raises :class:`FactError` if the facts (or the order, or the supplier state) do
-        not fit, and :class:`EvaluationError` if the date is outside the policy's validity
-        (unless ``ignore_validity``: for comparing two rounds on the same date).
-        """
-        if type(on) is not date or not (ignore_validity or self._lo <= on <= self._hi):
-            if ignore_validity:
-                raise TypeError("the decision date must be a datetime.date")
-            self.check_date(on)
-        canonical = facts if type(facts) is dict and self._fast(facts) else \
-            self.facts.validate(facts)
-        if tracer is not None and tracer.enabled:
-            interpreter = self._interpreter(canonical, on, tracer)
-            values = tuple(bool(interpreter.value(name)) for name in self._outputs)
-        else:
-            try:
-                values = self._evaluate(canonical, on)
-            except (EvaluationError, ArithmeticError, ValueError):
-                values = self._interpreted(canonical, on)
-        if order is None and suppliers is None:
-            # Without an order or a supplier state, the groups and the routing depend on
-            # the outputs alone; their (immutable) parts are computed once per outputs.
-            parts = self._plain.get(values)
-            if parts is None:
-                parts = self._plain[values] = self._parts(values, on, None, None)
-            return Decision(self, canonical, on, parts)
-        return Decision(self, canonical, on, self._parts(values, on, order, suppliers))
-
-    def _parts(self, values: tuple[bool, ...], on: date, order: Any,
-               suppliers: Any) -> tuple[Any, ...]:
-        """(target groups, routing, order, supplier choice, package choice) from the
-        outputs of the generated code."""
-        n = len(self.groups)
-        groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
-        if not self.areas:
-            return (groups,)
-        return (groups, *self._route(values[n:], on, order, suppliers))
-
-    def _route(self, fits: tuple[bool, ...], on: date, order: Any,
-               suppliers: Any) -> tuple[Any, ...]:
-        parsed_order = parse_order(order)
-        state = parse_supplier_state(suppliers)
-        domain = self.document.domain
-        routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
-        area = domain.areas.get(routing.area) if routing.area is not None else None
-        if state is not None:
-            self._check_supplier_state(state)
-        if parsed_order is not None and parsed_order.supplier is not None:
-            self._check_chosen_supplier(parsed_order.supplier)
-        supplier = choose_supplier(area, parsed_order, state)
-        package = choose_package(routing.area, parsed_order, domain.packages,
-                                 lambda name: self.span_of(name, on))
-        return (routing, parsed_order, supplier, package)
-
-    def settle(self, referral: Referral | Mapping[str, Any], outcomes: Any = None, *,
-               until: date, since: date | None = None,
-               ignore_validity: bool = False) -> Settlement:
-        """What the supplier is paid for a referral up to ``until`` (inclusive): weekly lines
-        per price period, bonuses with the outcome that earned them or why not (yet), the
-        referral's end with its cause, and the total. Only what falls in ``[since, until]``
-        is invoiced (``since`` defaults to the referral's start). A referral must start
-        inside the policy's validity, unless ``ignore_validity`` (for comparing rounds).
-        """
-        if type(until) is not date:
-            raise TypeError("`until` must be a datetime.date")
-        return settle(self, referral, outcomes, until, since, ignore_validity)
 
     def domain_value(self, path: tuple[str | int, ...], on: date) -> Any:
         """The value of an expression of a tender section (a price, a span, a duration) on a
@@ -201,7 +100,7 @@ class Policy:
                     dates.add(value.start)
         return sorted(dates)
 
-    def _check_chosen_supplier(self, supplier: str) -> None:
+    def check_chosen_supplier(self, supplier: str) -> None:
         """A citizen may choose a supplier of another area (the choice is then refused,
         with the reason); a name that is no supplier at all is a mistake of the host."""
         ids = [s.id for area in self.document.domain.areas.values() for s in area.spec.suppliers]
@@ -213,7 +112,7 @@ class Policy:
                 "UDB605", "order.supplier", f"`{supplier}` is not a supplier of the policy"
                 + (f"; {hint}" if hint else ""))])
 
-    def _check_supplier_state(self, state: SupplierState) -> None:
+    def check_supplier_state(self, state: SupplierState) -> None:
         domain = self.document.domain
         ids = {s.id for area in domain.areas.values() for s in area.spec.suppliers}
         for key in ("load", "capacity"):
@@ -246,66 +145,6 @@ class Policy:
     def _interpreter(self, facts: dict[str, Any], on: date,
                      tracer: Tracer | None = None) -> Interpreter:
         return Interpreter(self.checked, facts, on, self.month_end, tracer)
-
-    def _interpreted(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
-        """The outputs by the reference interpreter, when the generated code failed.
-
-        The interpreter defines the meaning: it raises (with the failing expression's
-        place) when the decision cannot be made; the generated code may also fail where
-        the interpreter does not (it computes some values ahead, outside the short-circuit
-        that would have skipped them), and then the interpreter's answer stands.
-        """
-        interpreter = self._interpreter(facts, on)
-        return tuple(bool(interpreter.value(name)) for name in self._outputs)
-
-    def evaluate(self, name: str, facts: Mapping[str, Any], on: date) -> Any:
-        """The value of one named rule, parameter, criterion or target group."""
-        self.check_date(on)
-        if name not in self.checked.graph.nodes:
-            raise KeyError(f"policy {self.id} has no rule, parameter, criterion or target "
-                           f"group named {name!r}")
-        return self._interpreter(self.facts.validate(facts), on).value(name)
-
-    # -- reasons ---------------------------------------------------------
-
-    def reasons_for(self, decision: Decision) -> tuple[Reason, ...]:
-        interpreter = self._interpreter(decision.facts, decision.on)
-        reasons: list[Reason] = []
-        doc = self.document
-        for group_id, group in doc.target_groups.items():
-            inside = bool(interpreter.value(group_id))
-            if inside != (group_id in decision.target_groups):
-                raise EvaluationError(
-                    "UDB704", f"target group `{group_id}`: the compiled policy and the reference "
-                    "evaluation disagree")
-            for ident, site in self.checked.parsed.criteria.items():
-                if site.group != group_id:
-                    continue
-                spec = site.entry.spec
-                failure = interpreter.failures.get(ident)
-                if failure is not None:
-                    reasons.append(Reason(
-                        "criterion", ident, spec.title, None, spec.legal_basis, spec.source,
-                        spec.reading, (("error", failure.message),), group_id,
-                        self.location(site.entry.path),
-                        self.overrides_for(ident, "criterion", site.entry.path)))
-                    continue
-                reads = interpreter.reads.get(ident, {})
-                shown = spec.show or [n for n in reads if n != "today"]
-                values = tuple((n, reads[n] if n in reads else interpreter.value(n))
-                               for n in shown)
-                reasons.append(Reason(
-                    "criterion", ident, spec.title, bool(interpreter.value(ident)),
-                    spec.legal_basis, spec.source, spec.reading, values, group_id,
-                    self.location(site.entry.path),
-                    self.overrides_for(ident, "criterion", site.entry.path)))
-            reasons.append(Reason(
-                "target_group", group_id, group.spec.title, inside, group.spec.legal_basis,
-                group.spec.source, None, (), None, self.location(group.path)))
-        from udbudsregler.domain.reasons import routing_reasons
-
-        reasons += routing_reasons(self, decision, interpreter)
-        return tuple(reasons)
 
     def overrides_for(self, name: str, kind: str,
                       path: tuple[str | int, ...]) -> tuple[tuple[str, str, str, str], ...]:
@@ -340,8 +179,6 @@ class Policy:
                 name = Path(os.path.relpath(file.path, source.root)).as_posix()
                 return f"{name}:{span.line}"
         return f"{Path(span.file).name}:{span.line}"
-
-    # -- what names mean -------------------------------------------------
 
     def label_of(self, name: str) -> str:
         """The title of a named thing, for explanations (its name if it has none)."""

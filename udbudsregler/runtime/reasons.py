@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.runtime.decision import Reason
+from udbudsregler.runtime.interpreter import Interpreter
+from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.reason import Reason
+from udbudsregler.runtime.views import DecisionView
 
-if TYPE_CHECKING:
-    from udbudsregler.runtime.decision import Decision
-    from udbudsregler.runtime.interpreter import Interpreter
-    from udbudsregler.runtime.policy import Policy
-
-__all__ = ["routing_reasons"]
+__all__ = ["reasons_for", "routing_reasons"]
 
 
-def routing_reasons(policy: Policy, decision: Decision, interpreter: Interpreter) -> list[Reason]:
+def routing_reasons(policy: Program, decision: DecisionView,
+                    interpreter: Interpreter) -> list[Reason]:
     domain = policy.document.domain
     if not domain.areas or decision.routing is None:
         return []
@@ -74,3 +73,43 @@ def routing_reasons(policy: Policy, decision: Decision, interpreter: Interpreter
                               package_spec.legal_basis, package_spec.source, package_spec.reading,
                               tuple(values), chosen, policy.location(package_entry.path)))
     return reasons
+
+
+def reasons_for(policy: Program, decision: DecisionView) -> tuple[Reason, ...]:
+    """Why each part of a decision came out as it did, by the reference interpreter, which
+    must agree with the generated code (UDB704 if it ever does not)."""
+    interpreter = policy._interpreter(decision.facts, decision.on)
+    reasons: list[Reason] = []
+    doc = policy.document
+    for group_id, group in doc.target_groups.items():
+        inside = bool(interpreter.value(group_id))
+        if inside != (group_id in decision.target_groups):
+            raise EvaluationError(
+                "UDB704", f"target group `{group_id}`: the compiled policy and the reference "
+                "evaluation disagree")
+        for ident, site in policy.checked.parsed.criteria.items():
+            if site.group != group_id:
+                continue
+            spec = site.entry.spec
+            failure = interpreter.failures.get(ident)
+            if failure is not None:
+                reasons.append(Reason(
+                    "criterion", ident, spec.title, None, spec.legal_basis, spec.source,
+                    spec.reading, (("error", failure.message),), group_id,
+                    policy.location(site.entry.path),
+                    policy.overrides_for(ident, "criterion", site.entry.path)))
+                continue
+            reads = interpreter.reads.get(ident, {})
+            shown = spec.show or [n for n in reads if n != "today"]
+            values = tuple((n, reads[n] if n in reads else interpreter.value(n))
+                           for n in shown)
+            reasons.append(Reason(
+                "criterion", ident, spec.title, bool(interpreter.value(ident)),
+                spec.legal_basis, spec.source, spec.reading, values, group_id,
+                policy.location(site.entry.path),
+                policy.overrides_for(ident, "criterion", site.entry.path)))
+        reasons.append(Reason(
+            "target_group", group_id, group.spec.title, inside, group.spec.legal_basis,
+            group.spec.source, None, (), None, policy.location(group.path)))
+    reasons += routing_reasons(policy, decision, interpreter)
+    return tuple(reasons)

@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from udbudsregler.runtime.money import Money, Rounding, to_decimal
-from udbudsregler.runtime.temporal import Duration, Period, SpanLength, calendar_breakdown
+from udbudsregler.values.money import Money, Rounding, to_decimal
+from udbudsregler.values.temporal import Duration, Period, SpanLength, calendar_breakdown
 
 __all__ = [
     "LANGUAGES",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from udbudsregler.loader.validate import Path, PolicyDocument
+from udbudsregler.loader.reporting import Path
+from udbudsregler.loader.validate import PolicyDocument
 
 __all__ = ["Site", "domain_sites", "invariant_sites"]
 

@@ -7,7 +7,7 @@ The history functions take "periods": a history (a list of records with
 ``from``/``to``), a list of :class:`Period`, one period, or one record. They
 work on ``(start, end)`` pairs taken straight from the records, without
 building objects, because they run on the hot path of every decision; the
-general functions of :mod:`udbudsregler.runtime.temporal` are their
+general functions of :mod:`udbudsregler.values.temporal` are their
 reference, and property tests hold the two to the same answers.
 """
 
@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.runtime.money import Money
-from udbudsregler.runtime.temporal import (
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import (
     DateRangeError,
     Duration,
     MonthEnd,
@@ -29,9 +29,9 @@ from udbudsregler.runtime.temporal import (
     add_duration,
     add_months,
 )
-from udbudsregler.runtime.temporal import age as _age
-from udbudsregler.runtime.temporal import following as _following
-from udbudsregler.runtime.temporal import preceding as _preceding
+from udbudsregler.values.temporal import age as _age
+from udbudsregler.values.temporal import following as _following
+from udbudsregler.values.temporal import preceding as _preceding
 
 __all__ = ["IMPLEMENTATIONS", "covers_records", "overlaps_record", "pairs", "period_of"]
 
@@ -118,7 +118,7 @@ def period(start: date, end: date) -> Period:
 
 def _window(make: Callable[[date, Duration, MonthEnd], Period], day: date, length: Duration,
             rule: MonthEnd) -> Period:
-    from udbudsregler.runtime.values import duration_text
+    from udbudsregler.values.canonical import duration_text
 
     if (length.months, length.days) <= (0, 0) or (length.months <= 0 and length.days <= 0):
         raise EvaluationError("UDB705", f"a window of {duration_text(length)} has no days; "
@@ -255,7 +255,7 @@ def month(d: date) -> int:
 
 
 def _extreme(values: tuple[Any, ...], rule: MonthEnd, pick_max: bool) -> Any:
-    from udbudsregler.runtime.ops import compare_values
+    from udbudsregler.semantics.ops import compare_values
 
     best = values[0]
     for v in values[1:]:

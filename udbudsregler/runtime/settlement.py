@@ -34,16 +34,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
-from udbudsregler.runtime.money import Money, Rounding
-from udbudsregler.runtime.ops import CONTEXT
-from udbudsregler.runtime.temporal import Duration, Period, add_duration, following
-from udbudsregler.runtime.values import to_json
-
-if TYPE_CHECKING:
-    from udbudsregler.runtime.policy import Policy
+from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.settlement_records import (
+    BonusStatus,
+    Outcome,
+    Referral,
+    ReferralEnd,
+    SettlementLine,
+)
+from udbudsregler.runtime.settlement_text import settlement_text
+from udbudsregler.semantics.ops import CONTEXT
+from udbudsregler.values.canonical import to_json
+from udbudsregler.values.money import Money, Rounding
+from udbudsregler.values.temporal import Duration, Period, add_duration, following
 
 __all__ = ["BonusStatus", "Referral", "ReferralEnd", "Settlement", "SettlementLine",
            "parse_outcomes", "parse_referral", "settle"]
@@ -52,103 +58,10 @@ _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class Referral:
-    """One citizen's referral to a supplier (henvisning)."""
-
-    id: str
-    start: date
-    package: str
-    supplier: str | None = None
-    area: str | None = None
-    #: The last day, when the job centre ended the referral early.
-    stop: date | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    kind: str
-    period: Period
-
-
-@dataclass(frozen=True)
-class ReferralEnd:
-    #: The last day of the referral; None while it is still running on ``until``.
-    last_day: date | None
-    #: max_duration | aftercare_completed | stopped | ongoing
-    cause: str
-    #: The last day of the course (before aftercare), if it has ended by ``until``.
-    course_end: date | None
-    #: Aftercare, when the outcome that starts it has occurred.
-    aftercare: Period | None
-    #: The latest day the referral can last (its maximum duration).
-    latest_last_day: date
-
-
-@dataclass(frozen=True)
-class SettlementLine:
-    #: weekly | bonus | cap
-    kind: str
-    #: For weekly lines: pro_rata_days | started_weeks | whole_weeks; for bonus lines the
-    #: bonus id; for cap lines max_amount | max_duration.
-    reason: str
-    amount: Money
-    period: Period | None = None
-    quantity: int = 0
-    #: days | weeks
-    unit: str = ""
-    unit_price: Money | None = None
-    #: A cap cut this line short.
-    capped: bool = False
-    details: tuple[tuple[str, Any], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "reason": self.reason,
-                               "amount": to_json(self.amount)}
-        if self.period is not None:
-            out["period"] = to_json(self.period)
-        if self.unit:
-            out.update(quantity=self.quantity, unit=self.unit,
-                       unit_price=to_json(self.unit_price))
-        if self.capped:
-            out["capped"] = True
-        if self.details:
-            out["details"] = {k: to_json(v) for k, v in self.details}
-        return out
-
-
-@dataclass(frozen=True)
-class BonusStatus:
-    id: str
-    title: str
-    #: earned | pending | not_immediate | too_short | course_ongoing
-    status: str
-    amount: Money
-    #: The period the outcome must cover without a break.
-    window: Period | None = None
-    #: For earned: the outcome's run that earned it; for too_short: how far it got.
-    covered: Period | None = None
-    #: too_short: the first day without the outcome.
-    broke_on: date | None = None
-    #: not_immediate: the day the outcome started, if it did.
-    started_on: date | None = None
-    #: Whether the bonus is invoiced in this settlement (earned inside [since, until]).
-    invoiced: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "status": self.status,
-                               "amount": to_json(self.amount), "invoiced": self.invoiced}
-        for key in ("window", "covered", "broke_on", "started_on"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = to_json(value)
-        return out
-
-
 class Settlement:
     """The payment for one referral up to a date, with its lines and reasons."""
 
-    def __init__(self, policy: Policy, referral: Referral, since: date, until: date,
+    def __init__(self, policy: Program, referral: Referral, since: date, until: date,
                  end: ReferralEnd, lines: Sequence[SettlementLine],
                  bonuses: Sequence[BonusStatus], price_model: str) -> None:
         self.policy = policy
@@ -179,8 +92,6 @@ class Settlement:
         return Money(self.total, self.policy.header.currency)
 
     def explain(self, language: str | None = None) -> str:
-        from udbudsregler.domain.settlement_text import settlement_text
-
         return settlement_text(self, language or self.policy.language)
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,7 +140,7 @@ def _date_of(value: Any, path: str) -> date:
     raise _problem(path, "expected a date (YYYY-MM-DD)")
 
 
-def parse_referral(value: Referral | Mapping[str, Any], policy: Policy,
+def parse_referral(value: Referral | Mapping[str, Any], policy: Program,
                    ignore_validity: bool = False) -> Referral:
     if isinstance(value, Referral):
         referral = value
@@ -281,7 +192,7 @@ def parse_referral(value: Referral | Mapping[str, Any], policy: Policy,
     return referral
 
 
-def parse_outcomes(value: Any, policy: Policy) -> list[Outcome]:
+def parse_outcomes(value: Any, policy: Program) -> list[Outcome]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
@@ -332,7 +243,7 @@ def _first_on_or_after(runs: Sequence[Period], day: date) -> date | None:
     return None
 
 
-def _referral_end(policy: Policy, referral: Referral, outcomes: Sequence[Outcome],
+def _referral_end(policy: Program, referral: Referral, outcomes: Sequence[Outcome],
                   until: date) -> ReferralEnd:
     spec = policy.document.domain.referral
     rule = policy.month_end
@@ -397,7 +308,7 @@ class _Piece:
         return self.last - timedelta(days=6 - self.offset)
 
 
-def _prices(policy: Policy, model_path: tuple[str | int, ...], first: date,
+def _prices(policy: Program, model_path: tuple[str | int, ...], first: date,
             last: date) -> list[tuple[date, date, Money]]:
     """The weekly price in force on each day of [first, last], as runs of one price."""
     path = (*model_path, "weekly_price")
@@ -411,7 +322,7 @@ def _prices(policy: Policy, model_path: tuple[str | int, ...], first: date,
     return runs
 
 
-def _pieces(policy: Policy, model_path: tuple[str | int, ...], rule: str, start: date,
+def _pieces(policy: Program, model_path: tuple[str | int, ...], rule: str, start: date,
             first: date, last: date, since: date) -> list[_Piece]:
     """Billed units of [first, last] in order, split where the price changes and at since."""
     pieces: list[_Piece] = []
@@ -450,7 +361,7 @@ def _pieces(policy: Policy, model_path: tuple[str | int, ...], rule: str, start:
     return pieces
 
 
-def settle(policy: Policy, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
+def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
            since: date | None = None, ignore_validity: bool = False) -> Settlement:
     ref = parse_referral(referral, policy, ignore_validity)
     events = parse_outcomes(outcomes, policy)
@@ -549,7 +460,7 @@ def _cap_amount(pieces: list[_Piece], cap: Money, since: date, until: date,
     return kept
 
 
-def _bonus(policy: Policy, model_path: tuple[str | int, ...], index: int, end: ReferralEnd,
+def _bonus(policy: Program, model_path: tuple[str | int, ...], index: int, end: ReferralEnd,
            outcomes: Sequence[Outcome], since: date, until: date, rounding: Rounding,
            currency: str) -> BonusStatus:
     spec = policy.document.domain.price_models[str(model_path[1])].spec.bonuses[index]

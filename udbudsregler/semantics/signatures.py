@@ -1,6 +1,6 @@
 """The fixed function library: what each function accepts and returns.
 
-The implementations are in ``udbudsregler.runtime.functions``, keyed by the
+The implementations are in ``udbudsregler.semantics.library``, keyed by the
 same names; a test keeps the two tables in step. Arguments reach an
 implementation positionally, in the order of ``params``, defaults filled in.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from udbudsregler.checker.types import (
+from udbudsregler.semantics.types import (
     BOOL,
     DATE,
     ERROR,
@@ -94,7 +94,7 @@ def _same_comparable(types: list[Type]) -> Type:
 
 
 def _decimal() -> Type:
-    from udbudsregler.checker.types import DECIMAL
+    from udbudsregler.semantics.types import DECIMAL
 
     return DECIMAL
 

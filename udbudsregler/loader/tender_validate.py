@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from udbudsregler.domain.documents import (
+from udbudsregler.loader.reporting import Entry, Path, Reporter, check_name, mapping, one
+from udbudsregler.loader.tender import (
     AreaSpec,
     InvariantSpec,
     OutcomeSpec,
@@ -13,15 +14,6 @@ from udbudsregler.domain.documents import (
     PriceModelSpec,
     ReferralSpec,
     RoutingSpec,
-)
-from udbudsregler.loader.validate import (
-    Entry,
-    Path,
-    PolicyDocument,
-    _check_name,
-    _mapping,
-    _one,
-    _Reporter,
 )
 
 __all__ = ["DOMAIN_SECTIONS", "Domain", "validate_domain"]
@@ -50,15 +42,15 @@ class Domain:
         return cls({}, {}, None, {}, {}, None)
 
 
-def _section(section: str, model: Any, data: dict[str, Any], report: _Reporter,
+def _section(section: str, model: Any, data: dict[str, Any], report: Reporter,
              broken: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, value in _mapping(section, data, report).items():
+    for name, value in mapping(section, data, report).items():
         path: Path = (section, name)
-        if not _check_name(name, path, report):
+        if not check_name(name, path, report):
             broken.add(name)
             continue
-        spec = _one(model, value, path, report)
+        spec = one(model, value, path, report)
         if spec is not None:
             out[name] = Entry(name, spec, path)
         else:
@@ -66,14 +58,14 @@ def _section(section: str, model: Any, data: dict[str, Any], report: _Reporter,
     return out
 
 
-def _single(section: str, model: Any, data: dict[str, Any], report: _Reporter) -> Any:
+def _single(section: str, model: Any, data: dict[str, Any], report: Reporter) -> Any:
     if section not in data:
         return None
-    spec = _one(model, data[section], (section,), report)
+    spec = one(model, data[section], (section,), report)
     return Entry(section, spec, (section,)) if spec is not None else None
 
 
-def validate_domain(doc: PolicyDocument, data: dict[str, Any], report: _Reporter) -> Domain:
+def validate_domain(data: dict[str, Any], report: Reporter) -> Domain:
     broken: set[str] = set()
     return Domain(
         outcomes=_section("outcomes", OutcomeSpec, data, report, broken),
@@ -87,7 +79,7 @@ def validate_domain(doc: PolicyDocument, data: dict[str, Any], report: _Reporter
     )
 
 
-def _invariants(data: dict[str, Any], report: _Reporter) -> dict[str, Entry[InvariantSpec]]:
+def _invariants(data: dict[str, Any], report: Reporter) -> dict[str, Entry[InvariantSpec]]:
     """The `invariants:` list, each with a unique id."""
     value = data.get("invariants")
     if value is None:
@@ -100,7 +92,7 @@ def _invariants(data: dict[str, Any], report: _Reporter) -> dict[str, Entry[Inva
     out: dict[str, Entry[InvariantSpec]] = {}
     for i, item in enumerate(value):
         path: Path = ("invariants", i)
-        spec = _one(InvariantSpec, item, path, report)
+        spec = one(InvariantSpec, item, path, report)
         if spec is None:
             continue
         if spec.id in out:

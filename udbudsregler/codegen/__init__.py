@@ -1,0 +1,1 @@
+"""Code generation: the rule graph compiled to Python functions."""

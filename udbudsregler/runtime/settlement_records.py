@@ -1,0 +1,106 @@
+"""The parts of a settlement: the referral, its outcomes and end, the lines and bonuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from udbudsregler.values.canonical import to_json
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Period
+
+__all__ = ["BonusStatus", "Outcome", "Referral", "ReferralEnd", "SettlementLine"]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One citizen's referral to a supplier (henvisning)."""
+
+    id: str
+    start: date
+    package: str
+    supplier: str | None = None
+    area: str | None = None
+    #: The last day, when the job centre ended the referral early.
+    stop: date | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class ReferralEnd:
+    #: The last day of the referral; None while it is still running on ``until``.
+    last_day: date | None
+    #: max_duration | aftercare_completed | stopped | ongoing
+    cause: str
+    #: The last day of the course (before aftercare), if it has ended by ``until``.
+    course_end: date | None
+    #: Aftercare, when the outcome that starts it has occurred.
+    aftercare: Period | None
+    #: The latest day the referral can last (its maximum duration).
+    latest_last_day: date
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    #: weekly | bonus | cap
+    kind: str
+    #: For weekly lines: pro_rata_days | started_weeks | whole_weeks; for bonus lines the
+    #: bonus id; for cap lines max_amount | max_duration.
+    reason: str
+    amount: Money
+    period: Period | None = None
+    quantity: int = 0
+    #: days | weeks
+    unit: str = ""
+    unit_price: Money | None = None
+    #: A cap cut this line short.
+    capped: bool = False
+    details: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "reason": self.reason,
+                               "amount": to_json(self.amount)}
+        if self.period is not None:
+            out["period"] = to_json(self.period)
+        if self.unit:
+            out.update(quantity=self.quantity, unit=self.unit,
+                       unit_price=to_json(self.unit_price))
+        if self.capped:
+            out["capped"] = True
+        if self.details:
+            out["details"] = {k: to_json(v) for k, v in self.details}
+        return out
+
+
+@dataclass(frozen=True)
+class BonusStatus:
+    id: str
+    title: str
+    #: earned | pending | not_immediate | too_short | course_ongoing
+    status: str
+    amount: Money
+    #: The period the outcome must cover without a break.
+    window: Period | None = None
+    #: For earned: the outcome's run that earned it; for too_short: how far it got.
+    covered: Period | None = None
+    #: too_short: the first day without the outcome.
+    broke_on: date | None = None
+    #: not_immediate: the day the outcome started, if it did.
+    started_on: date | None = None
+    #: Whether the bonus is invoiced in this settlement (earned inside [since, until]).
+    invoiced: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "status": self.status,
+                               "amount": to_json(self.amount), "invoiced": self.invoiced}
+        for key in ("window", "covered", "broke_on", "started_on"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = to_json(value)
+        return out
