@@ -130,19 +130,14 @@ def read_referrals(path: Path) -> list[dict[str, Any]]:
 
 
 def supplier_names(policy: ur.Policy) -> dict[str, str]:
-    """Supplier id -> display name, from the policy's service areas.
-
-    The public API has no lookup for this, so it reads the policy document.
-    """
+    """Supplier id -> display name, from the policy's service areas."""
     return {supplier.id: supplier.name
-            for entry in policy.document.domain.areas.values()
-            for supplier in entry.spec.suppliers}
+            for area in policy.areas for supplier in policy.suppliers_of(area)}
 
 
 def area_suppliers(policy: ur.Policy) -> dict[str, set[str]]:
     """Service area id -> the ids of its suppliers."""
-    return {name: {s.id for s in entry.spec.suppliers}
-            for name, entry in policy.document.domain.areas.items()}
+    return {area: {s.id for s in policy.suppliers_of(area)} for area in policy.areas}
 
 
 def check_supplier(policy: ur.Policy, referral: dict[str, Any]) -> str | None:

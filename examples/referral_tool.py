@@ -164,24 +164,19 @@ def read_supplier_state(path: Path) -> dict[str, Any]:
 
 
 def area_titles(policy: ur.Policy) -> dict[str, str]:
-    """Service area id -> title.
-
-    The public API has no lookup for this (``policy.label_of`` covers facts, rules,
-    criteria and target groups, not areas), so this reads the policy document.
-    """
-    return {name: entry.spec.title for name, entry in policy.document.domain.areas.items()}
+    """Service area id -> title."""
+    return {area: policy.area_title(area) for area in policy.areas}
 
 
 def supplier_names(policy: ur.Policy) -> dict[str, str]:
-    """Supplier id -> display name, over all service areas (see ``area_titles``)."""
+    """Supplier id -> display name, over all service areas."""
     return {supplier.id: supplier.name
-            for entry in policy.document.domain.areas.values()
-            for supplier in entry.spec.suppliers}
+            for area in policy.areas for supplier in policy.suppliers_of(area)}
 
 
 def package_titles(policy: ur.Policy) -> dict[str, str]:
-    """Course package id -> title (see ``area_titles``)."""
-    return {name: entry.spec.title for name, entry in policy.document.domain.packages.items()}
+    """Course package id -> title."""
+    return {package: policy.package_title(package) for package in policy.packages}
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "this is a bug in udbudsregler; please report it with the policy and facts"),
     CodeInfo("UDB705", "evaluate", "a value is outside what the operation accepts",
              "check the facts and parameters the value is computed from"),
+    CodeInfo("UDB706", "evaluate", "the decision visits too many list elements in its loops",
+             "check for loops nested inside loops over long histories; a host can raise "
+             "the limit with `Limits(evaluation_steps=...)`"),
     # 8: policy test cases
     CodeInfo("UDB801", "test", "a test file cannot be read",
              "check the path and that the file is UTF-8 text"),

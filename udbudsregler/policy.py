@@ -39,8 +39,9 @@ def load_policy(path: str | Path, limits: Limits | None = None) -> Policy:
     state = run_stages(path, limits=limits)
     if state.bag.has_errors or state.code is None:
         raise PolicyError(state.bag.sorted())
-    assert state.checked is not None and state.document is not None
-    return Policy(state.checked, state.code, tuple(state.bag.warnings()))
+    assert state.lowered is not None and state.source is not None
+    return Policy(state.lowered, state.code, state.source, tuple(state.bag.warnings()),
+                  state.limits.evaluation_steps, state.checked)
 
 
 class Policy(Program):
@@ -68,13 +69,13 @@ class Policy(Program):
         canonical = facts if type(facts) is dict and self._fast(facts) else \
             self.facts.validate(facts)
         if tracer is not None and tracer.enabled:
-            interpreter = self._interpreter(canonical, on, tracer)
+            interpreter = self.interpreter(canonical, on, tracer)
             values = tuple(bool(interpreter.value(name)) for name in self._outputs)
         else:
             try:
                 values = self._evaluate(canonical, on)
             except (EvaluationError, ArithmeticError, ValueError):
-                values = self._interpreted(canonical, on)
+                values = self.interpreted(canonical, on)
         if order is None and suppliers is None:
             # Without an order or a supplier state, the groups and the routing depend on
             # the outputs alone; their (immutable) parts are computed once per outputs.
@@ -98,15 +99,15 @@ class Policy(Program):
                suppliers: Any) -> tuple[Any, ...]:
         parsed_order = parse_order(order)
         state = parse_supplier_state(suppliers)
-        domain = self.document.domain
+        graph = self.graph
         routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
-        area = domain.areas.get(routing.area) if routing.area is not None else None
+        area = graph.areas.get(routing.area) if routing.area is not None else None
         if state is not None:
             self.check_supplier_state(state)
         if parsed_order is not None and parsed_order.supplier is not None:
             self.check_chosen_supplier(parsed_order.supplier)
         supplier = choose_supplier(area, parsed_order, state)
-        package = choose_package(routing.area, parsed_order, domain.packages,
+        package = choose_package(routing.area, parsed_order, graph.packages,
                                  lambda name: self.span_of(name, on))
         return (routing, parsed_order, supplier, package)
 
@@ -123,24 +124,17 @@ class Policy(Program):
             raise TypeError("`until` must be a datetime.date")
         return settle(self, referral, outcomes, until, since, ignore_validity)
 
-    def _interpreted(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
-        """The outputs by the reference interpreter, when the generated code failed.
-
-        The interpreter defines the meaning: it raises (with the failing expression's
-        place) when the decision cannot be made; the generated code may also fail where
-        the interpreter does not (it computes some values ahead, outside the short-circuit
-        that would have skipped them), and then the interpreter's answer stands.
-        """
-        interpreter = self._interpreter(facts, on)
-        return tuple(bool(interpreter.value(name)) for name in self._outputs)
-
     def evaluate(self, name: str, facts: Mapping[str, Any], on: date) -> Any:
-        """The value of one named rule, parameter, criterion or target group."""
+        """The value of one named rule, parameter, criterion, target group or tender value
+        (``price_models.standard.weekly_price``) for a citizen's facts on a date, by the
+        generated code (the interpreter's answer where that fails)."""
         self.check_date(on)
-        if name not in self.checked.graph.nodes:
+        if name not in self.graph.nodes:
             raise KeyError(f"policy {self.id} has no rule, parameter, criterion or target "
                            f"group named {name!r}")
-        return self._interpreter(self.facts.validate(facts), on).value(name)
+        canonical = facts if type(facts) is dict and self._fast(facts) else \
+            self.facts.validate(facts)
+        return self.node_value(name, canonical, on)
 
     def reasons_for(self, decision: Decision) -> tuple[Reason, ...]:
         """The reasons of a decision (as ``decision.reasons``)."""

@@ -322,7 +322,7 @@ def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Pa
             "C-4,1980-01-01"]
     file = tmp_path / "citizens.csv"
     file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    population = read_population(file, {n: e.spec for n, e in next_round.document.facts.items()})
+    population = read_population(file, {n: e.spec for n, e in next_round.graph.facts.items()})
     assert [r.id for r in population.rows] == ["C-1", "C-2"]
     assert population.rows[0].facts["subject_to_225_rule"] is True
     assert [(b.line, b.id) for b in population.bad] == [(4, "C-3"), (5, None)]
@@ -396,7 +396,7 @@ def test_the_same_seed_gives_the_same_report(slagelse: ur.Policy,
 
 def test_the_shrinker_drops_what_does_not_matter(next_round: ur.Policy) -> None:
     on = date(2022, 1, 1)
-    specs = {n: e.spec for n, e in next_round.document.facts.items()}
+    specs = {n: e.spec for n, e in next_round.graph.facts.items()}
     facts = next_round.facts.validate({
         **GOOD, "birth_date": "1993-07-17",
         "benefits": [{"kind": "sygedagpenge", "from": "2010-03-04", "to": "2012-05-06"},

@@ -33,7 +33,8 @@ def run(*argv: str, stdin: str | None = None,
 def test_check_a_good_policy() -> None:
     code, out, _ = run("check", SLAGELSE)
     assert code == EXIT_OK
-    assert out.strip().endswith("ok (stages run: load, validate, parse, graph, check, codegen)")
+    assert out.strip().endswith(
+        "ok (stages run: load, validate, parse, graph, check, lower, codegen)")
 
 
 def test_check_stops_after_a_stage() -> None:
@@ -111,8 +112,11 @@ def test_settle_prints_the_invoice(tmp_path: Path) -> None:
 def test_stages_lists_the_pipeline() -> None:
     code, out, _ = run("stages")
     assert code == EXIT_OK
-    assert [line.split()[0] for line in out.splitlines()] == [
-        "load", "validate", "parse", "graph", "check", "codegen"]
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == [
+        "load", "validate", "parse", "graph", "check", "lower", "codegen"]
+    assert all(line.split()[0] == "produces:" for line in lines[1::2])
+    assert "the typed rule graph" in out and "the lowered rule graph" in out
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [

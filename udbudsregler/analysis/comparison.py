@@ -51,11 +51,11 @@ class Citizen:
 
 
 def _has_spans(policy: Policy) -> bool:
-    return any(p.spec.weekly_hours is not None for p in policy.document.domain.packages.values())
+    return any(p.spec.weekly_hours is not None for p in policy.graph.packages.values())
 
 
 def can_settle(policy: Policy) -> bool:
-    domain = policy.document.domain
+    domain = policy.graph
     return bool(domain.packages) and policy.rounding is not None
 
 
@@ -73,7 +73,7 @@ def _problem_key(side: str, error: Exception) -> list[str]:
 
 
 def _supplier_ids(policy: Policy) -> set[str]:
-    return {s.id for a in policy.document.domain.areas.values() for s in a.spec.suppliers}
+    return {s.id for a in policy.graph.areas.values() for s in a.spec.suppliers}
 
 
 class Comparison:
@@ -86,10 +86,10 @@ class Comparison:
         self.suppliers = dict(suppliers) if suppliers is not None else None
         self.progress = progress
         self.with_orders = _has_spans(old) or _has_spans(new)
-        self.packages = set(old.document.domain.packages) & set(new.document.domain.packages)
+        self.packages = set(old.graph.packages) & set(new.graph.packages)
         self.chosen_suppliers = _supplier_ids(old) & _supplier_ids(new)
-        self.specs = {n: e.spec for n, e in new.document.facts.items()}
-        old_specs = {n: e.spec for n, e in old.document.facts.items()}
+        self.specs = {n: e.spec for n, e in new.graph.facts.items()}
+        old_specs = {n: e.spec for n, e in old.graph.facts.items()}
         #: With different fact schemas, the facts a policy does not declare are left out
         #: when deciding under it (a fact the new round adds must not make every citizen
         #: incomparable); a fact it declares and the citizen lacks stays an error.
@@ -207,7 +207,7 @@ class Comparison:
                 drawn = [_merged(a, b, lists, self.specs) for a, b in zip(drawn, others,
                                                                            strict=True)]
             orders: list[dict[str, Any] | None] = [None] * count
-            if self.with_orders and policy.document.domain.packages:
+            if self.with_orders and policy.graph.packages:
                 draw = sampler(order_gen(policy), random.Random(seed + 2).random)
                 orders = [self.fit_order(draw()) for _ in range(count)]
             start = len(out)

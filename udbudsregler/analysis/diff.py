@@ -114,7 +114,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     bad: list[BadRow] = []
     if population is not None:
         if not isinstance(population, Population):
-            specs = {**{n: e.spec for n, e in old.document.facts.items()}, **run.specs}
+            specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
             population = read_population(population, specs)
         items += run.read(population)
         bad = population.bad
@@ -132,7 +132,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         notes.append("package decisions not compared: no course package has a span of "
                      "weekly hours")
     for side, mine, other in (("new", new, old), ("old", old, new)):
-        only = [n for n in mine.document.facts if n not in other.document.facts]
+        only = [n for n in mine.graph.facts if n not in other.graph.facts]
         if only:
             notes.append(f"facts only the {side} policy declares (left out when deciding "
                          f"under the other): {', '.join(only)}")

@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from collections import Counter
 
-from udbudsregler.checker.check import CheckedPolicy, Checker
-from udbudsregler.checker.graph import RuleGraph
+from udbudsregler.checker.check import Checker
+from udbudsregler.checker.graph import RuleGraph as NameGraph
 from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.collect import ParsedPolicy
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import (
+    Area,
+    Bonus,
+    Caps,
+    Invariant,
+    Node,
+    Outcome,
+    Package,
+    PriceModel,
+    ReferralRule,
+    Routing,
+    RuleGraph,
+    TargetGroup,
+)
 from udbudsregler.loader.reporting import Path
-from udbudsregler.semantics.types import BOOL, ERROR, HOURS, DurationType, MoneyType, Type
+from udbudsregler.semantics.types import (
+    BOOL,
+    ERROR,
+    HOURS,
+    DurationType,
+    EnumType,
+    MoneyType,
+    Type,
+)
 
 __all__ = ["check_domain", "check_policy"]
 
@@ -30,7 +53,8 @@ def _fits(t: Type, expects: str) -> bool:
     return isinstance(t, DurationType) and t.kind != "span"
 
 
-def check_domain(checker: Checker) -> None:
+def check_domain(checker: Checker) -> dict[Path, I.Expr]:
+    """Check the tender sections; return the typed expression of each tender site."""
     doc = checker.doc
     domain = doc.domain
     bag = checker.bag
@@ -43,16 +67,20 @@ def check_domain(checker: Checker) -> None:
 
     # The expressions, each with the type its place expects.
     facts = set(doc.facts)
-    graph = checker.out.graph
+    graph = checker.names
+    typed: dict[Path, I.Expr] = {}
     for parsed in checker.parsed.domain.values():
         site, expr = parsed.site, parsed.expr
-        t = checker.check(expr)
+        x = checker.check(expr)
+        typed[site.path] = x
+        t = x.type
         if expr.ast is None:
             continue
         if not _fits(t, site.expects):
             checker.expr = expr
             checker.error("UDB419", f"`{dotted_path(site.path)}` must give "
                           f"{_EXPECTS[site.expects]}, not {t.describe()}", expr.ast)
+            typed[site.path] = checker.bad()
             continue
         if site.constant_only:
             names = {n.id for n in A.free_names(expr.ast)}
@@ -115,6 +143,7 @@ def check_domain(checker: Checker) -> None:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
     _invariant_dates(checker)
+    return typed
 
 
 def _invariant_dates(checker: Checker) -> None:
@@ -196,9 +225,161 @@ def _span_order(checker: Checker, name: str, path: Path) -> None:
                           f"{b.amount}", checker.doc.span((*path, "weekly_hours")), hint)
 
 
-def check_policy(parsed: ParsedPolicy, graph: RuleGraph, bag: DiagnosticBag) -> CheckedPolicy:
-    """Stage ``check``: the core sections, then the tender sections."""
-    checker = Checker(parsed, graph, bag)
+def check_policy(parsed: ParsedPolicy, names: NameGraph, bag: DiagnosticBag) -> RuleGraph | None:
+    """Stage ``check``: the core sections, then the tender sections; the rule graph of the
+    policy, or None if it has no valid header."""
+    checker = Checker(parsed, names, bag)
     checker.run()
-    check_domain(checker)
-    return checker.out
+    typed = check_domain(checker)
+    if checker.header is None:
+        return None
+    graph = checker.graph()
+    _build(checker, graph, typed)
+    graph.nodes = _ordered(checker.nodes)
+    graph.written = _written(checker, graph)
+    return graph
+
+
+def _written(checker: Checker, graph: RuleGraph) -> tuple[str, ...]:
+    """The nodes in the order the policy writes them."""
+    parsed = checker.parsed
+    order: dict[str, None] = {}
+    for name in (*parsed.parameters, *parsed.rules, *parsed.criteria):
+        order[name] = None
+    owners = {node.path: name for name, node in graph.nodes.items()
+              if node.kind in ("value", "area", "invariant")}
+    for path in parsed.domain:
+        for cut in range(len(path), 0, -1):
+            owner = owners.get(path[:cut])
+            if owner is not None:
+                order[owner] = None
+                break
+    return tuple(n for n in order if n in graph.nodes)
+
+
+def _value(checker: Checker, typed: dict[Path, I.Expr], path: Path, owner: str,
+           name: str) -> str:
+    """A node for the tender expression at ``path``; its name."""
+    expr = typed.get(path)
+    checker.add(name, "value", expr if expr is not None else checker.bad(), path, owner=owner)
+    return name
+
+
+def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> None:
+    """The tender entities, and their values as nodes of the graph."""
+    doc = checker.doc
+    domain = doc.domain
+    nodes = checker.nodes
+    for name, group in doc.target_groups.items():
+        if name in nodes and nodes[name].kind == "target_group":
+            ids = tuple(c.spec.id for g, c in doc.criteria() if g == name
+                        and c.spec.id in nodes and nodes[c.spec.id].owner == name)
+            graph.target_groups[name] = TargetGroup(name, group.spec, name, ids, group.path,
+                                                    checker.at(group.path))
+    for name, area in domain.areas.items():
+        fits = f"service_areas.{name}"
+        serves = tuple(g for g in area.spec.serves if g in graph.target_groups)
+        expr: I.Expr = I.Const(BOOL, False)
+        for g in reversed(serves):
+            ref = I.NodeRef(BOOL, g)
+            expr = ref if isinstance(expr, I.Const) else I.Or(BOOL, ref, expr)
+        when = typed.get((*area.path, "when"))
+        if when is not None:
+            expr = I.And(BOOL, expr, when)
+        checker.add(fits, "area", expr, area.path, spec=area.spec)
+        graph.areas[name] = Area(name, area.spec, fits, serves, tuple(area.spec.suppliers),
+                                 area.path, checker.at(area.path))
+    if graph.areas:
+        routing = domain.routing
+        priority = (tuple(p for p in routing.spec.priority if p in graph.areas)
+                    if routing is not None else tuple(graph.areas))
+        choice = EnumType("service_area", tuple(graph.areas))
+        cases = tuple((I.NodeRef(BOOL, graph.areas[a].fits), I.Const(choice, a))
+                      for a in priority)
+        path: Path = routing.path if routing is not None else ("service_areas",)
+        checker.add("routing", "routing", I.FirstOf(choice, cases), path,
+                    spec=routing.spec if routing is not None else None)
+        graph.routing = Routing(priority, "routing", routing.spec if routing else None,
+                                routing.path if routing else None,
+                                checker.at(routing.path) if routing else None)
+    for name, model in domain.price_models.items():
+        base = f"price_models.{name}"
+        price = _value(checker, typed, (*model.path, "weekly_price"), base,
+                       f"{base}.weekly_price")
+        bonuses = []
+        for i, bonus in enumerate(model.spec.bonuses):
+            bpath = (*model.path, "bonuses", i)
+            prefix = f"{base}.bonuses.{bonus.id}"
+            bonuses.append(Bonus(
+                bonus.id, bonus,
+                _value(checker, typed, (*bpath, "amount"), base, f"{prefix}.amount"),
+                _value(checker, typed, (*bpath, "lasting"), base, f"{prefix}.lasting"),
+                bpath))
+        caps = None
+        if model.spec.caps is not None:
+            spec = model.spec.caps
+            caps = Caps(
+                _value(checker, typed, (*model.path, "caps", "max_duration"), base,
+                       f"{base}.caps.max_duration") if spec.max_duration is not None else None,
+                _value(checker, typed, (*model.path, "caps", "max_amount"), base,
+                       f"{base}.caps.max_amount") if spec.max_amount is not None else None)
+        graph.price_models[name] = PriceModel(name, model.spec, price, tuple(bonuses), caps,
+                                              model.path, checker.at(model.path))
+    for name, package in domain.packages.items():
+        base = f"course_packages.{name}"
+        span = None
+        if package.spec.weekly_hours is not None:
+            span = (_value(checker, typed, (*package.path, "weekly_hours", "min"), base,
+                           f"{base}.weekly_hours.min"),
+                    _value(checker, typed, (*package.path, "weekly_hours", "max"), base,
+                           f"{base}.weekly_hours.max"))
+        longest = (_value(checker, typed, (*package.path, "max_duration"), base,
+                          f"{base}.max_duration")
+                   if package.spec.max_duration is not None else None)
+        graph.packages[name] = Package(name, package.spec, span, longest, package.path,
+                                       checker.at(package.path))
+    referral = domain.referral
+    if referral is not None:
+        graph.referral = ReferralRule(
+            referral.spec,
+            _value(checker, typed, ("referral", "max_duration"), "referral",
+                   "referral.max_duration"),
+            _value(checker, typed, ("referral", "aftercare"), "referral", "referral.aftercare")
+            if referral.spec.aftercare is not None else None,
+            referral.path, checker.at(referral.path))
+    for name, outcome in domain.outcomes.items():
+        graph.outcomes[name] = Outcome(name, outcome.spec, outcome.path)
+    for name, invariant in domain.invariants.items():
+        holds = None
+        if invariant.spec.holds is not None:
+            holds = f"invariants.{name}"
+            condition = typed.get((*invariant.path, "holds"))
+            checker.add(holds, "invariant",
+                        condition if condition is not None else checker.bad(),
+                        invariant.path, spec=invariant.spec)
+        graph.invariants[name] = Invariant(name, invariant.spec, holds, invariant.path,
+                                           checker.at(invariant.path))
+
+
+def _ordered(nodes: dict[str, Node]) -> dict[str, Node]:
+    """The nodes with each after the nodes it reads (cycles were reported by the graph
+    stage; a node in one keeps its place)."""
+    out: dict[str, Node] = {}
+    visiting: set[str] = set()
+    for root in nodes:
+        stack: list[tuple[str, bool]] = [(root, False)]
+        while stack:
+            name, expanded = stack.pop()
+            if name in out or name not in nodes:
+                continue
+            if expanded:
+                visiting.discard(name)
+                out[name] = nodes[name]
+                continue
+            if name in visiting:
+                continue
+            visiting.add(name)
+            stack.append((name, True))
+            stack.extend((dep, False) for dep in reversed(nodes[name].deps)
+                         if dep not in out and dep not in visiting)
+    return out

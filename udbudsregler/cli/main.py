@@ -239,7 +239,7 @@ def _write_json(path: str, value: Any) -> None:
 
 def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
     """Search for a violation of each invariant; print any with its counterexample."""
-    names = list(policy.document.domain.invariants)
+    names = list(policy.graph.invariants)
     if not names:
         return 0
     try:
@@ -317,7 +317,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
-        out.write(f"{stage.name:<10} {stage.summary}\n")
+        out.write(f"{stage.name:<10} {stage.summary}\n{'':<10} produces: {stage.produces}\n")
     return EXIT_OK
 
 

@@ -60,6 +60,9 @@ class Limits:
     #: Most nodes (keys and values) the document may expand to, an alias counting as
     #: its anchor's whole subtree (UDB104).
     max_nodes: int = 10_000
+    #: Most list elements one decision may visit in its loops, each loop counting the
+    #: length of its list (UDB706 at evaluation).
+    evaluation_steps: int = 1_000_000
 
 
 #: The limits used when a caller gives none.

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.ir import nodes as I
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing_text import routing_text
@@ -149,7 +149,7 @@ def explain(decision: DecisionView, lang: str) -> str:
                                date=fmt.format_date(decision.on, language)),
         "",
     ]
-    groups = policy.document.target_groups
+    groups = policy.graph.target_groups
     chosen = [groups[g].spec.title for g in decision.target_groups]
     if len(chosen) == 1:
         lines.append(texts["in_one"].format(groups=chosen[0]))
@@ -166,17 +166,16 @@ def explain(decision: DecisionView, lang: str) -> str:
         lines.append(texts["group"].format(title=group.spec.title, status=status))
         if group.spec.legal_basis:
             lines.append(texts["legal"].format(text=group.spec.legal_basis))
-        if group.criteria is not None:
-            _tree(group.criteria, reasons, policy, lang, lines, "")
+        _tree(group.tree(policy.graph), reasons, policy, lang, lines, "")
     lines += routing_text(decision, lang)
     return "\n".join(lines) + "\n"
 
 
-def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
+def _tree(node: I.Expr, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
           lines: list[str], indent: str) -> None:
     texts = TEXTS[lang]
-    if isinstance(node, CriterionEntry):
-        reason = reasons[("criterion", node.spec.id)]
+    if isinstance(node, I.NodeRef):
+        reason = reasons[("criterion", node.name)]
         status = (texts["unknown"] if reason.met is None
                   else texts["met"] if reason.met else texts["not_met"])
         lines.append(f"{indent}- {reason.title}: {status}")
@@ -193,11 +192,11 @@ def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Pr
             lines.append(inner + texts["reading"].format(text=" ".join(reason.reading.split())))
         lines += [inner + line for line in changed_lines(reason.overrides, lang)]
         return
-    if isinstance(node, NotOf):
+    assert isinstance(node, I.Criteria)
+    if node.op == "not":
         lines.append(indent + texts["not"])
-        _tree(node.item, reasons, policy, lang, lines, indent + "  ")
+        _tree(node.items[0], reasons, policy, lang, lines, indent + "  ")
         return
-    lines.append(indent + texts["all" if isinstance(node, AllOf) else "any"])
+    lines.append(indent + texts[node.op])
     for item in node.items:
         _tree(item, reasons, policy, lang, lines, indent + "  ")
-

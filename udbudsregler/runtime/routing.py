@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
-from udbudsregler.loader.tender import AreaSpec, PackageSpec
-from udbudsregler.loader.validate import Entry
+from udbudsregler.ir.graph import Area, Package
 
 __all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
            "choose_area", "choose_package", "choose_supplier", "parse_order",
@@ -138,7 +137,7 @@ def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
     return AreaChoice(fitting[0] if fitting else None, fitting)
 
 
-def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
+def choose_supplier(area: Area | None, order: Order | None,
                     state: SupplierState | None) -> SupplierChoice:
     """The supplier for a referral in ``area``.
 
@@ -220,7 +219,7 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
 
 
 def choose_package(area: str | None, order: Order | None,
-                   packages: Mapping[str, Entry[PackageSpec]],
+                   packages: Mapping[str, Package],
                    span_of: Any) -> PackageChoice | None:
     """Check an ordered package against the area and its weekly-hour span.
 

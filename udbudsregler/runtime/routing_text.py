@@ -113,14 +113,14 @@ def routing_text(decision: DecisionView, lang: str) -> list[str]:
         return []
     t = _T[lang]
     reasons = {(r.kind, r.id): r for r in decision.reasons}
-    domain = policy.document.domain
+    domain = policy.graph
     lines = [""]
     chosen = decision.area
     if chosen is None:
         lines.append(t["area_none"])
         groups = sorted({g for a in domain.areas.values() for g in a.spec.serves})
-        group_titles = [_quote(lang, policy.document.target_groups[g].spec.title)
-                        for g in groups if g in policy.document.target_groups]
+        group_titles = [_quote(lang, policy.graph.target_groups[g].spec.title)
+                        for g in groups if g in policy.graph.target_groups]
         lines.append("  " + t["fits_none"].format(groups=", ".join(group_titles)))
         return lines
     lines.append(t["area"].format(title=domain.areas[chosen].spec.title))
@@ -160,7 +160,7 @@ def _supplier_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reaso
     details: dict[str, Any] = dict(choice.details)
     lines.append("  " + t[choice.method].format(**details))
     if details.get("skipped_full"):
-        names = {s.id: s.name for s in decision.policy.document.domain.areas[
+        names = {s.id: s.name for s in decision.policy.graph.areas[
             decision.routing.area].spec.suppliers} if decision.routing and decision.routing.area \
             else {}
         lines.append("  " + t["skipped"].format(turn=names.get(details["turn"],
@@ -174,7 +174,7 @@ def _package_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reason
     choice = decision.package_choice
     if choice is None or choice.package is None:
         return []
-    spec = policy.document.domain.packages[choice.package].spec
+    spec = policy.graph.packages[choice.package].spec
     language: Any = lang
     lines: list[str] = ["", t["package"].format(
         title=spec.title, goal=GOAL_NAMES[lang][spec.goal], chapter=spec.lab_chapter)]

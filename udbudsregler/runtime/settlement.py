@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
+from udbudsregler.ir.graph import Bonus
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.settlement_records import (
     BonusStatus,
@@ -161,7 +162,7 @@ def parse_referral(value: Referral | Mapping[str, Any], policy: Program,
         referral = Referral(str(value["id"]), _date_of(value["start"], "referral.start"),
                             str(value["package"]), value.get("supplier"), value.get("area"),
                             _date_of(stop, "referral.stop") if stop is not None else None)
-    domain = policy.document.domain
+    domain = policy.graph
     if referral.package not in domain.packages:
         raise _problem("referral.package", f"`{referral.package}` is not a course package of "
                        f"the policy; the packages are {', '.join(domain.packages)}", "UDB605")
@@ -197,7 +198,7 @@ def parse_outcomes(value: Any, policy: Program) -> list[Outcome]:
         return []
     if not isinstance(value, (list, tuple)):
         raise _problem("outcomes", "expected a list of periods with `kind`, `from`, `to`")
-    kinds = policy.document.domain.outcomes
+    kinds = policy.graph.outcomes
     out = []
     for i, item in enumerate(value):
         path = f"outcomes[{i}]"
@@ -245,16 +246,16 @@ def _first_on_or_after(runs: Sequence[Period], day: date) -> date | None:
 
 def _referral_end(policy: Program, referral: Referral, outcomes: Sequence[Outcome],
                   until: date) -> ReferralEnd:
-    spec = policy.document.domain.referral
+    spec = policy.graph.referral
     rule = policy.month_end
     start = referral.start
     latest = date.max
     if spec is not None:
-        max_duration = policy.domain_value(("referral", "max_duration"), start)
+        max_duration = policy.tender_value(spec.max_duration, start)
         latest = add_duration(start, max_duration, rule) - _DAY
-    package = policy.document.domain.packages[referral.package]
-    if package.spec.max_duration is not None:
-        package_length = policy.domain_value((*package.path, "max_duration"), start)
+    package = policy.graph.packages[referral.package]
+    if package.max_duration is not None:
+        package_length = policy.tender_value(package.max_duration, start)
         latest = min(latest, add_duration(start, package_length, rule) - _DAY)
     ends: list[tuple[date, str]] = [(latest, "max_duration")]
     course_end = latest
@@ -270,7 +271,8 @@ def _referral_end(policy: Program, referral: Referral, outcomes: Sequence[Outcom
         began = next((r.start for r in runs if r.start > start), None)
         if began is not None and began <= course_end:
             course_end = began - _DAY
-            length: Duration = policy.domain_value(("referral", "aftercare"), start)
+            assert spec.aftercare is not None
+            length: Duration = policy.tender_value(spec.aftercare, start)
             aftercare = following(began, length, rule)
             assert aftercare.end is not None
             ends.append((aftercare.end, "aftercare_completed"))
@@ -308,34 +310,33 @@ class _Piece:
         return self.last - timedelta(days=6 - self.offset)
 
 
-def _prices(policy: Program, model_path: tuple[str | int, ...], first: date,
+def _prices(policy: Program, price: str, first: date,
             last: date) -> list[tuple[date, date, Money]]:
     """The weekly price in force on each day of [first, last], as runs of one price."""
-    path = (*model_path, "weekly_price")
-    changes = sorted(d for d in policy.change_dates(path) if first < d <= last)
+    changes = sorted(d for d in policy.change_dates(price) if first < d <= last)
     runs = []
     start = first
     for change in [*changes, last + _DAY]:
-        price = policy.domain_value(path, start)
-        runs.append((start, change - _DAY, price))
+        value = policy.tender_value(price, start)
+        runs.append((start, change - _DAY, value))
         start = change
     return runs
 
 
-def _pieces(policy: Program, model_path: tuple[str | int, ...], rule: str, start: date,
+def _pieces(policy: Program, price: str, rule: str, start: date,
             first: date, last: date, since: date) -> list[_Piece]:
     """Billed units of [first, last] in order, split where the price changes and at since."""
     pieces: list[_Piece] = []
     if last < first:
         return pieces
     if rule == "pro_rata_days":
-        for a, b, price in _prices(policy, model_path, first, last):
+        for a, b, unit_price in _prices(policy, price, first, last):
             for lo, hi in ((a, min(b, since - _DAY)), (max(a, since), b)):
                 if lo <= hi:
                     days = (hi - lo).days + 1
-                    amount = CONTEXT.divide(CONTEXT.multiply(price.amount, Decimal(days)),
+                    amount = CONTEXT.divide(CONTEXT.multiply(unit_price.amount, Decimal(days)),
                                             Decimal(7))
-                    pieces.append(_Piece(lo, hi, days, "days", price, amount))
+                    pieces.append(_Piece(lo, hi, days, "days", unit_price, amount))
         return pieces
     # weeks counted from the referral's start
     offset = 0 if rule == "started_weeks" else 6
@@ -346,16 +347,16 @@ def _pieces(policy: Program, model_path: tuple[str | int, ...], rule: str, start
         whole = week >= first and week_end <= last
         if rule == "started_weeks" or whole:
             billed_on = week + timedelta(days=offset)
-            price = policy.domain_value((*model_path, "weekly_price"), max(week, first))
+            value = policy.tender_value(price, max(week, first))
             before = billed_on < since
             previous = pieces[-1] if pieces else None
-            if (previous is not None and previous.price == price and
+            if (previous is not None and previous.price == value and
                     (previous.billed_last < since) == before and previous.last + _DAY == week):
                 previous.last = week_end
                 previous.quantity += 1
-                previous.amount = CONTEXT.add(previous.amount, price.amount)
+                previous.amount = CONTEXT.add(previous.amount, value.amount)
             else:
-                pieces.append(_Piece(week, week_end, 1, "weeks", price, price.amount,
+                pieces.append(_Piece(week, week_end, 1, "weeks", value, value.amount,
                                      offset=offset))
         week += _WEEK
     return pieces
@@ -371,9 +372,9 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
     rounding = policy.rounding
     if rounding is None:
         raise EvaluationError("UDB705", "settlement needs the policy's rounding rule")
-    domain = policy.document.domain
-    package = domain.packages[ref.package]
-    model = domain.price_models[package.spec.price_model]
+    graph = policy.graph
+    package = graph.packages[ref.package]
+    model = graph.price_models[package.spec.price_model]
     currency = policy.header.currency
     end = _referral_end(policy, ref, events, until)
 
@@ -384,9 +385,9 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
         billed_last = until
     assert billed_last is not None
     lines: list[SettlementLine] = []
-    caps = model.spec.caps
+    caps = model.caps
     if caps is not None and caps.max_duration is not None:
-        cap_duration = policy.domain_value((*model.path, "caps", "max_duration"), ref.start)
+        cap_duration = policy.tender_value(caps.max_duration, ref.start)
         cap_last = add_duration(ref.start, cap_duration, policy.month_end) - _DAY
         if cap_last < billed_last:
             billed_last = cap_last
@@ -394,12 +395,11 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
                 lines.append(SettlementLine("cap", "max_duration", Money(0, currency),
                                             Period(ref.start, cap_last)))
     billed_last = min(billed_last, until)
-    pieces = _pieces(policy, model.path, model.spec.partial_weeks, ref.start, ref.start,
+    pieces = _pieces(policy, model.weekly_price, model.spec.partial_weeks, ref.start, ref.start,
                      billed_last, since)
     if caps is not None and caps.max_amount is not None:
-        pieces = _cap_amount(pieces, policy.domain_value((*model.path, "caps", "max_amount"),
-                                                         ref.start), since, until, lines,
-                             currency)
+        pieces = _cap_amount(pieces, policy.tender_value(caps.max_amount, ref.start), since,
+                             until, lines, currency)
     for piece in pieces:
         if piece.billed_last < since:  # invoiced before
             continue
@@ -410,8 +410,8 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
             piece.capped))
     lines.sort(key=lambda line: (line.period.start if line.period else date.max,
                                  line.kind != "weekly"))
-    bonuses = [_bonus(policy, model.path, i, end, events, since, until, rounding, currency)
-               for i in range(len(model.spec.bonuses))]
+    bonuses = [_bonus(policy, bonus, end, events, since, until, rounding, currency)
+               for bonus in model.bonuses]
     for status in bonuses:
         if status.invoiced:
             assert status.covered is not None
@@ -460,18 +460,16 @@ def _cap_amount(pieces: list[_Piece], cap: Money, since: date, until: date,
     return kept
 
 
-def _bonus(policy: Program, model_path: tuple[str | int, ...], index: int, end: ReferralEnd,
-           outcomes: Sequence[Outcome], since: date, until: date, rounding: Rounding,
-           currency: str) -> BonusStatus:
-    spec = policy.document.domain.price_models[str(model_path[1])].spec.bonuses[index]
-    base = (*model_path, "bonuses", index)
+def _bonus(policy: Program, bonus: Bonus, end: ReferralEnd, outcomes: Sequence[Outcome],
+           since: date, until: date, rounding: Rounding, currency: str) -> BonusStatus:
+    spec = bonus.spec
     on = end.course_end or until
-    amount = rounding.apply_money(policy.domain_value((*base, "amount"), on))
+    amount = rounding.apply_money(policy.tender_value(bonus.amount, on))
     amount = Money(amount.amount, currency)
     if end.course_end is None:
         return BonusStatus(spec.id, spec.title, "course_ongoing", amount)
     first = end.course_end + _DAY if spec.starting == "day_after_course_end" else end.course_end
-    lasting = policy.domain_value((*base, "lasting"), first)
+    lasting = policy.tender_value(bonus.lasting, first)
     window = following(first, lasting, policy.month_end)
     assert window.end is not None
     if first > until:

@@ -112,7 +112,7 @@ def settlement_text(settlement: SettlementView, lang: str) -> str:
         return fmt.format_period(p, language)
 
     ref = settlement.referral
-    domain = policy.document.domain
+    domain = policy.graph
     package = domain.packages[ref.package].spec.title
     supplier = ref.supplier or t["no_supplier"]
     if ref.supplier and ref.area and ref.area in domain.areas:

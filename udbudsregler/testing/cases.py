@@ -362,7 +362,7 @@ def _check_invariant(policy: Any, name: str, result: CaseResult, *, decision: An
         is_settlement_invariant,
     )
 
-    invariant = policy.document.domain.invariants.get(name)
+    invariant = policy.graph.invariants.get(name)
     if invariant is None:
         result.failures.append(f"invariants: the policy has no invariant `{name}`")
         return

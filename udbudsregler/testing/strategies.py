@@ -131,12 +131,12 @@ def _hours(value: int | Decimal) -> int | Decimal:
 
 def _spans(policy: Policy, package: str) -> list[tuple[Any, Any]]:
     """The package's (min, max) weekly hours on every date they may change."""
-    entry = policy.document.domain.packages[package]
-    if entry.spec.weekly_hours is None:
+    span = policy.graph.packages[package].span
+    if span is None:
         return []
     days = {policy.header.valid.from_}
-    for end in ("min", "max"):
-        days.update(policy.change_dates((*entry.path, "weekly_hours", end)))
+    for end in span:
+        days.update(policy.change_dates(end))
     spans = [policy.span_of(package, day) for day in sorted(days)]
     return list(dict.fromkeys(s for s in spans if s is not None))
 
@@ -145,7 +145,7 @@ def order_gen(policy: Policy) -> Gen:
     """Orders for ``decide``: each package with hours inside, on and outside its span (or
     with hours it does not allow), no hours, no order; the citizen's own choice of any
     supplier of the policy (valid in its own area, refused in the others)."""
-    domain = policy.document.domain
+    domain = policy.graph
     half = Decimal("0.5")
     options: list[Gen] = []
     for package in domain.packages:
@@ -189,7 +189,7 @@ def supplier_state_gen(policy: Policy) -> Gen:
     """Supplier states for ``decide``: a capacity and a load for every supplier of the
     policy (some full, some over full), and the referral's sequence number (from 1) per
     area, as one number, or not at all."""
-    domain = policy.document.domain
+    domain = policy.graph
     suppliers = tuple(dict.fromkeys(s.id for area in domain.areas.values()
                                     for s in area.spec.suppliers))
     capacity = one_of(Pick((10, 1, 20, 0)), Ints(0, 50))
@@ -246,7 +246,7 @@ def scenario_gen(policy: Policy) -> Gen:
     open-ended; further outcomes follow after 0, 1 or 2 days. ``until`` falls on the end
     of the bonus or aftercare period, a day either side, on the course end, or anywhere.
     """
-    domain = policy.document.domain
+    domain = policy.graph
     valid = policy.header.valid
     rule = policy.month_end
     first = valid.from_
@@ -346,14 +346,14 @@ def _latest_day(policy: Policy, package: str, start: date) -> date:
     """The last day a referral starting on ``start`` may last (as settlement computes it)."""
     from udbudsregler.values.temporal import add_duration
 
-    domain = policy.document.domain
+    graph = policy.graph
     latest = date.max
-    if domain.referral is not None:
-        length = policy.domain_value(("referral", "max_duration"), start)
+    if graph.referral is not None:
+        length = policy.tender_value(graph.referral.max_duration, start)
         latest = add_duration(start, length, policy.month_end) - _DAY
-    entry = domain.packages[package]
-    if entry.spec.max_duration is not None:
-        length = policy.domain_value((*entry.path, "max_duration"), start)
+    entry = graph.packages[package]
+    if entry.max_duration is not None:
+        length = policy.tender_value(entry.max_duration, start)
         latest = min(latest, add_duration(start, length, policy.month_end) - _DAY)
     return latest if latest != date.max else start + timedelta(days=3 * 365)
 
@@ -362,15 +362,15 @@ def _window_end(policy: Policy, package: str, first: date) -> date:
     """The last day of the first bonus period (else of aftercare) starting on ``first``."""
     from udbudsregler.values.temporal import add_duration
 
-    domain = policy.document.domain
-    model = domain.price_models[domain.packages[package].spec.price_model]
-    if model.spec.bonuses:
-        path: tuple[str | int, ...] = (*model.path, "bonuses", 0, "lasting")
-    elif domain.referral is not None and domain.referral.spec.aftercare is not None:
-        path = ("referral", "aftercare")
+    graph = policy.graph
+    model = graph.price_models[graph.packages[package].spec.price_model]
+    if model.bonuses:
+        node = model.bonuses[0].lasting
+    elif graph.referral is not None and graph.referral.aftercare is not None:
+        node = graph.referral.aftercare
     else:
         return first
-    length = policy.domain_value(path, first)
+    length = policy.tender_value(node, first)
     return add_duration(first, length, policy.month_end) - _DAY
 
 

@@ -1,0 +1,374 @@
+"""The rule graph: the one representation every stage after ``check`` walks.
+
+A policy is a graph of named, typed nodes: facts, parameters, rules, criteria,
+target groups, and the tender vocabulary lowered into ordinary nodes: whether
+each service area fits (a bool), the routed area (the first fitting area in
+the priority), the weekly hours a package allows, prices, bonus amounts and
+lengths, caps, the referral's durations, invariants. Each node has its type,
+its expression (typed, see :mod:`udbudsregler.ir.nodes`), the names it reads,
+and where it is written.
+
+The tender entities (:class:`TargetGroup`, :class:`Area`, :class:`Package`,
+:class:`PriceModel`, ...) keep what is not a value (titles, legal basis, the
+supplier list, how a week is billed) and name the nodes that hold their values,
+so a consumer reads a price as ``graph.nodes[model.weekly_price]``, never by a
+YAML path or by looking a spec up again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from udbudsregler.diagnostics import Span
+from udbudsregler.ir.nodes import Criteria, Expr, NodeRef, refs, walk
+from udbudsregler.loader.documents import (
+    FactSpec,
+    PolicyHeader,
+    TargetGroupSpec,
+)
+from udbudsregler.loader.tender import (
+    AreaSpec,
+    BonusSpec,
+    InvariantSpec,
+    OutcomeSpec,
+    PackageSpec,
+    PriceModelSpec,
+    ReferralSpec,
+    RoutingSpec,
+    SupplierSpec,
+)
+from udbudsregler.semantics.types import Type
+
+__all__ = [
+    "NODE_KINDS",
+    "Area",
+    "Bonus",
+    "Caps",
+    "Dated",
+    "FactDecl",
+    "Invariant",
+    "Node",
+    "NodeKind",
+    "Outcome",
+    "Package",
+    "PriceModel",
+    "ReferralRule",
+    "Routing",
+    "RuleGraph",
+    "TargetGroup",
+]
+
+Path = tuple[str | int, ...]
+
+NodeKind = Literal["parameter", "rule", "criterion", "target_group", "area", "routing",
+                   "value", "invariant"]
+#: ``value``: a value of the tender vocabulary (a price, a package's hours, a duration).
+NODE_KINDS: tuple[str, ...] = ("parameter", "rule", "criterion", "target_group", "area",
+                               "routing", "value", "invariant")
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """One value of a parameter: from ``start`` on (None: undated)."""
+
+    start: date | None
+    expr: Expr
+
+
+@dataclass(eq=False)
+class Node:
+    """A named, typed node of the graph."""
+
+    name: str
+    kind: NodeKind
+    type: Type
+    #: The expression (None for a parameter: see ``values``).
+    expr: Expr | None
+    #: A parameter's values, in date order.
+    values: tuple[Dated, ...] = ()
+    #: The facts and nodes the expression reads, in order of first use.
+    deps: tuple[str, ...] = ()
+    #: Where the node is defined (its path in the document, and its key's span).
+    path: Path = ()
+    span: Span | None = None
+    #: ``file:line`` of the definition, relative to the policy's folder.
+    at: str | None = None
+    #: The definition as the author wrote it (titles, legal basis, reading, ...), for the
+    #: kinds that have one: RuleSpec, ParameterSpec, Criterion, TargetGroupSpec, ...
+    spec: Any = None
+    #: For a criterion: its target group. For a tender value: its entity ("price_models.x").
+    owner: str | None = None
+
+    @property
+    def title(self) -> str | None:
+        title = getattr(self.spec, "title", None)
+        return str(title) if title else None
+
+
+@dataclass(frozen=True, eq=False)
+class FactDecl:
+    """A fact the host supplies: its declaration and type."""
+
+    name: str
+    spec: FactSpec
+    type: Type
+    path: Path
+    span: Span | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class TargetGroup:
+    name: str
+    spec: TargetGroupSpec
+    #: The node of the group (its expression is the criteria tree, a ``Criteria``).
+    node: str
+    #: The criteria ids, in document order.
+    criteria: tuple[str, ...]
+    path: Path
+    at: str | None = None
+
+    def tree(self, graph: RuleGraph) -> Expr:
+        expr = graph.nodes[self.node].expr
+        assert expr is not None
+        return expr
+
+
+@dataclass(frozen=True, eq=False)
+class Area:
+    name: str
+    spec: AreaSpec
+    #: The node that says whether the citizen fits the area (a served group and the
+    #: area's own condition).
+    fits: str
+    #: The target groups the area serves that exist.
+    serves: tuple[str, ...]
+    suppliers: tuple[SupplierSpec, ...]
+    path: Path
+    at: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def strategy(self) -> str:
+        selection = self.spec.selection
+        return selection.strategy if selection is not None else "first"
+
+
+@dataclass(frozen=True, eq=False)
+class Routing:
+    #: The areas in the order they are chosen when several fit.
+    priority: tuple[str, ...]
+    #: The node of the routed area (a ``FirstOf`` over the areas' fit nodes).
+    node: str
+    spec: RoutingSpec | None
+    path: Path | None
+    at: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Package:
+    name: str
+    spec: PackageSpec
+    #: The nodes of the weekly hours' lower and upper bounds, if the package has a span.
+    span: tuple[str, str] | None
+    #: The node of the package's longest duration, if it has one.
+    max_duration: str | None
+    path: Path
+    at: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+@dataclass(frozen=True, eq=False)
+class Bonus:
+    id: str
+    spec: BonusSpec
+    #: Nodes of the amount and of how long the outcome must last.
+    amount: str
+    lasting: str
+    path: Path
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+@dataclass(frozen=True, eq=False)
+class Caps:
+    max_duration: str | None
+    max_amount: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class PriceModel:
+    name: str
+    spec: PriceModelSpec
+    #: The node of the weekly price.
+    weekly_price: str
+    bonuses: tuple[Bonus, ...]
+    caps: Caps | None
+    path: Path
+    at: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+@dataclass(frozen=True, eq=False)
+class ReferralRule:
+    spec: ReferralSpec
+    max_duration: str
+    aftercare: str | None
+    path: Path
+    at: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    name: str
+    spec: OutcomeSpec
+    path: Path
+
+
+@dataclass(frozen=True, eq=False)
+class Invariant:
+    id: str
+    spec: InvariantSpec
+    #: The node of its condition, for an invariant that ``holds``.
+    holds: str | None
+    path: Path
+    at: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class OverrideNote:
+    """A definition of a base policy that a derived policy (``extends:``) replaced."""
+
+    base: str
+    at: str
+
+
+@dataclass(eq=False)
+class RuleGraph:
+    """A checked policy: its header, facts, named nodes, and tender entities."""
+
+    header: PolicyHeader
+    facts: dict[str, FactDecl] = field(default_factory=dict)
+    #: Every named node, each after the nodes it reads.
+    nodes: dict[str, Node] = field(default_factory=dict)
+    target_groups: dict[str, TargetGroup] = field(default_factory=dict)
+    areas: dict[str, Area] = field(default_factory=dict)
+    routing: Routing | None = None
+    packages: dict[str, Package] = field(default_factory=dict)
+    price_models: dict[str, PriceModel] = field(default_factory=dict)
+    referral: ReferralRule | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    invariants: dict[str, Invariant] = field(default_factory=dict)
+    #: For a derived policy: the base definitions it replaced, by their path.
+    overrides: dict[Path, OverrideNote] = field(default_factory=dict)
+    #: The nodes in the order they are written: parameters, rules, criteria, then the
+    #: tender sections' values, areas and invariants.
+    written: tuple[str, ...] = ()
+    #: Whether ``lower`` has run (operators are primitives of the semantic table).
+    lowered: bool = False
+
+    # -- the graph -----------------------------------------------------------
+
+    def of_kind(self, kind: str) -> Iterator[Node]:
+        return (node for node in self.nodes.values() if node.kind == kind)
+
+    def closure(self, names: Iterable[str]) -> set[str]:
+        """The names and everything they read, transitively (facts included)."""
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            node = self.nodes.get(current)
+            if node is not None:
+                stack.extend(node.deps)
+        return seen
+
+    def users(self) -> dict[str, list[str]]:
+        """For each name, the nodes that read it directly."""
+        out: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            for dep in node.deps:
+                out.setdefault(dep, []).append(node.name)
+        return out
+
+    def expressions(self) -> Iterator[tuple[Node, Expr]]:
+        """Every node's expression (each value of a parameter), in graph order."""
+        for node in self.nodes.values():
+            if node.expr is not None:
+                yield node, node.expr
+            for dated in node.values:
+                yield node, dated.expr
+
+    def walk(self) -> Iterator[tuple[Node, Expr]]:
+        """Every sub-expression of every node."""
+        for node, expr in self.expressions():
+            for sub in walk(expr):
+                yield node, sub
+
+    def kind_of(self, name: str) -> str | None:
+        """``fact``, a node's kind, ``today``, or None for a name the graph does not have."""
+        if name in self.facts:
+            return "fact"
+        if name == "today":
+            return "today"
+        node = self.nodes.get(name)
+        return node.kind if node is not None else None
+
+    def type_of(self, name: str) -> Type | None:
+        if name in self.facts:
+            return self.facts[name].type
+        node = self.nodes.get(name)
+        return node.type if node is not None else None
+
+    def criteria_of(self, group: str) -> list[Node]:
+        return [self.nodes[c] for c in self.target_groups[group].criteria]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """What a decision computes: each target group, then whether each area fits."""
+        return (*(g.node for g in self.target_groups.values()),
+                *(a.fits for a in self.areas.values()))
+
+    # -- derived policies ------------------------------------------------------
+
+    def overrides_for(self, name: str, kind: str,
+                      path: Path) -> tuple[tuple[str, str, str, str], ...]:
+        """The base-policy definitions that ``name`` depends on and this policy replaced:
+        (kind, name, base policy, where)."""
+        if not self.overrides:
+            return ()
+        out: list[tuple[str, str, str, str]] = []
+        own = self.overrides.get(path)
+        if own is not None:
+            out.append((kind, name.split(".", 1)[-1], own.base, own.at))
+        sections = {"fact": "facts", "parameter": "parameters", "rule": "rules"}
+        for dep in sorted(self.closure([name]) - {name}):
+            dep_kind = self.kind_of(dep)
+            section = sections.get(dep_kind or "")
+            found = self.overrides.get((section, dep)) if section else None
+            if found is not None and dep_kind is not None:
+                out.append((dep_kind, dep, found.base, found.at))
+        return tuple(out)
+
+
+def criteria_refs(expr: Expr) -> list[str]:
+    """The criteria a target group's tree names, in order."""
+    return [r.name for r in refs(expr) if isinstance(r, NodeRef)] if isinstance(
+        expr, Criteria) else []
