@@ -40,8 +40,7 @@ from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 from udbudsregler.values.money import Money, Rounding
 from udbudsregler.values.temporal import Duration, Period
-
-__version__ = "0.1.0"
+from udbudsregler.version import __version__
 
 __all__ = [
     "STAGES",

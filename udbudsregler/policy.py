@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from udbudsregler.cache import PolicyCache, fingerprint
+from udbudsregler.codegen.generate import generate
 from udbudsregler.diagnostics import (
     EvaluationError,
     PolicyError,
@@ -27,26 +29,59 @@ from udbudsregler.runtime.routing import (
 from udbudsregler.runtime.settlement import Referral, Settlement, settle
 from udbudsregler.runtime.trace import Tracer
 from udbudsregler.stages import run_stages
+from udbudsregler.version import __version__
 
 __all__ = ["Policy", "load_policy"]
 
 
-def load_policy(path: str | Path, limits: Limits | None = None) -> Policy:
+#: Compiled policies by their files' content (see :mod:`udbudsregler.cache`).
+CACHE = PolicyCache(__version__)
+
+
+def load_policy(path: str | Path, limits: Limits | None = None, *,
+                cache: bool = True) -> Policy:
     """Load, check and compile a policy file or folder.
 
-    Raises :class:`PolicyError` listing every diagnostic if the policy has errors.
+    A policy loaded before, whose files have not changed since, comes from the cache (in
+    memory, and on disk under the user's cache folder; see :mod:`udbudsregler.cache`);
+    ``cache=False`` always compiles. Raises :class:`PolicyError` listing every diagnostic
+    if the policy has errors.
     """
+    limits = limits or Limits()
+    key = CACHE.key(path, limits) if cache else ""
+    if cache:
+        found = CACHE.get(key, _restore)
+        if found is not None:
+            return found
     state = run_stages(path, limits=limits)
     if state.bag.has_errors or state.code is None:
         raise PolicyError(state.bag.sorted())
     assert state.lowered is not None and state.source is not None
-    return Policy(state.lowered, state.code, state.source, tuple(state.bag.warnings()),
-                  state.limits.evaluation_steps, state.checked)
+    policy = Policy(state.lowered, state.code, state.source, tuple(state.bag.warnings()),
+                    state.limits.evaluation_steps, state.checked)
+    if cache:
+        CACHE.put(key, fingerprint(state.source), policy, policy.stored())
+    return policy
+
+
+def _restore(stored: tuple[Any, ...]) -> Policy:
+    """A policy from what :meth:`Policy.stored` gave: its code is generated again."""
+    graph, checked, source, warnings, steps = stored
+    code = generate(graph, graph.header.month_end or "clamp", steps)
+    return Policy(graph, code, source, warnings, steps, checked)
 
 
 class Policy(Program):
     """A checked and compiled policy: load once, decide many times. Thread-safe: a decision
-    keeps its state to itself."""
+    keeps its state to itself. Picklable: a copy in another process generates its code
+    again from the rule graph."""
+
+    def stored(self) -> tuple[Any, ...]:
+        """What restores this policy (no code: the code is generated from the graph)."""
+        return (self.graph, self.checked, self.source, self.warnings, self.steps)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self.stored(),))
 
     def decide(self, facts: Mapping[str, Any], on: date, *,
                order: Order | Mapping[str, Any] | None = None,

@@ -28,7 +28,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "udbudsregler"
 
 TIERS: dict[str, int] = {
-    "values": 0, "diagnostics": 0,
+    "values": 0, "diagnostics": 0, "version": 0,
     "loader": 1,
     "expr": 2,
     "semantics": 3,
@@ -168,6 +168,15 @@ def test_values_import_nothing_of_the_project_but_values() -> None:
         if module.startswith("udbudsregler.values"):
             others = [t for t in edges if not t.startswith("udbudsregler.values")]
             assert not others, f"{module} imports {others}"
+
+
+def test_the_version_is_the_package_version() -> None:
+    import tomllib
+
+    from udbudsregler.version import __version__
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["version"] == __version__
 
 
 def test_the_checker_detects_a_planted_cycle_and_upward_import() -> None:
