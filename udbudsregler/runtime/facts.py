@@ -17,14 +17,15 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     create_model,
-    model_validator,
 )
 
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
@@ -62,12 +63,14 @@ from udbudsregler.values.temporal import Duration, Period
 __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 
 
-def _ordered(model: Any) -> Any:
-    start, end = model.f_from, model.f_to
-    if end is not None and end < start:
-        raise fail("udb604", "`to` ({end}) is before `from` ({start})", end=end.isoformat(),
+def _ordered(value: Any, info: ValidationInfo) -> Any:
+    """`to` on or after `from` (a validator of `to`, so that a mistake in another field of
+    the record does not hide it)."""
+    start = info.data.get("f_from")
+    if value is not None and start is not None and value < start:
+        raise fail("udb604", "`to` ({end}) is before `from` ({start})", end=value.isoformat(),
                    start=start.isoformat())
-    return model
+    return value
 
 
 class _Strict(BaseModel):
@@ -125,14 +128,13 @@ class FactSchema:
             to_schema = ({"anyOf": [dict(DATE_SCHEMA), dict(NULL)]} if open_ended
                          else dict(DATE_SCHEMA))
             fields["f_to"] = (Annotated[Any, BeforeValidator(
-                to_optional_date if open_ended else as_date), WithJsonSchema(to_schema)],
+                to_optional_date if open_ended else as_date), AfterValidator(_ordered),
+                WithJsonSchema(to_schema)],
                 Field(alias="to", title=self._text("to_title"),
                       description=self._text("to" if open_ended else "to_closed")))
-        validators: dict[str, Any] = (
-            {"ordered": model_validator(mode="after")(_ordered)} if spec.type == "history" else {})
         model: type[BaseModel] = create_model(
             f"Record_{name.replace('.', '_')}", __base__=_with_title(spec.title or name),
-            __validators__=validators, **fields)
+            **fields)
         return model
 
     def _field(self, name: str, spec: FactSpec) -> tuple[Any, Any]:

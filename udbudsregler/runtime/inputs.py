@@ -313,7 +313,7 @@ def to_period(value: Any) -> Period:
         end = to_optional_date(value["to"])
         if end is not None and end < start:
             raise fail("udb604", "the period ends ({end}) before it starts ({start})",
-                       end=end.isoformat(), start=start.isoformat())
+                       end=end.isoformat(), start=start.isoformat(), under="to")
         return Period(start, end)
     raise fail("udb602", "expected a period {{\"from\": ..., \"to\": ...}}, got {got}",
                got=kind_of(value))
@@ -341,21 +341,22 @@ def problems_from(error: ValidationError, prefix: str,
     problems = []
     for item in error.errors(include_url=False, include_input=False):
         loc = tuple(item["loc"])
+        ctx = item.get("ctx") or {}
+        if "at" in ctx:  # a check across fields, reported at the other field
+            loc = (*loc[:-1], ctx["at"])
+        if "under" in ctx:  # an entry of a mapping checked as a whole
+            loc = (*loc, ctx["under"])
         path = path_of(prefix, loc)
         kind = item["type"]
         if kind == "missing":
             problems.append(FactProblem("UDB601", path, "missing", expected(loc)))
         elif kind == "extra_forbidden":
             problems.append(unknown(loc, path))
-        elif kind == "udb604" and not path.endswith(".to"):
-            problems.append(FactProblem("UDB604", f"{path}.to", item["msg"]))
         elif kind.startswith("udb"):
             problems.append(FactProblem("UDB" + kind[3:6], path, item["msg"]))
         elif kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
-            got = (item.get("ctx") or {}).get("class_name")
-            problems.append(FactProblem(
-                "UDB602", path, f"got {_input_kind(error, loc)}" if got is None else
-                f"got a {got}", "a list" if kind == "list_type" else "a mapping"))
+            problems.append(FactProblem("UDB602", path, f"got {_input_kind(error, loc)}",
+                                        "a list" if kind == "list_type" else "a mapping"))
         else:
             problems.append(FactProblem("UDB602", path, shown(str(item["msg"]).lower(), 200)))
     return problems
@@ -363,7 +364,8 @@ def problems_from(error: ValidationError, prefix: str,
 
 def _input_kind(error: ValidationError, loc: tuple[Any, ...]) -> str:
     for item in error.errors(include_url=False):
-        if tuple(item["loc"]) == loc:
+        if tuple(item["loc"]) == loc and item["type"] in (
+                "list_type", "model_type", "dict_type", "model_attributes_type"):
             return kind_of(item.get("input"))
     return "a value of the wrong kind"  # pragma: no cover
 

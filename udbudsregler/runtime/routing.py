@@ -18,6 +18,7 @@ from typing import Any
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.tender import AreaSpec, PackageSpec
 from udbudsregler.loader.validate import Entry
+from udbudsregler.runtime.input_models import GENERIC, validate
 
 __all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
            "choose_area", "choose_package", "choose_supplier", "parse_order",
@@ -85,52 +86,33 @@ def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
 
 
 def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
-    if value is None or isinstance(value, Order):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("order", "expected a mapping with `package`, `weekly_hours`, `supplier`")
-    unknown = set(value) - {"package", "weekly_hours", "supplier"}
-    if unknown:
-        raise _problem(f"order.{sorted(unknown)[0]}", "not a part of an order", "UDB606")
-    hours = value.get("weekly_hours")
-    if hours is not None:
-        if isinstance(hours, (bool, float)) or not isinstance(hours, (int, Decimal, str)):
-            raise _problem("order.weekly_hours", "expected a number of hours as a whole number, "
-                           "Decimal or text")
-        try:
-            hours = hours if isinstance(hours, (int, Decimal)) else Decimal(hours)
-        except ArithmeticError:
-            raise _problem("order.weekly_hours", f"`{hours}` is not a number") from None
-    for key in ("package", "supplier"):
-        if value.get(key) is not None and not isinstance(value[key], str):
-            raise _problem(f"order.{key}", "expected text")
-    return Order(value.get("package"), hours, value.get("supplier"))
+    """An order checked for its shape (any package and supplier names; the policy's
+    own check is :meth:`udbudsregler.runtime.schemas.InputSchemas.order`)."""
+    if value is None:
+        return None
+    if isinstance(value, Order):
+        value = {"package": value.package, "weekly_hours": value.weekly_hours,
+                 "supplier": value.supplier}
+    data, problems = validate(GENERIC.order, value, "order")
+    if problems:
+        raise FactError(problems)
+    return Order(data["package"], data["weekly_hours"], data["supplier"])
 
 
 def parse_supplier_state(
         value: SupplierState | Mapping[str, Any] | None) -> SupplierState | None:
+    """A supplier state checked for its shape (any supplier and area names)."""
     if value is None:
         return None
     if isinstance(value, SupplierState):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("suppliers", "expected a mapping with `load`, `capacity`, `sequence`")
-    unknown = set(value) - {"load", "capacity", "sequence"}
-    if unknown:
-        raise _problem(f"suppliers.{sorted(unknown)[0]}", "not a part of the supplier state",
-                       "UDB606")
-    for key in ("load", "capacity"):
-        table = value.get(key, {})
-        if not isinstance(table, Mapping) or not all(
-                isinstance(k, str) and type(v) is int and v >= 0 for k, v in table.items()):
-            raise _problem(f"suppliers.{key}", "expected a mapping of supplier ids to "
-                           "whole numbers >= 0")
-    sequence = value.get("sequence")
-    numbers = sequence.values() if isinstance(sequence, Mapping) else [sequence]
-    if sequence is not None and not all(type(n) is int and n >= 1 for n in numbers):
-        raise _problem("suppliers.sequence", "expected a referral number >= 1, or a mapping "
-                       "of service areas to referral numbers >= 1")
-    return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
+        sequence = value.sequence
+        value = {"load": dict(value.load), "capacity": dict(value.capacity),
+                 "sequence": dict(sequence) if isinstance(sequence, Mapping) else sequence}
+    data, problems = validate(GENERIC.suppliers, value, "suppliers")
+    if problems:
+        raise FactError(problems)
+    return SupplierState(dict(data["load"] or {}), dict(data["capacity"] or {}),
+                         data["sequence"])
 
 
 def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
