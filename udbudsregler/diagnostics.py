@@ -286,7 +286,8 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB601", "facts", "a fact is missing",
              "the host must supply every fact the policy declares"),
     CodeInfo("UDB602", "facts", "a fact has the wrong type",
-             "see the policy's `facts` section for the expected type"),
+             "see the policy's `facts` section, or the input's JSON Schema "
+             "(`policy.json_schema`), for the expected type"),
     CodeInfo("UDB603", "facts", "a date is not a real calendar date",
              "send dates as YYYY-MM-DD"),
     CodeInfo("UDB604", "facts", "a period ends before it starts",
