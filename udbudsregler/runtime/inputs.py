@@ -354,6 +354,11 @@ def problems_from(error: ValidationError, prefix: str,
             problems.append(unknown(loc, path))
         elif kind.startswith("udb"):
             problems.append(FactProblem("UDB" + kind[3:6], path, item["msg"]))
+        elif kind == "string_unicode":  # a key with a lone surrogate
+            text = _input(error, loc, kind)
+            problems.append(FactProblem("UDB602", path, (
+                f"the key {shown_text(text) if isinstance(text, str) else '?'} holds a lone "
+                "surrogate: it is not valid Unicode")))
         elif kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
             problems.append(FactProblem("UDB602", path, f"got {_input_kind(error, loc)}",
                                         "a list" if kind == "list_type" else "a mapping"))
@@ -368,6 +373,13 @@ def _input_kind(error: ValidationError, loc: tuple[Any, ...]) -> str:
                 "list_type", "model_type", "dict_type", "model_attributes_type"):
             return kind_of(item.get("input"))
     return "a value of the wrong kind"  # pragma: no cover
+
+
+def _input(error: ValidationError, loc: tuple[Any, ...], kind: str) -> Any:
+    for item in error.errors(include_url=False):
+        if tuple(item["loc"]) == loc and item["type"] == kind:
+            return item.get("input")
+    return None  # pragma: no cover
 
 
 # -- JSON text ----------------------------------------------------------------------
