@@ -241,7 +241,7 @@ def test_12_11_a_referral_id_with_a_lone_surrogate(tmp_path: Path) -> None:
     referral = tmp_path / "r.json"
     referral.write_text('{"referral": {"id": "\\ud800", "start": "2019-02-01", '
                         '"package": "individuelt_forloeb"}}')
-    code, out, err = run("settle", SLAGELSE, str(referral), "--until", "2020-01-01")
+    code, _, err = run("settle", SLAGELSE, str(referral), "--until", "2020-01-01")
     assert code == EXIT_INPUT and "referral.id: UDB602" in err and "\\ud800" in err
     err.encode("ascii", "strict")
 
