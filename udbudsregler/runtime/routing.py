@@ -13,16 +13,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.tender import AreaSpec, PackageSpec
 from udbudsregler.loader.validate import Entry
 from udbudsregler.runtime.input_models import GENERIC, validate
 
-__all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
-           "choose_area", "choose_package", "choose_supplier", "parse_order",
-           "parse_supplier_state"]
+#: How a supplier was chosen, or why none was.
+SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "full",
+                         "no_sequence", "no_state", "no_area"]
+#: Whether and why an ordered package was accepted or refused.
+PackageStatus = Literal["ordered", "no_order", "not_in_area", "hours_missing",
+                        "hours_outside_span", "hours_not_allowed"]
+
+__all__ = [
+    "AreaChoice",
+    "Order",
+    "PackageChoice",
+    "PackageStatus",
+    "SupplierChoice",
+    "SupplierMethod",
+    "SupplierState",
+    "choose_area",
+    "choose_package",
+    "choose_supplier",
+    "parse_order",
+    "parse_supplier_state",
+]
 
 
 @dataclass(frozen=True)
@@ -62,9 +80,7 @@ class AreaChoice:
 @dataclass(frozen=True)
 class SupplierChoice:
     supplier: str | None
-    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_state |
-    #: no_area
-    method: str
+    method: SupplierMethod
     #: The citizen's choice when it was given but could not be honoured, and why.
     rejected_choice: str | None = None
     rejected_because: str | None = None
@@ -75,8 +91,7 @@ class SupplierChoice:
 class PackageChoice:
     package: str | None
     accepted: bool
-    #: ordered | no_order | not_in_area | hours_missing | hours_outside_span | hours_not_allowed
-    status: str
+    status: PackageStatus
     weekly_hours: int | Decimal | None = None
     span: tuple[int | Decimal, int | Decimal] | None = None
 

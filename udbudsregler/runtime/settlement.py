@@ -41,6 +41,7 @@ from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.schemas import check_validity, schemas_for
 from udbudsregler.runtime.settlement_records import (
     BonusStatus,
+    EndCause,
     Outcome,
     Referral,
     ReferralEnd,
@@ -192,7 +193,7 @@ def _referral_end(policy: Program, referral: Referral, outcomes: Sequence[Outcom
     if package.spec.max_duration is not None:
         package_length = policy.domain_value((*package.path, "max_duration"), start)
         latest = min(latest, add_duration(start, package_length, rule) - _DAY)
-    ends: list[tuple[date, str]] = [(latest, "max_duration")]
+    ends: list[tuple[date, EndCause]] = [(latest, "max_duration")]
     course_end = latest
     aftercare: Period | None = None
     if referral.stop is not None:
