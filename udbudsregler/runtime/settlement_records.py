@@ -17,7 +17,8 @@ LineKind = Literal["weekly", "bonus", "cap"]
 #: Where a bonus stands.
 BonusState = Literal["earned", "pending", "not_immediate", "too_short", "course_ongoing"]
 
-__all__ = ["BonusState", "BonusStatus", "EndCause", "LineKind", "Outcome", "Referral", "ReferralEnd", "SettlementLine"]
+__all__ = ["BonusState", "BonusStatus", "EndCause", "LineKind", "Outcome", "Referral",
+           "ReferralEnd", "SettlementLine"]
 
 
 @dataclass(frozen=True)
