@@ -371,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ur.EvaluationError as error:
             # The facts fit the schema but the policy cannot be evaluated on them
             # (e.g. a date arithmetic beyond the calendar). Report, and go on.
-            bad(citizen.id, [Problem(error.node or "(facts)", error.message, error.code)])
+            bad(citizen.id, [Problem(error.path or "(facts)", error.message, error.code)])
             continue
 
         summary.decided += 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "CODES",
@@ -33,6 +33,7 @@ __all__ = [
     "closest",
     "did_you_mean",
     "dotted_path",
+    "shown",
 ]
 
 
@@ -58,6 +59,16 @@ def dotted_path(path: Iterable[object]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` as it may appear in a message: at most ``limit`` characters (a 50 MB value
+    is not echoed back), and printable whatever the output's encoding can do with lone
+    surrogates (``\\ud800`` is written as that escape)."""
+    cut = text[:limit]
+    if not cut.isascii():
+        cut = cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut if len(text) <= limit else f"{cut}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, order=True)
@@ -275,7 +286,8 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB601", "facts", "a fact is missing",
              "the host must supply every fact the policy declares"),
     CodeInfo("UDB602", "facts", "a fact has the wrong type",
-             "see the policy's `facts` section for the expected type"),
+             "see the policy's `facts` section, or the input's JSON Schema "
+             "(`policy.json_schema`), for the expected type"),
     CodeInfo("UDB603", "facts", "a date is not a real calendar date",
              "send dates as YYYY-MM-DD"),
     CodeInfo("UDB604", "facts", "a period ends before it starts",
@@ -288,6 +300,11 @@ CODES: dict[str, CodeInfo] = _codes(
              "send amounts and decimals as text or Decimal, e.g. \"1850.50\""),
     CodeInfo("UDB608", "facts", "the facts are not a mapping",
              "send one JSON object (a mapping of fact names to values)"),
+    CodeInfo("UDB609", "facts", "a key appears twice in a JSON object",
+             "remove or rename one of them; a JSON reader would silently keep only the last"),
+    CodeInfo("UDB610", "facts", "a value is beyond the input limits",
+             "numbers below 10^18 with at most 18 decimal places, durations up to 1000 "
+             "years, JSON nested at most 64 levels; see docs/errors.md, input limits"),
     # 7: evaluation
     CodeInfo("UDB701", "evaluate", "a date is outside the calendar's range",
              "check the dates and durations involved"),
@@ -352,10 +369,11 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
             "hint": self.effective_hint,
+            # A policy diagnostic is located by file, line and column, not by an input path.
+            "path": None,
         }
         if self.span is not None:
-            out.update(file=self.span.file, line=self.span.line, column=self.span.column,
-                       end_line=self.span.end_line, end_column=self.span.end_column)
+            out.update(_located(self.span))
         if self.notes:
             out["notes"] = [
                 {"message": text, **({"at": str(span)} if span else {})}
@@ -417,7 +435,34 @@ class DiagnosticBag:
 
 
 class UdbudsreglerError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    Every error has the same :meth:`to_dict` shape, ``{"error": <class name>,
+    "message": <the error as text>, "problems": [...]}``, each problem with ``code``,
+    ``path``, ``message`` and ``hint`` (and ``file``, ``line``, ``column`` where the
+    problem has a place in a policy file). Every error pickles to an equal error, so it
+    crosses process boundaries (``concurrent.futures.ProcessPoolExecutor``) intact.
+    """
+
+    def problem_dicts(self) -> list[dict[str, object]]:
+        """The problems of this error, each a dict of the one shape."""
+        return []
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": type(self).__name__, "message": str(self),
+                "problems": self.problem_dicts()}
+
+    def _key(self) -> tuple[object, ...]:
+        return (str(self),)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, UdbudsreglerError)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._key()))
 
 
 class PolicyError(UdbudsreglerError):
@@ -427,6 +472,12 @@ class PolicyError(UdbudsreglerError):
         ordered = sorted(diagnostics, key=Diagnostic.sort_key)
         self.diagnostics: tuple[Diagnostic, ...] = tuple(ordered)
         super().__init__(self.render())
+
+    def __reduce__(self) -> tuple[type[PolicyError], tuple[tuple[Diagnostic, ...]]]:
+        return (type(self), (self.diagnostics,))
+
+    def _key(self) -> tuple[object, ...]:
+        return self.diagnostics
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -445,15 +496,27 @@ class PolicyError(UdbudsreglerError):
             summary += f", {warnings} warning{'s' if warnings != 1 else ''}"
         return f"{text}\n{summary}" if text else summary
 
+    def problem_dicts(self) -> list[dict[str, object]]:
+        return [d.to_dict() for d in self.diagnostics]
+
 
 @dataclass(frozen=True)
 class FactProblem:
-    """One thing wrong with the facts a host supplied: the field path and what was expected."""
+    """One thing wrong with what a host supplied (facts, order, supplier state, referral,
+    outcomes, a date): the field path, what is wrong and what was expected."""
 
     code: str
+    #: Where: ``offers[0].weekly_hours``, ``order.weekly_hours``, ``outcomes[2].kind``,
+    #: ``on``; empty for the facts as a whole.
     path: str
     message: str
     expected: str | None = None
+    #: What to do; the code's hint (:data:`CODES`) when None.
+    hint: str | None = None
+
+    @property
+    def effective_hint(self) -> str:
+        return self.hint if self.hint is not None else CODES[self.code].hint
 
     def render(self) -> str:
         where = self.path or "(facts)"
@@ -463,42 +526,116 @@ class FactProblem:
         return text
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"code": self.code, "path": self.path, "message": self.message}
+        out: dict[str, object] = {"code": self.code, "path": self.path, "message": self.message,
+                                  "hint": self.effective_hint}
         if self.expected:
             out["expected"] = self.expected
         return out
 
 
 class FactError(UdbudsreglerError):
-    """The facts a host supplied do not fit the policy's fact schema. No decision is made."""
+    """What a host supplied does not fit the policy: the facts, and also the order, the
+    supplier state, the referral, the outcomes or the date of the same call. Every problem
+    of every input of the call is listed, sorted by path. No decision is made."""
+
+    #: At most this many problems are written out in the message (all are in ``problems``).
+    SHOWN = 100
 
     def __init__(self, problems: Sequence[FactProblem]) -> None:
-        ordered = sorted(problems, key=lambda p: (p.path, p.code))
+        ordered = sorted(problems, key=lambda p: (p.path, p.code, p.message))
         self.problems: tuple[FactProblem, ...] = tuple(ordered)
-        super().__init__("\n".join(p.render() for p in self.problems))
+        lines = [p.render() for p in self.problems[:self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"... and {len(self.problems) - self.SHOWN} more")
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[FactError], tuple[tuple[FactProblem, ...]]]:
+        return (type(self), (self.problems,))
+
+    def _key(self) -> tuple[object, ...]:
+        return self.problems
 
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(p.path for p in self.problems)
 
+    def problem_dicts(self) -> list[dict[str, object]]:
+        return [p.to_dict() for p in self.problems]
 
-@dataclass
+
 class EvaluationError(UdbudsreglerError):
-    """Evaluating a checked policy failed on these facts (e.g. a date beyond the calendar)."""
+    """Evaluating a checked policy failed on these facts (e.g. a date beyond the calendar),
+    or the date of a call is outside the policy's validity.
 
-    code: str
-    message: str
-    span: Span | None = None
-    node: str | None = None
-    values: dict[str, object] = field(default_factory=dict)
+    ``path`` says where: the definition being evaluated, or the input (``on``,
+    ``referral.start``). ``node`` is the same attribute under its old name (deprecated:
+    use ``path``).
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, code: str, message: str, span: Span | None = None,
+                 path: str | None = None, values: dict[str, object] | None = None, *,
+                 hint: str | None = None, node: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
+        self.path = path if path is not None else node
+        self.values: dict[str, object] = values if values is not None else {}
+        self.hint = hint
         super().__init__(self.render())
+
+    @property
+    def node(self) -> str | None:
+        """Deprecated alias of :attr:`path`."""
+        return self.path
+
+    @node.setter
+    def node(self, value: str | None) -> None:
+        self.path = value
+
+    @property
+    def effective_hint(self) -> str:
+        return self.hint if self.hint is not None else CODES[self.code].hint
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_evaluation_error, (self.code, self.message, self.span, self.path,
+                                    self.values, self.hint))
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.code, self.message, self.span, self.path, self.hint)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, EvaluationError)
+        return self._key() == other._key() and self.values == other.values
+
+    __hash__ = UdbudsreglerError.__hash__
 
     def render(self) -> str:
         where = f"{self.span}: " if self.span else ""
-        node = f" (in `{self.node}`)" if self.node else ""
+        node = f" (in `{self.path}`)" if self.path else ""
         return f"{where}{self.code}: {self.message}{node}"
 
     def __str__(self) -> str:
         return self.render()
+
+    def __repr__(self) -> str:
+        return (f"EvaluationError(code={self.code!r}, message={self.message!r}, "
+                f"span={self.span!r}, path={self.path!r})")
+
+    def problem_dicts(self) -> list[dict[str, object]]:
+        out: dict[str, object] = {"code": self.code, "path": self.path,
+                                  "message": self.message, "hint": self.effective_hint}
+        if self.span is not None:
+            out.update(_located(self.span))
+        return [out]
+
+
+def _evaluation_error(code: str, message: str, span: Span | None, path: str | None,
+                      values: dict[str, object], hint: str | None) -> EvaluationError:
+    return EvaluationError(code, message, span, path, values, hint=hint)
+
+
+def _located(span: Span) -> dict[str, object]:
+    return {"file": span.file, "line": span.line, "column": span.column,
+            "end_line": span.end_line, "end_column": span.end_column}

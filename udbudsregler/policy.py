@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from udbudsregler.cache import PolicyCache, fingerprint
 from udbudsregler.codegen.generate import generate
@@ -26,7 +28,15 @@ from udbudsregler.runtime.routing import (
     parse_order,
     parse_supplier_state,
 )
+from udbudsregler.runtime.schemas import (
+    SCHEMA_KINDS,
+    SchemaKind,
+    decision_inputs,
+    schemas_for,
+    settlement_inputs,
+)
 from udbudsregler.runtime.settlement import Referral, Settlement, settle
+from udbudsregler.runtime.settlement_records import Outcome
 from udbudsregler.runtime.trace import Tracer
 from udbudsregler.stages import run_stages
 from udbudsregler.version import __version__
@@ -83,7 +93,7 @@ class Policy(Program):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, (self.stored(),))
 
-    def decide(self, facts: Mapping[str, Any], on: date, *,
+    def decide(self, facts: Mapping[str, Any], on: date | str, *,
                order: Order | Mapping[str, Any] | None = None,
                suppliers: SupplierState | Mapping[str, Any] | None = None,
                tracer: Tracer | None = None, ignore_validity: bool = False) -> Decision:
@@ -93,16 +103,20 @@ class Policy(Program):
         choice of supplier); ``suppliers`` is the host's current supplier state (load,
         capacity, the referral's sequence number for rotation). Both are optional.
 
-        Raises :class:`FactError` if the facts (or the order, or the supplier state) do
-        not fit, and :class:`EvaluationError` if the date is outside the policy's validity
-        (unless ``ignore_validity``: for comparing two rounds on the same date).
+        ``on`` is a ``datetime.date`` or ``YYYY-MM-DD`` text.
+
+        Raises :class:`FactError` listing every problem of the facts, the date, the order
+        and the supplier state together, and :class:`EvaluationError` if the date is
+        outside the policy's validity (unless ``ignore_validity``: for comparing two
+        rounds on the same date).
         """
-        if type(on) is not date or not (ignore_validity or self._lo <= on <= self._hi):
-            if ignore_validity:
-                raise TypeError("the decision date must be a datetime.date")
-            self.check_date(on)
-        canonical = facts if type(facts) is dict and self._fast(facts) else \
-            self.facts.validate(facts)
+        if (type(on) is date and (ignore_validity or self._lo <= on <= self._hi)
+                and order is None and suppliers is None and type(facts) is dict
+                and self._fast(facts)):
+            canonical = facts
+        else:  # every input checked together: one FactError lists every problem
+            canonical, on, order, suppliers = decision_inputs(
+                self, facts, on, order, suppliers, None if ignore_validity else self.check_date)
         if tracer is not None and tracer.enabled:
             interpreter = self.interpreter(canonical, on, tracer)
             values = tuple(bool(interpreter.value(name)) for name in self._outputs)
@@ -146,30 +160,56 @@ class Policy(Program):
                                  lambda name: self.span_of(name, on))
         return (routing, parsed_order, supplier, package)
 
-    def settle(self, referral: Referral | Mapping[str, Any], outcomes: Any = None, *,
-               until: date, since: date | None = None,
+    def settle(self, referral: Referral | Mapping[str, Any],
+               outcomes: Sequence[Outcome | Mapping[str, Any]] | None = None, *,
+               until: date | str, since: date | str | None = None,
                ignore_validity: bool = False) -> Settlement:
         """What the supplier is paid for a referral up to ``until`` (inclusive): weekly lines
         per price period, bonuses with the outcome that earned them or why not (yet), the
         referral's end with its cause, and the total. Only what falls in ``[since, until]``
         is invoiced (``since`` defaults to the referral's start). A referral must start
         inside the policy's validity, unless ``ignore_validity`` (for comparing rounds).
-        """
-        if type(until) is not date:
-            raise TypeError("`until` must be a datetime.date")
-        return settle(self, referral, outcomes, until, since, ignore_validity)
+        Dates are ``datetime.date`` or ``YYYY-MM-DD`` text.
 
-    def evaluate(self, name: str, facts: Mapping[str, Any], on: date) -> Any:
+        Raises :class:`FactError` listing every problem of the referral, the outcomes and
+        the dates together.
+        """
+        ref, events, last, first = settlement_inputs(self, referral, outcomes, until, since)
+        return settle(self, ref, events, last, first, ignore_validity)
+
+    # -- the inputs' schemas ---------------------------------------------------------
+
+    def json_schema(self, kind: SchemaKind = "facts") -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of one input of this policy: ``facts``,
+        ``order``, ``suppliers`` (the supplier state), ``referral`` or ``outcomes``; with
+        types, enums of the policy's ids and their titles, limits, and descriptions in the
+        policy's language. A document valid under it passes the policy's own checks
+        (except checks across inputs, such as a supplier's capacity for lowest load)."""
+        return schemas_for(self).json_schema(kind)
+
+    def schemas(self) -> dict[SchemaKind, dict[str, Any]]:
+        """The JSON Schema of every input, by kind (see :meth:`json_schema`)."""
+        return {kind: self.json_schema(kind) for kind in SCHEMA_KINDS}
+
+    def input_model(self, kind: SchemaKind) -> type[BaseModel]:
+        """The pydantic model of one input, whose ``model_json_schema(by_alias=True)`` is
+        :meth:`json_schema`. ``decide`` and ``settle`` validate through it; use them (not
+        the model's instances) for the values."""
+        return schemas_for(self).model(kind)
+
+    def fact_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the facts this policy needs (``json_schema("facts")``)."""
+        return self.json_schema("facts")
+
+    def evaluate(self, name: str, facts: Mapping[str, Any], on: date | str) -> Any:
         """The value of one named rule, parameter, criterion, target group or tender value
         (``price_models.standard.weekly_price``) for a citizen's facts on a date, by the
         generated code (the interpreter's answer where that fails)."""
-        self.check_date(on)
+        canonical, day, _, _ = decision_inputs(self, facts, on, None, None, self.check_date)
         if name not in self.graph.nodes:
             raise KeyError(f"policy {self.id} has no rule, parameter, criterion or target "
                            f"group named {name!r}")
-        canonical = facts if type(facts) is dict and self._fast(facts) else \
-            self.facts.validate(facts)
-        return self.node_value(name, canonical, on)
+        return self.node_value(name, canonical, day)
 
     def reasons_for(self, decision: Decision) -> tuple[Reason, ...]:
         """The reasons of a decision (as ``decision.reasons``)."""

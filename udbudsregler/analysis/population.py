@@ -14,14 +14,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.diagnostics import UdbudsreglerError
+from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.inputs import read_json
 
 __all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
 
@@ -83,9 +83,13 @@ def _read_jsonl(text: str, population: Population) -> None:
         if not line.strip():
             continue
         try:
-            data = json.loads(line, parse_float=Decimal)
+            data = read_json(line)
         except json.JSONDecodeError as error:
             population.bad.append(BadRow(number, None, (f"not valid JSON: {error.msg}",)))
+            continue
+        except FactError as error:
+            population.bad.append(BadRow(number, None, tuple(p.render() for p in
+                                                             error.problems)))
             continue
         if not isinstance(data, dict):
             population.bad.append(BadRow(number, None, ("expected a JSON object",)))
@@ -113,8 +117,11 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as error:
+        raise PopulationError(f"{population.path}: the first line cannot be read as CSV "
+                              f"({error})") from None
     start = reader.line_num + 1
-    for cells in reader:
+    for cells in _rows(reader, population):
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
@@ -140,6 +147,19 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
             population.rows.append(PopulationRow(line, ident, facts))
 
 
+def _rows(reader: Any, population: Population) -> Iterator[list[str]]:
+    """The rows of a CSV reader; a row that cannot be read (a cell over the csv module's
+    size limit, a stray quote) is a bad row, and reading goes on with the next line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            population.bad.append(BadRow(reader.line_num, None, (
+                f"not readable as CSV: {shown(str(error), 200)}",)))
+
+
 def _cell(cell: str, spec: FactSpec | None) -> Any:
     kind = spec.type if spec is not None else None
     text = cell.strip()
@@ -147,9 +167,11 @@ def _cell(cell: str, spec: FactSpec | None) -> Any:
         return None
     if kind in ("history", "list", "record", "period") or (kind is None and text[0] in "[{"):
         try:
-            return json.loads(text, parse_float=Decimal)
+            return read_json(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"not valid JSON: {error.msg}") from None
+        except FactError as error:
+            raise ValueError("; ".join(p.render() for p in error.problems)) from None
     if kind == "bool":
         lowered = text.lower()
         if lowered in ("true", "1", "ja", "yes"):

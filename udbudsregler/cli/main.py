@@ -15,22 +15,27 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from udbudsregler.diagnostics import (
     EvaluationError,
     FactError,
+    FactProblem,
     PolicyError,
     Severity,
     UdbudsreglerError,
+    shown,
 )
+from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+
+#: The inputs besides the facts, as the first part of a problem's path.
+_NOT_FACTS = frozenset({"order", "suppliers", "referral", "outcomes", "on", "until", "since"})
 
 
 class InputError(Exception):
@@ -44,14 +49,35 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"`{text}` is not a date written as YYYY-MM-DD") from None
 
 
-def read_json(path: str) -> Any:
-    """A JSON file, numbers with fractions read as exact decimals (never floats)."""
+def read_json(path: str, prefix: str = "") -> Any:
+    """A JSON file, numbers with fractions read as exact decimals (never floats); a key
+    given twice, an overlong number or too deep nesting is a FactError with the path
+    (under ``prefix``)."""
     text = _read_text(path)
     try:
-        return json.loads(text, parse_float=Decimal)
+        return read_json_text(text, prefix)
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: "
+        raise InputError(f"{_shown(path)}:{error.lineno}:{error.colno}: not valid JSON: "
                          f"{error.msg[0].lower()}{error.msg[1:]}") from None
+
+
+def _shown(text: str) -> str:
+    return shown(text, 200)
+
+
+def _read_all(*reads: Callable[[], Any]) -> list[Any]:
+    """Read several inputs; the problems of all of them in one FactError."""
+    values: list[Any] = []
+    problems: list[FactProblem] = []
+    for read in reads:
+        try:
+            values.append(read())
+        except FactError as error:
+            problems += error.problems
+            values.append(None)
+    if problems:
+        raise FactError(problems)
+    return values
 
 
 def _read_text(path: str) -> str:
@@ -123,25 +149,27 @@ def _json_argument(value: str | None, what: str) -> Any:
     """A JSON object given inline (`{...}`) or as a file path."""
     if value is None:
         return None
+    prefix = what.lstrip("-")
     if value.lstrip().startswith("{"):
         try:
-            return json.loads(value, parse_float=Decimal)
+            return read_json_text(value, prefix)
         except json.JSONDecodeError as error:
             raise InputError(f"{what}: not valid JSON: {error.msg}") from None
-    return read_json(value)
+    return read_json(value, prefix)
 
 
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     policy = _load(args.policy)
-    facts = read_json(args.facts)
+    facts, order, suppliers = _read_all(
+        lambda: read_json(args.facts), lambda: _json_argument(args.order, "--order"),
+        lambda: _json_argument(args.suppliers, "--suppliers"))
     tracer = None
     if args.trace:
         from udbudsregler.runtime.trace import RecordingTracer
 
         tracer = RecordingTracer()
-    decision = policy.decide(facts, on=args.on, tracer=tracer,
-                             order=_json_argument(args.order, "--order"),
-                             suppliers=_json_argument(args.suppliers, "--suppliers"))
+    decision = policy.decide(facts, on=args.on, tracer=tracer, order=order,
+                             suppliers=suppliers)
     if args.json:
         json.dump(decision.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -271,7 +299,8 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
     if unknown:
         raise InputError(f"{args.referral}: unknown key `{sorted(unknown)[0]}`; the keys are "
                          "`referral` and `outcomes`")
-    settlement = policy.settle(data["referral"], data.get("outcomes") or [], until=args.until,
+    # `outcomes: 0` or `""` is a mistake, not "no outcomes": only a missing key or null is.
+    settlement = policy.settle(data["referral"], data.get("outcomes"), until=args.until,
                                since=args.since)
     if args.json:
         json.dump(settlement.to_dict(), out, ensure_ascii=False, indent=2)
@@ -296,7 +325,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
                         ("--examples", args.examples)):
         if value < 0:
             raise InputError(f"{name} must be 0 or more")
-    suppliers = read_json(args.suppliers) if args.suppliers else None
+    suppliers = read_json(args.suppliers, "suppliers") if args.suppliers else None
     report = compare(_load(args.old), _load(args.new), citizens=args.citizens,
                      population=args.population, scenarios=args.scenarios, on=args.on,
                      seed=args.seed, examples=args.examples, suppliers=suppliers,
@@ -434,7 +463,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         _print_diagnostics(error.diagnostics, err, as_json=False)
         return EXIT_FAILED
     except FactError as error:
-        err.write("error: the facts do not fit the policy:\n")
+        facts_only = all(p.path.split(".", 1)[0].split("[", 1)[0] not in _NOT_FACTS
+                         for p in error.problems)
+        err.write(f"error: the {'facts do' if facts_only else 'input does'} not fit the "
+                  "policy:\n")
         for problem in error.problems:
             err.write(f"  {problem.render()}\n")
         return EXIT_INPUT

@@ -13,14 +13,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.ir.graph import Area, Package
+from udbudsregler.runtime.input_models import GENERIC, validate
 
-__all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
-           "choose_area", "choose_package", "choose_supplier", "parse_order",
-           "parse_supplier_state"]
+#: How a supplier was chosen, or why none was.
+SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "full",
+                         "no_sequence", "no_state", "no_area"]
+#: Whether and why an ordered package was accepted or refused.
+PackageStatus = Literal["ordered", "no_order", "not_in_area", "hours_missing",
+                        "hours_outside_span", "hours_not_allowed"]
+
+__all__ = [
+    "AreaChoice",
+    "Order",
+    "PackageChoice",
+    "PackageStatus",
+    "SupplierChoice",
+    "SupplierMethod",
+    "SupplierState",
+    "choose_area",
+    "choose_package",
+    "choose_supplier",
+    "parse_order",
+    "parse_supplier_state",
+]
 
 
 @dataclass(frozen=True)
@@ -60,9 +79,7 @@ class AreaChoice:
 @dataclass(frozen=True)
 class SupplierChoice:
     supplier: str | None
-    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_state |
-    #: no_area
-    method: str
+    method: SupplierMethod
     #: The citizen's choice when it was given but could not be honoured, and why.
     rejected_choice: str | None = None
     rejected_because: str | None = None
@@ -73,8 +90,7 @@ class SupplierChoice:
 class PackageChoice:
     package: str | None
     accepted: bool
-    #: ordered | no_order | not_in_area | hours_missing | hours_outside_span | hours_not_allowed
-    status: str
+    status: PackageStatus
     weekly_hours: int | Decimal | None = None
     span: tuple[int | Decimal, int | Decimal] | None = None
 
@@ -84,52 +100,33 @@ def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
 
 
 def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
-    if value is None or isinstance(value, Order):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("order", "expected a mapping with `package`, `weekly_hours`, `supplier`")
-    unknown = set(value) - {"package", "weekly_hours", "supplier"}
-    if unknown:
-        raise _problem(f"order.{sorted(unknown)[0]}", "not a part of an order", "UDB606")
-    hours = value.get("weekly_hours")
-    if hours is not None:
-        if isinstance(hours, (bool, float)) or not isinstance(hours, (int, Decimal, str)):
-            raise _problem("order.weekly_hours", "expected a number of hours as a whole number, "
-                           "Decimal or text")
-        try:
-            hours = hours if isinstance(hours, (int, Decimal)) else Decimal(hours)
-        except ArithmeticError:
-            raise _problem("order.weekly_hours", f"`{hours}` is not a number") from None
-    for key in ("package", "supplier"):
-        if value.get(key) is not None and not isinstance(value[key], str):
-            raise _problem(f"order.{key}", "expected text")
-    return Order(value.get("package"), hours, value.get("supplier"))
+    """An order checked for its shape (any package and supplier names; the policy's
+    own check is :meth:`udbudsregler.runtime.schemas.InputSchemas.order`)."""
+    if value is None:
+        return None
+    if isinstance(value, Order):
+        value = {"package": value.package, "weekly_hours": value.weekly_hours,
+                 "supplier": value.supplier}
+    data, problems = validate(GENERIC.order, value, "order")
+    if problems:
+        raise FactError(problems)
+    return Order(data["package"], data["weekly_hours"], data["supplier"])
 
 
 def parse_supplier_state(
         value: SupplierState | Mapping[str, Any] | None) -> SupplierState | None:
+    """A supplier state checked for its shape (any supplier and area names)."""
     if value is None:
         return None
     if isinstance(value, SupplierState):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("suppliers", "expected a mapping with `load`, `capacity`, `sequence`")
-    unknown = set(value) - {"load", "capacity", "sequence"}
-    if unknown:
-        raise _problem(f"suppliers.{sorted(unknown)[0]}", "not a part of the supplier state",
-                       "UDB606")
-    for key in ("load", "capacity"):
-        table = value.get(key, {})
-        if not isinstance(table, Mapping) or not all(
-                isinstance(k, str) and type(v) is int and v >= 0 for k, v in table.items()):
-            raise _problem(f"suppliers.{key}", "expected a mapping of supplier ids to "
-                           "whole numbers >= 0")
-    sequence = value.get("sequence")
-    numbers = sequence.values() if isinstance(sequence, Mapping) else [sequence]
-    if sequence is not None and not all(type(n) is int and n >= 1 for n in numbers):
-        raise _problem("suppliers.sequence", "expected a referral number >= 1, or a mapping "
-                       "of service areas to referral numbers >= 1")
-    return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
+        sequence = value.sequence
+        value = {"load": dict(value.load), "capacity": dict(value.capacity),
+                 "sequence": dict(sequence) if isinstance(sequence, Mapping) else sequence}
+    data, problems = validate(GENERIC.suppliers, value, "suppliers")
+    if problems:
+        raise FactError(problems)
+    return SupplierState(dict(data["load"] or {}), dict(data["capacity"] or {}),
+                         data["sequence"])
 
 
 def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:

@@ -39,8 +39,10 @@ from typing import Any
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir.graph import Bonus
 from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.schemas import check_validity, schemas_for
 from udbudsregler.runtime.settlement_records import (
     BonusStatus,
+    EndCause,
     Outcome,
     Referral,
     ReferralEnd,
@@ -130,92 +132,27 @@ def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
     return FactError([FactProblem(code, path, message)])
 
 
-def _date_of(value: Any, path: str) -> date:
-    if type(value) is date:
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _problem(path, f"`{value}` is not a real calendar date", "UDB603") from None
-    raise _problem(path, "expected a date (YYYY-MM-DD)")
-
-
 def parse_referral(value: Referral | Mapping[str, Any], policy: Program,
                    ignore_validity: bool = False) -> Referral:
-    if isinstance(value, Referral):
-        referral = value
-    else:
-        if not isinstance(value, Mapping):
-            raise _problem("referral", "expected a mapping with `id`, `start`, `package`, ...")
-        allowed = {"id", "start", "package", "supplier", "area", "stop"}
-        for key in value:
-            if key not in allowed:
-                raise _problem(f"referral.{key}", "not a part of a referral", "UDB606")
-        for key in ("id", "start", "package"):
-            if value.get(key) is None:
-                raise _problem(f"referral.{key}", "missing", "UDB601")
-        stop = value.get("stop")
-        for key in ("supplier", "area"):
-            if value.get(key) is not None and not isinstance(value[key], str):
-                raise _problem(f"referral.{key}", "expected text")
-        referral = Referral(str(value["id"]), _date_of(value["start"], "referral.start"),
-                            str(value["package"]), value.get("supplier"), value.get("area"),
-                            _date_of(stop, "referral.stop") if stop is not None else None)
-    domain = policy.graph
-    if referral.package not in domain.packages:
-        raise _problem("referral.package", f"`{referral.package}` is not a course package of "
-                       f"the policy; the packages are {', '.join(domain.packages)}", "UDB605")
-    areas = domain.packages[referral.package].spec.areas
-    if referral.area is not None and referral.area not in areas:
-        raise _problem("referral.area", f"`{referral.area}` is not a service area offering "
-                       f"`{referral.package}`; it is offered in {', '.join(areas)}", "UDB605")
-    if referral.supplier is not None:
-        offering = [referral.area] if referral.area is not None else areas
-        suppliers = [s.id for a in offering if a in domain.areas
-                     for s in domain.areas[a].spec.suppliers]
-        if referral.supplier not in suppliers:
-            from udbudsregler.diagnostics import did_you_mean
-
-            hint = did_you_mean(str(referral.supplier), suppliers)
-            raise _problem("referral.supplier", f"`{referral.supplier}` is not a supplier of "
-                           f"{' or '.join(offering)}" + (f"; {hint}" if hint else ""), "UDB605")
-    valid = policy.header.valid
-    if not ignore_validity and (referral.start < valid.from_ or
-                                (valid.to is not None and referral.start > valid.to)):
-        raise EvaluationError(
-            "UDB703", f"the referral starts on {referral.start.isoformat()}, outside the "
-            f"policy's validity ({valid.from_.isoformat()} to "
-            f"{valid.to.isoformat() if valid.to else 'open'})", node="referral.start")
-    if referral.stop is not None and referral.stop < referral.start:
-        raise _problem("referral.stop", f"the referral stops ({referral.stop}) before it starts "
-                       f"({referral.start})", "UDB604")
+    """The referral checked against the policy (every problem in one FactError), and its
+    start against the policy's validity (EvaluationError UDB703, unless
+    ``ignore_validity``)."""
+    referral, problems = schemas_for(policy).referral(value)
+    if problems:
+        raise FactError(problems)
+    assert referral is not None
+    if not ignore_validity:
+        check_validity(policy, referral)
     return referral
 
 
-def parse_outcomes(value: Any, policy: Program) -> list[Outcome]:
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise _problem("outcomes", "expected a list of periods with `kind`, `from`, `to`")
-    kinds = policy.graph.outcomes
-    out = []
-    for i, item in enumerate(value):
-        path = f"outcomes[{i}]"
-        if isinstance(item, Outcome):
-            out.append(item)
-            continue
-        if not isinstance(item, Mapping) or set(item) != {"kind", "from", "to"}:
-            raise _problem(path, "expected a mapping with exactly `kind`, `from` and `to`")
-        if item["kind"] not in kinds:
-            raise _problem(f"{path}.kind", f"`{item['kind']}` is not an outcome of the policy; "
-                           f"the outcomes are {', '.join(kinds)}", "UDB605")
-        start = _date_of(item["from"], f"{path}.from")
-        end = _date_of(item["to"], f"{path}.to") if item["to"] is not None else None
-        if end is not None and end < start:
-            raise _problem(f"{path}.to", f"`to` ({end}) is before `from` ({start})", "UDB604")
-        out.append(Outcome(item["kind"], Period(start, end)))
-    return out
+def parse_outcomes(value: Sequence[Outcome | Mapping[str, Any]] | None,
+                   policy: Program) -> list[Outcome]:
+    """The outcomes checked against the policy (every problem in one FactError)."""
+    outcomes, problems = schemas_for(policy).outcomes(value)
+    if problems:
+        raise FactError(problems)
+    return outcomes
 
 
 # -- the computation ----------------------------------------------------------------
@@ -257,7 +194,7 @@ def _referral_end(policy: Program, referral: Referral, outcomes: Sequence[Outcom
     if package.max_duration is not None:
         package_length = policy.tender_value(package.max_duration, start)
         latest = min(latest, add_duration(start, package_length, rule) - _DAY)
-    ends: list[tuple[date, str]] = [(latest, "max_duration")]
+    ends: list[tuple[date, EndCause]] = [(latest, "max_duration")]
     course_end = latest
     aftercare: Period | None = None
     if referral.stop is not None:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from udbudsregler.values.canonical import to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Period
 
-__all__ = ["BonusStatus", "Outcome", "Referral", "ReferralEnd", "SettlementLine"]
+#: Why a referral ended (or that it has not).
+EndCause = Literal["max_duration", "aftercare_completed", "stopped", "ongoing"]
+#: The kind of a settlement line.
+LineKind = Literal["weekly", "bonus", "cap"]
+#: Where a bonus stands.
+BonusState = Literal["earned", "pending", "not_immediate", "too_short", "course_ongoing"]
+
+__all__ = ["BonusState", "BonusStatus", "EndCause", "LineKind", "Outcome", "Referral",
+           "ReferralEnd", "SettlementLine"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,7 @@ class Outcome:
 class ReferralEnd:
     #: The last day of the referral; None while it is still running on ``until``.
     last_day: date | None
-    #: max_duration | aftercare_completed | stopped | ongoing
-    cause: str
+    cause: EndCause
     #: The last day of the course (before aftercare), if it has ended by ``until``.
     course_end: date | None
     #: Aftercare, when the outcome that starts it has occurred.
@@ -48,8 +55,7 @@ class ReferralEnd:
 
 @dataclass(frozen=True)
 class SettlementLine:
-    #: weekly | bonus | cap
-    kind: str
+    kind: LineKind
     #: For weekly lines: pro_rata_days | started_weeks | whole_weeks; for bonus lines the
     #: bonus id; for cap lines max_amount | max_duration.
     reason: str
@@ -82,8 +88,7 @@ class SettlementLine:
 class BonusStatus:
     id: str
     title: str
-    #: earned | pending | not_immediate | too_short | course_ongoing
-    status: str
+    status: BonusState
     amount: Money
     #: The period the outcome must cover without a break.
     window: Period | None = None
