@@ -12,8 +12,6 @@ the pydantic model, which converts what can be converted and otherwise raises
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -28,16 +26,12 @@ from pydantic import (
     create_model,
 )
 
+from udbudsregler.codegen.factcheck import fast_check
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import (
     DATE_SCHEMA,
-    EARLIEST,
-    LATEST,
-    MAX_DURATION_YEARS,
-    MAX_PLACES,
     NULL,
-    NUMBER_LIMIT,
     as_date,
     choice,
     describe,
@@ -55,10 +49,8 @@ from udbudsregler.runtime.inputs import (
     to_optional_date,
     to_period,
     to_text,
-    valid_text,
 )
-from udbudsregler.values.money import Money
-from udbudsregler.values.temporal import Duration, Period
+from udbudsregler.values.limits import EARLIEST, LATEST, valid_text
 
 __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 
@@ -94,7 +86,7 @@ class FactSchema:
         base = _Strict if title is None else _with_title(title)
         self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
             "Facts", __base__=base, **fields)
-        self.fast: Callable[[Any], bool] = _fast_check(self.specs, currency)
+        self.fast: Callable[[Any], bool] = fast_check(self.specs, currency)
 
     # -- the pydantic model ----------------------------------------------
 
@@ -252,100 +244,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-# -- the fast path -----------------------------------------------------------
-
-
-def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any], bool]:
-    """Generate ``check(facts) -> bool``: True only for facts already in canonical form."""
-    namespace: dict[str, Any] = {"date": date, "Decimal": Decimal, "Money": Money,
-                                 "Duration": Duration, "Period": Period, "LO": EARLIEST,
-                                 "HI": LATEST, "CUR": currency, "L": NUMBER_LIMIT,
-                                 "P": -MAX_PLACES - 1, "MM": 12 * MAX_DURATION_YEARS,
-                                 "MD": 366 * MAX_DURATION_YEARS, "VT": valid_text}
-    # Direct subscripts in one `try`: a missing key (KeyError) or an unhashable value in
-    # a choice test (TypeError) makes the facts go the slow way, like any other misfit.
-    lines = ["def check(f):", f"    if len(f) != {len(specs)}:", "        return False",
-             "    try:"]
-    base = "        "
-    counter = [0]
-
-    def fresh(prefix: str) -> str:
-        counter[0] += 1
-        return f"{prefix}{counter[0]}"
-
-    def value_test(var: str, spec: FactSpec, indent: str) -> None:
-        t = spec.type
-        fail = f"{indent}    return False"
-        # Numbers inside the input limits (runtime/inputs.py): below 10^18 in size, and
-        # a Decimal's leading digit at most MAX_PLACES places after the point.
-        if t == "bool":
-            lines.extend([f"{indent}if type({var}) is not bool:", fail])
-        elif t == "int":
-            lines.extend([f"{indent}if type({var}) is not int or not -L < {var} < L:", fail])
-        elif t in ("decimal", "hours"):
-            low = "0 <=" if t == "hours" else "-L <"
-            sign = f" and {var} >= 0" if t == "hours" else ""
-            lines.extend([f"{indent}if not ((type({var}) is int and {low} {var} < L) or "
-                          f"(type({var}) is Decimal and {var}.is_finite() and "
-                          f"P < {var}.adjusted() < 18{sign})):", fail])
-        elif t == "money":
-            lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != CUR or not "
-                          f"({var}.amount.is_finite() and P < {var}.amount.adjusted() < 18):",
-                          fail])
-        elif t == "date":
-            lines.extend([f"{indent}if type({var}) is not date or not LO <= {var} <= HI:", fail])
-        elif t == "text":
-            lines.extend([f"{indent}if type({var}) is not str or not ({var}.isascii() or "
-                          f"VT({var})):", fail])
-        elif t == "duration":
-            lines.extend([f"{indent}if type({var}) is not Duration or abs({var}.months) > MM "
-                          f"or abs({var}.days) > MD:", fail])
-        elif t == "period":
-            lines.extend([f"{indent}if type({var}) is not Period or not LO <= {var}.start <= HI "
-                          f"or ({var}.end is not None and {var}.end > HI):", fail])
-        elif t == "enum":
-            name = fresh("E")
-            namespace[name] = frozenset(spec.values or ())
-            lines.extend([f"{indent}if {var} not in {name}:", fail])
-        elif t == "record":
-            record_test(var, spec, indent)
-        else:
-            item = fresh("r")
-            lines.extend([f"{indent}if type({var}) is not list:", fail,
-                          f"{indent}for {item} in {var}:"])
-            record_test(item, spec, indent + "    ")
-
-    def record_test(var: str, spec: FactSpec, indent: str) -> None:
-        fields = spec.fields or {}
-        size = len(fields) + (2 if spec.type == "history" else 0)
-        lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
-                      f"{indent}    return False"])
-        if spec.type == "history":
-            start, end = fresh("a"), fresh("b")
-            lines.extend([
-                f"{indent}{start} = {var}['from']",
-                f"{indent}if type({start}) is not date or not LO <= {start} <= HI:",
-                f"{indent}    return False",
-                f"{indent}{end} = {var}['to']",
-            ])
-            if spec.open_ended is not False:
-                lines.append(f"{indent}if {end} is not None and (type({end}) is not date or "
-                             f"not {start} <= {end} <= HI):")
-            else:
-                lines.append(f"{indent}if type({end}) is not date or not {start} <= {end} <= HI:")
-            lines.append(f"{indent}    return False")
-        for key, field_spec in fields.items():
-            var2 = fresh("v")
-            lines.append(f"{indent}{var2} = {var}[{key!r}]")
-            value_test(var2, field_spec, indent)
-
-    for key, spec in specs.items():
-        var = fresh("v")
-        lines.append(f"{base}{var} = f[{key!r}]")
-        value_test(var, spec, base)
-    lines += ["    except (KeyError, TypeError):", "        return False", "    return True"]
-    exec(compile("\n".join(lines), "<fact check>", "exec"), namespace)  # generated, no author text
-    check: Callable[[Any], bool] = namespace["check"]
-    return check

@@ -33,6 +33,14 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 from udbudsregler.diagnostics import FactError, FactProblem, dotted_path, shown
+from udbudsregler.values.limits import (  # also read by the generated fast check
+    EARLIEST,
+    LATEST,
+    MAX_DURATION_YEARS,
+    MAX_PLACES,
+    NUMBER_LIMIT,
+    valid_text,
+)
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -50,15 +58,6 @@ __all__ = [
     "read_json",
 ]
 
-#: Dates must lie in this range; outside it they are surely mistakes, and date
-#: arithmetic on them cannot leave the calendar.
-EARLIEST = date(1850, 1, 1)
-LATEST = date(2200, 12, 31)
-#: Numbers must be smaller than this in size (18 digits before the decimal point).
-NUMBER_LIMIT = 10**18
-#: ... and no finer than this many decimal places (a number's first digit lies at most
-#: this many places after the point; zero is written with at most this many places).
-MAX_PLACES = 18
 #: A number written as text has at most this many characters.
 MAX_NUMBER_TEXT = 64
 #: An integer in JSON text has at most this many characters (Python refuses to read
@@ -66,8 +65,6 @@ MAX_NUMBER_TEXT = 64
 MAX_INT_CHARS = 1000
 #: JSON input is nested at most this deep (facts need about six levels).
 MAX_DEPTH = 64
-#: A duration is at most this long.
-MAX_DURATION_YEARS = 1000
 
 _NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
 #: The JSON Schema pattern of a number written as text.
@@ -141,17 +138,6 @@ def path_of(prefix: str, loc: Iterable[Any]) -> str:
 
 
 # -- converters (pydantic BeforeValidators) -----------------------------------------
-
-
-def valid_text(value: str) -> bool:
-    """Whether ``value`` is text every output can write (no lone surrogates)."""
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def to_text(value: Any) -> str:

@@ -1,0 +1,176 @@
+"""The fast check of canonical facts, generated from a policy's fact specs.
+
+The check accepts facts that are already in their canonical Python form
+(``date``, ``Decimal``, :class:`Money`, ...) with straight type and limit tests,
+and refuses everything else (which then goes the slow way, through the pydantic
+model of :mod:`udbudsregler.runtime.facts`, which converts what can be converted
+and names every mistake). It is written here, beside the rule code, because the
+generated ``decide`` function (:mod:`udbudsregler.codegen.generate`) begins with
+it: the facts it has checked are then read from locals, not looked up again.
+
+Each test is the cheapest exact one in CPython 3.11: ``x is not True and x is not
+False`` for a bool; a whole number is compared with the bounds of a one-digit int
+first (a specialised comparison), and only a larger one with the input limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from udbudsregler.loader.documents import FactSpec
+from udbudsregler.values.limits import (
+    EARLIEST,
+    LATEST,
+    MAX_DURATION_YEARS,
+    MAX_PLACES,
+    NUMBER_LIMIT,
+    valid_text,
+)
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
+
+__all__ = ["FactCheck", "fact_check", "fast_check"]
+
+#: The largest one-digit int of CPython (30-bit digits): comparisons of two of them are
+#: specialised, so small numbers are tested against it before the input limit.
+_SMALL = 2**30 - 1
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """The lines of a check (indented for the body of a function whose facts are ``f``),
+    the names they read, and the local that holds each top-level fact once checked."""
+
+    lines: tuple[str, ...]
+    namespace: dict[str, Any]
+    bindings: dict[str, str]
+
+
+def fact_check(specs: Mapping[str, FactSpec], currency: str, fail: str = "return False",
+               prefix: str = "_fc") -> FactCheck:
+    """The check of ``f`` against ``specs``: the lines run ``fail`` as soon as a fact is
+    missing, extra, of another type or outside the limits."""
+    namespace: dict[str, Any] = {
+        "date": date, "Decimal": Decimal, "Money": Money, "Duration": Duration,
+        "Period": Period, f"{prefix}LO": EARLIEST, f"{prefix}HI": LATEST,
+        f"{prefix}CUR": currency, f"{prefix}L": NUMBER_LIMIT, f"{prefix}NL": -NUMBER_LIMIT,
+        f"{prefix}P": -MAX_PLACES - 1, f"{prefix}MM": 12 * MAX_DURATION_YEARS,
+        f"{prefix}MD": 366 * MAX_DURATION_YEARS, f"{prefix}VT": valid_text}
+    lo, hi, cur, big, nbig, places, mm, md, vt = (
+        f"{prefix}{k}" for k in ("LO", "HI", "CUR", "L", "NL", "P", "MM", "MD", "VT"))
+    # Direct subscripts in one `try`: a missing key (KeyError) or an unhashable value in
+    # a choice test (TypeError) makes the facts go the slow way, like any other misfit.
+    lines = [f"if type(f) is not dict or len(f) != {len(specs)}:", f"    {fail}", "try:"]
+    base = "    "
+    counter = [0]
+    bindings: dict[str, str] = {}
+
+    def fresh(kind: str) -> str:
+        counter[0] += 1
+        return f"{prefix}{kind}{counter[0]}"
+
+    def within(var: str, nonnegative: bool) -> str:
+        """A whole number's bounds: a one-digit int first, then the input limit."""
+        if nonnegative:
+            return f"({var} >= 0 and {var} <= {_SMALL}) or 0 <= {var} < {big}"
+        return f"({var} >= -{_SMALL} and {var} <= {_SMALL}) or {nbig} < {var} < {big}"
+
+    def value_test(var: str, spec: FactSpec, indent: str) -> None:
+        t = spec.type
+        no = f"{indent}    {fail}"
+        # Numbers inside the input limits (values/limits.py): below 10^18 in size, and
+        # a Decimal's leading digit at most MAX_PLACES places after the point.
+        if t == "bool":
+            lines.extend([f"{indent}if {var} is not True and {var} is not False:", no])
+        elif t == "int":
+            lines.extend([f"{indent}if type({var}) is not int or not ({within(var, False)}):",
+                          no])
+        elif t in ("decimal", "hours"):
+            hours = t == "hours"
+            sign = f" and {var} >= 0" if hours else ""
+            lines.extend([
+                f"{indent}if type({var}) is int:",
+                f"{indent}    if not ({within(var, hours)}):",
+                f"{indent}        {fail}",
+                f"{indent}elif not (type({var}) is Decimal and {var}.is_finite() and "
+                f"{places} < {var}.adjusted() < 18{sign}):", no])
+        elif t == "money":
+            lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != {cur} or "
+                          f"not ({var}.amount.is_finite() and {places} < "
+                          f"{var}.amount.adjusted() < 18):", no])
+        elif t == "date":
+            lines.extend([f"{indent}if type({var}) is not date or not {lo} <= {var} <= {hi}:",
+                          no])
+        elif t == "text":
+            lines.extend([f"{indent}if type({var}) is not str or not ({var}.isascii() or "
+                          f"{vt}({var})):", no])
+        elif t == "duration":
+            lines.extend([f"{indent}if type({var}) is not Duration or abs({var}.months) > {mm} "
+                          f"or abs({var}.days) > {md}:", no])
+        elif t == "period":
+            lines.extend([f"{indent}if type({var}) is not Period or not {lo} <= {var}.start <= "
+                          f"{hi} or ({var}.end is not None and {var}.end > {hi}):", no])
+        elif t == "enum":
+            name = fresh("E")
+            namespace[name] = frozenset(spec.values or ())
+            lines.extend([f"{indent}if {var} not in {name}:", no])
+        elif t == "record":
+            record_test(var, spec, indent)
+        else:
+            item = fresh("r")
+            lines.extend([f"{indent}if type({var}) is not list:", no,
+                          f"{indent}for {item} in {var}:"])
+            record_test(item, spec, indent + "    ")
+
+    def record_test(var: str, spec: FactSpec, indent: str) -> None:
+        fields = spec.fields or {}
+        size = len(fields) + (2 if spec.type == "history" else 0)
+        lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
+                      f"{indent}    {fail}"])
+        if spec.type == "history":
+            start, end = fresh("a"), fresh("b")
+            lines.extend([
+                f"{indent}{start} = {var}['from']",
+                f"{indent}if type({start}) is not date or not {lo} <= {start} <= {hi}:",
+                f"{indent}    {fail}",
+                f"{indent}{end} = {var}['to']",
+            ])
+            if spec.open_ended is not False:
+                lines.append(f"{indent}if {end} is not None and (type({end}) is not date or "
+                             f"not {start} <= {end} <= {hi}):")
+            else:
+                lines.append(f"{indent}if type({end}) is not date or not {start} <= {end} <= "
+                             f"{hi}:")
+            lines.append(f"{indent}    {fail}")
+        for key, field_spec in fields.items():
+            if field_spec.type == "enum":  # no local needed
+                name = fresh("E")
+                namespace[name] = frozenset(field_spec.values or ())
+                lines.extend([f"{indent}if {var}[{key!r}] not in {name}:", f"{indent}    {fail}"])
+                continue
+            var2 = fresh("v")
+            lines.append(f"{indent}{var2} = {var}[{key!r}]")
+            value_test(var2, field_spec, indent)
+
+    for key, spec in specs.items():
+        var = fresh("v")
+        bindings[key] = var
+        lines.append(f"{base}{var} = f[{key!r}]")
+        value_test(var, spec, base)
+    lines += ["except (KeyError, TypeError):", f"    {fail}"]
+    return FactCheck(tuple(lines), namespace, bindings)
+
+
+def fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any], bool]:
+    """``check(facts) -> bool``: True only for facts already in canonical form."""
+    check = fact_check(specs, currency)
+    source = "def check(f):\n" + "".join(f"    {line}\n" for line in check.lines) + \
+        "    return True\n"
+    namespace = dict(check.namespace)
+    exec(compile(source, "<fact check>", "exec"), namespace)  # generated, no author text
+    function: Callable[[Any], bool] = namespace["check"]
+    return function
