@@ -44,6 +44,8 @@ from udbudsregler.version import __version__
 __all__ = ["Policy", "load_policy"]
 
 
+_new = object.__new__
+
 #: Compiled policies by their files' content (see :mod:`udbudsregler.cache`).
 CACHE = PolicyCache(__version__)
 
@@ -110,21 +112,41 @@ class Policy(Program):
         outside the policy's validity (unless ``ignore_validity``: for comparing two
         rounds on the same date).
         """
-        if (type(on) is date and (ignore_validity or self._lo <= on <= self._hi)
-                and order is None and suppliers is None and type(facts) is dict
-                and self._fast(facts)):
-            canonical = facts
-        else:  # every input checked together: one FactError lists every problem
-            canonical, on, order, suppliers = decision_inputs(
-                self, facts, on, order, suppliers, None if ignore_validity else self.check_date)
+        if order is None and suppliers is None and tracer is None and (
+                on is self._on or (type(on) is date
+                                   and (self._lo <= on <= self._hi or ignore_validity))):
+            # The fast path: the generated fact check and rule code in one function; None
+            # when the facts are not in canonical form (then checked the slow way).
+            try:
+                found = self._decide(facts, on)
+            except (EvaluationError, ArithmeticError, ValueError):
+                checked: Any = facts  # the check passed: only the rule code failed
+                found = (self.interpreted(checked, on), self.code.memo(on))
+            if found is not None:
+                values, memo = found
+                parts = self._plain.get(values)
+                if parts is None:
+                    parts = self._plain[values] = self._parts(values, on, None, None)
+                if on is not self._on and self._lo <= on <= self._hi:
+                    self._on = on
+                # Decision(self, facts, on, parts, memo) without the call of __init__ (a
+                # test holds this to setting every slot __init__ sets)
+                decision = _new(Decision)
+                decision.policy = self
+                decision.facts = facts  # type: ignore[assignment] # a dict: checked
+                decision.on = on
+                decision._parts = parts
+                decision._reasons = None
+                decision._memo = memo
+                return decision
+        # every input checked together: one FactError lists every problem
+        canonical, on, order, suppliers = decision_inputs(
+            self, facts, on, order, suppliers, None if ignore_validity else self.check_date)
         if tracer is not None and tracer.enabled:
             interpreter = self.interpreter(canonical, on, tracer)
             values = tuple(bool(interpreter.value(name)) for name in self._outputs)
         else:
-            try:
-                values = self._evaluate(canonical, on)
-            except (EvaluationError, ArithmeticError, ValueError):
-                values = self.interpreted(canonical, on)
+            values = self.outputs(canonical, on)
         if order is None and suppliers is None:
             # Without an order or a supplier state, the groups and the routing depend on
             # the outputs alone; their (immutable) parts are computed once per outputs.
@@ -204,8 +226,16 @@ class Policy(Program):
     def evaluate(self, name: str, facts: Mapping[str, Any], on: date | str) -> Any:
         """The value of one named rule, parameter, criterion, target group or tender value
         (``price_models.standard.weekly_price``) for a citizen's facts on a date, by the
-        generated code (the interpreter's answer where that fails)."""
-        canonical, day, _, _ = decision_inputs(self, facts, on, None, None, self.check_date)
+        generated code (the interpreter's answer where that fails). The facts are checked
+        as by :meth:`decide`; for values of a decision already made, use
+        :meth:`Decision.value <udbudsregler.Decision.value>`, which does not check them
+        again."""
+        if type(on) is date and type(facts) is dict and self._fast(facts):
+            canonical, day = facts, on  # already canonical: no conversion
+            self.check_date(day)
+        else:
+            canonical, day, _, _ = decision_inputs(self, facts, on, None, None,
+                                                   self.check_date)
         if name not in self.graph.nodes:
             raise KeyError(f"policy {self.id} has no rule, parameter, criterion or target "
                            f"group named {name!r}")

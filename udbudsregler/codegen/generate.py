@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from udbudsregler.codegen.factcheck import FactCheck, fact_check
 from udbudsregler.codegen.plan import FAILURES, dated_nodes, depths, hot_references, kleene
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir import nodes as I
@@ -52,11 +53,20 @@ class GeneratedCode:
     #: The names of the outputs, in the order ``evaluate`` returns them.
     outputs: tuple[str, ...]
     #: The generated function of every named node: ``function(facts, memo) -> value``.
-    functions: Mapping[str, Callable[[dict[str, Any], list[Any]], Any]] = field(
+    functions: Mapping[str, Callable[[dict[str, Any], list[Any] | None], Any]] = field(
         default_factory=dict)
     #: The length of a decision's memo list (slot 0: the decision date; slot 1: the list
     #: elements the loops have visited).
     memo_size: int = 2
+    #: ``decide(facts, today) -> (outputs, memo) | None``: the fast check of the facts
+    #: (:mod:`udbudsregler.codegen.factcheck`) and then ``evaluate`` in one function, which
+    #: reads the checked facts from locals; None when the facts are not canonical (they
+    #: must then go through the full check). The memo is the decision's, for the values of
+    #: other nodes later (``Decision.value``). None when the graph has no fact specs.
+    decide: Callable[[Any, date], tuple[tuple[bool, ...], list[Any] | None] | None] | None = None
+    #: The nodes whose function reads facts and constants alone: it may be called with
+    #: None for the memo.
+    leaves: frozenset[str] = frozenset()
 
     def memo(self, today: date) -> list[Any]:
         """A fresh memo for one decision on ``today``."""
@@ -74,7 +84,7 @@ class GeneratedCode:
                 for name in (self.functions if names is None else names)}
 
     @property
-    def rules(self) -> Mapping[str, Callable[[dict[str, Any], list[Any]], Any]]:
+    def rules(self) -> Mapping[str, Callable[[dict[str, Any], list[Any] | None], Any]]:
         return self.functions
 
     def rule_values(self, facts: dict[str, Any], today: date,
@@ -90,7 +100,7 @@ class _Gen:
         self.namespace: dict[str, Any] = {
             "UNSET": UNSET, "_RULE": month_end, "_STEPS": steps, "_SpanLength": SpanLength,
             "_EvaluationError": EvaluationError, "_FAIL": FAILURES, "_kleene": kleene,
-            "_budget": _budget, **HELPERS,
+            "_budget": _budget, "_memo": None, **HELPERS,
         }
         self.refs = hot_references(graph)
         self.dated = dated_nodes(graph)
@@ -103,6 +113,20 @@ class _Gen:
         self.counter = 0
         #: How deeply the expression being written nests so far.
         self.nesting = 0
+        #: Writing the body of the fast ``evaluate``/``decide`` (see :meth:`fast`): named
+        #: nodes read more than once are held in locals of that function, not in the memo.
+        self.local_mode = False
+        #: ... the nodes already computed there, unconditionally, and the local that holds
+        #: each (its own, or the one of the node whose value it is) ...
+        self.computed: dict[str, str] = {}
+        #: ... the nodes read there through a lazy local (initialised to UNSET) ...
+        self.lazy: set[str] = set()
+        #: ... and the locals that hold the checked facts (in ``decide``).
+        self.fact_locals: dict[str, str] = {}
+        self.param_functions: dict[str, str] = {}
+        #: Nodes whose function needs no memo (see :meth:`leaf`).
+        self.leaves: set[str] = set()
+        self._reached: set[str] | None = None
 
     # -- names -----------------------------------------------------------
 
@@ -130,6 +154,12 @@ class _Gen:
     def node_function(self, name: str) -> str:
         return f"_n{self.slot(name)}"
 
+    @property
+    def m(self) -> str:
+        """The memo, as the code being written reads it: in the fast ``evaluate`` it is
+        made on first need (most decisions need none)."""
+        return "(m if m is not None else (m := _memo(today)))" if self.local_mode else "m"
+
     # -- named nodes -----------------------------------------------------
 
     def named(self, name: str, body: str, doc: str, *, guarded: str | None = None) -> None:
@@ -140,6 +170,11 @@ class _Gen:
         when ``body`` fails (a target group's criteria, see :func:`kleene`).
         """
         slot = self.slot(name)
+        if guarded is None and self.leaf(self.graph.nodes[name]):
+            # reads only facts and constants: nothing to share, no memo needed
+            self.leaves.add(name)
+            self.blocks.append(f"def _n{slot}(f, m):\n    # {_short(doc)}\n    return {body}\n")
+            return
         if guarded is not None:
             compute = (f"        try:\n"
                        f"            v = {body}\n"
@@ -166,21 +201,90 @@ class _Gen:
 
     def reference(self, name: str) -> str:
         """The code that gives a named node's value on the hot path: its expression,
-        inlined, when it is used once; else a call of its memo function."""
+        inlined, when it is used once; else a call of its memo function (in the fast
+        ``evaluate``, a local that holds the value once it is computed)."""
         node = self.graph.nodes[name]
+        if self.local_mode and name in self.computed:
+            return self.computed[name]
         if (self.refs.get(name, 0) == 1 and name not in self.dated
                 and node.kind in ("rule", "criterion", "area") and node.expr is not None
                 and self.nesting + self.depth.get(name, 0) < _MAX_NESTING):
             return f"({self.x(node.expr, {})})"
         if node.kind == "parameter":
             return self.parameter_value(node)
-        return f"{self.node_function(name)}(f, m)"
+        if self.local_mode:
+            # computed on first use, then read from the local
+            self.lazy.add(name)
+            local = self.local(name)
+            value = (self.value_code(node) if self.small(node)
+                     else f"{self.node_function(name)}(f, {self.m})")
+            return f"({local} if {local} is not UNSET else ({local} := {value}))"
+        return f"{self.node_function(name)}(f, {self.m})"
+
+    def local(self, name: str) -> str:
+        return f"_l{self.slot(name)}"
+
+    def reached(self, name: str) -> bool:
+        """Whether a decision's outputs depend on the node (a node only an invariant or
+        a tender value reads is not computed ahead)."""
+        if self._reached is None:
+            self._reached = self.graph.closure(self.graph.outputs)
+        return name in self._reached
+
+    def local_names(self) -> set[str]:
+        """The locals of the fast ``evaluate`` that hold a computed value."""
+        return set(self.computed.values())
+
+    def leaf(self, node: Node) -> bool:
+        """A node whose value depends on facts and constants alone: its function needs no
+        memo (no date, no loop budget, no other node)."""
+        if node.kind not in ("rule", "criterion", "area", "value") or node.expr is None \
+                or node.name in self.dated:
+            return False
+        for sub in I.walk(node.expr):
+            if isinstance(sub, (I.Loop, I.Today, I.Criteria, I.FirstOf)):
+                return False
+            if isinstance(sub, I.NodeRef):
+                ref = self.graph.nodes.get(sub.name)
+                if ref is None or ref.kind != "parameter" or len(ref.values) != 1 \
+                        or ref.values[0].start is not None:
+                    return False
+        return True
+
+    def small(self, node: Node) -> bool:
+        """A node whose expression is cheap to write out at each read in the fast
+        ``evaluate`` (a few operations on facts and constants), instead of calling its
+        memo function once."""
+        if node.kind not in ("rule", "criterion", "area") or node.expr is None \
+                or node.name in self.dated:
+            return False
+        for size, sub in enumerate(I.walk(node.expr)):
+            if isinstance(sub, (I.Loop, I.NodeRef, I.Criteria, I.FirstOf)) or size >= 12:
+                return False
+        return True
+
+    def value_code(self, node: Node) -> str:
+        """The code of a node's value in the fast ``evaluate``."""
+        if node.kind == "target_group":
+            assert node.expr is not None
+            return self.criteria(node.expr)
+        if node.kind == "parameter":
+            return self.parameter_value(node)
+        if (node.kind in ("rule", "criterion", "area") and node.expr is not None
+                and node.name not in self.dated
+                and self.nesting + self.depth.get(node.name, 0) < _MAX_NESTING):
+            return self.x(node.expr, {})
+        return f"{self.node_function(node.name)}(f, {self.m})"
 
     def parameter_value(self, node: Node) -> str:
         values = node.values
         if len(values) == 1 and values[0].start is None:
             return self.x(values[0].expr, {})
-        fn = self.fresh("_p")
+        today = "today" if self.local_mode else "m[0]"
+        known = self.param_functions.get(node.name)
+        if known is not None:
+            return f"{known}({today})"
+        fn = self.param_functions[node.name] = self.fresh("_p")
         lines = [f"def {fn}(today):", f"    # parameter {node.name}"]
         for dated in reversed(values):
             value = self.x(dated.expr, {})
@@ -194,7 +298,7 @@ class _Gen:
                 f"parameter `{node.name}` has no value before {values[0].start}")
             lines.append(f"    raise _EvaluationError('UDB705', {message})")
         self.blocks.append("\n".join(lines) + "\n")
-        return f"{fn}(m[0])"
+        return f"{fn}({today})"
 
     def criteria(self, expr: I.Expr) -> str:
         """The fast path of a criteria tree: `and`/`or` that stop at the first criterion
@@ -254,8 +358,10 @@ class _Gen:
             case I.Var(name=name):
                 return scope[name]
             case I.Today():
-                return "m[0]"
+                return "today" if self.local_mode else "m[0]"
             case I.FactRef(name=name):
+                if self.local_mode and name in self.fact_locals:
+                    return self.fact_locals[name]
                 return f"f[{name!r}]"
             case I.NodeRef(name=name):
                 return self.reference(name)
@@ -287,7 +393,7 @@ class _Gen:
                     code = f"({self.x(value, scope)} if {self.x(condition, scope)} else {code})"
                 return code
             case I.Criteria():
-                return f"_kleene(f, m, {self.criteria_tree(expr)})"
+                return f"_kleene(f, {self.m}, {self.criteria_tree(expr)})"
         raise AssertionError(f"not a lowered expression: {expr!r}")  # pragma: no cover
 
     def prim(self, name: str, args: list[str]) -> str:
@@ -314,9 +420,11 @@ class _Gen:
         lines = [f"def {fn}({params}):", f"    # {_short(_describe(expr))}",
                  "    s = m[1] + len(src)", "    if s > _STEPS:", "        _budget(_STEPS)",
                  "    m[1] = s"]
-        # The locals an enclosing loop computed once are not visible in this function.
+        # The locals an enclosing loop computed once are not visible in this function, nor
+        # are the locals of the fast evaluate.
         enclosing, self.hoisted = self.hoisted, {}
         saved, self.nesting = self.nesting, 0
+        local_mode, self.local_mode = self.local_mode, False
         for sub in self.hoistable(expr):
             local = self.fresh("h")
             code = self.x(sub, scope)
@@ -325,8 +433,10 @@ class _Gen:
         lines += ["    " + line for line in body(var, inner)]
         self.hoisted = enclosing
         self.nesting = saved
+        self.local_mode = local_mode
         self.blocks.append("\n".join(lines) + "\n")
-        args = ", ".join(["f", "m", self.x(expr.source, scope), *outer])
+        source = self.x(expr.source, scope)
+        args = ", ".join(["f", self.m, source, *outer])
         return f"{fn}({args})"
 
     def hoistable(self, expr: I.Loop) -> list[I.Expr]:
@@ -439,18 +549,97 @@ class _Gen:
                 self.named(node.name, self.x(node.expr, {}), f"{node.kind} {node.name}")
         outputs = graph.outputs
         calls = "".join(f"{self.reference(o)}, " for o in outputs)
-        size = len(self.slots)
         self.blocks.append(
-            "def evaluate(f, today):\n"
-            f"    m = [UNSET] * {size}\n"
-            "    m[0] = today\n"
-            "    m[1] = 0\n"
+            "def _guarded(f, today, m=None):\n"
+            "    # the outputs through the memo functions: a target group whose criteria\n"
+            "    # fail is settled with three values (_kleene)\n"
+            "    if m is None:\n"
+            "        m = [UNSET] * _SIZE\n"
+            "        m[0] = today\n"
+            "        m[1] = 0\n"
             f"    return ({calls})\n")
+        self.fast("evaluate", outputs, None)
+        check = None
+        if all(d.spec is not None for d in graph.facts.values()):
+            check = fact_check({n: d.spec for n, d in graph.facts.items()},
+                               graph.header.currency, "return None")
+            self.namespace.update(check.namespace)
+            self.fast("decide", outputs, check)
+        size = len(self.slots)
+        self.namespace["_SIZE"] = size
+        self.namespace["_memo"] = _memo_maker(size)
         source = "\n".join(self.blocks)
         code = compile(source, f"<policy {name}>", "exec")
         exec(code, self.namespace)  # generated from the checked graph, never author text
         functions = {n: self.namespace[self.node_function(n)] for n in graph.nodes}
-        return GeneratedCode(source, self.namespace["evaluate"], outputs, functions, size)
+        return GeneratedCode(source, self.namespace["evaluate"], outputs, functions, size,
+                             self.namespace["decide"] if check is not None else None,
+                             frozenset(self.leaves))
+
+    def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
+        """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,
+        which first runs the fact ``check`` (returning None when the facts are not
+        canonical) and then reads the checked facts from its locals.
+
+        The outputs are computed in order, each into a local; a node read more than once
+        is held in a local too, computed on first use; `and`/`or` short-circuit, so
+        exactly what the memo functions would compute is computed. Nothing here is
+        three-valued: if any part fails, the outputs are computed again by ``_guarded``
+        (the memo functions, with :func:`kleene` for the criteria), whose answer stands.
+        """
+        self.local_mode, self.computed, self.lazy = True, {}, set()
+        self.fact_locals = dict(check.bindings) if check is not None else {}
+        statements: list[str] = []
+        # Small nodes read more than once (a test of a fact or two) are computed first,
+        # unconditionally: cheaper than testing whether they are computed yet at each
+        # read. Such a node may then be computed where the memo functions would not
+        # have computed it; if that fails, _guarded decides.
+        for ident, node in self.graph.nodes.items():
+            if self.refs.get(ident, 0) > 1 and self.small(node) and self.reached(ident):
+                statements.append(f"{self.local(ident)} = {self.value_code(node)}")
+                self.computed[ident] = self.local(ident)
+        results: list[str] = []
+        for output in outputs:
+            if output not in self.computed:
+                local = self.local(output)
+                value = self.value_code(self.graph.nodes[output])
+                bare = value.strip("()")
+                if bare.isidentifier() and bare in self.local_names():
+                    # the value of a node already computed (an area that is one target
+                    # group's membership): the same local
+                    self.computed[output] = bare
+                else:
+                    if output in self.lazy:
+                        value = f"{local} if {local} is not UNSET else {value}"
+                    statements.append(f"{local} = {value}")
+                    self.computed[output] = local
+            results.append(self.computed[output])
+        lines = [f"def {name}(f, today):"]
+        if check is not None:
+            lines += ["    " + line for line in check.lines]
+        lines += ["    try:", "        m = None"]
+        lines += [f"        {self.local(n)} = UNSET"
+                  for n in sorted(self.lazy - set(self.computed))]
+        lines += [f"        {line}" for line in statements]
+        outputs_tuple = "(" + "".join(f"{r}, " for r in results) + ")"
+        if check is None:
+            lines += ["    except _FAIL:", "        return _guarded(f, today)",
+                      f"    return {outputs_tuple}"]
+        else:  # the memo goes with the outputs (None if none was needed yet)
+            lines += ["    except _FAIL:", "        m = _memo(today)",
+                      "        return _guarded(f, today, m), m",
+                      f"    return {outputs_tuple}, m"]
+        self.blocks.append("\n".join(lines) + "\n")
+        self.local_mode, self.fact_locals = False, {}
+
+
+def _memo_maker(size: int) -> Callable[[date], list[Any]]:
+    def memo(today: date) -> list[Any]:
+        m: list[Any] = [UNSET] * size
+        m[0] = today
+        m[1] = 0
+        return m
+    return memo
 
 
 def _budget(limit: int) -> None:

@@ -14,6 +14,7 @@ import json
 from datetime import date
 from typing import Any
 
+from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.runtime.explain import explain
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
@@ -51,17 +52,19 @@ def facts_hash(facts: dict[str, Any]) -> str:
 class Decision:
     """The answer for one citizen on one date. It explains itself."""
 
-    __slots__ = ("_parts", "_reasons", "facts", "on", "policy")
+    __slots__ = ("_memo", "_parts", "_reasons", "facts", "on", "policy")
 
     def __init__(self, policy: Program, facts: dict[str, Any], on: date,
-                 parts: tuple[Any, ...]) -> None:
+                 parts: tuple[Any, ...], memo: list[Any] | None = None) -> None:
         """``parts`` are (target groups, routing, order, supplier choice, package choice);
-        a policy shares one tuple among the decisions that have the same outcome."""
+        a policy shares one tuple among the decisions that have the same outcome.
+        ``memo`` is the generated code's memo of this decision, if it has one."""
         self.policy = policy
         self.facts = facts
         self.on = on
         self._parts = parts
         self._reasons: tuple[Reason, ...] | None = None
+        self._memo = memo
 
     @property
     def target_groups(self) -> tuple[str, ...]:
@@ -88,13 +91,15 @@ class Decision:
     @property
     def eligible(self) -> bool:
         """Whether the citizen is in at least one target group."""
-        return bool(self.target_groups)
+        return bool(self._parts[0])
 
     @property
     def area(self) -> str | None:
         """The service area the citizen is routed to; None if none fits (or the policy has
         no areas)."""
-        return self.routing.area if self.routing is not None else None
+        parts = self._parts
+        routing: AreaChoice | None = parts[1] if len(parts) > 1 else None
+        return routing.area if routing is not None else None
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -116,6 +121,28 @@ class Decision:
         if self._reasons is None:
             self._reasons = reasons_for(self.policy, self)
         return self._reasons
+
+    def value(self, name: str) -> Any:
+        """The value of a named rule, parameter, criterion, target group, area or tender
+        value (``payment``, ``price_models.standard.weekly_price``) for this decision's
+        citizen and date, by the generated code: the facts are not checked again, and the
+        values of the named nodes it computes are kept for the next call (one memo per
+        decision). As :meth:`Policy.evaluate <udbudsregler.Policy.evaluate>` with the
+        decision's facts and date, without its cost."""
+        policy = self.policy
+        code = policy.code
+        function = code.functions.get(name)
+        if function is None:
+            raise KeyError(f"policy {policy.id} has no rule, parameter, criterion or target "
+                           f"group named {name!r}")
+        memo = self._memo
+        if memo is None and name not in code.leaves:
+            memo = self._memo = code.memo(self.on)
+        try:
+            return function(self.facts, memo)
+        except (EvaluationError, ArithmeticError, ValueError):
+            # the interpreter's answer, or its error with the failing expression's place
+            return policy.interpreter(self.facts, self.on).value(name)
 
     def explain(self, language: str | None = None) -> str:
         """The decision and its reasons as text, in the policy's language by default."""

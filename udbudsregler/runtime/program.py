@@ -66,6 +66,12 @@ class Program:
         self.content_hash = "sha256:" + source.content_hash()
         self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()}, header.currency)
         self._evaluate = code.evaluate
+        #: ``decide(facts, on) -> (outputs, memo) | None``: the fact check and the rule code
+        #: in one generated function (None: the facts are not canonical).
+        self._decide = code.decide if code.decide is not None else self._check_and_evaluate
+        #: The last decision date found inside the validity (the same date object need not
+        #: be checked again).
+        self._on: date | None = None
         self._outputs = code.outputs
         self._functions = code.functions
         self.groups: tuple[str, ...] = tuple(graph.target_groups)
@@ -133,6 +139,12 @@ class Program:
             return self._evaluate(facts, on)
         except (EvaluationError, ArithmeticError, ValueError):
             return self.interpreted(facts, on)
+
+    def _check_and_evaluate(self, facts: Any,
+                            on: date) -> tuple[tuple[bool, ...], list[Any]] | None:
+        if type(facts) is dict and self._fast(facts):
+            return self._evaluate(facts, on), self.code.memo(on)
+        return None
 
     def interpreted(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
         """The outputs by the reference interpreter, when the generated code failed.
