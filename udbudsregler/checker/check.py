@@ -380,11 +380,25 @@ class Checker:
                        "not true or false", expr.ast)
         return typed
 
-    def check(self, expr: SourceExpr, expected: Type | None = None) -> I.Expr:
+    def check(self, expr: SourceExpr, expected: Type | None = None,
+              context: dict[str, Type] | None = None) -> I.Expr:
+        """The typed tree of an expression; ``context`` gives the extra names of its place
+        (an outcome's `day`, a result payment's `result`, ...), read as `$name` facts."""
         if expr.ast is None:
             return I.Const(ERROR, None)
         self.expr = expr
-        return self.t(expr.ast, {}, expected)
+        if not context:
+            return self.t(expr.ast, {}, expected)
+        saved = dict(self.globals)
+        for name, t in context.items():
+            if name in self.globals:
+                self.error("UDB416", f"`{name}` already names something else", expr.ast,
+                           f"`{name}` is given in this place; rename the definition")
+            self.globals[name] = Symbol("context", name, t)
+        try:
+            return self.t(expr.ast, {}, expected)
+        finally:
+            self.globals = saved
 
     # -- expressions -----------------------------------------------------
 
@@ -545,6 +559,8 @@ class Checker:
                 return I.Today(DATE, loc=loc)
             case "fact":
                 return I.FactRef(symbol.type, node.id, loc=loc)
+            case "context":
+                return I.FactRef(symbol.type, f"${node.id}", loc=loc)
         return I.NodeRef(symbol.type, node.id, loc=loc)
 
     def is_choice_value(self, name: str) -> bool:
