@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.values.limits import (
     EARLIEST,
@@ -50,10 +51,12 @@ class FactCheck:
     bindings: dict[str, str]
 
 
-def fact_check(specs: Mapping[str, FactSpec], currency: str, fail: str = "return False",
+def fact_check(specs: Mapping[str, FactSpec], currency: str,
+               bounds: Mapping[str, FactBounds] | None = None, fail: str = "return False",
                prefix: str = "_fc") -> FactCheck:
     """The check of ``f`` against ``specs``: the lines run ``fail`` as soon as a fact is
-    missing, extra, of another type or outside the limits."""
+    missing, extra, of another type, outside the input limits or outside its declared
+    range (``bounds``, by dotted name)."""
     namespace: dict[str, Any] = {
         "date": date, "Decimal": Decimal, "Money": Money, "Duration": Duration,
         "Period": Period, f"{prefix}LO": EARLIEST, f"{prefix}HI": LATEST,
@@ -79,7 +82,17 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str, fail: str = "return
             return f"({var} >= 0 and {var} <= {_SMALL}) or 0 <= {var} < {big}"
         return f"({var} >= -{_SMALL} and {var} <= {_SMALL}) or {nbig} < {var} < {big}"
 
-    def value_test(var: str, spec: FactSpec, indent: str) -> None:
+    def range_test(var: str, path: str, indent: str) -> None:
+        found = (bounds or {}).get(path)
+        if found is None:
+            return
+        for value, op in ((found.minimum, "<"), (found.maximum, ">")):
+            if value is not None:
+                name = fresh("B")
+                namespace[name] = value
+                lines.extend([f"{indent}if {var} {op} {name}:", f"{indent}    {fail}"])
+
+    def value_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
         t = spec.type
         no = f"{indent}    {fail}"
         # Numbers inside the input limits (values/limits.py): below 10^18 in size, and
@@ -119,14 +132,16 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str, fail: str = "return
             namespace[name] = frozenset(spec.values or ())
             lines.extend([f"{indent}if {var} not in {name}:", no])
         elif t == "record":
-            record_test(var, spec, indent)
+            record_test(var, spec, indent, path)
         else:
             item = fresh("r")
             lines.extend([f"{indent}if type({var}) is not list:", no,
                           f"{indent}for {item} in {var}:"])
-            record_test(item, spec, indent + "    ")
+            record_test(item, spec, indent + "    ", path)
+        if t in ("int", "decimal", "hours", "money", "date"):
+            range_test(var, path, indent)
 
-    def record_test(var: str, spec: FactSpec, indent: str) -> None:
+    def record_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
         fields = spec.fields or {}
         size = len(fields) + (2 if spec.type == "history" else 0)
         lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
@@ -147,27 +162,29 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str, fail: str = "return
                              f"{hi}:")
             lines.append(f"{indent}    {fail}")
         for key, field_spec in fields.items():
-            if field_spec.type == "enum":  # no local needed
+            if field_spec.type == "enum" and f"{path}.{key}" not in (bounds or {}):
+                # no local needed
                 name = fresh("E")
                 namespace[name] = frozenset(field_spec.values or ())
                 lines.extend([f"{indent}if {var}[{key!r}] not in {name}:", f"{indent}    {fail}"])
                 continue
             var2 = fresh("v")
             lines.append(f"{indent}{var2} = {var}[{key!r}]")
-            value_test(var2, field_spec, indent)
+            value_test(var2, field_spec, indent, f"{path}.{key}")
 
     for key, spec in specs.items():
         var = fresh("v")
         bindings[key] = var
         lines.append(f"{base}{var} = f[{key!r}]")
-        value_test(var, spec, base)
+        value_test(var, spec, base, key)
     lines += ["except (KeyError, TypeError):", f"    {fail}"]
     return FactCheck(tuple(lines), namespace, bindings)
 
 
-def fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any], bool]:
+def fast_check(specs: Mapping[str, FactSpec], currency: str,
+               bounds: Mapping[str, FactBounds] | None = None) -> Callable[[Any], bool]:
     """``check(facts) -> bool``: True only for facts already in canonical form."""
-    check = fact_check(specs, currency)
+    check = fact_check(specs, currency, bounds)
     source = "def check(f):\n" + "".join(f"    {line}\n" for line in check.lines) + \
         "    return True\n"
     namespace = dict(check.namespace)

@@ -562,7 +562,7 @@ class _Gen:
         check = None
         if all(d.spec is not None for d in graph.facts.values()):
             check = fact_check({n: d.spec for n, d in graph.facts.items()},
-                               graph.header.currency, "return None")
+                               graph.header.currency, graph.fact_bounds, "return None")
             self.namespace.update(check.namespace)
             self.fast("decide", outputs, check)
         size = len(self.slots)

@@ -12,6 +12,7 @@ the pydantic model, which converts what can be converted and otherwise raises
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -28,6 +29,7 @@ from pydantic import (
 
 from udbudsregler.codegen.factcheck import fast_check
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import (
     DATE_SCHEMA,
@@ -50,7 +52,9 @@ from udbudsregler.runtime.inputs import (
     to_period,
     to_text,
 )
+from udbudsregler.values.canonical import show, to_json
 from udbudsregler.values.limits import EARLIEST, LATEST, valid_text
+from udbudsregler.values.money import Money
 
 __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 
@@ -78,15 +82,18 @@ class FactSchema:
     """
 
     def __init__(self, facts: Mapping[str, FactSpec], currency: str, *,
-                 language: str = "en", title: str | None = None) -> None:
+                 language: str = "en", title: str | None = None,
+                 bounds: Mapping[str, FactBounds] | None = None) -> None:
         self.specs = dict(facts)
         self.currency = currency
         self.language = language
+        #: Ranges and defaults, by dotted fact name (`offers.weekly_hours`).
+        self.bounds: dict[str, FactBounds] = dict(bounds or {})
         fields = {f"f_{name}": self._field(name, spec) for name, spec in self.specs.items()}
         base = _Strict if title is None else _with_title(title)
         self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
             "Facts", __base__=base, **fields)
-        self.fast: Callable[[Any], bool] = fast_check(self.specs, currency)
+        self.fast: Callable[[Any], bool] = fast_check(self.specs, currency, self.bounds)
 
     # -- the pydantic model ----------------------------------------------
 
@@ -97,8 +104,14 @@ class FactSchema:
             "money": to_money(self.currency),
         }
         if spec.type in scalar:
-            return Annotated[Any, BeforeValidator(scalar[spec.type]),
-                             WithJsonSchema(scalar_schema(spec.type, self.currency))]
+            bounds = self.bounds.get(name)
+            schema = scalar_schema(spec.type, self.currency)
+            if bounds is not None and (bounds.minimum is not None
+                                       or bounds.maximum is not None):
+                return Annotated[Any, BeforeValidator(scalar[spec.type]),
+                                 AfterValidator(_in_range(bounds)),
+                                 WithJsonSchema(_ranged_schema(schema, bounds))]
+            return Annotated[Any, BeforeValidator(scalar[spec.type]), WithJsonSchema(schema)]
         if spec.type == "enum":
             values = tuple(spec.values or ())
             return Annotated[Any, BeforeValidator(choice(values)),
@@ -131,6 +144,17 @@ class FactSchema:
 
     def _field(self, name: str, spec: FactSpec) -> tuple[Any, Any]:
         leaf = name.rsplit(".", 1)[-1]
+        bounds = self.bounds.get(name)
+        if bounds is not None and bounds.has_default:
+            default = bounds.default
+            if isinstance(default, list):
+                return (self._annotation(name, spec),
+                        Field(default_factory=list, alias=leaf, title=spec.title or leaf,
+                              description=self._describe(spec)))
+            return (self._annotation(name, spec),
+                    Field(default=default, alias=leaf, title=spec.title or leaf,
+                          description=self._describe(spec),
+                          json_schema_extra={"default": to_json(default)}))
         return (self._annotation(name, spec),
                 Field(alias=leaf, title=spec.title or leaf, description=self._describe(spec)))
 
@@ -229,6 +253,56 @@ class FactSchema:
         and description, enums with their values, numbers with their limits."""
         schema = self.model.model_json_schema(by_alias=True)
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _in_range(bounds: FactBounds) -> Callable[[Any], Any]:
+    """A value inside the fact's declared range, else a fact error (UDB611)."""
+    low, high = bounds.minimum, bounds.maximum
+
+    def check(value: Any) -> Any:
+        if low is not None and value < low:
+            raise fail("udb611", "{value} is below the least value the policy allows, {low}",
+                       value=show(value), low=show(low))
+        if high is not None and value > high:
+            raise fail("udb611", "{value} is above the greatest value the policy allows, "
+                       "{high}", value=show(value), high=show(high))
+        return value
+    return check
+
+
+def _ranged_schema(schema: dict[str, Any], bounds: FactBounds) -> dict[str, Any]:
+    """A scalar's JSON Schema with the fact's range on its numbers (as text, the policy
+    checks the range itself)."""
+    def numeric(value: Any) -> Any:
+        if isinstance(value, Money):
+            value = value.amount
+        return value if isinstance(value, int) else (
+            float(value) if isinstance(value, Decimal) else None)
+
+    out = dict(schema)
+    extra = {"x-minimum": to_json(bounds.minimum) if bounds.minimum is not None else None,
+             "x-maximum": to_json(bounds.maximum) if bounds.maximum is not None else None}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    parts = out.get("anyOf")
+    if isinstance(parts, list):
+        ranged = []
+        for part in parts:
+            part = dict(part)
+            if part.get("type") in ("integer", "number"):
+                low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+                if low is not None:
+                    part["minimum"] = low
+                if high is not None:
+                    part["maximum"] = high
+            ranged.append(part)
+        out["anyOf"] = ranged
+    elif out.get("type") in ("integer", "number"):
+        low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+        if low is not None:
+            out["minimum"] = low
+        if high is not None:
+            out["maximum"] = high
+    return out
 
 
 def _with_title(title: str) -> type[BaseModel]:
