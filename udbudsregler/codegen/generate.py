@@ -17,6 +17,7 @@ computed once, on first use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,12 +31,15 @@ from udbudsregler.ir.graph import Node, RuleGraph
 from udbudsregler.semantics.ops import budget_error
 from udbudsregler.semantics.prims import HELPERS, PRIMS
 from udbudsregler.semantics.signatures import FUNCTIONS
-from udbudsregler.semantics.types import DurationType
+from udbudsregler.semantics.types import DurationType, RecordType
 from udbudsregler.values.temporal import MonthEnd, SpanLength
 
 __all__ = ["UNSET", "GeneratedCode", "generate"]
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+#: A recorder: (facts, memo, reads) -> value.
+Recorder = Callable[[dict[str, Any], list[Any], dict[str, Any]], Any]
 
 #: Nesting of generated expressions above which a node is called, not inlined (Python's
 #: parser refuses expressions nested about 200 deep).
@@ -67,6 +71,23 @@ class GeneratedCode:
     #: The nodes whose function reads facts and constants alone: it may be called with
     #: None for the memo.
     leaves: frozenset[str] = frozenset()
+    #: Writes and compiles the recorders (see :attr:`recorders`).
+    make_recorders: Callable[[], dict[str, Recorder]] | None = field(
+        default=None, repr=False, compare=False)
+    _recorders: dict[str, Recorder] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def recorders(self) -> Mapping[str, Recorder]:
+        """``recorder(facts, memo, reads) -> value`` of every criterion and area: its value
+        as the interpreter computes it, recording in ``reads`` what it read (for the
+        reasons of a decision). Compiled on first use: a decision needs them only for its
+        reasons."""
+        if not self._recorders and self.make_recorders is not None:
+            with self._lock:
+                if not self._recorders:
+                    self._recorders.update(self.make_recorders())
+        return self._recorders
 
     def memo(self, today: date) -> list[Any]:
         """A fresh memo for one decision on ``today``."""
@@ -124,6 +145,8 @@ class _Gen:
         #: ... and the locals that hold the checked facts (in ``decide``).
         self.fact_locals: dict[str, str] = {}
         self.param_functions: dict[str, str] = {}
+        #: Writing a recorder (see :meth:`recorder`).
+        self.recording = False
         #: Nodes whose function needs no memo (see :meth:`leaf`).
         self.leaves: set[str] = set()
         self._reached: set[str] | None = None
@@ -350,6 +373,10 @@ class _Gen:
             self.nesting -= 1
 
     def _x(self, expr: I.Expr, scope: dict[str, str]) -> str:
+        if self.recording:
+            recorded = self.recorded(expr, scope)
+            if recorded is not None:
+                return recorded
         match expr:
             case I.Const(value=value):
                 if value is None or type(value) in (bool, int):
@@ -396,6 +423,55 @@ class _Gen:
                 return f"_kleene(f, {self.m}, {self.criteria_tree(expr)})"
         raise AssertionError(f"not a lowered expression: {expr!r}")  # pragma: no cover
 
+    def recorded(self, expr: I.Expr, scope: dict[str, str]) -> str | None:
+        """In a recorder (see :meth:`recorder`): the code of the expressions whose reading
+        the interpreter records, as it records them (``r[name] = value`` once the value is
+        computed); the primitives as calls of their ``impl``, so their arguments are
+        computed in the interpreter's order. None for the other expressions."""
+        def rec(name: str, value: str) -> str:
+            # `_t` is assigned after every read inside `value` has recorded its own
+            return f"(r.__setitem__({name!r}, _t := {value}) or _t)"
+
+        match expr:
+            case I.FactRef(name=name):
+                return rec(name, f"f[{name!r}]")
+            case I.NodeRef(name=name):
+                node = self.graph.nodes[name]
+                return rec(name, self.parameter_value(node) if node.kind == "parameter"
+                           else f"{self.node_function(name)}(f, m)")
+            case I.Today():
+                return rec("today", "m[0]")
+            case I.Field(obj=I.FactRef(name=base) | I.NodeRef(name=base) as obj,
+                         name=name) if isinstance(obj.type, RecordType):
+                # recorded as `assessment.cognitive_difficulties`, not the record
+                record = (f"f[{base!r}]" if isinstance(obj, I.FactRef)
+                          else f"{self.node_function(base)}(f, m)")
+                return rec(f"{base}.{name}", f"{record}[{name!r}]")
+            case I.Prim(prim=prim, args=args):
+                entry = PRIMS[prim]
+                function = f"_p_{prim}"
+                self.namespace[function] = entry.impl
+                values = [self.x(a, scope) for a in args]
+                return f"{function}({', '.join([*values, '_RULE'] if entry.rule else values)})"
+        return None
+
+    def recorder(self, node: Node) -> str:
+        """``_r<slot>(f, m, r)``: a criterion's or an area's value, computed as the
+        interpreter computes it (the same short-circuits, the primitives' ``impl`` in the
+        same order, no part computed ahead or once for a loop), recording in ``r`` each
+        fact, named node, record field and the date it reads, in the order it reads them:
+        what the reasons of a decision show."""
+        assert node.expr is not None
+        self.recording = True
+        try:
+            body = self.x(node.expr, {})
+        finally:
+            self.recording = False
+        name = f"_r{self.slot(node.name)}"
+        self.blocks.append(f"def {name}(f, m, r):\n    # reads of {_short(node.name)}\n"
+                           f"    return {body}\n")
+        return name
+
     def prim(self, name: str, args: list[str]) -> str:
         entry = PRIMS[name]
         if entry.code is not None:
@@ -416,7 +492,7 @@ class _Gen:
         var = self.fresh("v")
         outer = sorted(set(scope.values()))
         inner = {**scope, expr.var: var}
-        params = ", ".join(["f", "m", "src", *outer])
+        params = ", ".join(["f", "m", "src", *(["r"] if self.recording else []), *outer])
         lines = [f"def {fn}({params}):", f"    # {_short(_describe(expr))}",
                  "    s = m[1] + len(src)", "    if s > _STEPS:", "        _budget(_STEPS)",
                  "    m[1] = s"]
@@ -436,12 +512,14 @@ class _Gen:
         self.local_mode = local_mode
         self.blocks.append("\n".join(lines) + "\n")
         source = self.x(expr.source, scope)
-        args = ", ".join(["f", self.m, source, *outer])
+        args = ", ".join(["f", self.m, source, *(["r"] if self.recording else []), *outer])
         return f"{fn}({args})"
 
     def hoistable(self, expr: I.Loop) -> list[I.Expr]:
         """The largest parts of the loop body that do not read the loop variable and are
         worth computing once: calls, loops, rules and dated parameters."""
+        if self.recording:  # the interpreter computes the body for each element
+            return []
         parts = [p for p in (expr.value, expr.where) if p is not None]
         found: list[I.Expr] = []
 
@@ -574,7 +652,18 @@ class _Gen:
         functions = {n: self.namespace[self.node_function(n)] for n in graph.nodes}
         return GeneratedCode(source, self.namespace["evaluate"], outputs, functions, size,
                              self.namespace["decide"] if check is not None else None,
-                             frozenset(self.leaves))
+                             frozenset(self.leaves), self.recorders)
+
+    def recorders(self) -> dict[str, Recorder]:
+        """The recorders of every criterion and area, written and compiled (on first use)
+        into the namespace of the policy's code."""
+        start = len(self.blocks)
+        names = {node.name: self.recorder(node) for node in self.graph.nodes.values()
+                 if node.kind in ("criterion", "area") and node.expr is not None}
+        source = "\n".join(self.blocks[start:])
+        exec(compile(source, f"<policy {self.graph.header.id}: reasons>", "exec"),
+             self.namespace)  # generated from the checked graph, never author text
+        return {name: self.namespace[function] for name, function in names.items()}
 
     def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
         """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,

@@ -73,6 +73,11 @@ class Program:
         #: The last decision date found inside the validity (the same date object need not
         #: be checked again).
         self._on: date | None = None
+        #: What the reasons of every decision share (runtime/reasons.py; on first use).
+        self._reasons_plan: Any = None
+        #: ... and their explanations, by language (runtime/explain.py).
+        self._explain_plans: Any = None
+        self._locations: dict[tuple[str | int, ...], str | None] = {}
         self._outputs = code.outputs
         self._functions = code.functions
         self.groups: tuple[str, ...] = tuple(graph.target_groups)
@@ -202,6 +207,12 @@ class Program:
     def location(self, path: tuple[str | int, ...]) -> str | None:
         """``file:line`` of a part of the policy, relative to the policy's folder (stable
         across machines, so it can be part of a reproducible decision)."""
+        if path in self._locations:
+            return self._locations[path]
+        found = self._locations[path] = self._location(path)
+        return found
+
+    def _location(self, path: tuple[str | int, ...]) -> str | None:
         import os
         from pathlib import Path
 
