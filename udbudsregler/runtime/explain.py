@@ -128,54 +128,109 @@ def changed_lines(overrides: tuple[tuple[str, str, str, str], ...], lang: str) -
             for base, items in by_base.items()]
 
 
-def _describe_values(reason: Reason, policy: Program, lang: str) -> str:
-    parts = []
-    for name, value in reason.values:
-        label = policy.label_of(name)
-        parts.append(f"{label}: {format_value(value, policy.type_of_name(name), lang, policy)}")
-    return "; ".join(parts)
+#: Value types whose text is kept per policy, language and name (hashable, and equal
+#: values of them are written alike: not Decimal, where 1.0 == 1.00).
+_CACHED = frozenset((bool, int, str, date))
+_CACHE_SIZE = 20_000
 
 
-def explain(decision: DecisionView, lang: str) -> str:
-    if lang not in TEXTS:
-        raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
-    policy = decision.policy
-    texts = TEXTS[lang]
-    reasons = {(r.kind, r.id): r for r in decision.reasons}
-    language: Any = lang
-    lines = [
-        texts["heading"].format(title=policy.title),
-        texts["policy"].format(id=policy.id, hash=policy.content_hash.split(":")[-1][:12],
-                               date=fmt.format_date(decision.on, language)),
-        "",
-    ]
-    groups = policy.graph.target_groups
-    chosen = [groups[g].spec.title for g in decision.target_groups]
-    if len(chosen) == 1:
-        lines.append(texts["in_one"].format(groups=chosen[0]))
-    elif chosen:
-        lines.append(texts["in_many"].format(groups=", ".join(f"«{c}»" for c in chosen)))
-    elif len(groups) == 1:
-        lines.append(texts["in_none_one"].format(groups=next(iter(groups.values())).spec.title))
-    else:
-        lines.append(texts["in_none_many"])
-    for name, group in groups.items():
-        reason = reasons[("target_group", name)]
-        lines.append("")
-        status = texts["met"] if reason.met else texts["not_met"]
-        lines.append(texts["group"].format(title=group.spec.title, status=status))
-        if group.spec.legal_basis:
-            lines.append(texts["legal"].format(text=group.spec.legal_basis))
-        _tree(group.tree(policy.graph), reasons, policy, lang, lines, "")
-    lines += routing_text(decision, lang)
-    return "\n".join(lines) + "\n"
+class _Text:
+    """What the explanations of a policy in one language share: every line that does not
+    depend on the citizen, the label and type of every name a reason shows, and the text of
+    values seen before (of the types in ``_CACHED``)."""
 
+    def __init__(self, policy: Program, lang: str) -> None:
+        texts = TEXTS[lang]
+        self.policy = policy
+        self.lang = lang
+        self.texts = texts
+        self.heading = texts["heading"].format(title=policy.title)
+        self.hash = policy.content_hash.split(":")[-1][:12]
+        self.results: dict[tuple[str, ...], str] = {}
+        graph = policy.graph
+        #: per target group: its id, its heading lines (met, not met), and its tree as
+        #: static lines and criteria (id, indent)
+        self.groups: list[tuple[str, dict[bool, list[str]], list[str | tuple[str, str]]]] = []
+        #: per criterion: the start of its first line, its legal basis, reading and
+        #: changed-from lines (indented)
+        self.criteria: dict[str, tuple[str, str | None, str | None, list[str]]] = {}
+        for name, group in graph.target_groups.items():
+            heads = {}
+            for met in (True, False):
+                status = texts["met"] if met else texts["not_met"]
+                head = ["", texts["group"].format(title=group.spec.title, status=status)]
+                if group.spec.legal_basis:
+                    head.append(texts["legal"].format(text=group.spec.legal_basis))
+                heads[met] = head
+            items: list[str | tuple[str, str]] = []
+            self._tree(group.tree(graph), items, "")
+            self.groups.append((name, heads, items))
+        self.labels: dict[str, tuple[str, Type | None, bool]] = {}
+        self.values: dict[tuple[Any, ...], str] = {}
+        #: Lines of a criterion's legal basis and reading, by their text.
+        self.lines: dict[tuple[str, str], str] = {}
 
-def _tree(node: I.Expr, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
-          lines: list[str], indent: str) -> None:
-    texts = TEXTS[lang]
-    if isinstance(node, I.NodeRef):
-        reason = reasons[("criterion", node.name)]
+    def _tree(self, node: I.Expr, items: list[str | tuple[str, str]], indent: str) -> None:
+        texts = self.texts
+        if isinstance(node, I.NodeRef):
+            items.append((node.name, indent))
+            return
+        assert isinstance(node, I.Criteria)
+        if node.op == "not":
+            items.append(indent + texts["not"])
+            self._tree(node.items[0], items, indent + "  ")
+            return
+        items.append(indent + texts[node.op])
+        for item in node.items:
+            self._tree(item, items, indent + "  ")
+
+    def label(self, name: str) -> tuple[str, Type | None, bool]:
+        """The label and type of a name, and whether its values are lists of records
+        (written as their number)."""
+        found = self.labels.get(name)
+        if found is None:
+            t = self.policy.type_of_name(name)
+            records = isinstance(t, ListType) and isinstance(t.elem, RecordType)
+            found = self.labels[name] = (self.policy.label_of(name), t, records)
+        return found
+
+    def describe(self, values: tuple[tuple[str, Any], ...]) -> str:
+        """``label: value; ...`` of the values a reason shows."""
+        parts = []
+        cache = self.values
+        for name, value in values:
+            label, t, records = self.label(name)
+            kind = type(value)
+            key: tuple[Any, ...] | None
+            if kind in _CACHED:
+                key = (name, kind, value)
+            elif kind is SpanLength:  # equal lengths may be written differently
+                key = (name, kind, value.start, value.end)
+            elif kind is list and records:
+                key = (name, kind, len(value))
+            else:
+                key = None
+            if key is None:
+                text = format_value(value, t, self.lang, self.policy)
+            else:
+                text = cache.get(key)  # type: ignore[assignment]
+                if text is None:
+                    if len(cache) >= _CACHE_SIZE:
+                        cache.clear()
+                    text = cache[key] = format_value(value, t, self.lang, self.policy)
+            parts.append(f"{label}: {text}")
+        return "; ".join(parts)
+
+    def line(self, kind: str, text: str) -> str:
+        """A criterion's legal-basis or reading line (without its indent)."""
+        found = self.lines.get((kind, text))
+        if found is None:
+            shown = " ".join(text.split()) if kind == "reading" else text
+            found = self.lines[(kind, text)] = self.texts[kind].format(text=shown)
+        return found
+
+    def criterion(self, reason: Reason, indent: str, lines: list[str]) -> None:
+        texts = self.texts
         status = (texts["unknown"] if reason.met is None
                   else texts["met"] if reason.met else texts["not_met"])
         lines.append(f"{indent}- {reason.title}: {status}")
@@ -184,19 +239,64 @@ def _tree(node: I.Expr, reasons: dict[tuple[str, str], Reason], policy: Program,
             lines.append(inner + texts["error"].format(text=dict(reason.values)["error"]))
             return
         if reason.legal_basis:
-            lines.append(inner + texts["legal"].format(text=reason.legal_basis))
-        values = _describe_values(reason, policy, lang)
+            lines.append(inner + self.line("legal", reason.legal_basis))
+        values = self.describe(reason.values)
         if values:
             lines.append(inner + texts["facts"].format(text=values))
         if reason.reading:
-            lines.append(inner + texts["reading"].format(text=" ".join(reason.reading.split())))
-        lines += [inner + line for line in changed_lines(reason.overrides, lang)]
-        return
-    assert isinstance(node, I.Criteria)
-    if node.op == "not":
-        lines.append(indent + texts["not"])
-        _tree(node.items[0], reasons, policy, lang, lines, indent + "  ")
-        return
-    lines.append(indent + texts[node.op])
-    for item in node.items:
-        _tree(item, reasons, policy, lang, lines, indent + "  ")
+            lines.append(inner + self.line("reading", reason.reading))
+        if reason.overrides:
+            lines += [inner + line for line in changed_lines(reason.overrides, self.lang)]
+
+    def result(self, chosen_ids: tuple[str, ...]) -> str:
+        found = self.results.get(chosen_ids)
+        if found is not None:
+            return found
+        texts = self.texts
+        groups = self.policy.graph.target_groups
+        chosen = [groups[g].spec.title for g in chosen_ids]
+        if len(chosen) == 1:
+            line = texts["in_one"].format(groups=chosen[0])
+        elif chosen:
+            line = texts["in_many"].format(groups=", ".join(f"«{c}»" for c in chosen))
+        elif len(groups) == 1:
+            line = texts["in_none_one"].format(groups=next(iter(groups.values())).spec.title)
+        else:
+            line = texts["in_none_many"]
+        if len(self.results) < _CACHE_SIZE:
+            self.results[chosen_ids] = line
+        return line
+
+
+def _text(policy: Program, lang: str) -> _Text:
+    plans: dict[str, _Text] | None = policy._explain_plans
+    if plans is None:
+        plans = policy._explain_plans = {}
+    plan = plans.get(lang)
+    if plan is None:
+        plan = plans[lang] = _Text(policy, lang)
+    return plan
+
+
+def explain(decision: DecisionView, lang: str) -> str:
+    if lang not in TEXTS:
+        raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
+    policy = decision.policy
+    plan = _text(policy, lang)
+    texts = plan.texts
+    reasons = {(r.kind, r.id): r for r in decision.reasons}
+    language: Any = lang
+    lines = [plan.heading,
+             texts["policy"].format(id=policy.id, hash=plan.hash,
+                                    date=fmt.format_date(decision.on, language)),
+             "", plan.result(decision.target_groups)]
+    for name, heads, items in plan.groups:
+        lines += heads[bool(reasons[("target_group", name)].met)]
+        for item in items:
+            if isinstance(item, str):
+                lines.append(item)
+            else:
+                ident, indent = item
+                plan.criterion(reasons[("criterion", ident)], indent, lines)
+    lines += routing_text(decision, lang)
+    return "\n".join(lines) + "\n"
