@@ -26,6 +26,7 @@ from typed_exprs import GeneratedPolicy, facts, policies
 
 from udbudsregler.diagnostics import EvaluationError, PolicyError
 from udbudsregler.policy import Policy, load_policy
+from udbudsregler.runtime.reasons import interpreted_reasons
 from udbudsregler.runtime.trace import RecordingTracer
 from udbudsregler.values.temporal import SpanLength
 
@@ -166,6 +167,12 @@ def test_checked_policy_fails_only_with_evaluation_errors(generated: GeneratedPo
             assert traced.target_groups == decision.target_groups
             reasons = outcome(policy.reasons_for, decision)
             assert not isinstance(reasons, Raised), f"the reasons failed with {reasons}"
+            # the compiled reasons (recorders) are the interpreter's, value for value
+            assert reasons == interpreted_reasons(policy, decision), generated.describe()
+            for name in generated.rules:
+                got, want = outcome(decision.value, name), outcome(interpreted, policy,
+                                                                    name, canonical, on)
+                assert difference(want, got) is None, f"Decision.value({name!r})"
         for name in generated.rules:
             outcome(policy.evaluate, name, canonical, on)
             outcome(interpreted, policy, name, canonical, on)

@@ -1,0 +1,148 @@
+"""The compiled reasons and explanations agree with the reference interpreter's, for every
+policy in the repository, on citizens generated from each policy's own boundaries, with
+and without an order and a supplier state.
+
+A decision's reasons come from generated recorders (``GeneratedCode.recorders``) and
+what every decision of a policy shares, prepared once; the interpreter
+(``interpreted_reasons``) is the oracle: the same reasons, field by field and in the same
+order, and so the same explanation, byte for byte, in both languages. ``Decision.value``
+(the generated code through the decision's memo) agrees with the interpreter on every node.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_codegen_agrees import Raised, difference
+from test_seed_policies_agree import POLICIES, by_code, dates, policy_at
+
+import udbudsregler as ur
+from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.runtime.decision import Decision
+from udbudsregler.runtime.explain import explain
+from udbudsregler.runtime.reasons import _plan, interpreted_reasons, reasons_for
+from udbudsregler.testing.strategies import citizens, orders, supplier_states
+
+
+class _Interpreted:
+    """A decision whose reasons are the interpreter's (to explain them the same way)."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        self.reasons = interpreted_reasons(decision.policy, decision)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.decision, name)
+
+
+def _decide(policy: ur.Policy, facts: dict[str, Any], on: date, order: Any,
+            suppliers: Any) -> Decision | None:
+    try:
+        return policy.decide(facts, on, order=order, suppliers=suppliers)
+    except (FactError, EvaluationError):
+        return None
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) -> None:
+    policy = policy_at(path)
+    on = data.draw(dates(policy), label="on")
+    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    order = suppliers = None
+    if policy.areas and data.draw(st.booleans(), label="with an order"):
+        order = data.draw(orders(policy), label="order")
+        suppliers = data.draw(st.none() | supplier_states(policy), label="suppliers")
+    decision = _decide(policy, facts, on, order, suppliers)
+    if decision is None:
+        return
+    expected = by_code(interpreted_reasons, policy, decision)
+    got = by_code(reasons_for, policy, decision)
+    assert got == expected, f"{policy.id}: compiled reasons differ\nfacts={facts}\non={on}"
+    if isinstance(expected, Raised):
+        return
+    assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
+    for lang in ("da", "en"):
+        assert explain(decision, lang) == explain(_Interpreted(decision), lang)
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> None:
+    """The compiled path is the one taken (the interpreter only where a recorder fails)."""
+    policy = policy_at(path)
+    on = data.draw(dates(policy), label="on")
+    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    decision = _decide(policy, facts, on, None, None)
+    if decision is None:
+        return
+    try:
+        compiled = _plan(policy).reasons(decision)
+    except (EvaluationError, ArithmeticError, ValueError):
+        return  # a criterion that cannot be evaluated: the interpreter explains it
+    assert compiled == interpreted_reasons(policy, decision)
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_decision_value_is_the_interpreters(path: Path, data: st.DataObject) -> None:
+    """``Decision.value`` of every node, in graph order and in reverse (the memo shared
+    with the decision either way), equals the interpreter's value, or its error code."""
+    policy = policy_at(path)
+    on = data.draw(dates(policy), label="on")
+    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    names = list(policy.graph.nodes)
+    if data.draw(st.booleans(), label="reversed"):
+        names.reverse()
+    decision = _decide(policy, facts, on, None, None)
+    if decision is None:
+        return
+    interpreter = policy.interpreter(facts, on)
+    for name in names:
+        expected = by_code(interpreter.value, name)
+        got = by_code(decision.value, name)
+        found = difference(expected, got)
+        assert found is None, f"{policy.id}: {name}: {found}\nfacts={facts}\non={on}"
+
+
+def test_an_unknown_name_has_no_value() -> None:
+    policy = policy_at(POLICIES[0])
+    decision = policy.decide(next(iter(_examples(policy))), policy.header.valid.from_)
+    with pytest.raises(KeyError, match="no rule"):
+        decision.value("no_such_rule")
+
+
+def test_a_fast_decision_sets_what_init_sets() -> None:
+    """``Policy.decide`` builds its decisions without ``Decision.__init__``: every slot
+    ``__init__`` sets is set, to the same values."""
+    for path in POLICIES:
+        policy = policy_at(path)
+        facts = next(iter(_examples(policy)))
+        on = policy.header.valid.from_
+        fast = policy.decide(facts, on)
+        slow = Decision(policy, fast.facts, on, fast._parts)
+        for slot in Decision.__slots__:
+            assert hasattr(fast, slot), slot
+            if slot != "_memo":
+                assert getattr(fast, slot) == getattr(slow, slot), slot
+
+
+def _examples(policy: ur.Policy) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    @settings(max_examples=1, database=None, suppress_health_check=list(HealthCheck))
+    @given(facts=citizens(policy, on=policy.header.valid.from_))
+    def draw(facts: dict[str, Any]) -> None:
+        if not found:
+            found.append(policy.facts.validate(facts))
+
+    draw()
+    return found
