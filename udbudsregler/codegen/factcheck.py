@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from udbudsregler.codegen.compiled import compiled
 from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.values.limits import (
@@ -188,6 +189,6 @@ def fast_check(specs: Mapping[str, FactSpec], currency: str,
     source = "def check(f):\n" + "".join(f"    {line}\n" for line in check.lines) + \
         "    return True\n"
     namespace = dict(check.namespace)
-    exec(compile(source, "<fact check>", "exec"), namespace)  # generated, no author text
+    exec(compiled(source, "<fact check>"), namespace)  # generated, no author text
     function: Callable[[Any], bool] = namespace["check"]
     return function

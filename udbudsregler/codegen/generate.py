@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from udbudsregler.codegen.compiled import compiled
 from udbudsregler.codegen.factcheck import FactCheck, fact_check
 from udbudsregler.codegen.plan import FAILURES, dated_nodes, depths, hot_references, kleene
 from udbudsregler.diagnostics import EvaluationError
@@ -647,7 +648,7 @@ class _Gen:
         self.namespace["_SIZE"] = size
         self.namespace["_memo"] = _memo_maker(size)
         source = "\n".join(self.blocks)
-        code = compile(source, f"<policy {name}>", "exec")
+        code = compiled(source, f"<policy {name}>")
         exec(code, self.namespace)  # generated from the checked graph, never author text
         functions = {n: self.namespace[self.node_function(n)] for n in graph.nodes}
         return GeneratedCode(source, self.namespace["evaluate"], outputs, functions, size,
@@ -661,7 +662,7 @@ class _Gen:
         names = {node.name: self.recorder(node) for node in self.graph.nodes.values()
                  if node.kind in ("criterion", "area") and node.expr is not None}
         source = "\n".join(self.blocks[start:])
-        exec(compile(source, f"<policy {self.graph.header.id}: reasons>", "exec"),
+        exec(compiled(source, f"<policy {self.graph.header.id}: reasons>"),
              self.namespace)  # generated from the checked graph, never author text
         return {name: self.namespace[function] for name, function in names.items()}
 
@@ -743,7 +744,9 @@ def _describe(expr: I.Loop) -> str:
 def _short(text: str) -> str:
     """A comment's text: one line of printable characters (an author's text can hold line
     breaks Python knows and the author never saw, such as a lone carriage return)."""
-    text = "".join(c if c.isprintable() else " " for c in text)
+    text = text[:90]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
     return text if len(text) < 90 else text[:87] + "..."
 
 

@@ -230,8 +230,26 @@ def _variable(token: Token) -> str:
 _BUILD = _Build()
 
 
+#: ASTs by their text: a tree is immutable and its positions are offsets into the text,
+#: so the same text always gives the same tree (a policy loaded again, an expression
+#: written twice). Only trees are kept, never errors.
+_PARSED: dict[str, A.Expr] = {}
+_PARSED_MAX = 8192
+
+
 def parse_expression(text: str) -> A.Expr:
     """Parse ``text`` into an AST; raise :class:`ExprSyntaxError` on any mistake."""
+    found = _PARSED.get(text)
+    if found is not None:
+        return found
+    result = _parse_expression(text)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[text] = result
+    return result
+
+
+def _parse_expression(text: str) -> A.Expr:
     if not text.strip():
         raise ExprSyntaxError("UDB309", "the expression is empty", (0, len(text)))
     if len(text) > MAX_LENGTH:
