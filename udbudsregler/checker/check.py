@@ -131,6 +131,8 @@ class Checker:
         self.month_end = header.month_end if header is not None else None
         self.rounding = header.rounding if header is not None else None
         self.expr: SourceExpr | None = None
+        #: The name of each file relative to the policy's folder, by its display name.
+        self._relative: dict[str, str] = {}
         self.month_end_reported = False
         self.money_reported = False
         self.globals: dict[str, Symbol] = {}
@@ -166,12 +168,17 @@ class Checker:
         if info is None:
             return None
         span = info.key_span or info.span
+        name = self._relative.get(span.file)
+        if name is None:
+            name = self._relative[span.file] = self._relative_name(span.file)
+        return f"{name}:{span.line}"
+
+    def _relative_name(self, display: str) -> str:
         source = self.doc.source
         for file in source.files:
-            if file.display == span.file:
-                name = FilePath(os.path.relpath(file.path, source.root)).as_posix()
-                return f"{name}:{span.line}"
-        return f"{FilePath(span.file).name}:{span.line}"
+            if file.display == display:
+                return FilePath(os.path.relpath(file.path, source.root)).as_posix()
+        return FilePath(display).name
 
     def add(self, name: str, kind: NodeKind, expr: I.Expr | None, path: Path, *,
             spec: object = None, owner: str | None = None, values: tuple[Dated, ...] = (),

@@ -289,9 +289,13 @@ def _misspelt(graph: RuleGraph, parsed: ParsedPolicy) -> set[str]:
 
 
 def _report_unused(graph: RuleGraph, parsed: ParsedPolicy, bag: DiagnosticBag) -> None:
-    misspelt = _misspelt(graph, parsed)
+    misspelt: set[str] | None = None  # found when first needed: most policies use everything
     for name, node in graph.nodes.items():
-        if node.kind not in _UNUSED or name in graph.reachable or name in misspelt:
+        if node.kind not in _UNUSED or name in graph.reachable:
+            continue
+        if misspelt is None:
+            misspelt = _misspelt(graph, parsed)
+        if name in misspelt:
             continue
         code, kind = _UNUSED[node.kind]
         users = [n for n, other in graph.nodes.items() if name in other.deps]
