@@ -43,8 +43,10 @@ RULE_TYPES = (*SCALAR_FACT_TYPES,)
 
 
 class _Model(BaseModel):
+    # defer_build: a model's validator is built when it first validates, not on import (a
+    # policy read from the compiled-policy cache never validates its documents)
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False,
-                              str_strip_whitespace=False)
+                              str_strip_whitespace=False, defer_build=True)
 
 
 def _ident(value: Any) -> Any:

@@ -71,7 +71,7 @@ def _ordered(value: Any, info: ValidationInfo) -> Any:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
-                              populate_by_name=False)
+                              populate_by_name=False, defer_build=True)
 
 
 class FactSchema:
@@ -89,13 +89,24 @@ class FactSchema:
         self.language = language
         #: Ranges and defaults, by dotted fact name (`offers.weekly_hours`).
         self.bounds: dict[str, FactBounds] = dict(bounds or {})
-        fields = {f"f_{name}": self._field(name, spec) for name, spec in self.specs.items()}
-        base = _Strict if title is None else _with_title(title)
-        self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-            "Facts", __base__=base, **fields)
+        self.title = title
+        self._model: type[BaseModel] | None = None
         self.fast: Callable[[Any], bool] = fast_check(self.specs, currency, self.bounds)
 
     # -- the pydantic model ----------------------------------------------
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model of the facts, built on first use: facts in canonical form
+        never need it (the fast check accepts them), and building it is most of the cost
+        of a policy's first decision."""
+        if self._model is None:
+            fields = {f"f_{name}": self._field(name, spec)
+                      for name, spec in self.specs.items()}
+            base = _Strict if self.title is None else _with_title(self.title)
+            self._model = create_model(  # type: ignore[call-overload]
+                "Facts", __base__=base, **fields)
+        return self._model
 
     def _annotation(self, name: str, spec: FactSpec) -> Any:
         scalar: dict[str, Callable[[Any], Any]] = {

@@ -169,7 +169,10 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    # defer_build: validators are built on first use, not when the models are made (the
+    # generic models are made on import; canonical input never needs them)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False,
+                              defer_build=True)
 
 
 def _base(title: str, description: str | None = None) -> type[BaseModel]:
@@ -452,7 +455,8 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
 
     class Outcomes(RootModel[Annotated[list[outcome], BeforeValidator(to_list)]]):  # type: ignore[valid-type]
         model_config = ConfigDict(title=texts["outcomes"] + (f" ({v.title})" if v.title else ""),
-                                  json_schema_extra={"description": texts["outcomes.description"]})
+                                  json_schema_extra={"description": texts["outcomes.description"]},
+                                  defer_build=True)
 
     return InputModels(v, order, suppliers, referral, outcome, Outcomes)
 
