@@ -9,38 +9,79 @@ The host API::
     decision = policy.decide(facts, on=date(2019, 2, 1))
     decision.eligible, decision.target_groups, decision.reasons
     print(decision.explain())
+
+The names below are imported when they are first used (PEP 562), so that importing the
+package costs little, and a policy read from the compiled-policy cache never imports the
+compiler (the YAML checks, the expression parser, the checker).
 """
 
-from udbudsregler.diagnostics import (
-    Diagnostic,
-    EvaluationError,
-    FactError,
-    FactProblem,
-    PolicyError,
-    Span,
-    UdbudsreglerError,
-)
-from udbudsregler.policy import Policy, load_policy
-from udbudsregler.runtime.decision import Decision, Reason
-from udbudsregler.runtime.routing import (
-    AreaChoice,
-    Order,
-    PackageChoice,
-    SupplierChoice,
-    SupplierState,
-)
-from udbudsregler.runtime.settlement import (
-    BonusStatus,
-    Referral,
-    ReferralEnd,
-    Settlement,
-    SettlementLine,
-)
-from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
-from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
-from udbudsregler.values.money import Money, Rounding
-from udbudsregler.values.temporal import Duration, Period
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from udbudsregler.version import __version__
+
+if TYPE_CHECKING:
+    from udbudsregler.diagnostics import (
+        Diagnostic,
+        EvaluationError,
+        FactError,
+        FactProblem,
+        PolicyError,
+        Span,
+        UdbudsreglerError,
+    )
+    from udbudsregler.policy import Policy, load_policy
+    from udbudsregler.runtime.decision import Decision, Reason
+    from udbudsregler.runtime.routing import (
+        AreaChoice,
+        Order,
+        PackageChoice,
+        SupplierChoice,
+        SupplierState,
+    )
+    from udbudsregler.runtime.settlement import (
+        BonusStatus,
+        Referral,
+        ReferralEnd,
+        Settlement,
+        SettlementLine,
+    )
+    from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
+    from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
+    from udbudsregler.values.money import Money, Rounding
+    from udbudsregler.values.temporal import Duration, Period
+
+#: Where each public name is defined.
+_WHERE: dict[str, str] = {
+    **dict.fromkeys(("Diagnostic", "EvaluationError", "FactError", "FactProblem",
+                     "PolicyError", "Span", "UdbudsreglerError"), "udbudsregler.diagnostics"),
+    **dict.fromkeys(("Policy", "load_policy"), "udbudsregler.policy"),
+    **dict.fromkeys(("Decision", "Reason"), "udbudsregler.runtime.decision"),
+    **dict.fromkeys(("AreaChoice", "Order", "PackageChoice", "SupplierChoice",
+                     "SupplierState"), "udbudsregler.runtime.routing"),
+    **dict.fromkeys(("BonusStatus", "Referral", "ReferralEnd", "Settlement",
+                     "SettlementLine"), "udbudsregler.runtime.settlement"),
+    **dict.fromkeys(("RecordingTracer", "TraceEvent", "Tracer"), "udbudsregler.runtime.trace"),
+    **dict.fromkeys(("STAGES", "STAGE_NAMES", "run_stages"), "udbudsregler.stages"),
+    **dict.fromkeys(("Money", "Rounding"), "udbudsregler.values.money"),
+    **dict.fromkeys(("Duration", "Period"), "udbudsregler.values.temporal"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'udbudsregler' has no attribute {name!r}")
+    value = getattr(import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "STAGES",

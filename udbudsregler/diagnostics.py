@@ -13,7 +13,6 @@ from the host, 7 evaluation, 8 policy test cases.
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     The one measure of "close" for every did-you-mean, so that a stage that holds back
     an error because another stage suggests the intended name agrees with it.
     """
+    import difflib  # on first use: most runs never suggest a name
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return close[0] if close else None
 

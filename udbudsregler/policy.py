@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from udbudsregler.cache import PolicyCache, fingerprint
 from udbudsregler.codegen.generate import generate
@@ -28,18 +26,18 @@ from udbudsregler.runtime.routing import (
     parse_order,
     parse_supplier_state,
 )
-from udbudsregler.runtime.schemas import (
-    SCHEMA_KINDS,
-    SchemaKind,
-    decision_inputs,
-    schemas_for,
-    settlement_inputs,
-)
-from udbudsregler.runtime.settlement import Referral, Settlement, settle
-from udbudsregler.runtime.settlement_records import Outcome
 from udbudsregler.runtime.trace import Tracer
-from udbudsregler.stages import run_stages
 from udbudsregler.version import __version__
+
+# Imported where they are used (a policy read from the compiled-policy cache, deciding on
+# facts in canonical form, never needs them): the compiler, the pydantic input models, the
+# settlement.
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from udbudsregler.runtime.schemas import SchemaKind
+    from udbudsregler.runtime.settlement import Referral, Settlement
+    from udbudsregler.runtime.settlement_records import Outcome
 
 __all__ = ["Policy", "load_policy"]
 
@@ -65,6 +63,8 @@ def load_policy(path: str | Path, limits: Limits | None = None, *,
         found = CACHE.get(key, _restore)
         if found is not None:
             return found
+    from udbudsregler.stages import run_stages
+
     state = run_stages(path, limits=limits)
     if state.bag.has_errors or state.code is None:
         raise PolicyError(state.bag.sorted())
@@ -140,6 +140,8 @@ class Policy(Program):
                 decision._memo = memo
                 return decision
         # every input checked together: one FactError lists every problem
+        from udbudsregler.runtime.schemas import decision_inputs
+
         canonical, on, order, suppliers = decision_inputs(
             self, facts, on, order, suppliers, None if ignore_validity else self.check_date)
         if tracer is not None and tracer.enabled:
@@ -196,6 +198,9 @@ class Policy(Program):
         Raises :class:`FactError` listing every problem of the referral, the outcomes and
         the dates together.
         """
+        from udbudsregler.runtime.schemas import settlement_inputs
+        from udbudsregler.runtime.settlement import settle
+
         ref, events, last, first = settlement_inputs(self, referral, outcomes, until, since)
         return settle(self, ref, events, last, first, ignore_validity)
 
@@ -207,16 +212,22 @@ class Policy(Program):
         types, enums of the policy's ids and their titles, limits, and descriptions in the
         policy's language. A document valid under it passes the policy's own checks
         (except checks across inputs, such as a supplier's capacity for lowest load)."""
+        from udbudsregler.runtime.schemas import schemas_for
+
         return schemas_for(self).json_schema(kind)
 
     def schemas(self) -> dict[SchemaKind, dict[str, Any]]:
         """The JSON Schema of every input, by kind (see :meth:`json_schema`)."""
+        from udbudsregler.runtime.schemas import SCHEMA_KINDS
+
         return {kind: self.json_schema(kind) for kind in SCHEMA_KINDS}
 
     def input_model(self, kind: SchemaKind) -> type[BaseModel]:
         """The pydantic model of one input, whose ``model_json_schema(by_alias=True)`` is
         :meth:`json_schema`. ``decide`` and ``settle`` validate through it; use them (not
         the model's instances) for the values."""
+        from udbudsregler.runtime.schemas import schemas_for
+
         return schemas_for(self).model(kind)
 
     def fact_schema(self) -> dict[str, Any]:
@@ -234,6 +245,8 @@ class Policy(Program):
             canonical, day = facts, on  # already canonical: no conversion
             self.check_date(day)
         else:
+            from udbudsregler.runtime.schemas import decision_inputs
+
             canonical, day, _, _ = decision_inputs(self, facts, on, None, None,
                                                    self.check_date)
         if name not in self.graph.nodes:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from udbudsregler.diagnostics import DiagnosticBag, Span
 from udbudsregler.expr import ast as A
-from udbudsregler.expr.parser import ExprSyntaxError, parse_expression
 from udbudsregler.loader import NodeInfo
 
 __all__ = ["SourceExpr", "parse_at"]
@@ -45,6 +44,10 @@ def parse_at(text: str, path: Path, origin: NodeInfo | None, bag: DiagnosticBag)
     A value with a YAML tag (`!include x`) was reported by the loader (UDB103); it
     is not parsed, so the one mistake gives one error.
     """
+    # the parser (and lark) only when a policy is compiled: a policy from the compiled-
+    # policy cache holds SourceExprs, and never parses
+    from udbudsregler.expr.parser import ExprSyntaxError, parse_expression
+
     if origin is not None and origin.raw is not None and origin.raw.lstrip().startswith("!"):
         return SourceExpr(text, path, origin, None)
     try:

@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing import AreaChoice, PackageChoice, SupplierChoice
-from udbudsregler.runtime.settlement_records import (
-    BonusStatus,
-    Referral,
-    ReferralEnd,
-    SettlementLine,
-)
 from udbudsregler.values.money import Money
+
+if TYPE_CHECKING:  # a decision needs none of the settlement's records
+    from udbudsregler.runtime.settlement_records import (
+        BonusStatus,
+        Referral,
+        ReferralEnd,
+        SettlementLine,
+    )
 
 __all__ = ["DecisionView", "SettlementView"]
 
