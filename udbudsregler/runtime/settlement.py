@@ -182,6 +182,7 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
     ends: list[tuple[date, EndCause]] = [(latest, "max_duration")]
     course_end = latest
     aftercare: Period | None = None
+    ended_by: tuple[date, str] | None = None
     if referral.stop is not None:
         ends.append((referral.stop, "stopped"))
         course_end = min(course_end, referral.stop)
@@ -191,7 +192,8 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
         # referral and does not end it.
         found = runs.first_start_after(rule_spec.ends_on, start)
         began = found[0] if found is not None else None
-        if began is not None and began <= course_end:
+        if found is not None and began is not None and began <= course_end:
+            ended_by = found
             if rule_spec.course_ends == "as_recorded":
                 # the course runs to its recorded end; aftercare, if any, follows it
                 follows = course_end + _DAY
@@ -207,10 +209,12 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
                 ends.append((course_end, "outcome"))
     order = {"stopped": 0, "outcome": 1, "aftercare_completed": 1, "max_duration": 2}
     last_day, cause = min(ends, key=lambda e: (e[0], order[e[1]]))
+    kind, began_on = (ended_by[1], ended_by[0]) if ended_by is not None else (None, None)
     if last_day > until:
         return ReferralEnd(None, "ongoing", course_end if course_end <= until else None,
-                           aftercare, latest)
-    return ReferralEnd(last_day, cause, min(course_end, last_day), aftercare, latest)
+                           aftercare, latest, kind, began_on)
+    return ReferralEnd(last_day, cause, min(course_end, last_day), aftercare, latest, kind,
+                       began_on)
 
 
 def _facts_needed(policy: Program, model: PriceModel, referral: Referral) -> dict[str, Any]:
