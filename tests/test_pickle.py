@@ -102,8 +102,8 @@ def _examples() -> dict[str, Any]:
 
 
 #: Public names that are not types of values (functions, protocols, tables).
-NOT_VALUES = {"load_policy", "replay", "run_stages", "__version__", "STAGES", "STAGE_NAMES",
-              "Tracer"}
+NOT_VALUES = {"load_policy", "replay", "policy_file_schema", "run_stages", "__version__",
+              "STAGES", "STAGE_NAMES", "Tracer"}
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from udbudsregler.diagnostics import (
     Span,
     UdbudsreglerError,
 )
+from udbudsregler.loader.file_schema import policy_file_schema
 from udbudsregler.policy import Policy, load_policy
 from udbudsregler.replay import Difference, Replay, replay
 from udbudsregler.runtime.decision import Decision, Reason
@@ -79,6 +80,7 @@ __all__ = [
     "UdbudsreglerError",
     "__version__",
     "load_policy",
+    "policy_file_schema",
     "replay",
     "run_stages",
 ]

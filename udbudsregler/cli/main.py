@@ -344,6 +344,20 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.loader.file_schema import render
+
+    text = render()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
         out.write(f"{stage.name:<10} {stage.summary}\n{'':<10} produces: {stage.produces}\n")
@@ -441,6 +455,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
     diff.set_defaults(run=cmd_diff)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
+                            "(for editors: docs/editor.md)")
+    schema.add_argument("--output", metavar="FILE", help="write it to FILE")
+    schema.set_defaults(run=cmd_schema)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
