@@ -344,6 +344,30 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    for path in args.policies:
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file or folder")
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port must be 0 to 65535 (0: any free port)")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise InputError("the service needs the serve extra: "
+                         "pip install 'udbudsregler[serve]'") from None
+    from udbudsregler.service.server import serve
+
+    try:
+        serve([Path(p) for p in args.policies], host=args.host, port=args.port,
+              reload_interval=args.reload_interval, out=out)
+    except OSError as error:
+        raise InputError(str(error)) from None
+    except ValueError as error:  # two policies with one id
+        raise InputError(str(error)) from None
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.loader.file_schema import render
 
@@ -455,6 +479,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
     diff.set_defaults(run=cmd_diff)
+
+    serve = sub.add_parser("serve", help="serve policies over HTTP: decide, settle, explain "
+                           "(needs the serve extra)")
+    serve.add_argument("policies", nargs="+", metavar="POLICY",
+                       help="policy files or folders; each is served under its id")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any "
+                       "free port, printed at start)")
+    serve.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
+                       help="look for changed policy files this often (default 1; 0: never)")
+    serve.set_defaults(run=cmd_serve)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
                             "(for editors: docs/editor.md)")
