@@ -38,7 +38,8 @@ TIERS: dict[str, int] = {
     "codegen": 7,
     "runtime": 8,
     "__init__": 9, "policy": 9, "stages": 9, "cache": 9, "replay": 9,
-    "testing": 10, "analysis": 10, "service": 10, "cli": 10, "__main__": 10,
+    "testing": 10, "analysis": 10, "service": 10, "pictures": 10, "cli": 10,
+    "__main__": 10,
 }
 
 

@@ -335,6 +335,13 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         out.write(report.render())
+    if args.html:
+        from udbudsregler.pictures.diff_html import diff_html
+
+        try:
+            Path(args.html).write_text(diff_html(report.to_dict()), encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.html}: cannot be written ({error.strerror})") from None
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
         sys.stderr.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
@@ -365,6 +372,24 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError(str(error)) from None
     except ValueError as error:  # two policies with one id
         raise InputError(str(error)) from None
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.pictures.graph import GraphvizMissing, render
+
+    policy = _load(args.policy)
+    try:
+        text = render(policy, args.format, args.lang)
+    except GraphvizMissing as error:
+        raise InputError(str(error)) from None
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
     return EXIT_OK
 
 
@@ -478,6 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--html", metavar="FILE", help="also write the report as an HTML page "
+                      "(a chart of the affected counts, the example citizens)")
     diff.set_defaults(run=cmd_diff)
 
     serve = sub.add_parser("serve", help="serve policies over HTTP: decide, settle, explain "
@@ -491,6 +518,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                        help="look for changed policy files this often (default 1; 0: never)")
     serve.set_defaults(run=cmd_serve)
+
+    graph = sub.add_parser("graph", help="draw a policy: target groups, criteria, areas with "
+                           "their priority, packages, price models and their parameters")
+    graph.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid",
+                       help="mermaid (default), dot, or svg (needs Graphviz's dot program)")
+    graph.add_argument("--lang", choices=("da", "en"), default=None,
+                       help="language of the column titles (default: the policy's)")
+    graph.add_argument("--output", metavar="FILE", help="write it to FILE")
+    graph.set_defaults(run=cmd_graph)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
                             "(for editors: docs/editor.md)")
