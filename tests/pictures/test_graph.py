@@ -20,8 +20,8 @@ from udbudsregler.pictures import graph
 from udbudsregler.pictures.diff_html import diff_html
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import Browser, find_chromium  # noqa: E402
-from docs_graphs import PAGE, generated  # noqa: E402
+from browser import Browser, find_chromium
+from docs_graphs import PAGE, generated
 
 ROOT = Path(__file__).resolve().parents[2]
 SLAGELSE = ROOT / "policies" / "slagelse-2019"

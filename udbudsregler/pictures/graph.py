@@ -142,23 +142,23 @@ def picture(policy: Policy, language: str | None = None) -> Picture:
         if area.spec.when is not None:
             lines.append(f"when: {' '.join(area.spec.when.split())}")
         key = pic.box(f"a:{name}", lines, "area", "areas")
-        for group in area.serves:
-            pic.arrow(f"g:{group}", key)
+        for served in area.serves:
+            pic.arrow(f"g:{served}", key)
         parameters_of(key, area.fits)
     for name, package in graph.packages.items():
         spec = package.spec
         lines = [spec.title, f"{name}: {spec.goal}, LAB kap. {spec.lab_chapter}"]
         key = pic.box(f"k:{name}", lines, "package", "packages")
-        for area in spec.areas:
-            pic.arrow(f"a:{area}", key)
+        for offered in spec.areas:
+            pic.arrow(f"a:{offered}", key)
         for value in (package.span or ()) + ((package.max_duration,)
                                              if package.max_duration else ()):
             parameters_of(key, value)
         pic.arrow(key, f"m:{spec.price_model}")
     for name, model in graph.price_models.items():
-        spec = model.spec
-        lines = [spec.title, f"{name}: weekly {_text(graph.nodes[model.weekly_price].expr)}"
-                 f" ({spec.partial_weeks})"]
+        lines = [model.spec.title,
+                 f"{name}: weekly {_text(graph.nodes[model.weekly_price].expr)}"
+                 f" ({model.spec.partial_weeks})"]
         for bonus in model.bonuses:
             lines.append(f"bonus {bonus.id}: {_text(graph.nodes[bonus.amount].expr)} after "
                          f"{_text(graph.nodes[bonus.lasting].expr)} of {bonus.spec.outcome}")
@@ -288,7 +288,7 @@ def svg(policy: Policy, language: str | None = None, program: str = "dot") -> st
     return done.stdout
 
 
-def render(policy: Policy, format: str, language: str | None = None) -> str:  # noqa: A002
+def render(policy: Policy, format: str, language: str | None = None) -> str:
     """The picture in one of :data:`FORMATS`."""
     if format == "mermaid":
         return mermaid(policy, language)
