@@ -48,6 +48,7 @@ __all__ = [
     "Bonus",
     "Caps",
     "Dated",
+    "FactBounds",
     "FactDecl",
     "Invariant",
     "Node",
@@ -118,6 +119,17 @@ class FactDecl:
     path: Path
     span: Span | None = None
     at: str | None = None
+
+
+@dataclass(frozen=True)
+class FactBounds:
+    """What a fact's declaration says of its values beyond their type: the least and the
+    greatest value (None: no bound), and the value when the host does not give it."""
+
+    minimum: Any = None
+    maximum: Any = None
+    default: Any = None
+    has_default: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,6 +287,8 @@ class RuleGraph:
     invariants: dict[str, Invariant] = field(default_factory=dict)
     #: For a derived policy: the base definitions it replaced, by their path.
     overrides: dict[Path, OverrideNote] = field(default_factory=dict)
+    #: Ranges and defaults of facts and their fields, by dotted name (`offers.weekly_hours`).
+    fact_bounds: dict[str, FactBounds] = field(default_factory=dict)
     #: The nodes in the order they are written: parameters, rules, criteria, then the
     #: tender sections' values, areas and invariants.
     written: tuple[str, ...] = ()
