@@ -232,6 +232,8 @@ def _refine_fact(fact: dict[str, Any]) -> None:
         _only_with("values", ["enum"]),
         _only_with("fields", ["record", "list", "history"]),
         _only_with("open_ended", ["history"]),
+        _only_with("min", list(d.RANGED)),
+        _only_with("max", list(d.RANGED)),
     ]
 
 
