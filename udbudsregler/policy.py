@@ -143,8 +143,8 @@ class Policy(Program):
 
     def _parts(self, values: tuple[bool, ...], on: date, order: Any,
                suppliers: Any, facts: dict[str, Any]) -> tuple[Any, ...]:
-        """(target groups, routing, order, supplier choice, package choice) from the
-        outputs of the generated code."""
+        """(target groups, routing, order, supplier choice, package choice, supplier state)
+        from the outputs of the generated code."""
         n = len(self.groups)
         groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
         if not self.areas:
@@ -181,7 +181,7 @@ class Policy(Program):
                                    *self._selection(area, facts, on))
         package = choose_package(routing.area, parsed_order, graph.packages,
                                  lambda name: self.span_of(name, on))
-        return (routing, parsed_order, supplier, package)
+        return (routing, parsed_order, supplier, package, state)
 
     def settle(self, referral: Referral | Mapping[str, Any],
                outcomes: Sequence[Outcome | Mapping[str, Any]] | None = None, *,

@@ -40,6 +40,7 @@ from udbudsregler.ir.graph import Payment, PriceModel
 from udbudsregler.runtime.outcome_runs import OutcomeRuns
 from udbudsregler.runtime.payments import Piece, by_supplier, cap_amount, piece_lines, pieces
 from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.records import settlement_record
 from udbudsregler.runtime.results import result_status
 from udbudsregler.runtime.schemas import check_validity, schemas_for
 from udbudsregler.runtime.settlement_records import (
@@ -52,7 +53,6 @@ from udbudsregler.runtime.settlement_records import (
 )
 from udbudsregler.runtime.settlement_text import settlement_text
 from udbudsregler.semantics.ops import CONTEXT
-from udbudsregler.values.canonical import to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, add_duration, following
 
@@ -68,7 +68,8 @@ class Settlement:
 
     def __init__(self, policy: Program, referral: Referral, since: date, until: date,
                  end: ReferralEnd, lines: Sequence[SettlementLine],
-                 bonuses: Sequence[BonusStatus], price_model: str) -> None:
+                 bonuses: Sequence[BonusStatus], price_model: str,
+                 outcomes: Sequence[Outcome] = ()) -> None:
         self.policy = policy
         self.referral = referral
         self.since = since
@@ -77,6 +78,8 @@ class Settlement:
         self.lines = tuple(lines)
         self.bonuses = tuple(bonuses)
         self.price_model = price_model
+        #: The outcomes the settlement was made with.
+        self.outcomes = tuple(outcomes)
 
     @property
     def total(self) -> Decimal:
@@ -99,25 +102,13 @@ class Settlement:
     def explain(self, language: str | None = None) -> str:
         return settlement_text(self, language or self.policy.language)
 
-    def to_dict(self) -> dict[str, Any]:
-        r = self.referral
-        return {
-            "policy": {"id": self.policy.id, "content_hash": self.policy.content_hash},
-            "referral": {"id": r.id, "start": r.start.isoformat(), "package": r.package,
-                         "supplier": r.supplier, "area": r.area,
-                         "stop": r.stop.isoformat() if r.stop else None},
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "price_model": self.price_model,
-            "end": {"last_day": to_json(self.end.last_day), "cause": self.end.cause,
-                    "course_end": to_json(self.end.course_end),
-                    "aftercare": to_json(self.end.aftercare),
-                    "latest_last_day": to_json(self.end.latest_last_day)},
-            "lines": [line.to_dict() for line in self.lines],
-            "bonuses": [b.to_dict() for b in self.bonuses],
-            "total": {"amount": format(self._rounded_total(), "f"),
-                      "currency": self.policy.header.currency},
-        }
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """The settlement record: the results, the inputs of the call with their hashes,
+        the policy's id and content hash and the library's version, so that
+        :func:`udbudsregler.replay` can settle again (see
+        :mod:`udbudsregler.runtime.records`). ``compact``: ids and codes only (no bonus
+        titles in the lines' details)."""
+        return settlement_record(self, compact)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -315,4 +306,5 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
                 "bonus" if result.legacy else "result", status.id, status.amount,
                 status.covered, details=details,
                 supplier=ref.supplier_on(day) if ref.changes and day else None))
-    return Settlement(policy, ref, since, until, end, lines, bonuses, package.spec.price_model)
+    return Settlement(policy, ref, since, until, end, lines, bonuses, package.spec.price_model,
+                      events)
