@@ -9,6 +9,8 @@ The host API::
     decision = policy.decide(facts, on=date(2019, 2, 1))
     decision.eligible, decision.target_groups, decision.reasons
     print(decision.explain())
+    record = decision.to_dict()                    # store it; later:
+    ur.replay(record, "policies/slagelse-2019").same
 
 The names below are imported when they are first used (PEP 562), so that importing the
 package costs little, and a policy read from the compiled-policy cache never imports the
@@ -17,7 +19,9 @@ compiler (the YAML checks, the expression parser, the checker).
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.version import __version__
@@ -32,7 +36,9 @@ if TYPE_CHECKING:
         Span,
         UdbudsreglerError,
     )
+    from udbudsregler.loader.file_schema import policy_file_schema
     from udbudsregler.policy import Policy, load_policy
+    from udbudsregler.replay import Difference, Replay, replay
     from udbudsregler.runtime.decision import Decision, Reason
     from udbudsregler.runtime.routing import (
         AreaChoice,
@@ -57,7 +63,9 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     **dict.fromkeys(("Diagnostic", "EvaluationError", "FactError", "FactProblem",
                      "PolicyError", "Span", "UdbudsreglerError"), "udbudsregler.diagnostics"),
+    "policy_file_schema": "udbudsregler.loader.file_schema",
     **dict.fromkeys(("Policy", "load_policy"), "udbudsregler.policy"),
+    **dict.fromkeys(("Difference", "Replay", "replay"), "udbudsregler.replay"),
     **dict.fromkeys(("Decision", "Reason"), "udbudsregler.runtime.decision"),
     **dict.fromkeys(("AreaChoice", "Order", "PackageChoice", "SupplierChoice",
                      "SupplierState"), "udbudsregler.runtime.routing"),
@@ -83,6 +91,20 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_WHERE})
 
 
+class _Package(ModuleType):
+    """``udbudsregler.replay`` is a function, as the package has always exported it, and
+    also the name of the module that defines it; importing that module sets the package's
+    attribute to the module (the import system does), which would hide the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "replay" and isinstance(value, ModuleType):
+            value = value.replay
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 __all__ = [
     "STAGES",
     "STAGE_NAMES",
@@ -90,6 +112,7 @@ __all__ = [
     "BonusStatus",
     "Decision",
     "Diagnostic",
+    "Difference",
     "Duration",
     "EvaluationError",
     "FactError",
@@ -104,6 +127,7 @@ __all__ = [
     "RecordingTracer",
     "Referral",
     "ReferralEnd",
+    "Replay",
     "Rounding",
     "Settlement",
     "SettlementLine",
@@ -115,5 +139,7 @@ __all__ = [
     "UdbudsreglerError",
     "__version__",
     "load_policy",
+    "policy_file_schema",
+    "replay",
     "run_stages",
 ]
