@@ -204,7 +204,7 @@ class _Plan:
             reads: dict[str, Any] = {}
             return bool(recorders[area.fits](facts, memo, reads)), reads
 
-        out += routing_reasons(policy, decision, fits, inside_of)
+        out += routing_reasons(policy, decision, fits, inside_of, by_groups=True)
         return tuple(out)
 
 
@@ -247,10 +247,12 @@ class _Routing:
 
 def routing_reasons(policy: Program, decision: DecisionView,
                     fits: Callable[[Area], tuple[bool, dict[str, Any]]],
-                    groups: dict[str, bool]) -> list[Reason]:
+                    groups: dict[str, bool], by_groups: bool = False) -> list[Reason]:
     """The reasons of the areas (``fits(area)``: whether the citizen fits it, and what its
     condition read; ``groups``: whether the citizen is in each target group), the routing,
-    the supplier and the package."""
+    the supplier and the package. ``by_groups``: an area without a condition of its own
+    fits when the citizen is in a group it serves (what its node computes), so ``fits``
+    is asked only of the others."""
     graph = policy.graph
     routed = decision.routing
     if not graph.areas or routed is None:
@@ -259,11 +261,14 @@ def routing_reasons(policy: Program, decision: DecisionView,
     reasons: list[Reason] = []
     fitting = routed.fitting
     for area_id, area, serves, shared in static.areas:
-        fit, reads = fits(area)
+        values: list[tuple[str, Any]] = [(g, groups[g]) for g in serves if g in groups]
+        if by_groups and shared is not None:  # no condition of its own: nothing else read
+            fit = any([v for _, v in values])
+        else:
+            fit, reads = fits(area)
+            values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
         if fit != (area_id in fitting):
             raise _disagree(f"service area `{area_id}`")
-        values: list[tuple[str, Any]] = [(g, groups[g]) for g in serves if g in groups]
-        values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
         key = (fit, tuple(values))
         reason = shared.get(key) if shared is not None else None
         if reason is None:
