@@ -3,21 +3,20 @@
 
 Builds a synthetic population (fixed seed) in the canonical Python form the policy
 accepts, checks that ``Policy.decide`` agrees with a hand-written function of the same
-rule on every citizen, then times, in one process and in interleaved rounds:
+rule on every citizen (on five dates), and that the reasons agree with a hand-written
+per-criterion check, then times, in one process and in interleaved rounds:
 
     (a) the hand-written function,
     (b) the hand-written function with a hand-written type check of every fact,
-    (c) ``policy.decide(c, on=...)``, the full host call,
-    (d) ``policy.facts.validate(c)`` alone (the fast path for canonical facts),
-    (e) ``policy.code.evaluate(c, on)`` alone (the generated code),
-    (f) ``decide`` + ``decision.reasons`` + ``decision.explain()`` on a smaller sample,
+    (c) ``policy.decide(c, on)``, the full host call,
+    (d) ``policy.facts.fast(c)`` alone (the generated check of canonical facts),
+    (e) ``policy.code.evaluate(c, on)`` alone (the generated rule code),
+    (f) ``decide`` + ``decision.reasons`` and (g) ``decide`` + ``.reasons`` +
+        ``.explain()`` on a sample, against (c) on the same sample.
 
-and the load + compile time of the policy (cold first call, warm median, each stage).
-Every figure is also given as a ratio against (a) measured in the same run: the machine
-is shared and noisy, so only same-run ratios mean something. The method follows the
-peer benchmark (``bench-peers``): interleaved rounds with alternating order, each repeat
-looped until it lasts >= 0.2 s, ``gc.collect()`` before each repeat, the population
-``gc.freeze()``-d, median [min-max] over the rounds.
+Every figure is also given as a ratio against (a) measured in the same round: the
+machine is shared and noisy, so only same-run ratios mean something. The method is the
+peer benchmark's (``_timing.py``). Loading and compiling are measured by ``load.py``.
 
     .venv/bin/python benchmarks/decide.py              # full run (N=20,000, 5 rounds)
     .venv/bin/python benchmarks/decide.py --quick      # smoke run (< 30 s)
@@ -33,17 +32,13 @@ import cProfile
 import gc
 import io
 import json
-import math
-import os
 import platform
 import pstats
 import random
 import statistics
-import subprocess
 import sys
-import time
 from calendar import isleap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -51,19 +46,29 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.policy import Policy, load_policy
-from udbudsregler.stages import STAGES, CompileState
+from _timing import (
+    ROOT,
+    Measure,
+    cell,
+    git_state,
+    loadavg,
+    machine,
+    pc,
+    rate,
+    ratio_cell,
+    run_rounds,
+    stats,
+    use_clock,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+from udbudsregler.policy import Policy, load_policy
+
 POLICY_PATH = ROOT / "policies" / "slagelse-2019"
 DEFAULT_SEED = 20190201
 DEFAULT_ON = date(2019, 2, 1)
 #: Further decision dates every citizen is verified on (not timed): leap-day edges of the
 #: month-end rule (age of 29 February birthdays, "2 years before", "5 years after").
 EXTRA_VERIFY_DATES = (date(2020, 2, 29), date(2021, 2, 27), date(2021, 2, 28), date(2021, 3, 1))
-MIN_REPEAT_S = 0.2
-pc = time.perf_counter
-
 Citizen = dict[str, Any]
 Verdict = tuple[bool, str | None]
 
@@ -393,52 +398,14 @@ def criterion_counts(pop: Sequence[Citizen], on: date) -> dict[str, dict[str, in
 
 
 # ---------------------------------------------------------------------------
-# Timing (the method of bench-peers)
+# Timing (the method of bench-peers, _timing.py)
 # ---------------------------------------------------------------------------
-
-
-def stats(values: Sequence[float]) -> dict[str, Any]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "values": list(values)}
-
-
-@dataclass
-class Measure:
-    key: str
-    label: str
-    n: int
-    body: Callable[[], None]  # one pass over the n items
-    inner: int = 1
-    values: list[float] = field(default_factory=list)  # µs per decision, one per round
-
-    def calibrate(self) -> None:
-        """timeit-style autorange: enough passes that one repeat lasts >= MIN_REPEAT_S."""
-        t0 = pc()
-        self.body()  # warm-up
-        est = pc() - t0
-        if est < MIN_REPEAT_S:  # a short first pass may be mostly warm-up: measure again
-            t0 = pc()
-            self.body()
-            est = pc() - t0
-        self.inner = max(1, math.ceil(MIN_REPEAT_S / est)) if est > 0 else 1
-
-    def once(self) -> None:
-        body = self.body
-        gc.collect()
-        t0 = pc()
-        for _ in range(self.inner):
-            body()
-        self.values.append((pc() - t0) / (self.n * self.inner) * 1e6)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
 
 
 def measures(policy: Policy, pop: list[Citizen], sample: list[Citizen],
              on: date) -> list[Measure]:
     hand, hand_v = decide_by_hand, decide_by_hand_validated
-    decide, validate, evaluate = policy.decide, policy.facts.validate, policy.code.evaluate
+    decide, check, evaluate = policy.decide, policy.facts.fast, policy.code.evaluate
 
     def a() -> None:
         for c in pop:
@@ -450,80 +417,40 @@ def measures(policy: Policy, pop: list[Citizen], sample: list[Citizen],
 
     def c_() -> None:
         for c in pop:
-            decide(c, on=on)
+            decide(c, on)
 
     def d() -> None:
         for c in pop:
-            validate(c)
+            check(c)
 
     def e() -> None:
         for c in pop:
             evaluate(c, on)
 
-    def f() -> None:
+    def s_decide() -> None:
         for c in sample:
-            decision = decide(c, on=on)
-            decision.reasons  # noqa: B018 -- computed on first use
-            decision.explain()
+            decide(c, on)
 
-    n = len(pop)
+    def s_reasons() -> None:
+        for c in sample:
+            decide(c, on).reasons  # noqa: B018 -- computed on first use
+
+    def s_explain() -> None:
+        for c in sample:
+            decide(c, on).explain()  # the reasons, then the Danish text
+
+    n, k = len(pop), len(sample)
     return [
         Measure("hand", "(a) hand-written `decide_by_hand(c, on)`", n, a),
         Measure("hand_validated", "(b) hand-written + hand-written type checks", n, b),
-        Measure("decide", "(c) `policy.decide(c, on=on)`", n, c_),
-        Measure("validate", "(d) `policy.facts.validate(c)` alone", n, d),
+        Measure("decide", "(c) `policy.decide(c, on)`", n, c_),
+        Measure("check", "(d) `policy.facts.fast(c)` alone (the fact check)", n, d),
         Measure("evaluate", "(e) `policy.code.evaluate(c, on)` alone", n, e),
-        Measure("explain", "(f) `decide` + `.reasons` + `.explain()`", len(sample), f),
+        Measure("s_decide", "(c') `decide` (sample)", k, s_decide),
+        Measure("s_reasons", "(f) `decide` + `.reasons` (sample)", k, s_reasons),
+        Measure("s_explain", "(g) `decide` + `.explain()` (sample; reasons and text)", k,
+                s_explain),
     ]
-
-
-def run_rounds(ms: list[Measure], rounds: int, log: Callable[[str], None]) -> None:
-    for m in ms:
-        m.calibrate()
-    for r in range(rounds):
-        order = ms if r % 2 == 0 else ms[::-1]
-        for m in order:
-            m.once()
-        log(f"  round {r + 1}/{rounds}: " + ", ".join(
-            f"{m.key} {m.values[-1]:.2f}" for m in ms) + " µs")
-
-
-# ---------------------------------------------------------------------------
-# Load + compile
-# ---------------------------------------------------------------------------
-
-
-def time_load(repeats: int) -> dict[str, Any]:
-    """The first ``load_policy`` in the process (also builds the lark parser), then warm
-    repeats, and each compile stage of the warm repeats separately."""
-    t0 = pc()
-    load_policy(POLICY_PATH)
-    cold = (pc() - t0) * 1e3
-    warm = []
-    for _ in range(repeats):
-        gc.collect()
-        t0 = pc()
-        load_policy(POLICY_PATH)
-        warm.append((pc() - t0) * 1e3)
-    stage_ms: dict[str, list[float]] = {s.name: [] for s in STAGES}
-    stage_ms["Policy()"] = []
-    for _ in range(repeats):
-        gc.collect()
-        state = CompileState(POLICY_PATH)
-        for stage in STAGES:
-            t0 = pc()
-            ok = stage.run(state)
-            stage_ms[stage.name].append((pc() - t0) * 1e3)
-            if not ok:
-                raise SystemExit(f"stage {stage.name} failed: {state.bag.sorted()}")
-        assert state.lowered is not None and state.code is not None
-        assert state.source is not None
-        t0 = pc()
-        Policy(state.lowered, state.code, state.source, tuple(state.bag.warnings()),
-               checked=state.checked)
-        stage_ms["Policy()"].append((pc() - t0) * 1e3)
-    return {"cold_ms": cold, "warm_ms": stats(warm),
-            "stages_ms": {k: stats(v) for k, v in stage_ms.items()}}
 
 
 # ---------------------------------------------------------------------------
@@ -538,7 +465,7 @@ def profile_decide(policy: Policy, pop: list[Citizen], on: date, calls: int,
     profiler = cProfile.Profile()
     profiler.enable()
     for c in items:
-        decide(c, on=on)
+        decide(c, on)
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
@@ -549,115 +476,54 @@ def profile_decide(policy: Policy, pop: list[Citizen], on: date, calls: int,
 # Report
 # ---------------------------------------------------------------------------
 
-
-def fmt(x: float) -> str:
-    if x >= 100:
-        return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
+#: The row each ratio divides by.
+BASE = {"hand": None, "hand_validated": "hand", "decide": "hand", "check": "hand",
+        "evaluate": "hand", "s_decide": None, "s_reasons": "s_decide",
+        "s_explain": "s_decide"}
 
 
-def cell(values: Sequence[float]) -> str:
-    return f"{fmt(statistics.median(values))} [{fmt(min(values))}–{fmt(max(values))}]"
-
-
-def rate(us: float) -> str:
-    per_s = 1e6 / us
-    if per_s >= 1e6:
-        return f"{per_s / 1e6:.2f} M"
-    if per_s >= 1e3:
-        return f"{per_s / 1e3:.1f} k"
-    return f"{per_s:.0f}"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu} ({os.cpu_count()} cores), {platform.system()} {platform.release()}"
-
-
-def git_state() -> str:
-    """HEAD and whether the package has uncommitted changes (the numbers describe the
-    working tree as it was)."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "udbudsregler"], cwd=ROOT,
-                               text=True, capture_output=True, check=True).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    changed = sum(1 for line in dirty if line.strip())
-    return f"{head} + {changed} changed files in udbudsregler/" if changed else head
-
-
-def loadavg() -> str:
-    """The 1-minute load average (the machine is shared: read the figures with it)."""
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except OSError:
-        return "?"
-
-
-def report(meta: dict[str, Any], ms: list[Measure], load: dict[str, Any]) -> str:
+def report(meta: dict[str, Any], ms: list[Measure]) -> str:
     by = {m.key: m for m in ms}
-    hand, hand_v = by["hand"].median, by["hand_validated"].median
     lines = [
-        f"Python {platform.python_version()}, {meta['machine']}; N={meta['n']:,}, "
-        f"seed {meta['seed']}, on {meta['on']}, {meta['rounds']} interleaved rounds; "
-        f"{meta['eligible']:,} eligible ({meta['eligible'] / meta['n']:.1%}); "
-        f"mismatches {meta['mismatches']}; run took {meta['wall_s']:.0f} s; load average "
-        f"{meta['loadavg_start']} at the start, {meta['loadavg_end']} at the end; "
-        f"git {meta['git']}.",
+        f"Python {platform.python_version()}, {meta['machine']}; {meta['date']}; "
+        f"N={meta['n']:,}, seed {meta['seed']}, on {meta['on']}, {meta['rounds']} interleaved "
+        f"rounds, {meta['clock']} time; {meta['eligible']:,} eligible "
+        f"({meta['eligible'] / meta['n']:.1%}); mismatches {meta['mismatches']}; run took "
+        f"{meta['wall_s']:.0f} s; load average {meta['loadavg_start']} at the start, "
+        f"{meta['loadavg_end']} at the end; git {meta['git']}.",
         "",
-        "| measurement | µs / decision | decisions / s | ×hand-written | "
-        "×hand + validation | n | loops |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| measurement | µs / decision | decisions / s | ratio (per round) | vs. | loops |",
+        "|---|---:|---:|---:|---|---:|",
     ]
     for m in ms:
-        lines.append(f"| {m.label} | {cell(m.values)} | {rate(m.median)} | "
-                     f"{m.median / hand:.2f}× | {m.median / hand_v:.2f}× | {m.n:,} | "
-                     f"{m.inner} |")
-    rest = [c - v - e for c, v, e in zip(by["decide"].values, by["validate"].values,
+        base = BASE[m.key]
+        ratio = ratio_cell(m.ratios(by[base])) if base else "1.00×"
+        lines.append(f"| {m.label} | {cell(m.values)} | {rate(m.median)} | {ratio} | "
+                     f"{f'({base})' if base else ''} | {m.inner} |")
+    rest = [c - v - e for c, v, e in zip(by["decide"].values, by["check"].values,
                                           by["evaluate"].values, strict=True)]
-    explain = [f - c for f, c in zip(by["explain"].values, by["decide"].values, strict=True)]
+    reasons = [r - d for r, d in zip(by["s_reasons"].values, by["s_decide"].values,
+                                     strict=True)]
+    text = [t - d for t, d in zip(by["s_explain"].values, by["s_decide"].values,
+                                  strict=True)]
     lines += [
         "",
-        "Where the time of (c) goes (per round: (c) − (d) − (e) is `check_date`, building the "
-        "target-group tuple, the `Decision` and its routing (area, supplier, package)):",
+        "Where the time of (c) goes (per round; the rest is the call, the date, the "
+        "`Decision`; routing is shared by decisions with the same outcome):",
         "",
         "| part of `policy.decide` | µs / decision | share of (c) |",
         "|---|---:|---:|",
-        f"| facts.validate (fast path) | {cell(by['validate'].values)} | "
-        f"{by['validate'].median / by['decide'].median:.0%} |",
-        f"| code.evaluate (generated code) | {cell(by['evaluate'].values)} | "
+        f"| the fact check (d) | {cell(by['check'].values)} | "
+        f"{by['check'].median / by['decide'].median:.0%} |",
+        f"| the rule code (e) | {cell(by['evaluate'].values)} | "
         f"{by['evaluate'].median / by['decide'].median:.0%} |",
-        f"| the rest: check_date + Decision + routing | {cell(rest)} | "
-        f"{statistics.median(rest) / by['decide'].median:.0%} |",
+        f"| the rest | {cell(rest)} | {statistics.median(rest) / by['decide'].median:.0%} |",
         "",
-        f"Reasons + explanation, (f) − (c), on {by['explain'].n:,} citizens: "
-        f"{cell(explain)} µs per decision (not the hot path: computed on first use by the "
-        "reference interpreter).",
-        "",
-        f"**Load + compile** `load_policy(\"policies/slagelse-2019\")`: cold first call in "
-        f"the process (also builds the lark parser) {load['cold_ms']:.1f} ms; warm "
-        f"{cell(load['warm_ms']['values'])} ms over {len(load['warm_ms']['values'])} runs.",
-        "",
-        "| stage | ms (warm) | share |",
-        "|---|---:|---:|",
+        f"On the sample of {by['s_decide'].n:,}: the reasons, (f) − (c'), {cell(reasons)} µs "
+        f"({ratio_cell([r / d for r, d in zip(reasons, by['s_decide'].values, strict=True)])} "
+        f"of a decision); the reasons and the Danish explanation, (g) − (c'), {cell(text)} "
+        "µs.",
     ]
-    stages = load["stages_ms"]
-    total = sum(s["median"] for s in stages.values())
-    for name, s in stages.items():
-        lines.append(f"| {name} | {cell(s['values'])} | {s['median'] / total:.0%} |")
-    lines.append(f"| sum of medians | {fmt(total)} | 100% |")
     counts = meta["criteria"]
     lines += ["", "Criteria (hand-written, every criterion evaluated): citizens failing each, "
               "and for how many it is the only failure.", "",
@@ -674,26 +540,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--on", type=date.fromisoformat, default=DEFAULT_ON,
                         help="decision date, YYYY-MM-DD (default 2019-02-01)")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--explain-n", type=int, default=1_000,
-                        help="citizens in the reasons/explain sample (default 1,000)")
-    parser.add_argument("--load-repeats", type=int, default=10)
+    parser.add_argument("--explain-n", type=int, default=2_000,
+                        help="citizens in the reasons/explain sample (default 2,000)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: N=2,000, 2 rounds, small samples")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="time by this process's CPU time (default) or by wall time")
     parser.add_argument("--json", type=Path, help="write the raw numbers to this file")
     parser.add_argument("--profile", type=int, default=0, metavar="CALLS",
                         help="also profile CALLS calls of policy.decide (cProfile, top 15 "
                         "by own time)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.n, args.rounds, args.explain_n, args.load_repeats = 2_000, 2, 200, 3
+        args.n, args.rounds, args.explain_n = 2_000, 2, 300
+    use_clock(args.clock)
     started = pc()
     loadavg_start = loadavg()
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    log("load + compile ...")
-    load = time_load(args.load_repeats)
     policy = load_policy(POLICY_PATH)
     policy.check_date(args.on)
 
@@ -742,29 +608,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     meta: dict[str, Any] = {
         "python": platform.python_version(), "platform": platform.platform(),
-        "machine": machine(), "n": args.n, "seed": args.seed, "on": args.on.isoformat(),
-        "rounds": args.rounds, "eligible": checks[0].eligible, "mismatches": mismatches,
+        "machine": machine(), "date": date.today().isoformat(), "n": args.n,
+        "seed": args.seed, "on": args.on.isoformat(), "rounds": args.rounds,
+        "clock": args.clock, "eligible": checks[0].eligible, "mismatches": mismatches,
         "reason_mismatches": reason_mismatches, "criteria": counts,
         "verified_dates": [v.on.isoformat() for v in checks],
         "eligible_by_date": {v.on.isoformat(): v.eligible for v in checks},
-        "min_repeat_s": MIN_REPEAT_S, "git": git_state(),
+        "git": git_state(),
     }
     meta["wall_s"] = pc() - started
     meta["loadavg_start"], meta["loadavg_end"] = loadavg_start, loadavg()
     print()
-    print(report(meta, ms, load))
+    print(report(meta, ms))
     if profile is not None:
         print(f"\ncProfile of {args.profile:,} calls of `policy.decide` (top 15 by own time; "
               "the profiler's per-call overhead inflates small functions):\n")
         print("```\n" + profile.strip() + "\n```")
     if args.json is not None:
-        hand = statistics.median(ms[0].values)
+        hand = {m.key: m for m in ms}["hand"]
         data = {
             "meta": meta,
             "decide": {m.key: {"label": m.label, "n": m.n, "inner_loops": m.inner,
                                "us_per_decision": stats(m.values),
-                               "x_hand": m.median / hand} for m in ms},
-            "load": load,
+                               "ratio_to_hand": statistics.median(m.ratios(hand))}
+                       for m in ms},
             "profile": profile,
         }
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",

@@ -16,8 +16,9 @@ the peers' own baseline on the peers' own dicts. Then, in interleaved rounds:
     (b1) ``policy.decide(c, on)`` alone,
     (c)  the generated core alone: ``code.evaluate(c, on)`` and the payment rule's
          generated function (no fact check, no Decision),
-    (d)  eligibility only: ``decide`` of a policy with the eligibility rule alone (every
-         fact checked) against the hand-written ``eligible_by_hand(c)``,
+    (d)  eligibility only: ``decide`` of a policy with the eligibility rule alone and the
+         six facts it reads (every one checked), against ``eligible_by_hand(c)``;
+    (d') the same rule with all nine facts of the workload declared, and checked,
     (e)  ``decide`` + ``decision.reasons``, and ``decide`` + ``.reasons`` + ``.explain()``
          on a sample.
 
@@ -62,6 +63,10 @@ import udbudsregler as ur
 
 POLICY_PATH = ROOT / "benchmarks" / "peer-policy"
 ELIGIBILITY_PATH = POLICY_PATH / "eligibility-only.yaml"
+ALL_FACTS_PATH = POLICY_PATH / "eligibility-all-facts.yaml"
+#: The facts the eligibility rule reads: what a host sends the eligibility-only policy.
+ELIGIBILITY_FACTS = ("age", "benefit", "visitation", "years_on_benefit",
+                     "subject_to_225_rule", "offers")
 SEED = 20190101          # bench-peers' seed
 N_POP = 200_000          # bench-peers' population, all verified
 N_TIMED = 20_000         # bench-peers' per-record sample (the first N_TIMED)
@@ -237,17 +242,24 @@ def core_answer(policy: ur.Policy, outputs: tuple[bool, ...], payment: Any
 # ---------------------------------------------------------------------------
 
 
-def verify(policy: ur.Policy, only: ur.Policy, n: int, seed: int, timed: int,
-           sample: int) -> tuple[dict[str, int], list[Citizen], list[Citizen], int]:
-    """Every citizen through every path; the first ``timed`` (policy form and peer form)
-    are kept for timing. Returns the mismatch counts, the two populations and the number
-    of eligible citizens."""
+def eligibility_facts(c: Citizen) -> Citizen:
+    """What a host sends the eligibility-only policy (not timed)."""
+    return {k: c[k] for k in ELIGIBILITY_FACTS}
+
+
+def verify(policy: ur.Policy, only: ur.Policy, all_facts: ur.Policy, n: int, seed: int,
+           timed: int, sample: int
+           ) -> tuple[dict[str, int], list[Citizen], list[Citizen], list[Citizen], int]:
+    """Every citizen through every path; the first ``timed`` (policy form, peer form and
+    the eligibility facts) are kept for timing. Returns the mismatch counts, the three
+    populations and the number of eligible citizens."""
     by_api, by_core = api(policy, ON), core(policy, ON)
-    decide_only = only.decide
-    bad = dict.fromkeys(("hand_vs_peers", "api", "core", "eligibility_only", "fast_path",
-                         "reasons"), 0)
+    decide_only, decide_all = only.decide, all_facts.decide
+    bad = dict.fromkeys(("hand_vs_peers", "api", "core", "eligibility_only",
+                         "eligibility_all_facts", "fast_path", "reasons"), 0)
     kept: list[Citizen] = []
     kept_peer: list[Citizen] = []
+    kept_six: list[Citizen] = []
     eligible = 0
     for i, original in enumerate(peer_citizens(n, seed)):
         c = policy_form(original)
@@ -262,10 +274,13 @@ def verify(policy: ur.Policy, only: ur.Policy, n: int, seed: int, timed: int,
         if core_answer(policy, *by_core(c)) != (want["eligible"], want["area"],
                                                 want["payment"]):
             bad["core"] += 1
-        if decide_only(c, ON).eligible != want["eligible"]:
+        six = eligibility_facts(c)
+        if decide_only(six, ON).eligible != want["eligible"]:
             bad["eligibility_only"] += 1
-        if policy.facts.validate(c) is not c:  # canonical: the fast path, never pydantic
-            bad["fast_path"] += 1
+        if decide_all(c, ON).eligible != want["eligible"]:
+            bad["eligibility_all_facts"] += 1
+        if policy.facts.validate(c) is not c or only.facts.validate(six) is not six:
+            bad["fast_path"] += 1  # canonical: the fast path, never pydantic
         if i < sample:
             met = {r.id: r.met for r in policy.decide(c, ON).reasons if r.kind == "criterion"}
             if any(met[k] != v for k, v in criteria_by_hand(c).items()):
@@ -273,7 +288,8 @@ def verify(policy: ur.Policy, only: ur.Policy, n: int, seed: int, timed: int,
         if i < timed:
             kept.append(c)
             kept_peer.append(original)
-    return bad, kept, kept_peer, eligible
+            kept_six.append(six)
+    return bad, kept, kept_peer, kept_six, eligible
 
 
 # ---------------------------------------------------------------------------
@@ -281,12 +297,13 @@ def verify(policy: ur.Policy, only: ur.Policy, n: int, seed: int, timed: int,
 # ---------------------------------------------------------------------------
 
 
-def measures(policy: ur.Policy, only: ur.Policy, pop: list[Citizen],
-             peer_pop: list[Citizen], sample: list[Citizen]) -> list[Measure]:
+def measures(policy: ur.Policy, only: ur.Policy, all_facts: ur.Policy, pop: list[Citizen],
+             peer_pop: list[Citizen], six_pop: list[Citizen],
+             sample: list[Citizen]) -> list[Measure]:
     on = ON
     hand, hand_e, peer = decide_by_hand, eligible_by_hand, peer_decide
     by_api, by_core = api(policy, on), core(policy, on)
-    decide, decide_only = policy.decide, only.decide
+    decide, decide_only, decide_all = policy.decide, only.decide, all_facts.decide
 
     def a() -> None:
         for c in pop:
@@ -313,8 +330,12 @@ def measures(policy: ur.Policy, only: ur.Policy, pop: list[Citizen],
             by_core(c)
 
     def d() -> None:
-        for c in pop:
+        for c in six_pop:
             decide_only(c, on).eligible  # noqa: B018
+
+    def d_all() -> None:
+        for c in pop:
+            decide_all(c, on).eligible  # noqa: B018
 
     def s_decide() -> None:
         for c in sample:
@@ -339,7 +360,9 @@ def measures(policy: ur.Policy, only: ur.Policy, pop: list[Citizen],
         Measure("decide", "(b1) `policy.decide(c, on)` alone", n, b1),
         Measure("core", "(c) generated core: `code.evaluate` + payment function", n, c_),
         Measure("hand_e", "(a-e) hand-written `eligible_by_hand(c)`", n, a_e),
-        Measure("elig", "(d) eligibility-only policy: `decide(c, on).eligible`", n, d),
+        Measure("elig", "(d) eligibility-only policy (6 facts): `decide(c, on).eligible`", n,
+                d),
+        Measure("elig_all", "(d') the same, all 9 facts declared and checked", n, d_all),
         Measure("s_decide", "(e0) `decide` (sample)", k, s_decide),
         Measure("s_reasons", "(e1) `decide` + `.reasons` (sample)", k, s_reasons),
         Measure("s_explain", "(e2) `decide` + `.reasons` + `.explain()` (sample)", k,
@@ -384,7 +407,8 @@ def report(meta: dict[str, Any], ms: list[Measure], load: dict[str, Any]) -> str
         "|---|---:|---:|---:|---|---:|---:|",
     ]
     base_of = {"hand": None, "peer": "hand", "api": "hand", "decide": "hand",
-               "core": "hand", "hand_e": None, "elig": "hand_e", "s_decide": None,
+               "core": "hand", "hand_e": None, "elig": "hand_e", "elig_all": "hand_e",
+               "s_decide": None,
                "s_reasons": "s_decide", "s_explain": "s_decide"}
     for m in ms:
         base = base_of[m.key]
@@ -438,9 +462,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = time_load(5)
     policy = ur.load_policy(POLICY_PATH)
     only = ur.load_policy(ELIGIBILITY_PATH)
+    all_facts = ur.load_policy(ALL_FACTS_PATH)
     log(f"verifying {args.n:,} citizens ...")
-    bad, pop, peer_pop, eligible = verify(policy, only, args.n, args.seed, args.timed,
-                                          args.sample)
+    bad, pop, peer_pop, six_pop, eligible = verify(policy, only, all_facts, args.n,
+                                                   args.seed, args.timed, args.sample)
     mismatches = sum(bad.values())
     print(f"verified {args.n:,} citizens: mismatches {bad}")
     if mismatches:
@@ -449,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.collect()
     gc.freeze()
     log(f"timing: {args.rounds} interleaved rounds ...")
-    ms = measures(policy, only, pop, peer_pop, sample)
+    ms = measures(policy, only, all_facts, pop, peer_pop, six_pop, sample)
     run_rounds(ms, args.rounds, log)
     meta: dict[str, Any] = {
         "python": platform.python_version(), "machine": machine(),

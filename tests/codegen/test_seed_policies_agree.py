@@ -26,7 +26,8 @@ from udbudsregler.testing.strategies import citizens
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = [ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
             ROOT / "examples" / "next-round", ROOT / "benchmarks" / "peer-policy",
-            ROOT / "benchmarks" / "peer-policy" / "eligibility-only.yaml"]
+            ROOT / "benchmarks" / "peer-policy" / "eligibility-only.yaml",
+            ROOT / "benchmarks" / "peer-policy" / "eligibility-all-facts.yaml"]
 _LOADED: dict[Path, ur.Policy] = {}
 
 #: A host decimal context unlike the default: results must not depend on the host's.
