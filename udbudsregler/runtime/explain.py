@@ -169,6 +169,10 @@ class _Text:
         self.values: dict[tuple[Any, ...], str] = {}
         #: Lines of a criterion's legal basis and reading, by their text.
         self.lines: dict[tuple[str, str], str] = {}
+        #: The lines of the criterion reasons written so far, by the reason's id.
+        self.shared: dict[int, tuple[Reason, str, list[str]]] = {}
+        #: The routing lines, by the decision's routing, supplier and package choice.
+        self.routing: dict[tuple[Any, ...], list[str]] = {}
 
     def _tree(self, node: I.Expr, items: list[str | tuple[str, str]], indent: str) -> None:
         texts = self.texts
@@ -230,6 +234,22 @@ class _Text:
         return found
 
     def criterion(self, reason: Reason, indent: str, lines: list[str]) -> None:
+        """A criterion's lines. A reason shared by many decisions (see
+        :mod:`udbudsregler.runtime.reasons`) is written once: its lines are kept by the
+        reason object (held with them, so its id is not reused)."""
+        key = id(reason)
+        found = self.shared.get(key)
+        if found is not None and found[0] is reason and found[1] == indent:
+            lines += found[2]
+            return
+        written: list[str] = []
+        self._criterion(reason, indent, written)
+        lines += written
+        if len(self.shared) >= _CACHE_SIZE:
+            self.shared.clear()
+        self.shared[key] = (reason, indent, written)
+
+    def _criterion(self, reason: Reason, indent: str, lines: list[str]) -> None:
         texts = self.texts
         status = (texts["unknown"] if reason.met is None
                   else texts["met"] if reason.met else texts["not_met"])
@@ -298,5 +318,21 @@ def explain(decision: DecisionView, lang: str) -> str:
             else:
                 ident, indent = item
                 plan.criterion(reasons[("criterion", ident)], indent, lines)
-    lines += routing_text(decision, lang)
+    lines += _routing_lines(plan, decision, lang)
     return "\n".join(lines) + "\n"
+
+
+def _routing_lines(plan: _Text, decision: DecisionView, lang: str) -> list[str]:
+    """The routing lines: what they say depends on the routing, the supplier choice and
+    the package choice alone (and the policy), so they are kept by those."""
+    try:
+        key = (decision.routing, decision.supplier_choice, decision.package_choice)
+        found = plan.routing.get(key)
+    except TypeError:  # a choice with details that do not hash
+        return routing_text(decision, lang)
+    if found is None:
+        found = routing_text(decision, lang)
+        if len(plan.routing) >= _CACHE_SIZE:
+            plan.routing.clear()
+        plan.routing[key] = found
+    return found
