@@ -144,14 +144,13 @@ class Decision:
         decision). As :meth:`Policy.evaluate <udbudsregler.Policy.evaluate>` with the
         decision's facts and date, without its cost."""
         policy = self.policy
-        code = policy.code
-        function = code.functions.get(name)
+        function = policy._functions.get(name)
         if function is None:
             raise KeyError(f"policy {policy.id} has no rule, parameter, criterion or target "
                            f"group named {name!r}")
         memo = self._memo
-        if memo is None and name not in code.leaves:
-            memo = self._memo = code.memo(self.on)
+        if memo is None and name not in policy._leaves:
+            memo = self._memo = policy.code.memo(self.on)
         try:
             return function(self.facts, memo)
         except (EvaluationError, ArithmeticError, ValueError):

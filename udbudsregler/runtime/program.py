@@ -80,6 +80,7 @@ class Program:
         self._locations: dict[tuple[str | int, ...], str | None] = {}
         self._outputs = code.outputs
         self._functions = code.functions
+        self._leaves = code.leaves
         self.groups: tuple[str, ...] = tuple(graph.target_groups)
         self.areas: tuple[str, ...] = tuple(graph.areas)
         self.packages: tuple[str, ...] = tuple(graph.packages)
