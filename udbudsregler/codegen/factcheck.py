@@ -103,15 +103,19 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str,
         elif t == "int":
             lines.extend([f"{indent}if type({var}) is not int or not ({within(var, False)}):",
                           no])
-        elif t in ("decimal", "hours"):
-            hours = t == "hours"
-            sign = f" and {var} >= 0" if hours else ""
+        elif t == "hours":  # most often whole hours
             lines.extend([
                 f"{indent}if type({var}) is int:",
-                f"{indent}    if not ({within(var, hours)}):",
+                f"{indent}    if not ({within(var, True)}):",
                 f"{indent}        {fail}",
                 f"{indent}elif not (type({var}) is Decimal and {var}.is_finite() and "
-                f"{places} < {var}.adjusted() < 18{sign}):", no])
+                f"{places} < {var}.adjusted() < 18 and {var} >= 0):", no])
+        elif t == "decimal":  # most often a Decimal
+            lines.extend([
+                f"{indent}if type({var}) is Decimal:",
+                f"{indent}    if not ({var}.is_finite() and {places} < {var}.adjusted() < 18):",
+                f"{indent}        {fail}",
+                f"{indent}elif type({var}) is not int or not ({within(var, False)}):", no])
         elif t == "money":
             lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != {cur} or "
                           f"not ({var}.amount.is_finite() and {places} < "

@@ -149,7 +149,7 @@ class Decision:
             raise KeyError(f"policy {policy.id} has no rule, parameter, criterion or target "
                            f"group named {name!r}")
         memo = self._memo
-        if memo is None and name not in policy._leaves:
+        if memo is None and name not in policy._leaves:  # a leaf needs no memo
             memo = self._memo = policy.code.memo(self.on)
         try:
             return function(self.facts, memo)
