@@ -15,7 +15,7 @@ from udbudsregler.diagnostics import (
     PolicyError,
 )
 from udbudsregler.loader import Limits
-from udbudsregler.runtime.decision import Decision, Reason
+from udbudsregler.runtime.decision import Decision, Reason, area_of
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reasons import reasons_for
 from udbudsregler.runtime.routing import (
@@ -125,15 +125,17 @@ class Policy(Program):
                 found = (self.interpreted(checked, on), self.code.memo(on))
             if found is not None:
                 values, memo = found
-                parts = self._plain.get(values)
-                if parts is None:
+                shared = self._plain.get(values)
+                if shared is None:
                     parts = self._parts(values, on, None, None, facts)  # type: ignore[arg-type]
+                    shared = (parts, area_of(parts))
                     if not self._selection_reads_facts:
-                        self._plain[values] = parts
+                        self._plain[values] = shared
                 if on is not self._on and self._lo <= on <= self._hi:
                     self._on = on
                 # Decision(self, facts, on, parts, memo) without the call of __init__ (a
-                # test holds this to setting every slot __init__ sets)
+                # test holds this to setting every slot __init__ sets, alike)
+                parts, area = shared
                 decision = _new(Decision)
                 decision.policy = self
                 decision.facts = facts  # type: ignore[assignment] # a dict: checked
@@ -141,6 +143,8 @@ class Policy(Program):
                 decision._parts = parts
                 decision._reasons = None
                 decision._memo = memo
+                decision.target_groups = parts[0]
+                decision.area = area
                 return decision
         # every input checked together: one FactError lists every problem
         from udbudsregler.runtime.schemas import decision_inputs
@@ -155,10 +159,11 @@ class Policy(Program):
         if order is None and suppliers is None and not self._selection_reads_facts:
             # Without an order or a supplier state, the groups and the routing depend on
             # the outputs alone; their (immutable) parts are computed once per outputs.
-            parts = self._plain.get(values)
-            if parts is None:
-                parts = self._plain[values] = self._parts(values, on, None, None, canonical)
-            return Decision(self, canonical, on, parts)
+            shared = self._plain.get(values)
+            if shared is None:
+                parts = self._parts(values, on, None, None, canonical)
+                shared = self._plain[values] = (parts, area_of(parts))
+            return Decision(self, canonical, on, shared[0])
         return Decision(self, canonical, on,
                         self._parts(values, on, order, suppliers, canonical))
 

@@ -36,7 +36,7 @@ from udbudsregler.runtime.routing import (
 )
 from udbudsregler.values.canonical import to_json
 
-__all__ = ["Decision", "Reason", "facts_hash"]
+__all__ = ["Decision", "Reason", "area_of", "facts_hash"]
 
 
 def _supplier_json(choice: SupplierChoice | None) -> dict[str, Any] | None:
@@ -58,10 +58,23 @@ def _package_json(choice: PackageChoice | None) -> dict[str, Any] | None:
             "span": to_json(list(choice.span)) if choice.span is not None else None}
 
 
-class Decision:
-    """The answer for one citizen on one date. It explains itself."""
+def area_of(parts: tuple[Any, ...]) -> str | None:
+    """The service area of a decision's parts (None if none fits, or no areas)."""
+    routing: AreaChoice | None = parts[1] if len(parts) > 1 else None
+    return routing.area if routing is not None else None
 
-    __slots__ = ("_memo", "_parts", "_reasons", "facts", "on", "policy")
+
+class Decision:
+    """The answer for one citizen on one date. It explains itself.
+
+    ``target_groups``: the ids of the target groups the citizen is in, in the policy's
+    order. ``area``: the service area the citizen is routed to; None if none fits (or the
+    policy has no areas). (Attributes, not properties: hosts read them for every
+    decision.)
+    """
+
+    __slots__ = ("_memo", "_parts", "_reasons", "area", "facts", "on", "policy",
+                 "target_groups")
 
     def __init__(self, policy: Program, facts: dict[str, Any], on: date,
                  parts: tuple[Any, ...], memo: list[Any] | None = None) -> None:
@@ -74,12 +87,8 @@ class Decision:
         self._parts = parts
         self._reasons: tuple[Reason, ...] | None = None
         self._memo = memo
-
-    @property
-    def target_groups(self) -> tuple[str, ...]:
-        """The ids of the target groups the citizen is in, in the policy's order."""
-        groups: tuple[str, ...] = self._parts[0]
-        return groups
+        self.target_groups: tuple[str, ...] = parts[0]
+        self.area: str | None = area_of(parts)
 
     @property
     def routing(self) -> AreaChoice | None:
@@ -106,14 +115,6 @@ class Decision:
     def eligible(self) -> bool:
         """Whether the citizen is in at least one target group."""
         return bool(self._parts[0])
-
-    @property
-    def area(self) -> str | None:
-        """The service area the citizen is routed to; None if none fits (or the policy has
-        no areas)."""
-        parts = self._parts
-        routing: AreaChoice | None = parts[1] if len(parts) > 1 else None
-        return routing.area if routing is not None else None
 
     @property
     def areas(self) -> tuple[str, ...]:

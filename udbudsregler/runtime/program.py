@@ -92,7 +92,9 @@ class Program:
         valid = header.valid
         self._lo: date = valid.from_
         self._hi: date = valid.to if valid.to is not None else date.max
-        self._plain: dict[tuple[bool, ...], tuple[Any, ...]] = {}
+        #: The parts of a decision (and its area) by its outputs, when they depend on the
+        #: outputs alone (no order, supplier state, or selection that reads facts).
+        self._plain: dict[tuple[bool, ...], tuple[tuple[Any, ...], str | None]] = {}
         self._suppliers = {s.id: s for a in graph.areas.values() for s in a.suppliers}
 
     def __repr__(self) -> str:
