@@ -7,6 +7,9 @@ values such as ``"2019-02-01"``, a wrong type, a missing fact) goes through
 the pydantic model, which converts what can be converted and otherwise raises
 :class:`FactError` naming every wrong field by its path
 (``offers[0].weekly_hours``). There is never a partial decision.
+
+The converters of :mod:`udbudsregler.runtime.inputs` are imported where the model is
+built or used: facts in canonical form never need them.
 """
 
 from __future__ import annotations
@@ -31,27 +34,6 @@ from udbudsregler.codegen.factcheck import fast_check
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
 from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import (
-    DATE_SCHEMA,
-    NULL,
-    as_date,
-    choice,
-    describe,
-    fail,
-    kind_of,
-    problems_from,
-    scalar_schema,
-    to_bool,
-    to_decimal,
-    to_duration,
-    to_hours,
-    to_integer,
-    to_list,
-    to_money,
-    to_optional_date,
-    to_period,
-    to_text,
-)
 from udbudsregler.values.canonical import show, to_json
 from udbudsregler.values.limits import EARLIEST, LATEST, valid_text
 from udbudsregler.values.money import Money
@@ -62,6 +44,8 @@ __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 def _ordered(value: Any, info: ValidationInfo) -> Any:
     """`to` on or after `from` (a validator of `to`, so that a mistake in another field of
     the record does not hide it)."""
+    from udbudsregler.runtime.inputs import fail
+
     start = info.data.get("f_from")
     if value is not None and start is not None and value < start:
         raise fail("udb604", "`to` ({end}) is before `from` ({start})", end=value.isoformat(),
@@ -109,6 +93,21 @@ class FactSchema:
         return self._model
 
     def _annotation(self, name: str, spec: FactSpec) -> Any:
+        from udbudsregler.runtime.inputs import (
+            as_date,
+            choice,
+            scalar_schema,
+            to_bool,
+            to_decimal,
+            to_duration,
+            to_hours,
+            to_integer,
+            to_list,
+            to_money,
+            to_period,
+            to_text,
+        )
+
         scalar: dict[str, Callable[[Any], Any]] = {
             "bool": to_bool, "int": to_integer, "decimal": to_decimal, "date": as_date,
             "text": to_text, "hours": to_hours, "duration": to_duration, "period": to_period,
@@ -133,6 +132,8 @@ class FactSchema:
         return Annotated[list[record], BeforeValidator(to_list)]  # type: ignore[valid-type]
 
     def _record(self, name: str, spec: FactSpec) -> type[BaseModel]:
+        from udbudsregler.runtime.inputs import DATE_SCHEMA, NULL, as_date, to_optional_date
+
         fields: dict[str, Any] = {f"f_{k}": self._field(f"{name}.{k}", v)
                                   for k, v in (spec.fields or {}).items()}
         if spec.type == "history":
@@ -170,6 +171,8 @@ class FactSchema:
                 Field(alias=leaf, title=spec.title or leaf, description=self._describe(spec)))
 
     def _text(self, kind: str, spec: FactSpec | None = None) -> str:
+        from udbudsregler.runtime.inputs import describe
+
         values = (spec.values or ()) if spec is not None else ()
         return describe(kind, self.language, self.currency, values)
 
@@ -195,6 +198,8 @@ class FactSchema:
 
     def check(self, facts: Any) -> tuple[dict[str, Any] | None, list[FactProblem]]:
         """The facts in canonical form and no problems, or None and every problem."""
+        from udbudsregler.runtime.inputs import kind_of
+
         if type(facts) is dict and self.fast(facts):
             return facts, []
         if not isinstance(facts, Mapping):
@@ -214,6 +219,8 @@ class FactSchema:
         return out
 
     def _problems(self, error: ValidationError) -> list[FactProblem]:
+        from udbudsregler.runtime.inputs import problems_from
+
         def unknown(loc: tuple[Any, ...], path: str) -> FactProblem:
             name = loc[-1]
             hint = did_you_mean(name, self._siblings(loc)) if isinstance(name, str) and \
@@ -271,6 +278,8 @@ def _in_range(bounds: FactBounds) -> Callable[[Any], Any]:
     low, high = bounds.minimum, bounds.maximum
 
     def check(value: Any) -> Any:
+        from udbudsregler.runtime.inputs import fail
+
         if low is not None and value < low:
             raise fail("udb611", "{value} is below the least value the policy allows, {low}",
                        value=show(value), low=show(low))

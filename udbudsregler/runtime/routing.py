@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.ir.graph import Area, Package
-from udbudsregler.runtime.input_models import GENERIC, validate
 
 #: How a supplier was chosen, or why none was.
 SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "nearest",
@@ -107,6 +106,8 @@ def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
     if isinstance(value, Order):
         value = {"package": value.package, "weekly_hours": value.weekly_hours,
                  "supplier": value.supplier}
+    from udbudsregler.runtime.input_models import GENERIC, validate  # only for an order
+
     data, problems = validate(GENERIC.order, value, "order")
     if problems:
         raise FactError(problems)
@@ -122,6 +123,8 @@ def parse_supplier_state(
         sequence = value.sequence
         value = {"load": dict(value.load), "capacity": dict(value.capacity),
                  "sequence": dict(sequence) if isinstance(sequence, Mapping) else sequence}
+    from udbudsregler.runtime.input_models import GENERIC, validate  # only for a state
+
     data, problems = validate(GENERIC.suppliers, value, "suppliers")
     if problems:
         raise FactError(problems)
