@@ -1,0 +1,65 @@
+"""Issue 12, hostile and careless policies: never a crash, a hang or a silent acceptance.
+
+Each test is named after the item of the issue it reproduces (``test_12_<item>_...``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import udbudsregler as ur
+from udbudsregler.diagnostics import Diagnostic
+from udbudsregler.stages import run_stages
+
+HEADER = """\
+policy:
+  id: mini
+  title: Mini
+  authority: Test
+  valid: {from: 2019-02-01, to: 2021-01-31}
+  month_end: clamp
+  rounding: {unit: 0.01, mode: half_up}
+"""
+
+GROUP = """\
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - id: c
+          title: C
+          when: ok
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "policy.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def diagnostics(path: Path) -> list[Diagnostic]:
+    return run_stages(path).bag.sorted()
+
+
+def located(path: Path) -> list[tuple[str, int, int]]:
+    """(code, line, column) of every error; each must have a position."""
+    out = []
+    for d in diagnostics(path):
+        if d.is_error:
+            assert d.span is not None, d.render()
+            out.append((d.code, d.span.line, d.span.column))
+    return out
+
+
+def test_12_01_a_policy_without_facts_decides(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "facts: {}\nrules:\n  ok: \"true\"\n" + GROUP)
+    policy = ur.load_policy(path)
+    decision = policy.decide({}, on=date(2019, 3, 1))
+    assert decision.eligible and decision.target_groups == ("g",)
+    with pytest.raises(ur.FactError):
+        policy.decide({"age": 3}, on=date(2019, 3, 1))
