@@ -33,6 +33,7 @@ __all__ = [
     "closest",
     "did_you_mean",
     "dotted_path",
+    "printable",
 ]
 
 
@@ -50,6 +51,18 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the candidate closest to ``word``, if one is close enough."""
     close = closest(word, candidates)
     return f"did you mean `{close}`?" if close is not None else None
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: newlines, tabs and other invisible characters escaped
+    (``\\n``, ``\\u200b``), as a message must show what an author wrote."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _ESCAPES.get(c) or f"\\u{ord(c):04x}"
+                   for c in text)
 
 
 def dotted_path(path: Iterable[object]) -> str:
@@ -321,6 +334,15 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:  # pragma: no cover - programming error
             raise ValueError(f"unregistered diagnostic code {self.code}")
+        # Messages quote what an author wrote (a name, a value); a newline or another
+        # control character in it must not break the one-line format.
+        if not self.message.isprintable():
+            object.__setattr__(self, "message", printable(self.message))
+        if self.hint is not None and not self.hint.isprintable():
+            object.__setattr__(self, "hint", printable(self.hint))
+        if any(not text.isprintable() for text, _ in self.notes):
+            object.__setattr__(self, "notes", tuple((printable(text), span)
+                                                    for text, span in self.notes))
 
     @property
     def effective_hint(self) -> str:

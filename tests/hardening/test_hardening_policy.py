@@ -63,3 +63,33 @@ def test_12_01_a_policy_without_facts_decides(tmp_path: Path) -> None:
     assert decision.eligible and decision.target_groups == ("g",)
     with pytest.raises(ur.FactError):
         policy.decide({"age": 3}, on=date(2019, 3, 1))
+
+
+def test_12_20_names_ids_and_choice_values_with_a_trailing_newline_are_refused(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+policy:
+  id: "mini\\n"
+  title: Mini
+  authority: Test
+  valid: {from: 2019-02-01, to: 2021-01-31}
+facts:
+  "age\\n": int
+  kind: {type: enum, values: ["a\\n", b]}
+rules:
+  ok: "true"
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: "c\\n", title: C, when: ok}
+invariants:
+  - {id: "i\\n", title: I, holds: ok}
+""")
+    found = diagnostics(path)
+    assert [(d.code, d.span.line if d.span else 0) for d in found if d.is_error] == [
+        ("UDB205", 2), ("UDB205", 7), ("UDB205", 8), ("UDB205", 16), ("UDB205", 18)]
+    # The newline is shown, not printed: every message stays one line.
+    for d in (d for d in found if d.is_error):
+        assert "\n" not in d.message and "\\n`" in d.message, d.message

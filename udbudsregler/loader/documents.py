@@ -32,9 +32,10 @@ __all__ = [
     "Validity",
 ]
 
-IDENT_RE = re.compile(r"^[a-zæøå][a-zæøå0-9_]*$")
-POLICY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-CHOICE_RE = re.compile(r"^[a-zæøå0-9][a-zæøå0-9_]*$")
+# `\Z`, not `$`: `$` also matches before a trailing newline, so `"over_30\n"` would pass.
+IDENT_RE = re.compile(r"[a-zæøå][a-zæøå0-9_]*\Z")
+POLICY_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+CHOICE_RE = re.compile(r"[a-zæøå0-9][a-zæøå0-9_]*\Z")
 
 SCALAR_FACT_TYPES = ("bool", "int", "decimal", "money", "date", "duration", "hours", "text",
                      "period")
@@ -80,7 +81,7 @@ def _expr(value: Any) -> Any:
 def _date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError("udb203_date", "expected a date written as YYYY-MM-DD", {})
     try:
         return date.fromisoformat(value)
