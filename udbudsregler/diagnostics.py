@@ -213,6 +213,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "split it into named rules"),
     CodeInfo("UDB313", "parse", "a quantifier is incomplete",
              "write e.g. `any(o in offers where o.weekly_hours >= 15 hours)`"),
+    CodeInfo("UDB314", "parse", "a number or duration is larger than the limit",
+             "numbers have at most 40 digits before the decimal point and 40 after it; "
+             "durations are at most 10000 years"),
     # 4: check (names and types)
     CodeInfo("UDB401", "check", "unknown name",
              "names come from `facts`, `parameters` and `rules`, plus `today`"),

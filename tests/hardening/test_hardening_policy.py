@@ -93,3 +93,37 @@ invariants:
     # The newline is shown, not printed: every message stays one line.
     for d in (d for d in found if d.is_error):
         assert "\n" not in d.message and "\\n`" in d.message, d.message
+
+
+def _with_rule(tmp_path: Path, expression: str, extra: str = "") -> Path:
+    return write(tmp_path, HEADER + f"rules:\n  ok: \"{expression}\"\n" + extra + GROUP)
+
+
+@pytest.mark.parametrize("expression", [
+    "9" * 5000 + " > 1",                         # an integer Python will not convert
+    "today + " + "4" * 4400 + " days > today",   # ... as the amount of a duration
+    "0." + "0" * 3000 + "1 DKK > 0 DKK",         # 3,000 decimal places
+])
+def test_12_03_a_number_of_thousands_of_digits_is_a_located_error(
+        tmp_path: Path, expression: str) -> None:
+    path = _with_rule(tmp_path, expression)
+    assert [code for code, *_ in located(path)] == ["UDB314"]
+
+
+@pytest.mark.parametrize(("expression", "duration"), [
+    ("length(period(today - 1000000000 days, today)) > 1 days", "1000000000 days"),
+    ("today + 99999999999 days > today", "99999999999 days"),
+    ("today + 10001 years > today", "10001 years"),
+])
+def test_12_04_a_duration_longer_than_the_calendar_is_a_located_error(
+        tmp_path: Path, expression: str, duration: str) -> None:
+    path = _with_rule(tmp_path, expression)
+    assert located(path) == [("UDB314", 9, 8 + expression.index(duration))]
+
+
+def test_12_04_a_duration_within_the_limit_that_leaves_the_calendar_is_an_evaluation_error(
+        tmp_path: Path) -> None:
+    policy = ur.load_policy(_with_rule(tmp_path, "today - 3652425 days < today"))
+    with pytest.raises(ur.EvaluationError) as error:
+        policy.decide({}, on=date(2019, 3, 1))
+    assert error.value.code == "UDB701"
