@@ -279,6 +279,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "remove it, or refer to it from a package or a bonus", _W),
     CodeInfo("UDB430", "check", "an invariant is checked on a date outside the round",
              "choose a date within `policy: valid`, or leave `on` out"),
+    CodeInfo("UDB431", "check", "a duration of the tender is zero, negative or longer than "
+             "100 years", "durations of referrals, aftercare, bonus periods, packages and caps "
+             "are longer than zero and at most 100 years"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),

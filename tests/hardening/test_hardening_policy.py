@@ -127,3 +127,99 @@ def test_12_04_a_duration_within_the_limit_that_leaves_the_calendar_is_an_evalua
     with pytest.raises(ur.EvaluationError) as error:
         policy.decide({}, on=date(2019, 3, 1))
     assert error.value.code == "UDB701"
+
+
+# -- durations and amounts of the tender (items 5, 18, 19) --------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SLAGELSE = ROOT / "policies" / "slagelse-2019"
+REFERRAL = {"id": "R-02", "start": "2019-02-01", "package": "individuelt_forloeb",
+            "area": "aktivitetsparate", "supplier": "marselisborg"}
+SELF_SUPPORT = [{"kind": "selvforsoergende", "from": "2020-01-16", "to": None}]
+
+
+def slagelse_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of Slagelse 2019 with one text replaced in one file."""
+    import shutil
+
+    folder = tmp_path / "slagelse"
+    if not folder.exists():
+        shutil.copytree(SLAGELSE, folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("file", "old", "new", "line", "column"), [
+    ("levering.yaml", "aftercare: 4 months", "aftercare: 0 days", 44, 14),
+    ("levering.yaml", "aftercare: 4 months", "aftercare: -4 months", 44, 14),
+    ("betaling.yaml", "value: 4 months", "value: -4 months", 22, 12),  # bonus `lasting`
+    ("betaling.yaml", "value: 4 months", "value: 101 years", 22, 12),
+    ("levering.yaml", "  max_duration: 2 years\n  ends_on", "  max_duration: 0 weeks\n  ends_on",
+     42, 17),
+])
+def test_12_05_durations_settle_cannot_use_are_check_errors(
+        tmp_path: Path, file: str, old: str, new: str, line: int, column: int) -> None:
+    folder = slagelse_with(tmp_path, file, old, new)
+    assert located(folder) == [("UDB431", line, column)]
+    with pytest.raises(ur.PolicyError):
+        ur.load_policy(folder)
+
+
+def test_12_05_a_bonus_period_beyond_the_limit_and_a_huge_bonus_are_check_errors(
+        tmp_path: Path) -> None:
+    slagelse_with(tmp_path, "betaling.yaml", "value: 4 months", "value: 99999999 months")
+    folder = slagelse_with(tmp_path, "betaling.yaml", "value: 25000.00 DKK",
+                           "value: " + "9" * 4301 + " DKK")
+    assert located(folder) == [("UDB314", 19, 12), ("UDB314", 22, 12)]
+
+
+def test_12_05_a_duration_only_settlement_can_tell_is_an_evaluation_error(
+        tmp_path: Path) -> None:
+    folder = slagelse_with(tmp_path, "levering.yaml", "aftercare: 4 months",
+                           "aftercare: 1 month - 40 days")
+    policy = ur.load_policy(folder)
+    with pytest.raises(ur.EvaluationError) as error:
+        policy.settle(REFERRAL, SELF_SUPPORT, until=date(2021, 6, 30))
+    assert error.value.code == "UDB705"
+
+
+def test_12_05_a_referral_at_the_end_of_the_calendar_is_an_evaluation_error(
+        tmp_path: Path) -> None:
+    folder = slagelse_with(tmp_path, "policy.yaml", "to: 2021-12-31", "to: 9999-12-31")
+    policy = ur.load_policy(folder)
+    late = {**REFERRAL, "start": "9999-06-01"}
+    with pytest.raises(ur.EvaluationError) as error:
+        policy.settle(late, [], until=date(9999, 12, 31))
+    assert error.value.code == "UDB701"
+
+
+def test_12_18_a_negative_referral_duration_is_a_check_error(tmp_path: Path) -> None:
+    folder = slagelse_with(tmp_path, "levering.yaml", "  max_duration: 2 years\n  ends_on",
+                           "  max_duration: -2 years\n  ends_on")
+    [error] = [d for d in diagnostics(folder) if d.is_error]
+    assert error.code == "UDB431" and error.span is not None
+    assert (error.span.line, error.span.column) == (42, 17)
+    assert error.message == "`referral.max_duration` is -2 years; it must be longer than zero"
+
+
+@pytest.mark.parametrize("unit", ["1e400", "1e999999999", "1e-999999999", "0." + "0" * 2999 + "1",
+                                  "100.5", "0.00000000001"])
+def test_12_19_a_rounding_unit_that_rounds_everything_away_is_refused(
+        tmp_path: Path, unit: str) -> None:
+    folder = slagelse_with(tmp_path, "policy.yaml", "unit: 0.01", f"unit: {unit}")
+    [error] = [d for d in diagnostics(folder) if d.is_error]
+    assert error.code == "UDB204" and error.span is not None
+    assert (error.span.line, error.span.column) == (24, 20)
+    assert "must be at most 100, with at most 10 decimal places" in error.message
+    assert len(error.message) < 120
+
+
+@pytest.mark.parametrize("unit", ["1", "0.05", "100", "0.0100000000000000", "1e2"])
+def test_12_19_rounding_units_within_the_limits_still_check(tmp_path: Path, unit: str) -> None:
+    folder = slagelse_with(tmp_path, "policy.yaml", "unit: 0.01", f"unit: {unit}")
+    assert located(folder) == []
+    settlement = ur.load_policy(folder).settle(REFERRAL, SELF_SUPPORT, until=date(2021, 6, 30))
+    assert settlement.total > 0

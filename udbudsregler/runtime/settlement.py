@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
+from udbudsregler.runtime.guard import evaluation_errors
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.settlement_records import (
     BonusStatus,
@@ -330,7 +331,10 @@ def _pieces(policy: Program, model_path: tuple[str | int, ...], rule: str, start
         return pieces
     if rule == "pro_rata_days":
         for a, b, price in _prices(policy, model_path, first, last):
-            for lo, hi in ((a, min(b, since - _DAY)), (max(a, since), b)):
+            # (`since - 1 day` is only taken when days before `since` are billed here: a
+            # `since` of 0001-01-01 has no day before it)
+            halves = [(a, min(b, since - _DAY))] if since > a else []
+            for lo, hi in (*halves, (max(a, since), b)):
                 if lo <= hi:
                     days = (hi - lo).days + 1
                     amount = CONTEXT.divide(CONTEXT.multiply(price.amount, Decimal(days)),
@@ -361,6 +365,7 @@ def _pieces(policy: Program, model_path: tuple[str | int, ...], rule: str, start
     return pieces
 
 
+@evaluation_errors  # a referral near the calendar's end, a duration of 1 month - 40 days
 def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
            since: date | None = None, ignore_validity: bool = False) -> Settlement:
     ref = parse_referral(referral, policy, ignore_validity)
