@@ -242,10 +242,12 @@ CODES: dict[str, CodeInfo] = _codes(
              "each name may be defined once across the policy and its includes"),
     CodeInfo("UDB113", "load", "the file is not UTF-8 text",
              "save the file as UTF-8"),
-    CodeInfo("UDB114", "load", "an include must stay inside the policy's folder",
-             "use a relative path below the folder of the main policy file"),
+    CodeInfo("UDB114", "load", "an include or a base policy is outside the folder it must "
+             "stay in", "use a relative path below the folder of the main policy file"),
     CodeInfo("UDB115", "load", "an override names nothing in the base policy",
              "override criteria by the id they have in the base policy"),
+    CodeInfo("UDB116", "load", "the base of `extends:` is not a policy, or cannot be loaded",
+             "name the folder of a policy (with its `policy.yaml`) or its main file"),
     # 2: validate (document shape)
     CodeInfo("UDB201", "validate", "unknown key",
              "check the spelling; the policy language reference lists every key"),

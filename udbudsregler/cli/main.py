@@ -26,6 +26,7 @@ from udbudsregler.diagnostics import (
     Severity,
     UdbudsreglerError,
 )
+from udbudsregler.loader import Limits
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 
 __all__ = ["main"]
@@ -96,7 +97,7 @@ def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     if not Path(args.path).exists():
         raise InputError(f"{args.path}: no such file or folder")
-    state = run_stages(args.path, stop_after=args.stop_after)
+    state = run_stages(args.path, stop_after=args.stop_after, limits=_limits(args))
     diagnostics = state.bag.sorted()
     _print_diagnostics(diagnostics, out, args.json, warnings=not args.no_warnings)
     if not args.json and not state.bag.has_errors:
@@ -111,12 +112,20 @@ def _stages_run(reached: str | None) -> str:
     return ", ".join(names[: names.index(reached) + 1])
 
 
-def _load(path: str) -> Any:
+def _load(path: str, args: argparse.Namespace) -> Any:
     from udbudsregler.policy import load_policy
 
     if not Path(path).exists():
         raise InputError(f"{path}: no such file or folder")
-    return load_policy(path)
+    return load_policy(path, limits=_limits(args))
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The loader's limits, with the folder bases of `extends:` must be inside."""
+    root: str | None = getattr(args, "policy_root", None)
+    if root is not None and not Path(root).is_dir():
+        raise InputError(f"--policy-root {root}: no such folder")
+    return Limits(policy_root=root)
 
 
 def _json_argument(value: str | None, what: str) -> Any:
@@ -132,7 +141,7 @@ def _json_argument(value: str | None, what: str) -> Any:
 
 
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     facts = read_json(args.facts)
     tracer = None
     if args.trace:
@@ -190,7 +199,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             failed += 1
             continue
         try:
-            policy = load_policy(folder)
+            policy = load_policy(folder, limits=_limits(args))
         except PolicyError as error:
             _print_diagnostics(error.diagnostics, out, as_json=False)
             out.write(f"{folder}: the policy has errors; its {len(suite.cases)} cases did not "
@@ -262,7 +271,7 @@ def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
 
 
 def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     data = read_json(args.referral)
     if not isinstance(data, dict) or "referral" not in data:
         raise InputError(f"{args.referral}: expected a JSON object with `referral` and, "
@@ -297,7 +306,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         if value < 0:
             raise InputError(f"{name} must be 0 or more")
     suppliers = read_json(args.suppliers) if args.suppliers else None
-    report = compare(_load(args.old), _load(args.new), citizens=args.citizens,
+    report = compare(_load(args.old, args), _load(args.new, args), citizens=args.citizens,
                      population=args.population, scenarios=args.scenarios, on=args.on,
                      seed=args.seed, examples=args.examples, suppliers=suppliers,
                      progress=progress_printer(sys.stderr))
@@ -331,6 +340,13 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}")
 
 
+def _policy_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy-root", metavar="DIR",
+                        help="the folder the base policies of `extends:` must be inside "
+                             "(default: the top of the checkout, else the folder holding the "
+                             "policy's folder)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="udbudsregler", description=(
         "Rules for Danish municipal tenders for employment services: check policies, "
@@ -345,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"run the stages up to this one: {', '.join(STAGE_NAMES)}")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     check.add_argument("--no-warnings", action="store_true", help="print errors only")
+    _policy_root_option(check)
     check.set_defaults(run=cmd_check)
 
     decide = sub.add_parser("decide", help="decide for one citizen's facts on a date")
@@ -365,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the order: package, weekly_hours, the citizen's own supplier")
     decide.add_argument("--suppliers", metavar="JSON|FILE",
                         help="the supplier state: load, capacity, sequence")
+    _policy_root_option(decide)
 
     settle = sub.add_parser("settle", help="settle a referral: the payment up to a date")
     settle.add_argument("policy", help="a policy file, or a folder with policy.yaml")
@@ -377,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--json", action="store_true", help="print the settlement as JSON")
     settle.add_argument("--lang", choices=("da", "en"), default=None,
                         help="language of the text (default: the policy's)")
+    _policy_root_option(settle)
     settle.set_defaults(run=cmd_settle)
 
     test = sub.add_parser("test", help="run the YAML test cases of policies")
@@ -389,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--examples", type=int, default=100, metavar="N",
                       help="check each invariant on N generated citizens or referrals "
                            "(default 100; 0 skips the invariants)")
+    _policy_root_option(test)
     test.set_defaults(run=cmd_test)
 
     diff = sub.add_parser("diff", help="compare two policies (tender rounds) over generated "
@@ -411,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    _policy_root_option(diff)
     diff.set_defaults(run=cmd_diff)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -101,6 +102,31 @@ def _relative_name(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+class _NotRegular(OSError):
+    """The path names a pipe, a device or a socket, not a plain file."""
+
+
+def _read_regular(path: Path, most: int) -> bytes:
+    """At most ``most`` bytes of a plain file.
+
+    Opened without blocking and checked before reading: opening a named pipe (FIFO)
+    would wait for a writer forever, and a device such as ``/dev/zero`` never ends
+    (issue 12, items 16 and 17).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(path)
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read(most)
+    finally:
+        os.close(fd)
+
+
 def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
                 at: Span | None = None) -> str | None:
     """The text of ``path``, or None after reporting why it cannot be used.
@@ -110,13 +136,16 @@ def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
     mark is dropped.
     """
     try:
-        with path.open("rb") as stream:
-            data = stream.read(limits.max_bytes + 1)
+        data = _read_regular(path, limits.max_bytes + 1)
     except FileNotFoundError:
         bag.error("UDB107", f"the file `{display}` does not exist", at)
         return None
     except IsADirectoryError:
         bag.error("UDB107", f"`{display}` is a folder, not a file", at)
+        return None
+    except _NotRegular:
+        bag.error("UDB107", f"`{display}` is not a regular file", at,
+                  "a policy file is a plain file; a pipe or a device cannot be one")
         return None
     except (OSError, ValueError) as err:
         reason = (getattr(err, "strerror", None) or "the path is not valid").lower()

@@ -60,6 +60,11 @@ class Limits:
     #: Most nodes (keys and values) the document may expand to, an alias counting as
     #: its anchor's whole subtree (UDB104).
     max_nodes: int = 10_000
+    #: The folder every base policy named by `extends:` must be inside (UDB114). None:
+    #: the top of the checkout the policy is in (the nearest folder above the policy's
+    #: folder with a `.git`), else the folder that holds the policy's folder. A service
+    #: that checks policies it does not trust sets it.
+    policy_root: str | None = None
 
 
 #: The limits used when a caller gives none.
