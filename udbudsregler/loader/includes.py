@@ -23,7 +23,8 @@ from udbudsregler.diagnostics import DiagnosticBag, Span
 from udbudsregler.loader.locate import NodeInfo, NodePath, PositionMap, position_at
 from udbudsregler.loader.yaml_loader import DEFAULT_LIMITS, Limits, load_yaml_text
 
-__all__ = ["LoadedSource", "SourceFile", "display_path", "load_policy_source"]
+__all__ = ["LoadedSource", "NotRegularFileError", "SourceFile", "display_path",
+           "load_policy_source", "read_regular"]
 
 #: The main file of a policy folder.
 MAIN_FILE = "policy.yaml"
@@ -102,11 +103,11 @@ def _relative_name(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-class _NotRegular(OSError):
+class NotRegularFileError(OSError):
     """The path names a pipe, a device or a socket, not a plain file."""
 
 
-def _read_regular(path: Path, most: int) -> bytes:
+def read_regular(path: Path, most: int) -> bytes:
     """At most ``most`` bytes of a plain file.
 
     Opened without blocking and checked before reading: opening a named pipe (FIFO)
@@ -120,7 +121,7 @@ def _read_regular(path: Path, most: int) -> bytes:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(path)
         if not stat.S_ISREG(mode):
-            raise _NotRegular(path)
+            raise NotRegularFileError(path)
         with os.fdopen(fd, "rb", closefd=False) as stream:
             return stream.read(most)
     finally:
@@ -136,14 +137,14 @@ def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
     mark is dropped.
     """
     try:
-        data = _read_regular(path, limits.max_bytes + 1)
+        data = read_regular(path, limits.max_bytes + 1)
     except FileNotFoundError:
         bag.error("UDB107", f"the file `{display}` does not exist", at)
         return None
     except IsADirectoryError:
         bag.error("UDB107", f"`{display}` is a folder, not a file", at)
         return None
-    except _NotRegular:
+    except NotRegularFileError:
         bag.error("UDB107", f"`{display}` is not a regular file", at,
                   "a policy file is a plain file; a pipe or a device cannot be one")
         return None
@@ -346,6 +347,15 @@ def load_policy_source(path: str | Path, bag: DiagnosticBag,
     folder = _holds(given.is_dir)
     main = given / MAIN_FILE if folder else given
     if folder and not _holds(main.is_file):
+        try:
+            os.stat(main)
+        except PermissionError as error:  # a folder without permission to look inside
+            reason = (error.strerror or "permission denied").lower()
+            bag.error("UDB107", f"the folder `{display_path(given)}` cannot be read: {reason}",
+                      None, "check the permissions of the folder")
+            return None
+        except (OSError, ValueError):
+            pass
         bag.error("UDB107", f"the folder `{display_path(given)}` has no `{MAIN_FILE}`", None,
                   f"a policy folder holds its main file as `{MAIN_FILE}`; or pass the policy "
                   "file itself")
