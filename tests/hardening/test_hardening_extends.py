@@ -171,3 +171,28 @@ def test_12_22_a_base_that_is_a_pipe_is_refused_without_waiting(tmp_path: Path) 
     derived = derive(tmp_path / "a", "../pipe.yaml")
     [(code, _, _, text)] = errors(derived)
     assert code == "UDB116" and "cannot be loaded" in text
+
+
+def test_12_22_a_long_chain_of_extends_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    from udbudsregler.loader.extends import MAX_EXTENDS
+
+    for i in range(MAX_EXTENDS + 5):
+        derive(tmp_path / f"p{i}", f"../p{i + 1}")
+    shutil.copytree(SLAGELSE, tmp_path / f"p{MAX_EXTENDS + 5}")
+    [(code, line, column, text)] = errors(tmp_path / "p0")
+    assert (code, line, column) == ("UDB116", 1, 10)
+    assert f"p{MAX_EXTENDS}/policy.yaml:1:10" in text
+    assert f"more than {MAX_EXTENDS} levels deep" in text
+    assert errors(tmp_path / "p6") == []  # a chain of 32 is fine
+
+
+def test_12_includes_nested_beyond_the_limit_are_udb106(tmp_path: Path) -> None:
+    from udbudsregler.loader.includes import MAX_INCLUDE_DEPTH
+
+    for i in range(MAX_INCLUDE_DEPTH + 10):
+        name = "policy.yaml" if i == 0 else f"f{i}.yaml"
+        (tmp_path / name).write_text(f"include: [f{i + 1}.yaml]\nrules:\n  r{i}: \"1\"\n",
+                                     encoding="utf-8")
+    [(code, line, column, text)] = errors(tmp_path)
+    assert (code, line, column) == ("UDB106", 1, 11)
+    assert f"f{MAX_INCLUDE_DEPTH - 1}.yaml:1:11" in text

@@ -360,8 +360,8 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
         args.err.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
-                         f"neither policy or cannot be read (lines {lines}"
-                         f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
+                       f"neither policy or cannot be read (lines {lines}"
+                       f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
         return EXIT_INPUT
     return EXIT_OK
 
@@ -528,6 +528,8 @@ class _Output:
             return False
 
     def __getattr__(self, name: str) -> Any:
+        if name == "stream":  # not set yet: no recursion
+            raise AttributeError(name)
         return getattr(self.stream, name)
 
 

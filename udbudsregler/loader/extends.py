@@ -105,6 +105,8 @@ def policy_root(path: Path, limits: Limits = DEFAULT_LIMITS) -> Path:
     return above
 
 
+#: The longest chain of policies extending one another (a new round extends the last).
+MAX_EXTENDS = 32
 _BASE_HINT = "the path is relative to the folder of the derived policy, e.g. `../slagelse-2019`"
 
 
@@ -143,6 +145,10 @@ def _extend(source: LoadedSource, bag: DiagnosticBag, limits: Limits, chain: tup
     if main is None:
         return None
     here = (*chain, source.files[0].path)
+    if len(here) > MAX_EXTENDS:
+        bag.error("UDB116", f"policies extend each other more than {MAX_EXTENDS} levels deep",
+                  span, "let a new round extend the round before it, not a long chain of them")
+        return None
     if main in here:
         cycle = [*here[here.index(main):], main]
         names = " -> ".join(_relative(item, here[0].parent) for item in cycle)

@@ -28,6 +28,8 @@ __all__ = ["LoadedSource", "NotRegularFileError", "SourceFile", "display_path",
 
 #: The main file of a policy folder.
 MAIN_FILE = "policy.yaml"
+#: The longest chain of files including one another (the main file is level 1).
+MAX_INCLUDE_DEPTH = 32
 _INCLUDE = "include"
 
 
@@ -215,7 +217,14 @@ class _Sources:
                 names = " -> ".join(self.name(item) for item in cycle)
                 self.bag.error("UDB108", f"files include each other in a cycle: `{names}`", span)
                 self.complete = False
-            elif real not in self.seen:  # a file included twice is read once
+            elif real in self.seen:  # a file included twice is read once
+                continue
+            elif len(chain) >= MAX_INCLUDE_DEPTH:
+                self.bag.error("UDB106", f"files include each other more than "
+                               f"{MAX_INCLUDE_DEPTH} levels deep", span,
+                               "include the files from the main file, or from fewer levels")
+                self.complete = False
+            else:
                 self.load(target, chain, span)
 
     def _entries(self, data: dict[str, Any],
