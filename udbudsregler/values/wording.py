@@ -26,6 +26,7 @@ from udbudsregler.values.temporal import Duration, Period, SpanLength, calendar_
 
 __all__ = [
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "Language",
     "format_bool",
     "format_date",
@@ -40,6 +41,8 @@ __all__ = [
 Language = Literal["da", "en", "sv"]
 #: The languages explanations can be written in (the values of :data:`Language`).
 LANGUAGES: tuple[Language, ...] = get_args(Language)
+#: Each language's name in English, for messages to authors.
+LANGUAGE_NAMES: dict[str, str] = {"da": "Danish", "en": "English", "sv": "Swedish"}
 
 _MONTHS = {
     "da": ("", "januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
