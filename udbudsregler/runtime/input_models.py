@@ -200,7 +200,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "order.supplier": "Den arbetssökandes val av leverantör",
         "order.supplier.description": "Leverantören som den arbetssökande själv har valt "
                                       "(fritt val).",
-        "suppliers": "Leverantörernas läge",
+        "suppliers": "Leverantörernas status",
         "suppliers.description": "Leverantörernas beläggning och kapacitet nu, och "
                                  "anvisningens löpnummer (för rotation); allt är valfritt.",
         "suppliers.load": "Beläggning",

@@ -553,9 +553,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "text": "Text.",
         "period": "En period: {{\"from\": datum, \"to\": datum eller null}}.",
         "enum": "Ett av: {values}.",
-        "history": "En lista med perioder med `from` och `to` (`to` är null när perioden "
+        "history": "En lista över perioder med `from` och `to` (`to` är null när perioden "
                    "fortfarande pågår).",
-        "closed_history": "En lista med avslutade perioder med `from` och `to`.",
+        "closed_history": "En lista över avslutade perioder med `from` och `to`.",
         "list": "En lista.",
         "record": "En post med de visade fälten.",
         "from_title": "Från",
