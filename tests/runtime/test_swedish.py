@@ -294,8 +294,7 @@ SETTLEMENT = """\
 Avräkning för anvisning A-1 enligt Arbetsförmedlingen – Rusta och matcha (testregelverk)
 Regelverk: rusta-sek (innehåll {hash}). Avräknat för perioden 4 mars 2024 – 30 september 2024.
 Anvisning: start 4 mars 2024; insatspaket ”Rusta och matcha”; leverantör Leverantör B.
-Anvisningen upphörde den 9 juni 2024: arbete började den 10 juni 2024, och insatsen upphörde \
-dagen innan.
+Anvisningen upphörde den 9 juni 2024, dagen innan arbete började (10 juni 2024).
 
 Rader:
   1. Grundersättning 4 mars 2024 – 3 april 2024: 31 dagar × 4 850,50 kr per månad ÷ 31 = \
@@ -305,8 +304,8 @@ Rader:
   3. Grundersättning 4 maj 2024 – 3 juni 2024: 31 dagar × 4 850,50 kr per månad ÷ 31 = \
 4 850,50 kr
   4. Grundersättning 4 juni 2024 – 9 juni 2024: 6 dagar × 4 850,50 kr per månad ÷ 30 = 970,10 kr
-  5. Resultatersättning ”Arbete eller studier”: 12 500,00 kr – intjänad: arbete från den \
-10 juni 2024 under hela perioden 10 juni 2024 – 9 augusti 2024 (steg ”snabbt”)
+  5. Resultatersättning ”Arbete eller studier”: 12 500,00 kr – intjänad: arbete under hela \
+perioden 10 juni 2024 – 9 augusti 2024 (steg ”inom 6 månader”)
 
 Resultatersättning ”Arbete eller studier” (12 500,00 kr): intjänad för perioden 10 juni 2024 – \
 9 augusti 2024
@@ -344,6 +343,19 @@ def test_a_swedish_policy_in_sek_settles_and_explains(sek: ur.Policy) -> None:
     assert settlement.total_money == ur.Money("28021.60", "SEK")
     assert settlement.to_dict()["total"] == {"amount": "28021.60", "currency": "SEK"}
     assert settlement.explain() == SETTLEMENT.format(hash=_hash(sek))
+
+
+def test_a_swedish_policy_in_sek_explains_results_not_earned(sek: ur.Policy) -> None:
+    none = sek.settle(REFERRAL, [], until=date(2025, 4, 30)).explain()
+    assert "Anvisningen upphörde den 3 mars 2025: den längsta varaktigheten har nåtts." in none
+    assert "(12 500,00 kr): inte intjänad: varken arbete eller studier började senast den " \
+           "3 mars 2025" in none
+    short = sek.settle(REFERRAL, [{"kind": "studier", "from": "2024-12-01", "to": "2024-12-20"}],
+                       until=date(2025, 4, 30)).explain()
+    assert "(8 000,00 kr): inte intjänad: utfallet varade bara till och med 20 december 2024 " \
+           "och bröts den 21 december 2024; det skulle ha varat till och med 31 januari 2025" \
+           in short
+    assert "27 dagar × 4 850,50 kr per månad ÷ 30 = 4 365,45 kr" in short
 
 
 def test_a_swedish_policy_in_sek_refuses_another_currency(sek: ur.Policy) -> None:

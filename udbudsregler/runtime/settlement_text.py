@@ -183,8 +183,12 @@ _T: dict[str, dict[str, str]] = {
                             "nåtts.",
         "end_aftercare_completed": "Anvisningen upphörde den {day}: {outcome} började den "
                                    "{began}, och efterstödet är avslutat.",
-        "end_outcome": "Anvisningen upphörde den {day}: {outcome} började den {began}, och "
-                       "insatsen upphörde dagen innan.",
+        "end_outcome": "Anvisningen upphörde den {day}, dagen innan {outcome} började "
+                       "({began}).",
+        "end_outcome_recorded": "Anvisningen upphörde den {day}, när insatsen registrerades "
+                                "som avslutad; {outcome} började den {began}.",
+        "outcome_unrecorded": "{outcome} började den {began}; insatsens avslutning är inte "
+                              "registrerad, så insatsen fortsätter.",
         "end_stopped": "Anvisningen upphörde den {day}: myndigheten avslutade den.",
         "end_ongoing": "Anvisningen pågår fortfarande; den kan som längst pågå till och med "
                        "{day}.",
@@ -219,29 +223,41 @@ _T: dict[str, dict[str, str]] = {
         "total": "Totalt: {amount}",
         "to_supplier": " – till {supplier}",
         "per_day": "{title} {period}: {n} dagar × {price} per dag = {amount}",
+        "per_day_1": "{title} {period}: 1 dag × {price} per dag = {amount}",
         "per_week_pro_rata_days": "{title} {period}: {n} dagar × {price} per vecka ÷ 7 "
                                   "= {amount}",
         "per_week_started": "{title} {period}: {n} påbörjade veckor × {price} = {amount}",
+        "per_week_started_1": "{title} {period}: 1 påbörjad vecka × {price} = {amount}",
         "per_week_whole": "{title} {period}: {n} hela veckor × {price} = {amount}",
+        "per_week_whole_1": "{title} {period}: 1 hel vecka × {price} = {amount}",
         "per_month_pro_rata_days": "{title} {period}: {n} dagar × {price} per månad ÷ {days} "
                                    "= {amount}",
         "per_month_started": "{title} {period}: {n} påbörjade månader × {price} = {amount}",
+        "per_month_started_1": "{title} {period}: 1 påbörjad månad × {price} = {amount}",
         "per_month_whole": "{title} {period}: {n} hela månader × {price} = {amount}",
+        "per_month_whole_1": "{title} {period}: 1 hel månad × {price} = {amount}",
         "per_once": "{title}: {amount} (engångsbelopp vid anvisningens start den {day})",
         "cap_max_amount_all": "Taket för de löpande ersättningarna ({cap}) är nått; inget mer "
                               "betalas.",
         "cap_max_duration_all": "De löpande ersättningarna betalas som längst för perioden "
                                 "{period}.",
-        "result_line": "Resultatersättning ”{title}”: {amount} – intjänad: {outcome} från den "
-                       "{began} under hela perioden {period}{tier}",
+        "result_line": "Resultatersättning ”{title}”: {amount} – intjänad: {outcome} under "
+                       "hela perioden {period}{tier}",
         "result_line_start": "Resultatersättning ”{title}”: {amount} – intjänad vid "
                              "anvisningens start den {day}",
+        "result_line_began": "Resultatersättning ”{title}”: {amount} – intjänad: {outcome} "
+                             "började den {day}{tier}",
+        "earned_on": "intjänad den {day}",
+        "earned_on_before": "intjänad den {day} (fakturerad tidigare)",
         "result": "Resultatersättning ”{title}” ({amount}): {status}",
         "tier": " (steg ”{tier}”)",
         "pending_start": "avvaktar; ett av utfallen {outcomes} kan börja till och med {end}",
-        "not_reached": "inte intjänad: inget av utfallen {outcomes} började senast den {end}",
+        "not_reached": "inte intjänad: varken {outcomes} började senast den {end}",
+        "not_reached_1": "inte intjänad: {outcomes} började inte senast den {end}",
         "not_applicable": "gäller inte den arbetssökande",
+        "result_not_applicable": "Resultatersättning ”{title}”: gäller inte den arbetssökande",
         "or": " eller ",
+        "nor": " eller ",
     },
 }
 
