@@ -540,6 +540,10 @@ SYNTAX_ERRORS: list[tuple[str, str, tuple[int, int], str]] = [
 HINTS = {
     "2 yrs": "did you mean `2 years`?",
     "4 måneder": "did you mean `4 months`?",
+    "6 månader": "did you mean `6 months`?",
+    "1 vecka": "did you mean `1 week`?",
+    "30 dagar": "did you mean `30 days`?",
+    "15 timmar": "did you mean `15 hours`?",
     "1850 kr": "did you mean `1850 DKK`?",
     "2 dayz": "did you mean `2 days`?",
     "a && b": "write `and`",

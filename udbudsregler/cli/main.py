@@ -33,6 +33,7 @@ from udbudsregler.diagnostics import (
 from udbudsregler.loader import Limits
 from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["main"]
 
@@ -506,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--explain", action="store_true", help="print the explanation")
     decide.add_argument("--json", action="store_true",
                         help="print the decision as JSON (with policy id and content hash)")
-    decide.add_argument("--lang", choices=("da", "en"), default=None,
+    decide.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of the explanation (default: the policy's)")
     decide.add_argument("--trace", action="store_true",
                         help="also print the evaluation trace, one line per rule")
@@ -527,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--since", type=_date, default=None, metavar="DATE",
                         help="invoice only from this date (e.g. the first of the month)")
     settle.add_argument("--json", action="store_true", help="print the settlement as JSON")
-    settle.add_argument("--lang", choices=("da", "en"), default=None,
+    settle.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of the text (default: the policy's)")
     _policy_root_option(settle)
     settle.set_defaults(run=cmd_settle)
@@ -588,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("policy", help="a policy file, or a folder with policy.yaml")
     graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid",
                        help="mermaid (default), dot, or svg (needs Graphviz's dot program)")
-    graph.add_argument("--lang", choices=("da", "en"), default=None,
+    graph.add_argument("--lang", choices=LANGUAGES, default=None,
                        help="language of the column titles (default: the policy's)")
     graph.add_argument("--output", metavar="FILE", help="write it to FILE")
     _policy_root_option(graph)

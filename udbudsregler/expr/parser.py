@@ -46,8 +46,11 @@ _UNIT_ALIASES = {
     "week": "weeks", "weeks": "weeks", "day": "days", "days": "days",
     "hour": "hours", "hours": "hours",
 }
-# Danish and abbreviated spellings an author may try, for did-you-mean hints.
+# Danish, Swedish and abbreviated spellings an author may try, for did-you-mean hints.
 _UNIT_SUGGESTIONS = {
+    "månad": "months", "månader": "months", "manad": "months", "manader": "months",
+    "vecka": "weeks", "veckor": "weeks", "dagar": "days", "timme": "hours",
+    "timmar": "hours", "tim": "hours",
     "år": "years", "aar": "years", "måned": "months", "måneder": "months", "maaneder": "months",
     "mdr": "months", "md": "months", "uge": "weeks", "uger": "weeks", "dag": "days",
     "dage": "days", "time": "hours", "timer": "hours", "t": "hours", "yrs": "years",

@@ -15,6 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from udbudsregler.diagnostics import closest, shown
+from udbudsregler.values.wording import LANGUAGE_NAMES, LANGUAGES, Language
+
 __all__ = [
     "FACT_TYPES",
     "SCALAR_FACT_TYPES",
@@ -189,6 +192,27 @@ def _currency(value: Any) -> Any:
     return value
 
 
+#: Names and country codes an author may write for a language.
+_LANGUAGE_WORDS = {"dansk": "da", "danish": "da", "dk": "da", "english": "en", "engelsk": "en",
+                   "engelska": "en", "gb": "en", "uk": "en", "svenska": "sv", "svensk": "sv",
+                   "swedish": "sv", "se": "sv"}
+
+
+def _language(value: Any) -> Any:
+    if isinstance(value, str) and value not in LANGUAGES:
+        word = value.strip().lower()
+        near = _LANGUAGE_WORDS.get(word) or closest(word, LANGUAGES)
+        named = ", ".join(f"`{code}` ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+        hint = (f"write one of {named}" if near is None
+                else f"write one of {named}; did you mean `{near}`?")
+        raise PydanticCustomError(
+            "udb204_language",
+            "`{value}` is not a language explanations can be written in; the languages are "
+            "{languages}",
+            {"value": shown(value), "languages": ", ".join(LANGUAGES), "hint": hint})
+    return value
+
+
 class PolicyHeader(_Model):
     id: Annotated[str, BeforeValidator(_policy_id), BeforeValidator(_text)]
     title: Text
@@ -197,7 +221,7 @@ class PolicyHeader(_Model):
     legal_basis: Text | None = None
     description: Text | None = None
     version: Text | None = None
-    language: Literal["da", "en"] = "da"
+    language: Annotated[Language, BeforeValidator(_language)] = "da"
     currency: Annotated[str, BeforeValidator(_currency), BeforeValidator(_text)] = "DKK"
     rounding: RoundingSpec | None = None
     month_end: Literal["clamp", "roll"] | None = None

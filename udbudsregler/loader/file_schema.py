@@ -37,6 +37,7 @@ from pydantic.fields import FieldInfo
 
 from udbudsregler.loader import documents as d
 from udbudsregler.loader import tender as t
+from udbudsregler.values.wording import LANGUAGE_NAMES, LANGUAGES
 
 __all__ = ["SCHEMA_ID", "SCHEMA_PATH", "policy_file_schema", "render"]
 
@@ -75,6 +76,9 @@ _BY_VALIDATOR: dict[Any, dict[str, Any]] = {
                                   "`slagelse-2019`"},
     d._currency: {"type": "string", "pattern": "^[A-Z]{3}$",
                   "description": "a currency code such as DKK"},
+    d._language: {"enum": list(LANGUAGES),
+                  "description": "the language of explanations: " + ", ".join(
+                      f"{code} ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)},
 }
 
 #: Descriptions of the sections and of the keys whose meaning the name does not say.

@@ -189,6 +189,67 @@ _TEXTS: dict[str, dict[str, str]] = {
         "outcome.to": "To",
         "outcome.to.description": "The outcome's last day; null while it lasts.",
     },
+    "sv": {
+        "order": "Beställning",
+        "order.description": "Vad handläggaren beställer med anvisningen; allt är valfritt.",
+        "order.package": "Insatspaket",
+        "order.package.description": "Det beställda insatspaketet.",
+        "order.weekly_hours": "Timmar per vecka",
+        "order.weekly_hours.description": "Beställda timmar per vecka, 0 eller fler: ett "
+                                          "JSON-tal eller text som \"7.5\"; kräver ett "
+                                          "insatspaket.",
+        "order.supplier": "Den arbetssökandes val av leverantör",
+        "order.supplier.description": "Leverantören som den arbetssökande själv har valt "
+                                      "(fritt val).",
+        "suppliers": "Leverantörernas status",
+        "suppliers.description": "Leverantörernas beläggning och kapacitet nu, och "
+                                 "anvisningens löpnummer (för rotation); allt är valfritt.",
+        "suppliers.load": "Beläggning",
+        "suppliers.load.description": "Antal arbetssökande hos varje leverantör nu (ett "
+                                      "heltal, 0 eller fler).",
+        "suppliers.capacity": "Kapacitet",
+        "suppliers.capacity.description": "Hur många arbetssökande varje leverantör kan ta "
+                                          "emot (ett heltal, 0 eller fler).",
+        "suppliers.sequence": "Löpnummer",
+        "suppliers.sequence.description": "Anvisningens löpnummer inom sitt insatsområde (1 "
+                                          "eller fler): ett tal, eller ett per insatsområde.",
+        "referral": "Anvisning",
+        "referral.description": "En arbetssökandes anvisning till en leverantör.",
+        "referral.id": "Anvisningens id",
+        "referral.id.description": "Värdsystemets id för anvisningen (text eller ett heltal).",
+        "referral.start": "Startdatum",
+        "referral.start.description": "Anvisningens första dag, ÅÅÅÅ-MM-DD.",
+        "referral.package": "Insatspaket",
+        "referral.package.description": "Insatspaketet som den arbetssökande är anvisad till.",
+        "referral.area": "Insatsområde",
+        "referral.area.description": "Insatsområdet; det måste erbjuda insatspaketet.",
+        "referral.supplier": "Leverantör",
+        "referral.supplier.description": "Leverantören; den måste höra till insatsområdet.",
+        "referral.facts": "Den arbetssökandes uppgifter",
+        "referral.facts.description": "Den arbetssökandes uppgifter, när prismodellen beror "
+                                      "på dem (som i ett beslut).",
+        "referral.previous": "Tidigare anvisningar",
+        "referral.previous.description": "Perioderna för de tidigare anvisningar som denna "
+                                         "förlänger (de räknas in i den sammanlagda "
+                                         "varaktigheten).",
+        "referral.supplier_changes": "Leverantörsbyten",
+        "referral.supplier_changes.description": "När den arbetssökande bytte leverantör under "
+                                                 "anvisningen: den nya leverantören och dess "
+                                                 "första dag.",
+        "referral.stop": "Avbruten",
+        "referral.stop.description": "Sista dagen, när myndigheten avbröt anvisningen i "
+                                     "förtid; annars null.",
+        "outcomes": "Utfall",
+        "outcomes.description": "Den arbetssökandes utfall (t.ex. egen försörjning) som "
+                                "perioder.",
+        "outcome": "Utfall",
+        "outcome.kind": "Utfall",
+        "outcome.kind.description": "Ett av regelverkets utfall.",
+        "outcome.from": "Från",
+        "outcome.from.description": "Utfallets första dag.",
+        "outcome.to": "Till",
+        "outcome.to.description": "Utfallets sista dag; null så länge det pågår.",
+    },
 }
 
 

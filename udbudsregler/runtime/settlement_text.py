@@ -1,4 +1,5 @@
-"""A settlement as text, in Danish or English: the referral's end, each line, the bonus."""
+"""A settlement as text, in Danish, English or Swedish: the referral's end, each line, the
+bonus."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from udbudsregler.runtime.settlement_records import BonusStatus, SettlementLine
 from udbudsregler.runtime.views import SettlementView
 from udbudsregler.values import wording as fmt
 from udbudsregler.values.money import Money
+from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["settlement_text"]
 
@@ -172,12 +174,98 @@ _T: dict[str, dict[str, str]] = {
         "or": " or ",
         "nor": " nor ",
     },
+    "sv": {
+        "heading": "Avräkning för anvisning {id} enligt {title}",
+        "policy": "Regelverk: {id} (innehåll {hash}). Avräknat för perioden {since} – {until}.",
+        "referral": "Anvisning: start {start}; insatspaket ”{package}”; leverantör {supplier}.",
+        "no_supplier": "inte angiven",
+        "end_max_duration": "Anvisningen upphörde den {day}: den längsta varaktigheten har "
+                            "nåtts.",
+        "end_aftercare_completed": "Anvisningen upphörde den {day}: {outcome} började den "
+                                   "{began}, och efterstödet är avslutat.",
+        "end_outcome": "Anvisningen upphörde den {day}, dagen innan {outcome} började "
+                       "({began}).",
+        "end_outcome_recorded": "Anvisningen upphörde den {day}, när insatsen registrerades "
+                                "som avslutad; {outcome} började den {began}.",
+        "outcome_unrecorded": "{outcome} började den {began}; insatsens avslutning är inte "
+                              "registrerad, så insatsen fortsätter.",
+        "end_stopped": "Anvisningen upphörde den {day}: myndigheten avslutade den.",
+        "end_ongoing": "Anvisningen pågår fortfarande; den kan som längst pågå till och med "
+                       "{day}.",
+        "course_end": "Insatsen upphörde den {day}.",
+        "aftercare": "Efterstöd: {period}.",
+        "lines": "Rader:",
+        "no_lines": "Inga rader under perioden.",
+        "pro_rata_days": "Veckopris {period}: {n} dagar × {price} per vecka ÷ 7 = {amount} "
+                         "(delar av veckor avräknas proportionellt per kalenderdag)",
+        "started_weeks": "Veckopris {period}: {n} påbörjade veckor × {price} = {amount}",
+        "started_weeks_1": "Veckopris {period}: 1 påbörjad vecka × {price} = {amount}",
+        "whole_weeks": "Veckopris {period}: {n} hela veckor × {price} = {amount} "
+                       "(endast hela veckor avräknas)",
+        "whole_weeks_1": "Veckopris {period}: 1 hel vecka × {price} = {amount} "
+                         "(endast hela veckor avräknas)",
+        "capped": " – begränsat av taket",
+        "cap_max_amount": "Taket för veckoersättningar ({cap}) är nått; inget mer veckopris "
+                          "betalas.",
+        "cap_max_duration": "Veckopris betalas som längst för perioden {period}.",
+        "bonus_line": "Bonus ”{title}”: {amount} – intjänad: {outcome} under hela perioden "
+                      "{period}",
+        "bonus": "Bonus ”{title}” ({amount}): {status}",
+        "earned": "intjänad för perioden {window}",
+        "earned_before": "intjänad för perioden {window} (fakturerad tidigare)",
+        "pending": "avvaktar; utfallet måste bestå under hela perioden {window}",
+        "course_ongoing": "avvaktar; insatsen är inte avslutad",
+        "not_immediate": "inte intjänad: utfallet skulle börja den {first}, direkt efter "
+                         "insatsen{started}",
+        "started": ", men började först den {day}",
+        "too_short": "inte intjänad: utfallet varade bara till och med {last} och bröts den "
+                     "{broke}; det skulle ha varat till och med {end}",
+        "total": "Totalt: {amount}",
+        "to_supplier": " – till {supplier}",
+        "per_day": "{title} {period}: {n} dagar × {price} per dag = {amount}",
+        "per_day_1": "{title} {period}: 1 dag × {price} per dag = {amount}",
+        "per_week_pro_rata_days": "{title} {period}: {n} dagar × {price} per vecka ÷ 7 "
+                                  "= {amount}",
+        "per_week_started": "{title} {period}: {n} påbörjade veckor × {price} = {amount}",
+        "per_week_started_1": "{title} {period}: 1 påbörjad vecka × {price} = {amount}",
+        "per_week_whole": "{title} {period}: {n} hela veckor × {price} = {amount}",
+        "per_week_whole_1": "{title} {period}: 1 hel vecka × {price} = {amount}",
+        "per_month_pro_rata_days": "{title} {period}: {n} dagar × {price} per månad ÷ {days} "
+                                   "= {amount}",
+        "per_month_started": "{title} {period}: {n} påbörjade månader × {price} = {amount}",
+        "per_month_started_1": "{title} {period}: 1 påbörjad månad × {price} = {amount}",
+        "per_month_whole": "{title} {period}: {n} hela månader × {price} = {amount}",
+        "per_month_whole_1": "{title} {period}: 1 hel månad × {price} = {amount}",
+        "per_once": "{title}: {amount} (engångsbelopp vid anvisningens start den {day})",
+        "cap_max_amount_all": "Taket för de löpande ersättningarna ({cap}) är nått; inget mer "
+                              "betalas.",
+        "cap_max_duration_all": "De löpande ersättningarna betalas som längst för perioden "
+                                "{period}.",
+        "result_line": "Resultatersättning ”{title}”: {amount} – intjänad: {outcome} under "
+                       "hela perioden {period}{tier}",
+        "result_line_start": "Resultatersättning ”{title}”: {amount} – intjänad vid "
+                             "anvisningens start den {day}",
+        "result_line_began": "Resultatersättning ”{title}”: {amount} – intjänad: {outcome} "
+                             "började den {day}{tier}",
+        "earned_on": "intjänad den {day}",
+        "earned_on_before": "intjänad den {day} (fakturerad tidigare)",
+        "result": "Resultatersättning ”{title}” ({amount}): {status}",
+        "tier": " (steg ”{tier}”)",
+        "pending_start": "avvaktar; ett av utfallen {outcomes} kan börja till och med {end}",
+        "not_reached": "inte intjänad: varken {outcomes} började senast den {end}",
+        "not_reached_1": "inte intjänad: {outcomes} började inte senast den {end}",
+        "not_applicable": "gäller inte den arbetssökande",
+        "result_not_applicable": "Resultatersättning ”{title}”: gäller inte den arbetssökande",
+        "or": " eller ",
+        "nor": " eller ",
+    },
 }
 
 
 def settlement_text(settlement: SettlementView, lang: str) -> str:
     if lang not in _T:
-        raise ValueError(f"no explanations in language {lang!r}; use 'da' or 'en'")
+        raise ValueError(f"no explanations in language {lang!r}; use one of "
+                         f"{', '.join(LANGUAGES)}")
     t = _T[lang]
     language: Any = lang
     policy = settlement.policy
