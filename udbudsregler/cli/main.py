@@ -316,8 +316,53 @@ def _mistakes(n: int) -> str:
     return f", {n} mistake{'s' if n != 1 else ''} in test files"
 
 
+def _smt() -> Any:
+    """The SMT analysis, or an InputError saying how to install it."""
+    try:
+        import udbudsregler.smt as smt
+    except ImportError:
+        raise InputError("the SMT analysis needs z3: pip install 'udbudsregler[analysis]'") \
+            from None
+    return smt
+
+
+def _limits(args: argparse.Namespace) -> None:
+    if args.k < 0:
+        raise InputError("-k must be 0 or more")
+    if args.timeout <= 0:
+        raise InputError("--timeout must be more than 0 seconds")
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    _limits(args)
+    smt = _smt()
+    analysis = smt.analyze(_load(args.policy), k=args.k, timeout=args.timeout)
+    if args.json:
+        json.dump(analysis.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(analysis.render())
+    return EXIT_FAILED if analysis.count("error") else EXIT_OK
+
+
+def _exact_diff(args: argparse.Namespace, out: TextIO) -> int:
+    _limits(args)
+    smt = _smt()
+    report = smt.exact_diff(_load(args.old), _load(args.new), on=args.on, k=args.k,
+                            timeout=args.timeout)
+    if args.json:
+        json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(report.render())
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.analysis.diff import compare, progress_printer
+
+    if args.exact:
+        return _exact_diff(args, out)
 
     if args.population is not None and not Path(args.population).is_file():
         raise InputError(f"{args.population}: no such file")
@@ -440,11 +485,31 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--exact", action="store_true",
+                      help="prove with an SMT solver which citizens are decided differently "
+                           "(every kind of difference, its band, a witness and a border "
+                           "citizen); needs udbudsregler[analysis]")
+    _smt_options(diff)
     diff.set_defaults(run=cmd_diff)
+
+    analyze = sub.add_parser("analyze", help="prove what holds for every citizen with an SMT "
+                             "solver: dead criteria, unreachable areas, gaps, overlaps, "
+                             "invariants (needs udbudsregler[analysis])")
+    analyze.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    analyze.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _smt_options(analyze)
+    analyze.set_defaults(run=cmd_analyze)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
     return parser
+
+
+def _smt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=int, default=4, metavar="K",
+                        help="histories and lists have at most K records (default 4)")
+    parser.add_argument("--timeout", type=float, default=20.0, metavar="S",
+                        help="seconds per solver query before it is unknown (default 20)")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,

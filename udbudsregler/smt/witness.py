@@ -123,4 +123,6 @@ def describe_dates(facts: dict[str, Any], on: date, prefix: str = "") -> list[st
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     out += describe_dates(item, on, f"{path}[{i}].")
+                    if "to" in item and item["to"] is None:
+                        out.append(f"{path}[{i}].to: none (ongoing)")
     return out
