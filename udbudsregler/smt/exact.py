@@ -327,8 +327,8 @@ def _describe(problem: Problem, old: Policy, new: Policy, kind: Kind, model: Any
     kind.effect = _effect(x, y)
     kind.witness_case = _case(new, f"diff {old.id} -> {new.id}: {kind.title}: witness",
                               [f"{old.id}: {_summary(x)}", f"{new.id}: {_summary(y)}",
-                               "found by udbudsregler diff --exact (the new round passes, "
-                               "the old one fails)"], on, facts, y, kind.criterion)
+                               "found by udbudsregler diff --exact: passes on the new round; "
+                               "the old round decides otherwise"], on, facts, y, kind.criterion)
     reads = (set(new.graph.closure([kind.criterion])) | set(old.graph.closure([kind.criterion]))
              if kind.criterion else set(facts))
     for path, moved, _ in _moves(facts):

@@ -1,0 +1,95 @@
+"""`udbudsregler analyze`: the seed policies, the corpus of broken variants (each with
+its expected findings), and the witnesses as test cases that pass or fail as claimed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.smt.conftest import ROOT, VARIANTS, analysis, copy_tree, run_cases
+
+EXPECTED: dict[str, list[dict[str, str]]] = yaml.safe_load(
+    (VARIANTS / "expected.yaml").read_text(encoding="utf-8"))
+SEEDS = ["policies/slagelse-2019", "policies/koebenhavn-2024"]
+LOCATED = re.compile(r"^[^ :]+\.yaml:\d+:\d+$")
+
+
+@pytest.mark.parametrize("path", SEEDS)
+def test_seed_policies_have_no_problems(path: str) -> None:
+    result = analysis(path)
+    assert result.problems == [], "\n".join(f.render() for f in result.problems)
+    holds = [f for f in result.findings if f.check == "invariant" and f.status == "proved"]
+    assert holds, "the invariants with `holds:` and the decision checks are proved"
+    for finding in result.findings:
+        assert finding.where is not None and LOCATED.match(finding.where), finding.where
+
+
+def test_seed_invariants_proved_or_honestly_unknown() -> None:
+    result = analysis("policies/slagelse-2019")
+    by_name = {f.subject: f for f in result.findings if f.check == "invariant"}
+    for name in ("routed_when_eligible", "failed_criterion_not_eligible",
+                 "under_30_not_eligible", "only_current_cash_benefit"):
+        assert by_name[name].status == "proved"
+    for name in ("payment_not_negative", "no_bonus_before_course_end"):
+        assert by_name[name].status == "unknown"
+        assert "not encodable: settlement" in by_name[name].reason
+
+
+def test_overlaps_in_koebenhavn_are_decided_by_the_priority() -> None:
+    result = analysis("policies/koebenhavn-2024")
+    overlaps = {f.subject for f in result.findings if f.check == "overlap"}
+    assert "sygemeldte+udsatte" in overlaps
+    assert all(f.witness is not None for f in result.findings if f.check == "overlap")
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_broken_variant_reports_its_findings(variant: str) -> None:
+    result = analysis(str((VARIANTS / f"{variant}.yaml").relative_to(ROOT)))
+    found = {(f.check, f.subject) for f in result.problems}
+    expected = {(e["check"], e["subject"]) for e in EXPECTED[variant]}
+    assert found == expected
+    for finding in result.problems:
+        if finding.check in ("gap", "invariant"):
+            assert finding.witness is not None, finding.render()
+        assert finding.where is not None and LOCATED.match(finding.where)
+
+
+def _pasteable(tmp_path: Path, variant: str) -> Path:
+    """A copy of the variant as a policy folder, its base policy beside it as in the
+    repository."""
+    copy_tree(tmp_path, "policies")
+    folder = tmp_path / "tests" / "smt" / variant
+    folder.mkdir(parents=True)
+    text = (VARIANTS / f"{variant}.yaml").read_text(encoding="utf-8")
+    (folder / "policy.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("variant", ["gap", "off_by_one"])
+def test_witnesses_pass_or_fail_as_claimed(tmp_path: Path, variant: str) -> None:
+    result = analysis(str((VARIANTS / f"{variant}.yaml").relative_to(ROOT)))
+    claims: dict[str, bool] = {}
+    cases = []
+    for finding in result.findings:
+        if finding.witness is None:
+            continue
+        case = finding.witness.case
+        name = re.search(r'- name: "(.*)"', case)
+        assert name is not None
+        # an invariant's counterexample fails (the invariant is broken); the others
+        # describe what the policy does, and pass
+        claims[name.group(1)] = finding.check != "invariant"
+        cases.append(case)
+    assert any(not passes for passes in claims.values())
+    assert run_cases(_pasteable(tmp_path, variant), cases) == claims
+
+
+def test_seed_witnesses_pass(tmp_path: Path) -> None:
+    result = analysis("policies/koebenhavn-2024")
+    cases = [f.witness.case for f in result.findings if f.witness is not None]
+    copy_tree(tmp_path, "policies/koebenhavn-2024")
+    outcome = run_cases(tmp_path / "policies" / "koebenhavn-2024", cases)
+    assert len(outcome) == len(cases) and all(outcome.values())
