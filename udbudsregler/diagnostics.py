@@ -274,6 +274,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "remove it, or refer to it from a package or a bonus", _W),
     CodeInfo("UDB430", "check", "an invariant is checked on a date outside the round",
              "choose a date within `policy: valid`, or leave `on` out"),
+    CodeInfo("UDB431", "check", "an absolute invariant reads a parameter, or has no `holds`",
+             "write the limit as a value (`age >= 30`), so a new round's parameters do not "
+             "move it"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),

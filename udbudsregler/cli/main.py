@@ -211,11 +211,9 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             out.write(diagnostic.render() + "\n")
         broken = sum(1 for d in suite.diagnostics if d.is_error)
         if not suite.cases and not broken:
-            from udbudsregler.diagnostics import Diagnostic
-
-            out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
-                                 None).render() + "\n")
-            failed += 1
+            # a folder without cases (a new round derived with `extends:`) still has the
+            # invariants it declares or inherits: check those
+            failed += _invariants_only(folder, args.examples, out)
             continue
         try:
             policy = load_policy(folder)
@@ -245,6 +243,27 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     if args.coverage_json:
         _write_json(args.coverage_json, coverages)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _invariants_only(folder: Path, examples: int, out: TextIO) -> int:
+    """The invariants of a policy folder that has no test cases; how many failed (a
+    folder with neither cases nor invariants to check is UDB802)."""
+    from udbudsregler.diagnostics import Diagnostic
+    from udbudsregler.policy import load_policy
+
+    try:
+        policy = load_policy(folder)
+    except PolicyError as error:
+        _print_diagnostics(error.diagnostics, out, as_json=False)
+        out.write(f"{folder}: the policy has errors\n")
+        return 1
+    if not policy.graph.invariants or examples <= 0:
+        out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
+                             None).render() + "\n")
+        return 1
+    out.write(f"{folder}: no test cases; checking its {len(policy.graph.invariants)} "
+              "invariants\n")
+    return _invariants(policy, folder, examples, out)
 
 
 def _coverage(policy: Any, folder: Path, cases: Any, show: bool, out: TextIO) -> dict[str, Any]:
