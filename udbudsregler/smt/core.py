@@ -172,6 +172,12 @@ class Problem:
                         high = middle
                     else:
                         low = middle + 1
+                solver.add(*[x <= high for x in distance])
+                # then tidy: a period that may run on does (`to` empty), else ends on the
+                # decision date, where the witness allows it
+                for is_open, end in self.citizen.ends:
+                    if not pin(is_open):
+                        pin(end == self.today)
         finally:
             solver.pop()
         return model
