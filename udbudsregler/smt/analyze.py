@@ -384,8 +384,10 @@ class _Run:
         from_start = [day >= lo.toordinal(), day <= LATEST.toordinal()]
         values = self.problem.encoder(policy, today=day)
 
+        found_on: dict[int, date] = {}
+
         def at(answer: Answer) -> date:
-            return date.fromordinal(answer.model.eval(day, True).as_long())
+            return found_on[id(answer)]
 
         def query(goals: Callable[..., list[Term]], bounds: list[Term], *args: Any) -> tuple[
                 Answer | None, NotEncodable | None]:
@@ -393,7 +395,19 @@ class _Run:
                 built = goals(*args)
             except NotEncodable as error:
                 return None, error
-            return self.problem.check([*bounds, *built]), None
+            answer = self.problem.check([*bounds, *built])
+            if answer.status == "sat":
+                # the first date it happens on (a binary search; the values are piecewise
+                # constant, so this is the date a parameter's value takes effect)
+                low, high = bounds[0].arg(1).as_long(), answer.model.eval(day, True).as_long()
+                while low < high:
+                    middle = (low + high) // 2
+                    if self.problem.check([*bounds, *built, day <= middle]).status == "sat":
+                        high = middle
+                    else:
+                        low = middle + 1
+                found_on[id(answer)] = date.fromordinal(high)
+            return answer, None
 
         def reversed_span(low: str, high: str) -> list[Term]:
             (lo_v, lo_ok), (hi_v, hi_ok) = values.node(low), values.node(high)
@@ -422,7 +436,7 @@ class _Run:
                         self.add("span_empty", "found", "error", name,
                                  _span(policy, low) or where,
                                  f"the weekly hours of package `{name}` run from {span[0]} down "
-                                 f"to {span[1]} on {d.isoformat()}: no order fits")
+                                 f"to {span[1]} from {d.isoformat()}: no order fits")
             areas = [a for a in package.spec.areas if a in self.ids]
             answer, error = self.ask(self._orderable, package, areas)
             if error is not None:
