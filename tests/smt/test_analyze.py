@@ -93,3 +93,43 @@ def test_seed_witnesses_pass(tmp_path: Path) -> None:
     copy_tree(tmp_path, "policies/koebenhavn-2024")
     outcome = run_cases(tmp_path / "policies" / "koebenhavn-2024", cases)
     assert len(outcome) == len(cases) and all(outcome.values())
+
+
+RANGED = """\
+policy:
+  id: ranged
+  title: Ranged facts
+  authority: Test
+  valid: {from: 2020-01-01, to: 2030-12-31}
+  month_end: clamp
+facts:
+  years: {type: int, min: 15, max: 120}
+  town: {type: text}
+target_groups:
+  old:
+    title: Old
+    criteria:
+      all:
+        - {id: very_old, title: Very old, when: years >= 121}
+  named:
+    title: Named
+    criteria:
+      all:
+        - {id: has_town, title: Has a town, when: town != ""}
+"""
+
+
+def test_fact_ranges_bound_the_citizens_and_text_is_unknown(tmp_path: Path) -> None:
+    from udbudsregler.policy import load_policy
+    from udbudsregler.smt import analyze
+
+    (tmp_path / "policy.yaml").write_text(RANGED, encoding="utf-8")
+    result = analyze(load_policy(tmp_path))
+    by = {(f.check, f.subject): f for f in result.findings}
+    # `years` is at most 120 (a fact outside its range is a fact error, not a decision)
+    assert by[("criterion_never_true", "very_old")].status == "proved"
+    # a text has no encoding: unknown, never a claim
+    unknown = by[("criterion_never_true", "has_town")]
+    assert unknown.status == "unknown" and unknown.reason.startswith("not encodable")
+    assert ("criterion_never_false", "has_town") in by
+    assert by[("criterion_never_false", "has_town")].status == "unknown"

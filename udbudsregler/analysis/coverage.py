@@ -375,28 +375,41 @@ def _settlement_items(policy: Policy) -> list[Item]:
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue  # no referral can be settled with it
-        branches = ["used", "partial_week"]
+        branches = ["used"]
+        if any(p.per in ("week", "month") for p in model.payments):
+            branches.append("partial_week")
         if _reachable_changes(policy, name):
             branches.append("price_change")
+        detail = model.spec.partial_weeks or ", ".join(
+            f"{p.id} per {p.per}" for p in model.payments)
         items.append(Item("price_model", name, policy.location(model.path), tuple(branches),
-                          detail=model.spec.partial_weeks))
+                          detail=detail))
     referral = domain.referral
     causes = ["stopped", "ongoing"]
     if referral is not None or any(p.spec.max_duration is not None
                                    for p in domain.packages.values()):
         causes.insert(0, "max_duration")
-    if referral is not None and referral.spec.ends_on is not None:
+    if referral is not None and referral.ends_on and referral.aftercare is not None:
         causes.insert(1, "aftercare_completed")
+    elif referral is not None and referral.ends_on and referral.course_ends != "as_recorded":
+        causes.insert(1, "outcome")
     where = referral.path if referral is not None else ("course_packages",)
     items.append(Item("referral", "referral", policy.location(where), tuple(causes)))
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue
-        for i, bonus in enumerate(model.spec.bonuses):
-            items.append(Item("bonus", bonus.id, policy.location((*model.path, "bonuses", i)),
-                              ("earned", "pending", "not_immediate", "too_short",
-                               "course_ongoing"), note=f"price model {name}",
-                              key=f"{name}.{bonus.id}"))
+        for result in model.results:
+            if result.anchor in ("day_after_course_end", "course_end"):
+                statuses: tuple[str, ...] = ("earned", "pending", "not_immediate", "too_short",
+                                             "course_ongoing")
+            elif result.anchor == "referral_start":
+                statuses = ("earned",)
+            else:
+                statuses = ("earned", "pending", "too_short", "not_reached")
+            if result.when is not None:
+                statuses += ("not_applicable",)
+            items.append(Item("bonus", result.id, policy.location(result.path), statuses,
+                              note=f"price model {name}", key=f"{name}.{result.id}"))
         caps = model.spec.caps
         for cap in ("max_amount", "max_duration"):
             if caps is not None and getattr(caps, cap) is not None:
@@ -407,15 +420,16 @@ def _settlement_items(policy: Policy) -> list[Item]:
 
 
 def _reachable_changes(policy: Policy, model: str) -> list[date]:
-    """The dates the model's weekly price changes on that some settlement can cross: after
-    the round's first day (a referral starts inside the round) and no later than the last
-    day a referral that starts on the round's last day can be billed for (its longest
-    duration by the referral rule, its package and the model's duration cap). A change
-    before the round, or after every referral has ended, is no branch to cover."""
+    """The dates a payment amount of the model changes on that some settlement can cross:
+    after the round's first day (a referral starts inside the round) and no later than
+    the last day a referral that starts on the round's last day can be billed for (its
+    longest duration by the referral rule, its package and the model's duration cap). A
+    change before the round, or after every referral has ended, is no branch to cover."""
     graph = policy.graph
     valid = policy.header.valid
     entry = graph.price_models[model]
-    changes = [d for d in policy.change_dates(entry.weekly_price) if d > valid.from_]
+    changes = sorted({d for p in entry.payments for d in policy.change_dates(p.amount)
+                      if d > valid.from_})
     if valid.to is None or not changes:
         return changes
     start = valid.to
@@ -424,7 +438,7 @@ def _reachable_changes(policy: Policy, model: str) -> list[date]:
         if package.spec.price_model != model:
             continue
         limits = []
-        if graph.referral is not None:
+        if graph.referral is not None and graph.referral.max_duration is not None:
             limits.append(graph.referral.max_duration)
         if package.max_duration is not None:
             limits.append(package.max_duration)
@@ -432,8 +446,11 @@ def _reachable_changes(policy: Policy, model: str) -> list[date]:
             limits.append(entry.caps.max_duration)
         if not limits:
             return changes  # some referral may run on without end
-        last = min(add_duration(start, policy.tender_value(n, start), policy.month_end)
-                   for n in limits) - timedelta(days=1)
+        try:
+            last = min(add_duration(start, policy.tender_value(n, start), policy.month_end)
+                       for n in limits) - timedelta(days=1)
+        except UdbudsreglerError:
+            return changes  # a duration that depends on the referral: keep the branch
         longest = last if longest is None or last > longest else longest
     return [d for d in changes if longest is None or d <= longest]
 
@@ -573,7 +590,10 @@ def _partial_week(policy: Policy, settlement: Settlement) -> bool:
     model = policy.graph.price_models[settlement.price_model]
     end = settlement.end
     start: date = settlement.referral.start
-    last = end.course_end if model.spec.billed == "course" else end.last_day
+    periodic = [p for p in model.payments if p.per in ("week", "month")]
+    if not periodic:
+        return False
+    last = end.course_end if periodic[0].during == "course" else end.last_day
     if last is None:
         last = settlement.until
     caps = model.caps

@@ -85,7 +85,8 @@ class InputSchemas:
         #: The facts model with titles and descriptions (it accepts what the policy's own
         #: fact check accepts).
         self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()},
-                                header.currency, language=header.language, title=title)
+                                header.currency, language=header.language, title=title,
+                                bounds=graph.fact_bounds)
 
     # -- models and JSON Schemas ----------------------------------------------------
 

@@ -413,13 +413,16 @@ class _Run:
             (lo_v, lo_ok), (hi_v, hi_ok) = values.node(low), values.node(high)
             return [lo_ok, hi_ok, lo_v > hi_v]
 
-        def negative(name: str) -> list[Term]:
-            v, ok = values.node(name)
-            return [ok, v < 0]
+        def condition(when: str | None) -> list[Term]:
+            return [values.holds(when)] if when is not None else []
 
-        def below(name: str, cap: str) -> list[Term]:
+        def negative(name: str, when: str | None) -> list[Term]:
+            v, ok = values.node(name)
+            return [ok, v < 0, *condition(when)]
+
+        def below(name: str, cap: str, when: str | None) -> list[Term]:
             (v, ok), (c, c_ok) = values.node(name), values.node(cap)
-            return [ok, c_ok, c < v]
+            return [ok, c_ok, c < v, *condition(when)]
 
         for name, package in graph.packages.items():
             where = _span(policy, path=package.path)
@@ -450,43 +453,89 @@ class _Run:
         for name, model in graph.price_models.items():
             if name not in used:
                 continue
-            where = _span(policy, model.weekly_price)
-            amounts = [("the weekly price", model.weekly_price)]
-            amounts += [(f"bonus `{b.id}`", b.amount) for b in model.bonuses]
-            for label, node in amounts:
-                answer, error = query(negative, from_start, node)
+            amounts: list[tuple[str, str, str | None]] = []  # (label, amount, condition)
+            for payment in model.payments:
+                label = ("the weekly price" if payment.legacy
+                         else f"payment `{payment.id}` (per {payment.per})")
+                amounts.append((label, payment.amount, payment.when))
+            for result in model.results:
+                label = f"bonus `{result.id}`" if result.legacy else f"result `{result.id}`"
+                if result.tiers:
+                    amounts += [(f"{label}, tier `{tier.id}`", tier.amount, result.when)
+                                for tier in result.tiers]
+                else:
+                    amounts.append((label, result.amount, result.when))
+            for label, node, when in amounts:
+                answer, error = query(negative, from_start, node, when)
+                where = _span(policy, node)
                 if error is not None:
-                    self.unknown("negative_amount", name, _span(policy, node),
+                    self.unknown("negative_amount", name, where,
                                  f"{label} of `{name}` can be negative", f"not encodable: {error}")
                 elif answer is not None and answer.status == "sat":
                     d = at(answer)
-                    amount = policy.tender_value(node, d)
-                    if amount.amount < 0:
-                        self.add("negative_amount", "found", "error", name, _span(policy, node),
+                    amount = self._value_at(node, answer, d)
+                    if amount is not None and amount.amount < 0:
+                        self.add("negative_amount", "found", "error", name, where,
                                  f"price model `{name}` pays a negative amount: {label} is "
-                                 f"{amount} from {d.isoformat()}")
+                                 f"{amount} from {d.isoformat()}" + self._for_whom(node, answer, d))
+                    else:
+                        self.unknown("negative_amount", name, where,
+                                     f"{label} of `{name}` can be negative",
+                                     "the engine did not confirm the solver's witness")
                 elif answer is not None and answer.status == "unsat":
-                    self.add("negative_amount", "proved", "ok", name, _span(policy, node),
+                    self.add("negative_amount", "proved", "ok", name, where,
                              f"{label} of price model `{name}` is never negative")
+                elif answer is not None:
+                    self.unknown("negative_amount", name, where,
+                                 f"{label} of `{name}` can be negative", answer.reason)
             caps = model.caps
             if caps is None or caps.max_amount is None:
                 continue
             cap = caps.max_amount
-            for label, node in amounts:
-                answer, error = query(below, from_start, node, cap)
+            for label, node, when in amounts:
+                answer, error = query(below, from_start, node, cap, when)
                 if answer is not None and answer.status == "sat":
                     d = at(answer)
-                    limit, amount = policy.tender_value(cap, d), policy.tender_value(node, d)
-                    if limit < amount:
-                        what = ("one week: the cap is reached in the first week"
-                                if node == model.weekly_price else "a single bonus")
+                    limit, amount = self._value_at(cap, answer, d), self._value_at(node, answer, d)
+                    if limit is not None and amount is not None and limit < amount:
+                        what = ("one payment: the cap is reached at once"
+                                if any(p.amount == node for p in model.payments)
+                                else "a single result payment")
+                        if any(p.amount == node and p.per == "week" for p in model.payments):
+                            what = "one week: the cap is reached in the first week"
                         self.add("cap_below_amount", "found", "warning", name,
                                  _span(policy, cap),
                                  f"the cap of price model `{name}` ({limit}) is below {label} "
-                                 f"({amount}) on {d.isoformat()}: below {what}")
+                                 f"({amount}) on {d.isoformat()}: below {what}"
+                                 + self._for_whom(node, answer, d))
                 elif error is not None:
                     self.unknown("cap_below_amount", name, _span(policy, cap),
                                  f"the cap of `{name}` is below {label}", f"not encodable: {error}")
+
+    def _reads_facts(self, node: str) -> bool:
+        return bool(self.graph.closure([node]) & set(self.graph.facts))
+
+    def _value_at(self, node: str, answer: Answer, d: date) -> Any:
+        """The engine's value of a tender node on ``d`` (for the model's citizen, if the
+        value reads facts), or None if the engine fails."""
+        from udbudsregler.diagnostics import EvaluationError, FactError
+
+        facts: dict[str, Any] = {}
+        if self._reads_facts(node):
+            try:
+                facts = self.problem.citizen.facts(answer.model, d)
+            except NotEncodable:
+                return None
+        try:
+            return self.policy.node_value(node, facts, d)
+        except (EvaluationError, FactError, KeyError):
+            return None
+
+    def _for_whom(self, node: str, answer: Answer, d: date) -> str:
+        if not self._reads_facts(node):
+            return ""
+        facts = self.problem.citizen.facts(answer.model, d)
+        return " for the citizen " + ", ".join(describe_dates(facts, d)[:3])
 
     def _span_open(self, package: Any) -> list[Term]:
         if package.span is None:

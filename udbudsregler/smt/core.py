@@ -65,7 +65,8 @@ class Problem:
         for name in self.mismatched:
             specs.pop(name, None)
         currency = self.policies[-1].header.currency
-        self.citizen = Citizen(specs, k, self.choices, currency)
+        self.citizen = Citizen(specs, k, self.choices, currency,
+                               bounds=[getattr(p.graph, "fact_bounds", {}) for p in self.policies])
         self.today = z3.Int("today")
         self.on = on
         lo, hi = dates if dates is not None else (None, None)

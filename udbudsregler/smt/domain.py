@@ -16,7 +16,7 @@ facts no expression read get a plain valid value), in canonical form, so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -42,8 +42,12 @@ class Citizen:
     """The facts of one symbolic citizen, made on first read, with their constraints."""
 
     def __init__(self, specs: Mapping[str, FactSpec], k: int, choices: Choices,
-                 currency: str, prefix: str = "f") -> None:
+                 currency: str, prefix: str = "f",
+                 bounds: Sequence[Mapping[str, Any]] = ()) -> None:
         self.specs = dict(specs)
+        #: The declared ranges (``min``/``max``) by dotted fact name, of every policy the
+        #: citizen is decided by: a value outside one is a fact error, not a decision.
+        self.bounds = list(bounds)
         self.k = k
         self.choices = choices
         self.currency = currency
@@ -68,6 +72,28 @@ class Citizen:
     # -- variables ------------------------------------------------------------
 
     def _make(self, spec: FactSpec, path: str, label: str) -> Any:
+        value = self._make_value(spec, path, label)
+        for bounds in self.bounds:
+            found = bounds.get(label)
+            if found is None:
+                continue
+            term = value.n if isinstance(value, SDate) else value
+            for limit, above in ((getattr(found, "minimum", None), True),
+                                 (getattr(found, "maximum", None), False)):
+                if limit is None:
+                    continue
+                if isinstance(limit, date):
+                    bound: Term = z3.IntVal(limit.toordinal())
+                else:
+                    bound = z3.RealVal(str(getattr(limit, "amount", limit)))
+                    if z3.is_int(term):
+                        term_r = z3.ToReal(term)
+                        self.constraints.append(term_r >= bound if above else term_r <= bound)
+                        continue
+                self.constraints.append(term >= bound if above else term <= bound)
+        return value
+
+    def _make_value(self, spec: FactSpec, path: str, label: str) -> Any:
         t = spec.type
         add = self.constraints.append
         if t == "bool":

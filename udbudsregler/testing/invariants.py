@@ -18,7 +18,7 @@ does with `min_age`) says so with ``absolute: true`` and writes the limit as a v
         holds: not aktivitetsparate_over_30 or age >= 30
         absolute: true
 
-The checker rejects a parameter in an absolute invariant's condition (UDB431): a round
+The checker rejects a parameter in an absolute invariant's condition (UDB432): a round
 derived with ``extends:`` that lowers ``min_age`` is then held to 30, and its
 invariants fail instead of moving along (``udbudsregler analyze`` refutes it at once).
 
