@@ -133,3 +133,29 @@ def test_fact_ranges_bound_the_citizens_and_text_is_unknown(tmp_path: Path) -> N
     assert unknown.status == "unknown" and unknown.reason.startswith("not encodable")
     assert ("criterion_never_false", "has_town") in by
     assert by[("criterion_never_false", "has_town")].status == "unknown"
+
+
+def test_a_payment_that_reads_facts_is_checked_over_the_citizens(tmp_path: Path) -> None:
+    from udbudsregler.policy import load_policy
+    from udbudsregler.smt import analyze
+
+    copy_tree(tmp_path, "policies/slagelse-2019")
+    folder = tmp_path / "policies" / "start-payment"
+    folder.mkdir()
+    (folder / "policy.yaml").write_text("""\
+extends: ../slagelse-2019
+policy:
+  id: start-payment
+price_models:
+  ugepris_og_bonus:
+    payments:
+      start:
+        title: Startbetaling
+        per: once
+        amount: if age >= 60 then 0.00 DKK - 500.00 DKK else 1000.00 DKK
+""", encoding="utf-8")
+    result = analyze(load_policy(folder))
+    (found,) = [f for f in result.problems if f.check == "negative_amount"]
+    assert "payment `start` (per once) is -500.00 DKK" in found.message
+    assert "for a citizen with birth_date" in found.message
+    assert found.where is not None and found.where.endswith("policy.yaml:10:9")

@@ -534,8 +534,11 @@ class _Run:
     def _for_whom(self, node: str, answer: Answer, d: date) -> str:
         if not self._reads_facts(node):
             return ""
-        facts = self.problem.citizen.facts(answer.model, d)
-        return " for the citizen " + ", ".join(describe_dates(facts, d)[:3])
+        reads = self.graph.closure([node]) & set(self.graph.facts)
+        facts = {k: v for k, v in self.problem.citizen.facts(answer.model, d).items()
+                 if k in reads}
+        shown = describe_dates(facts, d) or [f"{k}: {v}" for k, v in facts.items()]
+        return " for a citizen with " + ", ".join(shown)
 
     def _span_open(self, package: Any) -> list[Term]:
         if package.span is None:
