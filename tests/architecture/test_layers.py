@@ -15,7 +15,7 @@ protocol of its own instead. The tiers, from the bottom:
 6. ``lower``: operator choices made explicit;
 7. ``codegen``: the IR compiled to Python;
 8. ``runtime``: evaluation, decisions, routing, settlement, explanations;
-9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``;
+9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``, ``replay``;
 10. the tools: ``testing``, ``analysis``, ``smt`` (the SMT analysis), ``service``, ``cli``.
 """
 
@@ -37,8 +37,9 @@ TIERS: dict[str, int] = {
     "lower": 6,
     "codegen": 7,
     "runtime": 8,
-    "__init__": 9, "policy": 9, "stages": 9, "cache": 9,
-    "testing": 10, "analysis": 10, "smt": 10, "service": 10, "cli": 10, "__main__": 10,
+    "__init__": 9, "policy": 9, "stages": 9, "cache": 9, "replay": 9,
+    "testing": 10, "analysis": 10, "smt": 10, "service": 10, "pictures": 10, "cli": 10,
+    "__main__": 10,
 }
 
 

@@ -341,10 +341,10 @@ def problems_from(error: ValidationError, prefix: str,
     problems = []
     try:
         items = error.errors(include_url=False, include_input=False)
-    except UnicodeEncodeError:
-        # a message that quotes a key with a lone surrogate cannot even be rendered
-        return [FactProblem("UDB602", prefix or "(input)", "a key holds a lone surrogate: it "
-                            "is not valid Unicode")]
+    except UnicodeError:
+        # pydantic cannot render a key that holds a lone surrogate
+        return [FactProblem("UDB602", prefix, "a key holds a lone surrogate: it is not valid "
+                            "Unicode", "valid Unicode text")]
     for item in items:
         loc = tuple(item["loc"])
         ctx = item.get("ctx") or {}

@@ -150,7 +150,12 @@ def _window_end(policy: Program, result: Result, referral: Referral, end: Referr
                 facts: dict[str, Any], until: date) -> date:
     """The last day an outcome may start on to count for the result."""
     if result.within == "referral":
-        return end.last_day if end.last_day is not None else end.latest_last_day
+        if end.last_day is None:
+            return end.latest_last_day
+        if end.cause == "outcome" and end.outcome_began is not None:
+            # the outcome that ended the referral began the day after its last day
+            return max(end.last_day, end.outcome_began)
+        return end.last_day
     if result.within == "course":
         return end.course_end if end.course_end is not None else end.latest_last_day
     length = policy.node_value(result.within, facts, referral.start)

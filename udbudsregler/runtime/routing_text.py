@@ -45,6 +45,9 @@ _T: dict[str, dict[str, str]] = {
                     "oplyst leverandørernes belastning og kapacitet; området er afgjort, "
                     "leverandøren vælges ved henvisningen.",
         "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
+        "nearest": "Valgt som den nærmeste leverandør (afstand {distance}) blandt {candidates}, "
+                   "der kan vælges.",
+        "none_allowed": "Ingen af områdets leverandører kan vælges for borgeren.",
         "full": "Alle leverandører i området er fulde.",
         "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
         "rejected": "Borgerens valg «{choice}» kunne ikke følges: {why}.",
@@ -85,6 +88,9 @@ _T: dict[str, dict[str, str]] = {
         "no_state": "The supplier is chosen by lowest load, but the job centre gave no loads "
                     "and capacities; the area is decided, the supplier is chosen at referral.",
         "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
+        "nearest": "Chosen as the nearest supplier (distance {distance}) of the {candidates} "
+                   "that may be chosen.",
+        "none_allowed": "None of the area's suppliers may be chosen for the citizen.",
         "full": "Every supplier of the area is full.",
         "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
         "rejected": "The citizen's choice “{choice}” could not be followed: {why}.",

@@ -40,6 +40,7 @@ from udbudsregler.ir.graph import Payment, PriceModel
 from udbudsregler.runtime.outcome_runs import OutcomeRuns
 from udbudsregler.runtime.payments import Piece, by_supplier, cap_amount, piece_lines, pieces
 from udbudsregler.runtime.program import Program
+from udbudsregler.runtime.records import settlement_record
 from udbudsregler.runtime.results import result_status
 from udbudsregler.runtime.schemas import check_validity, schemas_for
 from udbudsregler.runtime.settlement_records import (
@@ -52,7 +53,6 @@ from udbudsregler.runtime.settlement_records import (
 )
 from udbudsregler.runtime.settlement_text import settlement_text
 from udbudsregler.semantics.ops import CONTEXT
-from udbudsregler.values.canonical import to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, add_duration, following
 
@@ -68,7 +68,8 @@ class Settlement:
 
     def __init__(self, policy: Program, referral: Referral, since: date, until: date,
                  end: ReferralEnd, lines: Sequence[SettlementLine],
-                 bonuses: Sequence[BonusStatus], price_model: str) -> None:
+                 bonuses: Sequence[BonusStatus], price_model: str,
+                 outcomes: Sequence[Outcome] = ()) -> None:
         self.policy = policy
         self.referral = referral
         self.since = since
@@ -77,6 +78,8 @@ class Settlement:
         self.lines = tuple(lines)
         self.bonuses = tuple(bonuses)
         self.price_model = price_model
+        #: The outcomes the settlement was made with.
+        self.outcomes = tuple(outcomes)
 
     @property
     def total(self) -> Decimal:
@@ -99,25 +102,13 @@ class Settlement:
     def explain(self, language: str | None = None) -> str:
         return settlement_text(self, language or self.policy.language)
 
-    def to_dict(self) -> dict[str, Any]:
-        r = self.referral
-        return {
-            "policy": {"id": self.policy.id, "content_hash": self.policy.content_hash},
-            "referral": {"id": r.id, "start": r.start.isoformat(), "package": r.package,
-                         "supplier": r.supplier, "area": r.area,
-                         "stop": r.stop.isoformat() if r.stop else None},
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "price_model": self.price_model,
-            "end": {"last_day": to_json(self.end.last_day), "cause": self.end.cause,
-                    "course_end": to_json(self.end.course_end),
-                    "aftercare": to_json(self.end.aftercare),
-                    "latest_last_day": to_json(self.end.latest_last_day)},
-            "lines": [line.to_dict() for line in self.lines],
-            "bonuses": [b.to_dict() for b in self.bonuses],
-            "total": {"amount": format(self._rounded_total(), "f"),
-                      "currency": self.policy.header.currency},
-        }
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """The settlement record: the results, the inputs of the call with their hashes,
+        the policy's id and content hash and the library's version, so that
+        :func:`udbudsregler.replay` can settle again (see
+        :mod:`udbudsregler.runtime.records`). ``compact``: ids and codes only (no bonus
+        titles in the lines' details)."""
+        return settlement_record(self, compact)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -182,6 +173,7 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
     ends: list[tuple[date, EndCause]] = [(latest, "max_duration")]
     course_end = latest
     aftercare: Period | None = None
+    ended_by: tuple[date, str] | None = None
     if referral.stop is not None:
         ends.append((referral.stop, "stopped"))
         course_end = min(course_end, referral.stop)
@@ -191,7 +183,8 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
         # referral and does not end it.
         found = runs.first_start_after(rule_spec.ends_on, start)
         began = found[0] if found is not None else None
-        if began is not None and began <= course_end:
+        if found is not None and began is not None and began <= course_end:
+            ended_by = found
             if rule_spec.course_ends == "as_recorded":
                 # the course runs to its recorded end; aftercare, if any, follows it
                 follows = course_end + _DAY
@@ -207,10 +200,12 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
                 ends.append((course_end, "outcome"))
     order = {"stopped": 0, "outcome": 1, "aftercare_completed": 1, "max_duration": 2}
     last_day, cause = min(ends, key=lambda e: (e[0], order[e[1]]))
+    kind, began_on = (ended_by[1], ended_by[0]) if ended_by is not None else (None, None)
     if last_day > until:
         return ReferralEnd(None, "ongoing", course_end if course_end <= until else None,
-                           aftercare, latest)
-    return ReferralEnd(last_day, cause, min(course_end, last_day), aftercare, latest)
+                           aftercare, latest, kind, began_on)
+    return ReferralEnd(last_day, cause, min(course_end, last_day), aftercare, latest, kind,
+                       began_on)
 
 
 def _facts_needed(policy: Program, model: PriceModel, referral: Referral) -> dict[str, Any]:
@@ -311,4 +306,5 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
                 "bonus" if result.legacy else "result", status.id, status.amount,
                 status.covered, details=details,
                 supplier=ref.supplier_on(day) if ref.changes and day else None))
-    return Settlement(policy, ref, since, until, end, lines, bonuses, package.spec.price_model)
+    return Settlement(policy, ref, since, until, end, lines, bonuses, package.spec.price_model,
+                      events)

@@ -69,6 +69,9 @@ class ReferralEnd:
     aftercare: Period | None
     #: The latest day the referral can last (its maximum duration).
     latest_last_day: date
+    #: The outcome that ended the course, and the day it began (a referral with `ends_on`).
+    outcome: str | None = None
+    outcome_began: date | None = None
 
 
 @dataclass(frozen=True)
