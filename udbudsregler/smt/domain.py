@@ -65,7 +65,11 @@ class Citizen:
         if name not in self.values:
             spec = self.specs.get(name)
             if spec is None:
-                raise NotEncodable(f"the fact `{name}` is not declared by both policies")
+                if name.startswith("$"):
+                    raise NotEncodable(f"`{name}` is given by the settlement, not by the "
+                                       "citizen")
+                raise NotEncodable(f"the fact `{name}` is not declared alike by every policy "
+                                   "compared")
             self.values[name] = self._make(spec, f"{self.prefix}.{name}", name)
         return self.values[name]
 
