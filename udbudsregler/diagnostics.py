@@ -379,6 +379,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "choose a date within `policy: valid`, or leave `on` out"),
     CodeInfo("UDB431", "check", "a fact's range runs backwards, or its default is outside it",
              "`min` must not be greater than `max`, and the default must lie between them"),
+    CodeInfo("UDB432", "check", "an absolute invariant reads a parameter, or has no `holds`",
+             "write the limit as a value (`age >= 30`), so a new round's parameters do not "
+             "move it"),
     CodeInfo("UDB433", "check", "a duration of the tender is zero, negative or longer than "
              "100 years", "durations of referrals, aftercare, result periods, windows, tiers, "
              "packages and caps are longer than zero and at most 100 years"),

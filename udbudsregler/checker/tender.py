@@ -210,6 +210,7 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
     _invariant_dates(checker)
+    _absolute_invariants(checker)
     return typed
 
 
@@ -267,6 +268,38 @@ def _durations(checker: Checker, source: SourceExpr, node: A.Expr,
                 out += _durations(checker, value.expr, value.expr.ast, node.id)
         return out
     return []
+
+
+def _absolute_invariants(checker: Checker) -> None:
+    """An absolute invariant states its limits as values: its condition names no
+    parameter (a rule or criterion it names may, and moves with them)."""
+    doc = checker.doc
+    parameters = checker.parsed.parameters
+    for entry in doc.domain.invariants.values():
+        if not entry.spec.absolute:
+            continue
+        parsed = checker.parsed.domain.get((*entry.path, "holds"))
+        if parsed is None:
+            checker.bag.error(
+                "UDB432", f"invariant `{entry.spec.id}` is absolute but has no `holds`",
+                doc.span((*entry.path, "absolute")),
+                "`absolute` is for a condition with its limits written as values; a built-in "
+                "`check` has no limits to fix")
+            continue
+        if parsed.expr.ast is None:
+            continue
+        for name in A.free_names(parsed.expr.ast):
+            if name.id not in parameters:
+                continue
+            values = parameters[name.id]
+            shown = (f"its value, `{' '.join(values[0].expr.text.split())}`," if len(values) == 1
+                     else "the value it must keep")
+            checker.expr = parsed.expr
+            checker.error(
+                "UDB432", f"invariant `{entry.spec.id}` is absolute, but its condition reads "
+                f"the parameter `{name.id}`", name,
+                f"write {shown} instead, so that a round that changes `{name.id}` is still "
+                "held to it")
 
 
 def _invariant_dates(checker: Checker) -> None:

@@ -255,11 +255,9 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             out.write(diagnostic.render() + "\n")
         broken = sum(1 for d in suite.diagnostics if d.is_error)
         if not suite.cases and not broken:
-            from udbudsregler.diagnostics import Diagnostic
-
-            out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
-                                 None).render() + "\n")
-            failed += 1
+            # a folder without cases (a new round derived with `extends:`) still has the
+            # invariants it declares or inherits: check those
+            failed += _invariants_only(folder, args.examples, out)
             continue
         try:
             policy = load_policy(folder, limits=_limits(args))
@@ -289,6 +287,27 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     if args.coverage_json:
         _write_json(args.coverage_json, coverages)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _invariants_only(folder: Path, examples: int, out: TextIO) -> int:
+    """The invariants of a policy folder that has no test cases; how many failed (a
+    folder with neither cases nor invariants to check is UDB802)."""
+    from udbudsregler.diagnostics import Diagnostic
+    from udbudsregler.policy import load_policy
+
+    try:
+        policy = load_policy(folder)
+    except PolicyError as error:
+        _print_diagnostics(error.diagnostics, out, as_json=False)
+        out.write(f"{folder}: the policy has errors\n")
+        return 1
+    if not policy.graph.invariants or examples <= 0:
+        out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
+                             None).render() + "\n")
+        return 1
+    out.write(f"{folder}: no test cases; checking its {len(policy.graph.invariants)} "
+              "invariants\n")
+    return _invariants(policy, folder, examples, out)
 
 
 def _coverage(policy: Any, folder: Path, cases: Any, show: bool, out: TextIO) -> dict[str, Any]:
@@ -365,8 +384,53 @@ def _mistakes(n: int) -> str:
 MAX_GENERATED = 100_000
 
 
+def _smt() -> Any:
+    """The SMT analysis, or an InputError saying how to install it."""
+    try:
+        import udbudsregler.smt as smt
+    except ImportError:
+        raise InputError("the SMT analysis needs z3: pip install 'udbudsregler[analysis]'") \
+            from None
+    return smt
+
+
+def _smt_limits(args: argparse.Namespace) -> None:
+    if args.k < 0:
+        raise InputError("-k must be 0 or more")
+    if args.timeout <= 0:
+        raise InputError("--timeout must be more than 0 seconds")
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    _smt_limits(args)
+    smt = _smt()
+    analysis = smt.analyze(_load(args.policy, args), k=args.k, timeout=args.timeout)
+    if args.json:
+        json.dump(analysis.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(analysis.render())
+    return EXIT_FAILED if analysis.count("error") else EXIT_OK
+
+
+def _exact_diff(args: argparse.Namespace, out: TextIO) -> int:
+    _smt_limits(args)
+    smt = _smt()
+    report = smt.exact_diff(_load(args.old, args), _load(args.new, args), on=args.on, k=args.k,
+                            timeout=args.timeout)
+    if args.json:
+        json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(report.render())
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.analysis.diff import compare, progress_printer
+
+    if args.exact:
+        return _exact_diff(args, out)
 
     if args.population is not None and not Path(args.population).is_file():
         raise InputError(f"{args.population}: no such file")
@@ -566,6 +630,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--exact", action="store_true",
+                      help="prove with an SMT solver which citizens are decided differently "
+                           "(every kind of difference, its band, a witness and a border "
+                           "citizen); needs udbudsregler[analysis]")
+    _smt_options(diff)
     diff.add_argument("--html", metavar="FILE", help="also write the report as an HTML page "
                       "(a chart of the affected counts, the example citizens)")
     _policy_root_option(diff)
@@ -599,6 +668,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "(for editors: docs/editor.md)")
     schema.add_argument("--output", metavar="FILE", help="write it to FILE")
     schema.set_defaults(run=cmd_schema)
+
+    analyze = sub.add_parser("analyze", help="prove what holds for every citizen with an SMT "
+                             "solver: dead criteria, unreachable areas, gaps, overlaps, "
+                             "invariants (needs udbudsregler[analysis])")
+    analyze.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    analyze.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _smt_options(analyze)
+    _policy_root_option(analyze)
+    analyze.set_defaults(run=cmd_analyze)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
@@ -670,6 +748,13 @@ def _quiet(stream: _Output, fd: int) -> None:
         stream.stream.flush()
     except (OSError, ValueError):
         pass
+
+
+def _smt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=int, default=4, metavar="K",
+                        help="histories and lists have at most K records (default 4)")
+    parser.add_argument("--timeout", type=float, default=20.0, metavar="S",
+                        help="seconds per solver query before it is unknown (default 20)")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
