@@ -16,7 +16,7 @@ protocol of its own instead. The tiers, from the bottom:
 7. ``codegen``: the IR compiled to Python;
 8. ``runtime``: evaluation, decisions, routing, settlement, explanations;
 9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``, ``replay``;
-10. the tools: ``testing``, ``analysis``, ``service``, ``cli``.
+10. the tools: ``testing``, ``analysis``, ``smt`` (the SMT analysis), ``service``, ``cli``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ TIERS: dict[str, int] = {
     "codegen": 7,
     "runtime": 8,
     "__init__": 9, "policy": 9, "stages": 9, "cache": 9, "replay": 9,
-    "testing": 10, "analysis": 10, "service": 10, "pictures": 10, "cli": 10,
+    "testing": 10, "analysis": 10, "smt": 10, "service": 10, "pictures": 10, "cli": 10,
     "__main__": 10,
 }
 

@@ -65,6 +65,36 @@ def test_decide_explains_in_both_languages() -> None:
     assert "Result: the citizen is in the target group" in out
 
 
+def test_decide_settle_and_graph_in_swedish(tmp_path: Path) -> None:
+    code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--explain",
+                       "--lang", "sv")
+    assert code == EXIT_OK
+    assert "Bedömning: Den arbetssökande ingår i målgruppen ”Aktivitetsparate" in out
+    assert "Beslutsdatum: 1 februari 2019." in out
+    assert "Resultat:" not in out and "Result:" not in out
+    referral = tmp_path / "r.json"
+    referral.write_text(json.dumps({
+        "referral": {"id": "R", "start": "2019-02-01", "package": "individuelt_forloeb"},
+        "outcomes": [{"kind": "selvforsoergende", "from": "2020-05-15", "to": None}]}))
+    code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30", "--lang",
+                       "sv")
+    assert code == EXIT_OK and "Totalt: 149 663,57 DKK" in out
+    assert "leverantör inte angiven." in out and "I alt:" not in out
+    code, out, _ = run("graph", SLAGELSE, "--lang", "sv")
+    assert code == EXIT_OK and "Insatsområden (prioritet)" in out
+
+
+@pytest.mark.parametrize("command", [
+    ("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01"),
+    ("settle", SLAGELSE, CITIZEN, "--until", "2020-01-01"),
+    ("graph", SLAGELSE),
+])
+def test_lang_lists_every_language(command: tuple[str, ...]) -> None:
+    code, _, err = run(*command, "--lang", "se")
+    assert code == EXIT_INPUT
+    assert "invalid choice: 'se'" in err and "'da', 'en', 'sv'" in err
+
+
 def test_decide_json_is_reproducible() -> None:
     first = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--json")[1]
     second = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--json")[1]
@@ -219,8 +249,7 @@ def test_12_6_huge_integer_in_every_json_input(tmp_path: Path) -> None:
     assert code == EXIT_INPUT and "referral.id: UDB610" in err
 
 
-def test_12_7_deep_facts_and_population_lines(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_12_7_deep_facts_and_population_lines(tmp_path: Path) -> None:
     deep = '{"offers": ' + "[" * 100_000 + "]" * 100_000 + "}"
     facts = tmp_path / "deep.json"
     facts.write_text(deep)
@@ -230,7 +259,7 @@ def test_12_7_deep_facts_and_population_lines(tmp_path: Path,
     population.write_text(_citizen_text().replace("\n", " ") + "\n" + deep + "\n")
     code, _, err = run("diff", SLAGELSE, SLAGELSE, "--citizens", "0", "--scenarios", "0",
                        "--population", str(population))
-    assert code == EXIT_INPUT and "(lines 2)" in capsys.readouterr().err
+    assert code == EXIT_INPUT and "(lines 2)" in err
 
 
 def test_12_7_a_population_line_the_csv_module_cannot_read(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from policy_folders import POLICY_FOLDERS as ALL_FOLDERS
 from pydantic import BaseModel
 
 import udbudsregler as ur
@@ -22,13 +23,13 @@ from udbudsregler.diagnostics import DiagnosticBag
 from udbudsregler.loader import documents, tender
 from udbudsregler.loader.file_schema import _MODELS, SCHEMA_PATH, policy_file_schema, render
 from udbudsregler.loader.yaml_loader import load_yaml_text
+from udbudsregler.values.wording import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus"
 
 #: Every policy folder in the repository (besides the corpus of broken policies).
-POLICY_FOLDERS = [ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
-                  ROOT / "examples" / "next-round"]
+POLICY_FOLDERS = ALL_FOLDERS
 
 #: Corpus cases the schema must reject: the mistake is one of shape, and the first
 #: error's path (in the file named, else the main file).
@@ -55,11 +56,15 @@ REJECTED: dict[str, str] = {
     "udb204_multiline_value.yaml": "policy/rounding",
     "udb204_not_a_choice.yaml": "policy/month_end",
     "udb204_rounding_unit.yaml": "policy/rounding",
+    "udb204_unknown_language.yaml": "policy/language",
     "udb205_choice_value.yaml": "facts/visitation",
     "udb205_invalid_name.yaml": "facts",
     "udb206_not_a_date.yaml": "policy/valid/to",
     "udb207_choice_value_twice.yaml": "facts/visitation",
     "udb210_history_field_from.yaml": "facts/offers",
+    # the base of `extends:` is a YAML file that is no policy at all
+    "udb116_extends_not_a_policy": "",
+    "udb204_rounding_unit_too_large.yaml": "policy/rounding",
 }
 
 
@@ -128,6 +133,15 @@ def test_every_policy_file_in_the_repository_is_valid(
         assert _errors(validator, _as_loaded(path)) == [], path
         editor = yaml.load(path.read_text(encoding="utf-8"), _EditorLoader)
         assert _errors(validator, editor) == [], f"{path} (as an editor reads it)"
+
+
+def test_the_languages_are_those_of_the_explanations(
+        validator: jsonschema.Draft7Validator) -> None:
+    header = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["definitions"]["PolicyHeader"]
+    target = header["anyOf"][1] if "anyOf" in header else header
+    assert target["properties"]["language"]["enum"] == list(LANGUAGES)
+    swedish = ROOT / "tests" / "runtime" / "data" / "rusta-sek.yaml"
+    assert _errors(validator, _as_loaded(swedish)) == []
 
 
 def _cases() -> list[Path]:

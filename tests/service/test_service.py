@@ -157,6 +157,10 @@ def test_settle_and_explain(server: Server) -> None:
                                 json={"facts": CITIZEN, "on": "2019-02-01", "language": "en"})
         danish = client.post("/policies/slagelse-2019/explain",
                              json={**REFERRAL, "until": "2021-06-30"})
+        swedish = client.post("/policies/slagelse-2019/explain",
+                              json={**REFERRAL, "until": "2021-06-30", "language": "sv"})
+    assert swedish.json()["text"] == settlement.explain("sv")
+    assert swedish.json()["language"] == "sv" and "Totalt: " in swedish.json()["text"]
     assert settled.json() == json.loads(settlement.to_json())
     assert explained.json()["text"] == decision.explain("en")
     assert explained.json()["language"] == "en"
@@ -177,6 +181,8 @@ def test_the_schemas_and_the_openapi_document(server: Server) -> None:
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/koebenhavn-2024.decide"}
     assert "/policies/slagelse-2019/settle" in document["paths"]
+    explain = document["components"]["schemas"]["koebenhavn-2024.explain"]
+    assert explain["anyOf"][0]["properties"]["language"]["enum"] == ["da", "en", "sv"]
     assert "/policies/{policy_id}/decide" in document["paths"]
     assert operation["responses"]["422"]["content"][PROBLEM]["schema"] == \
         {"$ref": "#/components/schemas/Problem"}
@@ -255,6 +261,7 @@ def test_bad_input_is_a_problem_with_field_paths(server: Server) -> None:
         language = _problem(client.post("/policies/slagelse-2019/explain", json={
             "facts": CITIZEN, "on": "2019-02-01", "language": "fr"}), 422)
         assert language["errors"][0]["path"] == "language"
+        assert language["errors"][0]["message"] == "expected one of da, en, sv"
 
 
 def test_concurrent_requests_get_their_own_answers(server: Server) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
-__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle"]
+__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle", "deferred"]
 
 #: ``progress(phase, done, total)``: phase is citizens | scenarios | reasons | examples.
 Progress = Callable[[str, int, int], None]
@@ -309,6 +309,7 @@ class Comparison:
                         group.largest = diff
                     for kind, amount in by_line(a, b).items():
                         group.by_line[kind] = group.by_line.get(kind, Decimal(0)) + amount
+                    group.deferred += deferred(a, b)
                     group.members.append((scenario, a, b))
             self.tick("scenarios", i, total)
         return compared, problems
@@ -348,6 +349,30 @@ def _merged(a: dict[str, Any], b: dict[str, Any], lists: list[str],
             records.sort(key=lambda r: r["from"])
         out[name] = records
     return out
+
+
+#: Bonus statuses that may still become ``earned`` (the money is not lost yet).
+_WAITING = ("pending", "course_ongoing")
+
+
+def deferred(a: Settlement, b: Settlement) -> Decimal:
+    """New minus old of the bonuses that only moved in time: earned (and invoiced) under
+    one policy and still waiting (pending, course ongoing) under the other. Negative when
+    the new policy defers money the old one paid; positive when it pays earlier."""
+    def earned(s: Settlement) -> dict[str, Decimal]:
+        return {x.id: x.amount.amount for x in s.bonuses if x.status == "earned" and x.invoiced}
+
+    def waiting(s: Settlement) -> set[str]:
+        return {x.id for x in s.bonuses if x.status in _WAITING}
+
+    total = Decimal(0)
+    for ident, amount in earned(a).items():
+        if ident in waiting(b):
+            total -= amount
+    for ident, amount in earned(b).items():
+        if ident in waiting(a):
+            total += amount
+    return total
 
 
 def by_line(a: Settlement, b: Settlement) -> dict[str, Decimal]:

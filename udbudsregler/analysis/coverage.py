@@ -25,7 +25,10 @@
 Only branches that can occur for the policy count: a policy without bonuses
 has no bonus statuses to cover, a strategy no area uses is not listed, the
 first area of the priority can never be out-prioritised, a package without a
-span of weekly hours cannot have its hours missing.
+span of weekly hours cannot have its hours missing, and a price model has a
+price change to cover only if its price changes on a date some settlement can
+cross (after the round's first day, and before every referral that starts in
+the round has ended).
 
 A branch is covered when a case reaches it, whether or not the case's
 ``expect`` checks the result. Cases that expect an error count for nothing
@@ -375,7 +378,7 @@ def _settlement_items(policy: Policy) -> list[Item]:
         branches = ["used"]
         if any(p.per in ("week", "month") for p in model.payments):
             branches.append("partial_week")
-        if any(policy.change_dates(p.amount) for p in model.payments):
+        if _reachable_changes(policy, name):
             branches.append("price_change")
         detail = model.spec.partial_weeks or ", ".join(
             f"{p.id} per {p.per}" for p in model.payments)
@@ -414,6 +417,42 @@ def _settlement_items(policy: Policy) -> list[Item]:
                                   ("reached",), note=f"price model {name}",
                                   key=f"{name}.{cap}"))
     return items
+
+
+def _reachable_changes(policy: Policy, model: str) -> list[date]:
+    """The dates a payment amount of the model changes on that some settlement can cross:
+    after the round's first day (a referral starts inside the round) and no later than
+    the last day a referral that starts on the round's last day can be billed for (its
+    longest duration by the referral rule, its package and the model's duration cap). A
+    change before the round, or after every referral has ended, is no branch to cover."""
+    graph = policy.graph
+    valid = policy.header.valid
+    entry = graph.price_models[model]
+    changes = sorted({d for p in entry.payments for d in policy.change_dates(p.amount)
+                      if d > valid.from_})
+    if valid.to is None or not changes:
+        return changes
+    start = valid.to
+    longest: date | None = None
+    for package in graph.packages.values():
+        if package.spec.price_model != model:
+            continue
+        limits = []
+        if graph.referral is not None and graph.referral.max_duration is not None:
+            limits.append(graph.referral.max_duration)
+        if package.max_duration is not None:
+            limits.append(package.max_duration)
+        if entry.caps is not None and entry.caps.max_duration is not None:
+            limits.append(entry.caps.max_duration)
+        if not limits:
+            return changes  # some referral may run on without end
+        try:
+            last = min(add_duration(start, policy.tender_value(n, start), policy.month_end)
+                       for n in limits) - timedelta(days=1)
+        except UdbudsreglerError:
+            return changes  # a duration that depends on the referral: keep the branch
+        longest = last if longest is None or last > longest else longest
+    return [d for d in changes if longest is None or d <= longest]
 
 
 # -- measuring ------------------------------------------------------------------------

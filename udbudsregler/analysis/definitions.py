@@ -23,7 +23,7 @@ from udbudsregler.ir import nodes as I
 if TYPE_CHECKING:
     from udbudsregler.policy import Policy
 
-__all__ = ["KIND_ORDER", "Change", "Definition", "changed_definitions"]
+__all__ = ["KIND_ORDER", "Change", "Definition", "changed_definitions", "invariants_reading"]
 
 #: Keys whose change alters only the wording of explanations, never a decision.
 _WORDING = frozenset({"title", "description", "source", "reading", "legal_basis", "note",
@@ -242,3 +242,41 @@ def changed_definitions(old: Policy, new: Policy) -> list[Definition]:
         found.append(Definition(key[0], key[1], tuple(changes), old_at, new_at, overridden))
     found.sort(key=lambda d: not d.semantic)
     return found
+
+
+def invariants_reading(policy: Policy, definitions: list[Definition]) -> list[
+        tuple[str, str, tuple[str, ...]]]:
+    """The invariants of ``policy`` that read a definition changed in a way that can
+    change decisions or payments: (id, title, the changed definitions it reads).
+
+    A ``holds:`` invariant reads what its condition reads, transitively; a built-in check
+    reads what it checks: the target groups, areas and routing (``eligible_routed``),
+    the target groups (``failed_criterion_blocks``), the tender values, packages, price
+    models and referral rule (the settlement checks)."""
+    graph = policy.graph
+    changed = [d for d in definitions if d.semantic]
+    tender_kinds = ("course_package", "price_model", "referral", "outcome")
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for name, invariant in graph.invariants.items():
+        check = invariant.spec.check
+        roots: list[str] = []
+        kinds: tuple[str, ...] = ()
+        if invariant.holds is not None:
+            roots = [invariant.holds]
+        elif check == "eligible_routed":
+            roots = [*(g.node for g in graph.target_groups.values()),
+                     *(a.fits for a in graph.areas.values())]
+            kinds = ("routing",)
+        elif check == "failed_criterion_blocks":
+            roots = [g.node for g in graph.target_groups.values()]
+        else:
+            roots = [n for n, node in graph.nodes.items() if node.kind == "value"]
+            kinds = tender_kinds
+        reads = graph.closure(roots)
+        direct = set(graph.nodes[invariant.holds].deps) if invariant.holds else set()
+        hits = tuple(d.label + (" (named in its condition: it moves with the change)"
+                                if d.node in direct and d.kind == "parameter" else "")
+                     for d in changed if d.kind in kinds or (d.node and d.node in reads))
+        if hits:
+            out.append((name, invariant.spec.title, hits))
+    return out

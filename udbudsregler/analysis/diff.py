@@ -52,7 +52,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from udbudsregler.analysis.comparison import Citizen, Comparison, Progress, can_settle
-from udbudsregler.analysis.definitions import Change, Definition, changed_definitions
+from udbudsregler.analysis.definitions import (
+    Change,
+    Definition,
+    changed_definitions,
+    invariants_reading,
+)
 from udbudsregler.analysis.diff_examples import decision_examples, payment_examples
 from udbudsregler.analysis.diff_report import (
     KINDS,
@@ -153,7 +158,8 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     return DiffReport(
         old, new, on, seed, Counter(c.origin for c in items), run.compared,
         run.not_comparable, len(scenario_list), settled, settle_problems, run.definitions,
-        run.groups, bad, notes, time.perf_counter() - started)
+        run.groups, bad, notes, time.perf_counter() - started,
+        invariants_reading(new, run.definitions))
 
 
 def progress_printer(stream: TextIO, delay: float = 1.0) -> Progress:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
+from typing import Any
 
 from udbudsregler.checker.check import Checker
 from udbudsregler.checker.graph import RuleGraph as NameGraph
 from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.collect import ParsedPolicy
+from udbudsregler.expr.source import SourceExpr
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import (
     Area,
@@ -29,6 +32,7 @@ from udbudsregler.ir.graph import (
 from udbudsregler.loader.reporting import Path
 from udbudsregler.loader.sites import Site
 from udbudsregler.loader.tender import PriceModelSpec, SupplierSpec
+from udbudsregler.semantics.constants import literal_value
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -44,6 +48,7 @@ from udbudsregler.semantics.types import (
     is_numeric,
 )
 from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration
 
 __all__ = ["check_domain", "check_policy"]
 
@@ -139,9 +144,12 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                 what = f"the fact `{sorted(used)[0]}`" if used else "the decision date `today`"
                 checker.error(
                     "UDB427", f"this depends on {what}", expr.ast,
-                    "spans and durations may use parameters only" if used else
+                    "durations and spans fix the calendar of every referral, so they may use "
+                    "parameters only" if used else
                     "a price or duration that changes on a date is a parameter with dated "
                     "`values`; settlement applies each value from its date")
+            elif site.expects == "duration":
+                _duration_range(checker, site.path, expr)
 
     groups = set(doc.target_groups) | doc.broken
     broken = domain.broken
@@ -179,6 +187,9 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
             listed = isinstance(result.outcome, list)
             outcome_refs += [(kind, (*rpath, i) if listed else rpath)
                              for i, kind in enumerate(result.outcomes)]
+        for ident, result in (model_entry.spec.results or {}).items():
+            _tier_order(checker, ident, result.tiers or {},
+                        (*model_entry.path, "results", ident, "tiers"))
         if name not in used_models and not bag.has_errors:
             bag.warning("UDB429", f"price model `{name}` is used by no package",
                         key_span(model_entry.path))
@@ -199,7 +210,96 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
     _invariant_dates(checker)
+    _absolute_invariants(checker)
     return typed
+
+
+#: The longest duration a tender section may state (a referral, aftercare, a bonus period,
+#: a package, a cap): 100 years, in months and in days.
+MAX_TENDER_MONTHS = 1_200
+MAX_TENDER_DAYS = 36_525
+
+
+def _duration_range(checker: Checker, path: Path, expr: SourceExpr) -> None:
+    """A duration of the tender must be longer than zero and at most 100 years; a
+    settlement cannot count a referral that ends before it starts (issue 12, items 5, 18).
+
+    Each value the expression can take is checked where it is written: a literal, or
+    every dated value of a parameter it names. What the check cannot work out (a sum of a
+    duration in months and one in days) is left to settlement, which fails with UDB705.
+    """
+    assert expr.ast is not None
+    where = dotted_path(path)
+    for value, source, node, parameter in _durations(checker, expr, expr.ast, None):
+        if value.months <= 0 and value.days <= 0:
+            limit = "must be longer than zero"
+        elif value.months > MAX_TENDER_MONTHS or value.days > MAX_TENDER_DAYS:
+            limit = "may be at most 100 years"
+        else:
+            continue
+        shown = " ".join(source.text[node.pos[0]:node.pos[1]].split())  # as written
+        if parameter is None:
+            checker.bag.error("UDB433", f"`{where}` is {shown}; it {limit}",
+                              source.span(node.pos))
+        else:
+            checker.bag.error(
+                "UDB433", f"`{parameter}` is {shown}, but `{where}` {limit}",
+                source.span(node.pos), notes=[(f"`{parameter}` is used as `{where}` here",
+                                               expr.span())])
+
+
+def _durations(checker: Checker, source: SourceExpr, node: A.Expr,
+               parameter: str | None) -> list[tuple[Duration, SourceExpr, A.Expr, str | None]]:
+    """The constant values of a duration expression, each with where it is written; an
+    empty list when they cannot be told before a settlement."""
+    if isinstance(node, A.QuantityLit) and node.unit != "hours":
+        value = literal_value(node)
+        return [(value, source, node, parameter)] if isinstance(value, Duration) else []
+    if isinstance(node, A.Unary) and node.op == "-":
+        # `-4 months` (reported as written); `-bonus_period` is left to settlement
+        return [(Duration(-d.months, -d.days), s, node, p)
+                for d, s, _, p in _durations(checker, source, node.operand, parameter)
+                if s is source]
+    if isinstance(node, A.Name) and parameter is None:
+        values = checker.parsed.parameters.get(node.id, [])
+        out: list[tuple[Duration, SourceExpr, A.Expr, str | None]] = []
+        for value in values:
+            if value.expr.ast is not None:
+                out += _durations(checker, value.expr, value.expr.ast, node.id)
+        return out
+    return []
+
+
+def _absolute_invariants(checker: Checker) -> None:
+    """An absolute invariant states its limits as values: its condition names no
+    parameter (a rule or criterion it names may, and moves with them)."""
+    doc = checker.doc
+    parameters = checker.parsed.parameters
+    for entry in doc.domain.invariants.values():
+        if not entry.spec.absolute:
+            continue
+        parsed = checker.parsed.domain.get((*entry.path, "holds"))
+        if parsed is None:
+            checker.bag.error(
+                "UDB432", f"invariant `{entry.spec.id}` is absolute but has no `holds`",
+                doc.span((*entry.path, "absolute")),
+                "`absolute` is for a condition with its limits written as values; a built-in "
+                "`check` has no limits to fix")
+            continue
+        if parsed.expr.ast is None:
+            continue
+        for name in A.free_names(parsed.expr.ast):
+            if name.id not in parameters:
+                continue
+            values = parameters[name.id]
+            shown = (f"its value, `{' '.join(values[0].expr.text.split())}`," if len(values) == 1
+                     else "the value it must keep")
+            checker.expr = parsed.expr
+            checker.error(
+                "UDB432", f"invariant `{entry.spec.id}` is absolute, but its condition reads "
+                f"the parameter `{name.id}`", name,
+                f"write {shown} instead, so that a round that changes `{name.id}` is still "
+                "held to it")
 
 
 def _invariant_dates(checker: Checker) -> None:
@@ -261,6 +361,57 @@ def _constant_hours(checker: Checker, node: A.Expr | None) -> A.QuantityLit | No
         if len(values) == 1 and isinstance(values[0].expr.ast, A.QuantityLit):
             return values[0].expr.ast
     return None
+
+
+_MONTHS_PER = {"years": 12, "months": 1}
+_DAYS_PER = {"weeks": 7, "days": 1}
+
+
+def _constant_length(checker: Checker, node: A.Expr | None) -> tuple[str, Decimal] | None:
+    """A duration given by a literal (or an undated parameter's literal), in months or in
+    days: ``("months", 18)`` for ``1 year 6 months`` written as ``18 months``."""
+    lit = _constant_hours(checker, node)
+    if lit is None:
+        return None
+    if lit.unit in _MONTHS_PER:
+        return "months", Decimal(lit.amount) * _MONTHS_PER[lit.unit]
+    if lit.unit in _DAYS_PER:
+        return "days", Decimal(lit.amount) * _DAYS_PER[lit.unit]
+    return None
+
+
+def _tier_order(checker: Checker, result: str, tiers: dict[str, Any], path: Path) -> None:
+    """The tiers of a result payment are tried in order, the first that holds pays: a tier
+    without `within` takes every later result, and a tier whose `within` is no longer than
+    an earlier one's can never apply."""
+    parsed = checker.parsed.domain
+    names = list(tiers)
+    widest: tuple[str, tuple[str, Decimal]] | None = None
+    for i, tier in enumerate(names):
+        spec = tiers[tier]
+        if spec.within is None:
+            if i < len(names) - 1:
+                later = ", ".join(f"`{t}`" for t in names[i + 1:])
+                checker.bag.error(
+                    "UDB434", f"tier `{tier}` of `{result}` has no `within`, so it takes every "
+                    f"result and the tiers after it ({later}) never apply",
+                    checker.doc.key_span((*path, tier)),
+                    "give the tier a `within`, or move it last (the tier for any later result)")
+            continue
+        entry = parsed.get((*path, tier, "within"))
+        length = _constant_length(checker, entry.expr.ast if entry is not None else None)
+        if length is None:
+            continue
+        if widest is not None and widest[1][0] == length[0] and length[1] <= widest[1][1]:
+            checker.bag.error(
+                "UDB434", f"tier `{tier}` of `{result}` can never apply: tier `{widest[0]}` "
+                "before it already takes every result within as long",
+                checker.doc.span((*path, tier, "within")),
+                "order the tiers from the soonest result to the latest, each `within` longer "
+                "than the one before")
+            continue
+        if widest is None or widest[1][0] == length[0]:
+            widest = (tier, length)
 
 
 def _span_order(checker: Checker, name: str, path: Path) -> None:

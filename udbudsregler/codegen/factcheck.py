@@ -68,7 +68,8 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str,
         f"{prefix}{k}" for k in ("LO", "HI", "CUR", "L", "NL", "P", "MM", "MD", "VT"))
     # Direct subscripts in one `try`: a missing key (KeyError) or an unhashable value in
     # a choice test (TypeError) makes the facts go the slow way, like any other misfit.
-    lines = [f"if type(f) is not dict or len(f) != {len(specs)}:", f"    {fail}", "try:"]
+    lines = [f"if type(f) is not dict or len(f) != {len(specs)}:", f"    {fail}", "try:",
+             "    pass"]  # a policy may declare no facts (`facts: {}`)
     base = "    "
     counter = [0]
     bindings: dict[str, str] = {}

@@ -375,6 +375,10 @@ class InvariantSpec(_Cited):
     holds: ExprText | None = None
     #: The decision date citizens are generated around (default: the round's first day).
     on: DateText | None = None
+    #: The condition states its limits as values, not through parameters: a round that
+    #: changes a parameter (``extends:``) is still held to the same limit. The checker
+    #: rejects a parameter in the condition (UDB432).
+    absolute: bool = False
 
     @model_validator(mode="after")
     def _one(self) -> InvariantSpec:

@@ -57,7 +57,10 @@ _COLUMNS = {"da": {"parameters": "Parametre", "criteria": "Kriterier",
                    "packages": "Forløbspakker", "prices": "Prismodeller"},
             "en": {"parameters": "Parameters", "criteria": "Criteria",
                    "target_groups": "Target groups", "areas": "Service areas (priority)",
-                   "packages": "Course packages", "prices": "Price models"}}
+                   "packages": "Course packages", "prices": "Price models"},
+            "sv": {"parameters": "Parametrar", "criteria": "Kriterier",
+                   "target_groups": "Målgrupper", "areas": "Insatsområden (prioritet)",
+                   "packages": "Insatspaket", "prices": "Prismodeller"}}
 
 
 def _text(expr: Expr | None) -> str:

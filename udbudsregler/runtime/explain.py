@@ -1,4 +1,4 @@
-"""Explanations: a decision and its reasons as readable text, in Danish or English.
+"""Explanations: a decision and its reasons as readable text, in Danish, English or Swedish.
 
 The text follows the criteria tree of each target group, so a caseworker can
 see which condition failed, the values it was decided on, its legal basis and
@@ -22,6 +22,7 @@ from udbudsregler.values import wording as fmt
 from udbudsregler.values.canonical import show
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, SpanLength
+from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["TEXTS", "explain", "format_value"]
 
@@ -79,6 +80,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "record": "1 record",
         "none": "none",
         "open": "ongoing",
+    },
+    "sv": {
+        "heading": "Beslut enligt {title}",
+        "policy": "Regelverk: {id} (innehåll {hash}). Beslutsdatum: {date}.",
+        "in_one": "Bedömning: Den arbetssökande ingår i målgruppen ”{groups}”.",
+        "in_many": "Bedömning: Den arbetssökande ingår i målgrupperna {groups}.",
+        "in_none_one": "Bedömning: Den arbetssökande ingår inte i målgruppen ”{groups}”.",
+        "in_none_many": "Bedömning: Den arbetssökande ingår inte i någon av målgrupperna.",
+        "group": "Målgrupp: {title}: {status}",
+        "met": "uppfyllt",
+        "not_met": "inte uppfyllt",
+        "unknown": "kunde inte bedömas",
+        "error": "Fel: {text}",
+        "legal": "Rättslig grund: {text}",
+        "all": "Alla dessa villkor måste vara uppfyllda:",
+        "any": "Minst ett av dessa villkor måste vara uppfyllt:",
+        "not": "Detta villkor får inte vara uppfyllt:",
+        "facts": "Uppgifter: {text}",
+        "reading": "Tolkning: {text}",
+        "source": "Upphandlingsdokumentet: ”{text}”",
+        "changed": "Ändrat jämfört med {base}: {what}",
+        "kind_parameter": "parametern", "kind_rule": "regeln", "kind_fact": "uppgiften",
+        "kind_criterion": "kriteriet", "kind_price_model": "prismodellen",
+        "records": "{n} poster",
+        "record": "1 post",
+        "none": "inga",
+        "open": "pågående",
     },
 }
 
@@ -278,7 +306,8 @@ class _Text:
         if len(chosen) == 1:
             line = texts["in_one"].format(groups=chosen[0])
         elif chosen:
-            line = texts["in_many"].format(groups=", ".join(f"«{c}»" for c in chosen))
+            quote = "”{}”" if self.lang == "sv" else "«{}»"  # English too has «…» here
+            line = texts["in_many"].format(groups=", ".join(quote.format(c) for c in chosen))
         elif len(groups) == 1:
             line = texts["in_none_one"].format(groups=next(iter(groups.values())).spec.title)
         else:
@@ -300,7 +329,8 @@ def _text(policy: Program, lang: str) -> _Text:
 
 def explain(decision: DecisionView, lang: str) -> str:
     if lang not in TEXTS:
-        raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
+        raise ValueError(f"no explanations in language {lang!r}; use one of "
+                         f"{', '.join(LANGUAGES)}")
     policy = decision.policy
     plan = _text(policy, lang)
     texts = plan.texts

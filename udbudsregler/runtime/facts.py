@@ -61,7 +61,7 @@ class _Strict(BaseModel):
 class FactSchema:
     """Validates and normalises a citizen's facts for one policy.
 
-    ``language`` (``da`` or ``en``) is the language of the descriptions in the JSON
+    ``language`` (``da``, ``en`` or ``sv``) is the language of the descriptions in the JSON
     Schema, ``title`` its title; neither changes what is accepted.
     """
 

@@ -13,6 +13,7 @@ later field, so a mistake in one field never hides one in another.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -187,6 +188,67 @@ _TEXTS: dict[str, dict[str, str]] = {
         "outcome.from.description": "The outcome's first day.",
         "outcome.to": "To",
         "outcome.to.description": "The outcome's last day; null while it lasts.",
+    },
+    "sv": {
+        "order": "Beställning",
+        "order.description": "Vad handläggaren beställer med anvisningen; allt är valfritt.",
+        "order.package": "Insatspaket",
+        "order.package.description": "Det beställda insatspaketet.",
+        "order.weekly_hours": "Timmar per vecka",
+        "order.weekly_hours.description": "Beställda timmar per vecka, 0 eller fler: ett "
+                                          "JSON-tal eller text som \"7.5\"; kräver ett "
+                                          "insatspaket.",
+        "order.supplier": "Den arbetssökandes val av leverantör",
+        "order.supplier.description": "Leverantören som den arbetssökande själv har valt "
+                                      "(fritt val).",
+        "suppliers": "Leverantörernas status",
+        "suppliers.description": "Leverantörernas beläggning och kapacitet nu, och "
+                                 "anvisningens löpnummer (för rotation); allt är valfritt.",
+        "suppliers.load": "Beläggning",
+        "suppliers.load.description": "Antal arbetssökande hos varje leverantör nu (ett "
+                                      "heltal, 0 eller fler).",
+        "suppliers.capacity": "Kapacitet",
+        "suppliers.capacity.description": "Hur många arbetssökande varje leverantör kan ta "
+                                          "emot (ett heltal, 0 eller fler).",
+        "suppliers.sequence": "Löpnummer",
+        "suppliers.sequence.description": "Anvisningens löpnummer inom sitt insatsområde (1 "
+                                          "eller fler): ett tal, eller ett per insatsområde.",
+        "referral": "Anvisning",
+        "referral.description": "En arbetssökandes anvisning till en leverantör.",
+        "referral.id": "Anvisningens id",
+        "referral.id.description": "Värdsystemets id för anvisningen (text eller ett heltal).",
+        "referral.start": "Startdatum",
+        "referral.start.description": "Anvisningens första dag, ÅÅÅÅ-MM-DD.",
+        "referral.package": "Insatspaket",
+        "referral.package.description": "Insatspaketet som den arbetssökande är anvisad till.",
+        "referral.area": "Insatsområde",
+        "referral.area.description": "Insatsområdet; det måste erbjuda insatspaketet.",
+        "referral.supplier": "Leverantör",
+        "referral.supplier.description": "Leverantören; den måste höra till insatsområdet.",
+        "referral.facts": "Den arbetssökandes uppgifter",
+        "referral.facts.description": "Den arbetssökandes uppgifter, när prismodellen beror "
+                                      "på dem (som i ett beslut).",
+        "referral.previous": "Tidigare anvisningar",
+        "referral.previous.description": "Perioderna för de tidigare anvisningar som denna "
+                                         "förlänger (de räknas in i den sammanlagda "
+                                         "varaktigheten).",
+        "referral.supplier_changes": "Leverantörsbyten",
+        "referral.supplier_changes.description": "När den arbetssökande bytte leverantör under "
+                                                 "anvisningen: den nya leverantören och dess "
+                                                 "första dag.",
+        "referral.stop": "Avbruten",
+        "referral.stop.description": "Sista dagen, när myndigheten avbröt anvisningen i "
+                                     "förtid; annars null.",
+        "outcomes": "Utfall",
+        "outcomes.description": "Den arbetssökandes utfall (t.ex. egen försörjning) som "
+                                "perioder.",
+        "outcome": "Utfall",
+        "outcome.kind": "Utfall",
+        "outcome.kind.description": "Ett av regelverkets utfall.",
+        "outcome.from": "Från",
+        "outcome.from.description": "Utfallets första dag.",
+        "outcome.to": "Till",
+        "outcome.to.description": "Utfallets sista dag; null så länge det pågår.",
     },
 }
 
@@ -477,6 +539,17 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
             raise fail("udb604", "the supplier changes must be in date order, one per day")
         return tuple(value)
 
+    def previous_before_start(value: Any, info: ValidationInfo) -> Any:
+        start = info.data.get("f_start")
+        periods = sorted(value or (), key=lambda p: p.start)
+        if start is not None and any(p.end is not None and p.end >= start for p in periods):
+            raise fail("udb604", "an earlier referral must end before this one starts")
+        for a, b in itertools.pairwise(periods):
+            if a.end is not None and b.start <= a.end:
+                raise fail("udb604", "the earlier referrals overlap ({a} and {b})",
+                           a=a.start.isoformat(), b=b.start.isoformat())
+        return value
+
     period_schema = {"type": "object", "properties": {"from": dict(DATE_SCHEMA),
                                                       "to": dict(DATE_SCHEMA)},
                      "required": ["from", "to"], "additionalProperties": False}
@@ -489,6 +562,7 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
                  meta("referral.facts", "facts", default=None)),
         "f_previous": (Annotated[Any, BeforeValidator(_optional(
             lambda v: tuple(closed_period(x) for x in to_list(v)))),
+            AfterValidator(previous_before_start),
             WithJsonSchema({"type": "array", "items": period_schema})],
             meta("referral.previous", "previous", default=())),
         "f_supplier_changes": (Annotated[Any, BeforeValidator(_optional(

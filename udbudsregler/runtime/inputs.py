@@ -525,6 +525,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "to": "The last day of the period; null while it runs.",
         "to_closed": "The last day of the period.",
     },
+    "sv": {
+        "bool": "Sant eller falskt (true/false).",
+        "int": "Ett heltal.",
+        "decimal": "Ett tal: ett JSON-tal eller text som \"12.5\"; under 10^18, högst 18 "
+                   "decimaler.",
+        "hours": "Ett antal timmar, 0 eller fler: ett JSON-tal eller text som \"7.5\".",
+        "money": "Ett belopp i {currency}: ett JSON-tal, text som \"1850.50\" eller "
+                 "{{\"amount\": ..., \"currency\": \"{currency}\"}}.",
+        "date": "Ett datum, ÅÅÅÅ-MM-DD, från 1850-01-01 till 2200-12-31.",
+        "duration": "En varaktighet som \"4 months\" (years, months, weeks eller days), "
+                    "högst 1000 år.",
+        "text": "Text.",
+        "period": "En period: {{\"from\": datum, \"to\": datum eller null}}.",
+        "enum": "Ett av: {values}.",
+        "history": "En lista över perioder med `from` och `to` (`to` är null när perioden "
+                   "fortfarande pågår).",
+        "closed_history": "En lista över avslutade perioder med `from` och `to`.",
+        "list": "En lista.",
+        "record": "En post med de visade fälten.",
+        "from_title": "Från",
+        "to_title": "Till",
+        "from": "Periodens första dag.",
+        "to": "Periodens sista dag; null när perioden fortfarande pågår.",
+        "to_closed": "Periodens sista dag.",
+    },
 }
 
 
@@ -561,6 +586,6 @@ def scalar_schema(kind: str, currency: str = "DKK",
 
 def describe(kind: str, language: str, currency: str = "DKK",
              values: Iterable[str] = ()) -> str:
-    """The sentence describing a kind of value, in ``language`` (da or en)."""
+    """The sentence describing a kind of value, in ``language`` (da, en or sv)."""
     texts = TEXTS.get(language, TEXTS["en"])
     return texts[kind].format(currency=currency, values=", ".join(values))

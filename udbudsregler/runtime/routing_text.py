@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from udbudsregler.runtime.program import Program
@@ -18,6 +19,9 @@ GOAL_NAMES: dict[str, dict[str, str]] = {
     "en": {"ordinary_job": "ordinary paid hours (job)", "education": "education",
            "internship": "company internship", "wage_subsidy": "wage subsidy",
            "clarification": "clarification for flex job or disability pension"},
+    "sv": {"ordinary_job": "ordinarie avlönade arbetstimmar (arbete)", "education": "utbildning",
+           "internship": "arbetspraktik", "wage_subsidy": "lönestöd",
+           "clarification": "utredning inför flexjobb eller förtidspension"},
 }
 
 _T: dict[str, dict[str, str]] = {
@@ -109,11 +113,61 @@ _T: dict[str, dict[str, str]] = {
         "hours_not_allowed": "Refused: the package has no span of hours, but the order gives "
                              "{hours} a week.",
     },
+    "sv": {
+        "area": "Insatsområde: ”{title}”",
+        "area_none": "Insatsområde: inget",
+        "fits": "Den arbetssökande passar för: {areas}.",
+        "fits_none": "Den arbetssökande passar inte för något insatsområde. Områdena är för "
+                     "målgrupperna {groups}, och den arbetssökande ingår inte i någon av dem, "
+                     "eller så är områdets eget villkor inte uppfyllt.",
+        "priority": "Flera områden passar; enligt prioriteringen ({order}) går den arbetssökande "
+                    "till ”{title}”.",
+        "area_condition": "Områdets villkor är inte uppfyllt för ”{title}”.",
+        "reading": "Tolkning: {text}",
+        "supplier": "Leverantör: {name}",
+        "placeholder": " (platshållare: leverantören är ännu inte vald)",
+        "supplier_none": "Leverantör: ingen",
+        "citizen_choice": "Vald efter den arbetssökandes eget val.",
+        "first": "Området har denna leverantör.",
+        "rotation": "Vald genom rotation: anvisning nr {sequence} inom området går till "
+                    "leverantör {position} av {of}.",
+        "skipped": "Leverantören som stod på tur ({turn}) var fullbelagd; nästa leverantör med "
+                   "ledig plats har valts.",
+        "no_state": "Leverantören väljs efter lägst beläggning, men myndigheten har inte "
+                    "lämnat uppgifter om leverantörernas beläggning och kapacitet; området är "
+                    "avgjort, leverantören väljs vid anvisningen.",
+        "lowest_load": "Vald efter lägst beläggning: {load} av {capacity} platser används.",
+        "nearest": "Vald som närmaste leverantör (avstånd {distance}) bland {candidates} som "
+                   "kan väljas.",
+        "none_allowed": "Ingen av områdets leverantörer kan väljas för den arbetssökande.",
+        "full": "Alla leverantörer i området är fullbelagda.",
+        "no_sequence": "Rotation kräver anvisningens löpnummer, och det har inte angetts.",
+        "rejected": "Den arbetssökandes val ”{choice}” kunde inte följas: {why}.",
+        "not_in_area": "leverantören har inget avtal för området",
+        "choice_full": "leverantören har inga lediga platser",
+        "not_honoured": "regelverket följer inte den arbetssökandes val inom detta område",
+        "package": "Insatspaket: ”{title}” (resultatmål: {goal}; LAB kapitel {chapter})",
+        "package_plain": "Insatspaket: ”{title}” (resultatmål: {goal})",
+        "goal_or": " eller ",
+        "ordered": "Beställt{hours}: godkänt.",
+        "hours": " med {hours} per vecka (intervall {low}–{high})",
+        "not_in_area_pkg": "Avvisat: paketet erbjuds inte inom insatsområdet.",
+        "hours_missing": "Avvisat: paketet har ett timintervall på {low}–{high}, och "
+                         "beställningen anger inga timmar per vecka.",
+        "hours_outside_span": "Avvisat: {hours} per vecka ligger utanför intervallet "
+                              "{low}–{high}.",
+        "hours_not_allowed": "Avvisat: paketet har inget timintervall, men beställningen anger "
+                             "{hours} per vecka.",
+    },
 }
+
+#: Quotation marks around a title: «…» in Danish, “…” in English, ”…” in Swedish.
+_QUOTES = {"da": ("«", "»"), "en": ("“", "”"), "sv": ("”", "”")}
 
 
 def _quote(lang: str, text: str) -> str:
-    return f"«{text}»" if lang == "da" else f"“{text}”"
+    start, end = _QUOTES[lang]
+    return f"{start}{text}{end}"
 
 
 def routing_text(decision: DecisionView, lang: str) -> list[str]:
@@ -168,6 +222,11 @@ def _supplier_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reaso
                "not_honoured": t["not_honoured"]}[choice.rejected_because or "not_in_area"]
         lines.append("  " + t["rejected"].format(choice=choice.rejected_choice, why=why))
     details: dict[str, Any] = dict(choice.details)
+    if "distance" in details:  # a number as the language writes it (2,1 in Danish)
+        language: Any = lang
+        distance = details["distance"]
+        details["distance"] = (fmt.format_decimal(distance, language)
+                               if isinstance(distance, (int, Decimal)) else str(distance))
     lines.append("  " + t[choice.method].format(**details))
     if details.get("skipped_full"):
         names = {s.id: s.name for s in decision.policy.graph.areas[

@@ -46,7 +46,8 @@ SCHEMA_KINDS: tuple[SchemaKind, ...] = get_args(SchemaKind)
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-_FACTS_TITLE = {"da": "Oplysninger om borgeren", "en": "The citizen's facts"}
+_FACTS_TITLE = {"da": "Oplysninger om borgeren", "en": "The citizen's facts",
+                "sv": "Uppgifter om den arbetssökande"}
 
 _EXPECTED = {"id": "text or a whole number", "start": "a date (YYYY-MM-DD)",
              "package": "a course package of the policy", "kind": "an outcome of the policy",

@@ -6,7 +6,7 @@
                                    "suppliers": {...}, "compact": false}
     POST /policies/{id}/settle    {"referral": {...}, "outcomes": [...], "until": "...",
                                    "since": "...", "compact": false}
-    POST /policies/{id}/explain   either body, and "language": "da" | "en"
+    POST /policies/{id}/explain   either body, and "language": "da" | "en" | "sv"
     GET  /policies/{id}/schema    the JSON Schemas of the policy's inputs
     GET  /policies                the served policies
     GET  /health                  ok, or degraded when a changed policy fails to load
@@ -41,6 +41,7 @@ from udbudsregler.runtime.records import RECORD_FORMAT
 from udbudsregler.service.openapi import add_policies
 from udbudsregler.service.problems import MEDIA_TYPE, from_error, problem
 from udbudsregler.service.registry import PolicyRegistry
+from udbudsregler.values.wording import LANGUAGES
 from udbudsregler.version import __version__
 
 __all__ = ["MAX_BODY", "create_app"]
@@ -127,8 +128,9 @@ def _settle(policy: Policy, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _explain(policy: Policy, data: Mapping[str, Any]) -> dict[str, Any]:
     language = data.get("language")
-    if language is not None and language not in ("da", "en"):
-        raise FactError([FactProblem("UDB605", "language", "expected da or en")])
+    if language is not None and language not in LANGUAGES:
+        raise FactError([FactProblem("UDB605", "language",
+                                     f"expected one of {', '.join(LANGUAGES)}")])
     rest = {k: v for k, v in data.items() if k != "language"}
     if "referral" in rest:
         _check_keys(rest, _SETTLE_KEYS)

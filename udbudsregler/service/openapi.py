@@ -15,6 +15,7 @@ from typing import Any
 
 from udbudsregler.policy import Policy
 from udbudsregler.service.problems import MEDIA_TYPE
+from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["add_policies", "problem_schema"]
 
@@ -116,7 +117,7 @@ def add_policies(document: dict[str, Any], policies: list[Policy]) -> dict[str, 
                                  "outcomes": _nullable(f"{pid}.outcomes"),
                                  "until": _DATE, "since": {"anyOf": [_DATE, {"type": "null"}]},
                                  "compact": compact}}
-        language = {"enum": ["da", "en"], "description": "default: the policy's language "
+        language = {"enum": list(LANGUAGES), "description": "default: the policy's language "
                     f"({policy.language})"}
         explain = {"anyOf": [
             {**decide, "properties": {**decide["properties"], "language": language}},

@@ -10,6 +10,18 @@ A policy states what must hold for everybody::
         title: Borgere under 30 år er aldrig i målgruppen
         holds: not aktivitetsparate_over_30 or age >= min_age
 
+An invariant meant as an absolute limit ("never under 30", whatever a later round
+does with `min_age`) says so with ``absolute: true`` and writes the limit as a value::
+
+      - id: never_under_30
+        title: Borgere under 30 år er aldrig i målgruppen, heller ikke i en senere runde
+        holds: not aktivitetsparate_over_30 or age >= 30
+        absolute: true
+
+The checker rejects a parameter in an absolute invariant's condition (UDB432): a round
+derived with ``extends:`` that lowers ``min_age`` is then held to 30, and its
+invariants fail instead of moving along (``udbudsregler analyze`` refutes it at once).
+
 The built-in checks:
 
 - ``eligible_routed``: a citizen in a target group goes to exactly one service
