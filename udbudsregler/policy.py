@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -40,6 +40,9 @@ from udbudsregler.runtime.settlement_records import Outcome
 from udbudsregler.runtime.trace import Tracer
 from udbudsregler.stages import run_stages
 from udbudsregler.version import __version__
+
+if TYPE_CHECKING:
+    from udbudsregler.columnar.table import TableDecisions
 
 __all__ = ["Policy", "load_policy"]
 
@@ -159,6 +162,17 @@ class Policy(Program):
         package = choose_package(routing.area, parsed_order, graph.packages,
                                  lambda name: self.span_of(name, on))
         return (routing, parsed_order, supplier, package)
+
+    def decide_table(self, table: Any, on: date | str, **options: Any) -> TableDecisions:
+        """The decisions for every citizen of an Arrow table or a Polars/pandas DataFrame,
+        evaluated column by column (the ``columnar`` extra); rows it cannot decide exactly
+        are decided per record, rows ``decide`` rejects are in the errors table. See
+        :func:`udbudsregler.columnar.decide_table` for the options (``id``, ``order``,
+        ``suppliers``, ``values``, ``histories``, ``first_row``, ``ignore_validity``,
+        ``strict``)."""
+        from udbudsregler.columnar.table import decide_table
+
+        return decide_table(self, table, on, **options)
 
     def settle(self, referral: Referral | Mapping[str, Any],
                outcomes: Sequence[Outcome | Mapping[str, Any]] | None = None, *,
