@@ -34,8 +34,24 @@ import numpy.typing as npt
 
 from udbudsregler.values.temporal import MonthEnd
 
-__all__ = ["OPEN", "Bools", "Cats", "Col", "Dates", "Lst", "Num", "Pers", "Rec", "Spans",
-           "add_months", "age", "join", "split"]
+__all__ = [
+    "OPEN",
+    "Bools",
+    "Cats",
+    "Col",
+    "Dates",
+    "Lst",
+    "Num",
+    "Opaque",
+    "Pers",
+    "Rec",
+    "Spans",
+    "Unsupported",
+    "add_months",
+    "age",
+    "join",
+    "split",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -145,6 +161,17 @@ def _take_same(col: Col, index: IntArray) -> Col:
     out = col.take(index)
     out.level = col.level
     return out
+
+
+@dataclass
+class Opaque(Col):
+    """A fact the columnar evaluation cannot read (a duration): it is checked as ``decide``
+    checks it, and a rule that reads it is not columnar."""
+
+    what: str = ""
+
+    def take(self, index: IntArray) -> Col:
+        raise Unsupported(self.what)
 
 
 class Unsupported(Exception):

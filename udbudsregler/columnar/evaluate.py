@@ -38,6 +38,7 @@ from udbudsregler.columnar.columns import (
     IntArray,
     Lst,
     Num,
+    Opaque,
     Pers,
     Rec,
     Spans,
@@ -109,7 +110,10 @@ class Batch:
         if name in self.memo:
             return self.memo[name]
         if name in self.graph.facts:
-            return self.facts[name]
+            fact = self.facts[name]
+            if isinstance(fact, Opaque):
+                raise Unsupported(fact.what)
+            return fact
         node = self.graph.nodes[name]
         if name not in self.dependent:
             result = self._scalar(lambda: self.scalar.value(name))
@@ -439,6 +443,8 @@ def _align_pair(batch: Batch, a: Any, b: Any, level: int, n: int
     if currency is None:
         currency = next((x.currency for x in (a, b) if type(x) is Money), None)
     scale = max(x.scale if isinstance(x, Num) else _places(_number(x)) for x in (a, b))
+    if scale > 18:  # a constant with more places than 64-bit units can carry
+        raise AllUnsure()
     out: list[Any] = []
     for x in (a, b):
         if isinstance(x, Num):
@@ -511,9 +517,12 @@ def _compare(op: str) -> Kernel:
             if op not in ("eq", "ne"):
                 raise Unsupported(f"`{op}` of true/false values")
             return Bools(level, ufunc(batch.bools(a, level), batch.bools(b, level)))
-        if isinstance(a, Num) or isinstance(b, Num):
+        if isinstance(a, Num) and isinstance(b, Num):
             ua, ub, _, _ = _align_pair(batch, a, b, level, n)
             return Bools(level, _int_compare(ufunc, ua, ub, n))
+        if isinstance(a, Num) or isinstance(b, Num):
+            col, x, flip = (a, b, False) if isinstance(a, Num) else (b, a, True)
+            return Bools(level, _compare_constant(op, col, _number(x), flip, n))
         if isinstance(a, Dates) or isinstance(b, Dates):
             return Bools(level, ufunc(_ords(a, n), _ords(b, n)))
         if isinstance(a, Cats) or isinstance(b, Cats):
@@ -540,6 +549,36 @@ def _int_compare(ufunc: Any, a: Any, b: Any, n: int) -> BoolArray:
         b = np.full(n, 1 if b > 0 else -1, dtype=np.int64)
     out: BoolArray = np.broadcast_to(ufunc(a, b), (n,)).copy()
     return out
+
+
+_FLIP = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _compare_constant(op: str, col: Num, x: int | Decimal, flip: bool, n: int) -> BoolArray:
+    """``units/10**scale <op> x`` exactly, without widening the column: ``x`` scaled to the
+    column's units is compared by its floor and ceiling when it is not whole."""
+    if flip:
+        op = _FLIP[op]
+    y = Decimal(x).scaleb(col.scale)
+    floor, ceil = int(y.to_integral_value("ROUND_FLOOR")), int(y.to_integral_value(
+        "ROUND_CEILING"))
+    whole = floor == ceil
+    u = col.u
+    clamp = lambda k: max(min(k, _MAXI), -_MAXI)  # noqa: E731 - beyond int64 by its sign
+    if op == "eq":
+        out = (u == clamp(floor)) if whole and abs(floor) <= _MAXI else np.zeros(n, dtype=bool)
+    elif op == "ne":
+        out = (u != clamp(floor)) if whole and abs(floor) <= _MAXI else np.ones(n, dtype=bool)
+    elif op == "lt":
+        out = u < clamp(ceil) if abs(ceil) <= _MAXI else np.full(n, ceil > 0)
+    elif op == "le":
+        out = u <= clamp(floor) if abs(floor) <= _MAXI else np.full(n, floor > 0)
+    elif op == "gt":
+        out = u > clamp(floor) if abs(floor) <= _MAXI else np.full(n, floor < 0)
+    else:
+        out = u >= clamp(ceil) if abs(ceil) <= _MAXI else np.full(n, ceil < 0)
+    result: BoolArray = np.broadcast_to(out, (n,)).copy()
+    return result
 
 
 for _op in _CMP:

@@ -34,6 +34,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -50,6 +51,7 @@ from udbudsregler.columnar.columns import (
     Dates,
     Lst,
     Num,
+    Opaque,
     Pers,
     Rec,
 )
@@ -147,8 +149,8 @@ class Plan:
     walks: int
     #: Why the policy is decided per record (None: it is not).
     unsupported: str | None = None
-    #: Per (outcome key): the decision's parts, or None (decide those rows per record).
-    parts: dict[Any, Any] = field(default_factory=dict)
+    #: Per requested list of values: why they are not columnar (None: they are).
+    values: dict[tuple[str, ...], str | None] = field(default_factory=dict)
 
 
 _PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
@@ -166,7 +168,7 @@ def _plan(policy: PolicyLike) -> Plan:
     return plan
 
 
-def _check_support(policy: PolicyLike, plan: Plan) -> str | None:
+def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = ()) -> str | None:
     """Evaluate the policy on an empty batch of the canonical schema: a part with no
     columnar form raises :class:`Unsupported` there."""
     try:
@@ -180,8 +182,12 @@ def _check_support(policy: PolicyLike, plan: Plan) -> str | None:
     batch = Batch(policy.graph, facts, 0, on, policy.month_end, plan.dependent,
                   np.zeros(0, dtype=bool))
     try:
-        for name in (*plan.outputs, *plan.criteria):
-            batch.value(name)
+        for name in (*plan.outputs, *plan.criteria, *names):
+            value = batch.value(name)
+            if name in names:
+                _arrow_of(policy.graph.nodes[name].type)
+                if isinstance(value, Col) and not isinstance(value, (Bools, Num, Dates, Cats)):
+                    raise Unsupported(f"a value of type {policy.graph.nodes[name].type}")
     except Unsupported as error:
         return str(error)
     except AllUnsure:
@@ -209,7 +215,7 @@ def arrow_type(spec: FactSpec, currency: str) -> pa.DataType:
     if t == "period":
         return pa.struct([("from", pa.date32()), ("to", pa.date32())])
     if t == "duration":
-        raise Unsupported("facts of type duration")
+        return pa.string()  # "4 months", as decide reads it
     fields = [(name, arrow_type(f, currency)) for name, f in (spec.fields or {}).items()]
     if t == "record":
         return pa.struct(fields)
@@ -252,21 +258,21 @@ def _integers(arr: pa.Array) -> tuple[Any, BoolArray]:
     return np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), _none(n)
 
 
-def _narrowest(arr: pa.Array, scale: int) -> tuple[pa.Array, int]:
-    """The decimals at the fewest places that hold every value exactly (a decimal128(38,
-    18) column of whole hours has units of 10^18 per hour, beyond 64 bits; at scale 0 or
-    2 they fit)."""
-    _, big = _decimal_units(arr)
-    if not big.any():
-        return arr, scale
+def _narrowest(arr: pa.Array) -> tuple[pa.Array, int] | None:
+    """The decimals as decimal128 at the fewest places (up to 18) that hold every value
+    exactly (a decimal128(38, 18) column of whole hours has units of 10^18 per hour,
+    beyond 64 bits; at scale 0 or 2 they fit); None if no such scale holds them all."""
+    kind = arr.type
+    if kind.byte_width == 16 and 0 <= kind.scale <= 18:
+        _, big = _decimal_units(arr)
+        if not big.any():
+            return arr, kind.scale
     for places in (0, 2, 4, 6, 9, 12, 15, 18):
-        if places > scale:
-            break
         try:
             return arr.cast(pa.decimal128(38, places), safe=True), places
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-    return arr.cast(pa.decimal128(38, scale)), scale
+    return None
 
 
 def _decimal_units(arr: pa.Array) -> tuple[Any, BoolArray]:
@@ -306,8 +312,8 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
         if pa.types.is_integer(kind):
             units, big = _integers(arr)
             scale = 0
-        elif pa.types.is_decimal(kind) and 0 <= kind.scale <= 18:
-            arr, scale = _narrowest(arr, kind.scale)
+        elif pa.types.is_decimal(kind) and (narrow := _narrowest(arr)) is not None:
+            arr, scale = narrow
             units, big = _decimal_units(arr)
         else:
             return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
@@ -349,7 +355,14 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
         e = np.where(_nulls(end_arr), OPEN, end.o)
         return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
     if t == "duration":
-        raise Unsupported("facts of type duration")
+        # checked as decide checks it; a rule that reads it is not columnar (Unsupported)
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return Opaque(level, "a duration"), _all(n)
+        # at most 3 digits: inside the input limits (1000 years) whatever the unit
+        ok = pc.match_substring_regex(
+            arr, r"^\s*[0-9]{1,3}\s+(years?|months?|weeks?|days?)\s*$").fill_null(False)
+        bad |= ~np.asarray(ok, dtype=bool)
+        return Opaque(level, "a fact of type duration"), bad
     fields = spec.fields or {}
     if t == "record":
         if not _struct_with(kind, set(fields)):
@@ -516,11 +529,16 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
             raise KeyError(f"the policy has no rule or other named node {name!r}")
     run = _Run(policy, plan, table, day, id, order, suppliers, tuple(values), first_row,
                ignore_validity)
-    if plan.unsupported is not None:
+    why = plan.unsupported
+    if why is None and values:
+        key = tuple(values)
+        if key not in plan.values:
+            plan.values[key] = _check_support(policy, plan, key)
+        why = plan.values[key]
+    if why is not None:
         if strict:
-            raise Unsupported(plan.unsupported)
-        note = (f"decided per record: the columnar backend does not evaluate "
-                f"{plan.unsupported}")
+            raise Unsupported(why)
+        note = f"decided per record: the columnar backend does not evaluate {why}"
         warnings.warn(note, ColumnarFallback, stacklevel=2)
         run.notes.append(note)
         run.unsure[:] = True
@@ -569,6 +587,11 @@ class _Run:
             criteria = [batch.bools(batch.value(name), 0) for name in plan.criteria]
             columns = {name: batch.value(name) for name in self.values}
         except AllUnsure:
+            self.unsure[:] = True
+            return self.finish({})
+        except Unsupported as error:  # not seen on the empty batch: still never wrong
+            self.notes.append(f"decided per record: the columnar backend does not evaluate "
+                              f"{error}")
             self.unsure[:] = True
             return self.finish({})
         self.unsure = batch.unsure
@@ -704,11 +727,19 @@ class _Run:
                                      if r.kind == "criterion" and r.met is False)
             for name in self.values:
                 try:
-                    record[name] = self.policy.node_value(name, decision.facts, self.on)
-                except EvaluationError as error:
+                    value = _python_value(
+                        self.policy.node_value(name, decision.facts, self.on))
+                except EvaluationError as error:  # the value's column, then where it failed
                     record[name] = None
-                    errors.append(_error(self.first_row + row, ident, error.path or name,
-                                         error.code, error.message))
+                    errors.append(_error(self.first_row + row, ident, name, error.code,
+                                         f"{error.path}: {error.message}" if error.path
+                                         else error.message))
+                    continue
+                value, problem = _storable(value)
+                if problem is not None:
+                    errors.append(_error(self.first_row + row, ident, name, "UDB705",
+                                         problem))
+                record[name] = value
             out[row] = record
         return out, errors
 
@@ -790,6 +821,31 @@ def _decimals(units: Any, scale: int) -> pa.Array:
     whole = pa.array(np.ascontiguousarray(units, dtype=np.int64), type=pa.int64()).cast(
         pa.decimal128(38, 0))
     return pa.Array.from_buffers(pa.decimal128(38, scale), len(whole), whole.buffers())
+
+
+def _storable(value: Any) -> tuple[Any, str | None]:
+    """``value`` as its column holds it exactly (int64, decimal128(38, 18)), or None and why
+    it cannot be held."""
+    if type(value) is int and abs(value) >= 2**63:
+        return None, f"the value {value} is beyond a 64-bit integer column"
+    if type(value) is Decimal:
+        if not _fits(value):
+            return None, (f"the value {value} has more than 18 decimal places or 20 whole "
+                          "digits: a decimal128(38, 18) column cannot hold it exactly")
+        if value.as_tuple().exponent < -18:  # type: ignore[operator]
+            return value.quantize(Decimal(1).scaleb(-18)), None  # exact: it fits
+    return value, None
+
+
+def _fits(value: Decimal) -> bool:
+    """Whether a decimal128(38, 18) holds ``value`` exactly."""
+    if not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -18 and value != value.quantize(Decimal(1).scaleb(-18)):
+        return False
+    return abs(value) < Decimal(10) ** 20
 
 
 def _python_value(value: Any) -> Any:

@@ -1,0 +1,135 @@
+"""decide_table and per-record decide agree on every citizen of every policy in policies/:
+generated citizens, the boundary citizens of the strategies, and rows decide rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from equivalence import assert_agree  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import fact_schema, support  # noqa: E402
+from udbudsregler.policy import Policy  # noqa: E402
+from udbudsregler.testing.boundaries import boundaries, sample_citizens  # noqa: E402
+from udbudsregler.testing.strategies import citizens  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = sorted(p.parent.name for p in (ROOT / "policies").glob("*/policy.yaml"))
+
+
+def _policy(name: str) -> Policy:
+    return load_policy(ROOT / "policies" / name)
+
+
+def _dates(policy: Policy) -> st.SearchStrategy[dt.date]:
+    valid = policy.header.valid
+    return st.dates(valid.from_, valid.to or valid.from_ + dt.timedelta(days=3 * 365))
+
+
+def _table(policy: Policy, rows: list[dict[str, Any]]) -> Any:
+    return pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_every_policy_is_columnar(name: str) -> None:
+    assert support(_policy(name)) is None
+
+
+@pytest.mark.parametrize("name", POLICIES)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_citizens_agree(name: str, data: st.DataObject) -> None:
+    policy = _policy(name)
+    on = data.draw(_dates(policy), label="on")
+    rows = data.draw(st.lists(citizens(policy, on), min_size=1, max_size=25), label="rows")
+    result = policy.decide_table(_table(policy, rows), on)
+    assert_agree(policy, rows, on, result)
+    assert result.per_record == 0  # generated facts are valid: all decided columnar
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_boundary_citizens_agree(name: str) -> None:
+    """Citizens drawn from the boundary model on the policy's boundary dates: its first and
+    last day, the dates its constants create, month ends, 29 February."""
+    policy = _policy(name)
+    valid = policy.header.valid
+    days = {valid.from_, valid.to or valid.from_}
+    days.update(d for d in boundaries(policy, valid.from_).dates
+                if valid.from_ <= d <= (valid.to or d))
+    for k, on in enumerate(sorted(days)[:12]):
+        rows = sample_citizens(policy, on, 300, seed=k)
+        result = policy.decide_table(_table(policy, rows), on)
+        assert_agree(policy, rows, on, result)
+
+
+def _spoil(policy: Policy, rows: list[dict[str, Any]], how: str) -> list[dict[str, Any]]:
+    """Rows decide rejects: one kind of mistake in every other row."""
+    out = []
+    for i, row in enumerate(rows):
+        row = {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
+        if i % 2 == 0:
+            out.append(row)
+            continue
+        histories = [k for k, f in policy.graph.facts.items() if f.spec.type == "history"]
+        dates = [k for k, f in policy.graph.facts.items() if f.spec.type == "date"]
+        enums = [k for k, f in policy.graph.facts.items() if f.spec.type == "enum"]
+        if how == "to_before_from" and histories and row[histories[0]]:
+            first = dict(row[histories[0]][0])
+            first["to"] = first["from"] - dt.timedelta(days=1)
+            row[histories[0]] = [first, *row[histories[0]][1:]]
+        elif how == "old_date" and dates:
+            row[dates[0]] = dt.date(1700, 1, 1)
+        elif how == "bad_choice" and enums:
+            row[enums[0]] = "no_such_value"
+        elif how == "missing":
+            row[next(iter(policy.graph.facts))] = None
+        elif how == "bad_record_choice" and histories and row[histories[0]]:
+            first = dict(row[histories[0]][0])
+            first["kind"] = "no_such_kind"
+            row[histories[0]] = [first, *row[histories[0]][1:]]
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("name", POLICIES)
+@pytest.mark.parametrize("how", ["to_before_from", "old_date", "bad_choice", "missing",
+                                 "bad_record_choice"])
+def test_rejected_rows_are_errors_with_the_same_code_and_path(name: str, how: str) -> None:
+    policy = _policy(name)
+    on = policy.header.valid.from_
+    rows = _spoil(policy, sample_citizens(policy, on, 60, seed=3), how)
+    result = policy.decide_table(_table(policy, rows), on)
+    assert_agree(policy, rows, on, result)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_column_of_the_wrong_type_makes_every_row_an_error(name: str) -> None:
+    policy = _policy(name)
+    on = policy.header.valid.from_
+    rows = sample_citizens(policy, on, 10, seed=4)
+    table = _table(policy, rows)
+    first = next(iter(policy.graph.facts))
+    table = table.set_column(0, first, pa.array([3.5] * len(rows)))
+    result = policy.decide_table(table, on)
+    python_rows = table.to_pylist()
+    assert_agree(policy, python_rows, on, result)
+    assert result.errors.num_rows >= len(rows)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_an_undeclared_column_is_an_error_in_every_row(name: str) -> None:
+    policy = _policy(name)
+    on = policy.header.valid.from_
+    rows = sample_citizens(policy, on, 5, seed=5)
+    table = _table(policy, rows).append_column("shoe_size", pa.array([42] * 5))
+    result = policy.decide_table(table, on)
+    assert_agree(policy, table.to_pylist(), on, result)
+    assert set(result.errors.column("code").to_pylist()) == {"UDB606"}
