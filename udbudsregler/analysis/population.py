@@ -13,12 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from udbudsregler.columnar.cells import cell_value
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import read_json
@@ -161,24 +161,4 @@ def _rows(reader: Any, population: Population) -> Iterator[list[str]]:
 
 
 def _cell(cell: str, spec: FactSpec | None) -> Any:
-    kind = spec.type if spec is not None else None
-    text = cell.strip()
-    if text == "":
-        return None
-    if kind in ("history", "list", "record", "period") or (kind is None and text[0] in "[{"):
-        try:
-            return read_json(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"not valid JSON: {error.msg}") from None
-        except FactError as error:
-            raise ValueError("; ".join(p.render() for p in error.problems)) from None
-    if kind == "bool":
-        lowered = text.lower()
-        if lowered in ("true", "1", "ja", "yes"):
-            return True
-        if lowered in ("false", "0", "nej", "no"):
-            return False
-        raise ValueError(f"`{text}` is not true or false")
-    if kind == "int" and re.fullmatch(r"[-+]?\d+", text):
-        return int(text)
-    return text
+    return cell_value(cell, spec)

@@ -564,19 +564,18 @@ def _compare_constant(op: str, col: Num, x: int | Decimal, flip: bool, n: int) -
         "ROUND_CEILING"))
     whole = floor == ceil
     u = col.u
-    clamp = lambda k: max(min(k, _MAXI), -_MAXI)  # noqa: E731 - beyond int64 by its sign
     if op == "eq":
-        out = (u == clamp(floor)) if whole and abs(floor) <= _MAXI else np.zeros(n, dtype=bool)
+        out = (u == floor) if whole and abs(floor) <= _MAXI else np.zeros(n, dtype=bool)
     elif op == "ne":
-        out = (u != clamp(floor)) if whole and abs(floor) <= _MAXI else np.ones(n, dtype=bool)
+        out = (u != floor) if whole and abs(floor) <= _MAXI else np.ones(n, dtype=bool)
     elif op == "lt":
-        out = u < clamp(ceil) if abs(ceil) <= _MAXI else np.full(n, ceil > 0)
+        out = u < ceil if abs(ceil) <= _MAXI else np.full(n, ceil > 0)
     elif op == "le":
-        out = u <= clamp(floor) if abs(floor) <= _MAXI else np.full(n, floor > 0)
+        out = u <= floor if abs(floor) <= _MAXI else np.full(n, floor > 0)
     elif op == "gt":
-        out = u > clamp(floor) if abs(floor) <= _MAXI else np.full(n, floor < 0)
+        out = u > floor if abs(floor) <= _MAXI else np.full(n, floor < 0)
     else:
-        out = u >= clamp(ceil) if abs(ceil) <= _MAXI else np.full(n, ceil < 0)
+        out = u >= ceil if abs(ceil) <= _MAXI else np.full(n, ceil < 0)
     result: BoolArray = np.broadcast_to(out, (n,)).copy()
     return result
 
