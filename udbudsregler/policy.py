@@ -42,6 +42,7 @@ from udbudsregler.stages import run_stages
 from udbudsregler.version import __version__
 
 if TYPE_CHECKING:
+    from udbudsregler.columnar.settle import TableSettlements
     from udbudsregler.columnar.table import TableDecisions
 
 __all__ = ["Policy", "load_policy"]
@@ -173,6 +174,18 @@ class Policy(Program):
         from udbudsregler.columnar.table import decide_table
 
         return decide_table(self, table, on, **options)
+
+    def settle_table(self, referrals: Any, outcomes: Any = None, *, until: date | str,
+                     since: date | str | None = None, **options: Any) -> TableSettlements:
+        """Settle every referral of a table (Arrow or a DataFrame: ``id``, ``start``,
+        ``package``, optionally ``supplier``, ``area``, ``stop``) with its outcomes (a long
+        table keyed by ``referral``): every line, a total per referral and the referrals
+        that could not be settled, each exactly as :meth:`settle` gives it. ``until`` and
+        ``since`` are dates or names of columns of ``referrals``. See
+        :func:`udbudsregler.columnar.settle.settle_table`."""
+        from udbudsregler.columnar.settle import settle_table
+
+        return settle_table(self, referrals, outcomes, until=until, since=since, **options)
 
     def settle(self, referral: Referral | Mapping[str, Any],
                outcomes: Sequence[Outcome | Mapping[str, Any]] | None = None, *,

@@ -51,7 +51,7 @@ def test_the_docs_page_shows_the_examples_as_tested() -> None:
 
 
 def test_a_shipped_policy_is_built_once_per_process() -> None:
-    from udbudsregler.columnar.distributed import BUILT, _CACHE, shipped
+    from udbudsregler.columnar.distributed import _CACHE, BUILT, shipped
 
     policy = load_policy(ROOT / "policies" / "slagelse-2019")
     payload = pickle.dumps(shipped(policy))
