@@ -78,7 +78,7 @@ def shipped(policy: PolicyLike) -> Shipped:
 
 
 def _policy(value: Any) -> PolicyLike:
-    return value.policy if isinstance(value, Shipped) else value  # type: ignore[no-any-return]
+    return value.policy if isinstance(value, Shipped) else value
 
 
 # -- one partition ----------------------------------------------------------------------
