@@ -795,8 +795,11 @@ def _membership(negate: bool) -> Kernel:
             raise Unsupported("`in` of a list that differs per citizen")
         items = list(b)
         if isinstance(a, Cats):
-            codes = [a.values.index(x) for x in items if isinstance(x, str) and x in a.values]
-            found = np.isin(a.c, np.array(codes, dtype=np.int32))
+            table = np.zeros(len(a.values) + 1, dtype=bool)  # code -1 reads the last: False
+            for x in items:
+                if isinstance(x, str) and x in a.values:
+                    table[a.values.index(x)] = True
+            found = table[a.c]
         elif isinstance(a, Num):
             numbers = [x for x in items if _is_number(x)]
             units = []

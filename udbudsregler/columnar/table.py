@@ -249,41 +249,112 @@ def _nulls(arr: pa.Array) -> BoolArray:
     return np.asarray(arr.is_null(), dtype=bool)
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArray]:
+    """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
+    bad = _nulls(arr)
+    words = arr.dictionary
+    if spec.type == "enum":
+        values = tuple(spec.values or ())
+        mapping = pc.index_in(words, value_set=pa.array(values, type=words.type))
+    else:
+        values = tuple(words.to_pylist())
+        mapping = pa.array(np.arange(len(values), dtype=np.int32))
+    table = np.asarray(mapping.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+    indices = arr.indices
+    index = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64) \
+        if indices.null_count else np.asarray(indices.to_numpy(zero_copy_only=False),
+                                              dtype=np.int64)
+    c = table[index] if len(table) else np.full(len(arr), -1, dtype=np.int32)
+    return Cats(level, c, values), bad | (c < 0)
+
+
+def _numbers(arr: pa.Array, fill: Any) -> Any:
+    """An Arrow array as numpy, nulls as ``fill`` (no copy when there are none)."""
+    if arr.null_count:
+        arr = arr.fill_null(fill)
+    return arr.to_numpy(zero_copy_only=False)
+
+
 def _integers(arr: pa.Array) -> tuple[Any, BoolArray]:
     n = len(arr)
     if pa.types.is_unsigned_integer(arr.type):
-        values = np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.uint64)
+        values = np.asarray(_numbers(arr, 0), dtype=np.uint64)
         big = values > np.uint64(2**62)
         return np.where(big, 0, values).astype(np.int64), big
-    return np.asarray(arr.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64), _none(n)
+    return np.asarray(_numbers(arr, 0), dtype=np.int64), _none(n)
 
 
-def _narrowest(arr: pa.Array) -> tuple[pa.Array, int] | None:
-    """The decimals as decimal128 at the fewest places (up to 18) that hold every value
-    exactly (a decimal128(38, 18) column of whole hours has units of 10^18 per hour,
-    beyond 64 bits; at scale 0 or 2 they fit); None if no such scale holds them all."""
-    kind = arr.type
-    if kind.byte_width == 16 and 0 <= kind.scale <= 18:
-        _, big = _decimal_units(arr)
-        if not big.any():
-            return arr, kind.scale
-    for places in (0, 2, 4, 6, 9, 12, 15, 18):
-        try:
-            return arr.cast(pa.decimal128(38, places), safe=True), places
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-    return None
+_M32 = np.uint64(0xFFFFFFFF)
+_E9 = np.uint64(10**9)
 
 
-def _decimal_units(arr: pa.Array) -> tuple[Any, BoolArray]:
-    """The unscaled values of a decimal128 array as int64, and where they do not fit."""
+def _limbs(arr: pa.Array) -> tuple[list[Any], BoolArray]:
+    """The magnitudes of a decimal128 array's unscaled values as four 32-bit limbs (most
+    significant first, uint64), and which values are negative."""
     n = len(arr)
-    buffer = arr.buffers()[1]
-    raw = np.frombuffer(buffer, dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + n)]
+    raw = np.frombuffer(arr.buffers()[1], dtype=np.uint64)[2 * arr.offset: 2 * (arr.offset + n)]
     raw = raw.reshape(n, 2)
-    low, high = raw[:, 0], raw[:, 1]
-    fits = high == (low >> 63)
-    return np.where(fits, low, 0), ~fits
+    low, high = raw[:, 0].copy(), raw[:, 1].copy()
+    negative = (high >> np.uint64(63)).astype(bool)
+    if negative.any():  # two's complement: invert and add one
+        nl = ~low + np.uint64(1)
+        nh = ~high + (nl == 0).astype(np.uint64)
+        low = np.where(negative, nl, low)
+        high = np.where(negative, nh, high)
+    return [high >> np.uint64(32), high & _M32, low >> np.uint64(32), low & _M32], negative
+
+
+def _divmod(limbs: list[Any], divisor: int) -> tuple[list[Any], Any]:
+    """Long division of 128-bit magnitudes by a divisor below 2^32."""
+    d = np.uint64(divisor)
+    rest = np.zeros_like(limbs[0])
+    out = []
+    for limb in limbs:
+        current = (rest << np.uint64(32)) | limb
+        out.append(current // d)
+        rest = current % d
+    return out, rest
+
+
+def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
+    """The values of a decimal128 array (at ``scale``) as int64 units at the fewest places
+    that hold every value exactly; and where a value does not fit 64 bits there (such rows
+    go per record). Whole hours in a decimal128(38, 18) become units of one hour."""
+    if arr.type.precision <= 18:  # every value fits 64 bits at its own scale
+        n = len(arr)
+        raw = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset:
+                                                               2 * (arr.offset + n)]
+        return raw[0::2].copy(), scale, _none(n)
+    limbs, negative = _limbs(arr)
+    valid = ~_nulls(arr)
+    # trailing decimal zeros of each value, up to `scale` (zero: as many as allowed)
+    zeros = np.full(len(arr), scale, dtype=np.int64)
+    quotient, rest = _divmod(limbs, 10**9)
+    low9 = rest
+    for k in range(1, 10):
+        zeros = np.where((low9 % np.uint64(10**k) != 0) & (zeros > k - 1), np.minimum(zeros, k - 1),
+                         zeros)
+    if scale > 9:
+        _, high9 = _divmod(quotient, 10**9)
+        for k in range(1, 10):
+            zeros = np.where((low9 == 0) & (high9 % np.uint64(10**k) != 0),
+                             np.minimum(zeros, 9 + k - 1), zeros)
+    drop = int(zeros[valid].min()) if valid.any() else scale
+    drop = max(0, min(drop, scale))
+    shifted = limbs
+    remaining = drop
+    while remaining > 0:
+        step = min(remaining, 9)
+        shifted, _ = _divmod(shifted, 10**step)
+        remaining -= step
+    big = (shifted[0] != 0) | (shifted[1] != 0) | (shifted[2] >= np.uint64(2**31))
+    magnitude = ((shifted[2] << np.uint64(32)) | shifted[3]).astype(np.int64)
+    units = np.where(big, 0, np.where(negative, -magnitude, magnitude))
+    return units, scale - drop, big & valid
 
 
 def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
@@ -293,15 +364,17 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
     n = len(arr)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    t = spec.type
     if pa.types.is_dictionary(arr.type):
+        if t in ("text", "enum") and _is_text(arr.type.value_type):
+            return _dictionary(spec, arr, level)
         arr = arr.cast(arr.type.value_type)
     bad = _nulls(arr)
-    t = spec.type
     kind = arr.type
     if t == "bool":
         if kind != pa.bool_():
             return Bools(level, _none(n)), _all(n)
-        return Bools(level, np.asarray(arr.fill_null(False), dtype=bool)), bad
+        return Bools(level, np.asarray(_numbers(arr, False), dtype=bool)), bad
     if t == "int":
         if not pa.types.is_integer(kind):
             return Num(level, np.zeros(n, dtype=np.int64)), _all(n)
@@ -312,9 +385,15 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
         if pa.types.is_integer(kind):
             units, big = _integers(arr)
             scale = 0
-        elif pa.types.is_decimal(kind) and (narrow := _narrowest(arr)) is not None:
-            arr, scale = narrow
-            units, big = _decimal_units(arr)
+        elif pa.types.is_decimal(kind) and kind.scale >= 0:
+            if kind.byte_width != 16:
+                try:
+                    arr = arr.cast(pa.decimal128(38, min(kind.scale, 38)), safe=True)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+            units, scale, big = _decimal_units(arr, arr.type.scale)
+            if scale > 18:  # finer than the input limits allow, or too many places
+                return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
         else:
             return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
         bad = bad | big
@@ -328,8 +407,7 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
             arr = arr.cast(pa.date32())
         elif kind != pa.date32():
             return Dates(level, np.full(n, _LO, dtype=np.int64)), _all(n)
-        o = np.asarray(arr.cast(pa.int32()).fill_null(_LO - EPOCH).to_numpy(
-            zero_copy_only=False), dtype=np.int64) + EPOCH
+        o = np.asarray(_numbers(arr.cast(pa.int32()), _LO - EPOCH), dtype=np.int64) + EPOCH
         bad |= (o < _LO) | (o > _HI)
         return Dates(level, o), bad
     if t in ("text", "enum"):
@@ -342,7 +420,7 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
             encoded = arr.dictionary_encode()
             values = tuple(encoded.dictionary.to_pylist())
             codes = encoded.indices
-        c = np.asarray(codes.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+        c = np.asarray(_numbers(codes, -1), dtype=np.int32)
         return Cats(level, c, values), bad | (c < 0)
     if t == "period":
         if not _struct_with(kind, {"from", "to"}):
@@ -600,26 +678,50 @@ class _Run:
     def _budget(self, facts: dict[str, Any]) -> None:
         """Rows whose lists are long enough that the evaluation budget might run out go
         per record (where ``decide`` says whether it does: UDB706)."""
+        lists = [value for value in facts.values() if isinstance(value, Lst)]
+        total = sum(len(value.parent) for value in lists)
+        if total * self.plan.walks <= self.policy.steps:
+            return  # not even all the records of the batch together could run it out
         sizes = np.zeros(self.n, dtype=np.int64)
-        for value in facts.values():
-            if isinstance(value, Lst):
-                sizes += np.bincount(value.parent, minlength=self.n)
+        for value in lists:
+            sizes += np.bincount(value.parent, minlength=self.n)
         self.unsure |= sizes * self.plan.walks > self.policy.steps
 
     # -- outcomes: the parts of a decision per distinct outcome ---------------------
 
-    def _keys(self, outputs: list[BoolArray], criteria: list[BoolArray]) -> Any:
-        bits = np.stack([*outputs, *criteria], axis=1) if outputs or criteria else \
-            np.zeros((self.n, 1), dtype=bool)
-        packed = np.packbits(bits, axis=1)
+    def _keys(self, outputs: list[BoolArray], criteria: list[BoolArray],
+              sure: BoolArray) -> tuple[Any, Any]:
+        """The distinct outcomes (the outputs, the criteria and the order) of the sure rows:
+        the first row of each, and each row's outcome (-1 for an unsure row)."""
+        bits = [*outputs, *criteria]
+        n = self.n
+        order_codes: Any = None
         if self.orders:
-            order_codes: dict[Any, int] = {}
-            codes = np.array([order_codes.setdefault(_order_key(o), len(order_codes))
-                              for o in self.orders], dtype=np.int64)
-            packed = np.concatenate([packed, codes.view(np.uint8).reshape(self.n, 8)], axis=1)
-        view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))
-        _, first, inverse = np.unique(view.ravel(), return_index=True, return_inverse=True)
-        return first, inverse.ravel()
+            seen: dict[Any, int] = {}
+            order_codes = np.array([seen.setdefault(_order_key(o), len(seen))
+                                    for o in self.orders], dtype=np.int64)
+        if len(bits) <= 24 and order_codes is None:
+            key = np.zeros(n, dtype=np.int64)
+            for i, bit in enumerate(bits):
+                key |= bit.astype(np.int64) << i
+            size = 1 << len(bits)
+            key = np.where(sure, key, size)
+            first = np.full(size + 1, n, dtype=np.int64)
+            first[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # first one wins
+            present = first[:size] < n
+            remap = np.full(size + 1, -1, dtype=np.int64)
+            remap[:size][present] = np.arange(int(present.sum()), dtype=np.int64)
+            return first[:size][present], remap[key]
+        matrix = np.stack(bits, axis=1) if bits else np.zeros((n, 1), dtype=bool)
+        packed = np.packbits(matrix, axis=1)
+        if order_codes is not None:
+            packed = np.concatenate([packed, order_codes.view(np.uint8).reshape(n, 8)], axis=1)
+        view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+        rows = np.flatnonzero(sure)
+        _, first, inverse = np.unique(view[rows], return_index=True, return_inverse=True)
+        full = np.full(n, -1, dtype=np.int64)
+        full[rows] = inverse.ravel()
+        return rows[first], full
 
     def finish(self, result: dict[str, Any]) -> TableDecisions:
         rows: dict[int, dict[str, Any]] = {}
@@ -629,18 +731,11 @@ class _Run:
         if result:
             outputs, criteria = result["outputs"], result["criteria"]
             sure = ~self.unsure
-            first, inverse = self._keys(outputs, criteria)
+            first, inverse = self._keys(outputs, criteria, sure)
             result["first"] = first
-            parts: list[Any] = []
-            for k, row in enumerate(first):
-                if not sure[row]:
-                    # the key's first row is unsure: take a sure row of the key, if any
-                    same = np.flatnonzero((inverse == k) & sure)
-                    if len(same) == 0:
-                        parts.append(None)
-                        continue
-                    row = same[0]
-                parts.append(self._parts(int(row), [o[row] for o in outputs]))
+            citizens = self._facts([int(r) for r in first])
+            parts = [self._parts(int(row), facts, [o[row] for o in outputs])
+                     for row, facts in zip(first, citizens, strict=True)]
             good = np.array([p is not None for p in parts] + [False], dtype=bool)
             decided = sure & good[inverse]
             self.unsure = ~decided
@@ -654,10 +749,9 @@ class _Run:
         return TableDecisions(decisions, error_table, self.n, columnar, len(per_record),
                               tuple(self.notes))
 
-    def _parts(self, row: int, outputs: list[bool]) -> Any:
+    def _parts(self, row: int, facts: dict[str, Any], outputs: list[bool]) -> Any:
         """The decision of one row, per record; None if it does not agree with the
         columnar outputs (then every row of its outcome is decided per record)."""
-        facts = self._facts([row])[0]
         order = self.orders[row] if self.orders else None
         try:
             decision = self.policy.decide(facts, self.on, order=order,
@@ -683,19 +777,23 @@ class _Run:
 
     def _columns(self, result: dict[str, Any], parts: list[Any], inverse: Any,
                  decided: BoolArray) -> dict[str, Any]:
+        """The decision columns of the rows decided columnar: each a value per outcome,
+        spread to the rows by their outcome (text as dictionary arrays)."""
         idx = np.flatnonzero(decided)
-        take = pa.array(inverse[idx], type=pa.int64())
-        filled = [p if p is not None else _EMPTY for p in parts]
+        keys = inverse[idx]
+        filled = [p if p is not None else _EMPTY for p in parts] or [_EMPTY]
         out: dict[str, Any] = {"row": pa.array(idx + self.first_row, type=pa.int64())}
-        for k, name in enumerate(("eligible", "target_groups", "area", "supplier", "package",
-                                  "package_status")):
-            out[name] = pa.array([p[k] for p in filled], type=_TYPES[name]).take(take)
-        # the key holds the criteria: the failed criteria are one list per key
+        out["eligible"] = pa.array(np.array([p[0] for p in filled], dtype=bool)[keys],
+                                   type=pa.bool_())
+        out["target_groups"] = _lists([p[1] for p in filled], keys)
+        for k, name in ((2, "area"), (3, "supplier"), (4, "package"), (5, "package_status")):
+            out[name] = _texts([p[k] for p in filled], keys)
+        # the outcome holds the criteria: the failed criteria are one list per outcome
         crit = result["criteria"]
         names = self.plan.criteria
-        firsts = result["first"]
-        failed = [[n for n, c in zip(names, crit, strict=True) if not c[row]] for row in firsts]
-        out["failed"] = pa.array(failed, type=pa.list_(pa.string())).take(take)
+        failed = [[n for n, c in zip(names, crit, strict=True) if not c[row]]
+                  for row in result["first"]] or [[]]
+        out["failed"] = _lists(failed, keys)
         for name, value in result["values"].items():
             out[name] = _to_arrow(value, len(idx), idx, self.policy.graph.nodes[name].type)
         return out
@@ -759,9 +857,9 @@ class _Run:
             for k in names[1:]:
                 data[k] = [_python_value(rows[r][k]) for r in order]
             data["failed"] = [list(rows[r]["failed"]) for r in order]
-            parts.append(pa.table({k: pa.array(data[k], type=types[k]) for k in names}))
+            parts.append(pa.table({k: _plain_array(data[k], types[k]) for k in names}))
         if not parts:
-            table = pa.table({k: pa.array([], type=types[k]) for k in names})
+            table = pa.table({k: _plain_array([], types[k]) for k in names})
         elif len(parts) == 1:
             table = parts[0]
         else:
@@ -773,11 +871,31 @@ class _Run:
         return table
 
 
+#: Texts of the decisions are dictionary-encoded: a few distinct values over many rows.
+TEXT = pa.dictionary(pa.int32(), pa.string())
+TEXTS = pa.list_(TEXT)
 _TYPES: dict[str, pa.DataType] = {
-    "eligible": pa.bool_(), "target_groups": pa.list_(pa.string()), "area": pa.string(),
-    "supplier": pa.string(), "package": pa.string(), "package_status": pa.string(),
-    "failed": pa.list_(pa.string()),
+    "eligible": pa.bool_(), "target_groups": TEXTS, "area": TEXT, "supplier": TEXT,
+    "package": TEXT, "package_status": TEXT, "failed": TEXTS,
 }
+
+
+def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
+    """A dictionary array of one text (or null) per outcome, spread to the rows."""
+    words = list(dict.fromkeys(w for w in per_key if w is not None))
+    codes = np.array([words.index(w) if w is not None else -1 for w in per_key],
+                     dtype=np.int32)[keys]
+    indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(words, type=pa.string()))
+
+
+def _lists(per_key: list[list[str]], keys: Any) -> pa.Array:
+    """A list array of one list of texts per outcome, spread to the rows (Arrow's take of
+    the few distinct lists)."""
+    small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
+    return small.take(pa.array(keys, type=pa.int64()))
+
+
 _EMPTY: tuple[Any, ...] = (False, [], None, None, None, None)
 
 
@@ -821,6 +939,15 @@ def _decimals(units: Any, scale: int) -> pa.Array:
     whole = pa.array(np.ascontiguousarray(units, dtype=np.int64), type=pa.int64()).cast(
         pa.decimal128(38, 0))
     return pa.Array.from_buffers(pa.decimal128(38, scale), len(whole), whole.buffers())
+
+
+def _plain_array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """An array of Python values of ``kind`` (texts and lists of texts dictionary-encoded)."""
+    if kind == TEXT:
+        return pa.array(values, type=pa.string()).dictionary_encode()
+    if kind == TEXTS:
+        return pa.array(values, type=pa.list_(pa.string())).cast(TEXTS)
+    return pa.array(values, type=kind)
 
 
 def _storable(value: Any) -> tuple[Any, str | None]:
