@@ -133,3 +133,21 @@ def test_an_undeclared_column_is_an_error_in_every_row(name: str) -> None:
     result = policy.decide_table(table, on)
     assert_agree(policy, table.to_pylist(), on, result)
     assert set(result.errors.column("code").to_pylist()) == {"UDB606"}
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_records_as_python_dicts(name: str) -> None:
+    """Dicts (as for decide): canonical ones, and ones decide rejects: a float, a missing
+    fact, an undeclared fact, a date as text (which decide converts)."""
+    policy = _policy(name)
+    on = policy.header.valid.from_
+    rows: list[dict[str, Any]] = sample_citizens(policy, on, 40, seed=6)
+    first = next(iter(policy.graph.facts))
+    rows[1] = {**rows[1], first: 1.5}
+    rows[2] = {k: v for k, v in rows[2].items() if k != first}
+    rows[3] = {**rows[3], "shoe_size": 42}
+    dates = [k for k, f in policy.graph.facts.items() if f.spec.type == "date"]
+    if dates:
+        rows[4] = {**rows[4], dates[0]: rows[4][dates[0]].isoformat()}
+    result = policy.decide_table(rows, on)
+    assert_agree(policy, rows, on, result)

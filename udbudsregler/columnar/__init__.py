@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ColumnarFallback", "TableDecisions", "Unsupported", "decide_table",
+__all__ = ["ColumnarFallback", "TableDecisions", "Unsupported", "decide_records", "decide_table",
            "fact_schema", "support", "to_arrow"]
 
 

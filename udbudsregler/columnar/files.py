@@ -35,14 +35,13 @@ from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
     PolicyLike,
     TableDecisions,
+    arrow_value,
     decide_table,
     fact_schema,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import read_json
-from udbudsregler.values.money import Money
-from udbudsregler.values.temporal import Duration, Period
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -109,22 +108,6 @@ def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
         start += n
 
 
-def _arrow_value(value: Any) -> Any:
-    """A canonical fact value as the Arrow form holds it (``decide`` reads it back the same)."""
-    t = type(value)
-    if t is Money:
-        return value.amount
-    if t is Period:
-        return {"from": value.start, "to": value.end}
-    if t is Duration:  # canonical from text: one unit
-        return f"{value.months} months" if value.months else f"{value.days} days"
-    if t is dict:
-        return {k: _arrow_value(v) for k, v in value.items()}
-    if t is list:
-        return [_arrow_value(v) for v in value]
-    return value
-
-
 class _Rows:
     """JSON lines and CSV: rows parsed as ``decide`` parses them, checked by the fact
     schema, gathered into Arrow batches."""
@@ -175,7 +158,7 @@ class _Rows:
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
                             "message": p.message} for p in problems]
                 continue
-            good.append(_arrow_value(canonical))
+            good.append(arrow_value(canonical))
             ids.append(ident)
             orders.append(order)
             numbers.append(number)

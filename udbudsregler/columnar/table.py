@@ -67,7 +67,8 @@ from udbudsregler.semantics.types import BOOL, DATE, INT, EnumType, MoneyType, T
 if TYPE_CHECKING:
     from udbudsregler.runtime.decision import Decision
 
-__all__ = ["ColumnarFallback", "TableDecisions", "decide_table", "support", "to_arrow"]
+__all__ = ["ColumnarFallback", "TableDecisions", "arrow_value", "decide_records", "decide_table",
+           "support", "to_arrow"]
 
 _LO = EARLIEST.toordinal()
 _HI = LATEST.toordinal()
@@ -94,6 +95,9 @@ class Decides(Protocol):
 
 class PolicyLike(Decides, Protocol):
     graph: RuleGraph
+    #: The fact schema (``FactSchema``): ``check(facts)`` gives the canonical facts or the
+    #: problems, as ``decide`` would.
+    facts: Any
     month_end: Any
     steps: int
     currency: str
@@ -596,6 +600,10 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     day = _as_date(on)
     if not ignore_validity:
         policy.check_date(day)
+    if isinstance(table, list):
+        return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
+                              values=values, histories=histories, first_row=first_row,
+                              ignore_validity=ignore_validity, strict=strict)
     table = to_arrow(table)
     if histories:
         if id is None:
@@ -622,6 +630,76 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         run.unsure[:] = True
         return run.finish({})
     return run.columnar()
+
+
+def arrow_value(value: Any) -> Any:
+    """A canonical fact value as the Arrow form holds it (``decide`` reads it back the
+    same): an amount as its Decimal, a period as ``{from, to}``, a duration as its text."""
+    from udbudsregler.values.money import Money
+    from udbudsregler.values.temporal import Duration, Period
+
+    t = type(value)
+    if t is Money:
+        return value.amount
+    if t is Period:
+        return {"from": value.start, "to": value.end}
+    if t is Duration:  # canonical from text: one unit
+        return f"{value.months} months" if value.months else f"{value.days} days"
+    if t is dict:
+        return {k: arrow_value(v) for k, v in value.items()}
+    if t is list:
+        return [arrow_value(v) for v in value]
+    return value
+
+
+def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on: date | str,
+                   *, first_row: int = 0, **options: Any) -> TableDecisions:
+    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``):
+    each is checked as ``decide`` checks it (facts already in canonical Python form take
+    the generated fast check), a rejected one goes to the errors table with ``decide``'s
+    codes and paths, and the rest are decided as one Arrow table."""
+    rows = list(records)
+    check = policy.facts.check
+    good: list[Any] = []
+    numbers: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        canonical, problems = check(row)
+        if problems:
+            errors += [_error(first_row + i, None, p.path, p.code, p.message) for p in problems]
+            continue
+        good.append(arrow_value(canonical))
+        numbers.append(i)
+    try:
+        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
+        table = pa.Table.from_pylist(
+            good, schema=pa.schema([(f.name, _wide(f.type)) for f in fact_schema(policy.graph)]))
+    result = decide_table(policy, table, on, **options)
+    index = pa.array(np.asarray(numbers, dtype=np.int64) + first_row, type=pa.int64())
+    decided = result.decisions
+    if decided.num_rows:
+        decided = decided.set_column(decided.column_names.index("row"), "row",
+                                     index.take(decided.column("row")))
+    problems = result.errors
+    if problems.num_rows:
+        problems = problems.set_column(0, "row", index.take(problems.column("row")))
+    if errors:
+        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
+                                    ).sort_by("row")
+    return TableDecisions(decided, problems, len(rows), result.columnar,
+                          result.per_record + (len(rows) - len(good)), result.notes)
+
+
+def _wide(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with decimal256(76, 38) for decimals (values with more than 18 places)."""
+    if pa.types.is_decimal(kind):
+        return pa.decimal256(76, 38)
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _wide(f.type)) for f in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(_wide(kind.value_type))
+    return kind
 
 
 class _Run:
