@@ -36,6 +36,7 @@ from udbudsregler.columnar.table import (
     PolicyLike,
     TableDecisions,
     arrow_value,
+    converts,
     decide_table,
     fact_schema,
 )
@@ -121,6 +122,7 @@ class _Rows:
         facts = getattr(policy, "facts", None)
         self.check: Callable[[Any], tuple[Any, list[Any]]] = facts.check  # type: ignore[union-attr]
         self.specs: Mapping[str, FactSpec] = {n: f.spec for n, f in policy.graph.facts.items()}
+        self.convert = converts(policy.graph)
 
     def batches(self, kind: str) -> Iterator[Batch]:
         try:
@@ -158,7 +160,7 @@ class _Rows:
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
                             "message": p.message} for p in problems]
                 continue
-            good.append(arrow_value(canonical))
+            good.append(arrow_value(canonical) if self.convert else canonical)
             ids.append(ident)
             orders.append(order)
             numbers.append(number)

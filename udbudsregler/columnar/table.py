@@ -63,6 +63,8 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
 from udbudsregler.runtime.inputs import NUMBER_LIMIT
 from udbudsregler.semantics.types import BOOL, DATE, INT, EnumType, MoneyType, Type
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
 
 if TYPE_CHECKING:
     from udbudsregler.runtime.decision import Decision
@@ -155,6 +157,9 @@ class Plan:
     unsupported: str | None = None
     #: Per requested list of values: why they are not columnar (None: they are).
     values: dict[tuple[str, ...], str | None] = field(default_factory=dict)
+    #: The parts of a decision per (date, supplier state, outputs, order): None where the
+    #: per-record decision did not confirm the outputs (those rows go per record).
+    parts: dict[Any, Any] = field(default_factory=dict)
 
 
 _PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
@@ -613,6 +618,9 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     for name in values:
         if name not in policy.graph.nodes:
             raise KeyError(f"the policy has no rule or other named node {name!r}")
+        if name in DECISION_COLUMNS or name == "id":
+            raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
+                             "a column of that name")
     run = _Run(policy, plan, table, day, id, order, suppliers, tuple(values), first_row,
                ignore_validity)
     why = plan.unsupported
@@ -635,9 +643,6 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
 def arrow_value(value: Any) -> Any:
     """A canonical fact value as the Arrow form holds it (``decide`` reads it back the
     same): an amount as its Decimal, a period as ``{from, to}``, a duration as its text."""
-    from udbudsregler.values.money import Money
-    from udbudsregler.values.temporal import Duration, Period
-
     t = type(value)
     if t is Money:
         return value.amount
@@ -660,6 +665,7 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     codes and paths, and the rest are decided as one Arrow table."""
     rows = list(records)
     check = policy.facts.check
+    convert = converts(policy.graph)
     good: list[Any] = []
     numbers: list[int] = []
     errors: list[dict[str, Any]] = []
@@ -668,7 +674,7 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
         if problems:
             errors += [_error(first_row + i, None, p.path, p.code, p.message) for p in problems]
             continue
-        good.append(arrow_value(canonical))
+        good.append(arrow_value(canonical) if convert else canonical)
         numbers.append(i)
     try:
         table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
@@ -689,6 +695,15 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
                                     ).sort_by("row")
     return TableDecisions(decided, problems, len(rows), result.columnar,
                           result.per_record + (len(rows) - len(good)), result.notes)
+
+
+def converts(graph: RuleGraph) -> bool:
+    """Whether a policy's canonical facts differ from their Arrow form (amounts, periods
+    and durations are converted; the rest is taken as it is)."""
+    def needs(spec: FactSpec) -> bool:
+        return spec.type in ("money", "period", "duration") or any(
+            needs(f) for f in (spec.fields or {}).values())
+    return any(needs(fact.spec) for fact in graph.facts.values())
 
 
 def _wide(kind: pa.DataType) -> pa.DataType:
@@ -811,9 +826,7 @@ class _Run:
             sure = ~self.unsure
             first, inverse = self._keys(outputs, criteria, sure)
             result["first"] = first
-            citizens = self._facts([int(r) for r in first])
-            parts = [self._parts(int(row), facts, [o[row] for o in outputs])
-                     for row, facts in zip(first, citizens, strict=True)]
+            parts = self._outcomes(first, outputs)
             good = np.array([p is not None for p in parts] + [False], dtype=bool)
             decided = sure & good[inverse]
             self.unsure = ~decided
@@ -826,6 +839,30 @@ class _Run:
         error_table = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)
         return TableDecisions(decisions, error_table, self.n, columnar, len(per_record),
                               tuple(self.notes))
+
+    def _outcomes(self, first: Any, outputs: list[BoolArray]) -> list[Any]:
+        """The decision's parts for each distinct outcome (given by its first row): by
+        per-record ``decide`` on one row per distinct outputs and order (the criteria do
+        not change the parts), remembered across calls for the same date and supplier
+        state."""
+        context = (self.on, self.ignore_validity, _order_key(self.suppliers))
+        cache = self.plan.parts
+        if len(cache) > 4096:
+            cache.clear()
+        wanted: dict[Any, int] = {}
+        keys = []
+        for row in first:
+            row = int(row)
+            pattern = tuple(bool(o[row]) for o in outputs)
+            key = (context, pattern, _order_key(self.orders[row]) if self.orders else None)
+            keys.append(key)
+            if key not in cache:
+                wanted.setdefault(key, row)
+        if wanted:
+            citizens = self._facts(list(wanted.values()))
+            for (key, row), facts in zip(wanted.items(), citizens, strict=True):
+                cache[key] = self._parts(row, facts, list(key[1]))
+        return [cache[key] for key in keys]
 
     def _parts(self, row: int, facts: dict[str, Any], outputs: list[bool]) -> Any:
         """The decision of one row, per record; None if it does not agree with the
