@@ -62,6 +62,11 @@ _MAXI = 2**63 - 1
 _SAFE = 2**62
 
 
+#: Whether an expression is constant, by (id, the loop variables bound to columns); the
+#: expression is kept with the answer, so a reused id never answers for another one.
+_CONSTANT: dict[tuple[int, frozenset[str]], tuple[I.Expr, bool]] = {}
+
+
 class AllUnsure(Exception):
     """A part that is the same for every row failed: every row goes per record."""
 
@@ -136,6 +141,20 @@ class Batch:
     # -- expressions ------------------------------------------------------------------
 
     def constant(self, expr: I.Expr, env: dict[str, Any]) -> bool:
+        """Whether ``expr`` is the same for every row: it reads no fact, no node that
+        depends on the facts, and no loop variable bound to a column."""
+        columns = frozenset(k for k, v in env.items() if isinstance(v, Col))
+        key = (id(expr), columns)
+        found = _CONSTANT.get(key)
+        if found is not None and found[0] is expr:
+            return found[1]
+        result = self._constant(expr, env)
+        if len(_CONSTANT) > 65536:
+            _CONSTANT.clear()
+        _CONSTANT[key] = (expr, result)
+        return result
+
+    def _constant(self, expr: I.Expr, env: dict[str, Any]) -> bool:
         for sub in I.walk(expr):
             if isinstance(sub, I.FactRef):
                 return False
