@@ -125,3 +125,34 @@ def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     assert pq.read_table(out).num_rows == 116
     assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
                  str(source), "--on", "2019-02-01"]) == 2  # --out missing
+
+
+def test_diff_population_report_is_the_same_with_the_batch_path(
+        policy: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """diff --population clears the citizens both rounds decide alike with decide_table;
+    the report is the one deciding every citizen one by one gives."""
+    from udbudsregler.analysis.comparison import Comparison
+    from udbudsregler.analysis.diff import compare
+
+    next_round = load_policy(ROOT / "examples" / "next-round")
+    rows = sample_citizens(next_round, ON, 400, seed=11)
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(json.dumps({"id": f"c{i}", "facts": to_json(c)})
+                                for i, c in enumerate(rows)) + "\n", encoding="utf-8")
+    calls: list[int] = []
+    original = Comparison.prescreen
+
+    def counted(self: Comparison, citizens: list[Any], batch: int = 65_536) -> list[Any]:
+        kept = original(self, citizens, batch)
+        calls.append(len(citizens) - len(kept))
+        return kept
+
+    monkeypatch.setattr(Comparison, "prescreen", counted)
+    fast = compare(policy, next_round, citizens=0, population=source, scenarios=0).to_dict()
+    assert calls and calls[0] > 0  # the batch path cleared some citizens
+    monkeypatch.setattr(Comparison, "prescreen", lambda self, citizens, batch=0: citizens)
+    slow = compare(policy, next_round, citizens=0, population=source, scenarios=0).to_dict()
+    for report in (fast, slow):
+        report.pop("seconds", None)
+        report.pop("elapsed", None)
+    assert fast == slow

@@ -478,8 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--citizens", type=int, default=10_000, metavar="N",
                       help="generate N citizens (default 10000; 0 for the population only)")
     diff.add_argument("--population", metavar="FILE",
-                      help="also decide the citizens of FILE (JSON lines, or CSV with one "
-                           "column per fact)")
+                      help="also decide the citizens of FILE (JSON lines, CSV with one "
+                           "column per fact, or Parquet)")
     diff.add_argument("--scenarios", type=int, default=2_000, metavar="M",
                       help="settle M generated referrals under both (default 2000)")
     diff.add_argument("--on", type=_date, metavar="DATE",
