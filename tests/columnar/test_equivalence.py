@@ -151,3 +151,28 @@ def test_records_as_python_dicts(name: str) -> None:
         rows[4] = {**rows[4], dates[0]: rows[4][dates[0]].isoformat()}
     result = policy.decide_table(rows, on)
     assert_agree(policy, rows, on, result)
+
+
+def test_orders_per_row_and_for_every_row() -> None:
+    """København's packages have spans of weekly hours: an order per row (a struct column)
+    and one order for every row give decide's package status and supplier."""
+    import random
+
+    from udbudsregler.testing.boundaries import sampler
+    from udbudsregler.testing.strategies import order_gen
+
+    policy = _policy("koebenhavn-2024")
+    on = dt.date(2024, 3, 1)
+    rows = sample_citizens(policy, on, 200, seed=12)
+    draw = sampler(order_gen(policy), random.Random(3).random)
+    orders = [draw() or None for _ in rows]
+    table = _table(policy, rows)
+    column = pa.array(orders, type=pa.struct([("package", pa.string()),
+                                              ("weekly_hours", pa.decimal128(10, 1)),
+                                              ("supplier", pa.string())]))
+    table = table.append_column("order", column)
+    result = policy.decide_table(table, on, order="order")
+    assert_agree(policy, rows, on, result, orders=table.column("order").to_pylist())
+    fixed = {"package": "job", "weekly_hours": 12}
+    result = policy.decide_table(_table(policy, rows), on, order=fixed)
+    assert_agree(policy, rows, on, result, orders=[fixed] * len(rows))
