@@ -36,7 +36,6 @@ import importlib.util
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -314,13 +313,17 @@ def write_peer_parquet(path: Path, n: int, seed: int) -> None:
     writer.close()
 
 
+# The child's own high-water mark: VmHWM of /proc/self/status (getrusage's ru_maxrss
+# keeps the parent's across fork and exec on Linux).
 _CHILD = """
-import resource, sys, time
+import sys, time
 from udbudsregler.cli.main import main
 start = time.perf_counter()
 code = main(sys.argv[1:])
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-      code, file=sys.stderr)
+seconds = time.perf_counter() - start
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(seconds, peak, code, file=sys.stderr)
 """
 
 
@@ -469,7 +472,6 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
-    _ = resource
     return 0
 
 
