@@ -47,9 +47,7 @@ from typing import TYPE_CHECKING, Any
 import udbudsregler as ur
 
 if TYPE_CHECKING:
-    # Settlement is what Policy.settle returns; the package does not export it (yet),
-    # so the type comes from its module. It is used for annotations only.
-    from udbudsregler.runtime.settlement import Settlement, SettlementLine
+    from udbudsregler import Settlement, SettlementLine
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_POLICY = HERE.parent / "policies" / "slagelse-2019"
@@ -143,8 +141,8 @@ def area_suppliers(policy: ur.Policy) -> dict[str, set[str]]:
 def check_supplier(policy: ur.Policy, referral: dict[str, Any]) -> str | None:
     """The host's own check that the referral names a supplier of the policy.
 
-    ``Policy.settle`` does not check ``supplier`` or ``area``; an invoice for a
-    supplier the tender does not know would be wrong, so the host checks.
+    ``Policy.settle`` refuses a supplier or area the policy does not have, but
+    accepts a referral without a supplier; an invoice needs one, so the host checks.
     Returns what is wrong, or None.
     """
     supplier, area = referral.get("supplier"), referral.get("area")

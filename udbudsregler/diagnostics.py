@@ -274,6 +274,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "remove it, or refer to it from a package or a bonus", _W),
     CodeInfo("UDB430", "check", "an invariant is checked on a date outside the round",
              "choose a date within `policy: valid`, or leave `on` out"),
+    CodeInfo("UDB431", "check", "a fact's range runs backwards, or its default is outside it",
+             "`min` must not be greater than `max`, and the default must lie between them"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),
@@ -305,6 +307,9 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB610", "facts", "a value is beyond the input limits",
              "numbers below 10^18 with at most 18 decimal places, durations up to 1000 "
              "years, JSON nested at most 64 levels; see docs/errors.md, input limits"),
+    CodeInfo("UDB611", "facts", "a fact is outside the range the policy allows",
+             "see the fact's `min` and `max` in the policy (or `minimum`/`maximum` in the "
+             "facts' JSON Schema)"),
     # 7: evaluation
     CodeInfo("UDB701", "evaluate", "a date is outside the calendar's range",
              "check the dates and durations involved"),

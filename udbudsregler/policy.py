@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,27 +130,48 @@ class Policy(Program):
                 values = self._evaluate(canonical, on)
             except (EvaluationError, ArithmeticError, ValueError):
                 values = self.interpreted(canonical, on)
-        if order is None and suppliers is None:
+        if order is None and suppliers is None and not self._selection_reads_facts:
             # Without an order or a supplier state, the groups and the routing depend on
             # the outputs alone; their (immutable) parts are computed once per outputs.
             parts = self._plain.get(values)
             if parts is None:
-                parts = self._plain[values] = self._parts(values, on, None, None)
+                parts = self._plain[values] = self._parts(values, on, None, None, canonical)
             return Decision(self, canonical, on, parts)
-        return Decision(self, canonical, on, self._parts(values, on, order, suppliers))
+        return Decision(self, canonical, on,
+                        self._parts(values, on, order, suppliers, canonical))
+
+    @functools.cached_property
+    def _selection_reads_facts(self) -> bool:
+        return any(a.distance is not None or a.only is not None
+                   for a in self.graph.areas.values())
 
     def _parts(self, values: tuple[bool, ...], on: date, order: Any,
-               suppliers: Any) -> tuple[Any, ...]:
-        """(target groups, routing, order, supplier choice, package choice) from the
-        outputs of the generated code."""
+               suppliers: Any, facts: dict[str, Any]) -> tuple[Any, ...]:
+        """(target groups, routing, order, supplier choice, package choice, supplier state)
+        from the outputs of the generated code."""
         n = len(self.groups)
         groups = tuple(g for g, inside in zip(self.groups, values, strict=False) if inside)
         if not self.areas:
             return (groups,)
-        return (groups, *self._route(values[n:], on, order, suppliers))
+        return (groups, *self._route(values[n:], on, order, suppliers, facts))
+
+    def _selection(self, area: Any, facts: dict[str, Any], on: date
+                   ) -> tuple[Callable[[str], Any] | None, Callable[[str], bool] | None]:
+        """The distance of each supplier and whether it may be chosen, for an area whose
+        selection reads the citizen's facts (``nearest``, ``only``)."""
+        if area is None or (area.distance is None and area.only is None):
+            return None, None
+        records = {s.id: {"id": s.id, **(s.attributes or {})} for s in area.suppliers}
+
+        def value(node: str, supplier: str) -> Any:
+            return self.node_value(node, {**facts, "$supplier": records[supplier]}, on)
+
+        distance = (lambda s: value(area.distance, s)) if area.distance is not None else None
+        allowed = (lambda s: bool(value(area.only, s))) if area.only is not None else None
+        return distance, allowed
 
     def _route(self, fits: tuple[bool, ...], on: date, order: Any,
-               suppliers: Any) -> tuple[Any, ...]:
+               suppliers: Any, facts: dict[str, Any]) -> tuple[Any, ...]:
         parsed_order = parse_order(order)
         state = parse_supplier_state(suppliers)
         graph = self.graph
@@ -159,10 +181,11 @@ class Policy(Program):
             self.check_supplier_state(state)
         if parsed_order is not None and parsed_order.supplier is not None:
             self.check_chosen_supplier(parsed_order.supplier)
-        supplier = choose_supplier(area, parsed_order, state)
+        supplier = choose_supplier(area, parsed_order, state,
+                                   *self._selection(area, facts, on))
         package = choose_package(routing.area, parsed_order, graph.packages,
                                  lambda name: self.span_of(name, on))
-        return (routing, parsed_order, supplier, package)
+        return (routing, parsed_order, supplier, package, state)
 
     def decide_table(self, table: Any, on: date | str, **options: Any) -> TableDecisions:
         """The decisions for every citizen of an Arrow table or a Polars/pandas DataFrame,

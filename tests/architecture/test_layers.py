@@ -15,7 +15,7 @@ protocol of its own instead. The tiers, from the bottom:
 6. ``lower``: operator choices made explicit;
 7. ``codegen``: the IR compiled to Python;
 8. ``runtime``: evaluation, decisions, routing, settlement, explanations;
-9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``;
+9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``, ``replay``;
 10. the tools: ``testing``, ``analysis``, ``service``, ``cli``.
 """
 
@@ -38,8 +38,9 @@ TIERS: dict[str, int] = {
     "codegen": 7,
     "runtime": 8,
     "columnar": 9,
-    "__init__": 10, "policy": 10, "stages": 10, "cache": 10,
-    "testing": 11, "analysis": 11, "service": 11, "cli": 11, "__main__": 11,
+    "__init__": 10, "policy": 10, "stages": 10, "cache": 10, "replay": 10,
+    "testing": 11, "analysis": 11, "service": 11, "pictures": 11, "cli": 11,
+    "__main__": 11,
 }
 
 

@@ -105,3 +105,13 @@ def test_parse_order_and_supplier_state_check_the_shape_without_a_policy() -> No
                                   "suppliers.sequence")
     with pytest.raises(FactError):
         parse_order(json.loads('{"weekly_hours": 1}'))
+
+
+def test_a_supplier_state_key_with_a_lone_surrogate_is_a_fact_error() -> None:
+    """Found by the fuzz test: pydantic cannot render such a key; the call must still end
+    in the library's error, naming `suppliers`."""
+    policy = ur.load_policy(ROOT / "policies" / "koebenhavn-2024")
+    with pytest.raises(ur.FactError) as raised:
+        policy.decide({}, date(2024, 3, 1),
+                      suppliers={"load": None, "sequence": {"\ud800": None}})
+    assert any(p.path.startswith("suppliers") for p in raised.value.problems)

@@ -372,28 +372,41 @@ def _settlement_items(policy: Policy) -> list[Item]:
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue  # no referral can be settled with it
-        branches = ["used", "partial_week"]
-        if policy.change_dates(model.weekly_price):
+        branches = ["used"]
+        if any(p.per in ("week", "month") for p in model.payments):
+            branches.append("partial_week")
+        if any(policy.change_dates(p.amount) for p in model.payments):
             branches.append("price_change")
+        detail = model.spec.partial_weeks or ", ".join(
+            f"{p.id} per {p.per}" for p in model.payments)
         items.append(Item("price_model", name, policy.location(model.path), tuple(branches),
-                          detail=model.spec.partial_weeks))
+                          detail=detail))
     referral = domain.referral
     causes = ["stopped", "ongoing"]
     if referral is not None or any(p.spec.max_duration is not None
                                    for p in domain.packages.values()):
         causes.insert(0, "max_duration")
-    if referral is not None and referral.spec.ends_on is not None:
+    if referral is not None and referral.ends_on and referral.aftercare is not None:
         causes.insert(1, "aftercare_completed")
+    elif referral is not None and referral.ends_on and referral.course_ends != "as_recorded":
+        causes.insert(1, "outcome")
     where = referral.path if referral is not None else ("course_packages",)
     items.append(Item("referral", "referral", policy.location(where), tuple(causes)))
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue
-        for i, bonus in enumerate(model.spec.bonuses):
-            items.append(Item("bonus", bonus.id, policy.location((*model.path, "bonuses", i)),
-                              ("earned", "pending", "not_immediate", "too_short",
-                               "course_ongoing"), note=f"price model {name}",
-                              key=f"{name}.{bonus.id}"))
+        for result in model.results:
+            if result.anchor in ("day_after_course_end", "course_end"):
+                statuses: tuple[str, ...] = ("earned", "pending", "not_immediate", "too_short",
+                                             "course_ongoing")
+            elif result.anchor == "referral_start":
+                statuses = ("earned",)
+            else:
+                statuses = ("earned", "pending", "too_short", "not_reached")
+            if result.when is not None:
+                statuses += ("not_applicable",)
+            items.append(Item("bonus", result.id, policy.location(result.path), statuses,
+                              note=f"price model {name}", key=f"{name}.{result.id}"))
         caps = model.spec.caps
         for cap in ("max_amount", "max_duration"):
             if caps is not None and getattr(caps, cap) is not None:
@@ -538,7 +551,10 @@ def _partial_week(policy: Policy, settlement: Settlement) -> bool:
     model = policy.graph.price_models[settlement.price_model]
     end = settlement.end
     start: date = settlement.referral.start
-    last = end.course_end if model.spec.billed == "course" else end.last_day
+    periodic = [p for p in model.payments if p.per in ("week", "month")]
+    if not periodic:
+        return False
+    last = end.course_end if periodic[0].during == "course" else end.last_day
     if last is None:
         last = settlement.until
     caps = model.caps

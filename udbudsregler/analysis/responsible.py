@@ -104,10 +104,16 @@ class Why:
             extra.append(self.by_node.get(f"price_models.{model.name}"))
             parts: list[str | None] = []
             if kind == "bonus":
-                parts = [n for b in model.bonuses if b.id == bonus for n in (b.amount, b.lasting)]
+                for b in model.results:
+                    if b.id == bonus:
+                        parts += [b.amount, b.lasting, b.when,
+                                  *(n for tier in b.tiers for n in (tier.amount, tier.within))]
+                        if b.within not in ("referral", "course"):
+                            parts.append(b.within)
             elif kind == "weekly":
                 caps = model.caps
-                parts = [model.weekly_price, caps.max_amount if caps else None,
+                parts = [*(n for p in model.payments for n in (p.amount, p.when)),
+                         caps.max_amount if caps else None,
                          caps.max_duration if caps else None]
             else:
                 referral = domain.referral
@@ -136,11 +142,7 @@ def _expand(graph: RuleGraph, names: Iterable[str]) -> list[str]:
             out.append(name)
             kind, _, ident = name.partition(".")
         if kind == "price_models" and ident in graph.price_models:
-            model = graph.price_models[ident]
-            out.append(model.weekly_price)
-            out += [n for b in model.bonuses for n in (b.amount, b.lasting)]
-            if model.caps is not None:
-                out += [n for n in (model.caps.max_amount, model.caps.max_duration) if n]
+            out += graph.price_models[ident].value_nodes()
     return out
 
 

@@ -28,7 +28,15 @@ from udbudsregler.expr.collect import ParsedPolicy
 from udbudsregler.expr.parser import parse_expression
 from udbudsregler.expr.source import SourceExpr
 from udbudsregler.ir import nodes as I
-from udbudsregler.ir.graph import Dated, FactDecl, Node, NodeKind, OverrideNote, RuleGraph
+from udbudsregler.ir.graph import (
+    Dated,
+    FactBounds,
+    FactDecl,
+    Node,
+    NodeKind,
+    OverrideNote,
+    RuleGraph,
+)
 from udbudsregler.loader.documents import FactSpec, PolicyHeader
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
 from udbudsregler.semantics import operators as ops
@@ -129,6 +137,7 @@ class Checker:
         #: The nodes built so far, by name (ordered by ``finish``).
         self.nodes: dict[str, Node] = {}
         self.facts: dict[str, FactDecl] = {}
+        self.bounds: dict[str, FactBounds] = {}
 
     # -- reporting -------------------------------------------------------
 
@@ -182,6 +191,8 @@ class Checker:
             self.facts[name] = FactDecl(name, entry.spec, t, entry.path,
                                         self.doc.key_span(entry.path), self.at(entry.path))
             self.globals[name] = Symbol("fact", name, t)
+        for name, entry in self.doc.facts.items():
+            self.fact_bounds(name, entry.spec, self.facts[name].type)
         for name in self.doc.target_groups:
             self.globals.setdefault(name, Symbol("target_group", name, BOOL))
         # Parameters and rules in dependency order, so every reference has a type.
@@ -216,6 +227,63 @@ class Checker:
             if tree is not None:
                 self.add(name, "target_group", tree, group.path, spec=group.spec, type_=BOOL)
 
+    def fact_bounds(self, name: str, spec: FactSpec, t: Type) -> None:
+        """The range and default of a fact (and of its fields): constants of its type."""
+        values: dict[str, object] = {}
+        for key in ("min", "max", "default"):
+            source = self.parsed.fact_constants.get((name, key))
+            if source is None or source.ast is None:
+                continue
+            typed = self.check(source, t)
+            if typed.type == ERROR:
+                continue
+            what = f"the `{key}` of `{name}`"
+            choice = isinstance(source.ast, A.Name) and isinstance(typed, I.Const)
+            if not (_is_constant(source.ast) or choice):
+                self.error("UDB419", f"{what} must be a constant", source.ast,
+                           "write a literal such as `0`, `0 hours`, `1850 DKK` or "
+                           "`1900-01-01`")
+                continue
+            if not _constant_fits(typed.type, t):
+                hint = ("write the number with its unit, e.g. `15 hours`" if t == HOURS else
+                        f"write the amount with its currency, e.g. `0 {self.currency}`"
+                        if isinstance(t, MoneyType) else
+                        "write the number with its unit, e.g. `4 months`"
+                        if isinstance(t, DurationType) else None)
+                self.error("UDB419", f"{what} must be {t.describe()}, not "
+                           f"{typed.type.describe()}", source.ast, hint)
+                continue
+            values[key] = _fold(typed, t)
+        if spec.default is not None and spec.type == "text":
+            values["default"] = str(spec.default) if not isinstance(spec.default, bool) else (
+                "true" if spec.default else "false")
+        elif spec.default == [] and spec.type in ("list", "history"):
+            values["default"] = []
+        low, high = values.get("min"), values.get("max")
+        if low is not None and high is not None and low > high:  # type: ignore[operator]
+            texts = [" ".join(self.parsed.fact_constants[(name, k)].text.split())
+                     for k in ("min", "max")]
+            self.bag.error("UDB431", f"the range of `{name}` runs from `{texts[0]}` down to "
+                           f"`{texts[1]}`",
+                           self.parsed.fact_constants[(name, "max")].span(),
+                           "`min` must not be greater than `max`")
+        default = values.get("default")
+        if default is not None and not isinstance(default, list) and (
+                (low is not None and default < low)  # type: ignore[operator]
+                or (high is not None and default > high)):  # type: ignore[operator]
+            source = self.parsed.fact_constants.get((name, "default"))
+            self.bag.error("UDB431", f"the `default` of `{name}` is outside its range",
+                           source.span() if source is not None else None,
+                           "make the default a value the fact may have")
+        if values:
+            self.bounds[name] = FactBounds(low, high, default, "default" in values)
+        for field_name, field_spec in (spec.fields or {}).items():
+            field_type = t.elem if isinstance(t, ListType) else t
+            if isinstance(field_type, RecordType):
+                inner = field_type.field(field_name)
+                if inner is not None:
+                    self.fact_bounds(f"{name}.{field_name}", field_spec, inner)
+
     def criteria_tree(self, node: CriteriaNode) -> I.Expr | None:
         """A target group's criteria as a three-valued tree over the criteria's nodes."""
         if isinstance(node, CriterionEntry):
@@ -235,7 +303,8 @@ class Checker:
         :mod:`udbudsregler.checker.tender`); nodes in dependency order."""
         assert self.header is not None
         overrides = {path: OverrideNote(o.base, o.at) for path, o in self.doc.overrides.items()}
-        return RuleGraph(self.header, dict(self.facts), {}, overrides=overrides)
+        return RuleGraph(self.header, dict(self.facts), {}, overrides=overrides,
+                         fact_bounds=dict(self.bounds))
 
     def shown_names(self, names: list[str], path: Path) -> None:
         """The names of a criterion's `show` must be values an explanation can show."""
@@ -311,11 +380,25 @@ class Checker:
                        "not true or false", expr.ast)
         return typed
 
-    def check(self, expr: SourceExpr, expected: Type | None = None) -> I.Expr:
+    def check(self, expr: SourceExpr, expected: Type | None = None,
+              context: dict[str, Type] | None = None) -> I.Expr:
+        """The typed tree of an expression; ``context`` gives the extra names of its place
+        (an outcome's `day`, a result payment's `result`, ...), read as `$name` facts."""
         if expr.ast is None:
             return I.Const(ERROR, None)
         self.expr = expr
-        return self.t(expr.ast, {}, expected)
+        if not context:
+            return self.t(expr.ast, {}, expected)
+        saved = dict(self.globals)
+        for name, t in context.items():
+            if name in self.globals:
+                self.error("UDB416", f"`{name}` already names something else", expr.ast,
+                           f"`{name}` is given in this place; rename the definition")
+            self.globals[name] = Symbol("context", name, t)
+        try:
+            return self.t(expr.ast, {}, expected)
+        finally:
+            self.globals = saved
 
     # -- expressions -----------------------------------------------------
 
@@ -476,6 +559,8 @@ class Checker:
                 return I.Today(DATE, loc=loc)
             case "fact":
                 return I.FactRef(symbol.type, node.id, loc=loc)
+            case "context":
+                return I.FactRef(symbol.type, f"${node.id}", loc=loc)
         return I.NodeRef(symbol.type, node.id, loc=loc)
 
     def is_choice_value(self, name: str) -> bool:
@@ -765,6 +850,26 @@ def _fits(t: Type, want: Type | None, declared: str) -> bool:
     if want is None:
         return False
     return t == want or (want == DECIMAL and t == INT)
+
+
+def _constant_fits(t: Type, fact: Type) -> bool:
+    """Whether a constant of type ``t`` can be a value of a fact of type ``fact``."""
+    if isinstance(fact, DurationType):
+        return isinstance(t, DurationType) and t.kind != "span"
+    return t == fact or (fact == DECIMAL and t == INT)
+
+
+def _fold(expr: I.Expr, fact: Type) -> object:
+    """The value of a checked constant (a literal, maybe negated) as the fact holds it."""
+    from udbudsregler.semantics.ops import negate, to_decimal
+
+    if isinstance(expr, I.Op) and expr.op == "neg":
+        return negate(_fold(expr.args[0], fact))
+    assert isinstance(expr, I.Const)
+    value = expr.value
+    if fact == DECIMAL and type(value) is int:
+        return to_decimal(value)
+    return value
 
 
 def _is_constant(node: A.Expr | None) -> bool:

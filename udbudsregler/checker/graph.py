@@ -131,6 +131,9 @@ def _domain_nodes(parsed: ParsedPolicy, nodes: dict[str, GraphNode], known: set[
         added.append(name)
         return node
 
+    for name, outcome in domain.outcomes.items():
+        if outcome.spec.holds is not None:
+            add(f"outcomes.{name}", "outcome", outcome.path)
     for name, area in domain.areas.items():
         node = add(f"service_areas.{name}", "area", area.path)
         for group in area.spec.serves:

@@ -12,32 +12,43 @@ from udbudsregler.expr.collect import ParsedPolicy
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import (
     Area,
-    Bonus,
     Caps,
     Invariant,
     Node,
     Outcome,
     Package,
+    Payment,
     PriceModel,
     ReferralRule,
+    Result,
     Routing,
     RuleGraph,
     TargetGroup,
+    Tier,
 )
 from udbudsregler.loader.reporting import Path
+from udbudsregler.loader.sites import Site
+from udbudsregler.loader.tender import PriceModelSpec, SupplierSpec
 from udbudsregler.semantics.types import (
     BOOL,
+    DATE,
     ERROR,
     HOURS,
+    INT,
+    TEXT,
     DurationType,
     EnumType,
     MoneyType,
+    RecordType,
     Type,
+    is_numeric,
 )
+from udbudsregler.values.money import Money
 
 __all__ = ["check_domain", "check_policy"]
 
 _EXPECTS = {"bool": "true or false", "money": "an amount", "hours": "a number of hours",
+            "number": "a number (a distance)",
             "duration": "a duration such as `2 years` or `4 months`"}
 
 
@@ -50,7 +61,42 @@ def _fits(t: Type, expects: str) -> bool:
         return isinstance(t, MoneyType)
     if expects == "hours":
         return t == HOURS
+    if expects == "number":
+        return is_numeric(t) or t == HOURS or isinstance(t, MoneyType)
     return isinstance(t, DurationType) and t.kind != "span"
+
+
+def _context(checker: Checker, site: Site) -> dict[str, Type]:
+    """The types of the extra names of a site's place (see ``loader.sites.CONTEXTS``)."""
+    domain = checker.doc.domain
+    if site.context == "outcome":
+        return {"day": DATE, "reported": BOOL}
+    if site.context == "result":
+        model = domain.price_models.get(str(site.path[1]))
+        result = (model.spec.results or {}).get(str(site.path[3])) if model else None
+        kinds = tuple(result.outcomes) if result else ()
+        return {"result": EnumType("result", kinds or tuple(domain.outcomes)),
+                "time_to_result": DurationType("span")}
+    if site.context == "supplier":
+        area = domain.areas.get(str(site.path[1]))
+        return {"supplier": supplier_type(area.spec.suppliers if area else [])}
+    return {}
+
+
+def supplier_type(suppliers: list[SupplierSpec]) -> RecordType:
+    """The record a supplier is to the expressions of a selection: its `id` and the
+    attributes all the area's suppliers have."""
+    fields: dict[str, Type] = {"id": TEXT}
+    shared: set[str] | None = None
+    for supplier in suppliers:
+        keys = set(supplier.attributes or {})
+        shared = keys if shared is None else shared & keys
+    for supplier in suppliers[:1]:
+        for key, value in (supplier.attributes or {}).items():
+            if shared is not None and key in shared:
+                fields[key] = (BOOL if isinstance(value, bool) else
+                               INT if isinstance(value, int) else TEXT)
+    return RecordType("supplier", tuple(fields.items()))
 
 
 def check_domain(checker: Checker) -> dict[Path, I.Expr]:
@@ -71,7 +117,7 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
     typed: dict[Path, I.Expr] = {}
     for parsed in checker.parsed.domain.values():
         site, expr = parsed.site, parsed.expr
-        x = checker.check(expr)
+        x = checker.check(expr, context=_context(checker, site))
         typed[site.path] = x
         t = x.type
         if expr.ast is None:
@@ -82,10 +128,10 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                           f"{_EXPECTS[site.expects]}, not {t.describe()}", expr.ast)
             typed[site.path] = checker.bad()
             continue
-        if site.constant_only:
+        if site.reads != "anything":
             names = {n.id for n in A.free_names(expr.ast)}
             closure = graph.closure(n for n in names if n in graph.nodes)
-            used = closure & facts
+            used = closure & facts if site.constant_only else set()
             dated = "today" in names or any(
                 _reads_today(checker, n) for n in closure if graph.nodes[n].kind == "rule")
             if used or dated:
@@ -93,8 +139,9 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                 what = f"the fact `{sorted(used)[0]}`" if used else "the decision date `today`"
                 checker.error(
                     "UDB427", f"this depends on {what}", expr.ast,
-                    None if used else "a price or duration that changes on a date is a "
-                    "parameter with dated `values`; settlement applies each value from its date")
+                    "spans and durations may use parameters only" if used else
+                    "a price or duration that changes on a date is a parameter with dated "
+                    "`values`; settlement applies each value from its date")
 
     groups = set(doc.target_groups) | doc.broken
     broken = domain.broken
@@ -127,11 +174,18 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
     for name, model_entry in domain.price_models.items():
         for i, bonus in enumerate(model_entry.spec.bonuses):
             outcome_refs.append((bonus.outcome, (*model_entry.path, "bonuses", i, "outcome")))
+        for ident, result in (model_entry.spec.results or {}).items():
+            rpath = (*model_entry.path, "results", ident, "outcome")
+            listed = isinstance(result.outcome, list)
+            outcome_refs += [(kind, (*rpath, i) if listed else rpath)
+                             for i, kind in enumerate(result.outcomes)]
         if name not in used_models and not bag.has_errors:
             bag.warning("UDB429", f"price model `{name}` is used by no package",
                         key_span(model_entry.path))
-    if domain.referral is not None and domain.referral.spec.ends_on is not None:
-        outcome_refs.append((domain.referral.spec.ends_on, ("referral", "ends_on")))
+    if domain.referral is not None:
+        listed = isinstance(domain.referral.spec.ends_on, list)
+        outcome_refs += [(kind, ("referral", "ends_on", i) if listed else ("referral", "ends_on"))
+                         for i, kind in enumerate(domain.referral.spec.ending_outcomes)]
     for outcome, path in outcome_refs:
         used_outcomes.add(outcome)
         if outcome not in domain.outcomes and outcome not in domain.broken:
@@ -139,6 +193,8 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                       did_you_mean(outcome, list(domain.outcomes)) or
                       "declare it under `outcomes:` with a title")
     for name, outcome_entry in domain.outcomes.items():
+        if outcome_entry.spec.holds is not None:  # another outcome may be defined by it
+            used_outcomes.add(name)
         if name not in used_outcomes and not bag.has_errors:
             bag.warning("UDB429", f"outcome `{name}` is used by no bonus or referral rule",
                         key_span(outcome_entry.path))
@@ -287,8 +343,16 @@ def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> Non
         if when is not None:
             expr = I.And(BOOL, expr, when)
         checker.add(fits, "area", expr, area.path, spec=area.spec)
+        selection = area.spec.selection
+        distance = only = None
+        if selection is not None and selection.distance is not None:
+            distance = _value(checker, typed, (*area.path, "selection", "distance"), fits,
+                              f"{fits}.distance")
+        if selection is not None and selection.only is not None:
+            only = _value(checker, typed, (*area.path, "selection", "only"), fits,
+                          f"{fits}.only")
         graph.areas[name] = Area(name, area.spec, fits, serves, tuple(area.spec.suppliers),
-                                 area.path, checker.at(area.path))
+                                 area.path, checker.at(area.path), distance, only)
     if graph.areas:
         routing = domain.routing
         priority = (tuple(p for p in routing.spec.priority if p in graph.areas)
@@ -303,28 +367,7 @@ def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> Non
                                 routing.path if routing else None,
                                 checker.at(routing.path) if routing else None)
     for name, model in domain.price_models.items():
-        base = f"price_models.{name}"
-        price = _value(checker, typed, (*model.path, "weekly_price"), base,
-                       f"{base}.weekly_price")
-        bonuses = []
-        for i, bonus in enumerate(model.spec.bonuses):
-            bpath = (*model.path, "bonuses", i)
-            prefix = f"{base}.bonuses.{bonus.id}"
-            bonuses.append(Bonus(
-                bonus.id, bonus,
-                _value(checker, typed, (*bpath, "amount"), base, f"{prefix}.amount"),
-                _value(checker, typed, (*bpath, "lasting"), base, f"{prefix}.lasting"),
-                bpath))
-        caps = None
-        if model.spec.caps is not None:
-            spec = model.spec.caps
-            caps = Caps(
-                _value(checker, typed, (*model.path, "caps", "max_duration"), base,
-                       f"{base}.caps.max_duration") if spec.max_duration is not None else None,
-                _value(checker, typed, (*model.path, "caps", "max_amount"), base,
-                       f"{base}.caps.max_amount") if spec.max_amount is not None else None)
-        graph.price_models[name] = PriceModel(name, model.spec, price, tuple(bonuses), caps,
-                                              model.path, checker.at(model.path))
+        graph.price_models[name] = _price_model(checker, typed, name, model.spec, model.path)
     for name, package in domain.packages.items():
         base = f"course_packages.{name}"
         span = None
@@ -340,15 +383,25 @@ def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> Non
                                        checker.at(package.path))
     referral = domain.referral
     if referral is not None:
+        spec = referral.spec
         graph.referral = ReferralRule(
-            referral.spec,
+            spec,
             _value(checker, typed, ("referral", "max_duration"), "referral",
                    "referral.max_duration"),
             _value(checker, typed, ("referral", "aftercare"), "referral", "referral.aftercare")
-            if referral.spec.aftercare is not None else None,
-            referral.path, checker.at(referral.path))
+            if spec.aftercare is not None else None,
+            referral.path, checker.at(referral.path), tuple(spec.ending_outcomes),
+            spec.course_ends,
+            _value(checker, typed, ("referral", "total_duration"), "referral",
+                   "referral.total_duration") if spec.total_duration is not None else None)
     for name, outcome in domain.outcomes.items():
-        graph.outcomes[name] = Outcome(name, outcome.spec, outcome.path)
+        holds = None
+        if outcome.spec.holds is not None:
+            holds = f"outcomes.{name}"
+            condition = typed.get((*outcome.path, "holds"))
+            checker.add(holds, "outcome", condition if condition is not None else checker.bad(),
+                        outcome.path, spec=outcome.spec)
+        graph.outcomes[name] = Outcome(name, outcome.spec, outcome.path, holds)
     for name, invariant in domain.invariants.items():
         holds = None
         if invariant.spec.holds is not None:
@@ -359,6 +412,91 @@ def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> Non
                         invariant.path, spec=invariant.spec)
         graph.invariants[name] = Invariant(name, invariant.spec, holds, invariant.path,
                                            checker.at(invariant.path))
+
+
+def _price_model(checker: Checker, typed: dict[Path, I.Expr], name: str,
+                 spec: PriceModelSpec, path: Path) -> PriceModel:
+    """A price model in its general form: its payments (`weekly_price` is one payment per
+    week) and its result payments (each of `bonuses` is one), each value a node."""
+    base = f"price_models.{name}"
+    payments: list[Payment] = []
+    if spec.weekly_price is not None:
+        partial = {"pro_rata_days": "pro_rata_days", "started_weeks": "started",
+                   "whole_weeks": "whole"}[spec.partial_weeks or "pro_rata_days"]
+        payments.append(Payment(
+            "weekly", spec.title, "week", partial, spec.billed,
+            _value(checker, typed, (*path, "weekly_price"), base, f"{base}.weekly_price"),
+            None, spec, (*path, "weekly_price"), legacy=True))
+    for ident, payment in (spec.payments or {}).items():
+        ppath = (*path, "payments", ident)
+        prefix = f"{base}.payments.{ident}"
+        payments.append(Payment(
+            ident, payment.title, payment.per, payment.partial, payment.during,
+            _value(checker, typed, (*ppath, "amount"), base, f"{prefix}.amount"),
+            _value(checker, typed, (*ppath, "when"), base, f"{prefix}.when")
+            if payment.when is not None else None, payment, ppath))
+    results: list[Result] = []
+    for i, bonus in enumerate(spec.bonuses):
+        bpath = (*path, "bonuses", i)
+        prefix = f"{base}.bonuses.{bonus.id}"
+        results.append(Result(
+            bonus.id, bonus.title, (bonus.outcome,), bonus.starting,
+            _value(checker, typed, (*bpath, "lasting"), base, f"{prefix}.lasting"),
+            "referral", _value(checker, typed, (*bpath, "amount"), base, f"{prefix}.amount"),
+            (), None, bonus, bpath, legacy=True))
+    for ident, result in (spec.results or {}).items():
+        rpath = (*path, "results", ident)
+        prefix = f"{base}.results.{ident}"
+        tiers: list[Tier] = []
+        for tier, tier_spec in (result.tiers or {}).items():
+            tpath = (*rpath, "tiers", tier)
+            tiers.append(Tier(
+                tier, tier_spec.title,
+                _value(checker, typed, (*tpath, "within"), base, f"{prefix}.tiers.{tier}.within")
+                if tier_spec.within is not None else None,
+                _value(checker, typed, (*tpath, "amount"), base, f"{prefix}.tiers.{tier}.amount"),
+                tpath))
+        if tiers:
+            amount = f"{prefix}.amount"
+            checker.add(amount, "value", _tiered(checker, tiers), rpath, owner=base)
+        else:
+            amount = _value(checker, typed, (*rpath, "amount"), base, f"{prefix}.amount")
+        within = result.within if result.within in ("referral", "course") else _value(
+            checker, typed, (*rpath, "within"), base, f"{prefix}.within")
+        results.append(Result(
+            ident, result.title, tuple(result.outcomes), result.from_,
+            _value(checker, typed, (*rpath, "lasting"), base, f"{prefix}.lasting")
+            if result.lasting is not None else None,
+            within, amount, tuple(tiers),
+            _value(checker, typed, (*rpath, "when"), base, f"{prefix}.when")
+            if result.when is not None else None, result, rpath))
+    caps = None
+    if spec.caps is not None:
+        caps = Caps(
+            _value(checker, typed, (*path, "caps", "max_duration"), base,
+                   f"{base}.caps.max_duration") if spec.caps.max_duration is not None else None,
+            _value(checker, typed, (*path, "caps", "max_amount"), base,
+                   f"{base}.caps.max_amount") if spec.caps.max_amount is not None else None)
+    return PriceModel(name, spec, tuple(payments), tuple(results), caps, path, checker.at(path))
+
+
+def _tiered(checker: Checker, tiers: list[Tier]) -> I.Expr:
+    """The amount of a result by its tiers: the first tier whose `within` holds (the time
+    from the referral's start to the result is less than it), else nothing (0)."""
+    nodes = checker.nodes
+    amount_type = nodes[tiers[0].amount].type
+    currency = amount_type.currency if isinstance(amount_type, MoneyType) else checker.currency
+    expr: I.Expr = I.Const(MoneyType(currency), Money(0, currency))
+    span = DurationType("span")
+    for tier in reversed(tiers):
+        amount = I.NodeRef(nodes[tier.amount].type, tier.amount)
+        if tier.within is None:
+            expr = amount
+            continue
+        limit = I.NodeRef(nodes[tier.within].type, tier.within)
+        condition = I.Op(BOOL, "<", (I.FactRef(span, "$time_to_result"), limit))
+        expr = I.If(amount.type, condition, amount, expr)
+    return expr
 
 
 def _ordered(nodes: dict[str, Node]) -> dict[str, Node]:

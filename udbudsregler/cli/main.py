@@ -370,12 +370,75 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         out.write(report.render())
+    if args.html:
+        from udbudsregler.pictures.diff_html import diff_html
+
+        try:
+            Path(args.html).write_text(diff_html(report.to_dict()), encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.html}: cannot be written ({error.strerror})") from None
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
         sys.stderr.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
                          f"neither policy or cannot be read (lines {lines}"
                          f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
         return EXIT_INPUT
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    for path in args.policies:
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file or folder")
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port must be 0 to 65535 (0: any free port)")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise InputError("the service needs the serve extra: "
+                         "pip install 'udbudsregler[serve]'") from None
+    from udbudsregler.service.server import serve
+
+    try:
+        serve([Path(p) for p in args.policies], host=args.host, port=args.port,
+              reload_interval=args.reload_interval, out=out)
+    except OSError as error:
+        raise InputError(str(error)) from None
+    except ValueError as error:  # two policies with one id
+        raise InputError(str(error)) from None
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.pictures.graph import GraphvizMissing, render
+
+    policy = _load(args.policy)
+    try:
+        text = render(policy, args.format, args.lang)
+    except GraphvizMissing as error:
+        raise InputError(str(error)) from None
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.loader.file_schema import render
+
+    text = render()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
     return EXIT_OK
 
 
@@ -491,7 +554,36 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--html", metavar="FILE", help="also write the report as an HTML page "
+                      "(a chart of the affected counts, the example citizens)")
     diff.set_defaults(run=cmd_diff)
+
+    serve = sub.add_parser("serve", help="serve policies over HTTP: decide, settle, explain "
+                           "(needs the serve extra)")
+    serve.add_argument("policies", nargs="+", metavar="POLICY",
+                       help="policy files or folders; each is served under its id")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any "
+                       "free port, printed at start)")
+    serve.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
+                       help="look for changed policy files this often (default 1; 0: never)")
+    serve.set_defaults(run=cmd_serve)
+
+    graph = sub.add_parser("graph", help="draw a policy: target groups, criteria, areas with "
+                           "their priority, packages, price models and their parameters")
+    graph.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid",
+                       help="mermaid (default), dot, or svg (needs Graphviz's dot program)")
+    graph.add_argument("--lang", choices=("da", "en"), default=None,
+                       help="language of the column titles (default: the policy's)")
+    graph.add_argument("--output", metavar="FILE", help="write it to FILE")
+    graph.set_defaults(run=cmd_graph)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
+                            "(for editors: docs/editor.md)")
+    schema.add_argument("--output", metavar="FILE", help="write it to FILE")
+    schema.set_defaults(run=cmd_schema)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)

@@ -493,7 +493,7 @@ def _bad_character(text: str, error: UnexpectedCharacters) -> ExprSyntaxError:
                                    f"write `{_OPERATOR_SUGGESTIONS[candidate]}`")
     if ch.isdigit():
         # A number run into letters (`1e5`, `2days`): no terminal matches at all.
-        before = re.search(r"[\w.]*$", text[:start])
+        before = re.search(r"[\w.]*\Z", text[:start])
         after = re.match(r"[\w.]*", text[start:])
         begin = before.start() if before else start
         word = text[begin:start + (after.end() if after else 1)]

@@ -31,7 +31,6 @@ from udbudsregler.loader.documents import (
 )
 from udbudsregler.loader.tender import (
     AreaSpec,
-    BonusSpec,
     InvariantSpec,
     OutcomeSpec,
     PackageSpec,
@@ -48,26 +47,30 @@ __all__ = [
     "Bonus",
     "Caps",
     "Dated",
+    "FactBounds",
     "FactDecl",
     "Invariant",
     "Node",
     "NodeKind",
     "Outcome",
     "Package",
+    "Payment",
     "PriceModel",
     "ReferralRule",
+    "Result",
     "Routing",
     "RuleGraph",
     "TargetGroup",
+    "Tier",
 ]
 
 Path = tuple[str | int, ...]
 
 NodeKind = Literal["parameter", "rule", "criterion", "target_group", "area", "routing",
-                   "value", "invariant"]
+                   "value", "invariant", "outcome"]
 #: ``value``: a value of the tender vocabulary (a price, a package's hours, a duration).
 NODE_KINDS: tuple[str, ...] = ("parameter", "rule", "criterion", "target_group", "area",
-                               "routing", "value", "invariant")
+                               "routing", "value", "invariant", "outcome")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,17 @@ class FactDecl:
     at: str | None = None
 
 
+@dataclass(frozen=True)
+class FactBounds:
+    """What a fact's declaration says of its values beyond their type: the least and the
+    greatest value (None: no bound), and the value when the host does not give it."""
+
+    minimum: Any = None
+    maximum: Any = None
+    default: Any = None
+    has_default: bool = False
+
+
 @dataclass(frozen=True, eq=False)
 class TargetGroup:
     name: str
@@ -149,6 +163,10 @@ class Area:
     suppliers: tuple[SupplierSpec, ...]
     path: Path
     at: str | None = None
+    #: For `strategy: nearest`: the node of a supplier's distance (over `$supplier`).
+    distance: str | None = None
+    #: The node saying whether a supplier may be chosen for the citizen (over `$supplier`).
+    only: str | None = None
 
     @property
     def title(self) -> str:
@@ -188,17 +206,67 @@ class Package:
 
 
 @dataclass(frozen=True, eq=False)
-class Bonus:
+class Payment:
+    """A payment for the time in the service (per day, week or month), or once.
+
+    ``legacy`` is the short form `weekly_price` (its lines keep their kind `weekly`)."""
+
     id: str
-    spec: BonusSpec
-    #: Nodes of the amount and of how long the outcome must last.
+    title: str
+    per: Literal["day", "week", "month", "once"]
+    #: pro_rata_days | started | whole (weeks and months)
+    partial: str
+    #: course | referral
+    during: str
+    #: Nodes of the amount (per unit, or the one-off amount) and of the condition.
     amount: str
-    lasting: str
+    when: str | None
+    spec: Any
+    path: Path
+    legacy: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Tier:
+    """One amount of a result payment, by how soon the result came."""
+
+    id: str
+    title: str | None
+    #: The node of the duration the result must come within (None: any time).
+    within: str | None
+    amount: str
     path: Path
 
-    @property
-    def title(self) -> str:
-        return self.spec.title
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """A one-off payment for a result (a bonus, a milestone, a result payment).
+
+    ``legacy`` is the short form of `bonuses` (its status names, e.g. `not_immediate`, and
+    lines of kind `bonus` stay as they were)."""
+
+    id: str
+    title: str
+    #: The outcomes that make the result (empty for a payment at the referral's start).
+    outcomes: tuple[str, ...]
+    #: outcome_start | day_after_course_end | course_end | referral_start
+    anchor: str
+    #: The node of how long the outcome must last (None: the day it starts).
+    lasting: str | None
+    #: Where the outcome must start: `referral`, `course`, or the node of a duration from
+    #: the referral's start.
+    within: str
+    #: The node of the amount (for tiers: the tiers' amounts in order, by time to result).
+    amount: str
+    tiers: tuple[Tier, ...]
+    when: str | None
+    spec: Any
+    path: Path
+    legacy: bool = False
+
+
+#: The old name of a result payment (`bonuses:` in a price model).
+Bonus = Result
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,9 +279,8 @@ class Caps:
 class PriceModel:
     name: str
     spec: PriceModelSpec
-    #: The node of the weekly price.
-    weekly_price: str
-    bonuses: tuple[Bonus, ...]
+    payments: tuple[Payment, ...]
+    results: tuple[Result, ...]
     caps: Caps | None
     path: Path
     at: str | None = None
@@ -221,6 +288,33 @@ class PriceModel:
     @property
     def title(self) -> str:
         return self.spec.title
+
+    @property
+    def weekly_price(self) -> str | None:
+        """The node of the weekly price, for a model written with `weekly_price`."""
+        return next((p.amount for p in self.payments if p.legacy), None)
+
+    @property
+    def bonuses(self) -> tuple[Result, ...]:
+        return self.results
+
+    def value_nodes(self) -> list[str]:
+        """Every node of its amounts, conditions, durations and caps."""
+        out = [n for p in self.payments for n in (p.amount, p.when) if n]
+        for result in self.results:
+            out += [n for n in (result.amount, result.lasting, result.when) if n]
+            if result.within not in ("referral", "course"):
+                out.append(result.within)
+            out += [n for tier in result.tiers for n in (tier.amount, tier.within) if n]
+        if self.caps is not None:
+            out += [n for n in (self.caps.max_amount, self.caps.max_duration) if n]
+        return out
+
+    def reads_facts(self, graph: RuleGraph) -> tuple[str, ...]:
+        """The facts its amounts and conditions read."""
+        names = [n for p in self.payments for n in (p.amount, p.when) if n] + [
+            n for r in self.results for n in (r.amount, r.when) if n]
+        return tuple(sorted(f for f in graph.closure(names) if f in graph.facts))
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,6 +324,12 @@ class ReferralRule:
     aftercare: str | None
     path: Path
     at: str | None = None
+    #: The outcomes that end the course.
+    ends_on: tuple[str, ...] = ()
+    #: when_outcome_starts | as_recorded
+    course_ends: str = "when_outcome_starts"
+    #: The node of the longest all linked referrals may last together.
+    total_duration: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +337,8 @@ class Outcome:
     name: str
     spec: OutcomeSpec
     path: Path
+    #: The node deciding day by day whether it holds (over `$day`, `$reported`, facts).
+    holds: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,6 +377,8 @@ class RuleGraph:
     invariants: dict[str, Invariant] = field(default_factory=dict)
     #: For a derived policy: the base definitions it replaced, by their path.
     overrides: dict[Path, OverrideNote] = field(default_factory=dict)
+    #: Ranges and defaults of facts and their fields, by dotted name (`offers.weekly_hours`).
+    fact_bounds: dict[str, FactBounds] = field(default_factory=dict)
     #: The nodes in the order they are written: parameters, rules, criteria, then the
     #: tender sections' values, areas and invariants.
     written: tuple[str, ...] = ()

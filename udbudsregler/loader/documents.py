@@ -168,6 +168,10 @@ class PolicyHeader(_Model):
     month_end: Literal["clamp", "roll"] | None = None
 
 
+#: The fact types that may have a range (`min`, `max`).
+RANGED = ("int", "decimal", "money", "hours", "date")
+
+
 class FactSpec(_Model):
     type: Literal["bool", "int", "decimal", "money", "date", "duration", "hours", "text",
                   "period", "enum", "record", "list", "history"]
@@ -176,6 +180,13 @@ class FactSpec(_Model):
     values: list[Annotated[str, BeforeValidator(_text)]] | None = None
     fields: dict[Ident, FactSpec] | None = None
     open_ended: bool | None = None
+    #: The value when the host does not give the fact (it is then optional): a constant
+    #: of the fact's type, e.g. `0 hours`, `aktivitetsparat`, `[]` for a list.
+    default: Any = None
+    #: The least and the greatest value the fact may have (numbers, amounts, hours,
+    #: dates); a value outside is a fact error, never a decision.
+    min: ExprText | None = None
+    max: ExprText | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -233,6 +244,28 @@ class FactSpec(_Model):
                 "udb201_open", "`open_ended` belongs to `type: history` only",
                 {"at": ["open_ended"], "key": True,
                  "hint": "remove `open_ended`, or make the fact `type: history`"})
+        for bound in ("min", "max"):
+            if getattr(self, bound) is not None and self.type not in RANGED:
+                raise PydanticCustomError(
+                    "udb201_range", "`{bound}` belongs to numbers, amounts, hours and dates",
+                    {"bound": bound, "at": [bound], "key": True,
+                     "hint": "remove it; a choice lists its values, a text has no range"})
+        if self.default is not None:
+            if self.type in ("record", "period"):
+                raise PydanticCustomError(
+                    "udb201_default", "a `{kind}` fact cannot have a `default`",
+                    {"kind": self.type, "at": ["default"], "key": True,
+                     "hint": "give defaults to the record's fields instead"})
+            if self.type in ("list", "history") and self.default != []:
+                raise PydanticCustomError(
+                    "udb204_default", "the `default` of a list is the empty list `[]`",
+                    {"at": ["default"], "hint": "write `default: []`"})
+            if self.type not in ("list", "history") and isinstance(self.default,
+                                                                   (dict, list)):
+                raise PydanticCustomError(
+                    "udb204_default", "the `default` of a `{kind}` fact is one value",
+                    {"kind": self.type, "at": ["default"],
+                     "hint": "write a constant such as `0`, `0 hours` or a choice value"})
         return self
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import (
     DATE_SCHEMA,
@@ -57,6 +58,7 @@ from udbudsregler.runtime.inputs import (
     to_text,
     valid_text,
 )
+from udbudsregler.values.canonical import show, to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -86,15 +88,18 @@ class FactSchema:
     """
 
     def __init__(self, facts: Mapping[str, FactSpec], currency: str, *,
-                 language: str = "en", title: str | None = None) -> None:
+                 language: str = "en", title: str | None = None,
+                 bounds: Mapping[str, FactBounds] | None = None) -> None:
         self.specs = dict(facts)
         self.currency = currency
         self.language = language
+        #: Ranges and defaults, by dotted fact name (`offers.weekly_hours`).
+        self.bounds: dict[str, FactBounds] = dict(bounds or {})
         fields = {f"f_{name}": self._field(name, spec) for name, spec in self.specs.items()}
         base = _Strict if title is None else _with_title(title)
         self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
             "Facts", __base__=base, **fields)
-        self.fast: Callable[[Any], bool] = _fast_check(self.specs, currency)
+        self.fast: Callable[[Any], bool] = _fast_check(self.specs, currency, self.bounds)
 
     # -- the pydantic model ----------------------------------------------
 
@@ -105,8 +110,14 @@ class FactSchema:
             "money": to_money(self.currency),
         }
         if spec.type in scalar:
-            return Annotated[Any, BeforeValidator(scalar[spec.type]),
-                             WithJsonSchema(scalar_schema(spec.type, self.currency))]
+            bounds = self.bounds.get(name)
+            schema = scalar_schema(spec.type, self.currency)
+            if bounds is not None and (bounds.minimum is not None
+                                       or bounds.maximum is not None):
+                return Annotated[Any, BeforeValidator(scalar[spec.type]),
+                                 AfterValidator(_in_range(bounds)),
+                                 WithJsonSchema(_ranged_schema(schema, bounds))]
+            return Annotated[Any, BeforeValidator(scalar[spec.type]), WithJsonSchema(schema)]
         if spec.type == "enum":
             values = tuple(spec.values or ())
             return Annotated[Any, BeforeValidator(choice(values)),
@@ -139,6 +150,17 @@ class FactSchema:
 
     def _field(self, name: str, spec: FactSpec) -> tuple[Any, Any]:
         leaf = name.rsplit(".", 1)[-1]
+        bounds = self.bounds.get(name)
+        if bounds is not None and bounds.has_default:
+            default = bounds.default
+            if isinstance(default, list):
+                return (self._annotation(name, spec),
+                        Field(default_factory=list, alias=leaf, title=spec.title or leaf,
+                              description=self._describe(spec)))
+            return (self._annotation(name, spec),
+                    Field(default=default, alias=leaf, title=spec.title or leaf,
+                          description=self._describe(spec),
+                          json_schema_extra={"default": to_json(default)}))
         return (self._annotation(name, spec),
                 Field(alias=leaf, title=spec.title or leaf, description=self._describe(spec)))
 
@@ -239,6 +261,56 @@ class FactSchema:
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
+def _in_range(bounds: FactBounds) -> Callable[[Any], Any]:
+    """A value inside the fact's declared range, else a fact error (UDB611)."""
+    low, high = bounds.minimum, bounds.maximum
+
+    def check(value: Any) -> Any:
+        if low is not None and value < low:
+            raise fail("udb611", "{value} is below the least value the policy allows, {low}",
+                       value=show(value), low=show(low))
+        if high is not None and value > high:
+            raise fail("udb611", "{value} is above the greatest value the policy allows, "
+                       "{high}", value=show(value), high=show(high))
+        return value
+    return check
+
+
+def _ranged_schema(schema: dict[str, Any], bounds: FactBounds) -> dict[str, Any]:
+    """A scalar's JSON Schema with the fact's range on its numbers (as text, the policy
+    checks the range itself)."""
+    def numeric(value: Any) -> Any:
+        if isinstance(value, Money):
+            value = value.amount
+        return value if isinstance(value, int) else (
+            float(value) if isinstance(value, Decimal) else None)
+
+    out = dict(schema)
+    extra = {"x-minimum": to_json(bounds.minimum) if bounds.minimum is not None else None,
+             "x-maximum": to_json(bounds.maximum) if bounds.maximum is not None else None}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    parts = out.get("anyOf")
+    if isinstance(parts, list):
+        ranged = []
+        for part in parts:
+            part = dict(part)
+            if part.get("type") in ("integer", "number"):
+                low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+                if low is not None:
+                    part["minimum"] = low
+                if high is not None:
+                    part["maximum"] = high
+            ranged.append(part)
+        out["anyOf"] = ranged
+    elif out.get("type") in ("integer", "number"):
+        low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+        if low is not None:
+            out["minimum"] = low
+        if high is not None:
+            out["maximum"] = high
+    return out
+
+
 def _with_title(title: str) -> type[BaseModel]:
     class Titled(_Strict):
         model_config = ConfigDict(title=title)
@@ -257,7 +329,8 @@ def _plain(value: Any) -> Any:
 # -- the fast path -----------------------------------------------------------
 
 
-def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any], bool]:
+def _fast_check(specs: Mapping[str, FactSpec], currency: str,
+                bounds: Mapping[str, FactBounds] | None = None) -> Callable[[Any], bool]:
     """Generate ``check(facts) -> bool``: True only for facts already in canonical form."""
     namespace: dict[str, Any] = {"date": date, "Decimal": Decimal, "Money": Money,
                                  "Duration": Duration, "Period": Period, "LO": EARLIEST,
@@ -275,7 +348,17 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any],
         counter[0] += 1
         return f"{prefix}{counter[0]}"
 
-    def value_test(var: str, spec: FactSpec, indent: str) -> None:
+    def range_test(var: str, path: str, indent: str) -> None:
+        found = (bounds or {}).get(path)
+        if found is None:
+            return
+        for value, op in ((found.minimum, "<"), (found.maximum, ">")):
+            if value is not None:
+                name = fresh("B")
+                namespace[name] = value
+                lines.extend([f"{indent}if {var} {op} {name}:", f"{indent}    return False"])
+
+    def value_test(var: str, spec: FactSpec, indent: str, path: str = "") -> None:
         t = spec.type
         fail = f"{indent}    return False"
         # Numbers inside the input limits (runtime/inputs.py): below 10^18 in size, and
@@ -310,14 +393,16 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any],
             namespace[name] = frozenset(spec.values or ())
             lines.extend([f"{indent}if {var} not in {name}:", fail])
         elif t == "record":
-            record_test(var, spec, indent)
+            record_test(var, spec, indent, path)
         else:
             item = fresh("r")
             lines.extend([f"{indent}if type({var}) is not list:", fail,
                           f"{indent}for {item} in {var}:"])
-            record_test(item, spec, indent + "    ")
+            record_test(item, spec, indent + "    ", path)
+        if t in ("int", "decimal", "hours", "money", "date"):
+            range_test(var, path, indent)
 
-    def record_test(var: str, spec: FactSpec, indent: str) -> None:
+    def record_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
         fields = spec.fields or {}
         size = len(fields) + (2 if spec.type == "history" else 0)
         lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
@@ -339,12 +424,12 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any],
         for key, field_spec in fields.items():
             var2 = fresh("v")
             lines.append(f"{indent}{var2} = {var}[{key!r}]")
-            value_test(var2, field_spec, indent)
+            value_test(var2, field_spec, indent, f"{path}.{key}")
 
     for key, spec in specs.items():
         var = fresh("v")
         lines.append(f"{base}{var} = f[{key!r}]")
-        value_test(var, spec, base)
+        value_test(var, spec, base, key)
     lines += ["    except (KeyError, TypeError):", "        return False", "    return True"]
     exec(compile("\n".join(lines), "<fact check>", "exec"), namespace)  # generated, no author text
     check: Callable[[Any], bool] = namespace["check"]

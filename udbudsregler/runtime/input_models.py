@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -45,8 +46,10 @@ from udbudsregler.runtime.inputs import (
     to_integer,
     to_list,
     to_optional_date,
+    to_period,
     to_text,
 )
+from udbudsregler.values.temporal import Period
 
 __all__ = ["GENERIC", "InputModels", "PolicyVocabulary", "build_models", "validate"]
 
@@ -105,6 +108,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "referral.area.description": "Serviceområdet; det skal tilbyde forløbspakken.",
         "referral.supplier": "Leverandør",
         "referral.supplier.description": "Leverandøren; den skal høre til serviceområdet.",
+        "referral.facts": "Borgerens oplysninger",
+        "referral.facts.description": "Borgerens oplysninger, når prismodellen afhænger af "
+                                      "dem (som i en afgørelse).",
+        "referral.previous": "Tidligere henvisninger",
+        "referral.previous.description": "Perioderne for de tidligere henvisninger, som denne "
+                                         "forlænger (de tæller med i den samlede varighed).",
+        "referral.supplier_changes": "Leverandørskift",
+        "referral.supplier_changes.description": "Når borgeren skiftede leverandør under "
+                                                 "henvisningen: den nye leverandør og dens "
+                                                 "første dag.",
         "referral.stop": "Stoppet",
         "referral.stop.description": "Sidste dag, når jobcentret stoppede henvisningen før "
                                      "tid; ellers null.",
@@ -152,6 +165,16 @@ _TEXTS: dict[str, dict[str, str]] = {
         "referral.area.description": "The service area; it must offer the package.",
         "referral.supplier": "Supplier",
         "referral.supplier.description": "The supplier; it must belong to the area.",
+        "referral.facts": "The citizen's facts",
+        "referral.facts.description": "The citizen's facts, when the price model depends on "
+                                      "them (as in a decision).",
+        "referral.previous": "Earlier referrals",
+        "referral.previous.description": "The periods of the earlier referrals this one "
+                                         "extends (they count toward the total duration).",
+        "referral.supplier_changes": "Supplier changes",
+        "referral.supplier_changes.description": "When the citizen changed supplier during "
+                                                 "the referral: the new supplier and its "
+                                                 "first day.",
         "referral.stop": "Stopped",
         "referral.stop.description": "The last day, when the job centre stopped the referral "
                                      "early; else null.",
@@ -428,6 +451,48 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
                           WithJsonSchema({"anyOf": [dict(DATE_SCHEMA), dict(NULL)]})],
                 meta("referral.stop", "stop", default=None)),
     }
+    def closed_period(value: Any) -> Period:
+        found = to_period(value)
+        if found.end is None:
+            raise fail("udb602", "an earlier referral must have ended: give its `to`")
+        return found
+
+    def change(value: Any) -> tuple[date, str]:
+        if not isinstance(value, Mapping) or set(value) != {"supplier", "from"}:
+            raise fail("udb602", "expected a mapping with `supplier` and `from`, got {got}",
+                       got=kind_of(value))
+        return (as_date(value["from"]), supplier(value["supplier"]))
+
+    def changes_in_order(value: Any, info: ValidationInfo) -> Any:
+        start = info.data.get("f_start")
+        if value is None:
+            return ()
+        days = [d for d, _ in value]
+        if start is not None and any(d <= start for d in days):
+            raise fail("udb604", "a supplier change must come after the referral's start")
+        if days != sorted(days) or len(set(days)) != len(days):
+            raise fail("udb604", "the supplier changes must be in date order, one per day")
+        return tuple(value)
+
+    period_schema = {"type": "object", "properties": {"from": dict(DATE_SCHEMA),
+                                                      "to": dict(DATE_SCHEMA)},
+                     "required": ["from", "to"], "additionalProperties": False}
+    change_schema = {"type": "object", "properties": {
+        "supplier": _ids_schema(v.suppliers, False), "from": dict(DATE_SCHEMA)},
+        "required": ["supplier", "from"], "additionalProperties": False}
+    referral_fields.update({
+        "f_facts": (Annotated[Any, BeforeValidator(_mapping_or_none),
+                           WithJsonSchema({"anyOf": [{"type": "object"}, dict(NULL)]})],
+                 meta("referral.facts", "facts", default=None)),
+        "f_previous": (Annotated[Any, BeforeValidator(_optional(
+            lambda v: tuple(closed_period(x) for x in to_list(v)))),
+            WithJsonSchema({"type": "array", "items": period_schema})],
+            meta("referral.previous", "previous", default=())),
+        "f_supplier_changes": (Annotated[Any, BeforeValidator(_optional(
+            lambda v: [change(x) for x in to_list(v)])), AfterValidator(changes_in_order),
+            WithJsonSchema({"type": "array", "items": change_schema})],
+            meta("referral.supplier_changes", "supplier_changes", default=())),
+    })
     referral = create_model("Referral", __base__=titled("referral"), **referral_fields)
 
     def ends_after_start(value: Any, info: ValidationInfo) -> Any:

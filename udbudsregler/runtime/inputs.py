@@ -339,7 +339,13 @@ def problems_from(error: ValidationError, prefix: str,
     ``expected(loc)`` says what a missing value should have been.
     """
     problems = []
-    for item in error.errors(include_url=False, include_input=False):
+    try:
+        items = error.errors(include_url=False, include_input=False)
+    except UnicodeError:
+        # pydantic cannot render a key that holds a lone surrogate
+        return [FactProblem("UDB602", prefix, "a key holds a lone surrogate: it is not valid "
+                            "Unicode", "valid Unicode text")]
+    for item in items:
         loc = tuple(item["loc"])
         ctx = item.get("ctx") or {}
         if "at" in ctx:  # a check across fields, reported at the other field

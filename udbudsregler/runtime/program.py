@@ -64,7 +64,8 @@ class Program:
         self.rounding = (Rounding(header.rounding.unit, header.rounding.mode)
                          if header.rounding is not None else None)
         self.content_hash = "sha256:" + source.content_hash()
-        self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()}, header.currency)
+        self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()}, header.currency,
+                                bounds=graph.fact_bounds)
         self._evaluate = code.evaluate
         self._outputs = code.outputs
         self._functions = code.functions

@@ -10,7 +10,7 @@ offers it and its weekly hours lie inside the package's span.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -20,8 +20,8 @@ from udbudsregler.ir.graph import Area, Package
 from udbudsregler.runtime.input_models import GENERIC, validate
 
 #: How a supplier was chosen, or why none was.
-SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "full",
-                         "no_sequence", "no_state", "no_area"]
+SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "nearest",
+                         "full", "no_sequence", "no_state", "no_area", "none_allowed"]
 #: Whether and why an ordered package was accepted or refused.
 PackageStatus = Literal["ordered", "no_order", "not_in_area", "hours_missing",
                         "hours_outside_span", "hours_not_allowed"]
@@ -134,8 +134,9 @@ def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
     return AreaChoice(fitting[0] if fitting else None, fitting)
 
 
-def choose_supplier(area: Area | None, order: Order | None,
-                    state: SupplierState | None) -> SupplierChoice:
+def choose_supplier(area: Area | None, order: Order | None, state: SupplierState | None,
+                    distance: Callable[[str], Any] | None = None,
+                    allowed: Callable[[str], bool] | None = None) -> SupplierChoice:
     """The supplier for a referral in ``area``.
 
     ``state`` None means the host gave no supplier state: the area is decided, and a
@@ -145,6 +146,8 @@ def choose_supplier(area: Area | None, order: Order | None,
     """
     if area is None:
         return SupplierChoice(None, "no_area")
+    if allowed is not None or distance is not None:
+        return _by_distance(area, order, state, distance, allowed)
     given = state is not None
     state = state if state is not None else SupplierState()
     spec = area.spec
@@ -213,6 +216,48 @@ def choose_supplier(area: Area | None, order: Order | None,
     assert best_ratio is not None
     return SupplierChoice(best, "lowest_load", rejected, because,
                           (("load", best_ratio[0]), ("capacity", best_ratio[1])))
+
+
+def _by_distance(area: Area, order: Order | None, state: SupplierState | None,
+                 distance: Callable[[str], Any] | None,
+                 allowed: Callable[[str], bool] | None) -> SupplierChoice:
+    """The citizen's valid choice, else the supplier with the least distance among those the
+    selection allows for the citizen (`only`) that have room; ties by the policy's order.
+    Without `distance` (only `only`), the first allowed supplier with room."""
+    state = state if state is not None else SupplierState()
+    ids = [s.id for s in area.suppliers]
+    selection = area.spec.selection
+
+    def has_room(supplier: str) -> bool:
+        if supplier not in state.capacity:
+            return True
+        return state.load.get(supplier, 0) < state.capacity[supplier]
+
+    rejected: str | None = None
+    because: str | None = None
+    wanted = order.supplier if order is not None else None
+    if wanted is not None:
+        honour = selection is None or selection.citizen_choice
+        if not honour:
+            rejected, because = wanted, "not_honoured"
+        elif wanted not in ids:
+            rejected, because = wanted, "not_in_area"
+        elif not has_room(wanted):
+            rejected, because = wanted, "full"
+        else:
+            return SupplierChoice(wanted, "citizen_choice")
+    candidates = [s for s in ids if allowed is None or allowed(s)]
+    if not candidates:
+        return SupplierChoice(None, "none_allowed", rejected, because)
+    free = [s for s in candidates if has_room(s)]
+    if not free:
+        return SupplierChoice(None, "full", rejected, because)
+    if distance is None:
+        return SupplierChoice(free[0], "first", rejected, because)
+    measured = [(distance(s), i, s) for i, s in enumerate(free)]
+    best = min(measured, key=lambda m: (m[0], m[1]))
+    return SupplierChoice(best[2], "nearest", rejected, because,
+                          (("distance", best[0]), ("candidates", len(candidates))))
 
 
 def choose_package(area: str | None, order: Order | None,

@@ -45,6 +45,9 @@ _T: dict[str, dict[str, str]] = {
                     "oplyst leverandørernes belastning og kapacitet; området er afgjort, "
                     "leverandøren vælges ved henvisningen.",
         "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
+        "nearest": "Valgt som den nærmeste leverandør (afstand {distance}) blandt {candidates}, "
+                   "der kan vælges.",
+        "none_allowed": "Ingen af områdets leverandører kan vælges for borgeren.",
         "full": "Alle leverandører i området er fulde.",
         "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
         "rejected": "Borgerens valg «{choice}» kunne ikke følges: {why}.",
@@ -52,6 +55,8 @@ _T: dict[str, dict[str, str]] = {
         "choice_full": "leverandøren har ingen ledige pladser",
         "not_honoured": "politikken følger ikke borgerens valg på dette område",
         "package": "Forløbspakke: «{title}» (resultatmål: {goal}; LAB kapitel {chapter})",
+        "package_plain": "Forløbspakke: «{title}» (resultatmål: {goal})",
+        "goal_or": " eller ",
         "ordered": "Bestilt{hours}: godkendt.",
         "hours": " med {hours} om ugen (spænd {low}–{high})",
         "not_in_area_pkg": "Afvist: pakken tilbydes ikke på indsatsområdet.",
@@ -83,6 +88,9 @@ _T: dict[str, dict[str, str]] = {
         "no_state": "The supplier is chosen by lowest load, but the job centre gave no loads "
                     "and capacities; the area is decided, the supplier is chosen at referral.",
         "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
+        "nearest": "Chosen as the nearest supplier (distance {distance}) of the {candidates} "
+                   "that may be chosen.",
+        "none_allowed": "None of the area's suppliers may be chosen for the citizen.",
         "full": "Every supplier of the area is full.",
         "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
         "rejected": "The citizen's choice “{choice}” could not be followed: {why}.",
@@ -90,6 +98,8 @@ _T: dict[str, dict[str, str]] = {
         "choice_full": "the supplier has no free places",
         "not_honoured": "the policy does not follow the citizen's choice in this area",
         "package": "Course package: “{title}” (result goal: {goal}; LAB chapter {chapter})",
+        "package_plain": "Course package: “{title}” (result goal: {goal})",
+        "goal_or": " or ",
         "ordered": "Ordered{hours}: accepted.",
         "hours": " with {hours} a week (span {low}–{high})",
         "not_in_area_pkg": "Refused: the package is not offered in the service area.",
@@ -176,8 +186,11 @@ def _package_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reason
         return []
     spec = policy.graph.packages[choice.package].spec
     language: Any = lang
-    lines: list[str] = ["", t["package"].format(
-        title=spec.title, goal=GOAL_NAMES[lang][spec.goal], chapter=spec.lab_chapter)]
+    goals = [spec.goal] if isinstance(spec.goal, str) else list(spec.goal)
+    goal = t["goal_or"].join(GOAL_NAMES[lang][g] for g in goals)
+    lines: list[str] = ["", (t["package"] if spec.lab_chapter is not None
+                             else t["package_plain"]).format(
+        title=spec.title, goal=goal, chapter=spec.lab_chapter)]
     hours: str = (fmt.format_hours(choice.weekly_hours, language)
                   if choice.weekly_hours is not None else "")
     low = high = ""

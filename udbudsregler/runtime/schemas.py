@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, Literal, Protocol, get_args
 
@@ -85,7 +86,8 @@ class InputSchemas:
         #: The facts model with titles and descriptions (it accepts what the policy's own
         #: fact check accepts).
         self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()},
-                                header.currency, language=header.language, title=title)
+                                header.currency, language=header.language, title=title,
+                                bounds=graph.fact_bounds)
 
     # -- models and JSON Schemas ----------------------------------------------------
 
@@ -134,12 +136,22 @@ class InputSchemas:
                  ) -> tuple[Referral | None, list[FactProblem]]:
         if isinstance(value, Referral):
             value = {"id": value.id, "start": value.start, "package": value.package,
-                     "area": value.area, "supplier": value.supplier, "stop": value.stop}
+                     "area": value.area, "supplier": value.supplier, "stop": value.stop,
+                     "facts": value.facts, "previous": list(value.previous),
+                     "supplier_changes": [{"supplier": s, "from": d}
+                                          for d, s in value.changes]}
         data, problems = validate(self.models.referral, value, "referral", _EXPECTED)
         if data is None:
             return None, problems
+        facts = None
+        if data["facts"] is not None:
+            facts, fact_problems = self.facts.check(data["facts"])
+            if fact_problems:
+                return None, [replace(p, path=f"referral.facts.{p.path}" if p.path
+                                      else "referral.facts") for p in fact_problems]
         return Referral(data["id"], data["start"], data["package"], data["supplier"],
-                        data["area"], data["stop"]), []
+                        data["area"], data["stop"], facts, tuple(data["previous"] or ()),
+                        tuple(data["supplier_changes"] or ())), []
 
     def outcomes(self, value: Sequence[Outcome | Mapping[str, Any]] | None
                  ) -> tuple[list[Outcome], list[FactProblem]]:

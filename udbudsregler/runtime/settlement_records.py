@@ -10,12 +10,16 @@ from udbudsregler.values.canonical import to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Period
 
-#: Why a referral ended (or that it has not).
-EndCause = Literal["max_duration", "aftercare_completed", "stopped", "ongoing"]
-#: The kind of a settlement line.
-LineKind = Literal["weekly", "bonus", "cap"]
-#: Where a bonus stands.
-BonusState = Literal["earned", "pending", "not_immediate", "too_short", "course_ongoing"]
+#: Why a referral ended (or that it has not): its longest duration (or the longest all
+#: linked referrals may last), aftercare completed, stopped by the job centre, or an
+#: outcome that ends it without aftercare.
+EndCause = Literal["max_duration", "aftercare_completed", "stopped", "outcome", "ongoing"]
+#: The kind of a settlement line: the weekly price (`weekly_price`), a payment of
+#: `payments`, a bonus (`bonuses`), a result payment of `results`, a cap reached.
+LineKind = Literal["weekly", "payment", "bonus", "result", "cap"]
+#: Where a bonus or result payment stands.
+BonusState = Literal["earned", "pending", "not_immediate", "too_short", "course_ongoing",
+                     "not_reached", "not_applicable"]
 
 __all__ = ["BonusState", "BonusStatus", "EndCause", "LineKind", "Outcome", "Referral",
            "ReferralEnd", "SettlementLine"]
@@ -32,6 +36,20 @@ class Referral:
     area: str | None = None
     #: The last day, when the job centre ended the referral early.
     stop: date | None = None
+    #: The citizen's facts, for a price model whose amounts depend on them.
+    facts: dict[str, Any] | None = None
+    #: The periods of the earlier referrals it is linked to (an extension continues one).
+    previous: tuple[Period, ...] = ()
+    #: When the citizen changed supplier during the referral: (first day, new supplier).
+    changes: tuple[tuple[date, str], ...] = ()
+
+    def supplier_on(self, day: date) -> str | None:
+        """The supplier the citizen had on ``day``."""
+        current = self.supplier
+        for first, supplier in self.changes:
+            if first <= day:
+                current = supplier
+        return current
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,9 @@ class ReferralEnd:
     aftercare: Period | None
     #: The latest day the referral can last (its maximum duration).
     latest_last_day: date
+    #: The outcome that ended the course, and the day it began (a referral with `ends_on`).
+    outcome: str | None = None
+    outcome_began: date | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +89,14 @@ class SettlementLine:
     #: A cap cut this line short.
     capped: bool = False
     details: tuple[tuple[str, Any], ...] = ()
+    #: The supplier the line is paid to, when the citizen changed supplier.
+    supplier: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "reason": self.reason,
                                "amount": to_json(self.amount)}
+        if self.supplier is not None:
+            out["supplier"] = self.supplier
         if self.period is not None:
             out["period"] = to_json(self.period)
         if self.unit:
@@ -100,11 +125,17 @@ class BonusStatus:
     started_on: date | None = None
     #: Whether the bonus is invoiced in this settlement (earned inside [since, until]).
     invoiced: bool = False
+    #: For a result payment: the outcome that made it, and the tier it was paid by.
+    result: str | None = None
+    tier: str | None = None
+    #: The day it was earned.
+    earned_on: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "status": self.status,
                                "amount": to_json(self.amount), "invoiced": self.invoiced}
-        for key in ("window", "covered", "broke_on", "started_on"):
+        for key in ("window", "covered", "broke_on", "started_on", "result", "tier",
+                    "earned_on"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = to_json(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from udbudsregler.ir.graph import Result
 from udbudsregler.runtime.explain import changed_lines
 from udbudsregler.runtime.settlement_records import BonusStatus, SettlementLine
 from udbudsregler.runtime.views import SettlementView
@@ -19,8 +20,10 @@ _T: dict[str, dict[str, str]] = {
         "referral": "Henvisning: start {start}; forløbspakke «{package}»; leverandør {supplier}.",
         "no_supplier": "ikke angivet",
         "end_max_duration": "Henvisningen sluttede {day}: den længste varighed er nået.",
-        "end_aftercare_completed": "Henvisningen sluttede {day}: borgeren blev selvforsørgende, "
+        "end_aftercare_completed": "Henvisningen sluttede {day}: {outcome} begyndte {began}, "
                                    "og efterværnet er afsluttet.",
+        "end_outcome": "Henvisningen sluttede {day}: {outcome} begyndte {began}, og forløbet "
+                       "sluttede dagen før.",
         "end_stopped": "Henvisningen sluttede {day}: jobcentret afsluttede den.",
         "end_ongoing": "Henvisningen løber stadig; den kan højst vare til {day}.",
         "course_end": "Forløbet sluttede {day}.",
@@ -51,6 +54,29 @@ _T: dict[str, dict[str, str]] = {
         "too_short": "ikke optjent: udfaldet holdt kun til {last} og brød {broke}; det skulle "
                      "holde til {end}",
         "total": "I alt: {amount}",
+        "to_supplier": " – til {supplier}",
+        "per_day": "{title} {period}: {n} dage × {price} pr. dag = {amount}",
+        "per_week_pro_rata_days": "{title} {period}: {n} dage × {price} pr. uge ÷ 7 = {amount}",
+        "per_week_started": "{title} {period}: {n} påbegyndte uger × {price} = {amount}",
+        "per_week_whole": "{title} {period}: {n} hele uger × {price} = {amount}",
+        "per_month_pro_rata_days": "{title} {period}: {n} dage × {price} pr. måned ÷ {days} "
+                                   "= {amount}",
+        "per_month_started": "{title} {period}: {n} påbegyndte måneder × {price} = {amount}",
+        "per_month_whole": "{title} {period}: {n} hele måneder × {price} = {amount}",
+        "per_once": "{title}: {amount} (engangsbeløb ved henvisningens start {day})",
+        "cap_max_amount_all": "Loftet for de løbende betalinger ({cap}) er nået; der betales "
+                              "ikke mere.",
+        "cap_max_duration_all": "De løbende betalinger betales højst for perioden {period}.",
+        "result_line": "Resultatbetaling «{title}»: {amount} – optjent: {outcome} fra {began} i "
+                       "hele perioden {period}{tier}",
+        "result_line_start": "Resultatbetaling «{title}»: {amount} – optjent ved henvisningens "
+                             "start {day}",
+        "result": "Resultatbetaling «{title}» ({amount}): {status}",
+        "tier": " (trin «{tier}»)",
+        "pending_start": "afventer; et af udfaldene {outcomes} kan begynde til og med {end}",
+        "not_reached": "ikke optjent: intet af udfaldene {outcomes} begyndte inden {end}",
+        "not_applicable": "gælder ikke for borgeren",
+        "or": " eller ",
     },
     "en": {
         "heading": "Settlement of referral {id} under {title}",
@@ -58,8 +84,10 @@ _T: dict[str, dict[str, str]] = {
         "referral": "Referral: start {start}; course package “{package}”; supplier {supplier}.",
         "no_supplier": "not given",
         "end_max_duration": "The referral ended on {day}: its longest duration was reached.",
-        "end_aftercare_completed": "The referral ended on {day}: the citizen became "
-                                   "self-supporting and aftercare is over.",
+        "end_aftercare_completed": "The referral ended on {day}: {outcome} began on {began} "
+                                   "and aftercare is over.",
+        "end_outcome": "The referral ended on {day}: {outcome} began on {began}, and the course "
+                       "ended the day before.",
         "end_stopped": "The referral ended on {day}: the job centre ended it.",
         "end_ongoing": "The referral is still running; it can last until {day} at most.",
         "course_end": "The course ended on {day}.",
@@ -90,6 +118,29 @@ _T: dict[str, dict[str, str]] = {
         "too_short": "not earned: the outcome held only until {last} and broke on {broke}; it "
                      "had to hold until {end}",
         "total": "Total: {amount}",
+        "to_supplier": " – to {supplier}",
+        "per_day": "{title} {period}: {n} days × {price} a day = {amount}",
+        "per_week_pro_rata_days": "{title} {period}: {n} days × {price} a week ÷ 7 = {amount}",
+        "per_week_started": "{title} {period}: {n} started weeks × {price} = {amount}",
+        "per_week_whole": "{title} {period}: {n} whole weeks × {price} = {amount}",
+        "per_month_pro_rata_days": "{title} {period}: {n} days × {price} a month ÷ {days} "
+                                   "= {amount}",
+        "per_month_started": "{title} {period}: {n} started months × {price} = {amount}",
+        "per_month_whole": "{title} {period}: {n} whole months × {price} = {amount}",
+        "per_once": "{title}: {amount} (once, at the referral's start on {day})",
+        "cap_max_amount_all": "The cap on the running payments ({cap}) is reached; nothing more "
+                              "is paid.",
+        "cap_max_duration_all": "The running payments are paid for {period} at most.",
+        "result_line": "Result payment “{title}”: {amount} – earned: {outcome} from {began} "
+                       "throughout {period}{tier}",
+        "result_line_start": "Result payment “{title}”: {amount} – earned at the referral's "
+                             "start on {day}",
+        "result": "Result payment “{title}” ({amount}): {status}",
+        "tier": " (tier “{tier}”)",
+        "pending_start": "pending; one of the outcomes {outcomes} may start until {end}",
+        "not_reached": "not earned: none of the outcomes {outcomes} began by {end}",
+        "not_applicable": "does not apply to the citizen",
+        "or": " or ",
     },
 }
 
@@ -129,25 +180,71 @@ def settlement_text(settlement: SettlementView, lang: str) -> str:
                                                 "price_model", model_entry.path), lang)
     end = settlement.end
     shown = end.last_day if end.last_day is not None else end.latest_last_day
-    lines.append(t[f"end_{end.cause}"].format(day=day(shown)))
+    outcome = (domain.outcomes[end.outcome].spec.title.lower()
+               if end.outcome is not None and end.outcome in domain.outcomes else "")
+    lines.append(t[f"end_{end.cause}"].format(
+        day=day(shown), outcome=outcome,
+        began=day(end.outcome_began) if end.outcome_began is not None else ""))
     if end.course_end is not None and end.course_end != end.last_day:
         lines.append(t["course_end"].format(day=day(end.course_end)))
     if end.aftercare is not None:
         lines.append(t["aftercare"].format(period=period(end.aftercare)))
     lines.append("")
     lines.append(t["lines"] if settlement.lines else t["no_lines"])
+    legacy = all(p.legacy for p in model_entry.payments)
     for i, line in enumerate(settlement.lines, 1):
-        lines.append(f"  {i}. {_line(line, t, money, period, domain)}")
+        text = _line(line, t, money, period, day, domain, legacy)
+        if line.supplier is not None:
+            text += t["to_supplier"].format(supplier=_supplier_name(domain, line.supplier))
+        lines.append(f"  {i}. {text}")
+    results = {r.id: r for r in model_entry.results}
     for bonus in settlement.bonuses:
         lines.append("")
-        lines.append(t["bonus"].format(title=bonus.title, amount=money(bonus.amount),
-                                       status=_status(bonus, t, day, period)))
+        result = results.get(bonus.id)
+        key = "bonus" if result is None or result.legacy else "result"
+        lines.append(t[key].format(title=bonus.title, amount=money(bonus.amount),
+                                   status=_status(bonus, t, day, period, result, domain)))
     lines.append("")
     lines.append(t["total"].format(amount=money(settlement.total_money)))
     return "\n".join(lines) + "\n"
 
 
-def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, domain: Any) -> str:
+def _supplier_name(domain: Any, supplier: str) -> str:
+    for area in domain.areas.values():
+        for s in area.suppliers:
+            if s.id == supplier:
+                return str(s.name)
+    return supplier
+
+
+def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, day: Any,
+          domain: Any, legacy: bool) -> str:
+    details = dict(line.details)
+    if line.kind == "payment":
+        per, partial = details.get("per", "once"), details.get("partial", "")
+        key = "per_once" if per == "once" else "per_day" if per == "day" else (
+            f"per_{per}_{partial}")
+        text = t[key].format(title=details.get("title", line.reason), period=period(
+            line.period) if line.period else "", n=line.quantity, price=money(line.unit_price),
+            amount=money(line.amount), days=details.get("month_days", ""),
+            day=day(line.period.start) if line.period else "")
+        return text + (t["capped"] if line.capped else "")
+    if line.kind == "result":
+        title = details.get("title", line.reason)
+        assert line.period is not None
+        if "result" not in details:
+            return t["result_line_start"].format(title=title, amount=money(line.amount),
+                                                 day=day(line.period.start))
+        kind = details["result"]
+        outcome = (domain.outcomes[kind].spec.title.lower() if kind in domain.outcomes
+                   else kind)
+        tier = t["tier"].format(tier=details["tier"]) if "tier" in details else ""
+        return t["result_line"].format(title=title, amount=money(line.amount), outcome=outcome,
+                                       began=day(line.period.start),
+                                       period=period(line.period), tier=tier)
+    if line.kind == "cap" and not legacy:
+        return t[f"cap_{line.reason}_all"].format(
+            cap=money(details["cap"]) if "cap" in details else "", period=period(line.period))
     if line.kind == "weekly":
         key = f"{line.reason}_1" if line.quantity == 1 and line.unit == "weeks" else line.reason
         text = t[key].format(period=period(line.period), n=line.quantity,
@@ -167,8 +264,20 @@ def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, doma
                                   period=period(line.period))
 
 
-def _status(bonus: BonusStatus, t: dict[str, str], day: Any, period: Any) -> str:
+def _status(bonus: BonusStatus, t: dict[str, str], day: Any, period: Any,
+            result: Result | None = None, domain: Any = None) -> str:
     window = period(bonus.window) if bonus.window is not None else ""
+    if result is not None and not result.legacy:
+        outcomes = t["or"].join(domain.outcomes[k].spec.title.lower()
+                                for k in result.outcomes if k in domain.outcomes)
+        if bonus.status == "not_reached":
+            assert bonus.window is not None
+            return t["not_reached"].format(outcomes=outcomes, end=day(bonus.window.end))
+        if bonus.status == "not_applicable":
+            return t["not_applicable"]
+        if (bonus.status == "pending" and result.anchor == "outcome_start"
+                and bonus.covered is None and bonus.window is not None):
+            return t["pending_start"].format(outcomes=outcomes, end=day(bonus.window.end))
     if bonus.status == "earned":
         return t["earned" if bonus.invoiced else "earned_before"].format(window=window)
     if bonus.status == "not_immediate":

@@ -26,12 +26,13 @@ from __future__ import annotations
 import random
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
 from udbudsregler.semantics.types import (
@@ -480,6 +481,8 @@ class Boundaries:
     integers: tuple[int, ...]
     #: Amounts: each amount constant, and one øre (0.01) either side.
     money: tuple[Money, ...]
+    #: The facts' declared ranges and defaults, by dotted name.
+    bounds: Mapping[str, FactBounds] = field(default_factory=dict)
 
     def date_on(self, offset: int) -> date:
         """``on`` plus ``offset`` days, kept inside the dates facts may have."""
@@ -556,7 +559,7 @@ def boundaries(policy: Policy, on: date) -> Boundaries:
         hours=_unique(_plain_hours(h) for h in hours if h >= 0),
         gaps=_unique(g for g in gaps if g >= 0),
         lengths=_unique(lengths), integers=_unique(integers),
-        money=_unique(m for m in money if m.amount >= 0))
+        money=_unique(m for m in money if m.amount >= 0), bounds=policy.graph.fact_bounds)
 
 
 # -- periods -------------------------------------------------------------------------
@@ -681,7 +684,26 @@ def _dates_gen(b: Boundaries, picks: Iterable[date], lo: int, hi: int) -> Gen:
 
 
 def fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
-    """The description of the values of one fact (or field at ``path``) of type ``spec``."""
+    """The description of the values of one fact (or field at ``path``) of type ``spec``:
+    inside the fact's declared range, with its bounds among the values drawn first."""
+    gen = _fact_gen(spec, b, path)
+    bounds = b.bounds.get(path)
+    if bounds is None or (bounds.minimum is None and bounds.maximum is None):
+        return gen
+    low, high = bounds.minimum, bounds.maximum
+
+    def inside(value: Any) -> Any:
+        if low is not None and value < low:
+            return low
+        if high is not None and value > high:
+            return high
+        return value
+
+    edges = tuple(v for v in (low, high) if v is not None)
+    return one_of(Pick(edges), Map(gen, inside))
+
+
+def _fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
     kind = spec.type
     if kind == "bool":
         return Bools()

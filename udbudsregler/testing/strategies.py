@@ -364,7 +364,7 @@ def _window_end(policy: Policy, package: str, first: date) -> date:
 
     graph = policy.graph
     model = graph.price_models[graph.packages[package].spec.price_model]
-    if model.bonuses:
+    if model.bonuses and model.bonuses[0].lasting is not None:
         node = model.bonuses[0].lasting
     elif graph.referral is not None and graph.referral.aftercare is not None:
         node = graph.referral.aftercare
