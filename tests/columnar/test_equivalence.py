@@ -176,3 +176,30 @@ def test_orders_per_row_and_for_every_row() -> None:
     fixed = {"package": "job", "weekly_hours": 12}
     result = policy.decide_table(_table(policy, rows), on, order=fixed)
     assert_agree(policy, rows, on, result, orders=[fixed] * len(rows))
+
+
+def test_a_supplier_chosen_from_the_facts_is_decided_per_record() -> None:
+    """`strategy: nearest` reads each citizen's facts: citizens with the same outputs may
+    get different suppliers, so their decisions are not shared (they go per record)."""
+    policy = load_policy(Path(__file__).parent / "data" / "nearest", cache=False)
+    on = dt.date(2024, 3, 1)
+    rows = [{"age": 30 + i % 3, "postcode": 2200 + 50 * i} for i in range(10)]
+    result = policy.decide_table(_table(policy, rows), on)
+    assert_agree(policy, rows, on, result)
+    assert {d["supplier"] for d in result.decisions.to_pylist()} == {"north", "south"}
+    assert any("per record" in note for note in result.notes)
+
+
+def test_a_value_outside_the_facts_range_is_an_error() -> None:
+    """A fact's declared range (min, max) is checked as decide checks it (UDB611)."""
+    from udbudsregler.policy import load_policy as load
+
+    policy = load(Path(__file__).parent / "data" / "ranged", cache=False)
+    on = dt.date(2024, 3, 1)
+    rows = [{"age": a, "hours": h, "start": d} for a, h, d in
+            [(17, 10, dt.date(2020, 1, 1)), (18, 10, dt.date(2020, 1, 1)),
+             (67, 37, dt.date(2024, 3, 1)), (68, 10, dt.date(2020, 1, 1)),
+             (30, 38, dt.date(2020, 1, 1)), (30, 10, dt.date(2024, 3, 2))]]
+    result = policy.decide_table(_table(policy, rows), on)
+    assert_agree(policy, rows, on, result)
+    assert set(result.errors.column("code").to_pylist()) == {"UDB611"}

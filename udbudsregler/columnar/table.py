@@ -366,10 +366,42 @@ def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
     return units, scale - drop, big & valid
 
 
-def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
-               ) -> tuple[Any, BoolArray]:
+def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: str = "",
+               bounds: Mapping[str, Any] | None = None) -> tuple[Any, BoolArray]:
     """A fact's column (of ``level``) and the items ``decide`` might reject (a null, a
-    value outside the input limits, a wrong type): those rows go per record."""
+    value outside the input limits or outside the fact's range, a wrong type): those rows
+    go per record. ``path`` is the dotted name of the fact (``offers.weekly_hours``), by
+    which ``bounds`` (``graph.fact_bounds``) gives its range."""
+    value, bad = _read_value(spec, arr, level, currency, path, bounds or {})
+    found = (bounds or {}).get(path)
+    if found is not None and (found.minimum is not None or found.maximum is not None):
+        bad = bad | _out_of_range(value, found.minimum, found.maximum)
+    return value, bad
+
+
+def _out_of_range(value: Any, low: Any, high: Any) -> BoolArray:
+    """Where a column lies outside [low, high] (either may be None)."""
+    from udbudsregler.columnar.evaluate import _compare_constant
+
+    n = len(value.u) if isinstance(value, Num) else len(value.o) if isinstance(
+        value, Dates) else 0
+    out = np.zeros(n, dtype=bool)
+    for bound, op in ((low, "lt"), (high, "gt")):
+        if bound is None:
+            continue
+        if isinstance(value, Num):
+            number = bound.amount if isinstance(bound, Money) else bound
+            out |= _compare_constant(op, value, number, False, n)
+        elif isinstance(value, Dates):
+            limit = bound.toordinal()
+            out |= (value.o < limit) if op == "lt" else (value.o > limit)
+        else:  # a range on a kind the reader does not hold as numbers or dates
+            out[:] = True
+    return out
+
+
+def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: str,
+                bounds: Mapping[str, Any]) -> tuple[Any, BoolArray]:
     n = len(arr)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -456,7 +488,8 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
             return Rec(level, {}), _all(n)
         rec: dict[str, Any] = {}
         for name, sub in fields.items():
-            rec[name], b = read_value(sub, pc.struct_field(arr, name), level, currency)
+            rec[name], b = read_value(sub, pc.struct_field(arr, name), level, currency,
+                                      f"{path}.{name}", bounds)
             bad |= b
         return Rec(level, rec), bad
     # a list or a history: the records one level down
@@ -472,7 +505,8 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str
     inner = _nulls(items)
     rec = {}
     for name, sub in fields.items():
-        rec[name], b = read_value(sub, pc.struct_field(items, name), level + 1, currency)
+        rec[name], b = read_value(sub, pc.struct_field(items, name), level + 1, currency,
+                                  f"{path}.{name}", bounds)
         inner |= b
     if history:
         start, b1 = read_value(FactSpec(type="date"), pc.struct_field(items, "from"),
@@ -513,7 +547,8 @@ def read_facts(graph: RuleGraph, table: pa.Table, currency: str,
                                         0, currency)
             unsure[:] = True
             continue
-        facts[name], bad = read_value(fact.spec, table.column(name), 0, currency)
+        facts[name], bad = read_value(fact.spec, table.column(name), 0, currency, name,
+                                      graph.fact_bounds)
         unsure |= bad
     return facts, unsure
 
@@ -878,6 +913,15 @@ class _Run:
         fitting = set(decision.areas)
         expected = [g in groups for g in self.policy.groups] + \
             [a in fitting for a in self.policy.areas]
+        chosen = self.policy.graph.areas.get(decision.area) if decision.area else None
+        if chosen is not None and (getattr(chosen, "distance", None) is not None
+                                   or getattr(chosen, "only", None) is not None):
+            # the supplier depends on this citizen's facts (nearest, only): not shared
+            note = (f"service area `{decision.area}` chooses its supplier from each "
+                    "citizen's facts: its citizens were decided per record")
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
         if expected != [bool(x) for x in outputs]:
             self.notes.append(f"row {self.first_row + row}: the per-record decision and the "
                               "columnar outputs disagree (UDB704); its outcome was decided "
