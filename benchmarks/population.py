@@ -262,7 +262,10 @@ def peer_section(bench: ModuleType, n: int, repeats: int, out: dict[str, Any],
     target = workdir / "peer-out.parquet"
     measures += [Measure("hand_jsonl", n, hand_jsonl),
                  Measure("columnar_jsonl", n, lambda: decide_file(policy, jsonl, ON, target))]
+    gc.collect()
+    gc.freeze()  # the population is long-lived: keep it out of the collector's scans
     rounds(measures, repeats)
+    gc.unfreeze()
     out["peer"] = {"n": n, "mismatches": agree, "openfisca_note": openfisca_note,
                    "rates": {m.name: {"median": m.rate, "values": m.values} for m in measures}}
 
@@ -373,7 +376,10 @@ def slagelse_section(n: int, repeats: int, out: dict[str, Any]) -> None:
                 Measure("decide_loop", len(small), lambda: [policy.decide(c, ON) for c in small]),
                 Measure("hand_loop", len(small),
                         lambda: [decide_bench.decide_by_hand(c, ON) for c in small])]
+    gc.collect()
+    gc.freeze()
     rounds(measures, repeats)
+    gc.unfreeze()
     out["slagelse"] = {"n": table.num_rows, "mismatches": mismatches,
                        "eligible": int(pc.sum(policy.decide_table(base, ON).decisions.column(
                            "eligible").cast(pa.int64())).as_py() or 0) * (n // unique),
