@@ -931,8 +931,10 @@ def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
     bridging gaps up to ``gap``; an open spell takes every later period."""
     if len(many.parent) == 0:
         return many
-    order = np.lexsort((many.s, many.parent))
-    p, s, e = many.parent[order], many.s[order], many.e[order]
+    p, s, e = many.parent, many.s, many.e
+    if not bool(np.all((p[1:] != p[:-1]) | (s[1:] >= s[:-1]))):  # not yet by start per row
+        order = np.lexsort((s, p))
+        p, s, e = p[order], s[order], e[order]
     width = OPEN + 2
     run = np.maximum.accumulate(p * width + e) - p * width
     first = np.ones(len(p), dtype=bool)

@@ -792,6 +792,11 @@ class _Run:
             outputs = [batch.bools(batch.value(name), 0) for name in plan.outputs]
             criteria = [batch.bools(batch.value(name), 0) for name in plan.criteria]
             columns = {name: batch.value(name) for name in self.values}
+            for value in columns.values():  # a value the column cannot hold exactly
+                if not isinstance(value, Col) and _storable(_python_value(value))[1]:
+                    raise AllUnsure()
+                if isinstance(value, Num) and value.scale > 18:
+                    raise AllUnsure()
         except AllUnsure:
             self.unsure[:] = True
             return self.finish({})
@@ -939,7 +944,7 @@ class _Run:
         """The decision columns of the rows decided columnar: each a value per outcome,
         spread to the rows by their outcome (text as dictionary arrays)."""
         idx = np.flatnonzero(decided)
-        keys = inverse[idx]
+        keys = inverse[idx] if len(idx) < len(inverse) else inverse
         filled = [p if p is not None else _EMPTY for p in parts] or [_EMPTY]
         out: dict[str, Any] = {"row": pa.array(idx + self.first_row, type=pa.int64())}
         out["eligible"] = pa.array(np.array([p[0] for p in filled], dtype=bool)[keys],
@@ -1042,6 +1047,8 @@ _TYPES: dict[str, pa.DataType] = {
 def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
     """A dictionary array of one text (or null) per outcome, spread to the rows."""
     words = list(dict.fromkeys(w for w in per_key if w is not None))
+    if not words:  # e.g. no service area: null for every row
+        return pa.nulls(len(keys), TEXT)
     codes = np.array([words.index(w) if w is not None else -1 for w in per_key],
                      dtype=np.int32)[keys]
     indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
@@ -1156,7 +1163,8 @@ def _to_arrow(value: Any, n: int, idx: Any, t: Type) -> pa.Array:
         return table.take(pa.array(np.where(codes < 0, len(value.values), codes),
                                    type=pa.int64()))
     if isinstance(value, Num):
+        units = value.u if len(idx) == len(value.u) else value.u[idx]
         if kind == pa.int64():
-            return pa.array(value.u[idx], type=pa.int64())
-        return _decimals(value.u[idx], value.scale).cast(kind)
+            return pa.array(units, type=pa.int64())
+        return _decimals(units, value.scale).cast(kind)
     raise Unsupported(f"a value of type {t} as a column")
