@@ -5,6 +5,7 @@ rules, far from and near the calendar's edges."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -58,3 +59,36 @@ def test_split_and_join(days: list[date]) -> None:
     assert [(int(a), int(b), int(c)) for a, b, c in zip(y, m, d, strict=True)] == \
         [(x.year, x.month, x.day) for x in days]
     assert (join(y, m, d) == o).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.decimals(
+    min_value=-10**17, max_value=10**17, places=6,
+    allow_nan=False, allow_infinity=False), st.integers(-10**17, 10**17).map(Decimal),
+    st.decimals(min_value=-10, max_value=10, places=18, allow_nan=False,
+                allow_infinity=False)), min_size=1, max_size=12),
+       scale=st.sampled_from([18, 12, 9, 6]))
+def test_decimal_units(values: list[Decimal | None], scale: int) -> None:
+    """decimal128 values read as exact int64 units at the fewest places; a value that does
+    not fit 64 bits there is marked (its row goes per record), never rounded."""
+    import decimal
+
+    import pyarrow as pa
+
+    from udbudsregler.columnar.table import _decimal_units
+
+    with decimal.localcontext() as context:
+        context.prec = 80
+        kept = [v if v is None or v == v.quantize(Decimal(1).scaleb(-scale)) else
+                v.quantize(Decimal(1).scaleb(-scale)) for v in values]
+        array = pa.array(kept, type=pa.decimal128(38, scale))
+        units, places, big = _decimal_units(array, scale)
+        for value, unit, over in zip(kept, units, big, strict=True):
+            if value is None:
+                continue
+            exact = value.scaleb(places)
+            assert exact == exact.to_integral_value()  # the places hold every value
+            if over:
+                assert abs(exact) >= 2**31 * 2**32
+            else:
+                assert Decimal(int(unit)) == exact

@@ -932,10 +932,10 @@ def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
     if len(many.parent) == 0:
         return many
     p, s, e = many.parent, many.s, many.e
-    if not bool(np.all((p[1:] != p[:-1]) | (s[1:] >= s[:-1]))):  # not yet by start per row
-        order = np.lexsort((s, p))
-        p, s, e = p[order], s[order], e[order]
     width = OPEN + 2
+    if not bool(np.all((p[1:] != p[:-1]) | (s[1:] >= s[:-1]))):  # not yet by start per row
+        order = np.argsort(p * width + s, kind="stable")
+        p, s, e = p[order], s[order], e[order]
     run = np.maximum.accumulate(p * width + e) - p * width
     first = np.ones(len(p), dtype=bool)
     first[1:] = p[1:] != p[:-1]

@@ -324,42 +324,41 @@ def _divmod(limbs: list[Any], divisor: int) -> tuple[list[Any], Any]:
     out = []
     for limb in limbs:
         current = (rest << np.uint64(32)) | limb
-        out.append(current // d)
-        rest = current % d
+        quotient = current // d
+        out.append(quotient)
+        rest = current - quotient * d
     return out, rest
+
+
+def _most_zeros(rest: Any, most: int) -> int:
+    """The most trailing decimal zeros (up to ``most``) that every value of ``rest`` has."""
+    for zeros in range(most, 0, -1):
+        if not (rest % np.uint64(10**zeros)).any():
+            return zeros
+    return 0
 
 
 def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
     """The values of a decimal128 array (at ``scale``) as int64 units at the fewest places
     that hold every value exactly; and where a value does not fit 64 bits there (such rows
     go per record). Whole hours in a decimal128(38, 18) become units of one hour."""
+    n = len(arr)
     if arr.type.precision <= 18:  # every value fits 64 bits at its own scale
-        n = len(arr)
         raw = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset:
                                                                2 * (arr.offset + n)]
         return raw[0::2].copy(), scale, _none(n)
     limbs, negative = _limbs(arr)
     valid = ~_nulls(arr)
-    # trailing decimal zeros of each value, up to `scale` (zero: as many as allowed)
-    zeros = np.full(len(arr), scale, dtype=np.int64)
-    quotient, rest = _divmod(limbs, 10**9)
-    low9 = rest
-    for k in range(1, 10):
-        zeros = np.where((low9 % np.uint64(10**k) != 0) & (zeros > k - 1), np.minimum(zeros, k - 1),
-                         zeros)
-    if scale > 9:
-        _, high9 = _divmod(quotient, 10**9)
-        for k in range(1, 10):
-            zeros = np.where((low9 == 0) & (high9 % np.uint64(10**k) != 0),
-                             np.minimum(zeros, 9 + k - 1), zeros)
-    drop = int(zeros[valid].min()) if valid.any() else scale
-    drop = max(0, min(drop, scale))
-    shifted = limbs
-    remaining = drop
-    while remaining > 0:
-        step = min(remaining, 9)
-        shifted, _ = _divmod(shifted, 10**step)
-        remaining -= step
+    below, rest = _divmod(limbs, 10**9)  # the value // 10^9, and its last nine digits
+    if scale >= 9 and not rest[valid].any():
+        higher, rest2 = _divmod(below, 10**9)
+        more = _most_zeros(rest2[valid], min(9, scale - 9))
+        drop = 9 + more
+        shifted = below if more == 0 else higher if more == 9 else \
+            _divmod(below, 10**more)[0]
+    else:
+        drop = _most_zeros(rest[valid], min(9, scale))
+        shifted = limbs if drop == 0 else below if drop == 9 else _divmod(limbs, 10**drop)[0]
     big = (shifted[0] != 0) | (shifted[1] != 0) | (shifted[2] >= np.uint64(2**31))
     magnitude = ((shifted[2] << np.uint64(32)) | shifted[3]).astype(np.int64)
     units = np.where(big, 0, np.where(negative, -magnitude, magnitude))
