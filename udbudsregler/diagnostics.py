@@ -266,8 +266,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "the price models are defined under `price_models`"),
     CodeInfo("UDB426", "check", "unknown outcome",
              "the outcomes are defined under `outcomes`"),
-    CodeInfo("UDB427", "check", "a price or duration of the tender depends on a citizen's facts",
-             "prices, bonuses, spans and durations may use parameters only"),
+    CodeInfo("UDB427", "check", "a duration of the tender depends on a citizen's facts, or a "
+             "price on the date",
+             "durations and spans may use parameters only; a price that changes on a date is a "
+             "parameter with dated `values`"),
     CodeInfo("UDB428", "check", "a weekly-hour span ends below its start",
              "write the smaller number as `min`"),
     CodeInfo("UDB429", "check", "a price model or outcome is never used",
@@ -276,6 +278,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "choose a date within `policy: valid`, or leave `on` out"),
     CodeInfo("UDB431", "check", "a fact's range runs backwards, or its default is outside it",
              "`min` must not be greater than `max`, and the default must lie between them"),
+    CodeInfo("UDB434", "check", "a tier of a result payment can never apply",
+             "order the tiers from the soonest result to the latest; only the last may leave "
+             "out `within`"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),

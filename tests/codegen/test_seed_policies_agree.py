@@ -17,15 +17,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_folders import POLICY_FOLDERS
 from test_codegen_agrees import Raised, difference
 
 import udbudsregler as ur
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.testing.strategies import citizens
+from udbudsregler.values.temporal import SpanLength
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICIES = [ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
-            ROOT / "examples" / "next-round"]
+POLICIES = POLICY_FOLDERS
 _LOADED: dict[Path, ur.Policy] = {}
 
 #: A host decimal context unlike the default: results must not depend on the host's.
@@ -42,6 +43,23 @@ def dates(policy: ur.Policy) -> st.SearchStrategy[date]:
     valid = policy.header.valid
     last = valid.to or valid.from_ + timedelta(days=4 * 365)
     return st.one_of(st.sampled_from([valid.from_, last]), st.dates(valid.from_, last))
+
+
+def contexts(policy: ur.Policy, on: date) -> st.SearchStrategy[dict[str, Any]]:
+    """Values of the names a tender place adds to the facts (``loader.sites.CONTEXTS``):
+    the outcome's `day` and `reported`, a result's `result` and `time_to_result`, the
+    `supplier` of a selection."""
+    suppliers = [{"id": s.id, **(s.attributes or {})}
+                 for area in policy.graph.areas.values() for s in area.spec.suppliers]
+    outcomes = list(policy.graph.outcomes) or ["none"]
+    return st.fixed_dictionaries({
+        "$day": st.just(on) | st.dates(on - timedelta(days=400), on + timedelta(days=400)),
+        "$reported": st.booleans(),
+        "$result": st.sampled_from(outcomes),
+        "$time_to_result": st.integers(0, 800).map(
+            lambda k: SpanLength(on, on + timedelta(days=k - 1)) if k else SpanLength.empty(on)),
+        "$supplier": st.sampled_from(suppliers) if suppliers else st.just({"id": "none"}),
+    })
 
 
 def by_code(run: Any, *args: Any) -> Any:
@@ -70,6 +88,7 @@ def test_every_node_agrees(path: Path, data: st.DataObject) -> None:
     policy = policy_at(path)
     on = data.draw(dates(policy), label="on")
     facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    facts.update(data.draw(contexts(policy, on), label="context"))
     interpreter = policy.interpreter(facts, on)
     shared = policy.code.memo(on)
     for name in policy.graph.nodes:

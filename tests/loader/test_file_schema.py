@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from policy_folders import POLICY_FOLDERS as ALL_FOLDERS
 from pydantic import BaseModel
 
 import udbudsregler as ur
@@ -27,8 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus"
 
 #: Every policy folder in the repository (besides the corpus of broken policies).
-POLICY_FOLDERS = [ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
-                  ROOT / "examples" / "next-round"]
+POLICY_FOLDERS = ALL_FOLDERS
 
 #: Corpus cases the schema must reject: the mistake is one of shape, and the first
 #: error's path (in the file named, else the main file).

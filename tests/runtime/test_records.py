@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from policy_folders import POLICY_FOLDERS
 
 import udbudsregler as ur
 from udbudsregler.runtime.records import facts_hash, normalised
@@ -253,7 +254,7 @@ def test_every_generated_decision_replays_from_json(data: st.DataObject) -> None
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_generated_settlement_replays_from_json(data: st.DataObject) -> None:
-    policy = ur.load_policy(data.draw(st.sampled_from([SLAGELSE, KOEBENHAVN])))
+    policy = ur.load_policy(data.draw(st.sampled_from(POLICY_FOLDERS)))
     scenario = data.draw(settlement_scenarios(policy))
     settlement = policy.settle(scenario.referral, scenario.outcomes, until=scenario.until,
                                since=scenario.since)

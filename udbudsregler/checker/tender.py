@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
+from typing import Any
 
 from udbudsregler.checker.check import Checker
 from udbudsregler.checker.graph import RuleGraph as NameGraph
@@ -139,7 +141,8 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                 what = f"the fact `{sorted(used)[0]}`" if used else "the decision date `today`"
                 checker.error(
                     "UDB427", f"this depends on {what}", expr.ast,
-                    "spans and durations may use parameters only" if used else
+                    "durations and spans fix the calendar of every referral, so they may use "
+                    "parameters only" if used else
                     "a price or duration that changes on a date is a parameter with dated "
                     "`values`; settlement applies each value from its date")
 
@@ -179,6 +182,9 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
             listed = isinstance(result.outcome, list)
             outcome_refs += [(kind, (*rpath, i) if listed else rpath)
                              for i, kind in enumerate(result.outcomes)]
+        for ident, result in (model_entry.spec.results or {}).items():
+            _tier_order(checker, ident, result.tiers or {},
+                        (*model_entry.path, "results", ident, "tiers"))
         if name not in used_models and not bag.has_errors:
             bag.warning("UDB429", f"price model `{name}` is used by no package",
                         key_span(model_entry.path))
@@ -261,6 +267,57 @@ def _constant_hours(checker: Checker, node: A.Expr | None) -> A.QuantityLit | No
         if len(values) == 1 and isinstance(values[0].expr.ast, A.QuantityLit):
             return values[0].expr.ast
     return None
+
+
+_MONTHS_PER = {"years": 12, "months": 1}
+_DAYS_PER = {"weeks": 7, "days": 1}
+
+
+def _constant_length(checker: Checker, node: A.Expr | None) -> tuple[str, Decimal] | None:
+    """A duration given by a literal (or an undated parameter's literal), in months or in
+    days: ``("months", 18)`` for ``1 year 6 months`` written as ``18 months``."""
+    lit = _constant_hours(checker, node)
+    if lit is None:
+        return None
+    if lit.unit in _MONTHS_PER:
+        return "months", Decimal(lit.amount) * _MONTHS_PER[lit.unit]
+    if lit.unit in _DAYS_PER:
+        return "days", Decimal(lit.amount) * _DAYS_PER[lit.unit]
+    return None
+
+
+def _tier_order(checker: Checker, result: str, tiers: dict[str, Any], path: Path) -> None:
+    """The tiers of a result payment are tried in order, the first that holds pays: a tier
+    without `within` takes every later result, and a tier whose `within` is no longer than
+    an earlier one's can never apply."""
+    parsed = checker.parsed.domain
+    names = list(tiers)
+    widest: tuple[str, tuple[str, Decimal]] | None = None
+    for i, tier in enumerate(names):
+        spec = tiers[tier]
+        if spec.within is None:
+            if i < len(names) - 1:
+                later = ", ".join(f"`{t}`" for t in names[i + 1:])
+                checker.bag.error(
+                    "UDB434", f"tier `{tier}` of `{result}` has no `within`, so it takes every "
+                    f"result and the tiers after it ({later}) never apply",
+                    checker.doc.key_span((*path, tier)),
+                    "give the tier a `within`, or move it last (the tier for any later result)")
+            continue
+        entry = parsed.get((*path, tier, "within"))
+        length = _constant_length(checker, entry.expr.ast if entry is not None else None)
+        if length is None:
+            continue
+        if widest is not None and widest[1][0] == length[0] and length[1] <= widest[1][1]:
+            checker.bag.error(
+                "UDB434", f"tier `{tier}` of `{result}` can never apply: tier `{widest[0]}` "
+                "before it already takes every result within as long",
+                checker.doc.span((*path, tier, "within")),
+                "order the tiers from the soonest result to the latest, each `within` longer "
+                "than the one before")
+            continue
+        if widest is None or widest[1][0] == length[0]:
+            widest = (tier, length)
 
 
 def _span_order(checker: Checker, name: str, path: Path) -> None:

@@ -314,6 +314,8 @@ class PriceModel:
         """The facts its amounts and conditions read."""
         names = [n for p in self.payments for n in (p.amount, p.when) if n] + [
             n for r in self.results for n in (r.amount, r.when) if n]
+        if self.caps is not None and self.caps.max_amount is not None:
+            names.append(self.caps.max_amount)
         return tuple(sorted(f for f in graph.closure(names) if f in graph.facts))
 
 

@@ -10,7 +10,11 @@ overrides what changes in the new round:
 - entries of ``target_groups``, ``outcomes``, ``service_areas``,
   ``course_packages`` and ``price_models`` are merged key by key with the
   base's entry of the same name (``aktivitetsparate_over_30: {title: ...}``
-  keeps the base's criteria), or added;
+  keeps the base's criteria), or added; a price model's ``payments``,
+  ``results``, ``caps`` and each result's ``tiers`` merge deeper, entry by entry
+  and key by key, so ``results: {job: {tiers: {fast: {amount: ...}}}}`` changes
+  one tier and keeps the others; ``null`` for a payment, result or tier removes
+  it;
 - ``routing`` and ``referral`` keys replace the base's;
 - ``criteria:`` overrides single criteria of the base's target groups by id,
   key by key (``over_30: {title: Over 25 år}`` keeps the base's ``when``).
@@ -150,11 +154,7 @@ def _overlay(base: _Derived, derived: LoadedSource, bag: DiagnosticBag) -> _Deri
                     record((section, name))
                 if (section in MERGED_ENTRIES and isinstance(target.get(name), dict)
                         and isinstance(entry, dict)):
-                    for key, part in entry.items():
-                        target[name][key] = part
-                        take((section, name, key))
-                    if (section, name) in derived.positions:
-                        positions[(section, name)] = derived.positions[(section, name)]
+                    _merge(target[name], entry, (section, name), derived, positions, take, bag)
                     continue
                 target[name] = entry
                 take((section, name))
@@ -179,6 +179,58 @@ def _overlay(base: _Derived, derived: LoadedSource, bag: DiagnosticBag) -> _Deri
     files = (*derived.files, *base.source.files)
     merged = LoadedSource(data, PositionMap(positions), files, derived.root)
     return _Derived(merged, overrides)
+
+
+def _deeper(path: NodePath) -> bool:
+    """Whether the mapping at ``path`` of a derived policy merges into the base's mapping
+    rather than replacing it: a price model's payments, results, caps and tiers, entry by
+    entry and each entry key by key."""
+    if len(path) < 3 or path[0] != "price_models":
+        return False
+    rest = path[2:]
+    if rest[0] in ("payments", "results"):
+        if len(rest) <= 2:
+            return True
+        return rest[0] == "results" and rest[2] == "tiers" and len(rest) <= 4
+    return rest == ("caps",)
+
+
+def _entries(path: NodePath) -> str | None:
+    """What the entries of the mapping at ``path`` are called, where a derived policy may
+    remove one by writing ``null`` (``tier_id: null``)."""
+    if len(path) == 3 and path[0] == "price_models" and path[2] in ("payments", "results"):
+        return "payment" if path[2] == "payments" else "result payment"
+    if len(path) == 5 and path[0] == "price_models" and path[4] == "tiers":
+        return "tier"
+    return None
+
+
+def _merge(target: dict[str, Any], entry: dict[str, Any], path: NodePath,
+           derived: LoadedSource, positions: dict[NodePath, NodeInfo], take: Any,
+           bag: DiagnosticBag) -> None:
+    """Merge ``entry`` of the derived policy into the base's ``target`` at ``path``, key by
+    key; mappings of a price model's payments, results and tiers merge deeper, so a round
+    can change one tier or one milestone without restating the others."""
+    for key, part in entry.items():
+        sub = (*path, key)
+        kind = _entries(path)
+        if part is None and kind is not None:
+            if key not in target:
+                info = derived.positions.get(sub)
+                bag.error("UDB115", f"the base policy has no {kind} `{key}` to remove",
+                          info.key_span if info else None, did_you_mean(key, list(target)))
+                continue
+            del target[key]
+            for old in [k for k in positions if k[:len(sub)] == sub]:
+                del positions[old]
+            continue
+        if _deeper(sub) and isinstance(target.get(key), dict) and isinstance(part, dict):
+            _merge(target[key], part, sub, derived, positions, take, bag)
+            continue
+        target[key] = part
+        take(sub)
+    if path in derived.positions:
+        positions[path] = derived.positions[path]
 
 
 def _criteria(data: dict[str, Any], value: Any, derived: LoadedSource,

@@ -114,7 +114,7 @@ def domain_sites(doc: PolicyDocument) -> Iterator[Site]:
                        owner, "constants")
         if caps is not None and caps.max_amount is not None:
             yield Site((*model.path, "caps", "max_amount"), caps.max_amount, "money", owner,
-                       "constants")
+                       "facts")
     referral = domain.referral
     if referral is not None:
         yield Site(("referral", "max_duration"), referral.spec.max_duration, "duration",

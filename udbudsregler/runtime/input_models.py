@@ -13,6 +13,7 @@ later field, so a mistake in one field never hides one in another.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -474,6 +475,17 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
             raise fail("udb604", "the supplier changes must be in date order, one per day")
         return tuple(value)
 
+    def previous_before_start(value: Any, info: ValidationInfo) -> Any:
+        start = info.data.get("f_start")
+        periods = sorted(value or (), key=lambda p: p.start)
+        if start is not None and any(p.end is not None and p.end >= start for p in periods):
+            raise fail("udb604", "an earlier referral must end before this one starts")
+        for a, b in itertools.pairwise(periods):
+            if a.end is not None and b.start <= a.end:
+                raise fail("udb604", "the earlier referrals overlap ({a} and {b})",
+                           a=a.start.isoformat(), b=b.start.isoformat())
+        return value
+
     period_schema = {"type": "object", "properties": {"from": dict(DATE_SCHEMA),
                                                       "to": dict(DATE_SCHEMA)},
                      "required": ["from", "to"], "additionalProperties": False}
@@ -486,6 +498,7 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
                  meta("referral.facts", "facts", default=None)),
         "f_previous": (Annotated[Any, BeforeValidator(_optional(
             lambda v: tuple(closed_period(x) for x in to_list(v)))),
+            AfterValidator(previous_before_start),
             WithJsonSchema({"type": "array", "items": period_schema})],
             meta("referral.previous", "previous", default=())),
         "f_supplier_changes": (Annotated[Any, BeforeValidator(_optional(

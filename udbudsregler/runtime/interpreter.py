@@ -74,7 +74,8 @@ class Interpreter:
             return found
         if name == "today":
             return self.today
-        if name in self.graph.facts:
+        if name in self.graph.facts or name.startswith("$"):
+            # a fact, or a name its place adds (`$result`, `$day`, ...: loader.sites)
             result = self.facts[name]
             self.memo[name] = result
             self._trace("fact", name, {}, result)

@@ -5,8 +5,9 @@ part week or month is paid as the payment says: in proportion to its days
 (``pro_rata_days``: a week's price x days / 7, a month's price x days / the days of
 that month), in full once started (``started``, billed on its first day), or only when
 whole (``whole``, billed on its last day). The price is read where it may change (the
-``from`` dates of the dated parameters it depends on): per day and pro rata from the
-day it changes, a started or whole unit at the price of its first billed day. Pieces are
+``from`` dates of the dated parameters it depends on, or every day for a price that
+reads ``today``, such as one by the citizen's age): per day and pro rata from the day it
+changes, a started or whole unit at the price of its first billed day. Pieces are
 split at ``since``, so what was invoiced before is never invoiced again, and where the
 citizen changed supplier.
 """
@@ -67,6 +68,18 @@ class Piece:
 def _price_runs(policy: Program, price: str, facts: dict[str, Any], first: date,
                 last: date) -> list[tuple[date, date, Money]]:
     """The price in force on each day of [first, last], as runs of one price."""
+    if policy.reads_today(price):
+        # the price may change on any day (it reads the citizen's age, say): day by day
+        days: list[tuple[date, date, Money]] = []
+        day = first
+        while day <= last:
+            value = policy.node_value(price, facts, day)
+            if days and days[-1][2] == value:
+                days[-1] = (days[-1][0], day, value)
+            else:
+                days.append((day, day, value))
+            day += _DAY
+        return days
     changes = sorted(d for d in policy.change_dates(price) if first < d <= last)
     runs = []
     start = first

@@ -128,6 +128,20 @@ class Program:
                 dates.update(v.start for v in node.values if v.start is not None)
         return sorted(dates)
 
+    def reads_today(self, name: str) -> bool:
+        """Whether a node's value depends on the date it is read on through ``today``
+        (``age(birth_date)`` reads it), so that it may change on any day."""
+        from udbudsregler.ir import nodes as I
+
+        for dep in self.graph.closure([name]):
+            node = self.graph.nodes.get(dep)
+            if node is None:
+                continue
+            exprs = [node.expr, *(v.expr for v in node.values)]
+            if any(isinstance(e, I.Today) for x in exprs if x is not None for e in I.walk(x)):
+                return True
+        return False
+
     def outputs(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
         """The outputs of a decision (each target group, then whether each area fits)."""
         try:

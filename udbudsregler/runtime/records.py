@@ -194,9 +194,20 @@ def outcomes_json(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
 
 def referral_json(r: Referral) -> dict[str, Any]:
     """A referral as JSON that ``settle`` reads back to the same referral."""
-    return {"id": r.id, "start": r.start.isoformat(), "package": r.package,
-            "supplier": r.supplier, "area": r.area,
-            "stop": r.stop.isoformat() if r.stop else None}
+    out: dict[str, Any] = {"id": r.id, "start": r.start.isoformat(), "package": r.package,
+                           "supplier": r.supplier, "area": r.area,
+                           "stop": r.stop.isoformat() if r.stop else None}
+    # what the general price models read; left out when not given, so the records of
+    # referrals without them are as they were
+    if r.facts is not None:
+        out["facts"] = facts_record(r.facts)[0]
+    if r.previous:
+        out["previous"] = [{"from": p.start.isoformat(),
+                            "to": p.end.isoformat() if p.end is not None else None}
+                           for p in r.previous]
+    if r.changes:
+        out["supplier_changes"] = [{"supplier": s, "from": d.isoformat()} for d, s in r.changes]
+    return out
 
 
 class _Settled(Protocol):

@@ -16,7 +16,8 @@ from its anchor:
 - ``referral_start``: earned on the referral's first day (a payment at the start).
 
 The amount may read the citizen's facts, which outcome made the result (``result``) and
-how soon it came (``time_to_result``, from the referral's start to the outcome's start);
+how soon it came (``time_to_result``, from the start of the service, the first of the
+linked referrals, to the outcome's start);
 ``tiers`` choose the amount by how soon. A result whose ``when`` does not hold for the
 citizen is *not_applicable*.
 """
@@ -83,20 +84,21 @@ def result_status(policy: Program, result: Result, referral: Referral, end: Refe
                   runs: OutcomeRuns, facts: dict[str, Any], since: date, until: date,
                   rounding: Rounding, currency: str) -> BonusStatus:
     start = referral.start
+    service = referral.service_start  # time to the result counts from here
     title = result.title
     if result.when is not None and not policy.node_value(result.when, facts, start):
         zero = Money(0, currency)
         return BonusStatus(result.id, title, "not_applicable", zero)
     rule = policy.month_end
     if result.anchor == "referral_start":
-        amount, tier = _amount(policy, result, facts, start, rounding, currency, None, start,
+        amount, tier = _amount(policy, result, facts, start, rounding, currency, None, service,
                                None)
         invoiced = since <= start <= until
         return BonusStatus(result.id, title, "earned", amount, Period(start, start),
                            Period(start, start), invoiced=invoiced, tier=tier, earned_on=start)
     if result.anchor in ("day_after_course_end", "course_end"):
         status = _after_course(policy, result, end, runs, facts, since, until, rounding,
-                               currency, start)
+                               currency, service)
         # a bonus of `bonuses:` reports what it always did
         return replace(status, result=None, tier=None, earned_on=None) if result.legacy \
             else status
@@ -115,7 +117,7 @@ def result_status(policy: Program, result: Result, referral: Referral, end: Refe
         assert period.end is not None and run.end is not None
         if run.end >= period.end:
             amount, tier = _amount(policy, result, facts, period.end, rounding, currency,
-                                   kind, start, run.start)
+                                   kind, service, run.start)
             if period.end > until:
                 return BonusStatus(result.id, title, "pending", amount, period,
                                    Period(run.start, run.end), result=kind, tier=tier)
@@ -125,7 +127,7 @@ def result_status(policy: Program, result: Result, referral: Referral, end: Refe
                                earned_on=period.end)
         if run.end >= until:  # still running on `until`: it may yet last long enough
             amount, tier = _amount(policy, result, facts, until, rounding, currency, kind,
-                                   start, run.start)
+                                   service, run.start)
             return BonusStatus(result.id, title, "pending", amount, period,
                                Period(run.start, run.end), result=kind, tier=tier)
         if too_short is None:
@@ -134,11 +136,12 @@ def result_status(policy: Program, result: Result, referral: Referral, end: Refe
         run, kind, period = too_short
         assert run.end is not None
         amount, tier = _amount(policy, result, facts, run.start, rounding, currency, kind,
-                               start, run.start)
+                               service, run.start)
         return BonusStatus(result.id, title, "too_short", amount, period,
                            Period(run.start, run.end), broke_on=run.end + _DAY, result=kind,
                            tier=tier)
-    amount, tier = _amount(policy, result, facts, start, rounding, currency, None, start, None)
+    amount, tier = _amount(policy, result, facts, start, rounding, currency, None, service,
+                           None)
     if window_end >= until or too_short is not None:
         return BonusStatus(result.id, title, "pending", amount, Period(start, window_end),
                            tier=tier)
@@ -150,11 +153,16 @@ def _window_end(policy: Program, result: Result, referral: Referral, end: Referr
                 facts: dict[str, Any], until: date) -> date:
     """The last day an outcome may start on to count for the result."""
     if result.within == "referral":
-        return end.last_day if end.last_day is not None else end.latest_last_day
+        if end.last_day is None:
+            return end.latest_last_day
+        if end.cause == "outcome" and end.outcome_began is not None:
+            # the outcome that ended the referral began the day after its last day
+            return max(end.last_day, end.outcome_began)
+        return end.last_day
     if result.within == "course":
         return end.course_end if end.course_end is not None else end.latest_last_day
     length = policy.node_value(result.within, facts, referral.start)
-    return add_duration(referral.start, length, policy.month_end) - _DAY
+    return add_duration(referral.service_start, length, policy.month_end) - _DAY
 
 
 def _after_course(policy: Program, result: Result, end: ReferralEnd, runs: OutcomeRuns,

@@ -146,7 +146,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
     """
     if area is None:
         return SupplierChoice(None, "no_area")
-    if allowed is not None or distance is not None:
+    if distance is not None:
         return _by_distance(area, order, state, distance, allowed)
     given = state is not None
     state = state if state is not None else SupplierState()
@@ -174,6 +174,11 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
             rejected, because = wanted, "full"
         else:
             return SupplierChoice(wanted, "citizen_choice")
+    if allowed is not None:
+        # `only`: the strategy chooses among the suppliers that may be chosen for the citizen
+        ids = [s for s in ids if allowed(s)]
+        if not ids:
+            return SupplierChoice(None, "none_allowed", rejected, because)
     if strategy == "first" or len(ids) == 1:
         for supplier in ids:
             if has_room(supplier):

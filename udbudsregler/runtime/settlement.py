@@ -166,6 +166,10 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
             used = sum(((p.end - p.start).days + 1 for p in referral.previous
                         if p.end is not None), 0)
             latest = min(latest, add_duration(start, total, rule) - _DAY * (used + 1))
+            if latest < start:
+                raise _problem("referral.previous", f"the earlier referrals ({used} days) "
+                               "have used the whole total duration of the service, so this "
+                               "one cannot begin", "UDB604")
     package = policy.graph.packages[referral.package]
     if package.max_duration is not None:
         package_length = policy.tender_value(package.max_duration, start)
@@ -183,20 +187,26 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
         # referral and does not end it.
         found = runs.first_start_after(rule_spec.ends_on, start)
         began = found[0] if found is not None else None
+        recorded = rule_spec.course_ends == "as_recorded"
         if found is not None and began is not None and began <= course_end:
             ended_by = found
-            if rule_spec.course_ends == "as_recorded":
-                # the course runs to its recorded end; aftercare, if any, follows it
-                follows = course_end + _DAY
+            follows: date | None
+            if recorded:
+                # The course runs to the end the job centre records (`stop`); aftercare,
+                # if any, follows it. Until the end is recorded the course goes on.
+                follows = None
+                if referral.stop is not None:
+                    follows = course_end + _DAY
+                    ends.remove((referral.stop, "stopped"))
             else:
                 course_end = began - _DAY
                 follows = began
-            if rule_spec.aftercare is not None:
+            if follows is not None and rule_spec.aftercare is not None:
                 length: Duration = policy.tender_value(rule_spec.aftercare, start)
                 aftercare = following(follows, length, rule)
                 assert aftercare.end is not None
                 ends.append((aftercare.end, "aftercare_completed"))
-            elif rule_spec.course_ends != "as_recorded":
+            elif follows is not None:
                 ends.append((course_end, "outcome"))
     order = {"stopped": 0, "outcome": 1, "aftercare_completed": 1, "max_duration": 2}
     last_day, cause = min(ends, key=lambda e: (e[0], order[e[1]]))
@@ -278,7 +288,7 @@ def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: An
         periodic.append((payment, pieces(policy, payment, facts, ref.start, ref.start,
                                          billed_last, since)))
     if caps is not None and caps.max_amount is not None:
-        cap = policy.tender_value(caps.max_amount, ref.start)
+        cap = policy.node_value(caps.max_amount, facts, ref.start)
         remaining: list[tuple[Payment, list[Piece]]] = []
         for payment, found in periodic:
             kept = cap_amount(found, cap, since, until, lines, currency, ref.start, rule)

@@ -43,6 +43,12 @@ class Referral:
     #: When the citizen changed supplier during the referral: (first day, new supplier).
     changes: tuple[tuple[date, str], ...] = ()
 
+    @property
+    def service_start(self) -> date:
+        """The first day of the service: the start of the first of the linked referrals
+        (this one, if it continues none)."""
+        return min([self.start, *(p.start for p in self.previous)])
+
     def supplier_on(self, day: date) -> str | None:
         """The supplier the citizen had on ``day``."""
         current = self.supplier

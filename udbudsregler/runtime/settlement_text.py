@@ -22,8 +22,11 @@ _T: dict[str, dict[str, str]] = {
         "end_max_duration": "Henvisningen sluttede {day}: den længste varighed er nået.",
         "end_aftercare_completed": "Henvisningen sluttede {day}: {outcome} begyndte {began}, "
                                    "og efterværnet er afsluttet.",
-        "end_outcome": "Henvisningen sluttede {day}: {outcome} begyndte {began}, og forløbet "
-                       "sluttede dagen før.",
+        "end_outcome": "Henvisningen sluttede {day}, dagen før {outcome} begyndte ({began}).",
+        "end_outcome_recorded": "Henvisningen sluttede {day}, da forløbet blev afsluttet; "
+                                "{outcome} begyndte {began}.",
+        "outcome_unrecorded": "{outcome} begyndte {began}; forløbets afslutning er ikke "
+                              "registreret, så forløbet fortsætter.",
         "end_stopped": "Henvisningen sluttede {day}: jobcentret afsluttede den.",
         "end_ongoing": "Henvisningen løber stadig; den kan højst vare til {day}.",
         "course_end": "Forløbet sluttede {day}.",
@@ -56,27 +59,39 @@ _T: dict[str, dict[str, str]] = {
         "total": "I alt: {amount}",
         "to_supplier": " – til {supplier}",
         "per_day": "{title} {period}: {n} dage × {price} pr. dag = {amount}",
+        "per_day_1": "{title} {period}: 1 dag × {price} pr. dag = {amount}",
         "per_week_pro_rata_days": "{title} {period}: {n} dage × {price} pr. uge ÷ 7 = {amount}",
         "per_week_started": "{title} {period}: {n} påbegyndte uger × {price} = {amount}",
+        "per_week_started_1": "{title} {period}: 1 påbegyndt uge × {price} = {amount}",
         "per_week_whole": "{title} {period}: {n} hele uger × {price} = {amount}",
+        "per_week_whole_1": "{title} {period}: 1 hel uge × {price} = {amount}",
         "per_month_pro_rata_days": "{title} {period}: {n} dage × {price} pr. måned ÷ {days} "
                                    "= {amount}",
         "per_month_started": "{title} {period}: {n} påbegyndte måneder × {price} = {amount}",
+        "per_month_started_1": "{title} {period}: 1 påbegyndt måned × {price} = {amount}",
         "per_month_whole": "{title} {period}: {n} hele måneder × {price} = {amount}",
+        "per_month_whole_1": "{title} {period}: 1 hel måned × {price} = {amount}",
         "per_once": "{title}: {amount} (engangsbeløb ved henvisningens start {day})",
         "cap_max_amount_all": "Loftet for de løbende betalinger ({cap}) er nået; der betales "
                               "ikke mere.",
         "cap_max_duration_all": "De løbende betalinger betales højst for perioden {period}.",
-        "result_line": "Resultatbetaling «{title}»: {amount} – optjent: {outcome} fra {began} i "
-                       "hele perioden {period}{tier}",
+        "result_line": "Resultatbetaling «{title}»: {amount} – optjent: {outcome} i hele "
+                       "perioden {period}{tier}",
         "result_line_start": "Resultatbetaling «{title}»: {amount} – optjent ved henvisningens "
                              "start {day}",
+        "result_line_began": "Resultatbetaling «{title}»: {amount} – optjent: {outcome} "
+                             "begyndte {day}{tier}",
+        "earned_on": "optjent {day}",
+        "earned_on_before": "optjent {day} (faktureret tidligere)",
         "result": "Resultatbetaling «{title}» ({amount}): {status}",
         "tier": " (trin «{tier}»)",
         "pending_start": "afventer; et af udfaldene {outcomes} kan begynde til og med {end}",
-        "not_reached": "ikke optjent: intet af udfaldene {outcomes} begyndte inden {end}",
+        "not_reached": "ikke optjent: hverken {outcomes} begyndte senest {end}",
+        "not_reached_1": "ikke optjent: {outcomes} begyndte ikke senest {end}",
         "not_applicable": "gælder ikke for borgeren",
+        "result_not_applicable": "Resultatbetaling «{title}»: gælder ikke for borgeren",
         "or": " eller ",
+        "nor": " eller ",
     },
     "en": {
         "heading": "Settlement of referral {id} under {title}",
@@ -86,8 +101,11 @@ _T: dict[str, dict[str, str]] = {
         "end_max_duration": "The referral ended on {day}: its longest duration was reached.",
         "end_aftercare_completed": "The referral ended on {day}: {outcome} began on {began} "
                                    "and aftercare is over.",
-        "end_outcome": "The referral ended on {day}: {outcome} began on {began}, and the course "
-                       "ended the day before.",
+        "end_outcome": "The referral ended on {day}, the day before {outcome} began ({began}).",
+        "end_outcome_recorded": "The referral ended on {day}, when the course was recorded as "
+                                "ended; {outcome} began on {began}.",
+        "outcome_unrecorded": "{outcome} began on {began}; the end of the course is not "
+                              "recorded, so the course goes on.",
         "end_stopped": "The referral ended on {day}: the job centre ended it.",
         "end_ongoing": "The referral is still running; it can last until {day} at most.",
         "course_end": "The course ended on {day}.",
@@ -120,27 +138,39 @@ _T: dict[str, dict[str, str]] = {
         "total": "Total: {amount}",
         "to_supplier": " – to {supplier}",
         "per_day": "{title} {period}: {n} days × {price} a day = {amount}",
+        "per_day_1": "{title} {period}: 1 day × {price} a day = {amount}",
         "per_week_pro_rata_days": "{title} {period}: {n} days × {price} a week ÷ 7 = {amount}",
         "per_week_started": "{title} {period}: {n} started weeks × {price} = {amount}",
+        "per_week_started_1": "{title} {period}: 1 started week × {price} = {amount}",
         "per_week_whole": "{title} {period}: {n} whole weeks × {price} = {amount}",
+        "per_week_whole_1": "{title} {period}: 1 whole week × {price} = {amount}",
         "per_month_pro_rata_days": "{title} {period}: {n} days × {price} a month ÷ {days} "
                                    "= {amount}",
         "per_month_started": "{title} {period}: {n} started months × {price} = {amount}",
+        "per_month_started_1": "{title} {period}: 1 started month × {price} = {amount}",
         "per_month_whole": "{title} {period}: {n} whole months × {price} = {amount}",
+        "per_month_whole_1": "{title} {period}: 1 whole month × {price} = {amount}",
         "per_once": "{title}: {amount} (once, at the referral's start on {day})",
         "cap_max_amount_all": "The cap on the running payments ({cap}) is reached; nothing more "
                               "is paid.",
         "cap_max_duration_all": "The running payments are paid for {period} at most.",
-        "result_line": "Result payment “{title}”: {amount} – earned: {outcome} from {began} "
-                       "throughout {period}{tier}",
+        "result_line": "Result payment “{title}”: {amount} – earned: {outcome} throughout "
+                       "{period}{tier}",
         "result_line_start": "Result payment “{title}”: {amount} – earned at the referral's "
                              "start on {day}",
+        "result_line_began": "Result payment “{title}”: {amount} – earned: {outcome} began on "
+                             "{day}{tier}",
+        "earned_on": "earned on {day}",
+        "earned_on_before": "earned on {day} (invoiced before)",
         "result": "Result payment “{title}” ({amount}): {status}",
         "tier": " (tier “{tier}”)",
         "pending_start": "pending; one of the outcomes {outcomes} may start until {end}",
-        "not_reached": "not earned: none of the outcomes {outcomes} began by {end}",
+        "not_reached": "not earned: neither {outcomes} began by {end}",
+        "not_reached_1": "not earned: {outcomes} did not begin by {end}",
         "not_applicable": "does not apply to the citizen",
+        "result_not_applicable": "Result payment “{title}”: does not apply to the citizen",
         "or": " or ",
+        "nor": " nor ",
     },
 }
 
@@ -182,9 +212,16 @@ def settlement_text(settlement: SettlementView, lang: str) -> str:
     shown = end.last_day if end.last_day is not None else end.latest_last_day
     outcome = (domain.outcomes[end.outcome].spec.title.lower()
                if end.outcome is not None and end.outcome in domain.outcomes else "")
-    lines.append(t[f"end_{end.cause}"].format(
-        day=day(shown), outcome=outcome,
-        began=day(end.outcome_began) if end.outcome_began is not None else ""))
+    cause: str = end.cause
+    if (cause == "outcome" and end.outcome_began is not None and end.last_day is not None
+            and end.outcome_began <= end.last_day):
+        cause = "outcome_recorded"  # the course ran to its recorded end (`as_recorded`)
+    began = day(end.outcome_began) if end.outcome_began is not None else ""
+    lines.append(t[f"end_{cause}"].format(day=day(shown), outcome=outcome, began=began))
+    if (end.outcome is not None and end.aftercare is None and end.cause in ("ongoing",
+            "max_duration") and end.outcome_began is not None):
+        text = t["outcome_unrecorded"].format(outcome=outcome, began=began)
+        lines.append(text[0].upper() + text[1:])
     if end.course_end is not None and end.course_end != end.last_day:
         lines.append(t["course_end"].format(day=day(end.course_end)))
     if end.aftercare is not None:
@@ -202,6 +239,9 @@ def settlement_text(settlement: SettlementView, lang: str) -> str:
         lines.append("")
         result = results.get(bonus.id)
         key = "bonus" if result is None or result.legacy else "result"
+        if key == "result" and bonus.status == "not_applicable":
+            lines.append(t["result_not_applicable"].format(title=bonus.title))
+            continue
         lines.append(t[key].format(title=bonus.title, amount=money(bonus.amount),
                                    status=_status(bonus, t, day, period, result, domain)))
     lines.append("")
@@ -224,6 +264,8 @@ def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, day:
         per, partial = details.get("per", "once"), details.get("partial", "")
         key = "per_once" if per == "once" else "per_day" if per == "day" else (
             f"per_{per}_{partial}")
+        if line.quantity == 1 and f"{key}_1" in t:
+            key = f"{key}_1"
         text = t[key].format(title=details.get("title", line.reason), period=period(
             line.period) if line.period else "", n=line.quantity, price=money(line.unit_price),
             amount=money(line.amount), days=details.get("month_days", ""),
@@ -238,9 +280,13 @@ def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, day:
         kind = details["result"]
         outcome = (domain.outcomes[kind].spec.title.lower() if kind in domain.outcomes
                    else kind)
-        tier = t["tier"].format(tier=details["tier"]) if "tier" in details else ""
+        tier = t["tier"].format(tier=_tier_title(domain, details["tier"], line.reason)) \
+            if "tier" in details else ""
+        if line.period.start == line.period.end:  # the result is its outcome's start
+            return t["result_line_began"].format(title=title, amount=money(line.amount),
+                                                 outcome=outcome, day=day(line.period.start),
+                                                 tier=tier)
         return t["result_line"].format(title=title, amount=money(line.amount), outcome=outcome,
-                                       began=day(line.period.start),
                                        period=period(line.period), tier=tier)
     if line.kind == "cap" and not legacy:
         return t[f"cap_{line.reason}_all"].format(
@@ -264,6 +310,17 @@ def _line(line: SettlementLine, t: dict[str, str], money: Any, period: Any, day:
                                   period=period(line.period))
 
 
+def _tier_title(domain: Any, tier: str, result: str) -> str:
+    """A tier's title (its id when it has none)."""
+    for model in domain.price_models.values():
+        for candidate in model.results:
+            if candidate.id == result:
+                for t in candidate.tiers:
+                    if t.id == tier and t.title:
+                        return str(t.title)
+    return tier
+
+
 def _status(bonus: BonusStatus, t: dict[str, str], day: Any, period: Any,
             result: Result | None = None, domain: Any = None) -> str:
     window = period(bonus.window) if bonus.window is not None else ""
@@ -272,13 +329,19 @@ def _status(bonus: BonusStatus, t: dict[str, str], day: Any, period: Any,
                                 for k in result.outcomes if k in domain.outcomes)
         if bonus.status == "not_reached":
             assert bonus.window is not None
-            return t["not_reached"].format(outcomes=outcomes, end=day(bonus.window.end))
+            key = "not_reached_1" if len(result.outcomes) == 1 else "not_reached"
+            neither = t["nor"].join(domain.outcomes[k].spec.title.lower()
+                                    for k in result.outcomes if k in domain.outcomes)
+            return t[key].format(outcomes=neither, end=day(bonus.window.end))
         if bonus.status == "not_applicable":
             return t["not_applicable"]
         if (bonus.status == "pending" and result.anchor == "outcome_start"
                 and bonus.covered is None and bonus.window is not None):
             return t["pending_start"].format(outcomes=outcomes, end=day(bonus.window.end))
     if bonus.status == "earned":
+        if bonus.window is not None and bonus.window.start == bonus.window.end:
+            return t["earned_on" if bonus.invoiced else "earned_on_before"].format(
+                day=day(bonus.window.start))
         return t["earned" if bonus.invoiced else "earned_before"].format(window=window)
     if bonus.status == "not_immediate":
         assert bonus.window is not None

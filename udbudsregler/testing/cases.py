@@ -2,7 +2,8 @@
 
 A policy folder holds its cases in ``tests/*.yaml``::
 
-    defaults:                 # merged into every case (facts key by key)
+    defaults:                 # merged into every case (facts, and a referral's facts,
+                              # key by key)
       on: 2019-02-01
       facts: {birth_date: 1980-05-01, ...}
     cases:
@@ -20,6 +21,7 @@ A policy folder holds its cases in ``tests/*.yaml``::
         expect:
           total: "149663.57"
           bonuses: {fuld_selvforsoergelse: earned}
+          # or, for result payments: results: {job: {status: earned, tier: hurtigt}}
 
 Case files are read with the policy loader, so a mistake in one (an unknown
 key, a bad date) is reported at its file:line:column.
@@ -78,7 +80,11 @@ class ExpectSpec(_Model):
     total: str | int | None = None
     end: dict[str, Any] | None = None
     lines: list[dict[str, Any]] | None = None
-    bonuses: dict[str, str] | None = None
+    #: Bonus and result payment ids -> their status (`earned`), or a mapping of what is
+    #: expected of them (`{status: earned, tier: hurtigt, amount: "30000.00"}`).
+    bonuses: dict[str, str | dict[str, Any]] | None = None
+    #: The same as `bonuses`, for result payments written under `results:`.
+    results: dict[str, str | dict[str, Any]] | None = None
     #: Invariants of the policy that must hold for this case (a pasted counterexample).
     invariants: list[str] | None = None
 
@@ -219,8 +225,13 @@ def _merge(defaults: DefaultsSpec, case: CaseSpec) -> CaseSpec:
         updates["settle"] = defaults.settle
     elif case.settle is not None and defaults.settle is not None:
         d, c = defaults.settle, case.settle
+        referral = {**(d.referral or {}), **(c.referral or {})}
+        base_facts, own_facts = (d.referral or {}).get("facts"), (c.referral or {}).get("facts")
+        if isinstance(base_facts, Mapping) and isinstance(own_facts, Mapping):
+            # the citizen's facts of a referral merge key by key, as a decision's do
+            referral["facts"] = {**base_facts, **own_facts}
         updates["settle"] = SettleSpec(
-            referral={**(d.referral or {}), **(c.referral or {})},
+            referral=referral,
             outcomes=c.outcomes if c.outcomes is not None else d.outcomes,
             until=c.until or d.until, since=c.since or d.since)
     return case.model_copy(update=updates)
@@ -415,10 +426,27 @@ def _check_settlement(policy: Any, case: Case, result: CaseResult) -> None:
                     got_value = Decimal(got_value["amount"])
                     value = _amount(value)
                 _compare(result, f"lines[{i}].{key}", _plain(value), got_value)
-    if expect.bonuses is not None:
-        got_bonuses = {b.id: b.status for b in settlement.bonuses}
-        for ident, status in expect.bonuses.items():
-            _compare(result, f"bonuses.{ident}", status, got_bonuses.get(ident))
+    for section in ("bonuses", "results"):
+        wanted = getattr(expect, section)
+        if wanted is None:
+            continue
+        got_bonuses = {b.id: b.to_dict() for b in settlement.bonuses}
+        for ident, want in wanted.items():
+            got = got_bonuses.get(ident)
+            if got is None:
+                result.failures.append(f"{section}.{ident}: the settlement has no such "
+                                       f"{'bonus' if section == 'bonuses' else 'result payment'}"
+                                       f" (it has: {', '.join(got_bonuses) or 'none'})")
+                continue
+            if not isinstance(want, Mapping):
+                _compare(result, f"{section}.{ident}", want, got["status"])
+                continue
+            for key, value in want.items():
+                got_value = got.get(key)
+                if key == "amount" and isinstance(got_value, dict):
+                    got_value = Decimal(got_value["amount"])
+                    value = _amount(value)
+                _compare(result, f"{section}.{ident}.{key}", _plain(value), got_value)
     for name in expect.invariants or []:
         _check_invariant(policy, name, result, settlement=settlement)
     if expect.explanation:
