@@ -24,17 +24,25 @@ POLICIES = sorted(p.parent.name for p in (ROOT / "policies").glob("*/policy.yaml
 def _tables(scenarios: list[Scenario]) -> tuple[Any, Any]:
     referrals = []
     outcomes = []
+    changes = any("supplier_changes" in s.referral for s in scenarios)
     for i, s in enumerate(scenarios):
         r = {"id": f"R-{i}", "start": s.referral["start"], "package": s.referral["package"],
              "supplier": s.referral.get("supplier"), "area": s.referral.get("area"),
              "stop": s.referral.get("stop"), "until": s.until, "since": s.since}
+        if changes:
+            r["supplier_changes"] = s.referral.get("supplier_changes")
+        extra = set(s.referral) - {*r, "id"}
+        assert not extra, f"the generator gives referral fields this test does not: {extra}"
         referrals.append(r)
         outcomes += [{"referral": f"R-{i}", "kind": o["kind"], "from": o["from"],
                       "to": o["to"]} for o in s.outcomes]
-    schema = pa.schema([("id", pa.string()), ("start", pa.date32()), ("package", pa.string()),
-                        ("supplier", pa.string()), ("area", pa.string()),
-                        ("stop", pa.date32()), ("until", pa.date32()),
-                        ("since", pa.date32())])
+    fields = [("id", pa.string()), ("start", pa.date32()), ("package", pa.string()),
+              ("supplier", pa.string()), ("area", pa.string()), ("stop", pa.date32()),
+              ("until", pa.date32()), ("since", pa.date32())]
+    if changes:
+        fields.append(("supplier_changes", pa.list_(pa.struct([("supplier", pa.string()),
+                                                               ("from", pa.date32())]))))
+    schema = pa.schema(fields)
     out_schema = pa.schema([("referral", pa.string()), ("kind", pa.string()),
                             ("from", pa.date32()), ("to", pa.date32())])
     return (pa.Table.from_pylist(referrals, schema=schema),

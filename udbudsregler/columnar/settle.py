@@ -1,7 +1,8 @@
 """``settle_table``: the settlement of many referrals at once (monthly invoicing).
 
 Referrals come as an Arrow table (or a DataFrame): ``id``, ``start``, ``package`` and,
-optionally, ``supplier``, ``area``, ``stop``; outcomes as a long table keyed by the
+optionally, the other fields of a referral (``supplier``, ``area``, ``stop``,
+``supplier_changes``, ...; a null cell is a field left out); outcomes as a long table keyed by the
 referral's id (column ``referral``): ``kind``, ``from``, ``to``. The answer has three
 tables: every settlement line (Decimal amounts: ``decimal128``), a total per referral,
 and the referrals that could not be settled with their problems (path and code, as
@@ -59,7 +60,7 @@ class TableSettlements:
     errors: pa.Table
 
 
-_REFERRAL_FIELDS = ("id", "start", "package", "supplier", "area", "stop")
+_REQUIRED = ("id", "start", "package")
 
 
 def _grouped(outcomes: pa.Table | None, key: str, ids: list[Any]) -> dict[Any, list[Any]]:
@@ -91,8 +92,7 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     each a date, or the name of a column of ``referrals`` holding one per referral.
     ``outcomes`` is a long table whose column ``key`` holds the referral's id."""
     table = to_arrow(referrals)
-    names = [c for c in table.column_names if c in _REFERRAL_FIELDS]
-    extra = [c for c in table.column_names if c not in _REFERRAL_FIELDS]
+    names = [c for c in table.column_names if c not in (until, since)]
     rows = table.to_pylist()
     ids = table.column("id").to_pylist() if "id" in table.column_names else [None] * len(rows)
     grouped = _grouped(to_arrow(outcomes) if outcomes is not None else None, key, ids)
@@ -102,11 +102,8 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     for index, row in enumerate(rows):
         number = first_row + index
         ident = None if ids[index] is None else str(ids[index])
-        referral = {k: row[k] for k in names if not (k in ("supplier", "area", "stop")
-                                                     and row[k] is None)}
-        for column in extra:  # a column that is not a referral field is the host's mistake
-            if column not in (until, since):
-                referral[column] = row[column]
+        # a null cell is a field left out (the id, start and package are always given)
+        referral = {k: row[k] for k in names if row[k] is not None or k in _REQUIRED}
         try:
             settlement = policy.settle(referral, grouped.get(ids[index], []),
                                        until=_day(until, row), since=_day(since, row),
