@@ -14,6 +14,7 @@ pa = pytest.importorskip("pyarrow")
 from equivalence import assert_agree  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from policy_folders import POLICY_FOLDERS  # noqa: E402
 
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import fact_schema, support  # noqa: E402
@@ -23,10 +24,13 @@ from udbudsregler.testing.strategies import citizens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = sorted(p.parent.name for p in (ROOT / "policies").glob("*/policy.yaml"))
+#: Every policy of the repository, the examples too, by its folder relative to the root.
+EVERY = [str(p.relative_to(ROOT)) for p in POLICY_FOLDERS]
 
 
 def _policy(name: str) -> Policy:
-    return load_policy(ROOT / "policies" / name)
+    path = ROOT / name if "/" in name else ROOT / "policies" / name
+    return load_policy(path)
 
 
 def _dates(policy: Policy) -> st.SearchStrategy[dt.date]:
@@ -38,7 +42,7 @@ def _table(policy: Policy, rows: list[dict[str, Any]]) -> Any:
     return pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
 
 
-@pytest.mark.parametrize("name", POLICIES)
+@pytest.mark.parametrize("name", EVERY)
 def test_every_policy_is_columnar(name: str) -> None:
     assert support(_policy(name)) is None
 
@@ -55,7 +59,7 @@ def test_generated_citizens_agree(name: str, data: st.DataObject) -> None:
     assert result.per_record == 0  # generated facts are valid: all decided columnar
 
 
-@pytest.mark.parametrize("name", POLICIES)
+@pytest.mark.parametrize("name", EVERY)
 def test_boundary_citizens_agree(name: str) -> None:
     """Citizens drawn from the boundary model on the policy's boundary dates: its first and
     last day, the dates its constants create, month ends, 29 February."""
@@ -203,3 +207,26 @@ def test_a_value_outside_the_facts_range_is_an_error() -> None:
     result = policy.decide_table(_table(policy, rows), on)
     assert_agree(policy, rows, on, result)
     assert set(result.errors.column("code").to_pylist()) == {"UDB611"}
+
+
+def test_histories_as_long_tables_and_a_polars_frame() -> None:
+    """Histories given as long tables keyed by the citizen's id, and the citizens as a
+    Polars DataFrame, give the decisions of the same citizens with list columns."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 80, seed=13)
+    table = _table(policy, rows).append_column("id", pa.array([f"c{i}" for i in range(80)]))
+    histories = [k for k, f in policy.graph.facts.items() if f.spec.type == "history"]
+    long = {}
+    for name in histories:
+        records = [{"id": f"c{i}", **r} for i, row in enumerate(rows) for r in row[name]]
+        kind = fact_schema(policy.graph).field(name).type.value_type
+        schema = pa.schema([("id", pa.string()), *[(f.name, f.type) for f in kind]])
+        long[name] = pa.Table.from_pylist(records, schema=schema)
+    citizens = table.drop_columns(histories)
+    result = policy.decide_table(citizens, on, id="id", histories=long)
+    assert_agree(policy, rows, on, result)
+    pl = pytest.importorskip("polars")
+    frame = pl.from_arrow(table)
+    assert policy.decide_table(frame, on, id="id").decisions.equals(
+        policy.decide_table(table, on, id="id").decisions)
