@@ -219,8 +219,7 @@ def test_12_6_huge_integer_in_every_json_input(tmp_path: Path) -> None:
     assert code == EXIT_INPUT and "referral.id: UDB610" in err
 
 
-def test_12_7_deep_facts_and_population_lines(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_12_7_deep_facts_and_population_lines(tmp_path: Path) -> None:
     deep = '{"offers": ' + "[" * 100_000 + "]" * 100_000 + "}"
     facts = tmp_path / "deep.json"
     facts.write_text(deep)
@@ -230,7 +229,7 @@ def test_12_7_deep_facts_and_population_lines(tmp_path: Path,
     population.write_text(_citizen_text().replace("\n", " ") + "\n" + deep + "\n")
     code, _, err = run("diff", SLAGELSE, SLAGELSE, "--citizens", "0", "--scenarios", "0",
                        "--population", str(population))
-    assert code == EXIT_INPUT and "(lines 2)" in capsys.readouterr().err
+    assert code == EXIT_INPUT and "(lines 2)" in err
 
 
 def test_12_7_a_population_line_the_csv_module_cannot_read(tmp_path: Path) -> None:

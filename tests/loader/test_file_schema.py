@@ -60,6 +60,9 @@ REJECTED: dict[str, str] = {
     "udb206_not_a_date.yaml": "policy/valid/to",
     "udb207_choice_value_twice.yaml": "facts/visitation",
     "udb210_history_field_from.yaml": "facts/offers",
+    # the base of `extends:` is a YAML file that is no policy at all
+    "udb116_extends_not_a_policy": "",
+    "udb204_rounding_unit_too_large.yaml": "policy/rounding",
 }
 
 

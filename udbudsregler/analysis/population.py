@@ -56,6 +56,10 @@ class Population:
     bad: list[BadRow] = field(default_factory=list)
 
 
+#: The largest population file, in bytes (a few hundred thousand citizens).
+MAX_POPULATION_BYTES = 256 * 1_048_576
+
+
 def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
                     ) -> Population:
     """Citizens from a file: JSON lines (a facts object per line, or ``{"id": ...,
@@ -66,7 +70,12 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     if name.lower().endswith((".parquet", ".pq")):
         return _read_parquet(name)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with Path(path).open("rb") as stream:  # bounded: not without end (issue 12, item 16)
+            data = stream.read(MAX_POPULATION_BYTES + 1)
+        if len(data) > MAX_POPULATION_BYTES:
+            raise PopulationError(f"{name}: larger than the limit of {MAX_POPULATION_BYTES} "
+                                  "bytes for a population file; split it")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise PopulationError(f"{name}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:

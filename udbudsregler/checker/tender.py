@@ -11,6 +11,7 @@ from udbudsregler.checker.graph import RuleGraph as NameGraph
 from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean, dotted_path
 from udbudsregler.expr import ast as A
 from udbudsregler.expr.collect import ParsedPolicy
+from udbudsregler.expr.source import SourceExpr
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import (
     Area,
@@ -31,6 +32,7 @@ from udbudsregler.ir.graph import (
 from udbudsregler.loader.reporting import Path
 from udbudsregler.loader.sites import Site
 from udbudsregler.loader.tender import PriceModelSpec, SupplierSpec
+from udbudsregler.semantics.constants import literal_value
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -46,6 +48,7 @@ from udbudsregler.semantics.types import (
     is_numeric,
 )
 from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration
 
 __all__ = ["check_domain", "check_policy"]
 
@@ -145,6 +148,8 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                     "parameters only" if used else
                     "a price or duration that changes on a date is a parameter with dated "
                     "`values`; settlement applies each value from its date")
+            elif site.expects == "duration":
+                _duration_range(checker, site.path, expr)
 
     groups = set(doc.target_groups) | doc.broken
     broken = domain.broken
@@ -206,6 +211,62 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                         key_span(outcome_entry.path))
     _invariant_dates(checker)
     return typed
+
+
+#: The longest duration a tender section may state (a referral, aftercare, a bonus period,
+#: a package, a cap): 100 years, in months and in days.
+MAX_TENDER_MONTHS = 1_200
+MAX_TENDER_DAYS = 36_525
+
+
+def _duration_range(checker: Checker, path: Path, expr: SourceExpr) -> None:
+    """A duration of the tender must be longer than zero and at most 100 years; a
+    settlement cannot count a referral that ends before it starts (issue 12, items 5, 18).
+
+    Each value the expression can take is checked where it is written: a literal, or
+    every dated value of a parameter it names. What the check cannot work out (a sum of a
+    duration in months and one in days) is left to settlement, which fails with UDB705.
+    """
+    assert expr.ast is not None
+    where = dotted_path(path)
+    for value, source, node, parameter in _durations(checker, expr, expr.ast, None):
+        if value.months <= 0 and value.days <= 0:
+            limit = "must be longer than zero"
+        elif value.months > MAX_TENDER_MONTHS or value.days > MAX_TENDER_DAYS:
+            limit = "may be at most 100 years"
+        else:
+            continue
+        shown = " ".join(source.text[node.pos[0]:node.pos[1]].split())  # as written
+        if parameter is None:
+            checker.bag.error("UDB433", f"`{where}` is {shown}; it {limit}",
+                              source.span(node.pos))
+        else:
+            checker.bag.error(
+                "UDB433", f"`{parameter}` is {shown}, but `{where}` {limit}",
+                source.span(node.pos), notes=[(f"`{parameter}` is used as `{where}` here",
+                                               expr.span())])
+
+
+def _durations(checker: Checker, source: SourceExpr, node: A.Expr,
+               parameter: str | None) -> list[tuple[Duration, SourceExpr, A.Expr, str | None]]:
+    """The constant values of a duration expression, each with where it is written; an
+    empty list when they cannot be told before a settlement."""
+    if isinstance(node, A.QuantityLit) and node.unit != "hours":
+        value = literal_value(node)
+        return [(value, source, node, parameter)] if isinstance(value, Duration) else []
+    if isinstance(node, A.Unary) and node.op == "-":
+        # `-4 months` (reported as written); `-bonus_period` is left to settlement
+        return [(Duration(-d.months, -d.days), s, node, p)
+                for d, s, _, p in _durations(checker, source, node.operand, parameter)
+                if s is source]
+    if isinstance(node, A.Name) and parameter is None:
+        values = checker.parsed.parameters.get(node.id, [])
+        out: list[tuple[Duration, SourceExpr, A.Expr, str | None]] = []
+        for value in values:
+            if value.expr.ast is not None:
+                out += _durations(checker, value.expr, value.expr.ast, node.id)
+        return out
+    return []
 
 
 def _invariant_dates(checker: Checker) -> None:

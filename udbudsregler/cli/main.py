@@ -10,13 +10,15 @@ report it; ``--debug`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from udbudsregler.diagnostics import (
     EvaluationError,
@@ -25,8 +27,10 @@ from udbudsregler.diagnostics import (
     PolicyError,
     Severity,
     UdbudsreglerError,
+    printable,
     shown,
 )
+from udbudsregler.loader import Limits
 from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 
@@ -43,10 +47,14 @@ class InputError(Exception):
 
 
 def _date(text: str) -> date:
+    # Only YYYY-MM-DD: `date.fromisoformat` also takes `20190201` and `2019-W05-5`.
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a date written as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"`{printable(text[:40])}` is not a date written as YYYY-MM-DD") from None
 
 
 def read_json(path: str, prefix: str = "") -> Any:
@@ -80,19 +88,34 @@ def _read_all(*reads: Callable[[], Any]) -> list[Any]:
     return values
 
 
+#: The largest input file (facts, order, suppliers, referral), in bytes: `decide POLICY
+#: /dev/zero` must not read without end (issue 12, item 16).
+MAX_INPUT_BYTES = 16 * 1_048_576
+
+
 def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            stdin = sys.stdin
+            data = (stdin.buffer.read(MAX_INPUT_BYTES + 1) if hasattr(stdin, "buffer")
+                    else stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass"))
+        else:  # (a pipe is read as it comes: `decide POLICY <(make-facts)`)
+            with open(path, "rb") as stream:
+                data = stream.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a valid path"
+        raise InputError(f"{path}: cannot be read ({reason.lower()})") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: larger than the limit of {MAX_INPUT_BYTES} bytes for an "
+                         "input file")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
@@ -120,9 +143,8 @@ def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    if not Path(args.path).exists():
-        raise InputError(f"{args.path}: no such file or folder")
-    state = run_stages(args.path, stop_after=args.stop_after)
+    _must_exist(args.path)
+    state = run_stages(args.path, stop_after=args.stop_after, limits=_limits(args))
     diagnostics = state.bag.sorted()
     _print_diagnostics(diagnostics, out, args.json, warnings=not args.no_warnings)
     if not args.json and not state.bag.has_errors:
@@ -137,12 +159,31 @@ def _stages_run(reached: str | None) -> str:
     return ", ".join(names[: names.index(reached) + 1])
 
 
-def _load(path: str) -> Any:
+def _load(path: str, args: argparse.Namespace) -> Any:
     from udbudsregler.policy import load_policy
 
-    if not Path(path).exists():
-        raise InputError(f"{path}: no such file or folder")
-    return load_policy(path)
+    _must_exist(path)
+    return load_policy(path, limits=_limits(args))
+
+
+def _must_exist(path: str) -> None:
+    """An InputError unless ``path`` exists; a path that cannot be looked at (a folder on
+    the way without permission) is one too, not a crash (issue 12, item 12)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a valid path"
+        raise InputError(f"{path}: cannot be read ({reason.lower()})") from None
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The loader's limits, with the folder bases of `extends:` must be inside."""
+    root: str | None = getattr(args, "policy_root", None)
+    if root is not None and not Path(root).is_dir():
+        raise InputError(f"--policy-root {root}: no such folder")
+    return Limits(policy_root=root)
 
 
 def _json_argument(value: str | None, what: str) -> Any:
@@ -163,7 +204,7 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
         return _decide_population(args, out)
     if args.facts is None:
         raise InputError("decide: give a facts file, or --population FILE --out FILE")
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     facts, order, suppliers = _read_all(
         lambda: read_json(args.facts), lambda: _json_argument(args.order, "--order"),
         lambda: _json_argument(args.suppliers, "--suppliers"))
@@ -210,7 +251,7 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
     except ImportError:
         raise InputError("decide --population needs the columnar extra: "
                          "pip install 'udbudsregler[columnar]'") from None
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     values = tuple(v for v in (args.values or "").split(",") if v)
     try:
         summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
@@ -229,12 +270,14 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.policy import load_policy
-    from udbudsregler.testing.cases import discover_policies, load_cases, run_cases
+    from udbudsregler.testing.cases import DiscoveryError, discover_policies, load_cases, run_cases
 
     for path in args.paths:
-        if not Path(path).exists():
-            raise InputError(f"{path}: no such file or folder")
-    folders = discover_policies(args.paths)
+        _must_exist(path)
+    try:
+        folders = discover_policies(args.paths)
+    except DiscoveryError as error:
+        raise InputError(str(error)) from None
     if not folders:
         raise InputError("no policy folders (with policy.yaml) found in "
                          + ", ".join(args.paths))
@@ -253,7 +296,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             failed += 1
             continue
         try:
-            policy = load_policy(folder)
+            policy = load_policy(folder, limits=_limits(args))
         except PolicyError as error:
             _print_diagnostics(error.diagnostics, out, as_json=False)
             out.write(f"{folder}: the policy has errors; its {len(suite.cases)} cases did not "
@@ -325,7 +368,7 @@ def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
 
 
 def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     data = read_json(args.referral)
     if not isinstance(data, dict) or "referral" not in data:
         raise InputError(f"{args.referral}: expected a JSON object with `referral` and, "
@@ -351,6 +394,11 @@ def _mistakes(n: int) -> str:
     return f", {n} mistake{'s' if n != 1 else ''} in test files"
 
 
+#: The most citizens, scenarios or examples `diff` generates (about 2 KB each while the
+#: report is made): `--citizens 1000000000` must not grow without bound (item 16).
+MAX_GENERATED = 100_000
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.analysis.diff import compare, progress_printer
 
@@ -360,11 +408,14 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
                         ("--examples", args.examples)):
         if value < 0:
             raise InputError(f"{name} must be 0 or more")
+        if value > MAX_GENERATED:  # each takes memory until the report is made
+            raise InputError(f"{name} must be at most {MAX_GENERATED:,}; for more citizens, "
+                             "give them as a --population file")
     suppliers = read_json(args.suppliers, "suppliers") if args.suppliers else None
-    report = compare(_load(args.old), _load(args.new), citizens=args.citizens,
+    report = compare(_load(args.old, args), _load(args.new, args), citizens=args.citizens,
                      population=args.population, scenarios=args.scenarios, on=args.on,
                      seed=args.seed, examples=args.examples, suppliers=suppliers,
-                     progress=progress_printer(sys.stderr))
+                     progress=progress_printer(args.err))
     if args.json:
         json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -379,9 +430,9 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
             raise InputError(f"{args.html}: cannot be written ({error.strerror})") from None
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
-        sys.stderr.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
-                         f"neither policy or cannot be read (lines {lines}"
-                         f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
+        args.err.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
+                       f"neither policy or cannot be read (lines {lines}"
+                       f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
         return EXIT_INPUT
     return EXIT_OK
 
@@ -402,7 +453,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         serve([Path(p) for p in args.policies], host=args.host, port=args.port,
-              reload_interval=args.reload_interval, out=out)
+              reload_interval=args.reload_interval, out=out, limits=_limits(args))
     except OSError as error:
         raise InputError(str(error)) from None
     except ValueError as error:  # two policies with one id
@@ -413,7 +464,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.pictures.graph import GraphvizMissing, render
 
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     try:
         text = render(policy, args.format, args.lang)
     except GraphvizMissing as error:
@@ -458,6 +509,13 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}")
 
 
+def _policy_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy-root", metavar="DIR",
+                        help="the folder the base policies of `extends:` must be inside "
+                             "(default: the top of the checkout, else the folder holding the "
+                             "policy's folder)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="udbudsregler", description=(
         "Rules for Danish municipal tenders for employment services: check policies, "
@@ -472,6 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"run the stages up to this one: {', '.join(STAGE_NAMES)}")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     check.add_argument("--no-warnings", action="store_true", help="print errors only")
+    _policy_root_option(check)
     check.set_defaults(run=cmd_check)
 
     decide = sub.add_parser("decide", help="decide for one citizen's facts on a date, or for "
@@ -508,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the order: package, weekly_hours, the citizen's own supplier")
     decide.add_argument("--suppliers", metavar="JSON|FILE",
                         help="the supplier state: load, capacity, sequence")
+    _policy_root_option(decide)
 
     settle = sub.add_parser("settle", help="settle a referral: the payment up to a date")
     settle.add_argument("policy", help="a policy file, or a folder with policy.yaml")
@@ -520,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--json", action="store_true", help="print the settlement as JSON")
     settle.add_argument("--lang", choices=("da", "en"), default=None,
                         help="language of the text (default: the policy's)")
+    _policy_root_option(settle)
     settle.set_defaults(run=cmd_settle)
 
     test = sub.add_parser("test", help="run the YAML test cases of policies")
@@ -532,6 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--examples", type=int, default=100, metavar="N",
                       help="check each invariant on N generated citizens or referrals "
                            "(default 100; 0 skips the invariants)")
+    _policy_root_option(test)
     test.set_defaults(run=cmd_test)
 
     diff = sub.add_parser("diff", help="compare two policies (tender rounds) over generated "
@@ -556,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
     diff.add_argument("--html", metavar="FILE", help="also write the report as an HTML page "
                       "(a chart of the affected counts, the example citizens)")
+    _policy_root_option(diff)
     diff.set_defaults(run=cmd_diff)
 
     serve = sub.add_parser("serve", help="serve policies over HTTP: decide, settle, explain "
@@ -568,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "free port, printed at start)")
     serve.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                        help="look for changed policy files this often (default 1; 0: never)")
+    _policy_root_option(serve)
     serve.set_defaults(run=cmd_serve)
 
     graph = sub.add_parser("graph", help="draw a policy: target groups, criteria, areas with "
@@ -578,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--lang", choices=("da", "en"), default=None,
                        help="language of the column titles (default: the policy's)")
     graph.add_argument("--output", metavar="FILE", help="write it to FILE")
+    _policy_root_option(graph)
     graph.set_defaults(run=cmd_graph)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
@@ -590,13 +655,108 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Output:
+    """A stream the command line writes to that never fails the command.
+
+    After the first failure (standard output closed, a full disk, a reader that went
+    away) nothing more is written and the failure is kept, so that the command still
+    ends with its own exit status (issue 12, items 13 and 23). Text the stream's
+    encoding cannot hold (`PYTHONIOENCODING=ascii` and Danish text) is written with
+    backslash escapes. Anything else is asked of the underlying stream.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.failure: OSError | None = None
+        if stream is None:  # the file descriptor was closed before Python started
+            self.failure = OSError(errno.EBADF, "it is closed")
+
+    def write(self, text: str) -> int:
+        if self.failure is None and self.stream is not None:
+            try:
+                try:
+                    self.stream.write(text)
+                except UnicodeEncodeError:
+                    encoding = getattr(self.stream, "encoding", None) or "ascii"
+                    self.stream.write(text.encode(encoding, "backslashreplace")
+                                      .decode(encoding))
+            except OSError as error:
+                self.failure = error
+            except ValueError:  # written to after being closed
+                self.failure = OSError(errno.EBADF, "it is closed")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failure is None and self.stream is not None:
+            try:
+                self.stream.flush()
+            except OSError as error:
+                self.failure = error
+            except ValueError:
+                self.failure = OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        try:
+            return self.failure is None and self.stream is not None and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "stream":  # not set yet: no recursion
+            raise AttributeError(name)
+        return getattr(self.stream, name)
+
+
+def _quiet(stream: _Output, fd: int) -> None:
+    """After a failed write to the process's own stream, point its file descriptor at the
+    null device, so that the interpreter's last flush at exit does not fail again (and
+    turn the exit status into 120)."""
+    if stream.failure is None or stream.stream is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+        stream.stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    own = out is None, err is None  # the process's own standard output and error
+    out_stream = _Output(sys.stdout if out is None else out)
+    err_stream = _Output(sys.stderr if err is None else err)
+    saved = sys.stdout, sys.stderr
+    if own[0]:  # what else writes to sys.stdout (argparse's --help) goes through it too
+        sys.stdout = cast(TextIO, out_stream)
+    if own[1]:
+        sys.stderr = cast(TextIO, err_stream)
+    try:
+        status = _main(argv, cast(TextIO, out_stream), cast(TextIO, err_stream))
+        out_stream.flush()
+    finally:
+        sys.stdout, sys.stderr = saved
+    failure = out_stream.failure
+    if failure is not None and not isinstance(failure, BrokenPipeError):
+        # A reader that went away (`udbudsregler check ... | head`) is not an error; a
+        # closed or full output is, unless the command failed already.
+        reason = (failure.strerror or "it cannot be written").lower()
+        err_stream.write(f"error: the output cannot be written: {reason}\n")
+        status = status or EXIT_INPUT
+    err_stream.flush()
+    if own[0]:
+        _quiet(out_stream, 1)
+    if own[1]:
+        _quiet(err_stream, 2)
+    return status
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = build_parser().parse_args(argv)
+        args.err = err
         run: Callable[[argparse.Namespace, TextIO], int] = args.run
         return run(args, out)
     except InputError as error:
@@ -623,13 +783,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exit_.code or 0)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`udbudsregler decide ... | head`): not an error.
-        # Point stdout at devnull so the interpreter's final flush stays quiet.
-        if out is sys.stdout:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return 0
     except Exception as error:
         if debug:
             raise

@@ -32,9 +32,10 @@ __all__ = [
     "Validity",
 ]
 
-IDENT_RE = re.compile(r"^[a-zæøå][a-zæøå0-9_]*$")
-POLICY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-CHOICE_RE = re.compile(r"^[a-zæøå0-9][a-zæøå0-9_]*$")
+# `\Z`, not `$`: `$` also matches before a trailing newline, so `"over_30\n"` would pass.
+IDENT_RE = re.compile(r"[a-zæøå][a-zæøå0-9_]*\Z")
+POLICY_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+CHOICE_RE = re.compile(r"[a-zæøå0-9][a-zæøå0-9_]*\Z")
 
 SCALAR_FACT_TYPES = ("bool", "int", "decimal", "money", "date", "duration", "hours", "text",
                      "period")
@@ -80,7 +81,7 @@ def _expr(value: Any) -> Any:
 def _date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError("udb203_date", "expected a date written as YYYY-MM-DD", {})
     try:
         return date.fromisoformat(value)
@@ -121,7 +122,41 @@ class RoundingSpec(_Model):
             raise PydanticCustomError(
                 "udb204_unit", "the rounding unit must be positive",
                 {"at": ["unit"], "hint": "write a positive step, e.g. `unit: 0.01` for øre"})
+        # A unit larger than any amount rounds every payment to 0 (`unit: 1e400`); one of
+        # thousands of decimal places cannot be rounded to exactly.
+        places = _decimal_places(self.unit)
+        if self.unit > MAX_ROUNDING_UNIT or places > MAX_ROUNDING_PLACES:
+            raise PydanticCustomError(
+                "udb204_unit", "the rounding unit `{unit}` must be at most {most}, with at most "
+                "{places} decimal places",
+                {"unit": _short_number(self.unit), "places": MAX_ROUNDING_PLACES,
+                 "most": MAX_ROUNDING_UNIT, "at": ["unit"],
+                 "hint": "round to øre (`unit: 0.01`), to whole kroner (`unit: 1`), or another "
+                         f"step of at most {MAX_ROUNDING_PLACES} decimal places up to "
+                         f"{MAX_ROUNDING_UNIT}"})
         return self
+
+
+#: The largest rounding unit (whole hundreds of kroner) and its most decimal places.
+MAX_ROUNDING_UNIT = 100
+MAX_ROUNDING_PLACES = 10
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Decimal places of a finite ``value`` without trailing zeros (``0.0100`` has 2),
+    worked out from its digits: no decimal context, which would overflow on ``1e999999999``."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    written = "".join(map(str, digits))
+    trailing = len(written) - len(written.rstrip("0"))
+    return max(0, -(exponent + trailing)) if written.strip("0") else 0
+
+
+def _short_number(value: Decimal) -> str:
+    # Written out only when that is short: `1e999999999` in full would take a gigabyte.
+    exponent = value.as_tuple().exponent
+    text = format(value, "f") if isinstance(exponent, int) and abs(exponent) <= 60 else str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]}"
 
 
 class Validity(_Model):

@@ -26,6 +26,7 @@ loader reads it (everything but integers, booleans and null is text).
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from pathlib import Path
@@ -44,7 +45,13 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "policy-file.schema.json"
 SCHEMA_ID = "https://udbudsregler.invalid/schemas/policy-file.schema.json"
 _DRAFT = "http://json-schema.org/draft-07/schema#"
 
-_IDENT = {"type": "string", "pattern": d.IDENT_RE.pattern,
+def _pattern(regex: re.Pattern[str]) -> str:
+    """A Python pattern used with ``match`` and ending in ``\\Z`` as a JSON Schema pattern
+    (ECMA 262, searched anywhere): anchored at both ends with ``^`` and ``$``."""
+    return "^" + regex.pattern.removesuffix("\\Z") + "$"
+
+
+_IDENT = {"type": "string", "pattern": _pattern(d.IDENT_RE),
           "description": "a name: lowercase letters (æ, ø, å too), digits and `_`, "
                          "starting with a letter"}
 _TEXT = {"type": "string"}
@@ -63,7 +70,7 @@ _BY_VALIDATOR: dict[Any, dict[str, Any]] = {
     d._expr: _EXPR,
     d._date: _DATE,
     d._decimal: _DECIMAL,
-    d._policy_id: {"type": "string", "pattern": d.POLICY_ID_RE.pattern,
+    d._policy_id: {"type": "string", "pattern": _pattern(d.POLICY_ID_RE),
                    "description": "lowercase letters, digits, `-`, `_` and `.`, e.g. "
                                   "`slagelse-2019`"},
     d._currency: {"type": "string", "pattern": "^[A-Z]{3}$",
@@ -220,7 +227,7 @@ def _refine_fact(fact: dict[str, Any]) -> None:
     """What FactSpec's model validator checks, as far as JSON Schema can say it."""
     fact["properties"]["values"]["anyOf"][0].update(
         uniqueItems=True, minItems=1,
-        items={"type": "string", "pattern": d.CHOICE_RE.pattern})
+        items={"type": "string", "pattern": _pattern(d.CHOICE_RE)})
     fact["allOf"] = [
         {"if": {"properties": {"type": {"const": "enum"}}},
          "then": {"required": ["values"]}},

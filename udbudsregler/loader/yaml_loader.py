@@ -63,6 +63,11 @@ class Limits:
     #: Most list elements one decision may visit in its loops, each loop counting the
     #: length of its list (UDB706 at evaluation).
     evaluation_steps: int = 1_000_000
+    #: The folder every base policy named by `extends:` must be inside (UDB114). None:
+    #: the top of the checkout the policy is in (the nearest folder above the policy's
+    #: folder with a `.git`), else the folder that holds the policy's folder. A service
+    #: that checks policies it does not trust sets it.
+    policy_root: str | None = None
 
 
 #: The limits used when a caller gives none.

@@ -340,7 +340,7 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str,
     # Direct subscripts in one `try`: a missing key (KeyError) or an unhashable value in
     # a choice test (TypeError) makes the facts go the slow way, like any other misfit.
     lines = ["def check(f):", f"    if len(f) != {len(specs)}:", "        return False",
-             "    try:"]
+             "    try:", "        pass"]  # a policy may declare no facts (`facts: {}`)
     base = "        "
     counter = [0]
 

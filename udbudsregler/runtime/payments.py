@@ -118,7 +118,10 @@ def pieces(policy: Program, payment: Payment, facts: dict[str, Any], start: date
             bounds = [(first, last, 1 if per == "day" else 7)]
         for lo_all, hi_all, divisor in bounds:
             for a, b, unit_price in _price_runs(policy, price, facts, lo_all, hi_all):
-                for lo, hi in ((a, min(b, since - _DAY)), (max(a, since), b)):
+                # (`since - 1 day` only when days before `since` are billed here: a `since`
+                # of 0001-01-01 has no day before it)
+                halves = [(a, min(b, since - _DAY))] if since > a else []
+                for lo, hi in (*halves, (max(a, since), b)):
                     if lo <= hi:
                         days = (hi - lo).days + 1
                         amount = CONTEXT.multiply(unit_price.amount, Decimal(days))

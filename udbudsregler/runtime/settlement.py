@@ -37,6 +37,7 @@ from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir.graph import Payment, PriceModel
+from udbudsregler.runtime.guard import evaluation_errors
 from udbudsregler.runtime.outcome_runs import OutcomeRuns
 from udbudsregler.runtime.payments import Piece, by_supplier, cap_amount, piece_lines, pieces
 from udbudsregler.runtime.program import Program
@@ -231,6 +232,7 @@ def _facts_needed(policy: Program, model: PriceModel, referral: Referral) -> dic
     return {}
 
 
+@evaluation_errors  # a referral near the calendar's end, a duration of 1 month - 40 days
 def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
            since: date | None = None, ignore_validity: bool = False) -> Settlement:
     ref = parse_referral(referral, policy, ignore_validity)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from udbudsregler.diagnostics import Diagnostic, PolicyError
+from udbudsregler.loader import Limits
 from udbudsregler.policy import Policy, load_policy
 
 __all__ = ["Loaded", "PolicyRegistry"]
@@ -86,6 +87,8 @@ class PolicyRegistry:
     paths: Sequence[Path]
     #: Called with a line of text when a policy is reloaded or fails to reload.
     log: Callable[[str], None] = field(default=lambda _: None)
+    #: The loader's limits; a service of policies it does not trust sets `policy_root`.
+    limits: Limits | None = None
     _by_path: dict[Path, Loaded] = field(default_factory=dict, init=False)
     _by_id: dict[str, Loaded] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -104,10 +107,14 @@ class PolicyRegistry:
             raise PolicyError(errors)
         self._index()
 
-    @staticmethod
-    def _load(path: Path, reloads: int = 0) -> Loaded:
-        policy = load_policy(path)
+    def _load(self, path: Path, reloads: int = 0) -> Loaded:
+        policy = self._read(path)
         return Loaded(path, policy, stamp(path, policy), _now(), None, reloads)
+
+    def _read(self, path: Path) -> Policy:
+        if self.limits is None:
+            return load_policy(path)
+        return load_policy(path, limits=self.limits)
 
     def _index(self) -> None:
         by_id: dict[str, Loaded] = {}
@@ -151,7 +158,7 @@ class PolicyRegistry:
                 if before == current.stamp:
                     continue
                 try:
-                    policy = load_policy(path)
+                    policy = self._read(path)
                 except PolicyError as error:
                     if stamp(path, current.policy) == before:  # not a file half written
                         self._by_path[path] = Loaded(path, current.policy, before,

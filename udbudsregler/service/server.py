@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from udbudsregler.loader import Limits
+
 __all__ = ["serve"]
 
 
 def serve(paths: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8000,
-          reload_interval: float = 1.0, out: TextIO, log_level: str = "warning") -> None:
+          reload_interval: float = 1.0, out: TextIO, log_level: str = "warning",
+          limits: Limits | None = None) -> None:
     """Load the policies (a PolicyError if any has mistakes), bind ``host:port`` (port 0:
     any free port), print the address, and serve until interrupted."""
     import uvicorn
@@ -23,7 +26,7 @@ def serve(paths: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8000,
         out.write(line + "\n")
         out.flush()
 
-    registry = PolicyRegistry(paths, log=log)
+    registry = PolicyRegistry(paths, log=log, limits=limits)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

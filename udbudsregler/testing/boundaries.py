@@ -500,6 +500,24 @@ def _minus(day: date, dur: Duration, rule: MonthEnd) -> date | None:
         return None
 
 
+def _near(day: date | None, days: int) -> date | None:
+    """``day`` plus ``days`` days, or None beyond the calendar (years 1 to 9999)."""
+    if day is None:
+        return None
+    ordinal = day.toordinal() + days
+    return date.fromordinal(ordinal) if 1 <= ordinal <= date.max.toordinal() else None
+
+
+def _first_of_next_month(day: date) -> date | None:
+    if day.year == date.max.year and day.month == 12:
+        return None
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _feb29(year: int) -> date | None:
+    return date(year, 2, 29) if 1 <= year <= date.max.year else None
+
+
 def _leap_before(year: int) -> int:
     while not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
         year -= 1
@@ -512,28 +530,29 @@ def boundaries(policy: Policy, on: date) -> Boundaries:
     rule = policy.month_end
     ages = tuple(sorted(n for n in c.integers if AGE_RANGE[0] <= n <= AGE_RANGE[1]))
 
-    born: list[date] = []
+    # (Near the ends of the calendar, `_near` and `_feb29` leave out the days beyond it:
+    # `diff --on 9999-12-31` must not fail; issue 12, item 10.)
+    born: list[date | None] = []
     for n in ages:
         birthday = _minus(on, Duration(12 * n, 0), rule)
         if birthday is not None:
-            born += [birthday, birthday - _DAY, birthday + _DAY]
+            born += [birthday, _near(birthday, -1), _near(birthday, 1)]
     for n in ages:
-        year = _leap_before(on.year - n)
-        born.append(date(year, 2, 29))
+        born.append(_feb29(_leap_before(on.year - n)))
 
-    days: list[date | None] = [on, on - _DAY, on + _DAY]
+    days: list[date | None] = [on, _near(on, -1), _near(on, 1)]
     for dur in c.durations:
         edge = _minus(on, dur, rule)
         if edge is not None:
-            days += [edge, edge - _DAY, edge + _DAY, edge + 2 * _DAY]
+            days += [edge, _near(edge, -1), _near(edge, 1), _near(edge, 2)]
     month_start = on.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    days += [month_start - _DAY, next_month - _DAY,
-             (next_month + timedelta(days=32)).replace(day=1) - _DAY]
+    next_month = _first_of_next_month(month_start)
+    following = _first_of_next_month(next_month) if next_month is not None else None
+    days += [_near(month_start, -1), _near(next_month, -1), _near(following, -1)]
     leap = _leap_before(on.year)
-    days += [date(leap, 2, 29), date(_leap_before(leap + 7), 2, 29)]
+    days += [_feb29(leap), _feb29(_leap_before(leap + 7))]
     for day in c.dates:
-        days += [day, day - _DAY]
+        days += [day, _near(day, -1)]
 
     hours: list[int | Decimal] = []
     for h in c.hours:
@@ -554,7 +573,7 @@ def boundaries(policy: Policy, on: date) -> Boundaries:
         money += [m, Money(m.amount - cents, m.currency), Money(m.amount + cents, m.currency)]
     return Boundaries(
         on=on, month_end=rule, currency=policy.header.currency, constants=c, ages=ages,
-        birth_dates=_unique(_clamped(d) for d in born),
+        birth_dates=_unique(_clamped(d) for d in born if d is not None),
         dates=_unique(_clamped(d) for d in days if d is not None),
         hours=_unique(_plain_hours(h) for h in hours if h >= 0),
         gaps=_unique(g for g in gaps if g >= 0),

@@ -29,6 +29,8 @@ key, a bad date) is reported at its file:line:column.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,10 +50,12 @@ from udbudsregler.diagnostics import (
 )
 from udbudsregler.loader import load_yaml_text
 from udbudsregler.loader.documents import DateText, Text, _Model
+from udbudsregler.loader.includes import NotRegularFileError, read_regular
 from udbudsregler.loader.reporting import Reporter
 from udbudsregler.values.money import Money
 
-__all__ = ["CaseResult", "PolicyCases", "discover_policies", "load_cases", "run_cases"]
+__all__ = ["CaseResult", "DiscoveryError", "PolicyCases", "discover_policies", "load_cases",
+           "run_cases"]
 
 
 class SettleSpec(_Model):
@@ -155,20 +159,78 @@ class PolicyCases:
     diagnostics: list[Diagnostic]
 
 
+#: How deep below a given folder policies are looked for, and in how many folders at most:
+#: `udbudsregler test /` must not walk the whole file system (issue 12, item 17).
+MAX_SEARCH_DEPTH = 8
+MAX_SEARCH_FOLDERS = 10_000
+
+
+class DiscoveryError(Exception):
+    """A folder to look for policies in cannot be read, or holds too many folders."""
+
+
 def discover_policies(paths: Iterable[str | Path]) -> list[Path]:
-    """Policy folders (with ``policy.yaml``) at or below the paths, sorted."""
+    """Policy folders (with ``policy.yaml``) at or below the paths, sorted.
+
+    Folders named ``tests`` and hidden folders (``.git``, ``.venv``) are not searched,
+    nor more than :data:`MAX_SEARCH_DEPTH` levels down or :data:`MAX_SEARCH_FOLDERS`
+    folders in all; symbolic links to folders are not followed. Raises
+    :class:`DiscoveryError` for a folder that cannot be read or a search too large.
+    """
     found: set[Path] = set()
+    visited = 0
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if _is(path, stat.S_ISREG):
             path = path.parent.parent if path.parent.name == "tests" else path.parent
-        if (path / "policy.yaml").is_file():
+        if _is(path / "policy.yaml", stat.S_ISREG):
             found.add(path)
             continue
-        for candidate in path.rglob("policy.yaml"):
-            if "tests" not in candidate.relative_to(path).parts:
-                found.add(candidate.parent)
+        stack = [(path, 0)]
+        while stack:
+            folder, depth = stack.pop()
+            visited += 1
+            if visited > MAX_SEARCH_FOLDERS:
+                raise DiscoveryError(f"{raw}: more than {MAX_SEARCH_FOLDERS} folders to search "
+                                     "for policies; name the policy folders, or a folder "
+                                     "closer to them")
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as error:
+                reason = (error.strerror or "cannot be read").lower()
+                raise DiscoveryError(f"{folder}: cannot be read ({reason})") from None
+            for entry in entries:
+                if entry.name == "policy.yaml" and _is(Path(entry.path), stat.S_ISREG):
+                    found.add(Path(folder))
+                elif (depth < MAX_SEARCH_DEPTH and entry.name != "tests"
+                      and not entry.name.startswith(".") and _entry_is(entry, stat.S_ISDIR)):
+                    stack.append((Path(entry.path), depth + 1))
     return sorted(found)
+
+
+def _is(path: Path, kind: Any) -> bool:
+    """Whether ``path`` is of ``kind`` (following links); a folder that cannot be searched
+    is an error, not "no"."""
+    try:
+        return bool(kind(os.stat(path).st_mode))
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        return False
+    except OSError as error:
+        reason = (error.strerror or "cannot be read").lower()
+        raise DiscoveryError(f"{path.parent}: cannot be read ({reason})") from None
+    except ValueError:  # a NUL byte in the path
+        return False
+
+
+def _entry_is(entry: os.DirEntry[str], kind: Any) -> bool:
+    """Whether a folder entry is of ``kind``, without following links; one that cannot be
+    looked at is not searched (as `find` would, without failing the search)."""
+    try:
+        return bool(kind(entry.stat(follow_symlinks=False).st_mode))
+    except OSError:
+        return False
 
 
 def load_cases(policy_dir: Path, files: Iterable[Path] | None = None) -> PolicyCases:
@@ -181,12 +243,27 @@ def load_cases(policy_dir: Path, files: Iterable[Path] | None = None) -> PolicyC
     return PolicyCases(policy_dir, paths, cases, bag.sorted())
 
 
+#: The largest file of test cases, in bytes.
+MAX_CASE_FILE_BYTES = 4 * 1_048_576
+
+
 def _read(path: Path, bag: DiagnosticBag) -> list[Case]:
     display = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        bag.error("UDB801", f"the test file cannot be read: {error}", Span(display, 1, 1))
+    try:  # a plain file only, and not without end (a pipe would block, /dev/zero never end)
+        data = read_regular(path, MAX_CASE_FILE_BYTES + 1)
+        if len(data) > MAX_CASE_FILE_BYTES:
+            bag.error("UDB801", f"the test file is larger than the limit of "
+                      f"{MAX_CASE_FILE_BYTES} bytes", Span(display, 1, 1),
+                      "split the cases into several files under `tests/`")
+            return []
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        bag.error("UDB801", "the test file is not UTF-8 text", Span(display, 1, 1))
+        return []
+    except OSError as error:
+        reason = "it is not a regular file" if isinstance(error, NotRegularFileError) else (
+            error.strerror or "it cannot be opened").lower()
+        bag.error("UDB801", f"the test file cannot be read: {reason}", Span(display, 1, 1))
         return []
     loaded = load_yaml_text(text, display, bag)
     if loaded is None:
