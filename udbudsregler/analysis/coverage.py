@@ -377,8 +377,9 @@ def _routing_items(policy: Policy) -> list[Item]:
         items.append(item)
     for name, package in domain.packages.items():
         spanned = package.spec.weekly_hours is not None
-        statuses = (("ordered", "hours_missing", "hours_outside_span", "not_in_area") if spanned
-                    else ("ordered", "hours_not_allowed", "not_in_area"))
+        statuses: tuple[str, ...] = (
+            ("ordered", "hours_missing", "hours_outside_span", "not_in_area") if spanned
+            else ("ordered", "hours_not_allowed", "not_in_area"))
         if set(domain.areas) <= set(package.spec.areas):  # offered everywhere
             statuses = tuple(s for s in statuses if s != "not_in_area")
         items.append(Item("package", name, policy.location(package.path), statuses))
