@@ -36,6 +36,8 @@ from udbudsregler.version import __version__
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from udbudsregler.columnar.settle import TableSettlements
+    from udbudsregler.columnar.table import TableDecisions
     from udbudsregler.runtime.schemas import SchemaKind
     from udbudsregler.runtime.settlement import Referral, Settlement
     from udbudsregler.runtime.settlement_records import Outcome
@@ -213,6 +215,29 @@ class Policy(Program):
         package = choose_package(routing.area, parsed_order, graph.packages,
                                  lambda name: self.span_of(name, on))
         return (routing, parsed_order, supplier, package, state)
+
+    def decide_table(self, table: Any, on: date | str, **options: Any) -> TableDecisions:
+        """The decisions for every citizen of an Arrow table or a Polars/pandas DataFrame,
+        evaluated column by column (the ``columnar`` extra); rows it cannot decide exactly
+        are decided per record, rows ``decide`` rejects are in the errors table. See
+        :func:`udbudsregler.columnar.decide_table` for the options (``id``, ``order``,
+        ``suppliers``, ``values``, ``histories``, ``first_row``, ``ignore_validity``,
+        ``strict``)."""
+        from udbudsregler.columnar.table import decide_table
+
+        return decide_table(self, table, on, **options)
+
+    def settle_table(self, referrals: Any, outcomes: Any = None, *, until: date | str,
+                     since: date | str | None = None, **options: Any) -> TableSettlements:
+        """Settle every referral of a table (Arrow or a DataFrame: ``id``, ``start``,
+        ``package``, optionally ``supplier``, ``area``, ``stop``) with its outcomes (a long
+        table keyed by ``referral``): every line, a total per referral and the referrals
+        that could not be settled, each exactly as :meth:`settle` gives it. ``until`` and
+        ``since`` are dates or names of columns of ``referrals``. See
+        :func:`udbudsregler.columnar.settle.settle_table`."""
+        from udbudsregler.columnar.settle import settle_table
+
+        return settle_table(self, referrals, outcomes, until=until, since=since, **options)
 
     def settle(self, referral: Referral | Mapping[str, Any],
                outcomes: Sequence[Outcome | Mapping[str, Any]] | None = None, *,

@@ -216,9 +216,9 @@ def test_the_report_lists_exactly_the_uncovered_items(folder: Path) -> None:
         "refused as full",
         f"{at('  general_area:', 'service_areas')}: {first}: all suppliers full never "
         "reached",
+        # `course` is offered in every area: it cannot be ordered outside its areas
         *(f"{at('  course:')}: package `course`: status {s} never reached"
-          for s in ("ordered (accepted)", "hours_missing", "hours_outside_span",
-                    "not_in_area")),
+          for s in ("ordered (accepted)", "hours_missing", "hours_outside_span")),
         *(f"{at('  mentor:')}: package `mentor`: status {s} never reached"
           for s in ("ordered (accepted)", "hours_not_allowed", "not_in_area")),
         f"{at('  weekly:')}: price model `weekly`: never used in a settlement case",
@@ -498,3 +498,35 @@ def test_price_changes_no_settlement_can_cross_are_not_branches(
     policy.write_text(text.replace(old, values), encoding="utf-8")
     item = measure(ur.load_policy(folder), []).item("price_model", "weekly")
     assert ("price_change" in item.branches) is branch
+
+
+ROOT_FOLDER = Path(__file__).resolve().parents[2]
+
+
+def test_the_general_forms_are_branches_to_cover() -> None:
+    """Tiers, the outcome that made a result, a payment's condition, a month paid in part,
+    the nearest supplier and `only` are branches; a result without `lasting` cannot be
+    too short, and a package offered in every area cannot be ordered outside them."""
+    rusta = ROOT_FOLDER / "policies" / "rusta-och-matcha-2"
+    suite = load_cases(rusta)
+    policy = ur.load_policy(rusta)
+    full = measure(policy, suite.cases)
+    assert not [line for line in _uncovered(full) if "tier" in line or "outcome `" in line]
+    result = full.item("bonus", "resultat")
+    assert {"tier:snabbt", "tier:medelsnabbt", "tier:sent", "result:arbete",
+            "result:studier"} <= set(result.branches)
+    assert "partial_month" in full.item("price_model", "resultatbaserad").branches
+    assert {"nearest", "none_allowed"} <= set(full.item("selection", "nearest").branches)
+    assert "not_in_area" not in full.item("package", "rusta_och_matcha").branches
+    # without the cases that reach them, the tier `sent` and studies are reported
+    fewer = [c for c in suite.cases if "förlängning" not in c.name and "studier" not in c.name]
+    partial = _uncovered(measure(policy, fewer))
+    assert any(line.endswith("bonus `resultat` (price model resultatbaserad): never paid by "
+                             "tier `sent`") for line in partial), partial
+    assert any(line.endswith("never earned by the outcome `studier`") for line in partial)
+
+    milestones = ROOT_FOLDER / "examples" / "andre-aktoerer"
+    coverage = _measure(milestones)
+    assert "too_short" not in coverage.item("bonus", "job_eller_uddannelse").branches
+    model = coverage.item("price_model", "grundbeloeb_og_milepaele")
+    assert "partial_week" in model.branches

@@ -37,9 +37,10 @@ TIERS: dict[str, int] = {
     "lower": 6,
     "codegen": 7,
     "runtime": 8,
-    "__init__": 9, "policy": 9, "stages": 9, "cache": 9, "replay": 9,
-    "testing": 10, "analysis": 10, "smt": 10, "service": 10, "pictures": 10, "cli": 10,
-    "__main__": 10,
+    "columnar": 9,
+    "__init__": 10, "policy": 10, "stages": 10, "cache": 10, "replay": 10,
+    "testing": 11, "analysis": 11, "smt": 11, "service": 11, "pictures": 11, "cli": 11,
+    "__main__": 11,
 }
 
 

@@ -181,6 +181,37 @@ class Comparison:
                     group.members.append((citizen, *pair))
             self.tick("citizens", i, total)
 
+    def prescreen(self, citizens: list[Citizen], batch: int = 65_536) -> list[Citizen]:
+        """The citizens that need deciding one by one: a batch decision under both policies
+        (``decide_table``, the path of ``udbudsregler decide --population``) clears those
+        it decides alike under both (counted as compared); the others (treated
+        differently, rejected by a policy, or with an order) are returned in their order,
+        for :meth:`run_citizens`, which finds and explains the differences. Needs the
+        columnar extra and policies with the same facts, else every citizen is returned."""
+        if self.views["old"] is not None or self.views["new"] is not None or not citizens:
+            return citizens
+        try:
+            from udbudsregler.columnar.table import decide_records, support
+        except ImportError:
+            return citizens
+        if support(self.old) is not None or support(self.new) is not None:
+            return citizens
+        keep = [c.order is not None for c in citizens]
+        plain = [i for i, c in enumerate(citizens) if c.order is None]
+        for start in range(0, len(plain), batch):
+            chunk = plain[start:start + batch]
+            facts = [citizens[i].facts for i in chunk]
+            a, b = (decide_records(policy, facts, self.on, suppliers=self.suppliers,
+                                   ignore_validity=True).decisions.to_pylist()
+                    for policy in (self.old, self.new))
+            same = _alike(a, b, self.suppliers is not None)
+            for k, i in enumerate(chunk):
+                if k in same:
+                    self.compared += 1
+                else:
+                    keep[i] = True
+        return [c for c, kept in zip(citizens, keep, strict=True) if kept]
+
     def generate(self, n: int) -> list[Citizen]:
         """``n`` citizens with orders (if a package has a span of weekly hours): half from
         the new policy's boundary model, a quarter from the old one's, and a quarter whose
@@ -313,6 +344,22 @@ class Comparison:
                     group.members.append((scenario, a, b))
             self.tick("scenarios", i, total)
         return compared, problems
+
+
+def _alike(a: list[dict[str, Any]], b: list[dict[str, Any]], suppliers: bool) -> set[int]:
+    """The rows (of a batch) decided alike under both policies: the parts ``kind_of``
+    compares (no order: no package choice to compare)."""
+    left = {d["row"]: d for d in a}
+    out: set[int] = set()
+    for d in b:
+        other = left.get(d["row"])
+        if other is None:
+            continue
+        if (other["eligible"] == d["eligible"] and other["area"] == d["area"]
+                and (not suppliers or other["supplier"] == d["supplier"])
+                and other["target_groups"] == d["target_groups"]):
+            out.add(d["row"])
+    return out
 
 
 def _project(facts: Mapping[str, Any], specs: Mapping[str, FactSpec]) -> dict[str, Any]:

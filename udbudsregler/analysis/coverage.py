@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from udbudsregler.diagnostics import UdbudsreglerError
 from udbudsregler.ir import nodes as I
 from udbudsregler.semantics.types import BOOL
-from udbudsregler.values.temporal import add_duration
+from udbudsregler.values.temporal import add_duration, add_months
 
 if TYPE_CHECKING:
     from udbudsregler.loader.tender import AreaSpec
@@ -101,14 +101,25 @@ _BRANCH_TEXT: dict[str, dict[str, str]] = {
         "lowest_load": "lowest load never reached",
         "full": "all suppliers full never reached",
         "no_state": "lowest load without a supplier state never reached",
+        "nearest": "the nearest supplier never chosen",
+        "none_allowed": "a citizen for whom no supplier may be chosen (`only`) never reached",
     },
     "package": {"ordered": "status ordered (accepted) never reached"},
     "price_model": {"used": "never used in a settlement case",
                     "partial_week": "a week paid in part ({detail}) never reached",
+                    "partial_month": "a month paid in part ({detail}) never reached",
                     "price_change": "a price change inside the invoice never reached"},
     "referral": {},
     "bonus": {},
     "cap": {"reached": "never reached"},
+}
+#: Branches named ``kind:id`` (a tier, the outcome that made a result, a payment's
+#: condition): how each missing one reads.
+_PREFIXED = {
+    "tier": "never paid by tier `{}`",
+    "result": "never earned by the outcome `{}`",
+    "paid": "payment `{}` never paid (its `when` never held)",
+    "unpaid": "payment `{}` never left out (its `when` always held)",
 }
 _DEFAULT_TEXT = {"package": "status {} never reached", "referral": "end cause {} never reached",
                  "bonus": "status {} never reached", "selection": "method {} never reached"}
@@ -164,7 +175,9 @@ class Item:
             return [f"{what}: seen {' and '.join(seen)} only"]
         texts = _BRANCH_TEXT.get(self.category, {})
         default = _DEFAULT_TEXT.get(self.category, "{} never reached")
-        return [f"{what}: " + texts.get(branch, default).format(branch, detail=self.detail)
+        return [f"{what}: " + (_PREFIXED[branch.split(":")[0]].format(branch.split(":", 1)[1])
+                               if ":" in branch else
+                               texts.get(branch, default).format(branch, detail=self.detail))
                 for branch in missing]
 
     def to_dict(self) -> dict[str, Any]:
@@ -316,12 +329,16 @@ def _selection_branches(spec: AreaSpec, areas: int) -> tuple[str, tuple[str, ...
     branches = (["citizen_choice", "refused_full"] if honour else ["refused_not_honoured"])
     if honour and areas > 1:
         branches.insert(1, "refused_not_in_area")
-    if strategy == "first" or len(spec.suppliers) == 1:
+    if strategy == "nearest":
+        branches += ["nearest", "full"]
+    elif strategy == "first" or len(spec.suppliers) == 1:
         branches += ["first", "full"]
     elif strategy == "rotation":
         branches += ["rotation", "rotation_skipped_full", "no_sequence", "full"]
     else:
         branches += ["lowest_load", "no_state", "full"]
+    if selection is not None and selection.only is not None:
+        branches.append("none_allowed")
     return strategy, tuple(branches)
 
 
@@ -360,8 +377,11 @@ def _routing_items(policy: Policy) -> list[Item]:
         items.append(item)
     for name, package in domain.packages.items():
         spanned = package.spec.weekly_hours is not None
-        statuses = (("ordered", "hours_missing", "hours_outside_span", "not_in_area") if spanned
-                    else ("ordered", "hours_not_allowed", "not_in_area"))
+        statuses: tuple[str, ...] = (
+            ("ordered", "hours_missing", "hours_outside_span", "not_in_area") if spanned
+            else ("ordered", "hours_not_allowed", "not_in_area"))
+        if set(domain.areas) <= set(package.spec.areas):  # offered everywhere
+            statuses = tuple(s for s in statuses if s != "not_in_area")
         items.append(Item("package", name, policy.location(package.path), statuses))
     return items
 
@@ -376,10 +396,14 @@ def _settlement_items(policy: Policy) -> list[Item]:
         if name not in used_models:
             continue  # no referral can be settled with it
         branches = ["used"]
-        if any(p.per in ("week", "month") for p in model.payments):
-            branches.append("partial_week")
+        periodic = [p for p in model.payments if p.per in ("week", "month")]
+        if periodic:
+            branches.append("partial_month" if periodic[0].per == "month" else "partial_week")
         if _reachable_changes(policy, name):
             branches.append("price_change")
+        for payment in model.payments:
+            if payment.when is not None:
+                branches += [f"paid:{payment.id}", f"unpaid:{payment.id}"]
         detail = model.spec.partial_weeks or ", ".join(
             f"{p.id} per {p.per}" for p in model.payments)
         items.append(Item("price_model", name, policy.location(model.path), tuple(branches),
@@ -404,10 +428,15 @@ def _settlement_items(policy: Policy) -> list[Item]:
                                              "course_ongoing")
             elif result.anchor == "referral_start":
                 statuses = ("earned",)
+            elif result.lasting is None:  # earned on the outcome's first day
+                statuses = ("earned", "pending", "not_reached")
             else:
                 statuses = ("earned", "pending", "too_short", "not_reached")
             if result.when is not None:
                 statuses += ("not_applicable",)
+            statuses += tuple(f"tier:{t.id}" for t in result.tiers)
+            if len(result.outcomes) > 1:
+                statuses += tuple(f"result:{k}" for k in result.outcomes)
             items.append(Item("bonus", result.id, policy.location(result.path), statuses,
                               note=f"price model {name}", key=f"{name}.{result.id}"))
         caps = model.spec.caps
@@ -567,14 +596,28 @@ def _record_settlement(policy: Policy, settlement: Settlement,
     item.hit("used")
     if _partial_week(policy, settlement):
         item.hit("partial_week")
-    prices = {line.unit_price for line in settlement.lines if line.kind == "weekly"}
-    if len(prices) > 1:
+        item.hit("partial_month")
+    prices: dict[str, set[Any]] = {}
+    for line in settlement.lines:
+        if line.kind in ("weekly", "payment") and line.unit != "once":
+            prices.setdefault(line.reason, set()).add(line.unit_price)
+    if any(len(found) > 1 for found in prices.values()):
         item.hit("price_change")
+    model = policy.graph.price_models[name]
+    facts = settlement.referral.facts if settlement.referral.facts is not None else {}
+    for payment in model.payments:
+        if payment.when is not None:
+            paid = policy.node_value(payment.when, facts, settlement.referral.start)
+            item.hit(f"{'paid' if paid else 'unpaid'}:{payment.id}")
     index[("referral", "referral")].hit(settlement.end.cause)
     for status in settlement.bonuses:
         bonus = index.get(("bonus", f"{name}.{status.id}"))
         if bonus is not None:
             bonus.hit(status.status)
+            if status.status == "earned" and status.tier is not None:
+                bonus.hit(f"tier:{status.tier}")
+            if status.status == "earned" and status.result is not None:
+                bonus.hit(f"result:{status.result}")
     reached = {line.reason for line in settlement.lines if line.kind == "cap"}
     if any(line.capped for line in settlement.lines):
         reached.add("max_amount")
@@ -603,4 +646,11 @@ def _partial_week(policy: Policy, settlement: Settlement) -> bool:
     last = min(last, settlement.until)
     if last < start or last < settlement.since:
         return False
+    if periodic[0].per == "month":  # the months are counted from the referral's start
+        index = 0
+        while True:
+            first_of_next = add_months(start, index + 1, policy.month_end)
+            if first_of_next > last:
+                return first_of_next - timedelta(days=1) != last
+            index += 1
     return (last - start).days % 7 != 6

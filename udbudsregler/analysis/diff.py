@@ -117,11 +117,15 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         Citizen(f"given citizen #{i}", run.canonical(dict(f)), None, "given")
         for i, f in enumerate(citizens, start=1)]
     bad: list[BadRow] = []
+    origins = Counter(c.origin for c in items)
     if population is not None:
         if not isinstance(population, Population):
             specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
             population = read_population(population, specs)
-        items += run.read(population)
+        rows = run.read(population)
+        origins.update(c.origin for c in rows)
+        # those a batch decision shows alike under both are counted, not decided one by one
+        items += run.prescreen(rows)
         bad = population.bad
     run.run_citizens(items)
     notes: list[str] = []
@@ -156,7 +160,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
             group.examples = decision_examples(run, group, examples) if examples > 0 else []
         group.members = []
     return DiffReport(
-        old, new, on, seed, Counter(c.origin for c in items), run.compared,
+        old, new, on, seed, origins, run.compared,
         run.not_comparable, len(scenario_list), settled, settle_problems, run.definitions,
         run.groups, bad, notes, time.perf_counter() - started,
         invariants_reading(new, run.definitions))

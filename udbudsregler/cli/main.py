@@ -201,6 +201,10 @@ def _json_argument(value: str | None, what: str) -> Any:
 
 
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
+    if args.population is not None:
+        return _decide_population(args, out)
+    if args.facts is None:
+        raise InputError("decide: give a facts file, or --population FILE --out FILE")
     policy = _load(args.policy, args)
     facts, order, suppliers = _read_all(
         lambda: read_json(args.facts), lambda: _json_argument(args.order, "--order"),
@@ -232,6 +236,37 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     if tracer is not None:
         out.write("\ntrace:\n" + tracer.render() + "\n")
     return EXIT_OK
+
+
+def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
+    """``decide POLICY --population FILE --on DATE --out FILE``: every citizen of a file,
+    in batches (the columnar extra)."""
+    if args.facts is not None:
+        raise InputError("decide: give either a facts file or --population, not both")
+    if args.out is None:
+        raise InputError("decide --population needs --out FILE (.parquet or .jsonl)")
+    if args.batch_size < 1:
+        raise InputError("--batch-size must be 1 or more")
+    try:
+        from udbudsregler.columnar.files import PopulationFileError, decide_file, progress_bar
+    except ImportError:
+        raise InputError("decide --population needs the columnar extra: "
+                         "pip install 'udbudsregler[columnar]'") from None
+    policy = _load(args.policy, args)
+    values = tuple(v for v in (args.values or "").split(",") if v)
+    try:
+        summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
+                              batch_rows=args.batch_size, values=values,
+                              progress=progress_bar(sys.stderr))
+    except PopulationFileError as error:
+        raise InputError(str(error)) from None
+    except KeyError as error:
+        raise InputError(str(error.args[0])) from None
+    sys.stderr.write(f"decide: {summary.rows:,} rows: {summary.decided:,} decided, "
+                     f"{summary.errors:,} with errors ({summary.seconds:.1f} s)\n")
+    for note in summary.notes:
+        sys.stderr.write(f"note: {note}\n")
+    return EXIT_INPUT if summary.errors else EXIT_OK
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
@@ -563,9 +598,25 @@ def build_parser() -> argparse.ArgumentParser:
     _policy_root_option(check)
     check.set_defaults(run=cmd_check)
 
-    decide = sub.add_parser("decide", help="decide for one citizen's facts on a date")
+    decide = sub.add_parser("decide", help="decide for one citizen's facts on a date, or for "
+                            "every citizen of a population file")
     decide.add_argument("policy", help="a policy file, or a folder with policy.yaml")
-    decide.add_argument("facts", help="a JSON file with the citizen's facts (- for stdin)")
+    decide.add_argument("facts", nargs="?",
+                        help="a JSON file with the citizen's facts (- for stdin)")
+    decide.add_argument("--population", metavar="FILE",
+                        help="decide every citizen of FILE (JSON lines, CSV or Parquet), in "
+                             "batches; needs --out")
+    decide.add_argument("--out", metavar="FILE",
+                        help="with --population: write the decisions to FILE (.parquet or "
+                             ".jsonl); rows that cannot be decided go to FILE with .errors "
+                             "before the suffix")
+    decide.add_argument("--errors", metavar="FILE", help="with --population: the errors file")
+    decide.add_argument("--batch-size", type=int, default=65_536, metavar="N",
+                        help="with --population: rows per batch (memory grows with N, not "
+                             "with the file; default 65536)")
+    decide.add_argument("--values", metavar="NAMES",
+                        help="with --population: also write these rules' values "
+                             "(comma-separated)")
     decide.add_argument("--on", type=_date, required=True, metavar="DATE",
                         help="the decision date, YYYY-MM-DD")
     decide.add_argument("--explain", action="store_true", help="print the explanation")
@@ -617,8 +668,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--citizens", type=int, default=10_000, metavar="N",
                       help="generate N citizens (default 10000; 0 for the population only)")
     diff.add_argument("--population", metavar="FILE",
-                      help="also decide the citizens of FILE (JSON lines, or CSV with one "
-                           "column per fact)")
+                      help="also decide the citizens of FILE (JSON lines, CSV with one "
+                           "column per fact, or Parquet)")
     diff.add_argument("--scenarios", type=int, default=2_000, metavar="M",
                       help="settle M generated referrals under both (default 2000)")
     diff.add_argument("--on", type=_date, metavar="DATE",
