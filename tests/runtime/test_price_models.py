@@ -276,3 +276,84 @@ price_models:
     state = run_stages(derived)
     codes = [d.code for d in state.bag.sorted() if d.is_error]
     assert codes == ["UDB434"]
+
+
+# -- the settlement texts of the new constructs, in Danish and English --------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _milestones() -> ur.Settlement:
+    policy = ur.load_policy(ROOT / "examples" / "andre-aktoerer")
+    return policy.settle(
+        {"id": "AA-1", "start": "2025-03-03", "package": "jobforloeb", "supplier": "aktoer_a",
+         "facts": {"birth_date": "1980-06-15",
+                   "benefits": [{"kind": "dagpenge", "from": "2024-11-01", "to": None}]}},
+        [{"kind": "job", "from": "2025-05-12", "to": None}], until=date(2025, 12, 31))
+
+
+def test_milestones_read_correctly_in_english() -> None:
+    text = _milestones().explain("en")
+    assert text.splitlines()[2:] == [
+        "Referral: start 3 March 2025; course package “Jobrettet forløb med "
+        "virksomhedskontakt”; supplier Anden aktør A.",
+        "The referral ended on 11 May 2025, the day before ordinært job began (12 May 2025).",
+        "",
+        "Lines:",
+        "  1. Grundbeløb 3 March 2025 – 11 May 2025: 10 started weeks × DKK 700.00 = "
+        "DKK 7,000.00",
+        "  2. Result payment “Milepæl 1: forløbet er startet (20 %)”: DKK 6,000.00 – earned "
+        "at the referral's start on 3 March 2025",
+        "  3. Result payment “Milepæl 2: borgeren er begyndt i job eller uddannelse”: "
+        "DKK 12,000.00 – earned: ordinært job began on 12 May 2025",
+        "  4. Result payment “Milepæl 3: jobbet har varet 6 måneder (40 %)”: DKK 12,000.00 – "
+        "earned: ordinært job throughout 12 May 2025 – 11 November 2025",
+        "",
+        "Result payment “Milepæl 1: forløbet er startet (20 %)” (DKK 6,000.00): earned on "
+        "3 March 2025",
+        "",
+        "Result payment “Milepæl 2: borgeren er begyndt i job eller uddannelse” "
+        "(DKK 12,000.00): earned on 12 May 2025",
+        "",
+        "Result payment “Milepæl 3: jobbet har varet 6 måneder (40 %)” (DKK 12,000.00): "
+        "earned for 12 May 2025 – 11 November 2025",
+        "",
+        "Result payment “Seniorbonus for et job, der varer, til en borger over 50 år”: does "
+        "not apply to the citizen",
+        "",
+        "Total: DKK 37,000.00",
+    ]
+
+
+def test_milestones_read_correctly_in_danish() -> None:
+    text = _milestones().explain("da")
+    assert "Efterværn" not in text and "efterværn" not in text  # there is no aftercare
+    for line in [
+        "Henvisningen sluttede 11. maj 2025, dagen før ordinært job begyndte (12. maj 2025).",
+        "  3. Resultatbetaling «Milepæl 2: borgeren er begyndt i job eller uddannelse»: "
+        "12.000,00 kr. – optjent: ordinært job begyndte 12. maj 2025",
+        "Resultatbetaling «Seniorbonus for et job, der varer, til en borger over 50 år»: "
+        "gælder ikke for borgeren",
+    ]:
+        assert line in text.splitlines()
+
+
+def test_a_tiered_result_reads_correctly_in_danish_and_english() -> None:
+    policy = ur.load_policy(ROOT / "policies" / "rusta-och-matcha-2")
+    facts = {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+             "behover_arbetsforberedande_insatser": False, "niva": "niva_b",
+             "kommun": "lulea", "avstand": [{"leverantor": "lulea_1", "km": 4}]}
+    s = policy.settle({"id": "A-1", "start": "2025-03-01", "package": "rusta_och_matcha",
+                       "area": "lulea", "supplier": "lulea_1", "facts": facts},
+                      [{"kind": "arbete", "from": "2025-06-01", "to": None}],
+                      until=date(2025, 12, 31))
+    en, da = s.explain("en"), s.explain("da")
+    assert ("The referral ended on 31 May 2025, the day before arbete began (1 June 2025)."
+            in en)
+    assert "(tier “Resultat inom 6 månader”)" in en
+    assert "Grundersättning 1 May 2025 – 31 May 2025: 31 days × SEK 1,500.00 a month ÷ 31" in en
+    assert "Henvisningen sluttede 31. maj 2025, dagen før arbete begyndte (1. juni 2025)." in da
+    assert "(trin «Resultat inom 6 månader»)" in da
+    assert "24.000,00 SEK" in da
+    for text in (en, da):
+        assert "ftercare" not in text and "fterværn" not in text

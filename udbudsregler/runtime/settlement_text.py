@@ -287,6 +287,8 @@ def settlement_text(settlement: SettlementView, lang: str) -> str:
     if ref.supplier and ref.area and ref.area in domain.areas:
         names = {s.id: s.name for s in domain.areas[ref.area].spec.suppliers}
         supplier = names.get(supplier, supplier)
+    elif ref.supplier:  # the area left out: the supplier's name from any area
+        supplier = _supplier_name(domain, ref.supplier)
     lines = [
         t["heading"].format(id=ref.id, title=policy.title),
         t["policy"].format(id=policy.id, hash=policy.content_hash.split(":")[-1][:12],
