@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from udbudsregler.values.limits import shown  # also the converters' (values/convert.py)
+
 __all__ = [
     "CODES",
     "CodeInfo",
@@ -156,16 +158,6 @@ def dotted_path(path: Iterable[object]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def shown(text: str, limit: int = 40) -> str:
-    """``text`` as it may appear in a message: at most ``limit`` characters (a 50 MB value
-    is not echoed back), and printable whatever the output's encoding can do with lone
-    surrogates (``\\ud800`` is written as that escape)."""
-    cut = text[:limit]
-    if not cut.isascii():
-        cut = cut.encode("utf-8", "backslashreplace").decode("utf-8")
-    return cut if len(text) <= limit else f"{cut}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, order=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from udbudsregler.diagnostics import closest, shown
+from udbudsregler.values import fact_kinds
+from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.wording import LANGUAGE_NAMES, LANGUAGES, Language
 
 __all__ = [
@@ -40,10 +42,17 @@ IDENT_RE = re.compile(r"[a-zæøå][a-zæøå0-9_]*\Z")
 POLICY_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
 CHOICE_RE = re.compile(r"[a-zæøå0-9][a-zæøå0-9_]*\Z")
 
-SCALAR_FACT_TYPES = ("bool", "int", "decimal", "money", "date", "duration", "hours", "text",
-                     "period")
-FACT_TYPES = (*SCALAR_FACT_TYPES, "enum", "record", "list", "history")
-RULE_TYPES = (*SCALAR_FACT_TYPES,)
+#: The kinds of facts (values/fact_kinds.py): every kind, and those of one value of their own.
+FACT_TYPES = fact_kinds.NAMES
+SCALAR_FACT_TYPES = fact_kinds.SCALAR
+RULE_TYPES = SCALAR_FACT_TYPES
+
+if TYPE_CHECKING:
+    FactType = str
+    RuleType = str
+else:  # the choices of `type:` (a wrong one is UDB204, naming them), from the registry
+    FactType = Literal[FACT_TYPES]
+    RuleType = Literal[RULE_TYPES]
 
 
 class _Model(BaseModel):
@@ -230,12 +239,11 @@ class PolicyHeader(_Model):
 
 
 #: The fact types that may have a range (`min`, `max`).
-RANGED = ("int", "decimal", "money", "hours", "date")
+RANGED = fact_kinds.RANGED
 
 
 class FactSpec(_Model):
-    type: Literal["bool", "int", "decimal", "money", "date", "duration", "hours", "text",
-                  "period", "enum", "record", "list", "history"]
+    type: FactType
     title: Text | None = None
     description: Text | None = None
     values: list[Annotated[str, BeforeValidator(_text)]] | None = None
@@ -257,9 +265,15 @@ class FactSpec(_Model):
             return {"type": data}
         return data
 
+    @property
+    def kind(self) -> FactKind:
+        """The kind of the fact (its ``type``), from the registry of kinds."""
+        return fact_kinds.KINDS[self.type]
+
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
-        if self.type == "enum":
+        kind = self.kind
+        if kind.choice:
             if not self.values:
                 raise PydanticCustomError(
                     "udb202_values", "a choice (`type: enum`) needs its `values`",
@@ -280,7 +294,7 @@ class FactSpec(_Model):
                 "udb201_values", "`values` belongs to `type: enum` only",
                 {"at": ["values"], "key": True,
                  "hint": "remove `values`, or make the fact a choice with `type: enum`"})
-        if self.type in ("record", "list", "history"):
+        if kind.container:
             if self.fields is None:
                 raise PydanticCustomError(
                     "udb202_fields", "a `{kind}` fact needs its `fields`",
@@ -288,7 +302,7 @@ class FactSpec(_Model):
                      "hint": "declare the fields, e.g. "
                              "`fields: {kind: text, weekly_hours: hours}`"})
             reserved = {"from", "to", "period"} & set(self.fields)
-            if self.type == "history" and reserved:
+            if kind.periodic and reserved:
                 raise PydanticCustomError(
                     "udb210", "`{name}` is part of every history record; do not declare it",
                     {"name": sorted(reserved)[0], "at": ["fields", sorted(reserved)[0]],
@@ -300,29 +314,28 @@ class FactSpec(_Model):
                 "udb201_fields", "`fields` belongs to `record`, `list` and `history` only",
                 {"at": ["fields"], "key": True,
                  "hint": "remove `fields`, or change the `type`"})
-        if self.open_ended is not None and self.type != "history":
+        if self.open_ended is not None and not kind.periodic:
             raise PydanticCustomError(
                 "udb201_open", "`open_ended` belongs to `type: history` only",
                 {"at": ["open_ended"], "key": True,
                  "hint": "remove `open_ended`, or make the fact `type: history`"})
         for bound in ("min", "max"):
-            if getattr(self, bound) is not None and self.type not in RANGED:
+            if getattr(self, bound) is not None and not kind.ranged:
                 raise PydanticCustomError(
                     "udb201_range", "`{bound}` belongs to numbers, amounts, hours and dates",
                     {"bound": bound, "at": [bound], "key": True,
                      "hint": "remove it; a choice lists its values, a text has no range"})
         if self.default is not None:
-            if self.type in ("record", "period"):
+            if kind.default == "none":
                 raise PydanticCustomError(
                     "udb201_default", "a `{kind}` fact cannot have a `default`",
                     {"kind": self.type, "at": ["default"], "key": True,
                      "hint": "give defaults to the record's fields instead"})
-            if self.type in ("list", "history") and self.default != []:
+            if kind.default == "empty" and self.default != []:
                 raise PydanticCustomError(
                     "udb204_default", "the `default` of a list is the empty list `[]`",
                     {"at": ["default"], "hint": "write `default: []`"})
-            if self.type not in ("list", "history") and isinstance(self.default,
-                                                                   (dict, list)):
+            if kind.default != "empty" and isinstance(self.default, (dict, list)):
                 raise PydanticCustomError(
                     "udb204_default", "the `default` of a `{kind}` fact is one value",
                     {"kind": self.type, "at": ["default"],
@@ -383,8 +396,7 @@ class RuleSpec(_Model):
     legal_basis: Text | None = None
     source: Text | None = None
     reading: Text | None = None
-    type: Literal["bool", "int", "decimal", "money", "date", "duration", "hours", "text",
-                  "period"] | None = None
+    type: RuleType | None = None
     value: ExprText
 
     @model_validator(mode="before")

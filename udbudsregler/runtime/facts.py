@@ -8,8 +8,10 @@ the pydantic model, which converts what can be converted and otherwise raises
 :class:`FactError` naming every wrong field by its path
 (``offers[0].weekly_hours``). There is never a partial decision.
 
-The converters of :mod:`udbudsregler.runtime.inputs` are imported where the model is
-built or used: facts in canonical form never need them.
+Each fact is converted and described as its kind says (:mod:`udbudsregler.values.fact_kinds`:
+the converter, the JSON Schema, what was expected); the rest of
+:mod:`udbudsregler.runtime.inputs` is imported where the model is built or used: facts in
+canonical form never need it.
 """
 
 from __future__ import annotations
@@ -93,50 +95,31 @@ class FactSchema:
         return self._model
 
     def _annotation(self, name: str, spec: FactSpec) -> Any:
-        from udbudsregler.runtime.inputs import (
-            as_date,
-            choice,
-            scalar_schema,
-            to_bool,
-            to_decimal,
-            to_duration,
-            to_hours,
-            to_integer,
-            to_list,
-            to_money,
-            to_period,
-            to_text,
-        )
-
-        scalar: dict[str, Callable[[Any], Any]] = {
-            "bool": to_bool, "int": to_integer, "decimal": to_decimal, "date": as_date,
-            "text": to_text, "hours": to_hours, "duration": to_duration, "period": to_period,
-            "money": to_money(self.currency),
-        }
-        if spec.type in scalar:
-            bounds = self.bounds.get(name)
-            schema = scalar_schema(spec.type, self.currency)
-            if bounds is not None and (bounds.minimum is not None
-                                       or bounds.maximum is not None):
-                return Annotated[Any, BeforeValidator(scalar[spec.type]),
-                                 AfterValidator(_in_range(bounds)),
-                                 WithJsonSchema(_ranged_schema(schema, bounds))]
-            return Annotated[Any, BeforeValidator(scalar[spec.type]), WithJsonSchema(schema)]
-        if spec.type == "enum":
-            values = tuple(spec.values or ())
-            return Annotated[Any, BeforeValidator(choice(values)),
-                             WithJsonSchema(scalar_schema("enum", values=values))]
-        record = self._record(name, spec)
-        if spec.type == "record":
-            return record
-        return Annotated[list[record], BeforeValidator(to_list)]  # type: ignore[valid-type]
+        # the kind's converter and JSON Schema (values/fact_kinds.py); records by their fields
+        kind = spec.kind
+        values = tuple(spec.values or ())
+        if kind.container:
+            record = self._record(name, spec)
+            if not kind.many:
+                return record
+            assert kind.converter is not None  # a list's takes the list; pydantic the items
+            return Annotated[list[record],  # type: ignore[valid-type]
+                             BeforeValidator(kind.converter(self.currency, values))]
+        assert kind.converter is not None and kind.schema is not None
+        convert = kind.converter(self.currency, values)
+        schema = kind.schema(self.currency, values)
+        bounds = self.bounds.get(name)
+        if bounds is not None and (bounds.minimum is not None or bounds.maximum is not None):
+            return Annotated[Any, BeforeValidator(convert), AfterValidator(_in_range(bounds)),
+                             WithJsonSchema(_ranged_schema(schema, bounds))]
+        return Annotated[Any, BeforeValidator(convert), WithJsonSchema(schema)]
 
     def _record(self, name: str, spec: FactSpec) -> type[BaseModel]:
         from udbudsregler.runtime.inputs import DATE_SCHEMA, NULL, as_date, to_optional_date
 
         fields: dict[str, Any] = {f"f_{k}": self._field(f"{name}.{k}", v)
                                   for k, v in (spec.fields or {}).items()}
-        if spec.type == "history":
+        if spec.kind.periodic:
             open_ended = spec.open_ended is not False
             fields["f_from"] = (Annotated[Any, BeforeValidator(as_date),
                                           WithJsonSchema(dict(DATE_SCHEMA))],
@@ -177,10 +160,9 @@ class FactSchema:
         return describe(kind, self.language, self.currency, values)
 
     def _describe(self, spec: FactSpec) -> str:
-        kind: str = spec.type
-        if kind == "history" and spec.open_ended is False:
-            kind = "closed_history"
-        generic = self._text(kind, spec)
+        # the sentence of the kind's name; a history's says whether a period may run on
+        closed = spec.kind.periodic and spec.open_ended is False
+        generic = self._text("closed_history" if closed else spec.type, spec)
         own = " ".join(spec.description.split()) if spec.description else ""
         return f"{own} {generic}" if own else generic
 
@@ -237,7 +219,7 @@ class FactSchema:
             if isinstance(part, int) or specs is None:
                 continue
             spec = specs.get(part)
-            history = spec is not None and spec.type == "history"
+            history = spec is not None and spec.kind.periodic
             specs = spec.fields if spec is not None else None
         names = list(specs or {})
         return [*names, "from", "to"] if history else names
@@ -255,16 +237,7 @@ class FactSchema:
             specs = spec.fields if spec is not None else None
         if spec is None:
             return None
-        if spec.type == "enum":
-            return "one of " + ", ".join(spec.values or ())
-        return {
-            "history": "a list of periods with `from` and `to`", "list": "a list",
-            "record": "a mapping", "bool": "true or false", "int": "a whole number",
-            "decimal": "a number", "money": f"an amount in {self.currency}",
-            "date": "a date (YYYY-MM-DD)", "duration": "a duration such as \"4 months\"",
-            "hours": "a number of hours", "text": "text",
-            "period": "a period with `from` and `to`",
-        }.get(spec.type, spec.type)
+        return spec.kind.expected(self.currency, spec.values or ())
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema (draft 2020-12) of the facts: every fact with its type, title

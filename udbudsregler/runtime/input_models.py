@@ -42,7 +42,6 @@ from udbudsregler.runtime.inputs import (
     fail,
     kind_of,
     problems_from,
-    scalar_schema,
     to_hours,
     to_integer,
     to_list,
@@ -50,6 +49,7 @@ from udbudsregler.runtime.inputs import (
     to_period,
     to_text,
 )
+from udbudsregler.values.convert import hours_schema
 from udbudsregler.values.temporal import Period
 
 __all__ = ["GENERIC", "InputModels", "PolicyVocabulary", "build_models", "validate"]
@@ -431,7 +431,7 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
                     meta("order.supplier", "supplier", default=None)),
         "f_weekly_hours": (Annotated[Any, BeforeValidator(_optional(to_hours)),
                                   AfterValidator(hours_need_package),
-                                  WithJsonSchema({"anyOf": [scalar_schema("hours"), dict(NULL)]})],
+                                  WithJsonSchema({"anyOf": [hours_schema(), dict(NULL)]})],
                         meta("order.weekly_hours", "weekly_hours", default=None)),
     }
     order = create_model("Order", __base__=titled("order"), **order_fields)

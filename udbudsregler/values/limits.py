@@ -1,12 +1,13 @@
 """The limits of what a host may hand the library (documented in ``docs/errors.md``,
-input limits): the converters of :mod:`udbudsregler.runtime.inputs` and the generated
-fast check of canonical facts (:mod:`udbudsregler.codegen.factcheck`) both hold them."""
+input limits): the converters of :mod:`udbudsregler.values.convert` and the generated
+fast check of canonical facts (:mod:`udbudsregler.codegen.factcheck`) both hold them; and
+how much of a value a message echoes (:func:`shown`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-__all__ = ["EARLIEST", "LATEST", "MAX_DURATION_YEARS", "MAX_PLACES", "NUMBER_LIMIT",
+__all__ = ["EARLIEST", "LATEST", "MAX_DURATION_YEARS", "MAX_PLACES", "NUMBER_LIMIT", "shown",
            "valid_text"]
 
 #: Dates must lie in this range; outside it they are surely mistakes, and date
@@ -31,3 +32,13 @@ def valid_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` as it may appear in a message: at most ``limit`` characters (a 50 MB value
+    is not echoed back), and printable whatever the output's encoding can do with lone
+    surrogates (``\\ud800`` is written as that escape)."""
+    cut = text[:limit]
+    if not cut.isascii():
+        cut = cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut if len(text) <= limit else f"{cut}... ({len(text):,} characters)"
