@@ -61,14 +61,11 @@ from udbudsregler.semantics.types import (
     Type,
     is_numeric,
     join,
+    kind_type,
 )
+from udbudsregler.values.fact_kinds import KINDS
 
 __all__ = ["Checker", "Symbol", "default_argument", "fact_type"]
-
-_RULE_TYPE_NAMES: dict[str, Type] = {
-    "bool": BOOL, "int": INT, "decimal": DECIMAL, "date": DATE, "hours": HOURS, "text": TEXT,
-    "period": PERIOD,
-}
 
 Path = tuple[str | int, ...]
 
@@ -90,23 +87,17 @@ def default_argument(text: str) -> A.Expr:
 
 def fact_type(name: str, spec: FactSpec, currency: str) -> Type:
     """The type of a declared fact (or record field)."""
-    simple: dict[str, Type] = {
-        "bool": BOOL, "int": INT, "decimal": DECIMAL, "date": DATE, "hours": HOURS,
-        "text": TEXT, "period": PERIOD, "duration": DurationType("calendar"),
-        "money": MoneyType(currency),
-    }
-    if spec.type in simple:
-        return simple[spec.type]
-    if spec.type == "enum":
+    kind = spec.kind
+    if kind.choice:
         return EnumType(name, tuple(spec.values or ()))
+    if not kind.container:
+        return kind_type(kind, currency)
     fields = tuple((k, fact_type(f"{name}.{k}", v, currency))
                    for k, v in (spec.fields or {}).items())
-    if spec.type == "record":
-        return RecordType(name, fields)
-    if spec.type == "history":
-        extra = (("from", DATE), ("to", DATE), ("period", PERIOD))
-        return ListType(RecordType(name, fields + extra, history=True))
-    return ListType(RecordType(name, fields))
+    if kind.periodic:
+        fields += (("from", DATE), ("to", DATE), ("period", PERIOD))
+    record = RecordType(name, fields, history=kind.periodic)
+    return ListType(record) if kind.many else record
 
 
 def _deps(*exprs: I.Expr | None) -> tuple[str, ...]:
@@ -261,10 +252,10 @@ class Checker:
                            f"{typed.type.describe()}", source.ast, hint)
                 continue
             values[key] = _fold(typed, t)
-        if spec.default is not None and spec.type == "text":
+        if spec.default is not None and spec.kind.default == "verbatim":
             values["default"] = str(spec.default) if not isinstance(spec.default, bool) else (
                 "true" if spec.default else "false")
-        elif spec.default == [] and spec.type in ("list", "history"):
+        elif spec.default == [] and spec.kind.default == "empty":
             values["default"] = []
         low, high = values.get("min"), values.get("max")
         if low is not None and high is not None and low > high:  # type: ignore[operator]
@@ -364,19 +355,14 @@ class Checker:
         t = typed.type
         declared = self.doc.rules[name].spec.type if name in self.doc.rules else None
         if declared is not None and t != ERROR and expr is not None and expr.ast is not None:
-            want = self._declared(declared)
-            if not _fits(t, want, declared):
+            want = kind_type(KINDS[declared], self.currency)
+            if not _fits(t, want):
                 self.error("UDB418", f"rule `{name}` is declared `{declared}` but gives "
                            f"{t.describe()}", expr.ast)
         self.globals[name] = Symbol("rule", name, t)
         entry = self.doc.rules.get(name)
         if entry is not None:
             self.add(name, "rule", typed, entry.path, spec=entry.spec)
-
-    def _declared(self, name: str) -> Type | None:
-        if name == "money":
-            return MoneyType(self.currency)
-        return _RULE_TYPE_NAMES.get(name)
 
     def condition(self, expr: SourceExpr, what: str) -> I.Expr:
         typed = self.check(expr)
@@ -851,11 +837,10 @@ def _choices(t: Type) -> Iterable[EnumType]:
             yield from _choices(field_type)
 
 
-def _fits(t: Type, want: Type | None, declared: str) -> bool:
-    if declared == "duration":
+def _fits(t: Type, want: Type) -> bool:
+    """Whether a rule's value of type ``t`` is of its declared type ``want``."""
+    if isinstance(want, DurationType):  # a duration of any kind
         return isinstance(t, DurationType)
-    if want is None:
-        return False
     return t == want or (want == DECIMAL and t == INT)
 
 

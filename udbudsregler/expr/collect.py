@@ -107,7 +107,7 @@ def _fact_constants(name: str, spec: FactSpec, path: Path, parsed: ParsedPolicy,
     for key in ("min", "max", "default"):
         value = getattr(spec, key)
         if value is None or (key == "default" and (
-                spec.type in ("text", "list", "history") or isinstance(value, (dict, list)))):
+                spec.kind.default in ("verbatim", "empty") or isinstance(value, (dict, list)))):
             continue
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         parsed.fact_constants[(name, key)] = _parse(text, (*path, key), doc, bag)

@@ -29,6 +29,7 @@ import json
 import re
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -37,6 +38,7 @@ from pydantic.fields import FieldInfo
 
 from udbudsregler.loader import documents as d
 from udbudsregler.loader import tender as t
+from udbudsregler.values.fact_kinds import KINDS, FactKind
 from udbudsregler.values.wording import LANGUAGE_NAMES, LANGUAGES
 
 __all__ = ["SCHEMA_ID", "SCHEMA_PATH", "policy_file_schema", "render"]
@@ -221,6 +223,17 @@ def _definitions() -> dict[str, Any]:
     return defs
 
 
+def _kinds(which: Callable[[FactKind], bool]) -> list[str]:
+    """The names of the kinds of facts (values/fact_kinds.py) that ``which`` holds for."""
+    return [name for name, kind in KINDS.items() if which(kind)]
+
+
+def _type_is(names: list[str]) -> dict[str, Any]:
+    """A fact's ``type`` is one of ``names``."""
+    return {"properties": {"type": {"const": names[0]} if len(names) == 1 else
+                           {"enum": names}}}
+
+
 def _only_with(key: str, types: list[str]) -> dict[str, Any]:
     """``key`` belongs to facts of these types only."""
     return {"if": {"required": [key]},
@@ -232,18 +245,19 @@ def _refine_fact(fact: dict[str, Any]) -> None:
     fact["properties"]["values"]["anyOf"][0].update(
         uniqueItems=True, minItems=1,
         items={"type": "string", "pattern": _pattern(d.CHOICE_RE)})
+    choices = _kinds(lambda k: k.choice)
+    containers = _kinds(lambda k: k.container)
+    periodic = _kinds(lambda k: k.periodic)
     fact["allOf"] = [
-        {"if": {"properties": {"type": {"const": "enum"}}},
-         "then": {"required": ["values"]}},
-        {"if": {"properties": {"type": {"enum": ["record", "list", "history"]}}},
-         "then": {"required": ["fields"]}},
-        {"if": {"properties": {"type": {"const": "history"}}},
+        {"if": _type_is(choices), "then": {"required": ["values"]}},
+        {"if": _type_is(containers), "then": {"required": ["fields"]}},
+        {"if": _type_is(periodic),
          "then": {"properties": {"fields": {"anyOf": [
              {"propertyNames": {"not": {"enum": ["from", "to", "period"]}}},
              {"type": "null"}]}}}},
-        _only_with("values", ["enum"]),
-        _only_with("fields", ["record", "list", "history"]),
-        _only_with("open_ended", ["history"]),
+        _only_with("values", choices),
+        _only_with("fields", containers),
+        _only_with("open_ended", periodic),
         _only_with("min", list(d.RANGED)),
         _only_with("max", list(d.RANGED)),
     ]

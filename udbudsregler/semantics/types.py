@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from udbudsregler.values import fact_kinds
+from udbudsregler.values.fact_kinds import FactKind
+
 __all__ = [
     "BOOL",
     "DATE",
@@ -31,6 +34,7 @@ __all__ = [
     "comparable_durations",
     "is_numeric",
     "join",
+    "kind_type",
 ]
 
 
@@ -197,3 +201,16 @@ def join(a: Type, b: Type) -> Type | None:
         elem = join(a.elem, b.elem)
         return SetType(elem) if elem is not None else None
     return None
+
+
+def kind_type(kind: FactKind, currency: str) -> Type:
+    """The type of a value of a scalar kind of fact (values/fact_kinds.py): an amount in
+    the policy's currency, a duration of months and days, or the simple type of the kind's
+    name."""
+    if not kind.scalar:
+        raise ValueError(f"a {kind.name} fact has a type of its own")
+    if kind is fact_kinds.MONEY:
+        return MoneyType(currency)
+    if kind is fact_kinds.DURATION:
+        return DurationType("calendar")
+    return _SIMPLE[kind.name]
