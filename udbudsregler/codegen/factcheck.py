@@ -24,6 +24,7 @@ from typing import Any
 from udbudsregler.codegen.compiled import compiled
 from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.values import fact_kinds
 from udbudsregler.values.limits import (
     EARLIEST,
     LATEST,
@@ -95,64 +96,68 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str,
                 lines.extend([f"{indent}if {var} {op} {name}:", f"{indent}    {fail}"])
 
     def value_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
-        t = spec.type
+        kind = spec.kind
         no = f"{indent}    {fail}"
         # Numbers inside the input limits (values/limits.py): below 10^18 in size, and
         # a Decimal's leading digit at most MAX_PLACES places after the point.
-        if t == "bool":
+        if kind.container:
+            if kind.many:
+                item = fresh("r")
+                lines.extend([f"{indent}if type({var}) is not list:", no,
+                              f"{indent}for {item} in {var}:"])
+                record_test(item, spec, indent + "    ", path)
+            else:
+                record_test(var, spec, indent, path)
+        elif kind.choice:
+            name = fresh("E")
+            namespace[name] = frozenset(spec.values or ())
+            lines.extend([f"{indent}if {var} not in {name}:", no])
+        elif kind is fact_kinds.BOOL:
             lines.extend([f"{indent}if {var} is not True and {var} is not False:", no])
-        elif t == "int":
+        elif kind is fact_kinds.INT:
             lines.extend([f"{indent}if type({var}) is not int or not ({within(var, False)}):",
                           no])
-        elif t == "hours":  # most often whole hours
+        elif kind is fact_kinds.HOURS:  # most often whole hours
             lines.extend([
                 f"{indent}if type({var}) is int:",
                 f"{indent}    if not ({within(var, True)}):",
                 f"{indent}        {fail}",
                 f"{indent}elif not (type({var}) is Decimal and {var}.is_finite() and "
                 f"{places} < {var}.adjusted() < 18 and {var} >= 0):", no])
-        elif t == "decimal":  # most often a Decimal
+        elif kind is fact_kinds.DECIMAL:  # most often a Decimal
             lines.extend([
                 f"{indent}if type({var}) is Decimal:",
                 f"{indent}    if not ({var}.is_finite() and {places} < {var}.adjusted() < 18):",
                 f"{indent}        {fail}",
                 f"{indent}elif type({var}) is not int or not ({within(var, False)}):", no])
-        elif t == "money":
+        elif kind is fact_kinds.MONEY:
             lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != {cur} or "
                           f"not ({var}.amount.is_finite() and {places} < "
                           f"{var}.amount.adjusted() < 18):", no])
-        elif t == "date":
+        elif kind is fact_kinds.DATE:
             lines.extend([f"{indent}if type({var}) is not date or not {lo} <= {var} <= {hi}:",
                           no])
-        elif t == "text":
+        elif kind is fact_kinds.TEXT:
             lines.extend([f"{indent}if type({var}) is not str or not ({var}.isascii() or "
                           f"{vt}({var})):", no])
-        elif t == "duration":
+        elif kind is fact_kinds.DURATION:
             lines.extend([f"{indent}if type({var}) is not Duration or abs({var}.months) > {mm} "
                           f"or abs({var}.days) > {md}:", no])
-        elif t == "period":
+        elif kind is fact_kinds.PERIOD:
             lines.extend([f"{indent}if type({var}) is not Period or not {lo} <= {var}.start <= "
                           f"{hi} or ({var}.end is not None and {var}.end > {hi}):", no])
-        elif t == "enum":
-            name = fresh("E")
-            namespace[name] = frozenset(spec.values or ())
-            lines.extend([f"{indent}if {var} not in {name}:", no])
-        elif t == "record":
-            record_test(var, spec, indent, path)
         else:
-            item = fresh("r")
-            lines.extend([f"{indent}if type({var}) is not list:", no,
-                          f"{indent}for {item} in {var}:"])
-            record_test(item, spec, indent + "    ", path)
-        if t in ("int", "decimal", "hours", "money", "date"):
+            raise ValueError(f"no fast check of a {kind.name} fact")
+        if kind.ranged:
             range_test(var, path, indent)
 
     def record_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
         fields = spec.fields or {}
-        size = len(fields) + (2 if spec.type == "history" else 0)
+        periodic = spec.kind.periodic  # a history record: `from` and `to` besides its fields
+        size = len(fields) + (2 if periodic else 0)
         lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
                       f"{indent}    {fail}"])
-        if spec.type == "history":
+        if periodic:
             start, end = fresh("a"), fresh("b")
             lines.extend([
                 f"{indent}{start} = {var}['from']",
@@ -168,7 +173,7 @@ def fact_check(specs: Mapping[str, FactSpec], currency: str,
                              f"{hi}:")
             lines.append(f"{indent}    {fail}")
         for key, field_spec in fields.items():
-            if field_spec.type == "enum" and f"{path}.{key}" not in (bounds or {}):
+            if field_spec.kind.choice and f"{path}.{key}" not in (bounds or {}):
                 # no local needed
                 name = fresh("E")
                 namespace[name] = frozenset(field_spec.values or ())
