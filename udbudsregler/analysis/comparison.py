@@ -221,7 +221,7 @@ class Comparison:
         from udbudsregler.testing.boundaries import sample_citizens, sampler
         from udbudsregler.testing.strategies import order_gen
 
-        lists = [name for name, spec in self.specs.items() if spec.type in ("history", "list")]
+        lists = [name for name, spec in self.specs.items() if spec.kind.many]
         old_share = merged = n // 4
         if not lists:
             merged = 0
@@ -369,9 +369,9 @@ def _project(facts: Mapping[str, Any], specs: Mapping[str, FactSpec]) -> dict[st
         spec = specs.get(name)
         if spec is None:
             continue
-        if spec.type == "record" and isinstance(value, Mapping):
+        if spec.kind.container and not spec.kind.many and isinstance(value, Mapping):
             value = _project(value, spec.fields or {})
-        elif spec.type in ("list", "history") and isinstance(value, list):
+        elif spec.kind.many and isinstance(value, list):
             value = [_project_record(r, spec) for r in value]
         out[name] = value
     return out
@@ -381,7 +381,7 @@ def _project_record(record: Any, spec: FactSpec) -> Any:
     if not isinstance(record, Mapping):
         return record
     out = _project(record, spec.fields or {})
-    if spec.type == "history":
+    if spec.kind.periodic:
         out.update((k, record[k]) for k in ("from", "to") if k in record)
     return out
 
@@ -392,7 +392,7 @@ def _merged(a: dict[str, Any], b: dict[str, Any], lists: list[str],
     out = dict(a)
     for name in lists:
         records = [*a[name], *b[name]]
-        if specs[name].type == "history":
+        if specs[name].kind.periodic:
             records.sort(key=lambda r: r["from"])
         out[name] = records
     return out

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.values import fact_kinds
 from udbudsregler.values.canonical import duration_text
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
@@ -124,27 +125,27 @@ def _number_cost(value: int | Decimal) -> int:
 
 
 def _value_cost(value: Any, spec: FactSpec, on: date) -> int:
-    kind = spec.type
-    if kind in ("list", "history"):
+    kind = spec.kind
+    if kind.many:
         return sum(RECORD_COST + _record_cost(item, spec, on) for item in value)
-    if kind == "record":
+    if kind.container:
         return _record_cost(value, spec, on)
-    if kind == "bool":
-        return int(bool(value))
-    if kind == "enum":
+    if kind.choice:
         values = spec.values or []
         return values.index(value) if value in values else 0
-    if kind in ("int", "decimal", "hours"):
-        return _number_cost(value)
-    if kind == "money":
+    if kind is fact_kinds.BOOL:
+        return int(bool(value))
+    if kind is fact_kinds.MONEY:
         return _number_cost(value.amount)
-    if kind == "date":
+    if kind.number:
+        return _number_cost(value)
+    if kind is fact_kinds.DATE:
         return _date_cost(value, on)
-    if kind == "text":
+    if kind is fact_kinds.TEXT:
         return min(len(value), 5)
-    if kind == "duration":
+    if kind is fact_kinds.DURATION:
         return 0 if value.is_zero else 1 if value.days == 0 else 2
-    if kind == "period":
+    if kind is fact_kinds.PERIOD:
         return _date_cost(value.start, on) + _date_cost(value.end, on)
     return 0
 
@@ -152,7 +153,7 @@ def _value_cost(value: Any, spec: FactSpec, on: date) -> int:
 def _record_cost(record: Mapping[str, Any], spec: FactSpec, on: date) -> int:
     total = sum(_value_cost(record[name], field, on)
                 for name, field in (spec.fields or {}).items() if name in record)
-    if spec.type == "history":
+    if spec.kind.periodic:
         total += _date_cost(record["from"], on) + _date_cost(record["to"], on)
     return total
 
@@ -206,35 +207,34 @@ def _round_variants(value: int | Decimal) -> list[int | Decimal]:
 
 
 def _scalar_variants(value: Any, spec: FactSpec, on: date) -> Iterator[Any]:
-    kind = spec.type
-    if kind == "bool":
-        if value:
-            yield False
-    elif kind == "enum":
+    kind = spec.kind
+    if kind.choice:
         values = spec.values or []
         if values and value != values[0]:
             yield values[0]
-    elif kind in ("int", "decimal", "hours"):
-        if kind == "int":
-            yield from (int(v) for v in _round_variants(value))
-        elif kind == "decimal":
-            yield from (Decimal(v) for v in _round_variants(value))
-        else:
-            yield from _round_variants(value)
-    elif kind == "money":
+    elif kind is fact_kinds.BOOL:
+        if value:
+            yield False
+    elif kind is fact_kinds.MONEY:
         for amount in _round_variants(value.amount):
             yield Money(Decimal(amount), value.currency)
-    elif kind == "date":
+    elif kind is fact_kinds.INT:
+        yield from (int(v) for v in _round_variants(value))
+    elif kind is fact_kinds.DECIMAL:
+        yield from (Decimal(v) for v in _round_variants(value))
+    elif kind is fact_kinds.HOURS:
+        yield from _round_variants(value)
+    elif kind is fact_kinds.DATE:
         yield from _date_variants(value, on)
-    elif kind == "text":
+    elif kind is fact_kinds.TEXT:
         if value:
             yield ""
-    elif kind == "duration":
+    elif kind is fact_kinds.DURATION:
         if not value.is_zero:
             yield Duration(0, 0)
             if value.days and value.months:
                 yield Duration(value.months, 0)
-    elif kind == "period":
+    elif kind is fact_kinds.PERIOD:
         for start in _date_variants(value.start, on):
             if value.end is None or start <= value.end:
                 yield Period(start, value.end)
@@ -247,8 +247,8 @@ def _scalar_variants(value: Any, spec: FactSpec, on: date) -> Iterator[Any]:
 
 
 def _variants(value: Any, spec: FactSpec, on: date, structural: bool) -> Iterator[Any]:
-    kind = spec.type
-    if kind in ("list", "history"):
+    kind = spec.kind
+    if kind.many:
         if structural and value:
             yield []
             if len(value) > 1:
@@ -257,7 +257,7 @@ def _variants(value: Any, spec: FactSpec, on: date, structural: bool) -> Iterato
         for i, item in enumerate(value):
             for changed in _record_variants(item, spec, on, structural):
                 yield [*value[:i], changed, *value[i + 1:]]
-    elif kind == "record":
+    elif kind.container:
         yield from _record_variants(value, spec, on, structural)
     elif not structural:
         yield from _scalar_variants(value, spec, on)
@@ -269,7 +269,7 @@ def _record_variants(record: Mapping[str, Any], spec: FactSpec, on: date,
         if name in record:
             for changed in _variants(record[name], field, on, structural):
                 yield {**record, name: changed}
-    if spec.type == "history" and not structural:
+    if spec.kind.periodic and not structural:
         start, end = record["from"], record["to"]
         for day in _date_variants(start, on):
             if end is None or day <= end:
@@ -412,7 +412,7 @@ def _plain(value: Any, spec: FactSpec | None = None) -> Any:
     if isinstance(value, Mapping):
         fields = dict(spec.fields or {}) if spec is not None else {}
         keys = list(value)
-        if spec is not None and spec.type == "history" and fields:
+        if spec is not None and spec.kind.periodic and fields:
             head = next(iter(fields))
             keys = [head, "from", "to", *(k for k in keys if k not in (head, "from", "to"))]
             keys = [k for k in keys if k in value]

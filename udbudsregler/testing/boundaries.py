@@ -45,6 +45,7 @@ from udbudsregler.semantics.types import (
     EnumType,
     MoneyType,
 )
+from udbudsregler.values import fact_kinds
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import (
     DateRangeError,
@@ -723,19 +724,37 @@ def fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
 
 
 def _fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
-    kind = spec.type
-    if kind == "bool":
+    kind = spec.kind
+    if kind.container:
+        record = _record_gen(spec.fields or {}, b, path)
+        if not kind.many:
+            return record
+        if not kind.periodic:
+            return ListOf(record, MAX_RECORDS)
+        open_ended = spec.open_ended is not False
+        gap = one_of(Pick(b.gaps), Ints(-30, 730))
+        anchor: Gen = TupleOf((Ints(0, MAX_RECORDS - 1), Pick(("end", "start", "through")),
+                               _dates_gen(b, b.dates, -9131, 366),
+                               Pick(b.lengths[1:] or b.lengths)))
+        drawn = TupleOf((ListOf(TupleOf((record, lengths_gen(b), gap)), MAX_RECORDS), anchor,
+                         Bools() if open_ended else Just(False)))
+        return Map(drawn, history_layout(b.month_end, open_ended, b.on))
+    if kind.choice:
+        # the values the policy names are twice as likely; the first value stays first
+        values = tuple(spec.values or ())
+        return Pick(values + tuple(v for v in values if v in b.constants.names))
+    if kind is fact_kinds.BOOL:
         return Bools()
-    if kind == "int":
+    if kind is fact_kinds.INT:
         return one_of(Pick(b.integers), Ints(-100, 1000))
-    if kind == "decimal":
+    if kind is fact_kinds.DECIMAL:
         picks = (Decimal(0), *b.constants.decimals)
         return one_of(Pick(picks), Map(Ints(0, 10**6), lambda n: Decimal(n) / 100))
-    if kind == "money":
+    if kind is fact_kinds.MONEY:
         currency = b.currency
         return one_of(Pick(b.money),
                       Map(Ints(0, 10**7), lambda n: Money(Decimal(n) / 100, currency)))
-    if kind == "date":
+    if kind is fact_kinds.DATE:
         if path in b.constants.born:  # a birth date: never after `on`
             # any age from 0 to 100, shrinking toward the first age threshold
             center = (b.birth_dates[0] if b.birth_dates else b.date_on(-40 * 365)).toordinal()
@@ -747,20 +766,16 @@ def _fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
             return one_of(Pick(tuple(d for d in b.birth_dates if d <= b.on)),
                           Map(Ints(-36525 - rest, -rest), born))
         return _dates_gen(b, (*b.dates, *b.birth_dates), -36525, 3653)
-    if kind == "duration":
+    if kind is fact_kinds.DURATION:
         return one_of(Pick((Duration(0, 0), *b.constants.durations)),
                       Map(Ints(0, 240), lambda n: Duration(n, 0)),
                       Map(Ints(0, 3650), lambda n: Duration(0, n)))
-    if kind == "hours":
+    if kind is fact_kinds.HOURS:
         return one_of(Pick(b.hours or (0,)), Ints(0, 60))
-    if kind == "text":
+    if kind is fact_kinds.TEXT:
         return one_of(Pick(("", *b.constants.texts)),
                       Map(ListOf(Pick(_ALPHABET), 8), "".join))
-    if kind == "enum":
-        # the values the policy names are twice as likely; the first value stays first
-        values = tuple(spec.values or ())
-        return Pick(values + tuple(v for v in values if v in b.constants.names))
-    if kind == "period":
+    if kind is fact_kinds.PERIOD:
         anchor = _dates_gen(b, b.dates, -9131, 366)
         rule = b.month_end
 
@@ -771,20 +786,7 @@ def _fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
             return Period(period_start(when, length, rule), None if is_open else when)
 
         return Map(TupleOf((anchor, Pick(("end", "start")), lengths_gen(b), Bools())), period)
-    record = _record_gen(spec.fields or {}, b, path)
-    if kind == "record":
-        return record
-    if kind == "list":
-        return ListOf(record, MAX_RECORDS)
-    if kind == "history":
-        open_ended = spec.open_ended is not False
-        gap = one_of(Pick(b.gaps), Ints(-30, 730))
-        anchor = TupleOf((Ints(0, MAX_RECORDS - 1), Pick(("end", "start", "through")),
-                          _dates_gen(b, b.dates, -9131, 366), Pick(b.lengths[1:] or b.lengths)))
-        drawn = TupleOf((ListOf(TupleOf((record, lengths_gen(b), gap)), MAX_RECORDS), anchor,
-                         Bools() if open_ended else Just(False)))
-        return Map(drawn, history_layout(b.month_end, open_ended, b.on))
-    raise ValueError(f"unknown fact type {kind!r}")
+    raise ValueError(f"unknown fact type {kind.name!r}")
 
 
 def _record_gen(fields: Mapping[str, FactSpec], b: Boundaries, path: str) -> Gen:
