@@ -10,6 +10,7 @@ from typing import Any
 from udbudsregler.diagnostics import FactError
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import read_json
+from udbudsregler.values import fact_kinds
 
 __all__ = ["cell_value"]
 
@@ -19,24 +20,25 @@ def cell_value(cell: str, spec: FactSpec | None) -> Any:
     true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number for an int; text
     otherwise (dates, numbers and durations are text ``decide`` converts). An empty cell
     is null. ``ValueError`` for a cell that cannot be read."""
-    kind = spec.type if spec is not None else None
+    kind = spec.kind if spec is not None else None
     text = cell.strip()
     if text == "":
         return None
-    if kind in ("history", "list", "record", "period") or (kind is None and text[0] in "[{"):
+    # records, lists and periods are JSON (a fact the policy does not declare, if it looks so)
+    if (kind.container or kind is fact_kinds.PERIOD) if kind is not None else text[0] in "[{":
         try:
             return read_json(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"not valid JSON: {error.msg}") from None
         except FactError as error:
             raise ValueError("; ".join(p.render() for p in error.problems)) from None
-    if kind == "bool":
+    if kind is fact_kinds.BOOL:
         lowered = text.lower()
         if lowered in ("true", "1", "ja", "yes"):
             return True
         if lowered in ("false", "0", "nej", "no"):
             return False
         raise ValueError(f"`{text}` is not true or false")
-    if kind == "int" and re.fullmatch(r"[-+]?\d+", text):
+    if kind is fact_kinds.INT and re.fullmatch(r"[-+]?\d+", text):
         return int(text)
     return text

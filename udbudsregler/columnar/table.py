@@ -62,7 +62,19 @@ from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
 from udbudsregler.runtime.inputs import NUMBER_LIMIT
-from udbudsregler.semantics.types import BOOL, DATE, INT, EnumType, MoneyType, Type
+from udbudsregler.semantics.types import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    HOURS,
+    INT,
+    EnumType,
+    MoneyType,
+    Type,
+)
+from udbudsregler.semantics.types import TEXT as TEXT_TYPE
+from udbudsregler.values import fact_kinds
+from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -214,23 +226,27 @@ def support(policy: PolicyLike) -> str | None:
 # -- the canonical Arrow schema of a policy's facts --------------------------------------
 
 
+_DECIMAL = pa.decimal128(38, 18)
+#: The Arrow type of a value of each kind of fact but records and lists (values/fact_kinds.py).
+_ARROW: dict[FactKind, pa.DataType] = {
+    fact_kinds.BOOL: pa.bool_(), fact_kinds.INT: pa.int64(), fact_kinds.DECIMAL: _DECIMAL,
+    fact_kinds.HOURS: _DECIMAL, fact_kinds.MONEY: _DECIMAL, fact_kinds.DATE: pa.date32(),
+    fact_kinds.TEXT: pa.string(), fact_kinds.ENUM: pa.string(),
+    fact_kinds.PERIOD: pa.struct([("from", pa.date32()), ("to", pa.date32())]),
+    fact_kinds.DURATION: pa.string(),  # "4 months", as decide reads it
+}
+#: The kinds whose Arrow form is not their canonical value (see ``arrow_value``).
+_CONVERTED = (fact_kinds.MONEY, fact_kinds.PERIOD, fact_kinds.DURATION)
+
+
 def arrow_type(spec: FactSpec, currency: str) -> pa.DataType:
-    t = spec.type
-    scalar = {"bool": pa.bool_(), "int": pa.int64(), "decimal": pa.decimal128(38, 18),
-              "hours": pa.decimal128(38, 18), "money": pa.decimal128(38, 18),
-              "date": pa.date32(), "text": pa.string(), "enum": pa.string()}
-    if t in scalar:
-        return scalar[t]
-    if t == "period":
-        return pa.struct([("from", pa.date32()), ("to", pa.date32())])
-    if t == "duration":
-        return pa.string()  # "4 months", as decide reads it
+    kind = spec.kind
+    if not kind.container:
+        return _ARROW[kind]
     fields = [(name, arrow_type(f, currency)) for name, f in (spec.fields or {}).items()]
-    if t == "record":
-        return pa.struct(fields)
-    if t == "history":
+    if kind.periodic:
         fields += [("from", pa.date32()), ("to", pa.date32())]
-    return pa.list_(pa.struct(fields))
+    return pa.list_(pa.struct(fields)) if kind.many else pa.struct(fields)
 
 
 def fact_schema(graph: RuleGraph) -> pa.Schema:
@@ -266,7 +282,7 @@ def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArr
     """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
     bad = _nulls(arr)
     words = arr.dictionary
-    if spec.type == "enum":
+    if spec.kind.choice:
         values = tuple(spec.values or ())
         mapping = pc.index_in(words, value_set=pa.array(values, type=words.type))
     else:
@@ -404,24 +420,25 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     n = len(arr)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    t = spec.type
+    t = spec.kind
+    words = t is fact_kinds.TEXT or t.choice  # held as codes of their words
     if pa.types.is_dictionary(arr.type):
-        if t in ("text", "enum") and _is_text(arr.type.value_type):
+        if words and _is_text(arr.type.value_type):
             return _dictionary(spec, arr, level)
         arr = arr.cast(arr.type.value_type)
     bad = _nulls(arr)
     kind = arr.type
-    if t == "bool":
+    if t is fact_kinds.BOOL:
         if kind != pa.bool_():
             return Bools(level, _none(n)), _all(n)
         return Bools(level, np.asarray(_numbers(arr, False), dtype=bool)), bad
-    if t == "int":
+    if t is fact_kinds.INT:
         if not pa.types.is_integer(kind):
             return Num(level, np.zeros(n, dtype=np.int64)), _all(n)
         units, big = _integers(arr)
         return Num(level, units), bad | big | (np.abs(units) >= NUMBER_LIMIT)
-    if t in ("decimal", "hours", "money"):
-        money = currency if t == "money" else None
+    if t.number:  # the other numbers (an int is above): held as Decimal (or Money)
+        money = currency if t is fact_kinds.MONEY else None
         if pa.types.is_integer(kind):
             units, big = _integers(arr)
             scale = 0
@@ -439,10 +456,10 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         bad = bad | big
         if scale == 0:
             bad |= np.abs(units) >= NUMBER_LIMIT
-        if t == "hours":
+        if t is fact_kinds.HOURS:
             bad |= units < 0
         return Num(level, np.where(bad, 0, units), scale, money), bad
-    if t == "date":
+    if t is fact_kinds.DATE:
         if kind == pa.date64():
             arr = arr.cast(pa.date32())
         elif kind != pa.date32():
@@ -450,10 +467,10 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         o = np.asarray(_numbers(arr.cast(pa.int32()), _LO - EPOCH), dtype=np.int64) + EPOCH
         bad |= (o < _LO) | (o > _HI)
         return Dates(level, o), bad
-    if t in ("text", "enum"):
+    if words:
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return Cats(level, np.full(n, -1, dtype=np.int32), ()), _all(n)
-        if t == "enum":
+        if t.choice:
             values = tuple(spec.values or ())
             codes = pc.index_in(arr, value_set=pa.array(values, type=kind))
         else:
@@ -462,7 +479,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             codes = encoded.indices
         c = np.asarray(_numbers(codes, -1), dtype=np.int32)
         return Cats(level, c, values), bad | (c < 0)
-    if t == "period":
+    if t is fact_kinds.PERIOD:
         if not _struct_with(kind, {"from", "to"}):
             return Pers(level, np.full(n, _LO), np.full(n, _LO)), _all(n)
         start, b1 = read_value(FactSpec(type="date"), pc.struct_field(arr, "from"), level,
@@ -472,7 +489,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
                              currency)
         e = np.where(_nulls(end_arr), OPEN, end.o)
         return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
-    if t == "duration":
+    if t is fact_kinds.DURATION:
         # checked as decide checks it; a rule that reads it is not columnar (Unsupported)
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return Opaque(level, "a duration"), _all(n)
@@ -481,8 +498,9 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             arr, r"^\s*[0-9]{1,3}\s+(years?|months?|weeks?|days?)\s*$").fill_null(False)
         bad |= ~np.asarray(ok, dtype=bool)
         return Opaque(level, "a fact of type duration"), bad
+    assert t.container, t
     fields = spec.fields or {}
-    if t == "record":
+    if not t.many:  # a record
         if not _struct_with(kind, set(fields)):
             return Rec(level, {}), _all(n)
         rec: dict[str, Any] = {}
@@ -492,7 +510,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             bad |= b
         return Rec(level, rec), bad
     # a list or a history: the records one level down
-    history = t == "history"
+    history = t.periodic
     names = set(fields) | ({"from", "to"} if history else set())
     if not ((pa.types.is_list(kind) or pa.types.is_large_list(kind))
             and _struct_with(kind.value_type, names)):
@@ -735,7 +753,7 @@ def converts(graph: RuleGraph) -> bool:
     """Whether a policy's canonical facts differ from their Arrow form (amounts, periods
     and durations are converted; the rest is taken as it is)."""
     def needs(spec: FactSpec) -> bool:
-        return spec.type in ("money", "period", "duration") or any(
+        return spec.kind in _CONVERTED or any(
             needs(f) for f in (spec.fields or {}).values())
     return any(needs(fact.spec) for fact in graph.facts.values())
 
@@ -1091,9 +1109,9 @@ def _arrow_of(t: Type) -> pa.DataType:
         return pa.int64()
     if t == DATE:
         return pa.date32()
-    if isinstance(t, EnumType) or str(t) == "text":
+    if isinstance(t, EnumType) or t == TEXT_TYPE:
         return pa.string()
-    if isinstance(t, MoneyType) or str(t) in ("decimal", "hours"):
+    if isinstance(t, MoneyType) or t in (DECIMAL, HOURS):
         return pa.decimal128(38, 18)
     raise Unsupported(f"a value of type {t} as a column")
 

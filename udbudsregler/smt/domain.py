@@ -26,6 +26,7 @@ import z3
 
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.smt.symbolic import Choices, NotEncodable, SDate, SList, SPeriod, SRecord
+from udbudsregler.values import fact_kinds
 from udbudsregler.values.money import Money
 
 __all__ = ["EARLIEST", "LATEST", "Citizen"]
@@ -98,32 +99,32 @@ class Citizen:
         return value
 
     def _make_value(self, spec: FactSpec, path: str, label: str) -> Any:
-        t = spec.type
+        t = spec.kind
         add = self.constraints.append
-        if t == "bool":
+        if t is fact_kinds.BOOL:
             return z3.Bool(path)
-        if t == "int":
+        if t is fact_kinds.INT:
             v = z3.Int(path)
             add(z3.And(v > -_LIMIT, v < _LIMIT))
             return v
-        if t in ("decimal", "money", "hours"):
+        if t.number:  # the other numbers (an int is above): reals
             r = z3.Real(path)
             add(z3.And(r > -_LIMIT, r < _LIMIT))
-            if t == "hours":
+            if t is fact_kinds.HOURS:
                 add(r >= 0)
             return r
-        if t == "date":
+        if t is fact_kinds.DATE:
             d = z3.Int(path)
             add(z3.And(d >= EARLIEST, d <= LATEST))
             self.dates.append(d)
             return SDate(d)
-        if t == "enum":
+        if t.choice:
             e = z3.Int(path)
             add(z3.Or([e == self.choices.id(v) for v in spec.values or ()]))
             return e
-        if t == "period":
+        if t is fact_kinds.PERIOD:
             return self._period(path, spec.open_ended is not False)
-        if t == "record":
+        if t.container and not t.many:  # a record
             fields = spec.fields or {}
 
             def make(field: str, fields: dict[str, FactSpec] = fields) -> Any:
@@ -132,7 +133,7 @@ class Citizen:
                 return self._make(fields[field], f"{path}.{field}", f"{label}.{field}")
 
             return SRecord(label, make)
-        if t in ("list", "history"):
+        if t.many:
             n = z3.Int(f"{path}.n")
             add(z3.And(n >= 0, n <= self.k))
             self.lengths[path] = n
@@ -149,11 +150,11 @@ class Citizen:
                                       f"{label}.{field}")
 
                 record = SRecord(label, make_field)
-                if t == "history":
+                if t.periodic:
                     record.period = self._period(slot_path, spec.open_ended is not False)
                 slots.append((n > i, record))
             return SList(tuple(slots))
-        raise NotEncodable(f"facts of type {t} (`{label}`) have no encoding")
+        raise NotEncodable(f"facts of type {t.name} (`{label}`) have no encoding")
 
     def _period(self, path: str, may_be_open: bool) -> SPeriod:
         start, end = z3.Int(f"{path}.from"), z3.Int(f"{path}.to")
@@ -175,37 +176,37 @@ class Citizen:
                 for name, spec in self.specs.items()}
 
     def _value(self, spec: FactSpec, sym: Any, model: Any, on: date, path: str) -> Any:
-        t = spec.type
-        if t == "bool":
+        t = spec.kind
+        if t is fact_kinds.BOOL:
             return bool(z3.is_true(model.eval(sym, True))) if sym is not None else False
-        if t == "int":
+        if t is fact_kinds.INT:
             return model.eval(sym, True).as_long() if sym is not None else 0
-        if t in ("decimal", "money", "hours"):
+        if t.number:  # the other numbers (an int is above)
             value = _decimal(model.eval(sym, True)) if sym is not None else Decimal(0)
-            return Money(value, self.currency) if t == "money" else _plain(value)
-        if t == "date":
+            return Money(value, self.currency) if t is fact_kinds.MONEY else _plain(value)
+        if t is fact_kinds.DATE:
             return date.fromordinal(model.eval(sym.n, True).as_long()) if sym is not None else on
-        if t == "enum":
+        if t.choice:
             values = spec.values or []
             if sym is None:
                 return values[0]
             name = self.choices.name(model.eval(sym, True).as_long())
             return name if name in values else values[0]
-        if t == "text":
+        if t is fact_kinds.TEXT:
             return ""
-        if t == "period":
+        if t is fact_kinds.PERIOD:
             from udbudsregler.values.temporal import Period
 
             if sym is None:
                 return Period(on, on)
             start, end = self._bounds(sym, model)
             return Period(start, end)
-        if t == "duration":
+        if t is fact_kinds.DURATION:
             from udbudsregler.values.temporal import Duration
 
             return Duration()
         fields = spec.fields or {}
-        if t == "record":
+        if not t.many:  # a record
             record = sym if isinstance(sym, SRecord) else SRecord(path)
             return {f: self._value(s, record.fields.get(f), model, on, f"{path}.{f}")
                     for f, s in fields.items()}
@@ -216,7 +217,7 @@ class Citizen:
         out = []
         for i, (_, record) in enumerate(sym.slots[:n]):
             item: dict[str, Any] = {}
-            if t == "history":
+            if t.periodic:
                 assert record.period is not None
                 start, end = self._bounds(record.period, model)
                 item["from"], item["to"] = start, end
