@@ -163,27 +163,6 @@ def read_supplier_state(path: Path) -> dict[str, Any]:
 # -- names for people ----------------------------------------------------------------
 
 
-def area_titles(policy: ur.Policy) -> dict[str, str]:
-    """Service area id -> title.
-
-    The public API has no lookup for this (``policy.label_of`` covers facts, rules,
-    criteria and target groups, not areas), so this reads the policy document.
-    """
-    return {name: entry.spec.title for name, entry in policy.document.domain.areas.items()}
-
-
-def supplier_names(policy: ur.Policy) -> dict[str, str]:
-    """Supplier id -> display name, over all service areas (see ``area_titles``)."""
-    return {supplier.id: supplier.name
-            for entry in policy.document.domain.areas.values()
-            for supplier in entry.spec.suppliers}
-
-
-def package_titles(policy: ur.Policy) -> dict[str, str]:
-    """Course package id -> title (see ``area_titles``)."""
-    return {name: entry.spec.title for name, entry in policy.document.domain.packages.items()}
-
-
 @dataclass(frozen=True)
 class Names:
     """The titles a person reads instead of ids."""
@@ -194,7 +173,11 @@ class Names:
 
     @classmethod
     def of(cls, policy: ur.Policy) -> Names:
-        return cls(area_titles(policy), supplier_names(policy), package_titles(policy))
+        domain = policy.document.domain  # the ids; the titles come from the policy's API
+        suppliers = [s.id for area in domain.areas.values() for s in area.spec.suppliers]
+        return cls({a: policy.area_title(a) for a in domain.areas},
+                   {s: policy.supplier_name(s) for s in suppliers},
+                   {p: policy.package_title(p) for p in domain.packages})
 
 
 # -- the run -------------------------------------------------------------------------
