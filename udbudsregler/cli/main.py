@@ -160,7 +160,9 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"package: {choice.package}: "
                       f"{'accepted' if choice.accepted else 'refused'} ({choice.status})\n")
     if tracer is not None:
-        out.write("\ntrace:\n" + tracer.render() + "\n")
+        from udbudsregler.runtime.units import render_trace
+
+        out.write("\ntrace:\n" + render_trace(tracer, policy.checked, policy.month_end) + "\n")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, No
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing_text import routing_text
+from udbudsregler.runtime.units import written_units
 from udbudsregler.runtime.views import DecisionView
 from udbudsregler.semantics.ops import OPEN_END
 from udbudsregler.semantics.types import BOOL, HOURS, ListType, RecordType, SetType, Type
@@ -22,6 +23,7 @@ from udbudsregler.values import wording as fmt
 from udbudsregler.values.canonical import show
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, SpanLength
+from udbudsregler.values.wording import Unit
 
 __all__ = ["TEXTS", "explain", "format_value"]
 
@@ -83,8 +85,10 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def format_value(value: Any, t: Type | None, lang: str, policy: Program) -> str:
-    """A value as a caseworker would write it."""
+def format_value(value: Any, t: Type | None, lang: str, policy: Program,
+                 unit: Unit | None = None) -> str:
+    """A value as a caseworker would write it; a length or duration in ``unit``, the
+    unit the policy writes its limit in (see ``runtime.units``)."""
     texts = TEXTS[lang]
     language: Any = lang
     if isinstance(value, bool) or t == BOOL:
@@ -94,9 +98,9 @@ def format_value(value: Any, t: Type | None, lang: str, policy: Program) -> str:
     if isinstance(value, date):
         return texts["open"] if value == OPEN_END else fmt.format_date(value, language)
     if isinstance(value, SpanLength):
-        return fmt.format_span_length(value, language)
+        return fmt.format_span_length(value, language, unit or "months", policy.month_end)
     if isinstance(value, Duration):
-        return fmt.format_duration(value, language)
+        return fmt.format_duration(value, language, unit)
     if isinstance(value, Period):
         return fmt.format_period(value, language)
     if t == HOURS and isinstance(value, (int, Decimal)):
@@ -129,10 +133,12 @@ def changed_lines(overrides: tuple[tuple[str, str, str, str], ...], lang: str) -
 
 
 def _describe_values(reason: Reason, policy: Program, lang: str) -> str:
+    units = written_units(policy.checked)
     parts = []
     for name, value in reason.values:
         label = policy.label_of(name)
-        parts.append(f"{label}: {format_value(value, policy.type_of_name(name), lang, policy)}")
+        text = format_value(value, policy.type_of_name(name), lang, policy, units.get(name))
+        parts.append(f"{label}: {text}")
     return "; ".join(parts)
 
 
