@@ -250,7 +250,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "list every service area once under `routing: priority:`"),
     CodeInfo("UDB424", "check", "several service areas need a routing priority",
              "add `routing: {priority: [...]}` saying which area wins when a citizen fits "
-             "several, e.g. specialised before general"),
+             "several, e.g. specialised before general; or `routing: {exclusive: true}` "
+             "if no citizen can fit two"),
     CodeInfo("UDB425", "check", "unknown price model",
              "the price models are defined under `price_models`"),
     CodeInfo("UDB426", "check", "unknown outcome",
@@ -299,6 +300,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "this is a bug in udbudsregler; please report it with the policy and facts"),
     CodeInfo("UDB705", "evaluate", "a value is outside what the operation accepts",
              "check the facts and parameters the value is computed from"),
+    CodeInfo("UDB706", "evaluate", "a citizen fits two areas the policy says are exclusive",
+             "correct the areas' target groups or conditions, or give `routing` a "
+             "`priority` instead of `exclusive: true`"),
     # 8: policy test cases
     CodeInfo("UDB801", "test", "a test file cannot be read",
              "check the path and that the file is UTF-8 text"),
@@ -488,6 +492,7 @@ class EvaluationError(UdbudsreglerError):
     span: Span | None = None
     node: str | None = None
     values: dict[str, object] = field(default_factory=dict)
+    hint: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.render())
@@ -495,7 +500,8 @@ class EvaluationError(UdbudsreglerError):
     def render(self) -> str:
         where = f"{self.span}: " if self.span else ""
         node = f" (in `{self.node}`)" if self.node else ""
-        return f"{where}{self.code}: {self.message}{node}"
+        hint = f"\n  hint: {self.hint}" if self.hint else ""
+        return f"{where}{self.code}: {self.message}{node}{hint}"
 
     def __str__(self) -> str:
         return self.render()

@@ -99,7 +99,10 @@ class Policy(Program):
         parsed_order = parse_order(order)
         state = parse_supplier_state(suppliers)
         domain = self.document.domain
-        routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
+        exclusive = domain.routing if domain.routing and domain.routing.spec.exclusive else None
+        routing = choose_area(
+            dict(zip(self.areas, fits, strict=True)), self.priority, exclusive=bool(exclusive),
+            at=self.document.span((*exclusive.path, "exclusive")) if exclusive else None)
         area = domain.areas.get(routing.area) if routing.area is not None else None
         if state is not None:
             self.check_supplier_state(state)

@@ -146,11 +146,14 @@ def _routing(checker: Checker) -> None:
     bag = checker.bag
     routing = domain.routing
     if routing is None:
-        if len(domain.areas) > 1:
+        # a `routing` with mistakes of its own (reported by validate) is no missing routing
+        if len(domain.areas) > 1 and checker.doc.positions.get(("routing",)) is None:
             first = next(iter(domain.areas.values()))
             bag.error("UDB424", f"{len(domain.areas)} service areas, but no `routing` says which "
                       "one a citizen who fits several goes to",
                       checker.doc.key_span(first.path[:1]))
+        return
+    if routing.spec.priority is None:  # `exclusive: true`: no priority to check
         return
     counts = Counter(routing.spec.priority)
     for i, name in enumerate(routing.spec.priority):

@@ -58,7 +58,8 @@ class Program:
         self.groups: tuple[str, ...] = tuple(document.target_groups)
         self.areas: tuple[str, ...] = tuple(domain.areas)
         self.priority: list[str] = (list(domain.routing.spec.priority)
-                                    if domain.routing is not None else list(domain.areas))
+                                    if domain.routing is not None and domain.routing.spec.priority
+                                    else list(domain.areas))
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
         self._fast = self.facts.fast
         valid = header.valid

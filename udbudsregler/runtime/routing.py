@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from udbudsregler.diagnostics import FactError, FactProblem
+from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem, Span
 from udbudsregler.loader.tender import AreaSpec, PackageSpec
 from udbudsregler.loader.validate import Entry
 
@@ -133,8 +133,18 @@ def parse_supplier_state(
     return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
 
 
-def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
+def choose_area(fits: Mapping[str, bool], priority: list[str], *, exclusive: bool = False,
+                at: Span | None = None) -> AreaChoice:
+    """The first area of ``priority`` the citizen fits. With ``exclusive`` (the policy's
+    `routing: exclusive: true`, written at ``at``), a citizen who fits two is an error."""
     fitting = tuple(a for a in priority if fits.get(a))
+    if exclusive and len(fitting) > 1:
+        names = ", ".join(f"`{a}`" for a in fitting)
+        raise EvaluationError(
+            "UDB706", f"the citizen fits {len(fitting)} service areas ({names}), but "
+            "`routing: exclusive` says no citizen fits more than one", at,
+            hint="the areas overlap for this citizen: correct the areas' target groups or "
+                 "conditions, or replace `exclusive: true` by a `priority`")
     return AreaChoice(fitting[0] if fitting else None, fitting)
 
 
