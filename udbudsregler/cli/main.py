@@ -417,6 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
+
+    from udbudsregler.cli.authoring import add_commands  # new, fmt
+
+    add_commands(sub)
     return parser
 
 
