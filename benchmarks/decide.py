@@ -516,9 +516,11 @@ def time_load(repeats: int) -> dict[str, Any]:
             stage_ms[stage.name].append((pc() - t0) * 1e3)
             if not ok:
                 raise SystemExit(f"stage {stage.name} failed: {state.bag.sorted()}")
-        assert state.checked is not None and state.code is not None
+        assert state.lowered is not None and state.code is not None
+        assert state.source is not None
         t0 = pc()
-        Policy(state.checked, state.code, tuple(state.bag.warnings()))
+        Policy(state.lowered, state.code, state.source, tuple(state.bag.warnings()),
+               checked=state.checked)
         stage_ms["Policy()"].append((pc() - t0) * 1e3)
     return {"cold_ms": cold, "warm_ms": stats(warm),
             "stages_ms": {k: stats(v) for k, v in stage_ms.items()}}

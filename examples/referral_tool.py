@@ -163,6 +163,22 @@ def read_supplier_state(path: Path) -> dict[str, Any]:
 # -- names for people ----------------------------------------------------------------
 
 
+def area_titles(policy: ur.Policy) -> dict[str, str]:
+    """Service area id -> title."""
+    return {area: policy.area_title(area) for area in policy.areas}
+
+
+def supplier_names(policy: ur.Policy) -> dict[str, str]:
+    """Supplier id -> display name, over all service areas."""
+    return {supplier.id: supplier.name
+            for area in policy.areas for supplier in policy.suppliers_of(area)}
+
+
+def package_titles(policy: ur.Policy) -> dict[str, str]:
+    """Course package id -> title."""
+    return {package: policy.package_title(package) for package in policy.packages}
+
+
 @dataclass(frozen=True)
 class Names:
     """The titles a person reads instead of ids."""
@@ -173,11 +189,7 @@ class Names:
 
     @classmethod
     def of(cls, policy: ur.Policy) -> Names:
-        domain = policy.document.domain  # the ids; the titles come from the policy's API
-        suppliers = [s.id for area in domain.areas.values() for s in area.spec.suppliers]
-        return cls({a: policy.area_title(a) for a in domain.areas},
-                   {s: policy.supplier_name(s) for s in suppliers},
-                   {p: policy.package_title(p) for p in domain.packages})
+        return cls(area_titles(policy), supplier_names(policy), package_titles(policy))
 
 
 # -- the run -------------------------------------------------------------------------
@@ -359,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ur.EvaluationError as error:
             # The facts fit the schema but the policy cannot be evaluated on them
             # (e.g. a date arithmetic beyond the calendar). Report, and go on.
-            bad(citizen.id, [Problem(error.node or "(facts)", error.message, error.code)])
+            bad(citizen.id, [Problem(error.path or "(facts)", error.message, error.code)])
             continue
 
         summary.decided += 1

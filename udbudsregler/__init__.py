@@ -9,6 +9,8 @@ The host API::
     decision = policy.decide(facts, on=date(2019, 2, 1))
     decision.eligible, decision.target_groups, decision.reasons
     print(decision.explain())
+    record = decision.to_dict()                    # store it; later:
+    ur.replay(record, "policies/slagelse-2019").same
 """
 
 from udbudsregler.diagnostics import (
@@ -20,7 +22,9 @@ from udbudsregler.diagnostics import (
     Span,
     UdbudsreglerError,
 )
+from udbudsregler.loader.file_schema import policy_file_schema
 from udbudsregler.policy import Policy, load_policy
+from udbudsregler.replay import Difference, Replay, replay
 from udbudsregler.runtime.decision import Decision, Reason
 from udbudsregler.runtime.routing import (
     AreaChoice,
@@ -40,8 +44,7 @@ from udbudsregler.runtime.trace import RecordingTracer, TraceEvent, Tracer
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
 from udbudsregler.values.money import Money, Rounding
 from udbudsregler.values.temporal import Duration, Period
-
-__version__ = "0.1.0"
+from udbudsregler.version import __version__
 
 __all__ = [
     "STAGES",
@@ -50,6 +53,7 @@ __all__ = [
     "BonusStatus",
     "Decision",
     "Diagnostic",
+    "Difference",
     "Duration",
     "EvaluationError",
     "FactError",
@@ -64,6 +68,7 @@ __all__ = [
     "RecordingTracer",
     "Referral",
     "ReferralEnd",
+    "Replay",
     "Rounding",
     "Settlement",
     "SettlementLine",
@@ -75,5 +80,7 @@ __all__ = [
     "UdbudsreglerError",
     "__version__",
     "load_policy",
+    "policy_file_schema",
+    "replay",
     "run_stages",
 ]

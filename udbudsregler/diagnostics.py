@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "CODES",
@@ -33,17 +35,100 @@ __all__ = [
     "closest",
     "did_you_mean",
     "dotted_path",
+    "printable",
+    "shown",
 ]
+
+
+#: With at most this many candidates, a word is compared with each of them.
+EXACT_POOL = 100
+#: With more, it is compared with at most this many: those a typo or two away.
+SHORTLIST = 32
+_CUTOFF = 0.6
+#: Words longer than this get no did-you-mean from a large set of candidates.
+_LONGEST_INDEXED = 64
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to ``word``, if one is close enough to be what was meant.
 
     The one measure of "close" for every did-you-mean, so that a stage that holds back
-    an error because another stage suggests the intended name agrees with it.
+    an error because another stage suggests the intended name agrees with it: difflib's
+    ratio of at least 0.6, the highest winning (the larger text on a tie).
+
+    Comparing every misspelt name with every name made checking quadratic (1,000
+    misspelt names among 1,000 took 14 s; issue 12, item 14). With at most
+    :data:`EXACT_POOL` candidates, which covers real policies, the word is compared with
+    each. With more, only with the candidates that share a *variant* with it (the word
+    itself or the word less one character): those a character added, left out, replaced
+    or swapped away, at most :data:`SHORTLIST` of them, the nearest in length first. The
+    answer depends on the word and the candidates only.
     """
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    pool = tuple(candidates)
+    if len(pool) <= EXACT_POOL:
+        return _exact(word, pool)
+    return _indexed(word, pool)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact(word: str, pool: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=_CUTOFF)
     return close[0] if close else None
+
+
+def _indexed(word: str, pool: tuple[str, ...]) -> str | None:
+    if len(word) > _LONGEST_INDEXED:
+        return None
+    members = frozenset(pool)
+    found: set[str] = set()
+    with _VARIANTS.lock:  # policies may be checked in several threads
+        _VARIANTS.add(members)
+        for key in _variants(word):
+            found.update(_VARIANTS.owners.get(key, ()))
+    found &= members
+    shortlist = sorted(found, key=lambda c: (abs(len(c) - len(word)), c))[:SHORTLIST]
+    return _exact(word, tuple(shortlist))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _variants(word: str) -> frozenset[str]:
+    """``word`` and each way of deleting one character from it."""
+    return frozenset((word, *(word[:i] + word[i + 1:] for i in range(len(word)))))
+
+
+class _VariantIndex:
+    """Every text seen among large sets of candidates, by its variants.
+
+    Shared by all calls, so that the growing sets of names a checker offers (each name
+    it has typed so far) are indexed once, not once per call. What it holds only saves
+    work, never changes an answer; it is emptied when it grows beyond ``limit`` entries.
+    """
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        self.lock = threading.Lock()
+        self.limit = limit
+        self.owners: dict[str, set[str]] = {}
+        self.indexed: set[str] = set()
+        self.entries = 0
+
+    def add(self, members: frozenset[str]) -> None:
+        fresh = members - self.indexed
+        if not fresh:
+            return
+        if self.entries > self.limit:
+            self.owners.clear()
+            self.indexed.clear()
+            self.entries = 0
+            fresh = members
+        for text in fresh:
+            if len(text) <= _LONGEST_INDEXED:
+                for key in _variants(text):
+                    self.owners.setdefault(key, set()).add(text)
+                self.entries += len(text) + 1
+        self.indexed |= fresh
+
+
+_VARIANTS = _VariantIndex()
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -52,12 +137,34 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{close}`?" if close is not None else None
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: newlines, tabs and other invisible characters escaped
+    (``\\n``, ``\\u200b``), as a message must show what an author wrote."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _ESCAPES.get(c) or f"\\u{ord(c):04x}"
+                   for c in text)
+
+
 def dotted_path(path: Iterable[object]) -> str:
     """A path into a document or into facts as authors write it: ``invariants[6].holds``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` as it may appear in a message: at most ``limit`` characters (a 50 MB value
+    is not echoed back), and printable whatever the output's encoding can do with lone
+    surrogates (``\\ud800`` is written as that escape)."""
+    cut = text[:limit]
+    if not cut.isascii():
+        cut = cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cut if len(text) <= limit else f"{cut}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True, order=True)
@@ -146,10 +253,12 @@ CODES: dict[str, CodeInfo] = _codes(
              "each name may be defined once across the policy and its includes"),
     CodeInfo("UDB113", "load", "the file is not UTF-8 text",
              "save the file as UTF-8"),
-    CodeInfo("UDB114", "load", "an include must stay inside the policy's folder",
-             "use a relative path below the folder of the main policy file"),
+    CodeInfo("UDB114", "load", "an include or a base policy is outside the folder it must "
+             "stay in", "use a relative path below the folder of the main policy file"),
     CodeInfo("UDB115", "load", "an override names nothing in the base policy",
              "override criteria by the id they have in the base policy"),
+    CodeInfo("UDB116", "load", "the base of `extends:` is not a policy, or cannot be loaded",
+             "name the folder of a policy (with its `policy.yaml`) or its main file"),
     # 2: validate (document shape)
     CodeInfo("UDB201", "validate", "unknown key",
              "check the spelling; the policy language reference lists every key"),
@@ -200,6 +309,9 @@ CODES: dict[str, CodeInfo] = _codes(
              "split it into named rules"),
     CodeInfo("UDB313", "parse", "a quantifier is incomplete",
              "write e.g. `any(o in offers where o.weekly_hours >= 15 hours)`"),
+    CodeInfo("UDB314", "parse", "a number or duration is larger than the limit",
+             "numbers have at most 40 digits before the decimal point and 40 after it; "
+             "durations are at most 10000 years"),
     # 4: check (names and types)
     CodeInfo("UDB401", "check", "unknown name",
              "names come from `facts`, `parameters` and `rules`, plus `today`"),
@@ -256,14 +368,27 @@ CODES: dict[str, CodeInfo] = _codes(
              "the price models are defined under `price_models`"),
     CodeInfo("UDB426", "check", "unknown outcome",
              "the outcomes are defined under `outcomes`"),
-    CodeInfo("UDB427", "check", "a price or duration of the tender depends on a citizen's facts",
-             "prices, bonuses, spans and durations may use parameters only"),
+    CodeInfo("UDB427", "check", "a duration of the tender depends on a citizen's facts, or a "
+             "price on the date",
+             "durations and spans may use parameters only; a price that changes on a date is a "
+             "parameter with dated `values`"),
     CodeInfo("UDB428", "check", "a weekly-hour span ends below its start",
              "write the smaller number as `min`"),
     CodeInfo("UDB429", "check", "a price model or outcome is never used",
              "remove it, or refer to it from a package or a bonus", _W),
     CodeInfo("UDB430", "check", "an invariant is checked on a date outside the round",
              "choose a date within `policy: valid`, or leave `on` out"),
+    CodeInfo("UDB431", "check", "a fact's range runs backwards, or its default is outside it",
+             "`min` must not be greater than `max`, and the default must lie between them"),
+    CodeInfo("UDB432", "check", "an absolute invariant reads a parameter, or has no `holds`",
+             "write the limit as a value (`age >= 30`), so a new round's parameters do not "
+             "move it"),
+    CodeInfo("UDB433", "check", "a duration of the tender is zero, negative or longer than "
+             "100 years", "durations of referrals, aftercare, result periods, windows, tiers, "
+             "packages and caps are longer than zero and at most 100 years"),
+    CodeInfo("UDB434", "check", "a tier of a result payment can never apply",
+             "order the tiers from the soonest result to the latest; only the last may leave "
+             "out `within`"),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),
@@ -276,7 +401,8 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB601", "facts", "a fact is missing",
              "the host must supply every fact the policy declares"),
     CodeInfo("UDB602", "facts", "a fact has the wrong type",
-             "see the policy's `facts` section for the expected type"),
+             "see the policy's `facts` section, or the input's JSON Schema "
+             "(`policy.json_schema`), for the expected type"),
     CodeInfo("UDB603", "facts", "a date is not a real calendar date",
              "send dates as YYYY-MM-DD"),
     CodeInfo("UDB604", "facts", "a period ends before it starts",
@@ -289,6 +415,14 @@ CODES: dict[str, CodeInfo] = _codes(
              "send amounts and decimals as text or Decimal, e.g. \"1850.50\""),
     CodeInfo("UDB608", "facts", "the facts are not a mapping",
              "send one JSON object (a mapping of fact names to values)"),
+    CodeInfo("UDB609", "facts", "a key appears twice in a JSON object",
+             "remove or rename one of them; a JSON reader would silently keep only the last"),
+    CodeInfo("UDB610", "facts", "a value is beyond the input limits",
+             "numbers below 10^18 with at most 18 decimal places, durations up to 1000 "
+             "years, JSON nested at most 64 levels; see docs/errors.md, input limits"),
+    CodeInfo("UDB611", "facts", "a fact is outside the range the policy allows",
+             "see the fact's `min` and `max` in the policy (or `minimum`/`maximum` in the "
+             "facts' JSON Schema)"),
     # 7: evaluation
     CodeInfo("UDB701", "evaluate", "a date is outside the calendar's range",
              "check the dates and durations involved"),
@@ -300,7 +434,10 @@ CODES: dict[str, CodeInfo] = _codes(
              "this is a bug in udbudsregler; please report it with the policy and facts"),
     CodeInfo("UDB705", "evaluate", "a value is outside what the operation accepts",
              "check the facts and parameters the value is computed from"),
-    CodeInfo("UDB706", "evaluate", "a citizen fits two areas the policy says are exclusive",
+    CodeInfo("UDB706", "evaluate", "the decision visits too many list elements in its loops",
+             "check for loops nested inside loops over long histories; a host can raise "
+             "the limit with `Limits(evaluation_steps=...)`"),
+    CodeInfo("UDB707", "evaluate", "a citizen fits two areas the policy says are exclusive",
              "correct the areas' target groups or conditions, or give `routing` a "
              "`priority` instead of `exclusive: true`"),
     # 8: policy test cases
@@ -325,6 +462,15 @@ class Diagnostic:
     def __post_init__(self) -> None:
         if self.code not in CODES:  # pragma: no cover - programming error
             raise ValueError(f"unregistered diagnostic code {self.code}")
+        # Messages quote what an author wrote (a name, a value); a newline or another
+        # control character in it must not break the one-line format.
+        if not self.message.isprintable():
+            object.__setattr__(self, "message", printable(self.message))
+        if self.hint is not None and not self.hint.isprintable():
+            object.__setattr__(self, "hint", printable(self.hint))
+        if any(not text.isprintable() for text, _ in self.notes):
+            object.__setattr__(self, "notes", tuple((printable(text), span)
+                                                    for text, span in self.notes))
 
     @property
     def effective_hint(self) -> str:
@@ -353,10 +499,11 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
             "hint": self.effective_hint,
+            # A policy diagnostic is located by file, line and column, not by an input path.
+            "path": None,
         }
         if self.span is not None:
-            out.update(file=self.span.file, line=self.span.line, column=self.span.column,
-                       end_line=self.span.end_line, end_column=self.span.end_column)
+            out.update(_located(self.span))
         if self.notes:
             out["notes"] = [
                 {"message": text, **({"at": str(span)} if span else {})}
@@ -418,7 +565,34 @@ class DiagnosticBag:
 
 
 class UdbudsreglerError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    Every error has the same :meth:`to_dict` shape, ``{"error": <class name>,
+    "message": <the error as text>, "problems": [...]}``, each problem with ``code``,
+    ``path``, ``message`` and ``hint`` (and ``file``, ``line``, ``column`` where the
+    problem has a place in a policy file). Every error pickles to an equal error, so it
+    crosses process boundaries (``concurrent.futures.ProcessPoolExecutor``) intact.
+    """
+
+    def problem_dicts(self) -> list[dict[str, object]]:
+        """The problems of this error, each a dict of the one shape."""
+        return []
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": type(self).__name__, "message": str(self),
+                "problems": self.problem_dicts()}
+
+    def _key(self) -> tuple[object, ...]:
+        return (str(self),)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, UdbudsreglerError)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._key()))
 
 
 class PolicyError(UdbudsreglerError):
@@ -428,6 +602,12 @@ class PolicyError(UdbudsreglerError):
         ordered = sorted(diagnostics, key=Diagnostic.sort_key)
         self.diagnostics: tuple[Diagnostic, ...] = tuple(ordered)
         super().__init__(self.render())
+
+    def __reduce__(self) -> tuple[type[PolicyError], tuple[tuple[Diagnostic, ...]]]:
+        return (type(self), (self.diagnostics,))
+
+    def _key(self) -> tuple[object, ...]:
+        return self.diagnostics
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -446,15 +626,27 @@ class PolicyError(UdbudsreglerError):
             summary += f", {warnings} warning{'s' if warnings != 1 else ''}"
         return f"{text}\n{summary}" if text else summary
 
+    def problem_dicts(self) -> list[dict[str, object]]:
+        return [d.to_dict() for d in self.diagnostics]
+
 
 @dataclass(frozen=True)
 class FactProblem:
-    """One thing wrong with the facts a host supplied: the field path and what was expected."""
+    """One thing wrong with what a host supplied (facts, order, supplier state, referral,
+    outcomes, a date): the field path, what is wrong and what was expected."""
 
     code: str
+    #: Where: ``offers[0].weekly_hours``, ``order.weekly_hours``, ``outcomes[2].kind``,
+    #: ``on``; empty for the facts as a whole.
     path: str
     message: str
     expected: str | None = None
+    #: What to do; the code's hint (:data:`CODES`) when None.
+    hint: str | None = None
+
+    @property
+    def effective_hint(self) -> str:
+        return self.hint if self.hint is not None else CODES[self.code].hint
 
     def render(self) -> str:
         where = self.path or "(facts)"
@@ -464,44 +656,117 @@ class FactProblem:
         return text
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"code": self.code, "path": self.path, "message": self.message}
+        out: dict[str, object] = {"code": self.code, "path": self.path, "message": self.message,
+                                  "hint": self.effective_hint}
         if self.expected:
             out["expected"] = self.expected
         return out
 
 
 class FactError(UdbudsreglerError):
-    """The facts a host supplied do not fit the policy's fact schema. No decision is made."""
+    """What a host supplied does not fit the policy: the facts, and also the order, the
+    supplier state, the referral, the outcomes or the date of the same call. Every problem
+    of every input of the call is listed, sorted by path. No decision is made."""
+
+    #: At most this many problems are written out in the message (all are in ``problems``).
+    SHOWN = 100
 
     def __init__(self, problems: Sequence[FactProblem]) -> None:
-        ordered = sorted(problems, key=lambda p: (p.path, p.code))
+        ordered = sorted(problems, key=lambda p: (p.path, p.code, p.message))
         self.problems: tuple[FactProblem, ...] = tuple(ordered)
-        super().__init__("\n".join(p.render() for p in self.problems))
+        lines = [p.render() for p in self.problems[:self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"... and {len(self.problems) - self.SHOWN} more")
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[FactError], tuple[tuple[FactProblem, ...]]]:
+        return (type(self), (self.problems,))
+
+    def _key(self) -> tuple[object, ...]:
+        return self.problems
 
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(p.path for p in self.problems)
 
+    def problem_dicts(self) -> list[dict[str, object]]:
+        return [p.to_dict() for p in self.problems]
 
-@dataclass
+
 class EvaluationError(UdbudsreglerError):
-    """Evaluating a checked policy failed on these facts (e.g. a date beyond the calendar)."""
+    """Evaluating a checked policy failed on these facts (e.g. a date beyond the calendar),
+    or the date of a call is outside the policy's validity.
 
-    code: str
-    message: str
-    span: Span | None = None
-    node: str | None = None
-    values: dict[str, object] = field(default_factory=dict)
-    hint: str | None = None
+    ``path`` says where: the definition being evaluated, or the input (``on``,
+    ``referral.start``). ``node`` is the same attribute under its old name (deprecated:
+    use ``path``).
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, code: str, message: str, span: Span | None = None,
+                 path: str | None = None, values: dict[str, object] | None = None, *,
+                 hint: str | None = None, node: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
+        self.path = path if path is not None else node
+        self.values: dict[str, object] = values if values is not None else {}
+        self.hint = hint
         super().__init__(self.render())
+
+    @property
+    def node(self) -> str | None:
+        """Deprecated alias of :attr:`path`."""
+        return self.path
+
+    @node.setter
+    def node(self, value: str | None) -> None:
+        self.path = value
+
+    @property
+    def effective_hint(self) -> str:
+        return self.hint if self.hint is not None else CODES[self.code].hint
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_evaluation_error, (self.code, self.message, self.span, self.path,
+                                    self.values, self.hint))
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.code, self.message, self.span, self.path, self.hint)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, EvaluationError)
+        return self._key() == other._key() and self.values == other.values
+
+    __hash__ = UdbudsreglerError.__hash__
 
     def render(self) -> str:
         where = f"{self.span}: " if self.span else ""
-        node = f" (in `{self.node}`)" if self.node else ""
+        node = f" (in `{self.path}`)" if self.path else ""
         hint = f"\n  hint: {self.hint}" if self.hint else ""
         return f"{where}{self.code}: {self.message}{node}{hint}"
 
     def __str__(self) -> str:
         return self.render()
+
+    def __repr__(self) -> str:
+        return (f"EvaluationError(code={self.code!r}, message={self.message!r}, "
+                f"span={self.span!r}, path={self.path!r})")
+
+    def problem_dicts(self) -> list[dict[str, object]]:
+        out: dict[str, object] = {"code": self.code, "path": self.path,
+                                  "message": self.message, "hint": self.effective_hint}
+        if self.span is not None:
+            out.update(_located(self.span))
+        return [out]
+
+
+def _evaluation_error(code: str, message: str, span: Span | None, path: str | None,
+                      values: dict[str, object], hint: str | None) -> EvaluationError:
+    return EvaluationError(code, message, span, path, values, hint=hint)
+
+
+def _located(span: Span) -> dict[str, object]:
+    return {"file": span.file, "line": span.line, "column": span.column,
+            "end_line": span.end_line, "end_column": span.end_column}

@@ -13,15 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from udbudsregler.checker.check import CheckedPolicy
-from udbudsregler.checker.graph import RuleGraph, build_graph
+from udbudsregler.checker.graph import RuleGraph as NameGraph
+from udbudsregler.checker.graph import build_graph
 from udbudsregler.checker.tender import check_policy
 from udbudsregler.codegen.generate import GeneratedCode, generate
 from udbudsregler.diagnostics import DiagnosticBag
 from udbudsregler.expr.collect import ParsedPolicy, parse_policy
+from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader import Limits, LoadedSource
 from udbudsregler.loader.extends import Override, load_source
 from udbudsregler.loader.validate import PolicyDocument, validate_document
+from udbudsregler.lower import lower_graph
 
 __all__ = ["STAGES", "STAGE_NAMES", "CompileState", "Stage", "run_stages"]
 
@@ -38,8 +40,11 @@ class CompileState:
     overrides: dict[tuple[str | int, ...], Override] = field(default_factory=dict)
     document: PolicyDocument | None = None
     parsed: ParsedPolicy | None = None
-    graph: RuleGraph | None = None
-    checked: CheckedPolicy | None = None
+    names: NameGraph | None = None
+    #: The typed rule graph (stage ``check``).
+    checked: RuleGraph | None = None
+    #: The rule graph with every operation a primitive (stage ``lower``).
+    lowered: RuleGraph | None = None
     code: GeneratedCode | None = None
     #: The name of the last stage that ran.
     reached: str | None = None
@@ -49,6 +54,8 @@ class CompileState:
 class Stage:
     name: str
     summary: str
+    #: What the stage produces, as a tool would show it.
+    produces: str
     #: Runs the stage; returns False when the later stages cannot run.
     run: Callable[[CompileState], bool]
 
@@ -76,34 +83,47 @@ def _parse(state: CompileState) -> bool:
 
 def _graph(state: CompileState) -> bool:
     assert state.parsed is not None
-    state.graph = build_graph(state.parsed, state.bag)
+    state.names = build_graph(state.parsed, state.bag)
     return True
 
 
 def _check(state: CompileState) -> bool:
-    assert state.parsed is not None and state.graph is not None
-    state.checked = check_policy(state.parsed, state.graph, state.bag)
+    assert state.parsed is not None and state.names is not None
+    state.checked = check_policy(state.parsed, state.names, state.bag)
+    return state.checked is not None
+
+
+def _lower(state: CompileState) -> bool:
+    if state.bag.has_errors:
+        return False
+    assert state.checked is not None
+    state.lowered = lower_graph(state.checked)
     return True
 
 
 def _codegen(state: CompileState) -> bool:
-    if state.bag.has_errors:
-        return False
-    assert state.checked is not None and state.document is not None
-    header = state.document.header
-    assert header is not None
-    state.code = generate(state.checked, header.month_end or "clamp")
+    assert state.lowered is not None
+    header = state.lowered.header
+    state.code = generate(state.lowered, header.month_end or "clamp",
+                          state.limits.evaluation_steps)
     return True
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("load", "read the YAML files, keeping the position of every node", _load),
-    Stage("validate", "check the shape of each section and entry", _validate),
-    Stage("parse", "parse every expression", _parse),
-    Stage("graph", "build the rule graph; reject cycles; warn about unused definitions",
-          _graph),
-    Stage("check", "resolve names and check types", _check),
-    Stage("codegen", "compile the rule graph to Python functions", _codegen),
+    Stage("load", "read the YAML files, keeping the position of every node",
+          "plain data with a position for every node (LoadedSource)", _load),
+    Stage("validate", "check the shape of each section and entry",
+          "the validated document (PolicyDocument)", _validate),
+    Stage("parse", "parse every expression",
+          "an expression tree for every expression (ParsedPolicy)", _parse),
+    Stage("graph", "build the graph of names; reject cycles; warn about unused definitions",
+          "the names, what each refers to, their order (checker.graph)", _graph),
+    Stage("check", "resolve names and check types; lower the tender sections into the graph",
+          "the typed rule graph (ir.RuleGraph)", _check),
+    Stage("lower", "choose the primitive operation of every operator, call and field",
+          "the lowered rule graph (ir.RuleGraph, lowered)", _lower),
+    Stage("codegen", "compile the rule graph to Python functions",
+          "Python functions for every node (GeneratedCode)", _codegen),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
 

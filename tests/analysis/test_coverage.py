@@ -473,3 +473,28 @@ def test_selection_branches_follow_the_strategy_and_the_areas(
         "title": "Område", "serves": ["gruppe"], "selection": selection,
         "suppliers": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]})
     assert _selection_branches(spec, areas) == (selection["strategy"], expected)
+
+
+@pytest.mark.parametrize(("values", "branch"), [
+    # a change inside the round can be crossed
+    ("{from: 2024-01-01, value: 700.00 DKK}\n      - {from: 2025-01-01, value: 1400.00 DKK}",
+     True),
+    # a change before the round starts, or after every referral of the round has ended
+    # (the last starts 2025-12-31 and lasts at most 1 year), cannot (issue 10)
+    ("{from: 2023-01-01, value: 700.00 DKK}\n      - {from: 2023-06-01, value: 1400.00 DKK}",
+     False),
+    ("{from: 2024-01-01, value: 700.00 DKK}\n      - {from: 2027-01-01, value: 1400.00 DKK}",
+     False),
+    # ... but a change in the year after the round still can
+    ("{from: 2024-01-01, value: 700.00 DKK}\n      - {from: 2026-06-01, value: 1400.00 DKK}",
+     True),
+])
+def test_price_changes_no_settlement_can_cross_are_not_branches(
+        folder: Path, values: str, branch: bool) -> None:
+    policy = folder / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    old = "{from: 2024-01-01, value: 700.00 DKK}\n      - {from: 2025-01-01, value: 1400.00 DKK}"
+    assert old in text
+    policy.write_text(text.replace(old, values), encoding="utf-8")
+    item = measure(ur.load_policy(folder), []).item("price_model", "weekly")
+    assert ("price_change" in item.branches) is branch

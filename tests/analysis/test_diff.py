@@ -322,7 +322,7 @@ def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Pa
             "C-4,1980-01-01"]
     file = tmp_path / "citizens.csv"
     file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    population = read_population(file, {n: e.spec for n, e in next_round.document.facts.items()})
+    population = read_population(file, {n: e.spec for n, e in next_round.graph.facts.items()})
     assert [r.id for r in population.rows] == ["C-1", "C-2"]
     assert population.rows[0].facts["subject_to_225_rule"] is True
     assert [(b.line, b.id) for b in population.bad] == [(4, "C-3"), (5, None)]
@@ -396,7 +396,7 @@ def test_the_same_seed_gives_the_same_report(slagelse: ur.Policy,
 
 def test_the_shrinker_drops_what_does_not_matter(next_round: ur.Policy) -> None:
     on = date(2022, 1, 1)
-    specs = {n: e.spec for n, e in next_round.document.facts.items()}
+    specs = {n: e.spec for n, e in next_round.graph.facts.items()}
     facts = next_round.facts.validate({
         **GOOD, "birth_date": "1993-07-17",
         "benefits": [{"kind": "sygedagpenge", "from": "2010-03-04", "to": "2012-05-06"},
@@ -436,3 +436,31 @@ def test_the_review_script(slagelse: ur.Policy, capsys: Any) -> None:
     nothing = compare(slagelse, slagelse, citizens=200, scenarios=50)
     assert review["problems"](nothing) == ["became eligible: expected, but not found",
                                            "payment up: expected, but not found"]
+
+
+# -- the reviewer's headline (issue 10) ----------------------------------------------------
+
+
+def test_payment_headline_separates_deferred_from_lost(slagelse: ur.Policy,
+                                                       next_round: ur.Policy) -> None:
+    # back from 3 to 4 months: a bonus earned after 3 months is pending after 4 (deferred);
+    # one that broke between 3 and 4 months is lost
+    report = compare(next_round, slagelse, citizens=0, scenarios=1500, examples=0)
+    down = report.groups["payment_down"]
+    assert down.count and down.deferred < 0 and down.total - down.deferred < 0
+    text = report.render()
+    assert "deferred (earned -> pending)" in text and " lost" in text
+    assert report.to_dict()["groups"][-1]["deferred"] == format(down.deferred, "f")
+    up = compare(slagelse, next_round, citizens=0, scenarios=1500, examples=0)
+    assert up.groups["payment_up"].deferred > 0
+    assert "paid earlier (pending -> earned)" in up.render()
+
+
+def test_diff_lists_the_invariants_that_read_a_changed_definition(
+        worked: tuple[DiffReport, float]) -> None:
+    report, _ = worked
+    reading = {ident: reads for ident, _, reads in report.invariants}
+    assert reading["under_30_not_eligible"] == (
+        "parameter min_age (named in its condition: it moves with the change)",)
+    assert reading["payment_not_negative"] == ("parameter bonus_period",)
+    assert "Invariants that read a changed definition (6)" in report.render()

@@ -15,8 +15,8 @@ protocol of its own instead. The tiers, from the bottom:
 6. ``lower``: operator choices made explicit;
 7. ``codegen``: the IR compiled to Python;
 8. ``runtime``: evaluation, decisions, routing, settlement, explanations;
-9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``;
-10. the tools: ``testing``, ``analysis``, ``service``, ``cli``.
+9. the facade: ``udbudsregler`` itself, ``policy``, ``stages``, ``cache``, ``replay``;
+10. the tools: ``testing``, ``analysis``, ``smt`` (the SMT analysis), ``service``, ``cli``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "udbudsregler"
 
 TIERS: dict[str, int] = {
-    "values": 0, "diagnostics": 0,
+    "values": 0, "diagnostics": 0, "version": 0,
     "loader": 1,
     "expr": 2,
     "semantics": 3,
@@ -37,8 +37,10 @@ TIERS: dict[str, int] = {
     "lower": 6,
     "codegen": 7,
     "runtime": 8,
-    "__init__": 9, "policy": 9, "stages": 9, "cache": 9,
-    "testing": 10, "analysis": 10, "service": 10, "cli": 10, "__main__": 10,
+    "columnar": 9,
+    "__init__": 10, "policy": 10, "stages": 10, "cache": 10, "replay": 10,
+    "testing": 11, "analysis": 11, "smt": 11, "service": 11, "pictures": 11, "cli": 11,
+    "__main__": 11,
 }
 
 
@@ -168,6 +170,15 @@ def test_values_import_nothing_of_the_project_but_values() -> None:
         if module.startswith("udbudsregler.values"):
             others = [t for t in edges if not t.startswith("udbudsregler.values")]
             assert not others, f"{module} imports {others}"
+
+
+def test_the_version_is_the_package_version() -> None:
+    import tomllib
+
+    from udbudsregler.version import __version__
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["version"] == __version__
 
 
 def test_the_checker_detects_a_planted_cycle_and_upward_import() -> None:

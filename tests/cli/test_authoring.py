@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from policy_folders import POLICY_FOLDERS
 
 from udbudsregler.cli.fmt import FormatError, format_text
 from udbudsregler.cli.main import EXIT_INPUT, main
@@ -17,8 +18,8 @@ from udbudsregler.loader.includes import load_policy_source
 from udbudsregler.loader.yaml_loader import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICIES = [ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
-            ROOT / "examples" / "next-round"]
+#: Every policy folder of the repository (policies/ and examples/).
+POLICIES = POLICY_FOLDERS
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -120,6 +121,97 @@ def test_one_canonical_layout() -> None:
     assert format_text(CANONICAL) == CANONICAL
 
 
+GENERAL = """\
+facts:
+  avstand:
+    type: list
+    title: Avstånd
+    fields:
+      km:
+        min: 0
+        title: Avstånd i kilometer
+        type: decimal
+service_areas:
+  a:
+    title: Område
+    serves: [x]
+    suppliers:
+      - {id: a1, name: Leverantör 1}
+    selection:
+      reading: Närmast.
+      distance: min(a.km for a in avstand else 0)
+      strategy: nearest
+      only: count(a in avstand) > 0
+      citizen_choice: true
+price_models:
+  m:
+    results:
+      resultat:
+        tiers:
+          snabbt:
+            amount: 100.00 SEK
+            within: 3 months
+            title: Snabbt
+        title: Resultat
+        outcome: arbete
+    payments:
+      grund:
+        amount: 10.00 SEK
+        per: month
+        title: Grund
+    caps:
+      max_amount: 1000.00 SEK
+    title: Modell
+"""
+
+GENERAL_CANONICAL = """\
+facts:
+  avstand:
+    type: list
+    title: Avstånd
+    fields:
+      km:
+        type: decimal
+        title: Avstånd i kilometer
+        min: 0
+service_areas:
+  a:
+    title: Område
+    serves: [x]
+    suppliers:
+      - {id: a1, name: Leverantör 1}
+    selection:
+      citizen_choice: true
+      strategy: nearest
+      only: count(a in avstand) > 0
+      distance: min(a.km for a in avstand else 0)
+      reading: Närmast.
+price_models:
+  m:
+    title: Modell
+    caps: {max_amount: 1000.00 SEK}
+    payments:
+      grund:
+        title: Grund
+        per: month
+        amount: 10.00 SEK
+    results:
+      resultat:
+        title: Resultat
+        outcome: arbete
+        tiers:
+          snabbt:
+            title: Snabbt
+            within: 3 months
+            amount: 100.00 SEK
+"""
+
+
+def test_fields_selection_payments_results_and_tiers_have_their_order() -> None:
+    assert format_text(GENERAL) == GENERAL_CANONICAL
+    assert format_text(GENERAL_CANONICAL) == GENERAL_CANONICAL
+
+
 def test_check_lists_what_would_change_and_changes_nothing(tmp_path: Path) -> None:
     main_file = tmp_path / "policy.yaml"
     main_file.write_text(MESSY, encoding="utf-8")
@@ -163,7 +255,7 @@ def test_new_writes_a_skeleton_that_checks_and_tests(tmp_path: Path) -> None:
     assert "id: ny-politik" in (tmp_path / folder / "policy.yaml").read_text(encoding="utf-8")
     check = run("check", folder)
     assert check.returncode == 0 and check.stdout.endswith(
-        "ok (stages run: load, validate, parse, graph, check, codegen)\n"), check.stdout
+        "ok (stages run: load, validate, parse, graph, check, lower, codegen)\n"), check.stdout
     assert "warning" not in check.stdout
     test = run("test", folder, "--examples", "20")
     assert test.returncode == 0, test.stdout

@@ -33,7 +33,8 @@ def run(*argv: str, stdin: str | None = None,
 def test_check_a_good_policy() -> None:
     code, out, _ = run("check", SLAGELSE)
     assert code == EXIT_OK
-    assert out.strip().endswith("ok (stages run: load, validate, parse, graph, check, codegen)")
+    assert out.strip().endswith(
+        "ok (stages run: load, validate, parse, graph, check, lower, codegen)")
 
 
 def test_check_stops_after_a_stage() -> None:
@@ -62,6 +63,36 @@ def test_decide_explains_in_both_languages() -> None:
     code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--explain",
                        "--lang", "en")
     assert "Result: the citizen is in the target group" in out
+
+
+def test_decide_settle_and_graph_in_swedish(tmp_path: Path) -> None:
+    code, out, _ = run("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01", "--explain",
+                       "--lang", "sv")
+    assert code == EXIT_OK
+    assert "Bedömning: Den arbetssökande ingår i målgruppen ”Aktivitetsparate" in out
+    assert "Beslutsdatum: 1 februari 2019." in out
+    assert "Resultat:" not in out and "Result:" not in out
+    referral = tmp_path / "r.json"
+    referral.write_text(json.dumps({
+        "referral": {"id": "R", "start": "2019-02-01", "package": "individuelt_forloeb"},
+        "outcomes": [{"kind": "selvforsoergende", "from": "2020-05-15", "to": None}]}))
+    code, out, _ = run("settle", SLAGELSE, str(referral), "--until", "2020-09-30", "--lang",
+                       "sv")
+    assert code == EXIT_OK and "Totalt: 149 663,57 DKK" in out
+    assert "leverantör inte angiven." in out and "I alt:" not in out
+    code, out, _ = run("graph", SLAGELSE, "--lang", "sv")
+    assert code == EXIT_OK and "Insatsområden (prioritet)" in out
+
+
+@pytest.mark.parametrize("command", [
+    ("decide", SLAGELSE, CITIZEN, "--on", "2019-02-01"),
+    ("settle", SLAGELSE, CITIZEN, "--until", "2020-01-01"),
+    ("graph", SLAGELSE),
+])
+def test_lang_lists_every_language(command: tuple[str, ...]) -> None:
+    code, _, err = run(*command, "--lang", "se")
+    assert code == EXIT_INPUT
+    assert "invalid choice: 'se'" in err and "'da', 'en', 'sv'" in err
 
 
 def test_decide_json_is_reproducible() -> None:
@@ -111,8 +142,11 @@ def test_settle_prints_the_invoice(tmp_path: Path) -> None:
 def test_stages_lists_the_pipeline() -> None:
     code, out, _ = run("stages")
     assert code == EXIT_OK
-    assert [line.split()[0] for line in out.splitlines()] == [
-        "load", "validate", "parse", "graph", "check", "codegen"]
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[::2]] == [
+        "load", "validate", "parse", "graph", "check", "lower", "codegen"]
+    assert all(line.split()[0] == "produces:" for line in lines[1::2])
+    assert "the typed rule graph" in out and "the lowered rule graph" in out
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [
@@ -188,3 +222,98 @@ def test_a_closed_pipe_is_not_an_error() -> None:
                 out=ClosedPipe(), err=err)
     assert code == EXIT_OK
     assert err.getvalue() == ""
+
+
+# -- the input boundary (issue 12) ------------------------------------------------------
+
+
+def _citizen_text() -> str:
+    return Path(CITIZEN).read_text("utf-8")
+
+
+def test_12_6_huge_integer_in_every_json_input(tmp_path: Path) -> None:
+    huge = "1" + "0" * 5000
+    facts = tmp_path / "facts.json"
+    facts.write_text(_citizen_text().replace('"weekly_hours": 12', f'"weekly_hours": {huge}'))
+    code, _, err = run("decide", SLAGELSE, str(facts), "--on", "2019-02-01")
+    assert code == EXIT_INPUT and "offers[0].weekly_hours: UDB610" in err
+    code, _, err = run("decide", KOEBENHAVN, str(facts), "--on", "2024-03-01", "--order",
+                       f'{{"package": "job", "weekly_hours": {huge}}}', "--suppliers",
+                       f'{{"sequence": {huge}}}')
+    assert code == EXIT_INPUT
+    assert "order.weekly_hours: UDB610" in err and "suppliers.sequence: UDB610" in err
+    referral = tmp_path / "r.json"
+    referral.write_text(f'{{"referral": {{"id": {huge}, "start": "2019-02-01", '
+                        f'"package": "individuelt_forloeb"}}}}')
+    code, _, err = run("settle", SLAGELSE, str(referral), "--until", "2020-01-01")
+    assert code == EXIT_INPUT and "referral.id: UDB610" in err
+
+
+def test_12_7_deep_facts_and_population_lines(tmp_path: Path) -> None:
+    deep = '{"offers": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    facts = tmp_path / "deep.json"
+    facts.write_text(deep)
+    code, _, err = run("decide", SLAGELSE, str(facts), "--on", "2019-02-01")
+    assert code == EXIT_INPUT and "UDB610" in err and "nested more than 64" in err
+    population = tmp_path / "people.jsonl"
+    population.write_text(_citizen_text().replace("\n", " ") + "\n" + deep + "\n")
+    code, _, err = run("diff", SLAGELSE, SLAGELSE, "--citizens", "0", "--scenarios", "0",
+                       "--population", str(population))
+    assert code == EXIT_INPUT and "(lines 2)" in err
+
+
+def test_12_7_a_population_line_the_csv_module_cannot_read(tmp_path: Path) -> None:
+    population = tmp_path / "people.csv"
+    population.write_text("birth_date,visitation\n" + '"' + "x" * 200_000 + '"\n')
+    code, _, err = run("diff", SLAGELSE, SLAGELSE, "--citizens", "0", "--scenarios", "0",
+                       "--population", str(population))
+    assert code == EXIT_INPUT and "internal error" not in err
+
+
+def test_12_11_a_referral_id_with_a_lone_surrogate(tmp_path: Path) -> None:
+    referral = tmp_path / "r.json"
+    referral.write_text('{"referral": {"id": "\\ud800", "start": "2019-02-01", '
+                        '"package": "individuelt_forloeb"}}')
+    code, _, err = run("settle", SLAGELSE, str(referral), "--until", "2020-01-01")
+    assert code == EXIT_INPUT and "referral.id: UDB602" in err and "\\ud800" in err
+    err.encode("ascii", "strict")
+
+
+@pytest.mark.parametrize("outcomes", ["0", "false", '""'])
+def test_12_24_outcomes_zero_false_or_empty_text(tmp_path: Path, outcomes: str) -> None:
+    referral = tmp_path / "r.json"
+    referral.write_text('{"referral": {"id": "R", "start": "2019-02-01", '
+                        f'"package": "individuelt_forloeb"}}, "outcomes": {outcomes}}}')
+    code, _, err = run("settle", SLAGELSE, str(referral), "--until", "2020-01-01")
+    assert code == EXIT_INPUT and "outcomes: UDB602: expected a list" in err
+
+
+def test_12_24_duplicate_keys_in_facts_json(tmp_path: Path) -> None:
+    facts = tmp_path / "dup.json"
+    facts.write_text(_citizen_text().rstrip().rstrip("}") + ', "visitation": "jobparat"}')
+    code, _, err = run("decide", SLAGELSE, str(facts), "--on", "2019-02-01")
+    assert code == EXIT_INPUT
+    assert "visitation: UDB609: the key `visitation` appears twice" in err
+
+
+def test_12_15_a_huge_exponent_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    facts = tmp_path / "f.json"
+    facts.write_text(_citizen_text().replace('"weekly_hours": 12', '"weekly_hours": 1e999999999'))
+    start = time.perf_counter()
+    code, _, err = run("decide", SLAGELSE, str(facts), "--on", "2019-02-01", "--json")
+    assert code == EXIT_INPUT and "UDB610" in err
+    assert time.perf_counter() - start < 2
+
+
+def test_11_2_facts_order_and_suppliers_are_reported_together(tmp_path: Path) -> None:
+    facts = tmp_path / "f.json"
+    facts.write_text('{"birth_date": "1978-02-30"}')
+    code, _, err = run("decide", KOEBENHAVN, str(facts), "--on", "2024-03-01", "--order",
+                       '{"package": "job", "weekly_hours": "NaN"}', "--suppliers",
+                       '{"load": {"nobody": 1}}')
+    assert code == EXIT_INPUT and err.startswith("error: the input does not fit the policy:")
+    for path in ("birth_date: UDB603", "order.weekly_hours: UDB602",
+                 "suppliers.load.nobody: UDB605"):
+        assert path in err

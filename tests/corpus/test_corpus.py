@@ -299,7 +299,7 @@ def test_five_mistakes_stop_after_parse() -> None:
     five = _five()
     state = five.run(stop_after="parse")
     assert state.reached == "parse"
-    assert state.graph is None and state.checked is None
+    assert state.names is None and state.checked is None
     early = [e.key for e in five.expected if CODES[e.code].stage in ("load", "validate", "parse")]
     got = [_key(d, five) for d in state.bag]
     assert got == early, _report(five, "stop_after='parse' reported other diagnostics", state)

@@ -398,8 +398,11 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PYTEST_", "HYPOTHESIS_", "COV_", "UDBUDSREGLER_"))}
         bin_dir = str(Path(sys.executable).parent)
+        guard = self.base / "guard"
+        if not guard.is_dir():
+            _guard(guard)
         env.update({
-            "PATH": bin_dir + os.pathsep + env.get("PATH", ""),
+            "PATH": str(guard) + os.pathsep + bin_dir + os.pathsep + env.get("PATH", ""),
             "PYTHONUNBUFFERED": "1",
             "PYTHONUTF8": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -427,18 +430,44 @@ class Sandbox:
         return process.returncode, self.from_sandbox(output)
 
 
+#: A page's command that would install packages into the test run's environment (the
+#: real one: the sandbox's `python` is the test run's interpreter).
+_NO_PIP = ('echo "doctest sandbox: a page may not install packages (mark the block '
+           '\\`doctest: skip\\`)" >&2; exit 126')
+
+
+def _python_script(real: Path) -> str:
+    """A `python` that runs the test run's interpreter, except `python -m pip`."""
+    return ("#!/bin/sh\n"
+            f'if [ "$1" = -m ] && [ "$2" = pip ]; then {_NO_PIP}; fi\n'
+            f"exec {shlex.quote(str(real))} \"$@\"\n")
+
+
+def _write_script(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def _guard(folder: Path) -> None:
+    """Programs found before the real ones on a page's PATH: `pip` refuses, `python`
+    refuses `-m pip`. A page must not change the environment the tests run in."""
+    folder.mkdir(parents=True)
+    for name in ("pip", "pip3"):
+        _write_script(folder / name, f"#!/bin/sh\n{_NO_PIP}\n")
+    for name in ("python", "python3"):
+        _write_script(folder / name, _python_script(Path(sys.executable)))
+
+
 def _venv(folder: Path) -> None:
     """A `.venv/bin` whose programs run the interpreter of this test run: the pages say
     `.venv/bin/python`, and a page must not be able to change the real environment (no
-    `pip` here)."""
+    `pip` here, and no `python -m pip`)."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(parents=True)
     real = Path(sys.executable).parent
-    for name in ("python", "udbudsregler"):
-        script = bin_dir / name
-        script.write_text(f"#!/bin/sh\nexec {shlex.quote(str(real / name))} \"$@\"\n",
-                          encoding="utf-8")
-        script.chmod(0o755)
+    _write_script(bin_dir / "python", _python_script(real / "python"))
+    _write_script(bin_dir / "udbudsregler",
+                  f"#!/bin/sh\nexec {shlex.quote(str(real / 'udbudsregler'))} \"$@\"\n")
 
 
 def make_template(root: Path, target: Path, parts: Sequence[str]) -> Path:

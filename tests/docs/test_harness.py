@@ -209,12 +209,14 @@ def test_output_blocks_are_parts_of_a_commands_output(template: Path, tmp_path: 
     failures = _run("""<!-- doctest: output udbudsregler stages -->
 ```
 validate ...
+...
 parse ...
 ```
 
 <!-- doctest: output udbudsregler stages -->
 ```
 parse ...
+...
 validate ...
 ```
 """, template, tmp_path)
@@ -248,6 +250,19 @@ udbudsregler decide policies/slagelse-2019 no-such-file.json --on 2019-02-01
 """, template, tmp_path)
     assert len(failures) == 1
     assert "no-such-file.json" in failures[0] and failures[0].endswith(": exit 2")
+
+
+def test_a_page_cannot_install_packages(template: Path, tmp_path: Path) -> None:
+    """The sandbox's `python` is the test run's interpreter: `pip` would change the
+    environment the tests run in, so a page's `pip` (or `python -m pip`) is refused."""
+    failures = _run("""```sh
+pip install --no-index no-such-package
+python -m pip install --no-index no-such-package
+.venv/bin/python -m pip install --no-index no-such-package
+python -c "print('python itself runs')"
+```
+""", template, tmp_path)
+    assert [f.rsplit(": ", 1)[-1] for f in failures] == ["exit 126"] * 3
 
 
 # -- the generated part of errors.md ------------------------------------------------------

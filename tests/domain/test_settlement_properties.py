@@ -34,13 +34,13 @@ def scenarios(draw: st.DrawFn) -> tuple[ur.Policy, dict[str, Any], list[dict[str
     valid = policy.header.valid
     assert valid.to is not None
     start = valid.from_ + timedelta(days=draw(st.integers(0, 500)))
-    package = draw(st.sampled_from(sorted(policy.document.domain.packages)))
+    package = draw(st.sampled_from(sorted(policy.graph.packages)))
     referral: dict[str, Any] = {"id": "R", "start": start.isoformat(), "package": package}
     if draw(st.booleans()):
         referral["stop"] = (start + timedelta(days=draw(st.integers(0, 400)))).isoformat()
     outcomes = []
-    if policy.document.domain.outcomes:
-        kind = next(iter(policy.document.domain.outcomes))
+    if policy.graph.outcomes:
+        kind = next(iter(policy.graph.outcomes))
         for _ in range(draw(st.integers(0, 3))):
             first = start + timedelta(days=draw(st.integers(-30, 800)))
             length = draw(st.one_of(st.none(), st.integers(0, 200)))
@@ -61,8 +61,8 @@ def test_month_by_month_pays_what_the_whole_period_pays(
                for a, b in _months(start, until)]
     total = sum((m.total for m in monthly), Decimal(0))
     lines = len(whole.lines) + sum(len(m.lines) for m in monthly)
-    package = policy.document.domain.packages[referral["package"]]
-    model = policy.document.domain.price_models[package.spec.price_model]
+    package = policy.graph.packages[referral["package"]]
+    model = policy.graph.price_models[package.spec.price_model]
     if model.spec.partial_weeks == "pro_rata_days":
         # each line is rounded once; splitting a line at a month's end can move half an øre
         assert abs(total - whole.total) <= Decimal("0.005") * lines

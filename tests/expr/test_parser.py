@@ -510,6 +510,11 @@ SYNTAX_ERRORS: list[tuple[str, str, tuple[int, int], str]] = [
     ("1.5 years", "UDB305", (0, 9), "`1.5 years` is not a whole number of years"),
     ("x + 0.5 days", "UDB305", (4, 12), "not a whole number of days"),
     ("1.5 month", "UDB305", (0, 9), "not a whole number of months"),
+    # literals too large to be meant (issue 12, items 3 and 4)
+    ("1" + "0" * 40 + " > 1", "UDB314", (0, 41), "has 41 digits before the decimal point"),
+    ("x + 0." + "5" * 41 + " DKK", "UDB314", (4, 51), "has 41 digits after the decimal point"),
+    ("d - 3652426 days", "UDB314", (4, 16), "`3652426 days` is longer than the calendar"),
+    ("d + 120001 months", "UDB314", (4, 17), "the limit is 120000 months"),
     # dates
     ("2019-02-29", "UDB304", (0, 10), "`2019-02-29` is not a real calendar date"),
     ("d < 2019-13-01", "UDB304", (4, 14), "`2019-13-01` is not a real calendar date"),
@@ -535,6 +540,10 @@ SYNTAX_ERRORS: list[tuple[str, str, tuple[int, int], str]] = [
 HINTS = {
     "2 yrs": "did you mean `2 years`?",
     "4 måneder": "did you mean `4 months`?",
+    "6 månader": "did you mean `6 months`?",
+    "1 vecka": "did you mean `1 week`?",
+    "30 dagar": "did you mean `30 days`?",
+    "15 timmar": "did you mean `15 hours`?",
     "1850 kr": "did you mean `1850 DKK`?",
     "2 dayz": "did you mean `2 days`?",
     "a && b": "write `and`",

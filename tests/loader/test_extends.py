@@ -70,9 +70,10 @@ def test_a_criterion_override_keeps_the_keys_it_does_not_give(folders: tuple[Pat
     _base, derived = folders
     _write(derived, "criteria:\n  over_30:\n    title: Over 25 år\n")
     policy = ur.load_policy(derived)
-    site = policy.checked.parsed.criteria["over_30"]
-    assert site.entry.spec.title == "Over 25 år"
-    assert site.when.text == "age >= min_age"
+    node = policy.graph.nodes["over_30"]
+    assert node.spec.title == "Over 25 år"
+    assert node.expr is not None and node.expr.loc is not None
+    assert node.expr.loc.expr.text == "age >= min_age"
     reason = next(r for r in policy.decide(CITIZEN_26, on=date(2022, 2, 1)).reasons
                   if r.id == "over_30")
     assert reason.overrides[0][:2] == ("criterion", "over_30")
@@ -140,4 +141,4 @@ def test_the_content_hash_covers_the_base_and_not_the_location(folders: tuple[Pa
 def test_the_worked_example_derives_from_slagelse() -> None:
     policy = ur.load_policy(ROOT / "examples" / "next-round")
     assert policy.id == "slagelse-2022"
-    assert {k[1] for k in policy.document.overrides} >= {"min_age", "bonus_period"}
+    assert {k[1] for k in policy.graph.overrides} >= {"min_age", "bonus_period"}

@@ -278,14 +278,14 @@ def test_byte_order_mark_is_dropped(tmp_path: Path) -> None:
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, {"policy.yaml": "include: [secret.yaml]\n", "secret.yaml": "a: 1\n"})
-    real_open = Path.open
+    real_open = os.open
 
-    def fake_open(self: Path, *args: object, **kwargs: object) -> object:
-        if self.name == "secret.yaml":
+    def fake_open(path: object, *args: object, **kwargs: object) -> object:
+        if Path(str(path)).name == "secret.yaml":
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_open)
     source, diagnostics = load(tmp_path)
     assert source is None
     assert where(diagnostics) == [("UDB107", "policy.yaml", 1, 11)]

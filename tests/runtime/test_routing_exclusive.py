@@ -1,7 +1,7 @@
 """`routing: exclusive: true`: areas the policy says no citizen fits two of.
 
 No priority is needed (no UDB424); a citizen who does fit two is an error when
-decided (UDB706, at the `exclusive` key), never a silent choice.
+decided (UDB707, at the `exclusive` key), never a silent choice.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_a_citizen_in_two_exclusive_areas_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ur.EvaluationError) as caught:
         policy.decide(_facts("citizen-koebenhavn-psyk.json"), on=ON)
     error = caught.value
-    assert error.code == "UDB706"
+    assert error.code == "UDB707"
     assert error.span is not None and (error.span.line, error.span.column) == (67, 14)
     assert error.span.file.endswith("omraader.yaml")
     assert "fits 2 service areas (`udsatte`, `psykiske_udfordringer`)" in error.message
@@ -68,7 +68,7 @@ def test_a_citizen_in_two_exclusive_areas_is_an_error(tmp_path: Path) -> None:
                  str(ROOT / "docs" / "examples" / "citizen-koebenhavn-psyk.json"),
                  "--on", "2024-03-01"], out=out, err=err)
     assert code == EXIT_INPUT
-    assert "omraader.yaml:67:14: UDB706:" in err.getvalue()
+    assert "omraader.yaml:67:14: UDB707:" in err.getvalue()
     assert "\n  hint: " in err.getvalue()
 
 
@@ -96,3 +96,39 @@ def test_exclusive_areas_are_never_out_prioritised(tmp_path: Path) -> None:
     coverage = measure(policy, load_cases(copy).cases)
     routing = [item for item in coverage.to_dict()["items"] if item["category"] == "routing"]
     assert routing and all("out_prioritised" not in item["branches"] for item in routing)
+
+
+def test_every_path_of_decide_gives_the_same_error(tmp_path: Path) -> None:
+    """The generated code, the interpreter (a traced decision) and a decision with an
+    order and a supplier state route alike: the citizen of two exclusive areas is UDB707
+    on each, and the citizen of one area goes there."""
+    from udbudsregler.runtime.trace import RecordingTracer
+
+    policy = ur.load_policy(_copy(tmp_path, "  exclusive: true\n"))
+    two, one = _facts("citizen-koebenhavn-psyk.json"), _facts("citizen-koebenhavn.json")
+    suppliers = json.loads((ROOT / "examples" / "data" / "suppliers.json")
+                           .read_text(encoding="utf-8"))
+    calls = [{}, {"tracer": RecordingTracer()}, {"order": {"package": "job",
+                                                           "weekly_hours": 12},
+                                                 "suppliers": suppliers}]
+    for options in calls:
+        with pytest.raises(ur.EvaluationError) as caught:
+            policy.decide(two, on=ON, **options)
+        assert caught.value.code == "UDB707"
+        assert policy.decide(one, on=ON, **options).area == "udsatte"
+
+
+def test_the_routing_reason_says_exclusive_and_every_language_explains(
+        tmp_path: Path) -> None:
+    policy = ur.load_policy(_copy(tmp_path, "  exclusive: true\n"))
+    decision = policy.decide(_facts("citizen-koebenhavn.json"), on=ON)
+    (routing,) = [r for r in decision.reasons if r.kind == "routing"]
+    assert dict(routing.values) == {"fitting": ["udsatte"], "exclusive": True}
+    title = policy.area_title("udsatte")
+    for language, area, priority in (("da", "Indsatsområde", "prioritering"),
+                                     ("en", "Service area", "priority"),
+                                     ("sv", "Insatsområde", "prioritet")):
+        text = decision.explain(language)
+        assert f"{area}: ”{title}”" in text or f"{area}: «{title}»" in text \
+            or f"{area}: “{title}”" in text, text
+        assert priority not in text.split(area, 1)[1].split("\n\n", 1)[0]

@@ -30,9 +30,9 @@ def _slagelse_with_limit(tmp_path: Path, limit: str) -> Path:
     return copy
 
 
-def _decide(*argv: str) -> str:
+def _decide(policy: str, *options: str) -> str:
     out = io.StringIO()
-    assert main(["decide", *argv, CITIZEN, "--on", "2019-02-01"], out=out) == 0
+    assert main(["decide", policy, CITIZEN, "--on", "2019-02-01", *options], out=out) == 0
     return out.getvalue()
 
 

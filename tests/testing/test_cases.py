@@ -133,9 +133,9 @@ def test_unknown_keys_are_located(scratch: Path) -> None:
     assert "did you mean `eligible`?" in diagnostic.effective_hint
 
 
-def test_discover_policies_finds_both_seed_policies() -> None:
+def test_discover_policies_finds_the_three_tenders() -> None:
     found = [p.name for p in discover_policies([ROOT / "policies"])]
-    assert found == ["koebenhavn-2024", "slagelse-2019"]
+    assert found == ["koebenhavn-2024", "rusta-och-matcha-2", "slagelse-2019"]
 
 
 def test_cli_test_command_fails_on_a_failing_case(scratch: Path) -> None:

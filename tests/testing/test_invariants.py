@@ -38,7 +38,7 @@ def _paste(folder: Path, case: str) -> list[list[str]]:
 
 def test_the_seed_policies_invariants_hold() -> None:
     policy = ur.load_policy(SLAGELSE)
-    for name in policy.document.domain.invariants:
+    for name in policy.graph.invariants:
         assert find_violation(policy, name, max_examples=60) is None, name
 
 

@@ -125,7 +125,7 @@ def _records(facts: dict[str, Any]) -> int:
 
 def _room(policy: ur.Policy) -> dict[str, Any]:
     """A supplier state where every supplier has room."""
-    ids = [s.id for area in policy.document.domain.areas.values() for s in area.spec.suppliers]
+    ids = [s.id for area in policy.graph.areas.values() for s in area.spec.suppliers]
     return {"load": {}, "capacity": dict.fromkeys(ids, 10), "sequence": 1}
 
 
@@ -236,7 +236,7 @@ def test_decisions_never_fail_and_see_every_criterion_both_ways(policy: ur.Polic
         seen.update((r.id, r.met) for r in decision.reasons if r.kind == "criterion")
 
     decide()
-    wanted = {(c, met) for c in policy.checked.parsed.criteria for met in (True, False)}
+    wanted = {(n.name, met) for n in policy.graph.of_kind("criterion") for met in (True, False)}
     assert not wanted - seen, sorted(wanted - seen)
 
 
@@ -378,7 +378,7 @@ def test_sample_citizens_needs_no_hypothesis() -> None:
 def _settle_all(policy: ur.Policy, examples: int) -> tuple[set[str], set[str]]:
     bonuses: set[str] = set()
     ends: set[str] = set()
-    domain = policy.document.domain
+    domain = policy.graph
     valid = policy.header.valid
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
-__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle"]
+__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle", "deferred"]
 
 #: ``progress(phase, done, total)``: phase is citizens | scenarios | reasons | examples.
 Progress = Callable[[str, int, int], None]
@@ -51,11 +51,11 @@ class Citizen:
 
 
 def _has_spans(policy: Policy) -> bool:
-    return any(p.spec.weekly_hours is not None for p in policy.document.domain.packages.values())
+    return any(p.spec.weekly_hours is not None for p in policy.graph.packages.values())
 
 
 def can_settle(policy: Policy) -> bool:
-    domain = policy.document.domain
+    domain = policy.graph
     return bool(domain.packages) and policy.rounding is not None
 
 
@@ -73,7 +73,7 @@ def _problem_key(side: str, error: Exception) -> list[str]:
 
 
 def _supplier_ids(policy: Policy) -> set[str]:
-    return {s.id for a in policy.document.domain.areas.values() for s in a.spec.suppliers}
+    return {s.id for a in policy.graph.areas.values() for s in a.spec.suppliers}
 
 
 class Comparison:
@@ -86,10 +86,10 @@ class Comparison:
         self.suppliers = dict(suppliers) if suppliers is not None else None
         self.progress = progress
         self.with_orders = _has_spans(old) or _has_spans(new)
-        self.packages = set(old.document.domain.packages) & set(new.document.domain.packages)
+        self.packages = set(old.graph.packages) & set(new.graph.packages)
         self.chosen_suppliers = _supplier_ids(old) & _supplier_ids(new)
-        self.specs = {n: e.spec for n, e in new.document.facts.items()}
-        old_specs = {n: e.spec for n, e in old.document.facts.items()}
+        self.specs = {n: e.spec for n, e in new.graph.facts.items()}
+        old_specs = {n: e.spec for n, e in old.graph.facts.items()}
         #: With different fact schemas, the facts a policy does not declare are left out
         #: when deciding under it (a fact the new round adds must not make every citizen
         #: incomparable); a fact it declares and the citizen lacks stays an error.
@@ -181,6 +181,37 @@ class Comparison:
                     group.members.append((citizen, *pair))
             self.tick("citizens", i, total)
 
+    def prescreen(self, citizens: list[Citizen], batch: int = 65_536) -> list[Citizen]:
+        """The citizens that need deciding one by one: a batch decision under both policies
+        (``decide_table``, the path of ``udbudsregler decide --population``) clears those
+        it decides alike under both (counted as compared); the others (treated
+        differently, rejected by a policy, or with an order) are returned in their order,
+        for :meth:`run_citizens`, which finds and explains the differences. Needs the
+        columnar extra and policies with the same facts, else every citizen is returned."""
+        if self.views["old"] is not None or self.views["new"] is not None or not citizens:
+            return citizens
+        try:
+            from udbudsregler.columnar.table import decide_records, support
+        except ImportError:
+            return citizens
+        if support(self.old) is not None or support(self.new) is not None:
+            return citizens
+        keep = [c.order is not None for c in citizens]
+        plain = [i for i, c in enumerate(citizens) if c.order is None]
+        for start in range(0, len(plain), batch):
+            chunk = plain[start:start + batch]
+            facts = [citizens[i].facts for i in chunk]
+            a, b = (decide_records(policy, facts, self.on, suppliers=self.suppliers,
+                                   ignore_validity=True).decisions.to_pylist()
+                    for policy in (self.old, self.new))
+            same = _alike(a, b, self.suppliers is not None)
+            for k, i in enumerate(chunk):
+                if k in same:
+                    self.compared += 1
+                else:
+                    keep[i] = True
+        return [c for c, kept in zip(citizens, keep, strict=True) if kept]
+
     def generate(self, n: int) -> list[Citizen]:
         """``n`` citizens with orders (if a package has a span of weekly hours): half from
         the new policy's boundary model, a quarter from the old one's, and a quarter whose
@@ -207,7 +238,7 @@ class Comparison:
                 drawn = [_merged(a, b, lists, self.specs) for a, b in zip(drawn, others,
                                                                            strict=True)]
             orders: list[dict[str, Any] | None] = [None] * count
-            if self.with_orders and policy.document.domain.packages:
+            if self.with_orders and policy.graph.packages:
                 draw = sampler(order_gen(policy), random.Random(seed + 2).random)
                 orders = [self.fit_order(draw()) for _ in range(count)]
             start = len(out)
@@ -309,9 +340,26 @@ class Comparison:
                         group.largest = diff
                     for kind, amount in by_line(a, b).items():
                         group.by_line[kind] = group.by_line.get(kind, Decimal(0)) + amount
+                    group.deferred += deferred(a, b)
                     group.members.append((scenario, a, b))
             self.tick("scenarios", i, total)
         return compared, problems
+
+
+def _alike(a: list[dict[str, Any]], b: list[dict[str, Any]], suppliers: bool) -> set[int]:
+    """The rows (of a batch) decided alike under both policies: the parts ``kind_of``
+    compares (no order: no package choice to compare)."""
+    left = {d["row"]: d for d in a}
+    out: set[int] = set()
+    for d in b:
+        other = left.get(d["row"])
+        if other is None:
+            continue
+        if (other["eligible"] == d["eligible"] and other["area"] == d["area"]
+                and (not suppliers or other["supplier"] == d["supplier"])
+                and other["target_groups"] == d["target_groups"]):
+            out.add(d["row"])
+    return out
 
 
 def _project(facts: Mapping[str, Any], specs: Mapping[str, FactSpec]) -> dict[str, Any]:
@@ -348,6 +396,30 @@ def _merged(a: dict[str, Any], b: dict[str, Any], lists: list[str],
             records.sort(key=lambda r: r["from"])
         out[name] = records
     return out
+
+
+#: Bonus statuses that may still become ``earned`` (the money is not lost yet).
+_WAITING = ("pending", "course_ongoing")
+
+
+def deferred(a: Settlement, b: Settlement) -> Decimal:
+    """New minus old of the bonuses that only moved in time: earned (and invoiced) under
+    one policy and still waiting (pending, course ongoing) under the other. Negative when
+    the new policy defers money the old one paid; positive when it pays earlier."""
+    def earned(s: Settlement) -> dict[str, Decimal]:
+        return {x.id: x.amount.amount for x in s.bonuses if x.status == "earned" and x.invoiced}
+
+    def waiting(s: Settlement) -> set[str]:
+        return {x.id for x in s.bonuses if x.status in _WAITING}
+
+    total = Decimal(0)
+    for ident, amount in earned(a).items():
+        if ident in waiting(b):
+            total -= amount
+    for ident, amount in earned(b).items():
+        if ident in waiting(a):
+            total += amount
+    return total
 
 
 def by_line(a: Settlement, b: Settlement) -> dict[str, Decimal]:

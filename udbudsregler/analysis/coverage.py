@@ -25,7 +25,10 @@
 Only branches that can occur for the policy count: a policy without bonuses
 has no bonus statuses to cover, a strategy no area uses is not listed, the
 first area of the priority can never be out-prioritised, a package without a
-span of weekly hours cannot have its hours missing.
+span of weekly hours cannot have its hours missing, and a price model has a
+price change to cover only if its price changes on a date some settlement can
+cross (after the round's first day, and before every referral that starts in
+the round has ended).
 
 A branch is covered when a case reaches it, whether or not the case's
 ``expect`` checks the result. Cases that expect an error count for nothing
@@ -45,8 +48,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.diagnostics import UdbudsreglerError
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
-from udbudsregler.runtime.interpreter import Interpreter
+from udbudsregler.ir import nodes as I
 from udbudsregler.semantics.types import BOOL
 from udbudsregler.values.temporal import add_duration
 
@@ -279,20 +281,22 @@ class Coverage:
 
 def _node_items(policy: Policy) -> list[Item]:
     """Criteria, target groups and the rules a decision reads, in document order."""
-    graph = policy.checked.graph
+    graph = policy.graph
     roots = [n for n, node in graph.nodes.items() if node.kind in ("target_group", "area")]
     used = graph.closure(roots)
+    written = [n for n in graph.written if graph.nodes[n].kind in ("rule", "criterion")]
     items = []
-    for name, node in graph.nodes.items():
+    for name in [*written, *(g.node for g in graph.target_groups.values())]:
+        node = graph.nodes[name]
         if name not in used:
             continue
-        at = policy.location(node.path)
+        at = node.at
         if node.kind in ("criterion", "target_group"):
             items.append(Item(node.kind, name, at, ("true", "false")))
             if node.kind == "criterion":
                 items.append(Item("decisive", name, at, ("true", "false")))
         elif node.kind == "rule":
-            if policy.checked.rule_types.get(name) == BOOL:
+            if node.type == BOOL:
                 items.append(Item("rule", name, at, ("true", "false")))
             else:
                 items.append(Item("value_rule", name, at, ("reached",)))
@@ -322,12 +326,12 @@ def _selection_branches(spec: AreaSpec, areas: int) -> tuple[str, tuple[str, ...
 
 
 def _routing_items(policy: Policy) -> list[Item]:
-    domain = policy.document.domain
+    domain = policy.graph
     if not domain.areas:
         return []
     items = []
     first = policy.priority[0] if policy.priority else None
-    exclusive = domain.routing is not None and domain.routing.spec.exclusive
+    exclusive = domain.routing is not None and domain.routing.exclusive
     for name in policy.priority:
         entry = domain.areas.get(name)
         if entry is None:
@@ -337,7 +341,8 @@ def _routing_items(policy: Policy) -> list[Item]:
         fits: tuple[str, ...] = (("chosen",) if name == first or exclusive
                                  else ("chosen", "out_prioritised"))
         items.append(Item("routing", name, policy.location(entry.path), (*fits, "not_fitting")))
-    where = domain.routing.path if domain.routing is not None else ("service_areas",)
+    where = (domain.routing.path if domain.routing is not None
+             and domain.routing.path is not None else ("service_areas",))
     items.append(Item("routing", NO_AREA, policy.location(where), ("reached",)))
     # supplier selection, per strategy
     strategies: dict[str, Item] = {}
@@ -364,7 +369,7 @@ def _routing_items(policy: Policy) -> list[Item]:
 
 
 def _settlement_items(policy: Policy) -> list[Item]:
-    domain = policy.document.domain
+    domain = policy.graph
     if not domain.packages:
         return []
     items = []
@@ -372,28 +377,41 @@ def _settlement_items(policy: Policy) -> list[Item]:
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue  # no referral can be settled with it
-        branches = ["used", "partial_week"]
-        if policy.change_dates((*model.path, "weekly_price")):
+        branches = ["used"]
+        if any(p.per in ("week", "month") for p in model.payments):
+            branches.append("partial_week")
+        if _reachable_changes(policy, name):
             branches.append("price_change")
+        detail = model.spec.partial_weeks or ", ".join(
+            f"{p.id} per {p.per}" for p in model.payments)
         items.append(Item("price_model", name, policy.location(model.path), tuple(branches),
-                          detail=model.spec.partial_weeks))
+                          detail=detail))
     referral = domain.referral
     causes = ["stopped", "ongoing"]
     if referral is not None or any(p.spec.max_duration is not None
                                    for p in domain.packages.values()):
         causes.insert(0, "max_duration")
-    if referral is not None and referral.spec.ends_on is not None:
+    if referral is not None and referral.ends_on and referral.aftercare is not None:
         causes.insert(1, "aftercare_completed")
+    elif referral is not None and referral.ends_on and referral.course_ends != "as_recorded":
+        causes.insert(1, "outcome")
     where = referral.path if referral is not None else ("course_packages",)
     items.append(Item("referral", "referral", policy.location(where), tuple(causes)))
     for name, model in domain.price_models.items():
         if name not in used_models:
             continue
-        for i, bonus in enumerate(model.spec.bonuses):
-            items.append(Item("bonus", bonus.id, policy.location((*model.path, "bonuses", i)),
-                              ("earned", "pending", "not_immediate", "too_short",
-                               "course_ongoing"), note=f"price model {name}",
-                              key=f"{name}.{bonus.id}"))
+        for result in model.results:
+            if result.anchor in ("day_after_course_end", "course_end"):
+                statuses: tuple[str, ...] = ("earned", "pending", "not_immediate", "too_short",
+                                             "course_ongoing")
+            elif result.anchor == "referral_start":
+                statuses = ("earned",)
+            else:
+                statuses = ("earned", "pending", "too_short", "not_reached")
+            if result.when is not None:
+                statuses += ("not_applicable",)
+            items.append(Item("bonus", result.id, policy.location(result.path), statuses,
+                              note=f"price model {name}", key=f"{name}.{result.id}"))
         caps = model.spec.caps
         for cap in ("max_amount", "max_duration"):
             if caps is not None and getattr(caps, cap) is not None:
@@ -401,6 +419,42 @@ def _settlement_items(policy: Policy) -> list[Item]:
                                   ("reached",), note=f"price model {name}",
                                   key=f"{name}.{cap}"))
     return items
+
+
+def _reachable_changes(policy: Policy, model: str) -> list[date]:
+    """The dates a payment amount of the model changes on that some settlement can cross:
+    after the round's first day (a referral starts inside the round) and no later than
+    the last day a referral that starts on the round's last day can be billed for (its
+    longest duration by the referral rule, its package and the model's duration cap). A
+    change before the round, or after every referral has ended, is no branch to cover."""
+    graph = policy.graph
+    valid = policy.header.valid
+    entry = graph.price_models[model]
+    changes = sorted({d for p in entry.payments for d in policy.change_dates(p.amount)
+                      if d > valid.from_})
+    if valid.to is None or not changes:
+        return changes
+    start = valid.to
+    longest: date | None = None
+    for package in graph.packages.values():
+        if package.spec.price_model != model:
+            continue
+        limits = []
+        if graph.referral is not None and graph.referral.max_duration is not None:
+            limits.append(graph.referral.max_duration)
+        if package.max_duration is not None:
+            limits.append(package.max_duration)
+        if entry.caps is not None and entry.caps.max_duration is not None:
+            limits.append(entry.caps.max_duration)
+        if not limits:
+            return changes  # some referral may run on without end
+        try:
+            last = min(add_duration(start, policy.tender_value(n, start), policy.month_end)
+                       for n in limits) - timedelta(days=1)
+        except UdbudsreglerError:
+            return changes  # a duration that depends on the referral: keep the branch
+        longest = last if longest is None or last > longest else longest
+    return [d for d in changes if longest is None or d <= longest]
 
 
 # -- measuring ------------------------------------------------------------------------
@@ -443,27 +497,26 @@ def measure(policy: Policy, cases: Iterable[Case]) -> Coverage:
 
 def _record_decision(policy: Policy, decision: Decision,
                      index: dict[tuple[str, str], Item]) -> None:
-    interpreter = Interpreter(policy.checked, decision.facts, decision.on, policy.month_end)
-    graph = policy.checked.graph
-    for name, node in graph.nodes.items():
-        if node.kind in ("target_group", "area"):
-            interpreter.value(name)
+    interpreter = policy.interpreter(decision.facts, decision.on)
+    graph = policy.graph
+    for group in graph.target_groups.values():
+        interpreter.value(group.node)
+    for fits in graph.areas.values():
+        interpreter.value(fits.fits)
     for name, value in interpreter.memo.items():
         for category in _NODE_KINDS:
             item = index.get((category, name))
             if item is not None:
                 item.hit("reached" if category == "value_rule" else str(bool(value)).lower())
-    for group_id, group in policy.document.target_groups.items():
-        if group.criteria is None:
-            continue
-        idents = [ident for ident, site in policy.checked.parsed.criteria.items()
-                  if site.group == group_id]
+    for group in graph.target_groups.values():
+        idents = list(group.criteria)
         if not all(ident in interpreter.memo for ident in idents):
             continue
         values = {ident: bool(interpreter.memo[ident]) for ident in idents}
-        inside = _holds(group.criteria, values)
+        tree = group.tree(graph)
+        inside = _holds(tree, values)
         for ident, value in values.items():
-            if _holds(group.criteria, values, flip=ident) != inside:
+            if _holds(tree, values, flip=ident) != inside:
                 item = index.get(("decisive", ident))
                 if item is not None:
                     item.hit(str(value).lower())
@@ -484,8 +537,8 @@ def _record_decision(policy: Policy, decision: Decision,
         index[("routing", NO_AREA)].hit("reached")
     choice = decision.supplier_choice
     if routing.area is not None and choice is not None:
-        strategy, _ = _selection_branches(policy.document.domain.areas[routing.area].spec,
-                                          len(policy.document.domain.areas))
+        strategy, _ = _selection_branches(policy.graph.areas[routing.area].spec,
+                                          len(policy.graph.areas))
         item = index[("selection", strategy)]
         if choice.rejected_because is not None:
             item.hit(f"refused_{choice.rejected_because}")
@@ -497,15 +550,16 @@ def _record_decision(policy: Policy, decision: Decision,
         index[("package", package.package)].hit(package.status)
 
 
-def _holds(node: CriteriaNode, values: dict[str, bool], flip: str | None = None) -> bool:
+def _holds(node: I.Expr, values: dict[str, bool], flip: str | None = None) -> bool:
     """A target group's criteria on the criteria's values, with one of them flipped."""
-    if isinstance(node, CriterionEntry):
-        value = values[node.spec.id]
-        return not value if node.spec.id == flip else value
-    if isinstance(node, NotOf):
-        return not _holds(node.item, values, flip)
+    if isinstance(node, I.NodeRef):
+        value = values[node.name]
+        return not value if node.name == flip else value
+    assert isinstance(node, I.Criteria)
+    if node.op == "not":
+        return not _holds(node.items[0], values, flip)
     results = [_holds(item, values, flip) for item in node.items]
-    return all(results) if isinstance(node, AllOf) else any(results)
+    return all(results) if node.op == "all" else any(results)
 
 
 def _record_settlement(policy: Policy, settlement: Settlement,
@@ -535,15 +589,18 @@ def _record_settlement(policy: Policy, settlement: Settlement,
 def _partial_week(policy: Policy, settlement: Settlement) -> bool:
     """Whether the billed days end inside a week counted from the referral's start, so
     that the price model's partial-week rule decides what the last week costs."""
-    model = policy.document.domain.price_models[settlement.price_model]
+    model = policy.graph.price_models[settlement.price_model]
     end = settlement.end
     start: date = settlement.referral.start
-    last = end.course_end if model.spec.billed == "course" else end.last_day
+    periodic = [p for p in model.payments if p.per in ("week", "month")]
+    if not periodic:
+        return False
+    last = end.course_end if periodic[0].during == "course" else end.last_day
     if last is None:
         last = settlement.until
-    caps = model.spec.caps
+    caps = model.caps
     if caps is not None and caps.max_duration is not None:
-        length = policy.domain_value((*model.path, "caps", "max_duration"), start)
+        length = policy.tender_value(caps.max_duration, start)
         last = min(last, add_duration(start, length, policy.month_end) - timedelta(days=1))
     last = min(last, settlement.until)
     if last < start or last < settlement.since:

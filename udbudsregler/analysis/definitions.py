@@ -11,17 +11,19 @@ can be traced to the definitions it depends on (:mod:`udbudsregler.analysis.resp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.expr.printer import to_text
-from udbudsregler.loader.validate import AllOf, AnyOf, CriteriaNode, CriterionEntry
+from udbudsregler.expr.source import SourceExpr
+from udbudsregler.ir import nodes as I
 
 if TYPE_CHECKING:
     from udbudsregler.policy import Policy
 
-__all__ = ["KIND_ORDER", "Change", "Definition", "changed_definitions"]
+__all__ = ["KIND_ORDER", "Change", "Definition", "changed_definitions", "invariants_reading"]
 
 #: Keys whose change alters only the wording of explanations, never a decision.
 _WORDING = frozenset({"title", "description", "source", "reading", "legal_basis", "note",
@@ -77,19 +79,30 @@ class Definition:
 
 
 def _at(policy: Policy, path: tuple[str | int, ...]) -> str | None:
-    info = policy.document.positions.get(path) or policy.document.positions.nearest(path)
+    positions = policy.source.positions
+    info = positions.get(path) or positions.nearest(path)
     if info is None:
         return None
     span = info.key_span or info.span
     return f"{span.file}:{span.line}"
 
 
+@functools.lru_cache(maxsize=8)
+def _sources(policy: Policy) -> dict[tuple[str | int, ...], SourceExpr]:
+    """The expressions of the rule graph, by their path in the document."""
+    out: dict[tuple[str | int, ...], SourceExpr] = {}
+    for _, expr in policy.checked.walk():
+        if expr.loc is not None:
+            out.setdefault(expr.loc.expr.path, expr.loc.expr)
+    return out
+
+
 def _canon(policy: Policy, path: tuple[str | int, ...], text: str) -> str:
     """The canonical text of the expression at ``path`` (its source text if it did not
     parse)."""
-    found = policy.checked.parsed.domain.get(path)
-    if found is not None and found.expr.ast is not None:
-        return to_text(found.expr.ast)
+    found = _sources(policy).get(path)
+    if found is not None and found.ast is not None:
+        return to_text(found.ast)
     return " ".join(text.split())
 
 
@@ -119,24 +132,24 @@ def _flatten(policy: Policy, value: Any, path: tuple[str | int, ...], label: str
         out[label] = (shown, not wording, path)
 
 
-def _structure(node: CriteriaNode) -> str:
-    if isinstance(node, CriterionEntry):
-        return node.spec.id
-    if isinstance(node, (AllOf, AnyOf)):
-        kind = "all" if isinstance(node, AllOf) else "any"
-        return f"{kind}({', '.join(_structure(i) for i in node.items)})"
-    return f"not({_structure(node.item)})"
+def _structure(node: I.Expr) -> str:
+    if isinstance(node, I.NodeRef):
+        return node.name
+    assert isinstance(node, I.Criteria)
+    return f"{node.op}({', '.join(_structure(i) for i in node.items)})"
 
 
-def _text(source: Any) -> str:
+def _text(expr: I.Expr | None) -> str:
+    if expr is None or expr.loc is None:
+        return ""
+    source = expr.loc.expr
     return to_text(source.ast) if source.ast is not None else " ".join(source.text.split())
 
 
 def _entries(policy: Policy) -> dict[tuple[str, str], tuple[tuple[str | int, ...], dict[
         str, tuple[str, bool, tuple[str | int, ...]]]]]:
     """Every definition of a policy: ``(kind, name) -> (path, fields)``."""
-    doc = policy.document
-    parsed = policy.checked.parsed
+    graph = policy.checked
     out: dict[tuple[str, str], Any] = {}
 
     def add(kind: str, name: str, path: tuple[str | int, ...], spec: Any,
@@ -150,36 +163,39 @@ def _entries(policy: Policy) -> dict[tuple[str, str], tuple[tuple[str | int, ...
         fields.update(extra or {})
         out[(kind, name)] = (path, fields)
 
-    for name, fact in doc.facts.items():
+    for name, fact in graph.facts.items():
         add("fact", name, fact.path, fact.spec)
-    for name, param in doc.parameters.items():
-        values = parsed.parameters.get(name, [])
-        shown = "; ".join((f"from {v.start.isoformat()}: " if v.start else "") + _text(v.expr)
-                          for v in values)
-        add("parameter", name, param.path, param.spec,
-            {"value": (shown, True, (*param.path, "value"))}, skip=("value", "values"))
-    for name, rule in doc.rules.items():
-        add("rule", name, rule.path, rule.spec,
-            {"value": (_text(parsed.rules[name]), True, (*rule.path, "value"))},
-            skip=("value",))
-    for ident, site in parsed.criteria.items():
-        add("criterion", ident, site.entry.path, site.entry.spec,
-            {"when": (_text(site.when), True, (*site.entry.path, "when")),
-             "group": (site.group, True, site.entry.path)}, skip=("when",))
-    for name, group in doc.target_groups.items():
-        shape = _structure(group.criteria) if group.criteria is not None else ""
+    for name in graph.written:
+        node = graph.nodes[name]
+        if node.kind == "parameter":
+            shown = "; ".join((f"from {v.start.isoformat()}: " if v.start else "") +
+                              _text(v.expr) for v in node.values)
+            add("parameter", name, node.path, node.spec,
+                {"value": (shown, True, (*node.path, "value"))}, skip=("value", "values"))
+    for name in graph.written:
+        node = graph.nodes[name]
+        if node.kind == "rule":
+            add("rule", name, node.path, node.spec,
+                {"value": (_text(node.expr), True, (*node.path, "value"))}, skip=("value",))
+    for name in graph.written:
+        node = graph.nodes[name]
+        if node.kind == "criterion":
+            add("criterion", name, node.path, node.spec,
+                {"when": (_text(node.expr), True, (*node.path, "when")),
+                 "group": (node.owner or "", True, node.path)}, skip=("when",))
+    for name, group in graph.target_groups.items():
         add("target_group", name, group.path, group.spec,
-            {"criteria": (shape, True, (*group.path, "criteria"))}, skip=("criteria",))
-    domain = doc.domain
-    for kind, table in (("outcome", domain.outcomes), ("service_area", domain.areas),
-                        ("course_package", domain.packages),
-                        ("price_model", domain.price_models)):
+            {"criteria": (_structure(group.tree(graph)), True, (*group.path, "criteria"))},
+            skip=("criteria",))
+    for kind, table in (("outcome", graph.outcomes), ("service_area", graph.areas),
+                        ("course_package", graph.packages),
+                        ("price_model", graph.price_models)):
         for name, entry in table.items():
             add(kind, name, entry.path, entry.spec)
-    if domain.routing is not None:
-        add("routing", "", domain.routing.path, domain.routing.spec)
-    if domain.referral is not None:
-        add("referral", "", domain.referral.path, domain.referral.spec)
+    if graph.routing is not None and graph.routing.path is not None:
+        add("routing", "", graph.routing.path, graph.routing.spec)
+    if graph.referral is not None:
+        add("referral", "", graph.referral.path, graph.referral.spec)
     return out
 
 
@@ -192,7 +208,7 @@ def changed_definitions(old: Policy, new: Policy) -> list[Definition]:
     """The definitions that differ between ``old`` and ``new``: added, removed, or with a
     field whose canonical text differs; semantic changes first, then wording only."""
     before, after = _entries(old), _entries(new)
-    overrides = new.document.overrides
+    overrides = new.checked.overrides
     found: list[Definition] = []
     for key in sorted(before.keys() | after.keys(),
                       key=lambda k: (KIND_ORDER.index(k[0]), k[1])):
@@ -226,3 +242,41 @@ def changed_definitions(old: Policy, new: Policy) -> list[Definition]:
         found.append(Definition(key[0], key[1], tuple(changes), old_at, new_at, overridden))
     found.sort(key=lambda d: not d.semantic)
     return found
+
+
+def invariants_reading(policy: Policy, definitions: list[Definition]) -> list[
+        tuple[str, str, tuple[str, ...]]]:
+    """The invariants of ``policy`` that read a definition changed in a way that can
+    change decisions or payments: (id, title, the changed definitions it reads).
+
+    A ``holds:`` invariant reads what its condition reads, transitively; a built-in check
+    reads what it checks: the target groups, areas and routing (``eligible_routed``),
+    the target groups (``failed_criterion_blocks``), the tender values, packages, price
+    models and referral rule (the settlement checks)."""
+    graph = policy.graph
+    changed = [d for d in definitions if d.semantic]
+    tender_kinds = ("course_package", "price_model", "referral", "outcome")
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for name, invariant in graph.invariants.items():
+        check = invariant.spec.check
+        roots: list[str] = []
+        kinds: tuple[str, ...] = ()
+        if invariant.holds is not None:
+            roots = [invariant.holds]
+        elif check == "eligible_routed":
+            roots = [*(g.node for g in graph.target_groups.values()),
+                     *(a.fits for a in graph.areas.values())]
+            kinds = ("routing",)
+        elif check == "failed_criterion_blocks":
+            roots = [g.node for g in graph.target_groups.values()]
+        else:
+            roots = [n for n, node in graph.nodes.items() if node.kind == "value"]
+            kinds = tender_kinds
+        reads = graph.closure(roots)
+        direct = set(graph.nodes[invariant.holds].deps) if invariant.holds else set()
+        hits = tuple(d.label + (" (named in its condition: it moves with the change)"
+                                if d.node in direct and d.kind == "parameter" else "")
+                     for d in changed if d.kind in kinds or (d.node and d.node in reads))
+        if hits:
+            out.append((name, invariant.spec.title, hits))
+    return out

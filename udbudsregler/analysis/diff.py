@@ -52,7 +52,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from udbudsregler.analysis.comparison import Citizen, Comparison, Progress, can_settle
-from udbudsregler.analysis.definitions import Change, Definition, changed_definitions
+from udbudsregler.analysis.definitions import (
+    Change,
+    Definition,
+    changed_definitions,
+    invariants_reading,
+)
 from udbudsregler.analysis.diff_examples import decision_examples, payment_examples
 from udbudsregler.analysis.diff_report import (
     KINDS,
@@ -112,11 +117,15 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         Citizen(f"given citizen #{i}", run.canonical(dict(f)), None, "given")
         for i, f in enumerate(citizens, start=1)]
     bad: list[BadRow] = []
+    origins = Counter(c.origin for c in items)
     if population is not None:
         if not isinstance(population, Population):
-            specs = {**{n: e.spec for n, e in old.document.facts.items()}, **run.specs}
+            specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
             population = read_population(population, specs)
-        items += run.read(population)
+        rows = run.read(population)
+        origins.update(c.origin for c in rows)
+        # those a batch decision shows alike under both are counted, not decided one by one
+        items += run.prescreen(rows)
         bad = population.bad
     run.run_citizens(items)
     notes: list[str] = []
@@ -132,7 +141,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         notes.append("package decisions not compared: no course package has a span of "
                      "weekly hours")
     for side, mine, other in (("new", new, old), ("old", old, new)):
-        only = [n for n in mine.document.facts if n not in other.document.facts]
+        only = [n for n in mine.graph.facts if n not in other.graph.facts]
         if only:
             notes.append(f"facts only the {side} policy declares (left out when deciding "
                          f"under the other): {', '.join(only)}")
@@ -151,9 +160,10 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
             group.examples = decision_examples(run, group, examples) if examples > 0 else []
         group.members = []
     return DiffReport(
-        old, new, on, seed, Counter(c.origin for c in items), run.compared,
+        old, new, on, seed, origins, run.compared,
         run.not_comparable, len(scenario_list), settled, settle_problems, run.definitions,
-        run.groups, bad, notes, time.perf_counter() - started)
+        run.groups, bad, notes, time.perf_counter() - started,
+        invariants_reading(new, run.definitions))
 
 
 def progress_printer(stream: TextIO, delay: float = 1.0) -> Progress:

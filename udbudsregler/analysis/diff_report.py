@@ -102,7 +102,23 @@ class Group:
     total: Decimal = Decimal(0)
     largest: Decimal = Decimal(0)
     by_line: dict[str, Decimal] = field(default_factory=dict)
+    #: Payments: the part of ``total`` that only moved in time (a bonus earned under one
+    #: policy, still pending under the other): deferred (down) or paid earlier (up).
+    #: The rest, ``total - deferred``, is money lost (down) or added (up).
+    deferred: Decimal = Decimal(0)
     members: list[Any] = field(default_factory=list, repr=False)
+
+    def headline(self, currency: str) -> str:
+        """A payment group's amount, the money that only moved in time apart from the
+        money lost or added."""
+        rest = self.total - self.deferred
+        down = self.kind == "payment_down"
+        parts = [f"{amount_text(rest, True)} {'lost' if down else 'added'}"]
+        if self.deferred:
+            parts.append(f"{amount_text(self.deferred, True)} "
+                         + ("deferred (earned -> pending)" if down
+                            else "paid earlier (pending -> earned)"))
+        return f"{amount_text(self.total, True)} {currency}: " + ", ".join(parts)
 
     @property
     def title(self) -> str:
@@ -114,7 +130,9 @@ class Group:
                                "by_source": dict(self.by_source), "examined": self.examined}
         if self.kind in PAYMENT:
             out.update(total=format(self.total, "f"), largest=format(self.largest, "f"),
-                       by_line={k: format(v, "f") for k, v in self.by_line.items()})
+                       by_line={k: format(v, "f") for k, v in self.by_line.items()},
+                       deferred=format(self.deferred, "f"),
+                       lost_or_added=format(self.total - self.deferred, "f"))
         out["responsible"] = [r.to_dict() for r in self.responsible]
         out["examples"] = [e.to_dict() for e in self.examples]
         return out
@@ -144,6 +162,8 @@ class DiffReport:
     bad_rows: list[BadRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The new policy's invariants that read a changed definition: (id, title, labels).
+    invariants: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -169,6 +189,8 @@ class DiffReport:
             "scenarios": {"settled": self.scenarios, "compared": self.scenarios_compared,
                           "not_comparable": dict(self.scenarios_not_comparable)},
             "definitions": [d.to_dict() for d in self.definitions],
+            "invariants_reading_changes": [
+                {"id": i, "title": t, "reads": list(r)} for i, t, r in self.invariants],
             "groups": [g.to_dict(self.scenarios_compared if k in PAYMENT else self.compared)
                        for k, g in self.groups.items()],
             "bad_rows": [b.to_dict() for b in self.bad_rows],
@@ -222,6 +244,12 @@ def render(report: DiffReport) -> str:
         where = [f"old {d.old_at}" if d.old_at else "", f"new {d.new_at}" if d.new_at else ""]
         add("      " + "   ".join(w for w in where if w)
             + ("   (overridden in the new policy)" if d.overridden else ""))
+    if report.invariants:
+        add("")
+        add(f"Invariants that read a changed definition ({len(report.invariants)}): check "
+            "they still say what they should (one written with a parameter moves with it)")
+        for ident, title, reads in report.invariants:
+            add(f"  {ident} ({title}): reads {', '.join(reads)}")
     add("")
     sources = ", ".join(f"{n:,} {s}" for s, n in sorted(report.citizens.items()))
     add(f"Citizens: {sum(report.citizens.values()):,} ({sources or 'none'}); "
@@ -244,8 +272,11 @@ def render(report: DiffReport) -> str:
         line = f"  {group.title:<26}{group.count:>8,}  {_share(group.count, total):>8}"
         if kind in PAYMENT and group.count:
             parts = ", ".join(f"{k} {amount_text(v, True)}" for k, v in group.by_line.items())
+            moved = (f"; {amount_text(group.deferred, True)} "
+                     + ("deferred" if kind == "payment_down" else "paid earlier")
+                     if group.deferred else "")
             line += (f"  {amount_text(group.total, True)} "
-                     f"(largest {amount_text(group.largest, True)}; {parts})")
+                     f"(largest {amount_text(group.largest, True)}; {parts}{moved})")
         if len(report.citizens) > 1 and kind not in PAYMENT and group.count:
             line += "  [" + ", ".join(f"{s} {n:,}" for s, n in sorted(group.by_source.items())) \
                 + "]"
@@ -260,8 +291,8 @@ def render(report: DiffReport) -> str:
         add("")
         add(f"== {group.title}: {group.count:,} {what} ({_share(group.count, total)}) ==")
         if kind in PAYMENT:
-            add(f"  total {amount_text(group.total, True)} {currency}, largest "
-                f"{amount_text(group.largest, True)}; by line: "
+            add(f"  total {group.headline(currency)}")
+            add(f"  largest {amount_text(group.largest, True)}; by line: "
                 + ", ".join(f"{k} {amount_text(v, True)}" for k, v in group.by_line.items()))
         add(f"  What differs, over the {group.examined:,} examined:")
         for r in group.responsible:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from udbudsregler.analysis.comparison import by_line
 from udbudsregler.analysis.definitions import KIND_ORDER
 from udbudsregler.analysis.diff_report import Responsible
-from udbudsregler.expr import ast as A
+from udbudsregler.ir.graph import RuleGraph
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.comparison import Comparison
@@ -68,7 +68,7 @@ class Why:
         names = list(nodes)
         deps: set[str] = set()
         for policy in (self.run.old, self.run.new):
-            deps |= policy.checked.graph.closure(names)
+            deps |= policy.graph.closure(_expand(policy.graph, names))
         found = [d for n, d in self.by_node.items() if n in deps]
         for d in extra:
             if d is not None and d not in found:
@@ -96,29 +96,54 @@ class Why:
         nodes: list[str] = []
         extra: list[Definition | None] = [self.by_node.get(f"course_packages.{package}")]
         for policy in (self.run.old, self.run.new):
-            domain = policy.document.domain
+            domain = policy.graph
             entry = domain.packages.get(package)
             model = domain.price_models.get(entry.spec.price_model) if entry else None
             if entry is None or model is None:
                 continue
             extra.append(self.by_node.get(f"price_models.{model.name}"))
-            paths: list[tuple[str | int, ...]] = []
+            parts: list[str | None] = []
             if kind == "bonus":
-                paths = [(*model.path, "bonuses", i, key)
-                         for i, b in enumerate(model.spec.bonuses) if b.id == bonus
-                         for key in ("amount", "lasting")]
+                for b in model.results:
+                    if b.id == bonus:
+                        parts += [b.amount, b.lasting, b.when,
+                                  *(n for tier in b.tiers for n in (tier.amount, tier.within))]
+                        if b.within not in ("referral", "course"):
+                            parts.append(b.within)
             elif kind == "weekly":
-                paths = [(*model.path, "weekly_price"), (*model.path, "caps", "max_amount"),
-                         (*model.path, "caps", "max_duration")]
+                caps = model.caps
+                parts = [*(n for p in model.payments for n in (p.amount, p.when)),
+                         caps.max_amount if caps else None,
+                         caps.max_duration if caps else None]
             else:
-                paths = [("referral", "max_duration"), ("referral", "aftercare"),
-                         (*entry.path, "max_duration")]
+                referral = domain.referral
+                parts = [referral.max_duration if referral else None,
+                         referral.aftercare if referral else None, entry.max_duration]
                 extra.append(self.referral)
-            for path in paths:
-                found = policy.checked.parsed.domain.get(path)
-                if found is not None and found.expr.ast is not None:
-                    nodes += [n.id for n in A.free_names(found.expr.ast)]
+            for part in parts:
+                node = domain.nodes.get(part) if part is not None else None
+                if node is not None:
+                    nodes += list(node.deps)
         return self._labels(nodes, extra)
+
+
+def _expand(graph: RuleGraph, names: Iterable[str]) -> list[str]:
+    """The names, with a course package or price model standing also for the nodes of its
+    values (a package for its price model's too)."""
+    out: list[str] = []
+    for name in names:
+        out.append(name)
+        kind, _, ident = name.partition(".")
+        if kind == "course_packages" and ident in graph.packages:
+            package = graph.packages[ident]
+            out += [*(package.span or ()), *([package.max_duration] if package.max_duration
+                                              else [])]
+            name = f"price_models.{package.spec.price_model}"
+            out.append(name)
+            kind, _, ident = name.partition(".")
+        if kind == "price_models" and ident in graph.price_models:
+            out += graph.price_models[ident].value_nodes()
+    return out
 
 
 def _tally(counter: Counter[tuple[str, str, str, str]], titles: dict[tuple[str, str], str],

@@ -40,31 +40,37 @@ ORDERS: dict[str, tuple[str, ...]] = {
                "language", "currency", "rounding", "month_end"),
     "valid": ("from", "to"),
     "rounding": ("unit", "mode"),
-    "fact": ("type", "title", "description", "values", "fields", "open_ended"),
+    "fact": ("type", "title", "description", "values", "min", "max", "default", "fields",
+             "open_ended"),
     "parameter": ("title", "value", "values", "source", "description", "note"),
     "dated": ("from", "value"),
     "rule": ("title", "type", "value", "legal_basis", "source", "reading", "description"),
     "group": ("title", "legal_basis", "source", "description", "criteria"),
     "criterion": ("id", "title", "legal_basis", "source", "description", "when", "show",
                   "reading"),
-    "outcome": ("title", "description"),
+    "outcome": ("title", "description", "holds", "legal_basis", "source", "reading"),
     "area": ("title", "serves", "when", "current_suppliers", "description", "suppliers",
              "selection", "legal_basis", "source", "reading"),
-    "supplier": ("id", "name", "placeholder", "note"),
-    "selection": ("citizen_choice", "strategy", "reading", "source"),
+    "supplier": ("id", "name", "placeholder", "note", "attributes"),
+    "selection": ("citizen_choice", "strategy", "only", "distance", "source", "reading"),
     "routing": ("priority", "exclusive", "legal_basis", "source", "reading", "description"),
     "package": ("title", "areas", "goal", "lab_chapter", "weekly_hours", "max_duration",
                 "price_model", "legal_basis", "source", "reading", "description"),
     "span": ("min", "max"),
     "price_model": ("title", "weekly_price", "partial_weeks", "billed", "caps", "legal_basis",
-                    "source", "reading", "description", "bonuses"),
+                    "source", "reading", "description", "payments", "results", "bonuses"),
+    "payment": ("title", "per", "partial", "during", "amount", "when", "legal_basis", "source",
+                "reading", "description"),
+    "result": ("title", "outcome", "from", "lasting", "within", "amount", "when",
+               "legal_basis", "source", "reading", "description", "tiers"),
+    "tier": ("title", "within", "amount", "legal_basis", "source", "reading", "description"),
     "bonus": ("id", "title", "amount", "outcome", "lasting", "starting", "legal_basis",
               "source", "reading", "description"),
     "caps": ("max_duration", "max_amount"),
-    "referral": ("max_duration", "ends_on", "aftercare", "legal_basis", "source", "reading",
-                 "description"),
-    "invariant": ("id", "title", "check", "holds", "on", "legal_basis", "source", "reading",
-                  "description"),
+    "referral": ("max_duration", "total_duration", "ends_on", "aftercare", "course_ends",
+                 "legal_basis", "source", "reading", "description"),
+    "invariant": ("id", "title", "check", "holds", "on", "absolute", "legal_basis", "source",
+                  "reading", "description"),
 }
 #: The mappings written on one line when they fit.
 FLOW_KINDS = frozenset({"valid", "rounding", "dated", "supplier", "span", "caps"})
@@ -74,10 +80,13 @@ _SECTIONS = {"facts": "fact", "parameters": "parameter", "rules": "rule",
              "price_models": "price_model"}
 _SINGLE = {"policy": "header", "routing": "routing", "referral": "referral"}
 _INSIDE = {("header", "valid"): "valid", ("header", "rounding"): "rounding",
-           ("fact", "fields"): "fact", ("parameter", "values"): "dated",
+           ("fact", "fields"): "fields", ("parameter", "values"): "dated",
            ("area", "suppliers"): "supplier", ("area", "selection"): "selection",
            ("package", "weekly_hours"): "span", ("price_model", "bonuses"): "bonus",
-           ("price_model", "caps"): "caps"}
+           ("price_model", "caps"): "caps", ("price_model", "payments"): "payments",
+           ("price_model", "results"): "results", ("result", "tiers"): "tiers"}
+#: Mappings of named entries (`fields`, `payments`, `results`, `tiers`): each entry's kind.
+_ENTRIES = {"fields": "fact", "payments": "payment", "results": "result", "tiers": "tier"}
 
 
 class FormatError(Exception):
@@ -157,6 +166,8 @@ def _kind(path: tuple[Any, ...], parent: str | None, key: Any) -> str | None:
         return _SINGLE.get(str(path[0]))
     if len(path) == 2 and isinstance(path[0], str) and path[0] in _SECTIONS:
         return _SECTIONS[path[0]]
+    if parent in _ENTRIES:
+        return _ENTRIES[parent]
     if parent is not None:
         return _INSIDE.get((parent, str(key)))
     return None

@@ -10,27 +10,37 @@ report it; ``--debug`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from udbudsregler.diagnostics import (
     EvaluationError,
     FactError,
+    FactProblem,
     PolicyError,
     Severity,
     UdbudsreglerError,
+    printable,
+    shown,
 )
+from udbudsregler.loader import Limits
+from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+
+#: The inputs besides the facts, as the first part of a problem's path.
+_NOT_FACTS = frozenset({"order", "suppliers", "referral", "outcomes", "on", "until", "since"})
 
 
 class InputError(Exception):
@@ -38,35 +48,75 @@ class InputError(Exception):
 
 
 def _date(text: str) -> date:
+    # Only YYYY-MM-DD: `date.fromisoformat` also takes `20190201` and `2019-W05-5`.
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a date written as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"`{printable(text[:40])}` is not a date written as YYYY-MM-DD") from None
 
 
-def read_json(path: str) -> Any:
-    """A JSON file, numbers with fractions read as exact decimals (never floats)."""
+def read_json(path: str, prefix: str = "") -> Any:
+    """A JSON file, numbers with fractions read as exact decimals (never floats); a key
+    given twice, an overlong number or too deep nesting is a FactError with the path
+    (under ``prefix``)."""
     text = _read_text(path)
     try:
-        return json.loads(text, parse_float=Decimal)
+        return read_json_text(text, prefix)
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: "
+        raise InputError(f"{_shown(path)}:{error.lineno}:{error.colno}: not valid JSON: "
                          f"{error.msg[0].lower()}{error.msg[1:]}") from None
 
 
+def _shown(text: str) -> str:
+    return shown(text, 200)
+
+
+def _read_all(*reads: Callable[[], Any]) -> list[Any]:
+    """Read several inputs; the problems of all of them in one FactError."""
+    values: list[Any] = []
+    problems: list[FactProblem] = []
+    for read in reads:
+        try:
+            values.append(read())
+        except FactError as error:
+            problems += error.problems
+            values.append(None)
+    if problems:
+        raise FactError(problems)
+    return values
+
+
+#: The largest input file (facts, order, suppliers, referral), in bytes: `decide POLICY
+#: /dev/zero` must not read without end (issue 12, item 16).
+MAX_INPUT_BYTES = 16 * 1_048_576
+
+
 def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            stdin = sys.stdin
+            data = (stdin.buffer.read(MAX_INPUT_BYTES + 1) if hasattr(stdin, "buffer")
+                    else stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass"))
+        else:  # (a pipe is read as it comes: `decide POLICY <(make-facts)`)
+            with open(path, "rb") as stream:
+                data = stream.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a valid path"
+        raise InputError(f"{path}: cannot be read ({reason.lower()})") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: larger than the limit of {MAX_INPUT_BYTES} bytes for an "
+                         "input file")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
@@ -94,9 +144,8 @@ def _print_diagnostics(error_or_list: Any, out: TextIO, as_json: bool,
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    if not Path(args.path).exists():
-        raise InputError(f"{args.path}: no such file or folder")
-    state = run_stages(args.path, stop_after=args.stop_after)
+    _must_exist(args.path)
+    state = run_stages(args.path, stop_after=args.stop_after, limits=_limits(args))
     diagnostics = state.bag.sorted()
     _print_diagnostics(diagnostics, out, args.json, warnings=not args.no_warnings)
     if not args.json and not state.bag.has_errors:
@@ -111,37 +160,62 @@ def _stages_run(reached: str | None) -> str:
     return ", ".join(names[: names.index(reached) + 1])
 
 
-def _load(path: str) -> Any:
+def _load(path: str, args: argparse.Namespace) -> Any:
     from udbudsregler.policy import load_policy
 
-    if not Path(path).exists():
-        raise InputError(f"{path}: no such file or folder")
-    return load_policy(path)
+    _must_exist(path)
+    return load_policy(path, limits=_limits(args))
+
+
+def _must_exist(path: str) -> None:
+    """An InputError unless ``path`` exists; a path that cannot be looked at (a folder on
+    the way without permission) is one too, not a crash (issue 12, item 12)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a valid path"
+        raise InputError(f"{path}: cannot be read ({reason.lower()})") from None
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The loader's limits, with the folder bases of `extends:` must be inside."""
+    root: str | None = getattr(args, "policy_root", None)
+    if root is not None and not Path(root).is_dir():
+        raise InputError(f"--policy-root {root}: no such folder")
+    return Limits(policy_root=root)
 
 
 def _json_argument(value: str | None, what: str) -> Any:
     """A JSON object given inline (`{...}`) or as a file path."""
     if value is None:
         return None
+    prefix = what.lstrip("-")
     if value.lstrip().startswith("{"):
         try:
-            return json.loads(value, parse_float=Decimal)
+            return read_json_text(value, prefix)
         except json.JSONDecodeError as error:
             raise InputError(f"{what}: not valid JSON: {error.msg}") from None
-    return read_json(value)
+    return read_json(value, prefix)
 
 
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
-    policy = _load(args.policy)
-    facts = read_json(args.facts)
+    if args.population is not None:
+        return _decide_population(args, out)
+    if args.facts is None:
+        raise InputError("decide: give a facts file, or --population FILE --out FILE")
+    policy = _load(args.policy, args)
+    facts, order, suppliers = _read_all(
+        lambda: read_json(args.facts), lambda: _json_argument(args.order, "--order"),
+        lambda: _json_argument(args.suppliers, "--suppliers"))
     tracer = None
     if args.trace:
         from udbudsregler.runtime.trace import RecordingTracer
 
         tracer = RecordingTracer()
-    decision = policy.decide(facts, on=args.on, tracer=tracer,
-                             order=_json_argument(args.order, "--order"),
-                             suppliers=_json_argument(args.suppliers, "--suppliers"))
+    decision = policy.decide(facts, on=args.on, tracer=tracer, order=order,
+                             suppliers=suppliers)
     if args.json:
         json.dump(decision.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -166,14 +240,47 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
+    """``decide POLICY --population FILE --on DATE --out FILE``: every citizen of a file,
+    in batches (the columnar extra)."""
+    if args.facts is not None:
+        raise InputError("decide: give either a facts file or --population, not both")
+    if args.out is None:
+        raise InputError("decide --population needs --out FILE (.parquet or .jsonl)")
+    if args.batch_size < 1:
+        raise InputError("--batch-size must be 1 or more")
+    try:
+        from udbudsregler.columnar.files import PopulationFileError, decide_file, progress_bar
+    except ImportError:
+        raise InputError("decide --population needs the columnar extra: "
+                         "pip install 'udbudsregler[columnar]'") from None
+    policy = _load(args.policy, args)
+    values = tuple(v for v in (args.values or "").split(",") if v)
+    try:
+        summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
+                              batch_rows=args.batch_size, values=values,
+                              progress=progress_bar(sys.stderr))
+    except PopulationFileError as error:
+        raise InputError(str(error)) from None
+    except KeyError as error:
+        raise InputError(str(error.args[0])) from None
+    sys.stderr.write(f"decide: {summary.rows:,} rows: {summary.decided:,} decided, "
+                     f"{summary.errors:,} with errors ({summary.seconds:.1f} s)\n")
+    for note in summary.notes:
+        sys.stderr.write(f"note: {note}\n")
+    return EXIT_INPUT if summary.errors else EXIT_OK
+
+
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.policy import load_policy
-    from udbudsregler.testing.cases import discover_policies, load_cases, run_cases
+    from udbudsregler.testing.cases import DiscoveryError, discover_policies, load_cases, run_cases
 
     for path in args.paths:
-        if not Path(path).exists():
-            raise InputError(f"{path}: no such file or folder")
-    folders = discover_policies(args.paths)
+        _must_exist(path)
+    try:
+        folders = discover_policies(args.paths)
+    except DiscoveryError as error:
+        raise InputError(str(error)) from None
     if not folders:
         raise InputError("no policy folders (with policy.yaml) found in "
                          + ", ".join(args.paths))
@@ -185,14 +292,12 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
             out.write(diagnostic.render() + "\n")
         broken = sum(1 for d in suite.diagnostics if d.is_error)
         if not suite.cases and not broken:
-            from udbudsregler.diagnostics import Diagnostic
-
-            out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
-                                 None).render() + "\n")
-            failed += 1
+            # a folder without cases (a new round derived with `extends:`) still has the
+            # invariants it declares or inherits: check those
+            failed += _invariants_only(folder, args.examples, out)
             continue
         try:
-            policy = load_policy(folder)
+            policy = load_policy(folder, limits=_limits(args))
         except PolicyError as error:
             _print_diagnostics(error.diagnostics, out, as_json=False)
             out.write(f"{folder}: the policy has errors; its {len(suite.cases)} cases did not "
@@ -221,6 +326,27 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _invariants_only(folder: Path, examples: int, out: TextIO) -> int:
+    """The invariants of a policy folder that has no test cases; how many failed (a
+    folder with neither cases nor invariants to check is UDB802)."""
+    from udbudsregler.diagnostics import Diagnostic
+    from udbudsregler.policy import load_policy
+
+    try:
+        policy = load_policy(folder)
+    except PolicyError as error:
+        _print_diagnostics(error.diagnostics, out, as_json=False)
+        out.write(f"{folder}: the policy has errors\n")
+        return 1
+    if not policy.graph.invariants or examples <= 0:
+        out.write(Diagnostic("UDB802", f"the policy folder `{folder}` has no test cases",
+                             None).render() + "\n")
+        return 1
+    out.write(f"{folder}: no test cases; checking its {len(policy.graph.invariants)} "
+              "invariants\n")
+    return _invariants(policy, folder, examples, out)
+
+
 def _coverage(policy: Any, folder: Path, cases: Any, show: bool, out: TextIO) -> dict[str, Any]:
     """Measure what a policy's cases cover; print the report if asked."""
     from udbudsregler.analysis.coverage import measure
@@ -241,7 +367,7 @@ def _write_json(path: str, value: Any) -> None:
 
 def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
     """Search for a violation of each invariant; print any with its counterexample."""
-    names = list(policy.document.domain.invariants)
+    names = list(policy.graph.invariants)
     if not names:
         return 0
     try:
@@ -264,7 +390,7 @@ def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
 
 
 def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
-    policy = _load(args.policy)
+    policy = _load(args.policy, args)
     data = read_json(args.referral)
     if not isinstance(data, dict) or "referral" not in data:
         raise InputError(f"{args.referral}: expected a JSON object with `referral` and, "
@@ -273,7 +399,8 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
     if unknown:
         raise InputError(f"{args.referral}: unknown key `{sorted(unknown)[0]}`; the keys are "
                          "`referral` and `outcomes`")
-    settlement = policy.settle(data["referral"], data.get("outcomes") or [], until=args.until,
+    # `outcomes: 0` or `""` is a mistake, not "no outcomes": only a missing key or null is.
+    settlement = policy.settle(data["referral"], data.get("outcomes"), until=args.until,
                                since=args.since)
     if args.json:
         json.dump(settlement.to_dict(), out, ensure_ascii=False, indent=2)
@@ -289,8 +416,58 @@ def _mistakes(n: int) -> str:
     return f", {n} mistake{'s' if n != 1 else ''} in test files"
 
 
+#: The most citizens, scenarios or examples `diff` generates (about 2 KB each while the
+#: report is made): `--citizens 1000000000` must not grow without bound (item 16).
+MAX_GENERATED = 100_000
+
+
+def _smt() -> Any:
+    """The SMT analysis, or an InputError saying how to install it."""
+    try:
+        import udbudsregler.smt as smt
+    except ImportError:
+        raise InputError("the SMT analysis needs z3: pip install 'udbudsregler[analysis]'") \
+            from None
+    return smt
+
+
+def _smt_limits(args: argparse.Namespace) -> None:
+    if args.k < 0:
+        raise InputError("-k must be 0 or more")
+    if args.timeout <= 0:
+        raise InputError("--timeout must be more than 0 seconds")
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    _smt_limits(args)
+    smt = _smt()
+    analysis = smt.analyze(_load(args.policy, args), k=args.k, timeout=args.timeout)
+    if args.json:
+        json.dump(analysis.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(analysis.render())
+    return EXIT_FAILED if analysis.count("error") else EXIT_OK
+
+
+def _exact_diff(args: argparse.Namespace, out: TextIO) -> int:
+    _smt_limits(args)
+    smt = _smt()
+    report = smt.exact_diff(_load(args.old, args), _load(args.new, args), on=args.on, k=args.k,
+                            timeout=args.timeout)
+    if args.json:
+        json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(report.render())
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     from udbudsregler.analysis.diff import compare, progress_printer
+
+    if args.exact:
+        return _exact_diff(args, out)
 
     if args.population is not None and not Path(args.population).is_file():
         raise InputError(f"{args.population}: no such file")
@@ -298,28 +475,94 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
                         ("--examples", args.examples)):
         if value < 0:
             raise InputError(f"{name} must be 0 or more")
-    suppliers = read_json(args.suppliers) if args.suppliers else None
-    report = compare(_load(args.old), _load(args.new), citizens=args.citizens,
+        if value > MAX_GENERATED:  # each takes memory until the report is made
+            raise InputError(f"{name} must be at most {MAX_GENERATED:,}; for more citizens, "
+                             "give them as a --population file")
+    suppliers = read_json(args.suppliers, "suppliers") if args.suppliers else None
+    report = compare(_load(args.old, args), _load(args.new, args), citizens=args.citizens,
                      population=args.population, scenarios=args.scenarios, on=args.on,
                      seed=args.seed, examples=args.examples, suppliers=suppliers,
-                     progress=progress_printer(sys.stderr))
+                     progress=progress_printer(args.err))
     if args.json:
         json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         out.write(report.render())
+    if args.html:
+        from udbudsregler.pictures.diff_html import diff_html
+
+        try:
+            Path(args.html).write_text(diff_html(report.to_dict()), encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.html}: cannot be written ({error.strerror})") from None
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
-        sys.stderr.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
-                         f"neither policy or cannot be read (lines {lines}"
-                         f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
+        args.err.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
+                       f"neither policy or cannot be read (lines {lines}"
+                       f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
         return EXIT_INPUT
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    for path in args.policies:
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file or folder")
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port must be 0 to 65535 (0: any free port)")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise InputError("the service needs the serve extra: "
+                         "pip install 'udbudsregler[serve]'") from None
+    from udbudsregler.service.server import serve
+
+    try:
+        serve([Path(p) for p in args.policies], host=args.host, port=args.port,
+              reload_interval=args.reload_interval, out=out, limits=_limits(args))
+    except OSError as error:
+        raise InputError(str(error)) from None
+    except ValueError as error:  # two policies with one id
+        raise InputError(str(error)) from None
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.pictures.graph import GraphvizMissing, render
+
+    policy = _load(args.policy, args)
+    try:
+        text = render(policy, args.format, args.lang)
+    except GraphvizMissing as error:
+        raise InputError(str(error)) from None
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from udbudsregler.loader.file_schema import render
+
+    text = render()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+    else:
+        out.write(text)
     return EXIT_OK
 
 
 def cmd_stages(args: argparse.Namespace, out: TextIO) -> int:
     for stage in STAGES:
-        out.write(f"{stage.name:<10} {stage.summary}\n")
+        out.write(f"{stage.name:<10} {stage.summary}\n{'':<10} produces: {stage.produces}\n")
     return EXIT_OK
 
 
@@ -331,6 +574,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Any:
         raise InputError(f"{self.prog}: {message}")
+
+
+def _policy_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy-root", metavar="DIR",
+                        help="the folder the base policies of `extends:` must be inside "
+                             "(default: the top of the checkout, else the folder holding the "
+                             "policy's folder)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -347,17 +597,34 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"run the stages up to this one: {', '.join(STAGE_NAMES)}")
     check.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     check.add_argument("--no-warnings", action="store_true", help="print errors only")
+    _policy_root_option(check)
     check.set_defaults(run=cmd_check)
 
-    decide = sub.add_parser("decide", help="decide for one citizen's facts on a date")
+    decide = sub.add_parser("decide", help="decide for one citizen's facts on a date, or for "
+                            "every citizen of a population file")
     decide.add_argument("policy", help="a policy file, or a folder with policy.yaml")
-    decide.add_argument("facts", help="a JSON file with the citizen's facts (- for stdin)")
+    decide.add_argument("facts", nargs="?",
+                        help="a JSON file with the citizen's facts (- for stdin)")
+    decide.add_argument("--population", metavar="FILE",
+                        help="decide every citizen of FILE (JSON lines, CSV or Parquet), in "
+                             "batches; needs --out")
+    decide.add_argument("--out", metavar="FILE",
+                        help="with --population: write the decisions to FILE (.parquet or "
+                             ".jsonl); rows that cannot be decided go to FILE with .errors "
+                             "before the suffix")
+    decide.add_argument("--errors", metavar="FILE", help="with --population: the errors file")
+    decide.add_argument("--batch-size", type=int, default=65_536, metavar="N",
+                        help="with --population: rows per batch (memory grows with N, not "
+                             "with the file; default 65536)")
+    decide.add_argument("--values", metavar="NAMES",
+                        help="with --population: also write these rules' values "
+                             "(comma-separated)")
     decide.add_argument("--on", type=_date, required=True, metavar="DATE",
                         help="the decision date, YYYY-MM-DD")
     decide.add_argument("--explain", action="store_true", help="print the explanation")
     decide.add_argument("--json", action="store_true",
                         help="print the decision as JSON (with policy id and content hash)")
-    decide.add_argument("--lang", choices=("da", "en"), default=None,
+    decide.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of the explanation (default: the policy's)")
     decide.add_argument("--trace", action="store_true",
                         help="also print the evaluation trace, one line per rule")
@@ -367,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the order: package, weekly_hours, the citizen's own supplier")
     decide.add_argument("--suppliers", metavar="JSON|FILE",
                         help="the supplier state: load, capacity, sequence")
+    _policy_root_option(decide)
 
     settle = sub.add_parser("settle", help="settle a referral: the payment up to a date")
     settle.add_argument("policy", help="a policy file, or a folder with policy.yaml")
@@ -377,8 +645,9 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--since", type=_date, default=None, metavar="DATE",
                         help="invoice only from this date (e.g. the first of the month)")
     settle.add_argument("--json", action="store_true", help="print the settlement as JSON")
-    settle.add_argument("--lang", choices=("da", "en"), default=None,
+    settle.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of the text (default: the policy's)")
+    _policy_root_option(settle)
     settle.set_defaults(run=cmd_settle)
 
     test = sub.add_parser("test", help="run the YAML test cases of policies")
@@ -391,6 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--examples", type=int, default=100, metavar="N",
                       help="check each invariant on N generated citizens or referrals "
                            "(default 100; 0 skips the invariants)")
+    _policy_root_option(test)
     test.set_defaults(run=cmd_test)
 
     diff = sub.add_parser("diff", help="compare two policies (tender rounds) over generated "
@@ -400,8 +670,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--citizens", type=int, default=10_000, metavar="N",
                       help="generate N citizens (default 10000; 0 for the population only)")
     diff.add_argument("--population", metavar="FILE",
-                      help="also decide the citizens of FILE (JSON lines, or CSV with one "
-                           "column per fact)")
+                      help="also decide the citizens of FILE (JSON lines, CSV with one "
+                           "column per fact, or Parquet)")
     diff.add_argument("--scenarios", type=int, default=2_000, metavar="M",
                       help="settle M generated referrals under both (default 2000)")
     diff.add_argument("--on", type=_date, metavar="DATE",
@@ -413,7 +683,53 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--suppliers", metavar="FILE",
                       help="a supplier state (JSON) for both policies: compare suppliers too")
     diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--exact", action="store_true",
+                      help="prove with an SMT solver which citizens are decided differently "
+                           "(every kind of difference, its band, a witness and a border "
+                           "citizen); needs udbudsregler[analysis]")
+    _smt_options(diff)
+    diff.add_argument("--html", metavar="FILE", help="also write the report as an HTML page "
+                      "(a chart of the affected counts, the example citizens)")
+    _policy_root_option(diff)
     diff.set_defaults(run=cmd_diff)
+
+    serve = sub.add_parser("serve", help="serve policies over HTTP: decide, settle, explain "
+                           "(needs the serve extra)")
+    serve.add_argument("policies", nargs="+", metavar="POLICY",
+                       help="policy files or folders; each is served under its id")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any "
+                       "free port, printed at start)")
+    serve.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
+                       help="look for changed policy files this often (default 1; 0: never)")
+    _policy_root_option(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    graph = sub.add_parser("graph", help="draw a policy: target groups, criteria, areas with "
+                           "their priority, packages, price models and their parameters")
+    graph.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid",
+                       help="mermaid (default), dot, or svg (needs Graphviz's dot program)")
+    graph.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="language of the column titles (default: the policy's)")
+    graph.add_argument("--output", metavar="FILE", help="write it to FILE")
+    _policy_root_option(graph)
+    graph.set_defaults(run=cmd_graph)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the policy file format "
+                            "(for editors: docs/editor.md)")
+    schema.add_argument("--output", metavar="FILE", help="write it to FILE")
+    schema.set_defaults(run=cmd_schema)
+
+    analyze = sub.add_parser("analyze", help="prove what holds for every citizen with an SMT "
+                             "solver: dead criteria, unreachable areas, gaps, overlaps, "
+                             "invariants (needs udbudsregler[analysis])")
+    analyze.add_argument("policy", help="a policy file, or a folder with policy.yaml")
+    analyze.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _smt_options(analyze)
+    _policy_root_option(analyze)
+    analyze.set_defaults(run=cmd_analyze)
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
@@ -424,13 +740,115 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Output:
+    """A stream the command line writes to that never fails the command.
+
+    After the first failure (standard output closed, a full disk, a reader that went
+    away) nothing more is written and the failure is kept, so that the command still
+    ends with its own exit status (issue 12, items 13 and 23). Text the stream's
+    encoding cannot hold (`PYTHONIOENCODING=ascii` and Danish text) is written with
+    backslash escapes. Anything else is asked of the underlying stream.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.failure: OSError | None = None
+        if stream is None:  # the file descriptor was closed before Python started
+            self.failure = OSError(errno.EBADF, "it is closed")
+
+    def write(self, text: str) -> int:
+        if self.failure is None and self.stream is not None:
+            try:
+                try:
+                    self.stream.write(text)
+                except UnicodeEncodeError:
+                    encoding = getattr(self.stream, "encoding", None) or "ascii"
+                    self.stream.write(text.encode(encoding, "backslashreplace")
+                                      .decode(encoding))
+            except OSError as error:
+                self.failure = error
+            except ValueError:  # written to after being closed
+                self.failure = OSError(errno.EBADF, "it is closed")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failure is None and self.stream is not None:
+            try:
+                self.stream.flush()
+            except OSError as error:
+                self.failure = error
+            except ValueError:
+                self.failure = OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        try:
+            return self.failure is None and self.stream is not None and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "stream":  # not set yet: no recursion
+            raise AttributeError(name)
+        return getattr(self.stream, name)
+
+
+def _quiet(stream: _Output, fd: int) -> None:
+    """After a failed write to the process's own stream, point its file descriptor at the
+    null device, so that the interpreter's last flush at exit does not fail again (and
+    turn the exit status into 120)."""
+    if stream.failure is None or stream.stream is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+        stream.stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _smt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=int, default=4, metavar="K",
+                        help="histories and lists have at most K records (default 4)")
+    parser.add_argument("--timeout", type=float, default=20.0, metavar="S",
+                        help="seconds per solver query before it is unknown (default 20)")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    own = out is None, err is None  # the process's own standard output and error
+    out_stream = _Output(sys.stdout if out is None else out)
+    err_stream = _Output(sys.stderr if err is None else err)
+    saved = sys.stdout, sys.stderr
+    if own[0]:  # what else writes to sys.stdout (argparse's --help) goes through it too
+        sys.stdout = cast(TextIO, out_stream)
+    if own[1]:
+        sys.stderr = cast(TextIO, err_stream)
+    try:
+        status = _main(argv, cast(TextIO, out_stream), cast(TextIO, err_stream))
+        out_stream.flush()
+    finally:
+        sys.stdout, sys.stderr = saved
+    failure = out_stream.failure
+    if failure is not None and not isinstance(failure, BrokenPipeError):
+        # A reader that went away (`udbudsregler check ... | head`) is not an error; a
+        # closed or full output is, unless the command failed already.
+        reason = (failure.strerror or "it cannot be written").lower()
+        err_stream.write(f"error: the output cannot be written: {reason}\n")
+        status = status or EXIT_INPUT
+    err_stream.flush()
+    if own[0]:
+        _quiet(out_stream, 1)
+    if own[1]:
+        _quiet(err_stream, 2)
+    return status
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = build_parser().parse_args(argv)
+        args.err = err
         run: Callable[[argparse.Namespace, TextIO], int] = args.run
         return run(args, out)
     except InputError as error:
@@ -440,7 +858,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         _print_diagnostics(error.diagnostics, err, as_json=False)
         return EXIT_FAILED
     except FactError as error:
-        err.write("error: the facts do not fit the policy:\n")
+        facts_only = all(p.path.split(".", 1)[0].split("[", 1)[0] not in _NOT_FACTS
+                         for p in error.problems)
+        err.write(f"error: the {'facts do' if facts_only else 'input does'} not fit the "
+                  "policy:\n")
         for problem in error.problems:
             err.write(f"  {problem.render()}\n")
         return EXIT_INPUT
@@ -454,13 +875,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exit_.code or 0)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`udbudsregler decide ... | head`): not an error.
-        # Point stdout at devnull so the interpreter's final flush stays quiet.
-        if out is sys.stdout:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return 0
     except Exception as error:
         if debug:
             raise

@@ -2,7 +2,9 @@
 
 - :func:`hot_references`: how often the decision's code reads each named node, so a
   node read once is inlined where it is read;
-- :func:`dated_rules`: the rules that do not depend on the citizen, cached per date;
+- :func:`dated_nodes`: the nodes that do not depend on the citizen, cached per date;
+- :func:`depths`: how deeply each node's expression nests, so inlining stops before the
+  generated code nests too deeply for Python;
 - :func:`kleene`: a target group's criteria with three values, the fallback of the
   generated `and`/`or` chain when a criterion fails.
 """
@@ -11,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from udbudsregler.checker.check import CheckedPolicy
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.expr import ast as A
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.semantics.types import ListType, RecordType, SetType
 
-__all__ = ["FAILURES", "dated_rules", "hot_references", "kleene"]
+__all__ = ["FAILURES", "dated_nodes", "depths", "hot_references", "kleene"]
 
 
 #: What a failing part of a decision raises (a date beyond the calendar, a division by
@@ -63,68 +65,76 @@ def kleene(f: Any, m: Any, tree: Tree) -> bool:
     return value
 
 
-def hot_references(checked: CheckedPolicy) -> dict[str, int]:
+_READ = ("rule", "target_group")
+
+
+def hot_references(graph: RuleGraph) -> dict[str, int]:
     """How often the decision's code reads each rule, criterion, target group and area;
     a read inside a loop counts as many."""
-    parsed = checked.parsed
-    doc = parsed.doc
     refs: dict[str, int] = {}
 
     def add(name: str, weight: int) -> None:
         refs[name] = refs.get(name, 0) + weight
 
-    def visit(node: A.Expr, loop: bool) -> None:
-        match node:
-            case A.Name():
-                symbol = checked.symbol_of(node)
-                if symbol is not None and symbol.kind in ("rule", "target_group"):
-                    add(node.id, 2 if loop else 1)
-            case A.Quantifier(source=source, where=where):
-                visit(source, loop)
-                if where is not None:
-                    visit(where, True)
-            case A.Aggregate(value=value, source=source, where=where, default=default):
-                visit(source, loop)
-                visit(value, True)
-                if where is not None:
-                    visit(where, True)
-                if default is not None:
-                    visit(default, loop)
-            case _:
-                for child in A.children(node):
-                    visit(child, loop)
+    def visit(expr: I.Expr, loop: bool) -> None:
+        stack = [(expr, loop)]
+        while stack:
+            node, inside = stack.pop()
+            match node:
+                case I.NodeRef(name=name):
+                    if graph.kind_of(name) in _READ:
+                        add(name, 2 if inside else 1)
+                case I.Loop(source=source, where=where, value=value, default=default):
+                    stack.append((source, inside))
+                    stack.extend((x, True) for x in (where, value) if x is not None)
+                    if default is not None:
+                        stack.append((default, inside))
+                case _:
+                    stack.extend((child, inside) for child in I.children(node))
 
-    for expr in parsed.rules.values():
-        if expr.ast is not None:
-            visit(expr.ast, False)
-    for ident, site in parsed.criteria.items():
-        add(ident, 1)
-        if site.when.ast is not None:
-            visit(site.when.ast, False)
-    for name, area in doc.domain.areas.items():
-        for group in area.spec.serves:
-            add(group, 1)
-        when = parsed.domain.get((*area.path, "when"))
-        if when is not None and when.expr.ast is not None:
-            visit(when.expr.ast, False)
-        add(f"service_areas.{name}", 1)
-    for group in doc.target_groups:
+    for node in graph.nodes.values():
+        # What a decision reads; tender values and invariants are computed on their own.
+        if node.kind in ("rule", "criterion", "area") and node.expr is not None:
+            visit(node.expr, False)
+        elif node.kind == "target_group" and node.expr is not None:
+            for ref in I.refs(node.expr):
+                add(ref.name, 1)
+    for group in graph.target_groups:
         add(group, 1)
+    for area in graph.areas.values():
+        add(area.fits, 1)
     return refs
 
 
-def dated_rules(checked: CheckedPolicy) -> set[str]:
-    """Rules that do not depend on the citizen: their value depends on the decision date
-    at most, so it can be cached per date across decisions (immutable values only)."""
-    graph = checked.graph
+def dated_nodes(graph: RuleGraph) -> set[str]:
+    """Rules and tender values that do not depend on the citizen: their value depends on
+    the decision date at most, so it can be cached per date across decisions (immutable
+    values only)."""
     out: set[str] = set()
     for name, node in graph.nodes.items():
-        if node.kind != "rule":
+        if node.kind not in ("rule", "value"):
             continue
         closure = graph.closure([name])
-        if any(graph.nodes[n].kind not in ("rule", "parameter") for n in closure):
+        if any(graph.kind_of(n) not in ("rule", "parameter", "value") for n in closure):
             continue
-        if isinstance(checked.rule_types.get(name), (ListType, SetType, RecordType)):
+        if isinstance(node.type, (ListType, SetType, RecordType)):
             continue
         out.add(name)
+    return out
+
+
+def depths(graph: RuleGraph) -> dict[str, int]:
+    """How deeply each node's expression nests (its own tree, not the nodes it reads)."""
+    out: dict[str, int] = {}
+    for name, node in graph.nodes.items():
+        deepest = 0
+        for _, expr in ((node, node.expr), *((node, v.expr) for v in node.values)):
+            if expr is None:
+                continue
+            stack = [(expr, 1)]
+            while stack:
+                current, level = stack.pop()
+                deepest = max(deepest, level)
+                stack.extend((child, level + 1) for child in I.children(current))
+        out[name] = deepest
     return out

@@ -7,6 +7,7 @@ from datetime import date
 
 from udbudsregler.diagnostics import DiagnosticBag
 from udbudsregler.expr.source import Path, SourceExpr, parse_at
+from udbudsregler.loader.documents import FactSpec
 from udbudsregler.loader.sites import Site, domain_sites, invariant_sites
 from udbudsregler.loader.validate import CriterionEntry, PolicyDocument
 
@@ -45,6 +46,9 @@ class ParsedPolicy:
     duplicate_criteria: list[CriterionSite] = field(default_factory=list)
     #: The expressions of the tender sections, by their path in the document.
     domain: dict[Path, DomainExpr] = field(default_factory=dict)
+    #: The constants of the facts' declarations (`min`, `max`, `default`), by the fact's
+    #: dotted name (`offers.weekly_hours`) and the key.
+    fact_constants: dict[tuple[str, str], SourceExpr] = field(default_factory=dict)
 
     def expressions(self) -> list[tuple[str, SourceExpr]]:
         """Every (owner name, expression) pair, in document order per section."""
@@ -90,4 +94,23 @@ def parse_policy(doc: PolicyDocument, bag: DiagnosticBag) -> ParsedPolicy:
             parsed.criteria[criterion.spec.id] = criterion_site
     for site in (*domain_sites(doc), *invariant_sites(doc)):
         parsed.domain[site.path] = DomainExpr(site, _parse(site.text, site.path, doc, bag))
+    for name, fact in doc.facts.items():
+        _fact_constants(name, fact.spec, fact.path, parsed, bag)
     return parsed
+
+
+def _fact_constants(name: str, spec: FactSpec, path: Path, parsed: ParsedPolicy,
+                    bag: DiagnosticBag) -> None:
+    """The `min`, `max` and `default` of a fact and of its fields, parsed. A text fact's
+    default is its YAML text as written, and a list's is `[]`: neither is parsed."""
+    doc = parsed.doc
+    for key in ("min", "max", "default"):
+        value = getattr(spec, key)
+        if value is None or (key == "default" and (
+                spec.type in ("text", "list", "history") or isinstance(value, (dict, list)))):
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        parsed.fact_constants[(name, key)] = _parse(text, (*path, key), doc, bag)
+    for field_name, field_spec in (spec.fields or {}).items():
+        _fact_constants(f"{name}.{field_name}", field_spec, (*path, "fields", field_name),
+                        parsed, bag)

@@ -15,6 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from udbudsregler.diagnostics import closest, shown
+from udbudsregler.values.wording import LANGUAGE_NAMES, LANGUAGES, Language
+
 __all__ = [
     "FACT_TYPES",
     "SCALAR_FACT_TYPES",
@@ -32,9 +35,10 @@ __all__ = [
     "Validity",
 ]
 
-IDENT_RE = re.compile(r"^[a-zæøå][a-zæøå0-9_]*$")
-POLICY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-CHOICE_RE = re.compile(r"^[a-zæøå0-9][a-zæøå0-9_]*$")
+# `\Z`, not `$`: `$` also matches before a trailing newline, so `"over_30\n"` would pass.
+IDENT_RE = re.compile(r"[a-zæøå][a-zæøå0-9_]*\Z")
+POLICY_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*\Z")
+CHOICE_RE = re.compile(r"[a-zæøå0-9][a-zæøå0-9_]*\Z")
 
 SCALAR_FACT_TYPES = ("bool", "int", "decimal", "money", "date", "duration", "hours", "text",
                      "period")
@@ -80,7 +84,7 @@ def _expr(value: Any) -> Any:
 def _date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError("udb203_date", "expected a date written as YYYY-MM-DD", {})
     try:
         return date.fromisoformat(value)
@@ -121,7 +125,41 @@ class RoundingSpec(_Model):
             raise PydanticCustomError(
                 "udb204_unit", "the rounding unit must be positive",
                 {"at": ["unit"], "hint": "write a positive step, e.g. `unit: 0.01` for øre"})
+        # A unit larger than any amount rounds every payment to 0 (`unit: 1e400`); one of
+        # thousands of decimal places cannot be rounded to exactly.
+        places = _decimal_places(self.unit)
+        if self.unit > MAX_ROUNDING_UNIT or places > MAX_ROUNDING_PLACES:
+            raise PydanticCustomError(
+                "udb204_unit", "the rounding unit `{unit}` must be at most {most}, with at most "
+                "{places} decimal places",
+                {"unit": _short_number(self.unit), "places": MAX_ROUNDING_PLACES,
+                 "most": MAX_ROUNDING_UNIT, "at": ["unit"],
+                 "hint": "round to øre (`unit: 0.01`), to whole kroner (`unit: 1`), or another "
+                         f"step of at most {MAX_ROUNDING_PLACES} decimal places up to "
+                         f"{MAX_ROUNDING_UNIT}"})
         return self
+
+
+#: The largest rounding unit (whole hundreds of kroner) and its most decimal places.
+MAX_ROUNDING_UNIT = 100
+MAX_ROUNDING_PLACES = 10
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Decimal places of a finite ``value`` without trailing zeros (``0.0100`` has 2),
+    worked out from its digits: no decimal context, which would overflow on ``1e999999999``."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    written = "".join(map(str, digits))
+    trailing = len(written) - len(written.rstrip("0"))
+    return max(0, -(exponent + trailing)) if written.strip("0") else 0
+
+
+def _short_number(value: Decimal) -> str:
+    # Written out only when that is short: `1e999999999` in full would take a gigabyte.
+    exponent = value.as_tuple().exponent
+    text = format(value, "f") if isinstance(exponent, int) and abs(exponent) <= 60 else str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]}"
 
 
 class Validity(_Model):
@@ -154,6 +192,27 @@ def _currency(value: Any) -> Any:
     return value
 
 
+#: Names and country codes an author may write for a language.
+_LANGUAGE_WORDS = {"dansk": "da", "danish": "da", "dk": "da", "english": "en", "engelsk": "en",
+                   "engelska": "en", "gb": "en", "uk": "en", "svenska": "sv", "svensk": "sv",
+                   "swedish": "sv", "se": "sv"}
+
+
+def _language(value: Any) -> Any:
+    if isinstance(value, str) and value not in LANGUAGES:
+        word = value.strip().lower()
+        near = _LANGUAGE_WORDS.get(word) or closest(word, LANGUAGES)
+        named = ", ".join(f"`{code}` ({LANGUAGE_NAMES[code]})" for code in LANGUAGES)
+        hint = (f"write one of {named}" if near is None
+                else f"write one of {named}; did you mean `{near}`?")
+        raise PydanticCustomError(
+            "udb204_language",
+            "`{value}` is not a language explanations can be written in; the languages are "
+            "{languages}",
+            {"value": shown(value), "languages": ", ".join(LANGUAGES), "hint": hint})
+    return value
+
+
 class PolicyHeader(_Model):
     id: Annotated[str, BeforeValidator(_policy_id), BeforeValidator(_text)]
     title: Text
@@ -162,10 +221,14 @@ class PolicyHeader(_Model):
     legal_basis: Text | None = None
     description: Text | None = None
     version: Text | None = None
-    language: Literal["da", "en"] = "da"
+    language: Annotated[Language, BeforeValidator(_language)] = "da"
     currency: Annotated[str, BeforeValidator(_currency), BeforeValidator(_text)] = "DKK"
     rounding: RoundingSpec | None = None
     month_end: Literal["clamp", "roll"] | None = None
+
+
+#: The fact types that may have a range (`min`, `max`).
+RANGED = ("int", "decimal", "money", "hours", "date")
 
 
 class FactSpec(_Model):
@@ -176,6 +239,13 @@ class FactSpec(_Model):
     values: list[Annotated[str, BeforeValidator(_text)]] | None = None
     fields: dict[Ident, FactSpec] | None = None
     open_ended: bool | None = None
+    #: The value when the host does not give the fact (it is then optional): a constant
+    #: of the fact's type, e.g. `0 hours`, `aktivitetsparat`, `[]` for a list.
+    default: Any = None
+    #: The least and the greatest value the fact may have (numbers, amounts, hours,
+    #: dates); a value outside is a fact error, never a decision.
+    min: ExprText | None = None
+    max: ExprText | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -233,6 +303,28 @@ class FactSpec(_Model):
                 "udb201_open", "`open_ended` belongs to `type: history` only",
                 {"at": ["open_ended"], "key": True,
                  "hint": "remove `open_ended`, or make the fact `type: history`"})
+        for bound in ("min", "max"):
+            if getattr(self, bound) is not None and self.type not in RANGED:
+                raise PydanticCustomError(
+                    "udb201_range", "`{bound}` belongs to numbers, amounts, hours and dates",
+                    {"bound": bound, "at": [bound], "key": True,
+                     "hint": "remove it; a choice lists its values, a text has no range"})
+        if self.default is not None:
+            if self.type in ("record", "period"):
+                raise PydanticCustomError(
+                    "udb201_default", "a `{kind}` fact cannot have a `default`",
+                    {"kind": self.type, "at": ["default"], "key": True,
+                     "hint": "give defaults to the record's fields instead"})
+            if self.type in ("list", "history") and self.default != []:
+                raise PydanticCustomError(
+                    "udb204_default", "the `default` of a list is the empty list `[]`",
+                    {"at": ["default"], "hint": "write `default: []`"})
+            if self.type not in ("list", "history") and isinstance(self.default,
+                                                                   (dict, list)):
+                raise PydanticCustomError(
+                    "udb204_default", "the `default` of a `{kind}` fact is one value",
+                    {"kind": self.type, "at": ["default"],
+                     "hint": "write a constant such as `0`, `0 hours` or a choice value"})
         return self
 
 

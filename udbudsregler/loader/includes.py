@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -22,10 +23,13 @@ from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
 from udbudsregler.loader.locate import NodeInfo, NodePath, PositionMap, position_at
 from udbudsregler.loader.yaml_loader import DEFAULT_LIMITS, Limits, load_yaml_text
 
-__all__ = ["LoadedSource", "SourceFile", "display_path", "load_policy_source"]
+__all__ = ["LoadedSource", "NotRegularFileError", "SourceFile", "display_path",
+           "load_policy_source", "read_regular"]
 
 #: The main file of a policy folder.
 MAIN_FILE = "policy.yaml"
+#: The longest chain of files including one another (the main file is level 1).
+MAX_INCLUDE_DEPTH = 32
 _INCLUDE = "include"
 
 
@@ -101,6 +105,31 @@ def _relative_name(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+class NotRegularFileError(OSError):
+    """The path names a pipe, a device or a socket, not a plain file."""
+
+
+def read_regular(path: Path, most: int) -> bytes:
+    """At most ``most`` bytes of a plain file.
+
+    Opened without blocking and checked before reading: opening a named pipe (FIFO)
+    would wait for a writer forever, and a device such as ``/dev/zero`` never ends
+    (issue 12, items 16 and 17).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(path)
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read(most)
+    finally:
+        os.close(fd)
+
+
 def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
                 at: Span | None = None) -> str | None:
     """The text of ``path``, or None after reporting why it cannot be used.
@@ -110,13 +139,16 @@ def read_source(path: Path, display: str, bag: DiagnosticBag, limits: Limits,
     mark is dropped.
     """
     try:
-        with path.open("rb") as stream:
-            data = stream.read(limits.max_bytes + 1)
+        data = read_regular(path, limits.max_bytes + 1)
     except FileNotFoundError:
         bag.error("UDB107", f"the file `{display}` does not exist", at)
         return None
     except IsADirectoryError:
         bag.error("UDB107", f"`{display}` is a folder, not a file", at)
+        return None
+    except NotRegularFileError:
+        bag.error("UDB107", f"`{display}` is not a regular file", at,
+                  "a policy file is a plain file; a pipe or a device cannot be one")
         return None
     except (OSError, ValueError) as err:
         reason = (getattr(err, "strerror", None) or "the path is not valid").lower()
@@ -185,7 +217,14 @@ class _Sources:
                 names = " -> ".join(self.name(item) for item in cycle)
                 self.bag.error("UDB108", f"files include each other in a cycle: `{names}`", span)
                 self.complete = False
-            elif real not in self.seen:  # a file included twice is read once
+            elif real in self.seen:  # a file included twice is read once
+                continue
+            elif len(chain) >= MAX_INCLUDE_DEPTH:
+                self.bag.error("UDB106", f"files include each other more than "
+                               f"{MAX_INCLUDE_DEPTH} levels deep", span,
+                               "include the files from the main file, or from fewer levels")
+                self.complete = False
+            else:
                 self.load(target, chain, span)
 
     def _entries(self, data: dict[str, Any],
@@ -332,6 +371,15 @@ def load_policy_source(path: str | Path, bag: DiagnosticBag,
         _missing_policy(given, bag)
         return None
     if folder and not _holds(main.is_file):
+        try:
+            os.stat(main)
+        except PermissionError as error:  # a folder without permission to look inside
+            reason = (error.strerror or "permission denied").lower()
+            bag.error("UDB107", f"the folder `{display_path(given)}` cannot be read: {reason}",
+                      None, "check the permissions of the folder")
+            return None
+        except (OSError, ValueError):
+            pass
         bag.error("UDB107", f"the folder `{display_path(given)}` has no `{MAIN_FILE}`", None,
                   f"a policy folder holds its main file as `{MAIN_FILE}`; or pass the policy "
                   "file itself")

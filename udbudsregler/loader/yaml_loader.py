@@ -60,6 +60,14 @@ class Limits:
     #: Most nodes (keys and values) the document may expand to, an alias counting as
     #: its anchor's whole subtree (UDB104).
     max_nodes: int = 10_000
+    #: Most list elements one decision may visit in its loops, each loop counting the
+    #: length of its list (UDB706 at evaluation).
+    evaluation_steps: int = 1_000_000
+    #: The folder every base policy named by `extends:` must be inside (UDB114). None:
+    #: the top of the checkout the policy is in (the nearest folder above the policy's
+    #: folder with a `.git`), else the folder that holds the policy's folder. A service
+    #: that checks policies it does not trust sets it.
+    policy_root: str | None = None
 
 
 #: The limits used when a caller gives none.
@@ -120,6 +128,50 @@ class _Loader(yaml.SafeLoader):
         return event
 
 
+class _Fallback(Exception):
+    """The fast parser met something only the Python parser reports exactly (a tag)."""
+
+
+class _FastEvents:
+    """libyaml's parser (PyYAML's C extension) with the interface the composer uses.
+
+    Used for texts that load without a diagnostic: anything the composer would report
+    (a tag, a syntax error, a limit) makes :func:`load_yaml_text` read the text again with
+    the Python parser, whose marks and messages the diagnostics are written for. For the
+    rest the two give the same events, values and character positions (a test compares
+    them on every YAML file of the repository).
+    """
+
+    tag_tokens: list[TagToken] = []  # noqa: RUF012 - never filled: a tag means a fallback
+
+    def __init__(self, text: str) -> None:
+        assert _CParser is not None
+        self._parser = _CParser(text)
+        self.check_event = self._parser.check_event
+
+    def next_event(self) -> Event:
+        event: Event = self._parser.get_event()
+        return event
+
+    def peek_next(self) -> Event:
+        event: Event = self._parser.peek_event()
+        return event
+
+    def resolve(self, kind: Any, value: str, implicit: Any) -> str:
+        return cast(str, _Loader.resolve(_RESOLVER, kind, value,  # type: ignore[no-untyped-call]
+                                         implicit))
+
+    def dispose(self) -> None:
+        self._parser.dispose()
+
+
+_CParser: Any
+try:  # PyYAML's wheels carry libyaml; a build without it uses the Python parser only
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover
+    _CParser = None
+
+
 def _register_resolvers() -> None:
     """The core-like schema of plain scalars: everything not listed here is text."""
     for tag, pattern, first in (
@@ -131,6 +183,8 @@ def _register_resolvers() -> None:
 
 
 _register_resolvers()
+#: A resolver with the policy language's scalar rules, for the fast parser's events.
+_RESOLVER: Final = yaml.resolver.BaseResolver.__new__(_Loader)
 
 
 # -- composed nodes ----------------------------------------------------------------
@@ -290,7 +344,9 @@ _TAG_TEXT_HINT: Final = "remove the tag; to make a value text, put it in quotes"
 class _Document:
     """One YAML text being loaded: composition, checks, and conversion to plain data."""
 
-    def __init__(self, text: str, display: str, bag: DiagnosticBag, limits: Limits) -> None:
+    def __init__(self, text: str, display: str, bag: DiagnosticBag, limits: Limits,
+                 fast: bool = False) -> None:
+        self.fast = fast
         self.text = text
         self.display = display
         self.bag = bag
@@ -317,8 +373,10 @@ class _Document:
     # loading
 
     def load(self) -> tuple[Any, PositionMap] | None:
+        loader: Any
         try:
-            loader = _Loader(self.text, self.limits.max_depth)
+            loader = (_FastEvents(self.text) if self.fast
+                      else _Loader(self.text, self.limits.max_depth))
         except ReaderError as err:
             self._reader_error(err)
             return None
@@ -462,7 +520,8 @@ class _Document:
         else:
             tag = loader.resolve(ScalarNode, event.value,  # type: ignore[no-untyped-call]
                                  event.implicit)
-        return _Scalar(event.value, event.style, tag, start, end)
+        # libyaml writes the plain style as "", the Python parser as None
+        return _Scalar(event.value, event.style or None, tag, start, end)
 
     def _skip(self, loader: _Loader, anchors: dict[str, _Scalar | _Collection]) -> None:
         """Read past the rest of a collection that is nested too deeply."""
@@ -483,6 +542,8 @@ class _Document:
         tag = getattr(event, "tag", None)
         if tag is None:
             return
+        if self.fast:
+            raise _Fallback
         start, end = _marks(event)
         tokens = loader.tag_tokens
         index = bisect_left(tokens, start.index, key=lambda token: token.start_mark.index)
@@ -620,4 +681,12 @@ def load_yaml_text(text: str, display: str, bag: DiagnosticBag,
         return None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if _CParser is not None:
+        trial = DiagnosticBag()
+        try:
+            loaded = _Document(text, display, trial, limits, fast=True).load()
+        except Exception:  # anything unusual: the Python parser reads it and reports it
+            loaded = None
+        if loaded is not None and not list(trial):
+            return loaded
     return _Document(text, display, bag, limits).load()

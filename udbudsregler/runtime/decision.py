@@ -9,7 +9,6 @@ it ever does not, that is reported as an error (UDB704), never shown.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from typing import Any
@@ -18,7 +17,22 @@ from udbudsregler.runtime.explain import explain
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.reasons import reasons_for
-from udbudsregler.runtime.routing import AreaChoice, Order, PackageChoice, SupplierChoice
+from udbudsregler.runtime.records import (
+    LIBRARY_VERSION,
+    RECORD_FORMAT,
+    facts_hash,
+    facts_record,
+    inputs_hash,
+    order_json,
+    suppliers_json,
+)
+from udbudsregler.runtime.routing import (
+    AreaChoice,
+    Order,
+    PackageChoice,
+    SupplierChoice,
+    SupplierState,
+)
 from udbudsregler.values.canonical import to_json
 
 __all__ = ["Decision", "Reason", "facts_hash"]
@@ -43,11 +57,6 @@ def _package_json(choice: PackageChoice | None) -> dict[str, Any] | None:
             "span": to_json(list(choice.span)) if choice.span is not None else None}
 
 
-def facts_hash(facts: dict[str, Any]) -> str:
-    text = json.dumps(to_json(facts), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 class Decision:
     """The answer for one citizen on one date. It explains itself."""
 
@@ -55,8 +64,9 @@ class Decision:
 
     def __init__(self, policy: Program, facts: dict[str, Any], on: date,
                  parts: tuple[Any, ...]) -> None:
-        """``parts`` are (target groups, routing, order, supplier choice, package choice);
-        a policy shares one tuple among the decisions that have the same outcome."""
+        """``parts`` are (target groups, routing, order, supplier choice, package choice,
+        supplier state); a policy shares one tuple among the decisions that have the same
+        outcome."""
         self.policy = policy
         self.facts = facts
         self.on = on
@@ -84,6 +94,11 @@ class Decision:
     @property
     def package_choice(self) -> PackageChoice | None:
         return self._parts[4] if len(self._parts) > 4 else None
+
+    @property
+    def suppliers(self) -> SupplierState | None:
+        """The supplier state the decision was made with (None if the host gave none)."""
+        return self._parts[5] if len(self._parts) > 5 else None
 
     @property
     def eligible(self) -> bool:
@@ -121,13 +136,27 @@ class Decision:
         """The decision and its reasons as text, in the policy's language by default."""
         return explain(self, language or self.policy.language)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready and deterministic: the same policy and facts give the same bytes."""
-        return {
-            "policy": {"id": self.policy.id, "title": self.policy.title,
-                       "content_hash": self.policy.content_hash},
-            "on": self.on.isoformat(),
-            "facts_hash": facts_hash(self.facts),
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """The decision record: JSON-ready and deterministic (the same policy and inputs
+        give the same bytes), with the inputs of the call, their hashes, the policy's id
+        and content hash and the library's version, so that :func:`udbudsregler.replay`
+        can make the decision again (see :mod:`udbudsregler.runtime.records`).
+
+        ``compact``: ids and codes only (no policy title, no reasons); the full form adds
+        the reasons with their titles, legal basis, readings and values."""
+        policy = self.policy
+        order, suppliers = self.order, self.suppliers
+        order_data, suppliers_data = order_json(order), suppliers_json(suppliers)
+        on = self.on.isoformat()
+        facts, facts_digest = facts_record(self.facts)
+        out: dict[str, Any] = {
+            "record": "decision", "format": RECORD_FORMAT, "library_version": LIBRARY_VERSION,
+            "policy": ({"id": policy.id, "content_hash": policy.content_hash} if compact else
+                       {"id": policy.id, "title": policy.title,
+                        "content_hash": policy.content_hash}),
+            "on": on,
+            "facts_hash": facts_digest,
+            "inputs_hash": inputs_hash(facts_digest, on, order_data, suppliers_data),
             "eligible": self.eligible,
             "target_groups": list(self.target_groups),
             "area": self.area,
@@ -135,8 +164,13 @@ class Decision:
             "supplier": self.supplier,
             "supplier_choice": _supplier_json(self.supplier_choice),
             "package": _package_json(self.package_choice),
-            "reasons": [r.to_dict() for r in self.reasons],
         }
+        if not compact:
+            out["reasons"] = [r.to_dict() for r in self.reasons]
+        out["facts"] = facts
+        out["order"] = order_data
+        out["suppliers"] = suppliers_data
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)

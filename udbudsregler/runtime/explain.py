@@ -1,4 +1,4 @@
-"""Explanations: a decision and its reasons as readable text, in Danish or English.
+"""Explanations: a decision and its reasons as readable text, in Danish, English or Swedish.
 
 The text follows the criteria tree of each target group, so a caseworker can
 see which condition failed, the values it was decided on, its legal basis and
@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.ir import nodes as I
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing_text import routing_text
@@ -23,7 +23,7 @@ from udbudsregler.values import wording as fmt
 from udbudsregler.values.canonical import show
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, SpanLength
-from udbudsregler.values.wording import Unit
+from udbudsregler.values.wording import LANGUAGES, Unit
 
 __all__ = ["TEXTS", "explain", "format_value"]
 
@@ -81,6 +81,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "record": "1 record",
         "none": "none",
         "open": "ongoing",
+    },
+    "sv": {
+        "heading": "Beslut enligt {title}",
+        "policy": "Regelverk: {id} (innehåll {hash}). Beslutsdatum: {date}.",
+        "in_one": "Bedömning: Den arbetssökande ingår i målgruppen ”{groups}”.",
+        "in_many": "Bedömning: Den arbetssökande ingår i målgrupperna {groups}.",
+        "in_none_one": "Bedömning: Den arbetssökande ingår inte i målgruppen ”{groups}”.",
+        "in_none_many": "Bedömning: Den arbetssökande ingår inte i någon av målgrupperna.",
+        "group": "Målgrupp: {title}: {status}",
+        "met": "uppfyllt",
+        "not_met": "inte uppfyllt",
+        "unknown": "kunde inte bedömas",
+        "error": "Fel: {text}",
+        "legal": "Rättslig grund: {text}",
+        "all": "Alla dessa villkor måste vara uppfyllda:",
+        "any": "Minst ett av dessa villkor måste vara uppfyllt:",
+        "not": "Detta villkor får inte vara uppfyllt:",
+        "facts": "Uppgifter: {text}",
+        "reading": "Tolkning: {text}",
+        "source": "Upphandlingsdokumentet: ”{text}”",
+        "changed": "Ändrat jämfört med {base}: {what}",
+        "kind_parameter": "parametern", "kind_rule": "regeln", "kind_fact": "uppgiften",
+        "kind_criterion": "kriteriet", "kind_price_model": "prismodellen",
+        "records": "{n} poster",
+        "record": "1 post",
+        "none": "inga",
+        "open": "pågående",
     },
 }
 
@@ -144,7 +171,8 @@ def _describe_values(reason: Reason, policy: Program, lang: str) -> str:
 
 def explain(decision: DecisionView, lang: str) -> str:
     if lang not in TEXTS:
-        raise ValueError(f"no explanations in language {lang!r}; use one of {sorted(TEXTS)}")
+        raise ValueError(f"no explanations in language {lang!r}; use one of "
+                         f"{', '.join(LANGUAGES)}")
     policy = decision.policy
     texts = TEXTS[lang]
     reasons = {(r.kind, r.id): r for r in decision.reasons}
@@ -155,12 +183,13 @@ def explain(decision: DecisionView, lang: str) -> str:
                                date=fmt.format_date(decision.on, language)),
         "",
     ]
-    groups = policy.document.target_groups
+    groups = policy.graph.target_groups
     chosen = [groups[g].spec.title for g in decision.target_groups]
     if len(chosen) == 1:
         lines.append(texts["in_one"].format(groups=chosen[0]))
     elif chosen:
-        lines.append(texts["in_many"].format(groups=", ".join(f"«{c}»" for c in chosen)))
+        quote = "”{}”" if lang == "sv" else "«{}»"  # English too has «…» here
+        lines.append(texts["in_many"].format(groups=", ".join(quote.format(c) for c in chosen)))
     elif len(groups) == 1:
         lines.append(texts["in_none_one"].format(groups=next(iter(groups.values())).spec.title))
     else:
@@ -172,17 +201,16 @@ def explain(decision: DecisionView, lang: str) -> str:
         lines.append(texts["group"].format(title=group.spec.title, status=status))
         if group.spec.legal_basis:
             lines.append(texts["legal"].format(text=group.spec.legal_basis))
-        if group.criteria is not None:
-            _tree(group.criteria, reasons, policy, lang, lines, "")
+        _tree(group.tree(policy.graph), reasons, policy, lang, lines, "")
     lines += routing_text(decision, lang)
     return "\n".join(lines) + "\n"
 
 
-def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
+def _tree(node: I.Expr, reasons: dict[tuple[str, str], Reason], policy: Program, lang: str,
           lines: list[str], indent: str) -> None:
     texts = TEXTS[lang]
-    if isinstance(node, CriterionEntry):
-        reason = reasons[("criterion", node.spec.id)]
+    if isinstance(node, I.NodeRef):
+        reason = reasons[("criterion", node.name)]
         status = (texts["unknown"] if reason.met is None
                   else texts["met"] if reason.met else texts["not_met"])
         lines.append(f"{indent}- {reason.title}: {status}")
@@ -199,11 +227,11 @@ def _tree(node: CriteriaNode, reasons: dict[tuple[str, str], Reason], policy: Pr
             lines.append(inner + texts["reading"].format(text=" ".join(reason.reading.split())))
         lines += [inner + line for line in changed_lines(reason.overrides, lang)]
         return
-    if isinstance(node, NotOf):
+    assert isinstance(node, I.Criteria)
+    if node.op == "not":
         lines.append(indent + texts["not"])
-        _tree(node.item, reasons, policy, lang, lines, indent + "  ")
+        _tree(node.items[0], reasons, policy, lang, lines, indent + "  ")
         return
-    lines.append(indent + texts["all" if isinstance(node, AllOf) else "any"])
+    lines.append(indent + texts[node.op])
     for item in node.items:
         _tree(item, reasons, policy, lang, lines, indent + "  ")
-

@@ -11,172 +11,68 @@ the pydantic model, which converts what can be converted and otherwise raises
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
     create_model,
-    model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean, dotted_path
+from udbudsregler.diagnostics import FactError, FactProblem, did_you_mean
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.inputs import (
+    DATE_SCHEMA,
+    EARLIEST,
+    LATEST,
+    MAX_DURATION_YEARS,
+    MAX_PLACES,
+    NULL,
+    NUMBER_LIMIT,
+    as_date,
+    choice,
+    describe,
+    fail,
+    kind_of,
+    problems_from,
+    scalar_schema,
+    to_bool,
+    to_decimal,
+    to_duration,
+    to_hours,
+    to_integer,
+    to_list,
+    to_money,
+    to_optional_date,
+    to_period,
+    to_text,
+    valid_text,
+)
+from udbudsregler.values.canonical import show, to_json
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
 __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 
-#: Dates in facts must lie in this range; outside it they are surely mistakes,
-#: and date arithmetic on them cannot leave the calendar.
-EARLIEST = date(1850, 1, 1)
-LATEST = date(2200, 12, 31)
 
-_DURATION_RE = re.compile(r"^\s*(\d+)\s+(years?|months?|weeks?|days?)\s*$")
-
-
-def _fail(code: str, message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError(code, message, ctx)
-
-
-def _date(value: Any) -> date:
-    if type(value) is date:
-        result = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            result = date.fromisoformat(value)
-        except ValueError:
-            raise _fail("udb603", "`{value}` is not a real calendar date", value=value) from None
-    else:
-        raise _fail("udb602", "expected a date (YYYY-MM-DD), got {got}", got=_kind(value))
-    if not EARLIEST <= result <= LATEST:
-        raise _fail("udb603", "{value} is outside the years {lo}-{hi}", value=result.isoformat(),
-                    lo=EARLIEST.year, hi=LATEST.year)
-    return result
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float, Decimal)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
-def _decimal(value: Any, what: str = "a number") -> Decimal:
-    if isinstance(value, float):
-        raise _fail("udb607", "{value} is a binary fraction; send it as text, e.g. \"{text}\"",
-                    value=value, text=repr(value))
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise _fail("udb602", "expected {what}, got {got}", what=what, got=_kind(value))
-    try:
-        result = value if isinstance(value, Decimal) else Decimal(value)
-    except InvalidOperation:
-        raise _fail("udb602", "expected {what}, got {got}", what=what, got=_kind(value)) from None
-    if not result.is_finite():
-        raise _fail("udb602", "expected {what}, got {got}", what=what, got=_kind(value))
-    return result
-
-
-def _number(value: Any) -> int | Decimal:
-    if type(value) is int:
-        return value
-    return _decimal(value)
-
-
-def _integer(value: Any) -> int:
-    if type(value) is int:
-        return value
-    raise _fail("udb602", "expected a whole number, got {got}", got=_kind(value))
-
-
-def _bool(value: Any) -> bool:
-    if type(value) is bool:
-        return value
-    raise _fail("udb602", "expected true or false, got {got}", got=_kind(value))
-
-
-def _text(value: Any) -> str:
-    if type(value) is str:
-        return value
-    raise _fail("udb602", "expected text, got {got}", got=_kind(value))
-
-
-def _money(currency: str) -> Callable[[Any], Money]:
-    def convert(value: Any) -> Money:
-        if type(value) is Money:
-            if value.currency != currency:
-                raise _fail("udb602", "expected an amount in {currency}, got {got}",
-                            currency=currency, got=str(value))
-            return value
-        if isinstance(value, Mapping) and set(value) == {"amount", "currency"}:
-            if value["currency"] != currency:
-                raise _fail("udb602", "expected an amount in {currency}, got {got}",
-                            currency=currency, got=str(value["currency"]))
-            value = value["amount"]
-        return Money(_decimal(value, f"an amount in {currency}"), currency)
-    return convert
-
-
-def _duration(value: Any) -> Duration:
-    if type(value) is Duration:
-        return value
-    match = _DURATION_RE.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise _fail("udb602", "expected a duration such as \"4 months\", got {got}",
-                    got=_kind(value))
-    n, unit = int(match.group(1)), match.group(2).rstrip("s")
-    return {"year": Duration(12 * n, 0), "month": Duration(n, 0), "week": Duration(0, 7 * n),
-            "day": Duration(0, n)}[unit]
-
-
-def _choice(values: tuple[str, ...]) -> Callable[[Any], str]:
-    allowed = frozenset(values)
-
-    def convert(value: Any) -> str:
-        if isinstance(value, str) and value in allowed:
-            return value
-        shown = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
-        raise _fail("udb605", "{got} is not one of: {shown}", got=_kind(value), shown=shown)
-    return convert
-
-
-def _period(value: Any) -> Period:
-    if type(value) is Period:
-        return value
-    if isinstance(value, Mapping) and set(value) == {"from", "to"}:
-        start = _date(value["from"])
-        end = None if value["to"] is None else _date(value["to"])
-        if end is not None and end < start:
-            raise _fail("udb604", "the period ends ({end}) before it starts ({start})",
-                        end=end.isoformat(), start=start.isoformat())
-        return Period(start, end)
-    raise _fail("udb602", "expected a period {{\"from\": ..., \"to\": ...}}, got {got}",
-                got=_kind(value))
-
-
-def _ordered(model: Any) -> Any:
-    start, end = model.f_from, model.f_to
-    if end is not None and end < start:
-        raise _fail("udb604", "`to` ({end}) is before `from` ({start})", end=end.isoformat(),
-                    start=start.isoformat())
-    return model
+def _ordered(value: Any, info: ValidationInfo) -> Any:
+    """`to` on or after `from` (a validator of `to`, so that a mistake in another field of
+    the record does not hide it)."""
+    start = info.data.get("f_from")
+    if value is not None and start is not None and value < start:
+        raise fail("udb604", "`to` ({end}) is before `from` ({start})", end=value.isoformat(),
+                   start=start.isoformat())
+    return value
 
 
 class _Strict(BaseModel):
@@ -185,52 +81,100 @@ class _Strict(BaseModel):
 
 
 class FactSchema:
-    """Validates and normalises a citizen's facts for one policy."""
+    """Validates and normalises a citizen's facts for one policy.
 
-    def __init__(self, facts: Mapping[str, FactSpec], currency: str) -> None:
+    ``language`` (``da``, ``en`` or ``sv``) is the language of the descriptions in the JSON
+    Schema, ``title`` its title; neither changes what is accepted.
+    """
+
+    def __init__(self, facts: Mapping[str, FactSpec], currency: str, *,
+                 language: str = "en", title: str | None = None,
+                 bounds: Mapping[str, FactBounds] | None = None) -> None:
         self.specs = dict(facts)
         self.currency = currency
+        self.language = language
+        #: Ranges and defaults, by dotted fact name (`offers.weekly_hours`).
+        self.bounds: dict[str, FactBounds] = dict(bounds or {})
         fields = {f"f_{name}": self._field(name, spec) for name, spec in self.specs.items()}
+        base = _Strict if title is None else _with_title(title)
         self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-            "Facts", __base__=_Strict, **fields)
-        self.fast: Callable[[Any], bool] = _fast_check(self.specs, currency)
+            "Facts", __base__=base, **fields)
+        self.fast: Callable[[Any], bool] = _fast_check(self.specs, currency, self.bounds)
 
     # -- the pydantic model ----------------------------------------------
 
     def _annotation(self, name: str, spec: FactSpec) -> Any:
         scalar: dict[str, Callable[[Any], Any]] = {
-            "bool": _bool, "int": _integer, "decimal": _decimal, "date": _date,
-            "text": _text, "hours": _number, "duration": _duration, "period": _period,
-            "money": _money(self.currency),
+            "bool": to_bool, "int": to_integer, "decimal": to_decimal, "date": as_date,
+            "text": to_text, "hours": to_hours, "duration": to_duration, "period": to_period,
+            "money": to_money(self.currency),
         }
         if spec.type in scalar:
-            return Annotated[Any, BeforeValidator(scalar[spec.type])]
+            bounds = self.bounds.get(name)
+            schema = scalar_schema(spec.type, self.currency)
+            if bounds is not None and (bounds.minimum is not None
+                                       or bounds.maximum is not None):
+                return Annotated[Any, BeforeValidator(scalar[spec.type]),
+                                 AfterValidator(_in_range(bounds)),
+                                 WithJsonSchema(_ranged_schema(schema, bounds))]
+            return Annotated[Any, BeforeValidator(scalar[spec.type]), WithJsonSchema(schema)]
         if spec.type == "enum":
-            return Annotated[Any, BeforeValidator(_choice(tuple(spec.values or ())))]
+            values = tuple(spec.values or ())
+            return Annotated[Any, BeforeValidator(choice(values)),
+                             WithJsonSchema(scalar_schema("enum", values=values))]
         record = self._record(name, spec)
         if spec.type == "record":
             return record
-        return list[record]  # type: ignore[valid-type]
+        return Annotated[list[record], BeforeValidator(to_list)]  # type: ignore[valid-type]
 
     def _record(self, name: str, spec: FactSpec) -> type[BaseModel]:
         fields: dict[str, Any] = {f"f_{k}": self._field(f"{name}.{k}", v)
                                   for k, v in (spec.fields or {}).items()}
         if spec.type == "history":
             open_ended = spec.open_ended is not False
-            fields["f_from"] = (Annotated[Any, BeforeValidator(_date)], Field(alias="from"))
-            to_validator = ((lambda v: None if v is None else _date(v)) if open_ended
-                            else _date)
-            fields["f_to"] = (Annotated[Any, BeforeValidator(to_validator)], Field(alias="to"))
-        validators: dict[str, Any] = (
-            {"ordered": model_validator(mode="after")(_ordered)} if spec.type == "history" else {})
+            fields["f_from"] = (Annotated[Any, BeforeValidator(as_date),
+                                          WithJsonSchema(dict(DATE_SCHEMA))],
+                                Field(alias="from", title=self._text("from_title"),
+                                      description=self._text("from")))
+            to_schema = ({"anyOf": [dict(DATE_SCHEMA), dict(NULL)]} if open_ended
+                         else dict(DATE_SCHEMA))
+            fields["f_to"] = (Annotated[Any, BeforeValidator(
+                to_optional_date if open_ended else as_date), AfterValidator(_ordered),
+                WithJsonSchema(to_schema)],
+                Field(alias="to", title=self._text("to_title"),
+                      description=self._text("to" if open_ended else "to_closed")))
         model: type[BaseModel] = create_model(
-            f"Record_{name.replace('.', '_')}", __base__=_Strict, __validators__=validators,
+            f"Record_{name.replace('.', '_')}", __base__=_with_title(spec.title or name),
             **fields)
         return model
 
     def _field(self, name: str, spec: FactSpec) -> tuple[Any, Any]:
         leaf = name.rsplit(".", 1)[-1]
-        return (self._annotation(name, spec), Field(alias=leaf))
+        bounds = self.bounds.get(name)
+        if bounds is not None and bounds.has_default:
+            default = bounds.default
+            if isinstance(default, list):
+                return (self._annotation(name, spec),
+                        Field(default_factory=list, alias=leaf, title=spec.title or leaf,
+                              description=self._describe(spec)))
+            return (self._annotation(name, spec),
+                    Field(default=default, alias=leaf, title=spec.title or leaf,
+                          description=self._describe(spec),
+                          json_schema_extra={"default": to_json(default)}))
+        return (self._annotation(name, spec),
+                Field(alias=leaf, title=spec.title or leaf, description=self._describe(spec)))
+
+    def _text(self, kind: str, spec: FactSpec | None = None) -> str:
+        values = (spec.values or ()) if spec is not None else ()
+        return describe(kind, self.language, self.currency, values)
+
+    def _describe(self, spec: FactSpec) -> str:
+        kind: str = spec.type
+        if kind == "history" and spec.open_ended is False:
+            kind = "closed_history"
+        generic = self._text(kind, spec)
+        own = " ".join(spec.description.split()) if spec.description else ""
+        return f"{own} {generic}" if own else generic
 
     # -- validation ------------------------------------------------------
 
@@ -238,14 +182,24 @@ class FactSchema:
         """The facts in canonical form, or :class:`FactError` listing every problem."""
         if type(facts) is dict and self.fast(facts):
             return facts
+        canonical, problems = self.check(facts)
+        if problems:
+            raise FactError(problems)
+        assert canonical is not None
+        return canonical
+
+    def check(self, facts: Any) -> tuple[dict[str, Any] | None, list[FactProblem]]:
+        """The facts in canonical form and no problems, or None and every problem."""
+        if type(facts) is dict and self.fast(facts):
+            return facts, []
         if not isinstance(facts, Mapping):
-            raise FactError([FactProblem("UDB608", "", f"the facts must be a mapping, not "
-                                         f"{_kind(facts)}")])
+            return None, [FactProblem("UDB608", "", f"the facts must be a mapping, not "
+                                      f"{kind_of(facts)}")]
         try:
             model = self.model.model_validate(dict(facts))
         except ValidationError as error:
-            raise FactError(self._problems(error)) from None
-        return self._canonical(model)
+            return None, self._problems(error)
+        return self._canonical(model), []
 
     def _canonical(self, model: BaseModel) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -255,27 +209,13 @@ class FactSchema:
         return out
 
     def _problems(self, error: ValidationError) -> list[FactProblem]:
-        problems = []
-        for item in error.errors(include_url=False):
-            path = _path(item["loc"])
-            kind = item["type"]
-            if kind == "missing":
-                problems.append(FactProblem("UDB601", path, "missing", self._expected(item)))
-            elif kind == "extra_forbidden":
-                hint = did_you_mean(str(item["loc"][-1]), self._siblings(item["loc"]))
-                problems.append(FactProblem(
-                    "UDB606", path, "the policy declares no such fact"
-                    + (f"; {hint}" if hint else "")))
-            elif kind == "udb604" and not path.endswith(".to"):
-                problems.append(FactProblem("UDB604", f"{path}.to", item["msg"]))
-            elif kind.startswith("udb"):
-                problems.append(FactProblem("UDB" + kind[3:6], path, item["msg"]))
-            elif kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
-                problems.append(FactProblem("UDB602", path, f"got {_kind(item.get('input'))}",
-                                            "a list" if kind == "list_type" else "a mapping"))
-            else:
-                problems.append(FactProblem("UDB602", path, str(item["msg"]).lower()))
-        return problems
+        def unknown(loc: tuple[Any, ...], path: str) -> FactProblem:
+            name = loc[-1]
+            hint = did_you_mean(name, self._siblings(loc)) if isinstance(name, str) and \
+                valid_text(name) else None
+            return FactProblem("UDB606", path, "the policy declares no such fact"
+                               + (f"; {hint}" if hint else ""))
+        return problems_from(error, "", unknown, self._expected)
 
     def _siblings(self, loc: tuple[Any, ...]) -> list[str]:
         """The names declared next to the one at ``loc`` (for did-you-mean hints)."""
@@ -290,10 +230,10 @@ class FactSchema:
         names = list(specs or {})
         return [*names, "from", "to"] if history else names
 
-    def _expected(self, item: Any) -> str | None:
+    def _expected(self, loc: tuple[Any, ...]) -> str | None:
         spec: FactSpec | None = None
         specs: Mapping[str, FactSpec] | None = self.specs
-        for part in item["loc"]:
+        for part in loc:
             if isinstance(part, int) or specs is None:
                 continue
             key = part
@@ -315,7 +255,66 @@ class FactSchema:
         }.get(spec.type, spec.type)
 
     def json_schema(self) -> dict[str, Any]:
-        return self.model.model_json_schema(by_alias=True)
+        """The JSON Schema (draft 2020-12) of the facts: every fact with its type, title
+        and description, enums with their values, numbers with their limits."""
+        schema = self.model.model_json_schema(by_alias=True)
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _in_range(bounds: FactBounds) -> Callable[[Any], Any]:
+    """A value inside the fact's declared range, else a fact error (UDB611)."""
+    low, high = bounds.minimum, bounds.maximum
+
+    def check(value: Any) -> Any:
+        if low is not None and value < low:
+            raise fail("udb611", "{value} is below the least value the policy allows, {low}",
+                       value=show(value), low=show(low))
+        if high is not None and value > high:
+            raise fail("udb611", "{value} is above the greatest value the policy allows, "
+                       "{high}", value=show(value), high=show(high))
+        return value
+    return check
+
+
+def _ranged_schema(schema: dict[str, Any], bounds: FactBounds) -> dict[str, Any]:
+    """A scalar's JSON Schema with the fact's range on its numbers (as text, the policy
+    checks the range itself)."""
+    def numeric(value: Any) -> Any:
+        if isinstance(value, Money):
+            value = value.amount
+        return value if isinstance(value, int) else (
+            float(value) if isinstance(value, Decimal) else None)
+
+    out = dict(schema)
+    extra = {"x-minimum": to_json(bounds.minimum) if bounds.minimum is not None else None,
+             "x-maximum": to_json(bounds.maximum) if bounds.maximum is not None else None}
+    out.update({k: v for k, v in extra.items() if v is not None})
+    parts = out.get("anyOf")
+    if isinstance(parts, list):
+        ranged = []
+        for part in parts:
+            part = dict(part)
+            if part.get("type") in ("integer", "number"):
+                low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+                if low is not None:
+                    part["minimum"] = low
+                if high is not None:
+                    part["maximum"] = high
+            ranged.append(part)
+        out["anyOf"] = ranged
+    elif out.get("type") in ("integer", "number"):
+        low, high = numeric(bounds.minimum), numeric(bounds.maximum)
+        if low is not None:
+            out["minimum"] = low
+        if high is not None:
+            out["maximum"] = high
+    return out
+
+
+def _with_title(title: str) -> type[BaseModel]:
+    class Titled(_Strict):
+        model_config = ConfigDict(title=title)
+    return Titled
 
 
 def _plain(value: Any) -> Any:
@@ -327,22 +326,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    return dotted_path(loc)
-
-
 # -- the fast path -----------------------------------------------------------
 
 
-def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any], bool]:
+def _fast_check(specs: Mapping[str, FactSpec], currency: str,
+                bounds: Mapping[str, FactBounds] | None = None) -> Callable[[Any], bool]:
     """Generate ``check(facts) -> bool``: True only for facts already in canonical form."""
     namespace: dict[str, Any] = {"date": date, "Decimal": Decimal, "Money": Money,
                                  "Duration": Duration, "Period": Period, "LO": EARLIEST,
-                                 "HI": LATEST, "CUR": currency}
+                                 "HI": LATEST, "CUR": currency, "L": NUMBER_LIMIT,
+                                 "P": -MAX_PLACES - 1, "MM": 12 * MAX_DURATION_YEARS,
+                                 "MD": 366 * MAX_DURATION_YEARS, "VT": valid_text}
     # Direct subscripts in one `try`: a missing key (KeyError) or an unhashable value in
     # a choice test (TypeError) makes the facts go the slow way, like any other misfit.
     lines = ["def check(f):", f"    if len(f) != {len(specs)}:", "        return False",
-             "    try:"]
+             "    try:", "        pass"]  # a policy may declare no facts (`facts: {}`)
     base = "        "
     counter = [0]
 
@@ -350,39 +348,61 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any],
         counter[0] += 1
         return f"{prefix}{counter[0]}"
 
-    def value_test(var: str, spec: FactSpec, indent: str) -> None:
+    def range_test(var: str, path: str, indent: str) -> None:
+        found = (bounds or {}).get(path)
+        if found is None:
+            return
+        for value, op in ((found.minimum, "<"), (found.maximum, ">")):
+            if value is not None:
+                name = fresh("B")
+                namespace[name] = value
+                lines.extend([f"{indent}if {var} {op} {name}:", f"{indent}    return False"])
+
+    def value_test(var: str, spec: FactSpec, indent: str, path: str = "") -> None:
         t = spec.type
         fail = f"{indent}    return False"
+        # Numbers inside the input limits (runtime/inputs.py): below 10^18 in size, and
+        # a Decimal's leading digit at most MAX_PLACES places after the point.
         if t == "bool":
             lines.extend([f"{indent}if type({var}) is not bool:", fail])
         elif t == "int":
-            lines.extend([f"{indent}if type({var}) is not int:", fail])
+            lines.extend([f"{indent}if type({var}) is not int or not -L < {var} < L:", fail])
         elif t in ("decimal", "hours"):
-            lines.extend([f"{indent}if type({var}) is not int and not (type({var}) is Decimal "
-                          f"and {var}.is_finite()):", fail])
+            low = "0 <=" if t == "hours" else "-L <"
+            sign = f" and {var} >= 0" if t == "hours" else ""
+            lines.extend([f"{indent}if not ((type({var}) is int and {low} {var} < L) or "
+                          f"(type({var}) is Decimal and {var}.is_finite() and "
+                          f"P < {var}.adjusted() < 18{sign})):", fail])
         elif t == "money":
-            lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != CUR:", fail])
+            lines.extend([f"{indent}if type({var}) is not Money or {var}.currency != CUR or not "
+                          f"({var}.amount.is_finite() and P < {var}.amount.adjusted() < 18):",
+                          fail])
         elif t == "date":
             lines.extend([f"{indent}if type({var}) is not date or not LO <= {var} <= HI:", fail])
         elif t == "text":
-            lines.extend([f"{indent}if type({var}) is not str:", fail])
+            lines.extend([f"{indent}if type({var}) is not str or not ({var}.isascii() or "
+                          f"VT({var})):", fail])
         elif t == "duration":
-            lines.extend([f"{indent}if type({var}) is not Duration:", fail])
+            lines.extend([f"{indent}if type({var}) is not Duration or abs({var}.months) > MM "
+                          f"or abs({var}.days) > MD:", fail])
         elif t == "period":
-            lines.extend([f"{indent}if type({var}) is not Period:", fail])
+            lines.extend([f"{indent}if type({var}) is not Period or not LO <= {var}.start <= HI "
+                          f"or ({var}.end is not None and {var}.end > HI):", fail])
         elif t == "enum":
             name = fresh("E")
             namespace[name] = frozenset(spec.values or ())
             lines.extend([f"{indent}if {var} not in {name}:", fail])
         elif t == "record":
-            record_test(var, spec, indent)
+            record_test(var, spec, indent, path)
         else:
             item = fresh("r")
             lines.extend([f"{indent}if type({var}) is not list:", fail,
                           f"{indent}for {item} in {var}:"])
-            record_test(item, spec, indent + "    ")
+            record_test(item, spec, indent + "    ", path)
+        if t in ("int", "decimal", "hours", "money", "date"):
+            range_test(var, path, indent)
 
-    def record_test(var: str, spec: FactSpec, indent: str) -> None:
+    def record_test(var: str, spec: FactSpec, indent: str, path: str) -> None:
         fields = spec.fields or {}
         size = len(fields) + (2 if spec.type == "history" else 0)
         lines.extend([f"{indent}if type({var}) is not dict or len({var}) != {size}:",
@@ -404,12 +424,12 @@ def _fast_check(specs: Mapping[str, FactSpec], currency: str) -> Callable[[Any],
         for key, field_spec in fields.items():
             var2 = fresh("v")
             lines.append(f"{indent}{var2} = {var}[{key!r}]")
-            value_test(var2, field_spec, indent)
+            value_test(var2, field_spec, indent, f"{path}.{key}")
 
     for key, spec in specs.items():
         var = fresh("v")
         lines.append(f"{base}{var} = f[{key!r}]")
-        value_test(var, spec, base)
+        value_test(var, spec, base, key)
     lines += ["    except (KeyError, TypeError):", "        return False", "    return True"]
     exec(compile("\n".join(lines), "<fact check>", "exec"), namespace)  # generated, no author text
     check: Callable[[Any], bool] = namespace["check"]

@@ -1,156 +1,165 @@
-"""The reference interpreter: a plain walk over the checked AST.
+"""The reference interpreter: a plain walk over the lowered rule graph.
 
 It is the oracle the generated code is tested against, and the engine behind
 tracing and explanations: it evaluates every named node through one memo,
-reports each to a tracer, and knows which expression it is in when something
-fails, so an evaluation error can name its place in the policy.
+reports each to a tracer, records the values each node read, and knows where
+it is when something fails, so an evaluation error names its place in the
+policy. Every operation means what the semantic table
+(:data:`udbudsregler.semantics.prims.PRIMS`) says; the loops, the
+three-valued criteria and the choice of a first case are the structural forms
+defined here and, identically, in the generated code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from udbudsregler.checker.check import CheckedPolicy, default_argument
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.expr import ast as A
-from udbudsregler.expr.source import SourceExpr
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import Node, RuleGraph
 from udbudsregler.runtime.trace import TraceEvent, Tracer
 from udbudsregler.semantics import ops
-from udbudsregler.semantics.constants import literal_value, zero_of
-from udbudsregler.semantics.library import IMPLEMENTATIONS, pairs, period_of
-from udbudsregler.semantics.signatures import FUNCTIONS
-from udbudsregler.semantics.types import (
-    DECIMAL,
-    ListType,
-    RecordType,
-    SetType,
-)
-from udbudsregler.values.temporal import MonthEnd, Period, SpanLength
+from udbudsregler.semantics.library import pairs
+from udbudsregler.semantics.ops import budget_error
+from udbudsregler.semantics.prims import PRIMS
+from udbudsregler.semantics.types import RecordType
+from udbudsregler.values.temporal import MonthEnd, SpanLength
 
-__all__ = ["Interpreter"]
+__all__ = ["DEFAULT_STEPS", "Interpreter"]
 
-_UNSET: Any = object()
+#: The most list elements one decision may visit in its loops (each loop counts the
+#: length of its list); above it the decision fails with UDB706 rather than run on.
+DEFAULT_STEPS = 1_000_000
+#: Nested evaluations of named nodes before the interpreter evaluates a node's
+#: dependencies first, one at a time (so a long chain of rules needs no deep recursion).
+_DEEP = 48
+
+
+@dataclass
+class _Failed:
+    """A node whose evaluation failed, remembered so a second read fails alike."""
+
+    error: EvaluationError
 
 
 @dataclass
 class Interpreter:
-    """Evaluates one decision: a policy, the facts, and the decision date."""
+    """Evaluates one decision: a lowered rule graph, the facts, and the decision date."""
 
-    checked: CheckedPolicy
+    graph: RuleGraph
     facts: dict[str, Any]
     today: date
     month_end: MonthEnd
     tracer: Tracer | None = None
+    steps: int = DEFAULT_STEPS
     memo: dict[str, Any] = field(default_factory=dict)
-    #: The expression being evaluated, for locating errors.
-    current: SourceExpr | None = None
     #: Values a named node's expression read from other named nodes, by node name.
     reads: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Criteria that could not be evaluated, with why (see :meth:`criteria`).
     failures: dict[str, EvaluationError] = field(default_factory=dict)
+    #: The node being evaluated, for locating errors.
+    current: Node | None = None
+    depth: int = 0
+    spent: int = 0
 
     # -- named nodes -----------------------------------------------------
 
     def value(self, name: str) -> Any:
         if name in self.memo:
-            return self.memo[name]
+            found = self.memo[name]
+            if type(found) is _Failed:
+                raise found.error
+            return found
         if name == "today":
             return self.today
-        node = self.checked.graph.nodes[name]
-        kind = node.kind
-        inputs: dict[str, Any] = {}
-        if kind == "fact":
+        if name in self.graph.facts or name.startswith("$"):
+            # a fact, or a name its place adds (`$result`, `$day`, ...: loader.sites)
             result = self.facts[name]
-        elif kind == "parameter":
-            result = self.parameter(name, self.today)
-        elif kind == "rule":
-            result = self.expression(self.checked.parsed.rules[name], inputs)
-        elif kind == "criterion":
-            result = self.expression(self.checked.parsed.criteria[name].when, inputs)
-        elif kind == "target_group":
-            group = self.checked.parsed.doc.target_groups[name]
-            assert group.criteria is not None
-            result = self.criteria(group.criteria, inputs)
-        elif kind == "area":
-            result = self.area(name, inputs)
-        elif kind == "invariant":
-            invariant = self.checked.parsed.doc.domain.invariants[name.split(".", 1)[1]]
-            result = self.expression(
-                self.checked.parsed.domain[(*invariant.path, "holds")].expr, inputs)
-        else:  # pragma: no cover - every kind is handled above
-            raise AssertionError(kind)
+            self.memo[name] = result
+            self._trace("fact", name, {}, result)
+            return result
+        node = self.graph.nodes[name]
+        if self.depth > _DEEP:
+            self._prewarm(node)
+        inputs: dict[str, Any] = {}
+        self.depth += 1
+        try:
+            if node.kind == "parameter":
+                result = self.parameter(node, self.today)
+            elif node.kind == "target_group":
+                assert node.expr is not None
+                result = self.criteria(node.expr, inputs)
+            else:
+                assert node.expr is not None
+                result = self.expression(node, node.expr, inputs)
+        finally:
+            self.depth -= 1
         self.memo[name] = result
         self.reads[name] = inputs
-        if self.tracer is not None and self.tracer.enabled:
-            self.tracer.event(TraceEvent(kind, name, tuple(inputs.items()), result))
+        self._trace(node.kind, name, inputs, result)
         return result
 
-    def parameter(self, name: str, on: date) -> Any:
-        values = self.checked.parsed.parameters[name]
+    def _trace(self, kind: str, name: str, inputs: dict[str, Any], result: Any) -> None:
+        if self.tracer is not None and self.tracer.enabled:
+            self.tracer.event(TraceEvent(kind, name, tuple(inputs.items()), result))
+
+    def _prewarm(self, node: Node) -> None:
+        """Evaluate the named nodes ``node`` reads, deepest first, so that reading them
+        needs no deeper recursion; a failure is remembered and raised when it is read."""
+        needed = self.graph.closure(node.deps)
+        for name in self.graph.nodes:
+            if name in needed and name not in self.memo and name != node.name:
+                saved, self.depth = self.depth, 0
+                try:
+                    self.value(name)
+                except EvaluationError as error:
+                    self.memo[name] = _Failed(error)
+                finally:
+                    self.depth = saved
+
+    def parameter(self, node: Node, on: date) -> Any:
         chosen = None
-        for dated in values:
+        for dated in node.values:
             if dated.start is None or dated.start <= on:
                 chosen = dated
         if chosen is None:
+            first = node.values[0]
             raise EvaluationError(
-                "UDB705", f"parameter `{name}` has no value on {on.isoformat()}; its first value "
-                f"applies from {values[0].start}", values[0].expr.span(), name)
-        value = self.expression(chosen.expr, {})
-        if type(value) is int and self.checked.param_types.get(name) == DECIMAL:
-            return Decimal(value)
-        return value
+                "UDB705", f"parameter `{node.name}` has no value on {on.isoformat()}; its "
+                f"first value applies from {first.start}",
+                first.expr.loc.expr.span() if first.expr.loc is not None else None, node.name)
+        return self.expression(node, chosen.expr, {})
 
-    def area(self, name: str, inputs: dict[str, Any]) -> bool:
-        """Like the generated code: any served group, and then the area's own condition."""
-        doc = self.checked.parsed.doc
-        area = doc.domain.areas[name.split(".", 1)[1]]
-        in_group = False
-        for group in area.spec.serves:
-            if group in doc.target_groups:
-                inputs[group] = bool(self.value(group))
-                in_group = in_group or inputs[group]
-        when = self.checked.parsed.domain.get((*area.path, "when"))
-        if not in_group or when is None:
-            return in_group
-        return bool(self.expression(when.expr, inputs))
-
-    def domain_value(self, path: tuple[str | int, ...]) -> Any:
-        """The value of an expression of a tender section (a price, a span, a duration)."""
-        return self.expression(self.checked.parsed.domain[path].expr, {})
-
-    def criteria(self, node: CriteriaNode, inputs: dict[str, Any]) -> bool:
-        """A target group's criteria, with three values as in the generated code (see
-        ``codegen.kleene``): every criterion is evaluated, so the reasons are complete; one
-        that fails is unknown (its failure kept in ``failures``), and the group fails only
-        when no criterion settles it."""
-        value, error = self._kleene(node, inputs)
+    def criteria(self, expr: I.Expr, inputs: dict[str, Any]) -> bool:
+        """A target group's criteria, with three values as in the generated code: every
+        criterion is evaluated, so the reasons are complete; one that fails is unknown (its
+        failure kept in ``failures``), and the group fails only when no criterion settles
+        it."""
+        value, error = self._kleene(expr, inputs)
         if value is None:
             assert error is not None
             raise error
         return value
 
-    def _kleene(self, node: CriteriaNode,
+    def _kleene(self, expr: I.Expr,
                 inputs: dict[str, Any]) -> tuple[bool | None, EvaluationError | None]:
-        if isinstance(node, CriterionEntry):
-            ident = node.spec.id
+        if isinstance(expr, I.NodeRef):
             try:
-                result = bool(self.value(ident))
+                result = bool(self.value(expr.name))
             except EvaluationError as error:
-                self.failures[ident] = error
-                inputs[ident] = None
+                self.failures[expr.name] = error
+                inputs[expr.name] = None
                 return None, error
-            inputs[ident] = result
+            inputs[expr.name] = result
             return result, None
-        if isinstance(node, NotOf):
-            value, problem = self._kleene(node.item, inputs)
+        assert isinstance(expr, I.Criteria)
+        if expr.op == "not":
+            value, problem = self._kleene(expr.items[0], inputs)
             return (None if value is None else not value), problem
-        results = [self._kleene(item, inputs) for item in node.items]
-        decisive = not isinstance(node, AllOf)
+        results = [self._kleene(item, inputs) for item in expr.items]
+        decisive = expr.op == "any"
         if any(value is decisive for value, _ in results):
             return decisive, None
         errors = [problem for value, problem in results if value is None]
@@ -158,205 +167,145 @@ class Interpreter:
             return None, errors[0]
         return not decisive, None
 
-    def expression(self, expr: SourceExpr, inputs: dict[str, Any]) -> Any:
-        assert expr.ast is not None
+    def expression(self, node: Node, expr: I.Expr, inputs: dict[str, Any]) -> Any:
         outer = self.current
-        self.current = expr
+        self.current = node
         try:
-            return self.eval(expr.ast, {}, inputs)
+            return self.eval(expr, {}, inputs)
         except EvaluationError as error:
-            if error.span is None:
-                error.span = expr.span()
-                error.node = error.node or "/".join(str(p) for p in expr.path)
+            if error.span is None and expr.loc is not None:
+                error.span = expr.loc.expr.span()
+            if error.node is None:
+                path = expr.loc.expr.path if expr.loc is not None else node.path
+                error.node = "/".join(str(p) for p in path)
             raise
         except ArithmeticError as error:
-            raise EvaluationError("UDB705", f"arithmetic failed: {error}", expr.span()) from None
+            span = expr.loc.expr.span() if expr.loc is not None else None
+            raise EvaluationError("UDB705", f"arithmetic failed: {error}", span) from None
         finally:
             self.current = outer
 
     # -- expressions -----------------------------------------------------
 
-    def eval(self, node: A.Expr, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    def eval(self, expr: I.Expr, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
         try:
-            return self._eval(node, env, inputs)
+            return self._eval(expr, env, inputs)
         except EvaluationError as error:
-            if error.span is None and self.current is not None:
-                error.span = self.current.span(node.pos)
+            if error.span is None and expr.loc is not None:
+                error.span = expr.loc.span
             raise
 
-    def _eval(self, node: A.Expr, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    def _eval(self, expr: I.Expr, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
         ev = self.eval
-        match node:
-            case (A.BoolLit() | A.NumberLit() | A.TextLit() | A.DateLit() | A.QuantityLit()
-                  | A.MoneyLit()):
-                return literal_value(node)
-            case A.Name(id=ident):
-                symbol = self.checked.symbol_of(node)
-                assert symbol is not None, ident
-                if symbol.kind == "var":
-                    return env[ident]
-                if symbol.kind == "member":
-                    return ident
-                result = self.value(ident)
-                inputs[ident] = result
-                return result
-            case A.Member(obj=A.Name() as base, name=name) if self._is_named_record(base):
-                # Record what was read as `assessment.cognitive_difficulties`, not the record.
-                value = self.member(self.value(base.id), name, self._is_history(base))
-                inputs[f"{base.id}.{name}"] = value
+        match expr:
+            case I.Const(value=value):
                 return value
-            case A.Member(obj=obj, name=name):
-                return self.member(ev(obj, env, inputs), name, self._is_history(obj))
-            case A.Call():
-                return self.coerce(self.call(node, env, inputs), node)
-            case A.Unary(op="not", operand=operand):
+            case I.Var(name=name):
+                return env[name]
+            case I.FactRef(name=name) | I.NodeRef(name=name):
+                result = self.value(name)
+                inputs[name] = result
+                return result
+            case I.Today():
+                inputs["today"] = self.today
+                return self.today
+            case I.Field(obj=I.FactRef(name=base) | I.NodeRef(name=base) as obj,
+                         name=name) if isinstance(obj.type, RecordType):
+                # Record what was read as `assessment.cognitive_difficulties`, not the record.
+                value = self.value(base)[name]
+                inputs[f"{base}.{name}"] = value
+                return value
+            case I.Field(obj=obj, name=name):
+                return ev(obj, env, inputs)[name]
+            case I.Prim(prim=prim, args=args):
+                entry = PRIMS[prim]
+                values = [ev(a, env, inputs) for a in args]
+                if entry.rule:
+                    return entry.impl(*values, self.month_end)
+                return entry.impl(*values)
+            case I.Not(operand=operand):
                 return not ev(operand, env, inputs)
-            case A.Unary(operand=operand):
-                return ops.negate(ev(operand, env, inputs))
-            case A.Binary(op="and", left=left, right=right):
+            case I.And(left=left, right=right):
                 return ev(left, env, inputs) and ev(right, env, inputs)
-            case A.Binary(op="or", left=left, right=right):
+            case I.Or(left=left, right=right):
                 return ev(left, env, inputs) or ev(right, env, inputs)
-            case A.Binary(op="in" | "not in", left=left, right=right):
-                a = ev(left, env, inputs)
-                b = ev(right, env, inputs)
-                found = ops.contains(b, a, self.month_end)
-                return found if node.op == "in" else not found
-            case A.Binary(op="==" | "!=" | "<" | "<=" | ">" | ">=", left=left, right=right):
-                return ops.compare_values(node.op, ev(left, env, inputs),
-                                          ev(right, env, inputs), self.month_end)
-            case A.Binary(op=op, left=left, right=right):
-                a = ev(left, env, inputs)
-                b = ev(right, env, inputs)
-                return _ARITHMETIC[op](a, b, self.month_end)
-            case A.If(cond=cond, then=then, orelse=orelse):
-                chosen = then if ev(cond, env, inputs) else orelse
-                return self.coerce(ev(chosen, env, inputs), node)
-            case A.ListLit(items=items):
-                return [self.coerce_elem(ev(i, env, inputs), node) for i in items]
-            case A.SetLit(items=items):
-                return frozenset(self.coerce_elem(ev(i, env, inputs), node) for i in items)
-            case A.Quantifier():
-                return self.quantifier(node, env, inputs)
-            case A.Aggregate():
-                return self.coerce(self.aggregate(node, env, inputs), node)
-        raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
+            case I.If(cond=cond, then=then, orelse=orelse):
+                return ev(then if ev(cond, env, inputs) else orelse, env, inputs)
+            case I.ListOf(items=items):
+                return [ev(i, env, inputs) for i in items]
+            case I.SetOf(items=items):
+                return frozenset(ev(i, env, inputs) for i in items)
+            case I.Loop():
+                return self.loop(expr, env, inputs)
+            case I.FirstOf(cases=cases):
+                for condition, value in cases:
+                    if ev(condition, env, inputs):
+                        return ev(value, env, inputs)
+                return None
+            case I.Criteria():
+                return self.criteria(expr, inputs)
+        raise AssertionError(f"not a lowered expression: {expr!r}")  # pragma: no cover
 
-    def _is_named_record(self, node: A.Name) -> bool:
-        symbol = self.checked.symbol_of(node)
-        return (symbol is not None and symbol.kind in ("fact", "rule", "parameter")
-                and isinstance(symbol.type, RecordType))
+    def _count(self, source: Any) -> None:
+        self.spent += len(source)
+        if self.spent > self.steps:
+            raise budget_error(self.steps)
 
-    def coerce(self, value: Any, node: A.Expr) -> Any:
-        """A whole number where a decimal is expected becomes a Decimal (see codegen)."""
-        if type(value) is int and self.checked.type_of(node) == DECIMAL:
-            return Decimal(value)
-        return value
-
-    def coerce_elem(self, value: Any, node: A.Expr) -> Any:
-        t = self.checked.type_of(node)
-        if type(value) is int and isinstance(t, (ListType, SetType)) and t.elem == DECIMAL:
-            return Decimal(value)
-        return value
-
-    def _is_history(self, obj: A.Expr) -> bool:
-        t = self.checked.type_of(obj)
-        return isinstance(t, RecordType) and t.history
-
-    def member(self, value: Any, name: str, history: bool) -> Any:
-        """A field of a record or a bound of a period. Only a history record has the
-        derived ``period`` and an open ``to``; another record may declare fields of
-        those names."""
-        if type(value) is Period:
-            if name == "from":
-                return value.start
-            return value.end if value.end is not None else ops.OPEN_END
-        if history and name == "period":
-            return period_of(value)
-        result = value[name]
-        if history and name == "to" and result is None:
-            return ops.OPEN_END
-        return result
-
-    def call(self, node: A.Call, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
-        signature = FUNCTIONS[node.func]
-        implementation, takes_rule = IMPLEMENTATIONS[node.func]
-        names = [p.name for p in signature.params]
-        args: list[Any] = [_UNSET] * len(names)
-        extra: list[Any] = []
-        for i, arg in enumerate(node.args):
-            if i < len(names):
-                args[i] = self.eval(arg, env, inputs)
-            else:
-                extra.append(self.eval(arg, env, inputs))
-        for keyword in node.kwargs:
-            args[names.index(keyword.name)] = self.eval(keyword.value, env, inputs)
-        for i, param in enumerate(signature.params):
-            if args[i] is _UNSET:
-                assert param.default is not None
-                args[i] = self.eval(default_argument(param.default), env, inputs)
-        if takes_rule:
-            return implementation(*args, *extra, self.month_end)
-        return implementation(*args, *extra)
-
-    def quantifier(self, node: A.Quantifier, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
-        source = self.eval(node.source, env, inputs)
-        kept = []
-        for item in source:
-            inner = {**env, node.var: item}
-            passed = True if node.where is None else bool(self.eval(node.where, inner, inputs))
-            if node.kind == "any" and passed:
-                return True
-            if node.kind == "all" and not passed:
+    def loop(self, expr: I.Loop, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
+        source = self.eval(expr.source, env, inputs)
+        self._count(source)
+        kind = expr.kind
+        var = expr.var
+        where = expr.where
+        if kind in ("any", "all", "count", "select"):
+            kept = []
+            for item in source:
+                inner = {**env, var: item}
+                passed = True if where is None else bool(self.eval(where, inner, inputs))
+                if kind == "any" and passed:
+                    return True
+                if kind == "all" and not passed:
+                    return False
+                if passed:
+                    kept.append(item)
+            if kind == "any":
                 return False
-            if passed:
-                kept.append(item)
-        if node.kind == "any":
-            return False
-        if node.kind == "all":
-            return True
-        if node.kind == "count":
-            return len(kept)
-        return kept
-
-    def aggregate(self, node: A.Aggregate, env: dict[str, Any], inputs: dict[str, Any]) -> Any:
-        source = self.eval(node.source, env, inputs)
+            if kind == "all":
+                return True
+            if kind == "count":
+                return len(kept)
+            return kept
+        assert expr.value is not None
         values: list[Any] = []
         keys: list[tuple[date, date]] = []
         for item in source:
-            inner = {**env, node.var: item}
-            if node.where is not None and not self.eval(node.where, inner, inputs):
+            inner = {**env, var: item}
+            if where is not None and not self.eval(where, inner, inputs):
                 continue
-            values.append(self.eval(node.value, inner, inputs))
-            if node.kind == "latest":
+            values.append(self.eval(expr.value, inner, inputs))
+            if kind == "latest":
                 start, end = pairs(item)[0]
                 keys.append((start, end if end is not None else ops.OPEN_END))
         if not values:
-            if node.default is not None:
-                return self.eval(node.default, env, inputs)
-            return zero_of(self.checked.type_of(node), self.checked.currency)
-        if node.kind == "sum":
+            assert expr.default is not None
+            return self.eval(expr.default, env, inputs)
+        if kind == "sum":
+            combine = PRIMS[expr.combine or "add"]
             total = values[0]
             for v in values[1:]:
-                total = ops.add(total, v, self.month_end)
+                total = (combine.impl(total, v, self.month_end) if combine.rule
+                         else combine.impl(total, v))
             return total.to_duration() if type(total) is SpanLength else total
-        if node.kind == "latest":
+        if kind == "latest":
             best = 0
             for i in range(1, len(values)):
                 if keys[i] >= keys[best]:
                     best = i
             return values[best]
+        better = PRIMS[expr.combine or ("gt" if kind == "max" else "lt")]
         best_value = values[0]
-        wanted = ">" if node.kind == "max" else "<"
         for v in values[1:]:
-            if ops.compare_values(wanted, v, best_value, self.month_end):
+            if (better.impl(v, best_value, self.month_end) if better.rule
+                    else better.impl(v, best_value)):
                 best_value = v
         return best_value
-
-
-_ARITHMETIC: dict[str, Callable[[Any, Any, MonthEnd], Any]] = {
-    "+": ops.add,
-    "-": ops.subtract,
-    "*": lambda a, b, rule: ops.multiply(a, b),
-    "/": lambda a, b, rule: ops.divide(a, b),
-}

@@ -1,30 +1,38 @@
 """The compiled policy as the run-time stages see it: what it says and how to evaluate it.
 
-A :class:`Program` holds the checked policy and its generated code, and answers
-what the run-time modules (decisions, reasons, explanations, settlement) need
-to know: the value of a tender expression on a date, the title and place of a
-definition, the dates a price may change. The host API, :class:`udbudsregler.Policy`,
-is a Program that can also decide and settle.
+A :class:`Program` holds the lowered rule graph and its generated code, and
+answers what the run-time modules (decisions, reasons, explanations,
+settlement) need to know: the value of a node for a citizen on a date (by the
+generated code, with the interpreter's answer when that fails), the value of a
+tender expression on a date, the title and place of a definition, the dates a
+price may change. The host API, :class:`udbudsregler.Policy`, is a Program
+that can also decide and settle.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from udbudsregler.checker.check import CheckedPolicy
 from udbudsregler.codegen.generate import GeneratedCode
-from udbudsregler.diagnostics import Diagnostic, EvaluationError, FactError, FactProblem
+from udbudsregler.diagnostics import (
+    Diagnostic,
+    EvaluationError,
+    FactError,
+    FactProblem,
+    Span,
+    did_you_mean,
+)
+from udbudsregler.ir.graph import Area, RuleGraph
+from udbudsregler.loader import LoadedSource
 from udbudsregler.loader.documents import PolicyHeader
-from udbudsregler.loader.validate import PolicyDocument
+from udbudsregler.loader.tender import SupplierSpec
 from udbudsregler.runtime.facts import FactSchema
-from udbudsregler.runtime.interpreter import Interpreter
+from udbudsregler.runtime.interpreter import DEFAULT_STEPS, Interpreter
 from udbudsregler.runtime.routing import SupplierState
 from udbudsregler.runtime.trace import Tracer
-from udbudsregler.semantics.types import BOOL, Type
+from udbudsregler.semantics.types import Type
 from udbudsregler.values.money import Rounding
 from udbudsregler.values.temporal import MonthEnd
 
@@ -34,38 +42,53 @@ __all__ = ["Program"]
 class Program:
     """A checked and compiled policy, read-only and thread-safe."""
 
-    def __init__(self, checked: CheckedPolicy, code: GeneratedCode,
-                 warnings: tuple[Diagnostic, ...] = ()) -> None:
-        self.checked = checked
+    def __init__(self, graph: RuleGraph, code: GeneratedCode, source: LoadedSource,
+                 warnings: tuple[Diagnostic, ...] = (), steps: int = DEFAULT_STEPS,
+                 checked: RuleGraph | None = None) -> None:
+        assert graph.lowered, "a Program runs a lowered rule graph"
+        #: The lowered rule graph: what the policy computes, operation by operation.
+        self.graph = graph
+        #: The same graph before ``lower``: what the author wrote, typed and resolved (the
+        #: literals as written, operators as written); for tools that read the policy.
+        self.checked = checked if checked is not None else graph
         self.code = code
+        self.source = source
         self.warnings = warnings
-        document = checked.parsed.doc
-        header = document.header
-        assert header is not None
-        self.document: PolicyDocument = document
+        self.steps = steps
+        header = graph.header
         self.header: PolicyHeader = header
         self.id = header.id
         self.title = header.title
         self.language = header.language
+        self.currency = header.currency
         self.month_end: MonthEnd = header.month_end or "clamp"
         self.rounding = (Rounding(header.rounding.unit, header.rounding.mode)
                          if header.rounding is not None else None)
-        self.content_hash = "sha256:" + document.source.content_hash()
-        self.facts = FactSchema({n: e.spec for n, e in document.facts.items()}, header.currency)
+        self.content_hash = "sha256:" + source.content_hash()
+        self.facts = FactSchema({n: d.spec for n, d in graph.facts.items()}, header.currency,
+                                bounds=graph.fact_bounds)
         self._evaluate = code.evaluate
         self._outputs = code.outputs
-        domain = document.domain
-        self.groups: tuple[str, ...] = tuple(document.target_groups)
-        self.areas: tuple[str, ...] = tuple(domain.areas)
-        self.priority: list[str] = (list(domain.routing.spec.priority)
-                                    if domain.routing is not None and domain.routing.spec.priority
-                                    else list(domain.areas))
+        self._functions = code.functions
+        self.groups: tuple[str, ...] = tuple(graph.target_groups)
+        self.areas: tuple[str, ...] = tuple(graph.areas)
+        self.packages: tuple[str, ...] = tuple(graph.packages)
+        self.outcome_kinds: tuple[str, ...] = tuple(graph.outcomes)
+        self.priority: list[str] = (list(graph.routing.priority) if graph.routing is not None
+                                    else list(graph.areas))
+        routing = graph.routing
+        #: `routing: exclusive: true`: a citizen who fits two areas is an error (UDB707).
+        self.exclusive = routing is not None and routing.exclusive
+        self._exclusive_at: Span | None = (
+            self.source.positions.span((*routing.path, "exclusive"))
+            if self.exclusive and routing is not None and routing.path is not None else None)
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
         self._fast = self.facts.fast
         valid = header.valid
         self._lo: date = valid.from_
         self._hi: date = valid.to if valid.to is not None else date.max
         self._plain: dict[tuple[bool, ...], tuple[Any, ...]] = {}
+        self._suppliers = {s.id: s for a in graph.areas.values() for s in a.suppliers}
 
     def __repr__(self) -> str:
         return f"Policy({self.id!r}, {self.content_hash[:19]}...)"
@@ -80,130 +103,146 @@ class Program:
                 "UDB703", f"{on.isoformat()} is outside the policy's validity "
                 f"({valid.from_.isoformat()} to {end})")
 
-    def domain_value(self, path: tuple[str | int, ...], on: date) -> Any:
-        """The value of an expression of a tender section (a price, a span, a duration) on a
-        date: dated parameters take the value in force on that date."""
-        return self._interpreter({}, on).domain_value(path)
+    # -- evaluation ------------------------------------------------------
 
-    def change_dates(self, path: tuple[str | int, ...]) -> list[date]:
-        """The dates on which a tender expression's value may change: the ``from`` dates of
-        the dated parameters it depends on."""
-        expr = self.checked.parsed.domain[path].expr
-        assert expr.ast is not None
-        from udbudsregler.expr.ast import free_names
+    def interpreter(self, facts: dict[str, Any], on: date,
+                    tracer: Tracer | None = None) -> Interpreter:
+        return Interpreter(self.graph, facts, on, self.month_end, tracer, self.steps)
 
-        names = {n.id for n in free_names(expr.ast)}
-        graph = self.checked.graph
+    def node_value(self, name: str, facts: dict[str, Any], on: date,
+                   memo: list[Any] | None = None) -> Any:
+        """The value of a named node for canonical ``facts`` on ``on``: by the generated
+        code, sharing ``memo`` if given; where it fails, the interpreter's answer (which
+        raises, with the failing expression's place, if there is none)."""
+        try:
+            return self._functions[name](facts, memo if memo is not None
+                                         else self.code.memo(on))
+        except (EvaluationError, ArithmeticError, ValueError):
+            return self.interpreter(facts, on).value(name)
+
+    def tender_value(self, name: str, on: date) -> Any:
+        """The value of a tender node (a price, a span, a duration) on a date: dated
+        parameters take the value in force on that date."""
+        return self.node_value(name, {}, on)
+
+    def change_dates(self, name: str) -> list[date]:
+        """The dates on which a node's value may change: the ``from`` dates of the dated
+        parameters it depends on."""
         dates: set[date] = set()
-        for name in graph.closure(n for n in names if n in graph.nodes):
-            for value in self.checked.parsed.parameters.get(name, []):
-                if value.start is not None:
-                    dates.add(value.start)
+        for dep in self.graph.closure([name]):
+            node = self.graph.nodes.get(dep)
+            if node is not None and node.kind == "parameter":
+                dates.update(v.start for v in node.values if v.start is not None)
         return sorted(dates)
 
-    def check_chosen_supplier(self, supplier: str) -> None:
-        """A citizen may choose a supplier of another area (the choice is then refused,
-        with the reason); a name that is no supplier at all is a mistake of the host."""
-        ids = [s.id for area in self.document.domain.areas.values() for s in area.spec.suppliers]
-        if supplier not in ids:
-            from udbudsregler.diagnostics import did_you_mean
+    def reads_today(self, name: str) -> bool:
+        """Whether a node's value depends on the date it is read on through ``today``
+        (``age(birth_date)`` reads it), so that it may change on any day."""
+        from udbudsregler.ir import nodes as I
 
-            hint = did_you_mean(supplier, ids)
-            raise FactError([FactProblem(
-                "UDB605", "order.supplier", f"`{supplier}` is not a supplier of the policy"
-                + (f"; {hint}" if hint else ""))])
+        for dep in self.graph.closure([name]):
+            node = self.graph.nodes.get(dep)
+            if node is None:
+                continue
+            exprs = [node.expr, *(v.expr for v in node.values)]
+            if any(isinstance(e, I.Today) for x in exprs if x is not None for e in I.walk(x)):
+                return True
+        return False
 
-    def check_supplier_state(self, state: SupplierState) -> None:
-        domain = self.document.domain
-        ids = {s.id for area in domain.areas.values() for s in area.spec.suppliers}
-        for key in ("load", "capacity"):
-            for supplier in getattr(state, key):
-                if supplier not in ids:
-                    raise FactError([FactProblem(
-                        "UDB605", f"suppliers.{key}.{supplier}",
-                        f"`{supplier}` is not a supplier of the policy")])
-        if isinstance(state.sequence, Mapping):
-            for area in state.sequence:
-                if area not in domain.areas:
-                    raise FactError([FactProblem(
-                        "UDB605", f"suppliers.sequence.{area}",
-                        f"`{area}` is not a service area of the policy")])
+    def outputs(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
+        """The outputs of a decision (each target group, then whether each area fits)."""
+        try:
+            return self._evaluate(facts, on)
+        except (EvaluationError, ArithmeticError, ValueError):
+            return self.interpreted(facts, on)
+
+    def interpreted(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
+        """The outputs by the reference interpreter, when the generated code failed.
+
+        The interpreter defines the meaning: it raises (with the failing expression's
+        place) when the decision cannot be made; the generated code may also fail where
+        the interpreter does not (it computes some values ahead, outside the short-circuit
+        that would have skipped them), and then the interpreter's answer stands.
+        """
+        interpreter = self.interpreter(facts, on)
+        return tuple(bool(interpreter.value(name)) for name in self._outputs)
 
     def span_of(self, package: str, on: date) -> tuple[Any, Any] | None:
         """The (min, max) weekly hours of a package on a date, or None if it has no span."""
         key = (package, on)
         if key not in self._spans:
-            entry = self.document.domain.packages[package]
-            if entry.spec.weekly_hours is None:
-                self._spans[key] = None
-            else:
-                interpreter = self._interpreter({}, on)
-                self._spans[key] = (
-                    interpreter.domain_value((*entry.path, "weekly_hours", "min")),
-                    interpreter.domain_value((*entry.path, "weekly_hours", "max")))
+            span = self.graph.packages[package].span
+            self._spans[key] = (None if span is None else
+                                (self.tender_value(span[0], on), self.tender_value(span[1], on)))
         return self._spans[key]
 
-    def _interpreter(self, facts: dict[str, Any], on: date,
-                     tracer: Tracer | None = None) -> Interpreter:
-        return Interpreter(self.checked, facts, on, self.month_end, tracer)
+    # -- what the host gives -----------------------------------------------
+
+    def check_chosen_supplier(self, supplier: str) -> None:
+        """A citizen may choose a supplier of another area (the choice is then refused,
+        with the reason); a name that is no supplier at all is a mistake of the host."""
+        if supplier not in self._suppliers:
+            hint = did_you_mean(supplier, list(self._suppliers))
+            raise FactError([FactProblem(
+                "UDB605", "order.supplier", f"`{supplier}` is not a supplier of the policy"
+                + (f"; {hint}" if hint else ""))])
+
+    def check_supplier_state(self, state: SupplierState) -> None:
+        for key in ("load", "capacity"):
+            for supplier in getattr(state, key):
+                if supplier not in self._suppliers:
+                    raise FactError([FactProblem(
+                        "UDB605", f"suppliers.{key}.{supplier}",
+                        f"`{supplier}` is not a supplier of the policy")])
+        if isinstance(state.sequence, Mapping):
+            for area in state.sequence:
+                if area not in self.graph.areas:
+                    raise FactError([FactProblem(
+                        "UDB605", f"suppliers.sequence.{area}",
+                        f"`{area}` is not a service area of the policy")])
+
+    # -- what names mean -------------------------------------------------
 
     def overrides_for(self, name: str, kind: str,
                       path: tuple[str | int, ...]) -> tuple[tuple[str, str, str, str], ...]:
         """The base-policy definitions that ``name`` depends on and this policy replaced."""
-        overrides = self.document.overrides
-        if not overrides:
-            return ()
-        out: list[tuple[str, str, str, str]] = []
-        own = overrides.get(path)
-        if own is not None:
-            out.append((kind, name.split(".", 1)[-1], own.base, own.at))
-        graph = self.checked.graph
-        sections = {"fact": "facts", "parameter": "parameters", "rule": "rules"}
-        for dep in sorted(graph.closure([name]) - {name}):
-            dep_kind = graph.nodes[dep].kind
-            section = sections.get(dep_kind)
-            found = overrides.get((section, dep)) if section else None
-            if found is not None:
-                out.append((dep_kind, dep, found.base, found.at))
-        return tuple(out)
+        return self.graph.overrides_for(name, kind, path)
 
     def location(self, path: tuple[str | int, ...]) -> str | None:
-        """``file:line`` of a definition, relative to the policy's folder (stable across
-        machines, so it can be part of a reproducible decision)."""
-        info = self.document.positions.nearest(path)
+        """``file:line`` of a part of the policy, relative to the policy's folder (stable
+        across machines, so it can be part of a reproducible decision)."""
+        import os
+        from pathlib import Path
+
+        info = self.source.positions.nearest(path)
         if info is None:
             return None
         span = info.key_span or info.span
-        source = self.document.source
-        for file in source.files:
+        for file in self.source.files:
             if file.display == span.file:
-                name = Path(os.path.relpath(file.path, source.root)).as_posix()
+                name = Path(os.path.relpath(file.path, self.source.root)).as_posix()
                 return f"{name}:{span.line}"
         return f"{Path(span.file).name}:{span.line}"
 
     def label_of(self, name: str) -> str:
         """The title of a named thing, for explanations (its name if it has none)."""
-        doc = self.document
-        if "." in name:
+        graph = self.graph
+        if "." in name and name.split(".", 1)[0] in graph.facts:
             spec = self._field_spec(name)
             return spec.title if spec is not None and spec.title else name
-        for section in (doc.facts, doc.parameters, doc.rules):
-            entry = section.get(name)
-            if entry is not None and entry.spec.title:
-                return str(entry.spec.title)
-        site = self.checked.parsed.criteria.get(name)
-        if site is not None:
-            return site.entry.spec.title
-        group = doc.target_groups.get(name)
-        if group is not None:
-            return group.spec.title
+        fact = graph.facts.get(name)
+        if fact is not None:
+            return fact.spec.title or name
+        node = graph.nodes.get(name)
+        if node is not None and node.title:
+            return node.title
         return name
 
     def _field_spec(self, dotted: str) -> Any:
         """The fact spec of a record field named like `assessment.cognitive_difficulties`."""
         head, *rest = dotted.split(".")
-        entry = self.document.facts.get(head)
-        spec = entry.spec if entry is not None else None
+        fact = self.graph.facts.get(head)
+        spec = fact.spec if fact is not None else None
         for part in rest:
             if spec is None or spec.fields is None:
                 return None
@@ -211,34 +250,39 @@ class Program:
         return spec
 
     def type_of_name(self, name: str) -> Type | None:
-        checked = self.checked
-        if "." in name:
-            from udbudsregler.checker.check import fact_type
+        graph = self.graph
+        if "." in name and name.split(".", 1)[0] in graph.facts:
+            head, *rest = name.split(".")
+            t: Type | None = graph.facts[head].type
+            for part in rest:
+                from udbudsregler.semantics.types import RecordType
 
-            spec = self._field_spec(name)
-            return fact_type(name, spec, self.header.currency) if spec is not None else None
-        for table in (checked.fact_types, checked.param_types, checked.rule_types):
-            if name in table:
-                return table[name]
-        if name in checked.parsed.criteria or name in self.document.target_groups:
-            return BOOL
-        return None
+                t = t.field(part) if isinstance(t, RecordType) else None
+            return t
+        return graph.type_of(name)
+
+    def area(self, area: str) -> Area:
+        """A service area of the policy."""
+        return self.graph.areas[area]
 
     def area_title(self, area: str) -> str:
         """The title of a service area."""
-        return self.document.domain.areas[area].spec.title
+        return self.graph.areas[area].title
+
+    def suppliers_of(self, area: str) -> tuple[SupplierSpec, ...]:
+        """The suppliers of a service area, in the policy's order."""
+        return self.graph.areas[area].suppliers
 
     def supplier_name(self, supplier: str) -> str:
         """The name of a supplier (of any area)."""
-        for area in self.document.domain.areas.values():
-            for entry in area.spec.suppliers:
-                if entry.id == supplier:
-                    return entry.name
-        raise KeyError(f"policy {self.id} has no supplier {supplier!r}")
+        found = self._suppliers.get(supplier)
+        if found is None:
+            raise KeyError(f"policy {self.id} has no supplier {supplier!r}")
+        return found.name
 
     def package_title(self, package: str) -> str:
         """The title of a course package."""
-        return self.document.domain.packages[package].spec.title
+        return self.graph.packages[package].title
 
     def fact_schema(self) -> dict[str, Any]:
         """The JSON Schema of the facts this policy needs."""

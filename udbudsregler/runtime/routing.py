@@ -1,8 +1,9 @@
 """Routing: the service area, the supplier and the course package of a decision.
 
 Deterministic and explained: the area is the first fitting area in the
-policy's priority; the supplier is the citizen's own valid choice, otherwise
-the area's declared strategy (rotation by the referral's sequence number, or
+policy's priority (with ``routing: exclusive: true``, the only fitting area: a
+citizen who fits two is an error, UDB707); the supplier is the citizen's own
+valid choice, otherwise the area's declared strategy (rotation by the referral's sequence number, or
 the lowest load relative to capacity, ties broken by the order of the
 suppliers in the policy); an ordered package is accepted only if the area
 offers it and its weekly hours lie inside the package's span.
@@ -10,18 +11,36 @@ offers it and its weekly hours lie inside the package's span.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem, Span
-from udbudsregler.loader.tender import AreaSpec, PackageSpec
-from udbudsregler.loader.validate import Entry
+from udbudsregler.ir.graph import Area, Package
+from udbudsregler.runtime.input_models import GENERIC, validate
 
-__all__ = ["AreaChoice", "Order", "PackageChoice", "SupplierChoice", "SupplierState",
-           "choose_area", "choose_package", "choose_supplier", "parse_order",
-           "parse_supplier_state"]
+#: How a supplier was chosen, or why none was.
+SupplierMethod = Literal["citizen_choice", "rotation", "lowest_load", "first", "nearest",
+                         "full", "no_sequence", "no_state", "no_area", "none_allowed"]
+#: Whether and why an ordered package was accepted or refused.
+PackageStatus = Literal["ordered", "no_order", "not_in_area", "hours_missing",
+                        "hours_outside_span", "hours_not_allowed"]
+
+__all__ = [
+    "AreaChoice",
+    "Order",
+    "PackageChoice",
+    "PackageStatus",
+    "SupplierChoice",
+    "SupplierMethod",
+    "SupplierState",
+    "choose_area",
+    "choose_package",
+    "choose_supplier",
+    "parse_order",
+    "parse_supplier_state",
+]
 
 
 @dataclass(frozen=True)
@@ -61,9 +80,7 @@ class AreaChoice:
 @dataclass(frozen=True)
 class SupplierChoice:
     supplier: str | None
-    #: citizen_choice | rotation | lowest_load | first | full | no_sequence | no_state |
-    #: no_area
-    method: str
+    method: SupplierMethod
     #: The citizen's choice when it was given but could not be honoured, and why.
     rejected_choice: str | None = None
     rejected_because: str | None = None
@@ -74,8 +91,7 @@ class SupplierChoice:
 class PackageChoice:
     package: str | None
     accepted: bool
-    #: ordered | no_order | not_in_area | hours_missing | hours_outside_span | hours_not_allowed
-    status: str
+    status: PackageStatus
     weekly_hours: int | Decimal | None = None
     span: tuple[int | Decimal, int | Decimal] | None = None
 
@@ -85,52 +101,33 @@ def _problem(path: str, message: str, code: str = "UDB602") -> FactError:
 
 
 def parse_order(value: Order | Mapping[str, Any] | None) -> Order | None:
-    if value is None or isinstance(value, Order):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("order", "expected a mapping with `package`, `weekly_hours`, `supplier`")
-    unknown = set(value) - {"package", "weekly_hours", "supplier"}
-    if unknown:
-        raise _problem(f"order.{sorted(unknown)[0]}", "not a part of an order", "UDB606")
-    hours = value.get("weekly_hours")
-    if hours is not None:
-        if isinstance(hours, (bool, float)) or not isinstance(hours, (int, Decimal, str)):
-            raise _problem("order.weekly_hours", "expected a number of hours as a whole number, "
-                           "Decimal or text")
-        try:
-            hours = hours if isinstance(hours, (int, Decimal)) else Decimal(hours)
-        except ArithmeticError:
-            raise _problem("order.weekly_hours", f"`{hours}` is not a number") from None
-    for key in ("package", "supplier"):
-        if value.get(key) is not None and not isinstance(value[key], str):
-            raise _problem(f"order.{key}", "expected text")
-    return Order(value.get("package"), hours, value.get("supplier"))
+    """An order checked for its shape (any package and supplier names; the policy's
+    own check is :meth:`udbudsregler.runtime.schemas.InputSchemas.order`)."""
+    if value is None:
+        return None
+    if isinstance(value, Order):
+        value = {"package": value.package, "weekly_hours": value.weekly_hours,
+                 "supplier": value.supplier}
+    data, problems = validate(GENERIC.order, value, "order")
+    if problems:
+        raise FactError(problems)
+    return Order(data["package"], data["weekly_hours"], data["supplier"])
 
 
 def parse_supplier_state(
         value: SupplierState | Mapping[str, Any] | None) -> SupplierState | None:
+    """A supplier state checked for its shape (any supplier and area names)."""
     if value is None:
         return None
     if isinstance(value, SupplierState):
-        return value
-    if not isinstance(value, Mapping):
-        raise _problem("suppliers", "expected a mapping with `load`, `capacity`, `sequence`")
-    unknown = set(value) - {"load", "capacity", "sequence"}
-    if unknown:
-        raise _problem(f"suppliers.{sorted(unknown)[0]}", "not a part of the supplier state",
-                       "UDB606")
-    for key in ("load", "capacity"):
-        table = value.get(key, {})
-        if not isinstance(table, Mapping) or not all(
-                isinstance(k, str) and type(v) is int and v >= 0 for k, v in table.items()):
-            raise _problem(f"suppliers.{key}", "expected a mapping of supplier ids to "
-                           "whole numbers >= 0")
-    sequence = value.get("sequence")
-    numbers = sequence.values() if isinstance(sequence, Mapping) else [sequence]
-    if sequence is not None and not all(type(n) is int and n >= 1 for n in numbers):
-        raise _problem("suppliers.sequence", "expected a referral number >= 1, or a mapping "
-                       "of service areas to referral numbers >= 1")
-    return SupplierState(dict(value.get("load", {})), dict(value.get("capacity", {})), sequence)
+        sequence = value.sequence
+        value = {"load": dict(value.load), "capacity": dict(value.capacity),
+                 "sequence": dict(sequence) if isinstance(sequence, Mapping) else sequence}
+    data, problems = validate(GENERIC.suppliers, value, "suppliers")
+    if problems:
+        raise FactError(problems)
+    return SupplierState(dict(data["load"] or {}), dict(data["capacity"] or {}),
+                         data["sequence"])
 
 
 def choose_area(fits: Mapping[str, bool], priority: list[str], *, exclusive: bool = False,
@@ -141,15 +138,16 @@ def choose_area(fits: Mapping[str, bool], priority: list[str], *, exclusive: boo
     if exclusive and len(fitting) > 1:
         names = ", ".join(f"`{a}`" for a in fitting)
         raise EvaluationError(
-            "UDB706", f"the citizen fits {len(fitting)} service areas ({names}), but "
+            "UDB707", f"the citizen fits {len(fitting)} service areas ({names}), but "
             "`routing: exclusive` says no citizen fits more than one", at,
             hint="the areas overlap for this citizen: correct the areas' target groups or "
                  "conditions, or replace `exclusive: true` by a `priority`")
     return AreaChoice(fitting[0] if fitting else None, fitting)
 
 
-def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
-                    state: SupplierState | None) -> SupplierChoice:
+def choose_supplier(area: Area | None, order: Order | None, state: SupplierState | None,
+                    distance: Callable[[str], Any] | None = None,
+                    allowed: Callable[[str], bool] | None = None) -> SupplierChoice:
     """The supplier for a referral in ``area``.
 
     ``state`` None means the host gave no supplier state: the area is decided, and a
@@ -159,6 +157,8 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
     """
     if area is None:
         return SupplierChoice(None, "no_area")
+    if distance is not None:
+        return _by_distance(area, order, state, distance, allowed)
     given = state is not None
     state = state if state is not None else SupplierState()
     spec = area.spec
@@ -185,6 +185,11 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
             rejected, because = wanted, "full"
         else:
             return SupplierChoice(wanted, "citizen_choice")
+    if allowed is not None:
+        # `only`: the strategy chooses among the suppliers that may be chosen for the citizen
+        ids = [s for s in ids if allowed(s)]
+        if not ids:
+            return SupplierChoice(None, "none_allowed", rejected, because)
     if strategy == "first" or len(ids) == 1:
         for supplier in ids:
             if has_room(supplier):
@@ -229,8 +234,50 @@ def choose_supplier(area: Entry[AreaSpec] | None, order: Order | None,
                           (("load", best_ratio[0]), ("capacity", best_ratio[1])))
 
 
+def _by_distance(area: Area, order: Order | None, state: SupplierState | None,
+                 distance: Callable[[str], Any] | None,
+                 allowed: Callable[[str], bool] | None) -> SupplierChoice:
+    """The citizen's valid choice, else the supplier with the least distance among those the
+    selection allows for the citizen (`only`) that have room; ties by the policy's order.
+    Without `distance` (only `only`), the first allowed supplier with room."""
+    state = state if state is not None else SupplierState()
+    ids = [s.id for s in area.suppliers]
+    selection = area.spec.selection
+
+    def has_room(supplier: str) -> bool:
+        if supplier not in state.capacity:
+            return True
+        return state.load.get(supplier, 0) < state.capacity[supplier]
+
+    rejected: str | None = None
+    because: str | None = None
+    wanted = order.supplier if order is not None else None
+    if wanted is not None:
+        honour = selection is None or selection.citizen_choice
+        if not honour:
+            rejected, because = wanted, "not_honoured"
+        elif wanted not in ids:
+            rejected, because = wanted, "not_in_area"
+        elif not has_room(wanted):
+            rejected, because = wanted, "full"
+        else:
+            return SupplierChoice(wanted, "citizen_choice")
+    candidates = [s for s in ids if allowed is None or allowed(s)]
+    if not candidates:
+        return SupplierChoice(None, "none_allowed", rejected, because)
+    free = [s for s in candidates if has_room(s)]
+    if not free:
+        return SupplierChoice(None, "full", rejected, because)
+    if distance is None:
+        return SupplierChoice(free[0], "first", rejected, because)
+    measured = [(distance(s), i, s) for i, s in enumerate(free)]
+    best = min(measured, key=lambda m: (m[0], m[1]))
+    return SupplierChoice(best[2], "nearest", rejected, because,
+                          (("distance", best[0]), ("candidates", len(candidates))))
+
+
 def choose_package(area: str | None, order: Order | None,
-                   packages: Mapping[str, Entry[PackageSpec]],
+                   packages: Mapping[str, Package],
                    span_of: Any) -> PackageChoice | None:
     """Check an ordered package against the area and its weekly-hour span.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from udbudsregler.runtime.program import Program
@@ -18,6 +19,9 @@ GOAL_NAMES: dict[str, dict[str, str]] = {
     "en": {"ordinary_job": "ordinary paid hours (job)", "education": "education",
            "internship": "company internship", "wage_subsidy": "wage subsidy",
            "clarification": "clarification for flex job or disability pension"},
+    "sv": {"ordinary_job": "ordinarie avlönade arbetstimmar (arbete)", "education": "utbildning",
+           "internship": "arbetspraktik", "wage_subsidy": "lönestöd",
+           "clarification": "utredning inför flexjobb eller förtidspension"},
 }
 
 _T: dict[str, dict[str, str]] = {
@@ -45,6 +49,9 @@ _T: dict[str, dict[str, str]] = {
                     "oplyst leverandørernes belastning og kapacitet; området er afgjort, "
                     "leverandøren vælges ved henvisningen.",
         "lowest_load": "Valgt efter laveste belastning: {load} af {capacity} pladser i brug.",
+        "nearest": "Valgt som den nærmeste leverandør (afstand {distance}) blandt {candidates}, "
+                   "der kan vælges.",
+        "none_allowed": "Ingen af områdets leverandører kan vælges for borgeren.",
         "full": "Alle leverandører i området er fulde.",
         "no_sequence": "Rotation kræver henvisningens løbenummer, og det er ikke oplyst.",
         "rejected": "Borgerens valg «{choice}» kunne ikke følges: {why}.",
@@ -52,6 +59,8 @@ _T: dict[str, dict[str, str]] = {
         "choice_full": "leverandøren har ingen ledige pladser",
         "not_honoured": "politikken følger ikke borgerens valg på dette område",
         "package": "Forløbspakke: «{title}» (resultatmål: {goal}; LAB kapitel {chapter})",
+        "package_plain": "Forløbspakke: «{title}» (resultatmål: {goal})",
+        "goal_or": " eller ",
         "ordered": "Bestilt{hours}: godkendt.",
         "hours": " med {hours} om ugen (spænd {low}–{high})",
         "not_in_area_pkg": "Afvist: pakken tilbydes ikke på indsatsområdet.",
@@ -83,6 +92,9 @@ _T: dict[str, dict[str, str]] = {
         "no_state": "The supplier is chosen by lowest load, but the job centre gave no loads "
                     "and capacities; the area is decided, the supplier is chosen at referral.",
         "lowest_load": "Chosen by lowest load: {load} of {capacity} places in use.",
+        "nearest": "Chosen as the nearest supplier (distance {distance}) of the {candidates} "
+                   "that may be chosen.",
+        "none_allowed": "None of the area's suppliers may be chosen for the citizen.",
         "full": "Every supplier of the area is full.",
         "no_sequence": "Rotation needs the referral's sequence number, and it was not given.",
         "rejected": "The citizen's choice “{choice}” could not be followed: {why}.",
@@ -90,6 +102,8 @@ _T: dict[str, dict[str, str]] = {
         "choice_full": "the supplier has no free places",
         "not_honoured": "the policy does not follow the citizen's choice in this area",
         "package": "Course package: “{title}” (result goal: {goal}; LAB chapter {chapter})",
+        "package_plain": "Course package: “{title}” (result goal: {goal})",
+        "goal_or": " or ",
         "ordered": "Ordered{hours}: accepted.",
         "hours": " with {hours} a week (span {low}–{high})",
         "not_in_area_pkg": "Refused: the package is not offered in the service area.",
@@ -99,11 +113,61 @@ _T: dict[str, dict[str, str]] = {
         "hours_not_allowed": "Refused: the package has no span of hours, but the order gives "
                              "{hours} a week.",
     },
+    "sv": {
+        "area": "Insatsområde: ”{title}”",
+        "area_none": "Insatsområde: inget",
+        "fits": "Den arbetssökande passar för: {areas}.",
+        "fits_none": "Den arbetssökande passar inte för något insatsområde. Områdena är för "
+                     "målgrupperna {groups}, och den arbetssökande ingår inte i någon av dem, "
+                     "eller så är områdets eget villkor inte uppfyllt.",
+        "priority": "Flera områden passar; enligt prioriteringen ({order}) går den arbetssökande "
+                    "till ”{title}”.",
+        "area_condition": "Områdets villkor är inte uppfyllt för ”{title}”.",
+        "reading": "Tolkning: {text}",
+        "supplier": "Leverantör: {name}",
+        "placeholder": " (platshållare: leverantören är ännu inte vald)",
+        "supplier_none": "Leverantör: ingen",
+        "citizen_choice": "Vald efter den arbetssökandes eget val.",
+        "first": "Området har denna leverantör.",
+        "rotation": "Vald genom rotation: anvisning nr {sequence} inom området går till "
+                    "leverantör {position} av {of}.",
+        "skipped": "Leverantören som stod på tur ({turn}) var fullbelagd; nästa leverantör med "
+                   "ledig plats har valts.",
+        "no_state": "Leverantören väljs efter lägst beläggning, men myndigheten har inte "
+                    "lämnat uppgifter om leverantörernas beläggning och kapacitet; området är "
+                    "avgjort, leverantören väljs vid anvisningen.",
+        "lowest_load": "Vald efter lägst beläggning: {load} av {capacity} platser används.",
+        "nearest": "Vald som närmaste leverantör (avstånd {distance}) bland {candidates} som "
+                   "kan väljas.",
+        "none_allowed": "Ingen av områdets leverantörer kan väljas för den arbetssökande.",
+        "full": "Alla leverantörer i området är fullbelagda.",
+        "no_sequence": "Rotation kräver anvisningens löpnummer, och det har inte angetts.",
+        "rejected": "Den arbetssökandes val ”{choice}” kunde inte följas: {why}.",
+        "not_in_area": "leverantören har inget avtal för området",
+        "choice_full": "leverantören har inga lediga platser",
+        "not_honoured": "regelverket följer inte den arbetssökandes val inom detta område",
+        "package": "Insatspaket: ”{title}” (resultatmål: {goal}; LAB kapitel {chapter})",
+        "package_plain": "Insatspaket: ”{title}” (resultatmål: {goal})",
+        "goal_or": " eller ",
+        "ordered": "Beställt{hours}: godkänt.",
+        "hours": " med {hours} per vecka (intervall {low}–{high})",
+        "not_in_area_pkg": "Avvisat: paketet erbjuds inte inom insatsområdet.",
+        "hours_missing": "Avvisat: paketet har ett timintervall på {low}–{high}, och "
+                         "beställningen anger inga timmar per vecka.",
+        "hours_outside_span": "Avvisat: {hours} per vecka ligger utanför intervallet "
+                              "{low}–{high}.",
+        "hours_not_allowed": "Avvisat: paketet har inget timintervall, men beställningen anger "
+                             "{hours} per vecka.",
+    },
 }
+
+#: Quotation marks around a title: «…» in Danish, “…” in English, ”…” in Swedish.
+_QUOTES = {"da": ("«", "»"), "en": ("“", "”"), "sv": ("”", "”")}
 
 
 def _quote(lang: str, text: str) -> str:
-    return f"«{text}»" if lang == "da" else f"“{text}”"
+    start, end = _QUOTES[lang]
+    return f"{start}{text}{end}"
 
 
 def routing_text(decision: DecisionView, lang: str) -> list[str]:
@@ -113,14 +177,14 @@ def routing_text(decision: DecisionView, lang: str) -> list[str]:
         return []
     t = _T[lang]
     reasons = {(r.kind, r.id): r for r in decision.reasons}
-    domain = policy.document.domain
+    domain = policy.graph
     lines = [""]
     chosen = decision.area
     if chosen is None:
         lines.append(t["area_none"])
         groups = sorted({g for a in domain.areas.values() for g in a.spec.serves})
-        group_titles = [_quote(lang, policy.document.target_groups[g].spec.title)
-                        for g in groups if g in policy.document.target_groups]
+        group_titles = [_quote(lang, policy.graph.target_groups[g].spec.title)
+                        for g in groups if g in policy.graph.target_groups]
         lines.append("  " + t["fits_none"].format(groups=", ".join(group_titles)))
         return lines
     lines.append(t["area"].format(title=domain.areas[chosen].spec.title))
@@ -158,9 +222,14 @@ def _supplier_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reaso
                "not_honoured": t["not_honoured"]}[choice.rejected_because or "not_in_area"]
         lines.append("  " + t["rejected"].format(choice=choice.rejected_choice, why=why))
     details: dict[str, Any] = dict(choice.details)
+    if "distance" in details:  # a number as the language writes it (2,1 in Danish)
+        language: Any = lang
+        distance = details["distance"]
+        details["distance"] = (fmt.format_decimal(distance, language)
+                               if isinstance(distance, (int, Decimal)) else str(distance))
     lines.append("  " + t[choice.method].format(**details))
     if details.get("skipped_full"):
-        names = {s.id: s.name for s in decision.policy.document.domain.areas[
+        names = {s.id: s.name for s in decision.policy.graph.areas[
             decision.routing.area].spec.suppliers} if decision.routing and decision.routing.area \
             else {}
         lines.append("  " + t["skipped"].format(turn=names.get(details["turn"],
@@ -174,10 +243,13 @@ def _package_lines(decision: DecisionView, reasons: dict[tuple[str, str], Reason
     choice = decision.package_choice
     if choice is None or choice.package is None:
         return []
-    spec = policy.document.domain.packages[choice.package].spec
+    spec = policy.graph.packages[choice.package].spec
     language: Any = lang
-    lines: list[str] = ["", t["package"].format(
-        title=spec.title, goal=GOAL_NAMES[lang][spec.goal], chapter=spec.lab_chapter)]
+    goals = [spec.goal] if isinstance(spec.goal, str) else list(spec.goal)
+    goal = t["goal_or"].join(GOAL_NAMES[lang][g] for g in goals)
+    lines: list[str] = ["", (t["package"] if spec.lab_chapter is not None
+                             else t["package_plain"]).format(
+        title=spec.title, goal=goal, chapter=spec.lab_chapter)]
     hours: str = (fmt.format_hours(choice.weekly_hours, language)
                   if choice.weekly_hours is not None else "")
     low = high = ""

@@ -21,8 +21,9 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from udbudsregler.checker.check import CheckedPolicy
 from udbudsregler.expr import ast as A
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.runtime.trace import RecordingTracer
 from udbudsregler.semantics.types import DurationType
 from udbudsregler.values.canonical import length_text, show
@@ -34,6 +35,7 @@ __all__ = ["literal_unit", "render_trace", "show_in_unit", "written_units"]
 _UNITS: dict[str, Unit] = {"days": "days", "weeks": "weeks", "months": "months",
                            "years": "months"}
 _COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_SPAN = DurationType("span")
 _CACHE: dict[int, Mapping[str, Unit]] = {}
 
 
@@ -44,41 +46,61 @@ def literal_unit(node: A.Expr | None) -> Unit | None:
     return None
 
 
-def written_units(checked: CheckedPolicy) -> Mapping[str, Unit]:
-    """Name -> the unit its durations are shown in, for the names that have one."""
-    key = id(checked)
+def written_units(graph: RuleGraph) -> Mapping[str, Unit]:
+    """Name -> the unit its durations are shown in, for the names that have one.
+
+    ``graph`` is the checked rule graph (``Program.checked``: the literals and operators
+    as the author wrote them)."""
+    key = id(graph)
     found = _CACHE.get(key)
     if found is None:
-        found = _find(checked)
+        found = _find(graph)
         try:
-            weakref.finalize(checked, _CACHE.pop, key, None)
+            weakref.finalize(graph, _CACHE.pop, key, None)
         except TypeError:  # not weakly referable: computed each time
             return found
         _CACHE[key] = found
     return found
 
 
-def _find(checked: CheckedPolicy) -> dict[str, Unit]:
-    parsed = checked.parsed
+def _written(expr: I.Expr) -> A.Expr | None:
+    """The author's expression of a typed node: the AST node at its place."""
+    loc = expr.loc
+    if loc is None or loc.expr.ast is None:
+        return None
+    return next((n for n in A.walk(loc.expr.ast) if n.pos == loc.pos), None)
+
+
+def _unit_of(expr: I.Expr, units: Mapping[str, Unit]) -> Unit | None:
+    """The unit of an operand: a duration literal's, or that of the name it reads."""
+    if isinstance(expr, I.NodeRef):
+        return units.get(expr.name)
+    written = _written(expr)
+    if isinstance(written, A.Name):  # a parameter folded into its value
+        return units.get(written.id)
+    return literal_unit(written)
+
+
+def _find(graph: RuleGraph) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
-    for name, values in parsed.parameters.items():
-        written = {literal_unit(v.expr.ast) for v in values}
+    for node in graph.of_kind("parameter"):
+        written = {literal_unit(_written(v.expr)) for v in node.values}
         if len(written) == 1 and None not in written:
-            units[name] = next(u for u in written if u is not None)
-    spans = {name for name, t in checked.rule_types.items() if t == DurationType("span")}
+            units[node.name] = next(u for u in written if u is not None)
+    spans = {node.name for node in graph.of_kind("rule") if node.type == _SPAN}
     compared: dict[str, set[Unit]] = {}
-    for _, expr in parsed.expressions():
-        if expr.ast is None:
+    for node in graph.nodes.values():
+        if node.expr is None:
             continue
-        for node in A.walk(expr.ast):
-            if not (isinstance(node, A.Binary) and node.op in _COMPARISONS):
+        for sub in I.walk(node.expr):
+            if not (isinstance(sub, I.Op) and sub.op in _COMPARISONS and len(sub.args) == 2):
                 continue
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(side, A.Name) and side.id in spans:
-                    unit = literal_unit(other) or (
-                        units.get(other.id) if isinstance(other, A.Name) else None)
+            left, right = sub.args
+            for side, other in ((left, right), (right, left)):
+                if isinstance(side, I.NodeRef) and side.name in spans:
+                    unit = _unit_of(other, units)
                     if unit is not None:
-                        compared.setdefault(side.id, set()).add(unit)
+                        compared.setdefault(side.name, set()).add(unit)
     for name, found in compared.items():
         if len(found) == 1:
             units[name] = next(iter(found))
@@ -92,7 +114,7 @@ def show_in_unit(value: Any, unit: Unit | None, rule: MonthEnd = "clamp") -> str
     return show(value)
 
 
-def render_trace(tracer: RecordingTracer, checked: CheckedPolicy,
+def render_trace(tracer: RecordingTracer, checked: RuleGraph,
                  rule: MonthEnd = "clamp") -> str:
     """The trace of a decision, with each length in the unit its limit is written in."""
     units = written_units(checked)

@@ -1,4 +1,4 @@
-"""Implementations of the function library (signatures: ``checker.functions``).
+"""Implementations of the function library (signatures: ``semantics.signatures``).
 
 Arguments arrive positionally in the order of the signature's parameters;
 functions whose signature says ``month_end`` get the policy's rule last.
@@ -33,7 +33,7 @@ from udbudsregler.values.temporal import age as _age
 from udbudsregler.values.temporal import following as _following
 from udbudsregler.values.temporal import preceding as _preceding
 
-__all__ = ["IMPLEMENTATIONS", "covers_records", "overlaps_record", "pairs", "period_of"]
+__all__ = ["covers_records", "overlaps_record", "pairs", "period_of"]
 
 Pair = tuple[date, date | None]
 _DAY = timedelta(days=1)
@@ -280,27 +280,3 @@ def absolute(x: Any) -> Any:
     if type(x) is Decimal:
         return x.copy_abs()  # exact: `abs()` would round in the host's decimal context
     return abs(x)
-
-
-#: name -> (implementation, takes the month-end rule last)
-IMPLEMENTATIONS: dict[str, tuple[Callable[..., Any], bool]] = {
-    "age": (age, True),
-    "period": (period, False),
-    "following": (following, True),
-    "preceding": (preceding, True),
-    "length": (length, False),
-    "day_count": (day_count, False),
-    "spells": (spells, True),
-    "spell_length": (spell_length, True),
-    "covers": (covers, False),
-    "covers_all": (covers_all, False),
-    "overlaps": (overlaps, False),
-    "overlap_days": (overlap_days, False),
-    "start_of_month": (start_of_month, False),
-    "end_of_month": (end_of_month, False),
-    "year": (year, False),
-    "month": (month, False),
-    "min": (minimum, True),
-    "max": (maximum, True),
-    "abs": (absolute, False),
-}

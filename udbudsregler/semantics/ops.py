@@ -31,6 +31,7 @@ __all__ = [
     "CONTEXT",
     "OPEN_END",
     "add",
+    "budget_error",
     "compare_values",
     "contains",
     "divide",
@@ -48,6 +49,13 @@ CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN,
                                  decimal.Overflow])
 #: What ``.to`` of an open-ended period reads as: later than any real date.
 OPEN_END = date.max
+
+
+def budget_error(limit: int) -> EvaluationError:
+    """A decision that visits more list elements in its loops than ``limit`` (UDB706)."""
+    return EvaluationError(
+        "UDB706", f"the decision goes through more than {limit} list elements in its loops, "
+        "the limit of one decision")
 
 
 def to_decimal(x: int | Decimal) -> Decimal:

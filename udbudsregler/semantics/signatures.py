@@ -1,15 +1,19 @@
-"""The fixed function library: what each function accepts and returns.
+"""The fixed function library: what each function accepts, returns and does.
 
-The implementations are in ``udbudsregler.semantics.library``, keyed by the
-same names; a test keeps the two tables in step. Arguments reach an
-implementation positionally, in the order of ``params``, defaults filled in.
+One table: each :class:`Signature` names the function's parameters (with
+their defaults), its result type, and its implementation (in
+:mod:`udbudsregler.semantics.library`). Arguments reach an implementation
+positionally, in the order of ``params``, defaults filled in, then any extra
+arguments, then the policy's month-end rule if the function takes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from udbudsregler.semantics import library as L
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -48,6 +52,10 @@ class Signature:
     month_end: bool = False
     #: Variadic functions (min, max) take any number >= len(params) of positional arguments.
     variadic: bool = False
+    #: The implementation: the arguments in the order of ``params`` (defaults filled in),
+    #: then any extra arguments, then the policy's month-end rule if ``takes_rule``.
+    impl: Callable[..., Any] | None = None
+    takes_rule: bool = False
 
 
 def _is(t: Type) -> Callable[[Type], bool]:
@@ -108,58 +116,77 @@ FUNCTIONS: dict[str, Signature] = {s.name: s for s in (
     Signature("age", (Param("birth", _is(DATE), _DATE), Param("on", _is(DATE), _DATE, "today")),
               lambda a: INT,
               "full years from a birth date to a date; a 29 February birthday follows "
-              "the policy's month-end rule", month_end=True),
+              "the policy's month-end rule", month_end=True,
+              impl=L.age, takes_rule=True),
     Signature("period", (Param("start", _is(DATE), _DATE), Param("end", _is(DATE), _DATE)),
-              lambda a: PERIOD, "the period from one date to another, both days included"),
+              lambda a: PERIOD, "the period from one date to another, both days included",
+              impl=L.period, takes_rule=False),
     Signature("following", (Param("start", _is(DATE), _DATE),
                             Param("length", _calendar_duration, _DURATION)),
               lambda a: PERIOD,
-              "the period of a given length that starts on a date", month_end=True),
+              "the period of a given length that starts on a date", month_end=True,
+              impl=L.following, takes_rule=True),
     Signature("preceding", (Param("end", _is(DATE), _DATE),
                             Param("length", _calendar_duration, _DURATION)),
               lambda a: PERIOD,
               "the period of a given length that ends on a date (the date included)",
-              month_end=True),
+              month_end=True,
+              impl=L.preceding, takes_rule=True),
     Signature("length", (Param("period", _period_like, "a period or a history record"),),
-              lambda a: DurationType("span"), "the length of a closed period"),
+              lambda a: DurationType("span"), "the length of a closed period",
+              impl=L.length, takes_rule=False),
     Signature("day_count", (Param("period", _period_like, "a period or a history record"),),
-              lambda a: INT, "the number of days in a closed period"),
+              lambda a: INT, "the number of days in a closed period",
+              impl=L.day_count, takes_rule=False),
     Signature("spells", (Param("history", is_periods, _PERIODS),
                          Param("gap", _calendar_duration, _DURATION, "0 days")),
               lambda a: ListType(PERIOD),
-              "periods merged into continuous spells, bridging gaps up to `gap`", month_end=True),
+              "periods merged into continuous spells, bridging gaps up to `gap`", month_end=True,
+              impl=L.spells, takes_rule=True),
     Signature("spell_length", (Param("history", is_periods, _PERIODS),
                                Param("on", _is(DATE), _DATE, "today"),
                                Param("gap", _calendar_duration, _DURATION, "0 days")),
               lambda a: DurationType("span"),
               "how long the continuous spell covering a date has lasted up to that date "
-              "(zero if no spell covers it)", month_end=True),
+              "(zero if no spell covers it)", month_end=True,
+              impl=L.spell_length, takes_rule=True),
     Signature("covers", (Param("history", is_periods, _PERIODS),
                          Param("on", _is(DATE), _DATE, "today")),
-              lambda a: BOOL, "whether some period includes the date"),
+              lambda a: BOOL, "whether some period includes the date",
+              impl=L.covers, takes_rule=False),
     Signature("covers_all", (Param("history", is_periods, _PERIODS),
                              Param("window", _is(PERIOD), _WINDOW)),
-              lambda a: BOOL, "whether every day of the window is inside some period"),
+              lambda a: BOOL, "whether every day of the window is inside some period",
+              impl=L.covers_all, takes_rule=False),
     Signature("overlaps", (Param("history", is_periods, _PERIODS),
                            Param("window", _is(PERIOD), _WINDOW)),
-              lambda a: BOOL, "whether some period shares at least one day with the window"),
+              lambda a: BOOL, "whether some period shares at least one day with the window",
+              impl=L.overlaps, takes_rule=False),
     Signature("overlap_days", (Param("history", is_periods, _PERIODS),
                                Param("window", _is(PERIOD), _WINDOW)),
-              lambda a: INT, "how many days of the window are inside the periods"),
+              lambda a: INT, "how many days of the window are inside the periods",
+              impl=L.overlap_days, takes_rule=False),
     Signature("start_of_month", (Param("date", _is(DATE), _DATE),),
-              lambda a: DATE, "the first day of the date's month"),
+              lambda a: DATE, "the first day of the date's month",
+              impl=L.start_of_month, takes_rule=False),
     Signature("end_of_month", (Param("date", _is(DATE), _DATE),),
-              lambda a: DATE, "the last day of the date's month"),
-    Signature("year", (Param("date", _is(DATE), _DATE),), lambda a: INT, "the year of a date"),
+              lambda a: DATE, "the last day of the date's month",
+              impl=L.end_of_month, takes_rule=False),
+    Signature("year", (Param("date", _is(DATE), _DATE),), lambda a: INT, "the year of a date",
+              impl=L.year, takes_rule=False),
     Signature("month", (Param("date", _is(DATE), _DATE),), lambda a: INT,
-              "the month of a date, 1 to 12"),
+              "the month of a date, 1 to 12",
+              impl=L.month, takes_rule=False),
     Signature("min", (Param("a", is_comparable, "numbers, amounts, dates, hours or durations"),
                       Param("b", is_comparable, "numbers, amounts, dates, hours or durations")),
-              _same_comparable, "the smallest of its arguments", variadic=True),
+              _same_comparable, "the smallest of its arguments", variadic=True,
+              impl=L.minimum, takes_rule=True),
     Signature("max", (Param("a", is_comparable, "numbers, amounts, dates, hours or durations"),
                       Param("b", is_comparable, "numbers, amounts, dates, hours or durations")),
-              _same_comparable, "the largest of its arguments", variadic=True),
+              _same_comparable, "the largest of its arguments", variadic=True,
+              impl=L.maximum, takes_rule=True),
     Signature("abs", (Param("x", lambda t: is_numeric(t) or t == HOURS or
                             isinstance(t, MoneyType), "a number, an amount or hours"),),
-              lambda a: a[0], "the value without its sign"),
+              lambda a: a[0], "the value without its sign",
+              impl=L.absolute, takes_rule=False),
 )}

@@ -53,6 +53,14 @@ class _Simple(Type):
     def describe(self) -> str:
         return self.article
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # the simple types are compared by identity (`t is INT`): a copy is the original
+        return (_simple, (self.name,))
+
+
+def _simple(name: str) -> _Simple:
+    return _SIMPLE[name]
+
 
 BOOL = _Simple("bool", "true/false")
 INT = _Simple("int", "a whole number")
@@ -65,6 +73,7 @@ HOURS = _Simple("hours", "a number of hours")
 NEVER = _Simple("never", "nothing")
 #: The type of an expression that already has an error; it never causes another.
 ERROR = _Simple("error", "an invalid value")
+_SIMPLE = {t.name: t for t in (BOOL, INT, DECIMAL, TEXT, DATE, PERIOD, HOURS, NEVER, ERROR)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,15 +26,25 @@ from __future__ import annotations
 import random
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from udbudsregler.expr import ast as A
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import FactBounds
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
-from udbudsregler.semantics.types import DECIMAL, HOURS, INT
+from udbudsregler.semantics.types import (
+    DATE,
+    DECIMAL,
+    HOURS,
+    INT,
+    TEXT,
+    DurationType,
+    EnumType,
+    MoneyType,
+)
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import (
     DateRangeError,
@@ -275,10 +285,7 @@ def policy_constants(policy: Policy) -> Constants:
 
 
 def _collect(policy: Policy) -> Constants:
-    from udbudsregler.runtime.interpreter import Interpreter
-
-    checked = policy.checked
-    parsed = checked.parsed
+    graph = policy.checked
     currency = policy.header.currency
     ints: list[int] = []
     decimals: list[Decimal] = []
@@ -307,55 +314,61 @@ def _collect(policy: Policy) -> Constants:
             elif kind == DECIMAL:
                 decimals.append(Decimal(value))
 
-    # 1. literals, in every expression
-    for _owner, source in parsed.expressions():
-        if source.ast is None:
-            continue
-        for node in A.walk(source.ast):
-            if isinstance(node, A.NumberLit):
-                if isinstance(node.value, int):
-                    ints.append(node.value)
-                else:
-                    decimals.append(node.value)
-            elif isinstance(node, A.QuantityLit):
-                if node.unit == "hours":
-                    hours.append(node.amount)
-                elif isinstance(node.amount, int):
-                    n = node.amount
-                    durations.append({"years": Duration(12 * n, 0), "months": Duration(n, 0),
-                                      "weeks": Duration(0, 7 * n)}.get(node.unit,
-                                                                       Duration(0, n)))
-            elif isinstance(node, A.MoneyLit):
-                if node.currency == currency:
-                    money.append(Money(node.amount, node.currency))
-            elif isinstance(node, A.DateLit):
-                dates.append(node.value)
-            elif isinstance(node, A.TextLit):
-                texts.append(node.value)
-            elif isinstance(node, A.Name):
-                names.add(node.id)
+    # 1. literals, in every expression, in the order the policy writes them
+    for name in graph.written:
+        node = graph.nodes[name]
+        exprs = [v.expr for v in node.values] if node.kind == "parameter" else [node.expr]
+        for expr in exprs:
+            if expr is None:
+                continue
+            for sub in _as_written(expr):
+                if isinstance(sub, I.NodeRef | I.FactRef | I.Var):
+                    names.add(sub.name)
+                if not isinstance(sub, I.Const) or sub.value is None:
+                    continue
+                value, t = sub.value, sub.type
+                if isinstance(t, EnumType):
+                    names.add(value)
+                elif t == TEXT:
+                    texts.append(value)
+                elif t == HOURS:
+                    hours.append(value)
+                elif isinstance(t, DurationType):
+                    durations.append(value)
+                elif isinstance(t, MoneyType):
+                    if value.currency == currency:
+                        money.append(value)
+                elif t == DATE:
+                    dates.append(value)
+                elif t == INT:
+                    ints.append(value)
+                elif t == DECIMAL:
+                    decimals.append(value)
 
     # 2. parameters (all their dated values) and tender expressions, evaluated: this also
     #    finds computed constants such as `2 * offer_window`
     valid = policy.header.valid
-    for name, values in parsed.parameters.items():
-        kind = checked.param_types.get(name)
-        for dated in values:
+    for name in graph.written:
+        node = graph.nodes[name]
+        if node.kind != "parameter":
+            continue
+        for dated in node.values:
             day = dated.start or valid.from_
             if dated.start is not None:
                 dates.append(dated.start)
             try:
-                add_value(Interpreter(checked, {}, day, policy.month_end).parameter(name, day),
-                          kind)
+                add_value(policy.tender_value(name, day), node.type)
             except Exception:  # a constant that cannot be evaluated is just not collected
                 continue
-    for path, domain in parsed.domain.items():
-        if domain.site.expects not in ("hours", "duration", "money"):
+    for name in graph.written:
+        node = graph.nodes[name]
+        if node.kind != "value" or not (node.type == HOURS or isinstance(
+                node.type, DurationType | MoneyType)):
             continue
-        kind = HOURS if domain.site.expects == "hours" else None
-        for day in [valid.from_, *policy.change_dates(path)]:
+        kind = HOURS if node.type == HOURS else None
+        for day in [valid.from_, *policy.change_dates(name)]:
             try:
-                add_value(policy.domain_value(path, day), kind)
+                add_value(policy.tender_value(name, day), kind)
             except Exception:
                 continue
     dates.append(valid.from_)
@@ -368,6 +381,23 @@ def _collect(policy: Policy) -> Constants:
         born=frozenset(_born_paths(policy)))
 
 
+def _as_written(expr: I.Expr) -> Iterator[I.Expr]:
+    """The nodes of an expression in the order the author wrote them (an aggregate's value
+    before its list), leaving out the constants the author did not write (a function's
+    defaults, which have no place in the source)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, I.Const) and node.loc is None:
+            continue
+        yield node
+        children = I.children(node)
+        if isinstance(node, I.Loop) and node.value is not None:
+            children = tuple(x for x in (node.value, node.source, node.where, node.default)
+                             if x is not None)
+        stack.extend(reversed(children))
+
+
 def _plain_hours(value: int | Decimal) -> int | Decimal:
     """Hours as facts carry them: ``int`` when whole, else ``Decimal``."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -377,48 +407,46 @@ def _plain_hours(value: int | Decimal) -> int | Decimal:
 
 def _born_paths(policy: Policy) -> Iterator[str]:
     """The fact paths passed as the birth date to ``age(...)`` on the decision date."""
-    parsed = policy.checked.parsed
-    facts = policy.document.facts
-    rules = parsed.rules
+    graph = policy.checked
 
-    def path_of(node: A.Expr, env: Mapping[str, str | None], depth: int = 0) -> str | None:
-        if isinstance(node, A.Name):
-            if node.id in env:
-                return env[node.id]
-            if node.id in facts:
-                return node.id
-            rule = rules.get(node.id)
-            if rule is not None and rule.ast is not None and depth < 8:
-                return path_of(rule.ast, {}, depth + 1)
+    def path_of(node: I.Expr, env: Mapping[str, str | None], depth: int = 0) -> str | None:
+        if isinstance(node, I.Var):
+            return env.get(node.name)
+        if isinstance(node, I.FactRef):
+            return node.name
+        if isinstance(node, I.NodeRef):
+            rule = graph.nodes.get(node.name)
+            if rule is not None and rule.kind == "rule" and rule.expr is not None and depth < 8:
+                return path_of(rule.expr, {}, depth + 1)
             return None
-        if isinstance(node, A.Member):
+        if isinstance(node, I.Field) and node.access == "key":
             base = path_of(node.obj, env, depth)
             return None if base is None else f"{base}.{node.name}"
         return None
 
-    def visit(node: A.Expr, env: Mapping[str, str | None]) -> Iterator[str]:
-        if isinstance(node, (A.Quantifier, A.Aggregate)):
+    def visit(node: I.Expr, env: Mapping[str, str | None]) -> Iterator[str]:
+        if isinstance(node, I.Loop):
             yield from visit(node.source, env)
             inner = {**env, node.var: path_of(node.source, env)}
-            bound = [node.where] if isinstance(node, A.Quantifier) else [node.value, node.where]
-            for child in bound:
+            for child in (node.value, node.where):
                 if child is not None:
                     yield from visit(child, inner)
-            if isinstance(node, A.Aggregate) and node.default is not None:
+            if node.default is not None:
                 yield from visit(node.default, env)
             return
-        if isinstance(node, A.Call) and node.func == "age" and node.args:
-            today = (len(node.args) == 1 and not node.kwargs) or (
-                len(node.args) == 2 and node.args[1] == A.Name("today"))
+        if isinstance(node, I.Call) and node.func == "age" and isinstance(node.args[1], I.Today):
             path = path_of(node.args[0], env)
-            if today and path is not None:
+            if path is not None:
                 yield path
-        for child in A.children(node):
+        for child in I.children(node):
             yield from visit(child, env)
 
-    for _owner, source in parsed.expressions():
-        if source.ast is not None:
-            yield from visit(source.ast, {})
+    for name in graph.written:
+        node = graph.nodes[name]
+        for expr in ([v.expr for v in node.values] if node.kind == "parameter"
+                     else [node.expr]):
+            if expr is not None:
+                yield from visit(expr, {})
 
 
 # -- the boundaries on a decision date --------------------------------------------------
@@ -453,6 +481,8 @@ class Boundaries:
     integers: tuple[int, ...]
     #: Amounts: each amount constant, and one øre (0.01) either side.
     money: tuple[Money, ...]
+    #: The facts' declared ranges and defaults, by dotted name.
+    bounds: Mapping[str, FactBounds] = field(default_factory=dict)
 
     def date_on(self, offset: int) -> date:
         """``on`` plus ``offset`` days, kept inside the dates facts may have."""
@@ -470,6 +500,24 @@ def _minus(day: date, dur: Duration, rule: MonthEnd) -> date | None:
         return None
 
 
+def _near(day: date | None, days: int) -> date | None:
+    """``day`` plus ``days`` days, or None beyond the calendar (years 1 to 9999)."""
+    if day is None:
+        return None
+    ordinal = day.toordinal() + days
+    return date.fromordinal(ordinal) if 1 <= ordinal <= date.max.toordinal() else None
+
+
+def _first_of_next_month(day: date) -> date | None:
+    if day.year == date.max.year and day.month == 12:
+        return None
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _feb29(year: int) -> date | None:
+    return date(year, 2, 29) if 1 <= year <= date.max.year else None
+
+
 def _leap_before(year: int) -> int:
     while not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
         year -= 1
@@ -482,28 +530,29 @@ def boundaries(policy: Policy, on: date) -> Boundaries:
     rule = policy.month_end
     ages = tuple(sorted(n for n in c.integers if AGE_RANGE[0] <= n <= AGE_RANGE[1]))
 
-    born: list[date] = []
+    # (Near the ends of the calendar, `_near` and `_feb29` leave out the days beyond it:
+    # `diff --on 9999-12-31` must not fail; issue 12, item 10.)
+    born: list[date | None] = []
     for n in ages:
         birthday = _minus(on, Duration(12 * n, 0), rule)
         if birthday is not None:
-            born += [birthday, birthday - _DAY, birthday + _DAY]
+            born += [birthday, _near(birthday, -1), _near(birthday, 1)]
     for n in ages:
-        year = _leap_before(on.year - n)
-        born.append(date(year, 2, 29))
+        born.append(_feb29(_leap_before(on.year - n)))
 
-    days: list[date | None] = [on, on - _DAY, on + _DAY]
+    days: list[date | None] = [on, _near(on, -1), _near(on, 1)]
     for dur in c.durations:
         edge = _minus(on, dur, rule)
         if edge is not None:
-            days += [edge, edge - _DAY, edge + _DAY, edge + 2 * _DAY]
+            days += [edge, _near(edge, -1), _near(edge, 1), _near(edge, 2)]
     month_start = on.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    days += [month_start - _DAY, next_month - _DAY,
-             (next_month + timedelta(days=32)).replace(day=1) - _DAY]
+    next_month = _first_of_next_month(month_start)
+    following = _first_of_next_month(next_month) if next_month is not None else None
+    days += [_near(month_start, -1), _near(next_month, -1), _near(following, -1)]
     leap = _leap_before(on.year)
-    days += [date(leap, 2, 29), date(_leap_before(leap + 7), 2, 29)]
+    days += [_feb29(leap), _feb29(_leap_before(leap + 7))]
     for day in c.dates:
-        days += [day, day - _DAY]
+        days += [day, _near(day, -1)]
 
     hours: list[int | Decimal] = []
     for h in c.hours:
@@ -524,12 +573,12 @@ def boundaries(policy: Policy, on: date) -> Boundaries:
         money += [m, Money(m.amount - cents, m.currency), Money(m.amount + cents, m.currency)]
     return Boundaries(
         on=on, month_end=rule, currency=policy.header.currency, constants=c, ages=ages,
-        birth_dates=_unique(_clamped(d) for d in born),
+        birth_dates=_unique(_clamped(d) for d in born if d is not None),
         dates=_unique(_clamped(d) for d in days if d is not None),
         hours=_unique(_plain_hours(h) for h in hours if h >= 0),
         gaps=_unique(g for g in gaps if g >= 0),
         lengths=_unique(lengths), integers=_unique(integers),
-        money=_unique(m for m in money if m.amount >= 0))
+        money=_unique(m for m in money if m.amount >= 0), bounds=policy.graph.fact_bounds)
 
 
 # -- periods -------------------------------------------------------------------------
@@ -654,7 +703,26 @@ def _dates_gen(b: Boundaries, picks: Iterable[date], lo: int, hi: int) -> Gen:
 
 
 def fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
-    """The description of the values of one fact (or field at ``path``) of type ``spec``."""
+    """The description of the values of one fact (or field at ``path``) of type ``spec``:
+    inside the fact's declared range, with its bounds among the values drawn first."""
+    gen = _fact_gen(spec, b, path)
+    bounds = b.bounds.get(path)
+    if bounds is None or (bounds.minimum is None and bounds.maximum is None):
+        return gen
+    low, high = bounds.minimum, bounds.maximum
+
+    def inside(value: Any) -> Any:
+        if low is not None and value < low:
+            return low
+        if high is not None and value > high:
+            return high
+        return value
+
+    edges = tuple(v for v in (low, high) if v is not None)
+    return one_of(Pick(edges), Map(gen, inside))
+
+
+def _fact_gen(spec: FactSpec, b: Boundaries, path: str = "") -> Gen:
     kind = spec.type
     if kind == "bool":
         return Bools()
@@ -731,7 +799,7 @@ def citizen_gen(policy: Policy, on: date) -> Gen:
     if found is None:
         if len(cache) > 512:
             cache.clear()
-        specs = {name: entry.spec for name, entry in policy.document.facts.items()}
+        specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
         found = cache[on] = _record_gen(specs, boundaries(policy, on), "")
     return found
 

@@ -2,7 +2,8 @@
 
 A policy folder holds its cases in ``tests/*.yaml``::
 
-    defaults:                 # merged into every case (facts key by key)
+    defaults:                 # merged into every case (facts, and a referral's facts,
+                              # key by key)
       on: 2019-02-01
       facts: {birth_date: 1980-05-01, ...}
     cases:
@@ -20,6 +21,7 @@ A policy folder holds its cases in ``tests/*.yaml``::
         expect:
           total: "149663.57"
           bonuses: {fuld_selvforsoergelse: earned}
+          # or, for result payments: results: {job: {status: earned, tier: hurtigt}}
 
 Case files are read with the policy loader, so a mistake in one (an unknown
 key, a bad date) is reported at its file:line:column.
@@ -27,6 +29,8 @@ key, a bad date) is reported at its file:line:column.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,10 +50,12 @@ from udbudsregler.diagnostics import (
 )
 from udbudsregler.loader import load_yaml_text
 from udbudsregler.loader.documents import DateText, Text, _Model
+from udbudsregler.loader.includes import NotRegularFileError, read_regular
 from udbudsregler.loader.reporting import Reporter
 from udbudsregler.values.money import Money
 
-__all__ = ["CaseResult", "PolicyCases", "discover_policies", "load_cases", "run_cases"]
+__all__ = ["CaseResult", "DiscoveryError", "PolicyCases", "discover_policies", "load_cases",
+           "run_cases"]
 
 
 class SettleSpec(_Model):
@@ -78,7 +84,11 @@ class ExpectSpec(_Model):
     total: str | int | None = None
     end: dict[str, Any] | None = None
     lines: list[dict[str, Any]] | None = None
-    bonuses: dict[str, str] | None = None
+    #: Bonus and result payment ids -> their status (`earned`), or a mapping of what is
+    #: expected of them (`{status: earned, tier: hurtigt, amount: "30000.00"}`).
+    bonuses: dict[str, str | dict[str, Any]] | None = None
+    #: The same as `bonuses`, for result payments written under `results:`.
+    results: dict[str, str | dict[str, Any]] | None = None
     #: Invariants of the policy that must hold for this case (a pasted counterexample).
     invariants: list[str] | None = None
 
@@ -149,20 +159,78 @@ class PolicyCases:
     diagnostics: list[Diagnostic]
 
 
+#: How deep below a given folder policies are looked for, and in how many folders at most:
+#: `udbudsregler test /` must not walk the whole file system (issue 12, item 17).
+MAX_SEARCH_DEPTH = 8
+MAX_SEARCH_FOLDERS = 10_000
+
+
+class DiscoveryError(Exception):
+    """A folder to look for policies in cannot be read, or holds too many folders."""
+
+
 def discover_policies(paths: Iterable[str | Path]) -> list[Path]:
-    """Policy folders (with ``policy.yaml``) at or below the paths, sorted."""
+    """Policy folders (with ``policy.yaml``) at or below the paths, sorted.
+
+    Folders named ``tests`` and hidden folders (``.git``, ``.venv``) are not searched,
+    nor more than :data:`MAX_SEARCH_DEPTH` levels down or :data:`MAX_SEARCH_FOLDERS`
+    folders in all; symbolic links to folders are not followed. Raises
+    :class:`DiscoveryError` for a folder that cannot be read or a search too large.
+    """
     found: set[Path] = set()
+    visited = 0
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if _is(path, stat.S_ISREG):
             path = path.parent.parent if path.parent.name == "tests" else path.parent
-        if (path / "policy.yaml").is_file():
+        if _is(path / "policy.yaml", stat.S_ISREG):
             found.add(path)
             continue
-        for candidate in path.rglob("policy.yaml"):
-            if "tests" not in candidate.relative_to(path).parts:
-                found.add(candidate.parent)
+        stack = [(path, 0)]
+        while stack:
+            folder, depth = stack.pop()
+            visited += 1
+            if visited > MAX_SEARCH_FOLDERS:
+                raise DiscoveryError(f"{raw}: more than {MAX_SEARCH_FOLDERS} folders to search "
+                                     "for policies; name the policy folders, or a folder "
+                                     "closer to them")
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as error:
+                reason = (error.strerror or "cannot be read").lower()
+                raise DiscoveryError(f"{folder}: cannot be read ({reason})") from None
+            for entry in entries:
+                if entry.name == "policy.yaml" and _is(Path(entry.path), stat.S_ISREG):
+                    found.add(Path(folder))
+                elif (depth < MAX_SEARCH_DEPTH and entry.name != "tests"
+                      and not entry.name.startswith(".") and _entry_is(entry, stat.S_ISDIR)):
+                    stack.append((Path(entry.path), depth + 1))
     return sorted(found)
+
+
+def _is(path: Path, kind: Any) -> bool:
+    """Whether ``path`` is of ``kind`` (following links); a folder that cannot be searched
+    is an error, not "no"."""
+    try:
+        return bool(kind(os.stat(path).st_mode))
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        return False
+    except OSError as error:
+        reason = (error.strerror or "cannot be read").lower()
+        raise DiscoveryError(f"{path.parent}: cannot be read ({reason})") from None
+    except ValueError:  # a NUL byte in the path
+        return False
+
+
+def _entry_is(entry: os.DirEntry[str], kind: Any) -> bool:
+    """Whether a folder entry is of ``kind``, without following links; one that cannot be
+    looked at is not searched (as `find` would, without failing the search)."""
+    try:
+        return bool(kind(entry.stat(follow_symlinks=False).st_mode))
+    except OSError:
+        return False
 
 
 def load_cases(policy_dir: Path, files: Iterable[Path] | None = None) -> PolicyCases:
@@ -175,12 +243,27 @@ def load_cases(policy_dir: Path, files: Iterable[Path] | None = None) -> PolicyC
     return PolicyCases(policy_dir, paths, cases, bag.sorted())
 
 
+#: The largest file of test cases, in bytes.
+MAX_CASE_FILE_BYTES = 4 * 1_048_576
+
+
 def _read(path: Path, bag: DiagnosticBag) -> list[Case]:
     display = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        bag.error("UDB801", f"the test file cannot be read: {error}", Span(display, 1, 1))
+    try:  # a plain file only, and not without end (a pipe would block, /dev/zero never end)
+        data = read_regular(path, MAX_CASE_FILE_BYTES + 1)
+        if len(data) > MAX_CASE_FILE_BYTES:
+            bag.error("UDB801", f"the test file is larger than the limit of "
+                      f"{MAX_CASE_FILE_BYTES} bytes", Span(display, 1, 1),
+                      "split the cases into several files under `tests/`")
+            return []
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        bag.error("UDB801", "the test file is not UTF-8 text", Span(display, 1, 1))
+        return []
+    except OSError as error:
+        reason = "it is not a regular file" if isinstance(error, NotRegularFileError) else (
+            error.strerror or "it cannot be opened").lower()
+        bag.error("UDB801", f"the test file cannot be read: {reason}", Span(display, 1, 1))
         return []
     loaded = load_yaml_text(text, display, bag)
     if loaded is None:
@@ -219,8 +302,13 @@ def _merge(defaults: DefaultsSpec, case: CaseSpec) -> CaseSpec:
         updates["settle"] = defaults.settle
     elif case.settle is not None and defaults.settle is not None:
         d, c = defaults.settle, case.settle
+        referral = {**(d.referral or {}), **(c.referral or {})}
+        base_facts, own_facts = (d.referral or {}).get("facts"), (c.referral or {}).get("facts")
+        if isinstance(base_facts, Mapping) and isinstance(own_facts, Mapping):
+            # the citizen's facts of a referral merge key by key, as a decision's do
+            referral["facts"] = {**base_facts, **own_facts}
         updates["settle"] = SettleSpec(
-            referral={**(d.referral or {}), **(c.referral or {})},
+            referral=referral,
             outcomes=c.outcomes if c.outcomes is not None else d.outcomes,
             until=c.until or d.until, since=c.since or d.since)
     return case.model_copy(update=updates)
@@ -366,7 +454,7 @@ def _check_invariant(policy: Any, name: str, result: CaseResult, *, decision: An
         is_settlement_invariant,
     )
 
-    invariant = policy.document.domain.invariants.get(name)
+    invariant = policy.graph.invariants.get(name)
     if invariant is None:
         result.failures.append(f"invariants: the policy has no invariant `{name}`")
         return
@@ -419,10 +507,27 @@ def _check_settlement(policy: Any, case: Case, result: CaseResult) -> None:
                     got_value = Decimal(got_value["amount"])
                     value = _amount(value)
                 _compare(result, f"lines[{i}].{key}", _plain(value), got_value)
-    if expect.bonuses is not None:
-        got_bonuses = {b.id: b.status for b in settlement.bonuses}
-        for ident, status in expect.bonuses.items():
-            _compare(result, f"bonuses.{ident}", status, got_bonuses.get(ident))
+    for section in ("bonuses", "results"):
+        wanted = getattr(expect, section)
+        if wanted is None:
+            continue
+        got_bonuses = {b.id: b.to_dict() for b in settlement.bonuses}
+        for ident, want in wanted.items():
+            got = got_bonuses.get(ident)
+            if got is None:
+                result.failures.append(f"{section}.{ident}: the settlement has no such "
+                                       f"{'bonus' if section == 'bonuses' else 'result payment'}"
+                                       f" (it has: {', '.join(got_bonuses) or 'none'})")
+                continue
+            if not isinstance(want, Mapping):
+                _compare(result, f"{section}.{ident}", want, got["status"])
+                continue
+            for key, value in want.items():
+                got_value = got.get(key)
+                if key == "amount" and isinstance(got_value, dict):
+                    got_value = Decimal(got_value["amount"])
+                    value = _amount(value)
+                _compare(result, f"{section}.{ident}.{key}", _plain(value), got_value)
     for name in expect.invariants or []:
         _check_invariant(policy, name, result, settlement=settlement)
     if expect.explanation:

@@ -10,6 +10,18 @@ A policy states what must hold for everybody::
         title: Borgere under 30 år er aldrig i målgruppen
         holds: not aktivitetsparate_over_30 or age >= min_age
 
+An invariant meant as an absolute limit ("never under 30", whatever a later round
+does with `min_age`) says so with ``absolute: true`` and writes the limit as a value::
+
+      - id: never_under_30
+        title: Borgere under 30 år er aldrig i målgruppen, heller ikke i en senere runde
+        holds: not aktivitetsparate_over_30 or age >= 30
+        absolute: true
+
+The checker rejects a parameter in an absolute invariant's condition (UDB432): a round
+derived with ``extends:`` that lowers ``min_age`` is then held to 30, and its
+invariants fail instead of moving along (``udbudsregler analyze`` refutes it at once).
+
 The built-in checks:
 
 - ``eligible_routed``: a citizen in a target group goes to exactly one service
@@ -35,8 +47,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import Invariant
 from udbudsregler.loader.tender import InvariantSpec
-from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, Entry
 from udbudsregler.values.canonical import to_json
 
 if TYPE_CHECKING:
@@ -71,16 +84,16 @@ def invariant_date(policy: Policy, spec: InvariantSpec) -> date:
 # -- the checks ---------------------------------------------------------------------------
 
 
-def _required_criteria(node: CriteriaNode) -> list[str]:
+def _required_criteria(node: I.Expr) -> list[str]:
     """The criteria a group cannot be met without (those reached through `all` only)."""
-    if isinstance(node, CriterionEntry):
-        return [node.spec.id]
-    if isinstance(node, AllOf):
+    if isinstance(node, I.NodeRef):
+        return [node.name]
+    if isinstance(node, I.Criteria) and node.op == "all":
         return [c for item in node.items for c in _required_criteria(item)]
     return []
 
 
-def check_decision(policy: Policy, invariant: Entry[InvariantSpec],
+def check_decision(policy: Policy, invariant: Invariant,
                    decision: Decision) -> str | None:
     """Why the decision breaks the invariant, or None if it holds."""
     spec = invariant.spec
@@ -105,7 +118,7 @@ def _eligible_routed(policy: Policy, decision: Decision) -> str | None:
     if not groups and area is not None:
         return f"the citizen is in no target group but goes to `{area}`"
     if area is not None:
-        serves = policy.document.domain.areas[area].spec.serves
+        serves = policy.graph.areas[area].spec.serves
         if not set(serves) & set(groups):
             return (f"the citizen goes to `{area}`, which serves none of the citizen's groups "
                     f"({', '.join(groups)})")
@@ -114,17 +127,17 @@ def _eligible_routed(policy: Policy, decision: Decision) -> str | None:
 
 def _failed_criterion_blocks(policy: Policy, decision: Decision) -> str | None:
     met = {r.id: r.met for r in decision.reasons if r.kind == "criterion"}
-    for name, group in policy.document.target_groups.items():
-        if name not in decision.target_groups or group.criteria is None:
+    for name, group in policy.graph.target_groups.items():
+        if name not in decision.target_groups:
             continue
-        for criterion in _required_criteria(group.criteria):
+        for criterion in _required_criteria(group.tree(policy.graph)):
             if met.get(criterion) is False:
                 return (f"the citizen fails criterion `{criterion}` of `{name}`, yet is in "
                         f"`{name}`")
     return None
 
 
-def check_settlement(invariant: Entry[InvariantSpec], settlement: Settlement) -> str | None:
+def check_settlement(invariant: Invariant, settlement: Settlement) -> str | None:
     spec = invariant.spec
     if spec.check == "payment_not_negative":
         for i, line in enumerate(settlement.lines):
@@ -181,7 +194,7 @@ def render_case(spec: InvariantSpec, message: str, *, facts: dict[str, Any] | No
 # -- searching ------------------------------------------------------------------------------
 
 
-def _decision_problem(policy: Policy, invariant: Entry[InvariantSpec], facts: dict[str, Any],
+def _decision_problem(policy: Policy, invariant: Invariant, facts: dict[str, Any],
                       on: date) -> str | None:
     try:
         return check_decision(policy, invariant, policy.decide(facts, on=on))
@@ -189,7 +202,7 @@ def _decision_problem(policy: Policy, invariant: Entry[InvariantSpec], facts: di
         return f"deciding failed: {error}"
 
 
-def _settlement_problem(policy: Policy, invariant: Entry[InvariantSpec],
+def _settlement_problem(policy: Policy, invariant: Invariant,
                         scenario: Any) -> str | None:
     try:
         settlement = policy.settle(scenario.referral, scenario.outcomes, until=scenario.until,
@@ -217,7 +230,7 @@ def _find_violation(policy: Policy, name: str, max_examples: int) -> Violation |
 
     from udbudsregler.testing.strategies import citizens, settlement_scenarios
 
-    invariant = policy.document.domain.invariants[name]
+    invariant = policy.graph.invariants[name]
     spec = invariant.spec
     config = settings(max_examples=max_examples, derandomize=True, database=None,
                       deadline=None, suppress_health_check=list(HealthCheck),
@@ -252,7 +265,7 @@ def _find_violation(policy: Policy, name: str, max_examples: int) -> Violation |
         return None
     from udbudsregler.analysis.shrink import shrink_facts
 
-    specs = {name: entry.spec for name, entry in policy.document.facts.items()}
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
     facts = shrink_facts(facts, specs, on,
                          lambda c: _decision_problem(policy, invariant, c, on) is not None).value
     message = _decision_problem(policy, invariant, facts, on) or ""

@@ -95,7 +95,7 @@ class PolicyInvariants(pytest.File):
         policy = _policy(self.path.parent)
         if isinstance(policy, PolicyError):
             return  # the policy's cases report its errors
-        for name in policy.document.domain.invariants:
+        for name in policy.graph.invariants:
             yield InvariantItem.from_parent(self, name=f"invariant {name}", invariant=name)
 
 

@@ -131,12 +131,12 @@ def _hours(value: int | Decimal) -> int | Decimal:
 
 def _spans(policy: Policy, package: str) -> list[tuple[Any, Any]]:
     """The package's (min, max) weekly hours on every date they may change."""
-    entry = policy.document.domain.packages[package]
-    if entry.spec.weekly_hours is None:
+    span = policy.graph.packages[package].span
+    if span is None:
         return []
     days = {policy.header.valid.from_}
-    for end in ("min", "max"):
-        days.update(policy.change_dates((*entry.path, "weekly_hours", end)))
+    for end in span:
+        days.update(policy.change_dates(end))
     spans = [policy.span_of(package, day) for day in sorted(days)]
     return list(dict.fromkeys(s for s in spans if s is not None))
 
@@ -145,7 +145,7 @@ def order_gen(policy: Policy) -> Gen:
     """Orders for ``decide``: each package with hours inside, on and outside its span (or
     with hours it does not allow), no hours, no order; the citizen's own choice of any
     supplier of the policy (valid in its own area, refused in the others)."""
-    domain = policy.document.domain
+    domain = policy.graph
     half = Decimal("0.5")
     options: list[Gen] = []
     for package in domain.packages:
@@ -189,7 +189,7 @@ def supplier_state_gen(policy: Policy) -> Gen:
     """Supplier states for ``decide``: a capacity and a load for every supplier of the
     policy (some full, some over full), and the referral's sequence number (from 1) per
     area, as one number, or not at all."""
-    domain = policy.document.domain
+    domain = policy.graph
     suppliers = tuple(dict.fromkeys(s.id for area in domain.areas.values()
                                     for s in area.spec.suppliers))
     capacity = one_of(Pick((10, 1, 20, 0)), Ints(0, 50))
@@ -244,9 +244,13 @@ def scenario_gen(policy: Policy) -> Gen:
     policy's durations): from the day after it, two days after it (a one-day gap), on it or
     the day before, lasting one of the policy's durations, a day less or a day more, or
     open-ended; further outcomes follow after 0, 1 or 2 days. ``until`` falls on the end
-    of the bonus or aftercare period, a day either side, on the course end, or anywhere.
+    of the first result payment's period or aftercare, a day either side, on the course
+    end, or anywhere. Where the policy needs them, the referral carries the citizen's
+    facts (drawn as ``citizens`` draws them, for the round's first day), an earlier linked
+    referral ending the day before (under a ``total_duration``), and sometimes a change
+    of supplier.
     """
-    domain = policy.document.domain
+    domain = policy.graph
     valid = policy.header.valid
     rule = policy.month_end
     first = valid.from_
@@ -281,15 +285,23 @@ def scenario_gen(policy: Policy) -> Gen:
                                  Bools()))
     else:
         outcomes = Just(([], 0, False))
+    # What the general forms need: the citizen's facts when a price model or an outcome
+    # reads them, earlier linked referrals under a total duration, supplier changes.
+    needs_facts = any(m.reads_facts(domain) for m in domain.price_models.values()) or any(
+        o.holds is not None for o in domain.outcomes.values())
+    facts: Gen = citizen_gen(policy, first) if needs_facts else Just(None)
+    linked = domain.referral is not None and domain.referral.spec.total_duration is not None
+    previous: Gen = one_of(Just(None), Ints(1, 400)) if linked else Just(None)
+    changes: Gen = one_of(Just(None), TupleOf((Ints(1, 400), Ints(1, 8))))
     course = Pick(("end", "lasting"))
     until = one_of(Pick((("window", 0), ("window", -1), ("window", 1), ("window", 31),
                          ("course", 0), ("course", 1), ("latest", 0))),
                    Map(Ints(0, 1500), lambda k: ("day", k)))
     since = one_of(Just(None), Pick(("month", "start")), Ints(0, 1000))
     layout = history_layout(rule, True, first)
-    memo: dict[tuple[Any, str, date], date] = {}
+    memo: dict[tuple[Any, str, date], Any] = {}
 
-    def cached(fn: Any, package: str, day: date) -> date:
+    def cached(fn: Any, package: str, day: date) -> Any:
         """``fn(policy, package, day)``, remembered: tender values need the interpreter."""
         key = (fn, package, day)
         if key not in memo:
@@ -300,12 +312,28 @@ def scenario_gen(policy: Policy) -> Gen:
 
     def build(drawn: Any) -> Scenario:
         day, (package, area, supplier), stop_length, course_kind, lasting, drawn_outcomes, \
-            until_kind, since_kind = drawn
+            until_kind, since_kind, (citizen, before, change) = drawn
         referral: dict[str, Any] = {"id": "R-1", "start": day, "package": package}
         if area is not None:
             referral["area"] = area
         if supplier is not None:
             referral["supplier"] = supplier
+            others = [s.id for s in domain.areas[area].spec.suppliers if s.id != supplier] \
+                if area is not None and area in domain.areas else []
+            if change is not None and others:
+                after, which = change
+                referral["supplier_changes"] = [
+                    {"supplier": others[which % len(others)],
+                     "from": day + timedelta(days=after)}]
+        if citizen is not None:
+            referral["facts"] = citizen
+        if before is not None:
+            # shorter than the total duration, so that this referral still has days
+            total_days: int = cached(_total_days, package, day)
+            before = min(before, total_days - 1)
+            if before > 0:
+                referral["previous"] = [{"from": day - timedelta(days=before),
+                                         "to": day - _DAY}]
         latest = cached(_latest_day, package, day)
         stop_day = None if stop_length is None else period_end(day, stop_length, rule)
         if stop_day is not None:
@@ -339,38 +367,49 @@ def scenario_gen(policy: Policy) -> Gen:
         return Scenario(referral, out, end, since_day)
 
     return Map(TupleOf((start, Pick(tuple(routes)), stop, course, lengths_gen(b, 900), outcomes,
-                        until, since)), build)
+                        until, since, TupleOf((facts, previous, changes)))), build)
 
 
 def _latest_day(policy: Policy, package: str, start: date) -> date:
     """The last day a referral starting on ``start`` may last (as settlement computes it)."""
     from udbudsregler.values.temporal import add_duration
 
-    domain = policy.document.domain
+    graph = policy.graph
     latest = date.max
-    if domain.referral is not None:
-        length = policy.domain_value(("referral", "max_duration"), start)
+    if graph.referral is not None:
+        length = policy.tender_value(graph.referral.max_duration, start)
         latest = add_duration(start, length, policy.month_end) - _DAY
-    entry = domain.packages[package]
-    if entry.spec.max_duration is not None:
-        length = policy.domain_value((*entry.path, "max_duration"), start)
+    entry = graph.packages[package]
+    if entry.max_duration is not None:
+        length = policy.tender_value(entry.max_duration, start)
         latest = min(latest, add_duration(start, length, policy.month_end) - _DAY)
     return latest if latest != date.max else start + timedelta(days=3 * 365)
+
+
+def _total_days(policy: Policy, package: str, start: date) -> int:
+    """The days of the referral's total duration (over linked referrals) from ``start``."""
+    from udbudsregler.values.temporal import add_duration
+
+    rule = policy.graph.referral
+    assert rule is not None and rule.total_duration is not None
+    total = policy.tender_value(rule.total_duration, start)
+    return (add_duration(start, total, policy.month_end) - start).days
 
 
 def _window_end(policy: Policy, package: str, first: date) -> date:
     """The last day of the first bonus period (else of aftercare) starting on ``first``."""
     from udbudsregler.values.temporal import add_duration
 
-    domain = policy.document.domain
-    model = domain.price_models[domain.packages[package].spec.price_model]
-    if model.spec.bonuses:
-        path: tuple[str | int, ...] = (*model.path, "bonuses", 0, "lasting")
-    elif domain.referral is not None and domain.referral.spec.aftercare is not None:
-        path = ("referral", "aftercare")
+    graph = policy.graph
+    model = graph.price_models[graph.packages[package].spec.price_model]
+    lasting = [r.lasting for r in model.results if r.lasting is not None]
+    if lasting:
+        node = lasting[0]
+    elif graph.referral is not None and graph.referral.aftercare is not None:
+        node = graph.referral.aftercare
     else:
         return first
-    length = policy.domain_value(path, first)
+    length = policy.tender_value(node, first)
     return add_duration(first, length, policy.month_end) - _DAY
 
 

@@ -1,8 +1,14 @@
-"""Human-readable text for values in explanations, in Danish (``"da"``) and English (``"en"``).
+"""Human-readable text for values in explanations, in Danish (``"da"``), English
+(``"en"``) and Swedish (``"sv"``).
 
 Only the standard library is used, and not :mod:`locale`, which is
 process-global and depends on the machine. Danish follows Danish
-conventions: ``1. februar 2019``, ``1.850,50 kr.``, ``15,5 timer``.
+conventions: ``1. februar 2019``, ``1.850,50 kr.``, ``15,5 timer``; Swedish
+follows Swedish ones: ``1 februari 2019``, ``1 850,50 kr`` (a plain space
+groups the thousands), ``15,5 timmar``.
+
+:data:`LANGUAGES` is the one list of the languages: the policy header, the
+command line, the service and the text tables all take it from here.
 
 Numbers are never rounded silently: an amount shows at least two decimals
 (or the decimals of the rounding unit given), and more if its exact value
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from udbudsregler.values.money import Money, Rounding, to_decimal
 from udbudsregler.values.temporal import (
@@ -26,6 +32,7 @@ from udbudsregler.values.temporal import (
 
 __all__ = [
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "Language",
     "Unit",
     "format_bool",
@@ -38,45 +45,51 @@ __all__ = [
     "format_span_length",
 ]
 
-Language = Literal["da", "en"]
+Language = Literal["da", "en", "sv"]
 #: The unit a length is shown in: the unit the author wrote the limit it is compared
 #: with in (``180 days``, ``26 weeks``, ``5 years``). ``months`` covers months and
 #: years: the length is shown in years, months and days.
 Unit = Literal["days", "weeks", "months"]
-#: The languages explanations can be written in.
-LANGUAGES: tuple[str, ...] = ("da", "en")
+#: The languages explanations can be written in (the values of :data:`Language`).
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+#: Each language's name in English, for messages to authors.
+LANGUAGE_NAMES: dict[str, str] = {"da": "Danish", "en": "English", "sv": "Swedish"}
 
 _MONTHS = {
     "da": ("", "januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
            "september", "oktober", "november", "december"),
     "en": ("", "January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
+    "sv": ("", "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+           "september", "oktober", "november", "december"),
 }
 # (thousands separator, decimal mark)
-_MARKS = {"da": (".", ","), "en": (",", ".")}
+_MARKS = {"da": (".", ","), "en": (",", "."), "sv": (" ", ",")}
 # unit -> language -> (singular, plural)
 _UNITS = {
-    "year": {"da": ("år", "år"), "en": ("year", "years")},
-    "month": {"da": ("måned", "måneder"), "en": ("month", "months")},
-    "week": {"da": ("uge", "uger"), "en": ("week", "weeks")},
-    "day": {"da": ("dag", "dage"), "en": ("day", "days")},
-    "hour": {"da": ("time", "timer"), "en": ("hour", "hours")},
+    "year": {"da": ("år", "år"), "en": ("year", "years"), "sv": ("år", "år")},
+    "month": {"da": ("måned", "måneder"), "en": ("month", "months"),
+              "sv": ("månad", "månader")},
+    "week": {"da": ("uge", "uger"), "en": ("week", "weeks"), "sv": ("vecka", "veckor")},
+    "day": {"da": ("dag", "dage"), "en": ("day", "days"), "sv": ("dag", "dagar")},
+    "hour": {"da": ("time", "timer"), "en": ("hour", "hours"), "sv": ("timme", "timmar")},
 }
-_AND = {"da": "og", "en": "and"}
-_FROM = {"da": "fra", "en": "from"}
-_BOOL = {"da": ("nej", "ja"), "en": ("no", "yes")}
+_AND = {"da": "og", "en": "and", "sv": "och"}
+_FROM = {"da": "fra", "en": "from", "sv": "från"}
+_BOOL = {"da": ("nej", "ja"), "en": ("no", "yes"), "sv": ("nej", "ja")}
 #: Decimals an amount shows at least, unless a rounding unit says otherwise.
 _MONEY_DECIMALS = 2
 
 
 def _check_lang(lang: str) -> str:
-    if lang not in _MARKS:
+    if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
     return lang
 
 
 def _group(digits: str, sep: str) -> str:
-    """``"1850"`` -> ``"1.850"``: thousands separated from the right."""
+    """``"1850"`` -> ``"1.850"`` (``"1 850"`` in Swedish): thousands separated from the
+    right."""
     n = len(digits)
     if n <= 3:
         return digits
@@ -107,7 +120,7 @@ def _exact(x: object) -> Decimal:
 
 
 def format_date(d: date, lang: Language) -> str:
-    """da ``1. februar 2019``, en ``1 February 2019``."""
+    """da ``1. februar 2019``, en ``1 February 2019``, sv ``1 februari 2019``."""
     month = _MONTHS[_check_lang(lang)][d.month]
     if lang == "da":
         return f"{d.day}. {month} {d.year}"
@@ -115,7 +128,10 @@ def format_date(d: date, lang: Language) -> str:
 
 
 def format_money(m: Money, lang: Language, rounding: Rounding | None = None) -> str:
-    """da ``1.850,50 kr.``, en ``DKK 1,850.50``; other currencies show their code.
+    """da ``1.850,50 kr.``, en ``DKK 1,850.50``, sv ``1 850,50 kr`` (SEK).
+
+    Other currencies show their code: after the amount in Danish and Swedish
+    (``1.850,50 SEK``, ``1 850,50 DKK``), before it in English.
 
     With a ``rounding`` the amount is rounded by it first and shows the
     unit's decimals (none for whole kroner, at least two otherwise).
@@ -134,14 +150,17 @@ def format_money(m: Money, lang: Language, rounding: Rounding | None = None) -> 
     if lang == "da":
         unit = "kr." if m.currency == "DKK" else m.currency
         return f"{sign}{digits} {unit}"
+    if lang == "sv":
+        unit = "kr" if m.currency == "SEK" else m.currency
+        return f"{sign}{digits} {unit}"
     return f"{sign}{m.currency} {digits}"
 
 
 def format_decimal(x: Decimal | int, lang: Language) -> str:
-    """da ``15,5``, en ``15.5``; whole numbers without decimals.
+    """da ``15,5``, en ``15.5``, sv ``15,5``; whole numbers without decimals.
 
-    Thousands are grouped from five digits on (``12.500`` in Danish), so
-    four-digit numbers such as years stay as they are.
+    Thousands are grouped from five digits on (``12.500`` in Danish,
+    ``12 500`` in Swedish), so four-digit numbers such as years stay as they are.
     """
     sign, digits = _number(_exact(x), _check_lang(lang), 0, 5)
     return sign + digits
@@ -178,7 +197,8 @@ def _weeks_text(days: int, lang: str) -> str:
 
 
 def format_duration(d: Duration, lang: Language, unit: Unit | None = None) -> str:
-    """da ``1 år og 6 måneder``, ``7 dage``; en ``1 year and 6 months``, ``7 days``.
+    """da ``1 år og 6 måneder``, ``7 dage``; en ``1 year and 6 months``, ``7 days``;
+    sv ``1 år och 6 månader``, ``7 dagar``.
 
     Months are shown as years and months, days as days, or as weeks and days with
     ``unit="weeks"`` (``26 uger``). A duration whose parts are all negative is shown
@@ -198,8 +218,9 @@ def format_span_length(s: SpanLength, lang: Language, unit: Unit = "months",
                        rule: MonthEnd = "clamp") -> str:
     """The length of a span in ``unit``: by default broken into years, months and days
     from its start (da ``4 år, 11 måneder og 30 dage``, en ``4 years, 11 months and 30
-    days``; months counted by the month-end ``rule``); in days (``274 dage``); or in
-    weeks and days (``39 uger og 1 dag``). Zero is ``0 dage`` / ``0 days``."""
+    days``, sv ``4 år, 11 månader och 30 dagar``; months counted by the month-end
+    ``rule``); in days (``274 dage``); or in weeks and days (``39 uger og 1 dag``, sv
+    ``39 veckor och 1 dag``). Zero is ``0 dage`` / ``0 days`` / ``0 dagar``."""
     _check_lang(lang)
     if unit == "days":
         return _count(s.days, "day", lang)
@@ -210,7 +231,8 @@ def format_span_length(s: SpanLength, lang: Language, unit: Unit = "months",
 
 
 def format_period(p: Period, lang: Language) -> str:
-    """da ``1. februar 2019 – 31. januar 2021``, or ``fra 1. februar 2019`` when open."""
+    """da ``1. februar 2019 – 31. januar 2021``, or ``fra 1. februar 2019`` when open;
+    sv ``1 februari 2019 – 31 januari 2021``, ``från 1 februari 2019``."""
     start = format_date(p.start, lang)
     if p.end is None:
         return f"{_FROM[lang]} {start}"
@@ -218,14 +240,15 @@ def format_period(p: Period, lang: Language) -> str:
 
 
 def format_hours(x: Decimal | int, lang: Language) -> str:
-    """da ``15 timer``, ``1 time``, ``15,5 timer``; en ``15 hours``, ``1 hour``."""
+    """da ``15 timer``, ``1 time``, ``15,5 timer``; en ``15 hours``, ``1 hour``;
+    sv ``15 timmar``, ``1 timme``, ``15,5 timmar``."""
     value = _exact(x)
     singular, plural = _UNITS["hour"][_check_lang(lang)]
     return f"{format_decimal(value, lang)} {singular if value == 1 else plural}"
 
 
 def format_bool(b: bool, lang: Language) -> str:
-    """da ``ja``/``nej``, en ``yes``/``no``."""
+    """da and sv ``ja``/``nej``, en ``yes``/``no``."""
     if type(b) is not bool:
         raise TypeError(f"expected true or false, not {b!r}")
     return _BOOL[_check_lang(lang)][b]

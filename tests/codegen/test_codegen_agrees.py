@@ -45,10 +45,17 @@ def load(generated: GeneratedPolicy) -> Policy:
             raise AssertionError(f"a generated policy does not load:\n{errors}\n"
                                  f"{generated.describe()}") from None
     for name, (node, intended) in generated.rules.items():
-        assert policy.checked.parsed.rules[name].ast == node, f"{name} does not read back"
-        assert policy.checked.rule_types[name] == intended, (
-            f"{name} has type {policy.checked.rule_types[name]}, meant {intended}")
+        rule = policy.checked.nodes[name]
+        assert rule.expr is not None and rule.expr.loc is not None
+        assert rule.expr.loc.expr.ast == node, f"{name} does not read back"
+        assert rule.type == intended, f"{name} has type {rule.type}, meant {intended}"
     return policy
+
+
+def interpreted(policy: Policy, name: str, facts_: dict[str, Any], on: date) -> Any:
+    """One node's value by the reference interpreter, with a memo of its own."""
+    policy.check_date(on)
+    return policy.interpreter(facts_, on).value(name)
 
 
 @dataclass(frozen=True)
@@ -116,13 +123,13 @@ def compare_case(policy: Policy, generated: GeneratedPolicy, case: Case) -> None
     facts_, on = case
     canonical = policy.facts.validate(facts_)
     for name in generated.rules:
-        expected = outcome(policy.evaluate, name, canonical, on)
+        expected = outcome(interpreted, policy, name, canonical, on)
         got = outcome(compiled_rule, policy, name, canonical, on)
         found = difference(expected, got)
         assert found is None, (
             f"rule {name}: interpreter vs generated code differ on {found}\n"
             f"{generated.describe()}\nfacts={canonical}\non={on}")
-    expected = outcome(policy.evaluate, "g", canonical, on)
+    expected = outcome(interpreted, policy, "g", canonical, on)
     got = outcome(lambda: "g" in policy.decide(canonical, on).target_groups)
     found = difference(expected, got)
     assert found is None, (
@@ -161,3 +168,4 @@ def test_checked_policy_fails_only_with_evaluation_errors(generated: GeneratedPo
             assert not isinstance(reasons, Raised), f"the reasons failed with {reasons}"
         for name in generated.rules:
             outcome(policy.evaluate, name, canonical, on)
+            outcome(interpreted, policy, name, canonical, on)

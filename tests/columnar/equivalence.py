@@ -1,0 +1,48 @@
+"""The reference for the columnar backend: per-record ``decide`` on every row."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from udbudsregler.columnar import TableDecisions
+from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.policy import Policy
+
+
+def expected(policy: Policy, facts: dict[str, Any], on: date,
+             order: Any = None) -> tuple[str, Any]:
+    """("decision", the columns decide_table gives) or ("errors", sorted (path, code))."""
+    try:
+        d = policy.decide(facts, on, order=order)
+    except FactError as error:
+        return "errors", sorted((p.path, p.code) for p in error.problems)
+    except EvaluationError as error:
+        return "errors", [(error.path or "", error.code)]
+    choice = d.package_choice
+    return "decision", {
+        "eligible": d.eligible, "target_groups": list(d.target_groups), "area": d.area,
+        "supplier": d.supplier, "package": d.package,
+        "package_status": choice.status if choice is not None else None,
+        "failed": [r.id for r in d.reasons if r.kind == "criterion" and r.met is False]}
+
+
+def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date,
+                 result: TableDecisions, orders: list[Any] | None = None,
+                 values: tuple[str, ...] = ()) -> None:
+    """Every row: the same decision as ``decide``, or the same problems (path and code)."""
+    decided = {d["row"]: d for d in result.decisions.to_pylist()}
+    errors: dict[int, list[tuple[str, str]]] = {}
+    for e in result.errors.to_pylist():
+        errors.setdefault(e["row"], []).append((e["path"], e["code"]))
+    assert result.rows == len(rows)
+    for i, facts in enumerate(rows):
+        kind, want = expected(policy, facts, on, orders[i] if orders else None)
+        if kind == "errors":
+            assert i not in decided, (i, facts, want)
+            assert sorted(errors.get(i, [])) == want, (i, facts)
+        else:
+            # a decided row has errors only for a requested value that could not be given
+            assert all(path in values for path, _ in errors.get(i, [])), (i, facts, errors[i])
+            got = decided[i]
+            assert {k: got[k] for k in want} == want, (i, facts)

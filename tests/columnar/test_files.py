@@ -1,0 +1,174 @@
+"""Population files: JSON lines, CSV and Parquet in small batches agree with per-record
+decide on every row; bad rows are errors with decide's codes; the command line writes
+Parquet and JSON lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from equivalence import expected  # noqa: E402
+
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.cli.main import main  # noqa: E402
+from udbudsregler.columnar import fact_schema  # noqa: E402
+from udbudsregler.columnar.files import decide_file  # noqa: E402
+from udbudsregler.runtime.inputs import read_json  # noqa: E402
+from udbudsregler.testing.boundaries import sample_citizens  # noqa: E402
+from udbudsregler.values.canonical import to_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+ON = date(2019, 2, 1)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(ROOT / "policies" / "slagelse-2019")
+
+
+def _lines(policy: Any) -> list[str]:
+    rows = sample_citizens(policy, ON, 120, seed=7)
+    lines = [json.dumps({"id": f"c{i}", "facts": to_json(c)}) for i, c in enumerate(rows)]
+    lines[5] = "{not json"
+    lines[17] = json.dumps({"id": "c17", "facts": {**to_json(rows[17]), "shoe": 42}})
+    lines[30] = json.dumps({"id": "c30", "facts": {**to_json(rows[30]),
+                                                   "birth_date": "1700-01-01"}})
+    lines[31] = '{"id": "c31", "facts": {"visitation": "jobparat", "visitation": "x"}}'
+    return lines
+
+
+def _check(policy: Any, lines: list[str], out: Path) -> None:
+    decisions = {r["row"]: r for r in _read(out)}
+    errors: dict[int, list[tuple[str, str]]] = {}
+    for e in _read(out.with_name(out.stem + ".errors" + out.suffix)):
+        errors.setdefault(e["row"], []).append((e["path"], e["code"]))
+    for row, line in enumerate(lines):
+        try:
+            data = read_json(line)
+        except Exception:
+            assert errors.get(row) and row not in decisions
+            continue
+        kind, want = expected(policy, data["facts"], ON)
+        if kind == "errors":
+            assert sorted(errors[row]) == want, row
+        else:
+            got = decisions[row]
+            assert got["id"] == data["id"]
+            assert {k: got[k] for k in want} == want, row
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if path.suffix == ".parquet":
+        return list(pq.read_table(path).to_pylist())
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_json_lines_in_small_batches(policy: Any, tmp_path: Path, suffix: str) -> None:
+    lines = _lines(policy)
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / f"decisions{suffix}"
+    summary = decide_file(policy, source, ON, out, batch_rows=16)
+    assert summary.rows == len(lines)
+    assert summary.errors == 4
+    _check(policy, lines, out)
+
+
+def test_parquet_in_batches(policy: Any, tmp_path: Path) -> None:
+    rows = sample_citizens(policy, ON, 100, seed=8)
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+    table = table.append_column("id", pa.array([f"c{i}" for i in range(100)]))
+    source = tmp_path / "population.parquet"
+    pq.write_table(table, source, row_group_size=10)
+    out = tmp_path / "decisions.parquet"
+    decide_file(policy, source, ON, out, batch_rows=7)
+    lines = [json.dumps({"id": f"c{i}", "facts": to_json(c)}) for i, c in enumerate(rows)]
+    _check(policy, lines, out)
+
+
+def test_csv(policy: Any, tmp_path: Path) -> None:
+    rows = sample_citizens(policy, ON, 40, seed=9)
+    names = list(policy.graph.facts)
+    text = ["id," + ",".join(names)]
+    for i, c in enumerate(rows):
+        cells = [json.dumps(to_json(c[n])) if isinstance(c[n], list) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names]
+        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells))
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(policy, source, ON, out, batch_rows=9)
+    assert summary.rows == 40 and summary.errors == 0
+    lines = [json.dumps({"id": f"c{i}", "facts": to_json(c)}) for i, c in enumerate(rows)]
+    _check(policy, lines, out)
+
+
+def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.parquet"
+    code = main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
+                 str(source), "--on", "2019-02-01", "--out", str(out), "--batch-size", "50"])
+    assert code == 2  # some rows could not be decided; the rest are written
+    err = capsys.readouterr().err
+    assert "120 rows: 116 decided, 4 with errors" in err
+    assert "\r" not in err  # no progress bar when stderr is not a terminal
+    assert pq.read_table(out).num_rows == 116
+    assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
+                 str(source), "--on", "2019-02-01"]) == 2  # --out missing
+
+
+def test_diff_population_report_is_the_same_with_the_batch_path(
+        policy: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """diff --population clears the citizens both rounds decide alike with decide_table;
+    the report is the one deciding every citizen one by one gives."""
+    from udbudsregler.analysis.comparison import Comparison
+    from udbudsregler.analysis.diff import compare
+
+    next_round = load_policy(ROOT / "examples" / "next-round")
+    rows = sample_citizens(next_round, ON, 400, seed=11)
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(json.dumps({"id": f"c{i}", "facts": to_json(c)})
+                                for i, c in enumerate(rows)) + "\n", encoding="utf-8")
+    calls: list[int] = []
+    original = Comparison.prescreen
+
+    def counted(self: Comparison, citizens: list[Any], batch: int = 65_536) -> list[Any]:
+        kept = original(self, citizens, batch)
+        calls.append(len(citizens) - len(kept))
+        return kept
+
+    monkeypatch.setattr(Comparison, "prescreen", counted)
+    fast = compare(policy, next_round, citizens=0, population=source, scenarios=0).to_dict()
+    assert calls and calls[0] > 0  # the batch path cleared some citizens
+    monkeypatch.setattr(Comparison, "prescreen", lambda self, citizens, batch=0: citizens)
+    slow = compare(policy, next_round, citizens=0, population=source, scenarios=0).to_dict()
+    for report in (fast, slow):
+        report.pop("seconds", None)
+        report.pop("elapsed", None)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "b": [1.5, {"c": "x"}], "d": null, "e": true}',
+    '{"a": 1, "a": 2}', '{"a": {"b": 1, "b": 1}}', '{"n": ' + "9" * 1200 + "}",
+    "[" * 70 + "]" * 70, '{"x": NaN}', '{"x": 1e400}', '{"x": -0.0}', "[1, 2", '"text"',
+])
+def test_a_line_reads_as_read_json_reads_it(text: str) -> None:
+    from udbudsregler.columnar.files import read_line
+
+    def outcome(read: Any) -> Any:
+        try:
+            return "value", repr(read(text))
+        except Exception as error:  # the same kind of error, with the same problems
+            return type(error).__name__, getattr(error, "problems", str(error))
+    assert outcome(read_line) == outcome(read_json)

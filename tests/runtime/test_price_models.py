@@ -1,0 +1,278 @@
+"""The general price models: payments per day, week, month and once with each `partial`
+rule, prices that depend on the citizen (also day by day), result payments with tiers,
+windows and conditions, supplier selection with `only`, linked referrals, and
+`extends:` changing one tier or one result payment.
+
+Amounts are worked out by hand in the comments; the policy is
+``tests/runtime/data/price_forms.yaml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import udbudsregler as ur
+from udbudsregler.diagnostics import FactError
+from udbudsregler.stages import run_stages
+
+DATA = Path(__file__).parent / "data"
+FACTS = {"birth_date": date(1980, 1, 1), "level": "high", "municipality": "north"}
+
+
+@pytest.fixture(scope="module")
+def policy() -> ur.Policy:
+    return ur.load_policy(DATA / "price_forms.yaml")
+
+
+def _settle(policy: ur.Policy, package: str, outcomes: list[dict[str, Any]] | None = None,
+            until: date = date(2025, 12, 31), **referral: Any) -> ur.Settlement:
+    ref = {"id": "R", "start": date(2025, 1, 1), "package": package, "area": "area",
+           "supplier": "n1", "facts": dict(FACTS), **referral}
+    return policy.settle(ref, outcomes or [], until=until)
+
+
+def _lines(settlement: ur.Settlement) -> list[tuple[str, str, Decimal]]:
+    return [(line.kind, line.reason, line.amount.amount) for line in settlement.lines]
+
+
+def test_per_day_and_a_fee_once_when_the_condition_holds(policy: ur.Policy) -> None:
+    s = _settle(policy, "days", stop=date(2025, 1, 10))
+    # 10 days x 100.00, and the start fee for a citizen of the high level
+    assert _lines(s) == [("payment", "start_fee", Decimal("500.00")),
+                         ("payment", "daily", Decimal("1000.00"))]
+    assert s.lines[0].period == ur.Period(date(2025, 1, 1), date(2025, 1, 1))
+    low = _settle(policy, "days", stop=date(2025, 1, 10),
+                  facts={**FACTS, "level": "low"})
+    assert low.total == Decimal("1000.00")
+    text = s.explain()
+    assert "Day rate 1 January 2025 – 10 January 2025: 10 days × DKK 100.00 a day" in text
+    assert "Start fee: DKK 500.00 (once, at the referral's start on 1 January 2025)" in text
+
+
+def test_months_started_whole_and_pro_rata(policy: ur.Policy) -> None:
+    stop = date(2025, 3, 20)
+    # started: January, February and March at the price of each month's first day
+    assert _settle(policy, "started_months", stop=stop).total == Decimal("9300.00")
+    # whole: March is not whole
+    assert _settle(policy, "whole_months", stop=stop).total == Decimal("6200.00")
+    # pro rata: 3,100 + 3,100 + 14 days x 3,100 / 31 + 6 days x 6,200 / 31 (new price 15 March)
+    pro_rata = _settle(policy, "pro_rata_months", stop=stop)
+    assert pro_rata.total == Decimal("8800.00")
+    assert [line.amount.amount for line in pro_rata.lines] == [
+        Decimal("3100.00"), Decimal("3100.00"), Decimal("1400.00"), Decimal("1200.00")]
+    assert "1 started month × DKK 3,100.00" in _settle(
+        policy, "started_months", stop=date(2025, 1, 5)).explain()
+
+
+def test_a_price_by_age_changes_on_the_birthday(policy: ur.Policy) -> None:
+    s = _settle(policy, "by_age", stop=date(2025, 1, 20),
+                facts={**FACTS, "birth_date": date(1975, 1, 10)})
+    # 9 days x 100.00 before the 50th birthday, 11 days x 200.00 from it
+    assert [(line.period.start, line.quantity, line.amount.amount) for line in s.lines] == [
+        (date(2025, 1, 1), 9, Decimal("900.00")), (date(2025, 1, 10), 11, Decimal("2200.00"))]
+
+
+def test_a_price_that_reads_facts_needs_them(policy: ur.Policy) -> None:
+    with pytest.raises(FactError) as raised:
+        _settle(policy, "days", facts=None)
+    assert raised.value.problems[0].path == "referral.facts"
+    assert raised.value.problems[0].code == "UDB601"
+
+
+@pytest.mark.parametrize(("outcome", "start", "tier", "amount", "bonus"), [
+    ("job", date(2025, 2, 15), "fast", "10000.00", "earned"),      # 1 month 14 days
+    ("school", date(2025, 2, 15), "fast", "8000.00", "not_reached"),  # which result
+    ("job", date(2025, 3, 1), "slow", "5000.00", "earned"),        # exactly 2 months
+    ("job", date(2025, 2, 28), "fast", "10000.00", "earned"),      # a day less
+])
+def test_tiers_by_time_and_by_result(policy: ur.Policy, outcome: str, start: date, tier: str,
+                                     amount: str, bonus: str) -> None:
+    s = _settle(policy, "tiered", [{"kind": outcome, "from": start, "to": None}])
+    statuses = {b.id: b for b in s.bonuses}
+    assert statuses["result"].status == "earned"
+    assert statuses["result"].tier == tier
+    assert statuses["result"].result == outcome
+    assert statuses["result"].amount.amount == Decimal(amount)
+    assert statuses["high_level"].status == bonus
+    assert s.end.cause == "outcome" and s.end.last_day == start - timedelta(days=1)
+
+
+def test_a_condition_on_a_result_payment(policy: ur.Policy) -> None:
+    s = _settle(policy, "tiered", [{"kind": "job", "from": date(2025, 2, 15), "to": None}],
+                facts={**FACTS, "level": "low"})
+    assert {b.id: b.status for b in s.bonuses}["high_level"] == "not_applicable"
+    assert "Result payment “High level bonus”: does not apply to the citizen" in s.explain()
+
+
+def test_a_window_of_a_duration_counts_from_the_first_linked_referral(
+        policy: ur.Policy) -> None:
+    previous = [{"from": date(2025, 1, 1), "to": date(2025, 2, 28)}]
+    # the window is 4 months from 1 January: to 30 April
+    inside = _settle(policy, "tiered", [{"kind": "job", "from": date(2025, 4, 20), "to": None}],
+                     start=date(2025, 3, 1), previous=previous)
+    result = {b.id: b for b in inside.bonuses}["result"]
+    assert (result.status, result.tier) == ("earned", "slow")  # 3 months 19 days
+    outside = _settle(policy, "tiered", [{"kind": "job", "from": date(2025, 5, 5), "to": None}],
+                      start=date(2025, 3, 1), previous=previous)
+    assert {b.id: b for b in outside.bonuses}["result"].status == "not_reached"
+    # without the earlier referral, the same job is fast... and inside the window
+    alone = _settle(policy, "tiered", [{"kind": "job", "from": date(2025, 4, 20), "to": None}],
+                    start=date(2025, 3, 1))
+    assert {b.id: b for b in alone.bonuses}["result"].tier == "fast"
+
+
+@pytest.mark.parametrize("previous", [
+    [{"from": date(2024, 12, 1), "to": date(2025, 1, 1)}],    # ends on the start
+    [{"from": date(2024, 6, 1), "to": date(2024, 9, 30)},
+     {"from": date(2024, 9, 1), "to": date(2024, 12, 31)}],   # overlap
+    [{"from": date(2024, 6, 1), "to": None}],                 # still running
+])
+def test_earlier_referrals_must_end_before_and_not_overlap(
+        policy: ur.Policy, previous: list[dict[str, Any]]) -> None:
+    with pytest.raises(FactError) as raised:
+        _settle(policy, "days", previous=previous)
+    assert raised.value.problems[0].path.startswith("referral.previous")
+
+
+@pytest.mark.parametrize(("municipality", "sequence", "supplier"), [
+    ("north", 1, "n1"), ("north", 2, "n2"), ("north", 3, "n1"),
+    ("south", 1, "s1"), ("south", 2, "s1"),
+])
+def test_only_limits_the_rotation_to_the_allowed_suppliers(
+        policy: ur.Policy, municipality: str, sequence: int, supplier: str) -> None:
+    facts = {**FACTS, "municipality": municipality}
+    decision = policy.decide(facts, on=date(2025, 3, 1), suppliers={"sequence": sequence})
+    assert decision.supplier == supplier
+
+
+def test_only_leaves_the_citizens_own_choice_alone(policy: ur.Policy) -> None:
+    decision = policy.decide(FACTS, on=date(2025, 3, 1), order={"supplier": "s1"},
+                             suppliers={"sequence": 1})
+    assert decision.supplier == "s1"
+
+
+def test_only_with_no_allowed_supplier(tmp_path: Path) -> None:
+    text = (DATA / "price_forms.yaml").read_text(encoding="utf-8").replace(
+        "only: supplier.municipality == municipality", "only: false")
+    (tmp_path / "policy.yaml").write_text(text, encoding="utf-8")
+    decision = ur.load_policy(tmp_path).decide(FACTS, on=date(2025, 3, 1),
+                                               suppliers={"sequence": 1})
+    assert decision.eligible and decision.area == "area" and decision.supplier is None
+    assert "None of the area's suppliers may be chosen for the citizen." in decision.explain()
+
+
+# -- extends: one tier, one result payment ---------------------------------------------
+
+DERIVED = """\
+extends: ../base
+policy:
+  id: derived
+  title: Derived
+"""
+
+
+@pytest.fixture()
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    base = tmp_path / "base"
+    base.mkdir()
+    shutil.copy(DATA / "price_forms.yaml", base / "policy.yaml")
+    derived = tmp_path / "derived"
+    derived.mkdir()
+    return base, derived
+
+
+def _derive(derived: Path, text: str) -> ur.Policy:
+    (derived / "policy.yaml").write_text(DERIVED + text, encoding="utf-8")
+    return ur.load_policy(derived)
+
+
+def _result(policy: ur.Policy, start: date) -> Any:
+    s = _settle(policy, "tiered", [{"kind": "job", "from": start, "to": None}])
+    return {b.id: b for b in s.bonuses}
+
+
+def test_extends_changes_one_tier_and_keeps_the_others(folders: tuple[Path, Path]) -> None:
+    base, derived = folders
+    policy = _derive(derived, """\
+price_models:
+  tiered:
+    results:
+      result:
+        tiers:
+          fast: {amount: 12000.00 DKK}
+""")
+    tiers = {t.id: t for t in policy.graph.price_models["tiered"].results[0].tiers}
+    assert list(tiers) == ["fast", "slow"]
+    assert tiers["fast"].title == "Fast" and tiers["fast"].within is not None  # inherited
+    fast = _result(policy, date(2025, 2, 15))
+    assert (fast["result"].tier, fast["result"].amount.amount) == ("fast", Decimal("12000.00"))
+    slow = _result(policy, date(2025, 3, 10))
+    assert (slow["result"].tier, slow["result"].amount.amount) == ("slow", Decimal("5000.00"))
+    # the rest of the result and the other result payment are the base's
+    assert fast["high_level"].amount.amount == Decimal("1000.00")
+    assert _result(ur.load_policy(base), date(2025, 2, 15))["result"].amount.amount == \
+        Decimal("10000.00")
+
+
+def test_extends_changes_one_key_of_a_tier(folders: tuple[Path, Path]) -> None:
+    _base, derived = folders
+    policy = _derive(derived, """\
+price_models:
+  tiered:
+    results:
+      result:
+        tiers:
+          fast: {within: 1 month}
+""")
+    found = _result(policy, date(2025, 2, 15))["result"]  # 1 month 14 days: no longer fast
+    assert (found.tier, found.amount.amount) == ("slow", Decimal("5000.00"))
+
+
+def test_extends_removes_a_result_payment_with_null(folders: tuple[Path, Path]) -> None:
+    _base, derived = folders
+    policy = _derive(derived, """\
+price_models:
+  tiered:
+    results:
+      high_level: null
+""")
+    assert [r.id for r in policy.graph.price_models["tiered"].results] == ["result"]
+
+
+def test_extends_removing_what_the_base_does_not_have(folders: tuple[Path, Path]) -> None:
+    _base, derived = folders
+    (derived / "policy.yaml").write_text(DERIVED + """\
+price_models:
+  tiered:
+    results:
+      result:
+        tiers:
+          fsat: null
+""", encoding="utf-8")
+    state = run_stages(derived)
+    errors = [(d.code, d.message, d.hint, d.span.line if d.span else 0)
+              for d in state.bag.sorted() if d.is_error]
+    assert errors == [("UDB115", "the base policy has no tier `fsat` to remove",
+                       "did you mean `fast`?", 10)]
+
+
+def test_extends_a_new_tier_after_the_open_one_can_never_apply(
+        folders: tuple[Path, Path]) -> None:
+    _base, derived = folders
+    (derived / "policy.yaml").write_text(DERIVED + """\
+price_models:
+  tiered:
+    results:
+      result:
+        tiers:
+          very_slow: {within: 6 months, amount: 1000.00 DKK}
+""", encoding="utf-8")
+    state = run_stages(derived)
+    codes = [d.code for d in state.bag.sorted() if d.is_error]
+    assert codes == ["UDB434"]

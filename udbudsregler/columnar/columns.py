@@ -1,0 +1,243 @@
+"""The values of the columnar backend: one column per expression, numpy arrays inside.
+
+A value is either a *scalar* (a Python value, exactly as the per-record evaluators
+hold it: the same for every row of the batch) or a column object below. A column has a
+``level``: 0 for one value per citizen, 1 for one value per element of a list the
+citizen has (the body of a quantifier). Only these two levels exist; a column of level 0
+read inside a loop body is broadcast to the elements by their ``parent`` row.
+
+- :class:`Bools`: ``bool`` values.
+- :class:`Num`: whole numbers, decimals, hours and amounts as exact scaled integers:
+  the value is ``units / 10**scale`` (int64). Amounts are in the policy's currency.
+- :class:`Dates`: day numbers (``date.toordinal()``); an open end is
+  :data:`OPEN` (``date.max``), as ``history_to`` and ``period_to`` read it.
+- :class:`Cats`: choices and texts as codes into ``values`` (-1: none).
+- :class:`Pers`: periods (first and last day numbers; :data:`OPEN` for an open end).
+- :class:`Spans`: lengths of spans (``SpanLength``: first and last day).
+- :class:`Lst`: a list of records per row: the records' fields as columns one level
+  down, and the row (``parent``) each record belongs to, rows ascending.
+- :class:`Rec`: a record: its fields as columns of the record's level.
+
+The date kernels here (:func:`split`, :func:`join`, :func:`add_months`, :func:`age`) are
+the vector forms of :mod:`udbudsregler.values.temporal`; a property test holds them to
+the scalar functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from udbudsregler.values.temporal import MonthEnd
+
+__all__ = [
+    "OPEN",
+    "Bools",
+    "Cats",
+    "Col",
+    "Dates",
+    "Lst",
+    "Num",
+    "Opaque",
+    "Pers",
+    "Rec",
+    "Spans",
+    "Unsupported",
+    "add_months",
+    "age",
+    "join",
+    "split",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: The day number of an open end (``ops.OPEN_END``, ``date.max``).
+OPEN = date.max.toordinal()
+#: ``date.toordinal()`` of 1970-01-01: numpy's and Arrow's day 0.
+EPOCH = 719163
+_MIN = 1
+_MAX = OPEN
+
+
+@dataclass
+class Col:
+    level: int
+
+    def take(self, index: IntArray) -> Col:  # pragma: no cover - every kind overrides
+        raise NotImplementedError
+
+
+@dataclass
+class Bools(Col):
+    v: BoolArray
+
+    def take(self, index: IntArray) -> Bools:
+        return Bools(self.level + 1, self.v[index])
+
+
+@dataclass
+class Num(Col):
+    u: IntArray
+    scale: int = 0
+    #: The currency of an amount; None for a number or hours.
+    currency: str | None = None
+
+    def take(self, index: IntArray) -> Num:
+        return Num(self.level + 1, self.u[index], self.scale, self.currency)
+
+
+@dataclass
+class Dates(Col):
+    o: IntArray
+
+    def take(self, index: IntArray) -> Dates:
+        return Dates(self.level + 1, self.o[index])
+
+
+@dataclass
+class Cats(Col):
+    c: npt.NDArray[np.int32]
+    values: tuple[str, ...]
+
+    def take(self, index: IntArray) -> Cats:
+        return Cats(self.level + 1, self.c[index], self.values)
+
+
+@dataclass
+class Pers(Col):
+    s: IntArray
+    e: IntArray
+
+    def take(self, index: IntArray) -> Pers:
+        return Pers(self.level + 1, self.s[index], self.e[index])
+
+
+@dataclass
+class Spans(Col):
+    s: IntArray
+    e: IntArray
+
+    def take(self, index: IntArray) -> Spans:
+        return Spans(self.level + 1, self.s[index], self.e[index])
+
+
+@dataclass
+class Rec(Col):
+    fields: dict[str, Any] = field(default_factory=dict)
+    #: A history record: ``from`` and ``to`` are among the fields (``to`` OPEN if open).
+    history: bool = False
+
+    def take(self, index: IntArray) -> Rec:
+        return Rec(self.level + 1, {k: (v.take(index) if isinstance(v, Col) else v)
+                                    for k, v in self.fields.items()}, self.history)
+
+
+@dataclass
+class Lst(Col):
+    #: The number of rows (of ``level``) the records belong to.
+    n: int
+    #: For each record, its row; ascending.
+    parent: IntArray
+    #: The records (level ``level + 1``).
+    rec: Rec
+
+    def take(self, index: IntArray) -> Col:
+        raise Unsupported("a list read inside the body of another quantifier")
+
+    def filter(self, keep: BoolArray) -> Lst:
+        where = np.flatnonzero(keep)
+        rec = Rec(self.rec.level, {k: (_take_same(v, where) if isinstance(v, Col) else v)
+                                   for k, v in self.rec.fields.items()}, self.rec.history)
+        return Lst(self.level, self.n, self.parent[where], rec)
+
+
+def _take_same(col: Col, index: IntArray) -> Col:
+    """``col`` at ``index``, on its own level."""
+    out = col.take(index)
+    out.level = col.level
+    return out
+
+
+@dataclass
+class Opaque(Col):
+    """A fact the columnar evaluation cannot read (a duration): it is checked as ``decide``
+    checks it, and a rule that reads it is not columnar."""
+
+    what: str = ""
+
+    def take(self, index: IntArray) -> Col:
+        raise Unsupported(self.what)
+
+
+class Unsupported(Exception):
+    """A part of the policy the columnar backend does not evaluate (it is then decided
+    per record, with a note saying so)."""
+
+
+# -- dates -------------------------------------------------------------------------
+
+
+def split(o: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Year, month (1-12) and day of each day number."""
+    d = (o - EPOCH).astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    months = m.astype(np.int64)
+    year = months // 12 + 1970
+    month = months % 12 + 1
+    day = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, day
+
+
+def month_start(year: IntArray, month: IntArray) -> IntArray:
+    """The day number of the first day of each month."""
+    months = (year - 1970) * 12 + (month - 1)
+    out: IntArray = months.astype("datetime64[M]").astype("datetime64[D]").astype(
+        np.int64) + EPOCH
+    return out
+
+
+def join(year: IntArray, month: IntArray, day: IntArray) -> IntArray:
+    return month_start(year, month) + (day - 1)
+
+
+def is_leap(year: IntArray) -> BoolArray:
+    out: BoolArray = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return out
+
+
+def add_months(o: IntArray, months: int | IntArray, rule: MonthEnd
+               ) -> tuple[IntArray, BoolArray]:
+    """``temporal.add_months`` of each day number; and where the result leaves the
+    calendar (the per-record evaluators fail there)."""
+    year, month, day = split(o)
+    total = year * 12 + (month - 1) + months
+    ty = total // 12
+    tm = total % 12 + 1
+    first = month_start(ty, tm)
+    length = month_start(ty + (tm == 12), tm % 12 + 1) - first
+    if rule == "clamp":
+        out = first + np.minimum(day, length) - 1
+    else:
+        out = np.where(day > length, first + length, first + day - 1)
+    bad = (ty < 1) | (ty > 9999) | (out < _MIN) | (out > _MAX)
+    return out, bad
+
+
+def age(birth: IntArray, on: date, rule: MonthEnd) -> tuple[IntArray, BoolArray]:
+    """``library.age`` of each birth date on ``on``; and where it fails (``on`` before
+    the birth)."""
+    year, month, day = split(birth)
+    feb29 = (month == 2) & (day == 29)
+    if feb29.any() and not (on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)):
+        if rule == "clamp":
+            day = np.where(feb29, 28, day)
+        else:
+            month = np.where(feb29, 3, month)
+            day = np.where(feb29, 1, day)
+    years = on.year - year - ((on.month < month) | ((on.month == month) & (on.day < day)))
+    return years, birth > on.toordinal()

@@ -1,0 +1,169 @@
+"""A policy over a population on more than one machine: Dask and Spark.
+
+Both run :func:`~udbudsregler.columnar.table.decide_table` on each partition, as Arrow,
+and give one row per citizen: the decision columns (null for a citizen that could not be
+decided) and ``errors``, the problems of that citizen (path, code, message; empty when
+decided). A partition's ``row`` counts from 0 within the partition: give the citizens an
+``id`` column to join the result back.
+
+The policy travels to the workers once per worker process: :func:`shipped` wraps it so
+that unpickling looks the policy up in the worker's own cache (by its content hash) and
+generates its code only the first time, not once per partition.
+
+- :func:`decide_dask`: ``ddf.map_partitions`` over a Dask DataFrame (the ``dask``
+  extra). Use pyarrow-backed dtypes (``dtype_backend="pyarrow"``, or
+  ``pd.ArrowDtype``): dates as ``date32``, histories as lists of structs.
+- :func:`decide_spark`: ``df.mapInArrow`` over a Spark DataFrame (the ``spark`` extra);
+  :func:`spark_schema` is the result's schema.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from udbudsregler.columnar.table import PolicyLike, TableDecisions, decide_table
+
+__all__ = ["OUTPUT_SCHEMA", "decide_dask", "decide_spark", "merged", "shipped",
+           "spark_schema"]
+
+_PROBLEM = pa.struct([("path", pa.string()), ("code", pa.string()), ("message", pa.string())])
+
+#: The result of a partition: one row per citizen.
+OUTPUT_SCHEMA = pa.schema([
+    ("row", pa.int64()), ("id", pa.string()), ("eligible", pa.bool_()),
+    ("target_groups", pa.list_(pa.string())), ("area", pa.string()),
+    ("supplier", pa.string()), ("package", pa.string()), ("package_status", pa.string()),
+    ("failed", pa.list_(pa.string())), ("errors", pa.list_(_PROBLEM)),
+])
+
+# -- the policy on the workers ----------------------------------------------------------
+
+_CACHE: dict[tuple[str, int], Any] = {}
+_LOCK = threading.Lock()
+#: How many times this process built a policy from its pickled form (for the tests).
+BUILT = [0]
+
+
+def _lookup(key: tuple[str, int], payload: bytes) -> Any:
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is None:
+            found = _CACHE[key] = pickle.loads(payload)
+            BUILT[0] += 1
+        return found
+
+
+class Shipped:
+    """A policy as it travels to workers: its key and its pickled form; unpickled, the
+    worker's cached policy with that key (built once per process)."""
+
+    def __init__(self, policy: PolicyLike) -> None:
+        self.policy = policy
+        self.key = (str(getattr(policy, "content_hash", "")), int(policy.steps))
+        self.payload = pickle.dumps(policy)
+        _CACHE.setdefault(self.key, policy)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_lookup, (self.key, self.payload))
+
+
+def shipped(policy: PolicyLike) -> Shipped:
+    return Shipped(policy)
+
+
+def _policy(value: Any) -> PolicyLike:
+    return value.policy if isinstance(value, Shipped) else value
+
+
+# -- one partition ----------------------------------------------------------------------
+
+
+def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None) -> pa.Table:
+    """The decisions and the errors of a table as one row per citizen (``OUTPUT_SCHEMA``)."""
+    problems: dict[int, list[dict[str, str]]] = {}
+    error_ids: dict[int, str | None] = {}
+    for e in result.errors.to_pylist():
+        problems.setdefault(e["row"], []).append(
+            {"path": e["path"], "code": e["code"], "message": e["message"]})
+        error_ids[e["row"]] = e["id"]
+    decided = result.decisions
+    if "id" not in decided.column_names:
+        decided = decided.add_column(1, "id", pa.nulls(decided.num_rows, pa.string()))
+    decided = decided.select(OUTPUT_SCHEMA.names[:-1])
+    rows = decided.column("row").to_pylist()
+    decided = decided.append_column("errors", pa.array(
+        [problems.pop(r, []) for r in rows], type=pa.list_(_PROBLEM)))
+    undecided = sorted(problems)
+    extra = pa.table({
+        "row": pa.array(undecided, type=pa.int64()),
+        "id": pa.array([ids[r] if ids is not None else error_ids.get(r) for r in undecided],
+                       type=pa.string()),
+        **{name: pa.nulls(len(undecided), OUTPUT_SCHEMA.field(name).type)
+           for name in OUTPUT_SCHEMA.names[2:-1]},
+        "errors": pa.array([problems[r] for r in undecided], type=pa.list_(_PROBLEM)),
+    }, schema=OUTPUT_SCHEMA)
+    out = pa.concat_tables([decided.cast(OUTPUT_SCHEMA), extra]).sort_by("row")
+    assert out.num_rows == n
+    return out
+
+
+def _partition(policy: Any, table: pa.Table, on: date, options: dict[str, Any]) -> pa.Table:
+    pol = _policy(policy)
+    ident = options.get("id")
+    ids = ([None if v is None else str(v) for v in table.column(ident).to_pylist()]
+           if ident else None)
+    result = decide_table(pol, table, on, **options)
+    return merged(result, table.num_rows, ids)
+
+
+# -- Dask -------------------------------------------------------------------------------
+
+
+def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) -> Any:
+    """The decisions for every citizen of a Dask DataFrame, partition by partition
+    (``map_partitions``): a Dask DataFrame of ``OUTPUT_SCHEMA`` with pyarrow dtypes.
+    ``options`` are ``decide_table``'s (``id``, ``order``, ``suppliers``, ...)."""
+    import pandas as pd
+
+    day = date.fromisoformat(on) if isinstance(on, str) else on
+    meta = OUTPUT_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    ship = shipped(policy)
+
+    def run(frame: Any, ship: Shipped) -> Any:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return _partition(ship, table, day, options).to_pandas(types_mapper=pd.ArrowDtype)
+
+    return ddf.map_partitions(run, ship, meta=meta)
+
+
+# -- Spark ------------------------------------------------------------------------------
+
+
+def spark_schema() -> str:
+    """The result's schema as Spark DDL (for ``mapInArrow``)."""
+    return ("row long, id string, eligible boolean, target_groups array<string>, "
+            "area string, supplier string, package string, package_status string, "
+            "failed array<string>, "
+            "errors array<struct<path:string,code:string,message:string>>")
+
+
+def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) -> Any:
+    """The decisions for every citizen of a Spark DataFrame (``mapInArrow``): a Spark
+    DataFrame of :func:`spark_schema`. ``options`` are ``decide_table``'s."""
+    day = date.fromisoformat(on) if isinstance(on, str) else on
+    ship = shipped(policy)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            yield from _partition(ship, table, day, options).to_batches()
+
+    return df.mapInArrow(run, spark_schema())
+
+

@@ -1,0 +1,1183 @@
+"""The columnar evaluator: the lowered rule graph over a batch of citizens at once.
+
+It walks the same lowered graph as the interpreter and the generated code, once per
+batch, and gives each expression one value for the whole batch: a scalar (the same for
+every citizen: parameters, ``today``, windows such as ``period(today - 2 years,
+today)``, computed by the interpreter itself, so by the semantic table's ``impl``) or a
+column (:mod:`udbudsregler.columnar.columns`). Each primitive of
+:data:`udbudsregler.semantics.prims.PRIMS` that can meet a column has one columnar
+implementation in :data:`KERNELS`; each loop kind, the three-valued criteria and
+``FirstOf`` have theirs below.
+
+**Never a silent wrong answer.** A kernel that meets a row it cannot answer exactly (a
+number beyond 64 bits, a date beyond the calendar, an evaluation that fails per record:
+a period that ends before it starts, a birth date after the decision date) marks the row
+*unsure*; unsure rows are decided again per record by the caller, so their answer (or
+their error) is the per-record one. Where the three-valued criteria could have settled
+a failing criterion, the row is still sent per record: the columnar path only answers
+rows on which nothing failed. A part of the policy with no columnar form raises
+:class:`Unsupported` before any answer is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from udbudsregler.columnar.columns import (
+    OPEN,
+    BoolArray,
+    Bools,
+    Cats,
+    Col,
+    Dates,
+    IntArray,
+    Lst,
+    Num,
+    Opaque,
+    Pers,
+    Rec,
+    Spans,
+    Unsupported,
+    add_months,
+    age,
+    month_start,
+    split,
+)
+from udbudsregler.diagnostics import EvaluationError
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import RuleGraph
+from udbudsregler.runtime.interpreter import Interpreter
+from udbudsregler.semantics.prims import PRIMS
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength
+
+__all__ = ["KERNELS", "LOOP_KINDS", "Batch", "Unsupported", "fact_dependent"]
+
+_MAXI = 2**63 - 1
+_SAFE = 2**62
+
+
+#: Whether an expression is constant, by (id, the loop variables bound to columns); the
+#: expression is kept with the answer, so a reused id never answers for another one.
+_CONSTANT: dict[tuple[int, frozenset[str]], tuple[I.Expr, bool]] = {}
+
+
+class AllUnsure(Exception):
+    """A part that is the same for every row failed: every row goes per record."""
+
+
+def fact_dependent(graph: RuleGraph) -> set[str]:
+    """The named nodes whose value depends on the facts."""
+    out: set[str] = set()
+    for name, node in graph.nodes.items():
+        if any(dep in graph.facts or dep in out for dep in node.deps):
+            out.add(name)
+    return out
+
+
+class Batch:
+    """One evaluation of the graph over ``n`` rows on the date ``on``."""
+
+    def __init__(self, graph: RuleGraph, facts: dict[str, Any], n: int, on: date,
+                 rule: MonthEnd, dependent: set[str], unsure: BoolArray) -> None:
+        self.graph = graph
+        self.facts = facts
+        self.n = n
+        self.on = on
+        self.rule = rule
+        self.dependent = dependent
+        self.unsure = unsure
+        self.memo: dict[str, Any] = {}
+        self.scalar = Interpreter(graph, {}, on, rule)
+        #: The rows of the elements, while a loop body is evaluated.
+        self.parent: IntArray | None = None
+
+    # -- rows to decide per record ---------------------------------------------------
+
+    def flag(self, mask: Any, level: int) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        if level == 0:
+            self.unsure |= mask
+        else:
+            assert self.parent is not None
+            self.unsure[self.parent[mask]] = True
+
+    # -- named nodes ---------------------------------------------------------------
+
+    def value(self, name: str) -> Any:
+        if name in self.memo:
+            return self.memo[name]
+        if name in self.graph.facts:
+            fact = self.facts[name]
+            if isinstance(fact, Opaque):
+                raise Unsupported(fact.what)
+            return fact
+        node = self.graph.nodes[name]
+        if name not in self.dependent:
+            result = self._scalar(lambda: self.scalar.value(name))
+        else:
+            assert node.expr is not None
+            saved, self.parent = self.parent, None
+            try:
+                result = self.ev(node.expr, {}, 0)
+            finally:
+                self.parent = saved
+        self.memo[name] = result
+        return result
+
+    def _scalar(self, compute: Callable[[], Any]) -> Any:
+        try:
+            return compute()
+        except (EvaluationError, ArithmeticError, ValueError, OverflowError):
+            raise AllUnsure() from None
+
+    # -- expressions ------------------------------------------------------------------
+
+    def constant(self, expr: I.Expr, env: dict[str, Any]) -> bool:
+        """Whether ``expr`` is the same for every row: it reads no fact, no node that
+        depends on the facts, and no loop variable bound to a column."""
+        columns = frozenset(k for k, v in env.items() if isinstance(v, Col))
+        key = (id(expr), columns)
+        found = _CONSTANT.get(key)
+        if found is not None and found[0] is expr:
+            return found[1]
+        result = self._constant(expr, env)
+        if len(_CONSTANT) > 65536:
+            _CONSTANT.clear()
+        _CONSTANT[key] = (expr, result)
+        return result
+
+    def _constant(self, expr: I.Expr, env: dict[str, Any]) -> bool:
+        for sub in I.walk(expr):
+            if isinstance(sub, I.FactRef):
+                return False
+            if isinstance(sub, I.NodeRef) and sub.name in self.dependent:
+                return False
+            if isinstance(sub, I.Var) and isinstance(env.get(sub.name), Col):
+                return False
+        return True
+
+    def lift(self, value: Any, level: int) -> Any:
+        if not isinstance(value, Col) or value.level == level:
+            return value
+        if value.level == 0 and level == 1:
+            assert self.parent is not None
+            return value.take(self.parent)
+        raise Unsupported("a value of an inner loop read outside it")
+
+    def ev(self, expr: I.Expr, env: dict[str, Any], level: int) -> Any:
+        if self.constant(expr, env):
+            scalars = {k: v for k, v in env.items() if not isinstance(v, Col)}
+            return self._scalar(lambda: self.scalar.eval(expr, scalars, {}))
+        match expr:
+            case I.FactRef(name=name) | I.NodeRef(name=name):
+                return self.lift(self.value(name), level)
+            case I.Var(name=name):
+                return self.lift(env[name], level)
+            case I.Field(obj=obj, name=name, access=access):
+                return self.field(self.ev(obj, env, level), name, access)
+            case I.Prim(prim=prim, args=args):
+                values = [self.ev(a, env, level) for a in args]
+                if not any(isinstance(v, Col) for v in values):
+                    entry = PRIMS[prim]
+                    return self._scalar(lambda: entry.impl(*values, self.rule) if entry.rule
+                                        else entry.impl(*values))
+                kernel = KERNELS.get(prim)
+                if kernel is None:
+                    raise Unsupported(f"the operation `{prim}` on a column")
+                return kernel(self, level, *values)
+            case I.Not(operand=operand):
+                return Bools(level, ~self.bools(self.ev(operand, env, level), level))
+            case I.And(left=left, right=right):
+                return Bools(level, self.bools(self.ev(left, env, level), level)
+                             & self.bools(self.ev(right, env, level), level))
+            case I.Or(left=left, right=right):
+                return Bools(level, self.bools(self.ev(left, env, level), level)
+                             | self.bools(self.ev(right, env, level), level))
+            case I.If(cond=cond, then=then, orelse=orelse):
+                test = self.ev(cond, env, level)
+                if not isinstance(test, Col):
+                    return self.ev(then if test else orelse, env, level)
+                return self.where(self.bools(test, level), self.ev(then, env, level),
+                                  self.ev(orelse, env, level), level)
+            case I.Loop():
+                return self.loop(expr, env, level)
+            case I.Criteria(op=op, items=items):
+                parts = [self.bools(self.ev(i, env, level), level) for i in items]
+                if op == "not":
+                    return Bools(level, ~parts[0])
+                combine = np.logical_and if op == "all" else np.logical_or
+                out = parts[0].copy()
+                for p in parts[1:]:
+                    combine(out, p, out=out)
+                return Bools(level, out)
+            case I.FirstOf(cases=cases):
+                return self.first_of(cases, env, level)
+        raise Unsupported(f"{type(expr).__name__} over a column")
+
+    def size(self, level: int) -> int:
+        if level == 0:
+            return self.n
+        assert self.parent is not None
+        return len(self.parent)
+
+    def bools(self, value: Any, level: int) -> BoolArray:
+        if isinstance(value, Bools):
+            return value.v
+        if isinstance(value, Col):
+            raise Unsupported(f"{type(value).__name__} used as true/false")
+        return np.full(self.size(level), bool(value))
+
+    def field(self, obj: Any, name: str, access: str) -> Any:
+        if not isinstance(obj, Col):  # pragma: no cover - constant parts are scalars
+            raise Unsupported("a field of a constant inside a column expression")
+        if access == "key":
+            if not isinstance(obj, Rec) or name not in obj.fields:
+                raise Unsupported(f"the field `{name}` of {type(obj).__name__}")
+            if obj.history and name == "to":
+                raise Unsupported("`to` of a history record read as a value")
+            return obj.fields[name]
+        if access == "history_to":
+            return history_to(self, obj.level, obj)
+        if access == "history_period":
+            return history_period(self, obj.level, obj)
+        if access == "period_from":
+            return period_from(self, obj.level, obj)
+        return period_to(self, obj.level, obj)
+
+    def where(self, test: BoolArray, a: Any, b: Any, level: int) -> Any:
+        n = len(test)
+        if isinstance(a, Bools) or isinstance(b, Bools) or isinstance(a, bool):
+            return Bools(level, np.where(test, self.bools(a, level), self.bools(b, level)))
+        if isinstance(a, Num) or isinstance(b, Num) or _is_number(a):
+            ua, ub, scale, currency = _align_pair(self, a, b, level, n)
+            return Num(level, np.where(test, ua, ub), scale, currency)
+        if isinstance(a, Dates) or isinstance(b, Dates) or type(a) is date:
+            return Dates(level, np.where(test, _ords(a, n), _ords(b, n)))
+        if isinstance(a, Cats) or isinstance(b, Cats) or isinstance(a, str):
+            values, ca, cb = _cats_pair(a, b, n)
+            return Cats(level, np.where(test, ca, cb).astype(np.int32), values)
+        raise Unsupported("if/else of values of this kind over a column")
+
+    def first_of(self, cases: tuple[tuple[I.Expr, I.Expr], ...], env: dict[str, Any],
+                 level: int) -> Any:
+        n = self.size(level)
+        tests = [self.bools(self.ev(c, env, level), level) for c, _ in cases]
+        values = [self.ev(v, env, level) for _, v in cases]
+        if not all(isinstance(v, str) for v in values):
+            raise Unsupported("a first-of whose values are not choices")
+        names = tuple(dict.fromkeys(values))
+        out = np.full(n, -1, dtype=np.int32)
+        for test, value in reversed(list(zip(tests, values, strict=True))):
+            out = np.where(test, names.index(value), out).astype(np.int32)
+        return Cats(level, out, names)
+
+    # -- loops -----------------------------------------------------------------------
+
+    def loop(self, expr: I.Loop, env: dict[str, Any], level: int) -> Any:
+        if level != 0:
+            raise Unsupported("a quantifier inside the body of another quantifier")
+        source = self.ev(expr.source, env, level)
+        if not isinstance(source, Lst):
+            raise Unsupported("a quantifier over a list that is the same for every citizen, "
+                              "with a body that is not")
+        n = source.n
+        parent = source.parent
+        saved, self.parent = self.parent, parent
+        try:
+            inner = {**env, expr.var: source.rec}
+            if expr.where is not None:
+                keep = self.bools(self.ev(expr.where, inner, 1), 1)
+            else:
+                keep = np.ones(len(parent), dtype=bool)
+            kind = expr.kind
+            if kind == "any":
+                out = np.zeros(n, dtype=bool)
+                out[parent[keep]] = True
+                return Bools(0, out)
+            if kind == "all":
+                out = np.ones(n, dtype=bool)
+                out[parent[~keep]] = False
+                return Bools(0, out)
+            if kind == "count":
+                return Num(0, np.bincount(parent[keep], minlength=n).astype(np.int64))
+            if kind == "select":
+                return source.filter(keep)
+            assert expr.value is not None
+            kept = np.flatnonzero(keep)
+            value = self.ev(expr.value, inner, 1)
+        finally:
+            self.parent = saved
+        return self.aggregate(expr, env, source, kept, value)
+
+    def aggregate(self, expr: I.Loop, env: dict[str, Any], source: Lst, kept: IntArray,
+                  value: Any) -> Any:
+        n = source.n
+        rows = source.parent[kept]
+        has = np.zeros(n, dtype=bool)
+        has[rows] = True
+        assert expr.default is not None
+        default = self.ev(expr.default, env, 0)
+        kind = expr.kind
+        if kind == "latest":
+            rec = source.rec
+            if not rec.history:
+                raise Unsupported("`latest` over records without periods")
+            start, end = rec.fields["from"].o[kept], rec.fields["to"].o[kept]
+            order = np.lexsort((np.arange(len(kept)), end, start, rows))
+            last = np.ones(len(order), dtype=bool)
+            last[:-1] = rows[order][1:] != rows[order][:-1]
+            chosen = order[last]
+            picked = _pick(value, kept[chosen] if isinstance(value, Col) else None)
+            return self.where(has, _scatter(picked, rows[chosen], n, self),
+                              default, 0)
+        if not isinstance(value, Num):
+            if isinstance(value, Dates) and kind in ("min", "max"):
+                values = value.o[kept]
+                reduced, first = _segments(values, rows, np.minimum if kind == "min"
+                                           else np.maximum)
+                full = np.zeros(n, dtype=np.int64)
+                full[first] = reduced
+                return self.where(has, Dates(0, full), default, 0)
+            raise Unsupported(f"`{kind}` of values that are not numbers or amounts")
+        combine = expr.combine or ""
+        if kind == "sum" and combine not in ("add", "int_add"):
+            raise Unsupported(f"`sum` combined by `{combine}`")
+        if kind in ("min", "max") and combine not in ("lt", "gt"):
+            raise Unsupported(f"`{kind}` compared by `{combine}`")
+        units = value.u[kept]
+        if kind == "sum":
+            bound, first = _segments(np.abs(units).astype(np.float64), rows, np.add)
+            total, _ = _segments(units, rows, np.add)
+            self.flag(_spread(bound > _SAFE, first, n), 0)
+            full = np.zeros(n, dtype=np.int64)
+            full[first] = total
+        else:
+            reduced, first = _segments(units, rows,
+                                       np.minimum if kind == "min" else np.maximum)
+            full = np.zeros(n, dtype=np.int64)
+            full[first] = reduced
+        return self.where(has, Num(0, full, value.scale, value.currency), default, 0)
+
+
+def _segments(values: Any, rows: IntArray, ufunc: Any) -> tuple[Any, IntArray]:
+    """``ufunc.reduceat`` over runs of equal ``rows`` (ascending); and each run's row."""
+    if len(rows) == 0:
+        return values[:0], rows[:0]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return ufunc.reduceat(values, starts), rows[starts]
+
+
+def _spread(mask: BoolArray, rows: IntArray, n: int) -> BoolArray:
+    out = np.zeros(n, dtype=bool)
+    out[rows[mask]] = True
+    return out
+
+
+def _pick(value: Any, index: IntArray | None) -> Any:
+    if index is None:
+        return value
+    out = value.take(index)
+    out.level = 0
+    return out
+
+
+def _scatter(value: Any, rows: IntArray, n: int, batch: Batch) -> Any:
+    """A level-0 column holding ``value``'s items at ``rows`` (other rows: zero)."""
+    if not isinstance(value, Col):
+        return value
+    if isinstance(value, Num):
+        u = np.zeros(n, dtype=np.int64)
+        u[rows] = value.u
+        return Num(0, u, value.scale, value.currency)
+    if isinstance(value, Dates):
+        o = np.zeros(n, dtype=np.int64)
+        o[rows] = value.o
+        return Dates(0, o)
+    if isinstance(value, Bools):
+        v = np.zeros(n, dtype=bool)
+        v[rows] = value.v
+        return Bools(0, v)
+    if isinstance(value, Cats):
+        c = np.full(n, -1, dtype=np.int32)
+        c[rows] = value.c
+        return Cats(0, c, value.values)
+    raise Unsupported(f"`latest` of {type(value).__name__}")
+
+
+# -- helpers for numbers, dates and choices ----------------------------------------
+
+
+def _is_number(x: Any) -> bool:
+    return type(x) in (int, Decimal, Money)
+
+
+def _number(x: Any) -> int | Decimal:
+    if type(x) is Money:
+        amount: Decimal = x.amount
+        return amount
+    if type(x) in (int, Decimal):
+        number: int | Decimal = x
+        return number
+    raise Unsupported(f"a {type(x).__name__} where a number is meant")
+
+
+def _places(x: int | Decimal) -> int:
+    if type(x) is int:
+        return 0
+    exponent = x.normalize().as_tuple().exponent  # type: ignore[union-attr]
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _scaled(x: int | Decimal, scale: int) -> int:
+    """``x * 10**scale`` as an exact whole number (``scale`` at least ``x``'s places)."""
+    return int(Decimal(x).scaleb(scale)) if type(x) is not int else x * 10**scale
+
+
+def _rescale(batch: Batch, num: Num, scale: int, level: int) -> IntArray:
+    if scale == num.scale:
+        return num.u
+    factor = 10 ** (scale - num.scale)
+    limit = _MAXI // factor
+    over = np.abs(num.u) > limit
+    if over.any():
+        batch.flag(over, level)
+        widened: IntArray = np.where(over, 0, num.u) * factor
+        return widened
+    out: IntArray = num.u * factor
+    return out
+
+
+def _align_pair(batch: Batch, a: Any, b: Any, level: int, n: int
+                ) -> tuple[Any, Any, int, str | None]:
+    """Both operands as units of one scale (a scalar as a Python int)."""
+    currency = next((x.currency for x in (a, b) if isinstance(x, Num) and x.currency), None)
+    if currency is None:
+        currency = next((x.currency for x in (a, b) if type(x) is Money), None)
+    scale = max(x.scale if isinstance(x, Num) else _places(_number(x)) for x in (a, b))
+    if scale > 18:  # a constant with more places than 64-bit units can carry
+        raise AllUnsure()
+    out: list[Any] = []
+    for x in (a, b):
+        if isinstance(x, Num):
+            out.append(_rescale(batch, x, scale, level))
+        else:
+            units = _scaled(_number(x), scale)
+            if abs(units) > _MAXI:
+                batch.flag(np.ones(n, dtype=bool), level)
+                units = 0
+            out.append(units)
+    return out[0], out[1], scale, currency
+
+
+def _ords(x: Any, n: int) -> Any:
+    if isinstance(x, Dates):
+        return x.o
+    if type(x) is date:
+        return x.toordinal()
+    raise Unsupported(f"a {type(x).__name__} where a date is meant")
+
+
+def _cats_pair(a: Any, b: Any, n: int) -> tuple[tuple[str, ...], Any, Any]:
+    values: tuple[str, ...] = ()
+    for x in (a, b):
+        if isinstance(x, Cats):
+            values = tuple(dict.fromkeys((*values, *x.values)))
+        elif isinstance(x, str):
+            values = tuple(dict.fromkeys((*values, x)))
+        elif x is not None:
+            raise Unsupported(f"a {type(x).__name__} where a choice is meant")
+    out: list[Any] = []
+    for x in (a, b):
+        if isinstance(x, Cats):
+            table = np.array([values.index(v) for v in x.values] + [-1], dtype=np.int32)
+            out.append(table[x.c])  # code -1 reads the last entry: -1
+        else:
+            out.append(-1 if x is None else values.index(x))
+    return values, out[0], out[1]
+
+
+def _level(*values: Any) -> int:
+    return max(v.level for v in values if isinstance(v, Col))
+
+
+# -- the kernels: one per primitive of the semantic table --------------------------------
+
+Kernel = Callable[..., Any]
+KERNELS: dict[str, Kernel] = {}
+
+
+def kernel(*names: str) -> Callable[[Kernel], Kernel]:
+    def register(fn: Kernel) -> Kernel:
+        for name in names:
+            assert name in PRIMS, name
+            KERNELS[name] = fn
+        return fn
+    return register
+
+
+_CMP = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+        "gt": np.greater, "ge": np.greater_equal}
+
+
+def _compare(op: str) -> Kernel:
+    ufunc = _CMP[op]
+
+    def compare(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        n = batch.size(level)
+        if isinstance(a, Bools) or isinstance(b, Bools):
+            if op not in ("eq", "ne"):
+                raise Unsupported(f"`{op}` of true/false values")
+            return Bools(level, ufunc(batch.bools(a, level), batch.bools(b, level)))
+        if isinstance(a, Num) and isinstance(b, Num):
+            ua, ub, _, _ = _align_pair(batch, a, b, level, n)
+            return Bools(level, _int_compare(ufunc, ua, ub, n))
+        if isinstance(a, Num) or isinstance(b, Num):
+            col, x, flip = (a, b, False) if isinstance(a, Num) else (b, a, True)
+            return Bools(level, _compare_constant(op, col, _number(x), flip, n))
+        if isinstance(a, Dates) or isinstance(b, Dates):
+            return Bools(level, ufunc(_ords(a, n), _ords(b, n)))
+        if isinstance(a, Cats) or isinstance(b, Cats):
+            if op not in ("eq", "ne"):
+                raise Unsupported(f"`{op}` of texts or choices")
+            _, ca, cb = _cats_pair(a, b, n)
+            # no value (-1, a first-of that found nothing) equals only no value: None == None
+            return Bools(level, np.broadcast_to(ufunc(ca, cb), (n,)).copy())
+        if isinstance(a, Spans) or isinstance(b, Spans):
+            spans: Bools = _duration_compare(op)(batch, level, a, b)
+            return spans
+        raise Unsupported(f"`{op}` of {type(a).__name__} and {type(b).__name__}")
+    return compare
+
+
+def _int_compare(ufunc: Any, a: Any, b: Any, n: int) -> BoolArray:
+    """Compare units; a Python int beyond 64 bits compares by its sign (every column value
+    lies strictly inside the int64 range)."""
+    if isinstance(a, int) and abs(a) > _MAXI:
+        a = np.full(n, 1 if a > 0 else -1, dtype=np.int64)
+        b = np.zeros(n, dtype=np.int64)
+    elif isinstance(b, int) and abs(b) > _MAXI:
+        a = np.zeros(n, dtype=np.int64)
+        b = np.full(n, 1 if b > 0 else -1, dtype=np.int64)
+    out: BoolArray = np.broadcast_to(ufunc(a, b), (n,)).copy()
+    return out
+
+
+_FLIP = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _compare_constant(op: str, col: Num, x: int | Decimal, flip: bool, n: int) -> BoolArray:
+    """``units/10**scale <op> x`` exactly, without widening the column: ``x`` scaled to the
+    column's units is compared by its floor and ceiling when it is not whole."""
+    if flip:
+        op = _FLIP[op]
+    y = Decimal(x).scaleb(col.scale)
+    floor, ceil = int(y.to_integral_value("ROUND_FLOOR")), int(y.to_integral_value(
+        "ROUND_CEILING"))
+    whole = floor == ceil
+    u = col.u
+    if op == "eq":
+        out = (u == floor) if whole and abs(floor) <= _MAXI else np.zeros(n, dtype=bool)
+    elif op == "ne":
+        out = (u != floor) if whole and abs(floor) <= _MAXI else np.ones(n, dtype=bool)
+    elif op == "lt":
+        out = u < ceil if abs(ceil) <= _MAXI else np.full(n, ceil > 0)
+    elif op == "le":
+        out = u <= floor if abs(floor) <= _MAXI else np.full(n, floor > 0)
+    elif op == "gt":
+        out = u > floor if abs(floor) <= _MAXI else np.full(n, floor < 0)
+    else:
+        out = u >= ceil if abs(ceil) <= _MAXI else np.full(n, ceil < 0)
+    result: BoolArray = np.broadcast_to(out, (n,)).copy()
+    return result
+
+
+for _op in _CMP:
+    kernel(_op)(_compare(_op))
+
+
+def _shift(o: Any, months: int, days: int, rule: MonthEnd) -> Any:
+    """``temporal._shift_ordinal``: months by the rule, then days (beyond the calendar too)."""
+    if months:
+        o, _ = add_months(np.asarray(o, dtype=np.int64), months, rule)
+    return o + days
+
+
+def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
+    """The sign of ``span - dur`` (``temporal.compare_length``)."""
+    if isinstance(dur, Spans):
+        x, y = span.e - span.s, dur.e - dur.s
+        return np.sign(x - y)
+    if type(dur) is SpanLength:
+        return np.sign((span.e - span.s + 1) - dur.days)
+    if type(dur) is not Duration:
+        raise Unsupported("a length compared with a duration that is not the same for all")
+    target = _shift(span.s, dur.months, dur.days, batch.rule)
+    limit = span.e + 1
+    return (target < limit).astype(np.int64) - (target > limit)
+
+
+_SIGN = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+         "gt": np.greater, "ge": np.greater_equal}
+
+
+def _duration_compare(op: str) -> Kernel:
+    test = _SIGN[op]
+
+    def compare(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        if isinstance(a, Spans):
+            sign = _span_sign(batch, a, b)
+        elif isinstance(b, Spans):
+            sign = -_span_sign(batch, b, a)
+        else:
+            raise Unsupported("durations that differ per citizen")
+        return Bools(level, test(sign, 0))
+    return compare
+
+
+for _op in _CMP:
+    kernel(f"dur_{_op}", f"len_{_op}")(_duration_compare(_op))
+
+
+def _checked(batch: Batch, level: int, a: Any, b: Any, op: str) -> Num:
+    n = batch.size(level)
+    ua, ub, scale, currency = _align_pair(batch, a, b, level, n)
+    for x in (ua, ub):
+        if isinstance(x, int) and abs(x) >= _SAFE:
+            batch.flag(np.ones(n, dtype=bool), level)
+    with np.errstate(over="ignore"):
+        if op == "add":
+            out = np.asarray(ua + ub, dtype=np.int64)
+            over = np.abs(np.asarray(ua, dtype=np.float64) + np.asarray(ub, dtype=np.float64)) \
+                >= _SAFE
+        else:
+            out = np.asarray(ua - ub, dtype=np.int64)
+            over = np.abs(np.asarray(ua, dtype=np.float64) - np.asarray(ub, dtype=np.float64)) \
+                >= _SAFE
+    batch.flag(np.broadcast_to(over, (n,)), level)
+    return Num(level, np.broadcast_to(out, (n,)).copy(), scale, currency)
+
+
+def _multiply(batch: Batch, level: int, a: Any, b: Any) -> Num:
+    n = batch.size(level)
+    parts: list[tuple[Any, int, str | None]] = []
+    for x in (a, b):
+        if isinstance(x, Num):
+            parts.append((x.u, x.scale, x.currency))
+        else:
+            value = _number(x)
+            places = _places(value)
+            units = _scaled(value, places)
+            if abs(units) >= _SAFE:
+                batch.flag(np.ones(n, dtype=bool), level)
+                units = 0
+            parts.append((units, places, x.currency if type(x) is Money else None))
+    (ua, sa, ca), (ub, sb, cb) = parts
+    bound = np.abs(np.asarray(ua, dtype=np.float64)) * np.abs(np.asarray(ub, dtype=np.float64))
+    batch.flag(np.broadcast_to(bound >= _SAFE, (n,)), level)
+    with np.errstate(over="ignore"):
+        out = np.asarray(ua * ub, dtype=np.int64)
+    if sa + sb > 36:
+        raise Unsupported("a product with more than 36 decimal places")
+    return Num(level, np.broadcast_to(out, (n,)).copy(), sa + sb, ca or cb)
+
+
+@kernel("int_add")
+def int_add(batch: Batch, level: int, a: Any, b: Any) -> Num:
+    return _checked(batch, level, a, b, "add")
+
+
+@kernel("int_sub")
+def int_sub(batch: Batch, level: int, a: Any, b: Any) -> Num:
+    return _checked(batch, level, a, b, "sub")
+
+
+@kernel("int_mul")
+def int_mul(batch: Batch, level: int, a: Any, b: Any) -> Num:
+    return _multiply(batch, level, a, b)
+
+
+@kernel("int_neg", "neg")
+def negate(batch: Batch, level: int, a: Any) -> Num:
+    if not isinstance(a, Num):
+        raise Unsupported(f"the negation of {type(a).__name__}")
+    return Num(level, -a.u, a.scale, a.currency)
+
+
+def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Dates:
+    if type(dur) is SpanLength:
+        dur = Duration(0, dur.days)
+    if type(dur) is not Duration:
+        raise Unsupported("a date moved by a duration that differs per citizen")
+    step = dur if sign > 0 else -dur
+    o = d.o
+    bad = np.zeros(len(o), dtype=bool)
+    if step.months:
+        o, bad = add_months(o, step.months, batch.rule)
+    o = o + step.days
+    batch.flag(bad | (o < 1) | (o > OPEN), level)
+    return Dates(level, o)
+
+
+@kernel("add")
+def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    if isinstance(a, Dates) or isinstance(b, Dates):
+        d, dur = (a, b) if isinstance(a, Dates) else (b, a)
+        return _date_shift(batch, level, d, dur, 1)
+    if isinstance(a, Num) or isinstance(b, Num):
+        return _checked(batch, level, a, b, "add")
+    raise Unsupported(f"`+` of {type(a).__name__} and {type(b).__name__}")
+
+
+@kernel("sub")
+def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    if isinstance(a, Dates) and (isinstance(b, Dates) or type(b) is date):
+        raise Unsupported("the days between two dates as a column of durations")
+    if isinstance(a, Dates):
+        return _date_shift(batch, level, a, b, -1)
+    if isinstance(a, Num) or isinstance(b, Num):
+        return _checked(batch, level, a, b, "sub")
+    raise Unsupported(f"`-` of {type(a).__name__} and {type(b).__name__}")
+
+
+@kernel("mul")
+def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    if isinstance(a, Num) or isinstance(b, Num):
+        return _multiply(batch, level, a, b)
+    raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
+
+
+@kernel("to_decimal")
+def to_decimal(batch: Batch, level: int, a: Any) -> Any:
+    return a
+
+
+@kernel("date_add_months")
+def date_add_months(batch: Batch, level: int, d: Any, months: Any) -> Dates:
+    if not isinstance(d, Dates):
+        raise Unsupported("months added to a date that is the same for all")
+    if isinstance(months, Num):
+        if months.scale:
+            raise Unsupported("a number of months that is not whole")
+        k: Any = months.u
+    else:
+        k = int(months)
+    o, bad = add_months(d.o, k, batch.rule)
+    batch.flag(bad, level)
+    return Dates(level, o)
+
+
+@kernel("date_add_days")
+def date_add_days(batch: Batch, level: int, d: Any, delta: Any) -> Dates:
+    if not isinstance(d, Dates) or type(delta) is not timedelta:
+        raise Unsupported("days added to a date per citizen")
+    o = d.o + delta.days
+    batch.flag((o < 1) | (o > OPEN), level)
+    return Dates(level, o)
+
+
+def _period_parts(x: Any, n: int) -> tuple[Any, Any]:
+    """First and last day numbers of a period value (open: OPEN)."""
+    if isinstance(x, Pers):
+        return x.s, x.e
+    if isinstance(x, Rec) and x.history:
+        return x.fields["from"].o, x.fields["to"].o
+    if type(x) is Period:
+        return x.start.toordinal(), (x.end or date.max).toordinal()
+    raise Unsupported(f"a {type(x).__name__} where a period is meant")
+
+
+def _in_period(negate: bool) -> Kernel:
+    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        n = batch.size(level)
+        s, e = _period_parts(b, n)
+        d = _ords(a, n)
+        inside = np.broadcast_to((s <= d) & (d <= e), (n,)).copy()
+        return Bools(level, ~inside if negate else inside)
+    return member
+
+
+KERNELS["in_period"] = _in_period(False)
+KERNELS["not_in_period"] = _in_period(True)
+
+
+def _membership(negate: bool) -> Kernel:
+    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        if isinstance(b, Col):
+            raise Unsupported("`in` of a list that differs per citizen")
+        items = list(b)
+        if isinstance(a, Cats):
+            table = np.zeros(len(a.values) + 1, dtype=bool)  # code -1 reads the last: False
+            for x in items:
+                if isinstance(x, str) and x in a.values:
+                    table[a.values.index(x)] = True
+            found = table[a.c]
+        elif isinstance(a, Num):
+            numbers = [x for x in items if _is_number(x)]
+            units = []
+            for x in numbers:
+                value = _number(x)
+                if _places(value) <= a.scale:
+                    scaled = _scaled(value, a.scale)
+                    if abs(scaled) <= _MAXI:
+                        units.append(scaled)
+            found = np.isin(a.u, np.array(units, dtype=np.int64))
+        elif isinstance(a, Dates):
+            found = np.isin(a.o, np.array([x.toordinal() for x in items if type(x) is date],
+                                          dtype=np.int64))
+        elif isinstance(a, Bools):
+            found = np.isin(a.v, np.array([x for x in items if type(x) is bool], dtype=bool))
+        else:
+            raise Unsupported(f"`in` of {type(a).__name__}")
+        return Bools(level, ~found if negate else found)
+    return member
+
+
+KERNELS["in"] = _membership(False)
+KERNELS["not_in"] = _membership(True)
+
+
+@kernel("history_to")
+def history_to(batch: Batch, level: int, rec: Any) -> Dates:
+    if not (isinstance(rec, Rec) and rec.history):
+        raise Unsupported("`to` of a value that is not a history record")
+    out: Dates = rec.fields["to"]
+    return out
+
+
+@kernel("history_period")
+def history_period(batch: Batch, level: int, rec: Any) -> Pers:
+    if not (isinstance(rec, Rec) and rec.history):
+        raise Unsupported("the period of a value that is not a history record")
+    return Pers(rec.level, rec.fields["from"].o, rec.fields["to"].o)
+
+
+@kernel("period_from")
+def period_from(batch: Batch, level: int, p: Any) -> Dates:
+    s, _ = _period_parts(p, batch.size(level))
+    return Dates(level, s)
+
+
+@kernel("period_to")
+def period_to(batch: Batch, level: int, p: Any) -> Dates:
+    _, e = _period_parts(p, batch.size(level))
+    return Dates(level, e)
+
+
+@kernel("overlaps_record")
+def overlaps_record(batch: Batch, level: int, rec: Any, window: Any) -> Bools:
+    n = batch.size(level)
+    s, e = _period_parts(rec, n)
+    lo, hi = _period_parts(window, n)
+    return Bools(level, np.broadcast_to((s <= hi) & (e >= lo), (n,)).copy())
+
+
+# -- the function library -----------------------------------------------------------
+
+
+class _Many:
+    """The periods of a list value per row: row of each period, first and last day."""
+
+    def __init__(self, n: int, parent: IntArray, s: IntArray, e: IntArray) -> None:
+        self.n, self.parent, self.s, self.e = n, parent, s, e
+
+
+def _periods(batch: Batch, level: int, x: Any) -> _Many | tuple[Any, Any]:
+    if isinstance(x, Lst):
+        if not x.rec.history:
+            raise Unsupported("history functions over records without periods")
+        return _Many(x.n, x.parent, x.rec.fields["from"].o, x.rec.fields["to"].o)
+    if isinstance(x, (Pers, Rec)) or type(x) is Period:
+        return _period_parts(x, batch.size(level))
+    if isinstance(x, list):  # a list of periods that is the same for every row
+        n = batch.size(level)
+        pairs = [_period_parts(p, n) for p in x]
+        k = len(pairs)
+        parent = np.repeat(np.arange(n, dtype=np.int64), k)
+        s = np.tile(np.array([p[0] for p in pairs], dtype=np.int64), n)
+        e = np.tile(np.array([p[1] for p in pairs], dtype=np.int64), n)
+        return _Many(n, parent, s, e)
+    raise Unsupported(f"a {type(x).__name__} where periods are meant")
+
+
+def _on_rows(value: Any, rows: IntArray) -> Any:
+    """A level-0 value (a date or window per row) read for each period of a list."""
+    if isinstance(value, Dates):
+        return value.o[rows]
+    if isinstance(value, Pers):
+        return value.s[rows], value.e[rows]
+    if type(value) is date:
+        return value.toordinal()
+    if type(value) is Period:
+        return value.start.toordinal(), (value.end or date.max).toordinal()
+    raise Unsupported(f"a {type(value).__name__} where a date or a window is meant")
+
+
+def _any_rows(mask: Any, parent: IntArray, n: int) -> BoolArray:
+    out = np.zeros(n, dtype=bool)
+    out[parent[np.broadcast_to(mask, parent.shape)]] = True
+    return out
+
+
+def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
+    """``library._merged`` per row: the periods sorted by start and merged into spells,
+    bridging gaps up to ``gap``; an open spell takes every later period."""
+    if len(many.parent) == 0:
+        return many
+    p, s, e = many.parent, many.s, many.e
+    width = OPEN + 2
+    if not bool(np.all((p[1:] != p[:-1]) | (s[1:] >= s[:-1]))):  # not yet by start per row
+        order = np.argsort(p * width + s, kind="stable")
+        p, s, e = p[order], s[order], e[order]
+    run = np.maximum.accumulate(p * width + e) - p * width
+    first = np.ones(len(p), dtype=bool)
+    first[1:] = p[1:] != p[:-1]
+    prev = np.empty_like(run)
+    prev[1:] = run[:-1]
+    prev[0] = 0
+    if gap.months:
+        reach, _ = add_months(np.minimum(prev + 1, OPEN), gap.months, rule)
+        reach = np.minimum(reach + gap.days, OPEN)
+    else:
+        reach = prev + 1 + gap.days
+    new = first | ((prev != OPEN) & (s > reach))
+    starts = np.flatnonzero(new)
+    ends = np.concatenate((starts[1:], [len(p)])) - 1
+    return _Many(many.n, p[starts], s[starts], run[ends])
+
+
+def _gap(value: Any) -> Duration:
+    if type(value) is SpanLength:
+        return Duration(0, value.days)
+    if type(value) is not Duration:
+        raise Unsupported("a gap that differs per citizen")
+    return value
+
+
+@kernel("age")
+def age_kernel(batch: Batch, level: int, birth: Any, on: Any) -> Num:
+    if not isinstance(birth, Dates) or type(on) is not date:
+        raise Unsupported("an age on a date that differs per citizen")
+    years, bad = age(birth.o, on, batch.rule)
+    batch.flag(bad, level)
+    return Num(level, years)
+
+
+@kernel("period")
+def period(batch: Batch, level: int, start: Any, end: Any) -> Pers:
+    n = batch.size(level)
+    s = np.broadcast_to(_ords(start, n), (n,)).astype(np.int64)
+    e = np.broadcast_to(_ords(end, n), (n,)).astype(np.int64)
+    batch.flag(e < s, level)
+    return Pers(level, s, e)
+
+
+def _window(batch: Batch, level: int, day: Any, length: Any, forward: bool) -> Pers:
+    length = _gap(length)
+    if (length.months, length.days) <= (0, 0) or (length.months <= 0 and length.days <= 0):
+        raise AllUnsure()
+    if not isinstance(day, Dates):
+        raise Unsupported("a window from a date that is the same for all")
+    if forward:
+        s = day.o
+        e = _shift(s, length.months, length.days, batch.rule) - 1
+    else:
+        e = day.o
+        s = _shift(e, -length.months, -length.days, batch.rule) + 1
+    batch.flag((e < s) | (s < 1) | (e > OPEN), level)
+    return Pers(level, s, e)
+
+
+@kernel("following")
+def following(batch: Batch, level: int, start: Any, length: Any) -> Pers:
+    return _window(batch, level, start, length, True)
+
+
+@kernel("preceding")
+def preceding(batch: Batch, level: int, end: Any, length: Any) -> Pers:
+    return _window(batch, level, end, length, False)
+
+
+@kernel("length")
+def length(batch: Batch, level: int, x: Any) -> Spans:
+    if isinstance(x, Lst):
+        raise Unsupported("`length` of a list")
+    s, e = _period_parts(x, batch.size(level))
+    batch.flag(e == OPEN, level)
+    return Spans(level, s, np.where(e == OPEN, s, e))
+
+
+@kernel("day_count")
+def day_count(batch: Batch, level: int, x: Any) -> Num:
+    spans = length(batch, level, x)
+    return Num(level, spans.e - spans.s + 1)
+
+
+@kernel("spells")
+def spells(batch: Batch, level: int, x: Any, gap: Any) -> Lst:
+    many = _periods(batch, level, x)
+    if not isinstance(many, _Many):
+        raise Unsupported("`spells` of one period")
+    merged = merge(many, _gap(gap), batch.rule)
+    rec = Rec(level + 1, {"from": Dates(level + 1, merged.s),
+                          "to": Dates(level + 1, merged.e)}, history=True)
+    return Lst(level, merged.n, merged.parent, rec)
+
+
+@kernel("spell_length")
+def spell_length(batch: Batch, level: int, x: Any, on: Any, gap: Any) -> Spans:
+    many = _periods(batch, level, x)
+    n = batch.size(level)
+    if not isinstance(many, _Many):
+        many = _Many(n, np.arange(n, dtype=np.int64), *(
+            np.broadcast_to(v, (n,)).astype(np.int64) for v in many))
+    merged = merge(many, _gap(gap), batch.rule)
+    day = np.broadcast_to(np.asarray(_on_rows(on, np.arange(n))), (n,)).astype(np.int64)
+    at = day[merged.parent]
+    covering = (merged.s <= at) & (at <= merged.e)
+    start = np.where(day == OPEN, day, day + 1)
+    end = np.where(day == OPEN, day - 1, day)
+    start[merged.parent[covering]] = merged.s[covering]
+    end[merged.parent[covering]] = at[covering]
+    return Spans(level, start, end)
+
+
+@kernel("covers", "covers_records")
+def covers(batch: Batch, level: int, x: Any, on: Any) -> Bools:
+    many = _periods(batch, level, x)
+    n = batch.size(level)
+    if isinstance(many, _Many):
+        day = _on_rows(on, many.parent)
+        return Bools(level, _any_rows((many.s <= day) & (day <= many.e), many.parent, n))
+    s, e = many
+    day = _ords(on, n)
+    return Bools(level, np.broadcast_to((s <= day) & (day <= e), (n,)).copy())
+
+
+def _closed_window(batch: Batch, level: int, window: Any, n: int) -> tuple[Any, Any]:
+    lo, hi = _period_parts(window, n)
+    if isinstance(hi, np.ndarray):
+        batch.flag(hi == OPEN, level)
+    elif hi == OPEN:
+        raise AllUnsure()
+    return lo, hi
+
+
+@kernel("covers_all")
+def covers_all(batch: Batch, level: int, x: Any, window: Any) -> Bools:
+    n = batch.size(level)
+    lo, hi = _closed_window(batch, level, window, n)
+    many = _periods(batch, level, x)
+    if isinstance(many, _Many):
+        merged = merge(many, Duration(), "clamp")
+        lo_r, hi_r = _rows_of(lo, merged.parent), _rows_of(hi, merged.parent)
+        return Bools(level, _any_rows((merged.s <= lo_r) & (merged.e >= hi_r),
+                                      merged.parent, n))
+    s, e = many
+    return Bools(level, np.broadcast_to((s <= lo) & (e >= hi), (n,)).copy())
+
+
+def _rows_of(value: Any, rows: IntArray) -> Any:
+    return value[rows] if isinstance(value, np.ndarray) else value
+
+
+@kernel("overlaps")
+def overlaps(batch: Batch, level: int, x: Any, window: Any) -> Bools:
+    n = batch.size(level)
+    lo, hi = _period_parts(window, n)
+    many = _periods(batch, level, x)
+    if isinstance(many, _Many):
+        lo_r, hi_r = _rows_of(lo, many.parent), _rows_of(hi, many.parent)
+        return Bools(level, _any_rows((many.s <= hi_r) & (many.e >= lo_r), many.parent, n))
+    s, e = many
+    return Bools(level, np.broadcast_to((s <= hi) & (e >= lo), (n,)).copy())
+
+
+@kernel("overlap_days")
+def overlap_days(batch: Batch, level: int, x: Any, window: Any) -> Num:
+    n = batch.size(level)
+    lo, hi = _closed_window(batch, level, window, n)
+    many = _periods(batch, level, x)
+    if not isinstance(many, _Many):
+        s, e = many
+        many = _Many(n, np.arange(n, dtype=np.int64), *(
+            np.broadcast_to(v, (n,)).astype(np.int64) for v in (s, e)))
+    merged = merge(many, Duration(), "clamp")
+    a = np.maximum(merged.s, _rows_of(lo, merged.parent))
+    b = np.minimum(merged.e, _rows_of(hi, merged.parent))
+    days = np.where(a <= b, b - a + 1, 0)
+    return Num(level, _sum_rows(days, merged.parent, n))
+
+
+def _sum_rows(values: IntArray, rows: IntArray, n: int) -> IntArray:
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, rows, values)
+    return out
+
+
+@kernel("start_of_month")
+def start_of_month(batch: Batch, level: int, d: Any) -> Dates:
+    year, month, _ = split(d.o)
+    return Dates(level, month_start(year, month))
+
+
+@kernel("end_of_month")
+def end_of_month(batch: Batch, level: int, d: Any) -> Dates:
+    year, month, _ = split(d.o)
+    nxt = month_start(year + (month == 12), month % 12 + 1)
+    return Dates(level, nxt - 1)
+
+
+@kernel("year")
+def year(batch: Batch, level: int, d: Any) -> Num:
+    return Num(level, split(d.o)[0])
+
+
+@kernel("month")
+def month(batch: Batch, level: int, d: Any) -> Num:
+    return Num(level, split(d.o)[1])
+
+
+def _extreme(pick_max: bool) -> Kernel:
+    def extreme(batch: Batch, level: int, *values: Any) -> Any:
+        n = batch.size(level)
+        if any(isinstance(v, Num) for v in values) or all(_is_number(v) or isinstance(v, Num)
+                                                          for v in values):
+            best = values[0]
+            for v in values[1:]:
+                ua, ub, scale, currency = _align_pair(batch, best, v, level, n)
+                # the first stays unless a later one is strictly better (library._extreme)
+                better = (ub > ua) if pick_max else (ub < ua)
+                best = Num(level, np.broadcast_to(np.where(better, ub, ua), (n,)).copy(),
+                           scale, currency)
+            return best
+        if all(isinstance(v, Dates) or type(v) is date for v in values):
+            out = np.broadcast_to(_ords(values[0], n), (n,)).astype(np.int64)
+            for v in values[1:]:
+                o = _ords(v, n)
+                out = np.where((o > out) if pick_max else (o < out), o, out)
+            return Dates(level, out)
+        raise Unsupported("`min`/`max` of durations per citizen")
+    return extreme
+
+
+KERNELS["min"] = _extreme(False)
+KERNELS["max"] = _extreme(True)
+
+
+@kernel("abs")
+def absolute(batch: Batch, level: int, x: Any) -> Num:
+    if not isinstance(x, Num):
+        raise Unsupported(f"`abs` of {type(x).__name__}")
+    return Num(level, np.abs(x.u), x.scale, x.currency)
+
+
+#: The loop kinds with a columnar form (all of them; `latest` over history records).
+LOOP_KINDS = I.LOOP_KINDS

@@ -1,0 +1,416 @@
+"""Population files in batches: read JSON lines, CSV or Parquet, decide, write Parquet or
+JSON lines, with memory bounded by the batch size.
+
+- **Parquet**: one column per fact in the Arrow form of ``decide_table`` (an ``id``
+  column optional), read with ``ParquetFile.iter_batches``: typed columns, no parsing.
+- **JSON lines**: a facts object per line, or ``{"id": ..., "facts": {...}, "order":
+  {...}}``, read as ``decide`` reads JSON (exact decimals, no duplicate keys, the input
+  limits) and checked by the policy's fact schema: a row it rejects is an error with the
+  same code and path as ``decide``'s; the others become an Arrow batch.
+- **CSV**: one column per fact (an optional ``id`` column), histories, lists, records and
+  periods as JSON text in their cells, read as ``udbudsregler diff --population`` reads
+  them (:func:`udbudsregler.analysis.population` rules), then as JSON lines.
+
+Rows are numbered from 0 in the order of the file (``row`` in the outputs); for JSON
+lines and CSV, the error's message names the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyarrow as pa
+
+from udbudsregler.columnar.cells import cell_value
+from udbudsregler.columnar.table import (
+    ERROR_SCHEMA,
+    PolicyLike,
+    TableDecisions,
+    arrow_value,
+    converts,
+    decide_table,
+    fact_schema,
+)
+from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
+from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, read_json
+
+__all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
+
+#: Rows per batch: the memory a run needs grows with this, not with the file.
+BATCH_ROWS = 65_536
+
+
+class PopulationFileError(UdbudsreglerError):
+    """A population file that cannot be read at all (or an output that cannot be written)."""
+
+
+@dataclass
+class Batch:
+    """Rows of a population file: the citizens as an Arrow table (with ``id`` if the file
+    has ids), their orders, and the rows that could not be read."""
+
+    first_row: int
+    table: pa.Table
+    #: For each row of ``table``: its number in the file.
+    rows: list[int]
+    orders: list[Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    #: How far into the file (0-1), for the progress bar.
+    done: float = 0.0
+
+
+def _kind(path: str) -> str:
+    lower = path.lower()
+    if lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    if lower.endswith(".csv"):
+        return "csv"
+    return "jsonl"
+
+
+def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_ROWS
+                 ) -> Iterator[Batch]:
+    """The population file in batches of at most ``batch_rows`` rows."""
+    name = str(path)
+    if not Path(name).is_file():
+        raise PopulationFileError(f"{name}: no such file")
+    kind = _kind(name)
+    if kind == "parquet":
+        yield from _parquet(name, batch_rows)
+        return
+    reader = _Rows(policy, name, batch_rows)
+    yield from reader.batches(kind)
+
+
+def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(name)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
+    total = max(file.metadata.num_rows, 1)
+    start = 0
+    for record_batch in file.iter_batches(batch_size=batch_rows):
+        table = pa.Table.from_batches([record_batch])
+        n = table.num_rows
+        yield Batch(start, table, list(range(start, start + n)), None, [],
+                    (start + n) / total)
+        start += n
+
+
+class _Special(Exception):
+    """A JSON line the plain reader must not answer for (a key twice, an overlong integer):
+    ``read_json`` reads it, with its errors."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Special()
+    return out
+
+
+def _constant(name: str) -> float:
+    return float(name)
+
+
+def read_line(text: str) -> Any:
+    """One JSON line as ``read_json`` reads it (the same values and the same errors),
+    faster: a line with no key twice, no overlong integer and too few brackets to nest
+    :data:`MAX_DEPTH` deep needs none of ``read_json``'s checks after parsing; any other
+    line is read by ``read_json`` itself."""
+    if len(text) > MAX_INT_CHARS or text.count("[") + text.count("{") >= MAX_DEPTH:
+        return read_json(text)  # an integer this long, or nesting this deep, is possible
+    try:
+        return _DECODER.decode(text)
+    except _Special:
+        return read_json(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
+                            object_pairs_hook=_pairs)
+
+
+class _Rows:
+    """JSON lines and CSV: rows parsed as ``decide`` parses them, checked by the fact
+    schema, gathered into Arrow batches."""
+
+    def __init__(self, policy: PolicyLike, name: str, batch_rows: int) -> None:
+        self.policy = policy
+        self.name = name
+        self.batch_rows = batch_rows
+        self.schema = fact_schema(policy.graph)
+        self.size = max(os.path.getsize(name), 1)
+        facts = getattr(policy, "facts", None)
+        self.check: Callable[[Any], tuple[Any, list[Any]]] = facts.check  # type: ignore[union-attr]
+        self.specs: Mapping[str, FactSpec] = {n: f.spec for n, f in policy.graph.facts.items()}
+        self.convert = converts(policy.graph)
+
+    def batches(self, kind: str) -> Iterator[Batch]:
+        try:
+            handle = open(self.name, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as error:
+            raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
+        with handle:
+            rows = self._jsonl(handle) if kind == "jsonl" else self._csv(handle)
+            pending: list[tuple[int, int, Any, Any, Any, str | None]] = []
+            number = 0
+            for line, ident, facts, order, problem in rows:
+                pending.append((number, line, ident, facts, order, problem))
+                number += 1
+                if len(pending) >= self.batch_rows:
+                    yield self._batch(pending, handle)
+                    pending = []
+            if pending or number == 0:
+                yield self._batch(pending, handle)
+
+    def _batch(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
+               handle: TextIO) -> Batch:
+        first = pending[0][0] if pending else 0
+        good: list[dict[str, Any]] = []
+        ids: list[str | None] = []
+        orders: list[Any] = []
+        numbers: list[int] = []
+        errors: list[dict[str, Any]] = []
+        for number, line, ident, facts, order, problem in pending:
+            if problem is not None:
+                errors.append({"row": number, "id": ident, "path": "", "code": "UDB608",
+                               "message": f"line {line}: {problem}"})
+                continue
+            canonical, problems = self.check(facts)
+            if problems:
+                errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
+                            "message": p.message} for p in problems]
+                continue
+            good.append(arrow_value(canonical) if self.convert else canonical)
+            ids.append(ident)
+            orders.append(order)
+            numbers.append(number)
+        table = pa.Table.from_pylist(good, schema=self.schema)
+        table = table.append_column("id", pa.array(ids, type=pa.string()))
+        try:
+            done = handle.tell() / self.size if not handle.closed else 1.0
+        except (OSError, ValueError):
+            done = 0.0
+        return Batch(first, table, numbers, orders if any(o is not None for o in orders)
+                     else None, errors, done)
+
+    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
+        for line_number, line in enumerate(iter(handle.readline, ""), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = read_line(line)
+            except json.JSONDecodeError as error:
+                yield line_number, None, None, None, f"not valid JSON: {error.msg}"
+                continue
+            except FactError as error:
+                yield line_number, None, None, None, "; ".join(p.render()
+                                                               for p in error.problems)
+                continue
+            if not isinstance(data, dict):
+                yield line_number, None, None, None, "expected a JSON object"
+                continue
+            if "facts" in data:
+                ident = data.get("id")
+                ident = None if ident is None else str(ident)
+                facts = data["facts"]
+                if not isinstance(facts, dict):
+                    yield line_number, ident, None, None, "`facts` is not an object"
+                    continue
+                order = data.get("order")
+                yield line_number, ident, facts, order if isinstance(order, dict) else None, \
+                    None
+            else:
+                yield line_number, None, data, None, None
+
+    def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
+        reader = csv.reader(handle)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise PopulationFileError(f"{self.name}: the first line cannot be read as CSV "
+                                      f"({error})") from None
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield reader.line_num, None, None, None, \
+                    f"not readable as CSV: {shown(str(error), 200)}"
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                yield line, None, None, None, \
+                    f"{len(cells)} cells, but the header has {len(header)} columns"
+                continue
+            facts: dict[str, Any] = {}
+            ident: str | None = None
+            problems: list[str] = []
+            for column, cell in zip(header, cells, strict=True):
+                if column == "id" and "id" not in self.specs:
+                    ident = cell or None
+                    continue
+                try:
+                    facts[column] = cell_value(cell, self.specs.get(column))
+                except ValueError as error:
+                    problems.append(f"{column}: {error}")
+            yield line, ident, facts, None, "; ".join(problems) if problems else None
+
+
+# -- deciding a file -----------------------------------------------------------------------
+
+
+@dataclass
+class FileSummary:
+    rows: int = 0
+    decided: int = 0
+    errors: int = 0
+    columnar: int = 0
+    per_record: int = 0
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+
+
+class _Writer:
+    """Parquet or JSON lines, written batch by batch."""
+
+    def __init__(self, path: str, schema: pa.Schema | None = None) -> None:
+        self.path = path
+        self.parquet = _kind(path) == "parquet"
+        self._writer: Any = None
+        self._text: TextIO | None = None
+        self.schema = schema
+
+    def write(self, table: pa.Table) -> None:
+        if self.parquet:
+            import pyarrow.parquet as pq
+
+            if self._writer is None:
+                self.schema = self.schema or table.schema
+                self._writer = pq.ParquetWriter(self.path, self.schema)
+            self._writer.write_table(table.cast(self.schema))
+            return
+        if self._text is None:
+            self._text = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        for record in table.to_pylist():
+            self._text.write(json.dumps(record, default=_json_default, ensure_ascii=False))
+            self._text.write("\n")
+
+    def close(self) -> None:
+        if self._writer is None and self.parquet and self.schema is not None:
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        if self._writer is not None:
+            self._writer.close()
+        if self._text is None and not self.parquet:
+            self._text = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        if self._text is not None:
+            self._text.close()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def progress_bar(stream: TextIO) -> Callable[[int, float, float], None] | None:
+    """A progress bar on a terminal (rows, share of the file, rate); None elsewhere."""
+    if not stream.isatty():
+        return None
+    started = time.perf_counter()
+
+    def show(rows: int, done: float, _elapsed: float) -> None:
+        seconds = max(time.perf_counter() - started, 1e-9)
+        width = 30
+        filled = int(width * min(max(done, 0.0), 1.0))
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {rows:,} rows "
+                     f"({rows / seconds:,.0f}/s)")
+        stream.flush()
+    return show
+
+
+def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out: str | Path,
+                *, errors: str | Path | None = None, batch_rows: int = BATCH_ROWS,
+                values: tuple[str, ...] = (), id: str | None = None,
+                progress: Callable[[int, float, float], None] | None = None) -> FileSummary:
+    """Decide every citizen of a population file and write the decisions to ``out``
+    (Parquet or JSON lines, by its suffix) and the rows that could not be decided to
+    ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time."""
+    started = time.perf_counter()
+    out = str(out)
+    if errors is None:
+        stem, dot, suffix = out.rpartition(".")
+        errors = f"{stem}.errors.{suffix}" if dot else f"{out}.errors"
+    decisions = _Writer(out)
+    problems = _Writer(str(errors), ERROR_SCHEMA)
+    summary = FileSummary()
+    notes: list[str] = []
+    try:
+        for batch in read_batches(policy, population, batch_rows):
+            table = batch.table
+            ident = "id" if "id" in table.column_names else id
+            result: TableDecisions = decide_table(
+                policy, table, on, id=ident, values=values, first_row=0,
+                order=None)
+            decided = _renumber(result.decisions, batch.rows)
+            bad = _renumber(result.errors, batch.rows)
+            if batch.errors:
+                bad = pa.concat_tables([bad, pa.Table.from_pylist(batch.errors,
+                                                                  schema=ERROR_SCHEMA)])
+                bad = bad.sort_by("row")
+            if ident is None and "id" in decided.column_names:
+                decided = decided.drop_columns(["id"])
+            decisions.write(decided)
+            problems.write(bad)
+            summary.rows += table.num_rows + len({e["row"] for e in batch.errors})
+            summary.decided += decided.num_rows
+            summary.errors += len(set(bad.column("row").to_pylist()))
+            summary.columnar += result.columnar
+            summary.per_record += result.per_record
+            notes += [n for n in result.notes if n not in notes]
+            if progress is not None:
+                progress(summary.rows, batch.done, time.perf_counter() - started)
+    finally:
+        if summary.rows == 0 and decisions.parquet:
+            from udbudsregler.columnar.table import _TYPES, DECISION_COLUMNS
+
+            decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64()))
+                                          for c in DECISION_COLUMNS])
+        decisions.close()
+        problems.close()
+    summary.seconds = time.perf_counter() - started
+    summary.notes = tuple(notes)
+    if progress is not None:
+        sys.stderr.write("\n")
+    return summary
+
+
+def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:
+    """``row`` from the batch's table index to the row number in the file."""
+    if table.num_rows == 0:
+        return table
+    index = pa.array(rows, type=pa.int64()).take(table.column("row"))
+    return table.set_column(table.column_names.index("row"), "row", index)
+

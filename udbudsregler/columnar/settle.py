@@ -1,0 +1,141 @@
+"""``settle_table``: the settlement of many referrals at once (monthly invoicing).
+
+Referrals come as an Arrow table (or a DataFrame): ``id``, ``start``, ``package`` and,
+optionally, the other fields of a referral (``supplier``, ``area``, ``stop``,
+``supplier_changes``, ...; a null cell is a field left out); outcomes as a long table keyed by the
+referral's id (column ``referral``): ``kind``, ``from``, ``to``. The answer has three
+tables: every settlement line (Decimal amounts: ``decimal128``), a total per referral,
+and the referrals that could not be settled with their problems (path and code, as
+``settle`` reports them).
+
+Each referral is settled by ``settle`` itself, so each total is, by construction, the
+per-referral one: settlement is a sequence of dated pieces per referral (price periods,
+caps, bonus windows), and a referral's pieces depend on each other; the batch groups the
+outcomes by referral with Arrow and writes Arrow, and spreads over machines as
+``decide_table`` does (a partition of referrals with their outcomes). The rate is
+that of ``settle`` (see ``benchmarks/population.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, to_arrow
+from udbudsregler.diagnostics import EvaluationError, FactError
+
+__all__ = ["LINE_SCHEMA", "TOTAL_SCHEMA", "TableSettlements", "settle_table"]
+
+_AMOUNT = pa.decimal128(38, 18)
+LINE_SCHEMA = pa.schema([
+    ("row", pa.int64()), ("id", pa.string()), ("kind", pa.string()), ("reason", pa.string()),
+    ("from", pa.date32()), ("to", pa.date32()), ("quantity", pa.int64()),
+    ("unit", pa.string()), ("unit_price", _AMOUNT), ("amount", _AMOUNT),
+    ("capped", pa.bool_()), ("supplier", pa.string()),
+])
+TOTAL_SCHEMA = pa.schema([
+    ("row", pa.int64()), ("id", pa.string()), ("total", _AMOUNT), ("lines", pa.int64()),
+    ("end_cause", pa.string()), ("last_day", pa.date32()),
+])
+
+
+class Settles(Protocol):
+    def settle(self, referral: Any, outcomes: Any = None, *, until: date | str,
+               since: date | str | None = None, ignore_validity: bool = False) -> Any: ...
+
+
+@dataclass
+class TableSettlements:
+    #: Every line of every settled referral, in the referrals' order.
+    lines: pa.Table
+    #: One row per settled referral: its total and how the referral ends.
+    totals: pa.Table
+    #: One row per problem of a referral that could not be settled.
+    errors: pa.Table
+
+
+_REQUIRED = ("id", "start", "package")
+
+
+def _grouped(outcomes: pa.Table | None, key: str, ids: list[Any]) -> dict[Any, list[Any]]:
+    """The outcomes of each referral id, in the table's order."""
+    if outcomes is None or outcomes.num_rows == 0:
+        return {}
+    where = pc.index_in(outcomes.column(key), value_set=pa.array(ids))
+    rows = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    fields = [c for c in outcomes.column_names if c != key]
+    records = outcomes.select(fields).take(pa.array(order)).to_pylist()
+    out: dict[Any, list[Any]] = {}
+    for row, record in zip(rows[order], records, strict=True):
+        if row >= 0:
+            out.setdefault(ids[row], []).append(record)
+    return out
+
+
+def _day(value: Any, referral: Mapping[str, Any]) -> Any:
+    if isinstance(value, str) and value in referral:
+        return referral[value]
+    return value
+
+
+def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
+                 until: date | str, since: date | str | None = None, key: str = "referral",
+                 first_row: int = 0, ignore_validity: bool = False) -> TableSettlements:
+    """Settle every referral of ``referrals`` up to ``until`` (invoicing from ``since``):
+    each a date, or the name of a column of ``referrals`` holding one per referral.
+    ``outcomes`` is a long table whose column ``key`` holds the referral's id."""
+    table = to_arrow(referrals)
+    names = [c for c in table.column_names if c not in (until, since)]
+    rows = table.to_pylist()
+    ids = table.column("id").to_pylist() if "id" in table.column_names else [None] * len(rows)
+    grouped = _grouped(to_arrow(outcomes) if outcomes is not None else None, key, ids)
+    lines: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        number = first_row + index
+        ident = None if ids[index] is None else str(ids[index])
+        # a null cell is a field left out (the id, start and package are always given)
+        referral = {k: row[k] for k in names if row[k] is not None or k in _REQUIRED}
+        try:
+            settlement = policy.settle(referral, grouped.get(ids[index], []),
+                                       until=_day(until, row), since=_day(since, row),
+                                       ignore_validity=ignore_validity)
+        except FactError as error:
+            errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
+                        "message": p.message} for p in error.problems]
+            continue
+        except EvaluationError as error:
+            errors.append({"row": number, "id": ident, "path": error.path or "",
+                           "code": error.code, "message": error.message})
+            continue
+        amounts = [line.amount.amount for line in settlement.lines] + [settlement.total]
+        problem = next((why for _, why in map(_storable, amounts) if why is not None), None)
+        if problem is not None:
+            errors.append({"row": number, "id": ident, "path": "", "code": "UDB705",
+                           "message": problem})
+            continue
+        for line in settlement.lines:
+            period = line.period
+            lines.append({
+                "row": number, "id": ident, "kind": line.kind, "reason": line.reason,
+                "from": period.start if period is not None else None,
+                "to": period.end if period is not None else None,
+                "quantity": line.quantity, "unit": line.unit or None,
+                "unit_price": line.unit_price.amount if line.unit_price is not None else None,
+                "amount": line.amount.amount, "capped": line.capped,
+                # the supplier paid, when the citizen changed supplier during the referral
+                "supplier": line.supplier})
+        totals.append({"row": number, "id": ident, "total": settlement.total,
+                       "lines": len(settlement.lines), "end_cause": settlement.end.cause,
+                       "last_day": settlement.end.last_day})
+    return TableSettlements(pa.Table.from_pylist(lines, schema=LINE_SCHEMA),
+                            pa.Table.from_pylist(totals, schema=TOTAL_SCHEMA),
+                            pa.Table.from_pylist(errors, schema=ERROR_SCHEMA))

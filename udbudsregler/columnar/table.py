@@ -1,0 +1,1169 @@
+"""``decide_table``: a policy's decisions for a table of citizens, column by column.
+
+The table is Arrow (a ``pyarrow.Table`` or ``RecordBatch``; a Polars or pandas
+DataFrame is read through Arrow): one column per fact, histories and lists as list
+columns of structs (or separate long tables keyed by the citizen id, ``histories=``),
+records as structs, choices and texts as strings, dates as ``date32``, numbers as
+integers or ``decimal128`` (never floats: a float fact is refused, as ``decide``
+refuses it), amounts as ``decimal128`` in the policy's currency.
+
+What a row means is fixed by per-record ``decide``: the row as Python values
+(``table.to_pylist()``: the fact columns, without the id and order columns) is the
+citizen's facts. Each row is answered in one of three ways:
+
+- **columnar** (nearly all rows): the facts pass the same checks ``decide`` makes,
+  checked on the columns, and the rules are evaluated by
+  :class:`~udbudsregler.columnar.evaluate.Batch`;
+- **per record**: a row the columnar checks or kernels are not sure of (a value
+  outside the input limits, a wrong type, an evaluation that fails, a number beyond 64
+  bits) is decided by ``policy.decide`` itself, so its answer or its error is the
+  per-record one;
+- **error**: ``decide`` rejects the row: it goes to the errors table with its row
+  number, id, field path and code (the codes of ``FactError`` and
+  ``EvaluationError``).
+
+The parts of a decision that depend only on its outputs (target groups, routing,
+supplier, package) are computed once per distinct outcome, by ``decide`` on one row
+with that outcome, whose outputs must equal the columnar ones.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from udbudsregler.columnar.columns import (
+    EPOCH,
+    OPEN,
+    BoolArray,
+    Bools,
+    Cats,
+    Col,
+    Dates,
+    Lst,
+    Num,
+    Opaque,
+    Pers,
+    Rec,
+)
+from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
+from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import RuleGraph
+from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.facts import EARLIEST, LATEST
+from udbudsregler.runtime.inputs import NUMBER_LIMIT
+from udbudsregler.semantics.types import BOOL, DATE, INT, EnumType, MoneyType, Type
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.decision import Decision
+
+__all__ = ["ColumnarFallback", "TableDecisions", "arrow_value", "decide_records", "decide_table",
+           "support", "to_arrow"]
+
+_LO = EARLIEST.toordinal()
+_HI = LATEST.toordinal()
+
+DECISION_COLUMNS = ("row", "eligible", "target_groups", "area", "supplier", "package",
+                    "package_status", "failed")
+ERROR_SCHEMA = pa.schema([("row", pa.int64()), ("id", pa.string()), ("path", pa.string()),
+                          ("code", pa.string()), ("message", pa.string())])
+
+
+class ColumnarFallback(UserWarning):
+    """A policy (or a part of it) the columnar backend does not evaluate: it was decided
+    per record instead."""
+
+
+class Decides(Protocol):
+    """What the columnar backend needs of a policy beyond :class:`Program`: ``decide``
+    (the facade's), the reference for every row."""
+
+    def decide(self, facts: Mapping[str, Any], on: date | str, *,
+               order: Any = None, suppliers: Any = None, tracer: Any = None,
+               ignore_validity: bool = False) -> Decision: ...
+
+
+class PolicyLike(Decides, Protocol):
+    graph: RuleGraph
+    #: The fact schema (``FactSchema``): ``check(facts)`` gives the canonical facts or the
+    #: problems, as ``decide`` would.
+    facts: Any
+    month_end: Any
+    steps: int
+    currency: str
+    groups: tuple[str, ...]
+    areas: tuple[str, ...]
+
+    def check_date(self, on: date) -> None: ...
+
+    def node_value(self, name: str, facts: dict[str, Any], on: date,
+                   memo: list[Any] | None = None) -> Any: ...
+
+
+@dataclass
+class TableDecisions:
+    """The answer for a table: the decisions, the rows that could not be decided, and how
+    each row was answered."""
+
+    #: One row per decided citizen, in the table's order: ``row`` (its index in the
+    #: table, from ``first_row``), the id column if given, ``eligible``,
+    #: ``target_groups``, ``area``, ``supplier``, ``package`` (the ordered package if
+    #: accepted), ``package_status``, ``failed`` (the ids of the criteria not met, in
+    #: the policy's order), then the requested ``values``.
+    decisions: pa.Table
+    #: One row per problem: ``row``, ``id``, ``path`` (the field path, as in
+    #: ``FactError``; for an evaluation error, the place in the policy), ``code``
+    #: (``UDB6xx``/``UDB7xx``), ``message``.
+    errors: pa.Table
+    rows: int = 0
+    #: Rows decided by the columnar evaluation.
+    columnar: int = 0
+    #: Rows decided (or rejected) by per-record ``decide``.
+    per_record: int = 0
+    notes: tuple[str, ...] = ()
+
+    def __add__(self, other: TableDecisions) -> TableDecisions:
+        return TableDecisions(
+            pa.concat_tables([self.decisions, other.decisions]),
+            pa.concat_tables([self.errors, other.errors]), self.rows + other.rows,
+            self.columnar + other.columnar, self.per_record + other.per_record,
+            tuple(dict.fromkeys((*self.notes, *other.notes))))
+
+
+# -- the plan: what to evaluate, and whether the backend can -------------------------------
+
+
+@dataclass
+class Plan:
+    graph: RuleGraph
+    dependent: set[str]
+    outputs: tuple[str, ...]
+    criteria: tuple[str, ...]
+    #: How many loops a row's lists may be walked by (for the evaluation budget).
+    walks: int
+    #: Why the policy is decided per record (None: it is not).
+    unsupported: str | None = None
+    #: Per requested list of values: why they are not columnar (None: they are).
+    values: dict[tuple[str, ...], str | None] = field(default_factory=dict)
+    #: The parts of a decision per (date, supplier state, outputs, order): None where the
+    #: per-record decision did not confirm the outputs (those rows go per record).
+    parts: dict[Any, Any] = field(default_factory=dict)
+
+
+_PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
+
+
+def _plan(policy: PolicyLike) -> Plan:
+    plan = _PLANS.get(policy)
+    if plan is None:
+        graph = policy.graph
+        criteria = tuple(c for g in graph.target_groups.values() for c in g.criteria)
+        walks = sum(1 for _, sub in graph.walk() if isinstance(sub, I.Loop))
+        plan = Plan(graph, fact_dependent(graph), graph.outputs, criteria, max(walks, 1))
+        plan.unsupported = _check_support(policy, plan)
+        _PLANS[policy] = plan
+    return plan
+
+
+def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = ()) -> str | None:
+    """Evaluate the policy on an empty batch of the canonical schema: a part with no
+    columnar form raises :class:`Unsupported` there."""
+    try:
+        schema = fact_schema(policy.graph)
+    except Unsupported as error:
+        return str(error)
+    empty = pa.table({name: pa.array([], type=t) for name, t in
+                      zip(schema.names, schema.types, strict=True)})
+    facts, _ = read_facts(policy.graph, empty, policy.currency)
+    on = policy.graph.header.valid.from_
+    batch = Batch(policy.graph, facts, 0, on, policy.month_end, plan.dependent,
+                  np.zeros(0, dtype=bool))
+    try:
+        for name in (*plan.outputs, *plan.criteria, *names):
+            value = batch.value(name)
+            if name in names:
+                _arrow_of(policy.graph.nodes[name].type)
+                if isinstance(value, Col) and not isinstance(value, (Bools, Num, Dates, Cats)):
+                    raise Unsupported(f"a value of type {policy.graph.nodes[name].type}")
+    except Unsupported as error:
+        return str(error)
+    except AllUnsure:
+        return None
+    return None
+
+
+def support(policy: PolicyLike) -> str | None:
+    """None if the columnar backend evaluates every output of ``policy``; else why not
+    (``decide_table`` then decides every row per record, with a
+    :class:`ColumnarFallback` warning)."""
+    return _plan(policy).unsupported
+
+
+# -- the canonical Arrow schema of a policy's facts --------------------------------------
+
+
+def arrow_type(spec: FactSpec, currency: str) -> pa.DataType:
+    t = spec.type
+    scalar = {"bool": pa.bool_(), "int": pa.int64(), "decimal": pa.decimal128(38, 18),
+              "hours": pa.decimal128(38, 18), "money": pa.decimal128(38, 18),
+              "date": pa.date32(), "text": pa.string(), "enum": pa.string()}
+    if t in scalar:
+        return scalar[t]
+    if t == "period":
+        return pa.struct([("from", pa.date32()), ("to", pa.date32())])
+    if t == "duration":
+        return pa.string()  # "4 months", as decide reads it
+    fields = [(name, arrow_type(f, currency)) for name, f in (spec.fields or {}).items()]
+    if t == "record":
+        return pa.struct(fields)
+    if t == "history":
+        fields += [("from", pa.date32()), ("to", pa.date32())]
+    return pa.list_(pa.struct(fields))
+
+
+def fact_schema(graph: RuleGraph) -> pa.Schema:
+    """The Arrow schema ``decide_table`` reads a policy's facts in best (decimals as
+    ``decimal128(38, 18)``; narrower decimals and integers are read too)."""
+    currency = graph.header.currency
+    return pa.schema([(name, arrow_type(fact.spec, currency))
+                      for name, fact in graph.facts.items()])
+
+
+# -- reading the facts: columns, and the rows whose facts decide() may reject ----------
+
+
+def _none(n: int) -> BoolArray:
+    return np.zeros(n, dtype=bool)
+
+
+def _all(n: int) -> BoolArray:
+    return np.ones(n, dtype=bool)
+
+
+def _nulls(arr: pa.Array) -> BoolArray:
+    if arr.null_count == 0:
+        return _none(len(arr))
+    return np.asarray(arr.is_null(), dtype=bool)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArray]:
+    """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
+    bad = _nulls(arr)
+    words = arr.dictionary
+    if spec.type == "enum":
+        values = tuple(spec.values or ())
+        mapping = pc.index_in(words, value_set=pa.array(values, type=words.type))
+    else:
+        values = tuple(words.to_pylist())
+        mapping = pa.array(np.arange(len(values), dtype=np.int32))
+    table = np.asarray(mapping.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
+    indices = arr.indices
+    index = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64) \
+        if indices.null_count else np.asarray(indices.to_numpy(zero_copy_only=False),
+                                              dtype=np.int64)
+    c = table[index] if len(table) else np.full(len(arr), -1, dtype=np.int32)
+    return Cats(level, c, values), bad | (c < 0)
+
+
+def _numbers(arr: pa.Array, fill: Any) -> Any:
+    """An Arrow array as numpy, nulls as ``fill`` (no copy when there are none)."""
+    if arr.null_count:
+        arr = arr.fill_null(fill)
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _integers(arr: pa.Array) -> tuple[Any, BoolArray]:
+    n = len(arr)
+    if pa.types.is_unsigned_integer(arr.type):
+        values = np.asarray(_numbers(arr, 0), dtype=np.uint64)
+        big = values > np.uint64(2**62)
+        return np.where(big, 0, values).astype(np.int64), big
+    return np.asarray(_numbers(arr, 0), dtype=np.int64), _none(n)
+
+
+_M32 = np.uint64(0xFFFFFFFF)
+_E9 = np.uint64(10**9)
+
+
+def _limbs(arr: pa.Array) -> tuple[list[Any], BoolArray]:
+    """The magnitudes of a decimal128 array's unscaled values as four 32-bit limbs (most
+    significant first, uint64), and which values are negative."""
+    n = len(arr)
+    raw = np.frombuffer(arr.buffers()[1], dtype=np.uint64)[2 * arr.offset: 2 * (arr.offset + n)]
+    raw = raw.reshape(n, 2)
+    low, high = raw[:, 0].copy(), raw[:, 1].copy()
+    negative = (high >> np.uint64(63)).astype(bool)
+    if negative.any():  # two's complement: invert and add one
+        nl = ~low + np.uint64(1)
+        nh = ~high + (nl == 0).astype(np.uint64)
+        low = np.where(negative, nl, low)
+        high = np.where(negative, nh, high)
+    return [high >> np.uint64(32), high & _M32, low >> np.uint64(32), low & _M32], negative
+
+
+def _divmod(limbs: list[Any], divisor: int) -> tuple[list[Any], Any]:
+    """Long division of 128-bit magnitudes by a divisor below 2^32."""
+    d = np.uint64(divisor)
+    rest = np.zeros_like(limbs[0])
+    out = []
+    for limb in limbs:
+        current = (rest << np.uint64(32)) | limb
+        quotient = current // d
+        out.append(quotient)
+        rest = current - quotient * d
+    return out, rest
+
+
+def _most_zeros(rest: Any, most: int) -> int:
+    """The most trailing decimal zeros (up to ``most``) that every value of ``rest`` has."""
+    for zeros in range(most, 0, -1):
+        if not (rest % np.uint64(10**zeros)).any():
+            return zeros
+    return 0
+
+
+def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
+    """The values of a decimal128 array (at ``scale``) as int64 units at the fewest places
+    that hold every value exactly; and where a value does not fit 64 bits there (such rows
+    go per record). Whole hours in a decimal128(38, 18) become units of one hour."""
+    n = len(arr)
+    if arr.type.precision <= 18:  # every value fits 64 bits at its own scale
+        raw = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset:
+                                                               2 * (arr.offset + n)]
+        return raw[0::2].copy(), scale, _none(n)
+    limbs, negative = _limbs(arr)
+    valid = ~_nulls(arr)
+    below, rest = _divmod(limbs, 10**9)  # the value // 10^9, and its last nine digits
+    if scale >= 9 and not rest[valid].any():
+        higher, rest2 = _divmod(below, 10**9)
+        more = _most_zeros(rest2[valid], min(9, scale - 9))
+        drop = 9 + more
+        shifted = below if more == 0 else higher if more == 9 else \
+            _divmod(below, 10**more)[0]
+    else:
+        drop = _most_zeros(rest[valid], min(9, scale))
+        shifted = limbs if drop == 0 else below if drop == 9 else _divmod(limbs, 10**drop)[0]
+    big = (shifted[0] != 0) | (shifted[1] != 0) | (shifted[2] >= np.uint64(2**31))
+    magnitude = ((shifted[2] << np.uint64(32)) | shifted[3]).astype(np.int64)
+    units = np.where(big, 0, np.where(negative, -magnitude, magnitude))
+    return units, scale - drop, big & valid
+
+
+def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: str = "",
+               bounds: Mapping[str, Any] | None = None) -> tuple[Any, BoolArray]:
+    """A fact's column (of ``level``) and the items ``decide`` might reject (a null, a
+    value outside the input limits or outside the fact's range, a wrong type): those rows
+    go per record. ``path`` is the dotted name of the fact (``offers.weekly_hours``), by
+    which ``bounds`` (``graph.fact_bounds``) gives its range."""
+    value, bad = _read_value(spec, arr, level, currency, path, bounds or {})
+    found = (bounds or {}).get(path)
+    if found is not None and (found.minimum is not None or found.maximum is not None):
+        bad = bad | _out_of_range(value, found.minimum, found.maximum)
+    return value, bad
+
+
+def _out_of_range(value: Any, low: Any, high: Any) -> BoolArray:
+    """Where a column lies outside [low, high] (either may be None)."""
+    from udbudsregler.columnar.evaluate import _compare_constant
+
+    n = len(value.u) if isinstance(value, Num) else len(value.o) if isinstance(
+        value, Dates) else 0
+    out = np.zeros(n, dtype=bool)
+    for bound, op in ((low, "lt"), (high, "gt")):
+        if bound is None:
+            continue
+        if isinstance(value, Num):
+            number = bound.amount if isinstance(bound, Money) else bound
+            out |= _compare_constant(op, value, number, False, n)
+        elif isinstance(value, Dates):
+            limit = bound.toordinal()
+            out |= (value.o < limit) if op == "lt" else (value.o > limit)
+        else:  # a range on a kind the reader does not hold as numbers or dates
+            out[:] = True
+    return out
+
+
+def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: str,
+                bounds: Mapping[str, Any]) -> tuple[Any, BoolArray]:
+    n = len(arr)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = spec.type
+    if pa.types.is_dictionary(arr.type):
+        if t in ("text", "enum") and _is_text(arr.type.value_type):
+            return _dictionary(spec, arr, level)
+        arr = arr.cast(arr.type.value_type)
+    bad = _nulls(arr)
+    kind = arr.type
+    if t == "bool":
+        if kind != pa.bool_():
+            return Bools(level, _none(n)), _all(n)
+        return Bools(level, np.asarray(_numbers(arr, False), dtype=bool)), bad
+    if t == "int":
+        if not pa.types.is_integer(kind):
+            return Num(level, np.zeros(n, dtype=np.int64)), _all(n)
+        units, big = _integers(arr)
+        return Num(level, units), bad | big | (np.abs(units) >= NUMBER_LIMIT)
+    if t in ("decimal", "hours", "money"):
+        money = currency if t == "money" else None
+        if pa.types.is_integer(kind):
+            units, big = _integers(arr)
+            scale = 0
+        elif pa.types.is_decimal(kind) and kind.scale >= 0:
+            if kind.byte_width != 16:
+                try:
+                    arr = arr.cast(pa.decimal128(38, min(kind.scale, 38)), safe=True)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+            units, scale, big = _decimal_units(arr, arr.type.scale)
+            if scale > 18:  # finer than the input limits allow, or too many places
+                return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+        else:
+            return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+        bad = bad | big
+        if scale == 0:
+            bad |= np.abs(units) >= NUMBER_LIMIT
+        if t == "hours":
+            bad |= units < 0
+        return Num(level, np.where(bad, 0, units), scale, money), bad
+    if t == "date":
+        if kind == pa.date64():
+            arr = arr.cast(pa.date32())
+        elif kind != pa.date32():
+            return Dates(level, np.full(n, _LO, dtype=np.int64)), _all(n)
+        o = np.asarray(_numbers(arr.cast(pa.int32()), _LO - EPOCH), dtype=np.int64) + EPOCH
+        bad |= (o < _LO) | (o > _HI)
+        return Dates(level, o), bad
+    if t in ("text", "enum"):
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return Cats(level, np.full(n, -1, dtype=np.int32), ()), _all(n)
+        if t == "enum":
+            values = tuple(spec.values or ())
+            codes = pc.index_in(arr, value_set=pa.array(values, type=kind))
+        else:
+            encoded = arr.dictionary_encode()
+            values = tuple(encoded.dictionary.to_pylist())
+            codes = encoded.indices
+        c = np.asarray(_numbers(codes, -1), dtype=np.int32)
+        return Cats(level, c, values), bad | (c < 0)
+    if t == "period":
+        if not _struct_with(kind, {"from", "to"}):
+            return Pers(level, np.full(n, _LO), np.full(n, _LO)), _all(n)
+        start, b1 = read_value(FactSpec(type="date"), pc.struct_field(arr, "from"), level,
+                               currency)
+        end_arr = pc.struct_field(arr, "to")
+        end, b2 = read_value(FactSpec(type="date"), end_arr.fill_null(EARLIEST), level,
+                             currency)
+        e = np.where(_nulls(end_arr), OPEN, end.o)
+        return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
+    if t == "duration":
+        # checked as decide checks it; a rule that reads it is not columnar (Unsupported)
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return Opaque(level, "a duration"), _all(n)
+        # at most 3 digits: inside the input limits (1000 years) whatever the unit
+        ok = pc.match_substring_regex(
+            arr, r"^\s*[0-9]{1,3}\s+(years?|months?|weeks?|days?)\s*$").fill_null(False)
+        bad |= ~np.asarray(ok, dtype=bool)
+        return Opaque(level, "a fact of type duration"), bad
+    fields = spec.fields or {}
+    if t == "record":
+        if not _struct_with(kind, set(fields)):
+            return Rec(level, {}), _all(n)
+        rec: dict[str, Any] = {}
+        for name, sub in fields.items():
+            rec[name], b = read_value(sub, pc.struct_field(arr, name), level, currency,
+                                      f"{path}.{name}", bounds)
+            bad |= b
+        return Rec(level, rec), bad
+    # a list or a history: the records one level down
+    history = t == "history"
+    names = set(fields) | ({"from", "to"} if history else set())
+    if not ((pa.types.is_list(kind) or pa.types.is_large_list(kind))
+            and _struct_with(kind.value_type, names)):
+        rec0 = Rec(level + 1, {}, history)
+        return Lst(level, n, np.zeros(0, dtype=np.int64), rec0), _all(n)
+    items = arr.flatten()
+    parent = np.asarray(pc.list_parent_indices(arr).to_numpy(zero_copy_only=False),
+                        dtype=np.int64)
+    inner = _nulls(items)
+    rec = {}
+    for name, sub in fields.items():
+        rec[name], b = read_value(sub, pc.struct_field(items, name), level + 1, currency,
+                                  f"{path}.{name}", bounds)
+        inner |= b
+    if history:
+        start, b1 = read_value(FactSpec(type="date"), pc.struct_field(items, "from"),
+                               level + 1, currency)
+        end_arr = pc.struct_field(items, "to")
+        open_end = _nulls(end_arr)
+        end, b2 = read_value(FactSpec(type="date"), end_arr.fill_null(EARLIEST), level + 1,
+                             currency)
+        e = np.where(open_end, OPEN, end.o)
+        inner |= b1 | b2 | (e < start.o)
+        if spec.open_ended is False:
+            inner |= open_end
+        rec["from"], rec["to"] = start, Dates(level + 1, e)
+    if inner.any():
+        bad[parent[inner]] = True
+    return Lst(level, n, parent, Rec(level + 1, rec, history)), bad
+
+
+def _struct_with(kind: pa.DataType, names: set[str]) -> bool:
+    if not pa.types.is_struct(kind):
+        return False
+    own = [kind.field(i).name for i in range(kind.num_fields)]
+    return len(own) == len(set(own)) and set(own) == names
+
+
+def read_facts(graph: RuleGraph, table: pa.Table, currency: str,
+               skip: Iterable[str] = ()) -> tuple[dict[str, Any], BoolArray]:
+    """The fact columns of ``table``, and the rows to decide per record."""
+    n = table.num_rows
+    unsure = _none(n)
+    facts: dict[str, Any] = {}
+    present = set(table.column_names) - set(skip)
+    if present - set(graph.facts):
+        unsure[:] = True  # decide() rejects a fact the policy does not declare: every row
+    for name, fact in graph.facts.items():
+        if name not in present:
+            facts[name], _ = read_value(fact.spec, pa.nulls(n, arrow_type(fact.spec, currency)),
+                                        0, currency)
+            unsure[:] = True
+            continue
+        facts[name], bad = read_value(fact.spec, table.column(name), 0, currency, name,
+                                      graph.fact_bounds)
+        unsure |= bad
+    return facts, unsure
+
+
+# -- inputs ----------------------------------------------------------------------------
+
+
+def to_arrow(table: Any) -> pa.Table:
+    """An Arrow table from a pyarrow Table or RecordBatch, a Polars or pandas DataFrame, or
+    anything with the Arrow C stream interface."""
+    if isinstance(table, pa.Table):
+        return table
+    if isinstance(table, pa.RecordBatch):
+        return pa.Table.from_batches([table])
+    to = getattr(table, "to_arrow", None)
+    if callable(to):  # Polars
+        out = to()
+        return out if isinstance(out, pa.Table) else pa.table(out)
+    if hasattr(table, "__arrow_c_stream__"):
+        return pa.table(table)
+    module = type(table).__module__
+    if module.startswith("pandas"):
+        return pa.Table.from_pandas(table, preserve_index=False)
+    raise TypeError(f"decide_table needs an Arrow table or a DataFrame, not "
+                    f"{type(table).__name__}")
+
+
+def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
+    """Histories given as long tables (one record per row, keyed by the citizen's id in
+    column ``key``) as list columns of ``table``. Records whose id is not in ``table``
+    are left out."""
+    ids = table.column(key)
+    for name, long in histories.items():
+        records = to_arrow(long)
+        where = pc.index_in(records.column(key), value_set=ids)
+        keep = pc.is_valid(where)
+        records = records.filter(keep)
+        row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
+        order = np.argsort(row, kind="stable")
+        fields = [c for c in records.column_names if c != key]
+        items = records.select(fields).take(pa.array(order)).to_struct_array() \
+            if hasattr(pa.Table, "to_struct_array") else pa.StructArray.from_arrays(
+                [records.column(c).combine_chunks().take(pa.array(order)) for c in fields],
+                names=fields)
+        if isinstance(items, pa.ChunkedArray):
+            items = items.combine_chunks()
+        counts = np.bincount(row, minlength=table.num_rows)
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        column = pa.ListArray.from_arrays(pa.array(offsets), items)
+        if name in table.column_names:
+            table = table.drop_columns([name])
+        table = table.append_column(name, column)
+    return table
+
+
+# -- deciding ----------------------------------------------------------------------------
+
+
+def _as_date(on: date | str) -> date:
+    if type(on) is date:
+        return on
+    from udbudsregler.runtime.inputs import as_date
+
+    try:
+        return as_date(on)
+    except Exception:
+        raise FactError([FactProblem("UDB603", "on", f"{on!r} is not a date (YYYY-MM-DD)")]
+                        ) from None
+
+
+def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | None = None,
+                 order: Mapping[str, Any] | str | None = None,
+                 suppliers: Mapping[str, Any] | None = None, values: Sequence[str] = (),
+                 histories: Mapping[str, Any] | None = None, first_row: int = 0,
+                 ignore_validity: bool = False, strict: bool = False) -> TableDecisions:
+    """The decisions of ``policy`` for every citizen of ``table`` on ``on``.
+
+    ``id``: a column with the citizens' ids (kept in the output; the key of
+    ``histories``). ``order``: the caseworker's order, the same for every row (a mapping
+    as for ``decide``) or per row (the name of a struct column). ``suppliers``: the
+    supplier state for every row. ``values``: names of rules (or other named nodes) whose
+    value to add as columns. ``first_row``: the number of the table's first row (for a
+    stream of batches). ``strict``: raise :class:`Unsupported` instead of deciding a
+    policy the backend does not support per record.
+
+    Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
+    (unless ``ignore_validity``); every problem of a row is in the errors table.
+    """
+    day = _as_date(on)
+    if not ignore_validity:
+        policy.check_date(day)
+    if isinstance(table, list):
+        return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
+                              values=values, histories=histories, first_row=first_row,
+                              ignore_validity=ignore_validity, strict=strict)
+    table = to_arrow(table)
+    if histories:
+        if id is None:
+            raise ValueError("histories given as long tables need the id column: id=...")
+        table = attach_histories(table, histories, id)
+    plan = _plan(policy)
+    for name in values:
+        if name not in policy.graph.nodes:
+            raise KeyError(f"the policy has no rule or other named node {name!r}")
+        if name in DECISION_COLUMNS or name == "id":
+            raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
+                             "a column of that name")
+    run = _Run(policy, plan, table, day, id, order, suppliers, tuple(values), first_row,
+               ignore_validity)
+    why = plan.unsupported
+    if why is None and values:
+        key = tuple(values)
+        if key not in plan.values:
+            plan.values[key] = _check_support(policy, plan, key)
+        why = plan.values[key]
+    if why is not None:
+        if strict:
+            raise Unsupported(why)
+        note = f"decided per record: the columnar backend does not evaluate {why}"
+        warnings.warn(note, ColumnarFallback, stacklevel=2)
+        run.notes.append(note)
+        run.unsure[:] = True
+        return run.finish({})
+    return run.columnar()
+
+
+def arrow_value(value: Any) -> Any:
+    """A canonical fact value as the Arrow form holds it (``decide`` reads it back the
+    same): an amount as its Decimal, a period as ``{from, to}``, a duration as its text."""
+    t = type(value)
+    if t is Money:
+        return value.amount
+    if t is Period:
+        return {"from": value.start, "to": value.end}
+    if t is Duration:  # canonical from text: one unit
+        return f"{value.months} months" if value.months else f"{value.days} days"
+    if t is dict:
+        return {k: arrow_value(v) for k, v in value.items()}
+    if t is list:
+        return [arrow_value(v) for v in value]
+    return value
+
+
+def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on: date | str,
+                   *, first_row: int = 0, **options: Any) -> TableDecisions:
+    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``):
+    each is checked as ``decide`` checks it (facts already in canonical Python form take
+    the generated fast check), a rejected one goes to the errors table with ``decide``'s
+    codes and paths, and the rest are decided as one Arrow table."""
+    rows = list(records)
+    check = policy.facts.check
+    convert = converts(policy.graph)
+    good: list[Any] = []
+    numbers: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        canonical, problems = check(row)
+        if problems:
+            errors += [_error(first_row + i, None, p.path, p.code, p.message) for p in problems]
+            continue
+        good.append(arrow_value(canonical) if convert else canonical)
+        numbers.append(i)
+    try:
+        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
+        table = pa.Table.from_pylist(
+            good, schema=pa.schema([(f.name, _wide(f.type)) for f in fact_schema(policy.graph)]))
+    result = decide_table(policy, table, on, **options)
+    index = pa.array(np.asarray(numbers, dtype=np.int64) + first_row, type=pa.int64())
+    decided = result.decisions
+    if decided.num_rows:
+        decided = decided.set_column(decided.column_names.index("row"), "row",
+                                     index.take(decided.column("row")))
+    problems = result.errors
+    if problems.num_rows:
+        problems = problems.set_column(0, "row", index.take(problems.column("row")))
+    if errors:
+        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
+                                    ).sort_by("row")
+    return TableDecisions(decided, problems, len(rows), result.columnar,
+                          result.per_record + (len(rows) - len(good)), result.notes)
+
+
+def converts(graph: RuleGraph) -> bool:
+    """Whether a policy's canonical facts differ from their Arrow form (amounts, periods
+    and durations are converted; the rest is taken as it is)."""
+    def needs(spec: FactSpec) -> bool:
+        return spec.type in ("money", "period", "duration") or any(
+            needs(f) for f in (spec.fields or {}).values())
+    return any(needs(fact.spec) for fact in graph.facts.values())
+
+
+def _wide(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with decimal256(76, 38) for decimals (values with more than 18 places)."""
+    if pa.types.is_decimal(kind):
+        return pa.decimal256(76, 38)
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _wide(f.type)) for f in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(_wide(kind.value_type))
+    return kind
+
+
+class _Run:
+    def __init__(self, policy: PolicyLike, plan: Plan, table: pa.Table, on: date,
+                 id: str | None, order: Mapping[str, Any] | str | None,
+                 suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
+                 first_row: int, ignore_validity: bool) -> None:
+        self.policy, self.plan, self.on = policy, plan, on
+        self.id, self.values, self.first_row = id, values, first_row
+        self.suppliers = suppliers
+        self.ignore_validity = ignore_validity
+        self.n = table.num_rows
+        skip = [c for c in (id, order if isinstance(order, str) else None) if c]
+        for column in skip:
+            if column not in table.column_names:
+                raise KeyError(f"the table has no column {column!r}")
+        self.table = table
+        self.fact_columns = [c for c in table.column_names if c not in skip]
+        self.ids: list[Any] | None = (
+            [None if v is None else str(v) for v in table.column(id).to_pylist()]
+            if id is not None else None)
+        if isinstance(order, str):
+            self.orders: list[Any] = table.column(order).to_pylist()
+        else:
+            self.orders = [order] * self.n if order is not None else []
+        self.unsure = np.zeros(self.n, dtype=bool)
+        self.notes: list[str] = []
+        self.skip = skip
+
+    # -- the columnar pass ---------------------------------------------------------
+
+    def columnar(self) -> TableDecisions:
+        policy, plan = self.policy, self.plan
+        facts, unsure = read_facts(plan.graph, self.table, policy.currency, self.skip)
+        self.unsure |= unsure
+        self._budget(facts)
+        batch = Batch(plan.graph, facts, self.n, self.on, policy.month_end, plan.dependent,
+                      self.unsure)
+        try:
+            outputs = [batch.bools(batch.value(name), 0) for name in plan.outputs]
+            criteria = [batch.bools(batch.value(name), 0) for name in plan.criteria]
+            columns = {name: batch.value(name) for name in self.values}
+            for value in columns.values():  # a value the column cannot hold exactly
+                if not isinstance(value, Col) and _storable(_python_value(value))[1]:
+                    raise AllUnsure()
+                if isinstance(value, Num) and value.scale > 18:
+                    raise AllUnsure()
+        except AllUnsure:
+            self.unsure[:] = True
+            return self.finish({})
+        except Unsupported as error:  # not seen on the empty batch: still never wrong
+            self.notes.append(f"decided per record: the columnar backend does not evaluate "
+                              f"{error}")
+            self.unsure[:] = True
+            return self.finish({})
+        self.unsure = batch.unsure
+        return self.finish({"outputs": outputs, "criteria": criteria, "values": columns})
+
+    def _budget(self, facts: dict[str, Any]) -> None:
+        """Rows whose lists are long enough that the evaluation budget might run out go
+        per record (where ``decide`` says whether it does: UDB706)."""
+        lists = [value for value in facts.values() if isinstance(value, Lst)]
+        total = sum(len(value.parent) for value in lists)
+        if total * self.plan.walks <= self.policy.steps:
+            return  # not even all the records of the batch together could run it out
+        sizes = np.zeros(self.n, dtype=np.int64)
+        for value in lists:
+            sizes += np.bincount(value.parent, minlength=self.n)
+        self.unsure |= sizes * self.plan.walks > self.policy.steps
+
+    # -- outcomes: the parts of a decision per distinct outcome ---------------------
+
+    def _keys(self, outputs: list[BoolArray], criteria: list[BoolArray],
+              sure: BoolArray) -> tuple[Any, Any]:
+        """The distinct outcomes (the outputs, the criteria and the order) of the sure rows:
+        the first row of each, and each row's outcome (-1 for an unsure row)."""
+        bits = [*outputs, *criteria]
+        n = self.n
+        order_codes: Any = None
+        if self.orders:
+            seen: dict[Any, int] = {}
+            order_codes = np.array([seen.setdefault(_order_key(o), len(seen))
+                                    for o in self.orders], dtype=np.int64)
+        if len(bits) <= 24 and order_codes is None:
+            key = np.zeros(n, dtype=np.int64)
+            for i, bit in enumerate(bits):
+                key |= bit.astype(np.int64) << i
+            size = 1 << len(bits)
+            key = np.where(sure, key, size)
+            first = np.full(size + 1, n, dtype=np.int64)
+            first[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # first one wins
+            present = first[:size] < n
+            remap = np.full(size + 1, -1, dtype=np.int64)
+            remap[:size][present] = np.arange(int(present.sum()), dtype=np.int64)
+            return first[:size][present], remap[key]
+        matrix = np.stack(bits, axis=1) if bits else np.zeros((n, 1), dtype=bool)
+        packed = np.packbits(matrix, axis=1)
+        if order_codes is not None:
+            packed = np.concatenate([packed, order_codes.view(np.uint8).reshape(n, 8)], axis=1)
+        view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+        rows = np.flatnonzero(sure)
+        _, first, inverse = np.unique(view[rows], return_index=True, return_inverse=True)
+        full = np.full(n, -1, dtype=np.int64)
+        full[rows] = inverse.ravel()
+        return rows[first], full
+
+    def finish(self, result: dict[str, Any]) -> TableDecisions:
+        rows: dict[int, dict[str, Any]] = {}
+        errors: list[dict[str, Any]] = []
+        decided = np.zeros(self.n, dtype=bool)
+        table_columns: dict[str, Any] = {}
+        if result:
+            outputs, criteria = result["outputs"], result["criteria"]
+            sure = ~self.unsure
+            first, inverse = self._keys(outputs, criteria, sure)
+            result["first"] = first
+            parts = self._outcomes(first, outputs)
+            good = np.array([p is not None for p in parts] + [False], dtype=bool)
+            decided = sure & good[inverse]
+            self.unsure = ~decided
+            table_columns = self._columns(result, parts, inverse, decided)
+        per_record = np.flatnonzero(~decided)
+        if len(per_record):
+            rows, errors = self._per_record(per_record)
+        columnar = int(decided.sum())
+        decisions = self._assemble(table_columns, decided, rows)
+        error_table = pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)
+        return TableDecisions(decisions, error_table, self.n, columnar, len(per_record),
+                              tuple(self.notes))
+
+    def _outcomes(self, first: Any, outputs: list[BoolArray]) -> list[Any]:
+        """The decision's parts for each distinct outcome (given by its first row): by
+        per-record ``decide`` on one row per distinct outputs and order (the criteria do
+        not change the parts), remembered across calls for the same date and supplier
+        state."""
+        context = (self.on, self.ignore_validity, _order_key(self.suppliers))
+        cache = self.plan.parts
+        if len(cache) > 4096:
+            cache.clear()
+        wanted: dict[Any, int] = {}
+        keys = []
+        for row in first:
+            row = int(row)
+            pattern = tuple(bool(o[row]) for o in outputs)
+            key = (context, pattern, _order_key(self.orders[row]) if self.orders else None)
+            keys.append(key)
+            if key not in cache:
+                wanted.setdefault(key, row)
+        if wanted:
+            citizens = self._facts(list(wanted.values()))
+            for (key, row), facts in zip(wanted.items(), citizens, strict=True):
+                cache[key] = self._parts(row, facts, list(key[1]))
+        return [cache[key] for key in keys]
+
+    def _parts(self, row: int, facts: dict[str, Any], outputs: list[bool]) -> Any:
+        """The decision of one row, per record; None if it does not agree with the
+        columnar outputs (then every row of its outcome is decided per record)."""
+        order = self.orders[row] if self.orders else None
+        try:
+            decision = self.policy.decide(facts, self.on, order=order,
+                                          suppliers=self.suppliers,
+                                          ignore_validity=self.ignore_validity)
+        except (FactError, EvaluationError):
+            return None
+        groups = set(decision.target_groups)
+        fitting = set(decision.areas)
+        expected = [g in groups for g in self.policy.groups] + \
+            [a in fitting for a in self.policy.areas]
+        chosen = self.policy.graph.areas.get(decision.area) if decision.area else None
+        if chosen is not None and (getattr(chosen, "distance", None) is not None
+                                   or getattr(chosen, "only", None) is not None):
+            # the supplier depends on this citizen's facts (nearest, only): not shared
+            note = (f"service area `{decision.area}` chooses its supplier from each "
+                    "citizen's facts: its citizens were decided per record")
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
+        if expected != [bool(x) for x in outputs]:
+            self.notes.append(f"row {self.first_row + row}: the per-record decision and the "
+                              "columnar outputs disagree (UDB704); its outcome was decided "
+                              "per record")
+            return None
+        return _summary(decision)
+
+    def _facts(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+        picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
+        facts: list[dict[str, Any]] = picked.to_pylist()
+        return facts
+
+    def _columns(self, result: dict[str, Any], parts: list[Any], inverse: Any,
+                 decided: BoolArray) -> dict[str, Any]:
+        """The decision columns of the rows decided columnar: each a value per outcome,
+        spread to the rows by their outcome (text as dictionary arrays)."""
+        idx = np.flatnonzero(decided)
+        keys = inverse[idx] if len(idx) < len(inverse) else inverse
+        filled = [p if p is not None else _EMPTY for p in parts] or [_EMPTY]
+        out: dict[str, Any] = {"row": pa.array(idx + self.first_row, type=pa.int64())}
+        out["eligible"] = pa.array(np.array([p[0] for p in filled], dtype=bool)[keys],
+                                   type=pa.bool_())
+        out["target_groups"] = _lists([p[1] for p in filled], keys)
+        for k, name in ((2, "area"), (3, "supplier"), (4, "package"), (5, "package_status")):
+            out[name] = _texts([p[k] for p in filled], keys)
+        # the outcome holds the criteria: the failed criteria are one list per outcome
+        crit = result["criteria"]
+        names = self.plan.criteria
+        failed = [[n for n, c in zip(names, crit, strict=True) if not c[row]]
+                  for row in result["first"]] or [[]]
+        out["failed"] = _lists(failed, keys)
+        for name, value in result["values"].items():
+            out[name] = _to_arrow(value, len(idx), idx, self.policy.graph.nodes[name].type)
+        return out
+
+    def _per_record(self, rows: Any) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+        out: dict[int, dict[str, Any]] = {}
+        errors: list[dict[str, Any]] = []
+        facts = self._facts([int(r) for r in rows])
+        for row, citizen in zip(rows, facts, strict=True):
+            row = int(row)
+            ident = self.ids[row] if self.ids is not None else None
+            order = self.orders[row] if self.orders else None
+            try:
+                decision = self.policy.decide(citizen, self.on, order=order,
+                                              suppliers=self.suppliers,
+                                              ignore_validity=self.ignore_validity)
+            except FactError as error:
+                errors += [_error(self.first_row + row, ident, p.path, p.code, p.message)
+                           for p in error.problems]
+                continue
+            except EvaluationError as error:
+                errors.append(_error(self.first_row + row, ident, error.path or "", error.code,
+                                     error.message))
+                continue
+            summary = _summary(decision)
+            record = dict(zip(("eligible", "target_groups", "area", "supplier", "package",
+                               "package_status"), summary, strict=True))
+            record["failed"] = tuple(r.id for r in decision.reasons
+                                     if r.kind == "criterion" and r.met is False)
+            for name in self.values:
+                try:
+                    value = _python_value(
+                        self.policy.node_value(name, decision.facts, self.on))
+                except EvaluationError as error:  # the value's column, then where it failed
+                    record[name] = None
+                    errors.append(_error(self.first_row + row, ident, name, error.code,
+                                         f"{error.path}: {error.message}" if error.path
+                                         else error.message))
+                    continue
+                value, problem = _storable(value)
+                if problem is not None:
+                    errors.append(_error(self.first_row + row, ident, name, "UDB705",
+                                         problem))
+                record[name] = value
+            out[row] = record
+        return out, errors
+
+    def _assemble(self, columns: dict[str, Any], decided: BoolArray,
+                  rows: dict[int, dict[str, Any]]) -> pa.Table:
+        graph = self.policy.graph
+        names = [*DECISION_COLUMNS, *self.values]
+        types = {**_TYPES, "row": pa.int64(),
+                 **{v: _arrow_of(graph.nodes[v].type) for v in self.values}}
+        parts = []
+        if columns:
+            parts.append(pa.table({k: columns[k] for k in names},
+                                  schema=pa.schema([(k, types[k]) for k in names])))
+        if rows:
+            order = sorted(rows)
+            data: dict[str, Any] = {"row": [r + self.first_row for r in order]}
+            for k in names[1:]:
+                data[k] = [_python_value(rows[r][k]) for r in order]
+            data["failed"] = [list(rows[r]["failed"]) for r in order]
+            parts.append(pa.table({k: _plain_array(data[k], types[k]) for k in names}))
+        if not parts:
+            table = pa.table({k: _plain_array([], types[k]) for k in names})
+        elif len(parts) == 1:
+            table = parts[0]
+        else:
+            table = pa.concat_tables(parts).sort_by("row")
+        if self.ids is not None:
+            index = np.asarray(table.column("row").to_numpy(), dtype=np.int64) - self.first_row
+            ids = pa.array(self.ids, type=pa.string()).take(pa.array(index))
+            table = table.add_column(1, "id", ids)
+        return table
+
+
+#: Texts of the decisions are dictionary-encoded: a few distinct values over many rows.
+TEXT = pa.dictionary(pa.int32(), pa.string())
+TEXTS = pa.list_(TEXT)
+_TYPES: dict[str, pa.DataType] = {
+    "eligible": pa.bool_(), "target_groups": TEXTS, "area": TEXT, "supplier": TEXT,
+    "package": TEXT, "package_status": TEXT, "failed": TEXTS,
+}
+
+
+def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
+    """A dictionary array of one text (or null) per outcome, spread to the rows."""
+    words = list(dict.fromkeys(w for w in per_key if w is not None))
+    if not words:  # e.g. no service area: null for every row
+        return pa.nulls(len(keys), TEXT)
+    codes = np.array([words.index(w) if w is not None else -1 for w in per_key],
+                     dtype=np.int32)[keys]
+    indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(words, type=pa.string()))
+
+
+def _lists(per_key: list[list[str]], keys: Any) -> pa.Array:
+    """A list array of one list of texts per outcome, spread to the rows (Arrow's take of
+    the few distinct lists)."""
+    small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
+    return small.take(pa.array(keys, type=pa.int64()))
+
+
+_EMPTY: tuple[Any, ...] = (False, [], None, None, None, None)
+
+
+def _order_key(order: Any) -> Any:
+    if order is None:
+        return None
+    if isinstance(order, Mapping):
+        return tuple(sorted((k, _order_key(v)) for k, v in order.items()))
+    if isinstance(order, list):
+        return tuple(_order_key(v) for v in order)
+    return (type(order).__name__, order)
+
+
+def _summary(decision: Decision) -> tuple[Any, ...]:
+    choice = decision.package_choice
+    return (decision.eligible, list(decision.target_groups), decision.area, decision.supplier,
+            decision.package, choice.status if choice is not None else None)
+
+
+def _error(row: int, ident: str | None, path: str, code: str, message: str) -> dict[str, Any]:
+    return {"row": row, "id": ident, "path": path, "code": code, "message": message}
+
+
+def _arrow_of(t: Type) -> pa.DataType:
+    if t == BOOL:
+        return pa.bool_()
+    if t == INT:
+        return pa.int64()
+    if t == DATE:
+        return pa.date32()
+    if isinstance(t, EnumType) or str(t) == "text":
+        return pa.string()
+    if isinstance(t, MoneyType) or str(t) in ("decimal", "hours"):
+        return pa.decimal128(38, 18)
+    raise Unsupported(f"a value of type {t} as a column")
+
+
+def _decimals(units: Any, scale: int) -> pa.Array:
+    """decimal128 values ``units / 10**scale``, built from the int64 units without Python
+    numbers: the units are widened to 128 bits and the buffer read at the scale."""
+    whole = pa.array(np.ascontiguousarray(units, dtype=np.int64), type=pa.int64()).cast(
+        pa.decimal128(38, 0))
+    return pa.Array.from_buffers(pa.decimal128(38, scale), len(whole), whole.buffers())
+
+
+def _plain_array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """An array of Python values of ``kind`` (texts and lists of texts dictionary-encoded)."""
+    if kind == TEXT:
+        return pa.array(values, type=pa.string()).dictionary_encode()
+    if kind == TEXTS:
+        return pa.array(values, type=pa.list_(pa.string())).cast(TEXTS)
+    return pa.array(values, type=kind)
+
+
+def _storable(value: Any) -> tuple[Any, str | None]:
+    """``value`` as its column holds it exactly (int64, decimal128(38, 18)), or None and why
+    it cannot be held."""
+    if type(value) is int and abs(value) >= 2**63:
+        return None, f"the value {value} is beyond a 64-bit integer column"
+    if type(value) is Decimal:
+        if not _fits(value):
+            return None, (f"the value {value} has more than 18 decimal places or 20 whole "
+                          "digits: a decimal128(38, 18) column cannot hold it exactly")
+        if value.as_tuple().exponent < -18:  # type: ignore[operator]
+            return value.quantize(Decimal(1).scaleb(-18)), None  # exact: it fits
+    return value, None
+
+
+def _fits(value: Decimal) -> bool:
+    """Whether a decimal128(38, 18) holds ``value`` exactly."""
+    if not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -18 and value != value.quantize(Decimal(1).scaleb(-18)):
+        return False
+    return abs(value) < Decimal(10) ** 20
+
+
+def _python_value(value: Any) -> Any:
+    from udbudsregler.values.money import Money
+
+    if type(value) is Money:
+        return value.amount
+    return value
+
+
+def _to_arrow(value: Any, n: int, idx: Any, t: Type) -> pa.Array:
+    kind = _arrow_of(t)
+    if not isinstance(value, Col):
+        return pa.array([_python_value(value)] * n, type=kind)
+    if isinstance(value, Bools):
+        return pa.array(value.v[idx], type=pa.bool_())
+    if isinstance(value, Dates):
+        return pa.array(value.o[idx] - EPOCH, type=pa.int32()).cast(pa.date32())
+    if isinstance(value, Cats):
+        table = pa.array([*value.values, None], type=pa.string())
+        codes = value.c[idx]
+        return table.take(pa.array(np.where(codes < 0, len(value.values), codes),
+                                   type=pa.int64()))
+    if isinstance(value, Num):
+        units = value.u if len(idx) == len(value.u) else value.u[idx]
+        if kind == pa.int64():
+            return pa.array(units, type=pa.int64())
+        return _decimals(units, value.scale).cast(kind)
+    raise Unsupported(f"a value of type {t} as a column")

@@ -1,0 +1,206 @@
+"""One analysis problem: the symbolic citizen and decision date, the policies' encoders,
+and solver queries with a time limit.
+
+:class:`Problem` holds what every query of one analysis shares: the citizen (one for
+both rounds of a diff, read through the facts both declare), the decision date (a
+variable within a range, or fixed), a calendar per month-end rule, and an
+:class:`~udbudsregler.smt.encode.Encoder` per policy. :meth:`Problem.check` asks whether
+some citizen meets the goals: ``sat`` with a model, ``unsat`` (proved: none does), or
+``unknown`` with the solver's reason (the time limit, or incompleteness).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+import z3
+
+from udbudsregler.loader.documents import FactSpec
+from udbudsregler.smt.calendar import Calendar
+from udbudsregler.smt.domain import Citizen
+from udbudsregler.smt.encode import Encoder
+from udbudsregler.smt.symbolic import Choices, NotEncodable
+
+if TYPE_CHECKING:
+    from udbudsregler.policy import Policy
+
+__all__ = ["DEFAULT_K", "DEFAULT_TIMEOUT", "Answer", "Problem"]
+
+#: Histories and lists are bounded to this many elements by default: enough for both
+#: seed policies (no criterion of theirs needs more than two records to decide).
+DEFAULT_K = 4
+#: The time limit of one solver query, in seconds.
+DEFAULT_TIMEOUT = 20.0
+
+Term = Any
+
+
+@dataclass
+class Answer:
+    status: Literal["sat", "unsat", "unknown"]
+    model: Any = None
+    reason: str = ""
+
+
+class Problem:
+    """The shared symbolic citizen, date and encoders of one analysis."""
+
+    def __init__(self, policies: Sequence[Policy], *, k: int = DEFAULT_K,
+                 on: date | None = None, dates: tuple[date, date | None] | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.policies = list(policies)
+        self.k = k
+        self.timeout = timeout
+        self.choices = Choices()
+        specs: dict[str, FactSpec] = {}
+        self.mismatched: list[str] = []
+        for policy in self.policies:
+            for name, fact in policy.graph.facts.items():
+                if name in specs and specs[name] != fact.spec:
+                    self.mismatched.append(name)
+                specs[name] = fact.spec
+        for name in self.mismatched:
+            specs.pop(name, None)
+        currency = self.policies[-1].header.currency
+        self.citizen = Citizen(specs, k, self.choices, currency,
+                               bounds=[getattr(p.graph, "fact_bounds", {}) for p in self.policies])
+        self.today = z3.Int("today")
+        self.on = on
+        lo, hi = dates if dates is not None else (None, None)
+        self.range: list[Term] = []
+        if on is not None:
+            self.range.append(self.today == on.toordinal())
+        else:
+            if lo is not None:
+                self.range.append(self.today >= lo.toordinal())
+            if hi is not None:
+                self.range.append(self.today <= hi.toordinal())
+        self.calendars: dict[str, Calendar] = {}
+        self.encoders = [self.encoder(p) for p in self.policies]
+        self.solver = z3.SolverFor("QF_LIA")
+        self.solver.set("timeout", int(timeout * 1000))
+        self._added: set[int] = set()
+
+    def encoder(self, policy: Policy, today: Term | None = None) -> Encoder:
+        rule = policy.month_end
+        calendar = self.calendars.get(rule)
+        if calendar is None:
+            calendar = self.calendars[rule] = Calendar(rule, f"cal_{rule}")
+        return Encoder(policy.graph, self.citizen, self.today if today is None else today,
+                       calendar, rule)
+
+    def base(self) -> list[Term]:
+        out = [*self.citizen.constraints, *self.range]
+        for calendar in self.calendars.values():
+            out += calendar.defs
+        return out
+
+    def check(self, goals: Iterable[Term], minimize: Sequence[Term] = ()) -> Answer:
+        """Whether some citizen (and date) meets every goal; a model if one does."""
+        goals = list(goals)  # encode first: that adds variables and their constraints
+        solver = self.solver
+        base = self.base()
+        # the base only grows, and only by definitions and domain limits: keep it asserted
+        fresh = [c for c in base if c.get_id() not in self._added]
+        solver.add(*fresh)
+        self._added.update(c.get_id() for c in fresh)
+        solver.push()
+        try:
+            solver.add(*goals)
+            result = solver.check()
+            if result == z3.unsat:
+                return Answer("unsat")
+            if result != z3.sat:
+                return Answer("unknown", reason=_reason(solver.reason_unknown()))
+            model = solver.model()
+        finally:
+            solver.pop()
+        if minimize:
+            model = self._smaller(goals, minimize, model)
+        return Answer("sat", model)
+
+    def _smaller(self, goals: list[Term], minimize: Sequence[Term], model: Any) -> Any:
+        """A tidier model, greedily, each step one quick query: the decision date as early
+        as the range allows, each term of ``minimize`` (the lists' lengths) as small as it
+        goes, then every date of the citizen as close to the decision date as it can be
+        (so a witness sits on the boundary that makes it one). Steps the solver cannot
+        settle are skipped; the result always meets the goals."""
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(*goals)
+
+            def pin(extra: Term) -> bool:
+                nonlocal model
+                solver.push()
+                solver.add(extra)
+                if solver.check() == z3.sat:
+                    model = solver.model()
+                    solver.pop()
+                    solver.add(extra)
+                    return True
+                solver.pop()
+                return False
+
+            if self.on is None:
+                first = [c for c in self.range if c.decl().kind() == z3.Z3_OP_GE]
+                for bound in first:
+                    pin(self.today == bound.arg(1))
+            for term in minimize:
+                current = model.eval(term, True).as_long()
+                for value in range(current):
+                    if pin(term == value):
+                        break
+                else:
+                    pin(term == current)
+            dates = self.citizen.dates
+            if dates:
+                distance = [z3.If(d >= self.today, d - self.today, self.today - d)
+                            for d in dates]
+                low, high = 0, max(model.eval(x, True).as_long() for x in distance)
+                while low < high:
+                    middle = (low + high) // 2
+                    solver.push()
+                    solver.add(*[x <= middle for x in distance])
+                    found = solver.check() == z3.sat
+                    if found:
+                        model = solver.model()
+                    solver.pop()
+                    if found:
+                        high = middle
+                    else:
+                        low = middle + 1
+                solver.add(*[x <= high for x in distance])
+                # then tidy: a period that may run on does (`to` empty), else ends on the
+                # decision date, where the witness allows it
+                for is_open, end in self.citizen.ends:
+                    if not pin(is_open):
+                        pin(end == self.today)
+        finally:
+            solver.pop()
+        return model
+
+    def lengths(self) -> list[Term]:
+        """The lengths of the citizen's lists and histories (to keep witnesses small)."""
+        return list(self.citizen.lengths.values())
+
+    def facts(self, model: Any) -> tuple[dict[str, Any], date]:
+        on = date.fromordinal(model.eval(self.today, True).as_long())
+        return self.citizen.facts(model, on), on
+
+
+def _reason(text: str) -> str:
+    if text in ("timeout", "canceled"):
+        return "the solver reached its time limit"
+    return f"the solver gave up ({text})" if text else "the solver gave up"
+
+
+def encodable(fn: Any) -> tuple[Any, NotEncodable | None]:
+    """``fn()``, or the NotEncodable it raised."""
+    try:
+        return fn(), None
+    except NotEncodable as error:
+        return None, error
