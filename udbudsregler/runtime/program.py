@@ -21,6 +21,7 @@ from udbudsregler.diagnostics import (
     EvaluationError,
     FactError,
     FactProblem,
+    Span,
     did_you_mean,
 )
 from udbudsregler.ir.graph import Area, RuleGraph
@@ -87,6 +88,12 @@ class Program:
         self.outcome_kinds: tuple[str, ...] = tuple(graph.outcomes)
         self.priority: list[str] = (list(graph.routing.priority) if graph.routing is not None
                                     else list(graph.areas))
+        routing = graph.routing
+        #: `routing: exclusive: true`: a citizen who fits two areas is an error (UDB707).
+        self.exclusive = routing is not None and routing.exclusive
+        self._exclusive_at: Span | None = (
+            self.source.positions.span((*routing.path, "exclusive"))
+            if self.exclusive and routing is not None and routing.path is not None else None)
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
         self._fast = self.facts.fast
         valid = header.valid
