@@ -441,6 +441,10 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB707", "evaluate", "a citizen fits two areas the policy says are exclusive",
              "correct the areas' target groups or conditions, or give `routing` a "
              "`priority` instead of `exclusive: true`"),
+    CodeInfo("UDB708", "evaluate", "a value depends on a name only its place gives",
+             "`result`, `time_to_result`, `day`, `reported` and `supplier` have values in "
+             "a settlement or a supplier selection, not for a decision alone; define a rule "
+             "that does not read them"),
     # 8: policy test cases
     CodeInfo("UDB801", "test", "a test file cannot be read",
              "check the path and that the file is UTF-8 text"),

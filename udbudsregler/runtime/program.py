@@ -131,7 +131,9 @@ class Program:
         try:
             return self._functions[name](facts, memo if memo is not None
                                          else self.code.memo(on))
-        except (EvaluationError, ArithmeticError, ValueError):
+        except (EvaluationError, ArithmeticError, ValueError, KeyError):
+            # a KeyError: a name only its place gives (`$result`), which the
+            # interpreter reports with that place (UDB708)
             return self.interpreter(facts, on).value(name)
 
     def tender_value(self, name: str, on: date) -> Any:
