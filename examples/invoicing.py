@@ -42,12 +42,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import udbudsregler as ur
-
-if TYPE_CHECKING:
-    from udbudsregler import Settlement, SettlementLine
+from udbudsregler import Settlement, SettlementLine
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_POLICY = HERE.parent / "policies" / "slagelse-2019"
@@ -127,34 +125,12 @@ def read_referrals(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def supplier_names(policy: ur.Policy) -> dict[str, str]:
-    """Supplier id -> display name, from the policy's service areas."""
-    return {supplier.id: supplier.name
-            for area in policy.areas for supplier in policy.suppliers_of(area)}
-
-
-def area_suppliers(policy: ur.Policy) -> dict[str, set[str]]:
-    """Service area id -> the ids of its suppliers."""
-    return {area: {s.id for s in policy.suppliers_of(area)} for area in policy.areas}
-
-
-def check_supplier(policy: ur.Policy, referral: dict[str, Any]) -> str | None:
-    """The host's own check that the referral names a supplier of the policy.
-
-    ``Policy.settle`` refuses a supplier or area the policy does not have, but
-    accepts a referral without a supplier; an invoice needs one, so the host checks.
-    Returns what is wrong, or None.
-    """
-    supplier, area = referral.get("supplier"), referral.get("area")
-    areas = area_suppliers(policy)
-    if not isinstance(supplier, str):
+def check_supplier(referral: dict[str, Any]) -> str | None:
+    """The host's own rule: an invoice needs the supplier. (``Policy.settle`` accepts a
+    referral without one; it checks that a supplier given belongs to the policy and to
+    the referral's area.) Returns what is wrong, or None."""
+    if not isinstance(referral.get("supplier"), str):
         return "referral.supplier: missing; an invoice needs the supplier"
-    if area is not None and area not in areas:
-        return f"referral.area: `{area}` is not a service area of the policy"
-    known = areas[area] if area is not None else set().union(*areas.values())
-    if supplier not in known:
-        where = f"area `{area}`" if area is not None else "the policy"
-        return f"referral.supplier: `{supplier}` is not a supplier of {where}"
     return None
 
 
@@ -278,7 +254,6 @@ def iso_date(value: Any) -> date | None:
 
 def run_month(policy: ur.Policy, items: list[dict[str, Any]], month: Month) -> Run:
     run = Run(month)
-    names = supplier_names(policy)
     currency = policy.header.currency
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -287,7 +262,7 @@ def run_month(policy: ur.Policy, items: list[dict[str, Any]], month: Month) -> R
         ident = str(item.get("id", f"item {index}"))
         # The referral is the item without the host's extras; settle() rejects unknown keys.
         referral = {k: v for k, v in item.items() if k not in EXTRA_KEYS}
-        problem = check_supplier(policy, referral)
+        problem = check_supplier(referral)
         if problem is not None:
             run.failed[ident] = [problem]
             continue
@@ -313,7 +288,7 @@ def run_month(policy: ur.Policy, items: list[dict[str, Any]], month: Month) -> R
             continue
         supplier = referral["supplier"]
         invoice = run.invoices.setdefault(
-            supplier, Invoice(supplier, names.get(supplier, supplier), currency))
+            supplier, Invoice(supplier, policy.supplier_name(supplier), currency))
         invoice.referrals.append(InvoicedReferral(settlement, notes))
     run.check_totals()
     return run

@@ -73,6 +73,7 @@ def _examples() -> dict[str, Any]:
         "Decision": [decision, routed],
         "Reason": list(decision.reasons),
         "Settlement": settlement,
+        "Limits": [ur.Limits(), ur.Limits(evaluation_steps=10, policy_root=str(ROOT))],
         "SettlementLine": list(settlement.lines),
         "BonusStatus": list(settlement.bonuses),
         "ReferralEnd": settlement.end,

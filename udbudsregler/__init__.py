@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         UdbudsreglerError,
     )
     from udbudsregler.loader.file_schema import policy_file_schema
+    from udbudsregler.loader.yaml_loader import Limits
     from udbudsregler.policy import Policy, load_policy
     from udbudsregler.replay import Difference, Replay, replay
     from udbudsregler.runtime.decision import Decision, Reason
@@ -64,6 +65,7 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("Diagnostic", "EvaluationError", "FactError", "FactProblem",
                      "PolicyError", "Span", "UdbudsreglerError"), "udbudsregler.diagnostics"),
     "policy_file_schema": "udbudsregler.loader.file_schema",
+    "Limits": "udbudsregler.loader.yaml_loader",
     **dict.fromkeys(("Policy", "load_policy"), "udbudsregler.policy"),
     **dict.fromkeys(("Difference", "Replay", "replay"), "udbudsregler.replay"),
     **dict.fromkeys(("Decision", "Reason"), "udbudsregler.runtime.decision"),
@@ -117,6 +119,7 @@ __all__ = [
     "EvaluationError",
     "FactError",
     "FactProblem",
+    "Limits",
     "Money",
     "Order",
     "PackageChoice",

@@ -355,7 +355,8 @@ CODES: dict[str, CodeInfo] = _codes(
              "list every service area once under `routing: priority:`"),
     CodeInfo("UDB424", "check", "several service areas need a routing priority",
              "add `routing: {priority: [...]}` saying which area wins when a citizen fits "
-             "several, e.g. specialised before general"),
+             "several, e.g. specialised before general; or `routing: {exclusive: true}` "
+             "if no citizen can fit two"),
     CodeInfo("UDB425", "check", "unknown price model",
              "the price models are defined under `price_models`"),
     CodeInfo("UDB426", "check", "unknown outcome",
@@ -429,6 +430,13 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB706", "evaluate", "the decision visits too many list elements in its loops",
              "check for loops nested inside loops over long histories; a host can raise "
              "the limit with `Limits(evaluation_steps=...)`"),
+    CodeInfo("UDB707", "evaluate", "a citizen fits two areas the policy says are exclusive",
+             "correct the areas' target groups or conditions, or give `routing` a "
+             "`priority` instead of `exclusive: true`"),
+    CodeInfo("UDB708", "evaluate", "a value depends on a name only its place gives",
+             "`result`, `time_to_result`, `day`, `reported` and `supplier` have values in "
+             "a settlement or a supplier selection, not for a decision alone; define a rule "
+             "that does not read them"),
     # 8: policy test cases
     CodeInfo("UDB801", "test", "a test file cannot be read",
              "check the path and that the file is UTF-8 text"),
@@ -733,7 +741,8 @@ class EvaluationError(UdbudsreglerError):
     def render(self) -> str:
         where = f"{self.span}: " if self.span else ""
         node = f" (in `{self.path}`)" if self.path else ""
-        return f"{where}{self.code}: {self.message}{node}"
+        hint = f"\n  hint: {self.hint}" if self.hint else ""
+        return f"{where}{self.code}: {self.message}{node}{hint}"
 
     def __str__(self) -> str:
         return self.render()

@@ -204,7 +204,8 @@ class Policy(Program):
         parsed_order = parse_order(order)
         state = parse_supplier_state(suppliers)
         graph = self.graph
-        routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority)
+        routing = choose_area(dict(zip(self.areas, fits, strict=True)), self.priority,
+                              exclusive=self.exclusive, at=self._exclusive_at)
         area = graph.areas.get(routing.area) if routing.area is not None else None
         if state is not None:
             self.check_supplier_state(state)

@@ -301,7 +301,7 @@ def test_slagelse_referrals_not_invoiced(slagelse_may: Result) -> None:
     assert data["not_invoiced"] == {"R-09": "starts 2020-06-02, after the month"}
     failed = data["failed"]
     assert failed["R-10"][0].startswith("outcomes[0].kind: UDB605")
-    assert failed["R-11"][0].startswith("referral.supplier: `marselisbrog`")
+    assert failed["R-11"][0].startswith("referral.supplier: UDB605: `marselisbrog`")
     assert "UDB703" in failed["R-12"][0]  # the referral starts before the round
     assert slagelse_may.code == 1
 

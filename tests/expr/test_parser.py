@@ -670,3 +670,20 @@ def test_very_deep_input_is_a_syntax_error_not_a_crash(text: str) -> None:
         assert error.code == "UDB312"
     else:  # parentheses alone add no depth
         assert tree == N("a")
+
+
+@pytest.mark.parametrize("text, message, pos, hint", [
+    ("count(offers)", "`count` needs a name for each element of `offers`: `count(o in offers)`",
+     (6, 12), "write e.g. `count(o in offers where ...)`"),
+    ("any(benefits where b.kind == kontanthjaelp)",
+     "`any` needs a name for each element of `benefits`: `any(b in benefits)`", (4, 12),
+     "`b` stands for each element of `benefits` in turn"),
+])
+def test_a_quantifier_without_its_variable_says_how_to_write_it(
+        text: str, message: str, pos: tuple[int, int], hint: str) -> None:
+    with pytest.raises(ExprSyntaxError) as caught:
+        parse_expression(text)
+    error = caught.value
+    assert (error.code, error.pos) == ("UDB313", pos)
+    assert message in error.message
+    assert error.hint is not None and hint in error.hint

@@ -153,12 +153,12 @@ def slagelse_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize(("file", "old", "new", "line", "column"), [
-    ("levering.yaml", "aftercare: 4 months", "aftercare: 0 days", 44, 14),
-    ("levering.yaml", "aftercare: 4 months", "aftercare: -4 months", 44, 14),
+    ("levering.yaml", "aftercare: 4 months", "aftercare: 0 days", 43, 14),
+    ("levering.yaml", "aftercare: 4 months", "aftercare: -4 months", 43, 14),
     ("betaling.yaml", "value: 4 months", "value: -4 months", 22, 12),  # bonus `lasting`
     ("betaling.yaml", "value: 4 months", "value: 101 years", 22, 12),
     ("levering.yaml", "  max_duration: 2 years\n  ends_on", "  max_duration: 0 weeks\n  ends_on",
-     42, 17),
+     41, 17),
 ])
 def test_12_05_durations_settle_cannot_use_are_check_errors(
         tmp_path: Path, file: str, old: str, new: str, line: int, column: int) -> None:
@@ -173,7 +173,7 @@ def test_12_05_a_bonus_period_beyond_the_limit_and_a_huge_bonus_are_check_errors
     slagelse_with(tmp_path, "betaling.yaml", "value: 4 months", "value: 99999999 months")
     folder = slagelse_with(tmp_path, "betaling.yaml", "value: 25000.00 DKK",
                            "value: " + "9" * 4301 + " DKK")
-    assert located(folder) == [("UDB314", 19, 12), ("UDB314", 22, 12)]
+    assert located(folder) == [("UDB314", 18, 12), ("UDB314", 22, 12)]
 
 
 def test_12_05_a_duration_only_settlement_can_tell_is_an_evaluation_error(
@@ -203,7 +203,7 @@ def test_12_18_a_negative_referral_duration_is_a_check_error(tmp_path: Path) -> 
                            "  max_duration: -2 years\n  ends_on")
     [error] = [d for d in diagnostics(folder) if d.is_error]
     assert error.code == "UDB433" and error.span is not None
-    assert (error.span.line, error.span.column) == (42, 17)
+    assert (error.span.line, error.span.column) == (41, 17)
     assert error.message == "`referral.max_duration` is -2 years; it must be longer than zero"
 
 

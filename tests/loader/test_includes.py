@@ -391,3 +391,21 @@ def test_content_hash_ignores_line_ending_style(tmp_path: Path) -> None:
         hashes.append(source.content_hash())
     assert hashes[0] == hashes[1]
     assert hashes[0] != hashes[2]
+
+
+def test_a_missing_policy_is_not_reported_as_a_missing_include(tmp_path: Path) -> None:
+    (tmp_path / "slagelse-2019").mkdir()
+    (tmp_path / "slagelse-2019" / "policy.yaml").write_text("policy: {}\n", encoding="utf-8")
+    for given, hint in ((tmp_path / "slagelse-2018", "did you mean `"),
+                        (tmp_path / "nowhere" / "policy", "give the folder of a policy")):
+        bag = DiagnosticBag()
+        assert load_policy_source(given, bag) is None
+        [diagnostic] = bag.sorted()
+        assert diagnostic.code == "UDB107"
+        assert diagnostic.message.startswith("the policy `")
+        assert diagnostic.message.endswith("does not exist")
+        assert diagnostic.hint is not None and hint in diagnostic.hint
+        assert "include" not in diagnostic.hint
+    bag = DiagnosticBag()
+    load_policy_source(tmp_path / "slagelse-2018", bag)
+    assert "slagelse-2019`?" in (bag.sorted()[0].hint or "")

@@ -357,3 +357,34 @@ def test_a_tiered_result_reads_correctly_in_danish_and_english() -> None:
     assert "24.000,00 SEK" in da
     for text in (en, da):
         assert "ftercare" not in text and "fterværn" not in text
+
+
+@pytest.mark.parametrize(("folder", "name", "reads"), [
+    (DATA / "price_forms.yaml", "price_models.tiered.results.result.tiers.fast.amount",
+     "result"),
+    (DATA / "price_forms.yaml", "price_models.tiered.results.result.amount", "time_to_result"),
+    (DATA / "price_forms.yaml", "service_areas.area.only", "supplier"),
+    (Path(__file__).parents[2] / "examples" / "slagelse-laesning-b",
+     "outcomes.selvforsoergende", "reported"),
+])
+def test_a_value_that_reads_a_name_only_its_place_gives(folder: Path, name: str,
+                                                        reads: str) -> None:
+    """`result`, `time_to_result`, `supplier`, `day` and `reported` have values in a
+    settlement or a supplier selection only: asking a decision for a value that reads one
+    is UDB708, located at the name, never a KeyError."""
+    policy = ur.load_policy(folder, cache=False)
+    facts = FACTS if folder.suffix else {
+        "birth_date": date(1975, 6, 15), "visitation": "aktivitetsparat",
+        "subject_to_225_rule": True, "offers": [],
+        "benefits": [{"kind": "kontanthjaelp", "from": date(2016, 3, 1), "to": None}]}
+    on = date(2025, 3, 3) if folder.suffix else date(2019, 2, 1)
+    decision = policy.decide(facts, on=on)
+    for ask in (lambda: decision.value(name), lambda: policy.evaluate(name, facts, on=on)):
+        with pytest.raises(ur.EvaluationError) as caught:
+            ask()
+        error = caught.value
+        assert error.code == "UDB708"
+        assert f"`{reads}` has a value only in" in error.message
+        assert error.span is not None and error.hint is not None
+        problem = error.to_dict()["problems"][0]
+        assert problem["code"] == "UDB708" and problem["line"] > 0

@@ -80,3 +80,29 @@ def test_a_referral_outside_the_validity_is_an_evaluation_error(slagelse: ur.Pol
     with pytest.raises(ur.EvaluationError) as caught:
         slagelse.settle(dict(REFERRAL, start="2018-02-01"), until=UNTIL)
     assert (caught.value.code, caught.value.path) == ("UDB703", "referral.start")
+
+
+@pytest.mark.parametrize("change", ["2024-01-02", "2024-02-20", "2024-05-06"])
+def test_monthly_invoices_with_a_supplier_change_add_up_to_the_whole(change: str) -> None:
+    """A change of supplier splits the weekly lines by supplier; each invoice still takes
+    only the weeks billed in its own month (found by docs/examples/test_properties.py:
+    the weeks after a change were invoiced again every month)."""
+    from datetime import timedelta
+
+    kbh = ur.load_policy(ROOT / "policies" / "koebenhavn-2024")
+    referral = {"id": "R-1", "start": "2024-01-01", "package": "job", "area": "udsatte",
+                "supplier": "udsatte_a",
+                "supplier_changes": [{"supplier": "udsatte_c", "from": change}]}
+    until = date(2024, 7, 1)
+    whole = kbh.settle(referral, [], until=until)
+    monthly = []
+    since = date(2024, 1, 1)
+    while since <= until:
+        last = min((since.replace(day=1) + timedelta(days=32)).replace(day=1)
+                   - timedelta(days=1), until)
+        monthly.append(kbh.settle(referral, [], until=last, since=since))
+        since = last + timedelta(days=1)
+    assert sum(s.total for s in monthly) == whole.total
+    weeks = [(line.supplier, line.quantity) for s in monthly for line in s.lines]
+    assert sum(n for _, n in weeks) == sum(line.quantity for line in whole.lines)
+    assert {supplier for supplier, _ in weeks} == {"udsatte_a", "udsatte_c"}

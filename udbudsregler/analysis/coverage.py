@@ -348,12 +348,14 @@ def _routing_items(policy: Policy) -> list[Item]:
         return []
     items = []
     first = policy.priority[0] if policy.priority else None
+    exclusive = domain.routing is not None and domain.routing.exclusive
     for name in policy.priority:
         entry = domain.areas.get(name)
         if entry is None:
             continue
-        # the first area of the priority is chosen whenever it fits
-        fits: tuple[str, ...] = (("chosen",) if name == first
+        # the first area of the priority is chosen whenever it fits; exclusive areas
+        # are never out-prioritised (a citizen who fits two is an error)
+        fits: tuple[str, ...] = (("chosen",) if name == first or exclusive
                                  else ("chosen", "out_prioritised"))
         items.append(Item("routing", name, policy.location(entry.path), (*fits, "not_fitting")))
     where = (domain.routing.path if domain.routing is not None

@@ -331,11 +331,14 @@ def _routing(checker: Checker) -> None:
     bag = checker.bag
     routing = domain.routing
     if routing is None:
-        if len(domain.areas) > 1:
+        # a `routing` with mistakes of its own (reported by validate) is no missing routing
+        if len(domain.areas) > 1 and checker.doc.positions.get(("routing",)) is None:
             first = next(iter(domain.areas.values()))
             bag.error("UDB424", f"{len(domain.areas)} service areas, but no `routing` says which "
                       "one a citizen who fits several goes to",
                       checker.doc.key_span(first.path[:1]))
+        return
+    if routing.spec.priority is None:  # `exclusive: true`: no priority to check
         return
     counts = Counter(routing.spec.priority)
     for i, name in enumerate(routing.spec.priority):
@@ -506,8 +509,10 @@ def _build(checker: Checker, graph: RuleGraph, typed: dict[Path, I.Expr]) -> Non
                                  area.path, checker.at(area.path), distance, only)
     if graph.areas:
         routing = domain.routing
+        # `exclusive: true` has no priority: the areas in the order they are written
         priority = (tuple(p for p in routing.spec.priority if p in graph.areas)
-                    if routing is not None else tuple(graph.areas))
+                    if routing is not None and routing.spec.priority is not None
+                    else tuple(graph.areas))
         choice = EnumType("service_area", tuple(graph.areas))
         cases = tuple((I.NodeRef(BOOL, graph.areas[a].fits), I.Const(choice, a))
                       for a in priority)

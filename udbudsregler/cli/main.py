@@ -234,7 +234,9 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"package: {choice.package}: "
                       f"{'accepted' if choice.accepted else 'refused'} ({choice.status})\n")
     if tracer is not None:
-        out.write("\ntrace:\n" + tracer.render() + "\n")
+        from udbudsregler.runtime.units import render_trace
+
+        out.write("\ntrace:\n" + render_trace(tracer, policy.checked, policy.month_end) + "\n")
     return EXIT_OK
 
 
@@ -731,6 +733,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stages = sub.add_parser("stages", help="list the compile stages in order")
     stages.set_defaults(run=cmd_stages)
+
+    from udbudsregler.cli.authoring import add_commands  # new, fmt
+
+    add_commands(sub)
     return parser
 
 

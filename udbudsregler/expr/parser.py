@@ -414,6 +414,9 @@ def _explain(text: str, error: UnexpectedInput) -> ExprSyntaxError:
     unit = _unknown_unit(token, last)
     if unit is not None:
         return unit
+    missing = _missing_variable(text, token, start)
+    if missing is not None:
+        return missing
     word = _keyword_as_value(stack)
     if word is not None:
         if word == "if":
@@ -494,6 +497,37 @@ def _classify(text: str, error: UnexpectedToken, token: Token, at_end: bool,
     if token.type not in _VALUE_ONLY and expected & _WANTS_VALUE:
         return "missing_operand"
     return "unexpected"
+
+
+def _missing_variable(text: str, token: Token, at: int) -> ExprSyntaxError | None:
+    """``count(offers)``, ``any(benefits where ...)``: a quantifier whose list has no
+    name for its elements (``x in``), found where the quantifier's own parenthesis
+    closes or its ``where`` comes."""
+    if token.type not in ("RPAR", "WHERE", "$END"):
+        return None
+    for match in reversed(list(_QUANTIFIER_OPEN.finditer(text, 0, at))):
+        inner = text[match.end():at]
+        depth = 0
+        for ch in inner:
+            depth += (ch in "([{") - (ch in ")]}")
+            if depth < 0:
+                break
+        if depth != 0:
+            continue  # the error is not at this quantifier's own level
+        kind, source = match.group(1), inner.strip()
+        if kind not in ("any", "all", "count", "select") or not source:
+            return None
+        if re.search(r"(?<![\w.])in(?![\w])", source):
+            return None
+        var = next((ch for ch in source if ch.isalpha()), "x").lower()
+        begin = match.end() + (len(inner) - len(inner.lstrip()))
+        return ExprSyntaxError(
+            "UDB313", f"`{kind}` needs a name for each element of `{source}`: "
+            f"`{kind}({var} in {source})`",
+            (begin, begin + len(source)),
+            f"write e.g. `{kind}({var} in {source} where ...)`; `{var}` stands for each "
+            f"element of `{source}` in turn, as in `{var}.from`")
+    return None
 
 
 def _inside_quantifier(text: str, at: int) -> bool:

@@ -188,6 +188,11 @@ class Routing:
     path: Path | None
     at: str | None = None
 
+    @property
+    def exclusive(self) -> bool:
+        """`exclusive: true`: the areas do not overlap; a citizen who fits two is an error."""
+        return self.spec is not None and self.spec.exclusive
+
 
 @dataclass(frozen=True, eq=False)
 class Package:

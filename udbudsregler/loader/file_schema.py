@@ -286,6 +286,10 @@ def _refine(defs: dict[str, Any]) -> None:
     defs["PriceModelSpec"]["allOf"] = [{"anyOf": [
         {"required": ["weekly_price"]}, {"required": ["payments"]},
         {"required": ["results"]}, {"required": ["bonuses"]}]}]
+    # `routing`: a `priority`, or `exclusive: true` (no citizen fits two areas), not both
+    defs["RoutingSpec"]["oneOf"] = [
+        {"required": ["priority"]},
+        {"required": ["exclusive"], "properties": {"exclusive": {"const": True}}}]
     defs["SelectionSpec"]["allOf"] = [
         {"if": {"properties": {"strategy": {"const": "nearest"}}},
          "then": {"required": ["distance"]}}]

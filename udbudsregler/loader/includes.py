@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from udbudsregler.diagnostics import DiagnosticBag, Span
+from udbudsregler.diagnostics import DiagnosticBag, Span, did_you_mean
 from udbudsregler.loader.locate import NodeInfo, NodePath, PositionMap, position_at
 from udbudsregler.loader.yaml_loader import DEFAULT_LIMITS, Limits, load_yaml_text
 
@@ -340,6 +340,18 @@ def _shallow_copy(value: Any) -> Any:
     return value
 
 
+def _missing_policy(given: Path, bag: DiagnosticBag) -> None:
+    """UDB107 for a policy path that does not exist (not an include: no include hint)."""
+    parent = given.parent
+    nearby = ([display_path(p) for p in parent.iterdir()
+               if p.is_dir() or p.suffix in (".yaml", ".yml")]
+              if _holds(parent.is_dir) else [])
+    hint = did_you_mean(display_path(given), nearby) or (
+        f"give the folder of a policy (the one with `{MAIN_FILE}`) or its main file; a "
+        "relative path starts from the folder the command runs in")
+    bag.error("UDB107", f"the policy `{display_path(given)}` does not exist", None, hint)
+
+
 def load_policy_source(path: str | Path, bag: DiagnosticBag,
                        limits: Limits = DEFAULT_LIMITS) -> LoadedSource | None:
     """Load a policy file, or the ``policy.yaml`` of a folder, with everything it includes.
@@ -355,6 +367,9 @@ def load_policy_source(path: str | Path, bag: DiagnosticBag,
     given = Path(path)
     folder = _holds(given.is_dir)
     main = given / MAIN_FILE if folder else given
+    if not folder and not _holds(given.exists):
+        _missing_policy(given, bag)
+        return None
     if folder and not _holds(main.is_file):
         try:
             os.stat(main)

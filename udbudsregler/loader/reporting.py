@@ -62,7 +62,7 @@ class Reporter:
         return info.span
 
     def validation_error(self, error: ValidationError, base: Path, model: type[BaseModel]) -> None:
-        items = error.errors(include_url=False)
+        items = _one_branch(list(error.errors(include_url=False)))
         # A misspelt key is one mistake: it is reported as an unknown key with a
         # did-you-mean, not also as the missing key it was meant to be.
         misspelt: set[Path] = set()
@@ -142,6 +142,39 @@ class Reporter:
             return
         self.bag.error("UDB203", f"`{_dotted(path)}`: {_describe(kind, item)}",
                        self.span(path, key=key))
+
+
+def _is_branch(part: object) -> bool:
+    """Whether a part of an error's location is pydantic's name of a member of a union
+    (``literal['a','b']``, ``list[...]``, ``function-before[...]``), not a key."""
+    return isinstance(part, str) and part != "[key]" and part.endswith("]") and "[" in part
+
+
+def _one_branch(items: list[Any]) -> list[Any]:
+    """The errors of a value that fits no member of a union (``goal: X | list[X]``), as
+    the errors of the one member the value was meant for: a list for the list member, a
+    single value for the others; without the member's name in the location. One mistake
+    (`goal: praktik`) is one error, at the key's own path."""
+    while True:
+        sites: dict[Path, list[Any]] = {}
+        for item in items:
+            loc = tuple(item["loc"])
+            at = next((i for i, part in enumerate(loc) if _is_branch(part)), None)
+            if at is not None:
+                sites.setdefault(loc[:at], []).append(item)
+        if not sites:
+            return items
+        for site, found in sites.items():
+            n = len(site)
+            # a list member that failed as a whole (`list_type`): the value is no list
+            not_a_list = any(str(i["loc"][n]).startswith("list[") and len(i["loc"]) == n + 1
+                             and i["type"] == "list_type" for i in found)
+            wanted = [i for i in found
+                      if str(i["loc"][n]).startswith("list[") != not_a_list] or found[:1]
+            drop = {id(i) for i in found} - {id(i) for i in wanted}
+            items = [dict(i, loc=(*i["loc"][:n], *i["loc"][n + 1:])) if id(i) in
+                     {id(w) for w in wanted} else i for i in items if id(i) not in drop]
+            break  # one site at a time: the locations changed
 
 
 _KIND_TEXT = {

@@ -138,9 +138,30 @@ class AreaSpec(_Cited):
 
 
 class RoutingSpec(_Cited):
-    """Which area a citizen who fits several goes to: the first in ``priority``."""
+    """Which area a citizen who fits several goes to: the first in ``priority``.
 
-    priority: list[Ident] = Field(min_length=1)
+    Or ``exclusive: true``: the policy states that no citizen fits two areas (its
+    ``reading`` says why); a citizen who does is an error when decided (UDB707),
+    never a silent choice.
+    """
+
+    priority: list[Ident] | None = Field(default=None, min_length=1)
+    exclusive: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> RoutingSpec:
+        if self.priority is None and not self.exclusive:
+            raise PydanticCustomError(
+                "udb202_routing", "`routing` needs `priority` or `exclusive: true`",
+                {"hint": "list the areas under `priority:`, the first that fits wins; or "
+                         "write `exclusive: true` if no citizen can fit two areas"})
+        if self.priority is not None and self.exclusive:
+            raise PydanticCustomError(
+                "udb203_routing", "`routing` takes `priority` or `exclusive: true`, not both",
+                {"at": ["exclusive"], "key": True,
+                 "hint": "keep `priority` if a citizen can fit several areas; otherwise "
+                         "remove it"})
+        return self
 
 
 class HoursSpan(_Model):

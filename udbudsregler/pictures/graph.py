@@ -134,7 +134,10 @@ def picture(policy: Policy, language: str | None = None) -> Picture:
         node = graph.nodes.get(group.node)
         if node is not None and node.expr is not None:
             criteria(node.expr, key)
-    priority = list(graph.routing.priority) if graph.routing is not None else list(graph.areas)
+    # areas numbered by their routing priority; exclusive areas have none (no citizen fits two)
+    priority = ([] if graph.routing is not None and graph.routing.exclusive
+                else list(graph.routing.priority) if graph.routing is not None
+                else list(graph.areas))
     for name, area in graph.areas.items():
         rank = priority.index(name) + 1 if name in priority else None
         lines = [f"{rank}. {area.spec.title}" if rank else area.spec.title, name]

@@ -154,7 +154,8 @@ class Decision:
             memo = self._memo = policy.code.memo(self.on)
         try:
             return function(self.facts, memo)
-        except (EvaluationError, ArithmeticError, ValueError):
+        except (EvaluationError, ArithmeticError, ValueError, KeyError):
+            # (a KeyError: a name only its place gives, `$result`; UDB708)
             # the interpreter's answer, or its error with the failing expression's place
             return policy.interpreter(self.facts, self.on).value(name)
 

@@ -15,6 +15,7 @@ from udbudsregler.ir import nodes as I
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing_text import routing_text
+from udbudsregler.runtime.units import written_units
 from udbudsregler.runtime.views import DecisionView
 from udbudsregler.semantics.ops import OPEN_END
 from udbudsregler.semantics.types import BOOL, HOURS, ListType, RecordType, SetType, Type
@@ -22,7 +23,7 @@ from udbudsregler.values import wording as fmt
 from udbudsregler.values.canonical import show
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, SpanLength
-from udbudsregler.values.wording import LANGUAGES
+from udbudsregler.values.wording import LANGUAGES, Unit
 
 __all__ = ["TEXTS", "explain", "format_value"]
 
@@ -111,8 +112,10 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def format_value(value: Any, t: Type | None, lang: str, policy: Program) -> str:
-    """A value as a caseworker would write it."""
+def format_value(value: Any, t: Type | None, lang: str, policy: Program,
+                 unit: Unit | None = None) -> str:
+    """A value as a caseworker would write it; a length or duration in ``unit``, the
+    unit the policy writes its limit in (see ``runtime.units``)."""
     texts = TEXTS[lang]
     language: Any = lang
     if isinstance(value, bool) or t == BOOL:
@@ -122,9 +125,9 @@ def format_value(value: Any, t: Type | None, lang: str, policy: Program) -> str:
     if isinstance(value, date):
         return texts["open"] if value == OPEN_END else fmt.format_date(value, language)
     if isinstance(value, SpanLength):
-        return fmt.format_span_length(value, language)
+        return fmt.format_span_length(value, language, unit or "months", policy.month_end)
     if isinstance(value, Duration):
-        return fmt.format_duration(value, language)
+        return fmt.format_duration(value, language, unit)
     if isinstance(value, Period):
         return fmt.format_period(value, language)
     if t == HOURS and isinstance(value, (int, Decimal)):
@@ -193,7 +196,9 @@ class _Text:
             items: list[str | tuple[str, str]] = []
             self._tree(group.tree(graph), items, "")
             self.groups.append((name, heads, items))
-        self.labels: dict[str, tuple[str, Type | None, bool]] = {}
+        self.labels: dict[str, tuple[str, Type | None, bool, Unit | None]] = {}
+        #: the unit the policy writes each duration limit in (see ``runtime.units``)
+        self.units = written_units(policy.checked)
         self.values: dict[tuple[Any, ...], str] = {}
         #: Lines of a criterion's legal basis and reading, by their text.
         self.lines: dict[tuple[str, str], str] = {}
@@ -216,14 +221,15 @@ class _Text:
         for item in node.items:
             self._tree(item, items, indent + "  ")
 
-    def label(self, name: str) -> tuple[str, Type | None, bool]:
-        """The label and type of a name, and whether its values are lists of records
-        (written as their number)."""
+    def label(self, name: str) -> tuple[str, Type | None, bool, Unit | None]:
+        """The label and type of a name, whether its values are lists of records
+        (written as their number), and the unit its lengths are written in."""
         found = self.labels.get(name)
         if found is None:
             t = self.policy.type_of_name(name)
             records = isinstance(t, ListType) and isinstance(t.elem, RecordType)
-            found = self.labels[name] = (self.policy.label_of(name), t, records)
+            found = self.labels[name] = (self.policy.label_of(name), t, records,
+                                         self.units.get(name))
         return found
 
     def describe(self, values: tuple[tuple[str, Any], ...]) -> str:
@@ -231,7 +237,7 @@ class _Text:
         parts = []
         cache = self.values
         for name, value in values:
-            label, t, records = self.label(name)
+            label, t, records, unit = self.label(name)
             kind = type(value)
             key: tuple[Any, ...] | None
             if kind in _CACHED:
@@ -243,13 +249,13 @@ class _Text:
             else:
                 key = None
             if key is None:
-                text = format_value(value, t, self.lang, self.policy)
+                text = format_value(value, t, self.lang, self.policy, unit)
             else:
                 text = cache.get(key)  # type: ignore[assignment]
                 if text is None:
                     if len(cache) >= _CACHE_SIZE:
                         cache.clear()
-                    text = cache[key] = format_value(value, t, self.lang, self.policy)
+                    text = cache[key] = format_value(value, t, self.lang, self.policy, unit)
             parts.append(f"{label}: {text}")
         return "; ".join(parts)
 

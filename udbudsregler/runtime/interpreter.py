@@ -27,7 +27,7 @@ from udbudsregler.semantics.prims import PRIMS
 from udbudsregler.semantics.types import RecordType
 from udbudsregler.values.temporal import MonthEnd, SpanLength
 
-__all__ = ["DEFAULT_STEPS", "Interpreter"]
+__all__ = ["DEFAULT_STEPS", "Interpreter", "place_error"]
 
 #: The most list elements one decision may visit in its loops (each loop counts the
 #: length of its list); above it the decision fails with UDB706 rather than run on.
@@ -35,6 +35,29 @@ DEFAULT_STEPS = 1_000_000
 #: Nested evaluations of named nodes before the interpreter evaluates a node's
 #: dependencies first, one at a time (so a long chain of rules needs no deep recursion).
 _DEEP = 48
+
+
+#: Where the names a place adds (``loader.sites.CONTEXTS``) have a value.
+_PLACES = {
+    "result": "in a result payment's amount, when a settlement knows which result was reached",
+    "time_to_result": "in a result payment's amount, when a settlement knows when the result "
+                      "came",
+    "day": "in an outcome's `holds`, which a settlement reads day by day",
+    "reported": "in an outcome's `holds`, which a settlement reads day by day",
+    "supplier": "in a supplier selection, which is read for each supplier of the area",
+}
+
+
+def place_error(name: str) -> EvaluationError:
+    """A name that only its place gives a value (``$result``, ``$day``, ...), read where
+    it has none: a value of a decision alone (``Decision.value``, ``Policy.evaluate``)
+    that depends on it (UDB708)."""
+    plain = name.lstrip("$")
+    where = _PLACES.get(plain, "in the place of the policy that gives it")
+    return EvaluationError(
+        "UDB708", f"`{plain}` has a value only {where}, not for a decision alone",
+        hint=f"a settlement works out this value (`policy.settle`); to read it for a "
+             f"decision, define a rule that does not depend on `{plain}`")
 
 
 @dataclass
@@ -76,6 +99,8 @@ class Interpreter:
             return self.today
         if name in self.graph.facts or name.startswith("$"):
             # a fact, or a name its place adds (`$result`, `$day`, ...: loader.sites)
+            if name not in self.facts:  # read outside its place (a fact is always there)
+                raise place_error(name)
             result = self.facts[name]
             self.memo[name] = result
             self._trace("fact", name, {}, result)
@@ -173,8 +198,8 @@ class Interpreter:
         try:
             return self.eval(expr, {}, inputs)
         except EvaluationError as error:
-            if error.span is None and expr.loc is not None:
-                error.span = expr.loc.expr.span()
+            if error.span is None:  # the expression's place, or the node's
+                error.span = expr.loc.expr.span() if expr.loc is not None else node.span
             if error.node is None:
                 path = expr.loc.expr.path if expr.loc is not None else node.path
                 error.node = "/".join(str(p) for p in path)

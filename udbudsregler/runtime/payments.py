@@ -251,8 +251,12 @@ def by_supplier(found: list[Piece], referral: Referral, start: date,
                                  amount=piece.price.amount if not piece.capped else piece.amount,
                                  billed_last=billed, supplier=referral.supplier_on(billed)))
             lo = hi + _DAY
+        # the units of one piece go together again where their supplier is the same; never
+        # with another piece's (the pieces are split at `since`: a run across it would be
+        # invoiced again in the next invoice)
+        merged: list[Piece] = []
         for unit in units:
-            previous = out[-1] if out else None
+            previous = merged[-1] if merged else None
             if (previous is not None and previous.supplier == unit.supplier
                     and previous.price == unit.price and previous.unit == unit.unit
                     and previous.last + _DAY == unit.first and not previous.capped):
@@ -261,7 +265,8 @@ def by_supplier(found: list[Piece], referral: Referral, start: date,
                 previous.amount = CONTEXT.add(previous.amount, unit.amount)
                 previous.billed_last = unit.billed_last
             else:
-                out.append(unit)
+                merged.append(unit)
+        out += merged
     return out
 
 

@@ -21,6 +21,7 @@ from udbudsregler.diagnostics import (
     EvaluationError,
     FactError,
     FactProblem,
+    Span,
     did_you_mean,
 )
 from udbudsregler.ir.graph import Area, RuleGraph
@@ -87,6 +88,12 @@ class Program:
         self.outcome_kinds: tuple[str, ...] = tuple(graph.outcomes)
         self.priority: list[str] = (list(graph.routing.priority) if graph.routing is not None
                                     else list(graph.areas))
+        routing = graph.routing
+        #: `routing: exclusive: true`: a citizen who fits two areas is an error (UDB707).
+        self.exclusive = routing is not None and routing.exclusive
+        self._exclusive_at: Span | None = (
+            self.source.positions.span((*routing.path, "exclusive"))
+            if self.exclusive and routing is not None and routing.path is not None else None)
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
         self._fast = self.facts.fast
         valid = header.valid
@@ -124,7 +131,9 @@ class Program:
         try:
             return self._functions[name](facts, memo if memo is not None
                                          else self.code.memo(on))
-        except (EvaluationError, ArithmeticError, ValueError):
+        except (EvaluationError, ArithmeticError, ValueError, KeyError):
+            # a KeyError: a name only its place gives (`$result`), which the
+            # interpreter reports with that place (UDB708)
             return self.interpreter(facts, on).value(name)
 
     def tender_value(self, name: str, on: date) -> Any:

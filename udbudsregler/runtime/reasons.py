@@ -286,7 +286,9 @@ def routing_reasons(policy: Program, decision: DecisionView,
         "routing", chosen or "", graph.areas[chosen].title if chosen else "",
         chosen is not None, rspec.legal_basis if rspec else None,
         rspec.source if rspec else None, rspec.reading if rspec else None,
-        (("fitting", list(fitting)), ("priority", list(static.priority))),
+        # exclusive areas have no priority: the only fitting area is chosen
+        (("fitting", list(fitting)),
+         ("exclusive", True) if routing.exclusive else ("priority", list(static.priority))),
         None, routing.at))
     choice = decision.supplier_choice
     if choice is not None and chosen is not None:

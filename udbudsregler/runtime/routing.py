@@ -1,8 +1,9 @@
 """Routing: the service area, the supplier and the course package of a decision.
 
 Deterministic and explained: the area is the first fitting area in the
-policy's priority; the supplier is the citizen's own valid choice, otherwise
-the area's declared strategy (rotation by the referral's sequence number, or
+policy's priority (with ``routing: exclusive: true``, the only fitting area: a
+citizen who fits two is an error, UDB707); the supplier is the citizen's own
+valid choice, otherwise the area's declared strategy (rotation by the referral's sequence number, or
 the lowest load relative to capacity, ties broken by the order of the
 suppliers in the policy); an ordered package is accepted only if the area
 offers it and its weekly hours lie inside the package's span.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from udbudsregler.diagnostics import FactError, FactProblem
+from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem, Span
 from udbudsregler.ir.graph import Area, Package
 
 #: How a supplier was chosen, or why none was.
@@ -132,8 +133,18 @@ def parse_supplier_state(
                          data["sequence"])
 
 
-def choose_area(fits: Mapping[str, bool], priority: list[str]) -> AreaChoice:
+def choose_area(fits: Mapping[str, bool], priority: list[str], *, exclusive: bool = False,
+                at: Span | None = None) -> AreaChoice:
+    """The first area of ``priority`` the citizen fits. With ``exclusive`` (the policy's
+    `routing: exclusive: true`, written at ``at``), a citizen who fits two is an error."""
     fitting = tuple(a for a in priority if fits.get(a))
+    if exclusive and len(fitting) > 1:
+        names = ", ".join(f"`{a}`" for a in fitting)
+        raise EvaluationError(
+            "UDB707", f"the citizen fits {len(fitting)} service areas ({names}), but "
+            "`routing: exclusive` says no citizen fits more than one", at,
+            hint="the areas overlap for this citizen: correct the areas' target groups or "
+                 "conditions, or replace `exclusive: true` by a `priority`")
     return AreaChoice(fitting[0] if fitting else None, fitting)
 
 

@@ -9,6 +9,7 @@ and its value. Events carry no timings, so a trace can be a golden file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,12 +42,17 @@ class RecordingTracer:
     def event(self, event: TraceEvent) -> None:
         self.events.append(event)
 
-    def render(self) -> str:
+    def render(self, shown: Callable[[str, Any], str] | None = None) -> str:
+        """One line per event. ``shown(name, value)`` gives the text of a value (by
+        default its canonical form)."""
         from udbudsregler.values.canonical import show
+
+        def text(name: str, value: Any) -> str:
+            return shown(name, value) if shown is not None else show(value)
 
         lines = []
         for e in self.events:
-            inputs = ", ".join(f"{k}={show(v)}" for k, v in e.inputs)
+            inputs = ", ".join(f"{k}={text(k, v)}" for k, v in e.inputs)
             reads = f"  <- {inputs}" if inputs else ""
-            lines.append(f"{e.kind} {e.name} = {show(e.output)}{reads}")
+            lines.append(f"{e.kind} {e.name} = {text(e.name, e.output)}{reads}")
         return "\n".join(lines)

@@ -6,7 +6,8 @@ limits) and every decision date of the round, for whom the policy gives a decisi
 - criteria that can never be true, or never false; target groups and service areas no
   citizen reaches; areas that fit only citizens a higher-priority area takes;
 - gaps: citizens in a target group who fit no service area; overlaps: citizens who fit
-  two areas, where only the routing priority decides;
+  two areas, where only the routing priority decides (an error where `routing:
+  exclusive: true` says no citizen fits two: deciding for them fails, UDB707);
 - decisions that fail (an evaluation error) for some citizen;
 - course packages whose span of weekly hours is empty on a date of the round, or that
   no order can be accepted for; price models that pay a negative weekly price or bonus,
@@ -293,9 +294,11 @@ class _Run:
                 continue
             chosen, error = self.ask(self._routed_to, [area.name])
             if error is None and chosen is not None and chosen.status == "unsat":
+                why = ("fits another of the exclusive areas too (UDB707)" if routing.exclusive
+                       else "fits an area before it in the routing priority")
                 self.add("area_never_chosen", "proved", "error", area.name, where,
                          f"no citizen goes to service area `{area.name}`: every citizen who "
-                         "fits it fits an area before it in the routing priority")
+                         f"fits it {why}")
 
     def _truth(self, name: str, value: bool) -> list[Term]:
         return [self.enc.holds(name) if value else self.enc.fails(name)]
@@ -350,11 +353,17 @@ class _Run:
             self.add("gap", "proved", "ok", "", routing_where,
                      "no gaps: every citizen in a target group fits a service area")
         priority = list(graph.routing.priority)
+        # `routing: exclusive: true`: an overlap is no matter of priority but an error
+        exclusive = graph.routing.exclusive
+        overlaps = unsure = 0
         for i, first in enumerate(priority):
             for second in priority[i + 1:]:
                 a, b = graph.areas[first], graph.areas[second]
                 answer, error = self.ask(self._both, a.fits, b.fits, witness=True)
                 if error is not None or answer is None or answer.status != "sat":
+                    if error is not None or (answer is not None
+                                             and answer.status == "unknown"):
+                        unsure += 1
                     if answer is not None and answer.status == "unknown":
                         self.unknown("overlap", f"{first}+{second}", routing_where,
                                      f"citizens who fit both `{first}` and `{second}`",
@@ -365,6 +374,20 @@ class _Run:
                                      f"not encodable: {error}")
                     continue
 
+                if exclusive:
+                    overlaps += 1
+                    found = self.witness(answer, _confirm_exclusive, _case_exclusive, first,
+                                         second)
+                    if isinstance(found, Witness):
+                        self.add("overlap", "found", "error", f"{first}+{second}",
+                                 routing_where, f"overlap of exclusive areas: citizens fit "
+                                 f"both `{first}` and `{second}`, but `routing: exclusive` "
+                                 "says no citizen fits two; deciding for them fails (UDB707)",
+                                 found)
+                    else:
+                        self.unknown("overlap", f"{first}+{second}", routing_where,
+                                     f"citizens who fit both `{first}` and `{second}`", found)
+                    continue
                 found = self.witness(answer, _confirm_overlap, _case_overlap, first, second)
                 if isinstance(found, Witness):
                     self.add("overlap", "found", "note", f"{first}+{second}", routing_where,
@@ -373,6 +396,9 @@ class _Run:
                 else:
                     self.unknown("overlap", f"{first}+{second}", routing_where,
                                  f"citizens who fit both `{first}` and `{second}`", found)
+        if exclusive and not overlaps and not unsure:
+            self.add("overlap", "proved", "ok", "", routing_where,
+                     "no overlaps: no citizen fits two of the exclusive service areas")
 
     def tender(self) -> None:
         """Packages and price models: their values on a date of the round (or, for what a
@@ -641,6 +667,23 @@ def _case_gap(facts: dict[str, Any], on: date, result: Any,
 
 def _confirm_overlap(result: Any, first: str, second: str) -> bool:
     return hasattr(result, "areas") and first in result.areas and second in result.areas
+
+
+def _confirm_exclusive(result: Any, first: str, second: str) -> bool:
+    """The engine refuses the citizen: it fits both areas, which `routing` says are
+    exclusive (UDB707, naming both)."""
+    from udbudsregler.diagnostics import EvaluationError
+
+    return isinstance(result, EvaluationError) and result.code == "UDB707" \
+        and f"`{first}`" in result.message and f"`{second}`" in result.message
+
+
+def _case_exclusive(facts: dict[str, Any], on: date, result: Any, first: str,
+                    second: str) -> tuple[str, list[str], dict[str, Any]]:
+    return (f"analyze: overlap: fits exclusive {first} and {second}",
+            [f"udbudsregler analyze: fits both `{first}` and `{second}`, which `routing: "
+             "exclusive` says no citizen does; the decision fails with UDB707"],
+            {"error": {"code": "UDB707"}})
 
 
 def _case_overlap(facts: dict[str, Any], on: date, result: Any, first: str,

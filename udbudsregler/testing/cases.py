@@ -419,6 +419,7 @@ def _check_decision(policy: Any, case: Case, result: CaseResult) -> None:
 
 def _check_rule(policy: Any, case: Case, name: str, want: Any, result: CaseResult) -> None:
     from udbudsregler.expr.parser import ExprSyntaxError, parse_expression
+    from udbudsregler.runtime.units import literal_unit, show_in_unit
     from udbudsregler.semantics.constants import literal_value
     from udbudsregler.semantics.ops import compare_values
 
@@ -429,8 +430,8 @@ def _check_rule(policy: Any, case: Case, name: str, want: Any, result: CaseResul
         result.failures.append(f"rules.{name}: {error.args[0]}")
         return
     try:
-        wanted = literal_value(parse_expression(str(want).lower() if isinstance(want, bool)
-                                                else str(want)))
+        node = parse_expression(str(want).lower() if isinstance(want, bool) else str(want))
+        wanted = literal_value(node)
     except (ExprSyntaxError, AssertionError):
         result.failures.append(f"rules.{name}: `{want}` is not a literal value")
         return
@@ -439,7 +440,10 @@ def _check_rule(policy: Any, case: Case, name: str, want: Any, result: CaseResul
     except (TypeError, ValueError, ArithmeticError):
         same = False
     if not same:
-        result.failures.append(f"rules.{name}: expected {want}, got {_show(got)}")
+        # a length is shown in the unit the case expects it in (`3 years`, `180 days`)
+        unit = literal_unit(node)
+        shown = show_in_unit(got, unit, policy.month_end) if unit else _show(got)
+        result.failures.append(f"rules.{name}: expected {want}, got {shown}")
 
 
 def _check_invariant(policy: Any, name: str, result: CaseResult, *, decision: Any = None,

@@ -215,8 +215,16 @@ def _settlement_problem(policy: Policy, invariant: Invariant,
 def find_violation(policy: Policy, name: str, *, max_examples: int = 200) -> Violation | None:
     """Search for a citizen (or referral) that breaks invariant ``name``; shrink it.
 
-    Deterministic: the same policy and settings find the same counterexample.
+    Deterministic: the same policy and settings find the same counterexample. What
+    hypothesis stores goes to the user's cache folder, not the current folder.
     """
+    from udbudsregler.testing.storage import hypothesis_storage
+
+    with hypothesis_storage():
+        return _find_violation(policy, name, max_examples)
+
+
+def _find_violation(policy: Policy, name: str, max_examples: int) -> Violation | None:
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 

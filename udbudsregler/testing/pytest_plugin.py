@@ -23,7 +23,7 @@ import pytest
 from udbudsregler.diagnostics import PolicyError
 from udbudsregler.testing.cases import Case, load_cases, run_case
 
-__all__ = ["pytest_addoption", "pytest_collect_file"]
+__all__ = ["pytest_addoption", "pytest_collect_file", "pytest_load_initial_conftests"]
 
 _POLICIES: dict[Path, Any] = {}
 
@@ -45,6 +45,25 @@ def _policy_folder(path: Path) -> Path | None:
         return None
     folder = path.parent.parent
     return folder if (folder / "policy.yaml").is_file() else None
+
+
+#: Options that use pytest's cache: with one of them, the cache stays on.
+_CACHE_OPTIONS = ("--lf", "--last-failed", "--ff", "--failed-first", "--nf", "--new-first",
+                  "--sw", "--stepwise", "--sw-skip", "--stepwise-skip", "--cache-show",
+                  "--cache-clear", "--lfnf", "--last-failed-no-failures")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    """Without a configuration file (pytest run in a folder of policies, not in a Python
+    project), pytest's cache is off, so no `.pytest_cache/` is left in the author's
+    folder. A project's own configuration, or a cache option such as `--lf`, keeps it."""
+    if early_config.inipath is not None:
+        return
+    if any(arg.split("=", 1)[0] in _CACHE_OPTIONS for arg in args):
+        return
+    early_config.pluginmanager.consider_pluginarg("no:cacheprovider")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from udbudsregler.values.money import Money
-from udbudsregler.values.temporal import Duration, Period, SpanLength
+from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength, calendar_breakdown
 
-__all__ = ["duration_text", "show", "to_json"]
+__all__ = ["duration_text", "length_text", "show", "to_json"]
 
 
 def duration_text(d: Duration) -> str:
@@ -26,6 +26,42 @@ def duration_text(d: Duration) -> str:
     if d.days or not parts:
         parts.append(f"{d.days} day{'s' if abs(d.days) != 1 else ''}")
     return " ".join(parts)
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'s' if abs(n) != 1 else ''}"
+
+
+def _weeks(days: int) -> str:
+    weeks, rest = divmod(days, 7)
+    parts = [_count(weeks, "week")] if weeks else []
+    if rest or not parts:
+        parts.append(_count(rest, "day"))
+    return " ".join(parts)
+
+
+def length_text(value: SpanLength | Duration,
+                unit: Literal["days", "weeks", "months"] | None,
+                rule: MonthEnd = "clamp") -> str:
+    """A length in the unit its limit was written in (see ``values.wording.Unit``):
+    ``1434 days (2015-03-01..2019-02-01)``, ``3 years 11 months 1 day
+    (2015-03-01..2019-02-01)`` (months counted by ``rule``), ``204 weeks 6 days (...)``;
+    a duration in weeks as ``26 weeks``. Without a unit, as :func:`show` gives it."""
+    if isinstance(value, Duration):
+        if unit == "weeks" and not value.months and value.days >= 0:
+            return _weeks(value.days)
+        return duration_text(value)
+    if unit == "weeks":
+        text = _weeks(value.days)
+    elif unit == "months":
+        years, months, days = calendar_breakdown(value, rule)
+        parts = [_count(n, name) for n, name in ((years, "year"), (months, "month")) if n]
+        if days or not parts:
+            parts.append(_count(days, "day"))
+        text = " ".join(parts)
+    else:
+        return show(value)
+    return f"{text} ({value.start.isoformat()}..{value.end.isoformat()})"
 
 
 def show(value: Any) -> str:

@@ -22,12 +22,19 @@ from decimal import Decimal
 from typing import Literal, get_args
 
 from udbudsregler.values.money import Money, Rounding, to_decimal
-from udbudsregler.values.temporal import Duration, Period, SpanLength, calendar_breakdown
+from udbudsregler.values.temporal import (
+    Duration,
+    MonthEnd,
+    Period,
+    SpanLength,
+    calendar_breakdown,
+)
 
 __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "Language",
+    "Unit",
     "format_bool",
     "format_date",
     "format_decimal",
@@ -39,6 +46,10 @@ __all__ = [
 ]
 
 Language = Literal["da", "en", "sv"]
+#: The unit a length is shown in: the unit the author wrote the limit it is compared
+#: with in (``180 days``, ``26 weeks``, ``5 years``). ``months`` covers months and
+#: years: the length is shown in years, months and days.
+Unit = Literal["days", "weeks", "months"]
 #: The languages explanations can be written in (the values of :data:`Language`).
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 #: Each language's name in English, for messages to authors.
@@ -59,6 +70,7 @@ _UNITS = {
     "year": {"da": ("år", "år"), "en": ("year", "years"), "sv": ("år", "år")},
     "month": {"da": ("måned", "måneder"), "en": ("month", "months"),
               "sv": ("månad", "månader")},
+    "week": {"da": ("uge", "uger"), "en": ("week", "weeks"), "sv": ("vecka", "veckor")},
     "day": {"da": ("dag", "dage"), "en": ("day", "days"), "sv": ("dag", "dagar")},
     "hour": {"da": ("time", "timer"), "en": ("hour", "hours"), "sv": ("timme", "timmar")},
 }
@@ -176,27 +188,45 @@ def _calendar_text(years: int, months: int, days: int, lang: str) -> str:
     return _join(parts, lang)
 
 
-def format_duration(d: Duration, lang: Language) -> str:
+def _weeks_text(days: int, lang: str) -> str:
+    weeks, rest = divmod(days, 7)
+    parts = [_count(weeks, "week", lang)] if weeks else []
+    if rest or not parts:
+        parts.append(_count(rest, "day", lang))
+    return _join(parts, lang)
+
+
+def format_duration(d: Duration, lang: Language, unit: Unit | None = None) -> str:
     """da ``1 år og 6 måneder``, ``7 dage``; en ``1 year and 6 months``, ``7 days``;
     sv ``1 år och 6 månader``, ``7 dagar``.
 
-    Months are shown as years and months, days as days (not weeks). A
-    duration whose parts are all negative is shown with a leading minus.
+    Months are shown as years and months, days as days, or as weeks and days with
+    ``unit="weeks"`` (``26 uger``). A duration whose parts are all negative is shown
+    with a leading minus.
     """
     _check_lang(lang)
     months, days = d.months, d.days
     if months <= 0 and days <= 0 and (months or days):
-        return "-" + format_duration(Duration(-months, -days), lang)
+        return "-" + format_duration(Duration(-months, -days), lang, unit)
+    if unit == "weeks" and not months:
+        return _weeks_text(days, lang)
     years, months = divmod(months, 12) if months >= 0 else (0, months)
     return _calendar_text(years, months, days, lang)
 
 
-def format_span_length(s: SpanLength, lang: Language) -> str:
-    """The span broken into years, months and days from its start:
-    da ``4 år, 11 måneder og 30 dage``, en ``4 years, 11 months and 30 days``,
-    sv ``4 år, 11 månader och 30 dagar``; zero is ``0 dage`` / ``0 days`` / ``0 dagar``."""
+def format_span_length(s: SpanLength, lang: Language, unit: Unit = "months",
+                       rule: MonthEnd = "clamp") -> str:
+    """The length of a span in ``unit``: by default broken into years, months and days
+    from its start (da ``4 år, 11 måneder og 30 dage``, en ``4 years, 11 months and 30
+    days``, sv ``4 år, 11 månader och 30 dagar``; months counted by the month-end
+    ``rule``); in days (``274 dage``); or in weeks and days (``39 uger og 1 dag``, sv
+    ``39 veckor och 1 dag``). Zero is ``0 dage`` / ``0 days`` / ``0 dagar``."""
     _check_lang(lang)
-    years, months, days = calendar_breakdown(s, "clamp")
+    if unit == "days":
+        return _count(s.days, "day", lang)
+    if unit == "weeks":
+        return _weeks_text(s.days, lang)
+    years, months, days = calendar_breakdown(s, rule)
     return _calendar_text(years, months, days, lang)
 
 
