@@ -237,6 +237,8 @@ _ARROW: dict[FactKind, pa.DataType] = {
 }
 #: The kinds whose Arrow form is not their canonical value (see ``arrow_value``).
 _CONVERTED = (fact_kinds.MONEY, fact_kinds.PERIOD, fact_kinds.DURATION)
+#: The bounds of periods and history records are read as date facts.
+_DATE_SPEC = FactSpec(type=fact_kinds.DATE.name)
 
 
 def arrow_type(spec: FactSpec, currency: str) -> pa.DataType:
@@ -482,10 +484,10 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if t is fact_kinds.PERIOD:
         if not _struct_with(kind, {"from", "to"}):
             return Pers(level, np.full(n, _LO), np.full(n, _LO)), _all(n)
-        start, b1 = read_value(FactSpec(type="date"), pc.struct_field(arr, "from"), level,
+        start, b1 = read_value(_DATE_SPEC, pc.struct_field(arr, "from"), level,
                                currency)
         end_arr = pc.struct_field(arr, "to")
-        end, b2 = read_value(FactSpec(type="date"), end_arr.fill_null(EARLIEST), level,
+        end, b2 = read_value(_DATE_SPEC, end_arr.fill_null(EARLIEST), level,
                              currency)
         e = np.where(_nulls(end_arr), OPEN, end.o)
         return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
@@ -526,11 +528,11 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
                                   f"{path}.{name}", bounds)
         inner |= b
     if history:
-        start, b1 = read_value(FactSpec(type="date"), pc.struct_field(items, "from"),
+        start, b1 = read_value(_DATE_SPEC, pc.struct_field(items, "from"),
                                level + 1, currency)
         end_arr = pc.struct_field(items, "to")
         open_end = _nulls(end_arr)
-        end, b2 = read_value(FactSpec(type="date"), end_arr.fill_null(EARLIEST), level + 1,
+        end, b2 = read_value(_DATE_SPEC, end_arr.fill_null(EARLIEST), level + 1,
                              currency)
         e = np.where(open_end, OPEN, end.o)
         inner |= b1 | b2 | (e < start.o)
