@@ -17,8 +17,9 @@ Every module that treats facts by their kind asks the registry, not the kind's n
 
 ``tests/semantics/test_fact_kinds.py`` holds every consumer to every kind, and fails when
 a module compares a kind's name as a string. To add a kind: add its record below (and to
-``KINDS``, in the order the documents list the kinds), then run that test: it names each
-consumer still to be taught the kind.
+``KINDS``, in the order the documents list the kinds), then run that test: the kind's
+tests fail in each consumer still to be taught it (first the checker, since a policy with
+the kind cannot load before it knows it).
 """
 
 from __future__ import annotations
