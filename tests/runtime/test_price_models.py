@@ -140,6 +140,31 @@ def test_earlier_referrals_must_end_before_and_not_overlap(
     assert raised.value.problems[0].path.startswith("referral.previous")
 
 
+@pytest.mark.parametrize(("referral", "path", "code", "text"), [
+    ({"previous": 5}, "referral.previous", "UDB602", "expected a list"),
+    ({"previous": [{"from": date(2024, 1, 1)}]}, "referral.previous[0]", "UDB602",
+     'expected a period {"from": ..., "to": ...}, got a mapping'),
+    ({"previous": [{"from": "2024-01-01", "to": "2024-02-01"},
+                   {"from": "2024-03-01", "to": "x"}]},
+     "referral.previous[1].to", "UDB602", "expected a date"),
+    ({"previous": [{"from": "x", "to": "2024-02-01"}]}, "referral.previous[0].from", "UDB602",
+     "expected a date"),
+    ({"supplier_changes": [{"supplier": "n2", "from": "2025-02-01"},
+                           {"supplier": "nobody", "from": "2025-03-01"}]},
+     "referral.supplier_changes[1]", "UDB605", "`nobody` is not a supplier"),
+    ({"supplier_changes": [{"supplier": ["n2"], "from": "2025-02-01"}]},
+     "referral.supplier_changes[0]", "UDB602", "expected text"),
+    ({"facts": [1]}, "referral.facts", "UDB602", "expected a mapping of the citizen's facts"),
+])
+def test_a_bad_earlier_referral_or_supplier_change_names_its_item(
+        policy: ur.Policy, referral: dict[str, Any], path: str, code: str, text: str) -> None:
+    with pytest.raises(FactError) as raised:
+        _settle(policy, "days", **referral)
+    problem = raised.value.problems[0]
+    assert (problem.path, problem.code) == (path, code)
+    assert text in problem.message
+
+
 @pytest.mark.parametrize(("municipality", "sequence", "supplier"), [
     ("north", 1, "n1"), ("north", 2, "n2"), ("north", 3, "n1"),
     ("south", 1, "s1"), ("south", 2, "s1"),
