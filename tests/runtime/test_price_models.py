@@ -303,6 +303,32 @@ price_models:
     assert codes == ["UDB434"]
 
 
+@pytest.mark.parametrize(("total", "warned"), [
+    ("13 weeks", True), ("5 months", True),   # surely shorter than 26 weeks
+    ("6 months", False),                      # 168 to 186 days: maybe not shorter
+    ("26 weeks", False), ("1 year", False),
+])
+def test_a_total_duration_shorter_than_one_referral_is_a_warning(
+        tmp_path: Path, total: str, warned: bool) -> None:
+    folder = tmp_path / "aa"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "andre-aktoerer",
+                    folder)
+    main = folder / "policy.yaml"
+    text = main.read_text(encoding="utf-8")
+    assert text.count("  max_duration: 26 weeks\n") == 1
+    main.write_text(text.replace("  max_duration: 26 weeks\n",
+                                 f"  max_duration: 26 weeks\n  total_duration: {total}\n"),
+                    encoding="utf-8")
+    state = run_stages(folder)
+    found = [d for d in state.bag.sorted() if d.code == "UDB435"]
+    assert not [d for d in state.bag.sorted() if d.is_error]
+    assert bool(found) == warned
+    if warned:
+        assert found[0].span is not None and found[0].span.line > 0
+        assert f"({total}) is shorter than `referral.max_duration` (26 weeks)" \
+            in found[0].message
+
+
 # -- the settlement texts of the new constructs, in Danish and English --------------------
 
 ROOT = Path(__file__).resolve().parents[2]
