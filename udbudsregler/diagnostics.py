@@ -382,6 +382,8 @@ CODES: dict[str, CodeInfo] = _codes(
     CodeInfo("UDB434", "check", "a tier of a result payment can never apply",
              "order the tiers from the soonest result to the latest; only the last may leave "
              "out `within`"),
+    CodeInfo("UDB435", "check", "the total duration of linked referrals is shorter than "
+             "one referral's", "make `total_duration` at least `max_duration`", _W),
     # 5: compile (rule graph)
     CodeInfo("UDB501", "compile", "rules refer to each other in a cycle",
              "break the cycle: one of the rules must be defined without the others"),

@@ -140,6 +140,31 @@ def test_earlier_referrals_must_end_before_and_not_overlap(
     assert raised.value.problems[0].path.startswith("referral.previous")
 
 
+@pytest.mark.parametrize(("referral", "path", "code", "text"), [
+    ({"previous": 5}, "referral.previous", "UDB602", "expected a list"),
+    ({"previous": [{"from": date(2024, 1, 1)}]}, "referral.previous[0]", "UDB602",
+     'expected a period {"from": ..., "to": ...}, got a mapping'),
+    ({"previous": [{"from": "2024-01-01", "to": "2024-02-01"},
+                   {"from": "2024-03-01", "to": "x"}]},
+     "referral.previous[1].to", "UDB602", "expected a date"),
+    ({"previous": [{"from": "x", "to": "2024-02-01"}]}, "referral.previous[0].from", "UDB602",
+     "expected a date"),
+    ({"supplier_changes": [{"supplier": "n2", "from": "2025-02-01"},
+                           {"supplier": "nobody", "from": "2025-03-01"}]},
+     "referral.supplier_changes[1]", "UDB605", "`nobody` is not a supplier"),
+    ({"supplier_changes": [{"supplier": ["n2"], "from": "2025-02-01"}]},
+     "referral.supplier_changes[0]", "UDB602", "expected text"),
+    ({"facts": [1]}, "referral.facts", "UDB602", "expected a mapping of the citizen's facts"),
+])
+def test_a_bad_earlier_referral_or_supplier_change_names_its_item(
+        policy: ur.Policy, referral: dict[str, Any], path: str, code: str, text: str) -> None:
+    with pytest.raises(FactError) as raised:
+        _settle(policy, "days", **referral)
+    problem = raised.value.problems[0]
+    assert (problem.path, problem.code) == (path, code)
+    assert text in problem.message
+
+
 @pytest.mark.parametrize(("municipality", "sequence", "supplier"), [
     ("north", 1, "n1"), ("north", 2, "n2"), ("north", 3, "n1"),
     ("south", 1, "s1"), ("south", 2, "s1"),
@@ -276,6 +301,32 @@ price_models:
     state = run_stages(derived)
     codes = [d.code for d in state.bag.sorted() if d.is_error]
     assert codes == ["UDB434"]
+
+
+@pytest.mark.parametrize(("total", "warned"), [
+    ("13 weeks", True), ("5 months", True),   # surely shorter than 26 weeks
+    ("6 months", False),                      # 168 to 186 days: maybe not shorter
+    ("26 weeks", False), ("1 year", False),
+])
+def test_a_total_duration_shorter_than_one_referral_is_a_warning(
+        tmp_path: Path, total: str, warned: bool) -> None:
+    folder = tmp_path / "aa"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "andre-aktoerer",
+                    folder)
+    main = folder / "policy.yaml"
+    text = main.read_text(encoding="utf-8")
+    assert text.count("  max_duration: 26 weeks\n") == 1
+    main.write_text(text.replace("  max_duration: 26 weeks\n",
+                                 f"  max_duration: 26 weeks\n  total_duration: {total}\n"),
+                    encoding="utf-8")
+    state = run_stages(folder)
+    found = [d for d in state.bag.sorted() if d.code == "UDB435"]
+    assert not [d for d in state.bag.sorted() if d.is_error]
+    assert bool(found) == warned
+    if warned:
+        assert found[0].span is not None and found[0].span.line > 0
+        assert f"({total}) is shorter than `referral.max_duration` (26 weeks)" \
+            in found[0].message
 
 
 # -- the settlement texts of the new constructs, in Danish and English --------------------

@@ -132,3 +132,15 @@ def test_the_routing_reason_says_exclusive_and_every_language_explains(
         assert f"{area}: ”{title}”" in text or f"{area}: «{title}»" in text \
             or f"{area}: “{title}”" in text, text
         assert priority not in text.split(area, 1)[1].split("\n\n", 1)[0]
+
+
+def test_the_picture_of_exclusive_areas_shows_no_priority(tmp_path: Path) -> None:
+    from udbudsregler.pictures import graph as pictures
+
+    policy = ur.load_policy(_copy(tmp_path, "  exclusive: true\n"))
+    text = pictures.mermaid(policy)
+    assert "Indsatsområder (udelukker hinanden)" in text and "(prioritet)" not in text
+    assert "1. " not in text, "exclusive areas are not numbered by a priority"
+    rusta = ur.load_policy(Path(__file__).resolve().parents[2] / "policies"
+                           / "rusta-och-matcha-2")
+    assert "Insatsområden (utesluter varandra)" in pictures.mermaid(rusta)

@@ -55,6 +55,7 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
 FLAT_TABLES: dict[str, dict[str, Any]] = {
     "runtime.schemas._FACTS_TITLE": schemas._FACTS_TITLE,
     "runtime.routing_text._QUOTES": routing_text._QUOTES,
+    "pictures.graph._EXCLUSIVE": pictures._EXCLUSIVE,
     "values.wording._MONTHS": wording._MONTHS,
     "values.wording._MARKS": wording._MARKS,
     "values.wording._AND": wording._AND,

@@ -38,6 +38,7 @@ from udbudsregler.ir.graph import (
     RuleGraph,
 )
 from udbudsregler.loader.documents import FactSpec, PolicyHeader
+from udbudsregler.loader.sites import WHERE_KNOWN
 from udbudsregler.loader.validate import AllOf, CriteriaNode, CriterionEntry, NotOf
 from udbudsregler.semantics import operators as ops
 from udbudsregler.semantics.constants import literal_value
@@ -537,6 +538,9 @@ class Checker:
                 # The other side of `==` or `in` is already wrong (or is a fact whose
                 # declaration is); once it is fixed, its choice gives this value its meaning.
                 return self.bad(node.pos)
+            if node.id in WHERE_KNOWN:  # a name another place gives (`result`)
+                return self.error("UDB401", f"unknown name `{node.id}` here", node,
+                                  f"`{node.id}` is known only {WHERE_KNOWN[node.id]}")
             candidates = [*env, *self.globals, "today"]
             hint = did_you_mean(node.id, candidates)
             if hint is None:
@@ -557,8 +561,12 @@ class Checker:
         return I.NodeRef(symbol.type, node.id, loc=loc)
 
     def is_choice_value(self, name: str) -> bool:
-        return any(name in choice.values for d in self.facts.values()
-                   for choice in _choices(d.type))
+        """Whether ``name`` is a value of some choice: of a fact's, or an outcome (the
+        values of `result`)."""
+        outcomes = self.doc.source.data.get("outcomes")
+        return (any(name in choice.values for d in self.facts.values()
+                    for choice in _choices(d.type))
+                or (isinstance(outcomes, dict) and name in outcomes))
 
     def broken_fact(self) -> bool:
         """Whether a fact's declaration is invalid (so its choice values are unknown)."""

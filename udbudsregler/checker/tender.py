@@ -211,6 +211,7 @@ def check_domain(checker: Checker) -> dict[Path, I.Expr]:
                         key_span(outcome_entry.path))
     _invariant_dates(checker)
     _absolute_invariants(checker)
+    _total_below_one_referral(checker)
     return typed
 
 
@@ -268,6 +269,34 @@ def _durations(checker: Checker, source: SourceExpr, node: A.Expr,
                 out += _durations(checker, value.expr, value.expr.ast, node.id)
         return out
     return []
+
+
+def _total_below_one_referral(checker: Checker) -> None:
+    """A warning when `referral.total_duration`, the time all linked referrals may take
+    together, is surely shorter than `max_duration`, the time one may take: then the
+    total, not the referral's own limit, ends every first referral (UDB435). Months are
+    counted as 28 to 31 days, so only a sure case is reported."""
+    parsed = checker.parsed.domain
+    total_site = parsed.get(("referral", "total_duration"))
+    longest_site = parsed.get(("referral", "max_duration"))
+    if total_site is None or longest_site is None:
+        return
+    total, longest = total_site.expr, longest_site.expr
+    if total.ast is None or longest.ast is None:
+        return
+    totals = _durations(checker, total, total.ast, None)
+    maxima = _durations(checker, longest, longest.ast, None)
+    if not totals or not maxima:
+        return
+    if max(d.months * 31 + d.days for d, *_ in totals) \
+            < min(d.months * 28 + d.days for d, *_ in maxima):
+        shown = " ".join(total.text.split())
+        checker.bag.warning(
+            "UDB435", f"`referral.total_duration` ({shown}) is shorter than "
+            f"`referral.max_duration` ({' '.join(longest.text.split())}): the total, not "
+            "the referral's own limit, ends every first referral", total.span(),
+            "`total_duration` is the time all linked referrals may take together; make it at "
+            "least `max_duration`, or lower `max_duration`")
 
 
 def _absolute_invariants(checker: Checker) -> None:

@@ -9,7 +9,7 @@ from typing import Literal
 from udbudsregler.loader.reporting import Path
 from udbudsregler.loader.validate import PolicyDocument
 
-__all__ = ["CONTEXTS", "Site", "domain_sites", "invariant_sites"]
+__all__ = ["CONTEXTS", "WHERE_KNOWN", "Site", "domain_sites", "invariant_sites"]
 
 #: What an expression may read besides the policy's names, by the kind of place it is in:
 #: an outcome's `holds` reads the `day` and whether the host `reported` the outcome on it;
@@ -20,6 +20,18 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "outcome": ("day", "reported"),
     "result": ("result", "time_to_result"),
     "supplier": ("supplier",),
+}
+
+#: Where each of those names has a value, for the messages about one read elsewhere.
+WHERE_KNOWN: dict[str, str] = {
+    "result": "in a result payment's amount (and its tiers' amounts), when a settlement "
+              "knows which result was reached",
+    "time_to_result": "in a result payment's amount (and its tiers' amounts), when a "
+                      "settlement knows when the result came",
+    "day": "in an outcome's `holds`, which a settlement reads day by day",
+    "reported": "in an outcome's `holds`, which a settlement reads day by day",
+    "supplier": "in a supplier selection's `only`, which is read for each supplier of the "
+                "area",
 }
 
 Reads = Literal["constants", "facts", "anything"]

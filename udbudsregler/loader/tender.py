@@ -280,6 +280,15 @@ class ResultSpec(_Cited):
                 "udb202_outcome", "a result payment needs its `outcome`",
                 {"hint": "name the outcome (or outcomes) that make the result, or write "
                          "`from: referral_start` for a payment at the start"})
+        if self.from_ == "referral_start":
+            for key in ("outcome", "lasting", "within"):
+                if key in self.model_fields_set:
+                    raise PydanticCustomError(
+                        "udb201_start", "`{key}` does not belong to a payment made at the "
+                        "referral's start", {"key": key, "at": [key],
+                                             "hint": f"remove `{key}`, or write `from: "
+                                                     "outcome_start` for a payment for a "
+                                                     "result"})
         if self.tiers is not None and not self.tiers:
             raise PydanticCustomError("udb203_tiers", "`tiers` is empty",
                                       {"at": ["tiers"], "hint": "give at least one tier"})

@@ -62,6 +62,10 @@ _COLUMNS = {"da": {"parameters": "Parametre", "criteria": "Kriterier",
                    "target_groups": "Målgrupper", "areas": "Insatsområden (prioritet)",
                    "packages": "Insatspaket", "prices": "Prismodeller"}}
 
+#: The areas' column when `routing: exclusive: true` (no priority: no citizen fits two).
+_EXCLUSIVE = {"da": "Indsatsområder (udelukker hinanden)", "en": "Service areas (exclusive)",
+              "sv": "Insatsområden (utesluter varandra)"}
+
 
 def _text(expr: Expr | None) -> str:
     if expr is None or expr.loc is None:
@@ -105,8 +109,11 @@ def _parameters(graph: RuleGraph, name: str) -> list[str]:
 def picture(policy: Policy, language: str | None = None) -> Picture:
     """The picture of a policy (in its own language unless ``language``)."""
     graph = policy.checked
-    words = _COLUMNS.get(language or policy.language, _COLUMNS["en"])
-    pic = Picture(f"{policy.id}: {policy.title}", columns=dict(words))
+    lang = language or policy.language
+    words = dict(_COLUMNS.get(lang, _COLUMNS["en"]))
+    if policy.graph.routing is not None and policy.graph.routing.exclusive:
+        words["areas"] = _EXCLUSIVE.get(lang, _EXCLUSIVE["en"])
+    pic = Picture(f"{policy.id}: {policy.title}", columns=words)
 
     def parameters_of(target: str, name: str) -> None:
         for parameter in _parameters(graph, name):

@@ -557,17 +557,19 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
         "supplier": _ids_schema(v.suppliers, False), "from": dict(DATE_SCHEMA)},
         "required": ["supplier", "from"], "additionalProperties": False}
     referral_fields.update({
-        "f_facts": (Annotated[Any, BeforeValidator(_mapping_or_none),
+        "f_facts": (Annotated[Any, BeforeValidator(_facts_or_none),
                            WithJsonSchema({"anyOf": [{"type": "object"}, dict(NULL)]})],
                  meta("referral.facts", "facts", default=None)),
-        "f_previous": (Annotated[Any, BeforeValidator(_optional(
-            lambda v: tuple(closed_period(x) for x in to_list(v)))),
-            AfterValidator(previous_before_start),
-            WithJsonSchema({"type": "array", "items": period_schema})],
-            meta("referral.previous", "previous", default=())),
-        "f_supplier_changes": (Annotated[Any, BeforeValidator(_optional(
-            lambda v: [change(x) for x in to_list(v)])), AfterValidator(changes_in_order),
-            WithJsonSchema({"type": "array", "items": change_schema})],
+        # lists of items, so that a problem names the item (`referral.previous[1].to`)
+        "f_previous": (Annotated[list[Annotated[Any, BeforeValidator(closed_period)]] | None,
+                                 BeforeValidator(_optional(to_list)),
+                                 AfterValidator(previous_before_start),
+                                 WithJsonSchema({"type": "array", "items": period_schema})],
+                       meta("referral.previous", "previous", default=())),
+        "f_supplier_changes": (
+            Annotated[list[Annotated[Any, BeforeValidator(change)]] | None,
+                      BeforeValidator(_optional(to_list)), AfterValidator(changes_in_order),
+                      WithJsonSchema({"type": "array", "items": change_schema})],
             meta("referral.supplier_changes", "supplier_changes", default=())),
     })
     referral = create_model("Referral", __base__=titled("referral"), **referral_fields)
@@ -598,6 +600,13 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
                                   defer_build=True)
 
     return InputModels(v, order, suppliers, referral, outcome, Outcomes)
+
+
+def _facts_or_none(value: Any) -> Any:
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise fail("udb602", "expected a mapping of the citizen's facts, got {got}",
+               got=kind_of(value))
 
 
 def _mapping_or_none(value: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import Node, RuleGraph
+from udbudsregler.loader.sites import WHERE_KNOWN
 from udbudsregler.runtime.trace import TraceEvent, Tracer
 from udbudsregler.semantics import ops
 from udbudsregler.semantics.library import pairs
@@ -37,23 +38,12 @@ DEFAULT_STEPS = 1_000_000
 _DEEP = 48
 
 
-#: Where the names a place adds (``loader.sites.CONTEXTS``) have a value.
-_PLACES = {
-    "result": "in a result payment's amount, when a settlement knows which result was reached",
-    "time_to_result": "in a result payment's amount, when a settlement knows when the result "
-                      "came",
-    "day": "in an outcome's `holds`, which a settlement reads day by day",
-    "reported": "in an outcome's `holds`, which a settlement reads day by day",
-    "supplier": "in a supplier selection, which is read for each supplier of the area",
-}
-
-
 def place_error(name: str) -> EvaluationError:
     """A name that only its place gives a value (``$result``, ``$day``, ...), read where
     it has none: a value of a decision alone (``Decision.value``, ``Policy.evaluate``)
     that depends on it (UDB708)."""
     plain = name.lstrip("$")
-    where = _PLACES.get(plain, "in the place of the policy that gives it")
+    where = WHERE_KNOWN.get(plain, "in the place of the policy that gives it")
     return EvaluationError(
         "UDB708", f"`{plain}` has a value only {where}, not for a decision alone",
         hint=f"a settlement works out this value (`policy.settle`); to read it for a "

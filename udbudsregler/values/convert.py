@@ -290,17 +290,28 @@ def choice(values: tuple[str, ...]) -> Callable[[Any], str]:
     return convert
 
 
+def _under(key: str, convert: Callable[[Any], Any], value: Any) -> Any:
+    """``convert(value)``, its problem named by ``key`` under the value's path."""
+    try:
+        return convert(value)
+    except PydanticCustomError as error:
+        if error.context and "under" in error.context:
+            raise
+        raise fail(error.type, error.message_template,
+                   **{**(error.context or {}), "under": key}) from None
+
+
 def to_period(value: Any) -> Period:
     if type(value) is Period:
         return Period(as_date(value.start), to_optional_date(value.end))
     if isinstance(value, Mapping) and set(value) == {"from", "to"}:
-        start = as_date(value["from"])
-        end = to_optional_date(value["to"])
+        start = _under("from", as_date, value["from"])
+        end = _under("to", to_optional_date, value["to"])
         if end is not None and end < start:
             raise fail("udb604", "the period ends ({end}) before it starts ({start})",
                        end=end.isoformat(), start=start.isoformat(), under="to")
         return Period(start, end)
-    raise fail("udb602", "expected a period {{\"from\": ..., \"to\": ...}}, got {got}",
+    raise fail("udb602", "expected a period {\"from\": ..., \"to\": ...}, got {got}",
                got=kind_of(value))
 
 
