@@ -267,6 +267,43 @@ def test_a_weekly_price_cut_lowers_payments(slagelse: ur.Policy, tmp_path: Path)
     assert generated.groups["payment_up"].count == 0
 
 
+def test_a_changed_tier_names_the_tier_and_the_amount(tmp_path: Path) -> None:
+    """A round that pays more for a sooner result and shortens the first tier: a result
+    earned under both rounds is reported by its tier (moved to the next tier) or by its
+    amount (the same tier, paid more), and a monthly payment that differs is named."""
+    root = Path(__file__).resolve().parents[2]
+    old = ur.load_policy(root / "policies" / "rusta-och-matcha-2")
+    new = ur.load_policy(root / "examples" / "rusta-och-matcha-2027")
+    facts = {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+             "behover_arbetsforberedande_insatser": False, "niva": "niva_b",
+             "kommun": "solna", "avstand": [{"leverantor": "solna_1", "km": "2.1"}]}
+
+    def scenario(job: date) -> Scenario:
+        return Scenario({"id": "R", "start": date(2027, 3, 1), "package": "rusta_och_matcha",
+                         "facts": facts}, [{"kind": "arbete", "from": job, "to": None}],
+                        date(2028, 6, 30))
+
+    # a job after 1 month: the fast tier under both, 30,000 -> 37,500;
+    # after 2.5 months: fast under the old round (3 months), the middle one under the new
+    report = compare(old, new, citizens=0,
+                     scenarios=[scenario(date(2027, 4, 1)), scenario(date(2027, 5, 15))])
+    [up] = report.groups["payment_up"].responsible
+    assert (up.kind, up.id, up.old, up.new) == ("bonus", "resultat", "earned, tier snabbt",
+                                                "earned, tier snabbt, more")
+    [down] = report.groups["payment_down"].responsible
+    assert (down.old, down.new) == ("earned, tier snabbt", "earned, tier medelsnabbt")
+
+    # a lower monthly payment for level B: the payments for the time are named
+    rusta = root / "policies" / "rusta-och-matcha-2"
+    lower = edited(tmp_path, rusta, "ersattning.yaml",
+                   "value: 1500.00 SEK", "value: 1400.00 SEK")
+    report = compare(old, lower, citizens=0, scenarios=[scenario(date(2027, 4, 1))])
+    [monthly] = report.groups["payment_down"].responsible
+    assert monthly.kind == "weekly" and monthly.title == \
+        "payments for the time in `rusta_och_matcha`"
+    assert monthly.because == ("parameter grundersattning_b",)
+
+
 def test_a_new_fact_is_not_comparable_for_citizens_without_it(slagelse: ur.Policy,
                                                               tmp_path: Path) -> None:
     new = edited(tmp_path, SLAGELSE, "oplysninger.yaml", "  subject_to_225_rule:\n",

@@ -18,6 +18,7 @@ from udbudsregler.analysis.comparison import by_line
 from udbudsregler.analysis.definitions import KIND_ORDER
 from udbudsregler.analysis.diff_report import Responsible
 from udbudsregler.ir.graph import RuleGraph
+from udbudsregler.runtime.settlement_records import BonusStatus
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.comparison import Comparison
@@ -184,14 +185,34 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
     members = group.members[:MAX_EXAMINED]
     for scenario, a, b in members:
         package = scenario.referral["package"]
-        for ident, old, new in run.payment_signature(a, b)[2]:
+        changed = run.payment_signature(a, b)[2]
+        for ident, old, new in changed:
             counter[("bonus", ident, old or "absent", new or "absent")] += 1
             titles[("bonus", ident)] = next((x.title for x in (*b.bonuses, *a.bonuses)
                                              if x.id == ident), ident)
             packages[("bonus", ident)] = package
-        if by_line(a, b).get("weekly"):
+        # a result earned under both, at another amount: by its tier, or its amount
+        before = {x.id: x for x in a.bonuses}
+        moved = {ident for ident, _, _ in changed}
+        for now in b.bonuses:
+            was = before.get(now.id)
+            if was is None or now.id in moved or (was.tier, was.amount) == (now.tier,
+                                                                             now.amount):
+                continue
+            def said(x: BonusStatus) -> str:
+                return f"{x.status}, tier {x.tier}" if x.tier is not None else x.status
+            old_text, new_text = said(was), said(now)
+            if was.tier == now.tier:  # the same tier (or none), at another amount
+                new_text += ", more" if now.amount.amount > was.amount.amount else ", less"
+            counter[("bonus", now.id, old_text, new_text)] += 1
+            titles[("bonus", now.id)] = now.title
+            packages[("bonus", now.id)] = package
+        lines = by_line(a, b)
+        if lines.get("weekly") or lines.get("payment"):
             counter[("weekly", package, "", "")] += 1
-            titles[("weekly", package)] = f"weekly payments for `{package}`"
+            titles[("weekly", package)] = (f"weekly payments for `{package}`"
+                                           if lines.get("weekly")
+                                           else f"payments for the time in `{package}`")
             packages[("weekly", package)] = package
         if a.end.cause != b.end.cause:
             counter[("end", package, a.end.cause, b.end.cause)] += 1
