@@ -293,6 +293,25 @@ def test_a_changed_tier_names_the_tier_and_the_amount(tmp_path: Path) -> None:
     [down] = report.groups["payment_down"].responsible
     assert (down.old, down.new) == ("earned, tier snabbt", "earned, tier medelsnabbt")
 
+    # the example is made simple, the citizen's facts of the referral included: the
+    # distances and the supplier change play no part in the change
+    busy = scenario(date(2027, 4, 1))
+    busy.referral["facts"] = {**facts, "avstand": [
+        {"leverantor": "solna_1", "km": "2.1"}, {"leverantor": "sundbyberg_1", "km": "7.35"}]}
+    busy.referral["supplier_changes"] = [{"supplier": "sundbyberg_1",
+                                          "from": date(2027, 3, 15)}]
+    [example] = compare(old, new, citizens=0, scenarios=[busy],
+                        examples=1).groups["payment_up"].examples
+    assert "supplier_changes" not in example.case and "sundbyberg_1" not in example.case
+    assert "avstand: []" in example.case
+    file = tmp_path / "diff.yaml"
+    file.write_text("cases:\n" + "".join("  " + line + "\n"
+                                         for line in example.case.splitlines()),
+                    encoding="utf-8")
+    suite = load_cases(root / "examples" / "rusta-och-matcha-2027", [file])
+    assert not suite.diagnostics and len(suite.cases) == 1
+    assert [r.report() for r in run_cases(new, suite.cases) if not r.passed] == []
+
     # a lower monthly payment for level B: the payments for the time are named
     rusta = root / "policies" / "rusta-och-matcha-2"
     lower = edited(tmp_path, rusta, "ersattning.yaml",

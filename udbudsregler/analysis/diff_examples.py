@@ -22,6 +22,7 @@ from udbudsregler.analysis.shrink import (
     shrink_facts,
     shrink_scenario,
 )
+from udbudsregler.diagnostics import FactError
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.comparison import Citizen, Comparison
@@ -170,15 +171,32 @@ def payment_examples(run: Comparison, group: Group, k: int) -> list[Example]:
             pair = run.settle(s)
             return pair is not None and run.payment_signature(*pair) == sig
 
-        shrunk = shrink_scenario(scenario, valid.from_, keep, SHRINK_BUDGET).value
+        start, readable = _canonical_facts(run, scenario)
+        shrunk = shrink_scenario(start, valid.from_, keep, SHRINK_BUDGET,
+                                 run.specs if readable else None).value
         run.tick("examples", i, len(members))
         pair = run.settle(shrunk)
         if repr(shrunk) in seen or pair is None:
             continue
         seen.add(repr(shrunk))
-        cost = scenario_cost(shrunk) + (1000 if outside(shrunk) else 0)
+        cost = scenario_cost(shrunk, run.specs if readable else None) \
+            + (1000 if outside(shrunk) else 0)
         built.append((sig, cost, _payment_example(run, group.kind, shrunk, *pair, cost)))
     return _choose(built, frequency, k)
+
+
+def _canonical_facts(run: Comparison, scenario: Scenario) -> tuple[Scenario, bool]:
+    """The scenario with the citizen's facts of its referral as the policy reads them
+    (``"2.1"`` a Decimal, dates as dates), and whether they can be made simpler: not when
+    the referral has none, or they do not fit the new policy (then they are left alone)."""
+    facts = scenario.referral.get("facts")
+    if not isinstance(facts, dict):
+        return scenario, False
+    try:
+        canonical = run.new.facts.validate(facts)
+    except FactError:
+        return scenario, False
+    return replace(scenario, referral={**scenario.referral, "facts": canonical}), True
 
 
 def _payment_example(run: Comparison, kind: str, scenario: Scenario, a: Settlement,

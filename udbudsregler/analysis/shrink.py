@@ -301,7 +301,7 @@ def shrink_facts(facts: dict[str, Any], specs: Mapping[str, FactSpec], on: date,
 
 # -- settlement scenarios --------------------------------------------------------------------
 
-_OPTIONAL = ("stop", "supplier", "area")
+_OPTIONAL = ("stop", "supplier", "area", "supplier_changes", "previous")
 
 
 def _plain_date_cost(day: date | None, end: bool = False) -> int:
@@ -315,9 +315,15 @@ def _plain_date_cost(day: date | None, end: bool = False) -> int:
     return 4
 
 
-def scenario_cost(scenario: Scenario) -> int:
+def scenario_cost(scenario: Scenario,
+                  specs: Mapping[str, FactSpec] | None = None) -> int:
+    """How complicated a scenario reads: its optional keys, its dates, its outcomes and
+    (given the policy's ``specs``) the citizen's facts it carries."""
     referral = scenario.referral
     total = 10 * sum(1 for key in _OPTIONAL if key in referral)
+    facts = referral.get("facts")
+    if specs is not None and isinstance(facts, dict):
+        total += facts_cost(facts, specs, referral["start"])
     total += 10 if scenario.since is not None else 0
     total += _plain_date_cost(referral["start"]) + _plain_date_cost(scenario.until, end=True)
     for outcome in scenario.outcomes:
@@ -338,9 +344,11 @@ def _plain_dates(day: date, end: bool, first: date | None = None) -> list[date]:
     return sorted(out, key=lambda d: (_plain_date_cost(d, end), abs((d - day).days), d))
 
 
-def scenario_variants(scenario: Scenario, first: date) -> Iterator[Scenario]:
+def scenario_variants(scenario: Scenario, first: date,
+                      specs: Mapping[str, FactSpec] | None = None) -> Iterator[Scenario]:
     """Simpler variants of a settlement scenario, one change each. ``first`` (the new
-    policy's first day) is tried as the referral's start."""
+    policy's first day) is tried as the referral's start; given the policy's ``specs``,
+    the citizen's facts the referral carries are made simpler too."""
     referral, outcomes = scenario.referral, scenario.outcomes
     if scenario.since is not None:
         yield replace(scenario, since=None)
@@ -367,11 +375,16 @@ def scenario_variants(scenario: Scenario, first: date) -> Iterator[Scenario]:
     for day in _plain_dates(scenario.until, True):
         if day >= referral["start"]:
             yield replace(scenario, until=day)
+    facts = referral.get("facts")
+    if specs is not None and isinstance(facts, dict):
+        for simpler in fact_variants(facts, specs, referral["start"]):
+            yield replace(scenario, referral={**referral, "facts": simpler})
 
 
 def shrink_scenario(scenario: Scenario, first: date, keep: Callable[[Scenario], bool],
-                    budget: int = 200) -> Shrunk:
-    return shrink(scenario, lambda s: scenario_variants(s, first), scenario_cost, keep, budget)
+                    budget: int = 200, specs: Mapping[str, FactSpec] | None = None) -> Shrunk:
+    return shrink(scenario, lambda s: scenario_variants(s, first, specs),
+                  lambda s: scenario_cost(s, specs), keep, budget)
 
 
 # -- YAML ------------------------------------------------------------------------------------
