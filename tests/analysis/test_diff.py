@@ -288,7 +288,7 @@ def test_a_changed_tier_names_the_tier_and_the_amount(tmp_path: Path) -> None:
     report = compare(old, new, citizens=0,
                      scenarios=[scenario(date(2027, 4, 1)), scenario(date(2027, 5, 15))])
     [up] = report.groups["payment_up"].responsible
-    assert (up.kind, up.id, up.old, up.new) == ("bonus", "resultat", "earned, tier snabbt",
+    assert (up.kind, up.id, up.old, up.new) == ("result", "resultat", "earned, tier snabbt",
                                                 "earned, tier snabbt, more")
     [down] = report.groups["payment_down"].responsible
     assert (down.old, down.new) == ("earned, tier snabbt", "earned, tier medelsnabbt")
@@ -318,7 +318,7 @@ def test_a_changed_tier_names_the_tier_and_the_amount(tmp_path: Path) -> None:
                    "value: 1500.00 SEK", "value: 1400.00 SEK")
     report = compare(old, lower, citizens=0, scenarios=[scenario(date(2027, 4, 1))])
     [monthly] = report.groups["payment_down"].responsible
-    assert monthly.kind == "weekly" and monthly.title == \
+    assert monthly.kind == "payment" and monthly.title == \
         "payments for the time in `rusta_och_matcha`"
     assert monthly.because == ("parameter grundersattning_b",)
 

@@ -147,7 +147,13 @@ def _decision_example(run: Comparison, kind: str, citizen: Citizen, facts: dict[
 
 
 def _settled(s: Settlement) -> str:
-    bonuses = "; ".join(f"bonus {x.id} {x.status}" for x in s.bonuses)
+    graph = s.policy.graph
+    entry = graph.packages.get(s.referral.package)
+    model = graph.price_models.get(entry.spec.price_model) if entry else None
+    legacy = {r.id for r in model.results if r.legacy} if model else set()
+    bonuses = "; ".join(f"{'bonus' if x.id in legacy else 'result'} {x.id} {x.status}"
+                        + (f", tier {x.tier}" if x.tier is not None else "")
+                        for x in s.bonuses)
     return (f"{amount_text(s.total)} {s.policy.header.currency}"
             + (f" ({bonuses})" if bonuses else ""))
 

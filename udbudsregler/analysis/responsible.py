@@ -32,7 +32,7 @@ __all__ = ["MAX_EXAMINED", "Why", "decision_reasons", "payment_reasons"]
 MAX_EXAMINED = 200
 
 _REASON_ORDER = ("criterion", "target_group", "area", "routing", "supplier", "package", "bonus",
-                 "weekly", "end")
+                 "result", "weekly", "payment", "end")
 
 
 def _outcomes(decision: Decision, suppliers: bool) -> dict[tuple[str, str], tuple[str, str]]:
@@ -187,10 +187,11 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
         package = scenario.referral["package"]
         changed = run.payment_signature(a, b)[2]
         for ident, old, new in changed:
-            counter[("bonus", ident, old or "absent", new or "absent")] += 1
-            titles[("bonus", ident)] = next((x.title for x in (*b.bonuses, *a.bonuses)
-                                             if x.id == ident), ident)
-            packages[("bonus", ident)] = package
+            word = _result_word(run, package, ident)
+            counter[(word, ident, old or "absent", new or "absent")] += 1
+            titles[(word, ident)] = next((x.title for x in (*b.bonuses, *a.bonuses)
+                                          if x.id == ident), ident)
+            packages[(word, ident)] = package
         # a result earned under both, at another amount: by its tier, or its amount
         before = {x.id: x for x in a.bonuses}
         moved = {ident for ident, _, _ in changed}
@@ -204,16 +205,17 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
             old_text, new_text = said(was), said(now)
             if was.tier == now.tier:  # the same tier (or none), at another amount
                 new_text += ", more" if now.amount.amount > was.amount.amount else ", less"
-            counter[("bonus", now.id, old_text, new_text)] += 1
-            titles[("bonus", now.id)] = now.title
-            packages[("bonus", now.id)] = package
+            word = _result_word(run, package, now.id)
+            counter[(word, now.id, old_text, new_text)] += 1
+            titles[(word, now.id)] = now.title
+            packages[(word, now.id)] = package
         lines = by_line(a, b)
-        if lines.get("weekly") or lines.get("payment"):
-            counter[("weekly", package, "", "")] += 1
-            titles[("weekly", package)] = (f"weekly payments for `{package}`"
-                                           if lines.get("weekly")
-                                           else f"payments for the time in `{package}`")
-            packages[("weekly", package)] = package
+        for word, title in (("weekly", "weekly payments for"),
+                            ("payment", "payments for the time in")):
+            if lines.get(word):
+                counter[(word, package, "", "")] += 1
+                titles[(word, package)] = f"{title} `{package}`"
+                packages[(word, package)] = package
         if a.end.cause != b.end.cause:
             counter[("end", package, a.end.cause, b.end.cause)] += 1
             titles[("end", package)] = "how the referral ended"
@@ -222,6 +224,19 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
 
     def because(kind: str, ident: str) -> tuple[str, ...]:
         package = packages[(kind, ident)]
-        return why.payment_part(kind, package, ident if kind == "bonus" else "")
+        part = {"result": "bonus", "payment": "weekly"}.get(kind, kind)
+        return why.payment_part(part, package, ident if part == "bonus" else "")
 
     group.responsible = _tally(counter, titles, because)
+
+
+def _result_word(run: Comparison, package: str, ident: str) -> str:
+    """``bonus`` for a bonus of the short form (`bonuses`), ``result`` for a result payment
+    (`results`), as the new round (or else the old one) defines it."""
+    for policy in (run.new, run.old):
+        entry = policy.graph.packages.get(package)
+        model = policy.graph.price_models.get(entry.spec.price_model) if entry else None
+        found = next((r for r in model.results if r.id == ident), None) if model else None
+        if found is not None:
+            return "bonus" if found.legacy else "result"
+    return "bonus"
