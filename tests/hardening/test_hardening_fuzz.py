@@ -1,6 +1,7 @@
 """Issue 12: a fuzz suite over mutations of the seed policies' YAML.
 
-Hypothesis mutates the files of `policies/slagelse-2019` and `policies/koebenhavn-2024`
+Hypothesis mutates the files of `policies/slagelse-2019`, `policies/koebenhavn-2024`,
+`policies/rusta-och-matcha-2` and `examples/andre-aktoerer`
 (a value replaced by a hostile one, a name misspelt, a line dropped, doubled, moved,
 indented or cut, text inserted, `include:`/`extends:` lines added) and runs each mutant
 through the command line (`check --json`) and, when it checks, through decisions and
@@ -44,7 +45,10 @@ from udbudsregler.diagnostics import CODES
 from udbudsregler.testing.cases import Case, load_cases, run_cases
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = (ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024")
+SEEDS = (ROOT / "policies" / "slagelse-2019", ROOT / "policies" / "koebenhavn-2024",
+         # the general forms: payments by the citizen, tiers, outcomes from facts, the
+         # nearest supplier (a Swedish policy); milestones and a price by age
+         ROOT / "policies" / "rusta-och-matcha-2", ROOT / "examples" / "andre-aktoerer")
 EXAMPLES = int(os.environ.get("UDBUDSREGLER_FUZZ_EXAMPLES", "0")) or 250
 #: Random when a longer run is asked for; the same examples on every CI run otherwise.
 RANDOM = "UDBUDSREGLER_FUZZ_EXAMPLES" in os.environ

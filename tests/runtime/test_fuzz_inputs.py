@@ -122,6 +122,41 @@ def test_fuzz_referrals_and_outcomes_give_a_settlement_or_a_library_error(
     _only_library_errors(lambda: SLAGELSE.settle(referral, outcomes, until=until))
 
 
+RUSTA = ur.load_policy(ROOT / "policies" / "rusta-och-matcha-2")
+RUSTA_REFERRAL = {
+    "id": "A", "start": "2025-09-01", "package": "rusta_och_matcha",
+    "area": "stockholm_nordvast", "supplier": "solna_1",
+    "facts": {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+              "behover_arbetsforberedande_insatser": False, "niva": "niva_b",
+              "kommun": "solna", "avstand": [{"leverantor": "solna_1", "km": "2.1"}]},
+    "previous": [{"from": "2025-03-01", "to": "2025-08-31"}],
+    "supplier_changes": [{"supplier": "sundbyberg_1", "from": "2025-09-15"}],
+    "outcomes": [{"kind": "arbete", "from": "2025-10-01", "to": None}]}
+MILESTONES = ur.load_policy(ROOT / "examples" / "andre-aktoerer")
+MILESTONE_REFERRAL = {
+    "id": "AA", "start": "2025-03-03", "package": "jobforloeb", "supplier": "aktoer_a",
+    "facts": {"birth_date": "1980-06-15",
+              "benefits": [{"kind": "dagpenge", "from": "2024-11-01", "to": None}]},
+    "outcomes": [{"kind": "job", "from": "2025-05-12", "to": None}]}
+
+
+@SETTINGS
+@given(st.data(), st.sampled_from(["rusta", "milestones"]))
+def test_fuzz_referrals_of_the_general_forms_give_a_settlement_or_a_library_error(
+        data: st.DataObject, which: str) -> None:
+    """The referral of a policy that pays by the citizen's facts, in tiers and milestones,
+    with earlier referrals and supplier changes: every key mutated, also inside the facts."""
+    policy, base, until = ((RUSTA, RUSTA_REFERRAL, date(2026, 4, 30)) if which == "rusta"
+                           else (MILESTONES, MILESTONE_REFERRAL, date(2025, 12, 31)))
+    mutated = _mutated(base, data)
+    if not isinstance(mutated, dict):
+        mutated = {"referral": mutated}
+    referral = {k: v for k, v in mutated.items() if k != "outcomes"}
+    outcomes = mutated.get("outcomes")
+    since = data.draw(st.none() | st.sampled_from([date(2025, 10, 1), "2025-10-01"]))
+    _only_library_errors(lambda: policy.settle(referral, outcomes, until=until, since=since))
+
+
 @settings(max_examples=max(EXAMPLES // 3, 20), deadline=None, derandomize=True)
 @given(st.text(alphabet='{}[]":,0123456789eE.-+ntrufalsNI\\ud', max_size=200))
 def test_fuzz_json_text_gives_values_or_errors(text: str) -> None:
