@@ -261,3 +261,23 @@ def test_every_generated_settlement_replays_from_json(data: st.DataObject) -> No
     result = ur.replay(json.dumps(settlement.to_dict()), policy)
     assert result.same, result.render()
     assert result.settlement.lines == settlement.lines
+
+
+@pytest.mark.parametrize("folder", POLICY_FOLDERS, ids=lambda p: p.name)
+def test_the_record_hashes_the_facts_as_the_normalised_digest(folder: Path) -> None:
+    """The record writes the hash of the facts by the JSON encoder (fast paths); it must be
+    ``facts_hash`` of the same facts, byte for byte, on every generated citizen of every
+    policy (Decimals, amounts, periods and durations included)."""
+    from udbudsregler.runtime.records import facts_record
+
+    policy = ur.load_policy(folder)
+    on = policy.header.valid.from_
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        facts = policy.facts.validate(data.draw(citizens(policy, on)))
+        assert facts_record(facts)[1] == facts_hash(facts)
+
+    check()

@@ -155,9 +155,22 @@ def facts_record(facts: Mapping[str, Any]) -> tuple[Any, str]:
     text = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                             default=numbers).encode(facts)
     echo = json.loads(text)
-    if numbers.seen or type(facts) is not dict:
+    if type(facts) is not dict:
         return echo, digest(facts)
+    if numbers.seen:  # written again, each number in its one form (as ``digest``)
+        return echo, _sha(_NORMAL_ENCODE(facts))
     return echo, _sha(text)
+
+
+def _normal_default(value: Any) -> Any:
+    """``default`` of the encoder of the normalised facts: what :func:`normalised` makes
+    of a value the encoder does not know, so that the text is ``digest``'s, byte for
+    byte (``tests/runtime/test_records.py`` holds them equal)."""
+    return normalised(value)
+
+
+_NORMAL_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                  default=_normal_default).encode
 
 
 def inputs_hash(facts_digest: str, *inputs: Any) -> str:
