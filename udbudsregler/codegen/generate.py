@@ -41,6 +41,8 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 
 #: A recorder: (facts, memo, reads) -> value.
 Recorder = Callable[[dict[str, Any], list[Any], dict[str, Any]], Any]
+#: The criteria of every target group: (facts, memo) -> (value, values, value, values, ...).
+CriteriaReads = Callable[[dict[str, Any], list[Any]], tuple[Any, ...]]
 
 #: Nesting of generated expressions above which a node is called, not inlined (Python's
 #: parser refuses expressions nested about 200 deep).
@@ -73,9 +75,10 @@ class GeneratedCode:
     #: None for the memo.
     leaves: frozenset[str] = frozenset()
     #: Writes and compiles the recorders (see :attr:`recorders`).
-    make_recorders: Callable[[], dict[str, Recorder]] | None = field(
+    make_recorders: Callable[[], tuple[dict[str, Recorder], CriteriaReads]] | None = field(
         default=None, repr=False, compare=False)
     _recorders: dict[str, Recorder] = field(default_factory=dict, repr=False, compare=False)
+    _criteria: list[CriteriaReads] = field(default_factory=list, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -84,11 +87,23 @@ class GeneratedCode:
         as the interpreter computes it, recording in ``reads`` what it read (for the
         reasons of a decision). Compiled on first use: a decision needs them only for its
         reasons."""
-        if not self._recorders and self.make_recorders is not None:
+        if not self._criteria and self.make_recorders is not None:
             with self._lock:
-                if not self._recorders:
-                    self._recorders.update(self.make_recorders())
+                if not self._criteria:
+                    recorders, criteria = self.make_recorders()
+                    self._recorders.update(recorders)
+                    self._criteria.append(criteria)
         return self._recorders
+
+    @property
+    def criteria(self) -> CriteriaReads | None:
+        """``criteria(facts, memo)``: the value (a bool) and the values of every criterion
+        of every target group, in the policy's order, flat: what the recorders give, in
+        one function. The values are the tuple a reason shows (what the criterion read, in
+        order, but the date) or, for a criterion with its own ``show``, the recorder's
+        dict of reads. None without recorders."""
+        self.recorders  # noqa: B018 (compiled on first use)
+        return self._criteria[0] if self._criteria else None
 
     def memo(self, today: date) -> list[Any]:
         """A fresh memo for one decision on ``today``."""
@@ -148,6 +163,12 @@ class _Gen:
         self.param_functions: dict[str, str] = {}
         #: Writing a recorder (see :meth:`recorder`).
         self.recording = False
+        #: Writing a criterion into the criteria function (see :meth:`criteria_reads`): the
+        #: reads as (name, local, whether it is read on every path, at most once).
+        self.capture: list[tuple[str, str, bool]] | None = None
+        #: How many conditional parts (`and`/`or` operands, branches, loop bodies) enclose
+        #: the expression being written.
+        self.conditional = 0
         #: Nodes whose function needs no memo (see :meth:`leaf`).
         self.leaves: set[str] = set()
         self._reached: set[str] | None = None
@@ -400,12 +421,14 @@ class _Gen:
             case I.Not(operand=operand):
                 return f"(not {self.x(operand, scope)})"
             case I.And(left=left, right=right):
-                return f"({self.x(left, scope)} and {self.x(right, scope)})"
+                first = self.x(left, scope)
+                return f"({first} and {self.maybe(right, scope)})"
             case I.Or(left=left, right=right):
-                return f"({self.x(left, scope)} or {self.x(right, scope)})"
+                first = self.x(left, scope)
+                return f"({first} or {self.maybe(right, scope)})"
             case I.If(cond=cond, then=then, orelse=orelse):
-                return (f"({self.x(then, scope)} if {self.x(cond, scope)} "
-                        f"else {self.x(orelse, scope)})")
+                return (f"({self.maybe(then, scope)} if {self.x(cond, scope)} "
+                        f"else {self.maybe(orelse, scope)})")
             case I.ListOf(items=items):
                 if all(isinstance(i, I.Const) for i in items):
                     values = tuple(i.value for i in items)  # type: ignore[attr-defined]
@@ -418,11 +441,20 @@ class _Gen:
             case I.FirstOf(cases=cases):
                 code = "None"
                 for condition, value in reversed(cases):
-                    code = f"({self.x(value, scope)} if {self.x(condition, scope)} else {code})"
+                    code = (f"({self.maybe(value, scope)} if {self.maybe(condition, scope)} "
+                            f"else {code})")
                 return code
             case I.Criteria():
                 return f"_kleene(f, {self.m}, {self.criteria_tree(expr)})"
         raise AssertionError(f"not a lowered expression: {expr!r}")  # pragma: no cover
+
+    def maybe(self, expr: I.Expr, scope: dict[str, str]) -> str:
+        """The code of an expression that is computed on some paths only."""
+        self.conditional += 1
+        try:
+            return self.x(expr, scope)
+        finally:
+            self.conditional -= 1
 
     def recorded(self, expr: I.Expr, scope: dict[str, str]) -> str | None:
         """In a recorder (see :meth:`recorder`): the code of the expressions whose reading
@@ -430,6 +462,10 @@ class _Gen:
         computed); the primitives as calls of their ``impl``, so their arguments are
         computed in the interpreter's order. None for the other expressions."""
         def rec(name: str, value: str) -> str:
+            if self.capture is not None:  # into a local of the criteria function
+                local = self.fresh("_c")
+                self.capture.append((name, local, self.conditional == 0))
+                return f"({local} := {value})"
             # `_t` is assigned after every read inside `value` has recorded its own
             return f"(r.__setitem__({name!r}, _t := {value}) or _t)"
 
@@ -507,7 +543,9 @@ class _Gen:
             code = self.x(sub, scope)
             lines.append(f"    {local} = UNSET")
             self.hoisted[id(sub)] = f"({local} if {local} is not UNSET else ({local} := {code}))"
+        self.conditional += 1  # the body: once per element, if any
         lines += ["    " + line for line in body(var, inner)]
+        self.conditional -= 1
         self.hoisted = enclosing
         self.nesting = saved
         self.local_mode = local_mode
@@ -655,16 +693,56 @@ class _Gen:
                              self.namespace["decide"] if check is not None else None,
                              frozenset(self.leaves), self.recorders)
 
-    def recorders(self) -> dict[str, Recorder]:
-        """The recorders of every criterion and area, written and compiled (on first use)
-        into the namespace of the policy's code."""
+    def recorders(self) -> tuple[dict[str, Recorder], CriteriaReads]:
+        """The recorders of every criterion and area, and the criteria function (see
+        :meth:`criteria_reads`), written and compiled (on first use) into the namespace of
+        the policy's code."""
         start = len(self.blocks)
         names = {node.name: self.recorder(node) for node in self.graph.nodes.values()
                  if node.kind in ("criterion", "area") and node.expr is not None}
+        self.criteria_reads(names)
         source = "\n".join(self.blocks[start:])
         exec(compiled(source, f"<policy {self.graph.header.id}: reasons>"),
              self.namespace)  # generated from the checked graph, never author text
-        return {name: self.namespace[function] for name, function in names.items()}
+        return ({name: self.namespace[function] for name, function in names.items()},
+                self.namespace["_criteria"])
+
+    def criteria_reads(self, recorders: dict[str, str]) -> None:
+        """``_criteria(f, m)``: each criterion of each target group as its recorder computes
+        it, flat: (value, values, ...). A criterion that reads each name once, on every
+        path, outside loops, is written out with its reads into locals, and its values are
+        a tuple of them (no dict); any other calls its recorder with a dict of reads."""
+        lines = ["def _criteria(f, m):", "    r = None"]
+        results: list[str] = []
+        for group in self.graph.target_groups.values():
+            for ident in group.criteria:
+                node = self.graph.nodes[ident]
+                show = getattr(node.spec, "show", None)
+                value = self.fresh("_v")
+                self.recording, self.capture = True, []
+                try:
+                    body = self.x(node.expr, {}) if node.expr is not None else ""
+                finally:
+                    self.recording, captured, self.capture = False, self.capture, None
+                names = [name for name, _, _ in captured]
+                if (not show and node.expr is not None and len(set(names)) == len(names)
+                        and all(always for _, _, always in captured)):
+                    lines.append(f"    # {_short(ident)}")
+                    lines.append(f"    {value} = bool({body})")
+                    results += [value, "(" + "".join(f"({name!r}, {local}), " for name, local, _
+                                                     in captured if name != "today") + ")"]
+                    continue
+                reads, values = self.fresh("_d"), self.fresh("_x")
+                lines += [f"    # {_short(ident)}", f"    {reads} = {{}}",
+                          f"    {value} = bool({recorders[ident]}(f, m, {reads}))"]
+                if show:
+                    lines.append(f"    {values} = {reads}")
+                else:
+                    lines += [f"    {reads}.pop('today', None)",
+                              f"    {values} = tuple({reads}.items())"]
+                results += [value, values]
+        lines.append("    return (" + "".join(f"{r}, " for r in results) + ")")
+        self.blocks.append("\n".join(lines) + "\n")
 
     def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
         """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,

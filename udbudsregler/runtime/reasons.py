@@ -32,7 +32,7 @@ from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing import SupplierChoice
 from udbudsregler.runtime.views import DecisionView
-from udbudsregler.semantics.types import BOOL, DATE, INT, TEXT, EnumType
+from udbudsregler.semantics.types import BOOL, DATE, INT, TEXT, EnumType, RecordType
 
 __all__ = ["interpreted_reasons", "reasons_for", "routing_reasons"]
 
@@ -143,11 +143,21 @@ class _Plan:
         if expr is None:
             return False
         names: list[str] = list(show or ())
+        refs: list[I.FactRef | I.NodeRef] = []
+        # a record a field is read of is recorded as that field, not as the record
+        records: list[int] = []
         for sub in I.walk(expr):
             if isinstance(sub, (I.FactRef, I.NodeRef)):
-                names.append(sub.name)
+                refs.append(sub)
             elif isinstance(sub, I.Field) and isinstance(sub.obj, (I.FactRef, I.NodeRef)):
                 names.append(f"{sub.obj.name}.{sub.name}")
+                if isinstance(sub.obj.type, RecordType):
+                    records.append(id(sub.obj))
+        for ref in refs:
+            if id(ref) in records:
+                records.remove(id(ref))
+            else:
+                names.append(ref.name)
         for name in names:
             if name == "today":
                 continue
@@ -175,14 +185,16 @@ class _Plan:
         inside_of: dict[str, bool] = {}
         out: list[Reason] = []
         chosen = decision.target_groups
+        computed = code.criteria
+        assert computed is not None
+        # each criterion's value and values (what it read, in order, but the date)
+        results = iter(computed(facts, memo))
         for group_id, criteria, tree, own in self.groups:
             for ident, template, show, shared in criteria:
-                reads: dict[str, Any] = {}
-                value = met[ident] = bool(recorders[ident](facts, memo, reads))
-                if show is None:  # what it read, in order, but the date
-                    reads.pop("today", None)
-                    values = tuple(reads.items())
-                else:
+                value = met[ident] = next(results)
+                values = next(results)
+                if show is not None:  # its reads, as a dict
+                    reads = values
                     values = tuple((n, reads[n] if n in reads
                                     else self.value_of(n, facts, memo, decision))
                                    for n in show)
@@ -242,6 +254,11 @@ class _Routing:
             plain = area.spec.when is None
             self.areas.append((area_id, area, tuple(area.spec.serves), {} if plain else None))
         self.priority = tuple(policy.priority)
+        #: Per area without a condition of its own, the groups it serves (those that
+        #: exist): when every group is known, its reason depends on their values alone.
+        self.plain: dict[str, tuple[tuple[str, ...], dict[tuple[bool, ...], Reason]]] = {
+            area_id: (tuple(g for g in serves if g in graph.target_groups), {})
+            for area_id, _, serves, shared in self.areas if shared is not None}
         self.suppliers: dict[Any, Reason] = {}
 
 
@@ -260,13 +277,27 @@ def routing_reasons(policy: Program, decision: DecisionView,
     static = _plan(policy).routing
     reasons: list[Reason] = []
     fitting = routed.fitting
+    plain = static.plain
     for area_id, area, serves, shared in static.areas:
+        if by_groups and shared is not None:  # every group known: by their values
+            names, by_flags = plain[area_id]
+            flags = (groups[names[0]],) if len(names) == 1 else tuple([groups[g]
+                                                                       for g in names])
+            reason = by_flags.get(flags)
+            if reason is None:
+                spec = area.spec
+                reason = _make("area", area_id, spec.title, any(flags), spec.legal_basis,
+                               spec.source, spec.reading, tuple(zip(names, flags, strict=True)),
+                               None, area.at)
+                if len(by_flags) < _SHARED:
+                    by_flags[flags] = reason
+            if reason.met != (area_id in fitting):
+                raise _disagree(f"service area `{area_id}`")
+            reasons.append(reason)
+            continue
         values: list[tuple[str, Any]] = [(g, groups[g]) for g in serves if g in groups]
-        if by_groups and shared is not None:  # no condition of its own: nothing else read
-            fit = any([v for _, v in values])
-        else:
-            fit, reads = fits(area)
-            values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
+        fit, reads = fits(area)
+        values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
         if fit != (area_id in fitting):
             raise _disagree(f"service area `{area_id}`")
         key = (fit, tuple(values))
