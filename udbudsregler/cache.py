@@ -38,8 +38,9 @@ from udbudsregler.loader import Limits, LoadedSource
 
 __all__ = ["CACHE_FORMAT", "PolicyCache", "cache_directory", "fingerprint"]
 
-#: Bumped whenever what is pickled changes shape.
-CACHE_FORMAT = 1
+#: Bumped whenever what is pickled changes shape (2: the general language's payments,
+#: results, outcomes with `holds` and exclusive routing in the rule graph).
+CACHE_FORMAT = 2
 _MEMORY_ENTRIES = 64
 
 T = TypeVar("T")
