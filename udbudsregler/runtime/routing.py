@@ -170,24 +170,11 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
     strategy = selection.strategy if selection is not None else "first"
 
     def has_room(supplier: str) -> bool:
-        """Full only when the host gave the supplier's capacity and its load reaches it."""
-        if supplier not in state.capacity:
-            return True
-        return state.load.get(supplier, 0) < state.capacity[supplier]
+        return _has_room(state, supplier)
 
-    rejected: str | None = None
-    because: str | None = None
-    wanted = order.supplier if order is not None else None
-    if wanted is not None:
-        honour = selection is None or selection.citizen_choice
-        if not honour:
-            rejected, because = wanted, "not_honoured"
-        elif wanted not in ids:
-            rejected, because = wanted, "not_in_area"
-        elif not has_room(wanted):
-            rejected, because = wanted, "full"
-        else:
-            return SupplierChoice(wanted, "citizen_choice")
+    chosen, rejected, because = _citizen_choice(ids, selection, order, state)
+    if chosen is not None:
+        return chosen
     if allowed is not None:
         # `only`: the strategy chooses among the suppliers that may be chosen for the citizen
         ids = [s for s in ids if allowed(s)]
@@ -237,6 +224,29 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
                           (("load", best_ratio[0]), ("capacity", best_ratio[1])))
 
 
+def _has_room(state: SupplierState, supplier: str) -> bool:
+    """Full only when the host gave the supplier's capacity and its load reaches it."""
+    if supplier not in state.capacity:
+        return True
+    return state.load.get(supplier, 0) < state.capacity[supplier]
+
+
+def _citizen_choice(ids: list[str], selection: Any, order: Order | None, state: SupplierState
+                    ) -> tuple[SupplierChoice | None, str | None, str | None]:
+    """The citizen's own choice when the area follows it and it is valid; else no choice,
+    and the supplier the citizen asked for with why it was set aside (or None, None)."""
+    wanted = order.supplier if order is not None else None
+    if wanted is None:
+        return None, None, None
+    if not (selection is None or selection.citizen_choice):
+        return None, wanted, "not_honoured"
+    if wanted not in ids:
+        return None, wanted, "not_in_area"
+    if not _has_room(state, wanted):
+        return None, wanted, "full"
+    return SupplierChoice(wanted, "citizen_choice"), None, None
+
+
 def _by_distance(area: Area, order: Order | None, state: SupplierState | None,
                  distance: Callable[[str], Any] | None,
                  allowed: Callable[[str], bool] | None) -> SupplierChoice:
@@ -247,28 +257,13 @@ def _by_distance(area: Area, order: Order | None, state: SupplierState | None,
     ids = [s.id for s in area.suppliers]
     selection = area.spec.selection
 
-    def has_room(supplier: str) -> bool:
-        if supplier not in state.capacity:
-            return True
-        return state.load.get(supplier, 0) < state.capacity[supplier]
-
-    rejected: str | None = None
-    because: str | None = None
-    wanted = order.supplier if order is not None else None
-    if wanted is not None:
-        honour = selection is None or selection.citizen_choice
-        if not honour:
-            rejected, because = wanted, "not_honoured"
-        elif wanted not in ids:
-            rejected, because = wanted, "not_in_area"
-        elif not has_room(wanted):
-            rejected, because = wanted, "full"
-        else:
-            return SupplierChoice(wanted, "citizen_choice")
+    chosen, rejected, because = _citizen_choice(ids, selection, order, state)
+    if chosen is not None:
+        return chosen
     candidates = [s for s in ids if allowed is None or allowed(s)]
     if not candidates:
         return SupplierChoice(None, "none_allowed", rejected, because)
-    free = [s for s in candidates if has_room(s)]
+    free = [s for s in candidates if _has_room(state, s)]
     if not free:
         return SupplierChoice(None, "full", rejected, because)
     if distance is None:
