@@ -357,12 +357,16 @@ def _coverage(policy: Any, folder: Path, cases: Any, show: bool, out: TextIO) ->
     return {"folder": str(folder), **coverage.to_dict()}
 
 
-def _write_json(path: str, value: Any) -> None:
+def _write_text(path: str, text: str) -> None:
+    """Write a file the user named; one that cannot be written is bad input (exit 2)."""
     try:
-        Path(path).write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n",
-                              encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"{path}: cannot be written ({error.strerror})") from None
+
+
+def _write_json(path: str, value: Any) -> None:
+    _write_text(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
 def _invariants(policy: Any, folder: Path, examples: int, out: TextIO) -> int:
@@ -491,10 +495,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     if args.html:
         from udbudsregler.pictures.diff_html import diff_html
 
-        try:
-            Path(args.html).write_text(diff_html(report.to_dict()), encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"{args.html}: cannot be written ({error.strerror})") from None
+        _write_text(args.html, diff_html(report.to_dict()))
     if report.bad_rows:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
         args.err.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
@@ -537,10 +538,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO) -> int:
     except GraphvizMissing as error:
         raise InputError(str(error)) from None
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+        _write_text(args.output, text)
     else:
         out.write(text)
     return EXIT_OK
@@ -551,10 +549,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
     text = render()
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise InputError(f"{args.output}: cannot be written ({error.strerror})") from None
+        _write_text(args.output, text)
     else:
         out.write(text)
     return EXIT_OK
