@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.testing.invariants import yaml_block
 from udbudsregler.values.canonical import to_json
 
 if TYPE_CHECKING:
@@ -54,13 +53,6 @@ def decide(policy: Policy, facts: dict[str, Any], on: date) -> Decision | Evalua
         return None
 
 
-def _yaml(value: Any, indent: int) -> str:
-    text = yaml.safe_dump(to_json(value), allow_unicode=True, sort_keys=False,
-                          default_flow_style=None, width=100)
-    pad = " " * indent
-    return "\n".join(pad + line for line in text.rstrip().splitlines())
-
-
 def render_case(name: str, comments: list[str], on: date, facts: dict[str, Any],
                 expect: dict[str, Any]) -> str:
     """One item of ``cases:`` (indented to go under it)."""
@@ -68,9 +60,9 @@ def render_case(name: str, comments: list[str], on: date, facts: dict[str, Any],
     lines.append(f"  - name: {_quoted(name)}")
     lines.append(f"    on: {on.isoformat()}")
     lines.append("    facts:")
-    lines.append(_yaml(facts, 6))
+    lines.append(yaml_block(facts, 6))
     lines.append("    expect:")
-    lines.append(_yaml(expect, 6))
+    lines.append(yaml_block(expect, 6))
     return "\n".join(lines) + "\n"
 
 

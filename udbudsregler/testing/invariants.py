@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from udbudsregler.runtime.settlement import Settlement
 
 __all__ = ["SETTLEMENT_CHECKS", "Violation", "check_decision", "check_settlement",
-           "find_violation", "invariant_date", "is_settlement_invariant", "render_case"]
+           "find_violation", "invariant_date", "is_settlement_invariant", "render_case",
+           "yaml_block"]
 
 SETTLEMENT_CHECKS = ("payment_not_negative", "no_bonus_before_course_end")
 
@@ -163,7 +164,9 @@ def check_settlement(invariant: Invariant, settlement: Settlement) -> str | None
 # -- rendering a counterexample ------------------------------------------------------------
 
 
-def _yaml(value: Any, indent: int) -> str:
+def yaml_block(value: Any, indent: int) -> str:
+    """A value as block YAML (its JSON form), every line indented by ``indent``: the
+    facts or settlement of a test case written for the author to paste."""
     text = yaml.safe_dump(to_json(value), allow_unicode=True, sort_keys=False,
                           default_flow_style=None, width=100)
     pad = " " * indent
@@ -180,12 +183,12 @@ def render_case(spec: InvariantSpec, message: str, *, facts: dict[str, Any] | No
     ]
     if settle is not None:
         lines.append("    settle:")
-        lines.append(_yaml(settle, 6))
+        lines.append(yaml_block(settle, 6))
     else:
         assert facts is not None and on is not None
         lines.append(f"    on: {on.isoformat()}")
         lines.append("    facts:")
-        lines.append(_yaml(facts, 6))
+        lines.append(yaml_block(facts, 6))
     lines.append("    expect:")
     lines.append(f"      invariants: [{spec.id}]")
     return "\n".join(lines) + "\n"
