@@ -200,9 +200,7 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
             if was is None or now.id in moved or (was.tier, was.amount) == (now.tier,
                                                                              now.amount):
                 continue
-            def said(x: BonusStatus) -> str:
-                return f"{x.status}, tier {x.tier}" if x.tier is not None else x.status
-            old_text, new_text = said(was), said(now)
+            old_text, new_text = _status_text(was), _status_text(now)
             if was.tier == now.tier:  # the same tier (or none), at another amount
                 new_text += ", more" if now.amount.amount > was.amount.amount else ", less"
             word = _result_word(run, package, now.id)
@@ -228,6 +226,10 @@ def payment_reasons(run: Comparison, why: Why, group: Group) -> None:
         return why.payment_part(part, package, ident if part == "bonus" else "")
 
     group.responsible = _tally(counter, titles, because)
+
+
+def _status_text(status: BonusStatus) -> str:
+    return f"{status.status}, tier {status.tier}" if status.tier is not None else status.status
 
 
 def _result_word(run: Comparison, package: str, ident: str) -> str:

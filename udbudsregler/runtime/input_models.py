@@ -448,7 +448,7 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
             for s, name in v.suppliers.items()}
         table = create_model(f"Suppliers_{alias}", __base__=_base(texts[key]), **fields)
         optional: Any = table | None
-        return (Annotated[optional, BeforeValidator(_mapping_or_none)],
+        return (Annotated[optional, BeforeValidator(_counts_or_none)],
                 meta(key, alias, default=None))
 
     suppliers_fields: dict[str, Any] = {
@@ -602,18 +602,17 @@ def build_models(vocabulary: PolicyVocabulary) -> InputModels:
     return InputModels(v, order, suppliers, referral, outcome, Outcomes)
 
 
-def _facts_or_none(value: Any) -> Any:
-    if value is None or isinstance(value, Mapping):
-        return value
-    raise fail("udb602", "expected a mapping of the citizen's facts, got {got}",
-               got=kind_of(value))
+def _mapping_or_none(expected: str) -> Callable[[Any], Any]:
+    """A validator: a mapping or None passes on, anything else is "expected ``expected``"."""
+    def check(value: Any) -> Any:
+        if value is None or isinstance(value, Mapping):
+            return value
+        raise fail("udb602", f"expected {expected}, got {{got}}", got=kind_of(value))
+    return check
 
 
-def _mapping_or_none(value: Any) -> Any:
-    if value is None or isinstance(value, Mapping):
-        return value
-    raise fail("udb602", "expected a mapping of supplier ids to whole numbers >= 0, got {got}",
-               got=kind_of(value))
+_facts_or_none = _mapping_or_none("a mapping of the citizen's facts")
+_counts_or_none = _mapping_or_none("a mapping of supplier ids to whole numbers >= 0")
 
 
 #: The models without a policy: the shape of each input only.

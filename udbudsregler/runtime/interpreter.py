@@ -89,9 +89,10 @@ class Interpreter:
             return self.today
         if name in self.graph.facts or name.startswith("$"):
             # a fact, or a name its place adds (`$result`, `$day`, ...: loader.sites)
-            if name not in self.facts:  # read outside its place (a fact is always there)
-                raise place_error(name)
-            result = self.facts[name]
+            try:
+                result = self.facts[name]
+            except KeyError:  # a name read outside its place (a fact is always there)
+                raise place_error(name) from None
             self.memo[name] = result
             self._trace("fact", name, {}, result)
             return result

@@ -157,8 +157,8 @@ def facts_record(facts: Mapping[str, Any]) -> tuple[Any, str]:
     echo = json.loads(text)
     if type(facts) is not dict:
         return echo, digest(facts)
-    if numbers.seen:  # written again, each number in its one form (as ``digest``)
-        return echo, _sha(_NORMAL_ENCODE(facts))
+    if numbers.seen:  # written again, each number in its one form (``digest``'s bytes)
+        return echo, _sha(_encode_sorted(facts, normalised))
     return echo, _sha(text)
 
 
@@ -172,17 +172,6 @@ def _encode_sorted(value: Any, default: Callable[[Any], Any]) -> str:
     encode = c_make_encoder(None, default, encode_basestring, None, ":", ",", True, False,
                             True)
     return "".join(encode(value, 0))
-
-
-def _normal_default(value: Any) -> Any:
-    """``default`` of the encoder of the normalised facts: what :func:`normalised` makes
-    of a value the encoder does not know, so that the text is ``digest``'s, byte for
-    byte (``tests/runtime/test_records.py`` holds them equal)."""
-    return normalised(value)
-
-
-_NORMAL_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                                  default=_normal_default).encode
 
 
 def inputs_hash(facts_digest: str, *inputs: Any) -> str:
