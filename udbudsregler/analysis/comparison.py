@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from udbudsregler.analysis.population import Population
     from udbudsregler.policy import Policy
     from udbudsregler.runtime.decision import Decision
+    from udbudsregler.runtime.program import Program
     from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
@@ -420,6 +421,15 @@ def deferred(a: Settlement, b: Settlement) -> Decimal:
         if ident in waiting(a):
             total += amount
     return total
+
+
+def result_word(policy: Program, package: str, ident: str) -> str | None:
+    """``bonus`` for a bonus of the short form (`bonuses`), ``result`` for a result payment
+    (`results`) of the package's price model; None if the policy has no such payment."""
+    entry = policy.graph.packages.get(package)
+    model = policy.graph.price_models.get(entry.spec.price_model) if entry else None
+    found = next((r for r in model.results if r.id == ident), None) if model else None
+    return None if found is None else "bonus" if found.legacy else "result"
 
 
 def by_line(a: Settlement, b: Settlement) -> dict[str, Decimal]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from udbudsregler.analysis.comparison import result_word
 from udbudsregler.analysis.diff_report import KINDS, Example, amount_text
 from udbudsregler.analysis.shrink import (
     case_yaml,
@@ -147,11 +148,8 @@ def _decision_example(run: Comparison, kind: str, citizen: Citizen, facts: dict[
 
 
 def _settled(s: Settlement) -> str:
-    graph = s.policy.graph
-    entry = graph.packages.get(s.referral.package)
-    model = graph.price_models.get(entry.spec.price_model) if entry else None
-    legacy = {r.id for r in model.results if r.legacy} if model else set()
-    bonuses = "; ".join(f"{'bonus' if x.id in legacy else 'result'} {x.id} {x.status}"
+    package = s.referral.package
+    bonuses = "; ".join(f"{result_word(s.policy, package, x.id) or 'result'} {x.id} {x.status}"
                         + (f", tier {x.tier}" if x.tier is not None else "")
                         for x in s.bonuses)
     return (f"{amount_text(s.total)} {s.policy.header.currency}"

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from udbudsregler.analysis.comparison import by_line
+from udbudsregler.analysis.comparison import by_line, result_word
 from udbudsregler.analysis.definitions import KIND_ORDER
 from udbudsregler.analysis.diff_report import Responsible
 from udbudsregler.ir.graph import RuleGraph
@@ -233,12 +233,6 @@ def _status_text(status: BonusStatus) -> str:
 
 
 def _result_word(run: Comparison, package: str, ident: str) -> str:
-    """``bonus`` for a bonus of the short form (`bonuses`), ``result`` for a result payment
-    (`results`), as the new round (or else the old one) defines it."""
-    for policy in (run.new, run.old):
-        entry = policy.graph.packages.get(package)
-        model = policy.graph.price_models.get(entry.spec.price_model) if entry else None
-        found = next((r for r in model.results if r.id == ident), None) if model else None
-        if found is not None:
-            return "bonus" if found.legacy else "result"
-    return "bonus"
+    """As the new round (or else the old one) names the payment: ``bonus`` or ``result``."""
+    return result_word(run.new, package, ident) or result_word(run.old, package, ident) \
+        or "bonus"
