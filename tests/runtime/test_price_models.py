@@ -212,9 +212,14 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     return base, derived
 
 
-def _derive(derived: Path, text: str) -> ur.Policy:
+def _write(derived: Path, text: str) -> Path:
+    """The derived policy: DERIVED and ``text`` (its overrides)."""
     (derived / "policy.yaml").write_text(DERIVED + text, encoding="utf-8")
-    return ur.load_policy(derived)
+    return derived
+
+
+def _derive(derived: Path, text: str) -> ur.Policy:
+    return ur.load_policy(_write(derived, text))
 
 
 def _result(policy: ur.Policy, start: date) -> Any:
@@ -272,14 +277,14 @@ price_models:
 
 def test_extends_removing_what_the_base_does_not_have(folders: tuple[Path, Path]) -> None:
     _base, derived = folders
-    (derived / "policy.yaml").write_text(DERIVED + """\
+    _write(derived, """\
 price_models:
   tiered:
     results:
       result:
         tiers:
           fsat: null
-""", encoding="utf-8")
+""")
     state = run_stages(derived)
     errors = [(d.code, d.message, d.hint, d.span.line if d.span else 0)
               for d in state.bag.sorted() if d.is_error]
@@ -290,14 +295,14 @@ price_models:
 def test_extends_a_new_tier_after_the_open_one_can_never_apply(
         folders: tuple[Path, Path]) -> None:
     _base, derived = folders
-    (derived / "policy.yaml").write_text(DERIVED + """\
+    _write(derived, """\
 price_models:
   tiered:
     results:
       result:
         tiers:
           very_slow: {within: 6 months, amount: 1000.00 DKK}
-""", encoding="utf-8")
+""")
     state = run_stages(derived)
     codes = [d.code for d in state.bag.sorted() if d.is_error]
     assert codes == ["UDB434"]
