@@ -362,6 +362,18 @@ def _compare(result: CaseResult, what: str, want: Any, got: Any) -> None:
         result.failures.append(f"{what}: expected {_show(want)}, got {_show(got)}")
 
 
+def _compare_keys(result: CaseResult, where: str, want: Mapping[str, Any],
+                  got: Mapping[str, Any]) -> None:
+    """Each expected key of a settlement line or result payment against the record's
+    (an amount as a number, however the case writes it)."""
+    for key, value in want.items():
+        got_value = got.get(key)
+        if key == "amount" and isinstance(got_value, dict):
+            got_value = Decimal(got_value["amount"])
+            value = _amount(value)
+        _compare(result, f"{where}.{key}", _plain(value), got_value)
+
+
 def _show(value: Any) -> str:
     from udbudsregler.values.canonical import show
 
@@ -501,12 +513,7 @@ def _check_settlement(policy: Any, case: Case, result: CaseResult) -> None:
         if len(got_lines) != len(expect.lines):
             result.failures.append(f"lines: expected {len(expect.lines)}, got {len(got_lines)}")
         for i, (want_line, got_line) in enumerate(zip(expect.lines, got_lines, strict=False)):
-            for key, value in want_line.items():
-                got_value = got_line.get(key)
-                if key == "amount" and isinstance(got_value, dict):
-                    got_value = Decimal(got_value["amount"])
-                    value = _amount(value)
-                _compare(result, f"lines[{i}].{key}", _plain(value), got_value)
+            _compare_keys(result, f"lines[{i}]", want_line, got_line)
     for section in ("bonuses", "results"):
         wanted = getattr(expect, section)
         if wanted is None:
@@ -522,12 +529,7 @@ def _check_settlement(policy: Any, case: Case, result: CaseResult) -> None:
             if not isinstance(want, Mapping):
                 _compare(result, f"{section}.{ident}", want, got["status"])
                 continue
-            for key, value in want.items():
-                got_value = got.get(key)
-                if key == "amount" and isinstance(got_value, dict):
-                    got_value = Decimal(got_value["amount"])
-                    value = _amount(value)
-                _compare(result, f"{section}.{ident}.{key}", _plain(value), got_value)
+            _compare_keys(result, f"{section}.{ident}", want, got)
     for name in expect.invariants or []:
         _check_invariant(policy, name, result, settlement=settlement)
     if expect.explanation:
