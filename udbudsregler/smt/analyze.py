@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import z3
 
 from udbudsregler.runtime.inputs import LATEST
-from udbudsregler.smt.core import DEFAULT_K, DEFAULT_TIMEOUT, Answer, Problem
+from udbudsregler.smt.core import DEFAULT_K, DEFAULT_TIMEOUT, Answer, Problem, own_context
 from udbudsregler.smt.symbolic import NotEncodable
 from udbudsregler.smt.witness import Witness, decide, describe_dates, render_case
 
@@ -635,6 +635,7 @@ class _Run:
         raise NotEncodable(f"the built-in check `{spec.check}`")
 
 
+@own_context
 def analyze(policy: Policy, *, k: int = DEFAULT_K, timeout: float = DEFAULT_TIMEOUT) -> Analysis:
     """Analyse a policy (see the module's documentation)."""
     started = time.perf_counter()

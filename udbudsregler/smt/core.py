@@ -7,14 +7,20 @@ variable within a range, or fixed), a calendar per month-end rule, and an
 :class:`~udbudsregler.smt.encode.Encoder` per policy. :meth:`Problem.check` asks whether
 some citizen meets the goals: ``sat`` with a model, ``unsat`` (proved: none does), or
 ``unknown`` with the solver's reason (the time limit, or incompleteness).
+
+:func:`own_context` runs a whole analysis in a z3 context of its own, so its answers do
+not depend on what else the process asked z3 before (see there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import z3
 
@@ -27,7 +33,7 @@ from udbudsregler.smt.symbolic import Choices, NotEncodable
 if TYPE_CHECKING:
     from udbudsregler.policy import Policy
 
-__all__ = ["DEFAULT_K", "DEFAULT_TIMEOUT", "Answer", "Problem"]
+__all__ = ["DEFAULT_K", "DEFAULT_TIMEOUT", "Answer", "Problem", "own_context"]
 
 #: Histories and lists are bounded to this many elements by default: enough for both
 #: seed policies (no criterion of theirs needs more than two records to decide).
@@ -36,6 +42,33 @@ DEFAULT_K = 4
 DEFAULT_TIMEOUT = 20.0
 
 Term = Any
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def own_context(analysis: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``analysis`` in a fresh z3 context, one analysis at a time.
+
+    z3 numbers every term of a context as it is made, and its search follows those
+    numbers: the same query in a context that earlier analyses filled gives another
+    model, so witnesses (and whether a band's edge is found on the first try) would
+    depend on what the process did before. With a context of its own, an analysis
+    gives the same report in any process, after anything. The z3 Python API makes
+    terms in its default context (``main_ctx()``); the default is swapped for the
+    duration of the call, under a lock (z3's contexts are not thread-safe, so
+    analyses in two threads run one after the other)."""
+
+    @functools.wraps(analysis)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _ONE_AT_A_TIME:
+            saved = z3.z3._main_ctx
+            z3.z3._main_ctx = z3.Context()
+            try:
+                return analysis(*args, **kwargs)
+            finally:
+                z3.z3._main_ctx = saved
+    return run
 
 
 @dataclass
@@ -179,9 +212,63 @@ class Problem:
                 for is_open, end in self.citizen.ends:
                     if not pin(is_open):
                         pin(end == self.today)
+            model = self._canonical(model, pin, lambda: model)
         finally:
             solver.pop()
         return model
+
+    def _canonical(self, model: Any, pin: Callable[[Term], bool],
+                   latest: Callable[[], Any]) -> Any:
+        """Every variable the facts are read from pinned in turn to the first value the
+        goals allow by a fixed preference: false; an open period open; a choice its
+        first declared value; a number the smallest size, positive first; a date the
+        nearest to the decision date, the earlier first. The solver's models are not
+        the same from one process to the next (z3's search is not deterministic), but
+        whether a value is allowed is: so the witness is the same in every run."""
+        today = model.eval(self.today, True)
+        for what, var, options in self.citizen.read(model):
+            if what in ("bool", "open"):
+                if not pin(var == (what == "open")):
+                    pin(var == (what != "open"))
+            elif what == "choice":
+                for option in options:
+                    if pin(var == option):
+                        break
+            else:
+                centre = today if what == "date" else 0
+                if what == "number" and not z3.is_int(var):
+                    centre = z3.RealVal(0)
+                size = self._least_distance(var, centre, latest())
+                if size is None:
+                    continue
+                first, second = (centre - size, centre + size) if what == "date" \
+                    else (centre + size, centre - size)
+                if not pin(var == first):
+                    pin(var == second)
+        return latest()
+
+    def _least_distance(self, var: Term, centre: Term, model: Any) -> int | None:
+        """The least whole distance from ``centre`` that ``var`` may take (None if the
+        solver cannot settle it)."""
+        solver = self.solver
+        distance = z3.If(var >= centre, var - centre, centre - var)
+        current = model.eval(distance, True)
+        high = current.as_long() if z3.is_int_value(current) else \
+            int(Fraction(str(current.as_fraction())).__ceil__())
+        low = 0
+        while low < high:
+            middle = (low + high) // 2
+            solver.push()
+            solver.add(distance <= middle)
+            result = solver.check()
+            solver.pop()
+            if result == z3.unknown:
+                return None
+            if result == z3.sat:
+                high = middle
+            else:
+                low = middle + 1
+        return high
 
     def lengths(self) -> list[Term]:
         """The lengths of the citizen's lists and histories (to keep witnesses small)."""

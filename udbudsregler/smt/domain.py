@@ -226,6 +226,52 @@ class Citizen:
             out.append(item)
         return out
 
+    # -- the variables a model's facts are read from ------------------------------
+
+    def read(self, model: Any) -> list[tuple[str, Term, tuple[int, ...]]]:
+        """The variables :meth:`facts` reads from ``model``, in a fixed order (the facts'
+        order, then each list's present slots, each record's period then its fields),
+        each as (what it is: ``bool``, ``number``, ``date``, ``open`` or ``choice``, the
+        variable, and for a choice the numbers of its values in the declared order).
+        For making a model canonical (``Problem``)."""
+        out: list[tuple[str, Term, tuple[int, ...]]] = []
+        for name, spec in self.specs.items():
+            self._read(spec, self.values.get(name), model, f"{self.prefix}.{name}", out)
+        return out
+
+    def _read(self, spec: FactSpec, sym: Any, model: Any, path: str,
+              out: list[tuple[str, Term, tuple[int, ...]]]) -> None:
+        if sym is None:
+            return
+        t = spec.kind
+        if t is fact_kinds.BOOL:
+            out.append(("bool", sym, ()))
+        elif t.number:
+            out.append(("number", sym, ()))
+        elif t is fact_kinds.DATE:
+            out.append(("date", sym.n, ()))
+        elif t.choice:
+            out.append(("choice", sym, tuple(self.choices.id(v) for v in spec.values or ())))
+        elif t is fact_kinds.PERIOD:
+            self._read_period(sym, out)
+        elif t.container and not t.many and isinstance(sym, SRecord):
+            for f, s in (spec.fields or {}).items():
+                self._read(s, sym.fields.get(f), model, f"{path}.{f}", out)
+        elif t.many and isinstance(sym, SList):
+            n = model.eval(self.lengths[path], True).as_long()
+            for i, (_, record) in enumerate(sym.slots[:n]):
+                if record.period is not None:
+                    self._read_period(record.period, out)
+                for f, s in (spec.fields or {}).items():
+                    self._read(s, record.fields.get(f), model, f"{path}.{i}.{f}", out)
+
+    @staticmethod
+    def _read_period(period: SPeriod, out: list[tuple[str, Term, tuple[int, ...]]]) -> None:
+        out.append(("date", period.start, ()))
+        if not z3.is_false(period.open):
+            out.append(("open", period.open, ()))
+        out.append(("date", period.end, ()))
+
     @staticmethod
     def _bounds(period: SPeriod, model: Any) -> tuple[date, date | None]:
         start = date.fromordinal(model.eval(period.start, True).as_long())

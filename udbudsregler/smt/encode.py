@@ -62,7 +62,6 @@ __all__ = ["ENCODINGS", "OPEN", "Encoder", "where_of"]
 Term = Any
 #: The day number of an open end (``ops.OPEN_END``, later than any date).
 OPEN = ops.OPEN_END.toordinal()
-TRUE = z3.BoolVal(True)
 
 
 def where_of(expr: I.Expr | None, node: Node | None = None) -> str | None:
@@ -182,15 +181,15 @@ class Encoder:
     def _expr(self, e: I.Expr, env: dict[str, Any]) -> tuple[Any, Term]:
         match e:
             case I.Const():
-                return self.const(e.value, e.type), TRUE
+                return self.const(e.value, e.type), z3.BoolVal(True)
             case I.FactRef(name=name):
-                return self.citizen.fact(name), TRUE
+                return self.citizen.fact(name), z3.BoolVal(True)
             case I.NodeRef(name=name):
                 return self.node(name)
             case I.Today():
-                return SDate(self.today), TRUE
+                return SDate(self.today), z3.BoolVal(True)
             case I.Var(name=name):
-                return env[name], TRUE
+                return env[name], z3.BoolVal(True)
             case I.Field(obj=obj, name=name):
                 value, ok = self.expr(obj, env)
                 return self.field(value, name), ok
@@ -214,15 +213,17 @@ class Encoder:
                 return merge(c, a, b), z3.And(c_ok, z3.If(c, a_ok, b_ok))
             case I.ListOf(items=items):
                 parts = [self.expr(i, env) for i in items]
-                return SList(tuple((TRUE, v) for v, _ in parts)), z3.And([ok for _, ok in parts])
+                return (SList(tuple((z3.BoolVal(True), v) for v, _ in parts)),
+                        z3.And([ok for _, ok in parts]))
             case I.SetOf(items=items):
                 parts = [self.expr(i, env) for i in items]
-                return SList(tuple((TRUE, v) for v, _ in parts)), z3.And([ok for _, ok in parts])
+                return (SList(tuple((z3.BoolVal(True), v) for v, _ in parts)),
+                        z3.And([ok for _, ok in parts]))
             case I.Loop():
                 return self.loop(e, env)
             case I.FirstOf(cases=cases):
                 chosen: Term = z3.IntVal(0)  # None: no case holds
-                chosen_ok: Term = TRUE
+                chosen_ok: Term = z3.BoolVal(True)
                 for cond, result in reversed(cases):
                     c, c_ok = self.expr(cond, env)
                     v, v_ok = self.expr(result, env)
@@ -273,9 +274,9 @@ class Encoder:
         for present, item in source.slots:
             inner = {**env, e.var: item}
             where, where_ok = (self.expr(e.where, inner) if e.where is not None
-                               else (TRUE, TRUE))
+                               else (z3.BoolVal(True), z3.BoolVal(True)))
             value: Any = None
-            value_ok: Term = TRUE
+            value_ok: Term = z3.BoolVal(True)
             if e.value is not None:
                 value, value_ok = self.expr(e.value, inner)
             rows.append((present, item, where, where_ok, value, value_ok))
@@ -344,7 +345,7 @@ class Encoder:
             raise NotEncodable(f"the primitive `{e.prim}` has no encoding")
         parts = [self.expr(a, env) for a in e.args]
         values = [v for v, _ in parts]
-        ok = z3.And([o for _, o in parts]) if parts else TRUE
+        ok = z3.And([o for _, o in parts]) if parts else z3.BoolVal(True)
         value, extra = encode(self, e, values)
         return value, (ok if extra is None else z3.And(ok, extra))
 
@@ -512,7 +513,10 @@ def _members(enc: Encoder, e: I.Prim, v: list[Any]) -> tuple[Any, Term | None]:
     a, b = v
     elem_type = e.args[1].type.elem if isinstance(e.args[1].type, SetType) else None
     if isinstance(b, frozenset):
-        options = [enc.const(item, elem_type) if elem_type is not None else item for item in b]
+        # in a fixed order: a set's iteration order follows string hashing, which differs
+        # between processes, and the solver's answers follow the order of its terms
+        options = [enc.const(item, elem_type) if elem_type is not None else item
+                   for item in sorted(b, key=repr)]
         x = _scalar(a)
         return z3.Or([x == _scalar(o) for o in options] or [z3.BoolVal(False)]), None
     if isinstance(b, SList):
@@ -541,7 +545,7 @@ def _periods(x: Any) -> list[tuple[Term, SPeriod]]:
     """(present, period) of any periods value (a list, a period, a record)."""
     if isinstance(x, SList):
         return [(p, _period_of(item)) for p, item in x.slots]
-    return [(TRUE, _period_of(x))]
+    return [(z3.BoolVal(True), _period_of(x))]
 
 
 def _in_period(enc: Encoder, e: I.Prim, v: list[Any]) -> tuple[Any, Term | None]:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from udbudsregler.diagnostics import EvaluationError, FactError
-from udbudsregler.smt.core import DEFAULT_K, DEFAULT_TIMEOUT, Problem
+from udbudsregler.smt.core import DEFAULT_K, DEFAULT_TIMEOUT, Problem, own_context
 from udbudsregler.smt.domain import EARLIEST, LATEST
 from udbudsregler.smt.encode import Encoder
 from udbudsregler.smt.symbolic import NotEncodable, SDate, SList
@@ -213,6 +213,7 @@ def _effect(a: Decision, b: Decision) -> str:
     return f"changes target groups: {', '.join(a.target_groups)} -> {', '.join(b.target_groups)}"
 
 
+@own_context
 def exact_diff(old: Policy, new: Policy, *, on: date | None = None, k: int = DEFAULT_K,
                timeout: float = DEFAULT_TIMEOUT) -> ExactDiff:
     """Every kind of difference between the decisions of two rounds (module docs)."""
@@ -331,16 +332,16 @@ def _describe(problem: Problem, old: Policy, new: Policy, kind: Kind, model: Any
                                "the old round decides otherwise"], on, facts, y, kind.criterion)
     reads = (set(new.graph.closure([kind.criterion])) | set(old.graph.closure([kind.criterion]))
              if kind.criterion else set(facts))
-    for path, moved, _ in _moves(facts):
+    # each date the difference reads: its band (where the date may lie, all else as in the
+    # witness); a band is shown when the engine confirms a citizen just outside it whom
+    # both rounds decide alike (wherever in the band the witness's date lies)
+    for path in _date_paths(facts):
         if path.split("[", 1)[0] not in reads:
             continue
-        p, q = _decide(old, moved, on), _decide(new, moved, on)
-        if p is None or q is None or _outcome(p) != _outcome(q):
-            continue
         band = _band(problem, goals, model, path)
-        if band is None or any(bd.path == band.path for bd in kind.bands):
+        if band is None:
             continue
-        kind.bands.append(band)
+        borders = []
         for edge, step in ((band.low, -1), (band.high, 1)):
             outside = edge + timedelta(days=step)
             if not EARLIEST <= outside.toordinal() <= LATEST:
@@ -350,11 +351,14 @@ def _describe(problem: Problem, old: Policy, new: Policy, kind: Kind, model: Any
             if p is None or q is None or _outcome(p) != _outcome(q):
                 continue
             text = f"{path} {outside.isoformat()} ({relative(outside, on)})"
-            kind.borders.append((text, shifted, _case(
+            borders.append((text, shifted, _case(
                 new, f"diff {old.id} -> {new.id}: {kind.title}: border, {path} "
                 f"{outside.isoformat()}",
                 [f"both rounds: {_summary(q)}", "just outside the band: decided alike by both "
                  "rounds (passes on both)"], on, shifted, q, kind.criterion)))
+        if borders:
+            kind.bands.append(band)
+            kind.borders += borders
 
 
 def _shifted(facts: dict[str, Any], path: str, value: date) -> dict[str, Any]:
@@ -393,25 +397,18 @@ def _case(policy: Policy, name: str, comments: list[str], on: date, facts: dict[
     return render_case(name, comments, on, facts, expect)
 
 
-def _moves(facts: dict[str, Any]) -> list[tuple[str, dict[str, Any], int]]:
-    """The facts with one date (a whole history record) moved by a day, each way."""
-    out: list[tuple[str, dict[str, Any], int]] = []
+def _date_paths(facts: dict[str, Any]) -> list[str]:
+    """The path of each date of the facts: a date fact by its name, a history record by
+    the bound a band moves it by (its ``to``, or its ``from`` when it is open)."""
+    out: list[str] = []
     for name, value in facts.items():
-        for delta in (1, -1):
-            step = timedelta(days=delta)
-            if isinstance(value, date):
-                out.append((name, {**facts, name: value + step}, delta))
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    if isinstance(item, dict) and isinstance(item.get("from"), date):
-                        record = dict(item)
-                        record["from"] = item["from"] + step
-                        if item.get("to") is not None:
-                            record["to"] = item["to"] + step
-                        moved = [*value[:i], record, *value[i + 1:]]
-                        path = f"{name}[{i}]" + (".to" if item.get("to") is not None
-                                                 else ".from")
-                        out.append((path, {**facts, name: moved}, delta))
+        if isinstance(value, date):
+            out.append(name)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict) and isinstance(item.get("from"), date):
+                    out.append(f"{name}[{i}]" + (".to" if item.get("to") is not None
+                                                 else ".from"))
     return out
 
 
