@@ -240,8 +240,8 @@ class Checker:
             choice = isinstance(source.ast, A.Name) and isinstance(typed, I.Const)
             if not (_is_constant(source.ast) or choice):
                 self.error("UDB419", f"{what} must be a constant", source.ast,
-                           "write a literal such as `0`, `0 hours`, `1850 DKK` or "
-                           "`1900-01-01`")
+                           "write a literal such as `0`, `0 hours`, "
+                           f"`1850 {self.currency}` or `1900-01-01`")
                 continue
             if not _constant_fits(typed.type, t):
                 hint = ("write the number with its unit, e.g. `15 hours`" if t == HOURS else
@@ -333,7 +333,7 @@ class Checker:
             if not _is_constant(value.expr.ast):
                 self.error("UDB419", f"the value of parameter `{name}` must be a constant",
                            value.expr.ast or (0, 0),
-                           "write a literal such as `30`, `2 years` or `1850 DKK`; "
+                           f"write a literal such as `30`, `2 years` or `1850 {self.currency}`; "
                            "computed values belong in `rules`")
             joined = t if result is None else join(result, t)
             if joined is None:
