@@ -168,6 +168,9 @@ class Problem:
 
             def pin(extra: Term) -> bool:
                 nonlocal model
+                if z3.is_true(model.eval(extra, True)):
+                    solver.add(extra)  # the model is a witness of it already
+                    return True
                 solver.push()
                 solver.add(extra)
                 if solver.check() == z3.sat:
@@ -249,23 +252,30 @@ class Problem:
 
     def _least_distance(self, var: Term, centre: Term, model: Any) -> int | None:
         """The least whole distance from ``centre`` that ``var`` may take (None if the
-        solver cannot settle it)."""
+        solver cannot settle it). Each model found bounds it from above at once."""
         solver = self.solver
         distance = z3.If(var >= centre, var - centre, centre - var)
-        current = model.eval(distance, True)
-        high = current.as_long() if z3.is_int_value(current) else \
-            int(Fraction(str(current.as_fraction())).__ceil__())
-        low = 0
+
+        def size(model: Any) -> int:
+            value = model.eval(distance, True)
+            return value.as_long() if z3.is_int_value(value) else \
+                int(Fraction(str(value.as_fraction())).__ceil__())
+
+        low, high = 0, size(model)
+        first = True
         while low < high:
-            middle = (low + high) // 2
+            # first the next size down (after the tidying so far it is often the least)
+            middle = high - 1 if first else (low + high) // 2
+            first = False
             solver.push()
             solver.add(distance <= middle)
             result = solver.check()
+            found = solver.model() if result == z3.sat else None
             solver.pop()
             if result == z3.unknown:
                 return None
-            if result == z3.sat:
-                high = middle
+            if found is not None:
+                high = min(middle, size(found))
             else:
                 low = middle + 1
         return high
