@@ -229,22 +229,21 @@ class Problem:
         the same from one process to the next (z3's search is not deterministic), but
         whether a value is allowed is: so the witness is the same in every run."""
         today = model.eval(self.today, True)
-        for what, var, options in self.citizen.read(model):
-            if what in ("bool", "open"):
-                if not pin(var == (what == "open")):
-                    pin(var == (what != "open"))
-            elif what == "choice":
+        for prefers, var, options in self.citizen.read(model):
+            if prefers in ("false", "true"):
+                if not pin(var == (prefers == "true")):
+                    pin(var == (prefers != "true"))
+            elif prefers == "first value":
                 for option in options:
                     if pin(var == option):
                         break
             else:
-                centre = today if what == "date" else 0
-                if what == "number" and not z3.is_int(var):
-                    centre = z3.RealVal(0)
+                day = prefers == "nearest day"
+                centre = today if day else z3.IntVal(0) if z3.is_int(var) else z3.RealVal(0)
                 size = self._least_distance(var, centre, latest())
                 if size is None:
                     continue
-                first, second = (centre - size, centre + size) if what == "date" \
+                first, second = (centre - size, centre + size) if day \
                     else (centre + size, centre - size)
                 if not pin(var == first):
                     pin(var == second)

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import z3
 
@@ -29,7 +29,7 @@ from udbudsregler.smt.symbolic import Choices, NotEncodable, SDate, SList, SPeri
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.money import Money
 
-__all__ = ["EARLIEST", "LATEST", "Citizen"]
+__all__ = ["EARLIEST", "LATEST", "Citizen", "Preference"]
 
 #: The host's date limits (runtime/inputs.py), as day numbers.
 EARLIEST = date(1850, 1, 1).toordinal()
@@ -37,6 +37,9 @@ LATEST = date(2200, 12, 31).toordinal()
 _LIMIT = 10**18
 
 Term = Any
+#: What a variable is pinned to first when a model is made canonical: false, true, a
+#: choice's first declared value, a number's smallest size, a date nearest the decision.
+Preference = Literal["false", "true", "first value", "smallest", "nearest day"]
 
 
 class Citizen:
@@ -228,30 +231,30 @@ class Citizen:
 
     # -- the variables a model's facts are read from ------------------------------
 
-    def read(self, model: Any) -> list[tuple[str, Term, tuple[int, ...]]]:
+    def read(self, model: Any) -> list[tuple[Preference, Term, tuple[int, ...]]]:
         """The variables :meth:`facts` reads from ``model``, in a fixed order (the facts'
         order, then each list's present slots, each record's period then its fields),
-        each as (what it is: ``bool``, ``number``, ``date``, ``open`` or ``choice``, the
-        variable, and for a choice the numbers of its values in the declared order).
-        For making a model canonical (``Problem``)."""
-        out: list[tuple[str, Term, tuple[int, ...]]] = []
+        each as (the value it prefers, see :data:`Preference`; the variable; for a
+        choice the numbers of its values in the declared order). For making a model
+        canonical (``Problem``)."""
+        out: list[tuple[Preference, Term, tuple[int, ...]]] = []
         for name, spec in self.specs.items():
             self._read(spec, self.values.get(name), model, f"{self.prefix}.{name}", out)
         return out
 
     def _read(self, spec: FactSpec, sym: Any, model: Any, path: str,
-              out: list[tuple[str, Term, tuple[int, ...]]]) -> None:
+              out: list[tuple[Preference, Term, tuple[int, ...]]]) -> None:
         if sym is None:
             return
         t = spec.kind
         if t is fact_kinds.BOOL:
-            out.append(("bool", sym, ()))
+            out.append(("false", sym, ()))
         elif t.number:
-            out.append(("number", sym, ()))
+            out.append(("smallest", sym, ()))
         elif t is fact_kinds.DATE:
-            out.append(("date", sym.n, ()))
+            out.append(("nearest day", sym.n, ()))
         elif t.choice:
-            out.append(("choice", sym, tuple(self.choices.id(v) for v in spec.values or ())))
+            out.append(("first value", sym, tuple(self.choices.id(v) for v in spec.values or ())))
         elif t is fact_kinds.PERIOD:
             self._read_period(sym, out)
         elif t.container and not t.many and isinstance(sym, SRecord):
@@ -266,11 +269,11 @@ class Citizen:
                     self._read(s, record.fields.get(f), model, f"{path}.{i}.{f}", out)
 
     @staticmethod
-    def _read_period(period: SPeriod, out: list[tuple[str, Term, tuple[int, ...]]]) -> None:
-        out.append(("date", period.start, ()))
+    def _read_period(period: SPeriod, out: list[tuple[Preference, Term, tuple[int, ...]]]) -> None:
+        out.append(("nearest day", period.start, ()))
         if not z3.is_false(period.open):
-            out.append(("open", period.open, ()))
-        out.append(("date", period.end, ()))
+            out.append(("true", period.open, ()))
+        out.append(("nearest day", period.end, ()))
 
     @staticmethod
     def _bounds(period: SPeriod, model: Any) -> tuple[date, date | None]:
