@@ -1,0 +1,234 @@
+"""The dynamic parts of a decision's reasons, written as one function per policy.
+
+A reason (``runtime/reason.py``) is mostly the same for every decision: its kind, id,
+title, legal basis, source, reading, group, place and overrides. What a decision adds is
+whether the part holds (``met``) and the values it was decided on. :func:`write_parts`
+writes ``_parts(f, m)``, which evaluates every criterion of every target group (as the
+interpreter does: every criterion, not only up to the first that settles the group), every
+target group from its criteria, and every service area, and returns only those dynamic
+parts, flat:
+
+- first one **key** for each entry whose values are all of types that are equal only when
+  written alike (:func:`plain_values`): ``(met, values)`` for a criterion or an area, the
+  membership (a bool) for a target group. Equal keys give equal reasons, so the runtime
+  looks each key up among the reasons it built before and builds only what it has not seen;
+- then the **flags**: whether the citizen is in each target group (in the policy's order)
+  and fits each service area (in priority order), to hold against the decision;
+- then ``met, values`` of each other entry (values that hold a list, a decimal, a length).
+
+:class:`ReasonParts` says which entry each part belongs to. Anything that fails raises, as
+the generated code does; the runtime then asks the reference interpreter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from udbudsregler.codegen.compiled import comment
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import Node, RuleGraph
+from udbudsregler.semantics.types import BOOL, DATE, INT, TEXT, EnumType, RecordType, Type
+
+__all__ = ["Entry", "ReasonParts", "plain_values", "write_parts"]
+
+#: Types whose values are equal only when they are written alike (not Decimal, where
+#: 1.0 == 1.00; not lengths, equal by their days; not lists): a reason showing only such
+#: values is the same reason for every decision that shows the same ones.
+_PLAIN = (BOOL, INT, TEXT, DATE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A reason whose met and values ``_parts`` computes."""
+
+    kind: str  # criterion | target_group | area
+    #: The criterion's id, the target group's id, or the area's id.
+    name: str
+    #: Whether its part is a key (see the module's text), or a ``met, values`` pair.
+    keyed: bool
+
+
+@dataclass(frozen=True)
+class ReasonParts:
+    """``function(facts, memo)``: the dynamic parts of a decision's reasons (see the
+    module's text), for ``entries``: each criterion of a target group, then the group, for
+    each target group in the policy's order; then each service area in priority order."""
+
+    function: Callable[[dict[str, Any], list[Any]], tuple[Any, ...]]
+    entries: tuple[Entry, ...]
+
+
+class _Writer(Protocol):
+    """What :func:`write_parts` needs of the code generator (``generate._Gen``)."""
+
+    graph: RuleGraph
+    blocks: list[str]
+    recording: bool
+    templates: bool
+    capture: list[tuple[str, str, bool]] | None
+
+    def fresh(self, prefix: str) -> str: ...
+    def constant(self, value: Any) -> str: ...
+    def node_function(self, name: str) -> str: ...
+    def x(self, expr: I.Expr, scope: dict[str, str]) -> str: ...
+
+
+def _type_of_name(graph: RuleGraph, name: str) -> Type | None:
+    """The type of a name a reason shows (``assessment.cognitive``: a field of a fact)."""
+    if "." in name and name.split(".", 1)[0] in graph.facts:
+        head, *rest = name.split(".")
+        t: Type | None = graph.facts[head].type
+        for part in rest:
+            t = t.field(part) if isinstance(t, RecordType) else None
+        return t
+    return graph.type_of(name)
+
+
+def plain_values(graph: RuleGraph, expr: I.Expr | None, show: list[str] | None) -> bool:
+    """Whether every value a criterion or an area may show is of a type whose values are
+    equal only when written alike."""
+    if expr is None:
+        return False
+    names: list[str] = list(show or ())
+    refs: list[I.FactRef | I.NodeRef] = []
+    # a record a field is read of is recorded as that field, not as the record
+    records: list[int] = []
+    for sub in I.walk(expr):
+        if isinstance(sub, (I.FactRef, I.NodeRef)):
+            refs.append(sub)
+        elif isinstance(sub, I.Field) and isinstance(sub.obj, (I.FactRef, I.NodeRef)):
+            names.append(f"{sub.obj.name}.{sub.name}")
+            if isinstance(sub.obj.type, RecordType):
+                records.append(id(sub.obj))
+    for ref in refs:
+        if id(ref) in records:
+            records.remove(id(ref))
+        else:
+            names.append(ref.name)
+    for name in names:
+        if name == "today":
+            continue
+        t = _type_of_name(graph, name)
+        if not (t in _PLAIN or isinstance(t, EnumType)):
+            return False
+    return True
+
+
+def _values(pairs: list[tuple[str, str]]) -> str:
+    return "(" + "".join(f"({name!r}, {local}), " for name, local in pairs) + ")"
+
+
+def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]) -> tuple[str, str]:
+    """The lines computing one criterion; its value's and its values' code."""
+    show: list[str] | None = getattr(node.spec, "show", None)
+    value = gen.fresh("_v")
+    gen.recording, gen.templates, gen.capture = True, True, []
+    try:
+        body = gen.x(node.expr, {}) if node.expr is not None else ""
+    finally:
+        gen.recording, gen.templates, captured, gen.capture = False, False, gen.capture, None
+    names = [name for name, _, _ in captured]
+    lines.append(f"    # {comment(node.name)}")
+    if (not show and node.expr is not None and len(set(names)) == len(names)
+            and all(always for _, _, always in captured)):
+        # every name read once, on every path: its reads into locals, in the order
+        # written (which is the order read); the primitives in their fast form (the order
+        # of evaluation matters only for which error is raised, and an error goes to
+        # the interpreter)
+        lines.append(f"    {value} = True if {body} else False")
+        return value, _values([(n, local) for n, local, _ in captured if n != "today"])
+    reads, values = gen.fresh("_d"), gen.fresh("_x")
+    lines += [f"    {reads} = {{}}",
+              f"    {value} = True if {recorder}(f, m, {reads}) else False"]
+    if show:
+        shown = []
+        for name in show:
+            if name == "today":
+                other = "m[0]"
+            elif name in gen.graph.facts:
+                other = f"f[{name!r}]"
+            else:
+                other = f"{gen.node_function(name)}(f, m)"
+            shown.append((name, f"{reads}[{name!r}] if {name!r} in {reads} else {other}"))
+        lines.append(f"    {values} = {_values(shown)}")
+    else:
+        lines += [f"    {reads}.pop('today', None)", f"    {values} = tuple({reads}.items())"]
+    return value, values
+
+
+def _tree(gen: _Writer, expr: I.Expr, met: dict[str, str]) -> str:
+    """A target group's criteria tree over its criteria's values (all known: the
+    three-valued `all`/`any`/`not` are the plain ones)."""
+    if isinstance(expr, I.NodeRef):
+        found = met.get(expr.name)
+        return found if found is not None else \
+            f"(True if {gen.node_function(expr.name)}(f, m) else False)"
+    assert isinstance(expr, I.Criteria)
+    if expr.op == "not":
+        return f"(not {_tree(gen, expr.items[0], met)})"
+    joiner = " and " if expr.op == "all" else " or "
+    items = [_tree(gen, item, met) for item in expr.items]
+    if not items:  # all([]) / any([])
+        return "True" if expr.op == "all" else "False"
+    return "(" + joiner.join(items) + ")"
+
+
+def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ...]
+                ) -> tuple[str, tuple[Entry, ...]]:
+    """Appends ``_parts(f, m)`` to the generator's blocks (see the module's text); returns
+    its name and its entries. ``recorders``: the recorder function of every criterion and
+    area; ``priority``: the areas in the order the reasons list them."""
+    graph = gen.graph
+    lines = ["def _parts(f, m):", "    r = None"]
+    keys: list[str] = []
+    pairs: list[str] = []
+    entries: list[Entry] = []
+    met: dict[str, str] = {}
+    inside: dict[str, str] = {}
+    order: list[tuple[Entry, str, str]] = []
+    for group_id, group in graph.target_groups.items():
+        for ident in group.criteria:
+            node = graph.nodes[ident]
+            value, values = _criterion(gen, node, recorders.get(ident, ""), lines)
+            met[ident] = value
+            keyed = plain_values(graph, node.expr, getattr(node.spec, "show", None))
+            order.append((Entry("criterion", ident, keyed), value, values))
+        order.append((Entry("target_group", group_id, True), group_id, ""))
+    for group_id, group in graph.target_groups.items():
+        local = inside[group_id] = gen.fresh("_g")
+        lines.append(f"    {local} = {_tree(gen, group.tree(graph), met)}")
+    fits: list[str] = []
+    for area_id in priority:
+        area = graph.areas[area_id]
+        serves = [(g, inside[g]) for g in area.spec.serves if g in graph.target_groups]
+        fit, values = gen.fresh("_a"), gen.fresh("_x")
+        fits.append(fit)
+        if area.spec.when is None:  # in a group it serves: by their values alone
+            any_of = " or ".join(local for _, local in serves) or "False"
+            lines += [f"    {fit} = {any_of}", f"    {values} = {_values(serves)}"]
+            order.append((Entry("area", area_id, True), fit, values))
+            continue
+        reads = gen.fresh("_d")
+        served = gen.constant(frozenset(area.spec.serves))
+        lines += [f"    {reads} = {{}}",
+                  f"    {fit} = True if {recorders[area.fits]}(f, m, {reads}) else False",
+                  f"    {values} = {_values(serves)} + tuple([(k, v) for k, v in "
+                  f"{reads}.items() if k not in {served} and k != 'today'])"]
+        order.append((Entry("area", area_id, False), fit, values))
+    for entry, value, values in order:
+        entries.append(entry)
+        if entry.kind == "target_group":
+            keys.append(inside[value])
+        elif entry.keyed:
+            keys.append(f"({value}, {values})")
+        else:
+            pairs += [value, values]
+    flags = [*inside.values(), *fits]
+    lines.append("    return (" + "".join(f"{k}, " for k in keys)
+                 + "(" + "".join(f"{f}, " for f in flags) + "), "
+                 + "".join(f"{p}, " for p in pairs) + ")")
+    gen.blocks.append("\n".join(lines) + "\n")
+    return "_parts", tuple(entries)
+
