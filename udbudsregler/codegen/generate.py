@@ -164,8 +164,10 @@ class _Gen:
         #: Writing a criterion into the parts of the reasons (``reason_parts.write_parts``):
         #: the reads as (name, local, whether it is read on every path) ...
         self.capture: list[tuple[str, str, bool]] | None = None
-        #: ... and the primitives in their fast form (``code``), not as calls of ``impl``.
+        #: ... and the primitives in their fast form (``code``), not as calls of ``impl``;
+        #: the named nodes it reads outside loops, held in locals (by their local's name).
         self.templates = False
+        self.held: dict[str, str] | None = None
         #: How many conditional parts (`and`/`or` operands, branches, loop bodies) enclose
         #: the expression being written.
         self.conditional = 0
@@ -474,8 +476,13 @@ class _Gen:
                 return rec(name, f"f[{name!r}]")
             case I.NodeRef(name=name):
                 node = self.graph.nodes[name]
-                return rec(name, self.parameter_value(node) if node.kind == "parameter"
-                           else f"{self.node_function(name)}(f, m)")
+                if node.kind == "parameter":
+                    return rec(name, self.parameter_value(node))
+                value = f"{self.node_function(name)}(f, m)"
+                if self.held is not None:  # a local of the parts function, on first use
+                    local = self.held.setdefault(name, self.local(name))
+                    value = f"({local} if {local} is not UNSET else ({local} := {value}))"
+                return rec(name, value)
             case I.Today():
                 return rec("today", "m[0]")
             case I.Field(obj=I.FactRef(name=base) | I.NodeRef(name=base) as obj,
@@ -538,6 +545,7 @@ class _Gen:
         enclosing, self.hoisted = self.hoisted, {}
         saved, self.nesting = self.nesting, 0
         local_mode, self.local_mode = self.local_mode, False
+        held, self.held = self.held, None
         for sub in self.hoistable(expr):
             local = self.fresh("h")
             code = self.x(sub, scope)
@@ -549,6 +557,7 @@ class _Gen:
         self.hoisted = enclosing
         self.nesting = saved
         self.local_mode = local_mode
+        self.held = held
         self.blocks.append("\n".join(lines) + "\n")
         source = self.x(expr.source, scope)
         args = ", ".join(["f", self.m, source, *(["r"] if self.recording else []), *outer])

@@ -3,18 +3,20 @@
 A reason (``runtime/reason.py``) is mostly the same for every decision: its kind, id,
 title, legal basis, source, reading, group, place and overrides. What a decision adds is
 whether the part holds (``met``) and the values it was decided on. :func:`write_parts`
-writes ``_parts(f, m)``, which evaluates every criterion of every target group (as the
-interpreter does: every criterion, not only up to the first that settles the group), every
-target group from its criteria, and every service area, and returns only those dynamic
-parts, flat:
+writes ``_parts(f, today, m)`` (``m``: the decision's memo, if it has one), which
+evaluates every criterion of every target group (as the interpreter does: every
+criterion, not only up to the first that settles the group), every target group from its
+criteria, and every service area, and returns only those dynamic parts, flat:
 
 - first one **key** for each entry whose values are all of types that are equal only when
-  written alike (:func:`plain_values`): ``(met, values)`` for a criterion or an area, the
-  membership (a bool) for a target group. Equal keys give equal reasons, so the runtime
+  written alike (:func:`plain_values`): for a criterion or an area ``(met, value, ...)``
+  when it always reads the same names (:attr:`Entry.names`), else ``(met, values)``; for a
+  target group its membership (a bool). Equal keys give equal reasons, so the runtime
   looks each key up among the reasons it built before and builds only what it has not seen;
 - then the **flags**: whether the citizen is in each target group (in the policy's order)
   and fits each service area (in priority order), to hold against the decision;
-- then ``met, values`` of each other entry (values that hold a list, a decimal, a length).
+- then the met of each other entry (values that hold a list, a decimal, a length), and
+  their values, as two tuples.
 
 :class:`ReasonParts` says which entry each part belongs to. Anything that fails raises, as
 the generated code does; the runtime then asks the reference interpreter.
@@ -46,17 +48,20 @@ class Entry:
     kind: str  # criterion | target_group | area
     #: The criterion's id, the target group's id, or the area's id.
     name: str
-    #: Whether its part is a key (see the module's text), or a ``met, values`` pair.
+    #: Whether its part is a key (see the module's text), or a met and values.
     keyed: bool
+    #: The names of its values when they are always the same (its key is then flat:
+    #: ``(met, value, ...)``); None when they depend on the citizen.
+    names: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class ReasonParts:
-    """``function(facts, memo)``: the dynamic parts of a decision's reasons (see the
+    """``function(facts, today, memo)``: the dynamic parts of a decision's reasons (see the
     module's text), for ``entries``: each criterion of a target group, then the group, for
     each target group in the policy's order; then each service area in priority order."""
 
-    function: Callable[[dict[str, Any], list[Any]], tuple[Any, ...]]
+    function: Callable[[dict[str, Any], Any, list[Any] | None], tuple[Any, ...]]
     entries: tuple[Entry, ...]
 
 
@@ -67,6 +72,7 @@ class _Writer(Protocol):
     blocks: list[str]
     recording: bool
     templates: bool
+    held: dict[str, str] | None
     capture: list[tuple[str, str, bool]] | None
 
     def fresh(self, prefix: str) -> str: ...
@@ -120,8 +126,10 @@ def _values(pairs: list[tuple[str, str]]) -> str:
     return "(" + "".join(f"({name!r}, {local}), " for name, local in pairs) + ")"
 
 
-def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]) -> tuple[str, str]:
-    """The lines computing one criterion; its value's and its values' code."""
+def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]
+               ) -> tuple[str, str, list[tuple[str, str]] | None]:
+    """The lines computing one criterion; its value's and its values' code, and the names
+    and locals of its values when they are always the same."""
     show: list[str] | None = getattr(node.spec, "show", None)
     value = gen.fresh("_v")
     gen.recording, gen.templates, gen.capture = True, True, []
@@ -138,7 +146,8 @@ def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]) -> tup
         # of evaluation matters only for which error is raised, and an error goes to
         # the interpreter)
         lines.append(f"    {value} = True if {body} else False")
-        return value, _values([(n, local) for n, local, _ in captured if n != "today"])
+        read = [(n, local) for n, local, _ in captured if n != "today"]
+        return value, _values(read), read
     reads, values = gen.fresh("_d"), gen.fresh("_x")
     lines += [f"    {reads} = {{}}",
               f"    {value} = True if {recorder}(f, m, {reads}) else False"]
@@ -155,7 +164,7 @@ def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]) -> tup
         lines.append(f"    {values} = {_values(shown)}")
     else:
         lines += [f"    {reads}.pop('today', None)", f"    {values} = tuple({reads}.items())"]
-    return value, values
+    return value, values, None
 
 
 def _tree(gen: _Writer, expr: I.Expr, met: dict[str, str]) -> str:
@@ -177,25 +186,33 @@ def _tree(gen: _Writer, expr: I.Expr, met: dict[str, str]) -> str:
 
 def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ...]
                 ) -> tuple[str, tuple[Entry, ...]]:
-    """Appends ``_parts(f, m)`` to the generator's blocks (see the module's text); returns
+    """Appends ``_parts(f, today, m)`` to the generator's blocks (see the module's text); returns
     its name and its entries. ``recorders``: the recorder function of every criterion and
     area; ``priority``: the areas in the order the reasons list them."""
     graph = gen.graph
-    lines = ["def _parts(f, m):", "    r = None"]
+    lines: list[str] = []
+    gen.held = {}
     keys: list[str] = []
     pairs: list[str] = []
     entries: list[Entry] = []
     met: dict[str, str] = {}
     inside: dict[str, str] = {}
-    order: list[tuple[Entry, str, str]] = []
+    #: each entry, its met's code, its values' code and (if always the same) its values'
+    #: names and locals
+    order: list[tuple[Entry, str, str, list[tuple[str, str]] | None]] = []
     for group_id, group in graph.target_groups.items():
         for ident in group.criteria:
             node = graph.nodes[ident]
-            value, values = _criterion(gen, node, recorders.get(ident, ""), lines)
+            value, values, read = _criterion(gen, node, recorders.get(ident, ""), lines)
             met[ident] = value
             keyed = plain_values(graph, node.expr, getattr(node.spec, "show", None))
-            order.append((Entry("criterion", ident, keyed), value, values))
-        order.append((Entry("target_group", group_id, True), group_id, ""))
+            names = tuple(n for n, _ in read) if keyed and read is not None else None
+            order.append((Entry("criterion", ident, keyed, names), value, values, read))
+        order.append((Entry("target_group", group_id, True), group_id, "", None))
+    held, gen.held = gen.held, None
+    # the memo (made here if the decision has none), the named nodes read held in locals
+    lines[:0] = ["def _parts(f, today, m):", "    r = None", "    if m is None:",
+                 "        m = _memo(today)", *(f"    {local} = UNSET" for local in held.values())]
     for group_id, group in graph.target_groups.items():
         local = inside[group_id] = gen.fresh("_g")
         lines.append(f"    {local} = {_tree(gen, group.tree(graph), met)}")
@@ -203,32 +220,37 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
     for area_id in priority:
         area = graph.areas[area_id]
         serves = [(g, inside[g]) for g in area.spec.serves if g in graph.target_groups]
-        fit, values = gen.fresh("_a"), gen.fresh("_x")
+        fit = gen.fresh("_a")
         fits.append(fit)
         if area.spec.when is None:  # in a group it serves: by their values alone
             any_of = " or ".join(local for _, local in serves) or "False"
-            lines += [f"    {fit} = {any_of}", f"    {values} = {_values(serves)}"]
-            order.append((Entry("area", area_id, True), fit, values))
+            lines.append(f"    {fit} = {any_of}")
+            order.append((Entry("area", area_id, True, tuple(g for g, _ in serves)), fit, "",
+                          serves))
             continue
-        reads = gen.fresh("_d")
+        reads, values = gen.fresh("_d"), gen.fresh("_x")
         served = gen.constant(frozenset(area.spec.serves))
         lines += [f"    {reads} = {{}}",
                   f"    {fit} = True if {recorders[area.fits]}(f, m, {reads}) else False",
                   f"    {values} = {_values(serves)} + tuple([(k, v) for k, v in "
                   f"{reads}.items() if k not in {served} and k != 'today'])"]
-        order.append((Entry("area", area_id, False), fit, values))
-    for entry, value, values in order:
+        order.append((Entry("area", area_id, False), fit, values, None))
+    for entry, value, values, read in order:
         entries.append(entry)
         if entry.kind == "target_group":
             keys.append(inside[value])
+        elif entry.keyed and entry.names is not None and read is not None:
+            keys.append("(" + "".join(f"{v}, " for v in [value, *(x for _, x in read)]) + ")")
         elif entry.keyed:
             keys.append(f"({value}, {values})")
         else:
             pairs += [value, values]
     flags = [*inside.values(), *fits]
-    lines.append("    return (" + "".join(f"{k}, " for k in keys)
-                 + "(" + "".join(f"{f}, " for f in flags) + "), "
-                 + "".join(f"{p}, " for p in pairs) + ")")
+    def tuple_of(items: list[str]) -> str:
+        return "(" + "".join(f"{item}, " for item in items) + ")"
+
+    lines.append(f"    return ({''.join(f'{k}, ' for k in keys)}{tuple_of(flags)}, "
+                 f"{tuple_of(pairs[0::2])}, {tuple_of(pairs[1::2])})")
     gen.blocks.append("\n".join(lines) + "\n")
     return "_parts", tuple(entries)
 

@@ -105,9 +105,10 @@ class _Plan:
         self.routing = _Routing(policy)
         group_of = {c: g for g, group in graph.target_groups.items() for c in group.criteria}
         #: per keyed reason (in the order of the keys), its reasons by key; and how to
-        #: build a reason from its key (None: a target group's, all built here)
+        #: build a reason from its key: its template and the names of its values if the
+        #: key is flat (None: a target group's, both built here)
         self.dicts: list[dict[Any, Reason]] = []
-        self.keyed: list[dict[str, Any] | None] = []
+        self.keyed: list[tuple[dict[str, Any], tuple[str, ...] | None] | None] = []
         #: per other reason, its template (its met and values come as a pair)
         self.built: list[dict[str, Any]] = []
         keyed_at: list[int] = []
@@ -143,7 +144,7 @@ class _Plan:
                 shared = self.routing.shared.get(entry.name, {})
             if entry.keyed:
                 self.dicts.append(shared)
-                self.keyed.append(template)
+                self.keyed.append((template, entry.names))
                 keyed_at.append(at)
             else:
                 self.built.append(template)
@@ -163,18 +164,15 @@ class _Plan:
     def fill(self, keys: tuple[Any, ...]) -> list[Reason]:
         """The keyed reasons, building those not seen yet."""
         out: list[Reason] = []
-        for shared, template, key in zip(self.dicts, self.keyed, keys, strict=False):
-            try:
-                reason = shared.get(key)
-            except TypeError:  # a value that does not hash: not shared
-                assert template is not None
-                out.append(_reason(template, key[0], key[1]))
-                continue
+        for shared, how, key in zip(self.dicts, self.keyed, keys, strict=False):
+            reason = shared.get(key)
             if reason is None:
-                assert template is not None
+                assert how is not None
+                template, names = how
+                values = key[1] if names is None else tuple(zip(names, key[1:], strict=True))
                 if len(shared) >= _SHARED:
                     shared.clear()
-                reason = shared[key] = _reason(template, key[0], key[1])
+                reason = shared[key] = _reason(template, key[0], values)
             out.append(reason)
         return out
 
@@ -199,13 +197,10 @@ class _Plan:
         return found
 
     def reasons(self, decision: DecisionView) -> tuple[Reason, ...]:
-        memo = getattr(decision, "_memo", None)
-        if memo is None:
-            memo = self.policy.code.memo(decision.on)
-        values = self.parts(decision.facts, memo)
+        values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
         try:
             reasons = list(map(_getitem, self.dicts, values))
-        except (KeyError, TypeError):  # a reason not seen yet
+        except KeyError:  # a reason not seen yet
             reasons = self.fill(values)
         parts = getattr(decision, "_parts", None)
         found = self.outcomes.get(id(parts))
@@ -217,7 +212,7 @@ class _Plan:
         if got != flags and got[:len(flags)] != flags:
             raise self.disagreement(got, flags)
         if self.built:
-            reasons += map(_reason, self.built, values[n + 1::2], values[n + 2::2])
+            reasons += map(_reason, self.built, values[n + 1], values[n + 2])
         return order(reasons) + tail
 
     def disagreement(self, got: tuple[bool, ...], flags: tuple[bool, ...]
@@ -250,8 +245,9 @@ def reasons_for(policy: Program, decision: DecisionView) -> tuple[Reason, ...]:
     """Why each part of a decision came out as it did: by the generated code, or by the
     reference interpreter where it fails (UDB704 if either ever disagrees with the
     decision's outputs)."""
+    plan = policy._reasons_plan
     try:
-        return _plan(policy).reasons(decision)
+        return (plan if plan is not None else _plan(policy)).reasons(decision)
     except FAILURES:  # the interpreter's reasons, or its error (UDB704 included)
         return interpreted_reasons(policy, decision)
 
@@ -267,8 +263,11 @@ class _Routing:
         graph = policy.graph
         self.areas = [graph.areas[area_id] for area_id in policy.priority]
         self.priority = tuple(policy.priority)
-        self.shared: dict[str, dict[Any, Reason]] = {
-            area.name: {} for area in self.areas if area.spec.when is None}
+        plain = [area for area in self.areas if area.spec.when is None]
+        self.shared: dict[str, dict[Any, Reason]] = {area.name: {} for area in plain}
+        #: ... and the groups whose values they show (the groups it serves that exist)
+        self.names = {area.name: tuple(g for g in area.spec.serves
+                                       if g in graph.target_groups) for area in plain}
         self.suppliers: dict[Any, Reason] = {}
 
 
@@ -291,14 +290,17 @@ def routing_reasons(policy: Program, decision: DecisionView,
         values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
         if fit != (area_id in fitting):
             raise _disagree(f"service area `{area_id}`")
-        key = (fit, tuple(values))
+        shown = tuple(values)
         shared = static.shared.get(area_id)
-        reason = shared.get(key) if shared is not None else None
+        # the key of the compiled reasons (see _Plan): the fit and the groups' values
+        key = (fit, *[v for _, v in shown]) if shared is not None and tuple(
+            n for n, _ in shown) == static.names[area_id] else None
+        reason = shared.get(key) if shared is not None and key is not None else None
         if reason is None:
             spec = area.spec
             reason = _make("area", area_id, spec.title, fit, spec.legal_basis, spec.source,
-                           spec.reading, key[1], None, area.at)
-            if shared is not None and len(shared) < _SHARED:
+                           spec.reading, shown, None, area.at)
+            if shared is not None and key is not None and len(shared) < _SHARED:
                 shared[key] = reason
         reasons.append(reason)
     return reasons + tail_reasons(policy, decision)
