@@ -711,12 +711,12 @@ class _Gen:
         names = {node.name: self.recorder(node) for node in graph.nodes.values()
                  if node.kind in ("criterion", "area") and node.expr is not None}
         priority = graph.routing.priority if graph.routing is not None else tuple(graph.areas)
-        parts, entries = write_parts(self, names, priority)
+        parts, bind, entries = write_parts(self, names, priority)
         source = "\n".join(self.blocks[start:])
         exec(compiled(source, f"<policy {graph.header.id}: reasons>"),
              self.namespace)  # generated from the checked graph, never author text
         return ({name: self.namespace[function] for name, function in names.items()},
-                ReasonParts(self.namespace[parts], entries))
+                ReasonParts(self.namespace[parts], entries, self.namespace[bind]))
 
     def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
         """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,

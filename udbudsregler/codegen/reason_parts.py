@@ -24,7 +24,7 @@ the generated code does; the runtime then asks the reference interpreter.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,6 +63,14 @@ class ReasonParts:
 
     function: Callable[[dict[str, Any], Any, list[Any] | None], tuple[Any, ...]]
     entries: tuple[Entry, ...]
+    #: ``bind(K, B)``: ``reasons(facts, today, memo) -> (reasons, flags)``, the same parts
+    #: computed the same way, made into the reasons themselves, in the order of
+    #: ``entries``: a keyed entry's reason is ``K[i][key]`` (``K``: one dict per keyed
+    #: entry, in the order of the keys; a key not in it raises KeyError), another's
+    #: ``B[j](met, values)``. The flags are those ``function`` gives.
+    bind: Callable[[Sequence[dict[Any, Any]], Sequence[Callable[[Any, Any], Any]]],
+                   Callable[[dict[str, Any], Any, list[Any] | None],
+                            tuple[tuple[Any, ...], tuple[bool, ...]]]]
 
 
 class _Writer(Protocol):
@@ -185,10 +193,11 @@ def _tree(gen: _Writer, expr: I.Expr, met: dict[str, str]) -> str:
 
 
 def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ...]
-                ) -> tuple[str, tuple[Entry, ...]]:
-    """Appends ``_parts(f, today, m)`` to the generator's blocks (see the module's text); returns
-    its name and its entries. ``recorders``: the recorder function of every criterion and
-    area; ``priority``: the areas in the order the reasons list them."""
+                ) -> tuple[str, str, tuple[Entry, ...]]:
+    """Appends ``_parts(f, today, m)`` and ``_reasons_of(K, B)`` to the generator's blocks
+    (see :class:`ReasonParts`); returns their names and the entries. ``recorders``: the
+    recorder function of every criterion and area; ``priority``: the areas in the order
+    the reasons list them."""
     graph = gen.graph
     lines: list[str] = []
     gen.held = {}
@@ -209,10 +218,8 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
             names = tuple(n for n, _ in read) if keyed and read is not None else None
             order.append((Entry("criterion", ident, keyed, names), value, values, read))
         order.append((Entry("target_group", group_id, True), group_id, "", None))
-    held, gen.held = gen.held, None
     # the memo (made here if the decision has none), the named nodes read held in locals
-    lines[:0] = ["def _parts(f, today, m):", "    r = None", "    if m is None:",
-                 "        m = _memo(today)", *(f"    {local} = UNSET" for local in held.values())]
+    held, gen.held = gen.held, None
     for group_id, group in graph.target_groups.items():
         local = inside[group_id] = gen.fresh("_g")
         lines.append(f"    {local} = {_tree(gen, group.tree(graph), met)}")
@@ -235,22 +242,40 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
                   f"    {values} = {_values(serves)} + tuple([(k, v) for k, v in "
                   f"{reads}.items() if k not in {served} and k != 'today'])"]
         order.append((Entry("area", area_id, False), fit, values, None))
+    # the keys (`_parts`), and the reasons (`_reasons_of`) from the keyed reasons so far
+    # (K: one dict per keyed entry) and the builders of the others (B)
+    items: list[str] = []
     for entry, value, values, read in order:
         entries.append(entry)
         if entry.kind == "target_group":
-            keys.append(inside[value])
+            key = inside[value]
         elif entry.keyed and entry.names is not None and read is not None:
-            keys.append("(" + "".join(f"{v}, " for v in [value, *(x for _, x in read)]) + ")")
+            key = _tuple([value, *(x for _, x in read)])
         elif entry.keyed:
-            keys.append(f"({value}, {values})")
+            key = f"({value}, {values})"
         else:
+            items.append(f"B{len(pairs) // 2}({value}, {values})")
             pairs += [value, values]
-    flags = [*inside.values(), *fits]
-    def tuple_of(items: list[str]) -> str:
-        return "(" + "".join(f"{item}, " for item in items) + ")"
+            continue
+        items.append(f"K{len(keys)}[{key}]")
+        keys.append(key)
+    flags = _tuple([*inside.values(), *fits])
+    head = ["    r = None", "    if m is None:", "        m = _memo(today)",
+            *(f"    {local} = UNSET" for local in held.values())]
+    gen.blocks.append("\n".join([
+        "def _parts(f, today, m):", *head, *lines,
+        f"    return ({''.join(f'{k}, ' for k in keys)}{flags}, {_tuple(pairs[0::2])}, "
+        f"{_tuple(pairs[1::2])})"]) + "\n")
+    gen.blocks.append("\n".join([
+        "def _reasons_of(K, B):",
+        *(f"    K{i} = K[{i}]" for i in range(len(keys))),
+        *(f"    B{i} = B[{i}]" for i in range(len(pairs) // 2)),
+        "    def _reasons(f, today, m):",
+        *("    " + line for line in [*head, *lines]),
+        f"        return {_tuple(items)}, {flags}",
+        "    return _reasons"]) + "\n")
+    return "_parts", "_reasons_of", tuple(entries)
 
-    lines.append(f"    return ({''.join(f'{k}, ' for k in keys)}{tuple_of(flags)}, "
-                 f"{tuple_of(pairs[0::2])}, {tuple_of(pairs[1::2])})")
-    gen.blocks.append("\n".join(lines) + "\n")
-    return "_parts", tuple(entries)
 
+def _tuple(items: list[str]) -> str:
+    return "(" + "".join(f"{item}, " for item in items) + ")"

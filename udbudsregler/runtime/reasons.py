@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -83,7 +84,6 @@ def _disagree(what: str) -> EvaluationError:
 
 #: How many reasons each cache of shared reasons keeps (then it starts again).
 _SHARED = 4096
-_getitem = dict.__getitem__
 
 
 class _Plan:
@@ -150,16 +150,16 @@ class _Plan:
                 self.built.append(template)
                 built_at.append(at)
         self.n = len(self.dicts)
+        #: the reasons themselves, by the generated code (a key not seen yet: KeyError)
+        self.fast = parts.bind(self.dicts, [partial(_reason, t) for t in self.built])
+        #: how many reasons come before the areas'
+        self.before_areas = len(parts.entries) - len(areas)
         # the reasons in order, from the keyed ones followed by the built ones
         where = {at: i for i, at in enumerate([*keyed_at, *built_at])}
         self.order = _picker([where[at] for at in range(len(parts.entries))])
-        #: ... without the areas (a decision without a routing)
-        self.order_without_areas = _picker(
-            [where[at] for at in range(len(parts.entries)) if at not in areas])
         #: per outcome (a decision's shared parts, by identity): (the parts, the flags of
-        #: the groups and areas, the routing reasons, the order)
-        self.outcomes: dict[int, tuple[Any, tuple[bool, ...], tuple[Reason, ...],
-                                       Callable[[list[Reason]], tuple[Reason, ...]]]] = {}
+        #: the groups and areas, the routing reasons, whether it has area reasons)
+        self.outcomes: dict[int, tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]] = {}
 
     def fill(self, keys: tuple[Any, ...]) -> list[Reason]:
         """The keyed reasons, building those not seen yet."""
@@ -176,20 +176,18 @@ class _Plan:
             out.append(reason)
         return out
 
-    def outcome(self, decision: DecisionView, parts: Any) -> tuple[
-            Any, tuple[bool, ...], tuple[Reason, ...],
-            Callable[[list[Reason]], tuple[Reason, ...]]]:
+    def outcome(self, decision: DecisionView, parts: Any
+                ) -> tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]:
         """What the reasons of every decision with the same outcome share."""
         policy = self.policy
         chosen = decision.target_groups
         flags = [g in chosen for g in policy.groups]
         routed = decision.routing
-        order = self.order_without_areas
-        if policy.graph.areas and routed is not None:
+        areas = bool(policy.graph.areas and routed is not None)
+        if areas and routed is not None:
             fitting = routed.fitting
             flags += [a in fitting for a in policy.priority]
-            order = self.order
-        found = (parts, tuple(flags), tuple(tail_reasons(policy, decision)), order)
+        found = (parts, tuple(flags), tuple(tail_reasons(policy, decision)), areas)
         if parts is not None:
             if len(self.outcomes) >= _SHARED:
                 self.outcomes.clear()
@@ -197,23 +195,27 @@ class _Plan:
         return found
 
     def reasons(self, decision: DecisionView) -> tuple[Reason, ...]:
-        values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
         try:
-            reasons = list(map(_getitem, self.dicts, values))
+            reasons, got = self.fast(decision.facts, decision.on,
+                                     getattr(decision, "_memo", None))
         except KeyError:  # a reason not seen yet
-            reasons = self.fill(values)
+            reasons, got = self.slow(decision)
         parts = getattr(decision, "_parts", None)
         found = self.outcomes.get(id(parts))
         if found is None or found[0] is not parts:
             found = self.outcome(decision, parts)
-        _, flags, tail, order = found
-        n = self.n
-        got = values[n]
+        _, flags, tail, areas = found
         if got != flags and got[:len(flags)] != flags:
             raise self.disagreement(got, flags)
-        if self.built:
-            reasons += map(_reason, self.built, values[n + 1], values[n + 2])
-        return order(reasons) + tail
+        return (reasons if areas else reasons[:self.before_areas]) + tail
+
+    def slow(self, decision: DecisionView) -> tuple[tuple[Reason, ...], tuple[bool, ...]]:
+        """The reasons and the flags when some keyed reason is not built yet."""
+        values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
+        reasons = self.fill(values)
+        n = self.n
+        reasons += map(_reason, self.built, values[n + 1], values[n + 2])
+        return self.order(reasons), values[n]
 
     def disagreement(self, got: tuple[bool, ...], flags: tuple[bool, ...]
                      ) -> EvaluationError:
