@@ -130,6 +130,11 @@ def plain_values(graph: RuleGraph, expr: I.Expr | None, show: list[str] | None) 
     return True
 
 
+#: Expressions whose parts are not written in the order they are read (a condition after
+#: its branches) or are read many times (a loop's body).
+_BRANCHES = (I.If, I.FirstOf, I.Loop, I.Criteria)
+
+
 def _values(pairs: list[tuple[str, str]]) -> str:
     return "(" + "".join(f"({name!r}, {local}), " for name, local in pairs) + ")"
 
@@ -147,15 +152,24 @@ def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]
         gen.recording, gen.templates, captured, gen.capture = False, False, gen.capture, None
     names = [name for name, _, _ in captured]
     lines.append(f"    # {comment(node.name)}")
-    if (not show and node.expr is not None and len(set(names)) == len(names)
-            and all(always for _, _, always in captured)):
-        # every name read once, on every path: its reads into locals, in the order
-        # written (which is the order read); the primitives in their fast form (the order
-        # of evaluation matters only for which error is raised, and an error goes to
-        # the interpreter)
-        lines.append(f"    {value} = True if {body} else False")
+    if not show and node.expr is not None and len(set(names)) == len(names):
+        # every name read at most once: its reads into locals, in the order written,
+        # which is the order read (the primitives in their fast form: the order of
+        # evaluation matters only for which error is raised, and an error goes to the
+        # interpreter) ...
         read = [(n, local) for n, local, _ in captured if n != "today"]
-        return value, _values(read), read
+        if all(always for _, _, always in captured):  # ... on every path
+            lines.append(f"    {value} = True if {body} else False")
+            return value, _values(read), read
+        if not any(isinstance(sub, _BRANCHES) for sub in I.walk(node.expr)):
+            # ... or on some paths of `and` and `or` (written in the order they are
+            # read): the values are the reads made
+            lines += [f"    {local} = UNSET" for _, local, always in captured if not always]
+            lines.append(f"    {value} = True if {body} else False")
+            values = gen.fresh("_x")
+            lines.append(f"    {values} = tuple([p for p in {_values(read)} "
+                         "if p[1] is not UNSET])")
+            return value, values, None
     reads, values = gen.fresh("_d"), gen.fresh("_x")
     lines += [f"    {reads} = {{}}",
               f"    {value} = True if {recorder}(f, m, {reads}) else False"]
