@@ -65,9 +65,9 @@ class ReasonParts:
     entries: tuple[Entry, ...]
     #: ``bind(K, B)``: ``reasons(facts, today, memo) -> (reasons, flags)``, the same parts
     #: computed the same way, made into the reasons themselves, in the order of
-    #: ``entries``: a keyed entry's reason is ``K[i][key]`` (``K``: one dict per keyed
-    #: entry, in the order of the keys; a key not in it raises KeyError), another's
-    #: ``B[j](met, values)``. The flags are those ``function`` gives.
+    #: ``entries``: a keyed entry's reason is ``K[i][key]`` (``K``: one mapping per keyed
+    #: entry, in the order of the keys, which builds the reason of a key it has not
+    #: seen), another's ``B[j](met, values)``. The flags are those ``function`` gives.
     bind: Callable[[Sequence[dict[Any, Any]], Sequence[Callable[[Any, Any], Any]]],
                    Callable[[dict[str, Any], Any, list[Any] | None],
                             tuple[tuple[Any, ...], tuple[bool, ...]]]]

@@ -84,6 +84,28 @@ def _disagree(what: str) -> EvaluationError:
 
 #: How many reasons each cache of shared reasons keeps (then it starts again).
 _SHARED = 4096
+_getitem = dict.__getitem__
+
+
+class _Shared(dict[Any, Reason]):
+    """The reasons of one part (a criterion, an area) built so far, by their key: met and
+    values, or met and the values of ``names``; a key not seen yet builds its reason
+    (looked up by the generated code, ``K[i][key]``, in C)."""
+
+    __slots__ = ("names", "template")
+
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...] | None) -> None:
+        super().__init__()
+        self.template = template
+        self.names = names
+
+    def __missing__(self, key: tuple[Any, ...]) -> Reason:
+        names = self.names
+        values = key[1] if names is None else tuple(zip(names, key[1:], strict=True))
+        if len(self) >= _SHARED:
+            self.clear()
+        reason = self[key] = _reason(self.template, key[0], values)
+        return reason
 
 
 class _Plan:
@@ -104,11 +126,9 @@ class _Plan:
         self.parts = parts.function
         self.routing = _Routing(policy)
         group_of = {c: g for g, group in graph.target_groups.items() for c in group.criteria}
-        #: per keyed reason (in the order of the keys), its reasons by key; and how to
-        #: build a reason from its key: its template and the names of its values if the
-        #: key is flat (None: a target group's, both built here)
+        #: per keyed reason (in the order of the keys), its reasons by key (a target
+        #: group's two, built here; the others' as they are met)
         self.dicts: list[dict[Any, Reason]] = []
-        self.keyed: list[tuple[dict[str, Any], tuple[str, ...] | None] | None] = []
         #: per other reason, its template (its met and values come as a pair)
         self.built: list[dict[str, Any]] = []
         keyed_at: list[int] = []
@@ -122,7 +142,6 @@ class _Plan:
                 self.dicts.append({inside: Reason(
                     "target_group", entry.name, gspec.title, inside, gspec.legal_basis,
                     gspec.source, None, (), None, group.at) for inside in (True, False)})
-                self.keyed.append(None)
                 keyed_at.append(at)
                 continue
             if entry.kind == "criterion":
@@ -133,7 +152,7 @@ class _Plan:
                     legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
                     group=group_of[entry.name], at=node.at,
                     overrides=policy.overrides_for(entry.name, "criterion", node.path))
-                shared: dict[Any, Reason] = {}
+                shared = _Shared(template, entry.names)
             else:
                 area = graph.areas[entry.name]
                 aspec = area.spec
@@ -141,16 +160,16 @@ class _Plan:
                                      legal_basis=aspec.legal_basis, source=aspec.source,
                                      reading=aspec.reading, at=area.at)
                 areas.append(at)
-                shared = self.routing.shared.get(entry.name, {})
+                found = self.routing.shared.get(entry.name)  # the interpreted path's too
+                shared = found if found is not None else _Shared(template, entry.names)
             if entry.keyed:
                 self.dicts.append(shared)
-                self.keyed.append((template, entry.names))
                 keyed_at.append(at)
             else:
                 self.built.append(template)
                 built_at.append(at)
         self.n = len(self.dicts)
-        #: the reasons themselves, by the generated code (a key not seen yet: KeyError)
+        #: the reasons themselves, by the generated code
         self.fast = parts.bind(self.dicts, [partial(_reason, t) for t in self.built])
         #: how many reasons come before the areas'
         self.before_areas = len(parts.entries) - len(areas)
@@ -160,21 +179,6 @@ class _Plan:
         #: per outcome (a decision's shared parts, by identity): (the parts, the flags of
         #: the groups and areas, the routing reasons, whether it has area reasons)
         self.outcomes: dict[int, tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]] = {}
-
-    def fill(self, keys: tuple[Any, ...]) -> list[Reason]:
-        """The keyed reasons, building those not seen yet."""
-        out: list[Reason] = []
-        for shared, how, key in zip(self.dicts, self.keyed, keys, strict=False):
-            reason = shared.get(key)
-            if reason is None:
-                assert how is not None
-                template, names = how
-                values = key[1] if names is None else tuple(zip(names, key[1:], strict=True))
-                if len(shared) >= _SHARED:
-                    shared.clear()
-                reason = shared[key] = _reason(template, key[0], values)
-            out.append(reason)
-        return out
 
     def outcome(self, decision: DecisionView, parts: Any
                 ) -> tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]:
@@ -195,11 +199,7 @@ class _Plan:
         return found
 
     def reasons(self, decision: DecisionView) -> tuple[Reason, ...]:
-        try:
-            reasons, got = self.fast(decision.facts, decision.on,
-                                     getattr(decision, "_memo", None))
-        except KeyError:  # a reason not seen yet
-            reasons, got = self.slow(decision)
+        reasons, got = self.fast(decision.facts, decision.on, getattr(decision, "_memo", None))
         parts = getattr(decision, "_parts", None)
         found = self.outcomes.get(id(parts))
         if found is None or found[0] is not parts:
@@ -210,9 +210,10 @@ class _Plan:
         return (reasons if areas else reasons[:self.before_areas]) + tail
 
     def slow(self, decision: DecisionView) -> tuple[tuple[Reason, ...], tuple[bool, ...]]:
-        """The reasons and the flags when some keyed reason is not built yet."""
+        """The reasons and the flags as :attr:`fast` gives them, the other way: the parts,
+        then the lookups and the builders here (what the tests hold the fast way to)."""
         values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
-        reasons = self.fill(values)
+        reasons = list(map(_getitem, self.dicts, values))
         n = self.n
         reasons += map(_reason, self.built, values[n + 1], values[n + 2])
         return self.order(reasons), values[n]
@@ -266,10 +267,13 @@ class _Routing:
         self.areas = [graph.areas[area_id] for area_id in policy.priority]
         self.priority = tuple(policy.priority)
         plain = [area for area in self.areas if area.spec.when is None]
-        self.shared: dict[str, dict[Any, Reason]] = {area.name: {} for area in plain}
         #: ... and the groups whose values they show (the groups it serves that exist)
         self.names = {area.name: tuple(g for g in area.spec.serves
                                        if g in graph.target_groups) for area in plain}
+        self.shared = {area.name: _Shared(_template(
+            kind="area", id=area.name, title=area.spec.title,
+            legal_basis=area.spec.legal_basis, source=area.spec.source,
+            reading=area.spec.reading, at=area.at), self.names[area.name]) for area in plain}
         self.suppliers: dict[Any, Reason] = {}
 
 
@@ -294,17 +298,13 @@ def routing_reasons(policy: Program, decision: DecisionView,
             raise _disagree(f"service area `{area_id}`")
         shown = tuple(values)
         shared = static.shared.get(area_id)
-        # the key of the compiled reasons (see _Plan): the fit and the groups' values
-        key = (fit, *[v for _, v in shown]) if shared is not None and tuple(
-            n for n, _ in shown) == static.names[area_id] else None
-        reason = shared.get(key) if shared is not None and key is not None else None
-        if reason is None:
-            spec = area.spec
-            reason = _make("area", area_id, spec.title, fit, spec.legal_basis, spec.source,
-                           spec.reading, shown, None, area.at)
-            if shared is not None and key is not None and len(shared) < _SHARED:
-                shared[key] = reason
-        reasons.append(reason)
+        if shared is not None and tuple(n for n, _ in shown) == static.names[area_id]:
+            # by the key of the compiled reasons: the fit and the groups' values
+            reasons.append(shared[(fit, *[v for _, v in shown])])
+            continue
+        spec = area.spec
+        reasons.append(_make("area", area_id, spec.title, fit, spec.legal_basis, spec.source,
+                             spec.reading, shown, None, area.at))
     return reasons + tail_reasons(policy, decision)
 
 
