@@ -139,7 +139,7 @@ def _values(pairs: list[tuple[str, str]]) -> str:
     return "(" + "".join(f"({name!r}, {local}), " for name, local in pairs) + ")"
 
 
-def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]
+def _criterion(gen: _Writer, node: Node, recorders: dict[str, str], lines: list[str]
                ) -> tuple[str, str, list[tuple[str, str]] | None]:
     """The lines computing one criterion; its value's and its values' code, and the names
     and locals of its values when they are always the same."""
@@ -172,7 +172,7 @@ def _criterion(gen: _Writer, node: Node, recorder: str, lines: list[str]
             return value, values, None
     reads, values = gen.fresh("_d"), gen.fresh("_x")
     lines += [f"    {reads} = {{}}",
-              f"    {value} = True if {recorder}(f, m, {reads}) else False"]
+              f"    {value} = True if {recorders[node.name]}(f, m, {reads}) else False"]
     if show:
         shown = []
         for name in show:
@@ -226,7 +226,7 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
     for group_id, group in graph.target_groups.items():
         for ident in group.criteria:
             node = graph.nodes[ident]
-            value, values, read = _criterion(gen, node, recorders.get(ident, ""), lines)
+            value, values, read = _criterion(gen, node, recorders, lines)
             met[ident] = value
             keyed = plain_values(graph, node.expr, getattr(node.spec, "show", None))
             names = tuple(n for n, _ in read) if keyed and read is not None else None
