@@ -91,6 +91,45 @@ def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> N
 
 
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_both_ways_of_the_generated_reasons_are_the_interpreters(
+        path: Path, data: st.DataObject) -> None:
+    """The generated reasons, both ways (the slow one: the parts, the lookups and the
+    builders; the fast one: the reasons made by the generated code from the reasons built
+    so far), for several citizens in a row (so a reason built for one serves another only
+    if it is the same reason), equal the interpreter's, field by field and as records,
+    with and without the decision's memo filled by ``Decision.value`` first."""
+    policy = policy_at(path)
+    plan = _plan(policy)
+    if data.draw(st.booleans(), label="empty caches"):
+        plan = type(plan)(policy)
+    for _ in range(data.draw(st.integers(1, 4), label="citizens")):
+        on = data.draw(dates(policy), label="on")
+        facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+        decision = _decide(policy, facts, on, None, None)
+        if decision is None:
+            continue
+        if data.draw(st.booleans(), label="memo filled first"):
+            name = data.draw(st.sampled_from(sorted(policy.graph.nodes)), label="value of")
+            _or_missing(decision.value, name)
+        try:
+            slow = plan.slow(decision)
+        except (EvaluationError, ArithmeticError, ValueError):
+            continue  # a criterion that cannot be evaluated: the interpreter explains it
+        expected = interpreted_reasons(policy, decision)
+        # the slow way built every keyed reason this citizen needs: the fast way runs
+        fast = plan.fast(decision.facts, decision.on, decision._memo)
+        assert fast[1] == slow[1], f"{policy.id}: flags differ\nfacts={facts}\non={on}"
+        tail = plan.outcome(decision, None)[2]  # the routing, supplier and package
+        for way, got in (("slow", slow[0] + tail), ("fast", fast[0] + tail),
+                         ("plan", plan.reasons(decision))):
+            assert got == expected, (f"{policy.id}: the {way} reasons differ\n"
+                                     f"facts={facts}\non={on}")
+            assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_decision_value_is_the_interpreters(path: Path, data: st.DataObject) -> None:

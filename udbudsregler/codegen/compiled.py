@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from types import CodeType
 
-__all__ = ["compiled"]
+__all__ = ["comment", "compiled"]
 
 _CODE: dict[tuple[str, str], CodeType] = {}
 _MAX = 256
@@ -29,3 +29,13 @@ def compiled(source: str, filename: str) -> CodeType:
                 _CODE.clear()
             _CODE[key] = code
     return code
+
+
+def comment(text: str) -> str:
+    """A comment's text in generated source: one line of printable characters (an author's
+    text can hold line breaks Python knows and the author never saw, such as a lone
+    carriage return)."""
+    text = text[:90]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return text if len(text) < 90 else text[:87] + "..."

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from udbudsregler.codegen.compiled import compiled
+from udbudsregler.codegen.compiled import comment, compiled
 from udbudsregler.codegen.factcheck import FactCheck, fact_check
 from udbudsregler.codegen.plan import FAILURES, dated_nodes, depths, hot_references, kleene
+from udbudsregler.codegen.reason_parts import ReasonParts, write_parts
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import Node, RuleGraph
@@ -41,8 +42,6 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 
 #: A recorder: (facts, memo, reads) -> value.
 Recorder = Callable[[dict[str, Any], list[Any], dict[str, Any]], Any]
-#: The criteria of every target group: (facts, memo) -> (value, values, value, values, ...).
-CriteriaReads = Callable[[dict[str, Any], list[Any]], tuple[Any, ...]]
 
 #: Nesting of generated expressions above which a node is called, not inlined (Python's
 #: parser refuses expressions nested about 200 deep).
@@ -75,10 +74,10 @@ class GeneratedCode:
     #: None for the memo.
     leaves: frozenset[str] = frozenset()
     #: Writes and compiles the recorders (see :attr:`recorders`).
-    make_recorders: Callable[[], tuple[dict[str, Recorder], CriteriaReads]] | None = field(
+    make_recorders: Callable[[], tuple[dict[str, Recorder], ReasonParts]] | None = field(
         default=None, repr=False, compare=False)
     _recorders: dict[str, Recorder] = field(default_factory=dict, repr=False, compare=False)
-    _criteria: list[CriteriaReads] = field(default_factory=list, repr=False, compare=False)
+    _parts: list[ReasonParts] = field(default_factory=list, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -87,23 +86,22 @@ class GeneratedCode:
         as the interpreter computes it, recording in ``reads`` what it read (for the
         reasons of a decision). Compiled on first use: a decision needs them only for its
         reasons."""
-        if not self._criteria and self.make_recorders is not None:
+        if not self._parts and self.make_recorders is not None:
             with self._lock:
-                if not self._criteria:
-                    recorders, criteria = self.make_recorders()
+                if not self._parts:
+                    recorders, parts = self.make_recorders()
                     self._recorders.update(recorders)
-                    self._criteria.append(criteria)
+                    self._parts.append(parts)
         return self._recorders
 
     @property
-    def criteria(self) -> CriteriaReads | None:
-        """``criteria(facts, memo)``: the value (a bool) and the values of every criterion
-        of every target group, in the policy's order, flat: what the recorders give, in
-        one function. The values are the tuple a reason shows (what the criterion read, in
-        order, but the date) or, for a criterion with its own ``show``, the recorder's
-        dict of reads. None without recorders."""
+    def reason_parts(self) -> ReasonParts | None:
+        """The dynamic parts of a decision's reasons (whether each criterion, target group
+        and area holds, and the values it was decided on), by one function
+        (:mod:`udbudsregler.codegen.reason_parts`); compiled with the recorders, on first
+        use. None without recorders."""
         self.recorders  # noqa: B018 (compiled on first use)
-        return self._criteria[0] if self._criteria else None
+        return self._parts[0] if self._parts else None
 
     def memo(self, today: date) -> list[Any]:
         """A fresh memo for one decision on ``today``."""
@@ -163,9 +161,13 @@ class _Gen:
         self.param_functions: dict[str, str] = {}
         #: Writing a recorder (see :meth:`recorder`).
         self.recording = False
-        #: Writing a criterion into the criteria function (see :meth:`criteria_reads`): the
-        #: reads as (name, local, whether it is read on every path, at most once).
+        #: Writing a criterion into the parts of the reasons (``reason_parts.write_parts``):
+        #: the reads as (name, local, whether it is read on every path) ...
         self.capture: list[tuple[str, str, bool]] | None = None
+        #: ... and the primitives in their fast form (``code``), not as calls of ``impl``;
+        #: the named nodes it reads outside loops, held in locals (by their local's name).
+        self.templates = False
+        self.held: dict[str, str] | None = None
         #: How many conditional parts (`and`/`or` operands, branches, loop bodies) enclose
         #: the expression being written.
         self.conditional = 0
@@ -218,7 +220,7 @@ class _Gen:
         if guarded is None and self.leaf(self.graph.nodes[name]):
             # reads only facts and constants: nothing to share, no memo needed
             self.leaves.add(name)
-            self.blocks.append(f"def _n{slot}(f, m):\n    # {_short(doc)}\n    return {body}\n")
+            self.blocks.append(f"def _n{slot}(f, m):\n    # {comment(doc)}\n    return {body}\n")
             return
         if guarded is not None:
             compute = (f"        try:\n"
@@ -237,7 +239,7 @@ class _Gen:
                        f"                {cache}[m[0]] = v\n")
         self.blocks.append(
             f"def _n{slot}(f, m):\n"
-            f"    # {_short(doc)}\n"
+            f"    # {comment(doc)}\n"
             f"    v = m[{slot}]\n"
             f"    if v is UNSET:\n"
             f"{compute}"
@@ -474,8 +476,13 @@ class _Gen:
                 return rec(name, f"f[{name!r}]")
             case I.NodeRef(name=name):
                 node = self.graph.nodes[name]
-                return rec(name, self.parameter_value(node) if node.kind == "parameter"
-                           else f"{self.node_function(name)}(f, m)")
+                if node.kind == "parameter":
+                    return rec(name, self.parameter_value(node))
+                value = f"{self.node_function(name)}(f, m)"
+                if self.held is not None:  # a local of the parts function, on first use
+                    local = self.held.setdefault(name, self.local(name))
+                    value = f"({local} if {local} is not UNSET else ({local} := {value}))"
+                return rec(name, value)
             case I.Today():
                 return rec("today", "m[0]")
             case I.Field(obj=I.FactRef(name=base) | I.NodeRef(name=base) as obj,
@@ -484,7 +491,7 @@ class _Gen:
                 record = (f"f[{base!r}]" if isinstance(obj, I.FactRef)
                           else f"{self.node_function(base)}(f, m)")
                 return rec(f"{base}.{name}", f"{record}[{name!r}]")
-            case I.Prim(prim=prim, args=args):
+            case I.Prim(prim=prim, args=args) if not self.templates:
                 entry = PRIMS[prim]
                 function = f"_p_{prim}"
                 self.namespace[function] = entry.impl
@@ -505,7 +512,7 @@ class _Gen:
         finally:
             self.recording = False
         name = f"_r{self.slot(node.name)}"
-        self.blocks.append(f"def {name}(f, m, r):\n    # reads of {_short(node.name)}\n"
+        self.blocks.append(f"def {name}(f, m, r):\n    # reads of {comment(node.name)}\n"
                            f"    return {body}\n")
         return name
 
@@ -530,7 +537,7 @@ class _Gen:
         outer = sorted(set(scope.values()))
         inner = {**scope, expr.var: var}
         params = ", ".join(["f", "m", "src", *(["r"] if self.recording else []), *outer])
-        lines = [f"def {fn}({params}):", f"    # {_short(_describe(expr))}",
+        lines = [f"def {fn}({params}):", f"    # {comment(_describe(expr))}",
                  "    s = m[1] + len(src)", "    if s > _STEPS:", "        _budget(_STEPS)",
                  "    m[1] = s"]
         # The locals an enclosing loop computed once are not visible in this function, nor
@@ -538,6 +545,7 @@ class _Gen:
         enclosing, self.hoisted = self.hoisted, {}
         saved, self.nesting = self.nesting, 0
         local_mode, self.local_mode = self.local_mode, False
+        held, self.held = self.held, None
         for sub in self.hoistable(expr):
             local = self.fresh("h")
             code = self.x(sub, scope)
@@ -549,6 +557,7 @@ class _Gen:
         self.hoisted = enclosing
         self.nesting = saved
         self.local_mode = local_mode
+        self.held = held
         self.blocks.append("\n".join(lines) + "\n")
         source = self.x(expr.source, scope)
         args = ", ".join(["f", self.m, source, *(["r"] if self.recording else []), *outer])
@@ -693,56 +702,21 @@ class _Gen:
                              self.namespace["decide"] if check is not None else None,
                              frozenset(self.leaves), self.recorders)
 
-    def recorders(self) -> tuple[dict[str, Recorder], CriteriaReads]:
-        """The recorders of every criterion and area, and the criteria function (see
-        :meth:`criteria_reads`), written and compiled (on first use) into the namespace of
-        the policy's code."""
+    def recorders(self) -> tuple[dict[str, Recorder], ReasonParts]:
+        """The recorders of every criterion and area, and the parts of the reasons (see
+        :mod:`udbudsregler.codegen.reason_parts`), written and compiled (on first use)
+        into the namespace of the policy's code."""
         start = len(self.blocks)
-        names = {node.name: self.recorder(node) for node in self.graph.nodes.values()
+        graph = self.graph
+        names = {node.name: self.recorder(node) for node in graph.nodes.values()
                  if node.kind in ("criterion", "area") and node.expr is not None}
-        self.criteria_reads(names)
+        priority = graph.routing.priority if graph.routing is not None else tuple(graph.areas)
+        parts, bind, entries = write_parts(self, names, priority)
         source = "\n".join(self.blocks[start:])
-        exec(compiled(source, f"<policy {self.graph.header.id}: reasons>"),
+        exec(compiled(source, f"<policy {graph.header.id}: reasons>"),
              self.namespace)  # generated from the checked graph, never author text
         return ({name: self.namespace[function] for name, function in names.items()},
-                self.namespace["_criteria"])
-
-    def criteria_reads(self, recorders: dict[str, str]) -> None:
-        """``_criteria(f, m)``: each criterion of each target group as its recorder computes
-        it, flat: (value, values, ...). A criterion that reads each name once, on every
-        path, outside loops, is written out with its reads into locals, and its values are
-        a tuple of them (no dict); any other calls its recorder with a dict of reads."""
-        lines = ["def _criteria(f, m):", "    r = None"]
-        results: list[str] = []
-        for group in self.graph.target_groups.values():
-            for ident in group.criteria:
-                node = self.graph.nodes[ident]
-                show = getattr(node.spec, "show", None)
-                value = self.fresh("_v")
-                self.recording, self.capture = True, []
-                try:
-                    body = self.x(node.expr, {}) if node.expr is not None else ""
-                finally:
-                    self.recording, captured, self.capture = False, self.capture, None
-                names = [name for name, _, _ in captured]
-                if (not show and node.expr is not None and len(set(names)) == len(names)
-                        and all(always for _, _, always in captured)):
-                    lines.append(f"    # {_short(ident)}")
-                    lines.append(f"    {value} = bool({body})")
-                    results += [value, "(" + "".join(f"({name!r}, {local}), " for name, local, _
-                                                     in captured if name != "today") + ")"]
-                    continue
-                reads, values = self.fresh("_d"), self.fresh("_x")
-                lines += [f"    # {_short(ident)}", f"    {reads} = {{}}",
-                          f"    {value} = bool({recorders[ident]}(f, m, {reads}))"]
-                if show:
-                    lines.append(f"    {values} = {reads}")
-                else:
-                    lines += [f"    {reads}.pop('today', None)",
-                              f"    {values} = tuple({reads}.items())"]
-                results += [value, values]
-        lines.append("    return (" + "".join(f"{r}, " for r in results) + ")")
-        self.blocks.append("\n".join(lines) + "\n")
+                ReasonParts(self.namespace[parts], entries, self.namespace[bind]))
 
     def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
         """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,
@@ -817,15 +791,6 @@ def _budget(limit: int) -> None:
 def _describe(expr: I.Loop) -> str:
     text = expr.loc.text if expr.loc is not None else expr.kind
     return text
-
-
-def _short(text: str) -> str:
-    """A comment's text: one line of printable characters (an author's text can hold line
-    breaks Python knows and the author never saw, such as a lone carriage return)."""
-    text = text[:90]
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else " " for c in text)
-    return text if len(text) < 90 else text[:87] + "..."
 
 
 def generate(graph: RuleGraph, month_end: MonthEnd, steps: int) -> GeneratedCode:

@@ -3,11 +3,15 @@ supplier and the package came out as they did, with the values each was decided 
 
 Two ways to the same reasons:
 
-- **compiled** (:func:`reasons_for`): the generated recorders of the criteria and areas
-  (:attr:`GeneratedCode.recorders <udbudsregler.codegen.generate.GeneratedCode.recorders>`)
-  compute each one as the interpreter does and record what it read; everything about a
-  reason that does not depend on the citizen (titles, legal basis, readings, places,
-  overrides) is prepared once per policy (:class:`_Plan`);
+- **compiled** (:func:`reasons_for`): one generated function per policy
+  (:attr:`GeneratedCode.reason_parts <udbudsregler.codegen.generate.GeneratedCode.reason_parts>`)
+  computes every criterion, target group and area as the interpreter does and gives only
+  what depends on the citizen: whether each holds and the values it read. Everything else
+  about a reason (titles, legal basis, readings, places, overrides) is prepared once per
+  policy (:class:`_Plan`), and so are the reasons that depend on the decision's outcome
+  alone (the target groups', the routing's, the supplier's and the package's) and, for a
+  part whose values are equal only when written alike, each reason built so far, by its
+  met and values;
 - **interpreted** (:func:`interpreted_reasons`): the reference interpreter, which
   evaluates every criterion and records its reads. It is the oracle (a property test holds
   the two equal on every policy in the repository), and the answer whenever a recorder
@@ -21,18 +25,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from udbudsregler.codegen.plan import FAILURES
 from udbudsregler.diagnostics import EvaluationError
-from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import Area
 from udbudsregler.runtime.interpreter import Interpreter
 from udbudsregler.runtime.program import Program
 from udbudsregler.runtime.reason import Reason
 from udbudsregler.runtime.routing import SupplierChoice
 from udbudsregler.runtime.views import DecisionView
-from udbudsregler.semantics.types import BOOL, DATE, INT, TEXT, EnumType, RecordType
 
 __all__ = ["interpreted_reasons", "reasons_for", "routing_reasons"]
 
@@ -78,146 +82,158 @@ def _disagree(what: str) -> EvaluationError:
                            "evaluation disagree")
 
 
-def _tree(tree: I.Expr) -> Callable[[dict[str, bool]], bool]:
-    """A target group's criteria tree as a function of the criteria's values (all known:
-    with no unknown criterion, the three-valued `all`/`any`/`not` are the plain ones)."""
-    if isinstance(tree, I.NodeRef):
-        name = tree.name
-        return lambda met: met[name]
-    assert isinstance(tree, I.Criteria)
-    if tree.op == "not":
-        inner = _tree(tree.items[0])
-        return lambda met: not inner(met)
-    if all(isinstance(item, I.NodeRef) for item in tree.items):
-        names = tuple(item.name for item in tree.items)  # type: ignore[attr-defined]
-        if tree.op == "all":
-            return lambda met: all([met[n] for n in names])
-        return lambda met: any([met[n] for n in names])
-    items = tuple(_tree(item) for item in tree.items)
-    if tree.op == "all":
-        return lambda met: all([item(met) for item in items])
-    return lambda met: any([item(met) for item in items])
-
-
-#: Types whose values are equal only when they are written alike (not Decimal, where
-#: 1.0 == 1.00; not lengths, equal by their days): a reason showing only such values is
-#: shared by the decisions that show the same ones.
-_SHAREABLE = (BOOL, INT, TEXT, DATE)
+#: How many reasons each cache of shared reasons keeps (then it starts again).
 _SHARED = 4096
+_getitem = dict.__getitem__
 
-Criterion = tuple[str, dict[str, Any], tuple[str, ...] | None,
-                  dict[tuple[bool, tuple[tuple[str, Any], ...]], Reason] | None]
+
+class _Shared(dict[Any, Reason]):
+    """The reasons of one part (a criterion, an area) built so far, by their key: met and
+    values, or met and the values of ``names``; a key not seen yet builds its reason
+    (looked up by the generated code, ``K[i][key]``, in C)."""
+
+    __slots__ = ("names", "template")
+
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...] | None) -> None:
+        super().__init__()
+        self.template = template
+        self.names = names
+
+    def __missing__(self, key: tuple[Any, ...]) -> Reason:
+        names = self.names
+        values = key[1] if names is None else tuple(zip(names, key[1:], strict=True))
+        if len(self) >= _SHARED:
+            self.clear()
+        reason = self[key] = _reason(self.template, key[0], values)
+        return reason
 
 
 class _Plan:
-    """What the reasons of a policy's decisions share: per criterion, its reason without
-    the value and the values, and (if its values are all of shareable types) its reasons
-    so far by value and values; per target group, its two reasons."""
+    """What the reasons of a policy's decisions share: the generated function of their
+    dynamic parts (:mod:`udbudsregler.codegen.reason_parts`); per reason, everything else
+    (kind, id, title, legal basis, source, reading, group, place, overrides), prepared
+    once; per reason whose values are of types equal only when written alike, the reasons
+    built so far by their met and values (a target group's two reasons are built here);
+    per outcome of a decision (its shared parts), the routing, supplier and package
+    reasons and the flags the parts must agree with."""
 
     def __init__(self, policy: Program) -> None:
         graph = policy.graph
+        code = policy.code
+        parts = code.reason_parts
+        assert parts is not None
         self.policy = policy
-        self.groups: list[tuple[str, tuple[Criterion, ...], Callable[[dict[str, bool]], bool],
-                                dict[bool, Reason]]] = []
-        for group_id, group in graph.target_groups.items():
-            criteria: list[Criterion] = []
-            for ident in group.criteria:
-                node = graph.nodes[ident]
-                spec = node.spec
-                shareable = self._shareable(node.expr, spec.show)
-                criteria.append((ident, _template(
-                    kind="criterion", id=ident, title=spec.title,
-                    legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
-                    group=group_id, at=node.at,
-                    overrides=policy.overrides_for(ident, "criterion", node.path)),
-                    tuple(spec.show) if spec.show else None, {} if shareable else None))
-            gspec = group.spec
-            own = {inside: Reason("target_group", group_id, gspec.title, inside,
-                                  gspec.legal_basis, gspec.source, None, (), None, group.at)
-                   for inside in (True, False)}
-            self.groups.append((group_id, tuple(criteria), _tree(group.tree(graph)), own))
+        self.parts = parts.function
         self.routing = _Routing(policy)
-
-    def _shareable(self, expr: I.Expr | None, show: list[str] | None) -> bool:
-        """Whether every value a criterion may show is of a shareable type."""
-        if expr is None:
-            return False
-        names: list[str] = list(show or ())
-        refs: list[I.FactRef | I.NodeRef] = []
-        # a record a field is read of is recorded as that field, not as the record
-        records: list[int] = []
-        for sub in I.walk(expr):
-            if isinstance(sub, (I.FactRef, I.NodeRef)):
-                refs.append(sub)
-            elif isinstance(sub, I.Field) and isinstance(sub.obj, (I.FactRef, I.NodeRef)):
-                names.append(f"{sub.obj.name}.{sub.name}")
-                if isinstance(sub.obj.type, RecordType):
-                    records.append(id(sub.obj))
-        for ref in refs:
-            if id(ref) in records:
-                records.remove(id(ref))
-            else:
-                names.append(ref.name)
-        for name in names:
-            if name == "today":
+        group_of = {c: g for g, group in graph.target_groups.items() for c in group.criteria}
+        #: per keyed reason (in the order of the keys), its reasons by key (a target
+        #: group's two, built here; the others' as they are met)
+        self.dicts: list[dict[Any, Reason]] = []
+        #: per other reason, its template (its met and values come as a pair)
+        self.built: list[dict[str, Any]] = []
+        keyed_at: list[int] = []
+        built_at: list[int] = []
+        areas: list[int] = []
+        for at, entry in enumerate(parts.entries):
+            template: dict[str, Any] | None
+            if entry.kind == "target_group":
+                group = graph.target_groups[entry.name]
+                gspec = group.spec
+                self.dicts.append({inside: Reason(
+                    "target_group", entry.name, gspec.title, inside, gspec.legal_basis,
+                    gspec.source, None, (), None, group.at) for inside in (True, False)})
+                keyed_at.append(at)
                 continue
-            t = self.policy.type_of_name(name)
-            if not (t in _SHAREABLE or isinstance(t, EnumType)):
-                return False
-        return True
+            if entry.kind == "criterion":
+                node = graph.nodes[entry.name]
+                spec = node.spec
+                template = _template(
+                    kind="criterion", id=entry.name, title=spec.title,
+                    legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
+                    group=group_of[entry.name], at=node.at,
+                    overrides=policy.overrides_for(entry.name, "criterion", node.path))
+                shared = _Shared(template, entry.names)
+            else:
+                area = graph.areas[entry.name]
+                aspec = area.spec
+                template = _template(kind="area", id=entry.name, title=aspec.title,
+                                     legal_basis=aspec.legal_basis, source=aspec.source,
+                                     reading=aspec.reading, at=area.at)
+                areas.append(at)
+                found = self.routing.shared.get(entry.name)  # the interpreted path's too
+                shared = found if found is not None else _Shared(template, entry.names)
+            if entry.keyed:
+                self.dicts.append(shared)
+                keyed_at.append(at)
+            else:
+                self.built.append(template)
+                built_at.append(at)
+        self.n = len(self.dicts)
+        #: the reasons themselves, by the generated code
+        self.fast = parts.bind(self.dicts, [partial(_reason, t) for t in self.built])
+        #: how many reasons come before the areas'
+        self.before_areas = len(parts.entries) - len(areas)
+        # the reasons in order, from the keyed ones followed by the built ones
+        where = {at: i for i, at in enumerate([*keyed_at, *built_at])}
+        self.order = _picker([where[at] for at in range(len(parts.entries))])
+        #: per outcome (a decision's shared parts, by identity): (the parts, the flags of
+        #: the groups and areas, the routing reasons, whether it has area reasons)
+        self.outcomes: dict[int, tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]] = {}
 
-    def value_of(self, name: str, facts: dict[str, Any], memo: list[Any],
-                 decision: DecisionView) -> Any:
-        """A value a criterion shows without having read it (its ``show``)."""
-        if name == "today":
-            return decision.on
-        if name in self.policy.graph.facts:
-            return facts[name]
-        return self.policy.code.functions[name](facts, memo)
+    def outcome(self, decision: DecisionView, parts: Any
+                ) -> tuple[Any, tuple[bool, ...], tuple[Reason, ...], bool]:
+        """What the reasons of every decision with the same outcome share."""
+        policy = self.policy
+        chosen = decision.target_groups
+        flags = [g in chosen for g in policy.groups]
+        routed = decision.routing
+        areas = bool(policy.graph.areas and routed is not None)
+        if areas and routed is not None:
+            fitting = routed.fitting
+            flags += [a in fitting for a in policy.priority]
+        found = (parts, tuple(flags), tuple(tail_reasons(policy, decision)), areas)
+        if parts is not None:
+            if len(self.outcomes) >= _SHARED:
+                self.outcomes.clear()
+            self.outcomes[id(parts)] = found
+        return found
 
     def reasons(self, decision: DecisionView) -> tuple[Reason, ...]:
+        reasons, got = self.fast(decision.facts, decision.on, getattr(decision, "_memo", None))
+        parts = getattr(decision, "_parts", None)
+        found = self.outcomes.get(id(parts))
+        if found is None or found[0] is not parts:
+            found = self.outcome(decision, parts)
+        _, flags, tail, areas = found
+        if got != flags and got[:len(flags)] != flags:
+            raise self.disagreement(got, flags)
+        return (reasons if areas else reasons[:self.before_areas]) + tail
+
+    def slow(self, decision: DecisionView) -> tuple[tuple[Reason, ...], tuple[bool, ...]]:
+        """The reasons and the flags as :attr:`fast` gives them, the other way: the parts,
+        then the lookups and the builders here (what the tests hold the fast way to)."""
+        values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
+        reasons = list(map(_getitem, self.dicts, values))
+        n = self.n
+        reasons += map(_reason, self.built, values[n + 1], values[n + 2])
+        return self.order(reasons), values[n]
+
+    def disagreement(self, got: tuple[bool, ...], flags: tuple[bool, ...]
+                     ) -> EvaluationError:
         policy = self.policy
-        code = policy.code
-        recorders = code.recorders
-        facts = decision.facts
-        memo = code.memo(decision.on)
-        met: dict[str, bool] = {}
-        inside_of: dict[str, bool] = {}
-        out: list[Reason] = []
-        chosen = decision.target_groups
-        computed = code.criteria
-        assert computed is not None
-        # each criterion's value and values (what it read, in order, but the date)
-        results = iter(computed(facts, memo))
-        for group_id, criteria, tree, own in self.groups:
-            for ident, template, show, shared in criteria:
-                value = met[ident] = next(results)
-                values = next(results)
-                if show is not None:  # its reads, as a dict
-                    reads = values
-                    values = tuple((n, reads[n] if n in reads
-                                    else self.value_of(n, facts, memo, decision))
-                                   for n in show)
-                if shared is None:
-                    out.append(_reason(template, value, values))
-                    continue
-                reason = shared.get((value, values))
-                if reason is None:
-                    if len(shared) >= _SHARED:
-                        shared.clear()
-                    reason = shared[(value, values)] = _reason(template, value, values)
-                out.append(reason)
-            inside = inside_of[group_id] = tree(met)
-            if inside != (group_id in chosen):
-                raise _disagree(f"target group `{group_id}`")
-            out.append(own[inside])
+        names = [f"target group `{g}`" for g in policy.groups]
+        names += [f"service area `{a}`" for a in policy.priority]
+        for name, mine, theirs in zip(names, got, flags, strict=False):
+            if mine != theirs:
+                return _disagree(name)
+        raise AssertionError("no disagreement")  # pragma: no cover
 
-        def fits(area: Area) -> tuple[bool, dict[str, Any]]:
-            reads: dict[str, Any] = {}
-            return bool(recorders[area.fits](facts, memo, reads)), reads
 
-        out += routing_reasons(policy, decision, fits, inside_of, by_groups=True)
-        return tuple(out)
+def _picker(positions: list[int]) -> Callable[[list[Reason]], tuple[Reason, ...]]:
+    """``seq -> tuple(seq[i] for i in positions)``, in C when it can be."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda seq: tuple(seq[i] for i in positions)
 
 
 def _plan(policy: Program) -> _Plan:
@@ -229,47 +245,72 @@ def _plan(policy: Program) -> _Plan:
 
 
 def reasons_for(policy: Program, decision: DecisionView) -> tuple[Reason, ...]:
-    """Why each part of a decision came out as it did: by the compiled recorders, or by the
-    reference interpreter where they fail (UDB704 if either ever disagrees with the
+    """Why each part of a decision came out as it did: by the generated code, or by the
+    reference interpreter where it fails (UDB704 if either ever disagrees with the
     decision's outputs)."""
+    plan = policy._reasons_plan
     try:
-        return _plan(policy).reasons(decision)
+        return (plan if plan is not None else _plan(policy)).reasons(decision)
     except FAILURES:  # the interpreter's reasons, or its error (UDB704 included)
         return interpreted_reasons(policy, decision)
 
 
 class _Routing:
     """What the routing reasons of a policy's decisions share: per area (in priority
-    order) its fixed fields and the groups it serves, and its reasons so far when they show
-    only the groups (an area without a condition of its own); the supplier reasons so far,
-    by area and choice."""
+    order) its fixed fields; per area without a condition of its own (whose reason shows
+    only the groups it serves), its reasons so far by fit and values (the same cache for
+    the compiled and the interpreted reasons); the supplier reasons so far, by area and
+    choice."""
 
     def __init__(self, policy: Program) -> None:
         graph = policy.graph
-        self.areas: list[tuple[str, Area, tuple[str, ...],
-                               dict[tuple[bool, tuple[tuple[str, Any], ...]], Reason] | None]]
-        self.areas = []
-        for area_id in policy.priority:
-            area = graph.areas[area_id]
-            plain = area.spec.when is None
-            self.areas.append((area_id, area, tuple(area.spec.serves), {} if plain else None))
+        self.areas = [graph.areas[area_id] for area_id in policy.priority]
         self.priority = tuple(policy.priority)
-        #: Per area without a condition of its own, the groups it serves (those that
-        #: exist): when every group is known, its reason depends on their values alone.
-        self.plain: dict[str, tuple[tuple[str, ...], dict[tuple[bool, ...], Reason]]] = {
-            area_id: (tuple(g for g in serves if g in graph.target_groups), {})
-            for area_id, _, serves, shared in self.areas if shared is not None}
+        plain = [area for area in self.areas if area.spec.when is None]
+        #: ... and the groups whose values they show (the groups it serves that exist)
+        self.names = {area.name: tuple(g for g in area.spec.serves
+                                       if g in graph.target_groups) for area in plain}
+        self.shared = {area.name: _Shared(_template(
+            kind="area", id=area.name, title=area.spec.title,
+            legal_basis=area.spec.legal_basis, source=area.spec.source,
+            reading=area.spec.reading, at=area.at), self.names[area.name]) for area in plain}
         self.suppliers: dict[Any, Reason] = {}
 
 
 def routing_reasons(policy: Program, decision: DecisionView,
                     fits: Callable[[Area], tuple[bool, dict[str, Any]]],
-                    groups: dict[str, bool], by_groups: bool = False) -> list[Reason]:
+                    groups: dict[str, bool]) -> list[Reason]:
     """The reasons of the areas (``fits(area)``: whether the citizen fits it, and what its
     condition read; ``groups``: whether the citizen is in each target group), the routing,
-    the supplier and the package. ``by_groups``: an area without a condition of its own
-    fits when the citizen is in a group it serves (what its node computes), so ``fits``
-    is asked only of the others."""
+    the supplier and the package."""
+    if not policy.graph.areas or decision.routing is None:
+        return []
+    static = _plan(policy).routing
+    fitting = decision.routing.fitting
+    reasons: list[Reason] = []
+    for area in static.areas:
+        area_id = area.name
+        serves = area.spec.serves
+        values: list[tuple[str, Any]] = [(g, groups[g]) for g in serves if g in groups]
+        fit, reads = fits(area)
+        values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
+        if fit != (area_id in fitting):
+            raise _disagree(f"service area `{area_id}`")
+        shown = tuple(values)
+        shared = static.shared.get(area_id)
+        if shared is not None and tuple(n for n, _ in shown) == static.names[area_id]:
+            # by the key of the compiled reasons: the fit and the groups' values
+            reasons.append(shared[(fit, *[v for _, v in shown])])
+            continue
+        spec = area.spec
+        reasons.append(_make("area", area_id, spec.title, fit, spec.legal_basis, spec.source,
+                             spec.reading, shown, None, area.at))
+    return reasons + tail_reasons(policy, decision)
+
+
+def tail_reasons(policy: Program, decision: DecisionView) -> list[Reason]:
+    """The reasons of the routing, the supplier and the package: they depend on the
+    decision's outcome alone."""
     graph = policy.graph
     routed = decision.routing
     if not graph.areas or routed is None:
@@ -277,38 +318,6 @@ def routing_reasons(policy: Program, decision: DecisionView,
     static = _plan(policy).routing
     reasons: list[Reason] = []
     fitting = routed.fitting
-    plain = static.plain
-    for area_id, area, serves, shared in static.areas:
-        if by_groups and shared is not None:  # every group known: by their values
-            names, by_flags = plain[area_id]
-            flags = (groups[names[0]],) if len(names) == 1 else tuple([groups[g]
-                                                                       for g in names])
-            reason = by_flags.get(flags)
-            if reason is None:
-                spec = area.spec
-                reason = _make("area", area_id, spec.title, any(flags), spec.legal_basis,
-                               spec.source, spec.reading, tuple(zip(names, flags, strict=True)),
-                               None, area.at)
-                if len(by_flags) < _SHARED:
-                    by_flags[flags] = reason
-            if reason.met != (area_id in fitting):
-                raise _disagree(f"service area `{area_id}`")
-            reasons.append(reason)
-            continue
-        values: list[tuple[str, Any]] = [(g, groups[g]) for g in serves if g in groups]
-        fit, reads = fits(area)
-        values += [(k, v) for k, v in reads.items() if k not in serves and k != "today"]
-        if fit != (area_id in fitting):
-            raise _disagree(f"service area `{area_id}`")
-        key = (fit, tuple(values))
-        reason = shared.get(key) if shared is not None else None
-        if reason is None:
-            spec = area.spec
-            reason = _make("area", area_id, spec.title, fit, spec.legal_basis, spec.source,
-                           spec.reading, key[1], None, area.at)
-            if shared is not None and len(shared) < _SHARED:
-                shared[key] = reason
-        reasons.append(reason)
     routing = graph.routing
     chosen = routed.area
     assert routing is not None

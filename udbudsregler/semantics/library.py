@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from udbudsregler.diagnostics import EvaluationError
@@ -156,10 +157,64 @@ def spells(x: Any, gap: Duration, rule: MonthEnd) -> list[Period]:
 
 
 def spell_length(x: Any, on: date, gap: Duration, rule: MonthEnd) -> SpanLength:
-    for s, e in _merged(pairs(x), _duration(gap), rule):
-        if s <= on and (e is None or on <= e):
-            return SpanLength(s, on)
-    return SpanLength.empty(on)
+    """The length of the spell (periods merged across gaps of up to ``gap``) that holds
+    ``on``, from its start to ``on``: the spells of :func:`_merged`, but it stops at the
+    spell that holds ``on`` or starts after it (the spells come in order of their start,
+    and a spell's end only grows while it is merged)."""
+    gap = _duration(gap)
+    if gap.months or gap.days < 0:
+        for s, e in _merged(pairs(x), gap, rule):
+            if s <= on and (e is None or on <= e):
+                return _span(s, on)
+        return _empty(on)
+    items = pairs(x)  # a new list
+    if not items:
+        return _empty(on)
+    if len(items) > 1:
+        items.sort(key=_start)
+    step = _steps.get(gap.days)  # the day after the end, and the gap
+    if step is None:
+        step = _steps[gap.days] = timedelta(days=gap.days + 1)
+    start, end = items[0]
+    for s, e in items:
+        if start > on:
+            break
+        if end is None or on <= end:
+            return _span(start, on)
+        try:
+            reach = end + step
+        except OverflowError:
+            reach = date.max
+        if s <= reach:
+            if e is None or e > end:
+                end = e
+        else:
+            start, end = s, e
+    if start <= on and (end is None or on <= end):
+        return _span(start, on)
+    return _empty(on)
+
+
+_start = itemgetter(0)
+_steps: dict[int, timedelta] = {}
+
+
+def _empty(on: date) -> SpanLength:
+    """``SpanLength.empty(on)``."""
+    return _span(on + _DAY, on) if on != date.max else SpanLength.empty(on)
+
+
+def _span(start: date, end: date) -> SpanLength:
+    """``SpanLength(start, end)`` for ``start <= end + 1 day`` (no check needed)."""
+    length: SpanLength = _new(SpanLength)
+    _set_start(length, start)
+    _set_end(length, end)
+    return length
+
+
+_new = object.__new__
+_set_start = SpanLength.__dict__["start"].__set__
+_set_end = SpanLength.__dict__["end"].__set__
 
 
 def covers(x: Any, on: date) -> bool:
