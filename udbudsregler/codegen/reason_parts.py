@@ -67,8 +67,11 @@ class ReasonParts:
     #: computed the same way, made into the reasons themselves, in the order of
     #: ``entries``: a keyed entry's reason is ``K[i][key]`` (``K``: one mapping per keyed
     #: entry, in the order of the keys, which builds the reason of a key it has not
-    #: seen), another's ``B[j](met, values)``. The flags are those ``function`` gives.
-    bind: Callable[[Sequence[dict[Any, Any]], Sequence[Callable[[Any, Any], Any]]],
+    #: seen; for a target group its two reasons by membership; for an entry with
+    #: :attr:`Entry.names`, ``K[i].true``/``K[i].false``: the reasons of its met by the
+    #: value of its one name, or by the tuple of its names' values), another's
+    #: ``B[j](met, values)``. The flags are those ``function`` gives.
+    bind: Callable[[Sequence[Any], Sequence[Callable[[Any, Any], Any]]],
                    Callable[[dict[str, Any], Any, list[Any] | None],
                             tuple[tuple[Any, ...], tuple[bool, ...]]]]
 
@@ -258,20 +261,31 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
         order.append((Entry("area", area_id, False), fit, values, None))
     # the keys (`_parts`), and the reasons (`_reasons_of`) from the keyed reasons so far
     # (K: one dict per keyed entry) and the builders of the others (B)
+    # (in `_reasons`, a target group's reason is one of its two by its membership, and a
+    # criterion or area that always reads the same names is looked up by their values
+    # alone in the reasons of its met: no key tuple to build and hash for one name)
     items: list[str] = []
+    split: list[str] = []
     for entry, value, values, read in order:
         entries.append(entry)
+        k = f"K{len(keys)}"
         if entry.kind == "target_group":
             key = inside[value]
+            split.append(f"    {k}T, {k}F = K[{len(keys)}][True], K[{len(keys)}][False]")
+            items.append(f"({k}T if {key} else {k}F)")
         elif entry.keyed and entry.names is not None and read is not None:
             key = _tuple([value, *(x for _, x in read)])
+            split.append(f"    {k}T, {k}F = K[{len(keys)}].true, K[{len(keys)}].false")
+            by = read[0][1] if len(read) == 1 else _tuple([x for _, x in read])
+            items.append(f"({k}T if {value} else {k}F)[{by}]")
         elif entry.keyed:
             key = f"({value}, {values})"
+            split.append(f"    {k} = K[{len(keys)}]")
+            items.append(f"{k}[{key}]")
         else:
             items.append(f"B{len(pairs) // 2}({value}, {values})")
             pairs += [value, values]
             continue
-        items.append(f"K{len(keys)}[{key}]")
         keys.append(key)
     flags = _tuple([*inside.values(), *fits])
     head = ["    r = None", "    if m is None:", "        m = _memo(today)",
@@ -282,7 +296,7 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
         f"{_tuple(pairs[1::2])})"]) + "\n")
     gen.blocks.append("\n".join([
         "def _reasons_of(K, B):",
-        *(f"    K{i} = K[{i}]" for i in range(len(keys))),
+        *split,
         *(f"    B{i} = B[{i}]" for i in range(len(pairs) // 2)),
         "    def _reasons(f, today, m):",
         *("    " + line for line in [*head, *lines]),

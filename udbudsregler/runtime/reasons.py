@@ -84,7 +84,6 @@ def _disagree(what: str) -> EvaluationError:
 
 #: How many reasons each cache of shared reasons keeps (then it starts again).
 _SHARED = 4096
-_getitem = dict.__getitem__
 
 
 class _Shared(dict[Any, Reason]):
@@ -108,6 +107,43 @@ class _Shared(dict[Any, Reason]):
         return reason
 
 
+class _ByValues(dict[Any, Reason]):
+    """The reasons of one criterion with one met built so far, by the values of its
+    names: the value itself for one name, else their tuple (see :class:`_Split`)."""
+
+    __slots__ = ("met", "names", "template")
+
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...], met: bool) -> None:
+        super().__init__()
+        self.template = template
+        self.names = names
+        self.met = met
+
+    def __missing__(self, key: Any) -> Reason:
+        names = self.names
+        values = ((names[0], key),) if len(names) == 1 else tuple(zip(names, key, strict=True))
+        if len(self) >= _SHARED:
+            self.clear()
+        reason = self[key] = _reason(self.template, self.met, values)
+        return reason
+
+
+class _Split:
+    """The reasons of a criterion that always reads the same names, built so far: by its
+    met, then by the values (the generated code looks ``true``/``false`` up directly; a
+    key ``(met, value, ...)`` as :class:`_Shared` takes it is looked up here)."""
+
+    __slots__ = ("false", "single", "true")
+
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...]) -> None:
+        self.true = _ByValues(template, names, True)
+        self.false = _ByValues(template, names, False)
+        self.single = len(names) == 1
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Reason:
+        return (self.true if key[0] else self.false)[key[1] if self.single else key[1:]]
+
+
 class _Plan:
     """What the reasons of a policy's decisions share: the generated function of their
     dynamic parts (:mod:`udbudsregler.codegen.reason_parts`); per reason, everything else
@@ -128,7 +164,7 @@ class _Plan:
         group_of = {c: g for g, group in graph.target_groups.items() for c in group.criteria}
         #: per keyed reason (in the order of the keys), its reasons by key (a target
         #: group's two, built here; the others' as they are met)
-        self.dicts: list[dict[Any, Reason]] = []
+        self.dicts: list[dict[Any, Reason] | _Split] = []
         #: per other reason, its template (its met and values come as a pair)
         self.built: list[dict[str, Any]] = []
         keyed_at: list[int] = []
@@ -152,7 +188,8 @@ class _Plan:
                     legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
                     group=group_of[entry.name], at=node.at,
                     overrides=policy.overrides_for(entry.name, "criterion", node.path))
-                shared = _Shared(template, entry.names)
+                shared = _Shared(template, entry.names) if entry.names is None \
+                    else _Split(template, entry.names)
             else:
                 area = graph.areas[entry.name]
                 aspec = area.spec
@@ -213,7 +250,7 @@ class _Plan:
         """The reasons and the flags as :attr:`fast` gives them, the other way: the parts,
         then the lookups and the builders here (what the tests hold the fast way to)."""
         values = self.parts(decision.facts, decision.on, getattr(decision, "_memo", None))
-        reasons = list(map(_getitem, self.dicts, values))
+        reasons = [shared[key] for shared, key in zip(self.dicts, values, strict=False)]
         n = self.n
         reasons += map(_reason, self.built, values[n + 1], values[n + 2])
         return self.order(reasons), values[n]
@@ -270,7 +307,7 @@ class _Routing:
         #: ... and the groups whose values they show (the groups it serves that exist)
         self.names = {area.name: tuple(g for g in area.spec.serves
                                        if g in graph.target_groups) for area in plain}
-        self.shared = {area.name: _Shared(_template(
+        self.shared = {area.name: _Split(_template(
             kind="area", id=area.name, title=area.spec.title,
             legal_basis=area.spec.legal_basis, source=area.spec.source,
             reading=area.spec.reading, at=area.at), self.names[area.name]) for area in plain}
