@@ -49,11 +49,13 @@ from udbudsregler.columnar.columns import (
     Cats,
     Col,
     Dates,
+    IntArray,
     Lst,
     Num,
     Opaque,
     Pers,
     Rec,
+    parents,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
@@ -280,8 +282,39 @@ def _is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
+def _bits(arr: pa.Array) -> BoolArray:
+    """A boolean array without nulls as numpy bools, unpacked from its bitmap."""
+    n, start = len(arr), arr.offset
+    if n == 0:
+        return _none(0)
+    packed = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+    out: BoolArray = np.unpackbits(packed, count=start + n, bitorder="little")[start:].view(bool)
+    return out
+
+
+def _codes(spec: FactSpec, arr: pa.Array, level: int) -> Cats | None:
+    """A dictionary-encoded text column without nulls whose words are distinct (and, for a
+    choice, all among its values) as codes into its own words, the indices read without a
+    copy; None for any other (it is then remapped)."""
+    indices = arr.indices
+    if arr.null_count or indices.type != pa.int32() or len(indices) == 0:
+        return None
+    words = arr.dictionary.to_pylist()
+    if len(set(words)) != len(words) or (
+            spec.kind.choice and not set(words) <= set(spec.values or ())):
+        return None
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
+        indices.offset: indices.offset + len(indices)]
+    if int(codes.min()) < 0 or int(codes.max()) >= len(words):
+        return None
+    return Cats(level, codes, tuple(words))
+
+
 def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArray]:
     """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
+    fast = _codes(spec, arr, level)
+    if fast is not None:
+        return fast, _none(len(arr))
     bad = _nulls(arr)
     words = arr.dictionary
     if spec.kind.choice:
@@ -313,6 +346,15 @@ def _integers(arr: pa.Array) -> tuple[Any, BoolArray]:
         big = values > np.uint64(2**62)
         return np.where(big, 0, values).astype(np.int64), big
     return np.asarray(_numbers(arr, 0), dtype=np.int64), _none(n)
+
+
+def _beyond(units: Any, limit: int) -> BoolArray:
+    """Where ``|units| >= limit`` (none, without a pass per row, when the smallest and the
+    largest are inside)."""
+    if len(units) == 0 or (-limit < int(units.min()) and int(units.max()) < limit):
+        return _none(len(units))
+    out: BoolArray = np.abs(units) >= limit
+    return out
 
 
 _M32 = np.uint64(0xFFFFFFFF)
@@ -421,7 +463,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
                 bounds: Mapping[str, Any]) -> tuple[Any, BoolArray]:
     n = len(arr)
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
     t = spec.kind
     words = t is fact_kinds.TEXT or t.choice  # held as codes of their words
     if pa.types.is_dictionary(arr.type):
@@ -433,12 +475,14 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if t is fact_kinds.BOOL:
         if kind != pa.bool_():
             return Bools(level, _none(n)), _all(n)
+        if not arr.null_count:
+            return Bools(level, _bits(arr)), bad
         return Bools(level, np.asarray(_numbers(arr, False), dtype=bool)), bad
     if t is fact_kinds.INT:
         if not pa.types.is_integer(kind):
             return Num(level, np.zeros(n, dtype=np.int64)), _all(n)
         units, big = _integers(arr)
-        return Num(level, units), bad | big | (np.abs(units) >= NUMBER_LIMIT)
+        return Num(level, units), bad | big | _beyond(units, NUMBER_LIMIT)
     if t.number:  # the other numbers (an int is above): held as Decimal (or Money)
         money = currency if t is fact_kinds.MONEY else None
         if pa.types.is_integer(kind):
@@ -457,7 +501,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
         bad = bad | big
         if scale == 0:
-            bad |= np.abs(units) >= NUMBER_LIMIT
+            bad |= _beyond(units, NUMBER_LIMIT)
         if t is fact_kinds.HOURS:
             bad |= units < 0
         return Num(level, np.where(bad, 0, units), scale, money), bad
@@ -519,8 +563,9 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         rec0 = Rec(level + 1, {}, history)
         return Lst(level, n, np.zeros(0, dtype=np.int64), rec0), _all(n)
     items = arr.flatten()
-    parent = np.asarray(pc.list_parent_indices(arr).to_numpy(zero_copy_only=False),
-                        dtype=np.int64)
+    offsets = _offsets(arr)
+    parent = parents(offsets) if offsets is not None else np.asarray(
+        pc.list_parent_indices(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
     inner = _nulls(items)
     rec = {}
     for name, sub in fields.items():
@@ -541,7 +586,18 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         rec["from"], rec["to"] = start, Dates(level + 1, e)
     if inner.any():
         bad[parent[inner]] = True
-    return Lst(level, n, parent, Rec(level + 1, rec, history)), bad
+    return Lst(level, n, parent, Rec(level + 1, rec, history), offsets), bad
+
+
+def _offsets(arr: pa.Array) -> IntArray | None:
+    """Where each row's items start in ``arr.flatten()``, from the offsets buffer (no
+    copy); None if the list column has nulls (``flatten`` skips their items)."""
+    if arr.null_count:
+        return None
+    width = np.int64 if pa.types.is_large_list(arr.type) else np.int32
+    raw = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset: arr.offset + len(arr) + 1]
+    out: IntArray = raw.astype(np.int64) - raw[0] if len(raw) else np.zeros(1, dtype=np.int64)
+    return out
 
 
 def _struct_with(kind: pa.DataType, names: set[str]) -> bool:
@@ -836,7 +892,7 @@ class _Run:
             return  # not even all the records of the batch together could run it out
         sizes = np.zeros(self.n, dtype=np.int64)
         for value in lists:
-            sizes += np.bincount(value.parent, minlength=self.n)
+            sizes += value.sizes()
         self.unsure |= sizes * self.plan.walks > self.policy.steps
 
     # -- outcomes: the parts of a decision per distinct outcome ---------------------
@@ -853,9 +909,7 @@ class _Run:
             order_codes = np.array([seen.setdefault(_order_key(o), len(seen))
                                     for o in self.orders], dtype=np.int64)
         if len(bits) <= 24 and order_codes is None:
-            key = np.zeros(n, dtype=np.int64)
-            for i, bit in enumerate(bits):
-                key |= bit.astype(np.int64) << i
+            key = _bit_key(bits, n)
             size = 1 << len(bits)
             key = np.where(sure, key, size)
             first = np.full(size + 1, n, dtype=np.int64)
@@ -1063,6 +1117,17 @@ _TYPES: dict[str, pa.DataType] = {
 }
 
 
+def _bit_key(bits: list[BoolArray], n: int) -> Any:
+    """Each row's bits (at most 24) as one number: bit i is ``bits[i]``."""
+    width = np.uint16 if len(bits) <= 16 else np.int32
+    key: Any = np.zeros(n, dtype=width)
+    shifted = np.empty(n, dtype=width)
+    for i, bit in enumerate(bits):
+        np.left_shift(bit.view(np.uint8), i, out=shifted, dtype=width)
+        np.bitwise_or(key, shifted, out=key)
+    return key
+
+
 def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
     """A dictionary array of one text (or null) per outcome, spread to the rows."""
     words = list(dict.fromkeys(w for w in per_key if w is not None))
@@ -1075,10 +1140,29 @@ def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
 
 
 def _lists(per_key: list[list[str]], keys: Any) -> pa.Array:
-    """A list array of one list of texts per outcome, spread to the rows (Arrow's take of
-    the few distinct lists)."""
-    small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
-    return small.take(pa.array(keys, type=pa.int64()))
+    """A list array of one list of texts per outcome, spread to the rows: each row's
+    items are read from the outcomes' items at the row's start, by numpy in 32 bits (the
+    texts dictionary-encoded, in the order of their first appearance among the
+    outcomes)."""
+    words = list(dict.fromkeys(w for items in per_key for w in items))
+    length = np.array([len(items) for items in per_key], dtype=np.int32)
+    total = int(np.bincount(keys, minlength=len(per_key)).astype(np.int64) @ length) \
+        if len(keys) else 0
+    if total >= 2**31:  # beyond a list array's 32-bit offsets: Arrow's take
+        small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
+        return small.take(pa.array(keys, type=pa.int64()))
+    code = {w: i for i, w in enumerate(words)}
+    flat = np.array([code[w] for items in per_key for w in items], dtype=np.int32)
+    start = np.zeros(len(per_key), dtype=np.int32)
+    np.cumsum(length[:-1], out=start[1:])
+    lengths = length[keys]
+    offsets = np.zeros(len(keys) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    at = np.repeat(start[keys] - offsets[:-1], lengths)
+    at += np.arange(total, dtype=np.int32)
+    items = pa.DictionaryArray.from_arrays(pa.array(flat[at], type=pa.int32()),
+                                           pa.array(words, type=pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets), items)
 
 
 _EMPTY: tuple[Any, ...] = (False, [], None, None, None, None)
