@@ -29,17 +29,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pyarrow as pa
 
 from udbudsregler.columnar.cells import cell_value
+from udbudsregler.columnar.records import Columns, readable, to_columns
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
     PolicyLike,
     TableDecisions,
     arrow_value,
     converts,
+    decide_arrow,
     decide_table,
     fact_schema,
+    wide,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
@@ -68,6 +72,9 @@ class Batch:
     errors: list[dict[str, Any]] = field(default_factory=list)
     #: How far into the file (0-1), for the progress bar.
     done: float = 0.0
+    #: For each row of ``table``, its facts as read (rows decided per record are decided
+    #: from these); None: from the table.
+    records: list[Any] | None = None
 
 
 def _kind(path: str) -> str:
@@ -141,6 +148,32 @@ def read_line(text: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
                             object_pairs_hook=_pairs)
+#: Without the hook that finds a key given twice: each object is a dict built in C. A
+#: line read by it counts only if its keys are as many as its colons (no key twice, none
+#: in a text), which the batch tests on the rows it reads as columns.
+_PLAIN = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant)
+
+
+def plain_line(text: str) -> Any:
+    """One JSON line read by the plain decoder, or None if only ``read_line`` may read it
+    (a long line, deep nesting, not JSON, not an object, the ``facts`` form)."""
+    if len(text) > MAX_INT_CHARS or text.count("[") + text.count("{") >= MAX_DEPTH:
+        return None
+    try:
+        data = _PLAIN.decode(text)
+    except ValueError:
+        return None
+    if type(data) is not dict or "facts" in data:
+        return None
+    return data
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A JSON line read by the plain decoder: its text, and how many colons it has."""
+
+    text: str
+    colons: int
 
 
 class _Rows:
@@ -157,6 +190,8 @@ class _Rows:
         self.check: Callable[[Any], tuple[Any, list[Any]]] = facts.check  # type: ignore[union-attr]
         self.specs: Mapping[str, FactSpec] = {n: f.spec for n, f in policy.graph.facts.items()}
         self.convert = converts(policy.graph)
+        #: JSON lines read as columns (:mod:`udbudsregler.columnar.records`).
+        self.columns = readable(self.specs) and "facts" not in self.specs
 
     def batches(self, kind: str) -> Iterator[Batch]:
         try:
@@ -178,6 +213,14 @@ class _Rows:
 
     def _batch(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
                handle: TextIO) -> Batch:
+        fast: Columns | None = None
+        plain = [i for i, row in enumerate(pending) if isinstance(row[4], _Line)]
+        if plain:
+            fast = self._columns(pending, plain)
+            certain = set(fast.rows)
+            for i in plain:  # the others are read again, as decide reads JSON
+                if i not in certain:
+                    pending[i] = self._exact(pending[i])
         first = pending[0][0] if pending else 0
         good: list[dict[str, Any]] = []
         ids: list[str | None] = []
@@ -185,6 +228,8 @@ class _Rows:
         numbers: list[int] = []
         errors: list[dict[str, Any]] = []
         for number, line, ident, facts, order, problem in pending:
+            if isinstance(order, _Line):
+                continue  # read as columns
             if problem is not None:
                 errors.append({"row": number, "id": ident, "path": "", "code": "UDB608",
                                "message": f"line {line}: {problem}"})
@@ -198,43 +243,105 @@ class _Rows:
             ids.append(ident)
             orders.append(order)
             numbers.append(number)
-        table = pa.Table.from_pylist(good, schema=self.schema)
+        try:
+            table = pa.Table.from_pylist(good, schema=self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
+            table = pa.Table.from_pylist(good, schema=wide(self.schema))
         table = table.append_column("id", pa.array(ids, type=pa.string()))
         try:
             done = handle.tell() / self.size if not handle.closed else 1.0
         except (OSError, ValueError):
             done = 0.0
+        if fast is not None and fast.rows:
+            return self._joined(fast, pending, table, good, numbers, orders, errors, first,
+                                done)
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
-                     else None, errors, done)
+                     else None, errors, done, good)
 
-    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
+    def _columns(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
+                 plain: list[int]) -> Columns:
+        """The plainly read lines as columns: the certain rows whose keys are as many as
+        their line's colons (by index into ``pending``)."""
+        found = to_columns(self.specs, [pending[i][3] for i in plain])
+        colons = np.array([pending[plain[i]][4].colons for i in found.rows], dtype=np.int64)
+        keys = np.full(len(found.rows), len(self.specs), dtype=np.int64)
+        for name, spec in self.specs.items():
+            fields = len(spec.fields or {})
+            if spec.kind.container and spec.kind.many:
+                column = found.table.column(name).combine_chunks()
+                keys += np.diff(np.asarray(column.offsets)) * fields
+            elif spec.kind.container:
+                keys += fields
+        same = keys == colons
+        rows = [plain[i] for i in found.rows]
+        if not same.all():
+            rows = [row for row, ok in zip(rows, same, strict=True) if ok]
+            table = found.table.filter(pa.array(same))
+        else:
+            table = found.table
+        return Columns(table, rows, [])
+
+    def _exact(self, row: tuple[int, int, Any, Any, Any, str | None]
+               ) -> tuple[int, int, Any, Any, Any, str | None]:
+        """A plainly read line read again by ``read_line`` (its errors, its keys)."""
+        number, line = row[0], row[1]
+        text = row[4].text
+        return (number, *self._read(line, text))
+
+    def _joined(self, fast: Columns, pending: list[tuple[int, int, Any, Any, Any, str | None]],
+                table: pa.Table, good: list[dict[str, Any]], numbers: list[int],
+                orders: list[Any], errors: list[dict[str, Any]], first: int,
+                done: float) -> Batch:
+        """The rows read as columns and the rows checked one by one, in the file's order."""
+        columns = fast.table.append_column(
+            "id", pa.nulls(fast.table.num_rows, type=pa.string()))
+        records = [pending[i][3] for i in fast.rows]
+        fast_numbers = [pending[i][0] for i in fast.rows]
+        if not good:
+            return Batch(first, columns, fast_numbers, None, errors, done, records)
+        try:
+            table = table.cast(columns.schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            columns = columns.cast(table.schema)
+        both = pa.concat_tables([columns, table])
+        all_numbers = fast_numbers + numbers
+        order = np.argsort(np.asarray(all_numbers, dtype=np.int64), kind="stable")
+        everyone = records + good
+        all_orders = [None] * len(records) + orders
+        return Batch(first, both.take(pa.array(order)), [all_numbers[i] for i in order],
+                     [all_orders[i] for i in order] if any(o is not None for o in orders)
+                     else None, errors, done, [everyone[i] for i in order])
+
+    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Any]]:
         for line_number, line in enumerate(iter(handle.readline, ""), start=1):
             if not line.strip():
                 continue
-            try:
-                data = read_line(line)
-            except json.JSONDecodeError as error:
-                yield line_number, None, None, None, f"not valid JSON: {error.msg}"
+            data = plain_line(line) if self.columns else None
+            if data is not None:  # checked in the batch; else read again by _read
+                yield line_number, None, data, _Line(line, line.count(":")), None
                 continue
-            except FactError as error:
-                yield line_number, None, None, None, "; ".join(p.render()
-                                                               for p in error.problems)
-                continue
-            if not isinstance(data, dict):
-                yield line_number, None, None, None, "expected a JSON object"
-                continue
-            if "facts" in data:
-                ident = data.get("id")
-                ident = None if ident is None else str(ident)
-                facts = data["facts"]
-                if not isinstance(facts, dict):
-                    yield line_number, ident, None, None, "`facts` is not an object"
-                    continue
-                order = data.get("order")
-                yield line_number, ident, facts, order if isinstance(order, dict) else None, \
-                    None
-            else:
-                yield line_number, None, data, None, None
+            yield self._read(line_number, line)
+
+    def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, str | None]:
+        """One line read as ``decide`` reads JSON: (line, id, facts, order, problem)."""
+        try:
+            data = read_line(line)
+        except json.JSONDecodeError as error:
+            return line_number, None, None, None, f"not valid JSON: {error.msg}"
+        except FactError as error:
+            return line_number, None, None, None, "; ".join(p.render()
+                                                            for p in error.problems)
+        if not isinstance(data, dict):
+            return line_number, None, None, None, "expected a JSON object"
+        if "facts" in data:
+            ident = data.get("id")
+            ident = None if ident is None else str(ident)
+            facts = data["facts"]
+            if not isinstance(facts, dict):
+                return line_number, ident, None, None, "`facts` is not an object"
+            order = data.get("order")
+            return line_number, ident, facts, order if isinstance(order, dict) else None, None
+        return line_number, None, data, None, None
 
     def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
         reader = csv.reader(handle)
@@ -373,7 +480,8 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
             ident = "id" if "id" in table.column_names else id
             result: TableDecisions = decide_table(
                 policy, table, on, id=ident, values=values, first_row=0,
-                order=None)
+                order=None) if batch.records is None else decide_arrow(
+                policy, table, on, batch.records, id=ident, values=values)
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:

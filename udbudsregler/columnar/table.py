@@ -58,6 +58,7 @@ from udbudsregler.columnar.columns import (
     parents,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
+from udbudsregler.columnar.records import readable, to_columns
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
@@ -724,6 +725,27 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if id is None:
             raise ValueError("histories given as long tables need the id column: id=...")
         table = attach_histories(table, histories, id)
+    return _decide(policy, table, day, id, order, suppliers, tuple(values), first_row,
+                   ignore_validity, strict, None)
+
+
+def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
+                 records: Sequence[Mapping[str, Any]], *, id: str | None = None,
+                 values: Sequence[str] = ()) -> TableDecisions:
+    """``decide_table`` of an Arrow table whose rows' facts are also given as read
+    (``records``, one per row): a row decided per record is decided from its record."""
+    day = _as_date(on)
+    policy.check_date(day)
+    return _decide(policy, table, day, id, None, None, tuple(values), 0, False, False,
+                   records)
+
+
+def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
+            order: Mapping[str, Any] | str | None, suppliers: Mapping[str, Any] | None,
+            values: tuple[str, ...], first_row: int, ignore_validity: bool, strict: bool,
+            records: Sequence[Mapping[str, Any]] | None) -> TableDecisions:
+    """``decide_table`` of an Arrow table; ``records``: the facts of its rows as given
+    (then the rows decided per record are decided from them)."""
     plan = _plan(policy)
     for name in values:
         if name not in policy.graph.nodes:
@@ -731,8 +753,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if name in DECISION_COLUMNS or name == "id":
             raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
                              "a column of that name")
-    run = _Run(policy, plan, table, day, id, order, suppliers, tuple(values), first_row,
-               ignore_validity)
+    run = _Run(policy, plan, table, day, id, order, suppliers, values, first_row,
+               ignore_validity, records)
     why = plan.unsupported
     if why is None and values:
         key = tuple(values)
@@ -743,7 +765,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if strict:
             raise Unsupported(why)
         note = f"decided per record: the columnar backend does not evaluate {why}"
-        warnings.warn(note, ColumnarFallback, stacklevel=2)
+        warnings.warn(note, ColumnarFallback, stacklevel=3)
         run.notes.append(note)
         run.unsure[:] = True
         return run.finish({})
@@ -769,29 +791,45 @@ def arrow_value(value: Any) -> Any:
 
 def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on: date | str,
                    *, first_row: int = 0, **options: Any) -> TableDecisions:
-    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``):
-    each is checked as ``decide`` checks it (facts already in canonical Python form take
-    the generated fast check), a rejected one goes to the errors table with ``decide``'s
-    codes and paths, and the rest are decided as one Arrow table."""
+    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``).
+
+    The facts are read into Arrow a fact at a time (:mod:`udbudsregler.columnar.records`):
+    a row whose values all have the exact types the fact check requires is decided on the
+    columns, whose checks test the rest (the input limits, choices, ranges); a row that
+    fails them is decided by ``decide`` on its dict. Any other row (or every row, for a
+    policy with amounts, periods, durations or histories) is checked as ``decide`` checks
+    it: a rejected one goes to the errors table with ``decide``'s codes and paths, and
+    the rest are decided as one Arrow table. Either way a row's answer or errors are
+    those of ``decide``."""
     rows = list(records)
-    check = policy.facts.check
-    convert = converts(policy.graph)
-    good: list[Any] = []
-    numbers: list[int] = []
-    errors: list[dict[str, Any]] = []
-    for i, row in enumerate(rows):
-        canonical, problems = check(row)
-        if problems:
-            errors += [_error(first_row + i, None, p.path, p.code, p.message) for p in problems]
-            continue
-        good.append(arrow_value(canonical) if convert else canonical)
-        numbers.append(i)
-    try:
-        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
-        table = pa.Table.from_pylist(
-            good, schema=pa.schema([(f.name, _wide(f.type)) for f in fact_schema(policy.graph)]))
-    result = decide_table(policy, table, on, **options)
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
+    if options.get("histories") or options.get("id") is not None or isinstance(
+            options.get("order"), str) or not readable(specs):
+        return _checked_records(policy, rows, list(range(len(rows))), on, first_row, options)
+    day = _as_date(on)
+    if not options.get("ignore_validity", False):
+        policy.check_date(day)
+    columns = to_columns(specs, rows)
+    values = tuple(options.get("values", ()))
+    fast = _decide(policy, columns.table, day, None, options.get("order"),
+                   options.get("suppliers"), values, 0, options.get("ignore_validity", False),
+                   options.get("strict", False), [rows[i] for i in columns.rows])
+    fast = _renumbered(fast, columns.rows, first_row)
+    if not columns.rest:
+        return fast
+    rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest, day,
+                            first_row, options)
+    return TableDecisions(
+        pa.concat_tables([fast.decisions, rest.decisions]).sort_by("row"),
+        pa.concat_tables([fast.errors, rest.errors]).sort_by("row"), len(rows),
+        fast.columnar + rest.columnar, fast.per_record + rest.per_record,
+        tuple(dict.fromkeys((*fast.notes, *rest.notes))))
+
+
+def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
+                ) -> TableDecisions:
+    """``result`` with each ``row`` (an index into ``numbers``) as ``first_row`` + the
+    number."""
     index = pa.array(np.asarray(numbers, dtype=np.int64) + first_row, type=pa.int64())
     decided = result.decisions
     if decided.num_rows:
@@ -800,10 +838,50 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     problems = result.errors
     if problems.num_rows:
         problems = problems.set_column(0, "row", index.take(problems.column("row")))
+    return TableDecisions(decided, problems, result.rows, result.columnar, result.per_record,
+                          result.notes)
+
+
+def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
+                     on: date | str, first_row: int, options: Mapping[str, Any]
+                     ) -> TableDecisions:
+    """The exact way: each row checked as ``decide`` checks it (facts already in
+    canonical Python form take the generated fast check), then the accepted ones decided
+    as one Arrow table; ``numbers``: each row's index in the input."""
+    check = policy.facts.check
+    convert = converts(policy.graph)
+    good: list[Any] = []
+    kept: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for number, row in zip(numbers, rows, strict=True):
+        canonical, problems = check(row)
+        if problems:
+            errors += [_error(first_row + number, None, p.path, p.code, p.message)
+                       for p in problems]
+            continue
+        good.append(arrow_value(canonical) if convert else canonical)
+        kept.append(number)
+    try:
+        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
+        table = pa.Table.from_pylist(good, schema=wide(fact_schema(policy.graph)))
+    if options.get("histories") or options.get("id") is not None or isinstance(
+            options.get("order"), str):
+        result = decide_table(policy, table, on, **options)
+    else:  # rows decided per record are decided from their checked facts, not from Arrow
+        day = _as_date(on)
+        ignore = options.get("ignore_validity", False)
+        if not ignore:
+            policy.check_date(day)
+        result = _decide(policy, table, day, None, options.get("order"),
+                         options.get("suppliers"), tuple(options.get("values", ())), 0,
+                         ignore, options.get("strict", False), good)
+    result = _renumbered(result, kept, first_row)
+    problems = result.errors
     if errors:
         problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
                                     ).sort_by("row")
-    return TableDecisions(decided, problems, len(rows), result.columnar,
+    return TableDecisions(result.decisions, problems, len(rows), result.columnar,
                           result.per_record + (len(rows) - len(good)), result.notes)
 
 
@@ -814,6 +892,11 @@ def converts(graph: RuleGraph) -> bool:
         return spec.kind in _CONVERTED or any(
             needs(f) for f in (spec.fields or {}).values())
     return any(needs(fact.spec) for fact in graph.facts.values())
+
+
+def wide(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with decimal256(76, 38) for decimals (values with more than 18 places)."""
+    return pa.schema([(f.name, _wide(f.type)) for f in schema])
 
 
 def _wide(kind: pa.DataType) -> pa.DataType:
@@ -831,7 +914,8 @@ class _Run:
     def __init__(self, policy: PolicyLike, plan: Plan, table: pa.Table, on: date,
                  id: str | None, order: Mapping[str, Any] | str | None,
                  suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
-                 first_row: int, ignore_validity: bool) -> None:
+                 first_row: int, ignore_validity: bool,
+                 records: Sequence[Mapping[str, Any]] | None = None) -> None:
         self.policy, self.plan, self.on = policy, plan, on
         self.id, self.values, self.first_row = id, values, first_row
         self.suppliers = suppliers
@@ -842,6 +926,7 @@ class _Run:
             if column not in table.column_names:
                 raise KeyError(f"the table has no column {column!r}")
         self.table = table
+        self.records = records
         self.fact_columns = [c for c in table.column_names if c not in skip]
         self.ids: list[Any] | None = (
             [None if v is None else str(v) for v in table.column(id).to_pylist()]
@@ -1007,7 +1092,9 @@ class _Run:
             return None
         return _summary(decision)
 
-    def _facts(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+    def _facts(self, rows: Sequence[int]) -> list[Any]:
+        if self.records is not None:  # the facts as given
+            return [self.records[row] for row in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
         facts: list[dict[str, Any]] = picked.to_pylist()
         return facts
