@@ -1,11 +1,10 @@
-"""Citizens as dicts and JSON lines read into columns a fact at a time
-(``columnar/records.py``): the rows it reads give the same decisions and the same errors
-(row, path, code, message) as the exact way, which checks each dict as ``decide`` does;
-every row whose values are not exactly of the checked types falls back to it."""
+"""Citizens as dicts read into columns a fact at a time (``columnar/records.py``): the
+rows it reads give the same decisions and the same errors (row, path, code, message) as
+the exact way, which checks each dict as ``decide`` does; every row whose values are not
+exactly of the checked types falls back to it."""
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,16 +14,12 @@ from typing import Any
 import pytest
 
 pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
 
 from equivalence import assert_agree  # noqa: E402
 
 from udbudsregler import load_policy  # noqa: E402
-from udbudsregler.columnar import files as files_module  # noqa: E402
 from udbudsregler.columnar import table as table_module  # noqa: E402
-from udbudsregler.columnar.files import decide_file, read_line  # noqa: E402
 from udbudsregler.columnar.records import readable, to_columns  # noqa: E402
-from udbudsregler.values.canonical import to_json  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ON = date(2019, 2, 1)
@@ -36,16 +31,6 @@ def policy() -> Any:
     return load_policy(HERE / "data" / "records")
 
 
-@pytest.fixture(scope="module")
-def json_policy() -> Any:
-    """The same without the date fact (a date in JSON is text, read the exact way)."""
-    return load_policy(HERE / "data" / "records-json")
-
-
-def _json_row(rng: random.Random) -> dict[str, Any]:
-    row = _good(rng)
-    del row["since"]
-    return row
 
 
 def _good(rng: random.Random) -> dict[str, Any]:
@@ -167,93 +152,3 @@ def test_types_that_must_fall_back(policy: Any) -> None:
         assert columns.rest == [0], (name, value)
     assert to_columns(specs, [[1, 2]]).rest == [0]
     assert to_columns(specs, [{**_good(rng), "shoe": 1}]).rest == [0]
-
-
-def _plain(value: Any) -> Any:
-    """JSON of a row with its decimals as JSON numbers (short ones: exact as floats)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return to_json(value)
-
-
-def _jsonl(rows: list[dict[str, Any]]) -> list[str]:
-    return [json.dumps(_plain(row), ensure_ascii=False) for row in rows]
-
-
-HOSTILE = [
-    '{"age": 40, "age": 41}',
-    '{"age": 1' + "0" * 5000 + "}",
-    "[" * 200 + "]" * 200,
-    '{"years": NaN}',
-    '{"years": Infinity, "age": 40}',
-    "{not json",
-    '"a string"',
-    '{"facts": {"age": 40}, "id": "x"}',
-]
-
-
-def _decide_lines(policy: Any, lines: list[str], folder: Path, name: str) -> tuple[Any, Any]:
-    source = folder / f"{name}.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = folder / f"{name}.parquet"
-    decide_file(policy, source, ON, out, values=VALUES, batch_rows=64)
-    errors = folder / f"{name}.errors.parquet"
-    return pq.read_table(out).to_pylist(), pq.read_table(errors).to_pylist()
-
-
-def test_json_lines_equal_the_exact_way(json_policy: Any, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    policy = json_policy
-    rng = random.Random(11)
-    lines = _jsonl([_json_row(rng) for _ in range(200)])
-    good = json.loads(lines[1])
-    for i, (name, value) in enumerate([("age", "30"), ("age", True), ("age", 30.0),
-                                       ("age", 10**19), ("ready", 1), ("note", 7),
-                                       ("benefit", "jobparat"), ("home", {"city": "K"}),
-                                       ("offers", [{"kind": "praktik", "hours": 1}])]):
-        lines[20 + 3 * i] = json.dumps({**good, name: value})
-    lines[50] = json.dumps({k: v for k, v in good.items() if k != "age"})
-    lines[53] = json.dumps({**good, "shoe": 1})
-    # a key twice (the plain decoder keeps the last), a colon in a text, other hostile lines
-    lines[4] = lines[4][:-1] + ', "age": 41}'
-    lines[7] = json.dumps({**good, "note": "a: b"})
-    lines[8] = lines[8].replace('"hours": ', '"hours": 3, "hours": ', 1)
-    lines[10:10] = HOSTILE
-    lines.append(json.dumps({**good, "years": "X"}).replace('"X"', "1.25"))  # exact
-    fast = _decide_lines(policy, lines, tmp_path, "fast")
-    monkeypatch.setattr(files_module, "readable", lambda specs: False)
-    exact = _decide_lines(policy, lines, tmp_path, "exact")
-    assert fast == exact
-    assert any(e["code"] for e in fast[1])
-
-
-def test_json_lines_read_as_columns(json_policy: Any, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plain lines are read as columns, but a line with a colon in a text is read again."""
-    policy = json_policy
-    rows = [_json_row(random.Random(i)) for i in range(50)]
-    source = tmp_path / "p.jsonl"
-    source.write_text("\n".join(_jsonl(rows)) + "\n", encoding="utf-8")
-    certain: list[int] = []
-
-    def counted(specs: Any, records: Any) -> Any:
-        found = to_columns(specs, records)
-        certain.append(len(found.rows))
-        return found
-    again: list[str] = []
-
-    def read_again(text: str) -> Any:
-        again.append(text)
-        return read_line(text)
-    monkeypatch.setattr(files_module, "to_columns", counted)
-    monkeypatch.setattr(files_module, "read_line", read_again)
-    summary = decide_file(policy, source, ON, tmp_path / "out.parquet")
-    assert summary.columnar == summary.decided == 50
-    assert sum(certain) == 50
-    assert len(again) == sum(":" in r["note"] for r in rows) > 0
-    out = pq.read_table(tmp_path / "out.parquet").to_pylist()
-    assert [r["row"] for r in out] == list(range(50))

@@ -18,22 +18,22 @@ lines and CSV, the error's message names the line.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
 import pyarrow as pa
 
 from udbudsregler.columnar.cells import cell_value
-from udbudsregler.columnar.records import Columns, readable, to_columns
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
     PolicyLike,
@@ -148,32 +148,15 @@ def read_line(text: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
                             object_pairs_hook=_pairs)
-#: Without the hook that finds a key given twice: each object is a dict built in C. A
-#: line read by it counts only if its keys are as many as its colons (no key twice, none
-#: in a text), which the batch tests on the rows it reads as columns.
-_PLAIN = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant)
-
-
-def plain_line(text: str) -> Any:
-    """One JSON line read by the plain decoder, or None if only ``read_line`` may read it
-    (a long line, deep nesting, not JSON, not an object, the ``facts`` form)."""
-    if len(text) > MAX_INT_CHARS or text.count("[") + text.count("{") >= MAX_DEPTH:
-        return None
+@contextmanager
+def _paused(collecting: bool) -> Iterator[None]:
+    """The cyclic garbage collector off inside, and as it was after."""
+    gc.disable()
     try:
-        data = _PLAIN.decode(text)
-    except ValueError:
-        return None
-    if type(data) is not dict or "facts" in data:
-        return None
-    return data
-
-
-@dataclass(frozen=True)
-class _Line:
-    """A JSON line read by the plain decoder: its text, and how many colons it has."""
-
-    text: str
-    colons: int
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Rows:
@@ -190,15 +173,18 @@ class _Rows:
         self.check: Callable[[Any], tuple[Any, list[Any]]] = facts.check  # type: ignore[union-attr]
         self.specs: Mapping[str, FactSpec] = {n: f.spec for n, f in policy.graph.facts.items()}
         self.convert = converts(policy.graph)
-        #: JSON lines read as columns (:mod:`udbudsregler.columnar.records`).
-        self.columns = readable(self.specs) and "facts" not in self.specs
 
     def batches(self, kind: str) -> Iterator[Batch]:
         try:
             handle = open(self.name, encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
-        with handle:
+        # A batch's rows are kept until it is full: tens of thousands of new dicts and
+        # lists that the cyclic garbage collector would scan again and again while they
+        # are read (it cost more than the reading). They hold no cycles; the collector
+        # is paused while a batch is read and runs as before while it is decided.
+        collecting = gc.isenabled()
+        with handle, _paused(collecting):
             rows = self._jsonl(handle) if kind == "jsonl" else self._csv(handle)
             pending: list[tuple[int, int, Any, Any, Any, str | None]] = []
             number = 0
@@ -206,21 +192,20 @@ class _Rows:
                 pending.append((number, line, ident, facts, order, problem))
                 number += 1
                 if len(pending) >= self.batch_rows:
-                    yield self._batch(pending, handle)
+                    batch = self._batch(pending, handle)
                     pending = []
+                    if collecting:
+                        gc.enable()
+                    yield batch
+                    gc.disable()
             if pending or number == 0:
-                yield self._batch(pending, handle)
+                batch = self._batch(pending, handle)
+                if collecting:
+                    gc.enable()
+                yield batch
 
     def _batch(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
                handle: TextIO) -> Batch:
-        fast: Columns | None = None
-        plain = [i for i, row in enumerate(pending) if isinstance(row[4], _Line)]
-        if plain:
-            fast = self._columns(pending, plain)
-            certain = set(fast.rows)
-            for i in plain:  # the others are read again, as decide reads JSON
-                if i not in certain:
-                    pending[i] = self._exact(pending[i])
         first = pending[0][0] if pending else 0
         good: list[dict[str, Any]] = []
         ids: list[str | None] = []
@@ -228,8 +213,6 @@ class _Rows:
         numbers: list[int] = []
         errors: list[dict[str, Any]] = []
         for number, line, ident, facts, order, problem in pending:
-            if isinstance(order, _Line):
-                continue  # read as columns
             if problem is not None:
                 errors.append({"row": number, "id": ident, "path": "", "code": "UDB608",
                                "message": f"line {line}: {problem}"})
@@ -252,73 +235,12 @@ class _Rows:
             done = handle.tell() / self.size if not handle.closed else 1.0
         except (OSError, ValueError):
             done = 0.0
-        if fast is not None and fast.rows:
-            return self._joined(fast, pending, table, good, numbers, orders, errors, first,
-                                done)
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
                      else None, errors, done, good)
 
-    def _columns(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
-                 plain: list[int]) -> Columns:
-        """The plainly read lines as columns: the certain rows whose keys are as many as
-        their line's colons (by index into ``pending``)."""
-        found = to_columns(self.specs, [pending[i][3] for i in plain])
-        colons = np.array([pending[plain[i]][4].colons for i in found.rows], dtype=np.int64)
-        keys = np.full(len(found.rows), len(self.specs), dtype=np.int64)
-        for name, spec in self.specs.items():
-            fields = len(spec.fields or {})
-            if spec.kind.container and spec.kind.many:
-                column = found.table.column(name).combine_chunks()
-                keys += np.diff(np.asarray(column.offsets)) * fields
-            elif spec.kind.container:
-                keys += fields
-        same = keys == colons
-        rows = [plain[i] for i in found.rows]
-        if not same.all():
-            rows = [row for row, ok in zip(rows, same, strict=True) if ok]
-            table = found.table.filter(pa.array(same))
-        else:
-            table = found.table
-        return Columns(table, rows, [])
-
-    def _exact(self, row: tuple[int, int, Any, Any, Any, str | None]
-               ) -> tuple[int, int, Any, Any, Any, str | None]:
-        """A plainly read line read again by ``read_line`` (its errors, its keys)."""
-        number, line = row[0], row[1]
-        text = row[4].text
-        return (number, *self._read(line, text))
-
-    def _joined(self, fast: Columns, pending: list[tuple[int, int, Any, Any, Any, str | None]],
-                table: pa.Table, good: list[dict[str, Any]], numbers: list[int],
-                orders: list[Any], errors: list[dict[str, Any]], first: int,
-                done: float) -> Batch:
-        """The rows read as columns and the rows checked one by one, in the file's order."""
-        columns = fast.table.append_column(
-            "id", pa.nulls(fast.table.num_rows, type=pa.string()))
-        records = [pending[i][3] for i in fast.rows]
-        fast_numbers = [pending[i][0] for i in fast.rows]
-        if not good:
-            return Batch(first, columns, fast_numbers, None, errors, done, records)
-        try:
-            table = table.cast(columns.schema)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            columns = columns.cast(table.schema)
-        both = pa.concat_tables([columns, table])
-        all_numbers = fast_numbers + numbers
-        order = np.argsort(np.asarray(all_numbers, dtype=np.int64), kind="stable")
-        everyone = records + good
-        all_orders = [None] * len(records) + orders
-        return Batch(first, both.take(pa.array(order)), [all_numbers[i] for i in order],
-                     [all_orders[i] for i in order] if any(o is not None for o in orders)
-                     else None, errors, done, [everyone[i] for i in order])
-
-    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Any]]:
+    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
         for line_number, line in enumerate(iter(handle.readline, ""), start=1):
             if not line.strip():
-                continue
-            data = plain_line(line) if self.columns else None
-            if data is not None:  # checked in the batch; else read again by _read
-                yield line_number, None, data, _Line(line, line.count(":")), None
                 continue
             yield self._read(line_number, line)
 
