@@ -50,6 +50,8 @@ __all__ = [
     "add_months",
     "age",
     "join",
+    "parents",
+    "running",
     "split",
 ]
 
@@ -145,6 +147,9 @@ class Lst(Col):
     parent: IntArray
     #: The records (level ``level + 1``).
     rec: Rec
+    #: Where each row's records start (``n + 1`` ascending, from 0), if known: per-row
+    #: counts are then differences of running sums, without ``parent``.
+    offsets: IntArray | None = None
 
     def take(self, index: IntArray) -> Col:
         raise Unsupported("a list read inside the body of another quantifier")
@@ -153,7 +158,41 @@ class Lst(Col):
         where = np.flatnonzero(keep)
         rec = Rec(self.rec.level, {k: (_take_same(v, where) if isinstance(v, Col) else v)
                                    for k, v in self.rec.fields.items()}, self.rec.history)
-        return Lst(self.level, self.n, self.parent[where], rec)
+        offsets = None if self.offsets is None else running(keep)[self.offsets]
+        return Lst(self.level, self.n, self.parent[where], rec, offsets)
+
+    def hits(self, keep: BoolArray) -> IntArray:
+        """How many of each row's records ``keep`` holds."""
+        if self.offsets is not None:
+            total = running(keep)
+            out: IntArray = (total[self.offsets[1:]] - total[self.offsets[:-1]]).astype(
+                np.int64)
+            return out
+        return np.bincount(self.parent[keep], minlength=self.n).astype(np.int64)
+
+    def sizes(self) -> IntArray:
+        """How many records each row has."""
+        if self.offsets is not None:
+            return np.diff(self.offsets)
+        return np.bincount(self.parent, minlength=self.n).astype(np.int64)
+
+
+def running(keep: BoolArray) -> Any:
+    """0 and the running sums of ``keep``: ``out[j]`` is how many of the first j hold (in
+    32 bits when they fit)."""
+    width = np.int32 if len(keep) < 2**31 else np.int64
+    out = np.empty(len(keep) + 1, dtype=width)
+    out[0] = 0
+    np.cumsum(keep.view(np.uint8), out=out[1:], dtype=width)
+    return out
+
+
+def parents(offsets: IntArray) -> IntArray:
+    """The row of each record, from the rows' ``offsets`` (ascending, from 0)."""
+    total = int(offsets[-1])
+    marks = np.bincount(offsets[1:-1], minlength=total + 1)[:total]
+    out: IntArray = np.cumsum(marks, dtype=np.int64)
+    return out
 
 
 def _take_same(col: Col, index: IntArray) -> Col:

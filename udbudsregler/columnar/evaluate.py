@@ -288,7 +288,6 @@ class Batch:
         if not isinstance(source, Lst):
             raise Unsupported("a quantifier over a list that is the same for every citizen, "
                               "with a body that is not")
-        n = source.n
         parent = source.parent
         saved, self.parent = self.parent, parent
         try:
@@ -299,15 +298,11 @@ class Batch:
                 keep = np.ones(len(parent), dtype=bool)
             kind = expr.kind
             if kind == "any":
-                out = np.zeros(n, dtype=bool)
-                out[parent[keep]] = True
-                return Bools(0, out)
+                return Bools(0, source.hits(keep) > 0)
             if kind == "all":
-                out = np.ones(n, dtype=bool)
-                out[parent[~keep]] = False
-                return Bools(0, out)
+                return Bools(0, source.hits(~keep) == 0)
             if kind == "count":
-                return Num(0, np.bincount(parent[keep], minlength=n).astype(np.int64))
+                return Num(0, source.hits(keep))
             if kind == "select":
                 return source.filter(keep)
             assert expr.value is not None
@@ -496,7 +491,9 @@ def _cats_pair(a: Any, b: Any, n: int) -> tuple[tuple[str, ...], Any, Any]:
             raise Unsupported(f"a {type(x).__name__} where a choice is meant")
     out: list[Any] = []
     for x in (a, b):
-        if isinstance(x, Cats):
+        if isinstance(x, Cats) and values[:len(x.values)] == x.values:
+            out.append(x.c)  # its codes are already codes into ``values``
+        elif isinstance(x, Cats):
             table = np.array([values.index(v) for v in x.values] + [-1], dtype=np.int32)
             out.append(table[x.c])  # code -1 reads the last entry: -1
         else:
@@ -549,7 +546,7 @@ def _compare(op: str) -> Kernel:
                 raise Unsupported(f"`{op}` of texts or choices")
             _, ca, cb = _cats_pair(a, b, n)
             # no value (-1, a first-of that found nothing) equals only no value: None == None
-            return Bools(level, np.broadcast_to(ufunc(ca, cb), (n,)).copy())
+            return Bools(level, _full(ufunc(ca, cb), n))
         if isinstance(a, Spans) or isinstance(b, Spans):
             spans: Bools = _duration_compare(op)(batch, level, a, b)
             return spans
@@ -566,8 +563,16 @@ def _int_compare(ufunc: Any, a: Any, b: Any, n: int) -> BoolArray:
     elif isinstance(b, int) and abs(b) > _MAXI:
         a = np.zeros(n, dtype=np.int64)
         b = np.full(n, 1 if b > 0 else -1, dtype=np.int64)
-    out: BoolArray = np.broadcast_to(ufunc(a, b), (n,)).copy()
+    out: BoolArray = _full(ufunc(a, b), n)
     return out
+
+
+def _full(out: Any, n: int) -> Any:
+    """``out`` as a fresh array of ``n`` items: itself if it is one (a ufunc's result),
+    else broadcast (a scalar's)."""
+    if isinstance(out, np.ndarray) and out.shape == (n,):
+        return out
+    return np.broadcast_to(out, (n,)).copy()
 
 
 _FLIP = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
@@ -595,7 +600,7 @@ def _compare_constant(op: str, col: Num, x: int | Decimal, flip: bool, n: int) -
         out = u > floor if abs(floor) <= _MAXI else np.full(n, floor < 0)
     else:
         out = u >= ceil if abs(ceil) <= _MAXI else np.full(n, ceil < 0)
-    result: BoolArray = np.broadcast_to(out, (n,)).copy()
+    result: BoolArray = _full(out, n)
     return result
 
 
@@ -655,14 +660,26 @@ def _checked(batch: Batch, level: int, a: Any, b: Any, op: str) -> Num:
     with np.errstate(over="ignore"):
         if op == "add":
             out = np.asarray(ua + ub, dtype=np.int64)
-            over = np.abs(np.asarray(ua, dtype=np.float64) + np.asarray(ub, dtype=np.float64)) \
-                >= _SAFE
         else:
             out = np.asarray(ua - ub, dtype=np.int64)
-            over = np.abs(np.asarray(ua, dtype=np.float64) - np.asarray(ub, dtype=np.float64)) \
-                >= _SAFE
-    batch.flag(np.broadcast_to(over, (n,)), level)
-    return Num(level, np.broadcast_to(out, (n,)).copy(), scale, currency)
+        if _largest(ua) + _largest(ub) >= _SAFE:  # only then can a row come near 2**62
+            if op == "add":
+                over = np.abs(np.asarray(ua, dtype=np.float64)
+                              + np.asarray(ub, dtype=np.float64)) >= _SAFE
+            else:
+                over = np.abs(np.asarray(ua, dtype=np.float64)
+                              - np.asarray(ub, dtype=np.float64)) >= _SAFE
+            batch.flag(np.broadcast_to(over, (n,)), level)
+    return Num(level, _full(out, n), scale, currency)
+
+
+def _largest(x: Any) -> int:
+    """The largest magnitude among the units ``x`` (an array or a Python int), exactly."""
+    if isinstance(x, np.ndarray):
+        if len(x) == 0:
+            return 0
+        return max(abs(int(x.min())), abs(int(x.max())))
+    return abs(int(x))
 
 
 def _multiply(batch: Batch, level: int, a: Any, b: Any) -> Num:
@@ -680,13 +697,15 @@ def _multiply(batch: Batch, level: int, a: Any, b: Any) -> Num:
                 units = 0
             parts.append((units, places, x.currency if type(x) is Money else None))
     (ua, sa, ca), (ub, sb, cb) = parts
-    bound = np.abs(np.asarray(ua, dtype=np.float64)) * np.abs(np.asarray(ub, dtype=np.float64))
-    batch.flag(np.broadcast_to(bound >= _SAFE, (n,)), level)
+    if _largest(ua) * _largest(ub) >= _SAFE:  # only then can a row come near 2**62
+        bound = np.abs(np.asarray(ua, dtype=np.float64)) * np.abs(np.asarray(ub,
+                                                                         dtype=np.float64))
+        batch.flag(np.broadcast_to(bound >= _SAFE, (n,)), level)
     with np.errstate(over="ignore"):
         out = np.asarray(ua * ub, dtype=np.int64)
     if sa + sb > 36:
         raise Unsupported("a product with more than 36 decimal places")
-    return Num(level, np.broadcast_to(out, (n,)).copy(), sa + sb, ca or cb)
+    return Num(level, _full(out, n), sa + sb, ca or cb)
 
 
 @kernel("int_add")
@@ -814,11 +833,16 @@ def _membership(negate: bool) -> Kernel:
             raise Unsupported("`in` of a list that differs per citizen")
         items = list(b)
         if isinstance(a, Cats):
-            table = np.zeros(len(a.values) + 1, dtype=bool)  # code -1 reads the last: False
-            for x in items:
-                if isinstance(x, str) and x in a.values:
-                    table[a.values.index(x)] = True
-            found = table[a.c]
+            codes = sorted({a.values.index(x) for x in items
+                            if isinstance(x, str) and x in a.values})
+            if len(codes) <= 2:  # one or two comparisons are cheaper than a table look-up
+                found = np.zeros(len(a.c), dtype=bool)
+                for code in codes:
+                    found |= a.c == code
+            else:
+                table = np.zeros(len(a.values) + 1, dtype=bool)  # code -1 reads the last
+                table[codes] = True
+                found = table[a.c]
         elif isinstance(a, Num):
             numbers = [x for x in items if _is_number(x)]
             units = []

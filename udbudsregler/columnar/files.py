@@ -18,11 +18,13 @@ lines and CSV, the error's message names the line.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,8 +40,10 @@ from udbudsregler.columnar.table import (
     TableDecisions,
     arrow_value,
     converts,
+    decide_arrow,
     decide_table,
     fact_schema,
+    wide,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
@@ -68,6 +72,9 @@ class Batch:
     errors: list[dict[str, Any]] = field(default_factory=list)
     #: How far into the file (0-1), for the progress bar.
     done: float = 0.0
+    #: For each row of ``table``, its facts as read (rows decided per record are decided
+    #: from these); None: from the table.
+    records: list[Any] | None = None
 
 
 def _kind(path: str) -> str:
@@ -141,6 +148,15 @@ def read_line(text: str) -> Any:
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
                             object_pairs_hook=_pairs)
+@contextmanager
+def _paused(collecting: bool) -> Iterator[None]:
+    """The cyclic garbage collector off inside, and as it was after."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Rows:
@@ -163,7 +179,12 @@ class _Rows:
             handle = open(self.name, encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
-        with handle:
+        # A batch's rows are kept until it is full: tens of thousands of new dicts and
+        # lists that the cyclic garbage collector would scan again and again while they
+        # are read (it cost more than the reading). They hold no cycles; the collector
+        # is paused while a batch is read and runs as before while it is decided.
+        collecting = gc.isenabled()
+        with handle, _paused(collecting):
             rows = self._jsonl(handle) if kind == "jsonl" else self._csv(handle)
             pending: list[tuple[int, int, Any, Any, Any, str | None]] = []
             number = 0
@@ -171,10 +192,17 @@ class _Rows:
                 pending.append((number, line, ident, facts, order, problem))
                 number += 1
                 if len(pending) >= self.batch_rows:
-                    yield self._batch(pending, handle)
+                    batch = self._batch(pending, handle)
                     pending = []
+                    if collecting:
+                        gc.enable()
+                    yield batch
+                    gc.disable()
             if pending or number == 0:
-                yield self._batch(pending, handle)
+                batch = self._batch(pending, handle)
+                if collecting:
+                    gc.enable()
+                yield batch
 
     def _batch(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
                handle: TextIO) -> Batch:
@@ -198,43 +226,44 @@ class _Rows:
             ids.append(ident)
             orders.append(order)
             numbers.append(number)
-        table = pa.Table.from_pylist(good, schema=self.schema)
+        try:
+            table = pa.Table.from_pylist(good, schema=self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
+            table = pa.Table.from_pylist(good, schema=wide(self.schema))
         table = table.append_column("id", pa.array(ids, type=pa.string()))
         try:
             done = handle.tell() / self.size if not handle.closed else 1.0
         except (OSError, ValueError):
             done = 0.0
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
-                     else None, errors, done)
+                     else None, errors, done, good)
 
     def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
         for line_number, line in enumerate(iter(handle.readline, ""), start=1):
             if not line.strip():
                 continue
-            try:
-                data = read_line(line)
-            except json.JSONDecodeError as error:
-                yield line_number, None, None, None, f"not valid JSON: {error.msg}"
-                continue
-            except FactError as error:
-                yield line_number, None, None, None, "; ".join(p.render()
-                                                               for p in error.problems)
-                continue
-            if not isinstance(data, dict):
-                yield line_number, None, None, None, "expected a JSON object"
-                continue
-            if "facts" in data:
-                ident = data.get("id")
-                ident = None if ident is None else str(ident)
-                facts = data["facts"]
-                if not isinstance(facts, dict):
-                    yield line_number, ident, None, None, "`facts` is not an object"
-                    continue
-                order = data.get("order")
-                yield line_number, ident, facts, order if isinstance(order, dict) else None, \
-                    None
-            else:
-                yield line_number, None, data, None, None
+            yield self._read(line_number, line)
+
+    def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, str | None]:
+        """One line read as ``decide`` reads JSON: (line, id, facts, order, problem)."""
+        try:
+            data = read_line(line)
+        except json.JSONDecodeError as error:
+            return line_number, None, None, None, f"not valid JSON: {error.msg}"
+        except FactError as error:
+            return line_number, None, None, None, "; ".join(p.render()
+                                                            for p in error.problems)
+        if not isinstance(data, dict):
+            return line_number, None, None, None, "expected a JSON object"
+        if "facts" in data:
+            ident = data.get("id")
+            ident = None if ident is None else str(ident)
+            facts = data["facts"]
+            if not isinstance(facts, dict):
+                return line_number, ident, None, None, "`facts` is not an object"
+            order = data.get("order")
+            return line_number, ident, facts, order if isinstance(order, dict) else None, None
+        return line_number, None, data, None, None
 
     def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
         reader = csv.reader(handle)
@@ -373,7 +402,8 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
             ident = "id" if "id" in table.column_names else id
             result: TableDecisions = decide_table(
                 policy, table, on, id=ident, values=values, first_row=0,
-                order=None)
+                order=None) if batch.records is None else decide_arrow(
+                policy, table, on, batch.records, id=ident, values=values)
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:

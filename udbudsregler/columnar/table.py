@@ -49,13 +49,16 @@ from udbudsregler.columnar.columns import (
     Cats,
     Col,
     Dates,
+    IntArray,
     Lst,
     Num,
     Opaque,
     Pers,
     Rec,
+    parents,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
+from udbudsregler.columnar.records import readable, to_columns
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
@@ -280,8 +283,39 @@ def _is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
+def _bits(arr: pa.Array) -> BoolArray:
+    """A boolean array without nulls as numpy bools, unpacked from its bitmap."""
+    n, start = len(arr), arr.offset
+    if n == 0:
+        return _none(0)
+    packed = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+    out: BoolArray = np.unpackbits(packed, count=start + n, bitorder="little")[start:].view(bool)
+    return out
+
+
+def _codes(spec: FactSpec, arr: pa.Array, level: int) -> Cats | None:
+    """A dictionary-encoded text column without nulls whose words are distinct (and, for a
+    choice, all among its values) as codes into its own words, the indices read without a
+    copy; None for any other (it is then remapped)."""
+    indices = arr.indices
+    if arr.null_count or indices.type != pa.int32() or len(indices) == 0:
+        return None
+    words = arr.dictionary.to_pylist()
+    if len(set(words)) != len(words) or (
+            spec.kind.choice and not set(words) <= set(spec.values or ())):
+        return None
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
+        indices.offset: indices.offset + len(indices)]
+    if int(codes.min()) < 0 or int(codes.max()) >= len(words):
+        return None
+    return Cats(level, codes, tuple(words))
+
+
 def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArray]:
     """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
+    fast = _codes(spec, arr, level)
+    if fast is not None:
+        return fast, _none(len(arr))
     bad = _nulls(arr)
     words = arr.dictionary
     if spec.kind.choice:
@@ -313,6 +347,15 @@ def _integers(arr: pa.Array) -> tuple[Any, BoolArray]:
         big = values > np.uint64(2**62)
         return np.where(big, 0, values).astype(np.int64), big
     return np.asarray(_numbers(arr, 0), dtype=np.int64), _none(n)
+
+
+def _beyond(units: Any, limit: int) -> BoolArray:
+    """Where ``|units| >= limit`` (none, without a pass per row, when the smallest and the
+    largest are inside)."""
+    if len(units) == 0 or (-limit < int(units.min()) and int(units.max()) < limit):
+        return _none(len(units))
+    out: BoolArray = np.abs(units) >= limit
+    return out
 
 
 _M32 = np.uint64(0xFFFFFFFF)
@@ -421,7 +464,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
                 bounds: Mapping[str, Any]) -> tuple[Any, BoolArray]:
     n = len(arr)
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
     t = spec.kind
     words = t is fact_kinds.TEXT or t.choice  # held as codes of their words
     if pa.types.is_dictionary(arr.type):
@@ -433,12 +476,14 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if t is fact_kinds.BOOL:
         if kind != pa.bool_():
             return Bools(level, _none(n)), _all(n)
+        if not arr.null_count:
+            return Bools(level, _bits(arr)), bad
         return Bools(level, np.asarray(_numbers(arr, False), dtype=bool)), bad
     if t is fact_kinds.INT:
         if not pa.types.is_integer(kind):
             return Num(level, np.zeros(n, dtype=np.int64)), _all(n)
         units, big = _integers(arr)
-        return Num(level, units), bad | big | (np.abs(units) >= NUMBER_LIMIT)
+        return Num(level, units), bad | big | _beyond(units, NUMBER_LIMIT)
     if t.number:  # the other numbers (an int is above): held as Decimal (or Money)
         money = currency if t is fact_kinds.MONEY else None
         if pa.types.is_integer(kind):
@@ -457,7 +502,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
         bad = bad | big
         if scale == 0:
-            bad |= np.abs(units) >= NUMBER_LIMIT
+            bad |= _beyond(units, NUMBER_LIMIT)
         if t is fact_kinds.HOURS:
             bad |= units < 0
         return Num(level, np.where(bad, 0, units), scale, money), bad
@@ -519,8 +564,9 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         rec0 = Rec(level + 1, {}, history)
         return Lst(level, n, np.zeros(0, dtype=np.int64), rec0), _all(n)
     items = arr.flatten()
-    parent = np.asarray(pc.list_parent_indices(arr).to_numpy(zero_copy_only=False),
-                        dtype=np.int64)
+    offsets = _offsets(arr)
+    parent = parents(offsets) if offsets is not None else np.asarray(
+        pc.list_parent_indices(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
     inner = _nulls(items)
     rec = {}
     for name, sub in fields.items():
@@ -541,7 +587,18 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         rec["from"], rec["to"] = start, Dates(level + 1, e)
     if inner.any():
         bad[parent[inner]] = True
-    return Lst(level, n, parent, Rec(level + 1, rec, history)), bad
+    return Lst(level, n, parent, Rec(level + 1, rec, history), offsets), bad
+
+
+def _offsets(arr: pa.Array) -> IntArray | None:
+    """Where each row's items start in ``arr.flatten()``, from the offsets buffer (no
+    copy); None if the list column has nulls (``flatten`` skips their items)."""
+    if arr.null_count:
+        return None
+    width = np.int64 if pa.types.is_large_list(arr.type) else np.int32
+    raw = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset: arr.offset + len(arr) + 1]
+    out: IntArray = raw.astype(np.int64) - raw[0] if len(raw) else np.zeros(1, dtype=np.int64)
+    return out
 
 
 def _struct_with(kind: pa.DataType, names: set[str]) -> bool:
@@ -668,6 +725,27 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if id is None:
             raise ValueError("histories given as long tables need the id column: id=...")
         table = attach_histories(table, histories, id)
+    return _decide(policy, table, day, id, order, suppliers, tuple(values), first_row,
+                   ignore_validity, strict, None)
+
+
+def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
+                 records: Sequence[Mapping[str, Any]], *, id: str | None = None,
+                 values: Sequence[str] = ()) -> TableDecisions:
+    """``decide_table`` of an Arrow table whose rows' facts are also given as read
+    (``records``, one per row): a row decided per record is decided from its record."""
+    day = _as_date(on)
+    policy.check_date(day)
+    return _decide(policy, table, day, id, None, None, tuple(values), 0, False, False,
+                   records)
+
+
+def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
+            order: Mapping[str, Any] | str | None, suppliers: Mapping[str, Any] | None,
+            values: tuple[str, ...], first_row: int, ignore_validity: bool, strict: bool,
+            records: Sequence[Mapping[str, Any]] | None) -> TableDecisions:
+    """``decide_table`` of an Arrow table; ``records``: the facts of its rows as given
+    (then the rows decided per record are decided from them)."""
     plan = _plan(policy)
     for name in values:
         if name not in policy.graph.nodes:
@@ -675,8 +753,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if name in DECISION_COLUMNS or name == "id":
             raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
                              "a column of that name")
-    run = _Run(policy, plan, table, day, id, order, suppliers, tuple(values), first_row,
-               ignore_validity)
+    run = _Run(policy, plan, table, day, id, order, suppliers, values, first_row,
+               ignore_validity, records)
     why = plan.unsupported
     if why is None and values:
         key = tuple(values)
@@ -687,7 +765,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if strict:
             raise Unsupported(why)
         note = f"decided per record: the columnar backend does not evaluate {why}"
-        warnings.warn(note, ColumnarFallback, stacklevel=2)
+        warnings.warn(note, ColumnarFallback, stacklevel=3)
         run.notes.append(note)
         run.unsure[:] = True
         return run.finish({})
@@ -713,29 +791,45 @@ def arrow_value(value: Any) -> Any:
 
 def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on: date | str,
                    *, first_row: int = 0, **options: Any) -> TableDecisions:
-    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``):
-    each is checked as ``decide`` checks it (facts already in canonical Python form take
-    the generated fast check), a rejected one goes to the errors table with ``decide``'s
-    codes and paths, and the rest are decided as one Arrow table."""
+    """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``).
+
+    The facts are read into Arrow a fact at a time (:mod:`udbudsregler.columnar.records`):
+    a row whose values all have the exact types the fact check requires is decided on the
+    columns, whose checks test the rest (the input limits, choices, ranges); a row that
+    fails them is decided by ``decide`` on its dict. Any other row (or every row, for a
+    policy with amounts, periods, durations or histories) is checked as ``decide`` checks
+    it: a rejected one goes to the errors table with ``decide``'s codes and paths, and
+    the rest are decided as one Arrow table. Either way a row's answer or errors are
+    those of ``decide``."""
     rows = list(records)
-    check = policy.facts.check
-    convert = converts(policy.graph)
-    good: list[Any] = []
-    numbers: list[int] = []
-    errors: list[dict[str, Any]] = []
-    for i, row in enumerate(rows):
-        canonical, problems = check(row)
-        if problems:
-            errors += [_error(first_row + i, None, p.path, p.code, p.message) for p in problems]
-            continue
-        good.append(arrow_value(canonical) if convert else canonical)
-        numbers.append(i)
-    try:
-        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
-        table = pa.Table.from_pylist(
-            good, schema=pa.schema([(f.name, _wide(f.type)) for f in fact_schema(policy.graph)]))
-    result = decide_table(policy, table, on, **options)
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
+    if options.get("histories") or options.get("id") is not None or isinstance(
+            options.get("order"), str) or not readable(specs):
+        return _checked_records(policy, rows, list(range(len(rows))), on, first_row, options)
+    day = _as_date(on)
+    if not options.get("ignore_validity", False):
+        policy.check_date(day)
+    columns = to_columns(specs, rows)
+    values = tuple(options.get("values", ()))
+    fast = _decide(policy, columns.table, day, None, options.get("order"),
+                   options.get("suppliers"), values, 0, options.get("ignore_validity", False),
+                   options.get("strict", False), [rows[i] for i in columns.rows])
+    fast = _renumbered(fast, columns.rows, first_row)
+    if not columns.rest:
+        return fast
+    rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest, day,
+                            first_row, options)
+    return TableDecisions(
+        pa.concat_tables([fast.decisions, rest.decisions]).sort_by("row"),
+        pa.concat_tables([fast.errors, rest.errors]).sort_by("row"), len(rows),
+        fast.columnar + rest.columnar, fast.per_record + rest.per_record,
+        tuple(dict.fromkeys((*fast.notes, *rest.notes))))
+
+
+def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
+                ) -> TableDecisions:
+    """``result`` with each ``row`` (an index into ``numbers``) as ``first_row`` + the
+    number."""
     index = pa.array(np.asarray(numbers, dtype=np.int64) + first_row, type=pa.int64())
     decided = result.decisions
     if decided.num_rows:
@@ -744,10 +838,50 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     problems = result.errors
     if problems.num_rows:
         problems = problems.set_column(0, "row", index.take(problems.column("row")))
+    return TableDecisions(decided, problems, result.rows, result.columnar, result.per_record,
+                          result.notes)
+
+
+def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
+                     on: date | str, first_row: int, options: Mapping[str, Any]
+                     ) -> TableDecisions:
+    """The exact way: each row checked as ``decide`` checks it (facts already in
+    canonical Python form take the generated fast check), then the accepted ones decided
+    as one Arrow table; ``numbers``: each row's index in the input."""
+    check = policy.facts.check
+    convert = converts(policy.graph)
+    good: list[Any] = []
+    kept: list[int] = []
+    errors: list[dict[str, Any]] = []
+    for number, row in zip(numbers, rows, strict=True):
+        canonical, problems = check(row)
+        if problems:
+            errors += [_error(first_row + number, None, p.path, p.code, p.message)
+                       for p in problems]
+            continue
+        good.append(arrow_value(canonical) if convert else canonical)
+        kept.append(number)
+    try:
+        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
+        table = pa.Table.from_pylist(good, schema=wide(fact_schema(policy.graph)))
+    if options.get("histories") or options.get("id") is not None or isinstance(
+            options.get("order"), str):
+        result = decide_table(policy, table, on, **options)
+    else:  # rows decided per record are decided from their checked facts, not from Arrow
+        day = _as_date(on)
+        ignore = options.get("ignore_validity", False)
+        if not ignore:
+            policy.check_date(day)
+        result = _decide(policy, table, day, None, options.get("order"),
+                         options.get("suppliers"), tuple(options.get("values", ())), 0,
+                         ignore, options.get("strict", False), good)
+    result = _renumbered(result, kept, first_row)
+    problems = result.errors
     if errors:
         problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
                                     ).sort_by("row")
-    return TableDecisions(decided, problems, len(rows), result.columnar,
+    return TableDecisions(result.decisions, problems, len(rows), result.columnar,
                           result.per_record + (len(rows) - len(good)), result.notes)
 
 
@@ -758,6 +892,11 @@ def converts(graph: RuleGraph) -> bool:
         return spec.kind in _CONVERTED or any(
             needs(f) for f in (spec.fields or {}).values())
     return any(needs(fact.spec) for fact in graph.facts.values())
+
+
+def wide(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with decimal256(76, 38) for decimals (values with more than 18 places)."""
+    return pa.schema([(f.name, _wide(f.type)) for f in schema])
 
 
 def _wide(kind: pa.DataType) -> pa.DataType:
@@ -775,7 +914,8 @@ class _Run:
     def __init__(self, policy: PolicyLike, plan: Plan, table: pa.Table, on: date,
                  id: str | None, order: Mapping[str, Any] | str | None,
                  suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
-                 first_row: int, ignore_validity: bool) -> None:
+                 first_row: int, ignore_validity: bool,
+                 records: Sequence[Mapping[str, Any]] | None = None) -> None:
         self.policy, self.plan, self.on = policy, plan, on
         self.id, self.values, self.first_row = id, values, first_row
         self.suppliers = suppliers
@@ -786,6 +926,7 @@ class _Run:
             if column not in table.column_names:
                 raise KeyError(f"the table has no column {column!r}")
         self.table = table
+        self.records = records
         self.fact_columns = [c for c in table.column_names if c not in skip]
         self.ids: list[Any] | None = (
             [None if v is None else str(v) for v in table.column(id).to_pylist()]
@@ -836,7 +977,7 @@ class _Run:
             return  # not even all the records of the batch together could run it out
         sizes = np.zeros(self.n, dtype=np.int64)
         for value in lists:
-            sizes += np.bincount(value.parent, minlength=self.n)
+            sizes += value.sizes()
         self.unsure |= sizes * self.plan.walks > self.policy.steps
 
     # -- outcomes: the parts of a decision per distinct outcome ---------------------
@@ -853,9 +994,7 @@ class _Run:
             order_codes = np.array([seen.setdefault(_order_key(o), len(seen))
                                     for o in self.orders], dtype=np.int64)
         if len(bits) <= 24 and order_codes is None:
-            key = np.zeros(n, dtype=np.int64)
-            for i, bit in enumerate(bits):
-                key |= bit.astype(np.int64) << i
+            key = _bit_key(bits, n)
             size = 1 << len(bits)
             key = np.where(sure, key, size)
             first = np.full(size + 1, n, dtype=np.int64)
@@ -953,7 +1092,9 @@ class _Run:
             return None
         return _summary(decision)
 
-    def _facts(self, rows: Sequence[int]) -> list[dict[str, Any]]:
+    def _facts(self, rows: Sequence[int]) -> list[Any]:
+        if self.records is not None:  # the facts as given
+            return [self.records[row] for row in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
         facts: list[dict[str, Any]] = picked.to_pylist()
         return facts
@@ -1063,6 +1204,17 @@ _TYPES: dict[str, pa.DataType] = {
 }
 
 
+def _bit_key(bits: list[BoolArray], n: int) -> Any:
+    """Each row's bits (at most 24) as one number: bit i is ``bits[i]``."""
+    width = np.uint16 if len(bits) <= 16 else np.int32
+    key: Any = np.zeros(n, dtype=width)
+    shifted = np.empty(n, dtype=width)
+    for i, bit in enumerate(bits):
+        np.left_shift(bit.view(np.uint8), i, out=shifted, dtype=width)
+        np.bitwise_or(key, shifted, out=key)
+    return key
+
+
 def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
     """A dictionary array of one text (or null) per outcome, spread to the rows."""
     words = list(dict.fromkeys(w for w in per_key if w is not None))
@@ -1075,10 +1227,29 @@ def _texts(per_key: list[str | None], keys: Any) -> pa.Array:
 
 
 def _lists(per_key: list[list[str]], keys: Any) -> pa.Array:
-    """A list array of one list of texts per outcome, spread to the rows (Arrow's take of
-    the few distinct lists)."""
-    small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
-    return small.take(pa.array(keys, type=pa.int64()))
+    """A list array of one list of texts per outcome, spread to the rows: each row's
+    items are read from the outcomes' items at the row's start, by numpy in 32 bits (the
+    texts dictionary-encoded, in the order of their first appearance among the
+    outcomes)."""
+    words = list(dict.fromkeys(w for items in per_key for w in items))
+    length = np.array([len(items) for items in per_key], dtype=np.int32)
+    total = int(np.bincount(keys, minlength=len(per_key)).astype(np.int64) @ length) \
+        if len(keys) else 0
+    if total >= 2**31:  # beyond a list array's 32-bit offsets: Arrow's take
+        small = pa.array(per_key, type=pa.list_(pa.string())).cast(TEXTS)
+        return small.take(pa.array(keys, type=pa.int64()))
+    code = {w: i for i, w in enumerate(words)}
+    flat = np.array([code[w] for items in per_key for w in items], dtype=np.int32)
+    start = np.zeros(len(per_key), dtype=np.int32)
+    np.cumsum(length[:-1], out=start[1:])
+    lengths = length[keys]
+    offsets = np.zeros(len(keys) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    at = np.repeat(start[keys] - offsets[:-1], lengths)
+    at += np.arange(total, dtype=np.int32)
+    items = pa.DictionaryArray.from_arrays(pa.array(flat[at], type=pa.int32()),
+                                           pa.array(words, type=pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets), items)
 
 
 _EMPTY: tuple[Any, ...] = (False, [], None, None, None, None)
