@@ -170,8 +170,14 @@ def _criterion(gen: _Writer, node: Node, recorders: dict[str, str], lines: list[
             lines += [f"    {local} = UNSET" for _, local, always in captured if not always]
             lines.append(f"    {value} = True if {body} else False")
             values = gen.fresh("_x")
-            lines.append(f"    {values} = tuple([p for p in {_values(read)} "
-                         "if p[1] is not UNSET])")
+            maybe = [local for n, local, always in captured if not always and n != "today"]
+            if len(maybe) == 1:  # one read on some paths: the values with it or without
+                without = [(n, local) for n, local in read if local != maybe[0]]
+                lines.append(f"    {values} = {_values(read)} if {maybe[0]} is not UNSET "
+                             f"else {_values(without)}")
+            else:
+                lines.append(f"    {values} = tuple([p for p in {_values(read)} "
+                             "if p[1] is not UNSET])")
             return value, values, None
     reads, values = gen.fresh("_d"), gen.fresh("_x")
     lines += [f"    {reads} = {{}}",
