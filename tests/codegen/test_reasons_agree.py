@@ -194,3 +194,36 @@ def _examples(policy: ur.Policy) -> list[dict[str, Any]]:
 
     draw()
     return found
+
+
+def test_a_decimal_reason_is_shared_only_with_the_same_written_number() -> None:
+    """A criterion reading one decimal shares its reasons by the number's text (a whole
+    number by itself): 1, 1.0, 1.00 and -0 are equal numbers written apart, and each
+    decision shows its own, whatever was decided before (in either order)."""
+    from decimal import Decimal
+
+    from test_seed_policies_agree import ROOT
+
+    policy = policy_at(ROOT / "benchmarks" / "peer-policy")
+    parts = policy.code.reason_parts
+    assert parts is not None
+    entry = next(e for e in parts.entries if e.name == "under_5_aar")
+    assert entry.text, "the decimal criterion is looked up by its text"
+    base = {"age": 40, "benefit": "kontanthjaelp", "visitation": "aktivitetsparat",
+            "subject_to_225_rule": True, "offers": [], "weeks": 3,
+            "self_supporting_months_after_end": 0,
+            "conditions": {"hjerneskade": False, "kognitiv": False, "psykisk": False}}
+    written = [1, Decimal("1"), Decimal("1.0"), Decimal("1.00"), "1.000", Decimal("-0"),
+               0, Decimal("0.0"), Decimal("5"), Decimal("5.0"), 5]
+    for values in (written, written[::-1]):
+        plan = type(_plan(policy))(policy)
+        for value in values:
+            decision = policy.decide({**base, "years_on_benefit": value}, date(2019, 2, 1))
+            expected = interpreted_reasons(policy, decision)
+            for way, got in (("plan", plan.reasons(decision)),
+                             ("slow", plan.slow(decision)[0])):
+                shown = [repr(r.values) for r in got if r.id == "under_5_aar"]
+                assert shown == [repr(r.values) for r in expected if r.id == "under_5_aar"], \
+                    (way, value)
+            assert [r.to_dict() for r in plan.reasons(decision)] == \
+                [r.to_dict() for r in expected]

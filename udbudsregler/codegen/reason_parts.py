@@ -31,7 +31,16 @@ from typing import Any, Protocol
 from udbudsregler.codegen.compiled import comment
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import Node, RuleGraph
-from udbudsregler.semantics.types import BOOL, DATE, INT, TEXT, EnumType, RecordType, Type
+from udbudsregler.semantics.types import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    INT,
+    TEXT,
+    EnumType,
+    RecordType,
+    Type,
+)
 
 __all__ = ["Entry", "ReasonParts", "plain_values", "write_parts"]
 
@@ -53,6 +62,9 @@ class Entry:
     #: The names of its values when they are always the same (its key is then flat:
     #: ``(met, value, ...)``); None when they depend on the citizen.
     names: tuple[str, ...] | None = None
+    #: Its one value is a decimal number (equal to another written otherwise, ``1.0 ==
+    #: 1.00``): its reasons are looked up by the number's text (a whole number by itself).
+    text: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,9 +249,15 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
             node = graph.nodes[ident]
             value, values, read = _criterion(gen, node, recorders, lines)
             met[ident] = value
-            keyed = plain_values(graph, node.expr, getattr(node.spec, "show", None))
+            show = getattr(node.spec, "show", None)
+            keyed = plain_values(graph, node.expr, show)
+            # one decimal read on every path: keyed by its text (its only exact form)
+            text = not keyed and not show and read is not None and len(read) == 1 \
+                and _type_of_name(graph, read[0][0]) == DECIMAL
+            keyed = keyed or text
             names = tuple(n for n, _ in read) if keyed and read is not None else None
-            order.append((Entry("criterion", ident, keyed, names), value, values, read))
+            order.append((Entry("criterion", ident, keyed, names, text), value, values,
+                          read))
         order.append((Entry("target_group", group_id, True), group_id, "", None))
     # the memo (made here if the decision has none), the named nodes read held in locals
     held, gen.held = gen.held, None
@@ -283,6 +301,8 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
             key = _tuple([value, *(x for _, x in read)])
             split.append(f"    {k}T, {k}F = K[{len(keys)}].true, K[{len(keys)}].false")
             by = read[0][1] if len(read) == 1 else _tuple([x for _, x in read])
+            if entry.text:
+                by = f"({by} if {by}.__class__ is int else str({by}))"
             items.append(f"({k}T if {value} else {k}F)[{by}]")
         elif entry.keyed:
             key = f"({value}, {values})"

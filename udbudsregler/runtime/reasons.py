@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import fields
+from decimal import Decimal
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -109,19 +110,27 @@ class _Shared(dict[Any, Reason]):
 
 class _ByValues(dict[Any, Reason]):
     """The reasons of one criterion with one met built so far, by the values of its
-    names: the value itself for one name, else their tuple (see :class:`_Split`)."""
+    names: the value itself for one name, else their tuple; for a decimal number (equal
+    to another written otherwise) its text, a whole number by itself (see
+    :class:`_Split`)."""
 
-    __slots__ = ("met", "names", "template")
+    __slots__ = ("met", "names", "template", "text")
 
-    def __init__(self, template: dict[str, Any], names: tuple[str, ...], met: bool) -> None:
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...], met: bool,
+                 text: bool) -> None:
         super().__init__()
         self.template = template
         self.names = names
         self.met = met
+        self.text = text
 
     def __missing__(self, key: Any) -> Reason:
         names = self.names
-        values = ((names[0], key),) if len(names) == 1 else tuple(zip(names, key, strict=True))
+        if len(names) == 1:
+            values: tuple[tuple[str, Any], ...] = (
+                (names[0], Decimal(key) if self.text and key.__class__ is str else key),)
+        else:
+            values = tuple(zip(names, key, strict=True))
         if len(self) >= _SHARED:
             self.clear()
         reason = self[key] = _reason(self.template, self.met, values)
@@ -133,15 +142,20 @@ class _Split:
     met, then by the values (the generated code looks ``true``/``false`` up directly; a
     key ``(met, value, ...)`` as :class:`_Shared` takes it is looked up here)."""
 
-    __slots__ = ("false", "single", "true")
+    __slots__ = ("false", "single", "text", "true")
 
-    def __init__(self, template: dict[str, Any], names: tuple[str, ...]) -> None:
-        self.true = _ByValues(template, names, True)
-        self.false = _ByValues(template, names, False)
+    def __init__(self, template: dict[str, Any], names: tuple[str, ...],
+                 text: bool = False) -> None:
+        self.true = _ByValues(template, names, True, text)
+        self.false = _ByValues(template, names, False, text)
         self.single = len(names) == 1
+        self.text = text
 
     def __getitem__(self, key: tuple[Any, ...]) -> Reason:
-        return (self.true if key[0] else self.false)[key[1] if self.single else key[1:]]
+        by = key[1] if self.single else key[1:]
+        if self.text and by.__class__ is not int:
+            by = str(by)
+        return (self.true if key[0] else self.false)[by]
 
 
 class _Plan:
@@ -189,7 +203,7 @@ class _Plan:
                     group=group_of[entry.name], at=node.at,
                     overrides=policy.overrides_for(entry.name, "criterion", node.path))
                 shared = _Shared(template, entry.names) if entry.names is None \
-                    else _Split(template, entry.names)
+                    else _Split(template, entry.names, entry.text)
             else:
                 area = graph.areas[entry.name]
                 aspec = area.spec
