@@ -39,7 +39,6 @@ from udbudsregler.semantics.types import (
     TEXT,
     EnumType,
     RecordType,
-    Type,
 )
 
 __all__ = ["Entry", "ReasonParts", "plain_values", "write_parts"]
@@ -104,17 +103,6 @@ class _Writer(Protocol):
     def x(self, expr: I.Expr, scope: dict[str, str]) -> str: ...
 
 
-def _type_of_name(graph: RuleGraph, name: str) -> Type | None:
-    """The type of a name a reason shows (``assessment.cognitive``: a field of a fact)."""
-    if "." in name and name.split(".", 1)[0] in graph.facts:
-        head, *rest = name.split(".")
-        t: Type | None = graph.facts[head].type
-        for part in rest:
-            t = t.field(part) if isinstance(t, RecordType) else None
-        return t
-    return graph.type_of(name)
-
-
 def plain_values(graph: RuleGraph, expr: I.Expr | None, show: list[str] | None) -> bool:
     """Whether every value a criterion or an area may show is of a type whose values are
     equal only when written alike."""
@@ -139,7 +127,7 @@ def plain_values(graph: RuleGraph, expr: I.Expr | None, show: list[str] | None) 
     for name in names:
         if name == "today":
             continue
-        t = _type_of_name(graph, name)
+        t = graph.type_of_name(name)
         if not (t in _PLAIN or isinstance(t, EnumType)):
             return False
     return True
@@ -253,7 +241,7 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
             keyed = plain_values(graph, node.expr, show)
             # one decimal read on every path: keyed by its text (its only exact form)
             text = not keyed and not show and read is not None and len(read) == 1 \
-                and _type_of_name(graph, read[0][0]) == DECIMAL
+                and graph.type_of_name(read[0][0]) == DECIMAL
             keyed = keyed or text
             names = tuple(n for n, _ in read) if keyed and read is not None else None
             order.append((Entry("criterion", ident, keyed, names, text), value, values,

@@ -39,7 +39,7 @@ from udbudsregler.loader.tender import (
     RoutingSpec,
     SupplierSpec,
 )
-from udbudsregler.semantics.types import Type
+from udbudsregler.semantics.types import RecordType, Type
 
 __all__ = [
     "NODE_KINDS",
@@ -447,6 +447,17 @@ class RuleGraph:
             return self.facts[name].type
         node = self.nodes.get(name)
         return node.type if node is not None else None
+
+    def type_of_name(self, name: str) -> Type | None:
+        """The type of a name a reason shows: a fact, a node, or a field of a fact
+        (``assessment.cognitive``)."""
+        if "." in name and name.split(".", 1)[0] in self.facts:
+            head, *rest = name.split(".")
+            t: Type | None = self.facts[head].type
+            for part in rest:
+                t = t.field(part) if isinstance(t, RecordType) else None
+            return t
+        return self.type_of(name)
 
     def criteria_of(self, group: str) -> list[Node]:
         return [self.nodes[c] for c in self.target_groups[group].criteria]

@@ -278,16 +278,7 @@ class Program:
         return spec
 
     def type_of_name(self, name: str) -> Type | None:
-        graph = self.graph
-        if "." in name and name.split(".", 1)[0] in graph.facts:
-            head, *rest = name.split(".")
-            t: Type | None = graph.facts[head].type
-            for part in rest:
-                from udbudsregler.semantics.types import RecordType
-
-                t = t.field(part) if isinstance(t, RecordType) else None
-            return t
-        return graph.type_of(name)
+        return self.graph.type_of_name(name)
 
     def area(self, area: str) -> Area:
         """A service area of the policy."""
