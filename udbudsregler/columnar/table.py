@@ -301,7 +301,7 @@ def _codes(spec: FactSpec, arr: pa.Array, level: int) -> Cats | None:
     if arr.null_count or indices.type != pa.int32() or len(indices) == 0:
         return None
     words = arr.dictionary.to_pylist()
-    if len(set(words)) != len(words) or (
+    if len(set(words)) != len(words) or None in words or (
             spec.kind.choice and not set(words) <= set(spec.values or ())):
         return None
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
@@ -322,8 +322,14 @@ def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArr
         values = tuple(spec.values or ())
         mapping = pc.index_in(words, value_set=pa.array(values, type=words.type))
     else:
-        values = tuple(words.to_pylist())
-        mapping = pa.array(np.arange(len(values), dtype=np.int32))
+        # a dictionary may hold a word twice (Arrow does not forbid it): each row's code is
+        # its word's first place, so equal words are one value (`in`, `==`); a null word
+        # is a missing value
+        listed = words.to_pylist()
+        values = tuple(dict.fromkeys(w for w in listed if w is not None))
+        place = {w: i for i, w in enumerate(values)}
+        mapping = pa.array([place.get(w, -1) if w is not None else -1 for w in listed],
+                           type=pa.int32())
     table = np.asarray(mapping.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int32)
     indices = arr.indices
     index = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64) \
