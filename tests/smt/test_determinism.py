@@ -73,3 +73,19 @@ def test_a_band_is_found_from_a_witness_inside_it() -> None:
         ("offers[0].to", date(2019, 1, 1), date(2019, 12, 31))]
     assert sorted(text.split(" ")[1] for text, _, _ in kind.borders) == [
         "2018-12-31", "2020-01-01"]
+
+
+def test_analyses_in_two_threads_give_the_reports_of_one() -> None:
+    """z3's contexts are not thread-safe: analyses in two threads run one after the
+    other (own_context's lock), each in its own context, with the reports they give
+    alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = [_report(analyze(policy(KBH)).render()),
+             _report(exact_diff(policy(SLAGELSE), policy("examples/next-round")).render())]
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(lambda: analyze(policy(KBH)).render())
+        second = pool.submit(
+            lambda: exact_diff(policy(SLAGELSE), policy("examples/next-round")).render())
+        together = [_report(first.result()), _report(second.result())]
+    assert together == alone
