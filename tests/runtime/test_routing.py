@@ -115,3 +115,25 @@ def test_a_supplier_state_key_with_a_lone_surrogate_is_a_fact_error() -> None:
         policy.decide({}, date(2024, 3, 1),
                       suppliers={"load": None, "sequence": {"\ud800": None}})
     assert any(p.path.startswith("suppliers") for p in raised.value.problems)
+
+
+def test_the_shared_routing_reason_cannot_be_changed_through_one_decision(
+        koebenhavn: ur.Policy) -> None:
+    """Decisions with the same outcome share their routing reason: its lists refuse to be
+    changed (a host changing one decision's reasons must not change another's), and read,
+    compare, serialise and pickle as lists."""
+    import pickle
+
+    first, second = koebenhavn.decide(FACTS, ON), koebenhavn.decide(dict(FACTS), ON)
+    (routing,) = [r for r in first.reasons if r.kind == "routing"]
+    assert routing in second.reasons
+    fitting = dict(routing.values)["fitting"]
+    assert isinstance(fitting, list) and fitting == [first.area]
+    with pytest.raises(TypeError, match="copy the list"):
+        fitting.append("another")
+    with pytest.raises(TypeError):
+        fitting[0] = "another"
+    again = next(r for r in second.reasons if r.kind == "routing")
+    assert dict(again.values)["fitting"] == [second.area]
+    assert json.loads(json.dumps(routing.to_dict()))["values"]["fitting"] == [first.area]
+    assert pickle.loads(pickle.dumps(routing)) == routing

@@ -7,7 +7,26 @@ from typing import Any
 
 from udbudsregler.values.canonical import to_json
 
-__all__ = ["Reason"]
+__all__ = ["Reason", "SharedList"]
+
+
+class SharedList(list[Any]):
+    """A list in the values of a reason that several decisions share (the routing and
+    package reasons of one outcome): it reads, compares, prints and pickles as a list,
+    and refuses to be changed, so that changing one decision's reasons cannot change
+    another's."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a reason's values are shared by the decisions that have them: "
+                        "copy the list (list(...)) to change it")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SharedList, (list(self),))
 
 
 @dataclass(frozen=True)

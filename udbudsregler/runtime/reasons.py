@@ -35,7 +35,7 @@ from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir.graph import Area
 from udbudsregler.runtime.interpreter import Interpreter
 from udbudsregler.runtime.program import Program
-from udbudsregler.runtime.reason import Reason
+from udbudsregler.runtime.reason import Reason, SharedList
 from udbudsregler.runtime.routing import SupplierChoice
 from udbudsregler.runtime.views import DecisionView
 
@@ -378,8 +378,10 @@ def tail_reasons(policy: Program, decision: DecisionView) -> list[Reason]:
         chosen is not None, rspec.legal_basis if rspec else None,
         rspec.source if rspec else None, rspec.reading if rspec else None,
         # exclusive areas have no priority: the only fitting area is chosen
-        (("fitting", list(fitting)),
-         ("exclusive", True) if routing.exclusive else ("priority", list(static.priority))),
+        # (lists that refuse changes: an outcome's reasons are shared by its decisions)
+        (("fitting", SharedList(fitting)),
+         ("exclusive", True) if routing.exclusive else ("priority",
+                                                        SharedList(static.priority))),
         None, routing.at))
     choice = decision.supplier_choice
     if choice is not None and chosen is not None:
@@ -403,7 +405,7 @@ def tail_reasons(policy: Program, decision: DecisionView) -> list[Reason]:
         if package.weekly_hours is not None:
             package_values.append(("weekly_hours", package.weekly_hours))
         if package.span is not None:
-            package_values.append(("span", list(package.span)))
+            package_values.append(("span", SharedList(package.span)))
         reasons.append(_make("package", package.package, package_spec.title, package.accepted,
                              package_spec.legal_basis, package_spec.source,
                              package_spec.reading, tuple(package_values), chosen, entry.at))
