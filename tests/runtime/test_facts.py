@@ -140,7 +140,7 @@ def test_a_reversed_period_is_found_beside_a_bad_kind(slagelse: ur.Policy) -> No
 def test_durations_are_bounded() -> None:
     from pydantic_core import PydanticCustomError
 
-    from udbudsregler.runtime.inputs import to_duration
+    from udbudsregler.values.convert import to_duration
 
     assert to_duration("4 months") == Duration(4, 0)
     for text in ("1001 years", "99999999 days", "٤ months"):

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from udbudsregler.diagnostics import FactError
-from udbudsregler.runtime.inputs import MAX_DEPTH, kind_of, read_json
+from udbudsregler.runtime.inputs import MAX_DEPTH, read_json
+from udbudsregler.values.convert import kind_of
 
 
 def test_read_json_reads_fractions_as_decimals() -> None:

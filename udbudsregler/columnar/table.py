@@ -64,7 +64,6 @@ from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
-from udbudsregler.runtime.inputs import NUMBER_LIMIT
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -78,6 +77,7 @@ from udbudsregler.semantics.types import (
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.fact_kinds import FactKind
+from udbudsregler.values.limits import NUMBER_LIMIT
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -692,7 +692,7 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
 def _as_date(on: date | str) -> date:
     if type(on) is date:
         return on
-    from udbudsregler.runtime.inputs import as_date
+    from udbudsregler.values.convert import as_date
 
     try:
         return as_date(on)

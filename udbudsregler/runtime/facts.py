@@ -46,7 +46,7 @@ __all__ = ["EARLIEST", "LATEST", "FactSchema"]
 def _ordered(value: Any, info: ValidationInfo) -> Any:
     """`to` on or after `from` (a validator of `to`, so that a mistake in another field of
     the record does not hide it)."""
-    from udbudsregler.runtime.inputs import fail
+    from udbudsregler.values.convert import fail
 
     start = info.data.get("f_from")
     if value is not None and start is not None and value < start:
@@ -115,7 +115,7 @@ class FactSchema:
         return Annotated[Any, BeforeValidator(convert), WithJsonSchema(schema)]
 
     def _record(self, name: str, spec: FactSpec) -> type[BaseModel]:
-        from udbudsregler.runtime.inputs import DATE_SCHEMA, NULL, as_date, to_optional_date
+        from udbudsregler.values.convert import DATE_SCHEMA, NULL, as_date, to_optional_date
 
         fields: dict[str, Any] = {f"f_{k}": self._field(f"{name}.{k}", v)
                                   for k, v in (spec.fields or {}).items()}
@@ -180,7 +180,7 @@ class FactSchema:
 
     def check(self, facts: Any) -> tuple[dict[str, Any] | None, list[FactProblem]]:
         """The facts in canonical form and no problems, or None and every problem."""
-        from udbudsregler.runtime.inputs import kind_of
+        from udbudsregler.values.convert import kind_of
 
         if type(facts) is dict and self.fast(facts):
             return facts, []
@@ -251,7 +251,7 @@ def _in_range(bounds: FactBounds) -> Callable[[Any], Any]:
     low, high = bounds.minimum, bounds.maximum
 
     def check(value: Any) -> Any:
-        from udbudsregler.runtime.inputs import fail
+        from udbudsregler.values.convert import fail
 
         if low is not None and value < low:
             raise fail("udb611", "{value} is below the least value the policy allows, {low}",

@@ -34,14 +34,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from udbudsregler.diagnostics import FactProblem, closest, shown
-from udbudsregler.runtime.inputs import (
+from udbudsregler.runtime.inputs import problems_from
+from udbudsregler.values.convert import (
     DATE_SCHEMA,
     NULL,
-    NUMBER_LIMIT,
     as_date,
     fail,
+    hours_schema,
     kind_of,
-    problems_from,
     to_hours,
     to_integer,
     to_list,
@@ -49,7 +49,7 @@ from udbudsregler.runtime.inputs import (
     to_period,
     to_text,
 )
-from udbudsregler.values.convert import hours_schema
+from udbudsregler.values.limits import NUMBER_LIMIT
 from udbudsregler.values.temporal import Period
 
 __all__ = ["GENERIC", "InputModels", "PolicyVocabulary", "build_models", "validate"]

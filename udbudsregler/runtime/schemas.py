@@ -33,9 +33,9 @@ from udbudsregler.runtime.input_models import (
     build_models,
     validate,
 )
-from udbudsregler.runtime.inputs import as_date
 from udbudsregler.runtime.routing import Order, SupplierState
 from udbudsregler.runtime.settlement_records import Outcome, Referral
+from udbudsregler.values.convert import as_date
 from udbudsregler.values.temporal import Period
 
 __all__ = ["SCHEMA_KINDS", "InputSchemas", "SchemaKind", "as_call_date", "schemas_for"]

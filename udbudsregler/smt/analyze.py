@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import z3
 
-from udbudsregler.runtime.inputs import LATEST
 from udbudsregler.smt.core import DEFAULT_K, DEFAULT_TIMEOUT, Answer, Problem, own_context
 from udbudsregler.smt.symbolic import NotEncodable
 from udbudsregler.smt.witness import Witness, decide, describe_dates, render_case
+from udbudsregler.values.limits import LATEST
 
 if TYPE_CHECKING:
     from udbudsregler.policy import Policy

@@ -8,7 +8,7 @@ arithmetic with division by constants only.
 
 The decomposition is exact for the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`
 (1801 to 2300): the host's dates are limited to 1850-2200
-(:data:`udbudsregler.runtime.inputs.EARLIEST`/``LATEST``), and the encoder refuses
+(:data:`udbudsregler.values.limits.EARLIEST`/``LATEST``), and the encoder refuses
 month arithmetic of more than :data:`MAX_SHIFT_YEARS` years, so every date it
 decomposes lies in that range. The leap years are the Gregorian ones (1900, 2100 and
 2200 are not leap years, 2000 is). :func:`month_shift` follows

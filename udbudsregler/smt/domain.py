@@ -31,7 +31,7 @@ from udbudsregler.values.money import Money
 
 __all__ = ["EARLIEST", "LATEST", "Citizen", "Preference"]
 
-#: The host's date limits (runtime/inputs.py), as day numbers.
+#: The host's date limits (values/limits.py), as day numbers.
 EARLIEST = date(1850, 1, 1).toordinal()
 LATEST = date(2200, 12, 31).toordinal()
 _LIMIT = 10**18
