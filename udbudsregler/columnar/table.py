@@ -1304,8 +1304,12 @@ def _storable(value: Any) -> tuple[Any, str | None]:
         if not _fits(value):
             return None, (f"the value {value} has more than 18 decimal places or 20 whole "
                           "digits: a decimal128(38, 18) column cannot hold it exactly")
-        if value.as_tuple().exponent < -18:  # type: ignore[operator]
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite: _fits
+        if exponent < -18:
             return value.quantize(Decimal(1).scaleb(-18)), None  # exact: it fits
+        if exponent > 0:  # a whole number written with an exponent (0E+38 from 0 / x)
+            return value.quantize(Decimal(1)), None  # exact: under 10**20
     return value, None
 
 
