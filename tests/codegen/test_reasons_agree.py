@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_codegen_agrees import Raised, difference
-from test_seed_policies_agree import POLICIES, by_code, dates, policy_at
+from test_seed_policies_agree import POLICIES, by_code, citizen, policy_at
 
 import udbudsregler as ur
 from udbudsregler.diagnostics import EvaluationError, FactError
@@ -53,8 +53,7 @@ def _decide(policy: ur.Policy, facts: dict[str, Any], on: date, order: Any,
 @given(data=st.data())
 def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) -> None:
     policy = policy_at(path)
-    on = data.draw(dates(policy), label="on")
-    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    on, facts = citizen(policy, data)
     order = suppliers = None
     if policy.areas and data.draw(st.booleans(), label="with an order"):
         order = data.draw(orders(policy), label="order")
@@ -78,8 +77,7 @@ def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) 
 def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> None:
     """The compiled path is the one taken (the interpreter only where a recorder fails)."""
     policy = policy_at(path)
-    on = data.draw(dates(policy), label="on")
-    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    on, facts = citizen(policy, data)
     decision = _decide(policy, facts, on, None, None)
     if decision is None:
         return
@@ -105,8 +103,7 @@ def test_both_ways_of_the_generated_reasons_are_the_interpreters(
     if data.draw(st.booleans(), label="empty caches"):
         plan = type(plan)(policy)
     for _ in range(data.draw(st.integers(1, 4), label="citizens")):
-        on = data.draw(dates(policy), label="on")
-        facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+        on, facts = citizen(policy, data)
         decision = _decide(policy, facts, on, None, None)
         if decision is None:
             continue
@@ -136,8 +133,7 @@ def test_decision_value_is_the_interpreters(path: Path, data: st.DataObject) -> 
     """``Decision.value`` of every node, in graph order and in reverse (the memo shared
     with the decision either way), equals the interpreter's value, or its error code."""
     policy = policy_at(path)
-    on = data.draw(dates(policy), label="on")
-    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    on, facts = citizen(policy, data)
     names = list(policy.graph.nodes)
     if data.draw(st.booleans(), label="reversed"):
         names.reverse()

@@ -49,6 +49,12 @@ def dates(policy: ur.Policy) -> st.SearchStrategy[date]:
     return st.one_of(st.sampled_from([valid.from_, last]), st.dates(valid.from_, last))
 
 
+def citizen(policy: ur.Policy, data: st.DataObject) -> tuple[date, dict[str, Any]]:
+    """A decision date within the policy's round and a citizen's canonical facts on it."""
+    on = data.draw(dates(policy), label="on")
+    return on, policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+
+
 def contexts(policy: ur.Policy, on: date) -> st.SearchStrategy[dict[str, Any]]:
     """Values of the names a tender place adds to the facts (``loader.sites.CONTEXTS``):
     the outcome's `day` and `reported`, a result's `result` and `time_to_result`, the
@@ -90,8 +96,7 @@ def compiled(policy: ur.Policy, name: str, facts: dict[str, Any], on: date,
 @given(data=st.data())
 def test_every_node_agrees(path: Path, data: st.DataObject) -> None:
     policy = policy_at(path)
-    on = data.draw(dates(policy), label="on")
-    facts = policy.facts.validate(data.draw(citizens(policy, on=on), label="facts"))
+    on, facts = citizen(policy, data)
     facts.update(data.draw(contexts(policy, on), label="context"))
     interpreter = policy.interpreter(facts, on)
     shared = policy.code.memo(on)
