@@ -15,11 +15,11 @@ not depend on what else the process asked z3 before (see there).
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import z3
@@ -215,21 +215,21 @@ class Problem:
                 for is_open, end in self.citizen.ends:
                     if not pin(is_open):
                         pin(end == self.today)
-            model = self._canonical(model, pin, lambda: model)
+            model = self._canonical(pin, lambda: model)
         finally:
             solver.pop()
         return model
 
-    def _canonical(self, model: Any, pin: Callable[[Term], bool],
-                   latest: Callable[[], Any]) -> Any:
+    def _canonical(self, pin: Callable[[Term], bool], latest: Callable[[], Any]) -> Any:
         """Every variable the facts are read from pinned in turn to the first value the
         goals allow by a fixed preference: false; an open period open; a choice its
         first declared value; a number the smallest size, positive first; a date the
         nearest to the decision date, the earlier first. The solver's models are not
         the same from one process to the next (z3's search is not deterministic), but
-        whether a value is allowed is: so the witness is the same in every run."""
-        today = model.eval(self.today, True)
-        for prefers, var, options in self.citizen.read(model):
+        whether a value is allowed is: so the witness is the same in every run.
+        (``latest()``: the model as pinned so far.)"""
+        today = latest().eval(self.today, True)
+        for prefers, var, options in self.citizen.read(latest()):
             if prefers in ("false", "true"):
                 if not pin(var == (prefers == "true")):
                     pin(var == (prefers != "true"))
@@ -258,7 +258,7 @@ class Problem:
         def size(model: Any) -> int:
             value = model.eval(distance, True)
             return value.as_long() if z3.is_int_value(value) else \
-                int(Fraction(str(value.as_fraction())).__ceil__())
+                math.ceil(value.as_fraction())
 
         low, high = 0, size(model)
         first = True
