@@ -40,6 +40,9 @@ Term = Any
 #: What a variable is pinned to first when a model is made canonical: false, true, a
 #: choice's first declared value, a number's smallest size, a date nearest the decision.
 Preference = Literal["false", "true", "first value", "smallest", "nearest day"]
+#: A variable a model's facts are read from: what it prefers, the variable, and for a
+#: choice the numbers of its values in the declared order.
+Read = tuple[Preference, Term, tuple[int, ...]]
 
 
 class Citizen:
@@ -231,19 +234,19 @@ class Citizen:
 
     # -- the variables a model's facts are read from ------------------------------
 
-    def read(self, model: Any) -> list[tuple[Preference, Term, tuple[int, ...]]]:
+    def read(self, model: Any) -> list[Read]:
         """The variables :meth:`facts` reads from ``model``, in a fixed order (the facts'
         order, then each list's present slots, each record's period then its fields),
         each as (the value it prefers, see :data:`Preference`; the variable; for a
         choice the numbers of its values in the declared order). For making a model
         canonical (``Problem``)."""
-        out: list[tuple[Preference, Term, tuple[int, ...]]] = []
+        out: list[Read] = []
         for name, spec in self.specs.items():
             self._read(spec, self.values.get(name), model, f"{self.prefix}.{name}", out)
         return out
 
     def _read(self, spec: FactSpec, sym: Any, model: Any, path: str,
-              out: list[tuple[Preference, Term, tuple[int, ...]]]) -> None:
+              out: list[Read]) -> None:
         if sym is None:
             return
         t = spec.kind
@@ -269,7 +272,7 @@ class Citizen:
                     self._read(s, record.fields.get(f), model, f"{path}.{i}.{f}", out)
 
     @staticmethod
-    def _read_period(period: SPeriod, out: list[tuple[Preference, Term, tuple[int, ...]]]) -> None:
+    def _read_period(period: SPeriod, out: list[Read]) -> None:
         out.append(("nearest day", period.start, ()))
         if not z3.is_false(period.open):
             out.append(("true", period.open, ()))
