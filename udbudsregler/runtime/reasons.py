@@ -78,6 +78,13 @@ def _template(**given: Any) -> dict[str, Any]:
     return {name: given.get(name, defaults[name]) for name in _FIELDS}
 
 
+def _area_template(area: Area) -> dict[str, Any]:
+    spec = area.spec
+    return _template(kind="area", id=area.name, title=spec.title,
+                     legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
+                     at=area.at)
+
+
 def _disagree(what: str) -> EvaluationError:
     return EvaluationError("UDB704", f"{what}: the compiled policy and the reference "
                            "evaluation disagree")
@@ -87,39 +94,43 @@ def _disagree(what: str) -> EvaluationError:
 _SHARED = 4096
 
 
-class _Shared(dict[Any, Reason]):
-    """The reasons of one part (a criterion, an area) built so far, by their key: met and
-    values, or met and the values of ``names``; a key not seen yet builds its reason
-    (looked up by the generated code, ``K[i][key]``, in C)."""
+class _Built(dict[Any, Reason]):
+    """The reasons of one part built so far, by a key (looked up by the generated code,
+    ``K[i][key]``, in C; a key not seen yet builds its reason in ``__missing__``)."""
 
-    __slots__ = ("names", "template")
+    __slots__ = ("template",)
 
-    def __init__(self, template: dict[str, Any], names: tuple[str, ...] | None) -> None:
+    def __init__(self, template: dict[str, Any]) -> None:
         super().__init__()
         self.template = template
-        self.names = names
 
-    def __missing__(self, key: tuple[Any, ...]) -> Reason:
-        names = self.names
-        values = key[1] if names is None else tuple(zip(names, key[1:], strict=True))
+    def _keep(self, key: Any, met: bool, values: tuple[tuple[str, Any], ...]) -> Reason:
         if len(self) >= _SHARED:
             self.clear()
-        reason = self[key] = _reason(self.template, key[0], values)
+        reason = self[key] = _reason(self.template, met, values)
         return reason
 
 
-class _ByValues(dict[Any, Reason]):
+class _Shared(_Built):
+    """The reasons of a part whose values depend on the citizen, by met and values."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: tuple[bool, tuple[tuple[str, Any], ...]]) -> Reason:
+        return self._keep(key, key[0], key[1])
+
+
+class _ByValues(_Built):
     """The reasons of one criterion with one met built so far, by the values of its
     names: the value itself for one name, else their tuple; for a decimal number (equal
     to another written otherwise) its text, a whole number by itself (see
     :class:`_Split`)."""
 
-    __slots__ = ("met", "names", "template", "text")
+    __slots__ = ("met", "names", "text")
 
     def __init__(self, template: dict[str, Any], names: tuple[str, ...], met: bool,
                  text: bool) -> None:
-        super().__init__()
-        self.template = template
+        super().__init__(template)
         self.names = names
         self.met = met
         self.text = text
@@ -131,10 +142,7 @@ class _ByValues(dict[Any, Reason]):
                 (names[0], Decimal(key) if self.text and key.__class__ is str else key),)
         else:
             values = tuple(zip(names, key, strict=True))
-        if len(self) >= _SHARED:
-            self.clear()
-        reason = self[key] = _reason(self.template, self.met, values)
-        return reason
+        return self._keep(key, self.met, values)
 
 
 class _Split:
@@ -185,16 +193,13 @@ class _Plan:
         built_at: list[int] = []
         areas: list[int] = []
         for at, entry in enumerate(parts.entries):
-            template: dict[str, Any] | None
             if entry.kind == "target_group":
                 group = graph.target_groups[entry.name]
                 gspec = group.spec
-                self.dicts.append({inside: Reason(
+                shared: dict[Any, Reason] | _Split = {inside: Reason(
                     "target_group", entry.name, gspec.title, inside, gspec.legal_basis,
-                    gspec.source, None, (), None, group.at) for inside in (True, False)})
-                keyed_at.append(at)
-                continue
-            if entry.kind == "criterion":
+                    gspec.source, None, (), None, group.at) for inside in (True, False)}
+            elif entry.kind == "criterion":
                 node = graph.nodes[entry.name]
                 spec = node.spec
                 template = _template(
@@ -202,17 +207,13 @@ class _Plan:
                     legal_basis=spec.legal_basis, source=spec.source, reading=spec.reading,
                     group=group_of[entry.name], at=node.at,
                     overrides=policy.overrides_for(entry.name, "criterion", node.path))
-                shared = _Shared(template, entry.names) if entry.names is None \
+                shared = _Shared(template) if entry.names is None \
                     else _Split(template, entry.names, entry.text)
             else:
-                area = graph.areas[entry.name]
-                aspec = area.spec
-                template = _template(kind="area", id=entry.name, title=aspec.title,
-                                     legal_basis=aspec.legal_basis, source=aspec.source,
-                                     reading=aspec.reading, at=area.at)
                 areas.append(at)
-                found = self.routing.shared.get(entry.name)  # the interpreted path's too
-                shared = found if found is not None else _Shared(template, entry.names)
+                # an area without a condition: the interpreted path's reasons too
+                shared = self.routing.shared[entry.name] if entry.keyed else {}
+                template = _area_template(graph.areas[entry.name])
             if entry.keyed:
                 self.dicts.append(shared)
                 keyed_at.append(at)
@@ -321,10 +322,8 @@ class _Routing:
         #: ... and the groups whose values they show (the groups it serves that exist)
         self.names = {area.name: tuple(g for g in area.spec.serves
                                        if g in graph.target_groups) for area in plain}
-        self.shared = {area.name: _Split(_template(
-            kind="area", id=area.name, title=area.spec.title,
-            legal_basis=area.spec.legal_basis, source=area.spec.source,
-            reading=area.spec.reading, at=area.at), self.names[area.name]) for area in plain}
+        self.shared = {area.name: _Split(_area_template(area), self.names[area.name])
+                       for area in plain}
         self.suppliers: dict[Any, Reason] = {}
 
 
