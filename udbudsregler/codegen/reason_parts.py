@@ -226,7 +226,6 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
     gen.held = {}
     keys: list[str] = []
     pairs: list[str] = []
-    entries: list[Entry] = []
     met: dict[str, str] = {}
     inside: dict[str, str] = {}
     #: each entry, its met's code, its values' code and (if always the same) its values'
@@ -277,24 +276,23 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
     # criterion or area that always reads the same names is looked up by their values
     # alone in the reasons of its met: no key tuple to build and hash for one name)
     items: list[str] = []
-    split: list[str] = []
+    bound: list[str] = []  # `_reasons_of`'s locals of K
     for entry, value, values, read in order:
-        entries.append(entry)
         k = f"K{len(keys)}"
         if entry.kind == "target_group":
             key = inside[value]
-            split.append(f"    {k}T, {k}F = K[{len(keys)}][True], K[{len(keys)}][False]")
+            bound.append(f"    {k}T, {k}F = K[{len(keys)}][True], K[{len(keys)}][False]")
             items.append(f"({k}T if {key} else {k}F)")
         elif entry.keyed and entry.names is not None and read is not None:
             key = _tuple([value, *(x for _, x in read)])
-            split.append(f"    {k}T, {k}F = K[{len(keys)}].true, K[{len(keys)}].false")
+            bound.append(f"    {k}T, {k}F = K[{len(keys)}].true, K[{len(keys)}].false")
             by = read[0][1] if len(read) == 1 else _tuple([x for _, x in read])
             if entry.text:
                 by = f"({by} if {by}.__class__ is int else str({by}))"
             items.append(f"({k}T if {value} else {k}F)[{by}]")
         elif entry.keyed:
             key = f"({value}, {values})"
-            split.append(f"    {k} = K[{len(keys)}]")
+            bound.append(f"    {k} = K[{len(keys)}]")
             items.append(f"{k}[{key}]")
         else:
             items.append(f"B{len(pairs) // 2}({value}, {values})")
@@ -310,13 +308,13 @@ def write_parts(gen: _Writer, recorders: dict[str, str], priority: tuple[str, ..
         f"{_tuple(pairs[1::2])})"]) + "\n")
     gen.blocks.append("\n".join([
         "def _reasons_of(K, B):",
-        *split,
+        *bound,
         *(f"    B{i} = B[{i}]" for i in range(len(pairs) // 2)),
         "    def _reasons(f, today, m):",
         *("    " + line for line in [*head, *lines]),
         f"        return {_tuple(items)}, {flags}",
         "    return _reasons"]) + "\n")
-    return "_parts", "_reasons_of", tuple(entries)
+    return "_parts", "_reasons_of", tuple(entry for entry, _, _, _ in order)
 
 
 def _tuple(items: list[str]) -> str:
