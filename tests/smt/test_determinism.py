@@ -5,6 +5,7 @@ the solver's witness lies."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def test_the_same_report_in_another_process() -> None:
     for seed in ("1", "2"):
         there = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True,
                                capture_output=True, text=True,
-                               env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout
         assert _report(there) == _report(here)
 
 
