@@ -432,6 +432,12 @@ class _Run:
                         high = middle
                     else:
                         low = middle + 1
+                # the witness is a citizen it happens to on that date (the first model's
+                # citizen may have it only later: the engine would not confirm it), tidied
+                on_first = self.problem.check([*bounds, *built, day == high],
+                                              minimize=self.problem.lengths())
+                if on_first.status == "sat":
+                    answer = on_first
                 found_on[id(answer)] = date.fromordinal(high)
             return answer, None
 
