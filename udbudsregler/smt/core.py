@@ -159,7 +159,8 @@ class Problem:
         """A tidier model, greedily, each step one quick query: the decision date as early
         as the range allows, each term of ``minimize`` (the lists' lengths) as small as it
         goes, then every date of the citizen as close to the decision date as it can be
-        (so a witness sits on the boundary that makes it one). Steps the solver cannot
+        (so a witness sits on the boundary that makes it one), then every value canonical
+        (:meth:`_canonical`: an open period open, and so on). Steps the solver cannot
         settle are skipped; the result always meets the goals."""
         solver = self.solver
         solver.push()
@@ -210,11 +211,6 @@ class Problem:
                     else:
                         low = middle + 1
                 solver.add(*[x <= high for x in distance])
-                # then tidy: a period that may run on does (`to` empty), else ends on the
-                # decision date, where the witness allows it
-                for is_open, end in self.citizen.ends:
-                    if not pin(is_open):
-                        pin(end == self.today)
             model = self._canonical(pin, lambda: model)
         finally:
             solver.pop()

@@ -65,8 +65,6 @@ class Citizen:
         self.lengths: dict[str, Term] = {}
         #: Every date variable (dates, the bounds of periods and history records).
         self.dates: list[Term] = []
-        #: Each period that may be open: (whether it is open, its end).
-        self.ends: list[tuple[Term, Term]] = []
 
     def fact(self, name: str) -> Any:
         if name not in self.values:
@@ -166,8 +164,6 @@ class Citizen:
         start, end = z3.Int(f"{path}.from"), z3.Int(f"{path}.to")
         is_open = z3.Bool(f"{path}.open") if may_be_open else z3.BoolVal(False)
         self.dates += [start, end]
-        if may_be_open:
-            self.ends.append((is_open, end))
         self.constraints += [start >= EARLIEST, start <= LATEST, end <= LATEST,
                              z3.Or(is_open, end >= start)]
         # an open period's `to` is not read; pin it so models are tidy
