@@ -84,6 +84,11 @@ SHELL_INFOS = frozenset({"sh", "shell", "bash", "console"})
 _FENCE = re.compile(r"^( *)(```+|~~~+)\s*([\w+-]*)\s*$")
 _DIRECTIVE = re.compile(r"^\s*<!--\s*doctest:\s*(.*)$")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
+#: The variables that tell pytest (`CI`, `BUILD_NUMBER`) and hypothesis that they run on
+#: a CI machine; a page's commands run without them (see `Sandbox.environment`).
+CI_VARIABLES = ("CI", "BUILD_NUMBER", "__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI", "TF_BUILD",
+                "bamboo.buildKey", "BUILDKITE", "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID",
+                "GITHUB_ACTIONS", "GITLAB_CI", "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION")
 #: How a command of a listing may end: 0 all is well, 1 something needs attention (a
 #: failed case, bad data rows), as the programs' exit codes are documented; never 2
 #: (bad input), 70 (a bug), 126/127 (cannot run) or a signal.
@@ -411,6 +416,11 @@ class Sandbox:
             "XDG_CACHE_HOME": str(self.base / "cache"),
         })
         env.pop("PYTHONPATH", None)
+        # A page shows what an author sees at a terminal. On a CI machine pytest prints
+        # whole failure messages in its short summary, and hypothesis loads its CI
+        # profile; both read these variables.
+        for name in CI_VARIABLES:
+            env.pop(name, None)
         return env
 
     def run(self, command: str, *, as_written: bool = True) -> tuple[int, str]:

@@ -167,6 +167,21 @@ hello
     assert (tmp_path / "box" / "tmp" / "x" / "facts.txt").is_file()
 
 
+def test_a_page_runs_as_at_a_terminal_even_on_a_ci_machine(
+        template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a CI machine pytest prints a failure's whole message in its short summary and
+    hypothesis loads its CI profile; a page shows what an author sees, so its commands
+    run without the variables that say CI."""
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("BUILD_NUMBER", "7")
+    monkeypatch.setenv("TF_BUILD", "true")
+    assert _run("""```
+$ python -c "import os; print([k for k in ('CI', 'BUILD_NUMBER', 'TF_BUILD') if os.getenv(k)])"
+[]
+```
+""", template, tmp_path) == []
+
+
 def test_files_quotes_and_replacements(template: Path, tmp_path: Path) -> None:
     failures = _run("""<!-- doctest: file /tmp/a.txt -->
 ```
