@@ -80,3 +80,14 @@ def test_spark_in_local_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
     rows = _example("population_spark.py")["main"](n=300)
     _check([r.asDict(recursive=True) for r in rows], 300)
+
+
+def test_dask_and_spark_refuse_a_projection() -> None:
+    """Their results have a fixed schema (Spark needs it before it runs): a projection is
+    refused before anything runs, with what to do instead."""
+    from udbudsregler.columnar.distributed import decide_dask, decide_spark
+
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    for run in (decide_dask, decide_spark):
+        with pytest.raises(TypeError, match="select columns from the result instead"):
+            run(policy, object(), ON, columns=["eligible"])

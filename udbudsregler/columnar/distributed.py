@@ -122,6 +122,13 @@ def _partition(policy: Any, table: pa.Table, on: date, options: dict[str, Any]) 
     return merged(result, table.num_rows, ids)
 
 
+def _fixed(options: dict[str, Any]) -> None:
+    if options.get("columns") is not None:
+        raise TypeError("columns: the Dask and Spark results have every decision column "
+                        "(their schema is fixed: OUTPUT_SCHEMA); select columns from the "
+                        "result instead")
+
+
 # -- Dask -------------------------------------------------------------------------------
 
 
@@ -131,6 +138,7 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
     ``options`` are ``decide_table``'s (``id``, ``order``, ``suppliers``, ...)."""
     import pandas as pd
 
+    _fixed(options)
     day = date.fromisoformat(on) if isinstance(on, str) else on
     meta = OUTPUT_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     ship = shipped(policy)
@@ -156,6 +164,7 @@ def spark_schema() -> str:
 def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) -> Any:
     """The decisions for every citizen of a Spark DataFrame (``mapInArrow``): a Spark
     DataFrame of :func:`spark_schema`. ``options`` are ``decide_table``'s."""
+    _fixed(options)
     day = date.fromisoformat(on) if isinstance(on, str) else on
     ship = shipped(policy)
 
