@@ -210,7 +210,7 @@ def _spoil(line: str, rng: random.Random) -> str:
     """One mistake or oddity in a JSON line: a value replaced, a key added, twice or
     dropped, the line made something else."""
     data = json.loads(line)
-    how = rng.randrange(7)
+    how = rng.randrange(8)
     if how <= 2:  # a value somewhere replaced by a tricky one
         paths = list(_paths(data))
         path = rng.choice(paths)
@@ -237,6 +237,15 @@ def _spoil(line: str, rng: random.Random) -> str:
                            "[" * (MAX_DEPTH + 2) + "]" * (MAX_DEPTH + 2),
                            line[:-1] + ', "x": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}",
                            "  \t" + line + " \t", ""])
+    if how == 6:  # a tricky value under its key written with an escape
+        paths = [p for p in _paths(data) if p and isinstance(p[-1], str) and p[-1]]
+        path = rng.choice(paths)
+        marker = "\u0000MARK\u0000"
+        _set(data, path, marker)
+        key = path[-1]
+        escaped = f"\\u{ord(key[0]):04x}{key[1:]}"
+        return json.dumps(data, ensure_ascii=False).replace(
+            f"{json.dumps(key)}: {json.dumps(marker)}", f'"{escaped}": {rng.choice(_VALUES)}')
     return line  # left good
 
 
