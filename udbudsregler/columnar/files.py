@@ -281,13 +281,7 @@ class _Rows:
         if n and len(a):
             plain &= (a[np.minimum(block.starts, len(a) - 1)] == ord("{")) & \
                 (a[np.maximum(block.ends - 1, 0)] == ord("}"))
-        utf8 = block.data.isascii()
-        if not utf8:
-            try:
-                block.data.decode("utf-8")
-                utf8 = True
-            except UnicodeDecodeError:
-                pass
+        utf8 = block.utf8()
         texts: dict[int, str | None] = {}  # the lines looked at one by one (None: not UTF-8)
         blank = np.zeros(n, dtype=bool)
         for k in (np.flatnonzero(~plain) if utf8 else range(n)):

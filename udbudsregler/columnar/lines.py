@@ -49,12 +49,14 @@ the exact way. ``FAST`` (a module flag) turns the fast reading off.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, overload
+from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -128,12 +130,15 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
 class LineBlock:
     """Whole lines of a file, as bytes: line ``k`` (numbered ``first + k`` in the file, from
     1) is ``data[starts[k]:ends[k]]`` without its end (``\\n``, ``\\r\\n`` or ``\\r``, as
-    Python's universal newlines end lines)."""
+    Python's universal newlines end lines). ``data`` may go on after the last line (the
+    start of the next block's)."""
 
     data: bytes
     first: int
     starts: Any
     ends: Any
+    #: Where the block's lines end in ``data`` (after the last one's end characters).
+    stop: int
     #: Whether a line ends with a carriage return alone (then only the exact way reads it).
     lone_cr: bool
     #: How far into the file (0-1).
@@ -145,58 +150,71 @@ class LineBlock:
     def line(self, k: int) -> bytes:
         return self.data[int(self.starts[k]): int(self.ends[k])]
 
+    def utf8(self) -> bool:
+        """Whether the block's lines are UTF-8 text."""
+        if self.data.isascii():
+            return True
+        try:
+            codecs.utf_8_decode(memoryview(self.data)[: self.stop], "strict", True)
+        except UnicodeDecodeError:
+            return False
+        return True
+
 
 def _ends(data: bytes) -> Any:
     """Where each line of ``data`` ends: the position of its last end character (``\\n``,
     or a ``\\r`` not followed by ``\\n``; ``data`` does not end with a ``\\r`` that a
     ``\\n`` follows)."""
     a = np.frombuffer(data, dtype=np.uint8)
+    if b"\r" not in data:  # in steps: no temporary as large as the block
+        step = 1 << 18
+        mask = np.empty(min(step, len(a)), dtype=bool)
+        found = []
+        for at in range(0, len(a), step):
+            part = a[at: at + step]
+            np.equal(part, 10, out=mask[: len(part)])
+            found.append(np.flatnonzero(mask[: len(part)]) + at)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     newline = a == 10
-    if b"\r" not in data:
-        return np.flatnonzero(newline)
     lone = a == 13
     lone[:-1] &= ~newline[1:]
     return np.flatnonzero(newline | lone)
 
 
-def line_blocks(stream: IO[bytes], lines: int, size: int) -> Iterator[LineBlock]:
-    """The file (opened in binary) in blocks of at most ``lines`` lines, without a
-    UTF-8 byte-order mark at its start (``size``: its size in bytes, for ``done``)."""
-    rest = b""
-    ends = np.zeros(0, dtype=np.int64)  # where the lines of `rest` end
+def line_blocks(stream: io.BufferedIOBase, lines: int, size: int) -> Iterator[LineBlock]:
+    """The file (opened in binary, seekable) in blocks of at most ``lines`` lines, without
+    a UTF-8 byte-order mark at its start (``size``: its size in bytes, for ``done`` and
+    the size of a read). A block is one read (a batch's block is tens of megabytes:
+    copies of it cost as much as the reading), sized by the length of the lines so far;
+    what it read beyond its last line is read again by the next block."""
     first = 1
-    at_start = True
-    eof = False
+    at = stream.tell()
+    probe = stream.read(1 << 16)  # the length of a line, from the first ones
+    per_line = max(len(probe) / max(probe.count(b"\n"), 1), 16.0)
+    stream.seek(at)
     while True:
-        while len(ends) < lines and not eof:
-            average = len(rest) / len(ends) if len(ends) else 256.0
-            chunk = stream.read(max(1 << 16, int((lines - len(ends)) * average * 1.05)))
-            if at_start:
-                at_start = False
-                if chunk.startswith(b"\xef\xbb\xbf"):
-                    chunk = chunk[3:]
-            if not chunk:
-                eof = True
+        want = max(1 << 12, int(lines * per_line * 1.02) + 1)
+        while True:
+            data = stream.read(min(want, max(size - at, 0) + 1))
+            eof = not data or len(data) < min(want, max(size - at, 0) + 1)
+            ends = _ends(data)
+            if not eof and len(ends) and ends[-1] == len(data) - 1 and data[-1:] == b"\r":
+                ends = ends[:-1]  # perhaps the first half of a \r\n: read again
+            if eof or len(ends):
                 break
-            if not chunk.endswith(b"\n"):
-                chunk += stream.readline()  # whole lines: never half of a \r\n
-            # `rest` ends with a line end (or is empty): the chunk's lines end on their own
-            ends = np.concatenate((ends, _ends(chunk) + len(rest)))
-            rest += chunk
-        if not rest:
+            stream.seek(at)  # not one whole line yet: read more
+            want *= 2
+        begin = 3 if at == 0 and data.startswith(b"\xef\xbb\xbf") else 0
+        if len(data) <= begin:
             return
-        count = min(len(ends), lines)
-        cut = int(ends[count - 1]) + 1 if count else len(rest)
-        if count < lines or cut > len(rest):
-            cut = len(rest)  # the end of the file: what is left, the last line unended
-        data, rest = rest[:cut], rest[cut:]
-        last = ends[:count]
-        ends = ends[count:] - cut
-        starts = np.concatenate(([0], last + 1)).astype(np.int64)
-        if starts[-1] >= len(data):
-            starts = starts[:-1]  # the last line ends with its end character
+        starts = np.concatenate(([begin], ends + 1)).astype(np.int64)
+        if not eof or starts[-1] >= len(data):
+            starts = starts[:-1]  # the text after the last line end: the next block's
+        starts = starts[:lines]
         content = np.full(len(starts), len(data), dtype=np.int64)
+        last = ends[: len(starts)]
         content[: len(last)] = last
+        cut = int(last[-1]) + 1 if len(last) == len(starts) else len(data)
         lone_cr = False
         if len(last) and b"\r" in data:  # a line ends before the \r of its \r\n
             a = np.frombuffer(data, dtype=np.uint8)
@@ -205,11 +223,11 @@ def line_blocks(stream: IO[bytes], lines: int, size: int) -> Iterator[LineBlock]
             pair = (at_end == 10) & (last > starts[: len(last)])
             pair[pair] &= a[last[pair] - 1] == 13
             content[: len(last)] -= pair
-        try:
-            done = (stream.tell() - len(rest)) / size
-        except (OSError, ValueError):
-            done = 0.0
-        yield LineBlock(data, first, starts, content, lone_cr, min(max(done, 0.0), 1.0))
+        at += cut
+        if cut < len(data):
+            stream.seek(at)
+        per_line = max((cut - begin) / max(len(starts), 1), 16.0)
+        yield LineBlock(data, first, starts, content, cut, lone_cr, min(at / max(size, 1), 1.0))
         first += len(starts)
 
 
@@ -251,19 +269,25 @@ def hazard_pattern(names: Sequence[str]) -> str:
 
     A field's value follows its key, a colon and spaces or tabs (the white space JSON
     allows within a line). Arrow reads a key's escapes, so a key is found as it is
-    named only if it has none: a line with a key written with a ``\\uXXXX`` escape (the
-    only escape that gives a letter, a digit or ``_``: the names are words) is one of
-    the lines too. Each alternative errs on the side of a match: a match only costs the
-    exact reading of its line."""
+    named only if it has none: a line with a key written with an escape is one of the
+    lines too (:data:`ESCAPED_KEY`, tested apart, where the block has ``\\u``). Each
+    alternative errs on the side of a match: a match only costs the exact reading of
+    its line."""
     keys = "|".join(re.escape(n) for n in names)
     key = f'"(?:{keys})"[ \\t]*:[ \\t]*'
     return "|".join([
-        r'\\u[0-9A-Fa-f]{4}[^"\\]*"[ \t]*:',  # the last escape of a key, up to its colon
         key + '"' + _NOT_A_NUMBER,
         key + f'"[-+.0-9eE]{{{MAX_NUMBER_TEXT + 1}}}',
         key + r'"?-?0+(?:\.0*)?[eE]',
         key + r'"?-?0*\.0{19}',
     ])
+
+
+#: An RE2 pattern of a key written with a ``\\uXXXX`` escape: the last escape of the key,
+#: up to the colon after it. A ``\\uXXXX`` escape is the only one that gives a letter, a
+#: digit or ``_`` (the names of decimal fields are words), and nothing after the last
+#: escape of such a key is a quote or a backslash.
+ESCAPED_KEY = r'\\u[0-9A-Fa-f]{4}[^"\\]*"[ \t]*:'
 
 
 # -- the fast reader of a policy ------------------------------------------------------------
@@ -327,13 +351,17 @@ class FastJson:
         """Of the lines that are one ``{...}`` (``plain``), those Arrow may read: not too
         deep, no hazard of a decimal field."""
         ok = plain & ~deep_lines(block)
-        if self.hazard is not None and ok.any():
-            kind = pa.string() if len(block.data) < 2**31 else pa.large_string()
-            width = np.int32 if kind == pa.string() else np.int64
-            offsets = np.concatenate((block.starts, [len(block.data)])).astype(width)
-            lines = pa.Array.from_buffers(kind, len(block), [None, pa.py_buffer(offsets),
-                                                             pa.py_buffer(block.data)])
-            ok &= ~np.asarray(pc.match_substring_regex(lines, self.hazard), dtype=bool)
+        if self.hazard is None or not ok.any():
+            return ok
+        kind = pa.string() if len(block.data) < 2**31 else pa.large_string()
+        width = np.int32 if kind == pa.string() else np.int64
+        offsets = np.concatenate((block.starts, [block.stop])).astype(width)
+        lines = pa.Array.from_buffers(kind, len(block), [None, pa.py_buffer(offsets),
+                                                         pa.py_buffer(block.data)])
+        # two passes: RE2 runs them faster apart than as one pattern
+        ok &= ~np.asarray(pc.match_substring_regex(lines, self.hazard), dtype=bool)
+        if block.data.find(b"\\") >= 0 and b"\\u" in block.data:  # (memchr first: fast)
+            ok &= ~np.asarray(pc.match_substring_regex(lines, ESCAPED_KEY), dtype=bool)
         return ok
 
     def read(self, block: LineBlock, chosen: Any) -> list[tuple[pa.Table, Any, bool]]:
@@ -376,30 +404,32 @@ class FastJson:
             return None
         if table.num_rows != len(lines):  # a line of more than one JSON value
             return None
-        table = table.combine_chunks()
         keep = np.ones(len(lines), dtype=bool)
-        if wrapped:
-            facts = table.column("facts").combine_chunks()
-            keep &= ~_nulls(facts)  # `{"id": ...}` without facts: the exact way says why
+        if wrapped:  # (chunks as Arrow read them: the columnar reader combines each column)
+            facts = table.column("facts")
+            if facts.null_count:  # `{"id": ...}` without facts: the exact way says why
+                keep &= ~np.asarray(facts.is_null(), dtype=bool)
             ids = table.column("id")
             table = pa.Table.from_arrays(facts.flatten(), schema=self.schema)
         else:
             ids = pa.nulls(table.num_rows, pa.string())
         table = table.append_column("id", ids)
         if self.periodic:
-            keep &= ~self._without_to(table, text, [block.line(int(k)) for k in lines])
+            keep &= ~self._without_to(table, data, start, end,
+                                      lambda row: block.line(int(lines[row])))
         if not keep.all():
             table = table.filter(pa.array(keep))
             lines = lines[keep]
         return table, lines, wrapped
 
-    def _without_to(self, table: pa.Table, text: memoryview, lines: Sequence[bytes]) -> Any:
+    def _without_to(self, table: pa.Table, data: bytes | bytearray, start: int, end: int,
+                    line: Callable[[int], bytes]) -> Any:
         """The rows that may have a period or history record without a ``to`` key (read as
         a null ``to``, an open end): none if every ``to`` is given, or if the text has as
         many ``"to"`` keys as there are periods and history records (each has at most one:
         Arrow refuses a key twice; ``to`` is a key of nothing else, and cannot be written
         inside a string, where its quotes would be escaped); else the rows with a null
-        ``to`` whose line (``lines``: of each row) has fewer."""
+        ``to`` whose line (``line(row)``) has fewer. The text is ``data[start:end]``."""
         n = table.num_rows
         rows = np.arange(n, dtype=np.int64)
         given = np.zeros(n, dtype=np.int64)
@@ -412,13 +442,13 @@ class FastJson:
                 open_rows[at[open_end]] = True
         if not open_rows.any():
             return open_rows
-        data = bytes(text)
         total = int(given.sum())
-        if data.count(b'"to":') == total or len(_TO_KEY.findall(data)) == total:
+        if data.count(b'"to":', start, end) == total or \
+                len(_TO_KEY.findall(data, start, end)) == total:
             return np.zeros(n, dtype=bool)
         without = np.zeros(n, dtype=bool)
         for row in np.flatnonzero(open_rows).tolist():
-            without[row] = len(_TO_KEY.findall(lines[row])) != given[row]
+            without[row] = len(_TO_KEY.findall(line(row))) != given[row]
         return without
 
 

@@ -623,7 +623,8 @@ def _end(arr: pa.Array, level: int, currency: str) -> tuple[Dates, BoolArray, Bo
 _BEFORE_MONTH = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334],
                          dtype=np.int64)
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-_DASH = ord("-") - ord("0")
+#: Where ``YYYY-MM-DD`` has digits.
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
 
 
 def _iso_dates(arr: pa.Array) -> tuple[IntArray, BoolArray]:
@@ -636,30 +637,44 @@ def _iso_dates(arr: pa.Array) -> tuple[IntArray, BoolArray]:
         return np.zeros(0, dtype=np.int64), _none(0)
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    shaped = np.asarray(pc.binary_length(arr).fill_null(0), dtype=np.int64) == 10
-    # every value ten bytes long (the others, and nulls, replaced and counted as wrong):
-    # their bytes are one contiguous block, read as a (rows, 10) array of digits
-    text = pc.if_else(pa.array(shaped), arr, pa.scalar("0000-00-00"))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset: text.offset + n + 1]
-    raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)
+    null = _nulls(arr)
+    if arr.null_count:  # (a null `to` is an open end: the caller says which are allowed)
+        arr = arr.fill_null("2000-01-01")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
+    ten = np.diff(offsets) == 10
+    if not ten.all():  # the others replaced (they are counted as wrong below)
+        arr = pc.if_else(pa.array(ten), arr, pa.scalar("0000-00-00"))
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
+            arr.offset: arr.offset + n + 1]
+    # every value ten bytes long: one contiguous block, read as a (rows, 10) array
     first = int(offsets[0])
-    b = raw[first: first + 10 * n].reshape(n, 10).astype(np.int64) - ord("0")
-    digits = b[:, [0, 1, 2, 3, 5, 6, 8, 9]]
-    ok = shaped & (b[:, 4] == _DASH) & (b[:, 7] == _DASH) & \
-        ((digits >= 0) & (digits <= 9)).all(axis=1)
-    y = b[:, 0] * 1000 + b[:, 1] * 100 + b[:, 2] * 10 + b[:, 3]
-    m = b[:, 5] * 10 + b[:, 6]
-    d = b[:, 8] * 10 + b[:, 9]
+    raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[first: first + 10 * n].reshape(n, 10)
+    digit = raw - np.uint8(ord("0"))  # a digit's value; anything else 10 or more (wraps)
+    ok = ten & (raw[:, 4] == ord("-")) & (raw[:, 7] == ord("-")) & \
+        (digit[:, _DIGITS] < 10).all(axis=1)
+    if ok.all():  # Arrow reads YYYY-MM-DD, and refuses a day that is not in the calendar
+        try:
+            o = np.asarray(arr.cast(pa.date32()).cast(pa.int32()), dtype=np.int64) + EPOCH
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            ok = (o >= _LO) & (o <= _HI) & ~null
+            return np.where(ok, o, _LO), ~ok
+    ok &= ~null
+    d = digit.astype(np.int64)
+    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    m = d[:, 5] * 10 + d[:, 6]
+    day = d[:, 8] * 10 + d[:, 9]
     ok &= (m >= 1) & (m <= 12) & (y >= 1)
     month = np.where(ok, m, 1)
     year = np.where(ok, y, 1)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    ok &= (d >= 1) & (d <= _MONTH_DAYS[month] + (leap & (month == 2)))
+    ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
     last = year - 1
     o = last * 365 + last // 4 - last // 100 + last // 400 + _BEFORE_MONTH[month] + \
-        (leap & (month > 2)) + d  # date(year, month, d).toordinal()
+        (leap & (month > 2)) + day  # date(year, month, day).toordinal()
     ok &= (o >= _LO) & (o <= _HI)
     return np.where(ok, o, _LO), ~ok
 
