@@ -526,6 +526,34 @@ def test_one_refused_line_costs_its_piece_only(policies: dict[str, Policy], tmp_
     assert [d["row"] for d in decisions] == [r for r in range(100) if r != 42]
 
 
+@pytest.mark.parametrize("refused", [[500], [3, 997], list(range(0, 1000, 7)),
+                                     list(range(1000))])
+def test_refused_lines_are_found_by_smaller_pieces(
+        policies: dict[str, Policy], refused: list[int], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines Arrow refuses among 1000: the pieces around them are read in quarters down to
+    SMALLEST_PIECE lines; where most lines are refused, Arrow is not asked again and again."""
+    policy = policies["peer-workload"]
+    on = policy.header.valid.from_
+    lines = [json.dumps(_peer(age=20 + i % 50)) for i in range(1000)]
+    for k in refused:
+        lines[k] = json.dumps(_peer(age=str(k)))
+    text = "\n".join(lines) + "\n"
+    source = _write(tmp_path / "population.jsonl", text)
+    calls: list[int] = []
+    original = fast_lines.FastJson._piece
+
+    def counted(self: Any, data: Any, block: Any, at: Any, size: int) -> Any:
+        calls.append(len(at))
+        return original(self, data, block, at, size)
+
+    monkeypatch.setattr(fast_lines.FastJson, "_piece", counted)
+    decisions, errors, summary = _both(policy, source, on, tmp_path, monkeypatch)
+    _agree(policy, text, on, decisions, errors)
+    assert summary.fast_json >= 1000 - len(refused) * fast_lines.SMALLEST_PIECE
+    assert sum(calls) <= 10_000  # lines given to Arrow, over all tries
+
+
 def test_a_row_arrow_read_that_does_not_parse_is_read_again(
         policies: dict[str, Policy], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If a row Arrow read could not be parsed the exact way when it is decided per record,

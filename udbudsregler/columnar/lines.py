@@ -16,8 +16,9 @@ done about it:
   of keys, as ``decide`` does), a value of another JSON type (a number for a
   text, ``1`` for ``true``, ``1.0`` or ``1e2`` for a whole number), NaN and Infinity,
   a lone surrogate, a control character in a string, a decimal with more than 18
-  places or beyond ``decimal128(38, 18)``, a line that is not JSON: the piece is then
-  read again in smaller pieces, and a piece Arrow still refuses is read the exact way.
+  places or beyond ``decimal128(38, 18)``, a line that is not JSON: the lines are then
+  read again in smaller pieces (:meth:`FastJson.read`), and a piece Arrow still
+  refuses is read the exact way.
 - **Never given to Arrow** (read the exact way): a blank line (skipped, as the exact
   reader skips it); a line that is not one ``{...}`` with only spaces and tabs around it
   (a ``null`` line crashes pyarrow; a number, an array, a byte-order mark or other white
@@ -81,9 +82,11 @@ __all__ = ["FAST", "FastJson", "LineBlock", "Records", "Redo", "line_blocks", "r
 #: Whether ``decide_file`` reads JSON lines with Arrow's reader where that is exact (the
 #: tests turn it off to compare with the exact way).
 FAST = True
-#: Lines read by Arrow at once after it refused the whole block: a line it refuses costs
-#: this many lines read the exact way (about 20 µs each), not the whole block.
+#: Lines read by Arrow at once after it refused the whole block; a piece it refuses is
+#: read again in quarters, down to pieces of SMALLEST_PIECE lines (a line it refuses
+#: costs about that many lines read the exact way, about 20 µs each).
 PIECE_LINES = 4096
+SMALLEST_PIECE = 16
 
 
 # -- the exact reading of one line -------------------------------------------------------
@@ -267,12 +270,28 @@ def hazard_pattern(names: Sequence[str]) -> str:
     - a zero, as a number or a string, written with an exponent or with 19 places or more
       (``0e30`` is 0 to Arrow; ``decide`` refuses ``0E+30`` as beyond the input limits).
 
-    A field's value follows its key, a colon and spaces or tabs (the white space JSON
-    allows within a line). Arrow reads a key's escapes, so a key is found as it is
-    named only if it has none: a line with a key written with an escape is one of the
-    lines too (:data:`ESCAPED_KEY`, tested apart, where the block has ``\\u``). Each
-    alternative errs on the side of a match: a match only costs the exact reading of
-    its line."""
+    Why no line Arrow reads otherwise gets past it (a match only costs the exact
+    reading of its line, so each alternative errs on the side of one):
+
+    - Arrow puts a value in a decimal column only as the value of that field's key in an
+      object (the schema has no list of bare values), and only in a line that is valid
+      JSON. There the key is written as its name, ``"K"``, then spaces or tabs (JSON's
+      white space within a line), a colon, spaces or tabs, and the value; or it is
+      written with an escape (Arrow reads the escapes of keys): then
+      :data:`ESCAPED_KEY`, tested apart, matches the line.
+    - RE2 tries the pattern at every position of the line, so nothing before the key
+      (colons or quotes inside strings) can hide it; such text can only add matches
+      (and ``"K"`` cannot occur inside a string of valid JSON, whose quotes are escaped).
+    - After the key, a string's raw text either is a number as ``decide`` reads it, up
+      to the closing quote (digits, so no escape: the text Arrow reads is that text), or
+      the pattern matches at the first character where it stops being one (a backslash
+      included). A number longer than 64 characters matches the second alternative.
+    - A zero is 0 to both; only its written form can be beyond the limits, and every such
+      form (an exponent, or 19 places) has a zero right before the ``e`` or 19 zeros
+      after the point: the last two alternatives.
+    - Any other value beyond the limits (a large or long number, a negative number of
+      hours, more than 18 places) is refused by Arrow or found by the columnar checks,
+      as in any Arrow table."""
     keys = "|".join(re.escape(n) for n in names)
     key = f'"(?:{keys})"[ \\t]*:[ \\t]*'
     return "|".join([
@@ -367,7 +386,11 @@ class FastJson:
     def read(self, block: LineBlock, chosen: Any) -> list[tuple[pa.Table, Any, bool]]:
         """The chosen lines read by Arrow: (a table of the facts and an ``id`` column, the
         lines of its rows, whether the lines are wrapped), one per piece Arrow read; the
-        lines of a piece it refused are in none of them."""
+        lines of a piece it refused are in none of them. All at once first; if Arrow
+        refuses, in pieces of :data:`PIECE_LINES`, a refused piece in quarters, and so on
+        down to :data:`SMALLEST_PIECE` lines (a refused line costs about a piece of that
+        size); pieces are not split further where Arrow refused every one of four or more
+        (then most lines are refused: they are read the exact way)."""
         lines = np.flatnonzero(chosen)
         if not len(lines):
             return []
@@ -377,21 +400,30 @@ class FastJson:
             for k in np.flatnonzero(~chosen):
                 start, end = int(block.starts[k]), int(block.ends[k])
                 data[start:end] = b" " * (end - start)
-        wrapped = bool(_WRAPPER.match(block.line(int(lines[0]))))
         longest = int((block.ends[lines] - block.starts[lines]).max())
         size = min(max(1 << 22, 2 * longest + 16), 2**31 - 1)
-        whole = self._piece(data, block, lines, wrapped, size)
+        whole = self._piece(data, block, lines, size)
         if whole is not None:
             return [whole]
-        out = []
-        for at in range(0, len(lines), PIECE_LINES):
-            piece = self._piece(data, block, lines[at: at + PIECE_LINES], wrapped, size)
-            if piece is not None:
-                out.append(piece)
+        return self._split(data, block, lines, size, PIECE_LINES)
+
+    def _split(self, data: bytes | bytearray, block: LineBlock, lines: Any, size: int,
+               step: int) -> list[tuple[pa.Table, Any, bool]]:
+        """``lines`` (refused together) read in pieces of ``step`` lines."""
+        parts = [lines[at: at + step] for at in range(0, len(lines), max(step, 1))]
+        read = [self._piece(data, block, part, size) for part in parts]
+        out = [piece for piece in read if piece is not None]
+        if not out and len(parts) >= 4:
+            return out  # every piece refused: no line of them is worth a smaller try
+        for part, piece in zip(parts, read, strict=True):
+            if piece is None and len(part) > max(SMALLEST_PIECE, 1):
+                out += self._split(data, block, part, size, -(-len(part) // 4))
         return out
 
-    def _piece(self, data: bytes | bytearray, block: LineBlock, lines: Any, wrapped: bool,
-               size: int) -> tuple[pa.Table, Any, bool] | None:
+    def _piece(self, data: bytes | bytearray, block: LineBlock, lines: Any, size: int
+               ) -> tuple[pa.Table, Any, bool] | None:
+        """The lines read by Arrow (None if it refuses them), wrapped if the first is."""
+        wrapped = bool(_WRAPPER.match(block.line(int(lines[0]))))
         start, end = int(block.starts[lines[0]]), int(block.ends[lines[-1]])
         text = memoryview(data)[start:end]
         options = pj.ParseOptions(explicit_schema=self.wrapped if wrapped else self.schema,
