@@ -162,6 +162,7 @@ def test_diff_population_report_is_the_same_with_the_batch_path(
     '{"a": 1, "b": [1.5, {"c": "x"}], "d": null, "e": true}',
     '{"a": 1, "a": 2}', '{"a": {"b": 1, "b": 1}}', '{"n": ' + "9" * 1200 + "}",
     "[" * 70 + "]" * 70, '{"x": NaN}', '{"x": 1e400}', '{"x": -0.0}', "[1, 2", '"text"',
+    '\ufeff{"a": 1}',
 ])
 def test_a_line_reads_as_read_json_reads_it(text: str) -> None:
     from udbudsregler.columnar.files import read_line

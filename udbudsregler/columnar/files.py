@@ -6,7 +6,11 @@ JSON lines, with memory bounded by the batch size.
 - **JSON lines**: a facts object per line, or ``{"id": ..., "facts": {...}, "order":
   {...}}``, read as ``decide`` reads JSON (exact decimals, no duplicate keys, the input
   limits) and checked by the policy's fact schema: a row it rejects is an error with the
-  same code and path as ``decide``'s; the others become an Arrow batch.
+  same code and path as ``decide``'s; the others become an Arrow batch. Most lines are
+  read by Arrow's JSON reader, into the batch directly, and checked by the columnar
+  checks (a row they are not sure of is parsed as above and decided per record); a line
+  Arrow could read otherwise is read as above (:mod:`udbudsregler.columnar.lines`). A
+  line that is not UTF-8 is an error of its row.
 - **CSV**: one column per fact (an optional ``id`` column), histories, lists, records and
   periods as JSON text in their cells, read as ``udbudsregler diff --population`` reads
   them (:func:`udbudsregler.analysis.population` rules), then as JSON lines.
@@ -23,7 +27,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,9 +35,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pyarrow as pa
 
 from udbudsregler.columnar.cells import cell_value
+from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
     PolicyLike,
@@ -47,7 +53,6 @@ from udbudsregler.columnar.table import (
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, read_json
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -74,7 +79,11 @@ class Batch:
     done: float = 0.0
     #: For each row of ``table``, its facts as read (rows decided per record are decided
     #: from these); None: from the table.
-    records: list[Any] | None = None
+    records: Sequence[Any] | None = None
+    #: How many of the rows Arrow's JSON reader read (JSON lines; the rest the exact way).
+    fast: int = 0
+    #: The same lines read the exact way (when a row Arrow read is not read alike).
+    redo: Callable[[], Batch] | None = None
 
 
 def _kind(path: str) -> str:
@@ -117,37 +126,19 @@ def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
         start += n
 
 
-class _Special(Exception):
-    """A JSON line the plain reader must not answer for (a key twice, an overlong integer):
-    ``read_json`` reads it, with its errors."""
+def _text_dates(value: Any) -> Any:
+    """A fact value in its Arrow form with every date as ISO text (the form of the rows
+    Arrow's JSON reader reads)."""
+    kind = type(value)
+    if kind is date:
+        return value.isoformat()
+    if kind is dict:
+        return {k: _text_dates(v) for k, v in value.items()}
+    if kind is list:
+        return [_text_dates(v) for v in value]
+    return value
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Special()
-    return out
-
-
-def _constant(name: str) -> float:
-    return float(name)
-
-
-def read_line(text: str) -> Any:
-    """One JSON line as ``read_json`` reads it (the same values and the same errors),
-    faster: a line with no key twice, no overlong integer and too few brackets to nest
-    :data:`MAX_DEPTH` deep needs none of ``read_json``'s checks after parsing; any other
-    line is read by ``read_json`` itself."""
-    if len(text) > MAX_INT_CHARS or text.count("[") + text.count("{") >= MAX_DEPTH:
-        return read_json(text)  # an integer this long, or nesting this deep, is possible
-    try:
-        return _DECODER.decode(text)
-    except _Special:
-        return read_json(text)
-
-
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_constant,
-                            object_pairs_hook=_pairs)
 @contextmanager
 def _paused(collecting: bool) -> Iterator[None]:
     """The cyclic garbage collector off inside, and as it was after."""
@@ -159,9 +150,14 @@ def _paused(collecting: bool) -> Iterator[None]:
             gc.enable()
 
 
+Pending = tuple[int, int, Any, Any, Any, "str | None"]
+"""A row read the exact way: (row, line, id, facts, order, why it cannot be read)."""
+
+
 class _Rows:
     """JSON lines and CSV: rows parsed as ``decide`` parses them, checked by the fact
-    schema, gathered into Arrow batches."""
+    schema, gathered into Arrow batches (JSON lines read by Arrow's JSON reader where that
+    is exact: :mod:`udbudsregler.columnar.lines`)."""
 
     def __init__(self, policy: PolicyLike, name: str, batch_rows: int) -> None:
         self.policy = policy
@@ -175,6 +171,9 @@ class _Rows:
         self.convert = converts(policy.graph)
 
     def batches(self, kind: str) -> Iterator[Batch]:
+        if kind == "jsonl":
+            yield from self._json_lines()
+            return
         try:
             handle = open(self.name, encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as error:
@@ -185,28 +184,35 @@ class _Rows:
         # is paused while a batch is read and runs as before while it is decided.
         collecting = gc.isenabled()
         with handle, _paused(collecting):
-            rows = self._jsonl(handle) if kind == "jsonl" else self._csv(handle)
-            pending: list[tuple[int, int, Any, Any, Any, str | None]] = []
+            pending: list[Pending] = []
             number = 0
-            for line, ident, facts, order, problem in rows:
+            for line, ident, facts, order, problem in self._csv(handle):
                 pending.append((number, line, ident, facts, order, problem))
                 number += 1
                 if len(pending) >= self.batch_rows:
-                    batch = self._batch(pending, handle)
+                    batch = self._batch(pending, self._done(handle))
                     pending = []
                     if collecting:
                         gc.enable()
                     yield batch
                     gc.disable()
             if pending or number == 0:
-                batch = self._batch(pending, handle)
+                batch = self._batch(pending, self._done(handle))
                 if collecting:
                     gc.enable()
                 yield batch
 
-    def _batch(self, pending: list[tuple[int, int, Any, Any, Any, str | None]],
-               handle: TextIO) -> Batch:
-        first = pending[0][0] if pending else 0
+    def _done(self, handle: TextIO) -> float:
+        try:
+            return handle.tell() / self.size if not handle.closed else 1.0
+        except (OSError, ValueError):
+            return 0.0
+
+    def _checked(self, pending: list[Pending]) -> tuple[list[Any], list[str | None],
+                                                        list[Any], list[int], list[Any]]:
+        """The rows read the exact way, checked as ``decide`` checks them: the facts of
+        those it accepts (in their Arrow form), their ids, orders and row numbers; and the
+        errors of the others."""
         good: list[dict[str, Any]] = []
         ids: list[str | None] = []
         orders: list[Any] = []
@@ -218,31 +224,117 @@ class _Rows:
                                "message": f"line {line}: {problem}"})
                 continue
             canonical, problems = self.check(facts)
-            if problems:
+            if problems:  # in the order of decide's FactError (as a row decided per record)
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
-                            "message": p.message} for p in problems]
+                            "message": p.message} for p in FactError(problems).problems]
                 continue
             good.append(arrow_value(canonical) if self.convert else canonical)
             ids.append(ident)
             orders.append(order)
             numbers.append(number)
+        return good, ids, orders, numbers, errors
+
+    def _batch(self, pending: list[Pending], done: float) -> Batch:
+        first = pending[0][0] if pending else 0
+        good, ids, orders, numbers, errors = self._checked(pending)
         try:
             table = pa.Table.from_pylist(good, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
             table = pa.Table.from_pylist(good, schema=wide(self.schema))
         table = table.append_column("id", pa.array(ids, type=pa.string()))
-        try:
-            done = handle.tell() / self.size if not handle.closed else 1.0
-        except (OSError, ValueError):
-            done = 0.0
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
                      else None, errors, done, good)
 
-    def _jsonl(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
-        for line_number, line in enumerate(iter(handle.readline, ""), start=1):
-            if not line.strip():
+    # -- JSON lines --------------------------------------------------------------------
+
+    def _json_lines(self) -> Iterator[Batch]:
+        try:
+            stream = open(self.name, "rb")  # noqa: SIM115
+        except OSError as error:
+            raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
+        fast = FastJson.of(self.policy)
+        collecting = gc.isenabled()  # paused while a batch is read (see `batches`)
+        with stream, _paused(collecting):
+            number = 0
+            for block in line_blocks(stream, self.batch_rows, self.size):
+                batch = self._lines(block, number, fast)
+                rows = batch.table.num_rows + len({e["row"] for e in batch.errors})
+                if not rows:
+                    continue  # blank lines only
+                number += rows
+                if collecting:
+                    gc.enable()
+                yield batch
+                gc.disable()
+            if number == 0:
+                batch = self._batch([], 1.0)
+                if collecting:
+                    gc.enable()
+                yield batch
+
+    def _lines(self, block: LineBlock, first_row: int, fast: FastJson | None) -> Batch:
+        """A block of lines as a batch: the lines Arrow may read read by it (``fast``), the
+        others the exact way; blank lines skipped (rows are numbered without them)."""
+        n = len(block)
+        a = np.frombuffer(block.data, dtype=np.uint8)
+        plain = block.ends > block.starts
+        if n and len(a):
+            plain &= (a[np.minimum(block.starts, len(a) - 1)] == ord("{")) & \
+                (a[np.maximum(block.ends - 1, 0)] == ord("}"))
+        utf8 = block.utf8()
+        texts: dict[int, str | None] = {}  # the lines looked at one by one (None: not UTF-8)
+        blank = np.zeros(n, dtype=bool)
+        for k in (np.flatnonzero(~plain) if utf8 else range(n)):
+            k = int(k)
+            try:
+                text = block.line(k).decode("utf-8")
+            except UnicodeDecodeError:
+                texts[k] = None
                 continue
-            yield self._read(line_number, line)
+            texts[k] = text
+            if not text.strip():
+                blank[k] = True
+            elif utf8:  # one object with spaces or tabs around it (JSON white space)
+                inner = text.strip(" \t")
+                plain[k] = inner[:1] == "{" and inner[-1:] == "}"
+        chosen = np.zeros(n, dtype=bool)
+        if fast is not None and utf8 and not block.lone_cr:
+            chosen = fast.candidates(block, plain & ~blank)
+        pieces = fast.read(block, chosen) if fast is not None and chosen.any() else []
+        by_arrow = np.zeros(n, dtype=bool)
+        for _, lines, _ in pieces:
+            by_arrow[lines] = True
+        row = np.cumsum(~blank) - 1 + first_row  # each line's row (blank lines have none)
+        pending: list[Pending] = []
+        for k in np.flatnonzero(~blank & ~by_arrow):
+            k = int(k)
+            line = block.first + k
+            read = texts[k] if k in texts else block.line(k).decode("utf-8")
+            if read is None:
+                pending.append((int(row[k]), line, None, None, None, "not UTF-8 text"))
+            else:
+                pending.append((int(row[k]), *self._read(line, read)))
+        if not pieces:
+            return self._batch(pending, block.done)
+        assert fast is not None
+        good, ids, orders, numbers, errors = self._checked(pending)
+        exact = [_text_dates(v) for v in good]
+        parts = [table for table, _, _ in pieces]
+        try:
+            rest = pa.Table.from_pylist(exact, schema=fast.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
+            rest = pa.Table.from_pylist(exact, schema=wide(fast.schema))
+            parts = [t.cast(wide(t.schema)) for t in parts]
+        parts.append(rest.append_column("id", pa.array(ids, type=pa.string())))
+        table = pa.concat_tables(parts)
+        lines = np.concatenate([at for _, at, _ in pieces])
+        wrapped = np.concatenate([np.full(len(at), w) for _, at, w in pieces])
+        rows = row[lines].tolist() + numbers
+        given = [None] * len(lines) + orders if any(o is not None for o in orders) else None
+        first = int(row[np.flatnonzero(~blank)[0]])
+        return Batch(first, table, rows, given, errors, block.done,
+                     Records(block, lines, wrapped, good), len(lines),
+                     lambda: self._lines(block, first_row, None))
 
     def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, str | None]:
         """One line read as ``decide`` reads JSON: (line, id, facts, order, problem)."""
@@ -316,6 +408,8 @@ class FileSummary:
     per_record: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    #: Rows of a JSON-lines file read by Arrow's JSON reader (the others the exact way).
+    fast_json: int = 0
 
 
 class _Writer:
@@ -398,18 +492,24 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     notes: list[str] = []
     try:
         for batch in read_batches(policy, population, batch_rows):
+            try:
+                result = _decide(policy, batch, on, id, values)
+            except Redo:  # a row Arrow read is not read alike the exact way: read it so
+                assert batch.redo is not None
+                batch = batch.redo()
+                result = _decide(policy, batch, on, id, values)
             table = batch.table
             ident = "id" if "id" in table.column_names else id
-            result: TableDecisions = decide_table(
-                policy, table, on, id=ident, values=values, first_row=0,
-                order=None) if batch.records is None else decide_arrow(
-                policy, table, on, batch.records, id=ident, values=values)
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:
                 bad = pa.concat_tables([bad, pa.Table.from_pylist(batch.errors,
                                                                   schema=ERROR_SCHEMA)])
+            ordered = bool(np.all(np.diff(np.asarray(batch.rows, dtype=np.int64)) > 0))
+            if batch.errors or not ordered:  # rows read the exact way come after the others
                 bad = bad.sort_by("row")
+            if not ordered:
+                decided = decided.sort_by("row")
             if ident is None and "id" in decided.column_names:
                 decided = decided.drop_columns(["id"])
             decisions.write(decided)
@@ -419,6 +519,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
             summary.errors += len(set(bad.column("row").to_pylist()))
             summary.columnar += result.columnar
             summary.per_record += result.per_record
+            summary.fast_json += batch.fast
             notes += [n for n in result.notes if n not in notes]
             if progress is not None:
                 progress(summary.rows, batch.done, time.perf_counter() - started)
@@ -435,6 +536,16 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     if progress is not None:
         sys.stderr.write("\n")
     return summary
+
+
+def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
+            values: tuple[str, ...]) -> TableDecisions:
+    table = batch.table
+    ident = "id" if "id" in table.column_names else id
+    if batch.records is None:
+        return decide_table(policy, table, on, id=ident, values=values, first_row=0,
+                            order=None)
+    return decide_arrow(policy, table, on, batch.records, id=ident, values=values)
 
 
 def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:

@@ -262,6 +262,23 @@ def fact_schema(graph: RuleGraph) -> pa.Schema:
                       for name, fact in graph.facts.items()])
 
 
+def text_dates(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with ISO text (``string``) for every date, in records, lists, histories
+    and periods too: the form a JSON reader gives them in (``decide_table`` reads it as
+    ``decide`` reads a date given as text)."""
+    return pa.schema([(f.name, _text_date(f.type)) for f in schema])
+
+
+def _text_date(kind: pa.DataType) -> pa.DataType:
+    if kind == pa.date32():
+        return pa.string()
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _text_date(f.type)) for f in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(_text_date(kind.value_type))
+    return kind
+
+
 # -- reading the facts: columns, and the rows whose facts decide() may reject ----------
 
 
@@ -513,6 +530,9 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             bad |= units < 0
         return Num(level, np.where(bad, 0, units), scale, money), bad
     if t is fact_kinds.DATE:
+        if _is_text(kind):  # ISO text, as decide reads a date given as text
+            o, wrong = _iso_dates(arr)
+            return Dates(level, o), bad | wrong
         if kind == pa.date64():
             arr = arr.cast(pa.date32())
         elif kind != pa.date32():
@@ -537,10 +557,8 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             return Pers(level, np.full(n, _LO), np.full(n, _LO)), _all(n)
         start, b1 = read_value(_DATE_SPEC, pc.struct_field(arr, "from"), level,
                                currency)
-        end_arr = pc.struct_field(arr, "to")
-        end, b2 = read_value(_DATE_SPEC, end_arr.fill_null(EARLIEST), level,
-                             currency)
-        e = np.where(_nulls(end_arr), OPEN, end.o)
+        end, open_end, b2 = _end(pc.struct_field(arr, "to"), level, currency)
+        e = np.where(open_end, OPEN, end.o)
         return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
     if t is fact_kinds.DURATION:
         # checked as decide checks it; a rule that reads it is not columnar (Unsupported)
@@ -582,10 +600,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if history:
         start, b1 = read_value(_DATE_SPEC, pc.struct_field(items, "from"),
                                level + 1, currency)
-        end_arr = pc.struct_field(items, "to")
-        open_end = _nulls(end_arr)
-        end, b2 = read_value(_DATE_SPEC, end_arr.fill_null(EARLIEST), level + 1,
-                             currency)
+        end, open_end, b2 = _end(pc.struct_field(items, "to"), level + 1, currency)
         e = np.where(open_end, OPEN, end.o)
         inner |= b1 | b2 | (e < start.o)
         if spec.open_ended is False:
@@ -594,6 +609,74 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if inner.any():
         bad[parent[inner]] = True
     return Lst(level, n, parent, Rec(level + 1, rec, history), offsets), bad
+
+
+def _end(arr: pa.Array, level: int, currency: str) -> tuple[Dates, BoolArray, BoolArray]:
+    """The ``to`` of periods (or of a history's records): the dates, where it is null (an
+    open end), and where it is not a date ``decide`` accepts (a null is not among them)."""
+    open_end = _nulls(arr)
+    end, wrong = read_value(_DATE_SPEC, arr, level, currency)
+    return end, open_end, wrong & ~open_end
+
+
+#: Days before each month of a year that is not a leap year (index 1-12).
+_BEFORE_MONTH = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334],
+                         dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+#: Where ``YYYY-MM-DD`` has digits.
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+
+
+def _iso_dates(arr: pa.Array) -> tuple[IntArray, BoolArray]:
+    """A text column of dates as ``decide`` reads a date given as text (``as_date``: strict
+    ``YYYY-MM-DD``, a real calendar date, in the years of the input limits) as ordinals;
+    and the rows whose text is not such a date (a null too): those rows go per record,
+    where ``decide`` gives the exact error."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), _none(0)
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    null = _nulls(arr)
+    if arr.null_count:  # (a null `to` is an open end: the caller says which are allowed)
+        arr = arr.fill_null("2000-01-01")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
+    ten = np.diff(offsets) == 10
+    if not ten.all():  # the others replaced (they are counted as wrong below)
+        arr = pc.if_else(pa.array(ten), arr, pa.scalar("0000-00-00"))
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
+            arr.offset: arr.offset + n + 1]
+    # every value ten bytes long: one contiguous block, read as a (rows, 10) array
+    first = int(offsets[0])
+    raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[first: first + 10 * n].reshape(n, 10)
+    digit = raw - np.uint8(ord("0"))  # a digit's value; anything else 10 or more (wraps)
+    ok = ten & (raw[:, 4] == ord("-")) & (raw[:, 7] == ord("-")) & \
+        (digit[:, _DIGITS] < 10).all(axis=1)
+    if ok.all():  # Arrow reads YYYY-MM-DD, and refuses a day that is not in the calendar
+        try:
+            o = np.asarray(arr.cast(pa.date32()).cast(pa.int32()), dtype=np.int64) + EPOCH
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            ok = (o >= _LO) & (o <= _HI) & ~null
+            return np.where(ok, o, _LO), ~ok
+    ok &= ~null
+    d = digit.astype(np.int64)
+    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    m = d[:, 5] * 10 + d[:, 6]
+    day = d[:, 8] * 10 + d[:, 9]
+    ok &= (m >= 1) & (m <= 12) & (y >= 1)
+    month = np.where(ok, m, 1)
+    year = np.where(ok, y, 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
+    last = year - 1
+    o = last * 365 + last // 4 - last // 100 + last // 400 + _BEFORE_MONTH[month] + \
+        (leap & (month > 2)) + day  # date(year, month, day).toordinal()
+    ok &= (o >= _LO) & (o <= _HI)
+    return np.where(ok, o, _LO), ~ok
 
 
 def _offsets(arr: pa.Array) -> IntArray | None:
