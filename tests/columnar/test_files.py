@@ -112,6 +112,35 @@ def test_csv(policy: Any, tmp_path: Path) -> None:
     _check(policy, lines, out)
 
 
+def test_csv_bytes_that_are_not_utf8(policy: Any, tmp_path: Path) -> None:
+    """A row with a byte that is not UTF-8 is an error of its line (the others are
+    decided); a header that is not UTF-8 is a file error, not a crash."""
+    from udbudsregler.columnar.files import PopulationFileError
+
+    rows = sample_citizens(policy, ON, 4, seed=9)
+    names = list(policy.graph.facts)
+    lines = [("id," + ",".join(names)).encode()]
+    for i, c in enumerate(rows):
+        cells = [json.dumps(to_json(c[n])) if isinstance(c[n], list) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names]
+        lines.append(f"c{i},".encode() + ",".join(
+            '"' + x.replace('"', '""') + '"' for x in cells).encode())
+    lines[2] = lines[2].replace(b"c1,", b"c1\xff,", 1)
+    source = tmp_path / "population.csv"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(policy, source, ON, out)
+    assert (summary.rows, summary.decided, summary.errors) == (4, 3, 1)
+    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(e["row"], e["code"], e["message"]) for e in errors] == [
+        (1, "UDB608", "line 3: not UTF-8 text")]
+    source.write_bytes(b"id\xfe," + b"\n".join(lines)[3:] + b"\n")
+    with pytest.raises(PopulationFileError, match="the first line is not UTF-8 text"):
+        decide_file(policy, source, ON, out)
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
@@ -125,6 +154,27 @@ def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     assert pq.read_table(out).num_rows == 116
     assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
                  str(source), "--on", "2019-02-01"]) == 2  # --out missing
+
+
+def test_command_line_columns(policy: Any, tmp_path: Path, capsys: Any) -> None:
+    """--columns writes only the decision columns named (row and id always); a name that
+    is not a column is bad input (exit 2) naming the columns."""
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.parquet"
+    args = ["decide", str(ROOT / "policies" / "slagelse-2019"), "--population", str(source),
+            "--on", "2019-02-01", "--out", str(out)]
+    assert main([*args, "--columns", "area, eligible"]) == 2  # 4 rows with errors
+    part = pq.read_table(out)
+    assert part.column_names == ["row", "id", "eligible", "area"]
+    assert main(args) == 2
+    full = pq.read_table(out)
+    for name in part.column_names:
+        assert part.column(name).equals(full.column(name)), name
+    capsys.readouterr()
+    assert main([*args, "--columns", "eligible,areas"]) == 2
+    err = capsys.readouterr().err
+    assert "no decision column 'areas'" in err and "Traceback" not in err
 
 
 def test_diff_population_report_is_the_same_with_the_batch_path(

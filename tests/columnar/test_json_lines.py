@@ -105,9 +105,10 @@ def _both(policy: Policy, source: Path, on: dt.date, tmp: Path,
     return fast
 
 
-def _decide_errors(policy: Policy, facts: Any, on: dt.date) -> list[tuple[str, str, str]]:
+def _decide_errors(policy: Policy, facts: Any, on: dt.date, order: Any = None
+                   ) -> list[tuple[str, str, str]]:
     try:
-        policy.decide(facts, on)
+        policy.decide(facts, on, order=order)
     except FactError as error:
         return [(p.path, p.code, p.message) for p in error.problems]
     except EvaluationError as error:
@@ -143,10 +144,12 @@ def _agree(policy: Policy, text: str, on: dt.date, decisions: list[dict[str, Any
             row += 1
             continue
         facts = data.get("facts", data)
-        kind, want = expected(policy, facts, on)
+        order = data.get("order") if "facts" in data else None
+        order = order if isinstance(order, dict) else None
+        kind, want = expected(policy, facts, on, order)
         if kind == "errors":
             assert row not in decided, line
-            assert problems[row] == _decide_errors(policy, facts, on), line
+            assert problems[row] == _decide_errors(policy, facts, on, order), line
         else:
             assert row not in problems, (line, problems[row])
             assert {k: decided[row][k] for k in want} == want, line
@@ -491,10 +494,45 @@ def test_wrapped_lines(policies: dict[str, Policy], tmp_path: Path,
     _agree(policy, text, on, decisions, errors)
     assert summary.fast_json == 8  # not those with an order, a number as id, no facts
     ids = {d["row"]: d["id"] for d in decisions}
-    assert ids[0] == "c0" and ids[3] == "c3" and ids[4] == "4"
+    assert ids[0] == "c0" and ids[4] == "4"
     assert ("id", "UDB606") in {(e["path"], e["code"]) for e in errors if e["row"] == 5}
-    assert {e["row"] for e in errors} == {5, 6, 7}
+    # the order is decided with: the policy has no package `x`
+    assert [(e["path"], e["code"], e["id"]) for e in errors if e["row"] == 3] == [
+        ("order.package", "UDB605", "c3")]
+    assert {e["row"] for e in errors} == {3, 5, 6, 7}
     assert [e["id"] for e in errors if e["row"] == 7] == ["c7"]
+
+
+def test_an_order_on_a_line_is_decided_with(policies: dict[str, Policy], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """København's packages have spans of weekly hours: each line's `order` gives the
+    package status and supplier decide gives with that order (a line with no order, none),
+    in a batch of lines read by Arrow and lines read the exact way, and alone in a batch."""
+    import random
+
+    from udbudsregler.testing.boundaries import sampler
+    from udbudsregler.testing.strategies import order_gen
+
+    policy = policies["koebenhavn-2024"]
+    on = dt.date(2024, 3, 1)
+    rows = sample_citizens(policy, on, 150, seed=12)
+    draw = sampler(order_gen(policy), random.Random(3).random)
+    lines = []
+    for i, facts in enumerate(rows):
+        order = draw() if i >= 100 else None  # the first 100 lines without an order
+        data = json.loads(_line(facts, f"c{i}"))
+        if order:
+            data["order"] = _json(order)
+        lines.append(json.dumps(data, ensure_ascii=False))
+    text = "\n".join(lines) + "\n"
+    source = _write(tmp_path / "population.jsonl", text)
+    for batch_rows in (65_536, 7):
+        decisions, errors, summary = _both(policy, source, on, tmp_path, monkeypatch,
+                                           batch_rows=batch_rows)
+        _agree(policy, text, on, decisions, errors)
+        statuses = {d["package_status"] for d in decisions}
+        assert len(statuses - {None}) >= 2, statuses  # the orders made a difference
+        assert summary.fast_json >= 64, summary  # Arrow read lines without an order
 
 
 def test_invalid_utf8_is_an_error_of_its_line(policies: dict[str, Policy], tmp_path: Path,

@@ -256,11 +256,13 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
                          "pip install 'udbudsregler[columnar]'") from None
     policy = _load(args.policy, args)
     values = tuple(v for v in (args.values or "").split(",") if v)
+    columns = None if args.columns is None else tuple(
+        c.strip() for c in args.columns.split(",") if c.strip())
     try:
         summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
                               batch_rows=args.batch_size, values=values,
-                              progress=progress_bar(sys.stderr))
-    except PopulationFileError as error:
+                              progress=progress_bar(sys.stderr), columns=columns)
+    except (PopulationFileError, ValueError) as error:
         raise InputError(str(error)) from None
     except KeyError as error:
         raise InputError(str(error.args[0])) from None
@@ -614,6 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--values", metavar="NAMES",
                         help="with --population: also write these rules' values "
                              "(comma-separated)")
+    decide.add_argument("--columns", metavar="NAMES",
+                        help="with --population: write only these decision columns "
+                             "(comma-separated, of eligible, target_groups, area, supplier, "
+                             "package, package_status, failed; row and id always)")
     decide.add_argument("--on", type=_date, required=True, metavar="DATE",
                         help="the decision date, YYYY-MM-DD")
     decide.add_argument("--explain", action="store_true", help="print the explanation")

@@ -25,6 +25,7 @@ import csv
 import gc
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,8 +48,8 @@ from udbudsregler.columnar.table import (
     arrow_value,
     converts,
     decide_arrow,
-    decide_table,
     fact_schema,
+    projection,
     wide,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
@@ -175,7 +176,9 @@ class _Rows:
             yield from self._json_lines()
             return
         try:
-            handle = open(self.name, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            # bytes that are not UTF-8 are kept as lone surrogates: their row is an error
+            handle = open(self.name, encoding="utf-8-sig", newline="",  # noqa: SIM115
+                          errors="surrogateescape")
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
         # A batch's rows are kept until it is full: tens of thousands of new dicts and
@@ -366,6 +369,8 @@ class _Rows:
         except csv.Error as error:
             raise PopulationFileError(f"{self.name}: the first line cannot be read as CSV "
                                       f"({error})") from None
+        if _NOT_UTF8.search("".join(header)):
+            raise PopulationFileError(f"{self.name}: the first line is not UTF-8 text")
         while True:
             line = reader.line_num + 1
             try:
@@ -377,6 +382,10 @@ class _Rows:
                     f"not readable as CSV: {shown(str(error), 200)}"
                 continue
             if not any(c.strip() for c in cells):
+                continue
+            joined = "".join(cells)
+            if not joined.isascii() and _NOT_UTF8.search(joined):
+                yield line, None, None, None, "not UTF-8 text"
                 continue
             if len(cells) != len(header):
                 yield line, None, None, None, \
@@ -394,6 +403,11 @@ class _Rows:
                 except ValueError as error:
                     problems.append(f"{column}: {error}")
             yield line, ident, facts, None, "; ".join(problems) if problems else None
+
+
+#: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
+#: UTF-8 never decodes to a surrogate).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 # -- deciding a file -----------------------------------------------------------------------
@@ -477,10 +491,13 @@ def progress_bar(stream: TextIO) -> Callable[[int, float, float], None] | None:
 def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out: str | Path,
                 *, errors: str | Path | None = None, batch_rows: int = BATCH_ROWS,
                 values: tuple[str, ...] = (), id: str | None = None,
-                progress: Callable[[int, float, float], None] | None = None) -> FileSummary:
+                progress: Callable[[int, float, float], None] | None = None,
+                columns: Sequence[str] | None = None) -> FileSummary:
     """Decide every citizen of a population file and write the decisions to ``out``
     (Parquet or JSON lines, by its suffix) and the rows that could not be decided to
-    ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time."""
+    ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time.
+    ``values``, ``id`` and ``columns`` are as for ``decide_table``."""
+    wanted = projection(columns)
     started = time.perf_counter()
     out = str(out)
     if errors is None:
@@ -493,11 +510,11 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     try:
         for batch in read_batches(policy, population, batch_rows):
             try:
-                result = _decide(policy, batch, on, id, values)
+                result = _decide(policy, batch, on, id, values, wanted)
             except Redo:  # a row Arrow read is not read alike the exact way: read it so
                 assert batch.redo is not None
                 batch = batch.redo()
-                result = _decide(policy, batch, on, id, values)
+                result = _decide(policy, batch, on, id, values, wanted)
             table = batch.table
             ident = "id" if "id" in table.column_names else id
             decided = _renumber(result.decisions, batch.rows)
@@ -525,10 +542,9 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 progress(summary.rows, batch.done, time.perf_counter() - started)
     finally:
         if summary.rows == 0 and decisions.parquet:
-            from udbudsregler.columnar.table import _TYPES, DECISION_COLUMNS
+            from udbudsregler.columnar.table import _TYPES
 
-            decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64()))
-                                          for c in DECISION_COLUMNS])
+            decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64())) for c in wanted])
         decisions.close()
         problems.close()
     summary.seconds = time.perf_counter() - started
@@ -539,13 +555,11 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
 
 
 def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
-            values: tuple[str, ...]) -> TableDecisions:
+            values: tuple[str, ...], columns: tuple[str, ...]) -> TableDecisions:
     table = batch.table
     ident = "id" if "id" in table.column_names else id
-    if batch.records is None:
-        return decide_table(policy, table, on, id=ident, values=values, first_row=0,
-                            order=None)
-    return decide_arrow(policy, table, on, batch.records, id=ident, values=values)
+    return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
+                        orders=batch.orders, columns=columns)
 
 
 def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:

@@ -821,22 +821,26 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
             raise ValueError("histories given as long tables need the id column: id=...")
         table = attach_histories(table, histories, id)
     return _decide(policy, table, day, id, order, suppliers, tuple(values), first_row,
-                   ignore_validity, strict, None, _projection(columns))
+                   ignore_validity, strict, None, projection(columns))
 
 
 def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
-                 records: Sequence[Mapping[str, Any]], *, id: str | None = None,
-                 values: Sequence[str] = (), columns: Sequence[str] | None = None
-                 ) -> TableDecisions:
+                 records: Sequence[Mapping[str, Any]] | None, *, id: str | None = None,
+                 values: Sequence[str] = (), columns: Sequence[str] | None = None,
+                 orders: Sequence[Any] | None = None) -> TableDecisions:
     """``decide_table`` of an Arrow table whose rows' facts are also given as read
-    (``records``, one per row): a row decided per record is decided from its record."""
+    (``records``, one per row): a row decided per record is decided from its record
+    (None: from the table). ``orders``: each row's order as given (None for a row
+    without one), as ``decide`` takes it."""
     day = _as_date(on)
     policy.check_date(day)
-    return _decide(policy, table, day, id, None, None, tuple(values), 0, False, False,
-                   records, _projection(columns))
+    if orders is not None and len(orders) != table.num_rows:
+        raise ValueError(f"{len(orders)} orders for {table.num_rows} rows")
+    return _decide(policy, table, day, id, list(orders) if orders is not None else None,
+                   None, tuple(values), 0, False, False, records, projection(columns))
 
 
-def _projection(columns: Sequence[str] | None) -> tuple[str, ...]:
+def projection(columns: Sequence[str] | None) -> tuple[str, ...]:
     """The decision columns to build, in their order (``row`` always)."""
     if columns is None:
         return DECISION_COLUMNS
@@ -850,12 +854,14 @@ def _projection(columns: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
-            order: Mapping[str, Any] | str | None, suppliers: Mapping[str, Any] | None,
+            order: Mapping[str, Any] | str | list[Any] | None,
+            suppliers: Mapping[str, Any] | None,
             values: tuple[str, ...], first_row: int, ignore_validity: bool, strict: bool,
             records: Sequence[Mapping[str, Any]] | None,
             columns: tuple[str, ...] = DECISION_COLUMNS) -> TableDecisions:
-    """``decide_table`` of an Arrow table; ``records``: the facts of its rows as given
-    (then the rows decided per record are decided from them); ``columns``: the decision
+    """``decide_table`` of an Arrow table; ``order``: one for every row, the name of a
+    column, or a list of one per row; ``records``: the facts of its rows as given (then
+    the rows decided per record are decided from them); ``columns``: the decision
     columns to build."""
     plan = _plan(policy)
     for name in values:
@@ -925,7 +931,7 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     fast = _decide(policy, columns.table, day, None, options.get("order"),
                    options.get("suppliers"), values, 0, options.get("ignore_validity", False),
                    options.get("strict", False), [rows[i] for i in columns.rows],
-                   _projection(options.get("columns")))
+                   projection(options.get("columns")))
     fast = _renumbered(fast, columns.rows, first_row)
     if not columns.rest:
         return fast
@@ -988,7 +994,7 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
         result = _decide(policy, table, day, None, options.get("order"),
                          options.get("suppliers"), tuple(options.get("values", ())), 0,
                          ignore, options.get("strict", False), good,
-                         _projection(options.get("columns")))
+                         projection(options.get("columns")))
     result = _renumbered(result, kept, first_row)
     problems = result.errors
     if errors:
@@ -1025,7 +1031,7 @@ def _wide(kind: pa.DataType) -> pa.DataType:
 
 class _Run:
     def __init__(self, policy: PolicyLike, plan: Plan, table: pa.Table, on: date,
-                 id: str | None, order: Mapping[str, Any] | str | None,
+                 id: str | None, order: Mapping[str, Any] | str | list[Any] | None,
                  suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
                  first_row: int, ignore_validity: bool,
                  records: Sequence[Mapping[str, Any]] | None = None,
@@ -1048,6 +1054,8 @@ class _Run:
             if id is not None else None)
         if isinstance(order, str):
             self.orders: list[Any] = table.column(order).to_pylist()
+        elif isinstance(order, list):  # one per row, as given
+            self.orders = order if any(o is not None for o in order) else []
         else:
             self.orders = [order] * self.n if order is not None else []
         self.unsure = np.zeros(self.n, dtype=bool)
