@@ -143,13 +143,28 @@ class Rec(Col):
 class Lst(Col):
     #: The number of rows (of ``level``) the records belong to.
     n: int
-    #: For each record, its row; ascending.
-    parent: IntArray
+    #: For each record, its row (ascending): :attr:`parent`; None while it is not needed
+    #: and ``offsets`` give it (computing it is a pass over every record).
+    known_parent: IntArray | None
     #: The records (level ``level + 1``).
     rec: Rec
     #: Where each row's records start (``n + 1`` ascending, from 0), if known: per-row
     #: counts are then differences of running sums, without ``parent``.
     offsets: IntArray | None = None
+
+    @property
+    def parent(self) -> IntArray:
+        """For each record, its row; ascending."""
+        if self.known_parent is None:
+            assert self.offsets is not None, "a list without parents or offsets"
+            self.known_parent = parents(self.offsets)
+        return self.known_parent
+
+    def records(self) -> int:
+        """How many records all the rows have."""
+        if self.known_parent is None and self.offsets is not None:
+            return int(self.offsets[-1])
+        return len(self.parent)
 
     def take(self, index: IntArray) -> Col:
         raise Unsupported("a list read inside the body of another quantifier")

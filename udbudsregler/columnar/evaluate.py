@@ -94,8 +94,14 @@ class Batch:
         self.unsure = unsure
         self.memo: dict[str, Any] = {}
         self.scalar = Interpreter(graph, {}, on, rule)
-        #: The rows of the elements, while a loop body is evaluated.
-        self.parent: IntArray | None = None
+        #: The list whose elements a loop body is evaluated for (None outside a loop).
+        self.within: Lst | None = None
+
+    @property
+    def parent(self) -> IntArray | None:
+        """The rows of the elements, while a loop body is evaluated (computed from the
+        list's offsets only when a body needs it)."""
+        return self.within.parent if self.within is not None else None
 
     # -- rows to decide per record ---------------------------------------------------
 
@@ -124,11 +130,11 @@ class Batch:
             result = self._scalar(lambda: self.scalar.value(name))
         else:
             assert node.expr is not None
-            saved, self.parent = self.parent, None
+            saved, self.within = self.within, None
             try:
                 result = self.ev(node.expr, {}, 0)
             finally:
-                self.parent = saved
+                self.within = saved
         self.memo[name] = result
         return result
 
@@ -225,8 +231,8 @@ class Batch:
     def size(self, level: int) -> int:
         if level == 0:
             return self.n
-        assert self.parent is not None
-        return len(self.parent)
+        assert self.within is not None
+        return self.within.records()
 
     def bools(self, value: Any, level: int) -> BoolArray:
         if isinstance(value, Bools):
@@ -289,14 +295,13 @@ class Batch:
         if not isinstance(source, Lst):
             raise Unsupported("a quantifier over a list that is the same for every citizen, "
                               "with a body that is not")
-        parent = source.parent
-        saved, self.parent = self.parent, parent
+        saved, self.within = self.within, source
         try:
             inner = {**env, expr.var: source.rec}
             if expr.where is not None:
                 keep = self.bools(self.ev(expr.where, inner, 1), 1)
             else:
-                keep = np.ones(len(parent), dtype=bool)
+                keep = np.ones(source.records(), dtype=bool)
             kind = expr.kind
             if kind == "any":
                 return Bools(0, source.hits(keep) > 0)
@@ -310,7 +315,7 @@ class Batch:
             kept = np.flatnonzero(keep)
             value = self.ev(expr.value, inner, 1)
         finally:
-            self.parent = saved
+            self.within = saved
         return self.aggregate(expr, env, source, kept, value)
 
     def aggregate(self, expr: I.Loop, env: dict[str, Any], source: Lst, kept: IntArray,

@@ -55,7 +55,6 @@ from udbudsregler.columnar.columns import (
     Opaque,
     Pers,
     Rec,
-    parents,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
 from udbudsregler.columnar.records import readable, to_columns
@@ -589,7 +588,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         return Lst(level, n, np.zeros(0, dtype=np.int64), rec0), _all(n)
     items = arr.flatten()
     offsets = _offsets(arr)
-    parent = parents(offsets) if offsets is not None else np.asarray(
+    parent = None if offsets is not None else np.asarray(
         pc.list_parent_indices(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
     inner = _nulls(items)
     rec = {}
@@ -606,9 +605,10 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         if spec.open_ended is False:
             inner |= open_end
         rec["from"], rec["to"] = start, Dates(level + 1, e)
+    out = Lst(level, n, parent, Rec(level + 1, rec, history), offsets)
     if inner.any():
-        bad[parent[inner]] = True
-    return Lst(level, n, parent, Rec(level + 1, rec, history), offsets), bad
+        bad[out.parent[inner]] = True
+    return out, bad
 
 
 def _end(arr: pa.Array, level: int, currency: str) -> tuple[Dates, BoolArray, BoolArray]:
@@ -1097,7 +1097,7 @@ class _Run:
         """Rows whose lists are long enough that the evaluation budget might run out go
         per record (where ``decide`` says whether it does: UDB706)."""
         lists = [value for value in facts.values() if isinstance(value, Lst)]
-        total = sum(len(value.parent) for value in lists)
+        total = sum(value.records() for value in lists)
         if total * self.plan.walks <= self.policy.steps:
             return  # not even all the records of the batch together could run it out
         sizes = np.zeros(self.n, dtype=np.int64)
