@@ -388,6 +388,19 @@ def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Pa
     assert report.groups["became_eligible"].count == 1
 
 
+def test_a_line_separator_inside_a_json_string_does_not_end_the_line(tmp_path: Path) -> None:
+    """JSON allows U+2028, U+2029 and U+0085 in a string as they are; the lines end where
+    `decide --population` ends them (\\n, \\r\\n, \\r), so the row stays one row."""
+    file = tmp_path / "citizens.jsonl"
+    lines = [json.dumps({"id": f"c{i}{sep}x", "facts": GOOD}, ensure_ascii=False)
+             for i, sep in enumerate(["\u2028", "\u0085", "\u2029"])]
+    file.write_text("\n".join(lines) + "\r\n", encoding="utf-8")
+    population = read_population(file)
+    assert not population.bad
+    assert [(r.line, r.id) for r in population.rows] == [
+        (1, "c0\u2028x"), (2, "c1\u0085x"), (3, "c2\u2029x")]
+
+
 def test_cli_reports_bad_rows_with_exit_code_2(tmp_path: Path, capsys: Any) -> None:
     file = tmp_path / "citizens.jsonl"
     file.write_text(json.dumps(GOOD) + "\n[1, 2]\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +111,14 @@ def _read_parquet(name: str) -> Population:
     return population
 
 
+_LINE_END = re.compile("\r\n|\r|\n")
+
+
 def _read_jsonl(text: str, population: Population) -> None:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # the line ends of `open`'s universal newlines, as `decide --population` numbers them:
+    # not `str.splitlines`, which also ends a line at U+2028, U+0085 and the like, which
+    # JSON allows inside a string as they are
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
         try:
