@@ -152,3 +152,17 @@ def test_types_that_must_fall_back(policy: Any) -> None:
         assert columns.rest == [0], (name, value)
     assert to_columns(specs, [[1, 2]]).rest == [0]
     assert to_columns(specs, [{**_good(rng), "shoe": 1}]).rest == [0]
+
+
+def test_a_rows_problems_are_in_the_order_decide_gives_them(policy: Any) -> None:
+    """Rejected by the fact check (not decided per record), a row's problems come in the
+    order of decide's FactError (by path), as those of a row decided per record do."""
+    from udbudsregler.diagnostics import FactError
+
+    row = {**_good(random.Random(1)), "years": 2.5, "weekly": -1}  # declared years first
+    with pytest.raises(FactError) as raised:
+        policy.decide(row, ON)
+    want = [(p.path, p.code, p.message) for p in raised.value.problems]
+    assert [p for p, _, _ in want] == ["weekly", "years"]
+    got = policy.decide_table([row], ON)
+    assert [(e["path"], e["code"], e["message"]) for e in got.errors.to_pylist()] == want

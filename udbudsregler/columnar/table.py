@@ -973,9 +973,9 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
     errors: list[dict[str, Any]] = []
     for number, row in zip(numbers, rows, strict=True):
         canonical, problems = check(row)
-        if problems:
+        if problems:  # in the order of decide's FactError (as a row decided per record)
             errors += [_error(first_row + number, None, p.path, p.code, p.message)
-                       for p in problems]
+                       for p in FactError(problems).problems]
             continue
         good.append(arrow_value(canonical) if convert else canonical)
         kept.append(number)
