@@ -22,8 +22,8 @@ def main(n: int = 2_000) -> list:
              .config("spark.ui.enabled", "false").getOrCreate())
     try:
         citizens = spark.createDataFrame(table)  # from Arrow: dates, decimals, arrays
-        decisions = decide_spark(policy, citizens, on, id="id")
-        return decisions.collect()  # one Row per citizen: eligible, area, ..., errors
+        decisions = decide_spark(policy, citizens, on, id="id", values=["weekly_price"])
+        return decisions.collect()  # a Row per citizen: eligible, area, ..., weekly_price
     finally:
         spark.stop()
 

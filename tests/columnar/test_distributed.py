@@ -80,6 +80,9 @@ def test_spark_in_local_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
     rows = _example("population_spark.py")["main"](n=300)
     _check([r.asDict(recursive=True) for r in rows], 300)
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    price = policy.node_value("weekly_price", {}, ON).amount  # a parameter: the same for all
+    assert {r["weekly_price"] for r in rows} == {price}
 
 
 def test_dask_and_spark_refuse_a_projection() -> None:
@@ -91,3 +94,36 @@ def test_dask_and_spark_refuse_a_projection() -> None:
     for run in (decide_dask, decide_spark):
         with pytest.raises(TypeError, match="select columns from the result instead"):
             run(policy, object(), ON, columns=["eligible"])
+
+
+def test_value_columns_on_dask_and_in_the_spark_schema() -> None:
+    """`values=[...]` adds the rules' values as columns (they were dropped): on Dask (the
+    synchronous scheduler here; the cluster is tested above), equal to decide's values,
+    and in the Spark schema with their types."""
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    from udbudsregler.columnar import fact_schema
+    from udbudsregler.columnar.distributed import decide_dask, output_schema, spark_schema
+
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    citizens = sample_citizens(policy, ON, 60, seed=4)
+    table = pa.Table.from_pylist(citizens, schema=fact_schema(policy.graph))
+    table = table.append_column("id", pa.array([f"c{i}" for i in range(len(citizens))]))
+    frame = dd.from_pandas(table.to_pandas(types_mapper=pd.ArrowDtype), npartitions=3)
+    values = ("age", "weekly_price")
+    result = decide_dask(policy, frame, ON, id="id", values=values).compute(
+        scheduler="synchronous")
+    assert list(result.columns) == output_schema(policy, values).names
+    assert output_schema(policy, values).names[-3:] == ["age", "weekly_price", "errors"]
+    by_id = {r["id"]: r for r in result.to_dict("records")}
+    for i, facts in enumerate(citizens):
+        decision = policy.decide(facts, ON)
+        row = by_id[f"c{i}"]
+        assert row["age"] == policy.node_value("age", decision.facts, ON)
+        assert row["weekly_price"] == policy.node_value("weekly_price", decision.facts,
+                                                        ON).amount
+    ddl = spark_schema(policy, values)
+    assert "failed array<string>, `age` bigint, `weekly_price` decimal(38,18), errors" in ddl
+    with pytest.raises(KeyError, match="no rule or other named node 'agee'"):
+        decide_dask(policy, frame, ON, id="id", values=("agee",))

@@ -27,10 +27,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from udbudsregler.columnar.table import PolicyLike, TableDecisions, decide_table
+from udbudsregler.columnar.table import PolicyLike, TableDecisions, decide_table, value_type
 
-__all__ = ["OUTPUT_SCHEMA", "decide_dask", "decide_spark", "merged", "shipped",
-           "spark_schema"]
+__all__ = ["OUTPUT_SCHEMA", "decide_dask", "decide_spark", "merged", "output_schema",
+           "shipped", "spark_schema"]
 
 _PROBLEM = pa.struct([("path", pa.string()), ("code", pa.string()), ("message", pa.string())])
 
@@ -41,6 +41,23 @@ OUTPUT_SCHEMA = pa.schema([
     ("supplier", pa.string()), ("package", pa.string()), ("package_status", pa.string()),
     ("failed", pa.list_(pa.string())), ("errors", pa.list_(_PROBLEM)),
 ])
+
+#: Spark's names of the Arrow types of value columns.
+_SPARK_TYPES = {pa.bool_(): "boolean", pa.int64(): "bigint", pa.date32(): "date",
+                pa.string(): "string", pa.decimal128(38, 18): "decimal(38,18)"}
+
+
+def output_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ()
+                  ) -> pa.Schema:
+    """The result's schema: ``OUTPUT_SCHEMA``, with a column for each of ``values`` (the
+    rules' values, as ``decide_table`` gives them) before ``errors``."""
+    if not values:
+        return OUTPUT_SCHEMA
+    assert policy is not None, "values need the policy"
+    fields = list(OUTPUT_SCHEMA)
+    return pa.schema([*fields[:-1], *(pa.field(v, value_type(policy, v)) for v in values),
+                      fields[-1]])
+
 
 # -- the policy on the workers ----------------------------------------------------------
 
@@ -84,8 +101,10 @@ def _policy(value: Any) -> PolicyLike:
 # -- one partition ----------------------------------------------------------------------
 
 
-def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None) -> pa.Table:
-    """The decisions and the errors of a table as one row per citizen (``OUTPUT_SCHEMA``)."""
+def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None,
+           schema: pa.Schema = OUTPUT_SCHEMA) -> pa.Table:
+    """The decisions and the errors of a table as one row per citizen (``schema``:
+    :func:`output_schema`)."""
     problems: dict[int, list[dict[str, str]]] = {}
     error_ids: dict[int, str | None] = {}
     for e in result.errors.to_pylist():
@@ -95,7 +114,7 @@ def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None) 
     decided = result.decisions
     if "id" not in decided.column_names:
         decided = decided.add_column(1, "id", pa.nulls(decided.num_rows, pa.string()))
-    decided = decided.select(OUTPUT_SCHEMA.names[:-1])
+    decided = decided.select(schema.names[:-1])
     rows = decided.column("row").to_pylist()
     decided = decided.append_column("errors", pa.array(
         [problems.pop(r, []) for r in rows], type=pa.list_(_PROBLEM)))
@@ -104,11 +123,11 @@ def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None) 
         "row": pa.array(undecided, type=pa.int64()),
         "id": pa.array([ids[r] if ids is not None else error_ids.get(r) for r in undecided],
                        type=pa.string()),
-        **{name: pa.nulls(len(undecided), OUTPUT_SCHEMA.field(name).type)
-           for name in OUTPUT_SCHEMA.names[2:-1]},
+        **{name: pa.nulls(len(undecided), schema.field(name).type)
+           for name in schema.names[2:-1]},
         "errors": pa.array([problems[r] for r in undecided], type=pa.list_(_PROBLEM)),
-    }, schema=OUTPUT_SCHEMA)
-    out = pa.concat_tables([decided.cast(OUTPUT_SCHEMA), extra]).sort_by("row")
+    }, schema=schema)
+    out = pa.concat_tables([decided.cast(schema), extra]).sort_by("row")
     assert out.num_rows == n
     return out
 
@@ -119,7 +138,8 @@ def _partition(policy: Any, table: pa.Table, on: date, options: dict[str, Any]) 
     ids = ([None if v is None else str(v) for v in table.column(ident).to_pylist()]
            if ident else None)
     result = decide_table(pol, table, on, **options)
-    return merged(result, table.num_rows, ids)
+    return merged(result, table.num_rows, ids,
+                  output_schema(pol, tuple(options.get("values", ()))))
 
 
 def _fixed(options: dict[str, Any]) -> None:
@@ -140,7 +160,8 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
 
     _fixed(options)
     day = date.fromisoformat(on) if isinstance(on, str) else on
-    meta = OUTPUT_SCHEMA.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    schema = output_schema(policy, tuple(options.get("values", ())))
+    meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     ship = shipped(policy)
 
     def run(frame: Any, ship: Shipped) -> Any:
@@ -153,11 +174,16 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
 # -- Spark ------------------------------------------------------------------------------
 
 
-def spark_schema() -> str:
-    """The result's schema as Spark DDL (for ``mapInArrow``)."""
+def spark_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ()) -> str:
+    """The result's schema as Spark DDL (for ``mapInArrow``), with a column for each of
+    ``values`` (of ``policy``) before ``errors``."""
+    if values and policy is None:
+        raise TypeError("spark_schema: values need the policy")
+    added = "".join(f"`{v}` {_SPARK_TYPES[value_type(policy, v)]}, "
+                    for v in values) if policy is not None else ""
     return ("row long, id string, eligible boolean, target_groups array<string>, "
             "area string, supplier string, package string, package_status string, "
-            "failed array<string>, "
+            f"failed array<string>, {added}"
             "errors array<struct<path:string,code:string,message:string>>")
 
 
@@ -166,6 +192,7 @@ def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) ->
     DataFrame of :func:`spark_schema`. ``options`` are ``decide_table``'s."""
     _fixed(options)
     day = date.fromisoformat(on) if isinstance(on, str) else on
+    schema = spark_schema(policy, tuple(options.get("values", ())))
     ship = shipped(policy)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -173,6 +200,6 @@ def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) ->
             table = pa.Table.from_batches([batch])
             yield from _partition(ship, table, day, options).to_batches()
 
-    return df.mapInArrow(run, spark_schema())
+    return df.mapInArrow(run, schema)
 
 

@@ -1418,6 +1418,14 @@ def _error(row: int, ident: str | None, path: str, code: str, message: str) -> d
     return {"row": row, "id": ident, "path": path, "code": code, "message": message}
 
 
+def value_type(policy: PolicyLike, name: str) -> pa.DataType:
+    """The Arrow type of the column ``values=[name]`` adds (KeyError: no such named
+    node; Unsupported: a value no column holds)."""
+    if name not in policy.graph.nodes:
+        raise KeyError(f"the policy has no rule or other named node {name!r}")
+    return _arrow_of(policy.graph.nodes[name].type)
+
+
 def _arrow_of(t: Type) -> pa.DataType:
     if t == BOOL:
         return pa.bool_()
