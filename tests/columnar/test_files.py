@@ -177,6 +177,24 @@ def test_command_line_columns(policy: Any, tmp_path: Path, capsys: Any) -> None:
     assert "no decision column 'areas'" in err and "Traceback" not in err
 
 
+def test_command_line_a_bug_while_deciding_is_not_bad_input(
+        policy: Any, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only --columns is checked as input: a ValueError raised while the file is decided
+    is an internal error (exit 70), not the user's bad input (exit 2)."""
+    import udbudsregler.columnar.files as files
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(files, "decide_file", broken)
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
+    assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
+                 str(source), "--on", "2019-02-01", "--out", str(tmp_path / "d.parquet"),
+                 "--columns", "eligible"]) == 70
+    capsys.readouterr()
+
+
 def test_diff_population_report_is_the_same_with_the_batch_path(
         policy: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """diff --population clears the citizens both rounds decide alike with decide_table;

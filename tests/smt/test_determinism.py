@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import z3
 
@@ -90,3 +91,37 @@ def test_analyses_in_two_threads_give_the_reports_of_one() -> None:
             lambda: exact_diff(policy(SLAGELSE), policy("examples/next-round")).render())
         together = [_report(first.result()), _report(second.result())]
     assert together == alone
+
+
+def test_a_witness_is_tidy_also_without_lists(tmp_path: Path) -> None:
+    """A citizen with no list or history is tidied and made canonical too: the least
+    number, the date nearest the decision date."""
+    from udbudsregler import load_policy
+
+    text = """policy:
+  id: {id}
+  title: Scalar facts only
+  authority: Tests
+  valid: {{from: 2024-01-01, to: 2025-12-31}}
+  language: en
+  currency: DKK
+facts:
+  age: {{type: int, min: 16, max: 70}}
+  since: date
+  ready: bool
+target_groups:
+  group:
+    title: Group
+    criteria:
+      all:
+        - {{id: older, title: Older, when: age > {age}}}
+        - {{id: started, title: Started, when: since <= today}}
+        - {{id: is_ready, title: Ready, when: ready}}
+"""
+    for name, age in (("old", 30), ("new", 35)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "policy.yaml").write_text(text.format(id=name, age=age),
+                                                     encoding="utf-8")
+    report = exact_diff(load_policy(tmp_path / "old"), load_policy(tmp_path / "new"))
+    (kind,) = report.kinds
+    assert kind.witness == {"age": 31, "since": date(2024, 1, 1), "ready": True}

@@ -169,8 +169,7 @@ class _Run:
             built = goals(*args)
         except NotEncodable as error:
             return None, error
-        return self.problem.check([*self.universe, *built],
-                                  minimize=self.problem.lengths() if witness else ()), None
+        return self.problem.check([*self.universe, *built], witness=witness), None
 
     def witness(self, answer: Answer, confirm: Callable[..., bool],
                 case: Callable[..., tuple[str, list[str], dict[str, Any]]],
@@ -212,7 +211,7 @@ class _Run:
             self.unknown("decision_fails", "decision", where,
                          "decisions that fail for some citizen", "not encodable: "
                          + "; ".join(missing))
-        answer = self.problem.check([z3.Not(z3.And(oks))], minimize=self.problem.lengths())
+        answer = self.problem.check([z3.Not(z3.And(oks))], witness=True)
         if answer.status == "sat":
             def confirm(result: Any) -> bool:
                 from udbudsregler.diagnostics import EvaluationError
@@ -434,8 +433,7 @@ class _Run:
                         low = middle + 1
                 # the witness is a citizen it happens to on that date (the first model's
                 # citizen may have it only later: the engine would not confirm it), tidied
-                on_first = self.problem.check([*bounds, *built, day == high],
-                                              minimize=self.problem.lengths())
+                on_first = self.problem.check([*bounds, *built, day == high], witness=True)
                 if on_first.status == "sat":
                     answer = on_first
                 found_on[id(answer)] = date.fromordinal(high)
@@ -599,8 +597,7 @@ class _Run:
             except NotEncodable as error:
                 self.unknown("invariant", name, where, title, f"not encodable: {error}")
                 continue
-            answer = self.problem.check([*self.universe, broken],
-                                        minimize=self.problem.lengths())
+            answer = self.problem.check([*self.universe, broken], witness=True)
             if answer.status == "unsat":
                 self.add("invariant", "proved", "ok", name, where,
                          f"{title} holds for every citizen (up to K records per history)")

@@ -131,8 +131,9 @@ class Problem:
             out += calendar.defs
         return out
 
-    def check(self, goals: Iterable[Term], minimize: Sequence[Term] = ()) -> Answer:
-        """Whether some citizen (and date) meets every goal; a model if one does."""
+    def check(self, goals: Iterable[Term], *, witness: bool = False) -> Answer:
+        """Whether some citizen (and date) meets every goal; a model if one does, made a
+        tidy, canonical witness when ``witness`` (:meth:`_smaller`)."""
         goals = list(goals)  # encode first: that adds variables and their constraints
         solver = self.solver
         base = self.base()
@@ -151,17 +152,17 @@ class Problem:
             model = solver.model()
         finally:
             solver.pop()
-        if minimize:
-            model = self._smaller(goals, minimize, model)
+        if witness:
+            model = self._smaller(goals, model)
         return Answer("sat", model)
 
-    def _smaller(self, goals: list[Term], minimize: Sequence[Term], model: Any) -> Any:
+    def _smaller(self, goals: list[Term], model: Any) -> Any:
         """A tidier model, greedily, each step one quick query: the decision date as early
-        as the range allows, each term of ``minimize`` (the lists' lengths) as small as it
-        goes, then every date of the citizen as close to the decision date as it can be
-        (so a witness sits on the boundary that makes it one), then every value canonical
-        (:meth:`_canonical`: an open period open, and so on). Steps the solver cannot
-        settle are skipped; the result always meets the goals."""
+        as the range allows, each list's and history's length (:meth:`lengths`) as small
+        as it goes, then every date of the citizen as close to the decision date as it can
+        be (so a witness sits on the boundary that makes it one), then every value
+        canonical (:meth:`_canonical`: an open period open, and so on). Steps the solver
+        cannot settle are skipped; the result always meets the goals."""
         solver = self.solver
         solver.push()
         try:
@@ -186,7 +187,7 @@ class Problem:
                 first = [c for c in self.range if c.decl().kind() == z3.Z3_OP_GE]
                 for bound in first:
                     pin(self.today == bound.arg(1))
-            for term in minimize:
+            for term in self.lengths():
                 current = model.eval(term, True).as_long()
                 for value in range(current):
                     if pin(term == value):

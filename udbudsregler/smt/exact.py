@@ -272,7 +272,7 @@ def _kinds(problem: Problem, old: Policy, new: Policy, a: _Side, b: _Side,
                                (True, False, z3.And(old_t, new_f))):
             explained.append(flip)
             goals = [*universe, differs, flip]
-            answer = problem.check(goals, minimize=problem.lengths())
+            answer = problem.check(goals, witness=True)
             if answer.status == "unsat":
                 continue
             kind = Kind(name, was, now, "unknown", where=where)
@@ -283,7 +283,7 @@ def _kinds(problem: Problem, old: Policy, new: Policy, a: _Side, b: _Side,
                 continue
             _describe(problem, old, new, kind, answer.model, goals)
     rest = problem.check([*universe, differs, z3.Not(z3.Or(explained or [z3.BoolVal(False)]))],
-                         minimize=problem.lengths())
+                         witness=True)
     if rest.status == "sat":
         kind = Kind("", None, None, "unknown")
         report.kinds.append(kind)
