@@ -242,7 +242,7 @@ class Problem:
                     continue
                 first, second = (centre - size, centre + size) if day \
                     else (centre + size, centre - size)
-                if not pin(var == first):
+                if not pin(var == first) and size:  # at distance 0 both are the centre
                     pin(var == second)
         return latest()
 
