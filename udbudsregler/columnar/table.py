@@ -55,6 +55,7 @@ from udbudsregler.columnar.columns import (
     Opaque,
     Pers,
     Rec,
+    is_leap,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
 from udbudsregler.columnar.records import readable, to_columns
@@ -670,7 +671,7 @@ def _iso_dates(arr: pa.Array) -> tuple[IntArray, BoolArray]:
     ok &= (m >= 1) & (m <= 12) & (y >= 1)
     month = np.where(ok, m, 1)
     year = np.where(ok, y, 1)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    leap = is_leap(year)
     ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
     last = year - 1
     o = last * 365 + last // 4 - last // 100 + last // 400 + _BEFORE_MONTH[month] + \
