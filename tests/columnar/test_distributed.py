@@ -127,3 +127,6 @@ def test_value_columns_on_dask_and_in_the_spark_schema() -> None:
     assert "failed array<string>, `age` bigint, `weekly_price` decimal(38,18), errors" in ddl
     with pytest.raises(KeyError, match="no rule or other named node 'agee'"):
         decide_dask(policy, frame, ON, id="id", values=("agee",))
+    for schema_of in (output_schema, spark_schema):
+        with pytest.raises(TypeError, match="values need the policy"):
+            schema_of(None, values)

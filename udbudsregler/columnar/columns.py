@@ -173,8 +173,9 @@ class Lst(Col):
         where = np.flatnonzero(keep)
         rec = Rec(self.rec.level, {k: (_take_same(v, where) if isinstance(v, Col) else v)
                                    for k, v in self.rec.fields.items()}, self.rec.history)
-        offsets = None if self.offsets is None else running(keep)[self.offsets]
-        return Lst(self.level, self.n, self.parent[where], rec, offsets)
+        if self.offsets is None:
+            return Lst(self.level, self.n, self.parent[where], rec)
+        return Lst(self.level, self.n, None, rec, running(keep)[self.offsets])
 
     def hits(self, keep: BoolArray) -> IntArray:
         """How many of each row's records ``keep`` holds."""

@@ -53,7 +53,8 @@ def output_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ()
     rules' values, as ``decide_table`` gives them) before ``errors``."""
     if not values:
         return OUTPUT_SCHEMA
-    assert policy is not None, "values need the policy"
+    if policy is None:
+        raise TypeError("output_schema: values need the policy")
     fields = list(OUTPUT_SCHEMA)
     return pa.schema([*fields[:-1], *(pa.field(v, value_type(policy, v)) for v in values),
                       fields[-1]])

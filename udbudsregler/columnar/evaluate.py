@@ -478,22 +478,13 @@ def _align_pair(batch: Batch, a: Any, b: Any, level: int, n: int
     return out[0], out[1], scale, currency
 
 
-#: Whole numbers below this in size can be picked by arithmetic without overflow.
-_SAFE_SIZE = 2**62
-
-
-def _safe_size(x: Any) -> bool:
-    if isinstance(x, (int, np.integer)):
-        return -_SAFE_SIZE < int(x) < _SAFE_SIZE
-    return len(x) == 0 or (int(x.min()) > -_SAFE_SIZE and int(x.max()) < _SAFE_SIZE)
-
-
 def _choose(test: BoolArray, a: Any, b: Any) -> Any:
     """``np.where(test, a, b)`` for whole numbers (int arrays or ints; ``test`` an array):
-    as ``b + test * (a - b)`` when no step can overflow. Without branches, that is three to
-    five times faster than ``np.where`` on a mask without a pattern (0.13-0.2 against
-    0.72-0.76 ms for 200,000 rows), as a citizen's condition is."""
-    if not (_safe_size(a) and _safe_size(b)):
+    as ``b + test * (a - b)`` when no step can overflow (both below 2**62 in size). Without
+    branches, that is three to five times faster than ``np.where`` on a mask without a
+    pattern (0.13-0.2 against 0.72-0.76 ms for 200,000 rows), as a citizen's condition
+    is."""
+    if _largest(a) >= _SAFE or _largest(b) >= _SAFE:
         return np.where(test, a, b)
     if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
         return test * np.int64(int(a) - int(b)) + np.int64(b)

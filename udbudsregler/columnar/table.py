@@ -55,6 +55,7 @@ from udbudsregler.columnar.columns import (
     Opaque,
     Pers,
     Rec,
+    is_leap,
 )
 from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
 from udbudsregler.columnar.records import readable, to_columns
@@ -670,7 +671,7 @@ def _iso_dates(arr: pa.Array) -> tuple[IntArray, BoolArray]:
     ok &= (m >= 1) & (m <= 12) & (y >= 1)
     month = np.where(ok, m, 1)
     year = np.where(ok, y, 1)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    leap = is_leap(year)
     ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
     last = year - 1
     o = last * 365 + last // 4 - last // 100 + last // 400 + _BEFORE_MONTH[month] + \
@@ -920,18 +921,14 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     those of ``decide``."""
     rows = list(records)
     specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
-    if options.get("histories") or options.get("id") is not None or isinstance(
-            options.get("order"), str) or not readable(specs):
+    if _reads_the_table(options) or not readable(specs):
         return _checked_records(policy, rows, list(range(len(rows))), on, first_row, options)
     day = _as_date(on)
     if not options.get("ignore_validity", False):
         policy.check_date(day)
     columns = to_columns(specs, rows)
-    values = tuple(options.get("values", ()))
-    fast = _decide(policy, columns.table, day, None, options.get("order"),
-                   options.get("suppliers"), values, 0, options.get("ignore_validity", False),
-                   options.get("strict", False), [rows[i] for i in columns.rows],
-                   projection(options.get("columns")))
+    fast = _decide_given(policy, columns.table, day, [rows[i] for i in columns.rows],
+                         options)
     fast = _renumbered(fast, columns.rows, first_row)
     if not columns.rest:
         return fast
@@ -942,6 +939,25 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
         pa.concat_tables([fast.errors, rest.errors]).sort_by("row"), len(rows),
         fast.columnar + rest.columnar, fast.per_record + rest.per_record,
         tuple(dict.fromkeys((*fast.notes, *rest.notes))))
+
+
+def _reads_the_table(options: Mapping[str, Any]) -> bool:
+    """Whether ``decide_table``'s options name columns of the table (the id, each row's
+    order) or add histories to it: then the rows are decided by ``decide_table`` itself,
+    not from the records as given."""
+    return bool(options.get("histories")) or options.get("id") is not None or isinstance(
+        options.get("order"), str)
+
+
+def _decide_given(policy: PolicyLike, table: pa.Table, day: date,
+                  records: Sequence[Mapping[str, Any]], options: Mapping[str, Any]
+                  ) -> TableDecisions:
+    """``_decide`` of a table of the rows ``records`` (a row decided per record is decided
+    from its record), with ``decide_table``'s ``options`` (none of
+    :func:`_reads_the_table`'s); the date is checked by the caller."""
+    return _decide(policy, table, day, None, options.get("order"), options.get("suppliers"),
+                   tuple(options.get("values", ())), 0, options.get("ignore_validity", False),
+                   options.get("strict", False), records, projection(options.get("columns")))
 
 
 def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
@@ -983,18 +999,13 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
         table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
         table = pa.Table.from_pylist(good, schema=wide(fact_schema(policy.graph)))
-    if options.get("histories") or options.get("id") is not None or isinstance(
-            options.get("order"), str):
+    if _reads_the_table(options):
         result = decide_table(policy, table, on, **options)
     else:  # rows decided per record are decided from their checked facts, not from Arrow
         day = _as_date(on)
-        ignore = options.get("ignore_validity", False)
-        if not ignore:
+        if not options.get("ignore_validity", False):
             policy.check_date(day)
-        result = _decide(policy, table, day, None, options.get("order"),
-                         options.get("suppliers"), tuple(options.get("values", ())), 0,
-                         ignore, options.get("strict", False), good,
-                         projection(options.get("columns")))
+        result = _decide_given(policy, table, day, good, options)
     result = _renumbered(result, kept, first_row)
     problems = result.errors
     if errors:
