@@ -222,8 +222,8 @@ class Policy(Program):
         evaluated column by column (the ``columnar`` extra); rows it cannot decide exactly
         are decided per record, rows ``decide`` rejects are in the errors table. See
         :func:`udbudsregler.columnar.decide_table` for the options (``id``, ``order``,
-        ``suppliers``, ``values``, ``histories``, ``first_row``, ``ignore_validity``,
-        ``strict``)."""
+        ``suppliers``, ``values``, ``columns``, ``histories``, ``first_row``,
+        ``ignore_validity``, ``strict``)."""
         from udbudsregler.columnar.table import decide_table
 
         return decide_table(self, table, on, **options)

@@ -1001,7 +1001,7 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
         table = pa.Table.from_pylist(good, schema=wide(fact_schema(policy.graph)))
     if _reads_the_table(options):
         result = decide_table(policy, table, on, **options)
-    else:  # rows decided per record are decided from their checked facts, not from Arrow
+    else:  # a row decided per record is decided from its checked row (`good`)
         day = _as_date(on)
         if not options.get("ignore_validity", False):
             policy.check_date(day)
