@@ -334,8 +334,7 @@ class _Rows:
         wrapped = np.concatenate([np.full(len(at), w) for _, at, w in pieces])
         rows = row[lines].tolist() + numbers
         given = [None] * len(lines) + orders if any(o is not None for o in orders) else None
-        first = int(row[np.flatnonzero(~blank)[0]])
-        return Batch(first, table, rows, given, errors, block.done,
+        return Batch(first_row, table, rows, given, errors, block.done,
                      Records(block, lines, wrapped, good), len(lines),
                      lambda: self._lines(block, first_row, None))
 
