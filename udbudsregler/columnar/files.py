@@ -151,6 +151,16 @@ def _paused(collecting: bool) -> Iterator[None]:
             gc.enable()
 
 
+def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema) -> pa.Table:
+    """Rows read the exact way (their facts in Arrow form) as a table of ``schema`` (or,
+    for a value it cannot hold, :func:`wide` of it) with an ``id`` column."""
+    try:
+        table = pa.Table.from_pylist(facts, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
+        table = pa.Table.from_pylist(facts, schema=wide(schema))
+    return table.append_column("id", pa.array(ids, type=pa.string()))
+
+
 Pending = tuple[int, int, Any, Any, Any, "str | None"]
 """A row read the exact way: (row, line, id, facts, order, why it cannot be read)."""
 
@@ -240,11 +250,7 @@ class _Rows:
     def _batch(self, pending: list[Pending], done: float) -> Batch:
         first = pending[0][0] if pending else 0
         good, ids, orders, numbers, errors = self._checked(pending)
-        try:
-            table = pa.Table.from_pylist(good, schema=self.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
-            table = pa.Table.from_pylist(good, schema=wide(self.schema))
-        table = table.append_column("id", pa.array(ids, type=pa.string()))
+        table = _table(good, ids, self.schema)
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
                      else None, errors, done, good)
 
@@ -321,15 +327,11 @@ class _Rows:
             return self._batch(pending, block.done)
         assert fast is not None
         good, ids, orders, numbers, errors = self._checked(pending)
-        exact = [_text_dates(v) for v in good]
+        rest = _table([_text_dates(v) for v in good], ids, fast.schema)
         parts = [table for table, _, _ in pieces]
-        try:
-            rest = pa.Table.from_pylist(exact, schema=fast.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
-            rest = pa.Table.from_pylist(exact, schema=wide(fast.schema))
-            parts = [t.cast(wide(t.schema)) for t in parts]
-        parts.append(rest.append_column("id", pa.array(ids, type=pa.string())))
-        table = pa.concat_tables(parts)
+        if rest.schema != parts[0].schema:  # widened (more places than decimal128)
+            parts = [t.cast(rest.schema) for t in parts]
+        table = pa.concat_tables([*parts, rest])
         lines = np.concatenate([at for _, at, _ in pieces])
         wrapped = np.concatenate([np.full(len(at), w) for _, at, w in pieces])
         rows = row[lines].tolist() + numbers
