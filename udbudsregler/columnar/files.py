@@ -28,8 +28,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -140,15 +139,25 @@ def _text_dates(value: Any) -> Any:
     return value
 
 
-@contextmanager
-def _paused(collecting: bool) -> Iterator[None]:
-    """The cyclic garbage collector off inside, and as it was after."""
-    gc.disable()
+def _paused_while_read(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
+    """``batches``, the cyclic garbage collector paused while each is read and as it was
+    while it is decided. A batch's rows are kept until it is full: tens of thousands of
+    new dicts and lists that the collector would scan again and again while they are
+    read (it cost more than the reading); they hold no cycles."""
+    collecting = gc.isenabled()
     try:
-        yield
+        while True:
+            gc.disable()
+            try:
+                batch = next(batches, None)
+            finally:
+                if collecting:
+                    gc.enable()
+            if batch is None:
+                return
+            yield batch
     finally:
-        if collecting:
-            gc.enable()
+        batches.close()
 
 
 def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema) -> pa.Table:
@@ -182,21 +191,16 @@ class _Rows:
         self.convert = converts(policy.graph)
 
     def batches(self, kind: str) -> Iterator[Batch]:
-        if kind == "jsonl":
-            yield from self._json_lines()
-            return
+        return _paused_while_read(self._json_lines() if kind == "jsonl" else self._csv_rows())
+
+    def _csv_rows(self) -> Generator[Batch, None, None]:
         try:
             # bytes that are not UTF-8 are kept as lone surrogates: their row is an error
             handle = open(self.name, encoding="utf-8-sig", newline="",  # noqa: SIM115
                           errors="surrogateescape")
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
-        # A batch's rows are kept until it is full: tens of thousands of new dicts and
-        # lists that the cyclic garbage collector would scan again and again while they
-        # are read (it cost more than the reading). They hold no cycles; the collector
-        # is paused while a batch is read and runs as before while it is decided.
-        collecting = gc.isenabled()
-        with handle, _paused(collecting):
+        with handle:
             pending: list[Pending] = []
             number = 0
             for line, ident, facts, order, problem in self._csv(handle):
@@ -205,15 +209,9 @@ class _Rows:
                 if len(pending) >= self.batch_rows:
                     batch = self._batch(pending, self._done(handle))
                     pending = []
-                    if collecting:
-                        gc.enable()
                     yield batch
-                    gc.disable()
             if pending or number == 0:
-                batch = self._batch(pending, self._done(handle))
-                if collecting:
-                    gc.enable()
-                yield batch
+                yield self._batch(pending, self._done(handle))
 
     def _done(self, handle: TextIO) -> float:
         try:
@@ -256,14 +254,13 @@ class _Rows:
 
     # -- JSON lines --------------------------------------------------------------------
 
-    def _json_lines(self) -> Iterator[Batch]:
+    def _json_lines(self) -> Generator[Batch, None, None]:
         try:
             stream = open(self.name, "rb")  # noqa: SIM115
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
         fast = FastJson.of(self.policy)
-        collecting = gc.isenabled()  # paused while a batch is read (see `batches`)
-        with stream, _paused(collecting):
+        with stream:
             number = 0
             for block in line_blocks(stream, self.batch_rows, self.size):
                 batch = self._lines(block, number, fast)
@@ -271,15 +268,9 @@ class _Rows:
                 if not rows:
                     continue  # blank lines only
                 number += rows
-                if collecting:
-                    gc.enable()
                 yield batch
-                gc.disable()
             if number == 0:
-                batch = self._batch([], 1.0)
-                if collecting:
-                    gc.enable()
-                yield batch
+                yield self._batch([], 1.0)
 
     def _lines(self, block: LineBlock, first_row: int, fast: FastJson | None) -> Batch:
         """A block of lines as a batch: the lines Arrow may read read by it (``fast``), the
