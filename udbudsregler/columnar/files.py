@@ -85,6 +85,11 @@ class Batch:
     #: The same lines read the exact way (when a row Arrow read is not read alike).
     redo: Callable[[], Batch] | None = None
 
+    @property
+    def size(self) -> int:
+        """The batch's rows in the file: those in ``table`` and those with errors."""
+        return int(self.table.num_rows) + len({e["row"] for e in self.errors})
+
 
 def _kind(path: str) -> str:
     lower = path.lower()
@@ -264,10 +269,10 @@ class _Rows:
             number = 0
             for block in line_blocks(stream, self.batch_rows, self.size):
                 batch = self._lines(block, number, fast)
-                rows = batch.table.num_rows + len({e["row"] for e in batch.errors})
-                if not rows:
+                size = batch.size
+                if not size:
                     continue  # blank lines only
-                number += rows
+                number += size
                 yield batch
             if number == 0:
                 yield self._batch([], 1.0)
@@ -507,8 +512,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 assert batch.redo is not None
                 batch = batch.redo()
                 result = _decide(policy, batch, on, id, values, wanted)
-            table = batch.table
-            ident = "id" if "id" in table.column_names else id
+            ident = "id" if "id" in batch.table.column_names else id
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:
@@ -523,7 +527,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 decided = decided.drop_columns(["id"])
             decisions.write(decided)
             problems.write(bad)
-            summary.rows += table.num_rows + len({e["row"] for e in batch.errors})
+            summary.rows += batch.size
             summary.decided += decided.num_rows
             summary.errors += len(set(bad.column("row").to_pylist()))
             summary.columnar += result.columnar
