@@ -233,7 +233,7 @@ def test_diff_population_report_is_the_same_with_the_batch_path(
     '\ufeff{"a": 1}',
 ])
 def test_a_line_reads_as_read_json_reads_it(text: str) -> None:
-    from udbudsregler.columnar.files import read_line
+    from udbudsregler.columnar.lines import read_line
 
     def outcome(read: Any) -> Any:
         try:

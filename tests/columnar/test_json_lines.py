@@ -338,7 +338,8 @@ def test_a_decimal_beyond_the_limits_as_arrow_reads_it(
 
 
 @pytest.mark.parametrize("value", ['"01"', '"1e1"', '"1E+1"', "1e1", "0e5", '"00.50"',
-                                   "-0.0", "0.000000000000000001"])
+                                   "-0.0", "0.000000000000000001",
+                                   '"1.0000000000000000001"'])  # (19 places: a wide table)
 def test_a_decimal_decide_reads_is_decided(policies: dict[str, Policy], value: str,
                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:

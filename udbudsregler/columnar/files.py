@@ -28,8 +28,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -86,6 +85,11 @@ class Batch:
     #: The same lines read the exact way (when a row Arrow read is not read alike).
     redo: Callable[[], Batch] | None = None
 
+    @property
+    def size(self) -> int:
+        """The batch's rows in the file: those in ``table`` and those with errors."""
+        return int(self.table.num_rows) + len({e["row"] for e in self.errors})
+
 
 def _kind(path: str) -> str:
     lower = path.lower()
@@ -140,15 +144,35 @@ def _text_dates(value: Any) -> Any:
     return value
 
 
-@contextmanager
-def _paused(collecting: bool) -> Iterator[None]:
-    """The cyclic garbage collector off inside, and as it was after."""
-    gc.disable()
+def _paused_while_read(batches: Generator[Batch, None, None]) -> Iterator[Batch]:
+    """``batches``, the cyclic garbage collector paused while each is read and as it was
+    while it is decided. A batch's rows are kept until it is full: tens of thousands of
+    new dicts and lists that the collector would scan again and again while they are
+    read (it cost more than the reading); they hold no cycles."""
+    collecting = gc.isenabled()
     try:
-        yield
+        while True:
+            gc.disable()
+            try:
+                batch = next(batches, None)
+            finally:
+                if collecting:
+                    gc.enable()
+            if batch is None:
+                return
+            yield batch
     finally:
-        if collecting:
-            gc.enable()
+        batches.close()
+
+
+def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema) -> pa.Table:
+    """Rows read the exact way (their facts in Arrow form) as a table of ``schema`` (or,
+    for a value it cannot hold, :func:`wide` of it) with an ``id`` column."""
+    try:
+        table = pa.Table.from_pylist(facts, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
+        table = pa.Table.from_pylist(facts, schema=wide(schema))
+    return table.append_column("id", pa.array(ids, type=pa.string()))
 
 
 Pending = tuple[int, int, Any, Any, Any, "str | None"]
@@ -172,21 +196,16 @@ class _Rows:
         self.convert = converts(policy.graph)
 
     def batches(self, kind: str) -> Iterator[Batch]:
-        if kind == "jsonl":
-            yield from self._json_lines()
-            return
+        return _paused_while_read(self._json_lines() if kind == "jsonl" else self._csv_rows())
+
+    def _csv_rows(self) -> Generator[Batch, None, None]:
         try:
             # bytes that are not UTF-8 are kept as lone surrogates: their row is an error
             handle = open(self.name, encoding="utf-8-sig", newline="",  # noqa: SIM115
                           errors="surrogateescape")
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
-        # A batch's rows are kept until it is full: tens of thousands of new dicts and
-        # lists that the cyclic garbage collector would scan again and again while they
-        # are read (it cost more than the reading). They hold no cycles; the collector
-        # is paused while a batch is read and runs as before while it is decided.
-        collecting = gc.isenabled()
-        with handle, _paused(collecting):
+        with handle:
             pending: list[Pending] = []
             number = 0
             for line, ident, facts, order, problem in self._csv(handle):
@@ -195,15 +214,9 @@ class _Rows:
                 if len(pending) >= self.batch_rows:
                     batch = self._batch(pending, self._done(handle))
                     pending = []
-                    if collecting:
-                        gc.enable()
                     yield batch
-                    gc.disable()
             if pending or number == 0:
-                batch = self._batch(pending, self._done(handle))
-                if collecting:
-                    gc.enable()
-                yield batch
+                yield self._batch(pending, self._done(handle))
 
     def _done(self, handle: TextIO) -> float:
         try:
@@ -240,40 +253,29 @@ class _Rows:
     def _batch(self, pending: list[Pending], done: float) -> Batch:
         first = pending[0][0] if pending else 0
         good, ids, orders, numbers, errors = self._checked(pending)
-        try:
-            table = pa.Table.from_pylist(good, schema=self.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
-            table = pa.Table.from_pylist(good, schema=wide(self.schema))
-        table = table.append_column("id", pa.array(ids, type=pa.string()))
+        table = _table(good, ids, self.schema)
         return Batch(first, table, numbers, orders if any(o is not None for o in orders)
                      else None, errors, done, good)
 
     # -- JSON lines --------------------------------------------------------------------
 
-    def _json_lines(self) -> Iterator[Batch]:
+    def _json_lines(self) -> Generator[Batch, None, None]:
         try:
             stream = open(self.name, "rb")  # noqa: SIM115
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
         fast = FastJson.of(self.policy)
-        collecting = gc.isenabled()  # paused while a batch is read (see `batches`)
-        with stream, _paused(collecting):
+        with stream:
             number = 0
             for block in line_blocks(stream, self.batch_rows, self.size):
                 batch = self._lines(block, number, fast)
-                rows = batch.table.num_rows + len({e["row"] for e in batch.errors})
-                if not rows:
+                size = batch.size
+                if not size:
                     continue  # blank lines only
-                number += rows
-                if collecting:
-                    gc.enable()
+                number += size
                 yield batch
-                gc.disable()
             if number == 0:
-                batch = self._batch([], 1.0)
-                if collecting:
-                    gc.enable()
-                yield batch
+                yield self._batch([], 1.0)
 
     def _lines(self, block: LineBlock, first_row: int, fast: FastJson | None) -> Batch:
         """A block of lines as a batch: the lines Arrow may read read by it (``fast``), the
@@ -321,21 +323,16 @@ class _Rows:
             return self._batch(pending, block.done)
         assert fast is not None
         good, ids, orders, numbers, errors = self._checked(pending)
-        exact = [_text_dates(v) for v in good]
+        rest = _table([_text_dates(v) for v in good], ids, fast.schema)
         parts = [table for table, _, _ in pieces]
-        try:
-            rest = pa.Table.from_pylist(exact, schema=fast.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
-            rest = pa.Table.from_pylist(exact, schema=wide(fast.schema))
-            parts = [t.cast(wide(t.schema)) for t in parts]
-        parts.append(rest.append_column("id", pa.array(ids, type=pa.string())))
-        table = pa.concat_tables(parts)
+        if rest.schema != parts[0].schema:  # widened (more places than decimal128)
+            parts = [t.cast(rest.schema) for t in parts]
+        table = pa.concat_tables([*parts, rest])
         lines = np.concatenate([at for _, at, _ in pieces])
         wrapped = np.concatenate([np.full(len(at), w) for _, at, w in pieces])
         rows = row[lines].tolist() + numbers
         given = [None] * len(lines) + orders if any(o is not None for o in orders) else None
-        first = int(row[np.flatnonzero(~blank)[0]])
-        return Batch(first, table, rows, given, errors, block.done,
+        return Batch(first_row, table, rows, given, errors, block.done,
                      Records(block, lines, wrapped, good), len(lines),
                      lambda: self._lines(block, first_row, None))
 
@@ -515,8 +512,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 assert batch.redo is not None
                 batch = batch.redo()
                 result = _decide(policy, batch, on, id, values, wanted)
-            table = batch.table
-            ident = "id" if "id" in table.column_names else id
+            ident = "id" if "id" in batch.table.column_names else id
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:
@@ -531,7 +527,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 decided = decided.drop_columns(["id"])
             decisions.write(decided)
             problems.write(bad)
-            summary.rows += table.num_rows + len({e["row"] for e in batch.errors})
+            summary.rows += batch.size
             summary.decided += decided.num_rows
             summary.errors += len(set(bad.column("row").to_pylist()))
             summary.columnar += result.columnar
