@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.values import fact_kinds
+from udbudsregler.values.convert import in_limits
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, valid_text
 
 __all__ = ["Columns", "readable", "to_columns"]
@@ -162,12 +163,11 @@ def _whole(values: list[int]) -> None:
 def _places(v: Any) -> bool:
     """A decimal the fact check accepts and ``decimal128(38, 18)`` holds exactly."""
     if type(v) is int:
-        return -NUMBER_LIMIT < v < NUMBER_LIMIT
-    if type(v) is not Decimal or not v.is_finite():
+        return in_limits(v)
+    if type(v) is not Decimal or not in_limits(v):
         return False
     exponent = v.as_tuple().exponent
-    return -MAX_PLACES - 1 < v.adjusted() < 18 and isinstance(exponent, int) and \
-        exponent >= -18
+    return isinstance(exponent, int) and exponent >= -18
 
 
 def _numbers(values: list[Any], types: set[type]) -> pa.Array:
