@@ -223,3 +223,64 @@ def test_a_decimal_reason_is_shared_only_with_the_same_written_number() -> None:
                     (way, value)
             assert [r.to_dict() for r in plan.reasons(decision)] == \
                 [r.to_dict() for r in expected]
+
+
+_SHOWN = """\
+policy:
+  id: show-demo
+  title: Show
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+  currency: DKK
+
+facts:
+  age: {type: int, min: 16, max: 70}
+  birth_date: date
+  years: decimal
+  ready: bool
+
+parameters:
+  min_age: 30
+
+rules:
+  senior: age >= 60
+
+target_groups:
+  group:
+    title: Group
+    criteria:
+      all:
+        - id: old_enough
+          title: Old enough
+          when: age >= min_age
+          show: [age, min_age, today, birth_date, senior]
+        - id: short
+          title: Short
+          when: ready or years < 5
+          show: [years, ready]
+"""
+
+
+def test_the_generated_reasons_of_a_criterion_with_show(tmp_path: Path) -> None:
+    """A criterion's own ``show`` (no policy in the repository has one): the names it
+    read, and those it did not (a fact, a parameter, a rule, ``today``), in its order, by
+    the generated code (not the interpreter's fallback), both ways."""
+    from decimal import Decimal
+
+    (tmp_path / "policy.yaml").write_text(_SHOWN, encoding="utf-8")
+    policy = ur.load_policy(tmp_path)
+    plan = _plan(policy)
+    for facts in ({"age": 40, "birth_date": date(1984, 1, 1), "years": Decimal("1.0"),
+                   "ready": True},
+                  {"age": 20, "birth_date": date(2004, 1, 1), "years": Decimal("7"),
+                   "ready": False}):
+        decision = policy.decide(facts, date(2025, 1, 1))
+        expected = interpreted_reasons(policy, decision)
+        assert [r.values for r in expected[:2]] == [
+            (("age", facts["age"]), ("min_age", 30), ("today", date(2025, 1, 1)),
+             ("birth_date", facts["birth_date"]), ("senior", False)),
+            (("years", facts["years"]), ("ready", facts["ready"]))]
+        for way, got in (("plan", plan.reasons(decision)), ("slow", plan.slow(decision)[0])):
+            assert got == expected, way
+            assert [r.to_dict() for r in got] == [r.to_dict() for r in expected], way
