@@ -28,6 +28,12 @@ from udbudsregler.runtime.explain import explain
 from udbudsregler.runtime.reasons import _plan, interpreted_reasons, reasons_for
 from udbudsregler.testing.strategies import citizens, orders, supplier_states
 
+#: A criterion of each shape the generated reasons write in their own way, where no
+#: policy of the repository has one (its file says which).
+SHAPES = Path(__file__).parent / "data" / "reason-shapes"
+#: The policies the reasons are held to the interpreter's on.
+REASON_POLICIES = [*POLICIES, SHAPES]
+
 
 class _Interpreted:
     """A decision whose reasons are the interpreter's (to explain them the same way)."""
@@ -48,7 +54,7 @@ def _decide(policy: ur.Policy, facts: dict[str, Any], on: date, order: Any,
         return None
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) -> None:
@@ -71,7 +77,7 @@ def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) 
         assert explain(decision, lang) == explain(_Interpreted(decision), lang)
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> None:
@@ -88,7 +94,7 @@ def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> N
     assert compiled == interpreted_reasons(policy, decision)
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_both_ways_of_the_generated_reasons_are_the_interpreters(
@@ -225,56 +231,19 @@ def test_a_decimal_reason_is_shared_only_with_the_same_written_number() -> None:
                 [r.to_dict() for r in expected]
 
 
-_SHOWN = """\
-policy:
-  id: show-demo
-  title: Show
-  authority: Tests
-  valid: {from: 2024-01-01, to: 2030-12-31}
-  language: en
-  currency: DKK
 
-facts:
-  age: {type: int, min: 16, max: 70}
-  birth_date: date
-  years: decimal
-  ready: bool
-
-parameters:
-  min_age: 30
-
-rules:
-  senior: age >= 60
-
-target_groups:
-  group:
-    title: Group
-    criteria:
-      all:
-        - id: old_enough
-          title: Old enough
-          when: age >= min_age
-          show: [age, min_age, today, birth_date, senior]
-        - id: short
-          title: Short
-          when: ready or years < 5
-          show: [years, ready]
-"""
-
-
-def test_the_generated_reasons_of_a_criterion_with_show(tmp_path: Path) -> None:
-    """A criterion's own ``show`` (no policy in the repository has one): the names it
-    read, and those it did not (a fact, a parameter, a rule, ``today``), in its order, by
-    the generated code (not the interpreter's fallback), both ways."""
+def test_the_generated_reasons_of_a_criterion_with_show() -> None:
+    """A criterion's own ``show``: the names it read, and those it did not (a fact, a
+    parameter, a rule, ``today``), in its order, by the generated code (not the
+    interpreter's fallback), both ways."""
     from decimal import Decimal
 
-    (tmp_path / "policy.yaml").write_text(_SHOWN, encoding="utf-8")
-    policy = ur.load_policy(tmp_path)
+    policy = policy_at(SHAPES)
     plan = _plan(policy)
     for facts in ({"age": 40, "birth_date": date(1984, 1, 1), "years": Decimal("1.0"),
-                   "ready": True},
+                   "ready": True, "offers": []},
                   {"age": 20, "birth_date": date(2004, 1, 1), "years": Decimal("7"),
-                   "ready": False}):
+                   "ready": False, "offers": []}):
         decision = policy.decide(facts, date(2025, 1, 1))
         expected = interpreted_reasons(policy, decision)
         assert [r.values for r in expected[:2]] == [
