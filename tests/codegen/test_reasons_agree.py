@@ -253,3 +253,21 @@ def test_the_generated_reasons_of_a_criterion_with_show() -> None:
         for way, got in (("plan", plan.reasons(decision)), ("slow", plan.slow(decision)[0])):
             assert got == expected, way
             assert [r.to_dict() for r in got] == [r.to_dict() for r in expected], way
+
+
+def test_reasons_that_disagree_with_the_decision_are_udb704() -> None:
+    """A decision whose outcome is not what its reasons compute: the generated reasons
+    name the part (UDB704), and so does the interpreter the runtime then asks."""
+    from decimal import Decimal
+
+    policy = policy_at(SHAPES)
+    facts = {"age": 40, "birth_date": date(1984, 1, 1), "years": Decimal("1"),
+             "ready": True, "offers": []}
+    decision = policy.decide(facts, date(2025, 1, 1))
+    assert decision.target_groups == ("group",)
+    wrong = Decision(policy, decision.facts, decision.on, ((), *decision._parts[1:]))
+    for way in (_plan(policy).reasons, lambda d: reasons_for(policy, d)):
+        with pytest.raises(EvaluationError) as raised:
+            way(wrong)
+        assert raised.value.code == "UDB704"
+        assert "target group `group`" in str(raised.value)
