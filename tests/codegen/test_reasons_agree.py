@@ -2,7 +2,7 @@
 policy in the repository, on citizens generated from each policy's own boundaries, with
 and without an order and a supplier state.
 
-A decision's reasons come from generated recorders (``GeneratedCode.recorders``) and
+A decision's reasons come from generated code (``GeneratedCode.reason_parts``) and
 what every decision of a policy shares, prepared once; the interpreter
 (``interpreted_reasons``) is the oracle: the same reasons, field by field and in the same
 order, and so the same explanation, byte for byte, in both languages. ``Decision.value``
