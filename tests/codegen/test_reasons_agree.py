@@ -2,7 +2,7 @@
 policy in the repository, on citizens generated from each policy's own boundaries, with
 and without an order and a supplier state.
 
-A decision's reasons come from generated recorders (``GeneratedCode.recorders``) and
+A decision's reasons come from generated code (``GeneratedCode.reason_parts``) and
 what every decision of a policy shares, prepared once; the interpreter
 (``interpreted_reasons``) is the oracle: the same reasons, field by field and in the same
 order, and so the same explanation, byte for byte, in both languages. ``Decision.value``
@@ -28,6 +28,12 @@ from udbudsregler.runtime.explain import explain
 from udbudsregler.runtime.reasons import _plan, interpreted_reasons, reasons_for
 from udbudsregler.testing.strategies import citizens, orders, supplier_states
 
+#: A criterion of each shape the generated reasons write in their own way, where no
+#: policy of the repository has one (its file says which).
+SHAPES = Path(__file__).parent / "data" / "reason-shapes"
+#: The policies the reasons are held to the interpreter's on.
+REASON_POLICIES = [*POLICIES, SHAPES]
+
 
 class _Interpreted:
     """A decision whose reasons are the interpreter's (to explain them the same way)."""
@@ -48,7 +54,7 @@ def _decide(policy: ur.Policy, facts: dict[str, Any], on: date, order: Any,
         return None
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) -> None:
@@ -71,7 +77,7 @@ def test_compiled_reasons_are_the_interpreters(path: Path, data: st.DataObject) 
         assert explain(decision, lang) == explain(_Interpreted(decision), lang)
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> None:
@@ -88,7 +94,7 @@ def test_the_recorders_decide_most_reasons(path: Path, data: st.DataObject) -> N
     assert compiled == interpreted_reasons(policy, decision)
 
 
-@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REASON_POLICIES, ids=lambda p: p.name)
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_both_ways_of_the_generated_reasons_are_the_interpreters(
@@ -223,3 +229,45 @@ def test_a_decimal_reason_is_shared_only_with_the_same_written_number() -> None:
                     (way, value)
             assert [r.to_dict() for r in plan.reasons(decision)] == \
                 [r.to_dict() for r in expected]
+
+
+
+def test_the_generated_reasons_of_a_criterion_with_show() -> None:
+    """A criterion's own ``show``: the names it read, and those it did not (a fact, a
+    parameter, a rule, ``today``), in its order, by the generated code (not the
+    interpreter's fallback), both ways."""
+    from decimal import Decimal
+
+    policy = policy_at(SHAPES)
+    plan = _plan(policy)
+    for facts in ({"age": 40, "birth_date": date(1984, 1, 1), "years": Decimal("1.0"),
+                   "ready": True, "offers": []},
+                  {"age": 20, "birth_date": date(2004, 1, 1), "years": Decimal("7"),
+                   "ready": False, "offers": []}):
+        decision = policy.decide(facts, date(2025, 1, 1))
+        expected = interpreted_reasons(policy, decision)
+        assert [r.values for r in expected[:2]] == [
+            (("age", facts["age"]), ("min_age", 30), ("today", date(2025, 1, 1)),
+             ("birth_date", facts["birth_date"]), ("senior", False)),
+            (("years", facts["years"]), ("ready", facts["ready"]))]
+        for way, got in (("plan", plan.reasons(decision)), ("slow", plan.slow(decision)[0])):
+            assert got == expected, way
+            assert [r.to_dict() for r in got] == [r.to_dict() for r in expected], way
+
+
+def test_reasons_that_disagree_with_the_decision_are_udb704() -> None:
+    """A decision whose outcome is not what its reasons compute: the generated reasons
+    name the part (UDB704), and so does the interpreter the runtime then asks."""
+    from decimal import Decimal
+
+    policy = policy_at(SHAPES)
+    facts = {"age": 40, "birth_date": date(1984, 1, 1), "years": Decimal("1"),
+             "ready": True, "offers": []}
+    decision = policy.decide(facts, date(2025, 1, 1))
+    assert decision.target_groups == ("group",)
+    wrong = Decision(policy, decision.facts, decision.on, ((), *decision._parts[1:]))
+    for way in (_plan(policy).reasons, lambda d: reasons_for(policy, d)):
+        with pytest.raises(EvaluationError) as raised:
+            way(wrong)
+        assert raised.value.code == "UDB704"
+        assert "target group `group`" in str(raised.value)

@@ -40,8 +40,6 @@ __all__ = ["UNSET", "GeneratedCode", "generate"]
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 
-#: A recorder: (facts, memo, reads) -> value.
-Recorder = Callable[[dict[str, Any], list[Any], dict[str, Any]], Any]
 
 #: Nesting of generated expressions above which a node is called, not inlined (Python's
 #: parser refuses expressions nested about 200 deep).
@@ -73,34 +71,26 @@ class GeneratedCode:
     #: The nodes whose function reads facts and constants alone: it may be called with
     #: None for the memo.
     leaves: frozenset[str] = frozenset()
-    #: Writes and compiles the recorders (see :attr:`recorders`).
-    make_recorders: Callable[[], tuple[dict[str, Recorder], ReasonParts]] | None = field(
+    #: Writes and compiles the recorders of the criteria and areas and the reason parts
+    #: (see :attr:`reason_parts`).
+    make_recorders: Callable[[], ReasonParts] | None = field(
         default=None, repr=False, compare=False)
-    _recorders: dict[str, Recorder] = field(default_factory=dict, repr=False, compare=False)
     _parts: list[ReasonParts] = field(default_factory=list, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    @property
-    def recorders(self) -> Mapping[str, Recorder]:
-        """``recorder(facts, memo, reads) -> value`` of every criterion and area: its value
-        as the interpreter computes it, recording in ``reads`` what it read (for the
-        reasons of a decision). Compiled on first use: a decision needs them only for its
-        reasons."""
-        if not self._parts and self.make_recorders is not None:
-            with self._lock:
-                if not self._parts:
-                    recorders, parts = self.make_recorders()
-                    self._recorders.update(recorders)
-                    self._parts.append(parts)
-        return self._recorders
 
     @property
     def reason_parts(self) -> ReasonParts | None:
         """The dynamic parts of a decision's reasons (whether each criterion, target group
         and area holds, and the values it was decided on), by one function
-        (:mod:`udbudsregler.codegen.reason_parts`); compiled with the recorders, on first
-        use. None without recorders."""
-        self.recorders  # noqa: B018 (compiled on first use)
+        (:mod:`udbudsregler.codegen.reason_parts`) that calls the recorders of the
+        criteria and areas (``recorder(facts, memo, reads) -> value``: its value as the
+        interpreter computes it, recording in ``reads`` what it read) where it needs to.
+        Compiled on first use: a decision needs them only for its reasons. None without
+        recorders."""
+        if not self._parts and self.make_recorders is not None:
+            with self._lock:
+                if not self._parts:
+                    self._parts.append(self.make_recorders())
         return self._parts[0] if self._parts else None
 
     def memo(self, today: date) -> list[Any]:
@@ -702,10 +692,10 @@ class _Gen:
                              self.namespace["decide"] if check is not None else None,
                              frozenset(self.leaves), self.recorders)
 
-    def recorders(self) -> tuple[dict[str, Recorder], ReasonParts]:
+    def recorders(self) -> ReasonParts:
         """The recorders of every criterion and area, and the parts of the reasons (see
-        :mod:`udbudsregler.codegen.reason_parts`), written and compiled (on first use)
-        into the namespace of the policy's code."""
+        :mod:`udbudsregler.codegen.reason_parts`) that call them, written and compiled (on
+        first use) into the namespace of the policy's code."""
         start = len(self.blocks)
         graph = self.graph
         names = {node.name: self.recorder(node) for node in graph.nodes.values()
@@ -715,8 +705,7 @@ class _Gen:
         source = "\n".join(self.blocks[start:])
         exec(compiled(source, f"<policy {graph.header.id}: reasons>"),
              self.namespace)  # generated from the checked graph, never author text
-        return ({name: self.namespace[function] for name, function in names.items()},
-                ReasonParts(self.namespace[parts], entries, self.namespace[bind]))
+        return ReasonParts(self.namespace[parts], entries, self.namespace[bind])
 
     def fast(self, name: str, outputs: tuple[str, ...], check: FactCheck | None) -> None:
         """The fast path of a decision: ``evaluate(f, today)``, or ``decide(f, today)``,

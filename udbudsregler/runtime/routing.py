@@ -169,9 +169,6 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
     selection = spec.selection
     strategy = selection.strategy if selection is not None else "first"
 
-    def has_room(supplier: str) -> bool:
-        return _has_room(state, supplier)
-
     chosen, rejected, because = _citizen_choice(ids, selection, order, state)
     if chosen is not None:
         return chosen
@@ -182,7 +179,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
             return SupplierChoice(None, "none_allowed", rejected, because)
     if strategy == "first" or len(ids) == 1:
         for supplier in ids:
-            if has_room(supplier):
+            if _has_room(state, supplier):
                 return SupplierChoice(supplier, "first", rejected, because)
         return SupplierChoice(None, "full", rejected, because)
     if strategy == "rotation":
@@ -194,7 +191,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
         turn = (sequence - 1) % len(ids)
         for step in range(len(ids)):
             index = (turn + step) % len(ids)
-            if has_room(ids[index]):
+            if _has_room(state, ids[index]):
                 return SupplierChoice(ids[index], "rotation", rejected, because,
                                       (("sequence", sequence), ("position", index + 1),
                                        ("of", len(ids)), ("turn", ids[turn]),
@@ -211,7 +208,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
     best: str | None = None
     best_ratio: tuple[int, int] | None = None
     for supplier in ids:
-        if not has_room(supplier):
+        if not _has_room(state, supplier):
             continue
         load, cap = state.load.get(supplier, 0), state.capacity[supplier]
         # compare load/cap exactly as fractions: a/b < c/d  <=>  a*d < c*b

@@ -174,6 +174,8 @@ def spell_length(x: Any, on: date, gap: Duration, rule: MonthEnd) -> SpanLength:
         items.sort(key=_start)
     step = _steps.get(gap.days)  # the day after the end, and the gap
     if step is None:
+        if len(_steps) >= 64:  # a gap can come from the facts: keep a few
+            _steps.clear()
         step = _steps[gap.days] = timedelta(days=gap.days + 1)
     start, end = items[0]
     for s, e in items:
