@@ -113,11 +113,23 @@ def difference(a: Any, b: Any, where: str = "value") -> str | None:
 HOST_CONTEXT = decimal.Context(prec=6, rounding=decimal.ROUND_DOWN)
 
 
+@dataclass(frozen=True)
+class FellBack:
+    """The generated code failed with a Python error (the code form of a primitive: a date
+    shifted beyond the calendar); the runtime then asks the interpreter
+    (``runtime/program.py``), which must raise the library's error."""
+
+    error: str
+
+
 def compiled_rule(policy: Policy, name: str, facts_: dict[str, Any], on: date) -> Any:
     """One rule's value by the generated code, with a memo of its own (as ``evaluate``
     gives the interpreter), under a host decimal context the interpreter does not see."""
     with decimal.localcontext(HOST_CONTEXT):
-        return policy.code.rule_values(facts_, on, [name])[name]
+        try:
+            return policy.code.rule_values(facts_, on, [name])[name]
+        except (ArithmeticError, ValueError) as error:  # as the runtime catches them
+            return FellBack(type(error).__name__)
 
 
 def compare_case(policy: Policy, generated: GeneratedPolicy, case: Case) -> None:
@@ -126,6 +138,11 @@ def compare_case(policy: Policy, generated: GeneratedPolicy, case: Case) -> None
     for name in generated.rules:
         expected = outcome(interpreted, policy, name, canonical, on)
         got = outcome(compiled_rule, policy, name, canonical, on)
+        if isinstance(got, FellBack):  # the interpreter answers: it must raise
+            assert isinstance(expected, Raised), (
+                f"rule {name}: the generated code failed ({got.error}) where the interpreter "
+                f"gives {expected!r}\n{generated.describe()}\nfacts={canonical}\non={on}")
+            continue
         found = difference(expected, got)
         assert found is None, (
             f"rule {name}: interpreter vs generated code differ on {found}\n"
@@ -176,3 +193,34 @@ def test_checked_policy_fails_only_with_evaluation_errors(generated: GeneratedPo
         for name in generated.rules:
             outcome(policy.evaluate, name, canonical, on)
             outcome(interpreted, policy, name, canonical, on)
+
+
+def test_a_date_shifted_beyond_the_calendar_is_the_librarys_error(tmp_path: Path) -> None:
+    """The code form of a date shift fails with Python's error at the calendar's end (an
+    open period's end plus two years); the decision is the interpreter's then: UDB701 at
+    the expression's place, never a Python error."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy: {id: t, title: T, authority: Tests, valid: {from: 1900-01-01, to: 2100-12-31},
+         month_end: clamp}
+facts:
+  stay: period
+parameters:
+  window: 2 years
+rules:
+  until: stay.to + window
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: k, title: K, when: until > today}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    facts_ = policy.facts.validate({"stay": {"from": "2020-01-01", "to": None}})
+    assert isinstance(compiled_rule(policy, "until", facts_, date(2024, 1, 1)), FellBack)
+    try:
+        policy.decide(facts_, date(2024, 1, 1))
+    except EvaluationError as error:
+        assert error.code == "UDB701" and "policy.yaml:8:10:" in str(error), str(error)
+    else:
+        raise AssertionError("no error for a date beyond the calendar")
