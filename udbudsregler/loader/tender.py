@@ -323,8 +323,9 @@ class PriceModelSpec(_Cited):
                 and not self.bonuses:
             raise PydanticCustomError(
                 "udb202_price", "a price model needs `weekly_price`, `payments` or `results`",
-                {"hint": "write `weekly_price: 1850 DKK` with `partial_weeks`, or "
-                         "`payments:` with a payment per day, week, month or once"})
+                {"hint": "write `weekly_price:` (an amount in the policy's currency) with "
+                         "`partial_weeks`, or `payments:` with a payment per day, week, "
+                         "month or once"})
         if self.weekly_price is not None and self.partial_weeks is None:
             raise PydanticCustomError(
                 "udb202_partial", "`weekly_price` needs `partial_weeks`",
