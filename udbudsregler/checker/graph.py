@@ -293,8 +293,11 @@ def _report_unused(graph: RuleGraph, parsed: ParsedPolicy, bag: DiagnosticBag) -
     # Which names something refers to, worked out once: asking every node about every
     # unused name made 20,000 unused rules take 19 s (issue 12, item 14).
     used = {dep for node in graph.nodes.values() for dep in node.deps}
+    # a name a criterion's `show` lists is used by the explanations (with what it reads)
+    shown = graph.closure([n for site in parsed.criteria.values()
+                           for n in (site.entry.spec.show or []) if n in graph.nodes])
     for name, node in graph.nodes.items():
-        if node.kind not in _UNUSED or name in graph.reachable:
+        if node.kind not in _UNUSED or name in graph.reachable or name in shown:
             continue
         if misspelt is None:
             misspelt = _misspelt(graph, parsed)
