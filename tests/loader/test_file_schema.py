@@ -45,6 +45,7 @@ REJECTED: dict[str, str] = {
     "udb202_choice_without_values.yaml": "facts/visitation",
     "udb202_missing_key.yaml": "policy",
     "udb202_missing_keys_together.yaml": "target_groups/maalgruppe/criteria",
+    "udb202_price_model_without_price.yaml": "price_models/model",
     "udb203_empty_list.yaml": "service_areas/slagelse/serves",
     "udb203_invariant_check_and_holds.yaml": "invariants/0",
     "udb203_parameter_list.yaml": "parameters/min_age",
