@@ -118,6 +118,26 @@ def test_dicts_equal_the_exact_way(policy: Any, seed: int) -> None:
     assert got.columnar > 0
 
 
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_rows_read_in_blocks_equal_the_exact_way(policy: Any, block: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts are read a block of rows at a time: with small blocks, the bad rows of
+    later blocks (and the rows their list items belong to) must still be found."""
+    from udbudsregler.columnar import records
+
+    monkeypatch.setattr(records, "_BLOCK", block)
+    rows = _rows(block + 10, 150)
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
+    columns = to_columns(specs, rows)
+    assert columns.rest and columns.rows  # some rows of each kind
+    monkeypatch.setattr(records, "_BLOCK", 10**6)
+    assert to_columns(specs, rows).rest == columns.rest  # as read in one block
+    assert to_columns(specs, rows).table.equals(columns.table)
+    monkeypatch.setattr(records, "_BLOCK", block)
+    got = policy.decide_table(rows, ON, values=VALUES)
+    _same(got, _exact(policy, rows, values=VALUES))
+
+
 def _renumbered(result: Any, by: int) -> Any:
     decided = result.decisions
     decided = decided.set_column(0, "row", pa.compute.add(decided.column("row"), by))
