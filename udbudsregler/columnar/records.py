@@ -83,7 +83,7 @@ def to_columns(specs: Mapping[str, FactSpec], records: Sequence[Any]) -> Columns
     rest: set[int] = set()
     while True:  # each pass leaves out the rows the one before found not certain
         try:
-            table = _table(specs, [records[i] for i in rows])
+            table = _table(specs, [records[i] for i in rows] if rest else list(records))
         except _Misfit as misfit:
             rest |= {rows[i] for i in misfit.rows} if misfit.rows else set(rows)
             rows = [i for i in rows if i not in rest]

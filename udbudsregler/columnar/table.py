@@ -927,11 +927,12 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     if not options.get("ignore_validity", False):
         policy.check_date(day)
     columns = to_columns(specs, rows)
+    if not columns.rest:  # every row read as columns
+        return _renumbered(_decide_given(policy, columns.table, day, rows, options),
+                           range(len(rows)), first_row)
     fast = _decide_given(policy, columns.table, day, [rows[i] for i in columns.rows],
                          options)
     fast = _renumbered(fast, columns.rows, first_row)
-    if not columns.rest:
-        return fast
     rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest, day,
                             first_row, options)
     return TableDecisions(
@@ -964,7 +965,9 @@ def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
                 ) -> TableDecisions:
     """``result`` with each ``row`` (an index into ``numbers``) as ``first_row`` + the
     number."""
-    index = pa.array(np.asarray(numbers, dtype=np.int64) + first_row, type=pa.int64())
+    index = pa.array((np.arange(numbers.start, numbers.stop, numbers.step, dtype=np.int64)
+                      if isinstance(numbers, range) else np.asarray(numbers, dtype=np.int64))
+                     + first_row, type=pa.int64())
     decided = result.decisions
     if decided.num_rows:
         decided = decided.set_column(decided.column_names.index("row"), "row",
