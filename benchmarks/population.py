@@ -11,7 +11,10 @@ A. **Peer workload, ready columns** (shared/bench-peers: 200,000 citizens, the s
    every citizen (eligible, area, payment).
 B. **Peer workload, from Python dicts**: the hand-written per-record function (no checks),
    ``policy.decide`` per record, and ``policy.decide_table(list_of_dicts)`` (each dict
-   checked as ``decide`` checks it, then columnar).
+   checked as ``decide`` checks it, then columnar); and two floors: the generated exact
+   fact check alone, per dict (what any exact path from dicts must at least do), and the
+   values copied out of the dicts into lists with no checks (what any reading of dicts
+   into columns must at least do).
 C. **From JSON lines**: the hand-written loop (``json.loads`` + the function) and
    ``udbudsregler decide --population FILE.jsonl --out FILE.parquet``'s path
    (``decide_file``).
@@ -45,6 +48,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -179,6 +184,26 @@ def decide_facts_by_hand(c: dict[str, Any]) -> dict[str, Any]:
     return {"eligible": eligible, "area": area, "payment": payment}
 
 
+def copy_values(facts: list[dict[str, Any]], names: list[str]) -> list[list[Any]]:
+    """Every value the policy reads, copied out of the dicts into one list a fact (and
+    one a field of the offers), a block of rows at a time, with no checks: the least any
+    reading of dicts into columns does."""
+    columns: list[list[Any]] = [[] for _ in names]
+    items: list[list[Any]] = [[], [], []]
+    getters = [(c.extend, itemgetter(name)) for c, name in zip(columns, names, strict=True)]
+    fields = [(c.extend, itemgetter(name)) for c, name in
+              zip(items, ("kind", "weekly_hours", "months_ago"), strict=True)]
+    offers = itemgetter("offers")
+    for start in range(0, len(facts), 512):
+        block = facts[start:start + 512]
+        for extend, get in getters:
+            extend(map(get, block))
+        records = list(chain.from_iterable(map(offers, block)))
+        for extend, get in fields:
+            extend(map(get, records))
+    return columns + items
+
+
 def ready_table(policy: Any, facts: list[dict[str, Any]]) -> pa.Table:
     """Ready columns: choices dictionary-encoded, the years as decimal128(3, 1), the offers
     as a list of structs (their kind dictionary-encoded too)."""
@@ -261,12 +286,16 @@ def peer_section(bench: ModuleType, n: int, repeats: int, out: dict[str, Any],
 
     # B: from dicts
     decide_by_hand = ns["decide"]
-    small = facts[: max(n // 10, 1000)]
+    check = policy.facts.fast  # the generated exact check that `decide` runs first
+    assert all(map(check, facts)), "every peer citizen's facts are canonical"
+    names = list(policy.graph.facts)
     measures += [
         Measure("hand_loop", n, lambda: [decide_by_hand(c) for c in pop]),
-        Measure("decide_loop", len(small), lambda: [policy.decide(f, ON) for f in small]),
+        Measure("decide_loop", n, lambda: [policy.decide(f, ON) for f in facts]),
         Measure("columnar_dicts", n, lambda: policy.decide_table(facts, ON,
                                                                  values=["area_code", "payment"])),
+        Measure("check_loop", n, lambda: [check(f) for f in facts]),
+        Measure("copy_values", n, lambda: copy_values(facts, names)),
     ]
     # C: JSON lines
     jsonl = workdir / "peer.jsonl"
@@ -444,6 +473,10 @@ def report(out: dict[str, Any]) -> str:
                 ("hand_loop", "hand-written function per dict (no checks)", "hand_loop"),
                 ("decide_loop", "`policy.decide` per dict", "hand_loop"),
                 ("columnar_dicts", "`policy.decide_table(list of dicts)`", "hand_loop"),
+                ("check_loop", "the floor of an exact path: the generated fact check that "
+                 "`decide` runs first, per dict, no decision", "hand_loop"),
+                ("copy_values", "the floor of reading dicts into columns: every value "
+                 "copied into lists, no checks, no decision", "hand_loop"),
                 ("hand_jsonl", "`json.loads` + hand-written function per line", "hand_jsonl"),
                 ("columnar_jsonl", "`decide_file` JSON lines → Parquet", "hand_jsonl")):
             m = r[key]
