@@ -1,4 +1,4 @@
-"""Citizens given as Python dicts, read into Arrow columns a fact at a time.
+"""Citizens given as Python dicts, read into Arrow columns a block of rows at a time.
 
 ``decide_records`` used to run the generated fact check on every dict before building
 the table. Here the facts are read a block of rows at a time (:data:`_BLOCK`): every

@@ -911,10 +911,11 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
                    *, first_row: int = 0, **options: Any) -> TableDecisions:
     """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``).
 
-    The facts are read into Arrow a fact at a time (:mod:`udbudsregler.columnar.records`):
-    a row whose values all have the exact types the fact check requires is decided on the
-    columns, whose checks test the rest (the input limits, choices, ranges); a row that
-    fails them is decided by ``decide`` on its dict. Any other row (or every row, for a
+    The facts are read into Arrow a block of rows at a time
+    (:mod:`udbudsregler.columnar.records`): a row whose values all have the exact types
+    the fact check requires is decided on the columns, whose checks test the rest (the
+    input limits, choices, ranges); a row that fails them is decided by ``decide`` on its
+    dict. Any other row (or every row, for a
     policy with amounts, periods, durations or histories) is checked as ``decide`` checks
     it: a rejected one goes to the errors table with ``decide``'s codes and paths, and
     the rest are decided as one Arrow table. Either way a row's answer or errors are
