@@ -251,7 +251,7 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("--batch-size must be 1 or more")
     try:
         from udbudsregler.columnar.files import PopulationFileError, decide_file, progress_bar
-        from udbudsregler.columnar.table import projection
+        from udbudsregler.columnar.table import projection, value_columns
     except ImportError:
         raise InputError("decide --population needs the columnar extra: "
                          "pip install 'udbudsregler[columnar]'") from None
@@ -259,18 +259,19 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
     values = tuple(v for v in (args.values or "").split(",") if v)
     columns = None if args.columns is None else tuple(
         c.strip() for c in args.columns.split(",") if c.strip())
-    try:
-        projection(columns)  # a name that is not a decision column is bad input
+    try:  # a name that is not a decision column or a value column is bad input
+        projection(columns)
+        value_columns(policy, values)
     except ValueError as error:
         raise InputError(str(error)) from None
+    except KeyError as error:
+        raise InputError(str(error.args[0])) from None
     try:
         summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
                               batch_rows=args.batch_size, values=values,
                               progress=progress_bar(sys.stderr), columns=columns)
     except PopulationFileError as error:
         raise InputError(str(error)) from None
-    except KeyError as error:
-        raise InputError(str(error.args[0])) from None
     sys.stderr.write(f"decide: {summary.rows:,} rows: {summary.decided:,} decided, "
                      f"{summary.errors:,} with errors ({summary.seconds:.1f} s)\n")
     for note in summary.notes:

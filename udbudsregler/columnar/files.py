@@ -49,6 +49,7 @@ from udbudsregler.columnar.table import (
     decide_arrow,
     fact_schema,
     projection,
+    value_columns,
     wide,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
@@ -495,6 +496,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time.
     ``values``, ``id`` and ``columns`` are as for ``decide_table``."""
     wanted = projection(columns)
+    value_columns(policy, values)
     started = time.perf_counter()
     out = str(out)
     if errors is None:

@@ -29,12 +29,14 @@ with that outcome, whose outputs must equal the columnar ones.
 
 from __future__ import annotations
 
+import sys
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -806,11 +808,16 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     policy the backend does not support per record.
 
     Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
-    (unless ``ignore_validity``); every problem of a row is in the errors table.
+    (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
+    ``ValueError`` for a value no column holds (a duration, a list) or an unknown
+    decision column, before any row is read; every problem of a row is in the errors
+    table.
     """
     day = _as_date(on)
     if not ignore_validity:
         policy.check_date(day)
+    value_columns(policy, values)
+    projection(columns)
     if isinstance(table, list):
         return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
                               values=values, histories=histories, first_row=first_row,
@@ -854,6 +861,21 @@ def projection(columns: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(c for c in DECISION_COLUMNS if c == "row" or c in columns)
 
 
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of a warning raised by the caller of this function that names
+    the first line outside the library (the host's call of ``decide_table``,
+    ``decide_file`` or a Dask or Spark function), however deep the library's calls."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
             order: Mapping[str, Any] | str | list[Any] | None,
             suppliers: Mapping[str, Any] | None,
@@ -865,12 +887,7 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
     the rows decided per record are decided from them); ``columns``: the decision
     columns to build."""
     plan = _plan(policy)
-    for name in values:
-        if name not in policy.graph.nodes:
-            raise KeyError(f"the policy has no rule or other named node {name!r}")
-        if name in DECISION_COLUMNS or name == "id":
-            raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
-                             "a column of that name")
+    value_columns(policy, values)
     run = _Run(policy, plan, table, day, id, order, suppliers, values, first_row,
                ignore_validity, records, columns)
     why = plan.unsupported
@@ -883,7 +900,7 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
         if strict:
             raise Unsupported(why)
         note = f"decided per record: the columnar backend does not evaluate {why}"
-        warnings.warn(note, ColumnarFallback, stacklevel=3)
+        warnings.warn(note, ColumnarFallback, stacklevel=_callers_level())
         run.notes.append(note)
         run.unsure[:] = True
         return run.finish({})
@@ -1435,10 +1452,31 @@ def _error(row: int, ident: str | None, path: str, code: str, message: str) -> d
 
 def value_type(policy: PolicyLike, name: str) -> pa.DataType:
     """The Arrow type of the column ``values=[name]`` adds (KeyError: no such named
-    node; Unsupported: a value no column holds)."""
+    node; ValueError: a value no column holds)."""
     if name not in policy.graph.nodes:
         raise KeyError(f"the policy has no rule or other named node {name!r}")
-    return _arrow_of(policy.graph.nodes[name].type)
+    kind = policy.graph.nodes[name].type
+    try:
+        return _arrow_of(kind)
+    except Unsupported:
+        raise ValueError(f"values: `{name}` is {kind}, which no column holds (a value "
+                         "column is true/false, a whole number, a decimal, hours, an "
+                         "amount, a date, a choice or text)") from None
+
+
+def value_columns(policy: PolicyLike, values: Sequence[str]) -> dict[str, pa.DataType]:
+    """The Arrow type of each column ``values`` adds, checked before any row is read:
+    KeyError for a name the policy does not define, ValueError for a value no column
+    holds or a name a decision column has."""
+    if isinstance(values, str):
+        raise TypeError("values: a list of rule names, not one text")
+    types = {}
+    for name in values:
+        if name in DECISION_COLUMNS or name == "id":
+            raise ValueError(f"a value column cannot be named {name!r}: the decisions have "
+                             "a column of that name")
+        types[name] = value_type(policy, name)
+    return types
 
 
 def _arrow_of(t: Type) -> pa.DataType:

@@ -1,0 +1,89 @@
+"""A policy the columnar backend does not evaluate is decided per record, with a
+:class:`ColumnarFallback` warning that names the host's line (not one inside the
+library); a value column no Arrow type holds is refused before any row is read."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.cli.main import main  # noqa: E402
+from udbudsregler.columnar import ColumnarFallback  # noqa: E402
+from udbudsregler.columnar.files import decide_file  # noqa: E402
+
+POLICY = Path(__file__).resolve().parent / "data" / "fallback"
+ON = date(2024, 3, 1)
+ROWS = [{"age": 40, "since": date(2024, 1, 1)}, {"age": 20, "since": date(2024, 2, 20)}]
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(POLICY)
+
+
+def _warned_here(record: list[warnings.WarningMessage]) -> None:
+    fallbacks = [w for w in record if issubclass(w.category, ColumnarFallback)]
+    assert fallbacks, "a ColumnarFallback warning"
+    assert {w.filename for w in fallbacks} == {__file__}
+    assert "does not evaluate" in str(fallbacks[0].message)
+
+
+def test_the_warning_names_the_hosts_line(policy: Any, tmp_path: Path) -> None:
+    want = [d.eligible for d in (policy.decide(r, ON) for r in ROWS)]
+    for citizens in (ROWS, pa.Table.from_pylist(ROWS)):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            result = policy.decide_table(citizens, ON)
+        _warned_here(record)
+        assert result.decisions.column("eligible").to_pylist() == want
+        assert result.per_record == len(ROWS)
+    source = tmp_path / "population.jsonl"
+    source.write_text("".join(json.dumps({**r, "since": r["since"].isoformat()}) + "\n"
+                              for r in ROWS), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        decide_file(policy, source, ON, tmp_path / "out.jsonl")
+    _warned_here(record)
+
+
+def test_a_value_no_column_holds_is_refused_up_front(policy: Any) -> None:
+    table = pa.table({"wrong": [1]})  # not read: the values are checked first
+    with pytest.raises(ValueError, match="`waited` is a duration in days or weeks, which no "
+                       "column holds"):
+        policy.decide_table(table, ON, values=["waited"])
+    with pytest.raises(KeyError, match="no rule or other named node 'nope'"):
+        policy.decide_table(ROWS, ON, values=["nope"])
+    with pytest.raises(ValueError, match="cannot be named 'eligible'"):
+        policy.decide_table(ROWS, ON, values=["eligible"])
+    with pytest.raises(TypeError, match="a list of rule names"):
+        policy.decide_table(ROWS, ON, values="is_older")
+
+
+def test_command_line_values_are_checked_as_input(tmp_path: Path, capsys: Any) -> None:
+    """A bad --values is the user's bad input (exit 2, one line, no traceback), found
+    before the file is read; a good one is a column of the output."""
+    source = tmp_path / "population.jsonl"
+    source.write_text("".join(json.dumps({**r, "since": r["since"].isoformat()}) + "\n"
+                              for r in ROWS), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["decide", str(POLICY), "--population", str(source), "--on", "2024-03-01",
+            "--out", str(out)]
+    for values, message in (("waited", "`waited` is a duration in days or weeks"),
+                            ("nope", "no rule or other named node 'nope'")):
+        assert main([*args, "--values", values]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and "internal error" not in err
+        assert not out.exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColumnarFallback)
+        assert main([*args, "--values", "is_older"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["is_older"] for r in rows] == [True, False]
