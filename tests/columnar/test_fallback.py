@@ -82,8 +82,11 @@ def test_command_line_values_are_checked_as_input(tmp_path: Path, capsys: Any) -
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and "internal error" not in err
         assert not out.exists()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ColumnarFallback)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         assert main([*args, "--values", "is_older"]) == 0
+    assert not [w for w in record if issubclass(w.category, ColumnarFallback)]
+    err = capsys.readouterr().err  # said once, as a note
+    assert err.count("does not evaluate") == 1 and "note: decided per record" in err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["is_older"] for r in rows] == [True, False]

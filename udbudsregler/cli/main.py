@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -251,7 +252,7 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("--batch-size must be 1 or more")
     try:
         from udbudsregler.columnar.files import PopulationFileError, decide_file, progress_bar
-        from udbudsregler.columnar.table import projection, value_columns
+        from udbudsregler.columnar.table import ColumnarFallback, projection, value_columns
     except ImportError:
         raise InputError("decide --population needs the columnar extra: "
                          "pip install 'udbudsregler[columnar]'") from None
@@ -267,9 +268,12 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
     except KeyError as error:
         raise InputError(str(error.args[0])) from None
     try:
-        summary = decide_file(policy, args.population, args.on, args.out, errors=args.errors,
-                              batch_rows=args.batch_size, values=values,
-                              progress=progress_bar(sys.stderr), columns=columns)
+        with warnings.catch_warnings():  # its text is printed below, as a note
+            warnings.simplefilter("ignore", ColumnarFallback)
+            summary = decide_file(policy, args.population, args.on, args.out,
+                                  errors=args.errors, batch_rows=args.batch_size,
+                                  values=values, progress=progress_bar(sys.stderr),
+                                  columns=columns)
     except PopulationFileError as error:
         raise InputError(str(error)) from None
     sys.stderr.write(f"decide: {summary.rows:,} rows: {summary.decided:,} decided, "
