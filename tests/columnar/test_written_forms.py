@@ -81,3 +81,22 @@ target_groups:
     assert result.errors.num_rows == 0
     assert result.decisions.column("nul").to_pylist() == [0]
     assert result.decisions.column("eligible").to_pylist() == [True]
+
+
+def test_a_decimal_wider_than_28_digits_is_held_or_refused_without_an_error() -> None:
+    """A value column is decimal128(38, 18): a decimal of more than 28 digits (the default
+    context's precision) with more than 18 places is held when its extra places are zeros
+    and refused with a reason when they are not (it raised InvalidOperation before)."""
+    from decimal import Decimal
+
+    from udbudsregler.columnar.table import _storable
+
+    value, reason = _storable(Decimal("12345678901.12345678901234567890"))
+    assert value is None
+    assert reason is not None and "18 decimal places" in reason
+    held, reason = _storable(Decimal("12345678901.12345678901234567800"))
+    assert reason is None
+    assert held == Decimal("12345678901.123456789012345678")
+    assert held.as_tuple().exponent == -18
+    assert _storable(Decimal("1E+20"))[0] is None  # 21 whole digits
+    assert _storable(Decimal("99999999999999999999.5"))[0] == Decimal("99999999999999999999.5")

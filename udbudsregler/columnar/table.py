@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -1522,21 +1522,25 @@ def _storable(value: Any) -> tuple[Any, str | None]:
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)  # finite: _fits
         if exponent < -18:
-            return value.quantize(Decimal(1).scaleb(-18)), None  # exact: it fits
+            return value.quantize(_PLACES, context=_DIGITS_38), None  # exact: it fits
         if exponent > 0:  # a whole number written with an exponent (0E+38 from 0 / x)
-            return value.quantize(Decimal(1)), None  # exact: under 10**20
+            return value.quantize(Decimal(1), context=_DIGITS_38), None  # under 10**20
     return value, None
+
+
+#: The last place of a decimal128(38, 18), and a context that holds its 38 digits (the
+#: default one holds 28: quantizing a wider value there raises InvalidOperation).
+_PLACES = Decimal(1).scaleb(-18)
+_DIGITS_38 = Context(prec=38)
 
 
 def _fits(value: Decimal) -> bool:
     """Whether a decimal128(38, 18) holds ``value`` exactly."""
-    if not value.is_finite():
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 20:
         return False
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
-    if exponent < -18 and value != value.quantize(Decimal(1).scaleb(-18)):
-        return False
-    return abs(value) < Decimal(10) ** 20
+    return exponent >= -18 or value == value.quantize(_PLACES, context=_DIGITS_38)
 
 
 def _python_value(value: Any) -> Any:
