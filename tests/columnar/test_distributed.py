@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import runpy
 import sys
 from datetime import date
@@ -124,7 +125,9 @@ def test_value_columns_on_dask_and_in_the_spark_schema() -> None:
         assert row["weekly_price"] == policy.node_value("weekly_price", decision.facts,
                                                         ON).amount
     ddl = spark_schema(policy, values)
-    assert "failed array<string>, `age` bigint, `weekly_price` decimal(38,18), errors" in ddl
+    assert ("`failed` array<string>, `age` long, `weekly_price` decimal(38,18), `errors` "
+            "array<struct<path:string,code:string,message:string>>") in ddl
+    assert re.findall(r"`([^`]+)`", ddl) == output_schema(policy, values).names
     with pytest.raises(KeyError, match="no rule or other named node 'agee'"):
         decide_dask(policy, frame, ON, id="id", values=("agee",))
     for schema_of in (output_schema, spark_schema):

@@ -42,9 +42,17 @@ OUTPUT_SCHEMA = pa.schema([
     ("failed", pa.list_(pa.string())), ("errors", pa.list_(_PROBLEM)),
 ])
 
-#: Spark's names of the Arrow types of value columns.
-_SPARK_TYPES = {pa.bool_(): "boolean", pa.int64(): "bigint", pa.date32(): "date",
-                pa.string(): "string", pa.decimal128(38, 18): "decimal(38,18)"}
+def _spark_type(kind: pa.DataType) -> str:
+    """Spark's DDL name of an Arrow type of the output."""
+    if pa.types.is_list(kind):
+        return f"array<{_spark_type(kind.value_type)}>"
+    if pa.types.is_struct(kind):
+        fields = ",".join(f"{f.name}:{_spark_type(f.type)}" for f in kind)
+        return f"struct<{fields}>"
+    if pa.types.is_decimal(kind):
+        return f"decimal({kind.precision},{kind.scale})"
+    return {pa.bool_(): "boolean", pa.int64(): "long", pa.date32(): "date",
+            pa.string(): "string"}[kind]
 
 
 def output_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ()
@@ -176,16 +184,12 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
 
 
 def spark_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ()) -> str:
-    """The result's schema as Spark DDL (for ``mapInArrow``), with a column for each of
-    ``values`` (of ``policy``) before ``errors``."""
+    """The result's schema as Spark DDL (for ``mapInArrow``): :func:`output_schema`'s,
+    with a column for each of ``values`` (of ``policy``) before ``errors``."""
     if values and policy is None:
         raise TypeError("spark_schema: values need the policy")
-    added = "".join(f"`{v}` {_SPARK_TYPES[value_type(policy, v)]}, "
-                    for v in values) if policy is not None else ""
-    return ("row long, id string, eligible boolean, target_groups array<string>, "
-            "area string, supplier string, package string, package_status string, "
-            f"failed array<string>, {added}"
-            "errors array<struct<path:string,code:string,message:string>>")
+    return ", ".join(f"`{f.name}` {_spark_type(f.type)}"
+                     for f in output_schema(policy, values))
 
 
 def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) -> Any:
