@@ -70,7 +70,6 @@ class Batch:
     """Rows of a population file: the citizens as an Arrow table (with ``id`` if the file
     has ids), their orders, and the rows that could not be read."""
 
-    first_row: int
     table: pa.Table
     #: For each row of ``table``: its number in the file.
     rows: list[int]
@@ -127,8 +126,7 @@ def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
     for record_batch in file.iter_batches(batch_size=batch_rows):
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
-        yield Batch(start, table, list(range(start, start + n)), None, [],
-                    (start + n) / total)
+        yield Batch(table, list(range(start, start + n)), None, [], (start + n) / total)
         start += n
 
 
@@ -252,11 +250,10 @@ class _Rows:
         return good, ids, orders, numbers, errors
 
     def _batch(self, pending: list[Pending], done: float) -> Batch:
-        first = pending[0][0] if pending else 0
         good, ids, orders, numbers, errors = self._checked(pending)
         table = _table(good, ids, self.schema)
-        return Batch(first, table, numbers, orders if any(o is not None for o in orders)
-                     else None, errors, done, good)
+        return Batch(table, numbers, orders if any(o is not None for o in orders) else None,
+                     errors, done, good)
 
     # -- JSON lines --------------------------------------------------------------------
 
@@ -333,7 +330,7 @@ class _Rows:
         wrapped = np.concatenate([np.full(len(at), w) for _, at, w in pieces])
         rows = row[lines].tolist() + numbers
         given = [None] * len(lines) + orders if any(o is not None for o in orders) else None
-        return Batch(first_row, table, rows, given, errors, block.done,
+        return Batch(table, rows, given, errors, block.done,
                      Records(block, lines, wrapped, good), len(lines),
                      lambda: self._lines(block, first_row, None))
 
