@@ -22,7 +22,7 @@ from typing import Any
 from udbudsregler.columnar.cells import cell_value
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import read_json
+from udbudsregler.runtime.inputs import population_line, read_json
 
 __all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
 
@@ -130,20 +130,14 @@ def _read_jsonl(text: str, population: Population) -> None:
             population.bad.append(BadRow(number, None, tuple(p.render() for p in
                                                              error.problems)))
             continue
-        if not isinstance(data, dict):
-            population.bad.append(BadRow(number, None, ("expected a JSON object",)))
+        read = population_line(data)
+        if read.problems:
+            # as a fact's problem is shown ("facts: UDB608: ..."); one of the line as a
+            # whole as the others of the line ("expected a JSON object")
+            population.bad.append(BadRow(number, read.id, tuple(
+                p.render() if p.path else p.message for p in read.problems)))
             continue
-        ident = data.get("id")
-        order = data.get("order")
-        if isinstance(data.get("facts"), dict):
-            facts = data["facts"]
-        elif "facts" in data:
-            population.bad.append(BadRow(number, _id(ident), ("`facts` is not an object",)))
-            continue
-        else:
-            facts, ident, order = data, None, None
-        population.rows.append(PopulationRow(number, _id(ident), facts,
-                                             order if isinstance(order, dict) else None))
+        population.rows.append(PopulationRow(number, read.id, read.facts, read.order))
 
 
 def _id(value: Any) -> str | None:
