@@ -64,7 +64,9 @@ MAX_POPULATION_BYTES = 256 * 1_048_576
 def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
                     ) -> Population:
     """Citizens from a file: JSON lines (a facts object per line, or ``{"id": ...,
-    "facts": {...}}``), or CSV with one column per fact (an optional ``id`` column) whose
+    "facts": {...}, "order": {...}}``, read by
+    :func:`~udbudsregler.runtime.inputs.population_line` as ``decide --population``
+    reads it), or CSV with one column per fact (an optional ``id`` column) whose
     history, list, record and period columns hold JSON text. ``specs`` (the fact schema)
     says how to read CSV cells. Rows that cannot be read are :attr:`Population.bad`."""
     name = str(path)

@@ -4,13 +4,14 @@ JSON lines, with memory bounded by the batch size.
 - **Parquet**: one column per fact in the Arrow form of ``decide_table`` (an ``id``
   column optional), read with ``ParquetFile.iter_batches``: typed columns, no parsing.
 - **JSON lines**: a facts object per line, or ``{"id": ..., "facts": {...}, "order":
-  {...}}``, read as ``decide`` reads JSON (exact decimals, no duplicate keys, the input
-  limits) and checked by the policy's fact schema: a row it rejects is an error with the
-  same code and path as ``decide``'s; the others become an Arrow batch. Most lines are
-  read by Arrow's JSON reader, into the batch directly, and checked by the columnar
-  checks (a row they are not sure of is parsed as above and decided per record); a line
-  Arrow could read otherwise is read as above (:mod:`udbudsregler.columnar.lines`). A
-  line that is not UTF-8 is an error of its row.
+  {...}}`` (:func:`udbudsregler.runtime.inputs.population_line` says what a line is and
+  what is wrong with it), read as ``decide`` reads JSON (exact decimals, no duplicate
+  keys, the input limits) and checked by the policy's fact schema: a row it rejects is
+  an error with the same code and path as ``decide``'s; the others become an Arrow
+  batch. Most lines are read by Arrow's JSON reader, into the batch directly, and
+  checked by the columnar checks (a row they are not sure of is parsed as above and
+  decided per record); a line Arrow could read otherwise is read as above
+  (:mod:`udbudsregler.columnar.lines`). A line that is not UTF-8 is an error of its row.
 - **CSV**: one column per fact (an optional ``id`` column), histories, lists, records and
   periods as JSON text in their cells, read as ``udbudsregler diff --population`` reads
   them (:func:`udbudsregler.analysis.population` rules), then as JSON lines.

@@ -40,8 +40,9 @@ done about it:
   are read the exact way.
 - A line Arrow reads as more than one row (``{}{}``): the piece is read the exact way.
 - The wrapper ``{"id": ..., "facts": {...}}`` is read with an ``id`` (text) and a
-  ``facts`` column; an ``order`` (or an id that is not text) makes Arrow refuse it, a
-  missing or null ``facts`` sends the line the exact way.
+  ``facts`` column; an ``order``, a ``note`` or another key (or an id that is not text)
+  makes Arrow refuse it, a missing or null ``facts`` sends the line the exact way. A
+  line is read the exact way by :func:`~udbudsregler.runtime.inputs.population_line`.
 
 If a row Arrow read cannot be parsed the exact way when it is decided per record (it
 should not happen), :class:`Redo` is raised and ``decide_file`` reads the whole batch again
