@@ -25,7 +25,7 @@ from udbudsregler.columnar import lines as fast_lines  # noqa: E402
 from udbudsregler.columnar.files import FileSummary, decide_file  # noqa: E402
 from udbudsregler.diagnostics import EvaluationError, FactError  # noqa: E402
 from udbudsregler.policy import Policy  # noqa: E402
-from udbudsregler.runtime.inputs import MAX_DEPTH, read_json  # noqa: E402
+from udbudsregler.runtime.inputs import MAX_DEPTH, population_line, read_json  # noqa: E402
 from udbudsregler.testing.boundaries import sample_citizens  # noqa: E402
 from udbudsregler.values.money import Money  # noqa: E402
 from udbudsregler.values.temporal import Period  # noqa: E402
@@ -119,7 +119,8 @@ def _decide_errors(policy: Policy, facts: Any, on: dt.date, order: Any = None
 def _agree(policy: Policy, text: str, on: dt.date, decisions: list[dict[str, Any]],
            errors: list[dict[str, Any]]) -> None:
     """Each non-blank line: decide's decision, or its errors (path, code, message; a line
-    that is not a facts object: one UDB608 naming the line)."""
+    that is not JSON: one UDB608 naming the line; a line that is not a facts object or
+    a wrapper: the problems ``population_line`` gives, each naming the line)."""
     decided = {d["row"]: d for d in decisions}
     problems: dict[int, list[tuple[str, str, str]]] = {}
     for e in errors:
@@ -131,21 +132,20 @@ def _agree(policy: Policy, text: str, on: dt.date, decisions: list[dict[str, Any
             continue
         try:
             data = read_json(line)
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            if "facts" in data and not isinstance(data["facts"], dict):
-                raise ValueError("`facts` is not an object")
-        except Exception as error:
+        except Exception:
             assert [(p, c) for p, c, _ in problems[row]] == [("", "UDB608")], line
             assert problems[row][0][2].startswith(f"line {number}: "), problems[row]
-            if isinstance(error, ValueError) and not isinstance(error, json.JSONDecodeError):
-                assert problems[row][0][2] == f"line {number}: {error}"
             assert row not in decided
             row += 1
             continue
-        facts = data.get("facts", data)
-        order = data.get("order") if "facts" in data else None
-        order = order if isinstance(order, dict) else None
+        read = population_line(data)
+        if read.problems:
+            assert problems[row] == [(p.path, p.code, f"line {number}: {p.message}")
+                                     for p in read.problems], line
+            assert row not in decided
+            row += 1
+            continue
+        facts, order = read.facts, read.order
         kind, want = expected(policy, facts, on, order)
         if kind == "errors":
             assert row not in decided, line
@@ -409,7 +409,7 @@ def test_an_open_end_left_out_among_open_ends(policies: dict[str, Policy], tmp_p
     ('{"age": 1}x', "line 6: not valid JSON: Extra data"),
     ("\ufeff" + json.dumps(_peer()), "line 6: not valid JSON: Unexpected UTF-8 BOM (decode "
                                      "using utf-8-sig)"),
-    ('{"facts": 5}', "line 6: `facts` is not an object"),
+    ('{"facts": 5}', "line 6: `facts` is not an object (got the number 5)"),
     ('{"age": NaN}', None),
     ('{"age": 1,}', None),
 ])
@@ -502,6 +502,44 @@ def test_wrapped_lines(policies: dict[str, Policy], tmp_path: Path,
         ("order.package", "UDB605", "c3")]
     assert {e["row"] for e in errors} == {3, 5, 6, 7}
     assert [e["id"] for e in errors if e["row"] == 7] == ["c7"]
+
+
+@pytest.mark.parametrize(("wrapper", "want"), [
+    # a misspelt order, an order that is not an object: no decision without it
+    ({"id": "c", "ordre": {"package": "x"}}, ("ordre", "UDB606", "line 6: `ordre` is not a "
+                                              "key of a population line (id, facts, order, "
+                                              "note)")),
+    ({"id": "c", "order": "x"}, ("order", "UDB602", "line 6: `order` is not an object (got "
+                                 "the text 'x')")),
+    # an id that is not text or an integer (it was written as Python wrote it: "True")
+    ({"id": True}, ("id", "UDB602", "line 6: `id` is not text or an integer (got "
+                    "true/false)")),
+    ({"id": 1.5}, ("id", "UDB602", "line 6: `id` is not text or an integer (got the number "
+                   "1.5)")),
+    ({"id": "c", "facts": [1]}, ("facts", "UDB608", "line 6: `facts` is not an object (got "
+                                 "a list)")),
+])
+def test_a_wrapper_that_is_wrong_is_an_error_naming_the_line_and_the_key(
+        policies: dict[str, Policy], wrapper: dict[str, Any], want: tuple[str, str, str],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    line = json.dumps({"facts": _peer(), **wrapper})
+    decisions, errors, _ = _one_line(policies, "peer-workload", line, tmp_path, monkeypatch)
+    assert [(e["path"], e["code"], e["message"]) for e in errors if e["row"] == 5] == [want]
+    assert [e["id"] for e in errors if e["row"] == 5] == [wrapper["id"] if wrapper["id"] == "c"
+                                                          else None]
+    assert 5 not in {d["row"] for d in decisions}
+
+
+def test_a_wrapper_with_a_note_or_a_null_order_is_decided(
+        policies: dict[str, Policy], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`note` is for a human reader (as in examples/data/citizens.jsonl); a null order is
+    no order."""
+    for extra in ({"note": "for people"}, {"order": None}, {"note": None, "order": None}):
+        line = json.dumps({"id": "c5", "facts": _peer(), **extra})
+        decisions, errors, _ = _one_line(policies, "peer-workload", line, tmp_path,
+                                         monkeypatch)
+        assert not errors
+        assert [d["id"] for d in decisions if d["row"] == 5] == ["c5"]
 
 
 def test_an_order_on_a_line_is_decided_with(policies: dict[str, Policy], tmp_path: Path,
@@ -646,3 +684,24 @@ def test_blocks_of_lines_are_pythons_universal_newlines(seed: int) -> None:
                 assert block.first == len(got) + 1
                 got += [block.line(k).decode("utf-8") for k in range(len(block))]
             assert got == want, (text, lines)
+
+
+def test_a_row_arrow_read_is_parsed_as_the_exact_way_reads_it_or_redone() -> None:
+    """`Records` gives a row Arrow read the facts the exact way gives; if the exact way
+    reads the line otherwise than Arrow did (a wrapper with an order or another problem,
+    a wrapper read as facts or facts read as a wrapper), the batch is read again."""
+    import io
+
+    import numpy as np
+
+    facts = {"age": 1}
+    lines = [{"id": "c", "facts": facts}, facts, {"id": "c", "facts": facts, "order": {}},
+             {"facts": facts, "ordre": {}}, {"facts": 5}, facts, {"facts": facts}, [1]]
+    wrapped = [True, False, True, True, True, True, False, False]
+    data = "\n".join(json.dumps(line) for line in lines).encode("utf-8")
+    [block] = fast_lines.line_blocks(io.BytesIO(data), 100, len(data))
+    records = fast_lines.Records(block, np.arange(len(lines)), np.array(wrapped), [])
+    assert records[0] == facts and records[1] == facts
+    for k in range(2, len(lines)):
+        with pytest.raises(fast_lines.Redo, match=f"line {k + 1}"):
+            records[k]

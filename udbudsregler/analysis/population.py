@@ -22,7 +22,7 @@ from typing import Any
 from udbudsregler.columnar.cells import cell_value
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import read_json
+from udbudsregler.runtime.inputs import population_line, read_json
 
 __all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
 
@@ -64,7 +64,9 @@ MAX_POPULATION_BYTES = 256 * 1_048_576
 def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
                     ) -> Population:
     """Citizens from a file: JSON lines (a facts object per line, or ``{"id": ...,
-    "facts": {...}}``), or CSV with one column per fact (an optional ``id`` column) whose
+    "facts": {...}, "order": {...}}``, read by
+    :func:`~udbudsregler.runtime.inputs.population_line` as ``decide --population``
+    reads it), or CSV with one column per fact (an optional ``id`` column) whose
     history, list, record and period columns hold JSON text. ``specs`` (the fact schema)
     says how to read CSV cells. Rows that cannot be read are :attr:`Population.bad`."""
     name = str(path)
@@ -130,20 +132,14 @@ def _read_jsonl(text: str, population: Population) -> None:
             population.bad.append(BadRow(number, None, tuple(p.render() for p in
                                                              error.problems)))
             continue
-        if not isinstance(data, dict):
-            population.bad.append(BadRow(number, None, ("expected a JSON object",)))
+        read = population_line(data)
+        if read.problems:
+            # as a fact's problem is shown ("facts: UDB608: ..."); one of the line as a
+            # whole as the others of the line ("expected a JSON object")
+            population.bad.append(BadRow(number, read.id, tuple(
+                p.render() if p.path else p.message for p in read.problems)))
             continue
-        ident = data.get("id")
-        order = data.get("order")
-        if isinstance(data.get("facts"), dict):
-            facts = data["facts"]
-        elif "facts" in data:
-            population.bad.append(BadRow(number, _id(ident), ("`facts` is not an object",)))
-            continue
-        else:
-            facts, ident, order = data, None, None
-        population.rows.append(PopulationRow(number, _id(ident), facts,
-                                             order if isinstance(order, dict) else None))
+        population.rows.append(PopulationRow(number, read.id, read.facts, read.order))
 
 
 def _id(value: Any) -> str | None:

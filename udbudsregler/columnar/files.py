@@ -4,13 +4,14 @@ JSON lines, with memory bounded by the batch size.
 - **Parquet**: one column per fact in the Arrow form of ``decide_table`` (an ``id``
   column optional), read with ``ParquetFile.iter_batches``: typed columns, no parsing.
 - **JSON lines**: a facts object per line, or ``{"id": ..., "facts": {...}, "order":
-  {...}}``, read as ``decide`` reads JSON (exact decimals, no duplicate keys, the input
-  limits) and checked by the policy's fact schema: a row it rejects is an error with the
-  same code and path as ``decide``'s; the others become an Arrow batch. Most lines are
-  read by Arrow's JSON reader, into the batch directly, and checked by the columnar
-  checks (a row they are not sure of is parsed as above and decided per record); a line
-  Arrow could read otherwise is read as above (:mod:`udbudsregler.columnar.lines`). A
-  line that is not UTF-8 is an error of its row.
+  {...}}`` (:func:`udbudsregler.runtime.inputs.population_line` says what a line is and
+  what is wrong with it), read as ``decide`` reads JSON (exact decimals, no duplicate
+  keys, the input limits) and checked by the policy's fact schema: a row it rejects is
+  an error with the same code and path as ``decide``'s; the others become an Arrow
+  batch. Most lines are read by Arrow's JSON reader, into the batch directly, and
+  checked by the columnar checks (a row they are not sure of is parsed as above and
+  decided per record); a line Arrow could read otherwise is read as above
+  (:mod:`udbudsregler.columnar.lines`). A line that is not UTF-8 is an error of its row.
 - **CSV**: one column per fact (an optional ``id`` column), histories, lists, records and
   periods as JSON text in their cells, read as ``udbudsregler diff --population`` reads
   them (:func:`udbudsregler.analysis.population` rules), then as JSON lines.
@@ -52,8 +53,9 @@ from udbudsregler.columnar.table import (
     value_columns,
     wide,
 )
-from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
+from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.runtime.inputs import population_line
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -174,8 +176,15 @@ def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema) -> pa.Tab
     return table.append_column("id", pa.array(ids, type=pa.string()))
 
 
-Pending = tuple[int, int, Any, Any, Any, "str | None"]
-"""A row read the exact way: (row, line, id, facts, order, why it cannot be read)."""
+Problems = tuple[FactProblem, ...]
+Pending = tuple[int, int, Any, Any, Any, Problems]
+"""A row read the exact way: (row, line, id, facts, order, why it cannot be read: the
+problems of its line, each reported with the line's number; none if it can)."""
+
+
+def _unreadable(why: str) -> Problems:
+    """A line that is not a facts object (its message names the line when reported)."""
+    return (FactProblem("UDB608", "", why),)
 
 
 class _Rows:
@@ -208,7 +217,8 @@ class _Rows:
             pending: list[Pending] = []
             number = 0
             for line, ident, facts, order, problem in self._csv(handle):
-                pending.append((number, line, ident, facts, order, problem))
+                pending.append((number, line, ident, facts, order,
+                                _unreadable(problem) if problem is not None else ()))
                 number += 1
                 if len(pending) >= self.batch_rows:
                     batch = self._batch(pending, self._done(handle))
@@ -233,10 +243,10 @@ class _Rows:
         orders: list[Any] = []
         numbers: list[int] = []
         errors: list[dict[str, Any]] = []
-        for number, line, ident, facts, order, problem in pending:
-            if problem is not None:
-                errors.append({"row": number, "id": ident, "path": "", "code": "UDB608",
-                               "message": f"line {line}: {problem}"})
+        for number, line, ident, facts, order, unread in pending:
+            if unread:
+                errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
+                            "message": f"line {line}: {p.message}"} for p in unread]
                 continue
             canonical, problems = self.check(facts)
             if problems:  # in the order of decide's FactError (as a row decided per record)
@@ -314,7 +324,7 @@ class _Rows:
             line = block.first + k
             read = texts[k] if k in texts else block.line(k).decode("utf-8")
             if read is None:
-                pending.append((int(row[k]), line, None, None, None, "not UTF-8 text"))
+                pending.append((int(row[k]), line, None, None, None, _unreadable("not UTF-8 text")))
             else:
                 pending.append((int(row[k]), *self._read(line, read)))
         if not pieces:
@@ -334,26 +344,18 @@ class _Rows:
                      Records(block, lines, wrapped, good), len(lines),
                      lambda: self._lines(block, first_row, None))
 
-    def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, str | None]:
-        """One line read as ``decide`` reads JSON: (line, id, facts, order, problem)."""
+    def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, Problems]:
+        """One line read as ``decide`` reads JSON: (line, id, facts, order, problems); a
+        wrapper by :func:`~udbudsregler.runtime.inputs.population_line`."""
         try:
             data = read_line(line)
         except json.JSONDecodeError as error:
-            return line_number, None, None, None, f"not valid JSON: {error.msg}"
+            return line_number, None, None, None, _unreadable(f"not valid JSON: {error.msg}")
         except FactError as error:
-            return line_number, None, None, None, "; ".join(p.render()
-                                                            for p in error.problems)
-        if not isinstance(data, dict):
-            return line_number, None, None, None, "expected a JSON object"
-        if "facts" in data:
-            ident = data.get("id")
-            ident = None if ident is None else str(ident)
-            facts = data["facts"]
-            if not isinstance(facts, dict):
-                return line_number, ident, None, None, "`facts` is not an object"
-            order = data.get("order")
-            return line_number, ident, facts, order if isinstance(order, dict) else None, None
-        return line_number, None, data, None, None
+            return line_number, None, None, None, _unreadable(
+                "; ".join(p.render() for p in error.problems))
+        read = population_line(data)
+        return line_number, read.id, read.facts, read.order, read.problems
 
     def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
         reader = csv.reader(handle)

@@ -40,8 +40,9 @@ done about it:
   are read the exact way.
 - A line Arrow reads as more than one row (``{}{}``): the piece is read the exact way.
 - The wrapper ``{"id": ..., "facts": {...}}`` is read with an ``id`` (text) and a
-  ``facts`` column; an ``order`` (or an id that is not text) makes Arrow refuse it, a
-  missing or null ``facts`` sends the line the exact way.
+  ``facts`` column; an ``order``, a ``note`` or another key (or an id that is not text)
+  makes Arrow refuse it, a missing or null ``facts`` sends the line the exact way. A
+  line is read the exact way by :func:`~udbudsregler.runtime.inputs.population_line`.
 
 If a row Arrow read cannot be parsed the exact way when it is decided per record (it
 should not happen), :class:`Redo` is raised and ``decide_file`` reads the whole batch again
@@ -73,7 +74,7 @@ from udbudsregler.columnar.table import (
 )
 from udbudsregler.diagnostics import FactError
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, read_json
+from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, population_line, read_json
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.convert import MAX_NUMBER_TEXT
 
@@ -561,11 +562,9 @@ class Records(Sequence[Any]):
             data = read_line(self.block.line(k).decode("utf-8"))
         except (ValueError, FactError, RecursionError):  # JSONDecodeError is a ValueError
             raise Redo(f"line {self.block.first + k}") from None
-        if self.wrapped[index]:
-            if not isinstance(data, dict) or set(data) - {"id", "facts"} or \
-                    not isinstance(data.get("facts"), dict):
-                raise Redo(f"line {self.block.first + k}")
-            data = data["facts"]
-        if not isinstance(data, dict):
+        # read as the exact way reads it; Arrow read a wrapper with an id and facts only
+        read = population_line(data)
+        if read.problems or read.wrapped != bool(self.wrapped[index]) or \
+                read.order is not None:
             raise Redo(f"line {self.block.first + k}")
-        return data
+        return read.facts

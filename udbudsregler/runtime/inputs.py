@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -28,8 +28,11 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INT_CHARS",
     "TEXTS",
+    "WRAPPER_KEYS",
+    "PopulationLine",
     "describe",
     "path_of",
+    "population_line",
     "problems_from",
     "read_json",
     "shown_key",
@@ -202,6 +205,65 @@ def _scan(value: Any, prefix: str) -> list[FactProblem]:
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((v, (*loc, k)) for k, v in pairs)
     return problems
+
+
+# -- a line of a population file ---------------------------------------------------
+
+
+#: The keys of a population line's wrapper (``note``: a remark for a human reader, ignored).
+WRAPPER_KEYS = ("id", "facts", "order", "note")
+
+
+class PopulationLine(NamedTuple):
+    """One line of a population file as read: the citizen's id, facts and order, whether
+    the line is a wrapper, and what is wrong with it (no decision is made then)."""
+
+    id: str | None
+    facts: Any
+    order: dict[str, Any] | None
+    wrapped: bool
+    problems: tuple[FactProblem, ...]
+
+
+def population_line(data: Any) -> PopulationLine:
+    """The JSON value of a population file's line (as :func:`read_json` reads it): a
+    citizen's facts, or the wrapper ``{"id": ..., "facts": {...}, "order": {...}}``.
+
+    A line with a ``facts`` key is a wrapper, any other object is the facts themselves
+    (so ``{"id": ...}`` without ``facts`` is checked as facts: ``id`` is not a fact).
+    A wrapper has only the keys :data:`WRAPPER_KEYS`, each optional but ``facts``; its
+    ``facts`` is an object (UDB608), its ``order`` an object or null (UDB602: never
+    dropped, so no decision is made without it), its ``id`` text, an integer (as text)
+    or null (UDB602), and another key is an error (UDB606, with its path: a misspelt
+    ``order`` is not ignored). The problems are sorted as :class:`FactError` sorts them.
+    Every reader of population lines (``decide --population``, its fast reader, ``diff
+    --population``) reads a line by this one function."""
+    if not isinstance(data, dict):
+        return PopulationLine(None, None, None, False,
+                              (FactProblem("UDB608", "", "expected a JSON object"),))
+    if "facts" not in data:
+        return PopulationLine(None, data, None, False, ())
+    problems = [FactProblem("UDB606", shown_key(key), f"`{shown_key(key)}` is not a key of "
+                            f"a population line ({', '.join(WRAPPER_KEYS)})")
+                for key in data if key not in WRAPPER_KEYS]
+    ident = data.get("id")
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        ident = str(ident)
+    elif ident is not None and not isinstance(ident, str):
+        problems.append(FactProblem("UDB602", "id", "`id` is not text or an integer "
+                                    f"(got {kind_of(ident)})"))
+        ident = None
+    facts = data["facts"]
+    if not isinstance(facts, dict):
+        problems.append(FactProblem("UDB608", "facts",
+                                    f"`facts` is not an object (got {kind_of(facts)})"))
+    order = data.get("order")
+    if order is not None and not isinstance(order, dict):
+        problems.append(FactProblem("UDB602", "order",
+                                    f"`order` is not an object (got {kind_of(order)})"))
+        order = None
+    problems.sort(key=lambda p: (p.path, p.code, p.message))
+    return PopulationLine(ident, facts, order, True, tuple(problems))
 
 
 # -- the descriptions of values ----------------------------------------------------

@@ -1,0 +1,78 @@
+"""Population files of `diff --population`: a JSON line is a citizen's facts or the
+wrapper `{"id": ..., "facts": {...}, "order": {...}}`, read as `decide --population`
+reads it (`udbudsregler.runtime.inputs.population_line`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import udbudsregler as ur
+from udbudsregler.analysis.diff import compare
+from udbudsregler.analysis.population import read_population
+
+ROOT = Path(__file__).resolve().parents[2]
+FACTS = {"birth_date": "1995-06-01", "visitation": "aktivitetsparat",
+         "subject_to_225_rule": True,
+         "benefits": [{"kind": "kontanthjaelp", "from": "2021-03-01", "to": None}],
+         "offers": []}
+
+
+def _read(tmp_path: Path, *lines: Any) -> Any:
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return read_population(file)
+
+
+@pytest.mark.parametrize(("wrapper", "problem"), [
+    # a misspelt order, an order that is not an object: the diff would run without it
+    ({"id": "C-1", "ordre": {"package": "x"}},
+     "ordre: UDB606: `ordre` is not a key of a population line (id, facts, order, note)"),
+    ({"id": "C-1", "order": "x"},
+     "order: UDB602: `order` is not an object (got the text 'x')"),
+    # an id that is not text or an integer (it was shown as Python writes it: "True")
+    ({"id": True}, "id: UDB602: `id` is not text or an integer (got true/false)"),
+    ({"id": {"n": 1}}, "id: UDB602: `id` is not text or an integer (got a mapping)"),
+    ({"id": "C-1", "facts": None},
+     "facts: UDB608: `facts` is not an object (got nothing (null))"),
+])
+def test_a_wrapper_that_is_wrong_is_a_bad_row_naming_the_key(
+        tmp_path: Path, wrapper: dict[str, Any], problem: str) -> None:
+    population = _read(tmp_path, {"id": "C-0", "facts": FACTS}, {"facts": FACTS, **wrapper})
+    assert [r.id for r in population.rows] == ["C-0"]
+    [bad] = population.bad
+    assert (bad.line, bad.problems) == (2, (problem,))
+    assert bad.id == ("C-1" if wrapper["id"] == "C-1" else None)
+
+
+def test_a_wrapper_with_a_note_a_null_order_or_an_integer_id(tmp_path: Path) -> None:
+    """`note` is for a human reader (as in examples/data/citizens.jsonl); a null order is
+    no order; an integer id is its text."""
+    population = _read(tmp_path, {"id": "C-1", "note": "for people", "facts": FACTS},
+                       {"id": 2, "facts": FACTS, "order": None},
+                       {"id": None, "facts": FACTS, "order": {"package": "job"}})
+    assert not population.bad
+    assert [(r.line, r.id, r.order) for r in population.rows] == [
+        (1, "C-1", None), (2, "2", None), (3, None, {"package": "job"})]
+    assert all(r.facts == FACTS for r in population.rows)
+
+
+def test_the_example_citizens_are_read() -> None:
+    population = read_population(ROOT / "examples" / "data" / "citizens.jsonl")
+    assert not population.bad and len(population.rows) == 15
+    assert population.rows[0].id == "C-01" and population.rows[0].order is not None
+
+
+def test_a_line_with_an_id_but_no_facts_is_facts_without_the_id(tmp_path: Path) -> None:
+    """Without `facts` a line is the facts themselves: `id` is not a fact of the policy,
+    so the row fits neither policy and is a bad row naming `id` (UDB606)."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps({"id": "C-1", **FACTS}) + "\n", encoding="utf-8")
+    policy = ur.load_policy(ROOT / "policies" / "slagelse-2019")
+    report = compare(policy, policy, citizens=0, population=file, scenarios=0)
+    [bad] = report.bad_rows
+    assert (bad.line, bad.id) == (1, None)
+    assert any(p.startswith("id: UDB606: ") for p in bad.problems), bad.problems
