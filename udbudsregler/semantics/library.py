@@ -33,6 +33,7 @@ from udbudsregler.values.temporal import (
 from udbudsregler.values.temporal import age as _age
 from udbudsregler.values.temporal import following as _following
 from udbudsregler.values.temporal import preceding as _preceding
+from udbudsregler.values.temporal import unchecked_span_length as _span
 
 __all__ = ["covers_records", "overlaps_record", "pairs", "period_of"]
 
@@ -204,19 +205,6 @@ _steps: dict[int, timedelta] = {}
 def _empty(on: date) -> SpanLength:
     """``SpanLength.empty(on)``."""
     return _span(on + _DAY, on) if on != date.max else SpanLength.empty(on)
-
-
-def _span(start: date, end: date) -> SpanLength:
-    """``SpanLength(start, end)`` for ``start <= end + 1 day`` (no check needed)."""
-    length: SpanLength = _new(SpanLength)
-    _set_start(length, start)
-    _set_end(length, end)
-    return length
-
-
-_new = object.__new__
-_set_start = SpanLength.__dict__["start"].__set__
-_set_end = SpanLength.__dict__["end"].__set__
 
 
 def covers(x: Any, on: date) -> bool:

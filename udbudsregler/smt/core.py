@@ -131,16 +131,22 @@ class Problem:
             out += calendar.defs
         return out
 
+    def assert_base(self) -> Any:
+        """The solver, with every constraint of :meth:`base` asserted. The base only grows,
+        and only by definitions and domain limits: it stays asserted (outside any push),
+        and each call adds what it gained since the last one. Call it after encoding
+        the goals of a query (encoding adds variables and their constraints)."""
+        solver = self.solver
+        fresh = [c for c in self.base() if c.get_id() not in self._added]
+        solver.add(*fresh)
+        self._added.update(c.get_id() for c in fresh)
+        return solver
+
     def check(self, goals: Iterable[Term], *, witness: bool = False) -> Answer:
         """Whether some citizen (and date) meets every goal; a model if one does, made a
         tidy, canonical witness when ``witness`` (:meth:`_smaller`)."""
         goals = list(goals)  # encode first: that adds variables and their constraints
-        solver = self.solver
-        base = self.base()
-        # the base only grows, and only by definitions and domain limits: keep it asserted
-        fresh = [c for c in base if c.get_id() not in self._added]
-        solver.add(*fresh)
-        self._added.update(c.get_id() for c in fresh)
+        solver = self.assert_base()
         solver.push()
         try:
             solver.add(*goals)

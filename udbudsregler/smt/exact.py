@@ -430,11 +430,7 @@ def _band(problem: Problem, goals: list[Term], model: Any, path: str) -> Band | 
         fixed.append(var == model[decl])
     delta = z3.Int("band.delta")
     fixed += [v == model.eval(v, True) + delta for v in group]
-    solver = problem.solver
-    base = problem.base()
-    fresh = [c for c in base if c.get_id() not in problem._added]
-    solver.add(*fresh)
-    problem._added.update(c.get_id() for c in fresh)
+    solver = problem.assert_base()
 
     def exists(extra: list[Term]) -> bool | None:
         solver.push()

@@ -55,6 +55,7 @@ __all__ = [
     "spell_covering",
     "spell_length_on",
     "sub_duration",
+    "unchecked_span_length",
     "weeks_and_days",
 ]
 
@@ -330,6 +331,16 @@ _set_span_start = SpanLength.__dict__["start"].__set__
 _set_span_end = SpanLength.__dict__["end"].__set__
 
 
+def unchecked_span_length(start: date, end: date) -> SpanLength:
+    """``SpanLength(start, end)`` for bounds already known to be valid (``end`` at least
+    ``start - 1 day``), without the check: for hot paths (the function library's
+    ``spell_length``), where the bounds are valid by construction."""
+    length: SpanLength = _new(SpanLength)
+    _set_span_start(length, start)
+    _set_span_end(length, end)
+    return length
+
+
 def compare_lengths(a: SpanLength, b: SpanLength) -> int:
     """-1, 0 or 1 as ``a`` has fewer, as many or more days than ``b``."""
     x, y = a.days, b.days
@@ -531,10 +542,7 @@ def spell_length_on(
     spell = spell_covering(periods, on, gap, rule)
     if spell is None:
         return SpanLength.empty(on)
-    length: SpanLength = _new(SpanLength)
-    _set_span_start(length, spell.start)
-    _set_span_end(length, on)
-    return length
+    return unchecked_span_length(spell.start, on)
 
 
 def _window_ordinals(window: Period) -> tuple[int, int]:
