@@ -21,7 +21,8 @@ from udbudsregler.columnar.files import decide_file  # noqa: E402
 
 POLICY = Path(__file__).resolve().parent / "data" / "fallback"
 ON = date(2024, 3, 1)
-ROWS = [{"age": 40, "since": date(2024, 1, 1)}, {"age": 20, "since": date(2024, 2, 20)}]
+ROWS = [{"age": 40, "since": date(2024, 1, 1), "notice": "1 month"},
+        {"age": 20, "since": date(2024, 2, 20), "notice": "2 weeks"}]
 
 
 @pytest.fixture(scope="module")

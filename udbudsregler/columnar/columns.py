@@ -14,6 +14,8 @@ read inside a loop body is broadcast to the elements by their ``parent`` row.
 - :class:`Cats`: choices and texts as codes into ``values`` (-1: none).
 - :class:`Pers`: periods (first and last day numbers; :data:`OPEN` for an open end).
 - :class:`Spans`: lengths of spans (``SpanLength``: first and last day).
+- :class:`Days`: durations in whole days (``Duration(0, d)``): the days between two
+  dates (``today - since``), and sums and differences of them.
 - :class:`Lst`: a list of records per row: the records' fields as columns one level
   down, and the row (``parent``) each record belongs to, rows ascending.
 - :class:`Rec`: a record: its fields as columns of the record's level.
@@ -40,6 +42,7 @@ __all__ = [
     "Cats",
     "Col",
     "Dates",
+    "Days",
     "Lst",
     "Num",
     "Opaque",
@@ -126,6 +129,14 @@ class Spans(Col):
 
     def take(self, index: IntArray) -> Spans:
         return Spans(self.level + 1, self.s[index], self.e[index])
+
+
+@dataclass
+class Days(Col):
+    d: IntArray
+
+    def take(self, index: IntArray) -> Days:
+        return Days(self.level + 1, self.d[index])
 
 
 @dataclass

@@ -35,6 +35,7 @@ from udbudsregler.columnar.columns import (
     Cats,
     Col,
     Dates,
+    Days,
     IntArray,
     Lst,
     Num,
@@ -271,6 +272,8 @@ class Batch:
         if isinstance(a, Cats) or isinstance(b, Cats) or isinstance(a, str):
             values, ca, cb = _cats_pair(a, b, n)
             return Cats(level, _choose(test, ca, cb).astype(np.int32), values)
+        if (isinstance(a, Days) or isinstance(b, Days)) and not _has_length(a, b):
+            return Days(level, _choose(test, _days(a), _days(b)))
         raise Unsupported("if/else of values of this kind over a column")
 
     def first_of(self, cases: tuple[tuple[I.Expr, I.Expr], ...], env: dict[str, Any],
@@ -339,6 +342,13 @@ class Batch:
             picked = _pick(value, kept[chosen] if isinstance(value, Col) else None)
             return self.where(has, _scatter(picked, rows[chosen], n, self),
                               default, 0)
+        if isinstance(value, Days) and (kind, expr.combine or "") in _DAYS_AGGREGATES:
+            counts = value.d[kept]
+            reduced, first = _segments(counts, rows,
+                                       _DAYS_AGGREGATES[kind, expr.combine or ""])
+            full = np.zeros(n, dtype=np.int64)
+            full[first] = reduced
+            return self.where(has, Days(0, full), default, 0)
         if not isinstance(value, Num):
             if isinstance(value, Dates) and kind in ("min", "max"):
                 values = value.o[kept]
@@ -366,6 +376,12 @@ class Batch:
             full = np.zeros(n, dtype=np.int64)
             full[first] = reduced
         return self.where(has, Num(0, full, value.scale, value.currency), default, 0)
+
+
+#: `sum`, `min` and `max` of durations in days over a list (a sum of day counts never
+#: nears 2**62: each is under 3.7 million, a citizen's list is shorter than 2**40).
+_DAYS_AGGREGATES = {("sum", "add"): np.add, ("min", "dur_lt"): np.minimum,
+                    ("max", "dur_gt"): np.maximum}
 
 
 def _segments(values: Any, rows: IntArray, ufunc: Any) -> tuple[Any, IntArray]:
@@ -410,6 +426,10 @@ def _scatter(value: Any, rows: IntArray, n: int, batch: Batch) -> Any:
         c = np.full(n, -1, dtype=np.int32)
         c[rows] = value.c
         return Cats(0, c, value.values)
+    if isinstance(value, Days):
+        d = np.zeros(n, dtype=np.int64)
+        d[rows] = value.d
+        return Days(0, d)
     raise Unsupported(f"`latest` of {type(value).__name__}")
 
 
@@ -497,6 +517,26 @@ def _ords(x: Any, n: int) -> Any:
     if type(x) is date:
         return x.toordinal()
     raise Unsupported(f"a {type(x).__name__} where a date is meant")
+
+
+def _days(x: Any) -> Any:
+    """A duration in whole days as day counts (``ops._as_duration``): a column of them, a
+    length's, or a fixed duration's without months."""
+    if isinstance(x, Days):
+        return x.d
+    if isinstance(x, Spans):
+        return x.e - x.s + 1
+    if type(x) is SpanLength:
+        return x.days
+    if type(x) is Duration and not x.months:
+        return x.days
+    raise Unsupported(f"a {type(x).__name__} where a duration in days is meant")
+
+
+def _has_length(*values: Any) -> bool:
+    """Whether a value is a length (which compares anchored at its start: it cannot be
+    mixed with durations as day counts, as an if/else or `min`/`max` result)."""
+    return any(isinstance(x, Spans) or type(x) is SpanLength for x in values)
 
 
 def _cats_pair(a: Any, b: Any, n: int) -> tuple[tuple[str, ...], Any, Any]:
@@ -639,13 +679,21 @@ def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
     if isinstance(dur, Spans):
         x, y = span.e - span.s, dur.e - dur.s
         return np.sign(x - y)
-    if type(dur) is SpanLength:
-        return np.sign((span.e - span.s + 1) - dur.days)
+    if type(dur) is SpanLength or isinstance(dur, Days):
+        return np.sign((span.e - span.s + 1) - _days(dur))
     if type(dur) is not Duration:
         raise Unsupported("a length compared with a duration that is not the same for all")
     target = _shift(span.s, dur.months, dur.days, batch.rule)
     limit = span.e + 1
     return (target < limit).astype(np.int64) - (target > limit)
+
+
+def _days_sign(batch: Batch, level: int, days: Days, other: Any) -> Any:
+    """The sign of ``days - other`` (``ops.duration_compare``): day counts (the checker
+    refuses a duration in days compared with one in months, UDB408)."""
+    if type(other) is Duration and other.months:
+        raise Unsupported("a duration in days compared with one in months")
+    return np.sign(days.d - _days(other))
 
 
 _SIGN = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
@@ -660,6 +708,10 @@ def _duration_compare(op: str) -> Kernel:
             sign = _span_sign(batch, a, b)
         elif isinstance(b, Spans):
             sign = -_span_sign(batch, b, a)
+        elif isinstance(a, Days):
+            sign = _days_sign(batch, level, a, b)
+        elif isinstance(b, Days):
+            sign = -_days_sign(batch, level, b, a)
         else:
             raise Unsupported("durations that differ per citizen")
         return Bools(level, test(sign, 0))
@@ -743,13 +795,19 @@ def int_mul(batch: Batch, level: int, a: Any, b: Any) -> Num:
 
 
 @kernel("int_neg", "neg")
-def negate(batch: Batch, level: int, a: Any) -> Num:
+def negate(batch: Batch, level: int, a: Any) -> Num | Days:
+    if isinstance(a, (Days, Spans)):  # a length negated is a duration (ops.negate)
+        return Days(level, -_days(a))
     if not isinstance(a, Num):
         raise Unsupported(f"the negation of {type(a).__name__}")
     return Num(level, -a.u, a.scale, a.currency)
 
 
 def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Dates:
+    if isinstance(dur, (Days, Spans)):  # a date moved by days per citizen
+        o = d.o + sign * _days(dur)
+        batch.flag((o < 1) | (o > OPEN), level)
+        return Dates(level, o)
     if type(dur) is SpanLength:
         dur = Duration(0, dur.days)
     if type(dur) is not Duration:
@@ -769,27 +827,68 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
     if isinstance(a, Dates) or isinstance(b, Dates):
         d, dur = (a, b) if isinstance(a, Dates) else (b, a)
         return _date_shift(batch, level, d, dur, 1)
+    if type(a) is date or type(b) is date:  # a fixed date moved by days per citizen
+        d, dur = (a, b) if type(a) is date else (b, a)
+        return _date_shift(batch, level, Dates(level, np.full(batch.size(level),
+                                                              d.toordinal())), dur, 1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "add")
+    if _durations(a, b):
+        return Days(level, _days(a) + _days(b))
     raise Unsupported(f"`+` of {type(a).__name__} and {type(b).__name__}")
+
+
+def _durations(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are durations in days, one of them per citizen."""
+    kinds = (Days, Spans, SpanLength, Duration)
+    return isinstance(a, kinds) and isinstance(b, kinds) and (
+        isinstance(a, (Days, Spans)) or isinstance(b, (Days, Spans)))
 
 
 @kernel("sub")
 def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
-    if isinstance(a, Dates) and (isinstance(b, Dates) or type(b) is date):
-        raise Unsupported("the days between two dates as a column of durations")
+    if (isinstance(a, Dates) or type(a) is date) and (isinstance(b, Dates) or type(b) is date):
+        # the days between two dates (one of them per citizen: this is a column's kernel)
+        return Days(level, np.asarray(_ords(a, 0) - _ords(b, 0), dtype=np.int64))
     if isinstance(a, Dates):
         return _date_shift(batch, level, a, b, -1)
+    if type(a) is date and isinstance(b, (Days, Spans)):
+        return _date_shift(batch, level, Dates(level, np.full(batch.size(level),
+                                                              a.toordinal())), b, -1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "sub")
+    if _durations(a, b):
+        return Days(level, np.broadcast_to(_days(a) - _days(b), (batch.size(level),)))
     raise Unsupported(f"`-` of {type(a).__name__} and {type(b).__name__}")
 
 
 @kernel("mul")
 def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    if isinstance(a, (Days, Spans)) or isinstance(b, (Days, Spans)):
+        return _days_times(batch, level, a, b)
     if isinstance(a, Num) or isinstance(b, Num):
         return _multiply(batch, level, a, b)
     raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
+
+
+def _days_times(batch: Batch, level: int, a: Any, b: Any) -> Days:
+    """A duration in days per citizen times a whole number (``Duration.__mul__``)."""
+    dur, k = (a, b) if isinstance(a, (Days, Spans)) else (b, a)
+    if isinstance(k, Num) and not k.scale:
+        factor: Any = k.u
+    elif type(k) is int:
+        factor = k
+    elif isinstance(k, (Days, Spans, Num)):
+        raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
+    elif type(k) is Duration and not k.months:  # a fixed duration times counts per citizen
+        raise Unsupported("`*` of two durations")
+    else:
+        raise Unsupported(f"a duration times a {type(k).__name__}")
+    days = _days(dur)
+    if _largest(days) * _largest(factor) >= _SAFE:  # beyond what a day count can be
+        batch.flag(np.ones(batch.size(level), dtype=bool), level)
+        return Days(level, np.zeros(batch.size(level), dtype=np.int64))
+    return Days(level, np.broadcast_to(days * factor, (batch.size(level),)).copy())
 
 
 @kernel("to_decimal")
@@ -1207,6 +1306,12 @@ def _extreme(pick_max: bool) -> Kernel:
                 o = _ords(v, n)
                 out = np.where((o > out) if pick_max else (o < out), o, out)
             return Dates(level, out)
+        if any(isinstance(v, Days) for v in values) and not _has_length(*values):
+            days = np.broadcast_to(_days(values[0]), (n,)).astype(np.int64)
+            for v in values[1:]:
+                d = _days(v)
+                days = np.where((d > days) if pick_max else (d < days), d, days)
+            return Days(level, days)
         raise Unsupported("`min`/`max` of durations per citizen")
     return extreme
 

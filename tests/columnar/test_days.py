@@ -1,0 +1,103 @@
+"""The days between two dates run columnar: ``today - since`` and ``c.end - c.start`` are
+columns of day counts (``Days``), and what a policy does with them (sums, ``min``/``max``
+and ``latest`` over a list, if/else, a date moved by them, negation, a whole multiple,
+comparisons with fixed durations and with a length) agrees with per-record ``decide`` on
+every row, with no row decided per record. Before, such a policy was decided per record
+as a whole."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.columnar.equivalence import assert_agree  # noqa: E402
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import support  # noqa: E402
+
+POLICY = Path(__file__).resolve().parent / "data" / "days"
+ON = date(2024, 6, 1)
+#: The rules whose values a column holds (dates), compared with the interpreter's.
+DATES = ("due", "back")
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(POLICY)
+
+
+def _decide(policy: Any, rows: list[dict[str, Any]]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a per-record fallback would warn
+        result = policy.decide_table(rows, ON, values=list(DATES))
+    assert_agree(policy, rows, ON, result, values=DATES)
+    got = {d["row"]: d for d in result.decisions.to_pylist()}
+    for i, facts in enumerate(rows):
+        if i in got:
+            interpreter = policy.interpreter(policy.facts.validate(facts), ON)
+            assert [got[i][name] for name in DATES] == \
+                [interpreter.value(name) for name in DATES], (i, facts)
+    return result
+
+
+def test_the_policy_runs_columnar(policy: Any) -> None:
+    assert support(policy) is None
+
+
+def test_boundary_rows(policy: Any) -> None:
+    """Zero, one and 30/31 days, dates before and after the decision date, an empty list
+    and a course that ends before it starts, the calendar's first and last years."""
+    day = timedelta(days=1)
+    rows = []
+    for since in (ON, ON - 30 * day, ON - 31 * day, ON + day, date(1850, 1, 1),
+                  date(2200, 12, 31), ON - 366 * day, ON - 1001 * day):
+        for courses in ([], [{"start": ON, "end": ON}],
+                        [{"start": ON, "end": ON - 3 * day},
+                         {"start": ON - 200 * day, "end": ON - 101 * day}]):
+            for benefits in ([], [{"kind": "kontanthjaelp", "from": since, "to": None}],
+                             [{"kind": "sygedagpenge", "from": ON - 400 * day,
+                               "to": ON - 10 * day}]):
+                rows.append({"age": 31, "since": since, "courses": courses,
+                             "benefits": benefits})
+    result = _decide(policy, rows)
+    assert result.per_record == 0 and result.errors.num_rows == 0
+    eligible = result.decisions.column("eligible").to_pylist()
+    assert 0 < sum(eligible) < len(rows)  # both outcomes are reached
+
+
+_DAY = st.integers(-900, 500).map(lambda k: ON + timedelta(days=k))
+
+
+@st.composite
+def _course(draw: st.DrawFn) -> dict[str, Any]:
+    start = draw(_DAY)
+    return {"start": start, "end": start + timedelta(days=draw(st.integers(-5, 120)))}
+
+
+@st.composite
+def _benefit(draw: st.DrawFn) -> dict[str, Any]:
+    start = draw(_DAY)
+    end = draw(st.none() | st.integers(0, 400).map(lambda k: start + timedelta(days=k)))
+    return {"kind": draw(st.sampled_from(["kontanthjaelp", "sygedagpenge"])),
+            "from": start, "to": end}
+
+
+_ROW = st.fixed_dictionaries({
+    "age": st.integers(18, 60), "since": _DAY,
+    "courses": st.lists(_course(), max_size=4),
+    "benefits": st.lists(_benefit(), max_size=3)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=40))
+def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
+    result = _decide(policy, rows)
+    assert result.per_record == 0
