@@ -606,7 +606,7 @@ def _compare(op: str) -> Kernel:
             _, ca, cb = _cats_pair(a, b, n)
             # no value (-1, a first-of that found nothing) equals only no value: None == None
             return Bools(level, _full(ufunc(ca, cb), n))
-        if isinstance(a, Spans) or isinstance(b, Spans):
+        if isinstance(a, (Spans, Days)) or isinstance(b, (Spans, Days)):
             spans: Bools = _duration_compare(op)(batch, level, a, b)
             return spans
         raise Unsupported(f"`{op}` of {type(a).__name__} and {type(b).__name__}")
@@ -984,6 +984,23 @@ def _membership(negate: bool) -> Kernel:
 
 KERNELS["in"] = _membership(False)
 KERNELS["not_in"] = _membership(True)
+
+
+def _among_durations(negate: bool) -> Kernel:
+    """``waited in {7 days, 14 days}`` for days per citizen (``ops.contains``): equal to a
+    duration in days, or to a length, by the number of days; never to one in months."""
+    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        if not isinstance(a, Days) or isinstance(b, Col):
+            raise Unsupported("`in` of durations that differ per citizen")
+        days = [x.days for x in b if type(x) is SpanLength
+                or (type(x) is Duration and not x.months)]
+        found = np.isin(a.d, np.array(days, dtype=np.int64))
+        return Bools(level, ~found if negate else found)
+    return member
+
+
+KERNELS["in_durations"] = _among_durations(False)
+KERNELS["not_in_durations"] = _among_durations(True)
 
 
 @kernel("history_to")
