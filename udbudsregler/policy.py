@@ -258,7 +258,7 @@ class Policy(Program):
         from udbudsregler.runtime.settlement import settle
 
         ref, events, last, first = settlement_inputs(self, referral, outcomes, until, since)
-        return settle(self, ref, events, last, first, ignore_validity)
+        return settle(self, ref, events, last, first, ignore_validity, checked=True)
 
     # -- the inputs' schemas ---------------------------------------------------------
 

@@ -95,6 +95,11 @@ class Program:
             self.source.positions.span((*routing.path, "exclusive"))
             if self.exclusive and routing is not None and routing.path is not None else None)
         self._spans: dict[tuple[str, date], tuple[Any, Any] | None] = {}
+        #: What each node's value depends on, found once per node (settlement asks for
+        #: every referral): whether it reads ``today``, the dates it may change on.
+        self._reads_today: dict[str, bool] = {}
+        self._change_dates: dict[str, list[date]] = {}
+        self._model_facts: dict[str, tuple[str, ...]] = {}
         self._fast = self.facts.fast
         valid = header.valid
         self._lo: date = valid.from_
@@ -143,7 +148,13 @@ class Program:
 
     def change_dates(self, name: str) -> list[date]:
         """The dates on which a node's value may change: the ``from`` dates of the dated
-        parameters it depends on."""
+        parameters it depends on (ascending; do not change the list)."""
+        found = self._change_dates.get(name)
+        if found is None:
+            found = self._change_dates[name] = self._find_change_dates(name)
+        return found
+
+    def _find_change_dates(self, name: str) -> list[date]:
         dates: set[date] = set()
         for dep in self.graph.closure([name]):
             node = self.graph.nodes.get(dep)
@@ -151,9 +162,24 @@ class Program:
                 dates.update(v.start for v in node.values if v.start is not None)
         return sorted(dates)
 
+    def price_model_facts(self, model: str) -> tuple[str, ...]:
+        """The facts a price model's amounts and conditions read (``PriceModel.reads_facts``,
+        found once per model)."""
+        found = self._model_facts.get(model)
+        if found is None:
+            found = self._model_facts[model] = \
+                self.graph.price_models[model].reads_facts(self.graph)
+        return found
+
     def reads_today(self, name: str) -> bool:
         """Whether a node's value depends on the date it is read on through ``today``
         (``age(birth_date)`` reads it), so that it may change on any day."""
+        found = self._reads_today.get(name)
+        if found is None:
+            found = self._reads_today[name] = self._find_reads_today(name)
+        return found
+
+    def _find_reads_today(self, name: str) -> bool:
         from udbudsregler.ir import nodes as I
 
         for dep in self.graph.closure([name]):

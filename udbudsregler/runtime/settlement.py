@@ -221,9 +221,9 @@ def _referral_end(policy: Program, referral: Referral, runs: OutcomeRuns,
 
 def _facts_needed(policy: Program, model: PriceModel, referral: Referral) -> dict[str, Any]:
     """The citizen's facts, when the price model reads them (they are then required)."""
-    reads = model.reads_facts(policy.graph)
     if referral.facts is not None:
         return referral.facts
+    reads = policy.price_model_facts(model.name)
     if reads:
         raise FactError([FactProblem(
             "UDB601", "referral.facts", "missing: the price model "
@@ -234,9 +234,20 @@ def _facts_needed(policy: Program, model: PriceModel, referral: Referral) -> dic
 
 @evaluation_errors  # a referral near the calendar's end, a duration of 1 month - 40 days
 def settle(policy: Program, referral: Referral | Mapping[str, Any], outcomes: Any, until: date,
-           since: date | None = None, ignore_validity: bool = False) -> Settlement:
-    ref = parse_referral(referral, policy, ignore_validity)
-    events = parse_outcomes(outcomes, policy)
+           since: date | None = None, ignore_validity: bool = False, *,
+           checked: bool = False) -> Settlement:
+    """The settlement of a referral (see ``Policy.settle``). ``checked``: the referral and
+    outcomes were validated already (``schemas.settlement_inputs``: a :class:`Referral`
+    and a list of :class:`Outcome`); only the referral's start is checked against the
+    validity then."""
+    if checked:
+        assert isinstance(referral, Referral)
+        ref, events = referral, list(outcomes)
+        if not ignore_validity:
+            check_validity(policy, ref)
+    else:
+        ref = parse_referral(referral, policy, ignore_validity)
+        events = parse_outcomes(outcomes, policy)
     since = since or ref.start
     if since > until:
         raise _problem("since", f"`since` ({since}) is after `until` ({until})")
