@@ -14,6 +14,7 @@ later field, so a mistake in one field never hides one in another.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -647,11 +648,24 @@ def plain(value: Any) -> Any:
     if isinstance(value, RootModel):
         return plain(value.root)
     if isinstance(value, BaseModel):
-        given = value.model_fields_set
-        table = type(value).__name__.startswith("Suppliers_")
-        return {(info.alias or name): plain(getattr(value, name))
-                for name, info in type(value).model_fields.items()
-                if not table or name in given}
+        shape = _SHAPES.get(type(value))
+        if shape is None:
+            shape = _SHAPES[type(value)] = (
+                tuple((name, info.alias or name)
+                      for name, info in type(value).model_fields.items()),
+                type(value).__name__.startswith("Suppliers_"))
+        fields, table = shape
+        if table:
+            given = value.model_fields_set
+            return {alias: plain(getattr(value, name)) for name, alias in fields
+                    if name in given}
+        return {alias: plain(getattr(value, name)) for name, alias in fields}
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+#: Each model's fields (name, alias) and whether it is a table of suppliers (for
+#: ``plain``; the models are built once per policy vocabulary).
+_SHAPES: weakref.WeakKeyDictionary[type[BaseModel], tuple[tuple[tuple[str, str], ...], bool]] \
+    = weakref.WeakKeyDictionary()
