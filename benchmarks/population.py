@@ -23,6 +23,10 @@ D. **Memory when streaming**: peak RSS of ``udbudsregler decide --population
 E. **Slagelse on real-shaped histories** (benchmarks/decide.py's citizens: benefit spells
    with gaps, overlaps, open ends, offers; 10^6 rows): ``decide_table`` against per-record
    ``decide``, after checking they agree on a sample.
+F. **Monthly invoicing**: ``policy.settle_table`` over referrals (the twelve of
+   ``examples/data/referrals.json``, Slagelse, each invoiced for every month of 2020: the
+   invoicing month a column per referral) against ``policy.settle`` per referral, after
+   checking they agree on every referral (totals, line counts and refusals).
 
     .venv/bin/python benchmarks/population.py            # ~10 min on the 2-core machine
     .venv/bin/python benchmarks/population.py --quick    # sizes / 20, no 10^7 file
@@ -34,6 +38,7 @@ openfisca-core``), else its row says why it was skipped.
 from __future__ import annotations
 
 import argparse
+import calendar
 import gc
 import importlib.util
 import json
@@ -44,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -436,6 +442,79 @@ def slagelse_section(n: int, repeats: int, out: dict[str, Any]) -> None:
                                  for m in measures}}
 
 
+# -- F: monthly invoicing ------------------------------------------------------------------
+
+
+def settlement_section(n: int, repeats: int, out: dict[str, Any]) -> None:
+    log(f"F: monthly invoicing, {n:,} referrals")
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    items = json.loads((ROOT / "examples" / "data" / "referrals.json").read_text(
+        encoding="utf-8"))
+    referrals: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
+    per_referral: list[tuple[dict[str, Any], list[dict[str, Any]], date, date]] = []
+    for i in range(n):
+        item = items[i % len(items)]
+        month = 1 + (i // len(items)) % 12
+        since = date(2020, month, 1)
+        until = date(2020, month, calendar.monthrange(2020, month)[1])
+        ident = f"R-{i}"
+        referral = {"id": ident, "start": date.fromisoformat(item["start"]),
+                    "package": item["package"], "area": item["area"],
+                    "supplier": item["supplier"],
+                    "stop": date.fromisoformat(item["stop"]) if item.get("stop") else None}
+        outs = [{"kind": o["kind"], "from": date.fromisoformat(o["from"]),
+                 "to": date.fromisoformat(o["to"]) if o["to"] else None}
+                for o in item["outcomes"]]
+        referrals.append({**referral, "since": since, "until": until})
+        outcomes += [{"referral": ident, **o} for o in outs]
+        per_referral.append(({k: v for k, v in referral.items() if v is not None}, outs,
+                             since, until))
+    table = pa.Table.from_pylist(referrals, schema=pa.schema([
+        ("id", pa.string()), ("start", pa.date32()), ("package", pa.string()),
+        ("area", pa.string()), ("supplier", pa.string()), ("stop", pa.date32()),
+        ("since", pa.date32()), ("until", pa.date32())]))
+    outcome_table = pa.Table.from_pylist(outcomes, schema=pa.schema([
+        ("referral", pa.string()), ("kind", pa.string()), ("from", pa.date32()),
+        ("to", pa.date32())]))
+
+    def run_table() -> Any:
+        return policy.settle_table(table, outcome_table, until="until", since="since")
+
+    def run_loop() -> list[Any]:
+        settled = []
+        for referral, outs, since, until in per_referral:
+            try:
+                settled.append(policy.settle(referral, outs, since=since, until=until))
+            except Exception as error:  # noqa: BLE001 - a refused referral, as the table's
+                settled.append(error)
+        return settled
+
+    # agreement: every total, line count and refusal
+    result = run_table()
+    totals = {t["row"]: t for t in result.totals.to_pylist()}
+    refused = {e["row"] for e in result.errors.to_pylist()}
+    lines = Counter(line["row"] for line in result.lines.to_pylist())
+    mismatches = 0
+    for i, got in enumerate(run_loop()):
+        if isinstance(got, Exception):
+            mismatches += i not in refused or i in totals
+        else:
+            mismatches += (i not in totals or totals[i]["total"] != got.total
+                           or lines[i] != len(got.lines))
+    log(f"  mismatches: {mismatches}; refused: {len(refused):,}; "
+        f"lines: {result.lines.num_rows:,}")
+    measures = [Measure("settle_loop", n, run_loop), Measure("settle_table", n, run_table)]
+    gc.collect()
+    gc.freeze()
+    rounds(measures, repeats)
+    gc.unfreeze()
+    out["settlement"] = {"n": n, "mismatches": mismatches, "refused": len(refused),
+                         "lines": result.lines.num_rows,
+                         "rates": {m.name: {"median": m.rate, "values": m.values}
+                                   for m in measures}}
+
+
 # -- the report ---------------------------------------------------------------------------
 
 
@@ -502,6 +581,21 @@ def report(out: dict[str, Any]) -> str:
                            ("hand_loop", "hand-written function per citizen (no checks)")):
             m = r[key]
             lines.append(f"| {label} | {rate(m['median'])} | {m['median'] / per:.1f}× |")
+    settlement = out.get("settlement")
+    if settlement:
+        r = settlement["rates"]
+        lines += ["", f"**F. Monthly invoicing** ({settlement['n']:,} referrals of "
+                  "`examples/data/referrals.json`, Slagelse, each invoiced for one month of "
+                  f"2020; {settlement['lines']:,} lines, {settlement['refused']:,} referrals "
+                  f"refused; mismatches: {settlement['mismatches']})", "",
+                  "| path | referrals/s | time vs. `settle` per referral, per round |",
+                  "|---|---:|---:|"]
+        for key, label in (("settle_loop", "`policy.settle` per referral (dicts)"),
+                           ("settle_table", "`policy.settle_table` (Arrow tables in, "
+                            "Arrow tables out)")):
+            m = r[key]
+            lines.append(f"| {label} | {rate(m['median'])} | "
+                         f"{per_round(m, r['settle_loop'])} |")
     return "\n".join(lines)
 
 
@@ -510,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="sizes / 20, no 10^7 file")
     ap.add_argument("--peers", help="the folder of the peer benchmark (bench.py)")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--only", default="peer,memory,slagelse")
+    ap.add_argument("--only", default="peer,memory,slagelse,settlement")
     ap.add_argument("--json", help="write the raw numbers here")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="time the loops by the process's CPU time (default) or wall time")
@@ -531,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
             memory_section(sizes, out, workdir)
         if "slagelse" in only:
             slagelse_section(50_000 if args.quick else 1_000_000, args.repeats, out)
+        if "settlement" in only:
+            settlement_section(2_400 if args.quick else 24_000, args.repeats, out)
     out["wall_s"] = time.perf_counter() - started
     text = report(out)
     print(text)
