@@ -3,8 +3,11 @@
 A value is either a *scalar* (a Python value, exactly as the per-record evaluators
 hold it: the same for every row of the batch) or a column object below. A column has a
 ``level``: 0 for one value per citizen, 1 for one value per element of a list the
-citizen has (the body of a quantifier). Only these two levels exist; a column of level 0
-read inside a loop body is broadcast to the elements by their ``parent`` row.
+citizen has (the body of a quantifier), 2 for one value per element of a list read in
+that body (a quantifier inside a quantifier), and so on. A column read at a deeper level
+is broadcast to the elements by their ``parent``, level by level; a list read at a deeper
+level becomes, for each element, the records of its row
+(:meth:`udbudsregler.columnar.evaluate.Batch.list_per_element`).
 
 - :class:`Bools`: ``bool`` values.
 - :class:`Num`: whole numbers, decimals, hours and amounts as exact scaled integers:
@@ -178,7 +181,9 @@ class Lst(Col):
         return len(self.parent)
 
     def take(self, index: IntArray) -> Col:
-        raise Unsupported("a list read inside the body of another quantifier")
+        # a list read one level down is Batch.list_per_element; a list as a field of a
+        # record, or picked by `latest`, has no columnar form
+        raise Unsupported("a list inside a record or picked by `latest`")
 
     def filter(self, keep: BoolArray) -> Lst:
         where = np.flatnonzero(keep)

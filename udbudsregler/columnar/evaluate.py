@@ -47,6 +47,7 @@ from udbudsregler.columnar.columns import (
     add_months,
     age,
     month_start,
+    parents,
     split,
 )
 from udbudsregler.diagnostics import EvaluationError
@@ -61,6 +62,10 @@ __all__ = ["KERNELS", "LOOP_KINDS", "Batch", "Unsupported", "fact_dependent"]
 
 _MAXI = 2**63 - 1
 _SAFE = 2**62
+#: At most this many pairs of a row's elements and another list's records are made for
+#: a list read in a loop body (``any(o in offers where covers(benefits, o.from))``); a row
+#: with more is decided per record.
+PAIRS_PER_ROW = 4096
 
 
 #: Whether an expression is constant, by (id, the loop variables bound to columns); the
@@ -95,14 +100,14 @@ class Batch:
         self.unsure = unsure
         self.memo: dict[str, Any] = {}
         self.scalar = Interpreter(graph, {}, on, rule)
-        #: The list whose elements a loop body is evaluated for (None outside a loop).
-        self.within: Lst | None = None
+        #: The lists whose elements the loop bodies being evaluated are for, outermost
+        #: first: the body of a loop over ``within[k]`` is evaluated at level ``k + 1``.
+        self.within: list[Lst] = []
 
-    @property
-    def parent(self) -> IntArray | None:
-        """The rows of the elements, while a loop body is evaluated (computed from the
-        list's offsets only when a body needs it)."""
-        return self.within.parent if self.within is not None else None
+    def parent(self, level: int) -> IntArray:
+        """For each value of ``level`` (1 or more, inside loop bodies), the value of
+        ``level - 1`` it belongs to (computed from the list's offsets when first needed)."""
+        return self.within[level - 1].parent
 
     # -- rows to decide per record ---------------------------------------------------
 
@@ -112,9 +117,11 @@ class Batch:
             return
         if level == 0:
             self.unsure |= mask
-        else:
-            assert self.parent is not None
-            self.unsure[self.parent[mask]] = True
+            return
+        at = np.flatnonzero(np.broadcast_to(mask, (self.size(level),)))
+        for inner in range(level, 0, -1):  # down to the rows
+            at = self.parent(inner)[at]
+        self.unsure[at] = True
 
     # -- named nodes ---------------------------------------------------------------
 
@@ -131,7 +138,7 @@ class Batch:
             result = self._scalar(lambda: self.scalar.value(name))
         else:
             assert node.expr is not None
-            saved, self.within = self.within, None
+            saved, self.within = self.within, []
             try:
                 result = self.ev(node.expr, {}, 0)
             finally:
@@ -172,12 +179,39 @@ class Batch:
         return True
 
     def lift(self, value: Any, level: int) -> Any:
+        """``value`` read at ``level``: one value per element of the loop bodies around."""
         if not isinstance(value, Col) or value.level == level:
             return value
-        if value.level == 0 and level == 1:
-            assert self.parent is not None
-            return value.take(self.parent)
-        raise Unsupported("a value of an inner loop read outside it")
+        if value.level > level:
+            raise Unsupported("a value of an inner loop read outside it")
+        while value.level < level:
+            inner = value.level + 1
+            if isinstance(value, Lst):
+                value = self.list_per_element(value, inner)
+            else:
+                value = value.take(self.parent(inner))
+        return value
+
+    def list_per_element(self, lst: Lst, level: int) -> Lst:
+        """A list of level ``level - 1`` read in a loop body (``covers(benefits, o.from)``
+        for each offer ``o``): for each element, the records of its row, as a list of
+        ``level``. A row whose pairs of elements and records number more than
+        :data:`PAIRS_PER_ROW` is decided per record instead (its elements get no
+        records here)."""
+        index = self.parent(level)  # the row of each element
+        sizes = lst.sizes()
+        starts = np.cumsum(sizes) - sizes
+        counts = sizes[index]
+        pairs = np.bincount(index, weights=counts, minlength=len(sizes))
+        big = pairs > PAIRS_PER_ROW
+        if big.any():
+            self.flag(big, level - 1)
+            counts = np.where(big[index], 0, counts)
+        offsets = np.zeros(len(index) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        element = parents(offsets)
+        picked = starts[index][element] + (np.arange(len(element)) - offsets[element])
+        return Lst(level, len(index), element, lst.rec.take(picked), offsets)
 
     def ev(self, expr: I.Expr, env: dict[str, Any], level: int) -> Any:
         if self.constant(expr, env):
@@ -232,8 +266,7 @@ class Batch:
     def size(self, level: int) -> int:
         if level == 0:
             return self.n
-        assert self.within is not None
-        return self.within.records()
+        return self.within[level - 1].records()
 
     def bools(self, value: Any, level: int) -> BoolArray:
         if isinstance(value, Bools):
@@ -292,43 +325,45 @@ class Batch:
     # -- loops -----------------------------------------------------------------------
 
     def loop(self, expr: I.Loop, env: dict[str, Any], level: int) -> Any:
-        if level != 0:
-            raise Unsupported("a quantifier inside the body of another quantifier")
+        """A quantifier over a list of ``level``: its body at ``level + 1`` (a loop inside
+        another's body reads a list of its row for each element: :meth:`list_per_element`)."""
         source = self.ev(expr.source, env, level)
         if not isinstance(source, Lst):
             raise Unsupported("a quantifier over a list that is the same for every citizen, "
                               "with a body that is not")
-        saved, self.within = self.within, source
+        assert source.level == level
+        body = level + 1
+        self.within.append(source)
         try:
             inner = {**env, expr.var: source.rec}
             if expr.where is not None:
-                keep = self.bools(self.ev(expr.where, inner, 1), 1)
+                keep = self.bools(self.ev(expr.where, inner, body), body)
             else:
                 keep = np.ones(source.records(), dtype=bool)
             kind = expr.kind
             if kind == "any":
-                return Bools(0, source.hits(keep) > 0)
+                return Bools(level, source.hits(keep) > 0)
             if kind == "all":
-                return Bools(0, source.hits(~keep) == 0)
+                return Bools(level, source.hits(~keep) == 0)
             if kind == "count":
-                return Num(0, source.hits(keep))
+                return Num(level, source.hits(keep))
             if kind == "select":
                 return source.filter(keep)
             assert expr.value is not None
             kept = np.flatnonzero(keep)
-            value = self.ev(expr.value, inner, 1)
+            value = self.ev(expr.value, inner, body)
         finally:
-            self.within = saved
-        return self.aggregate(expr, env, source, kept, value)
+            self.within.pop()
+        return self.aggregate(expr, env, source, kept, value, level)
 
     def aggregate(self, expr: I.Loop, env: dict[str, Any], source: Lst, kept: IntArray,
-                  value: Any) -> Any:
+                  value: Any, level: int) -> Any:
         n = source.n
         rows = source.parent[kept]
         has = np.zeros(n, dtype=bool)
         has[rows] = True
         assert expr.default is not None
-        default = self.ev(expr.default, env, 0)
+        default = self.ev(expr.default, env, level)
         kind = expr.kind
         if kind == "latest":
             rec = source.rec
@@ -339,16 +374,16 @@ class Batch:
             last = np.ones(len(order), dtype=bool)
             last[:-1] = rows[order][1:] != rows[order][:-1]
             chosen = order[last]
-            picked = _pick(value, kept[chosen] if isinstance(value, Col) else None)
-            return self.where(has, _scatter(picked, rows[chosen], n, self),
-                              default, 0)
+            picked = _pick(value, kept[chosen] if isinstance(value, Col) else None, level)
+            return self.where(has, _scatter(picked, rows[chosen], n, level),
+                              default, level)
         if isinstance(value, Days) and (kind, expr.combine or "") in _DAYS_AGGREGATES:
             counts = value.d[kept]
             reduced, first = _segments(counts, rows,
                                        _DAYS_AGGREGATES[kind, expr.combine or ""])
             full = np.zeros(n, dtype=np.int64)
             full[first] = reduced
-            return self.where(has, Days(0, full), default, 0)
+            return self.where(has, Days(level, full), default, level)
         if not isinstance(value, Num):
             if isinstance(value, Dates) and kind in ("min", "max"):
                 values = value.o[kept]
@@ -356,7 +391,7 @@ class Batch:
                                            else np.maximum)
                 full = np.zeros(n, dtype=np.int64)
                 full[first] = reduced
-                return self.where(has, Dates(0, full), default, 0)
+                return self.where(has, Dates(level, full), default, level)
             raise Unsupported(f"`{kind}` of values that are not numbers or amounts")
         combine = expr.combine or ""
         if kind == "sum" and combine not in ("add", "int_add"):
@@ -367,7 +402,7 @@ class Batch:
         if kind == "sum":
             bound, first = _segments(np.abs(units).astype(np.float64), rows, np.add)
             total, _ = _segments(units, rows, np.add)
-            self.flag(_spread(bound > _SAFE, first, n), 0)
+            self.flag(_spread(bound > _SAFE, first, n), level)
             full = np.zeros(n, dtype=np.int64)
             full[first] = total
         else:
@@ -375,7 +410,7 @@ class Batch:
                                        np.minimum if kind == "min" else np.maximum)
             full = np.zeros(n, dtype=np.int64)
             full[first] = reduced
-        return self.where(has, Num(0, full, value.scale, value.currency), default, 0)
+        return self.where(has, Num(level, full, value.scale, value.currency), default, level)
 
 
 #: `sum`, `min` and `max` of durations in days over a list (a sum of day counts never
@@ -398,38 +433,38 @@ def _spread(mask: BoolArray, rows: IntArray, n: int) -> BoolArray:
     return out
 
 
-def _pick(value: Any, index: IntArray | None) -> Any:
+def _pick(value: Any, index: IntArray | None, level: int) -> Any:
     if index is None:
         return value
     out = value.take(index)
-    out.level = 0
+    out.level = level
     return out
 
 
-def _scatter(value: Any, rows: IntArray, n: int, batch: Batch) -> Any:
-    """A level-0 column holding ``value``'s items at ``rows`` (other rows: zero)."""
+def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
+    """A column of ``level`` holding ``value``'s items at ``rows`` (other rows: zero)."""
     if not isinstance(value, Col):
         return value
     if isinstance(value, Num):
         u = np.zeros(n, dtype=np.int64)
         u[rows] = value.u
-        return Num(0, u, value.scale, value.currency)
+        return Num(level, u, value.scale, value.currency)
     if isinstance(value, Dates):
         o = np.zeros(n, dtype=np.int64)
         o[rows] = value.o
-        return Dates(0, o)
+        return Dates(level, o)
     if isinstance(value, Bools):
         v = np.zeros(n, dtype=bool)
         v[rows] = value.v
-        return Bools(0, v)
+        return Bools(level, v)
     if isinstance(value, Cats):
         c = np.full(n, -1, dtype=np.int32)
         c[rows] = value.c
-        return Cats(0, c, value.values)
+        return Cats(level, c, value.values)
     if isinstance(value, Days):
         d = np.zeros(n, dtype=np.int64)
         d[rows] = value.d
-        return Days(0, d)
+        return Days(level, d)
     raise Unsupported(f"`latest` of {type(value).__name__}")
 
 
