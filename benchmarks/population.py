@@ -71,6 +71,7 @@ sys.path.insert(0, str(ROOT))
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import fact_schema  # noqa: E402
 from udbudsregler.columnar.files import decide_file  # noqa: E402
+from udbudsregler.diagnostics import EvaluationError, FactError  # noqa: E402
 
 ON = date(2019, 2, 1)
 MIN_REPEAT_S = 0.2
@@ -486,7 +487,7 @@ def settlement_section(n: int, repeats: int, out: dict[str, Any]) -> None:
         for referral, outs, since, until in per_referral:
             try:
                 settled.append(policy.settle(referral, outs, since=since, until=until))
-            except Exception as error:  # noqa: BLE001 - a refused referral, as the table's
+            except (FactError, EvaluationError) as error:  # refused, as the table refuses
                 settled.append(error)
         return settled
 
