@@ -328,14 +328,19 @@ class Batch:
         """A quantifier over a list of ``level``: its body at ``level + 1`` (a loop inside
         another's body reads a list of its row for each element: :meth:`list_per_element`)."""
         source = self.ev(expr.source, env, level)
-        if not isinstance(source, Lst):
-            raise Unsupported("a quantifier over a list that is the same for every citizen, "
-                              "with a body that is not")
+        element: Any
+        if isinstance(source, Lst):
+            # a list of records; or of plain values (a constant list's, kept by `select`)
+            element = source.rec.fields.get(_ELEMENT, source.rec)
+        elif isinstance(source, (list, tuple, set, frozenset)):
+            source, element = self.constant_list(source, level)
+        else:
+            raise Unsupported(f"a quantifier over {type(source).__name__}")
         assert source.level == level
         body = level + 1
         self.within.append(source)
         try:
-            inner = {**env, expr.var: source.rec}
+            inner = {**env, expr.var: element}
             if expr.where is not None:
                 keep = self.bools(self.ev(expr.where, inner, body), body)
             else:
@@ -355,6 +360,23 @@ class Batch:
         finally:
             self.within.pop()
         return self.aggregate(expr, env, source, kept, value, level)
+
+    def constant_list(self, items: Any, level: int) -> tuple[Lst, Any]:
+        """A list that is the same for every citizen (a parameter, a literal), looped over
+        by a body that is not (``all(d in measure_dates where covers(benefits, d))``): the
+        same elements for every row of ``level``, in the order the per-record evaluators
+        take them. Returns the list and the loop variable's column."""
+        values = list(items)
+        n, k = self.size(level), len(values)
+        column = _column_of(values, level + 1)
+        if not isinstance(column, Col):
+            raise Unsupported(f"a quantifier over a list of {column}")
+        index = np.tile(np.arange(k, dtype=np.int64), n)
+        element = column.take(index)
+        element.level = level + 1
+        offsets = np.arange(0, n * k + 1, max(k, 1), dtype=np.int64) if k else \
+            np.zeros(n + 1, dtype=np.int64)
+        return Lst(level, n, None, Rec(level + 1, {_ELEMENT: element}), offsets), element
 
     def aggregate(self, expr: I.Loop, env: dict[str, Any], source: Lst, kept: IntArray,
                   value: Any, level: int) -> Any:
@@ -411,6 +433,43 @@ class Batch:
             full = np.zeros(n, dtype=np.int64)
             full[first] = reduced
         return self.where(has, Num(level, full, value.scale, value.currency), default, level)
+
+
+#: The one field of the records of a list of plain values (no field name is empty).
+_ELEMENT = ""
+
+
+def _column_of(values: list[Any], level: int) -> Col | str:
+    """Python values of one kind as a column of ``level`` (one value each), or what kind
+    of values have no column here."""
+    kinds = {type(v) for v in values}
+    if not values:
+        return Bools(level, np.zeros(0, dtype=bool))
+    if len(kinds) > 1 and not kinds <= {int, Decimal}:
+        return "values of more than one kind"
+    kind = next(iter(kinds))
+    if kind is bool:
+        return Bools(level, np.array(values, dtype=bool))
+    if kind is date:
+        return Dates(level, np.array([v.toordinal() for v in values], dtype=np.int64))
+    if kind is str:
+        names = tuple(dict.fromkeys(values))
+        return Cats(level, np.array([names.index(v) for v in values], dtype=np.int32), names)
+    if kind is Period:
+        return Pers(level, np.array([v.start.toordinal() for v in values], dtype=np.int64),
+                    np.array([(v.end or date.max).toordinal() for v in values],
+                             dtype=np.int64))
+    if kinds <= {int, Decimal} or kind is Money:
+        currencies = {v.currency for v in values} if kind is Money else {None}
+        numbers = [_number(v) for v in values]
+        scale = max(_places(x) for x in numbers)
+        units = [_scaled(x, scale) for x in numbers]
+        if len(currencies) > 1 or scale > 18 or max(abs(u) for u in units) >= _SAFE:
+            return "numbers beyond 64-bit units"
+        return Num(level, np.array(units, dtype=np.int64), scale, currencies.pop())
+    if kind is Duration and not any(v.months for v in values):
+        return Days(level, np.array([v.days for v in values], dtype=np.int64))
+    return kind.__name__
 
 
 #: `sum`, `min` and `max` of durations in days over a list (a sum of day counts never
@@ -899,31 +958,35 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
 
 @kernel("mul")
 def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
-    if isinstance(a, (Days, Spans)) or isinstance(b, (Days, Spans)):
+    if _is_duration(a) or _is_duration(b):
         return _days_times(batch, level, a, b)
     if isinstance(a, Num) or isinstance(b, Num):
         return _multiply(batch, level, a, b)
     raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
 
 
+def _is_duration(x: Any) -> bool:
+    return isinstance(x, (Days, Spans)) or type(x) in (Duration, SpanLength)
+
+
 def _days_times(batch: Batch, level: int, a: Any, b: Any) -> Days:
-    """A duration in days per citizen times a whole number (``Duration.__mul__``)."""
-    dur, k = (a, b) if isinstance(a, (Days, Spans)) else (b, a)
+    """A duration in days times a whole number, one of them per citizen
+    (``Duration.__mul__``); a row whose product is beyond 2**62 days is decided per record."""
+    dur, k = (a, b) if _is_duration(a) else (b, a)
     if isinstance(k, Num) and not k.scale:
         factor: Any = k.u
     elif type(k) is int:
         factor = k
-    elif isinstance(k, (Days, Spans, Num)):
-        raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
-    elif type(k) is Duration and not k.months:  # a fixed duration times counts per citizen
-        raise Unsupported("`*` of two durations")
     else:
-        raise Unsupported(f"a duration times a {type(k).__name__}")
+        raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
     days = _days(dur)
-    if _largest(days) * _largest(factor) >= _SAFE:  # beyond what a day count can be
-        batch.flag(np.ones(batch.size(level), dtype=bool), level)
-        return Days(level, np.zeros(batch.size(level), dtype=np.int64))
-    return Days(level, np.broadcast_to(days * factor, (batch.size(level),)).copy())
+    n = batch.size(level)
+    if _largest(days) * _largest(factor) >= _SAFE:  # only then can a row come near 2**62
+        over = np.broadcast_to(np.abs(np.asarray(days, dtype=np.float64))
+                               * np.abs(np.asarray(factor, dtype=np.float64)) >= _SAFE, (n,))
+        batch.flag(over, level)
+        days, factor = np.where(over, 0, days), np.where(over, 0, factor)
+    return Days(level, np.broadcast_to(np.asarray(days * factor, dtype=np.int64), (n,)).copy())
 
 
 @kernel("to_decimal")

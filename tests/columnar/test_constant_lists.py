@@ -1,0 +1,134 @@
+"""Loops over a list that is the same for every citizen (a parameter, a literal) with a
+body that reads the citizen run columnar: the list's elements for every row, in the
+order the per-record evaluators take them (``all(d in measuring_dates where
+covers(benefits, d))``, ``count(t in thresholds where age >= t)``, ``select`` of such a
+list looped over again). Every row agrees with per-record ``decide``; a duration times a
+whole number beyond 2**62 days is decided per record. Before, such a policy was decided
+per record as a whole."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.columnar.equivalence import assert_agree  # noqa: E402
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import support  # noqa: E402
+from udbudsregler.diagnostics import EvaluationError  # noqa: E402
+
+POLICY = Path(__file__).resolve().parent / "data" / "constant-lists"
+ON = date(2024, 8, 1)
+DAY = timedelta(days=1)
+VALUES = ("covered_on_every_date", "dates_covered", "thresholds_passed", "threshold_sum",
+          "age_listed", "first_date_covered", "kept", "late_dates")
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(POLICY)
+
+
+def _decide(policy: Any, rows: list[dict[str, Any]]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a per-record fallback would warn
+        result = policy.decide_table(rows, ON, values=list(VALUES))
+    assert_agree(policy, rows, ON, result, values=VALUES)
+    got = {d["row"]: d for d in result.decisions.to_pylist()}
+    for i, facts in enumerate(rows):
+        if i not in got:
+            continue
+        interpreter = policy.interpreter(policy.facts.validate(facts), ON)
+        for name in VALUES:
+            try:
+                want = interpreter.value(name)
+            except EvaluationError:  # a value the decision did not need: null, and said
+                want = None
+            assert got[i][name] == want, (i, name, facts)
+    return result
+
+
+def _benefit(start: date, end: date | None) -> dict[str, Any]:
+    return {"from": start, "to": end, "level": Decimal("1.5")}
+
+
+def test_the_policy_runs_columnar(policy: Any) -> None:
+    assert support(policy) is None
+
+
+def test_every_measuring_date_and_threshold(policy: Any) -> None:
+    spells = [[], [_benefit(date(2023, 12, 1), None)],
+              [_benefit(date(2023, 12, 1), date(2024, 1, 1)),
+               _benefit(date(2024, 3, 1), date(2024, 4, 1))],
+              [_benefit(date(2024, 1, 2), date(2024, 6, 30))],
+              [_benefit(date(2024, 6, 1), None)]]
+    rows = [{"age": age, "benefits": b} for b in spells
+            for age in (0, 17, 18, 20, 25, 29, 30, 40, 120)]
+    result = _decide(policy, rows)
+    assert result.per_record == 0 and result.errors.num_rows == 0
+    eligible = result.decisions.column("eligible").to_pylist()
+    assert 0 < sum(eligible) < len(rows)
+    assert set(result.decisions.column("dates_covered").to_pylist()) == {0, 1, 2, 3}
+
+
+def test_a_duration_times_a_count_beyond_2_62_days_is_decided_per_record(
+        tmp_path: Path) -> None:
+    """`age * 1 weeks` for an age a column holds but whose weeks are beyond 2**62 days:
+    that row is decided per record (where Python's integers compare it exactly), the
+    others columnar."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: long-wait
+  title: Long wait
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  age: int
+rules:
+  long_wait: age * 1 weeks > 100 weeks
+target_groups:
+  waiting:
+    title: Waiting
+    criteria:
+      all:
+        - {id: long, title: Long, when: long_wait}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    rows = [{"age": 30}, {"age": 7 * 10**17}, {"age": 101}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, ON, values=["long_wait"])
+    assert_agree(policy, rows, ON, result, values=("long_wait",))
+    assert result.per_record == 1
+    assert result.decisions.column("long_wait").to_pylist() == [False, True, True]
+
+
+_DAYS = st.integers(-300, 60).map(lambda k: ON + k * DAY)
+
+
+@st.composite
+def _spell(draw: st.DrawFn) -> dict[str, Any]:
+    start = draw(_DAYS)
+    return _benefit(start, draw(st.none() | st.integers(0, 200).map(
+        lambda k: start + k * DAY)))
+
+
+_ROW = st.fixed_dictionaries({"age": st.integers(0, 130),
+                              "benefits": st.lists(_spell(), max_size=4)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=30))
+def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
+    result = _decide(policy, rows)
+    assert result.per_record == 0
