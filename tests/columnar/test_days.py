@@ -101,3 +101,91 @@ _ROW = st.fixed_dictionaries({
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     result = _decide(policy, rows)
     assert result.per_record == 0
+
+
+def test_an_open_end_and_the_calendars_last_day_are_not_one_period(tmp_path: Path) -> None:
+    """`period(b.from, b.to)` of an open record ends on the calendar's last day (`to` reads
+    an open end as that day), `b.period` does not end: per record they differ, though a
+    column holds both ends as one day number. Rows with that day number on both sides
+    are decided per record; a closed record's two periods are equal, columnar."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: open-ends
+  title: Open ends
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  benefits:
+    type: history
+    fields: {}
+rules:
+  same: any(b in benefits where period(b.from, b.to) == b.period)
+target_groups:
+  matching:
+    title: Matching
+    criteria:
+      all:
+        - {id: same_period, title: Same period, when: same}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    rows = [{"benefits": [{"from": date(2024, 1, 1), "to": date(2024, 3, 1)}]},
+            {"benefits": [{"from": date(2024, 1, 1), "to": None}]}, {"benefits": []}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, ON, values=["same"])
+    assert_agree(policy, rows, ON, result, values=("same",))
+    assert result.decisions.column("same").to_pylist() == [True, False, False]
+    assert result.per_record == 1
+
+
+def test_lengths_and_periods_picked_by_if_else_and_latest(tmp_path: Path) -> None:
+    """if/else of two lengths and of two periods per citizen, and the latest period of a
+    history, compared exactly (a wrong start or end of either changes the answer)."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: picked-periods
+  title: Picked periods
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  age: int
+  since: date
+  benefits:
+    type: history
+    fields: {}
+rules:
+  short: since + 9 days
+  span: "if age > 30 then length(period(since, short)) else length(period(short, since + 28 days))"
+  ten_days: span == 10 days
+  twenty_days: span == 20 days
+  chosen: "if age > 30 then period(since, short) else period(short, since + 28 days)"
+  first_ten: chosen == period(since, since + 9 days)
+  last: latest(b.period for b in benefits else period(today, today))
+  last_is_february: last == period(2024-02-01, 2024-02-10)
+target_groups:
+  picked:
+    title: Picked
+    criteria:
+      all:
+        - {id: ten, title: Ten, when: ten_days or twenty_days}
+        - {id: first, title: First, when: first_ten or age <= 30}
+        - {id: february, title: February, when: last_is_february or age < 40}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    values = ["ten_days", "twenty_days", "first_ten", "last_is_february"]
+    february = [{"from": date(2024, 1, 1), "to": date(2024, 1, 5)},
+                {"from": date(2024, 2, 1), "to": date(2024, 2, 10)}]
+    rows = [{"age": age, "since": date(2024, 3, 1), "benefits": benefits}
+            for age in (25, 35, 45) for benefits in ([], february)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, ON, values=values)
+    assert_agree(policy, rows, ON, result, values=tuple(values))
+    assert result.per_record == 0
+    got = {name: result.decisions.column(name).to_pylist() for name in values}
+    assert got == {"ten_days": [False, False, True, True, True, True],
+                   "twenty_days": [True, True, False, False, False, False],
+                   "first_ten": [False, False, True, True, True, True],
+                   "last_is_february": [False, True] * 3}

@@ -307,6 +307,12 @@ class Batch:
             return Cats(level, _choose(test, ca, cb).astype(np.int32), values)
         if (isinstance(a, Days) or isinstance(b, Days)) and not _has_length(a, b):
             return Days(level, _choose(test, _days(a), _days(b)))
+        if all(isinstance(x, Pers) or type(x) is Period for x in (a, b)):
+            (sa, ea), (sb, eb) = _period_parts(a, n), _period_parts(b, n)
+            return Pers(level, _choose(test, sa, sb), _choose(test, ea, eb))
+        if all(isinstance(x, Spans) or type(x) is SpanLength for x in (a, b)):
+            (sa, ea), (sb, eb) = _span_parts(a), _span_parts(b)
+            return Spans(level, _choose(test, sa, sb), _choose(test, ea, eb))
         raise Unsupported("if/else of values of this kind over a column")
 
     def first_of(self, cases: tuple[tuple[I.Expr, I.Expr], ...], env: dict[str, Any],
@@ -524,6 +530,10 @@ def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
         d = np.zeros(n, dtype=np.int64)
         d[rows] = value.d
         return Days(level, d)
+    if isinstance(value, (Pers, Spans)):
+        start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        start[rows], end[rows] = value.s, value.e
+        return type(value)(level, start, end)
     raise Unsupported(f"`latest` of {type(value).__name__}")
 
 
@@ -627,6 +637,13 @@ def _days(x: Any) -> Any:
     raise Unsupported(f"a {type(x).__name__} where a duration in days is meant")
 
 
+def _span_parts(x: Any) -> tuple[Any, Any]:
+    """First and last day numbers of a length (a column of them or one ``SpanLength``)."""
+    if isinstance(x, Spans):
+        return x.s, x.e
+    return x.start.toordinal(), x.end.toordinal()
+
+
 def _has_length(*values: Any) -> bool:
     """Whether a value is a length (which compares anchored at its start: it cannot be
     mixed with durations as day counts, as an if/else or `min`/`max` result)."""
@@ -703,6 +720,15 @@ def _compare(op: str) -> Kernel:
         if isinstance(a, (Spans, Days)) or isinstance(b, (Spans, Days)):
             spans: Bools = _duration_compare(op)(batch, level, a, b)
             return spans
+        if op in ("eq", "ne") and all(isinstance(x, Pers) or type(x) is Period
+                                      for x in (a, b)):
+            (sa, ea), (sb, eb) = _period_parts(a, n), _period_parts(b, n)
+            # an open end and one on the calendar's last day are one day number here, not
+            # equal periods per record: rows with that day number on both sides are decided
+            # per record (one side's alone is unequal to the other's either way)
+            batch.flag(np.broadcast_to((ea == OPEN) & (eb == OPEN), (n,)), level)
+            same = np.broadcast_to((sa == sb) & (ea == eb), (n,))
+            return Bools(level, (same if op == "eq" else ~same).copy())
         raise Unsupported(f"`{op}` of {type(a).__name__} and {type(b).__name__}")
     return compare
 
