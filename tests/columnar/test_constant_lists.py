@@ -132,3 +132,62 @@ _ROW = st.fixed_dictionaries({"age": st.integers(0, 130),
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     result = _decide(policy, rows)
     assert result.per_record == 0
+
+
+def test_bodies_the_same_for_every_element_and_sums_near_2_62_days(tmp_path: Path) -> None:
+    """A loop body whose value is the same for every element (`sum(2 for j in jobs
+    where ...)`) is that value per element; a sum of day counts that passes 2**62 (three
+    of 4.2 * 10**18 days) and a fixed factor beyond 64 bits are decided per record."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: bodies
+  title: Bodies
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  jobs:
+    type: list
+    fields:
+      n: int
+rules:
+  twos: sum(2 for j in jobs where j.n > 3 else 0)
+  first_day: min(today for j in jobs where j.n > 3 else 2099-01-01)
+  long: sum(j.n * 1 weeks for j in jobs else 0 days) > 1 days
+target_groups:
+  bodies:
+    title: Bodies
+    criteria:
+      all:
+        - {id: some, title: Some, when: twos >= 2 or first_day > today}
+        - {id: long_ok, title: Long, when: long or twos == 0}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    values = ["twos", "first_day", "long"]
+    # the third row is not eligible: the fourth, if its sum wrapped around, would not be
+    # either, and the check of one decision per outcome would not see it
+    rows = [{"jobs": []}, {"jobs": [{"n": 4}, {"n": 2}, {"n": 9}]},
+            {"jobs": [{"n": -10}, {"n": 4}]}, {"jobs": [{"n": 6 * 10**17}] * 3},
+            {"jobs": [{"n": 1}]}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, ON, values=values)
+    assert_agree(policy, rows, ON, result, values=tuple(values))
+    assert result.per_record == 1  # the sum near 2**62 days
+    got = {name: result.decisions.column(name).to_pylist() for name in values}
+    assert got == {"twos": [0, 4, 2, 6, 0],
+                   "first_day": [date(2099, 1, 1), ON, ON, ON, date(2099, 1, 1)],
+                   "long": [False, True, False, True, True]}
+    assert result.decisions.column("eligible").to_pylist() == [True, True, False, True,
+                                                                True]
+    # a fixed factor, or a fixed duration, beyond 64 bits: every row per record
+    for k, beyond in enumerate(("j.n * 1 weeks * 123456789012345678901",
+                                "(j.n * 1 weeks + 3652425 days * 123456789012345678901)")):
+        huge = tmp_path / f"huge-{k}"
+        huge.mkdir()
+        (huge / "policy.yaml").write_text((tmp_path / "policy.yaml").read_text(
+            encoding="utf-8").replace("j.n * 1 weeks", beyond), encoding="utf-8")
+        policy = load_policy(huge)
+        result = policy.decide_table(rows, ON, values=values)
+        assert_agree(policy, rows, ON, result, values=tuple(values))
+        assert result.per_record == len(rows), beyond

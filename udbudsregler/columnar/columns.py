@@ -59,6 +59,7 @@ __all__ = [
     "parents",
     "running",
     "split",
+    "take_same",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -187,7 +188,7 @@ class Lst(Col):
 
     def filter(self, keep: BoolArray) -> Lst:
         where = np.flatnonzero(keep)
-        rec = Rec(self.rec.level, {k: (_take_same(v, where) if isinstance(v, Col) else v)
+        rec = Rec(self.rec.level, {k: (take_same(v, where) if isinstance(v, Col) else v)
                                    for k, v in self.rec.fields.items()}, self.rec.history)
         if self.offsets is None:
             return Lst(self.level, self.n, self.parent[where], rec)
@@ -227,7 +228,7 @@ def parents(offsets: IntArray) -> IntArray:
     return out
 
 
-def _take_same(col: Col, index: IntArray) -> Col:
+def take_same(col: Col, index: IntArray) -> Col:
     """``col`` at ``index``, on its own level."""
     out = col.take(index)
     out.level = col.level

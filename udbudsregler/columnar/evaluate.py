@@ -49,6 +49,7 @@ from udbudsregler.columnar.columns import (
     month_start,
     parents,
     split,
+    take_same,
 )
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir import nodes as I
@@ -377,9 +378,7 @@ class Batch:
         column = _column_of(values, level + 1)
         if not isinstance(column, Col):
             raise Unsupported(f"a quantifier over a list of {column}")
-        index = np.tile(np.arange(k, dtype=np.int64), n)
-        element = column.take(index)
-        element.level = level + 1
+        element = take_same(column, np.tile(np.arange(k, dtype=np.int64), n))
         offsets = np.arange(0, n * k + 1, max(k, 1), dtype=np.int64) if k else \
             np.zeros(n + 1, dtype=np.int64)
         return Lst(level, n, None, Rec(level + 1, {_ELEMENT: element}), offsets), element
@@ -393,6 +392,12 @@ class Batch:
         assert expr.default is not None
         default = self.ev(expr.default, env, level)
         kind = expr.kind
+        if kind != "latest" and not isinstance(value, Col):
+            # a body whose value is the same for every element (`sum(1 for o in offers
+            # where ...)`): that value for every element
+            column = _column_of([value], level + 1)
+            if isinstance(column, Col):
+                value = take_same(column, np.zeros(source.records(), dtype=np.int64))
         if kind == "latest":
             rec = source.rec
             if not rec.history:
@@ -407,6 +412,9 @@ class Batch:
                               default, level)
         if isinstance(value, Days) and (kind, expr.combine or "") in _DAYS_AGGREGATES:
             counts = value.d[kept]
+            if kind == "sum":  # day counts reach 2**62 (multiples): a sum may pass it
+                bound, first = _segments(np.abs(counts).astype(np.float64), rows, np.add)
+                self.flag(_spread(bound >= _SAFE, first, n), level)
             reduced, first = _segments(counts, rows,
                                        _DAYS_AGGREGATES[kind, expr.combine or ""])
             full = np.zeros(n, dtype=np.int64)
@@ -474,12 +482,14 @@ def _column_of(values: list[Any], level: int) -> Col | str:
             return "numbers beyond 64-bit units"
         return Num(level, np.array(units, dtype=np.int64), scale, currencies.pop())
     if kind is Duration and not any(v.months for v in values):
+        if max(abs(v.days) for v in values) >= _SAFE:
+            return "durations beyond 64-bit day counts"
         return Days(level, np.array([v.days for v in values], dtype=np.int64))
     return kind.__name__
 
 
-#: `sum`, `min` and `max` of durations in days over a list (a sum of day counts never
-#: nears 2**62: each is under 3.7 million, a citizen's list is shorter than 2**40).
+#: `sum`, `min` and `max` of durations in days over a list (a sum near 2**62 is decided
+#: per record).
 _DAYS_AGGREGATES = {("sum", "add"): np.add, ("min", "dur_lt"): np.minimum,
                     ("max", "dur_gt"): np.maximum}
 
@@ -630,9 +640,9 @@ def _days(x: Any) -> Any:
         return x.d
     if isinstance(x, Spans):
         return x.e - x.s + 1
-    if type(x) is SpanLength:
-        return x.days
-    if type(x) is Duration and not x.months:
+    if type(x) is SpanLength or (type(x) is Duration and not x.months):
+        if abs(x.days) >= _SAFE:  # a fixed duration beyond 64-bit day counts
+            raise AllUnsure()
         return x.days
     raise Unsupported(f"a {type(x).__name__} where a duration in days is meant")
 
@@ -1002,6 +1012,8 @@ def _days_times(batch: Batch, level: int, a: Any, b: Any) -> Days:
     if isinstance(k, Num) and not k.scale:
         factor: Any = k.u
     elif type(k) is int:
+        if abs(k) >= _SAFE:  # a fixed factor beyond 64 bits
+            raise AllUnsure()
         factor = k
     else:
         raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
@@ -1116,8 +1128,9 @@ def _among_durations(negate: bool) -> Kernel:
     def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
         if not isinstance(a, Days) or isinstance(b, Col):
             raise Unsupported("`in` of durations that differ per citizen")
-        days = [x.days for x in b if type(x) is SpanLength
-                or (type(x) is Duration and not x.months)]
+        # a duration beyond 64-bit day counts equals no day count of a column
+        days = [x.days for x in b if (type(x) is SpanLength
+                or (type(x) is Duration and not x.months)) and abs(x.days) < _SAFE]
         found = np.isin(a.d, np.array(days, dtype=np.int64))
         return Bools(level, ~found if negate else found)
     return member
