@@ -262,6 +262,8 @@ class Batch:
                 return Bools(level, out)
             case I.FirstOf(cases=cases):
                 return self.first_of(cases, env, level)
+            case I.ListOf(items=items):
+                return self.list_of([self.ev(i, env, level) for i in items], level)
         raise Unsupported(f"{type(expr).__name__} over a column")
 
     def size(self, level: int) -> int:
@@ -368,6 +370,21 @@ class Batch:
             self.within.pop()
         return self.aggregate(expr, env, source, kept, value, level)
 
+    def list_of(self, values: list[Any], level: int) -> Lst:
+        """A list written out (``[since, today - 2 years]``) whose items are not the same
+        for every row: the items of each row, in order, as a list of ``level``."""
+        n, k = self.size(level), len(values)
+        parts = _parts_of(self, values, level, n)
+        if isinstance(parts, str):
+            raise Unsupported(f"a list of {parts} per citizen")
+        make, arrays = parts
+        stacked = [np.stack([np.broadcast_to(np.asarray(a, dtype=np.int64 if a.dtype != bool
+                                                        else bool), (n,)) for a in column],
+                            axis=1).reshape(-1) for column in arrays]
+        element = make(level + 1, *stacked)
+        offsets = np.arange(0, n * k + 1, k, dtype=np.int64)
+        return Lst(level, n, None, Rec(level + 1, {_ELEMENT: element}), offsets)
+
     def constant_list(self, items: Any, level: int) -> tuple[Lst, Any]:
         """A list that is the same for every citizen (a parameter, a literal), looped over
         by a body that is not (``all(d in measure_dates where covers(benefits, d))``): the
@@ -451,6 +468,57 @@ class Batch:
 
 #: The one field of the records of a list of plain values (no field name is empty).
 _ELEMENT = ""
+
+
+def _parts_of(batch: Batch, values: list[Any], level: int, n: int
+              ) -> tuple[Callable[..., Col], list[list[Any]]] | str:
+    """The items of a list written out, some of them columns of ``level``, as arrays of
+    one kind: how to make the column of their kind from stacked arrays, and each array's
+    items (a Python value of an item the same for all is an array of one); or what
+    kind of items have no column here."""
+    def each(get: Callable[[Any], Any]) -> list[Any]:
+        return [np.asarray(get(v)) for v in values]
+
+    if all(isinstance(v, Bools) or type(v) is bool for v in values):
+        return (lambda lv, v: Bools(lv, v)), [each(lambda v: v.v if isinstance(v, Bools)
+                                                   else v)]
+    if all(isinstance(v, Dates) or type(v) is date for v in values):
+        return (lambda lv, o: Dates(lv, o)), [each(lambda v: _ords(v, n))]
+    if all(isinstance(v, Num) or _is_number(v) for v in values):
+        # one scale for every item, as _align_pair aligns two
+        scale = max(v.scale if isinstance(v, Num) else _places(_number(v)) for v in values)
+        if scale > 18:
+            raise AllUnsure()
+        currency = next((v.currency for v in values
+                         if (isinstance(v, Num) and v.currency) or type(v) is Money), None)
+        out = []
+        for v in values:
+            if isinstance(v, Num):
+                out.append(_rescale(batch, v, scale, level))
+                continue
+            scaled = _scaled(_number(v), scale)
+            if abs(scaled) > _MAXI:
+                batch.flag(np.ones(n, dtype=bool), level)
+                scaled = 0
+            out.append(np.asarray(scaled))
+        return (lambda lv, u: Num(lv, u, scale, currency)), [out]
+    if all(isinstance(v, (Cats, str)) or v is None for v in values):
+        names: tuple[str, ...] = ()
+        for v in values:
+            names = tuple(dict.fromkeys((*names, *(v.values if isinstance(v, Cats)
+                                                   else () if v is None else (v,)))))
+        codes = []
+        for v in values:
+            _, code, _ = _cats_pair(v, Cats(level, np.zeros(0, dtype=np.int32), names), n)
+            codes.append(np.asarray(code, dtype=np.int32))
+        return (lambda lv, c: Cats(lv, c.astype(np.int32), names)), [codes]
+    if all(isinstance(v, Pers) or type(v) is Period for v in values):
+        pairs = [_period_parts(v, n) for v in values]
+        return (lambda lv, s, e: Pers(lv, s, e)), [[np.asarray(p[0]) for p in pairs],
+                                                   [np.asarray(p[1]) for p in pairs]]
+    if all(isinstance(v, Days) or (type(v) is Duration and not v.months) for v in values):
+        return (lambda lv, d: Days(lv, d)), [each(_days)]
+    return "values of this kind"
 
 
 def _column_of(values: list[Any], level: int) -> Col | str:
@@ -1083,6 +1151,9 @@ KERNELS["not_in_period"] = _in_period(True)
 
 def _membership(negate: bool) -> Kernel:
     def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        if isinstance(b, Lst) and _ELEMENT in b.rec.fields:
+            found = _among(batch, level, a, b)
+            return Bools(level, ~found if negate else found)
         if isinstance(b, Col):
             raise Unsupported("`in` of a list that differs per citizen")
         items = list(b)
@@ -1116,6 +1187,19 @@ def _membership(negate: bool) -> Kernel:
             raise Unsupported(f"`in` of {type(a).__name__}")
         return Bools(level, ~found if negate else found)
     return member
+
+
+def _among(batch: Batch, level: int, a: Any, lst: Lst) -> BoolArray:
+    """``a in lst`` for a list of plain values per row: whether one of the row's values
+    equals ``a`` (the language's ``==``, as Python's ``in`` uses it)."""
+    batch.within.append(lst)
+    try:
+        equal = _compare("eq")(batch, level + 1, batch.lift(a, level + 1),
+                               lst.rec.fields[_ELEMENT])
+    finally:
+        batch.within.pop()
+    found: BoolArray = lst.hits(equal.v) > 0
+    return found
 
 
 KERNELS["in"] = _membership(False)
@@ -1187,6 +1271,9 @@ class _Many:
 
 def _periods(batch: Batch, level: int, x: Any) -> _Many | tuple[Any, Any]:
     if isinstance(x, Lst):
+        element = x.rec.fields.get(_ELEMENT)
+        if isinstance(element, Pers):  # a list of periods per citizen
+            return _Many(x.n, x.parent, element.s, element.e)
         if not x.rec.history:
             raise Unsupported("history functions over records without periods")
         return _Many(x.n, x.parent, x.rec.fields["from"].o, x.rec.fields["to"].o)
