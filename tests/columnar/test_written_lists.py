@@ -27,7 +27,8 @@ from udbudsregler.diagnostics import EvaluationError  # noqa: E402
 POLICY = Path(__file__).resolve().parent / "data" / "written-lists"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
-VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay")
+VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay",
+          "early_spells")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -77,7 +78,7 @@ def test_items_of_every_kind(policy: Any) -> None:
     assert result.errors.num_rows == 0
     eligible = result.decisions.column("eligible").to_pylist()
     assert 0 < sum(eligible) < len(rows)
-    for name in ("age_listed", "on_cash", "dated", "covered", "same_stay"):
+    for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells"):
         assert len(set(result.decisions.column(name).to_pylist())) == 2, name
 
 

@@ -1403,11 +1403,17 @@ def day_count(batch: Batch, level: int, x: Any) -> Num:
     return Num(level, spans.e - spans.s + 1)
 
 
+def _one_each(period: tuple[Any, Any], n: int) -> _Many:
+    """One period per row (its first and last day numbers) as the periods of a list."""
+    return _Many(n, np.arange(n, dtype=np.int64),
+                 *(np.broadcast_to(v, (n,)).astype(np.int64) for v in period))
+
+
 @kernel("spells")
 def spells(batch: Batch, level: int, x: Any, gap: Any) -> Lst:
     many = _periods(batch, level, x)
-    if not isinstance(many, _Many):
-        raise Unsupported("`spells` of one period")
+    if not isinstance(many, _Many):  # one period per row: the spell is the period
+        many = _one_each(many, batch.size(level))
     merged = merge(many, _gap(gap), batch.rule)
     rec = Rec(level + 1, {"from": Dates(level + 1, merged.s),
                           "to": Dates(level + 1, merged.e)}, history=True)
@@ -1419,8 +1425,7 @@ def spell_length(batch: Batch, level: int, x: Any, on: Any, gap: Any) -> Spans:
     many = _periods(batch, level, x)
     n = batch.size(level)
     if not isinstance(many, _Many):
-        many = _Many(n, np.arange(n, dtype=np.int64), *(
-            np.broadcast_to(v, (n,)).astype(np.int64) for v in many))
+        many = _one_each(many, n)
     merged = merge(many, _gap(gap), batch.rule)
     day = np.broadcast_to(np.asarray(_on_rows(on, np.arange(n))), (n,)).astype(np.int64)
     at = day[merged.parent]
