@@ -28,7 +28,7 @@ POLICY = Path(__file__).resolve().parent / "data" / "written-lists"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay",
-          "early_spells")
+          "early_spells", "latest_start")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -78,8 +78,9 @@ def test_items_of_every_kind(policy: Any) -> None:
     assert result.errors.num_rows == 0
     eligible = result.decisions.column("eligible").to_pylist()
     assert 0 < sum(eligible) < len(rows)
-    for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells"):
-        assert len(set(result.decisions.column(name).to_pylist())) == 2, name
+    for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells",
+                 "latest_start"):
+        assert len(set(result.decisions.column(name).to_pylist())) >= 2, name
 
 
 _DAYS = st.integers(-200, 60).map(lambda k: ON + k * DAY)
@@ -100,3 +101,35 @@ def _row(draw: st.DrawFn) -> dict[str, Any]:
 @given(rows=st.lists(_row(), min_size=1, max_size=30))
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     _decide(policy, rows)
+
+
+def test_a_sum_of_lengths_is_their_days(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: sum-of-lengths
+  title: Sum of lengths
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  since: date
+rules:
+  total: >
+    sum(x for x in [length(period(since, since + 9 days)),
+                    length(period(since, since + 19 days))] else 0 days)
+  thirty: total == 30 days
+target_groups:
+  thirty_days:
+    title: Thirty days
+    criteria:
+      all:
+        - {id: is_thirty, title: Thirty, when: thirty}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    rows = [{"since": ON}, {"since": ON - 400 * DAY}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, ON, values=["thirty"])
+    assert_agree(policy, rows, ON, result, values=("thirty",))
+    assert result.per_record == 0
+    assert result.decisions.column("thirty").to_pylist() == [True, True]

@@ -417,9 +417,13 @@ class Batch:
                 value = take_same(column, np.zeros(source.records(), dtype=np.int64))
         if kind == "latest":
             rec = source.rec
-            if not rec.history:
+            element = rec.fields.get(_ELEMENT)
+            if isinstance(element, Pers):  # a list of periods (`[stay, ...]`, `spells`)
+                start, end = element.s[kept], element.e[kept]
+            elif rec.history:
+                start, end = rec.fields["from"].o[kept], rec.fields["to"].o[kept]
+            else:
                 raise Unsupported("`latest` over records without periods")
-            start, end = rec.fields["from"].o[kept], rec.fields["to"].o[kept]
             order = np.lexsort((np.arange(len(kept)), end, start, rows))
             last = np.ones(len(order), dtype=bool)
             last[:-1] = rows[order][1:] != rows[order][:-1]
@@ -427,6 +431,8 @@ class Batch:
             picked = _pick(value, kept[chosen] if isinstance(value, Col) else None, level)
             return self.where(has, _scatter(picked, rows[chosen], n, level),
                               default, level)
+        if isinstance(value, Spans) and kind == "sum":  # lengths add up as day counts
+            value = Days(value.level, value.e - value.s + 1)
         if isinstance(value, Days) and (kind, expr.combine or "") in _DAYS_AGGREGATES:
             counts = value.d[kept]
             if kind == "sum":  # day counts reach 2**62 (multiples): a sum may pass it
@@ -518,6 +524,10 @@ def _parts_of(batch: Batch, values: list[Any], level: int, n: int
                                                    [np.asarray(p[1]) for p in pairs]]
     if all(isinstance(v, Days) or (type(v) is Duration and not v.months) for v in values):
         return (lambda lv, d: Days(lv, d)), [each(_days)]
+    if all(isinstance(v, Spans) or type(v) is SpanLength for v in values):
+        spans = [_span_parts(v) for v in values]
+        return (lambda lv, s, e: Spans(lv, s, e)), [[np.asarray(p[0]) for p in spans],
+                                                    [np.asarray(p[1]) for p in spans]]
     return "values of this kind"
 
 
