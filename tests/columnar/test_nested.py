@@ -30,7 +30,7 @@ ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 #: The rules whose values a column holds, compared with the interpreter's.
 VALUES = ("offer_on_benefit", "offers_in_spells", "hours_after_courses", "deep", "paired",
-          "latest_benefit_start", "covered_weeks")
+          "latest_benefit_start", "covered_weeks", "chosen_on_benefit", "last_kind")
 
 
 @pytest.fixture(scope="module")

@@ -316,6 +316,8 @@ class Batch:
         if all(isinstance(x, Spans) or type(x) is SpanLength for x in (a, b)):
             (sa, ea), (sb, eb) = _span_parts(a), _span_parts(b)
             return Spans(level, _choose(test, sa, sb), _choose(test, ea, eb))
+        if isinstance(a, Lst) and isinstance(b, Lst):
+            return _pick_lists(test, a, b)
         raise Unsupported("if/else of values of this kind over a column")
 
     def first_of(self, cases: tuple[tuple[I.Expr, I.Expr], ...], env: dict[str, Any],
@@ -723,6 +725,52 @@ def _days(x: Any) -> Any:
             raise AllUnsure()
         return x.days
     raise Unsupported(f"a {type(x).__name__} where a duration in days is meant")
+
+
+def _pick_lists(test: BoolArray, a: Lst, b: Lst) -> Lst:
+    """``if test then a else b`` for two lists per row: each row's records from one of
+    them, in their order."""
+    if a.rec.history != b.rec.history or set(a.rec.fields) != set(b.rec.fields):
+        raise Unsupported("if/else of lists of different records")
+    fa, fb = a.filter(test[a.parent]), b.filter(~test[b.parent])
+    parent = np.concatenate((fa.parent, fb.parent))
+    order = np.argsort(parent, kind="stable")  # a row's records all come from one list
+    fields = {k: take_same(_joined(fa.rec.fields[k], fb.rec.fields[k]), order)
+              for k in a.rec.fields}
+    offsets = np.zeros(a.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(parent, minlength=a.n), out=offsets[1:])
+    return Lst(a.level, a.n, parent[order], Rec(a.rec.level, fields, a.rec.history), offsets)
+
+
+def _joined(x: Any, y: Any) -> Col:
+    """The values of two columns of one level and kind, ``x``'s then ``y``'s."""
+    if isinstance(x, Bools) and isinstance(y, Bools):
+        return Bools(x.level, np.concatenate((x.v, y.v)))
+    if isinstance(x, Dates) and isinstance(y, Dates):
+        return Dates(x.level, np.concatenate((x.o, y.o)))
+    if isinstance(x, Days) and isinstance(y, Days):
+        return Days(x.level, np.concatenate((x.d, y.d)))
+    if isinstance(x, Num) and isinstance(y, Num) and x.currency == y.currency:
+        scale = max(x.scale, y.scale)
+        parts = []
+        for z in (x, y):
+            factor = 10 ** (scale - z.scale)
+            if factor > 1 and len(z.u) and int(np.abs(z.u).max()) > _MAXI // factor:
+                raise AllUnsure()  # a value beyond 64-bit units at the wider scale
+            parts.append(z.u * factor)
+        return Num(x.level, np.concatenate(parts), scale, x.currency)
+    if isinstance(x, Cats) and isinstance(y, Cats):
+        names = tuple(dict.fromkeys((*x.values, *y.values)))
+        table = np.array([names.index(v) for v in y.values] + [-1], dtype=np.int32)
+        return Cats(x.level, np.concatenate((x.c, table[y.c])).astype(np.int32), names)
+    if (isinstance(x, Pers) and isinstance(y, Pers)) or (isinstance(x, Spans)
+                                                         and isinstance(y, Spans)):
+        return type(x)(x.level, np.concatenate((x.s, y.s)), np.concatenate((x.e, y.e)))
+    if isinstance(x, Rec) and isinstance(y, Rec) and x.history == y.history and \
+            set(x.fields) == set(y.fields):
+        return Rec(x.level, {k: _joined(x.fields[k], y.fields[k]) for k in x.fields},
+                   x.history)
+    raise Unsupported(f"if/else of lists of {type(x).__name__} and {type(y).__name__}")
 
 
 def _span_parts(x: Any) -> tuple[Any, Any]:
