@@ -26,7 +26,7 @@ from udbudsregler.columnar import support  # noqa: E402
 POLICY = Path(__file__).resolve().parent / "data" / "days"
 ON = date(2024, 6, 1)
 #: The rules whose values a column holds (dates), compared with the interpreter's.
-DATES = ("due", "back")
+DATES = ("due", "back", "listed_wait")
 
 
 @pytest.fixture(scope="module")

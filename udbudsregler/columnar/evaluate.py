@@ -1268,6 +1268,9 @@ def _among_durations(negate: bool) -> Kernel:
     """``waited in {7 days, 14 days}`` for days per citizen (``ops.contains``): equal to a
     duration in days, or to a length, by the number of days; never to one in months."""
     def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+        if isinstance(b, Lst) and _ELEMENT in b.rec.fields:  # `[waited, 2 weeks]`
+            found_each = _among(batch, level, a, b)
+            return Bools(level, ~found_each if negate else found_each)
         if not isinstance(a, Days) or isinstance(b, Col):
             raise Unsupported("`in` of durations that differ per citizen")
         # a duration beyond 64-bit day counts equals no day count of a column
