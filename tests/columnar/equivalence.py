@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -46,3 +48,27 @@ def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date,
             assert all(path in values for path, _ in errors.get(i, [])), (i, facts, errors[i])
             got = decided[i]
             assert {k: got[k] for k in want} == want, (i, facts)
+
+
+def decide_columnar(policy: Policy, rows: list[dict[str, Any]], on: date,
+                    values: Sequence[str] = ()) -> TableDecisions:
+    """``decide_table`` of ``rows`` with the columns of ``values``, held to per-record
+    ``decide`` (:func:`assert_agree`) and each value to the interpreter's (null where the
+    decision did not need it and it fails), with no per-record fallback of the policy
+    (its warning is an error here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = policy.decide_table(rows, on, values=list(values))
+    assert_agree(policy, rows, on, result, values=tuple(values))
+    got = {d["row"]: d for d in result.decisions.to_pylist()}
+    for i, facts in enumerate(rows):
+        if i not in got:
+            continue
+        interpreter = policy.interpreter(policy.facts.validate(facts), on)
+        for name in values:
+            try:
+                want = interpreter.value(name)
+            except EvaluationError:  # a value the decision did not need: null, and said
+                want = None
+            assert got[i][name] == want, (i, name, facts)
+    return result

@@ -8,7 +8,6 @@ per record as a whole."""
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +20,9 @@ pa = pytest.importorskip("pyarrow")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.columnar.equivalence import assert_agree  # noqa: E402
+from tests.columnar.equivalence import assert_agree, decide_columnar  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import support  # noqa: E402
-from udbudsregler.diagnostics import EvaluationError  # noqa: E402
 
 POLICY = Path(__file__).resolve().parent / "data" / "constant-lists"
 ON = date(2024, 8, 1)
@@ -39,22 +37,7 @@ def policy() -> Any:
 
 
 def _decide(policy: Any, rows: list[dict[str, Any]]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a per-record fallback would warn
-        result = policy.decide_table(rows, ON, values=list(VALUES))
-    assert_agree(policy, rows, ON, result, values=VALUES)
-    got = {d["row"]: d for d in result.decisions.to_pylist()}
-    for i, facts in enumerate(rows):
-        if i not in got:
-            continue
-        interpreter = policy.interpreter(policy.facts.validate(facts), ON)
-        for name in VALUES:
-            try:
-                want = interpreter.value(name)
-            except EvaluationError:  # a value the decision did not need: null, and said
-                want = None
-            assert got[i][name] == want, (i, name, facts)
-    return result
+    return decide_columnar(policy, rows, ON, VALUES)
 
 
 def _benefit(start: date, end: date | None) -> dict[str, Any]:
@@ -105,10 +88,7 @@ target_groups:
 """, encoding="utf-8")
     policy = load_policy(tmp_path)
     rows = [{"age": 30}, {"age": 7 * 10**17}, {"age": 101}]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = policy.decide_table(rows, ON, values=["long_wait"])
-    assert_agree(policy, rows, ON, result, values=("long_wait",))
+    result = decide_columnar(policy, rows, ON, ["long_wait"])
     assert result.per_record == 1
     assert result.decisions.column("long_wait").to_pylist() == [False, True, True]
 
@@ -169,10 +149,7 @@ target_groups:
     rows = [{"jobs": []}, {"jobs": [{"n": 4}, {"n": 2}, {"n": 9}]},
             {"jobs": [{"n": -10}, {"n": 4}]}, {"jobs": [{"n": 6 * 10**17}] * 3},
             {"jobs": [{"n": 1}]}]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = policy.decide_table(rows, ON, values=values)
-    assert_agree(policy, rows, ON, result, values=tuple(values))
+    result = decide_columnar(policy, rows, ON, values)
     assert result.per_record == 1  # the sum near 2**62 days
     got = {name: result.decisions.column(name).to_pylist() for name in values}
     assert got == {"twos": [0, 4, 2, 6, 0],

@@ -7,7 +7,6 @@ as a whole."""
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ pa = pytest.importorskip("pyarrow")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.columnar.equivalence import assert_agree  # noqa: E402
+from tests.columnar.equivalence import decide_columnar  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import support  # noqa: E402
 
@@ -35,17 +34,7 @@ def policy() -> Any:
 
 
 def _decide(policy: Any, rows: list[dict[str, Any]]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a per-record fallback would warn
-        result = policy.decide_table(rows, ON, values=list(DATES))
-    assert_agree(policy, rows, ON, result, values=DATES)
-    got = {d["row"]: d for d in result.decisions.to_pylist()}
-    for i, facts in enumerate(rows):
-        if i in got:
-            interpreter = policy.interpreter(policy.facts.validate(facts), ON)
-            assert [got[i][name] for name in DATES] == \
-                [interpreter.value(name) for name in DATES], (i, facts)
-    return result
+    return decide_columnar(policy, rows, ON, DATES)
 
 
 def test_the_policy_runs_columnar(policy: Any) -> None:
@@ -131,10 +120,7 @@ target_groups:
     policy = load_policy(tmp_path)
     rows = [{"benefits": [{"from": date(2024, 1, 1), "to": date(2024, 3, 1)}]},
             {"benefits": [{"from": date(2024, 1, 1), "to": None}]}, {"benefits": []}]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = policy.decide_table(rows, ON, values=["same"])
-    assert_agree(policy, rows, ON, result, values=("same",))
+    result = decide_columnar(policy, rows, ON, ["same"])
     assert result.decisions.column("same").to_pylist() == [True, False, False]
     assert result.per_record == 1
 
@@ -179,10 +165,7 @@ target_groups:
                 {"from": date(2024, 2, 1), "to": date(2024, 2, 10)}]
     rows = [{"age": age, "since": date(2024, 3, 1), "benefits": benefits}
             for age in (25, 35, 45) for benefits in ([], february)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = policy.decide_table(rows, ON, values=values)
-    assert_agree(policy, rows, ON, result, values=tuple(values))
+    result = decide_columnar(policy, rows, ON, values)
     assert result.per_record == 0
     got = {name: result.decisions.column(name).to_pylist() for name in values}
     assert got == {"ten_days": [False, False, True, True, True, True],

@@ -6,7 +6,6 @@ whole."""
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +18,9 @@ pa = pytest.importorskip("pyarrow")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.columnar.equivalence import assert_agree  # noqa: E402
+from tests.columnar.equivalence import decide_columnar  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import support  # noqa: E402
-from udbudsregler.diagnostics import EvaluationError  # noqa: E402
 
 POLICY = Path(__file__).resolve().parent / "data" / "written-lists"
 ON = date(2024, 6, 1)
@@ -38,22 +36,7 @@ def policy() -> Any:
 
 
 def _decide(policy: Any, rows: list[dict[str, Any]]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a per-record fallback would warn
-        result = policy.decide_table(rows, ON, values=list(VALUES))
-    assert_agree(policy, rows, ON, result, values=VALUES)
-    got = {d["row"]: d for d in result.decisions.to_pylist()}
-    for i, facts in enumerate(rows):
-        if i not in got:
-            continue
-        interpreter = policy.interpreter(policy.facts.validate(facts), ON)
-        for name in VALUES:
-            try:
-                want = interpreter.value(name)
-            except EvaluationError:  # a value the decision did not need: null, and said
-                want = None
-            assert got[i][name] == want, (i, name, facts)
-    return result
+    return decide_columnar(policy, rows, ON, VALUES)
 
 
 def test_the_policy_runs_columnar(policy: Any) -> None:
@@ -127,9 +110,6 @@ target_groups:
 """, encoding="utf-8")
     policy = load_policy(tmp_path)
     rows = [{"since": ON}, {"since": ON - 400 * DAY}]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = policy.decide_table(rows, ON, values=["thirty"])
-    assert_agree(policy, rows, ON, result, values=("thirty",))
+    result = decide_columnar(policy, rows, ON, ["thirty"])
     assert result.per_record == 0
     assert result.decisions.column("thirty").to_pylist() == [True, True]
