@@ -26,7 +26,7 @@ POLICY = Path(__file__).resolve().parent / "data" / "written-lists"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay",
-          "early_spells", "latest_start")
+          "early_spells", "latest_start", "kinds", "in_set", "stays")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -62,7 +62,7 @@ def test_items_of_every_kind(policy: Any) -> None:
     eligible = result.decisions.column("eligible").to_pylist()
     assert 0 < sum(eligible) < len(rows)
     for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells",
-                 "latest_start"):
+                 "latest_start", "kinds", "in_set", "stays"):
         assert len(set(result.decisions.column(name).to_pylist())) >= 2, name
 
 

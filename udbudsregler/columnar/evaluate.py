@@ -262,7 +262,9 @@ class Batch:
                 return Bools(level, out)
             case I.FirstOf(cases=cases):
                 return self.first_of(cases, env, level)
-            case I.ListOf(items=items):
+            case I.ListOf(items=items) | I.SetOf(items=items):
+                # a set is only looked in (`x in {a, b}`: UDB415 refuses a loop over one),
+                # where an item written twice changes nothing: its items as a list
                 return self.list_of([self.ev(i, env, level) for i in items], level)
         raise Unsupported(f"{type(expr).__name__} over a column")
 
