@@ -26,7 +26,8 @@ POLICY = Path(__file__).resolve().parent / "data" / "written-lists"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay",
-          "early_spells", "latest_start", "kinds", "in_set", "stays")
+          "early_spells", "latest_start", "kinds", "in_set", "stays", "labelled",
+          "long_one", "short_one")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -56,13 +57,14 @@ def test_items_of_every_kind(policy: Any) -> None:
                                 (ON - 60 * DAY, {"from": ON, "to": ON})):
                 rows.append({"age": age, "limit": limit, "primary": primary,
                              "secondary": secondary, "flag": age == 20, "since": since,
-                             "stay": stay})
+                             "stay": stay, "name": ["Anna", "Bo", "Cy"][len(rows) % 3]})
     result = _decide(policy, rows)
     assert result.errors.num_rows == 0
     eligible = result.decisions.column("eligible").to_pylist()
     assert 0 < sum(eligible) < len(rows)
     for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells",
-                 "latest_start", "kinds", "in_set", "stays"):
+                 "latest_start", "kinds", "in_set", "stays", "labelled",
+          "long_one", "short_one"):
         assert len(set(result.decisions.column(name).to_pylist())) >= 2, name
 
 
@@ -77,7 +79,8 @@ def _row(draw: st.DrawFn) -> dict[str, Any]:
             "limit": draw(st.decimals(-100, 100, places=2)),
             "primary": draw(st.sampled_from(KINDS)),
             "secondary": draw(st.sampled_from(KINDS)), "flag": draw(st.booleans()),
-            "since": draw(_DAYS), "stay": {"from": start, "to": end}}
+            "since": draw(_DAYS), "stay": {"from": start, "to": end},
+            "name": draw(st.sampled_from(["Anna", "Bo", "", "y-Bo"]))}
 
 
 @settings(max_examples=40, deadline=None)

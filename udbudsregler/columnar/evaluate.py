@@ -1093,7 +1093,20 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
         return _checked(batch, level, a, b, "add")
     if _durations(a, b):
         return Days(level, _days(a) + _days(b))
+    if (isinstance(a, Cats) and type(b) is str) or (type(a) is str and isinstance(b, Cats)):
+        return _joined_text(batch, level, a, b)
     raise Unsupported(f"`+` of {type(a).__name__} and {type(b).__name__}")
+
+
+def _joined_text(batch: Batch, level: int, a: Any, b: Any) -> Cats:
+    """A text per citizen with a fixed text before or after it: each distinct text
+    joined once (distinct texts stay distinct)."""
+    col, fixed, after = (a, b, True) if isinstance(a, Cats) else (b, a, False)
+    # no text (code -1) cannot come here from a checked policy (a missing text fact is
+    # the row's error, and `+` refuses a choice); were it to, `+` refuses it per record
+    batch.flag(col.c < 0, level)
+    names = tuple(v + fixed if after else fixed + v for v in col.values)
+    return Cats(level, col.c, names)
 
 
 def _durations(a: Any, b: Any) -> bool:
@@ -1621,6 +1634,17 @@ def _extreme(pick_max: bool) -> Kernel:
                 d = _days(v)
                 days = np.where((d > days) if pick_max else (d < days), d, days)
             return Days(level, days)
+        if all(isinstance(v, Spans) or type(v) is SpanLength for v in values):
+            # lengths by their days; the first of equal ones stays (library._extreme)
+            start, end = (np.broadcast_to(np.asarray(p, dtype=np.int64), (n,)).copy()
+                          for p in _span_parts(values[0]))
+            for v in values[1:]:
+                s, e = (np.broadcast_to(np.asarray(p, dtype=np.int64), (n,))
+                        for p in _span_parts(v))
+                days, best = e - s, end - start
+                better = (days > best) if pick_max else (days < best)
+                start, end = np.where(better, s, start), np.where(better, e, end)
+            return Spans(level, start, end)
         raise Unsupported("`min`/`max` of durations per citizen")
     return extreme
 
