@@ -19,6 +19,8 @@ level becomes, for each element, the records of its row
 - :class:`Spans`: lengths of spans (``SpanLength``: first and last day).
 - :class:`Days`: durations in whole days (``Duration(0, d)``): the days between two
   dates (``today - since``), and sums and differences of them.
+- :class:`Durs`: calendar durations (``Duration(m, d)``): a duration fact
+  (``4 months``), and sums and multiples of it.
 - :class:`Lst`: a list of records per row: the records' fields as columns one level
   down, and the row (``parent``) each record belongs to, rows ascending.
 - :class:`Rec`: a record: its fields as columns of the record's level.
@@ -46,6 +48,7 @@ __all__ = [
     "Col",
     "Dates",
     "Days",
+    "Durs",
     "Lst",
     "Num",
     "Opaque",
@@ -141,6 +144,15 @@ class Days(Col):
 
     def take(self, index: IntArray) -> Days:
         return Days(self.level + 1, self.d[index])
+
+
+@dataclass
+class Durs(Col):
+    m: IntArray
+    d: IntArray
+
+    def take(self, index: IntArray) -> Durs:
+        return Durs(self.level + 1, self.m[index], self.d[index])
 
 
 @dataclass

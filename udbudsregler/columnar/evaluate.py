@@ -36,6 +36,7 @@ from udbudsregler.columnar.columns import (
     Col,
     Dates,
     Days,
+    Durs,
     IntArray,
     Lst,
     Num,
@@ -310,6 +311,9 @@ class Batch:
         if isinstance(a, Cats) or isinstance(b, Cats) or isinstance(a, str):
             values, ca, cb = _cats_pair(a, b, n)
             return Cats(level, _choose(test, ca, cb).astype(np.int32), values)
+        if (isinstance(a, Durs) or isinstance(b, Durs)) and not _has_length(a, b):
+            (ma, da), (mb, db) = _calendar(a), _calendar(b)
+            return Durs(level, _choose(test, ma, mb), _choose(test, da, db))
         if (isinstance(a, Days) or isinstance(b, Days)) and not _has_length(a, b):
             return Days(level, _choose(test, _days(a), _days(b)))
         if all(isinstance(x, Pers) or type(x) is Period for x in (a, b)):
@@ -939,11 +943,51 @@ def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
         return np.sign(x - y)
     if type(dur) is SpanLength or isinstance(dur, Days):
         return np.sign((span.e - span.s + 1) - _days(dur))
+    if isinstance(dur, Durs):  # anchored at the span's start, months first
+        target, bad = add_months(span.s, dur.m, batch.rule)
+        batch.flag(bad, dur.level)
+        target = target + dur.d
+        limit = span.e + 1
+        return (target < limit).astype(np.int64) - (target > limit)
     if type(dur) is not Duration:
         raise Unsupported("a length compared with a duration that is not the same for all")
     target = _shift(span.s, dur.months, dur.days, batch.rule)
     limit = span.e + 1
     return (target < limit).astype(np.int64) - (target > limit)
+
+
+def _calendar_sign(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    """The sign of ``a - b`` where one is a calendar duration per row and the other a
+    length (``ops.duration_compare``): anchored at the length's start."""
+    if isinstance(a, Durs) and isinstance(b, Spans):
+        return -_span_sign(batch, b, a)
+    if isinstance(b, Durs) and isinstance(a, Spans):
+        return _span_sign(batch, a, b)
+    if isinstance(a, Durs) and type(b) is SpanLength:
+        return -_span_sign(batch, _fixed_span(a, b), a)
+    if isinstance(b, Durs) and type(a) is SpanLength:
+        return _span_sign(batch, _fixed_span(b, a), b)
+    # the checker compares a calendar duration with a length only (UDB408)
+    raise Unsupported("a duration in months and days compared with another duration")
+
+
+def _fixed_span(durs: Durs, length: SpanLength) -> Spans:
+    """A length that is the same for every row, as a column of the rows of ``durs``."""
+    n = len(durs.m)
+    return Spans(durs.level, np.full(n, length.start.toordinal(), dtype=np.int64),
+                 np.full(n, length.end.toordinal(), dtype=np.int64))
+
+
+def _calendar(x: Any) -> tuple[Any, Any]:
+    """Months and days of a calendar duration: a column of them, day counts, or a fixed
+    duration."""
+    if isinstance(x, Durs):
+        return x.m, x.d
+    if isinstance(x, Days):
+        return 0, x.d
+    if type(x) is Duration:
+        return x.months, x.days
+    raise Unsupported(f"a {type(x).__name__} where a duration is meant")
 
 
 def _days_sign(batch: Batch, level: int, days: Days, other: Any) -> Any:
@@ -962,7 +1006,9 @@ def _duration_compare(op: str) -> Kernel:
     test = _SIGN[op]
 
     def compare(batch: Batch, level: int, a: Any, b: Any) -> Bools:
-        if isinstance(a, Spans):
+        if isinstance(a, Durs) or isinstance(b, Durs):
+            sign = _calendar_sign(batch, level, a, b)
+        elif isinstance(a, Spans):
             sign = _span_sign(batch, a, b)
         elif isinstance(b, Spans):
             sign = -_span_sign(batch, b, a)
@@ -1053,9 +1099,11 @@ def int_mul(batch: Batch, level: int, a: Any, b: Any) -> Num:
 
 
 @kernel("int_neg", "neg")
-def negate(batch: Batch, level: int, a: Any) -> Num | Days:
+def negate(batch: Batch, level: int, a: Any) -> Num | Days | Durs:
     if isinstance(a, (Days, Spans)):  # a length negated is a duration (ops.negate)
         return Days(level, -_days(a))
+    if isinstance(a, Durs):
+        return Durs(level, -a.m, -a.d)
     if not isinstance(a, Num):
         raise Unsupported(f"the negation of {type(a).__name__}")
     return Num(level, -a.u, a.scale, a.currency)
@@ -1065,6 +1113,11 @@ def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Date
     if isinstance(dur, (Days, Spans)):  # a date moved by days per citizen
         o = d.o + sign * _days(dur)
         batch.flag((o < 1) | (o > OPEN), level)
+        return Dates(level, o)
+    if isinstance(dur, Durs):  # months by the rule, then days (temporal._shift)
+        o, bad = add_months(d.o, sign * dur.m, batch.rule)
+        o = o + sign * dur.d
+        batch.flag(bad | (o < 1) | (o > OPEN), level)
         return Dates(level, o)
     if type(dur) is SpanLength:
         dur = Duration(0, dur.days)
@@ -1091,6 +1144,8 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
                                                               d.toordinal())), dur, 1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "add")
+    if isinstance(a, Durs) or isinstance(b, Durs):
+        return _durs_add(batch, level, a, b, 1)
     if _durations(a, b):
         return Days(level, _days(a) + _days(b))
     if (isinstance(a, Cats) and type(b) is str) or (type(a) is str and isinstance(b, Cats)):
@@ -1107,6 +1162,16 @@ def _joined_text(batch: Batch, level: int, a: Any, b: Any) -> Cats:
     batch.flag(col.c < 0, level)
     names = tuple(v + fixed if after else fixed + v for v in col.values)
     return Cats(level, col.c, names)
+
+
+def _durs_add(batch: Batch, level: int, a: Any, b: Any, sign: int) -> Durs:
+    """``a + b`` (or ``a - b``) of calendar durations: months and days apart
+    (``Duration.__add__``; a length counts its days)."""
+    n = batch.size(level)
+    (am, ad), (bm, bd) = (_calendar(Days(level, _days(x)) if isinstance(x, Spans)
+                                    or type(x) is SpanLength else x) for x in (a, b))
+    return Durs(level, np.broadcast_to(am + sign * np.asarray(bm), (n,)).astype(np.int64),
+                np.broadcast_to(ad + sign * np.asarray(bd), (n,)).astype(np.int64))
 
 
 def _durations(a: Any, b: Any) -> bool:
@@ -1128,6 +1193,8 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
                                                               a.toordinal())), b, -1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "sub")
+    if isinstance(a, Durs) or isinstance(b, Durs):
+        return _durs_add(batch, level, a, b, -1)
     if _durations(a, b):
         return Days(level, np.broadcast_to(_days(a) - _days(b), (batch.size(level),)))
     raise Unsupported(f"`-` of {type(a).__name__} and {type(b).__name__}")

@@ -51,6 +51,7 @@ from udbudsregler.columnar.columns import (
     Cats,
     Col,
     Dates,
+    Durs,
     IntArray,
     Lst,
     Num,
@@ -563,14 +564,25 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
         e = np.where(open_end, OPEN, end.o)
         return Pers(level, start.o, e), bad | b1 | b2 | (e < start.o)
     if t is fact_kinds.DURATION:
-        # checked as decide checks it; a rule that reads it is not columnar (Unsupported)
+        # text as decide reads it (`4 months`, `2 weeks`); another form is not columnar
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return Opaque(level, "a duration"), _all(n)
-        # at most 3 digits: inside the input limits (1000 years) whatever the unit
-        ok = pc.match_substring_regex(
-            arr, r"^\s*[0-9]{1,3}\s+(years?|months?|weeks?|days?)\s*$").fill_null(False)
-        bad |= ~np.asarray(ok, dtype=bool)
-        return Opaque(level, "a fact of type duration"), bad
+        # at most 3 digits: inside the input limits (1000 years) whatever the unit; a
+        # text that does not match (more digits, another spelling) is read per record
+        parts = pc.extract_regex(
+            arr, r"^\s*(?P<n>[0-9]{1,3})\s+(?P<unit>[ymwd])(?:ears?|onths?|eeks?|ays?)\s*$")
+        ok = np.asarray(pc.is_valid(parts), dtype=bool)
+        ok &= np.asarray(pc.match_substring_regex(
+            arr, r"^\s*[0-9]{1,3}\s+(years?|months?|weeks?|days?)\s*$").fill_null(False),
+            dtype=bool)
+        bad |= ~ok
+        count = np.asarray(_numbers(pc.cast(pc.struct_field(parts, "n").fill_null("0"),
+                                            pa.int64()), 0), dtype=np.int64)
+        unit = np.asarray(pc.struct_field(parts, "unit").fill_null("d"), dtype=object)
+        count = np.where(ok, count, 0)
+        months = np.where(unit == "y", 12 * count, np.where(unit == "m", count, 0))
+        days = np.where(unit == "w", 7 * count, np.where(unit == "d", count, 0))
+        return Durs(level, months.astype(np.int64), days.astype(np.int64)), bad
     assert t.container, t
     fields = spec.fields or {}
     if not t.many:  # a record
