@@ -249,8 +249,9 @@ def take_same(col: Col, index: IntArray) -> Col:
 
 @dataclass
 class Opaque(Col):
-    """A fact the columnar evaluation cannot read (a duration): it is checked as ``decide``
-    checks it, and a rule that reads it is not columnar."""
+    """A fact the columnar evaluation cannot read (a duration column that is not text):
+    every row is checked as ``decide`` checks it, and a rule that reads it is not
+    columnar."""
 
     what: str = ""
 
