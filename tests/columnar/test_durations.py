@@ -1,9 +1,9 @@
 """A duration fact per citizen (`4 months`, `2 weeks`) runs columnar: read from its text
 as `decide` reads it, a date moved by it (months by the month-end rule, then days), a
 length compared with it (anchored at the length's start), added to itself, negated,
-picked by if/else. Every row agrees with per-record ``decide``; a text the columnar
-reading does not take (more digits) is read per record. Before, such a policy was
-decided per record as a whole."""
+times a whole number, picked by if/else and `latest`. Every row agrees with per-record
+``decide``; a text the columnar reading does not take (more digits) is read per record.
+Before, such a policy was decided per record as a whole."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ POLICY = Path(__file__).resolve().parent / "data" / "durations"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("ends", "began", "spell_covers_notice", "spell_covers_double", "picked_ends",
-          "back_again")
+          "back_again", "triple_ends", "age_times", "latest_ends")
 NOTICES = ["0 days", "3 days", "2 weeks", "1 week", "1 month", "5 months", "1 year",
            "2 years", "12 months", " 4  weeks "]
 
@@ -83,3 +83,26 @@ _ROW = st.fixed_dictionaries({
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     result = decide_columnar(policy, rows, ON, VALUES)
     assert result.per_record == 0
+
+
+def test_a_duration_times_a_count_beyond_64_bits_is_decided_per_record(policy: Any) -> None:
+    """24 months times 768614336404564651 (a whole number under the input limit of
+    10**18) is 2**64 + 8 months: in 64 bits it would wrap around to 8 months, a date
+    inside the calendar; per record it is beyond it (an error of that row)."""
+    assert 24 * 768614336404564651 == 2**64 + 8
+    rows = [{"age": 40, "since": ON, "notice": "2 years", "benefits": []},
+            {"age": 768614336404564651, "since": ON, "notice": "2 years", "benefits": []}]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 1
+    assert {e["row"] for e in result.errors.to_pylist()} == {1}
+
+
+def test_a_duration_near_64_bits_moves_no_date(policy: Any) -> None:
+    """24 months times 192153584101141162 is just under 2**62 months: a date moved by it
+    is beyond the calendar, and a length compared with it is shorter: per record, as
+    `decide` answers (an error of that row)."""
+    rows = [{"age": 192153584101141162, "since": ON, "notice": "2 years",
+             "benefits": [{"from": ON - 10 * DAY, "to": None}]},
+            {"age": 40, "since": ON, "notice": "2 years", "benefits": []}]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 1

@@ -626,6 +626,10 @@ def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
         d = np.zeros(n, dtype=np.int64)
         d[rows] = value.d
         return Days(level, d)
+    if isinstance(value, Durs):
+        m, d = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        m[rows], d[rows] = value.m, value.d
+        return Durs(level, m, d)
     if isinstance(value, (Pers, Spans)):
         start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         start[rows], end[rows] = value.s, value.e
@@ -944,6 +948,8 @@ def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
     if type(dur) is SpanLength or isinstance(dur, Days):
         return np.sign((span.e - span.s + 1) - _days(dur))
     if isinstance(dur, Durs):  # anchored at the span's start, months first
+        # months below 2**62 (_durs_times): add_months cannot wrap around; it flags a
+        # target beyond the calendar (compare_length answers those per record)
         target, bad = add_months(span.s, dur.m, batch.rule)
         batch.flag(bad, dur.level)
         target = target + dur.d
@@ -1202,11 +1208,33 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
 
 @kernel("mul")
 def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
+    if isinstance(a, Durs) or isinstance(b, Durs):
+        return _durs_times(batch, level, a, b)
     if _is_duration(a) or _is_duration(b):
         return _days_times(batch, level, a, b)
     if isinstance(a, Num) or isinstance(b, Num):
         return _multiply(batch, level, a, b)
     raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
+
+
+def _durs_times(batch: Batch, level: int, a: Any, b: Any) -> Durs:
+    """A calendar duration per row times a whole number (``Duration.__mul__``: months and
+    days each); a row beyond 2**62 of either is decided per record."""
+    dur, k = (a, b) if isinstance(a, Durs) else (b, a)
+    if isinstance(k, Num) and not k.scale:
+        factor: Any = k.u
+    elif type(k) is int and abs(k) < _SAFE:
+        factor = k
+    elif type(k) is int:
+        raise AllUnsure()  # a fixed factor beyond 64 bits
+    else:
+        raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
+    n = batch.size(level)
+    f = np.abs(np.asarray(factor, dtype=np.float64))
+    over = np.broadcast_to((np.abs(dur.m) * f >= _SAFE) | (np.abs(dur.d) * f >= _SAFE), (n,))
+    batch.flag(over, level)
+    factor = np.where(over, 0, factor)
+    return Durs(level, dur.m * factor, dur.d * factor)
 
 
 def _is_duration(x: Any) -> bool:
