@@ -150,6 +150,7 @@ def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     assert code == 2  # some rows could not be decided; the rest are written
     err = capsys.readouterr().err
     assert "120 rows: 116 decided, 4 with errors" in err
+    assert f"the errors are in {tmp_path / 'decisions.errors.parquet'}" in err
     assert "\r" not in err  # no progress bar when stderr is not a terminal
     assert pq.read_table(out).num_rows == 116
     assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",

@@ -276,8 +276,9 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
                                   columns=columns)
     except PopulationFileError as error:
         raise InputError(str(error)) from None
+    where = f"; the errors are in {summary.errors_file}" if summary.errors else ""
     sys.stderr.write(f"decide: {summary.rows:,} rows: {summary.decided:,} decided, "
-                     f"{summary.errors:,} with errors ({summary.seconds:.1f} s)\n")
+                     f"{summary.errors:,} with errors ({summary.seconds:.1f} s){where}\n")
     for note in summary.notes:
         sys.stderr.write(f"note: {note}\n")
     return EXIT_INPUT if summary.errors else EXIT_OK

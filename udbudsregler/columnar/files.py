@@ -421,6 +421,8 @@ class FileSummary:
     notes: tuple[str, ...] = ()
     #: Rows of a JSON-lines file read by Arrow's JSON reader (the others the exact way).
     fast_json: int = 0
+    #: The file the errors were written to.
+    errors_file: str = ""
 
 
 class _Writer:
@@ -503,7 +505,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
         errors = f"{stem}.errors.{suffix}" if dot else f"{out}.errors"
     decisions = _Writer(out)
     problems = _Writer(str(errors), ERROR_SCHEMA)
-    summary = FileSummary()
+    summary = FileSummary(errors_file=str(errors))
     notes: list[str] = []
     try:
         for batch in read_batches(policy, population, batch_rows):
