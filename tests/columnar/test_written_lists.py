@@ -27,7 +27,7 @@ ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("age_listed", "on_cash", "flagged", "dated", "covered", "total", "same_stay",
           "early_spells", "latest_start", "kinds", "in_set", "stays", "labelled",
-          "long_one", "short_one")
+          "long_one", "short_one", "fixed_first")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -64,7 +64,7 @@ def test_items_of_every_kind(policy: Any) -> None:
     assert 0 < sum(eligible) < len(rows)
     for name in ("age_listed", "on_cash", "dated", "covered", "same_stay", "early_spells",
                  "latest_start", "kinds", "in_set", "stays", "labelled",
-          "long_one", "short_one"):
+          "long_one", "short_one", "fixed_first"):
         assert len(set(result.decisions.column(name).to_pylist())) >= 2, name
 
 

@@ -522,9 +522,12 @@ def _parts_of(batch: Batch, values: list[Any], level: int, n: int
             names = tuple(dict.fromkeys((*names, *(v.values if isinstance(v, Cats)
                                                    else () if v is None else (v,)))))
         codes = []
-        for v in values:
-            _, code, _ = _cats_pair(v, Cats(level, np.zeros(0, dtype=np.int32), names), n)
-            codes.append(np.asarray(code, dtype=np.int32))
+        for v in values:  # codes into `names` (-1: no value)
+            if isinstance(v, Cats):
+                table = np.array([names.index(x) for x in v.values] + [-1], dtype=np.int32)
+                codes.append(table[v.c])
+            else:
+                codes.append(np.asarray(-1 if v is None else names.index(v), dtype=np.int32))
         return (lambda lv, c: Cats(lv, c.astype(np.int32), names)), [codes]
     if all(isinstance(v, Pers) or type(v) is Period for v in values):
         pairs = [_period_parts(v, n) for v in values]
