@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,7 @@ __all__ = [
     "Unsupported",
     "add_months",
     "age",
+    "at_level",
     "join",
     "parents",
     "running",
@@ -194,9 +195,24 @@ class Lst(Col):
         return len(self.parent)
 
     def take(self, index: IntArray) -> Col:
-        # a list read one level down is Batch.list_per_element; a list as a field of a
-        # record, or picked by `latest`, has no columnar form
-        raise Unsupported("a list inside a record or picked by `latest`")
+        # a list read one level down is Batch.list_per_element (which bounds the copies
+        # a row makes); a list as a field of a record read one level down has no
+        # columnar form
+        raise Unsupported("a list inside a record read inside a loop")
+
+    def gather(self, index: IntArray, level: int, counts: IntArray | None = None) -> Lst:
+        """The lists of the rows ``index``, in that order, as a list of ``level`` with
+        ``len(index)`` rows (its records at ``level + 1``); ``counts``: how many of each
+        picked row's records to take, from its first (all of them if None)."""
+        sizes = self.sizes()
+        starts = np.cumsum(sizes) - sizes
+        taken = sizes[index] if counts is None else counts
+        offsets = np.zeros(len(index) + 1, dtype=np.int64)
+        np.cumsum(taken, out=offsets[1:])
+        element = parents(offsets)
+        picked = starts[index][element] + (np.arange(len(element)) - offsets[element])
+        return Lst(level, len(index), element, at_level(self.rec.take(picked), level + 1),
+                   offsets)
 
     def filter(self, keep: BoolArray) -> Lst:
         where = np.flatnonzero(keep)
@@ -240,11 +256,25 @@ def parents(offsets: IntArray) -> IntArray:
     return out
 
 
+_C = TypeVar("_C", bound=Col)
+
+
 def take_same(col: Col, index: IntArray) -> Col:
     """``col`` at ``index``, on its own level."""
-    out = col.take(index)
-    out.level = col.level
-    return out
+    return at_level(col.take(index), col.level)
+
+
+def at_level(col: _C, level: int) -> _C:
+    """``col`` (a column just made) moved to ``level``, with the records of a record or a
+    list (a record's fields are of its level; a list's records one level down)."""
+    col.level = level
+    if isinstance(col, Rec):
+        for value in col.fields.values():
+            if isinstance(value, Col):
+                at_level(value, level)
+    elif isinstance(col, Lst):
+        at_level(col.rec, level + 1)
+    return col
 
 
 @dataclass

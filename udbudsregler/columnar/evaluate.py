@@ -47,8 +47,8 @@ from udbudsregler.columnar.columns import (
     Unsupported,
     add_months,
     age,
+    at_level,
     month_start,
-    parents,
     split,
     take_same,
 )
@@ -202,18 +202,13 @@ class Batch:
         records here)."""
         index = self.parent(level)  # the row of each element
         sizes = lst.sizes()
-        starts = np.cumsum(sizes) - sizes
         counts = sizes[index]
         pairs = np.bincount(index, weights=counts, minlength=len(sizes))
         big = pairs > PAIRS_PER_ROW
-        if big.any():
-            self.flag(big, level - 1)
-            counts = np.where(big[index], 0, counts)
-        offsets = np.zeros(len(index) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        element = parents(offsets)
-        picked = starts[index][element] + (np.arange(len(element)) - offsets[element])
-        return Lst(level, len(index), element, lst.rec.take(picked), offsets)
+        if not big.any():
+            return lst.gather(index, level)
+        self.flag(big, level - 1)
+        return lst.gather(index, level, np.where(big[index], 0, counts))
 
     def ev(self, expr: I.Expr, env: dict[str, Any], level: int) -> Any:
         if self.constant(expr, env):
@@ -311,20 +306,34 @@ class Batch:
         if isinstance(a, Cats) or isinstance(b, Cats) or isinstance(a, str):
             values, ca, cb = _cats_pair(a, b, n)
             return Cats(level, _choose(test, ca, cb).astype(np.int32), values)
-        if (isinstance(a, Durs) or isinstance(b, Durs)) and not _has_length(a, b):
+        if (_months(a) or _months(b)) and not _has_length(a, b):  # months and days
             (ma, da), (mb, db) = _calendar(a), _calendar(b)
-            return Durs(level, _choose(test, ma, mb), _choose(test, da, db))
-        if (isinstance(a, Days) or isinstance(b, Days)) and not _has_length(a, b):
-            return Days(level, _choose(test, _days(a), _days(b)))
+            return Durs(level, _full(_choose(test, ma, mb), n), _full(_choose(test, da, db), n))
+        if any(isinstance(x, Days) or type(x) is Duration for x in (a, b)) \
+                and not _has_length(a, b):
+            return Days(level, _full(_choose(test, _days(a), _days(b)), n))
         if all(isinstance(x, Pers) or type(x) is Period for x in (a, b)):
             (sa, ea), (sb, eb) = _period_parts(a, n), _period_parts(b, n)
             return Pers(level, _choose(test, sa, sb), _choose(test, ea, eb))
         if all(isinstance(x, Spans) or type(x) is SpanLength for x in (a, b)):
             (sa, ea), (sb, eb) = _span_parts(a), _span_parts(b)
             return Spans(level, _choose(test, sa, sb), _choose(test, ea, eb))
-        if isinstance(a, Lst) and isinstance(b, Lst):
-            return _pick_lists(test, a, b)
+        if all(isinstance(x, (Lst, list, tuple, set, frozenset)) for x in (a, b)):
+            return _pick_lists(test, self.as_list(a, b, level), self.as_list(b, a, level))
         raise Unsupported("if/else of values of this kind over a column")
+
+    def as_list(self, x: Any, other: Any, level: int) -> Lst:
+        """A list (or set) for :func:`_pick_lists`: a column of lists as it is; one the
+        same for every row as its items for each (with no items: ``other``'s records,
+        none for each row)."""
+        if isinstance(x, Lst):
+            return x
+        if not x:
+            like = other if isinstance(other, Lst) else self.constant_list(other, level)[0]
+            none = at_level(like.rec.take(np.zeros(0, dtype=np.int64)), level + 1)
+            n = self.size(level)
+            return Lst(level, n, None, none, np.zeros(n + 1, dtype=np.int64))
+        return self.constant_list(x, level)[0]
 
     def first_of(self, cases: tuple[tuple[I.Expr, I.Expr], ...], env: dict[str, Any],
                  level: int) -> Any:
@@ -417,6 +426,9 @@ class Batch:
         assert expr.default is not None
         default = self.ev(expr.default, env, level)
         kind = expr.kind
+        if kind in ("min", "max", "latest") and not isinstance(value, Col):
+            # the same value for every element: it, where a row has an element
+            return self.where(has, value, default, level)
         if kind != "latest" and not isinstance(value, Col):
             # a body whose value is the same for every element (`sum(1 for o in offers
             # where ...)`): that value for every element
@@ -439,6 +451,18 @@ class Batch:
             picked = _pick(value, kept[chosen] if isinstance(value, Col) else None, level)
             return self.where(has, _scatter(picked, rows[chosen], n, level),
                               default, level)
+        if isinstance(value, Spans) and (kind, expr.combine) in (("min", "dur_lt"),
+                                                                 ("max", "dur_gt")):
+            # lengths by their days; the first of equal ones stays (as the loop keeps
+            # the best unless a later one is strictly better)
+            days = (value.e - value.s + 1)[kept]
+            order = np.lexsort((np.arange(len(kept)), -days if kind == "max" else days,
+                                rows))
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = rows[order][1:] != rows[order][:-1]
+            chosen = order[first]
+            picked = _pick(value, kept[chosen], level)
+            return self.where(has, _scatter(picked, rows[chosen], n, level), default, level)
         if isinstance(value, Spans) and kind == "sum":  # lengths add up as day counts
             value = Days(value.level, value.e - value.s + 1)
         if isinstance(value, Days) and (kind, expr.combine or "") in _DAYS_AGGREGATES:
@@ -535,6 +559,10 @@ def _parts_of(batch: Batch, values: list[Any], level: int, n: int
                                                    [np.asarray(p[1]) for p in pairs]]
     if all(isinstance(v, Days) or (type(v) is Duration and not v.months) for v in values):
         return (lambda lv, d: Days(lv, d)), [each(_days)]
+    if all(isinstance(v, (Durs, Days)) or type(v) is Duration for v in values):
+        pairs = [_calendar(v) for v in values]  # months in some: months and days
+        return (lambda lv, m, d: Durs(lv, m, d)), [[np.asarray(p[0]) for p in pairs],
+                                                   [np.asarray(p[1]) for p in pairs]]
     if all(isinstance(v, Spans) or type(v) is SpanLength for v in values):
         spans = [_span_parts(v) for v in values]
         return (lambda lv, s, e: Spans(lv, s, e)), [[np.asarray(p[0]) for p in spans],
@@ -598,15 +626,17 @@ def _spread(mask: BoolArray, rows: IntArray, n: int) -> BoolArray:
 
 
 def _pick(value: Any, index: IntArray | None, level: int) -> Any:
+    """The items ``index`` of a loop body's ``value``, as a column of ``level``."""
     if index is None:
         return value
-    out = value.take(index)
-    out.level = level
-    return out
+    if isinstance(value, Lst):  # a list per element: the chosen elements' lists
+        return value.gather(index, level)
+    return at_level(value.take(index), level)
 
 
 def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
-    """A column of ``level`` holding ``value``'s items at ``rows`` (other rows: zero)."""
+    """A column of ``level`` holding ``value``'s items at ``rows`` (other rows: zero, or
+    no records)."""
     if not isinstance(value, Col):
         return value
     if isinstance(value, Num):
@@ -637,6 +667,12 @@ def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
         start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         start[rows], end[rows] = value.s, value.e
         return type(value)(level, start, end)
+    if isinstance(value, Lst):  # `rows` ascend: the records keep their order
+        sizes = np.zeros(n, dtype=np.int64)
+        sizes[rows] = value.sizes()
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return Lst(level, n, None, value.rec, offsets)
     raise Unsupported(f"`latest` of {type(value).__name__}")
 
 
@@ -743,6 +779,7 @@ def _days(x: Any) -> Any:
 def _pick_lists(test: BoolArray, a: Lst, b: Lst) -> Lst:
     """``if test then a else b`` for two lists per row: each row's records from one of
     them, in their order."""
+    a, b = _periods_as_elements(a, b), _periods_as_elements(b, a)
     if a.rec.history != b.rec.history or set(a.rec.fields) != set(b.rec.fields):
         raise Unsupported("if/else of lists of different records")
     fa, fb = a.filter(test[a.parent]), b.filter(~test[b.parent])
@@ -753,6 +790,18 @@ def _pick_lists(test: BoolArray, a: Lst, b: Lst) -> Lst:
     offsets = np.zeros(a.n + 1, dtype=np.int64)
     np.cumsum(np.bincount(parent, minlength=a.n), out=offsets[1:])
     return Lst(a.level, a.n, parent[order], Rec(a.rec.level, fields, a.rec.history), offsets)
+
+
+def _periods_as_elements(x: Lst, other: Lst) -> Lst:
+    """A list of periods held as records with only ``from`` and ``to`` (``spells``), as
+    periods, when ``other`` holds its periods so (``[stay, since...]``); else ``x``."""
+    element = other.rec.fields.get(_ELEMENT)
+    if not (isinstance(element, Pers) and x.rec.history and set(x.rec.fields) ==
+            {"from", "to"}):
+        return x
+    start, end = x.rec.fields["from"], x.rec.fields["to"]
+    rec = Rec(x.rec.level, {_ELEMENT: Pers(x.rec.level, start.o, end.o)})
+    return Lst(x.level, x.n, x.known_parent, rec, x.offsets)
 
 
 def _joined(x: Any, y: Any) -> Col:
@@ -1153,7 +1202,7 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
                                                               d.toordinal())), dur, 1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "add")
-    if isinstance(a, Durs) or isinstance(b, Durs):
+    if _months(a) or _months(b):
         return _durs_add(batch, level, a, b, 1)
     if _durations(a, b):
         return Days(level, _days(a) + _days(b))
@@ -1202,7 +1251,7 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
                                                               a.toordinal())), b, -1)
     if isinstance(a, Num) or isinstance(b, Num):
         return _checked(batch, level, a, b, "sub")
-    if isinstance(a, Durs) or isinstance(b, Durs):
+    if _months(a) or _months(b):
         return _durs_add(batch, level, a, b, -1)
     if _durations(a, b):
         return Days(level, np.broadcast_to(_days(a) - _days(b), (batch.size(level),)))
@@ -1211,7 +1260,7 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
 
 @kernel("mul")
 def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
-    if isinstance(a, Durs) or isinstance(b, Durs):
+    if _months(a) or _months(b):
         return _durs_times(batch, level, a, b)
     if _is_duration(a) or _is_duration(b):
         return _days_times(batch, level, a, b)
@@ -1223,7 +1272,7 @@ def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
 def _durs_times(batch: Batch, level: int, a: Any, b: Any) -> Durs:
     """A calendar duration per row times a whole number (``Duration.__mul__``: months and
     days each); a row beyond 2**62 of either is decided per record."""
-    dur, k = (a, b) if isinstance(a, Durs) else (b, a)
+    dur, k = (a, b) if _months(a) else (b, a)
     if isinstance(k, Num) and not k.scale:
         factor: Any = k.u
     elif type(k) is int and abs(k) < _SAFE:
@@ -1233,11 +1282,22 @@ def _durs_times(batch: Batch, level: int, a: Any, b: Any) -> Durs:
     else:
         raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
     n = batch.size(level)
+    if type(dur) is Duration:  # a fixed duration with months times a count per citizen
+        if max(abs(dur.months), abs(dur.days)) >= _SAFE:
+            raise AllUnsure()
+        dur = Durs(level, np.full(n, dur.months, dtype=np.int64),
+                   np.full(n, dur.days, dtype=np.int64))
     f = np.abs(np.asarray(factor, dtype=np.float64))
     over = np.broadcast_to((np.abs(dur.m) * f >= _SAFE) | (np.abs(dur.d) * f >= _SAFE), (n,))
     batch.flag(over, level)
     factor = np.where(over, 0, factor)
     return Durs(level, dur.m * factor, dur.d * factor)
+
+
+def _months(x: Any) -> bool:
+    """Whether ``x`` is a calendar duration (months and days): a column of them, or a
+    fixed duration with months."""
+    return isinstance(x, Durs) or (type(x) is Duration and x.months != 0)
 
 
 def _is_duration(x: Any) -> bool:
@@ -1365,11 +1425,16 @@ def _among(batch: Batch, level: int, a: Any, lst: Lst) -> BoolArray:
     equals ``a`` (the language's ``==``, as Python's ``in`` uses it)."""
     batch.within.append(lst)
     try:
-        equal = _compare("eq")(batch, level + 1, batch.lift(a, level + 1),
-                               lst.rec.fields[_ELEMENT])
+        x, element = batch.lift(a, level + 1), lst.rec.fields[_ELEMENT]
+        if (_months(x) or _months(element)) and not _has_length(x, element):
+            # calendar durations: equal months and equal days (Python's `==`)
+            (mx, dx), (me, de) = _calendar(x), _calendar(element)
+            same = _full((mx == me) & (dx == de), batch.size(level + 1))
+        else:
+            same = _compare("eq")(batch, level + 1, x, element).v
     finally:
         batch.within.pop()
-    found: BoolArray = lst.hits(equal.v) > 0
+    found: BoolArray = lst.hits(same) > 0
     return found
 
 
