@@ -779,7 +779,6 @@ def _days(x: Any) -> Any:
 def _pick_lists(test: BoolArray, a: Lst, b: Lst) -> Lst:
     """``if test then a else b`` for two lists per row: each row's records from one of
     them, in their order."""
-    a, b = _periods_as_elements(a, b), _periods_as_elements(b, a)
     if a.rec.history != b.rec.history or set(a.rec.fields) != set(b.rec.fields):
         raise Unsupported("if/else of lists of different records")
     fa, fb = a.filter(test[a.parent]), b.filter(~test[b.parent])
@@ -790,18 +789,6 @@ def _pick_lists(test: BoolArray, a: Lst, b: Lst) -> Lst:
     offsets = np.zeros(a.n + 1, dtype=np.int64)
     np.cumsum(np.bincount(parent, minlength=a.n), out=offsets[1:])
     return Lst(a.level, a.n, parent[order], Rec(a.rec.level, fields, a.rec.history), offsets)
-
-
-def _periods_as_elements(x: Lst, other: Lst) -> Lst:
-    """A list of periods held as records with only ``from`` and ``to`` (``spells``), as
-    periods, when ``other`` holds its periods so (``[stay, since...]``); else ``x``."""
-    element = other.rec.fields.get(_ELEMENT)
-    if not (isinstance(element, Pers) and x.rec.history and set(x.rec.fields) ==
-            {"from", "to"}):
-        return x
-    start, end = x.rec.fields["from"], x.rec.fields["to"]
-    rec = Rec(x.rec.level, {_ELEMENT: Pers(x.rec.level, start.o, end.o)})
-    return Lst(x.level, x.n, x.known_parent, rec, x.offsets)
 
 
 def _joined(x: Any, y: Any) -> Col:
@@ -1548,9 +1535,10 @@ def _any_rows(mask: Any, parent: IntArray, n: int) -> BoolArray:
     return out
 
 
-def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
+def merge(many: _Many, gap: Duration | tuple[IntArray, IntArray], rule: MonthEnd) -> _Many:
     """``library._merged`` per row: the periods sorted by start and merged into spells,
-    bridging gaps up to ``gap``; an open spell takes every later period."""
+    bridging gaps up to ``gap`` (one for all, or months and days for each row); an open
+    spell takes every later period."""
     if len(many.parent) == 0:
         return many
     p, s, e = many.parent, many.s, many.e
@@ -1564,7 +1552,13 @@ def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
     prev = np.empty_like(run)
     prev[1:] = run[:-1]
     prev[0] = 0
-    if gap.months:
+    if isinstance(gap, tuple):  # a gap per row: each period's row's
+        # a reach beyond the calendar either way is the calendar's end, as
+        # `library._merged` takes it (its date arithmetic fails there)
+        reach, beyond = add_months(np.minimum(prev + 1, OPEN), gap[0][p], rule)
+        reach = reach + gap[1][p]
+        reach = np.where(beyond | (reach < 1), OPEN, reach)
+    elif gap.months:
         reach, _ = add_months(np.minimum(prev + 1, OPEN), gap.months, rule)
         reach = np.minimum(reach + gap.days, OPEN)
     else:
@@ -1575,12 +1569,21 @@ def merge(many: _Many, gap: Duration, rule: MonthEnd) -> _Many:
     return _Many(many.n, p[starts], s[starts], run[ends])
 
 
-def _gap(value: Any) -> Duration:
+def _gap(value: Any, n: int) -> Duration | tuple[IntArray, IntArray]:
+    """A gap or a window's length: a fixed duration (a length counts its days); or one
+    per citizen (a duration fact, day counts, a length), as months and days for each of
+    the ``n`` rows."""
     if type(value) is SpanLength:
         return Duration(0, value.days)
-    if type(value) is not Duration:
-        raise Unsupported("a gap that differs per citizen")
-    return value
+    if type(value) is Duration:
+        return value
+    if isinstance(value, Spans):
+        value = Days(value.level, _days(value))
+    if not isinstance(value, (Durs, Days)):
+        raise Unsupported(f"a {type(value).__name__} where a gap or a window's length is meant")
+    months, days = _calendar(value)
+    return (np.broadcast_to(np.asarray(months, dtype=np.int64), (n,)),
+            np.broadcast_to(np.asarray(days, dtype=np.int64), (n,)))
 
 
 @kernel("age")
@@ -1602,17 +1605,32 @@ def period(batch: Batch, level: int, start: Any, end: Any) -> Pers:
 
 
 def _window(batch: Batch, level: int, day: Any, length: Any, forward: bool) -> Pers:
-    length = _gap(length)
-    if (length.months, length.days) <= (0, 0) or (length.months <= 0 and length.days <= 0):
-        raise AllUnsure()
-    if not isinstance(day, Dates):
-        raise Unsupported("a window from a date that is the same for all")
-    if forward:
-        s = day.o
-        e = _shift(s, length.months, length.days, batch.rule) - 1
+    n = batch.size(level)
+    gap = _gap(length, n)
+    if isinstance(gap, tuple):  # a length per citizen (`preceding(today, notice)`)
+        months, days = gap
+        # a length that is not positive fails per record (`library._window`); so does a
+        # day beyond the calendar on the way (months first, then days)
+        batch.flag((months < 0) | ((months == 0) & (days <= 0)), level)
+        o = np.broadcast_to(_ords(day, n), (n,)).astype(np.int64)
+        sign = 1 if forward else -1
+        shifted, beyond = add_months(o, sign * months, batch.rule)
+        # beyond the calendar after the months, the day number is not one to go on from
+        # (past 3 * 10**17 months it wraps around in 64 bits)
+        batch.flag(beyond, level)
+        shifted = shifted + sign * days
+        s, e = (o, shifted - 1) if forward else (shifted + 1, o)
     else:
-        e = day.o
-        s = _shift(e, -length.months, -length.days, batch.rule) + 1
+        if (gap.months, gap.days) <= (0, 0) or (gap.months <= 0 and gap.days <= 0):
+            raise AllUnsure()
+        if not isinstance(day, Dates):
+            raise Unsupported("a window from a date that is the same for all")
+        if forward:
+            s = day.o
+            e = _shift(s, gap.months, gap.days, batch.rule) - 1
+        else:
+            e = day.o
+            s = _shift(e, -gap.months, -gap.days, batch.rule) + 1
     batch.flag((e < s) | (s < 1) | (e > OPEN), level)
     return Pers(level, s, e)
 
@@ -1653,9 +1671,10 @@ def spells(batch: Batch, level: int, x: Any, gap: Any) -> Lst:
     many = _periods(batch, level, x)
     if not isinstance(many, _Many):  # one period per row: the spell is the period
         many = _one_each(many, batch.size(level))
-    merged = merge(many, _gap(gap), batch.rule)
-    rec = Rec(level + 1, {"from": Dates(level + 1, merged.s),
-                          "to": Dates(level + 1, merged.e)}, history=True)
+    merged = merge(many, _gap(gap, batch.size(level)), batch.rule)
+    # periods, as a list written out holds them (`[stay, ...]`): the one form of a list
+    # of periods, whatever made it
+    rec = Rec(level + 1, {_ELEMENT: Pers(level + 1, merged.s, merged.e)})
     return Lst(level, merged.n, merged.parent, rec)
 
 
@@ -1665,7 +1684,7 @@ def spell_length(batch: Batch, level: int, x: Any, on: Any, gap: Any) -> Spans:
     n = batch.size(level)
     if not isinstance(many, _Many):
         many = _one_each(many, n)
-    merged = merge(many, _gap(gap), batch.rule)
+    merged = merge(many, _gap(gap, n), batch.rule)
     day = np.broadcast_to(np.asarray(_on_rows(on, np.arange(n))), (n,)).astype(np.int64)
     at = day[merged.parent]
     covering = (merged.s <= at) & (at <= merged.e)

@@ -1,0 +1,148 @@
+"""A length that differs per citizen where a window or a gap is meant runs columnar:
+`preceding(today, notice)` and `following(since, notice)` of a duration fact (months by
+the month-end rule, then days), a window of the days since a date, spells bridged by
+each citizen's own gap (`spells(benefits, gap=notice)`), and spells looked in
+(`stay in spells(benefits)`) and written into a list (`[p, stay]`) like any other
+periods. A length that is not positive, or that reaches beyond the calendar, fails per
+record and is decided so. Every row agrees with per-record ``decide``. Before, such a
+policy was decided per record as a whole."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.columnar.equivalence import decide_columnar  # noqa: E402
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import support  # noqa: E402
+
+POLICY = Path(__file__).resolve().parent / "data" / "gaps"
+ON = date(2024, 6, 1)
+DAY = timedelta(days=1)
+VALUES = ("window_from", "following_to", "in_notice", "days_from", "times_from",
+          "spell_count", "far_spells", "long_spell", "stay_is_spell", "written_count")
+#: A value that fails for most citizens (a length below zero): asked for alone, as a row
+#: that has a failing value is decided per record.
+ODD = (*VALUES, "odd_from")
+NOTICES = ["1 day", "3 days", "2 weeks", "1 month", "3 months", "1 year", "12 months",
+           "40 days"]
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(POLICY)
+
+
+def _row(notice: str, since: date = ON - 10 * DAY, age: int = 30,
+         benefits: list[dict[str, Any]] | None = None,
+         stay: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"age": age, "since": since, "notice": notice, "benefits": benefits or [],
+            "stay": stay or {"from": ON - 5 * DAY, "to": ON + 5 * DAY}}
+
+
+def test_the_policy_runs_columnar(policy: Any) -> None:
+    assert support(policy) is None
+
+
+def test_windows_of_each_citizens_notice(policy: Any) -> None:
+    """The notice before today and from `since`: 31 May back one month is 1 May on;
+    from 31 January one month is 31 January to 28 February (clamped, minus a day)."""
+    rows = [_row(n, since=since) for n in NOTICES
+            for since in (date(2024, 1, 31), ON - 10 * DAY)]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 0 and result.errors.num_rows == 0
+    got = {(r["notice"], r["since"]): d for r, d in
+           zip(rows, result.decisions.to_pylist(), strict=True)}
+    assert got["1 month", date(2024, 1, 31)]["window_from"] == date(2024, 5, 2)
+    assert got["1 month", date(2024, 1, 31)]["following_to"] == date(2024, 2, 28)
+    assert got["2 weeks", date(2024, 1, 31)]["window_from"] == ON - 13 * DAY
+    assert got["1 year", date(2024, 1, 31)]["following_to"] == date(2025, 1, 30)
+    assert got["3 days", ON - 10 * DAY]["days_from"] == ON - 10 * DAY + DAY
+
+
+def test_a_window_that_is_not_positive_or_beyond_the_calendar_is_per_record(
+        policy: Any) -> None:
+    """No days (`0 days`; `since` after today: a window of minus days), or a notice
+    times an age beyond year 1: that row per record, with `decide`'s error where a
+    decision needs the window."""
+    rows = [_row("0 days"), _row("2 weeks", since=ON + 3 * DAY), _row("3 days"),
+            _row("100 years", age=30), _row("1 month", age=10**6),
+            # 1.2 * 10**18 months: within 64 bits, its days are not
+            _row("12 months", age=10**17)]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 5  # every row but the third
+    assert 2 not in {e["row"] for e in result.errors.to_pylist()}
+
+
+def test_a_length_of_minus_a_month_and_some_days_is_no_window(policy: Any) -> None:
+    """`notice - 1 month` for 40 days is minus a month and 40 days: its window would
+    have days, but a length with months below zero is not positive (`decide` fails):
+    that value is null with `decide`'s error, the row decided."""
+    rows = [_row("40 days"), _row("3 months")]
+    result = decide_columnar(policy, rows, ON, ODD)
+    assert result.decisions.column("odd_from").to_pylist() == [None, date(2024, 4, 2)]
+    assert [(e["row"], e["path"]) for e in result.errors.to_pylist()] == [(0, "odd_from")]
+
+
+def test_a_gap_reaching_before_the_calendar_bridges_everything(policy: Any) -> None:
+    """A gap of `notice - 3000 years` reaches before year 1 from any spell's end:
+    `decide`'s date arithmetic fails there and takes the calendar's end, so every later
+    period joins the spell."""
+    benefits = [{"from": ON - 60 * DAY, "to": ON - 41 * DAY},
+                {"from": ON - 30 * DAY, "to": None}]
+    rows = [_row("1 day", benefits=benefits), _row("1 day", benefits=benefits[:1]),
+            _row("1 day")]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 0
+    assert result.decisions.column("far_spells").to_pylist() == [1, 1, 0]
+
+
+def test_spells_bridged_by_each_citizens_gap(policy: Any) -> None:
+    """Two benefits 10 days apart: one spell for a notice of 2 weeks or more, two for
+    3 days; one spell of the whole for a month."""
+    benefits = [{"from": ON - 60 * DAY, "to": ON - 41 * DAY},
+                {"from": ON - 30 * DAY, "to": None}]
+    rows = [_row(n, benefits=benefits) for n in ("3 days", "1 day", "2 weeks", "1 month")]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 0
+    assert result.decisions.column("spell_count").to_pylist() == [2, 2, 1, 1]
+    assert result.decisions.column("long_spell").to_pylist() == [True, True, True, True]
+
+
+def test_a_stay_among_spells(policy: Any) -> None:
+    stay = {"from": ON - 30 * DAY, "to": ON + 5 * DAY}
+    rows = [_row("1 day", stay=stay, benefits=[{"from": ON - 30 * DAY, "to": ON - 11 * DAY},
+                                               {"from": ON - 10 * DAY, "to": ON + 5 * DAY}]),
+            _row("1 day", stay=stay, benefits=[{"from": ON - 30 * DAY, "to": ON}]),
+            _row("1 day", stay=stay)]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 0
+    assert result.decisions.column("stay_is_spell").to_pylist() == [True, False, False]
+    assert result.decisions.column("written_count").to_pylist() == [1, 1, 0]
+
+
+_ROW = st.fixed_dictionaries({
+    "age": st.integers(0, 120),
+    "since": st.integers(-400, 30).map(lambda k: ON + k * DAY),
+    "notice": st.sampled_from([*NOTICES, "0 days", "5 years"]),
+    "stay": st.integers(-60, 0).flatmap(lambda k: st.fixed_dictionaries({
+        "from": st.just(ON + k * DAY),
+        "to": st.none() | st.integers(0, 90).map(lambda j: ON + (k + j) * DAY)})),
+    "benefits": st.lists(st.integers(-700, 0).flatmap(lambda k: st.fixed_dictionaries({
+        "from": st.just(ON + k * DAY),
+        "to": st.none() | st.integers(0, 400).map(lambda j: ON + (k + j) * DAY)})),
+        max_size=4)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=30))
+def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
+    decide_columnar(policy, rows, ON, ODD)
