@@ -1313,6 +1313,104 @@ def _days_times(batch: Batch, level: int, a: Any, b: Any) -> Days:
     return Days(level, np.broadcast_to(np.asarray(days * factor, dtype=np.int64), (n,)).copy())
 
 
+#: A quotient has at most this many decimal places as a column (as a value column holds).
+_QUOTIENT_PLACES = 18
+#: A divisor below this many units keeps ``remainder * 10`` (the remainder is below the
+#: divisor) inside 64 bits; a row with a larger one and a remainder goes per record.
+_DIVISOR = 2**59
+#: 10**k, and the largest units below 2**62 once multiplied by it, for k up to 18.
+_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+_BELOW = np.array([(_SAFE - 1) // 10**k for k in range(19)], dtype=np.int64)
+
+
+@kernel("div")
+def divide(batch: Batch, level: int, a: Any, b: Any) -> Num:
+    """``a / b`` of numbers or amounts, one of them per citizen (``ops.divide``), exactly:
+    by long division of the units, one decimal place at a time, at the fewest places (at
+    most 18) that hold every row. A row is decided per record if it divides by zero
+    (UDB702 per record), if its quotient does not end within 18 places (``decide`` rounds
+    it to 34 digits) or is 2**62 units or more at the column's places, or if its divisor
+    is 2**59 units or more (its zeros at the end aside) and leaves a remainder. An amount
+    by an amount is a number; an amount by a number keeps its currency."""
+    if not all(isinstance(x, Num) or _is_number(x) for x in (a, b)):
+        raise Unsupported(f"`/` of {type(a).__name__} and {type(b).__name__}")
+    n = batch.size(level)
+    parts: list[tuple[IntArray, int, str | None]] = []
+    for x in (a, b):
+        if isinstance(x, Num):
+            parts.append((x.u, x.scale, x.currency))
+            continue
+        value = _number(x)
+        fixed_places = _places(value)
+        fixed = _scaled(value, fixed_places)
+        if abs(fixed) >= _SAFE:  # a fixed operand beyond 64 bits
+            batch.flag(np.ones(n, dtype=bool), level)
+            fixed = 0
+        parts.append((np.full(n, fixed, dtype=np.int64), fixed_places,
+                      x.currency if type(x) is Money else None))
+    (ua, sa, ca), (ub, sb, cb) = parts
+    if cb is not None and ca is None:
+        raise Unsupported("a number divided by an amount")
+    # rows the guards below cannot take: a zero divisor (UDB702), operands near 64 bits
+    bad = (ub == 0) | (ua >= _SAFE) | (ua <= -_SAFE) | (ub >= _SAFE) | (ub <= -_SAFE)
+    negative = (ua < 0) != (ub < 0)
+    x = np.abs(np.where(bad, 0, ua))
+    y = np.abs(np.where(bad, 1, ub))
+    # a divisor's zeros at the end (a decimal read at 18 places, 0.75 as 75 * 10**16):
+    # y * 10**dropped is the divisor's units, so `rest * 10` stays small
+    dropped = np.zeros(n, dtype=np.int64)
+    at = np.flatnonzero(y % 10 == 0)
+    while len(at):
+        y[at] //= 10
+        dropped[at] += 1
+        at = at[y[at] % 10 == 0]
+    whole, rest = np.divmod(x, y)
+    bad |= (rest != 0) & (y >= _DIVISOR)  # `rest * 10` could pass 64 bits
+    whole, rest = np.where(bad, 0, whole), np.where(bad, 0, rest)
+    # x / y = whole / 10**places (exact where rest is 0), and
+    # a / b = (x / y) / 10**(sa - sb + dropped): so a quotient of at most 18 places takes
+    # at most 18 + sb - sa places of x / y
+    places = np.zeros(n, dtype=np.int64)
+    at = np.flatnonzero(rest)  # the rows still dividing
+    for _ in range(_QUOTIENT_PLACES + sb - sa):
+        if not len(at):
+            break
+        digit, r = np.divmod(rest[at] * 10, y[at])  # below 10 * 2**59: inside 64 bits
+        w = whole[at]
+        over = w > _SAFE // 10  # w * 10 would be 2**62 or more
+        w = np.where(over, 0, w) * 10 + digit
+        over |= w >= _SAFE
+        whole[at], rest[at] = np.where(over, 0, w), np.where(over, 0, r)
+        places[at] += ~over
+        bad[at[over]] = True
+        at = at[(r != 0) & ~over]
+    bad |= rest != 0  # does not end within 18 places: decide rounds it
+    # the quotient is whole / 10**need; the fewest places once the zeros at the end of a
+    # whole quotient are dropped (the last digit a long division gave is never 0)
+    need = np.where(whole == 0, 0, places + (sa - sb) + dropped)
+    at = np.flatnonzero((need > 0) & (whole % 10 == 0) & (whole != 0))
+    while len(at):
+        whole[at] //= 10
+        need[at] -= 1
+        at = at[(need[at] > 0) & (whole[at] % 10 == 0)]
+    bad |= need > _QUOTIENT_PLACES
+    bad |= _beyond(whole, np.maximum(0, -need))  # 2**62 units or more at its own places
+    scale = max(0, int(need[~bad].max())) if (~bad).any() else 0
+    shift = np.where(bad, 0, scale - need)
+    bad |= _beyond(whole, shift)  # ... or at the places of another row
+    units = np.where(bad, 0, whole) * _POW10[np.where(bad, 0, np.minimum(shift, 18))]
+    units = np.where(negative, -units, units)
+    batch.flag(bad, level)
+    return Num(level, units, scale, None if cb is not None else ca)
+
+
+def _beyond(whole: IntArray, shift: IntArray) -> BoolArray:
+    """Where ``whole * 10**shift`` (``whole`` at least 0 and below 2**62) is 2**62 or more,
+    exactly."""
+    out: BoolArray = (whole > _BELOW[np.minimum(shift, 18)]) | ((shift > 18) & (whole != 0))
+    return out
+
+
 @kernel("to_decimal")
 def to_decimal(batch: Batch, level: int, a: Any) -> Any:
     return a
