@@ -26,7 +26,8 @@ from tests.columnar.equivalence import decide_columnar  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import support  # noqa: E402
 from udbudsregler.columnar.columns import Num, Unsupported  # noqa: E402
-from udbudsregler.columnar.evaluate import Batch, divide  # noqa: E402
+from udbudsregler.columnar.evaluate import Batch  # noqa: E402
+from udbudsregler.columnar.kernels import divide  # noqa: E402
 from udbudsregler.semantics import ops  # noqa: E402
 from udbudsregler.values.money import Money  # noqa: E402
 from udbudsregler.values.temporal import Duration  # noqa: E402

@@ -2,7 +2,9 @@
 
 ``decide_table`` evaluates the lowered rule graph column by column over an Arrow table
 of citizens (:mod:`udbudsregler.columnar.table`), with one columnar implementation per
-primitive of the semantic table (:mod:`udbudsregler.columnar.evaluate`); every row it
+primitive of the semantic table (:mod:`udbudsregler.columnar.evaluate`, with the
+kernels in :mod:`~udbudsregler.columnar.kernels` and
+:mod:`~udbudsregler.columnar.library`); every row it
 cannot answer exactly is decided per record, so its answer equals ``decide``'s.
 :mod:`~udbudsregler.columnar.files` streams population files,
 :mod:`~udbudsregler.columnar.distributed` runs a policy on Dask and Spark, and

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from udbudsregler.values.temporal import MonthEnd
 
 __all__ = [
+    "ELEMENT",
     "OPEN",
     "Bools",
     "Cats",
@@ -69,6 +70,9 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: The one field of the records of a list of plain values (a list written out, a
+#: constant list, spells: no field name is empty).
+ELEMENT = ""
 #: The day number of an open end (``ops.OPEN_END``, ``date.max``).
 OPEN = date.max.toordinal()
 #: ``date.toordinal()`` of 1970-01-01: numpy's and Arrow's day 0.

@@ -60,7 +60,8 @@ from udbudsregler.columnar.columns import (
     Rec,
     is_leap,
 )
-from udbudsregler.columnar.evaluate import AllUnsure, Batch, Unsupported, fact_dependent
+from udbudsregler.columnar.evaluate import Batch, Unsupported, fact_dependent
+from udbudsregler.columnar.operands import AllUnsure
 from udbudsregler.columnar.records import readable, to_columns
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir import nodes as I
@@ -467,7 +468,7 @@ def read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: s
 
 def _out_of_range(value: Any, low: Any, high: Any) -> BoolArray:
     """Where a column lies outside [low, high] (either may be None)."""
-    from udbudsregler.columnar.evaluate import _compare_constant
+    from udbudsregler.columnar.kernels import _compare_constant
 
     n = len(value.u) if isinstance(value, Num) else len(value.o) if isinstance(
         value, Dates) else 0
