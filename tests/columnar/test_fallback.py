@@ -1,6 +1,10 @@
 """A policy the columnar backend does not evaluate is decided per record, with a
 :class:`ColumnarFallback` warning that names the host's line (not one inside the
-library); a value column no Arrow type holds is refused before any row is read."""
+library); a value column no Arrow type holds is refused before any row is read.
+
+Every form the generated policies of the property tests draw runs columnar, so the
+policy here is made one the backend does not evaluate by taking a kernel away (`age`)
+for these tests: what a form with no columnar form does, whichever it is."""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ pa = pytest.importorskip("pyarrow")
 
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.cli.main import main  # noqa: E402
-from udbudsregler.columnar import ColumnarFallback  # noqa: E402
+from udbudsregler.columnar import ColumnarFallback, support  # noqa: E402
 from udbudsregler.columnar.files import decide_file  # noqa: E402
+from udbudsregler.columnar.kernels import KERNELS  # noqa: E402
 
 POLICY = Path(__file__).resolve().parent / "data" / "fallback"
 ON = date(2024, 3, 1)
@@ -25,9 +30,18 @@ ROWS = [{"age": 40, "since": date(2024, 1, 1), "notice": "1 month"},
         {"age": 20, "since": date(2024, 2, 20), "notice": "2 weeks"}]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def _no_age_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(KERNELS, "age")
+
+
+@pytest.fixture
 def policy() -> Any:
-    return load_policy(POLICY)
+    return load_policy(POLICY, cache=False)
+
+
+def test_the_policy_has_no_columnar_form_here(policy: Any) -> None:
+    assert support(policy) == "the operation `age` on a column"
 
 
 def _warned_here(record: list[warnings.WarningMessage]) -> None:

@@ -206,3 +206,98 @@ def _row(draw: st.DrawFn) -> dict[str, Any]:
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     result = _decide(policy, rows)
     assert result.per_record == 0
+
+
+def test_a_list_inside_a_record_read_inside_a_loop(tmp_path: Path) -> None:
+    """`any(b in benefits where any(c in sag.courses where c.start >= b.from))`: the
+    record's list for each benefit, as a list read in a loop body is (a row with more
+    than 4,096 pairs of benefits and courses is decided per record)."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: record-lists
+  title: A list inside a record
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  benefits:
+    type: history
+    fields: {}
+  sag:
+    type: record
+    fields:
+      opened: date
+      courses:
+        type: list
+        fields:
+          start: date
+rules:
+  course_after: any(b in benefits where any(c in sag.courses where c.start >= b.from))
+  after_count: >
+    sum(count(c in sag.courses where c.start >= b.from and c.start >= sag.opened)
+        for b in benefits else 0)
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: after, title: After, when: course_after or after_count > 1}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+
+    def row(benefit_starts: list[int], course_starts: list[int],
+            opened: int = -400) -> dict[str, Any]:
+        return {"benefits": [{"from": ON + k * DAY, "to": None} for k in benefit_starts],
+                "sag": {"opened": ON + opened * DAY,
+                        "courses": [{"start": ON + k * DAY} for k in course_starts]}}
+
+    rows = [row([-10], [-5]), row([-10], [-20]), row([], [-5]), row([-10, -30], []),
+            row([-30, -10], [-20, -5], opened=-6), row(list(range(-100, 0)), [-50] * 50)]
+    result = decide_columnar(policy, rows, ON, ["course_after", "after_count"])
+    assert result.decisions.column("course_after").to_pylist() == [True, False, False,
+                                                                   False, True, True]
+    assert result.decisions.column("after_count").to_pylist() == [1, 0, 0, 0, 2,
+                                                                  51 * 50]
+    assert result.per_record == 1  # 100 benefits x 50 courses: 5,000 pairs
+
+
+@pytest.mark.parametrize("rule", ["clamp", "roll"])
+def test_an_age_on_a_date_per_citizen(tmp_path: Path, rule: str) -> None:
+    """`age(birth, since)`: full years on each citizen's own date; born on 29 February,
+    a year older on 28 February (clamp) or 1 March (roll) of a year that is not a leap
+    year; a date before the birth is that row's error, per record."""
+    (tmp_path / "policy.yaml").write_text(f"""\
+policy:
+  id: ages-then
+  title: Ages then
+  authority: Tests
+  valid: {{from: 2024-01-01, to: 2030-12-31}}
+  language: en
+  month_end: {rule}
+facts:
+  birth: date
+  since: date
+rules:
+  age_then: age(birth, since)
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {{id: adult, title: Adult then, when: age_then >= 18}}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+    leapling = date(2004, 2, 29)
+    pairs = [(leapling, date(2022, 2, 28)), (leapling, date(2022, 3, 1)),
+             (leapling, date(2024, 2, 28)), (leapling, date(2024, 2, 29)),
+             (date(2000, 6, 15), date(2018, 6, 14)), (date(2000, 6, 15), date(2018, 6, 15)),
+             (date(2000, 6, 15), date(2000, 6, 15)), (date(2000, 6, 15), date(2000, 6, 14))]
+    rows = [{"birth": b, "since": s} for b, s in pairs]
+    result = decide_columnar(policy, rows, ON, ["age_then"])
+    ages = {d["row"]: d["age_then"] for d in result.decisions.to_pylist()}
+    assert ages == {0: 18 if rule == "clamp" else 17, 1: 18, 2: 19, 3: 20, 4: 17, 5: 18,
+                    6: 0}
+    assert [e["row"] for e in result.errors.to_pylist()] == [7]
+    assert result.per_record == 1

@@ -200,9 +200,8 @@ class Lst(Col):
 
     def take(self, index: IntArray) -> Col:
         # a list read one level down is Batch.list_per_element (which bounds the copies
-        # a row makes); a list as a field of a record read one level down has no
-        # columnar form
-        raise Unsupported("a list inside a record read inside a loop")
+        # a row makes), as a field of a record too (Batch.per_element)
+        raise Unsupported("a list read inside a loop other than by Batch.per_element")
 
     def gather(self, index: IntArray, level: int, counts: IntArray | None = None) -> Lst:
         """The lists of the rows ``index``, in that order, as a list of ``level`` with
@@ -347,16 +346,28 @@ def add_months(o: IntArray, months: int | IntArray, rule: MonthEnd
     return out, bad
 
 
-def age(birth: IntArray, on: date, rule: MonthEnd) -> tuple[IntArray, BoolArray]:
-    """``library.age`` of each birth date on ``on``; and where it fails (``on`` before
-    the birth)."""
+def age(birth: IntArray, on: date | IntArray, rule: MonthEnd) -> tuple[IntArray, BoolArray]:
+    """``library.age`` of each birth date on ``on`` (one date, or a day number for each
+    row); and where it fails (``on`` before the birth)."""
     year, month, day = split(birth)
-    feb29 = (month == 2) & (day == 29)
-    if feb29.any() and not (on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)):
+    on_year: Any
+    on_month: Any
+    on_day: Any
+    on_number: Any
+    if isinstance(on, date):
+        on_year, on_month, on_day, on_number = on.year, on.month, on.day, on.toordinal()
+    else:
+        on_year, on_month, on_day = split(on)
+        on_number = on
+    leap = is_leap(np.asarray(on_year, dtype=np.int64))
+    # born on 29 February: a year older on 28 February (clamp) or 1 March (roll) of a
+    # year that is not a leap year
+    moved = (month == 2) & (day == 29) & ~leap
+    if moved.any():
         if rule == "clamp":
-            day = np.where(feb29, 28, day)
+            day = np.where(moved, 28, day)
         else:
-            month = np.where(feb29, 3, month)
-            day = np.where(feb29, 1, day)
-    years = on.year - year - ((on.month < month) | ((on.month == month) & (on.day < day)))
-    return years, birth > on.toordinal()
+            month = np.where(moved, 3, month)
+            day = np.where(moved, 1, day)
+    years = on_year - year - ((on_month < month) | ((on_month == month) & (on_day < day)))
+    return years, birth > on_number

@@ -210,11 +210,19 @@ class Batch:
             raise Unsupported("a value of an inner loop read outside it")
         while value.level < level:
             inner = value.level + 1
-            if isinstance(value, Lst):
-                value = self.list_per_element(value, inner)
-            else:
-                value = value.take(self.parent(inner))
+            value = self.per_element(value, inner)
         return value
+
+    def per_element(self, value: Col, level: int) -> Col:
+        """A column of ``level - 1`` read for each element of the loop body at ``level``;
+        a list (one inside a record too) by :meth:`list_per_element`."""
+        if isinstance(value, Lst):
+            return self.list_per_element(value, level)
+        if isinstance(value, Rec) and any(isinstance(v, (Lst, Rec)) for v in
+                                          value.fields.values()):
+            return Rec(level, {k: self.per_element(v, level) if isinstance(v, Col) else v
+                               for k, v in value.fields.items()}, value.history)
+        return value.take(self.parent(level))
 
     def list_per_element(self, lst: Lst, level: int) -> Lst:
         """A list of level ``level - 1`` read in a loop body (``covers(benefits, o.from)``

@@ -154,9 +154,10 @@ def _gap(value: Any, n: int) -> Duration | tuple[IntArray, IntArray]:
 
 @kernel("age")
 def age_kernel(batch: Batch, level: int, birth: Any, on: Any) -> Num:
-    if not isinstance(birth, Dates) or type(on) is not date:
-        raise Unsupported("an age on a date that differs per citizen")
-    years, bad = age(birth.o, on, batch.rule)
+    n = batch.size(level)
+    born = np.broadcast_to(_ords(birth, n), (n,)).astype(np.int64)
+    day = on if type(on) is date else np.broadcast_to(_ords(on, n), (n,)).astype(np.int64)
+    years, bad = age(born, day, batch.rule)
     batch.flag(bad, level)
     return Num(level, years)
 
