@@ -301,3 +301,90 @@ target_groups:
                     6: 0}
     assert [e["row"] for e in result.errors.to_pylist()] == [7]
     assert result.per_record == 1
+
+
+def test_mixed_durations_records_and_texts(tmp_path: Path) -> None:
+    """A length and a duration in days in one if/else or one list (day counts: the value
+    is typed as a duration in days); a fixed date moved back by a duration fact; the
+    latest of records (a history's, a record fact's); two texts per citizen joined."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: mixed
+  title: Mixed
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+  month_end: roll
+facts:
+  flag: bool
+  since: date
+  stay: period
+  notice: duration
+  first: text
+  last: text
+  benefits:
+    type: history
+    fields:
+      hours: int
+  sag:
+    type: record
+    fields:
+      level: int
+      opened: date
+rules:
+  short: if flag then length(stay) else 7 days
+  short_ends: since + short
+  short_listed: short in [14 days, length(stay)]
+  long_ones: count(x in [length(stay), today - since, 10 days] where x > 12 days)
+  back: 2024-01-31 - notice
+  chosen: latest(sag for b in benefits where b.from > sag.opened else sag)
+  chosen_level: chosen.level
+  full_name: first + " " + last
+  named: full_name == "Anna Berg"
+  spaced: full_name == "Anna B erg"
+  mixed_lists: count(x in (if flag then [length(stay)] else [7 days, 20 days]) where x > 10 days)
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: a, title: A, when: "short_listed or long_ones > 1 or named or spaced"}
+        - {id: d, title: D, when: "mixed_lists >= 0"}
+        - {id: b, title: B, when: "back < today and chosen_level >= 0"}
+        - {id: c, title: C, when: "short_ends <= today + 30 days"}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+    values = ["short_ends", "short_listed", "long_ones", "back", "chosen_level",
+              "full_name", "named", "spaced", "mixed_lists"]
+
+    def row(flag: bool, stay_days: int, since: int, notice: str, first: str, last: str,
+            benefit_starts: list[int], level: int, opened: int) -> dict[str, Any]:
+        return {"flag": flag, "since": ON + since * DAY, "notice": notice,
+                "stay": {"from": ON - 30 * DAY, "to": ON - 30 * DAY + (stay_days - 1) * DAY},
+                "first": first, "last": last,
+                "benefits": [{"from": ON + k * DAY, "to": None, "hours": 10}
+                             for k in benefit_starts],
+                "sag": {"level": level, "opened": ON + opened * DAY}}
+
+    rows = [row(True, 14, -20, "1 month", "Anna", "Berg", [-10], 3, -20),
+            row(False, 14, -5, "1 day", "Anna B", "erg", [-3], 4, -20),
+            row(True, 5, -13, "30 days", "Bo", "Berg", [-30], 5, -20),
+            row(False, 20, -13, "2 years", "", "", [-10, -5], 6, -1),
+            # two pairs of texts that join to one text
+            row(False, 14, -5, "1 day", "Anna", "B erg", [], 7, -20)]
+    result = decide_columnar(policy, rows, ON, values)
+    assert result.per_record == 0 and result.errors.num_rows == 0
+    got = result.decisions.to_pylist()
+    assert [g["short_ends"] for g in got] == [ON - 6 * DAY, ON + 2 * DAY, ON - 8 * DAY,
+                                             ON - 6 * DAY, ON + 2 * DAY]
+    assert [g["short_listed"] for g in got] == [True, False, True, False, False]
+    assert [g["long_ones"] for g in got] == [2, 1, 1, 2, 1]
+    assert [g["back"] for g in got] == [date(2023, 12, 31), date(2024, 1, 30),
+                                       date(2024, 1, 1), date(2022, 1, 31), date(2024, 1, 30)]
+    assert [g["chosen_level"] for g in got] == [3, 4, 5, 6, 7]
+    assert [g["full_name"] for g in got] == ["Anna Berg", "Anna B erg", "Bo Berg", " ",
+                                            "Anna B erg"]
+    assert [g["named"] for g in got] == [True, False, False, False, False]
+    assert [g["spaced"] for g in got] == [False, True, False, False, True]
+    assert [g["mixed_lists"] for g in got] == [1, 1, 0, 1, 1]

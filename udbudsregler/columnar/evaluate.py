@@ -339,8 +339,9 @@ class Batch:
         if (_months(a) or _months(b)) and not _has_length(a, b):  # months and days
             (ma, da), (mb, db) = _calendar(a), _calendar(b)
             return Durs(level, _full(_choose(test, ma, mb), n), _full(_choose(test, da, db), n))
-        if any(isinstance(x, Days) or type(x) is Duration for x in (a, b)) \
-                and not _has_length(a, b):
+        if any(isinstance(x, Days) or type(x) is Duration for x in (a, b)):
+            # in days (a length on one side counts its days: the value is typed as a
+            # duration in days, which nothing compares with months)
             return Days(level, _full(_choose(test, _days(a), _days(b)), n))
         if all(isinstance(x, Pers) or type(x) is Period for x in (a, b)):
             (sa, ea), (sb, eb) = _period_parts(a, n), _period_parts(b, n)
@@ -350,6 +351,10 @@ class Batch:
             return Spans(level, _choose(test, sa, sb), _choose(test, ea, eb))
         if all(isinstance(x, (Lst, list, tuple, set, frozenset)) for x in (a, b)):
             return _pick_lists(test, self.as_list(a, b, level), self.as_list(b, a, level))
+        if isinstance(a, Rec) and isinstance(b, Rec) and a.history == b.history \
+                and set(a.fields) == set(b.fields):  # field by field
+            return Rec(level, {k: self.where(test, a.fields[k], b.fields[k], level)
+                               for k in a.fields}, a.history)
         raise Unsupported("if/else of values of this kind over a column")
 
     def as_list(self, x: Any, other: Any, level: int) -> Lst:
@@ -583,7 +588,9 @@ def _parts_of(batch: Batch, values: list[Any], level: int, n: int
         pairs = [_period_parts(v, n) for v in values]
         return (lambda lv, s, e: Pers(lv, s, e)), [[np.asarray(p[0]) for p in pairs],
                                                    [np.asarray(p[1]) for p in pairs]]
-    if all(isinstance(v, Days) or (type(v) is Duration and not v.months) for v in values):
+    if any(isinstance(v, Days) or type(v) is Duration for v in values) and all(
+            isinstance(v, (Days, Spans)) or type(v) in (Duration, SpanLength) for v in values):
+        # durations in days (a length among them counts its days)
         return (lambda lv, d: Days(lv, d)), [each(_days)]
     if all(isinstance(v, (Durs, Days)) or type(v) is Duration for v in values):
         pairs = [_calendar(v) for v in values]  # months in some: months and days
@@ -693,6 +700,9 @@ def _scatter(value: Any, rows: IntArray, n: int, level: int) -> Any:
         start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         start[rows], end[rows] = value.s, value.e
         return type(value)(level, start, end)
+    if isinstance(value, Rec):
+        return Rec(level, {k: _scatter(v, rows, n, level) for k, v in value.fields.items()},
+                   value.history)
     if isinstance(value, Lst):  # `rows` ascend: the records keep their order
         sizes = np.zeros(n, dtype=np.int64)
         sizes[rows] = value.sizes()
@@ -738,6 +748,9 @@ def _joined(x: Any, y: Any) -> Col:
         names = tuple(dict.fromkeys((*x.values, *y.values)))
         table = np.array([names.index(v) for v in y.values] + [-1], dtype=np.int32)
         return Cats(x.level, np.concatenate((x.c, table[y.c])).astype(np.int32), names)
+    if isinstance(x, (Days, Spans)) and isinstance(y, (Days, Spans)) and not (
+            isinstance(x, Spans) and isinstance(y, Spans)):  # in days
+        return Days(x.level, np.concatenate((_days(x), _days(y))))
     if (isinstance(x, Pers) and isinstance(y, Pers)) or (isinstance(x, Spans)
                                                          and isinstance(y, Spans)):
         return type(x)(x.level, np.concatenate((x.s, y.s)), np.concatenate((x.e, y.e)))

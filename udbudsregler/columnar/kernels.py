@@ -365,6 +365,8 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
         return Days(level, _days(a) + _days(b))
     if (isinstance(a, Cats) and type(b) is str) or (type(a) is str and isinstance(b, Cats)):
         return _joined_text(batch, level, a, b)
+    if isinstance(a, Cats) and isinstance(b, Cats):
+        return _joined_texts(batch, level, a, b)
     raise Unsupported(f"`+` of {type(a).__name__} and {type(b).__name__}")
 
 
@@ -377,6 +379,20 @@ def _joined_text(batch: Batch, level: int, a: Any, b: Any) -> Cats:
     batch.flag(col.c < 0, level)
     names = tuple(v + fixed if after else fixed + v for v in col.values)
     return Cats(level, col.c, names)
+
+
+def _joined_texts(batch: Batch, level: int, a: Cats, b: Cats) -> Cats:
+    """Two texts per citizen joined: each pair of texts that occurs joined once (two pairs
+    that join to one text are two names of equal text, which compare as equal texts do:
+    by the text)."""
+    batch.flag((a.c < 0) | (b.c < 0), level)  # no text: `+` refuses it per record
+    width = len(b.values)
+    if not width or not a.values:  # no text on one side in any row: every row flagged
+        return Cats(level, np.full(len(a.c), -1, dtype=np.int32), ())
+    pairs = np.maximum(a.c, 0).astype(np.int64) * width + np.maximum(b.c, 0)
+    seen, inverse = np.unique(pairs, return_inverse=True)
+    names = tuple(a.values[int(p) // width] + b.values[int(p) % width] for p in seen)
+    return Cats(level, inverse.reshape(-1).astype(np.int32), names)
 
 
 def _durs_add(batch: Batch, level: int, a: Any, b: Any, sign: int) -> Durs:
@@ -403,7 +419,7 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
         return Days(level, np.asarray(_ords(a, 0) - _ords(b, 0), dtype=np.int64))
     if isinstance(a, Dates):
         return _date_shift(batch, level, a, b, -1)
-    if type(a) is date and isinstance(b, (Days, Spans)):
+    if type(a) is date and isinstance(b, (Days, Spans, Durs)):
         return _date_shift(batch, level, Dates(level, np.full(batch.size(level),
                                                               a.toordinal())), b, -1)
     if isinstance(a, Num) or isinstance(b, Num):
