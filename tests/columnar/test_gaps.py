@@ -146,3 +146,45 @@ _ROW = st.fixed_dictionaries({
 @given(rows=st.lists(_ROW, min_size=1, max_size=30))
 def test_generated_rows_agree(policy: Any, rows: list[dict[str, Any]]) -> None:
     decide_columnar(policy, rows, ON, ODD)
+
+
+@pytest.mark.parametrize("rule", [
+    "(if flag then since else 2037-05-13) + 14 * 2 years * (123456789012345678901234567890 * 7)",
+    "since - 3 months * 10000000000000000",
+    "if spell_length(benefits) < 2 years * 1000000000000000 then since else today",
+    "if covers(benefits, since) then since + 30 days * 1000000000000000000 else today",
+])
+def test_a_fixed_duration_beyond_the_columnar_calendar(tmp_path: Path, rule: str) -> None:
+    """A fixed duration of more months than the columnar date arithmetic holds exactly
+    (a generated policy's `14 * window * (123456789012345678901234567890123456789 * 7)`
+    raised OverflowError): every row per record, as `decide` answers (an error of the row
+    where the date leaves the calendar)."""
+    (tmp_path / "policy.yaml").write_text(f"""\
+policy:
+  id: far
+  title: Far
+  authority: Tests
+  valid: {{from: 2024-01-01, to: 2030-12-31}}
+  language: en
+  month_end: clamp
+facts:
+  flag: bool
+  since: date
+  benefits:
+    type: history
+    fields: {{}}
+rules:
+  far: "{rule}"
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {{id: far_ok, title: Far, when: far > 2000-01-01}}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    rows = [{"flag": flag, "since": ON - 10 * DAY,
+             "benefits": [{"from": ON - 20 * DAY, "to": None}] if flag else []}
+            for flag in (True, False)]
+    result = decide_columnar(policy, rows, ON, ["far"])
+    assert result.per_record == len(rows)

@@ -46,6 +46,7 @@ from udbudsregler.columnar.operands import (
     _calendar,
     _cats_pair,
     _days,
+    _fixed,
     _full,
     _has_length,
     _is_duration,
@@ -187,6 +188,7 @@ def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
         return (target < limit).astype(np.int64) - (target > limit)
     if type(dur) is not Duration:
         raise Unsupported("a length compared with a duration that is not the same for all")
+    dur = _fixed(dur)
     target = _shift(span.s, dur.months, dur.days, batch.rule)
     limit = span.e + 1
     return (target < limit).astype(np.int64) - (target > limit)
@@ -338,7 +340,7 @@ def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Date
         dur = Duration(0, dur.days)
     if type(dur) is not Duration:
         raise Unsupported("a date moved by a duration that differs per citizen")
-    step = dur if sign > 0 else -dur
+    step = _fixed(dur if sign > 0 else -dur)
     o = d.o
     bad = np.zeros(len(o), dtype=bool)
     if step.months:

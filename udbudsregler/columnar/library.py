@@ -41,6 +41,7 @@ from udbudsregler.columnar.operands import (
     _align_pair,
     _calendar,
     _days,
+    _fixed,
     _has_length,
     _is_number,
     _ords,
@@ -142,7 +143,7 @@ def _gap(value: Any, n: int) -> Duration | tuple[IntArray, IntArray]:
     if type(value) is SpanLength:
         return Duration(0, value.days)
     if type(value) is Duration:
-        return value
+        return _fixed(value)
     if isinstance(value, Spans):
         value = Days(value.level, _days(value))
     if not isinstance(value, (Durs, Days)):

@@ -204,8 +204,25 @@ def _calendar(x: Any) -> tuple[Any, Any]:
     if isinstance(x, Days):
         return 0, x.d
     if type(x) is Duration:
-        return x.months, x.days
+        fixed = _fixed(x)
+        return fixed.months, fixed.days
     raise Unsupported(f"a {type(x).__name__} where a duration is meant")
+
+
+#: Months a fixed duration may have for the columnar date arithmetic: numpy's calendar
+#: (``add_months``) is exact this far beyond the calendar and wraps around in 64 bits
+#: somewhere past 3 * 10**17.
+_MONTHS = 2**40
+
+
+def _fixed(x: Duration) -> Duration:
+    """A fixed duration the columnar date arithmetic holds exactly (months below 2**40,
+    days below 2**62); one beyond (``7 * 123456789012345678901234567890 years``) sends
+    every row per record, where it fails or is taken as the per-record evaluators take
+    it."""
+    if abs(x.months) >= _MONTHS or abs(x.days) >= _SAFE:
+        raise AllUnsure()
+    return x
 
 
 def _largest(x: Any) -> int:
