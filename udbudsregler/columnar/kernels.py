@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from udbudsregler.columnar.operands import (
     _MAXI,
     _SAFE,
     AllUnsure,
+    BatchView,
     _align_pair,
     _calendar,
     _cats_pair,
@@ -64,10 +65,6 @@ from udbudsregler.semantics.prims import PRIMS
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period, SpanLength
 
-if TYPE_CHECKING:
-    from udbudsregler.columnar.evaluate import Batch
-
-
 Kernel = Callable[..., Any]
 #: The kernel of each primitive that has one, by the primitive's name.
 KERNELS: dict[str, Kernel] = {}
@@ -89,7 +86,7 @@ _CMP = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
 def _compare(op: str) -> Kernel:
     ufunc = _CMP[op]
 
-    def compare(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+    def compare(batch: BatchView, level: int, a: Any, b: Any) -> Bools:
         n = batch.size(level)
         if isinstance(a, Bools) or isinstance(b, Bools):
             if op not in ("eq", "ne"):
@@ -171,7 +168,7 @@ for _op in _CMP:
     kernel(_op)(_compare(_op))
 
 
-def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
+def _span_sign(batch: BatchView, span: Spans, dur: Any) -> Any:
     """The sign of ``span - dur`` (``temporal.compare_length``)."""
     if isinstance(dur, Spans):
         x, y = span.e - span.s, dur.e - dur.s
@@ -194,7 +191,7 @@ def _span_sign(batch: Batch, span: Spans, dur: Any) -> Any:
     return (target < limit).astype(np.int64) - (target > limit)
 
 
-def _calendar_sign(batch: Batch, level: int, a: Any, b: Any) -> Any:
+def _calendar_sign(batch: BatchView, level: int, a: Any, b: Any) -> Any:
     """The sign of ``a - b`` where one is a calendar duration per row and the other a
     length (``ops.duration_compare``): anchored at the length's start."""
     if isinstance(a, Durs) and isinstance(b, Spans):
@@ -216,7 +213,7 @@ def _fixed_span(durs: Durs, length: SpanLength) -> Spans:
                  np.full(n, length.end.toordinal(), dtype=np.int64))
 
 
-def _days_sign(batch: Batch, level: int, days: Days, other: Any) -> Any:
+def _days_sign(batch: BatchView, level: int, days: Days, other: Any) -> Any:
     """The sign of ``days - other`` (``ops.duration_compare``): day counts (the checker
     refuses a duration in days compared with one in months, UDB408)."""
     if type(other) is Duration and other.months:
@@ -231,7 +228,7 @@ _SIGN = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
 def _duration_compare(op: str) -> Kernel:
     test = _SIGN[op]
 
-    def compare(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+    def compare(batch: BatchView, level: int, a: Any, b: Any) -> Bools:
         if isinstance(a, Durs) or isinstance(b, Durs):
             sign = _calendar_sign(batch, level, a, b)
         elif isinstance(a, Spans):
@@ -252,7 +249,7 @@ for _op in _CMP:
     kernel(f"dur_{_op}", f"len_{_op}")(_duration_compare(_op))
 
 
-def _checked(batch: Batch, level: int, a: Any, b: Any, op: str) -> Num:
+def _checked(batch: BatchView, level: int, a: Any, b: Any, op: str) -> Num:
     n = batch.size(level)
     ua, ub, scale, currency = _align_pair(batch, a, b, level, n)
     for x in (ua, ub):
@@ -274,7 +271,7 @@ def _checked(batch: Batch, level: int, a: Any, b: Any, op: str) -> Num:
     return Num(level, _full(out, n), scale, currency)
 
 
-def _multiply(batch: Batch, level: int, a: Any, b: Any) -> Num:
+def _multiply(batch: BatchView, level: int, a: Any, b: Any) -> Num:
     n = batch.size(level)
     parts: list[tuple[Any, int, str | None]] = []
     for x in (a, b):
@@ -301,22 +298,22 @@ def _multiply(batch: Batch, level: int, a: Any, b: Any) -> Num:
 
 
 @kernel("int_add")
-def int_add(batch: Batch, level: int, a: Any, b: Any) -> Num:
+def int_add(batch: BatchView, level: int, a: Any, b: Any) -> Num:
     return _checked(batch, level, a, b, "add")
 
 
 @kernel("int_sub")
-def int_sub(batch: Batch, level: int, a: Any, b: Any) -> Num:
+def int_sub(batch: BatchView, level: int, a: Any, b: Any) -> Num:
     return _checked(batch, level, a, b, "sub")
 
 
 @kernel("int_mul")
-def int_mul(batch: Batch, level: int, a: Any, b: Any) -> Num:
+def int_mul(batch: BatchView, level: int, a: Any, b: Any) -> Num:
     return _multiply(batch, level, a, b)
 
 
 @kernel("int_neg", "neg")
-def negate(batch: Batch, level: int, a: Any) -> Num | Days | Durs:
+def negate(batch: BatchView, level: int, a: Any) -> Num | Days | Durs:
     if isinstance(a, (Days, Spans)):  # a length negated is a duration (ops.negate)
         return Days(level, -_days(a))
     if isinstance(a, Durs):
@@ -326,7 +323,7 @@ def negate(batch: Batch, level: int, a: Any) -> Num | Days | Durs:
     return Num(level, -a.u, a.scale, a.currency)
 
 
-def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Dates:
+def _date_shift(batch: BatchView, level: int, d: Dates, dur: Any, sign: int) -> Dates:
     if isinstance(dur, (Days, Spans)):  # a date moved by days per citizen
         o = d.o + sign * _days(dur)
         batch.flag((o < 1) | (o > OPEN), level)
@@ -351,7 +348,7 @@ def _date_shift(batch: Batch, level: int, d: Dates, dur: Any, sign: int) -> Date
 
 
 @kernel("add")
-def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
+def add(batch: BatchView, level: int, a: Any, b: Any) -> Any:
     if isinstance(a, Dates) or isinstance(b, Dates):
         d, dur = (a, b) if isinstance(a, Dates) else (b, a)
         return _date_shift(batch, level, d, dur, 1)
@@ -372,7 +369,7 @@ def add(batch: Batch, level: int, a: Any, b: Any) -> Any:
     raise Unsupported(f"`+` of {type(a).__name__} and {type(b).__name__}")
 
 
-def _joined_text(batch: Batch, level: int, a: Any, b: Any) -> Cats:
+def _joined_text(batch: BatchView, level: int, a: Any, b: Any) -> Cats:
     """A text per citizen with a fixed text before or after it: each distinct text
     joined once (distinct texts stay distinct)."""
     col, fixed, after = (a, b, True) if isinstance(a, Cats) else (b, a, False)
@@ -383,7 +380,7 @@ def _joined_text(batch: Batch, level: int, a: Any, b: Any) -> Cats:
     return Cats(level, col.c, names)
 
 
-def _joined_texts(batch: Batch, level: int, a: Cats, b: Cats) -> Cats:
+def _joined_texts(batch: BatchView, level: int, a: Cats, b: Cats) -> Cats:
     """Two texts per citizen joined: each pair of texts that occurs joined once (two pairs
     that join to one text are two names of equal text, which compare as equal texts do:
     by the text)."""
@@ -397,7 +394,7 @@ def _joined_texts(batch: Batch, level: int, a: Cats, b: Cats) -> Cats:
     return Cats(level, inverse.reshape(-1).astype(np.int32), names)
 
 
-def _durs_add(batch: Batch, level: int, a: Any, b: Any, sign: int) -> Durs:
+def _durs_add(batch: BatchView, level: int, a: Any, b: Any, sign: int) -> Durs:
     """``a + b`` (or ``a - b``) of calendar durations: months and days apart
     (``Duration.__add__``; a length counts its days)."""
     n = batch.size(level)
@@ -415,7 +412,7 @@ def _durations(a: Any, b: Any) -> bool:
 
 
 @kernel("sub")
-def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
+def subtract(batch: BatchView, level: int, a: Any, b: Any) -> Any:
     if (isinstance(a, Dates) or type(a) is date) and (isinstance(b, Dates) or type(b) is date):
         # the days between two dates (one of them per citizen: this is a column's kernel)
         return Days(level, np.asarray(_ords(a, 0) - _ords(b, 0), dtype=np.int64))
@@ -434,7 +431,7 @@ def subtract(batch: Batch, level: int, a: Any, b: Any) -> Any:
 
 
 @kernel("mul")
-def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
+def multiply(batch: BatchView, level: int, a: Any, b: Any) -> Any:
     if _months(a) or _months(b):
         return _durs_times(batch, level, a, b)
     if _is_duration(a) or _is_duration(b):
@@ -444,7 +441,7 @@ def multiply(batch: Batch, level: int, a: Any, b: Any) -> Any:
     raise Unsupported(f"`*` of {type(a).__name__} and {type(b).__name__}")
 
 
-def _durs_times(batch: Batch, level: int, a: Any, b: Any) -> Durs:
+def _durs_times(batch: BatchView, level: int, a: Any, b: Any) -> Durs:
     """A calendar duration per row times a whole number (``Duration.__mul__``: months and
     days each); a row beyond 2**62 of either is decided per record."""
     dur, k = (a, b) if _months(a) else (b, a)
@@ -469,7 +466,7 @@ def _durs_times(batch: Batch, level: int, a: Any, b: Any) -> Durs:
     return Durs(level, dur.m * factor, dur.d * factor)
 
 
-def _days_times(batch: Batch, level: int, a: Any, b: Any) -> Days:
+def _days_times(batch: BatchView, level: int, a: Any, b: Any) -> Days:
     """A duration in days times a whole number, one of them per citizen
     (``Duration.__mul__``); a row whose product is beyond 2**62 days is decided per record."""
     dur, k = (a, b) if _is_duration(a) else (b, a)
@@ -508,7 +505,7 @@ _BELOW = np.array([(_SAFE - 1) // 10**k for k in range(19)], dtype=np.int64)
 
 
 @kernel("div")
-def divide(batch: Batch, level: int, a: Any, b: Any) -> Num:
+def divide(batch: BatchView, level: int, a: Any, b: Any) -> Num:
     """``a / b`` of numbers or amounts, one of them per citizen (``ops.divide``), exactly:
     by long division of the units, one decimal place at a time, at the fewest places (at
     most 18) that hold every row. A row is decided per record if it divides by zero
@@ -596,12 +593,12 @@ def _beyond(whole: IntArray, shift: IntArray) -> BoolArray:
 
 
 @kernel("to_decimal")
-def to_decimal(batch: Batch, level: int, a: Any) -> Any:
+def to_decimal(batch: BatchView, level: int, a: Any) -> Any:
     return a
 
 
 @kernel("date_add_months")
-def date_add_months(batch: Batch, level: int, d: Any, months: Any) -> Dates:
+def date_add_months(batch: BatchView, level: int, d: Any, months: Any) -> Dates:
     if not isinstance(d, Dates):
         raise Unsupported("months added to a date that is the same for all")
     if isinstance(months, Num):
@@ -616,7 +613,7 @@ def date_add_months(batch: Batch, level: int, d: Any, months: Any) -> Dates:
 
 
 @kernel("date_add_days")
-def date_add_days(batch: Batch, level: int, d: Any, delta: Any) -> Dates:
+def date_add_days(batch: BatchView, level: int, d: Any, delta: Any) -> Dates:
     if not isinstance(d, Dates) or type(delta) is not timedelta:
         raise Unsupported("days added to a date per citizen")
     o = d.o + delta.days
@@ -625,7 +622,7 @@ def date_add_days(batch: Batch, level: int, d: Any, delta: Any) -> Dates:
 
 
 def _in_period(negate: bool) -> Kernel:
-    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+    def member(batch: BatchView, level: int, a: Any, b: Any) -> Bools:
         n = batch.size(level)
         s, e = _period_parts(b, n)
         d = _ords(a, n)
@@ -639,7 +636,7 @@ KERNELS["not_in_period"] = _in_period(True)
 
 
 def _membership(negate: bool) -> Kernel:
-    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+    def member(batch: BatchView, level: int, a: Any, b: Any) -> Bools:
         if isinstance(b, Lst) and ELEMENT in b.rec.fields:
             found = _among(batch, level, a, b)
             return Bools(level, ~found if negate else found)
@@ -678,7 +675,7 @@ def _membership(negate: bool) -> Kernel:
     return member
 
 
-def _among(batch: Batch, level: int, a: Any, lst: Lst) -> BoolArray:
+def _among(batch: BatchView, level: int, a: Any, lst: Lst) -> BoolArray:
     """``a in lst`` for a list of plain values per row: whether one of the row's values
     equals ``a`` (the language's ``==``, as Python's ``in`` uses it)."""
     batch.within.append(lst)
@@ -703,7 +700,7 @@ KERNELS["not_in"] = _membership(True)
 def _among_durations(negate: bool) -> Kernel:
     """``waited in {7 days, 14 days}`` for days per citizen (``ops.contains``): equal to a
     duration in days, or to a length, by the number of days; never to one in months."""
-    def member(batch: Batch, level: int, a: Any, b: Any) -> Bools:
+    def member(batch: BatchView, level: int, a: Any, b: Any) -> Bools:
         if isinstance(b, Lst) and ELEMENT in b.rec.fields:  # `[waited, 2 weeks]`
             found_each = _among(batch, level, a, b)
             return Bools(level, ~found_each if negate else found_each)
@@ -722,7 +719,7 @@ KERNELS["not_in_durations"] = _among_durations(True)
 
 
 @kernel("history_to")
-def history_to(batch: Batch, level: int, rec: Any) -> Dates:
+def history_to(batch: BatchView, level: int, rec: Any) -> Dates:
     if not (isinstance(rec, Rec) and rec.history):
         raise Unsupported("`to` of a value that is not a history record")
     out: Dates = rec.fields["to"]
@@ -730,26 +727,26 @@ def history_to(batch: Batch, level: int, rec: Any) -> Dates:
 
 
 @kernel("history_period")
-def history_period(batch: Batch, level: int, rec: Any) -> Pers:
+def history_period(batch: BatchView, level: int, rec: Any) -> Pers:
     if not (isinstance(rec, Rec) and rec.history):
         raise Unsupported("the period of a value that is not a history record")
     return Pers(rec.level, rec.fields["from"].o, rec.fields["to"].o)
 
 
 @kernel("period_from")
-def period_from(batch: Batch, level: int, p: Any) -> Dates:
+def period_from(batch: BatchView, level: int, p: Any) -> Dates:
     s, _ = _period_parts(p, batch.size(level))
     return Dates(level, s)
 
 
 @kernel("period_to")
-def period_to(batch: Batch, level: int, p: Any) -> Dates:
+def period_to(batch: BatchView, level: int, p: Any) -> Dates:
     _, e = _period_parts(p, batch.size(level))
     return Dates(level, e)
 
 
 @kernel("overlaps_record")
-def overlaps_record(batch: Batch, level: int, rec: Any, window: Any) -> Bools:
+def overlaps_record(batch: BatchView, level: int, rec: Any, window: Any) -> Bools:
     n = batch.size(level)
     s, e = _period_parts(rec, n)
     lo, hi = _period_parts(window, n)

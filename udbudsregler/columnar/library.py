@@ -7,7 +7,7 @@ history, ages, the calendar functions, ``min``/``max``/``abs``. Registered in
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from udbudsregler.columnar.kernels import (
 )
 from udbudsregler.columnar.operands import (
     AllUnsure,
+    BatchView,
     _align_pair,
     _calendar,
     _days,
@@ -51,9 +52,6 @@ from udbudsregler.columnar.operands import (
 )
 from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength
 
-if TYPE_CHECKING:
-    from udbudsregler.columnar.evaluate import Batch
-
 
 class _Many:
     """The periods of a list value per row: row of each period, first and last day."""
@@ -62,7 +60,7 @@ class _Many:
         self.n, self.parent, self.s, self.e = n, parent, s, e
 
 
-def _periods(batch: Batch, level: int, x: Any) -> _Many | tuple[Any, Any]:
+def _periods(batch: BatchView, level: int, x: Any) -> _Many | tuple[Any, Any]:
     if isinstance(x, Lst):
         element = x.rec.fields.get(ELEMENT)
         if isinstance(element, Pers):  # a list of periods per citizen
@@ -154,7 +152,7 @@ def _gap(value: Any, n: int) -> Duration | tuple[IntArray, IntArray]:
 
 
 @kernel("age")
-def age_kernel(batch: Batch, level: int, birth: Any, on: Any) -> Num:
+def age_kernel(batch: BatchView, level: int, birth: Any, on: Any) -> Num:
     n = batch.size(level)
     born = np.broadcast_to(_ords(birth, n), (n,)).astype(np.int64)
     day = on if type(on) is date else np.broadcast_to(_ords(on, n), (n,)).astype(np.int64)
@@ -164,7 +162,7 @@ def age_kernel(batch: Batch, level: int, birth: Any, on: Any) -> Num:
 
 
 @kernel("period")
-def period(batch: Batch, level: int, start: Any, end: Any) -> Pers:
+def period(batch: BatchView, level: int, start: Any, end: Any) -> Pers:
     n = batch.size(level)
     s = np.broadcast_to(_ords(start, n), (n,)).astype(np.int64)
     e = np.broadcast_to(_ords(end, n), (n,)).astype(np.int64)
@@ -172,7 +170,7 @@ def period(batch: Batch, level: int, start: Any, end: Any) -> Pers:
     return Pers(level, s, e)
 
 
-def _window(batch: Batch, level: int, day: Any, length: Any, forward: bool) -> Pers:
+def _window(batch: BatchView, level: int, day: Any, length: Any, forward: bool) -> Pers:
     n = batch.size(level)
     gap = _gap(length, n)
     if isinstance(gap, tuple):  # a length per citizen (`preceding(today, notice)`)
@@ -204,17 +202,17 @@ def _window(batch: Batch, level: int, day: Any, length: Any, forward: bool) -> P
 
 
 @kernel("following")
-def following(batch: Batch, level: int, start: Any, length: Any) -> Pers:
+def following(batch: BatchView, level: int, start: Any, length: Any) -> Pers:
     return _window(batch, level, start, length, True)
 
 
 @kernel("preceding")
-def preceding(batch: Batch, level: int, end: Any, length: Any) -> Pers:
+def preceding(batch: BatchView, level: int, end: Any, length: Any) -> Pers:
     return _window(batch, level, end, length, False)
 
 
 @kernel("length")
-def length(batch: Batch, level: int, x: Any) -> Spans:
+def length(batch: BatchView, level: int, x: Any) -> Spans:
     if isinstance(x, Lst):
         raise Unsupported("`length` of a list")
     s, e = _period_parts(x, batch.size(level))
@@ -223,7 +221,7 @@ def length(batch: Batch, level: int, x: Any) -> Spans:
 
 
 @kernel("day_count")
-def day_count(batch: Batch, level: int, x: Any) -> Num:
+def day_count(batch: BatchView, level: int, x: Any) -> Num:
     spans = length(batch, level, x)
     return Num(level, spans.e - spans.s + 1)
 
@@ -235,7 +233,7 @@ def _one_each(period: tuple[Any, Any], n: int) -> _Many:
 
 
 @kernel("spells")
-def spells(batch: Batch, level: int, x: Any, gap: Any) -> Lst:
+def spells(batch: BatchView, level: int, x: Any, gap: Any) -> Lst:
     many = _periods(batch, level, x)
     if not isinstance(many, _Many):  # one period per row: the spell is the period
         many = _one_each(many, batch.size(level))
@@ -247,7 +245,7 @@ def spells(batch: Batch, level: int, x: Any, gap: Any) -> Lst:
 
 
 @kernel("spell_length")
-def spell_length(batch: Batch, level: int, x: Any, on: Any, gap: Any) -> Spans:
+def spell_length(batch: BatchView, level: int, x: Any, on: Any, gap: Any) -> Spans:
     many = _periods(batch, level, x)
     n = batch.size(level)
     if not isinstance(many, _Many):
@@ -264,7 +262,7 @@ def spell_length(batch: Batch, level: int, x: Any, on: Any, gap: Any) -> Spans:
 
 
 @kernel("covers", "covers_records")
-def covers(batch: Batch, level: int, x: Any, on: Any) -> Bools:
+def covers(batch: BatchView, level: int, x: Any, on: Any) -> Bools:
     many = _periods(batch, level, x)
     n = batch.size(level)
     if isinstance(many, _Many):
@@ -275,7 +273,7 @@ def covers(batch: Batch, level: int, x: Any, on: Any) -> Bools:
     return Bools(level, np.broadcast_to((s <= day) & (day <= e), (n,)).copy())
 
 
-def _closed_window(batch: Batch, level: int, window: Any, n: int) -> tuple[Any, Any]:
+def _closed_window(batch: BatchView, level: int, window: Any, n: int) -> tuple[Any, Any]:
     lo, hi = _period_parts(window, n)
     if isinstance(hi, np.ndarray):
         batch.flag(hi == OPEN, level)
@@ -285,7 +283,7 @@ def _closed_window(batch: Batch, level: int, window: Any, n: int) -> tuple[Any, 
 
 
 @kernel("covers_all")
-def covers_all(batch: Batch, level: int, x: Any, window: Any) -> Bools:
+def covers_all(batch: BatchView, level: int, x: Any, window: Any) -> Bools:
     n = batch.size(level)
     lo, hi = _closed_window(batch, level, window, n)
     many = _periods(batch, level, x)
@@ -303,7 +301,7 @@ def _rows_of(value: Any, rows: IntArray) -> Any:
 
 
 @kernel("overlaps")
-def overlaps(batch: Batch, level: int, x: Any, window: Any) -> Bools:
+def overlaps(batch: BatchView, level: int, x: Any, window: Any) -> Bools:
     n = batch.size(level)
     lo, hi = _period_parts(window, n)
     many = _periods(batch, level, x)
@@ -315,7 +313,7 @@ def overlaps(batch: Batch, level: int, x: Any, window: Any) -> Bools:
 
 
 @kernel("overlap_days")
-def overlap_days(batch: Batch, level: int, x: Any, window: Any) -> Num:
+def overlap_days(batch: BatchView, level: int, x: Any, window: Any) -> Num:
     n = batch.size(level)
     lo, hi = _closed_window(batch, level, window, n)
     many = _periods(batch, level, x)
@@ -337,30 +335,30 @@ def _sum_rows(values: IntArray, rows: IntArray, n: int) -> IntArray:
 
 
 @kernel("start_of_month")
-def start_of_month(batch: Batch, level: int, d: Any) -> Dates:
+def start_of_month(batch: BatchView, level: int, d: Any) -> Dates:
     year, month, _ = split(d.o)
     return Dates(level, month_start(year, month))
 
 
 @kernel("end_of_month")
-def end_of_month(batch: Batch, level: int, d: Any) -> Dates:
+def end_of_month(batch: BatchView, level: int, d: Any) -> Dates:
     year, month, _ = split(d.o)
     nxt = month_start(year + (month == 12), month % 12 + 1)
     return Dates(level, nxt - 1)
 
 
 @kernel("year")
-def year(batch: Batch, level: int, d: Any) -> Num:
+def year(batch: BatchView, level: int, d: Any) -> Num:
     return Num(level, split(d.o)[0])
 
 
 @kernel("month")
-def month(batch: Batch, level: int, d: Any) -> Num:
+def month(batch: BatchView, level: int, d: Any) -> Num:
     return Num(level, split(d.o)[1])
 
 
 def _extreme(pick_max: bool) -> Kernel:
-    def extreme(batch: Batch, level: int, *values: Any) -> Any:
+    def extreme(batch: BatchView, level: int, *values: Any) -> Any:
         n = batch.size(level)
         if any(isinstance(v, Num) for v in values) or all(_is_number(v) or isinstance(v, Num)
                                                           for v in values):
@@ -404,7 +402,7 @@ KERNELS["max"] = _extreme(True)
 
 
 @kernel("abs")
-def absolute(batch: Batch, level: int, x: Any) -> Num:
+def absolute(batch: BatchView, level: int, x: Any) -> Num:
     if not isinstance(x, Num):
         raise Unsupported(f"`abs` of {type(x).__name__}")
     return Num(level, np.abs(x.u), x.scale, x.currency)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from udbudsregler.columnar.columns import (
     Days,
     Durs,
     IntArray,
+    Lst,
     Num,
     Pers,
     Rec,
@@ -32,14 +33,32 @@ from udbudsregler.columnar.columns import (
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength
 
-if TYPE_CHECKING:
-    from udbudsregler.columnar.evaluate import Batch
-
-
 #: The largest 64-bit whole number; a value of 2**62 or more is near enough to it that a
 #: sum or product of two may pass it (such rows are decided per record).
 _MAXI = 2**63 - 1
 _SAFE = 2**62
+
+
+class BatchView(Protocol):
+    """What the kernels read of the evaluation of a batch
+    (:class:`udbudsregler.columnar.evaluate.Batch`, which imports them)."""
+
+    #: The policy's month-end rule.
+    rule: MonthEnd
+    #: The lists whose elements the loop bodies being evaluated are for, outermost first.
+    within: list[Lst]
+
+    def flag(self, mask: Any, level: int) -> None:
+        """Mark the rows of ``mask`` (values of ``level``) unsure: decided per record."""
+
+    def size(self, level: int) -> int:
+        """How many values a column of ``level`` has."""
+
+    def lift(self, value: Any, level: int) -> Any:
+        """``value`` read at ``level``: one value per element of the loop bodies around."""
+
+    def bools(self, value: Any, level: int) -> BoolArray:
+        """``value`` as true/false for each value of ``level``."""
 
 
 class AllUnsure(Exception):
@@ -72,7 +91,7 @@ def _scaled(x: int | Decimal, scale: int) -> int:
     return int(Decimal(x).scaleb(scale)) if type(x) is not int else x * 10**scale
 
 
-def _rescale(batch: Batch, num: Num, scale: int, level: int) -> IntArray:
+def _rescale(batch: BatchView, num: Num, scale: int, level: int) -> IntArray:
     if scale == num.scale:
         return num.u
     factor = 10 ** (scale - num.scale)
@@ -86,7 +105,7 @@ def _rescale(batch: Batch, num: Num, scale: int, level: int) -> IntArray:
     return out
 
 
-def _align_pair(batch: Batch, a: Any, b: Any, level: int, n: int
+def _align_pair(batch: BatchView, a: Any, b: Any, level: int, n: int
                 ) -> tuple[Any, Any, int, str | None]:
     """Both operands as units of one scale (a scalar as a Python int)."""
     currency = next((x.currency for x in (a, b) if isinstance(x, Num) and x.currency), None)
