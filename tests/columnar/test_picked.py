@@ -31,7 +31,7 @@ DAY = timedelta(days=1)
 VALUES = ("last_hours", "has_truck", "spell_offer_count", "weeks_allowed", "kind_ok",
           "extra_count", "notice_ends", "noticed", "short_notice_ends", "short_noticed",
           "course_ends", "longest_back", "shortest_back", "period_days_back", "a_year",
-          "half_year_in", "shortest_a_month", "half_year_ends")
+          "half_year_in", "shortest_a_month", "half_year_ends", "due_count")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -109,7 +109,7 @@ def _add_months(d: date, months: int) -> date:
 def test_lists_sets_and_durations_picked_by_if_else(policy: Any) -> None:
     rows = [_citizen(age, weeks=weeks, benefit=benefit, since=ON - days * DAY)
             for age in (30, 45, 51, 56, 61) for weeks in (1, 2, 8, 12)
-            for benefit in KINDS for days in (10, 95, 153, 184)]  # 153, 184: month ends
+            for benefit in KINDS for days in (10, 95, 153, 184, 549)]  # 153, 184: month ends
     result = _decide(policy, rows)
     assert result.per_record == 0 and result.errors.num_rows == 0
     out = result.decisions.to_pylist()
@@ -122,6 +122,8 @@ def test_lists_sets_and_durations_picked_by_if_else(policy: Any) -> None:
         since = row["since"]
         assert got["short_notice_ends"] == since + (14 if age > 55 else 30) * DAY
         assert got["notice_ends"] == _add_months(since, 6 if age > 50 else 3)
+        # a loop over fixed durations with months
+        assert got["due_count"] == sum(_add_months(since, m) <= ON for m in (3, 12, 18))
 
 
 def test_a_duration_with_months_times_a_count(policy: Any) -> None:

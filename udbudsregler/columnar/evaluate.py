@@ -60,6 +60,7 @@ from udbudsregler.columnar.kernels import (
 )
 from udbudsregler.columnar.operands import (
     _MAXI,
+    _MONTHS,
     _SAFE,
     AllUnsure,
     _align_pair,
@@ -635,6 +636,11 @@ def _column_of(values: list[Any], level: int) -> Col | str:
         if max(abs(v.days) for v in values) >= _SAFE:
             return "durations beyond 64-bit day counts"
         return Days(level, np.array([v.days for v in values], dtype=np.int64))
+    if kind is Duration:  # with months: months and days
+        if max(max(abs(v.months), abs(v.days)) for v in values) >= _MONTHS:
+            return "durations beyond the columnar calendar"
+        return Durs(level, np.array([v.months for v in values], dtype=np.int64),
+                    np.array([v.days for v in values], dtype=np.int64))
     return kind.__name__
 
 
