@@ -188,3 +188,41 @@ target_groups:
             for flag in (True, False)]
     result = decide_columnar(policy, rows, ON, ["far"])
     assert result.per_record == len(rows)
+
+
+def test_durations_compared_and_a_length_among_fixed_durations(tmp_path: Path) -> None:
+    """Months per citizen compared with a fixed duration in months (`3 months * weeks <
+    1 year`: by months); a length among fixed durations in days (by its days)."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: compared
+  title: Compared
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+  month_end: clamp
+facts:
+  weeks: int
+  stay: period
+rules:
+  under_a_year: 3 months * weeks < 1 year
+  a_fortnight: length(stay) in [14 days, 2 weeks]
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: m, title: M, when: "a_fortnight or under_a_year"}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+    stays = [(date(2024, 2, 1), date(2024, 2, 29)), (date(2024, 3, 1), date(2024, 3, 29)),
+             (date(2024, 3, 1), date(2024, 4, 30)), (date(2024, 3, 1), date(2024, 3, 14))]
+    rows = [{"weeks": weeks, "stay": {"from": s, "to": e}}
+            for weeks in (0, 3, 4, 5) for s, e in stays]
+    values = ["under_a_year", "a_fortnight"]
+    result = decide_columnar(policy, rows, ON, values)
+    assert result.per_record == 0
+    got = result.decisions.to_pylist()
+    assert [g["a_fortnight"] for g in got[:4]] == [False, False, False, True]
+    assert [g["under_a_year"] for g in got[::4]] == [True, True, False, False]

@@ -202,8 +202,21 @@ def _calendar_sign(batch: BatchView, level: int, a: Any, b: Any) -> Any:
         return -_span_sign(batch, _fixed_span(a, b), a)
     if isinstance(b, Durs) and type(a) is SpanLength:
         return _span_sign(batch, _fixed_span(b, a), b)
-    # the checker compares a calendar duration with a length only (UDB408)
-    raise Unsupported("a duration in months and days compared with another duration")
+    if any(isinstance(x, Spans) for x in (a, b)):
+        raise Unsupported("a length compared with a duration that is not the same for all")
+    # two calendar durations (`temporal.compare_durations`): by months where both have
+    # no days, by days where both have no months; a row with neither (zero against a
+    # duration of both, or durations that do not compare: an error) is decided per record
+    n = batch.size(level)
+    ma, da, mb, db = (np.broadcast_to(np.asarray(v, dtype=np.int64), (n,))
+                      for part in (_calendar(a), _calendar(b)) for v in part)
+    months_only = (da == 0) & (db == 0)
+    days_only = (ma == 0) & (mb == 0)
+    near = (np.abs(ma) >= _SAFE) | (np.abs(mb) >= _SAFE) | (np.abs(da) >= _SAFE) | (
+        np.abs(db) >= _SAFE)  # a difference could pass 64 bits
+    batch.flag(~(months_only | days_only) | near, level)
+    with np.errstate(over="ignore"):
+        return np.where(months_only, np.sign(ma - mb), np.sign(da - db))
 
 
 def _fixed_span(durs: Durs, length: SpanLength) -> Spans:
@@ -704,6 +717,14 @@ def _among_durations(negate: bool) -> Kernel:
         if isinstance(b, Lst) and ELEMENT in b.rec.fields:  # `[waited, 2 weeks]`
             found_each = _among(batch, level, a, b)
             return Bools(level, ~found_each if negate else found_each)
+        if isinstance(a, Spans) and not isinstance(b, Col) and not any(
+                type(x) is Duration and x.months for x in b):
+            # a length among fixed durations in days (the checker refuses months here,
+            # UDB403): by its days, as `duration_compare` compares them
+            length = a.e - a.s + 1
+            days = [x.days for x in b if abs(x.days) < _SAFE]  # beyond: no length's
+            hit = np.isin(length, np.array(days, dtype=np.int64))
+            return Bools(level, ~hit if negate else hit)
         if not isinstance(a, Days) or isinstance(b, Col):
             raise Unsupported("`in` of durations that differ per citizen")
         # a duration beyond 64-bit day counts equals no day count of a column
