@@ -192,7 +192,8 @@ target_groups:
 
 def test_durations_compared_and_a_length_among_fixed_durations(tmp_path: Path) -> None:
     """Months per citizen compared with a fixed duration in months (`3 months * weeks <
-    1 year`: by months); a length among fixed durations in days (by its days)."""
+    1 year`: by months), and the longer or shorter of them (`max`, `min`); a length among
+    fixed durations in days (by its days)."""
     (tmp_path / "policy.yaml").write_text("""\
 policy:
   id: compared
@@ -206,13 +207,15 @@ facts:
   stay: period
 rules:
   under_a_year: 3 months * weeks < 1 year
+  longer_ends: stay.from + max(3 months * weeks, 1 year)
+  shorter_ends: stay.from + min(1 year, 3 months * weeks, 18 months)
   a_fortnight: length(stay) in [14 days, 2 weeks]
 target_groups:
   g:
     title: G
     criteria:
       all:
-        - {id: m, title: M, when: "a_fortnight or under_a_year"}
+        - {id: m, title: M, when: "a_fortnight or under_a_year or longer_ends > shorter_ends"}
 """, encoding="utf-8")
     policy = load_policy(tmp_path)
     assert support(policy) is None
@@ -220,9 +223,14 @@ target_groups:
              (date(2024, 3, 1), date(2024, 4, 30)), (date(2024, 3, 1), date(2024, 3, 14))]
     rows = [{"weeks": weeks, "stay": {"from": s, "to": e}}
             for weeks in (0, 3, 4, 5) for s, e in stays]
-    values = ["under_a_year", "a_fortnight"]
+    values = ["under_a_year", "a_fortnight", "longer_ends", "shorter_ends"]
     result = decide_columnar(policy, rows, ON, values)
     assert result.per_record == 0
     got = result.decisions.to_pylist()
     assert [g["a_fortnight"] for g in got[:4]] == [False, False, False, True]
     assert [g["under_a_year"] for g in got[::4]] == [True, True, False, False]
+    # `max`/`min` of months per citizen and fixed months, from 1 February 2024
+    assert [g["longer_ends"] for g in got[::4]] == [date(2025, 2, 1), date(2025, 2, 1),
+                                                   date(2025, 2, 1), date(2025, 5, 1)]
+    assert [g["shorter_ends"] for g in got[::4]] == [date(2024, 2, 1), date(2024, 11, 1),
+                                                    date(2025, 2, 1), date(2025, 2, 1)]

@@ -204,9 +204,14 @@ def _calendar_sign(batch: BatchView, level: int, a: Any, b: Any) -> Any:
         return _span_sign(batch, _fixed_span(b, a), b)
     if any(isinstance(x, Spans) for x in (a, b)):
         raise Unsupported("a length compared with a duration that is not the same for all")
-    # two calendar durations (`temporal.compare_durations`): by months where both have
-    # no days, by days where both have no months; a row with neither (zero against a
-    # duration of both, or durations that do not compare: an error) is decided per record
+    return _durations_sign(batch, level, a, b)
+
+
+def _durations_sign(batch: BatchView, level: int, a: Any, b: Any) -> Any:
+    """The sign of ``a - b`` of two calendar durations, one of them per row or both
+    (``temporal.compare_durations``): by months where both have no days, by days where
+    both have no months; a row with neither (zero against a duration of both, or
+    durations that do not compare: an error) is decided per record."""
     n = batch.size(level)
     ma, da, mb, db = (np.broadcast_to(np.asarray(v, dtype=np.int64), (n,))
                       for part in (_calendar(a), _calendar(b)) for v in part)

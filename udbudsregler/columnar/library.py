@@ -34,6 +34,7 @@ from udbudsregler.columnar.columns import (
 from udbudsregler.columnar.kernels import (
     KERNELS,
     Kernel,
+    _durations_sign,
     kernel,
 )
 from udbudsregler.columnar.operands import (
@@ -45,6 +46,7 @@ from udbudsregler.columnar.operands import (
     _fixed,
     _has_length,
     _is_number,
+    _months,
     _ords,
     _period_parts,
     _shift,
@@ -393,6 +395,16 @@ def _extreme(pick_max: bool) -> Kernel:
                 better = (days > best) if pick_max else (days < best)
                 start, end = np.where(better, s, start), np.where(better, e, end)
             return Spans(level, start, end)
+        if any(_months(v) for v in values) and not _has_length(*values):
+            # calendar durations; the first of equal ones stays (library._extreme)
+            months, days = (np.broadcast_to(np.asarray(p, dtype=np.int64), (n,)).copy()
+                            for p in _calendar(values[0]))
+            for v in values[1:]:
+                sign = _durations_sign(batch, level, v, Durs(level, months, days))
+                better = (sign > 0) if pick_max else (sign < 0)
+                m, d = _calendar(v)
+                months, days = np.where(better, m, months), np.where(better, d, days)
+            return Durs(level, months, days)
         raise Unsupported("`min`/`max` of durations per citizen")
     return extreme
 
