@@ -31,7 +31,7 @@ DAY = timedelta(days=1)
 VALUES = ("last_hours", "has_truck", "spell_offer_count", "weeks_allowed", "kind_ok",
           "extra_count", "notice_ends", "noticed", "short_notice_ends", "short_noticed",
           "course_ends", "longest_back", "shortest_back", "period_days_back", "a_year",
-          "half_year_in", "shortest_a_month", "half_year_ends", "due_count")
+          "half_year_in", "shortest_a_month", "half_year_ends", "due_count", "half_in_pick")
 KINDS = ["kontanthjaelp", "sygedagpenge", "ledighedsydelse"]
 
 
@@ -124,6 +124,7 @@ def test_lists_sets_and_durations_picked_by_if_else(policy: Any) -> None:
         assert got["notice_ends"] == _add_months(since, 6 if age > 50 else 3)
         # a loop over fixed durations with months
         assert got["due_count"] == sum(_add_months(since, m) <= ON for m in (3, 12, 18))
+        assert got["half_in_pick"] == (age > 50)  # lists of months picked by if/else
 
 
 def test_a_duration_with_months_times_a_count(policy: Any) -> None:

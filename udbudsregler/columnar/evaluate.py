@@ -741,6 +741,8 @@ def _joined(x: Any, y: Any) -> Col:
         return Dates(x.level, np.concatenate((x.o, y.o)))
     if isinstance(x, Days) and isinstance(y, Days):
         return Days(x.level, np.concatenate((x.d, y.d)))
+    if isinstance(x, Durs) and isinstance(y, Durs):
+        return Durs(x.level, np.concatenate((x.m, y.m)), np.concatenate((x.d, y.d)))
     if isinstance(x, Num) and isinstance(y, Num) and x.currency == y.currency:
         scale = max(x.scale, y.scale)
         parts = []
