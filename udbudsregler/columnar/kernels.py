@@ -722,20 +722,17 @@ def _among_durations(negate: bool) -> Kernel:
         if isinstance(b, Lst) and ELEMENT in b.rec.fields:  # `[waited, 2 weeks]`
             found_each = _among(batch, level, a, b)
             return Bools(level, ~found_each if negate else found_each)
-        if isinstance(a, Spans) and not isinstance(b, Col) and not any(
-                type(x) is Duration and x.months for x in b):
-            # a length among fixed durations in days (the checker refuses months here,
-            # UDB403): by its days, as `duration_compare` compares them
-            length = a.e - a.s + 1
-            days = [x.days for x in b if abs(x.days) < _SAFE]  # beyond: no length's
-            hit = np.isin(length, np.array(days, dtype=np.int64))
-            return Bools(level, ~hit if negate else hit)
-        if not isinstance(a, Days) or isinstance(b, Col):
+        if not isinstance(a, (Days, Spans)) or isinstance(b, Col):
             raise Unsupported("`in` of durations that differ per citizen")
-        # a duration beyond 64-bit day counts equals no day count of a column
+        if isinstance(a, Spans) and any(type(x) is Duration and x.months for x in b):
+            # a length among durations with months compares anchored (the checker
+            # refuses it, UDB403)
+            raise Unsupported("a length among durations with months")
+        # by the number of days; a duration in months never equals days; one beyond
+        # 64-bit day counts equals no day count of a column
         days = [x.days for x in b if (type(x) is SpanLength
                 or (type(x) is Duration and not x.months)) and abs(x.days) < _SAFE]
-        found = np.isin(a.d, np.array(days, dtype=np.int64))
+        found = np.isin(_days(a), np.array(days, dtype=np.int64))
         return Bools(level, ~found if negate else found)
     return member
 

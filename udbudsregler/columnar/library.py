@@ -49,7 +49,6 @@ from udbudsregler.columnar.operands import (
     _months,
     _ords,
     _period_parts,
-    _shift,
     _span_parts,
 )
 from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength
@@ -102,10 +101,10 @@ def _any_rows(mask: Any, parent: IntArray, n: int) -> BoolArray:
     return out
 
 
-def merge(many: _Many, gap: Duration | tuple[IntArray, IntArray], rule: MonthEnd) -> _Many:
+def merge(many: _Many, gap: tuple[Any, Any], rule: MonthEnd) -> _Many:
     """``library._merged`` per row: the periods sorted by start and merged into spells,
-    bridging gaps up to ``gap`` (one for all, or months and days for each row); an open
-    spell takes every later period."""
+    bridging gaps up to ``gap`` (months and days, :func:`_gap`: the same for all, or for
+    each row); an open spell takes every later period."""
     if len(many.parent) == 0:
         return many
     p, s, e = many.parent, many.s, many.e
@@ -119,31 +118,31 @@ def merge(many: _Many, gap: Duration | tuple[IntArray, IntArray], rule: MonthEnd
     prev = np.empty_like(run)
     prev[1:] = run[:-1]
     prev[0] = 0
-    if isinstance(gap, tuple):  # a gap per row: each period's row's
-        # a reach beyond the calendar either way is the calendar's end, as
-        # `library._merged` takes it (its date arithmetic fails there)
-        reach, beyond = add_months(np.minimum(prev + 1, OPEN), gap[0][p], rule)
-        reach = reach + gap[1][p]
-        reach = np.where(beyond | (reach < 1), OPEN, reach)
-    elif gap.months:
-        reach, _ = add_months(np.minimum(prev + 1, OPEN), gap.months, rule)
-        reach = np.minimum(reach + gap.days, OPEN)
-    else:
-        reach = prev + 1 + gap.days
-    new = first | ((prev != OPEN) & (s > reach))
+    months, days = gap
+    if isinstance(months, np.ndarray):  # a gap per row: each period's row's
+        months, days = months[p], days[p]
+    reach: Any = np.minimum(prev + 1, OPEN)
+    beyond: Any = False
+    if np.any(months):
+        reach, beyond = add_months(reach, months, rule)
+    reach = reach + days
+    # a reach beyond the calendar either way is the calendar's end, as `library._merged`
+    # takes it (its date arithmetic fails there)
+    new = first | ((prev != OPEN) & (s > np.where(beyond | (reach < 1), OPEN, reach)))
     starts = np.flatnonzero(new)
     ends = np.concatenate((starts[1:], [len(p)])) - 1
     return _Many(many.n, p[starts], s[starts], run[ends])
 
 
-def _gap(value: Any, n: int) -> Duration | tuple[IntArray, IntArray]:
-    """A gap or a window's length: a fixed duration (a length counts its days); or one
-    per citizen (a duration fact, day counts, a length), as months and days for each of
-    the ``n`` rows."""
+def _gap(value: Any, n: int) -> tuple[Any, Any]:
+    """A gap or a window's length as months and days: two whole numbers for a fixed
+    duration (a length counts its days), or two arrays of the ``n`` rows for one per
+    citizen (a duration fact, day counts, a length)."""
     if type(value) is SpanLength:
-        return Duration(0, value.days)
+        return 0, value.days
     if type(value) is Duration:
-        return _fixed(value)
+        fixed = _fixed(value)
+        return fixed.months, fixed.days
     if isinstance(value, Spans):
         value = Days(value.level, _days(value))
     if not isinstance(value, (Durs, Days)):
@@ -173,32 +172,22 @@ def period(batch: BatchView, level: int, start: Any, end: Any) -> Pers:
 
 
 def _window(batch: BatchView, level: int, day: Any, length: Any, forward: bool) -> Pers:
+    """``following`` / ``preceding`` (``library._window``): from or up to ``day``, of
+    ``length``, either of them the same for all or one per citizen."""
     n = batch.size(level)
-    gap = _gap(length, n)
-    if isinstance(gap, tuple):  # a length per citizen (`preceding(today, notice)`)
-        months, days = gap
-        # a length that is not positive fails per record (`library._window`); so does a
-        # day beyond the calendar on the way (months first, then days)
-        batch.flag((months < 0) | ((months == 0) & (days <= 0)), level)
-        o = np.broadcast_to(_ords(day, n), (n,)).astype(np.int64)
-        sign = 1 if forward else -1
+    months, days = (np.broadcast_to(np.asarray(v, dtype=np.int64), (n,))
+                    for v in _gap(length, n))
+    # a length that is not positive fails per record; so does a day beyond the calendar
+    # on the way (months first, then days; past 3 * 10**17 months numpy wraps around)
+    batch.flag((months < 0) | ((months == 0) & (days <= 0)), level)
+    o = np.broadcast_to(_ords(day, n), (n,)).astype(np.int64)
+    sign = 1 if forward else -1
+    shifted = o
+    if np.any(months):
         shifted, beyond = add_months(o, sign * months, batch.rule)
-        # beyond the calendar after the months, the day number is not one to go on from
-        # (past 3 * 10**17 months it wraps around in 64 bits)
         batch.flag(beyond, level)
-        shifted = shifted + sign * days
-        s, e = (o, shifted - 1) if forward else (shifted + 1, o)
-    else:
-        if (gap.months, gap.days) <= (0, 0) or (gap.months <= 0 and gap.days <= 0):
-            raise AllUnsure()
-        if not isinstance(day, Dates):
-            raise Unsupported("a window from a date that is the same for all")
-        if forward:
-            s = day.o
-            e = _shift(s, gap.months, gap.days, batch.rule) - 1
-        else:
-            e = day.o
-            s = _shift(e, -gap.months, -gap.days, batch.rule) + 1
+    shifted = shifted + sign * days
+    s, e = (o, shifted - 1) if forward else (shifted + 1, o)
     batch.flag((e < s) | (s < 1) | (e > OPEN), level)
     return Pers(level, s, e)
 
@@ -290,7 +279,7 @@ def covers_all(batch: BatchView, level: int, x: Any, window: Any) -> Bools:
     lo, hi = _closed_window(batch, level, window, n)
     many = _periods(batch, level, x)
     if isinstance(many, _Many):
-        merged = merge(many, Duration(), "clamp")
+        merged = merge(many, (0, 0), "clamp")
         lo_r, hi_r = _rows_of(lo, merged.parent), _rows_of(hi, merged.parent)
         return Bools(level, _any_rows((merged.s <= lo_r) & (merged.e >= hi_r),
                                       merged.parent, n))
@@ -323,7 +312,7 @@ def overlap_days(batch: BatchView, level: int, x: Any, window: Any) -> Num:
         s, e = many
         many = _Many(n, np.arange(n, dtype=np.int64), *(
             np.broadcast_to(v, (n,)).astype(np.int64) for v in (s, e)))
-    merged = merge(many, Duration(), "clamp")
+    merged = merge(many, (0, 0), "clamp")
     a = np.maximum(merged.s, _rows_of(lo, merged.parent))
     b = np.minimum(merged.e, _rows_of(hi, merged.parent))
     days = np.where(a <= b, b - a + 1, 0)
