@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from hypothesis import strategies as st
 
 from udbudsregler.columnar import TableDecisions
 from udbudsregler.columnar.table import _python_value, _storable
@@ -79,3 +81,13 @@ def decide_columnar(policy: Policy, rows: list[dict[str, Any]], on: date,
             assert got[i][name] == want, (i, name, facts)
             assert problem is None or (i, name, "UDB705") in errors, (i, name, facts)
     return result
+
+
+def periods(on: date, first: int, last: int, longest: int
+            ) -> st.SearchStrategy[dict[str, Any]]:
+    """A period as a host gives it (``{"from": ..., "to": ...}``, ``to`` None when open):
+    from ``first`` to ``last`` days after ``on``, at most ``longest`` days long."""
+    day = timedelta(days=1)
+    return st.integers(first, last).flatmap(lambda k: st.fixed_dictionaries({
+        "from": st.just(on + k * day),
+        "to": st.none() | st.integers(0, longest).map(lambda j: on + (k + j) * day)}))

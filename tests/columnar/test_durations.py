@@ -18,7 +18,7 @@ pa = pytest.importorskip("pyarrow")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.columnar.equivalence import decide_columnar  # noqa: E402
+from tests.columnar.equivalence import decide_columnar, periods  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import fact_schema, support  # noqa: E402
 
@@ -72,10 +72,7 @@ _ROW = st.fixed_dictionaries({
     "age": st.integers(18, 60),
     "since": st.integers(-400, 100).map(lambda k: ON + k * DAY),
     "notice": st.sampled_from(NOTICES),
-    "benefits": st.lists(st.integers(-700, 0).flatmap(lambda k: st.fixed_dictionaries({
-        "from": st.just(ON + k * DAY),
-        "to": st.none() | st.integers(0, 400).map(lambda j: ON + (k + j) * DAY)})),
-        max_size=3)})
+    "benefits": st.lists(periods(ON, -700, 0, 400), max_size=3)})
 
 
 @settings(max_examples=40, deadline=None)

@@ -20,7 +20,7 @@ pa = pytest.importorskip("pyarrow")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.columnar.equivalence import decide_columnar  # noqa: E402
+from tests.columnar.equivalence import decide_columnar, periods  # noqa: E402
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import support  # noqa: E402
 
@@ -133,13 +133,8 @@ _ROW = st.fixed_dictionaries({
     "age": st.integers(0, 120),
     "since": st.integers(-400, 30).map(lambda k: ON + k * DAY),
     "notice": st.sampled_from([*NOTICES, "0 days", "5 years"]),
-    "stay": st.integers(-60, 0).flatmap(lambda k: st.fixed_dictionaries({
-        "from": st.just(ON + k * DAY),
-        "to": st.none() | st.integers(0, 90).map(lambda j: ON + (k + j) * DAY)})),
-    "benefits": st.lists(st.integers(-700, 0).flatmap(lambda k: st.fixed_dictionaries({
-        "from": st.just(ON + k * DAY),
-        "to": st.none() | st.integers(0, 400).map(lambda j: ON + (k + j) * DAY)})),
-        max_size=4)})
+    "stay": periods(ON, -60, 0, 90),
+    "benefits": st.lists(periods(ON, -700, 0, 400), max_size=4)})
 
 
 @settings(max_examples=60, deadline=None)
