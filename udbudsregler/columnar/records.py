@@ -16,9 +16,12 @@ table, and a row that fails there is decided by ``decide`` on the dict itself. E
 other row (a wrong type, a missing or extra fact, a value Arrow cannot hold exactly)
 goes the exact way: ``decide_records`` checks it as before.
 
-Kinds read here: bool, int, decimal, hours, date, text, choices, and records and lists
-of them; a policy with another kind of fact (amounts, periods, durations, histories) is
-read the exact way throughout.
+Every kind of fact is read here: bool, int, decimal, hours, date, text, choices,
+amounts (a ``Money`` in the policy's currency, as its ``Decimal``), periods (a
+``Period``, as ``{from, to}``), durations (a ``Duration`` of months or of days, as the
+text ``decide`` reads, "4 months"), and records, lists and histories of them (a
+history's records have ``from``, a ``date``, and ``to``, a ``date`` or ``None``). A
+duration of months and days together has no text form: its row goes the exact way.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -38,13 +41,19 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.convert import in_limits
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, valid_text
+from udbudsregler.values.money import Money
+from udbudsregler.values.temporal import Duration, Period
 
 __all__ = ["Columns", "readable", "to_columns"]
 
 _DECIMAL = pa.decimal128(38, 18)
 _WORDS = pa.dictionary(pa.int32(), pa.string())
 _PLAIN = (fact_kinds.BOOL, fact_kinds.INT, fact_kinds.DECIMAL, fact_kinds.HOURS,
-          fact_kinds.DATE, fact_kinds.TEXT)
+          fact_kinds.DATE, fact_kinds.TEXT, fact_kinds.MONEY, fact_kinds.PERIOD,
+          fact_kinds.DURATION)
+#: The bounds of a history's records: ``from`` a date, ``to`` a date or ``None``.
+_DATE = FactSpec(type=fact_kinds.DATE.name)
+_NONE = type(None)
 
 
 @dataclass
@@ -62,7 +71,7 @@ def readable(specs: Mapping[str, FactSpec]) -> bool:
     def ok(spec: FactSpec, top: bool) -> bool:
         kind = spec.kind
         if kind.container:
-            return top and not kind.periodic and bool(spec.fields) and all(
+            return top and (kind.periodic or bool(spec.fields)) and all(
                 ok(f, False) for f in (spec.fields or {}).values())
         return kind.choice or kind in _PLAIN
     return bool(specs) and all(ok(spec, True) for spec in specs.values())
@@ -76,14 +85,17 @@ class _Misfit(Exception):
         self.rows = rows
 
 
-def to_columns(specs: Mapping[str, FactSpec], records: Sequence[Any]) -> Columns:
+def to_columns(specs: Mapping[str, FactSpec], records: Sequence[Any], currency: str
+               ) -> Columns:
     """The certain rows of ``records`` as columns of the Arrow types ``decide_table``
-    reads; the others by index (``specs`` must be :func:`readable`)."""
+    reads; the others by index (``specs`` must be :func:`readable`; ``currency``: the
+    policy's, the only one an amount may be in)."""
     rows = list(range(len(records)))
     rest: set[int] = set()
     while True:  # each pass leaves out the rows the one before found not certain
         try:
-            table = _table(specs, [records[i] for i in rows] if rest else list(records))
+            table = _table(specs, [records[i] for i in rows] if rest else list(records),
+                           currency)
         except _Misfit as misfit:
             rest |= {rows[i] for i in misfit.rows} if misfit.rows else set(rows)
             rows = [i for i in rows if i not in rest]
@@ -105,9 +117,10 @@ class _Values:
     """A fact's values as read so far (a scalar fact's, or one field of a record or of
     the records of a list), and the set of their exact types."""
 
-    def __init__(self, name: str, spec: FactSpec) -> None:
+    def __init__(self, name: str, spec: FactSpec, *, optional: bool = False) -> None:
         self.name = name
         self.spec = spec
+        self.optional = optional  # None is certain too (the open end of a history record)
         self.values: list[Any] = []
         self.types: set[type] = set()
         self.get = itemgetter(name)
@@ -135,10 +148,12 @@ class _Fact(_Values):
     def __init__(self, name: str, spec: FactSpec) -> None:
         super().__init__(name, spec)
         self.fields = [_Values(n, f) for n, f in (spec.fields or {}).items()]
+        if spec.kind.periodic:  # as arrow_type orders them: the fields, then the bounds
+            self.fields += [_Values("from", _DATE), _Values("to", _DATE, optional=True)]
         self.lengths: list[int] = []  # a list's length in each row
 
     def read(self, items: list[Any], misfit: _Misfits) -> None:
-        if not self.fields:
+        if not self.spec.kind.container:
             super().read(items, misfit)
             return
         values = self.pick(items, misfit)
@@ -162,16 +177,17 @@ class _Fact(_Values):
         for field in self.fields:
             field.read(values, owner)
 
-    def column(self) -> pa.Array:
+    def column(self, currency: str) -> pa.Array:
         """The values as an Arrow array (or :class:`_Misfit` with the rows that are not
         certain)."""
-        if not self.fields:
-            return _column(self.spec, self.values, self.types)
+        if not self.spec.kind.container:
+            return _column(self.spec, self.values, self.types, currency)
         arrays = []
         misfits: set[int] = set()
         for field in self.fields:
             try:
-                arrays.append(_column(field.spec, field.values, field.types))
+                arrays.append(_column(field.spec, field.values, field.types, currency,
+                                      field.optional))
             except _Misfit as misfit:
                 misfits |= misfit.rows
         if not self.spec.kind.many:
@@ -190,7 +206,7 @@ class _Fact(_Values):
         return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), struct)
 
 
-def _table(specs: Mapping[str, FactSpec], records: list[Any]) -> pa.Table:
+def _table(specs: Mapping[str, FactSpec], records: list[Any], currency: str) -> pa.Table:
     """The table of ``records``, read a block at a time; raises :class:`_Misfit` with the
     rows that are not certain (those of a bad shape first: a row of another shape is
     not read further, so the values of the others no longer line up)."""
@@ -214,7 +230,7 @@ def _table(specs: Mapping[str, FactSpec], records: list[Any]) -> pa.Table:
     misfits: set[int] = set()
     for fact in facts:
         try:
-            columns[fact.name] = fact.column()
+            columns[fact.name] = fact.column(currency)
         except _Misfit as error:
             misfits |= error.rows
     if misfits:
@@ -222,10 +238,16 @@ def _table(specs: Mapping[str, FactSpec], records: list[Any]) -> pa.Table:
     return pa.table(columns)
 
 
-def _column(spec: FactSpec, values: list[Any], types: set[type]) -> pa.Array:
+def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
+            optional: bool = False) -> pa.Array:
     """The values of a scalar fact (or field) as an Arrow array; ``types``: their exact
-    types."""
+    types; ``optional``: ``None`` is certain too (an Arrow null)."""
     kind = spec.kind
+    if optional and _NONE in types:  # the `to` of history records
+        assert kind is fact_kinds.DATE, kind
+        if not types <= {date, _NONE}:
+            _fail(values, lambda v: v is None or type(v) is date)
+        return _arrow(values, pa.date32())
     if kind.choice:
         _only(values, types, str)
         return _arrow(values, _WORDS)
@@ -243,6 +265,26 @@ def _column(spec: FactSpec, values: list[Any], types: set[type]) -> pa.Array:
         if not all(map(str.isascii, values)):
             _fail(values, lambda v: v.isascii() or valid_text(v))
         return _arrow(values, pa.string())
+    if kind is fact_kinds.MONEY:
+        _only(values, types, Money)
+        if not set(map(attrgetter("currency"), values)) <= {currency}:
+            _fail(values, lambda v: v.currency == currency)
+        amounts = list(map(attrgetter("amount"), values))
+        return _numbers(amounts, set(map(type, amounts)))
+    if kind is fact_kinds.PERIOD:
+        _only(values, types, Period)
+        # a Period holds dates (its start) and None (an open end) only
+        starts = list(map(attrgetter("start"), values))
+        ends = list(map(attrgetter("end"), values))
+        return pa.StructArray.from_arrays([_arrow(starts, pa.date32()),
+                                           _arrow(ends, pa.date32())], names=["from", "to"])
+    if kind is fact_kinds.DURATION:
+        _only(values, types, Duration)
+        # the text decide reads (as arrow_value gives it); months and days together have
+        # none, and go the exact way
+        _fail(values, lambda v: not (v.months and v.days))
+        return _arrow([f"{v.months} months" if v.months else f"{v.days} days"
+                       for v in values], pa.string())
     assert kind in (fact_kinds.DECIMAL, fact_kinds.HOURS), kind
     return _numbers(values, types)
 
@@ -287,6 +329,9 @@ def _places(v: Any) -> bool:
 
 def _numbers(values: list[Any], types: set[type]) -> pa.Array:
     """Decimals (and whole numbers) of a decimal or hours fact."""
+    if types == {Decimal, int}:  # a whole number is in the limits as a Decimal is
+        values = list(map(Decimal, values))
+        types = {Decimal}
     if types <= {Decimal}:
         adjusted = list(map(Decimal.adjusted, values))
         if adjusted and not (min(adjusted) > -MAX_PLACES - 1 and max(adjusted) < 18):
@@ -295,8 +340,8 @@ def _numbers(values: list[Any], types: set[type]) -> pa.Array:
             return pa.array(values, type=_DECIMAL)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             _fail(values, _places)
-    elif types <= {int}:
-        _whole(values)  # whole numbers inside the limits, as decimals below
+    elif types <= {int}:  # whole numbers inside the limits, as int64 cast to decimals
+        return _whole(values).cast(_DECIMAL)
     else:
         _fail(values, _places)
     return _arrow(values, _DECIMAL)

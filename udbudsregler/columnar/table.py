@@ -929,6 +929,8 @@ def arrow_value(value: Any) -> Any:
     if t is Period:
         return {"from": value.start, "to": value.end}
     if t is Duration:  # canonical from text: one unit
+        if value.months and value.days:  # no text of one unit: the column reads it as bad
+            return f"{value.months} months {value.days} days"
         return f"{value.months} months" if value.months else f"{value.days} days"
     if t is dict:
         return {k: arrow_value(v) for k, v in value.items()}
@@ -957,7 +959,7 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     day = _as_date(on)
     if not options.get("ignore_validity", False):
         policy.check_date(day)
-    columns = to_columns(specs, rows)
+    columns = to_columns(specs, rows, policy.graph.header.currency)
     if not columns.rest:  # every row read as columns
         return _renumbered(_decide_given(policy, columns.table, day, rows, options),
                            range(len(rows)), first_row)
@@ -1027,15 +1029,17 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
             errors += [_error(first_row + number, None, p.path, p.code, p.message)
                        for p in FactError(problems).problems]
             continue
-        good.append(arrow_value(canonical) if convert else canonical)
+        good.append(canonical)
         kept.append(number)
+    arrow = [arrow_value(row) for row in good] if convert else good
     try:
-        table = pa.Table.from_pylist(good, schema=fact_schema(policy.graph))
+        table = pa.Table.from_pylist(arrow, schema=fact_schema(policy.graph))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
-        table = pa.Table.from_pylist(good, schema=wide(fact_schema(policy.graph)))
+        table = pa.Table.from_pylist(arrow, schema=wide(fact_schema(policy.graph)))
     if _reads_the_table(options):
         result = decide_table(policy, table, on, **options)
-    else:  # a row decided per record is decided from its checked row (`good`)
+    else:  # a row decided per record is decided from its checked row (`good`), not from
+        # its Arrow form (a duration of months and days has no text decide reads)
         day = _as_date(on)
         if not options.get("ignore_validity", False):
             policy.check_date(day)
