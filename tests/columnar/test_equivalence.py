@@ -190,16 +190,16 @@ def test_orders_per_row_and_for_every_row() -> None:
     assert_agree(policy, rows, on, result, orders=[fixed] * len(rows))
 
 
-def test_a_supplier_chosen_from_the_facts_is_decided_per_record() -> None:
+def test_a_supplier_chosen_from_the_facts_is_each_citizens_own() -> None:
     """`strategy: nearest` reads each citizen's facts: citizens with the same outputs may
-    get different suppliers, so their decisions are not shared (they go per record)."""
+    get different suppliers, each its own (chosen column by column: test_suppliers.py)."""
     policy = load_policy(Path(__file__).parent / "data" / "nearest", cache=False)
     on = dt.date(2024, 3, 1)
     rows = [{"age": 30 + i % 3, "postcode": 2200 + 50 * i} for i in range(10)]
     result = policy.decide_table(_table(policy, rows), on)
     assert_agree(policy, rows, on, result)
     assert {d["supplier"] for d in result.decisions.to_pylist()} == {"north", "south"}
-    assert any("per record" in note for note in result.notes)
+    assert result.columnar == 10 and not result.notes
 
 
 def test_a_value_outside_the_facts_range_is_an_error() -> None:

@@ -63,11 +63,13 @@ from udbudsregler.columnar.columns import (
 from udbudsregler.columnar.evaluate import Batch, Unsupported, fact_dependent
 from udbudsregler.columnar.operands import AllUnsure
 from udbudsregler.columnar.records import readable, to_columns
+from udbudsregler.columnar.suppliers import by_columns as choose_by_columns
 from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
+from udbudsregler.runtime.routing import parse_supplier_state
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -1110,6 +1112,9 @@ class _Run:
         self.unsure = np.zeros(self.n, dtype=bool)
         self.notes: list[str] = []
         self.skip = skip
+        #: For an area whose selection reads the facts (nearest, only): each row's
+        #: supplier, an index among the area's suppliers or -1 (``suppliers.py``).
+        self.selections: dict[str, Any] = {}
 
     # -- the columnar pass ---------------------------------------------------------
 
@@ -1140,7 +1145,28 @@ class _Run:
             self.unsure[:] = True
             return self.finish({})
         self.unsure = batch.unsure
+        self._choose_suppliers(batch, outputs)
         return self.finish({"outputs": outputs, "criteria": criteria, "values": columns})
+
+    def _choose_suppliers(self, batch: Batch, outputs: list[BoolArray]) -> None:
+        """Each row's supplier in the areas whose selection reads the citizen's facts; an
+        area whose expressions have no columnar form here is decided per record."""
+        graph = self.plan.graph
+        areas = [a for a in graph.areas.values() if a.distance is not None or a.only is not None]
+        if not areas:
+            return
+        try:
+            state = parse_supplier_state(self.suppliers)
+        except FactError:  # every row's per-record decision says so
+            return
+        first = len(graph.target_groups)
+        names = list(graph.areas)
+        for area in areas:
+            try:
+                self.selections[area.name] = choose_by_columns(
+                    batch, area, state, outputs[first + names.index(area.name)])
+            except (Unsupported, AllUnsure):
+                continue
 
     def _budget(self, facts: dict[str, Any]) -> None:
         """Rows whose lists are long enough that the evaluation budget might run out go
@@ -1234,7 +1260,19 @@ class _Run:
             citizens = self._facts(list(wanted.values()))
             for (key, row), facts in zip(wanted.items(), citizens, strict=True):
                 cache[key] = self._parts(row, facts, list(key[1]))
-        return [cache[key] for key in keys]
+        parts = [cache[key] for key in keys]
+        for k, part in enumerate(parts):
+            # an outcome whose supplier is each row's own needs this batch's selection
+            if part is not None and part[3] is _PER_ROW and part[2] not in self.selections:
+                self._per_record_area(part[2])
+                parts[k] = None
+        return parts
+
+    def _per_record_area(self, area: str) -> None:
+        note = (f"service area `{area}` chooses its supplier from each citizen's facts: its "
+                "citizens were decided per record")
+        if note not in self.notes:
+            self.notes.append(note)
 
     def _parts(self, row: int, facts: dict[str, Any], outputs: list[bool]) -> Any:
         """The decision of one row, per record; None if it does not agree with the
@@ -1251,20 +1289,48 @@ class _Run:
         expected = [g in groups for g in self.policy.groups] + \
             [a in fitting for a in self.policy.areas]
         chosen = self.policy.graph.areas.get(decision.area) if decision.area else None
-        if chosen is not None and (getattr(chosen, "distance", None) is not None
-                                   or getattr(chosen, "only", None) is not None):
-            # the supplier depends on this citizen's facts (nearest, only): not shared
-            note = (f"service area `{decision.area}` chooses its supplier from each "
-                    "citizen's facts: its citizens were decided per record")
-            if note not in self.notes:
-                self.notes.append(note)
-            return None
+        per_row = False
+        if chosen is not None and (chosen.distance is not None or chosen.only is not None):
+            # the supplier depends on this citizen's facts (nearest, only): each row's own,
+            # unless the citizen's choice is honoured (the order and the state say so, the
+            # same for every row of the outcome)
+            # (without this batch's selection of the area, :meth:`_outcomes` sends its
+            # rows per record)
+            choice = decision.supplier_choice
+            per_row = choice is None or choice.method != "citizen_choice"
         if expected != [bool(x) for x in outputs]:
             self.notes.append(f"row {self.first_row + row}: the per-record decision and the "
                               "columnar outputs disagree (UDB704); its outcome was decided "
                               "per record")
             return None
-        return _summary(decision)
+        summary = _summary(decision)
+        return (*summary[:3], _PER_ROW, *summary[4:]) if per_row else summary
+
+    def _suppliers(self, filled: list[Any], keys: Any, idx: Any) -> pa.Array:
+        """The supplier column: each outcome's supplier, or each row's own where the area
+        chooses it from the citizen's facts (``keys``: the outcome of each row ``idx``)."""
+        marked = [p[3] is _PER_ROW for p in filled]
+        if not any(marked):
+            return _texts([p[3] for p in filled], keys)
+        areas = self.plan.graph.areas
+        chosen: dict[str, list[int]] = {}  # an area: its outcomes with a supplier per row
+        for k, (part, per_row) in enumerate(zip(filled, marked, strict=True)):
+            if per_row:
+                chosen.setdefault(part[2], []).append(k)
+        shared = [p[3] for p, per_row in zip(filled, marked, strict=True)
+                  if not per_row and p[3] is not None]
+        words = list(dict.fromkeys([*shared, *(s.id for name in chosen
+                                               for s in areas[name].suppliers)]))
+        place = {w: i for i, w in enumerate(words)}
+        codes = np.array([-1 if per_row or p[3] is None else place[p[3]]
+                          for p, per_row in zip(filled, marked, strict=True)],
+                         dtype=np.int32)[keys]
+        for name, outcomes in chosen.items():
+            rows = np.isin(keys, outcomes)
+            ids = np.array([place[s.id] for s in areas[name].suppliers] + [-1], dtype=np.int32)
+            codes[rows] = ids[self.selections[name][idx[rows]]]
+        indices = pa.array(codes, type=pa.int32(), mask=codes < 0)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(words, type=pa.string()))
 
     def _facts(self, rows: Sequence[int]) -> list[Any]:
         if self.records is not None:  # the facts as given
@@ -1289,7 +1355,8 @@ class _Run:
             out["target_groups"] = _lists([p[1] for p in filled], keys)
         for k, name in ((2, "area"), (3, "supplier"), (4, "package"), (5, "package_status")):
             if name in wanted:
-                out[name] = _texts([p[k] for p in filled], keys)
+                out[name] = _texts([p[k] for p in filled], keys) if name != "supplier" \
+                    else self._suppliers(filled, keys, idx)
         if "failed" in wanted:
             # the outcome holds the criteria: the failed criteria are one list per outcome
             crit = result["criteria"]
@@ -1410,6 +1477,10 @@ def _first_rows(key: Any, size: int, n: int) -> Any:
         if m >= n or int(np.count_nonzero(first < n)) == occurring:
             return first
         m *= 8
+
+
+#: The supplier of an outcome whose rows each have their own (``_Run.selections``).
+_PER_ROW = object()
 
 
 def _texts(per_key: list[str | None], keys: Any) -> pa.Array:

@@ -37,6 +37,7 @@ __all__ = [
     "choose_area",
     "choose_package",
     "choose_supplier",
+    "has_room",
     "parse_order",
     "parse_supplier_state",
 ]
@@ -179,7 +180,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
             return SupplierChoice(None, "none_allowed", rejected, because)
     if strategy == "first" or len(ids) == 1:
         for supplier in ids:
-            if _has_room(state, supplier):
+            if has_room(state, supplier):
                 return SupplierChoice(supplier, "first", rejected, because)
         return SupplierChoice(None, "full", rejected, because)
     if strategy == "rotation":
@@ -191,7 +192,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
         turn = (sequence - 1) % len(ids)
         for step in range(len(ids)):
             index = (turn + step) % len(ids)
-            if _has_room(state, ids[index]):
+            if has_room(state, ids[index]):
                 return SupplierChoice(ids[index], "rotation", rejected, because,
                                       (("sequence", sequence), ("position", index + 1),
                                        ("of", len(ids)), ("turn", ids[turn]),
@@ -208,7 +209,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
     best: str | None = None
     best_ratio: tuple[int, int] | None = None
     for supplier in ids:
-        if not _has_room(state, supplier):
+        if not has_room(state, supplier):
             continue
         load, cap = state.load.get(supplier, 0), state.capacity[supplier]
         # compare load/cap exactly as fractions: a/b < c/d  <=>  a*d < c*b
@@ -221,7 +222,7 @@ def choose_supplier(area: Area | None, order: Order | None, state: SupplierState
                           (("load", best_ratio[0]), ("capacity", best_ratio[1])))
 
 
-def _has_room(state: SupplierState, supplier: str) -> bool:
+def has_room(state: SupplierState, supplier: str) -> bool:
     """Full only when the host gave the supplier's capacity and its load reaches it."""
     if supplier not in state.capacity:
         return True
@@ -239,7 +240,7 @@ def _citizen_choice(ids: list[str], selection: Any, order: Order | None, state: 
         return None, wanted, "not_honoured"
     if wanted not in ids:
         return None, wanted, "not_in_area"
-    if not _has_room(state, wanted):
+    if not has_room(state, wanted):
         return None, wanted, "full"
     return SupplierChoice(wanted, "citizen_choice"), None, None
 
@@ -260,7 +261,7 @@ def _by_distance(area: Area, order: Order | None, state: SupplierState | None,
     candidates = [s for s in ids if allowed is None or allowed(s)]
     if not candidates:
         return SupplierChoice(None, "none_allowed", rejected, because)
-    free = [s for s in candidates if _has_room(state, s)]
+    free = [s for s in candidates if has_room(state, s)]
     if not free:
         return SupplierChoice(None, "full", rejected, because)
     if distance is None:

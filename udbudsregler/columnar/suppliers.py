@@ -1,0 +1,124 @@
+"""The supplier of a service area whose selection reads the citizen's facts, chosen
+column by column.
+
+An area with ``strategy: nearest`` (a ``distance`` per supplier) or an ``only`` condition
+chooses among its suppliers by expressions over ``supplier`` (``$supplier`` in the rule
+graph) and the citizen's facts. Here each expression is evaluated once per supplier, with
+the supplier's record as a constant in place of ``$supplier``, over every row of the
+batch; the choice then follows :func:`udbudsregler.runtime.routing.choose_supplier`:
+
+- the suppliers that may be chosen for the citizen (``only``; all without it) and have
+  room (the host's supplier state, the same for every row);
+- of those, the one with the least distance, ties by the policy's order of suppliers
+  (without a distance, with ``strategy: first``, the first of them; a rotation or the
+  lowest load among those ``only`` allows has no columnar form here, and the area's
+  citizens are decided per record);
+- none (``-1``) where no supplier may be chosen or none of them has room.
+
+The citizen's own choice is not taken here: whether it is honoured depends on the order
+and the supplier state alone, so the per-record decision of one row of an outcome says
+it for every row of the outcome (``table.py`` keeps that decision's supplier then).
+
+A row whose expressions could not be evaluated exactly is flagged, and so decided per
+record, only where the citizen fits the area: an expression that fails for a citizen of
+another area does not matter to that citizen's decision.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from udbudsregler.columnar.columns import BoolArray, Col, IntArray, Num, Unsupported
+from udbudsregler.columnar.evaluate import Batch
+from udbudsregler.columnar.operands import AllUnsure
+from udbudsregler.ir import nodes as I
+from udbudsregler.ir.graph import Area
+from udbudsregler.runtime.routing import SupplierState, has_room
+
+__all__ = ["bound", "by_columns"]
+
+#: The largest whole number of units compared here: below it, distances brought to one
+#: scale stay inside int64.
+_LIMIT = 2**62
+
+
+def bound(expr: I.Expr, supplier: dict[str, Any]) -> I.Expr:
+    """``expr`` with ``supplier`` (its id and attributes) in place of ``$supplier``."""
+    if isinstance(expr, I.FactRef) and expr.name == "$supplier":
+        return I.Const(expr.type, supplier, loc=expr.loc)
+    return I.map_children(expr, lambda sub: bound(sub, supplier))
+
+
+def by_columns(batch: Batch, area: Area, state: SupplierState | None,
+               fits: BoolArray) -> IntArray:
+    """For each row, the index (among ``area.suppliers``) of the supplier the area's
+    selection chooses, or -1; ``fits``: the rows that fit the area (the rows flagged
+    unsure here are among them). :class:`Unsupported` (or ``AllUnsure``) if an expression
+    has no columnar form here."""
+    if area.distance is None and area.strategy != "first":
+        # `only` with a rotation or the lowest load: the strategy among those allowed
+        raise Unsupported(f"a supplier chosen by {area.strategy} among those `only` allows")
+    graph = batch.graph
+    n = batch.n
+    room = state if state is not None else SupplierState()
+    saved = batch.unsure
+    batch.unsure = np.zeros(n, dtype=bool)
+    try:
+        allowed: list[BoolArray] = []
+        distances: list[tuple[IntArray, int]] = []
+        for supplier in area.suppliers:
+            record = {"id": supplier.id, **(supplier.attributes or {})}
+            if area.only is not None:
+                only = graph.nodes[area.only].expr
+                assert only is not None
+                allowed.append(batch.bools(batch.ev(bound(only, record), {}, 0), 0))
+            else:
+                allowed.append(np.ones(n, dtype=bool))
+            if area.distance is not None:
+                distance = graph.nodes[area.distance].expr
+                assert distance is not None
+                distances.append(_units(batch.ev(bound(distance, record), {}, 0), n))
+        flagged = batch.unsure
+    finally:
+        batch.unsure = saved
+    free = [a & has_room(room, s.id) for a, s in zip(allowed, area.suppliers, strict=True)]
+    chosen = np.full(n, -1, dtype=np.int64)
+    if not distances:  # `only` alone: the first allowed supplier with room
+        for index in reversed(range(len(free))):
+            chosen[free[index]] = index
+    else:
+        scale = max(s for _, s in distances)
+        best = np.zeros(n, dtype=np.int64)
+        for index, ((units, own), ok) in enumerate(zip(distances, free, strict=True)):
+            factor = 10 ** (scale - own)
+            beyond = np.abs(units) >= _LIMIT // factor
+            flagged |= beyond & ok
+            value = np.where(beyond, 0, units) * factor
+            better = ok & ((chosen < 0) | (value < best))  # ties: the first in order
+            chosen[better] = index
+            best[better] = value[better]
+    saved |= flagged & fits
+    return chosen
+
+
+def _units(value: Any, n: int) -> tuple[IntArray, int]:
+    """A distance as whole units and their scale (10^-scale): a column of one, or a
+    number that is the same for every row."""
+    if isinstance(value, Num):
+        if value.currency is not None or value.level != 0:
+            raise Unsupported("a supplier's distance that is an amount")
+        return value.u, value.scale
+    if isinstance(value, Col) or type(value) not in (int, Decimal):
+        raise Unsupported("a supplier's distance that is not a number")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise AllUnsure()
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    whole = int("".join(map(str, digits)) or "0") * 10 ** max(exponent, 0)
+    if abs(whole) >= _LIMIT:
+        raise AllUnsure()
+    return np.full(n, -whole if sign else whole, dtype=np.int64), max(-exponent, 0)
