@@ -1,8 +1,9 @@
 """Suppliers chosen from each citizen's facts (`strategy: nearest`, `only`) column by
 column (``columnar/suppliers.py``): for every citizen the supplier ``decide`` chooses,
-with and without the citizen's own choice, with suppliers that are full, and with ties
-(the first in the policy's order wins). An area whose selection has no columnar form (a
-rotation among the suppliers `only` allows) is decided per record, and says so."""
+with and without the citizen's own choice, with suppliers that are full, with ties (the
+first in the policy's order wins), and by the first, a rotation and the lowest load
+among the suppliers `only` allows. Where the selection has no columnar form, the area's
+citizens are decided per record, and the result says so."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ pa = pytest.importorskip("pyarrow")
 
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import suppliers as suppliers_module  # noqa: E402
+from udbudsregler.diagnostics import EvaluationError, FactError  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ON = dt.date(2024, 3, 1)
-IDS = ["a1", "a2", "a3", "o1", "o2", "r1", "r2", "x9"]
+IDS = ["a1", "a2", "a3", "o1", "o2", "r1", "r2", "r3", "l1", "l2", "l3", "x9"]
+TOWNS = ["aarhus", "odense", "aalborg", "esbjerg"]
 KMS = [Decimal("1.5"), Decimal(2), Decimal("2.25"), Decimal(12), Decimal("0.125")]
 
 
@@ -32,7 +35,7 @@ def policy() -> Any:
 
 
 def _citizen(rng: random.Random) -> dict[str, Any]:
-    return {"age": rng.choice([17, 30, 45]), "town": rng.choice(["aarhus", "odense", "aalborg"]),
+    return {"age": rng.choice([17, 30, 45]), "town": rng.choice(TOWNS),
             "zone": rng.randint(1, 3), "extra": rng.choice([Decimal(0), Decimal("0.5"),
                                                             Decimal(6)]),
             "distances": [{"supplier": rng.choice(IDS), "km": rng.choice(KMS)}
@@ -41,16 +44,26 @@ def _citizen(rng: random.Random) -> dict[str, Any]:
 
 def _agree(policy: Any, rows: list[dict[str, Any]], result: Any, on: dt.date = ON,
            orders: list[Any] | None = None, suppliers: Any = None) -> list[str | None]:
-    """Every row decided as ``decide`` decides it; the suppliers chosen."""
-    assert result.errors.num_rows == 0
+    """Every row decided as ``decide`` decides it, or refused with its errors; the
+    suppliers chosen (None for a refused row)."""
     got = {d["row"]: d for d in result.decisions.to_pylist()}
-    assert sorted(got) == list(range(len(rows)))
+    refused = {e["row"]: e["code"] for e in result.errors.to_pylist()}
+    assert sorted([*got, *refused]) == list(range(len(rows)))
     chosen = []
     for i, row in enumerate(rows):
-        want = policy.decide(row, on, order=orders[i] if orders else None, suppliers=suppliers)
+        order = orders[i] if orders else None
+        try:
+            want = policy.decide(row, on, order=order, suppliers=suppliers)
+        except (FactError, EvaluationError) as error:
+            assert i in refused and i not in got, (i, row, order)
+            codes = [p.code for p in error.problems] if isinstance(error, FactError) \
+                else [error.code]
+            assert refused[i] in codes
+            chosen.append(None)
+            continue
         d = got[i]
         assert (d["eligible"], d["area"], d["supplier"]) == (
-            want.eligible, want.area, want.supplier), (i, row, orders[i] if orders else None)
+            want.eligible, want.area, want.supplier), (i, row, order)
         chosen.append(d["supplier"])
     return chosen
 
@@ -59,16 +72,15 @@ def _in(policy: Any, rows: list[dict[str, Any]], area: str) -> int:
     return sum(1 for row in rows if policy.decide(row, ON).area == area)
 
 
-def test_nearest_and_only_are_columnar(policy: Any) -> None:
-    rows = [_citizen(random.Random(i)) for i in range(600)]
+def test_every_selection_is_columnar(policy: Any) -> None:
+    rows = [_citizen(random.Random(i)) for i in range(800)]
     result = policy.decide_table(rows, ON)
     chosen = _agree(policy, rows, result)
-    assert {"a1", "a2", "a3", "o1", "o2"} <= set(chosen)
+    # with no supplier state: no turn for the rotation, no loads to compare (a citizen
+    # with one allowed supplier gets it)
+    assert {"a1", "a2", "a3", "o1", "o2", "r1", "l1"} <= set(chosen)
     assert None in chosen  # none allowed, or not eligible
-    # only the rotation among those allowed goes per record
-    assert result.per_record == _in(policy, rows, "rotating") > 0
-    assert result.notes == ("service area `rotating` chooses its supplier from each "
-                            "citizen's facts: its citizens were decided per record",)
+    assert result.per_record == 0 and result.notes == ()
 
 
 def test_ties_go_to_the_first_supplier(policy: Any) -> None:
@@ -104,29 +116,62 @@ def test_distances_too_large_to_compare_go_per_record(policy: Any) -> None:
     assert result.per_record == 2
 
 
-def test_the_citizens_choice_and_full_suppliers(policy: Any) -> None:
+STATES: list[Any] = [
+    None,
+    {"capacity": {"a2": 3, "o1": 2, "l1": 5, "l2": 4, "l3": 2},
+     "load": {"a2": 3, "o1": 1, "l1": 2, "l2": 1, "l3": 2}, "sequence": 7},
+    {"capacity": {"a1": 1, "a2": 1, "a3": 1, "l1": 2, "l2": 4, "r2": 1},
+     "load": {"a1": 1, "a2": 1, "a3": 1, "l1": 1, "l2": 2, "r2": 1},
+     "sequence": {"rotating": 2}},
+    {"capacity": {"l1": 3, "l2": 6, "l3": 0}, "load": {"l1": 1, "l2": 2},
+     "sequence": {"near": 1}},
+]
+
+
+@pytest.mark.parametrize(("state", "methods"), list(zip(STATES, [
+    {"nearest", "first", "citizen_choice", "no_sequence", "no_state"},
+    {"nearest", "first", "citizen_choice", "rotation", "lowest_load", "full"},
+    {"first", "rotation", "lowest_load", "full"},  # a1-a3 full: neither nearest nor chosen
+    {"nearest", "first", "citizen_choice", "no_sequence", "lowest_load", "full"}],
+    strict=True)), ids=["none", "sequence", "full", "empty"])
+def test_the_citizens_choice_and_the_supplier_state(policy: Any, state: Any,
+                                                     methods: set[str]) -> None:
     """The citizen's own choice, where the area honours it and the supplier has room, is
-    kept for every row of its outcome; otherwise each row gets its own nearest."""
+    kept for every row of its outcome; otherwise each row gets its own supplier: the
+    nearest, the rotation's turn among those allowed (the sequence number one for all or
+    one per area), the lowest load relative to capacity (ties to the first, a full one
+    skipped)."""
     rng = random.Random(7)
-    rows = [_citizen(rng) for _ in range(400)]
+    rows = [_citizen(rng) for _ in range(500)]
     choices = [None, {"supplier": "a2"}, {"supplier": "a1"}, {"supplier": "o1"},
-               {"supplier": "r2"}]
+               {"supplier": "r2"}, {"supplier": "l2"}]
     orders = [rng.choice(choices) for _ in rows]
-    for state in (None, {"capacity": {"a2": 3, "o1": 2}, "load": {"a2": 3, "o1": 1}},
-                  {"capacity": {"a1": 1, "a2": 1, "a3": 1}, "load": {"a1": 1, "a2": 1,
-                                                                      "a3": 1}}):
-        result = policy.decide_table(rows, ON, order=orders, suppliers=state)
-        chosen = _agree(policy, rows, result, orders=orders, suppliers=state)
-        # per record: the rotation's citizens, except where their own choice is honoured
-        decisions = [policy.decide(r, ON, order=o, suppliers=state)
-                     for r, o in zip(rows, orders, strict=True)]
-        assert result.per_record == sum(
-            1 for d in decisions if d.area == "rotating"
-            and d.supplier_choice.method != "citizen_choice") > 0
-        if state is None:
-            assert {"a1", "a2", "a3"} <= set(chosen)
-            assert any(d.supplier_choice.method == "citizen_choice" for d in decisions
-                       if d.area == "near")
+    result = policy.decide_table(rows, ON, order=orders, suppliers=state)
+    _agree(policy, rows, result, orders=orders, suppliers=state)
+    # per record: only the rows decide refuses (a capacity the lowest load needs)
+    assert result.per_record == len({e["row"] for e in result.errors.to_pylist()})
+    assert result.per_record <= 3
+    refused = {e["row"] for e in result.errors.to_pylist()}
+    found = {policy.decide(r, ON, order=o, suppliers=state).supplier_choice.method
+             for i, (r, o) in enumerate(zip(rows, orders, strict=True)) if i not in refused}
+    assert methods <= found, found
+
+
+def test_a_capacity_the_lowest_load_needs_is_missing(policy: Any) -> None:
+    """The lowest load needs the capacity of every allowed supplier: a citizen with two
+    allowed and one of them without is refused, as decide refuses it (UDB601); one with
+    a single allowed supplier gets it."""
+    state = {"capacity": {"l1": 3, "l2": 6}, "load": {"l1": 1, "l2": 2}}
+    row = {"age": 30, "town": "esbjerg", "zone": 1, "extra": Decimal(0)}
+    rows = [{**row, "distances": [{"supplier": "l3", "km": Decimal(1)},
+                                  {"supplier": "l2", "km": Decimal(1)}]},
+            {**row, "distances": [{"supplier": "l3", "km": Decimal(1)}]},
+            {**row, "distances": [{"supplier": "l1", "km": Decimal(1)},
+                                  {"supplier": "l2", "km": Decimal(1)}]}]
+    result = policy.decide_table(rows, ON, suppliers=state)
+    assert _agree(policy, rows, result, suppliers=state) == [None, "l3", "l1"]
+    assert [e["code"] for e in result.errors.to_pylist()] == ["UDB601"]
+    assert result.columnar == 2
 
 
 def test_an_area_without_a_columnar_selection_goes_per_record(
@@ -143,7 +188,7 @@ def test_an_area_without_a_columnar_selection_goes_per_record(
     routed = sum(1 for row in rows if policy.decide(row, ON).supplier is not None
                  or policy.decide(row, ON).area is not None)
     assert result.per_record == routed
-    assert len(result.notes) == 3
+    assert len(result.notes) == 4
 
 
 def test_rusta_och_matcha_is_columnar() -> None:

@@ -9,10 +9,9 @@ batch; the choice then follows :func:`udbudsregler.runtime.routing.choose_suppli
 
 - the suppliers that may be chosen for the citizen (``only``; all without it) and have
   room (the host's supplier state, the same for every row);
-- of those, the one with the least distance, ties by the policy's order of suppliers
-  (without a distance, with ``strategy: first``, the first of them; a rotation or the
-  lowest load among those ``only`` allows has no columnar form here, and the area's
-  citizens are decided per record);
+- of those, the one with the least distance, ties by the policy's order of suppliers;
+  without a distance, the strategy among them (the first; a rotation from the turn of
+  the referral's sequence number; the lowest load relative to capacity);
 - none (``-1``) where no supplier may be chosen or none of them has room.
 
 The citizen's own choice is not taken here: whether it is honoured depends on the order
@@ -27,6 +26,7 @@ another area does not matter to that citizen's decision.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -58,9 +58,6 @@ def by_columns(batch: Batch, area: Area, state: SupplierState | None,
     selection chooses, or -1; ``fits``: the rows that fit the area (the rows flagged
     unsure here are among them). :class:`Unsupported` (or ``AllUnsure``) if an expression
     has no columnar form here."""
-    if area.distance is None and area.strategy != "first":
-        # `only` with a rotation or the lowest load: the strategy among those allowed
-        raise Unsupported(f"a supplier chosen by {area.strategy} among those `only` allows")
     graph = batch.graph
     n = batch.n
     room = state if state is not None else SupplierState()
@@ -86,9 +83,8 @@ def by_columns(batch: Batch, area: Area, state: SupplierState | None,
         batch.unsure = saved
     free = [a & has_room(room, s.id) for a, s in zip(allowed, area.suppliers, strict=True)]
     chosen = np.full(n, -1, dtype=np.int64)
-    if not distances:  # `only` alone: the first allowed supplier with room
-        for index in reversed(range(len(free))):
-            chosen[free[index]] = index
+    if not distances:  # `only` alone: the strategy among the allowed suppliers
+        chosen = _among_allowed(area, allowed, free, state, flagged)
     else:
         scale = max(s for _, s in distances)
         best = np.zeros(n, dtype=np.int64)
@@ -101,6 +97,57 @@ def by_columns(batch: Batch, area: Area, state: SupplierState | None,
             chosen[better] = index
             best[better] = value[better]
     saved |= flagged & fits
+    return chosen
+
+
+def _among_allowed(area: Area, allowed: list[BoolArray], free: list[BoolArray],
+                   state: SupplierState | None, flagged: BoolArray) -> IntArray:
+    """The supplier the area's strategy chooses among those ``only`` allows for each row
+    (``free``: allowed with room): with one allowed, or by ``first``, the first with room;
+    by ``rotation``, the first with room from the turn of the referral's sequence number
+    among the allowed; by ``lowest_load``, the one with the lowest load relative to its
+    capacity (ties by the policy's order). A row whose allowed suppliers lack a capacity
+    the lowest load needs is ``flagged`` (``decide`` says which is missing)."""
+    n = len(flagged)
+    k = len(free)
+    first = np.full(n, -1, dtype=np.int64)
+    for index in reversed(range(k)):
+        first[free[index]] = index
+    strategy = area.strategy
+    if strategy == "first":
+        return first
+    count = np.sum(allowed, axis=0, dtype=np.int64) if k else np.zeros(n, dtype=np.int64)
+    several = count > 1
+    chosen = np.where(several, -1, first)
+    room = state if state is not None else SupplierState()
+    if strategy == "rotation":
+        sequence = room.sequence_in(area.name)
+        if sequence is None:  # no turn to take: no supplier (`no_sequence`)
+            return chosen
+        rank = np.cumsum(allowed, axis=0, dtype=np.int64) - 1  # among the row's allowed
+        turn = (sequence - 1) % np.maximum(count, 1)
+        steps = np.full(n, k, dtype=np.int64)  # from the turn to the chosen one
+        for index in range(k):
+            step = (rank[index] - turn) % np.maximum(count, 1)
+            better = several & free[index] & (step < steps)
+            chosen[better] = index
+            steps[better] = step[better]
+        return chosen
+    assert strategy == "lowest_load", strategy
+    if state is None:  # no loads to compare (`no_state`)
+        return chosen
+    ids = [s.id for s in area.suppliers]
+    for index, ident in enumerate(ids):
+        if ident not in state.capacity:  # decide refuses these rows (UDB601)
+            flagged |= several & allowed[index]
+    # lowest load over capacity first, ties by order: a supplier with room has a
+    # capacity above its load (one without a capacity is refused above)
+    order = sorted((index for index in range(k) if ids[index] in state.capacity
+                    and state.capacity[ids[index]] > 0),
+                   key=lambda i: (Fraction(state.load.get(ids[i], 0), state.capacity[ids[i]]),
+                                  i))
+    for index in reversed(order):
+        chosen[several & free[index]] = index
     return chosen
 
 
