@@ -168,3 +168,43 @@ target_groups:
         result = policy.decide_table(rows, ON, values=values)
         assert_agree(policy, rows, ON, result, values=tuple(values))
         assert result.per_record == len(rows), beyond
+
+
+def test_a_period_among_fixed_periods(tmp_path: Path) -> None:
+    """`stay in [period(...), ...]`: a period fact equals one of fixed periods when its
+    start and its end are theirs (an open end is none of them)."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: periods-listed
+  title: Periods listed
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+facts:
+  stay: period
+parameters:
+  cutoff: 2024-06-30
+rules:
+  listed: "stay in [period(start=2024-01-02, end=cutoff), period(2024-03-01, 2024-03-01)]"
+  not_listed: "stay not in [period(start=2024-01-02, end=cutoff)]"
+target_groups:
+  stays:
+    title: Stays
+    criteria:
+      any:
+        - {id: in_list, title: In the list, when: listed}
+        - {id: not_in_list, title: Not in the list, when: not not_listed}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    values = ["listed", "not_listed"]
+    start, cutoff = date(2024, 1, 2), date(2024, 6, 30)
+    rows = [{"stay": {"from": start, "to": cutoff}}, {"stay": {"from": start, "to": None}},
+            {"stay": {"from": date(2024, 3, 1), "to": date(2024, 3, 1)}},
+            {"stay": {"from": start, "to": date(2024, 6, 29)}},
+            {"stay": {"from": date(2024, 1, 3), "to": cutoff}},
+            {"stay": {"from": date(2024, 3, 1), "to": None}}]
+    result = decide_columnar(policy, rows, ON, values)
+    assert result.per_record == 0
+    got = {name: result.decisions.column(name).to_pylist() for name in values}
+    assert got == {"listed": [True, False, True, False, False, False],
+                   "not_listed": [False, True, True, True, True, True]}

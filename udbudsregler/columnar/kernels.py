@@ -687,6 +687,10 @@ def _membership(negate: bool) -> Kernel:
                                           dtype=np.int64))
         elif isinstance(a, Bools):
             found = np.isin(a.v, np.array([x for x in items if type(x) is bool], dtype=bool))
+        elif isinstance(a, Pers):  # a period among fixed periods: `==` with each
+            found = np.zeros(batch.size(level), dtype=bool)
+            for x in items:
+                found |= _compare("eq")(batch, level, a, x).v
         else:
             raise Unsupported(f"`in` of {type(a).__name__}")
         return Bools(level, ~found if negate else found)
