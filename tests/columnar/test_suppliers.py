@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
 
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import suppliers as suppliers_module  # noqa: E402
@@ -213,3 +214,67 @@ def test_rusta_och_matcha_is_columnar() -> None:
     chosen = _agree(policy, kept, result, on=on)
     assert result.per_record == 0
     assert len({c for c in chosen if c is not None}) >= 6
+
+
+def test_each_rows_order_stays_its_own_when_rows_go_other_ways(policy: Any) -> None:
+    """With one order per row, a row read the exact way (an amount given as text) or
+    refused (a float) keeps its own order, and so do the rows after it: before, the
+    rows read as columns took the orders of the first rows."""
+    rng = random.Random(21)
+    rows: list[dict[str, Any]] = []
+    for i in range(300):
+        row = _citizen(rng)
+        if i % 5 == 1:
+            row["extra"] = str(row["extra"])  # decide reads it; not read as a column
+        if i % 11 == 3:
+            row["zone"] = 1.0  # decide refuses it
+        rows.append(row)
+    orders = [rng.choice([None, {"supplier": "a2"}, {"supplier": "a3"}, {"supplier": "r3"}])
+              for _ in rows]
+    state = {"capacity": {"a1": 9}, "load": {"a1": 3}, "sequence": 4}
+    result = policy.decide_table(rows, ON, order=orders, suppliers=state)
+    chosen = _agree(policy, rows, result, orders=orders, suppliers=state)
+    assert chosen.count("a2") > 10 and chosen.count("r3") > 5
+    # the text amounts are read the exact way and then decided as columns too; the
+    # refused: the floats, and citizens of `loaded` whose suppliers have no capacity
+    assert result.per_record == len({e["row"] for e in result.errors.to_pylist()}) >= 28
+    with pytest.raises(ValueError, match="299 orders for 300 rows"):
+        policy.decide_table(rows, ON, order=orders[1:])
+
+
+def test_a_file_with_orders_and_a_supplier_state(policy: Any, tmp_path: Path,
+                                                 capsys: Any) -> None:
+    """`decide --population` takes the supplier state for every citizen (it was left
+    out: a full supplier was chosen), each line's order, and refuses `--order`."""
+    import json
+
+    from udbudsregler.cli.main import main
+    from udbudsregler.columnar.files import decide_file
+
+    rng = random.Random(4)
+    rows = [_citizen(rng) for _ in range(400)]
+    orders = [rng.choice([None, {"supplier": "a1"}, {"supplier": "o2"}]) for _ in rows]
+    source = tmp_path / "citizens.jsonl"
+    source.write_text("".join(json.dumps({"id": f"C{i}", "facts": {**r, "extra": str(
+        r["extra"]), "distances": [{**d, "km": str(d["km"])} for d in r["distances"]]},
+        **({"order": o} if o else {})}) + "\n" for i, (r, o) in enumerate(zip(
+            rows, orders, strict=True))), encoding="utf-8")
+    state = {"capacity": {"a1": 2, "o1": 5, "l1": 4, "l2": 4, "l3": 3},
+             "load": {"a1": 2, "o1": 1, "l1": 2, "l2": 1}, "sequence": 3}
+    out = tmp_path / "out.parquet"
+    summary = decide_file(policy, source, ON, out, batch_rows=64, suppliers=state)
+    assert summary.errors == 0
+    got = pq.read_table(out).column("supplier").to_pylist()
+    want = [policy.decide(r, ON, order=o, suppliers=state).supplier
+            for r, o in zip(rows, orders, strict=True)]
+    assert got == want and "a1" not in got and "r2" in got
+    # the command line: --suppliers for every citizen, --order refused
+    args = ["decide", str(HERE / "data" / "suppliers"), "--population", str(source),
+            "--on", ON.isoformat(), "--out", str(tmp_path / "cli.parquet")]
+    assert main([*args, "--suppliers", json.dumps(state)]) == 0
+    assert pq.read_table(tmp_path / "cli.parquet").column(
+        "supplier").to_pylist() == want
+    assert main([*args, "--order", '{"supplier": "a1"}']) == 2
+    assert "each citizen's order from its line" in capsys.readouterr().err
+    assert main([*args, "--suppliers", '{"load": {"zz": 1}}']) == 2
+    assert "suppliers.load.zz: UDB605" in capsys.readouterr().err

@@ -250,6 +250,9 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("decide --population needs --out FILE (.parquet or .jsonl)")
     if args.batch_size < 1:
         raise InputError("--batch-size must be 1 or more")
+    if args.order is not None:
+        raise InputError("decide --population takes each citizen's order from its line "
+                         '({"facts": ..., "order": ...}), not --order')
     try:
         from udbudsregler.columnar.files import PopulationFileError, decide_file, progress_bar
         from udbudsregler.columnar.table import ColumnarFallback, projection, value_columns
@@ -257,6 +260,7 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("decide --population needs the columnar extra: "
                          "pip install 'udbudsregler[columnar]'") from None
     policy = _load(args.policy, args)
+    suppliers = _json_argument(args.suppliers, "--suppliers") if args.suppliers else None
     values = tuple(v for v in (args.values or "").split(",") if v)
     columns = None if args.columns is None else tuple(
         c.strip() for c in args.columns.split(",") if c.strip())
@@ -273,7 +277,7 @@ def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
             summary = decide_file(policy, args.population, args.on, args.out,
                                   errors=args.errors, batch_rows=args.batch_size,
                                   values=values, progress=progress_bar(sys.stderr),
-                                  columns=columns)
+                                  columns=columns, suppliers=suppliers)
     except PopulationFileError as error:
         raise InputError(str(error)) from None
     where = f"; the errors are in {summary.errors_file}" if summary.errors else ""
@@ -643,9 +647,11 @@ def build_parser() -> argparse.ArgumentParser:
     decide.set_defaults(run=cmd_decide)
 
     decide.add_argument("--order", metavar="JSON|FILE",
-                        help="the order: package, weekly_hours, the citizen's own supplier")
+                        help="the order: package, weekly_hours, the citizen's own supplier "
+                             "(not with --population: each line has its own)")
     decide.add_argument("--suppliers", metavar="JSON|FILE",
-                        help="the supplier state: load, capacity, sequence")
+                        help="the supplier state: load, capacity, sequence (with "
+                             "--population: for every citizen)")
     _policy_root_option(decide)
 
     settle = sub.add_parser("settle", help="settle a referral: the payment up to a date")

@@ -56,6 +56,7 @@ from udbudsregler.columnar.table import (
 from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line
+from udbudsregler.runtime.routing import parse_supplier_state
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -491,13 +492,19 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 *, errors: str | Path | None = None, batch_rows: int = BATCH_ROWS,
                 values: tuple[str, ...] = (), id: str | None = None,
                 progress: Callable[[int, float, float], None] | None = None,
-                columns: Sequence[str] | None = None) -> FileSummary:
+                columns: Sequence[str] | None = None,
+                suppliers: Mapping[str, Any] | None = None) -> FileSummary:
     """Decide every citizen of a population file and write the decisions to ``out``
     (Parquet or JSON lines, by its suffix) and the rows that could not be decided to
     ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time.
-    ``values``, ``id`` and ``columns`` are as for ``decide_table``."""
+    ``values``, ``id``, ``columns`` and ``suppliers`` (the supplier state for every
+    citizen: who is full, the loads and capacities, the sequence number) are as for
+    ``decide_table``; each citizen's order is the one on its line, if any. A supplier
+    state ``decide`` refuses raises its ``FactError`` before any row is read."""
     wanted = projection(columns)
     value_columns(policy, values)
+    if suppliers is not None:
+        policy.check_supplier_state(parse_supplier_state(suppliers))
     started = time.perf_counter()
     out = str(out)
     if errors is None:
@@ -510,11 +517,11 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     try:
         for batch in read_batches(policy, population, batch_rows):
             try:
-                result = _decide(policy, batch, on, id, values, wanted)
+                result = _decide(policy, batch, on, id, values, wanted, suppliers)
             except Redo:  # a row Arrow read is not read alike the exact way: read it so
                 assert batch.redo is not None
                 batch = batch.redo()
-                result = _decide(policy, batch, on, id, values, wanted)
+                result = _decide(policy, batch, on, id, values, wanted, suppliers)
             ident = "id" if "id" in batch.table.column_names else id
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
@@ -554,11 +561,12 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
 
 
 def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
-            values: tuple[str, ...], columns: tuple[str, ...]) -> TableDecisions:
+            values: tuple[str, ...], columns: tuple[str, ...],
+            suppliers: Mapping[str, Any] | None) -> TableDecisions:
     table = batch.table
     ident = "id" if "id" in table.column_names else id
     return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
-                        orders=batch.orders, columns=columns)
+                        orders=batch.orders, columns=columns, suppliers=suppliers)
 
 
 def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:

@@ -129,6 +129,8 @@ class PolicyLike(Decides, Protocol):
 
     def check_date(self, on: date) -> None: ...
 
+    def check_supplier_state(self, state: Any) -> None: ...
+
     def node_value(self, name: str, facts: dict[str, Any], on: date,
                    memo: list[Any] | None = None) -> Any: ...
 
@@ -812,7 +814,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
 
     ``id``: a column with the citizens' ids (kept in the output; the key of
     ``histories``). ``order``: the caseworker's order, the same for every row (a mapping
-    as for ``decide``) or per row (the name of a struct column). ``suppliers``: the
+    as for ``decide``) or per row (the name of a struct column, or a list with one order
+    or None for each row). ``suppliers``: the
     supplier state for every row. ``values``: names of rules (or other named nodes) whose
     value to add as columns. ``columns``: the decision columns to build (some of
     ``eligible``, ``target_groups``, ``area``, ``supplier``, ``package``,
@@ -833,6 +836,11 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         policy.check_date(day)
     value_columns(policy, values)
     projection(columns)
+    if isinstance(order, list):
+        rows = len(table) if isinstance(table, list) else to_arrow(table).num_rows
+        if len(order) != rows:
+            raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, "
+                             "None for a row without one)")
     if isinstance(table, list):
         return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
                               values=values, histories=histories, first_row=first_row,
@@ -850,17 +858,18 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
 def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
                  records: Sequence[Mapping[str, Any]] | None, *, id: str | None = None,
                  values: Sequence[str] = (), columns: Sequence[str] | None = None,
-                 orders: Sequence[Any] | None = None) -> TableDecisions:
+                 orders: Sequence[Any] | None = None,
+                 suppliers: Mapping[str, Any] | None = None) -> TableDecisions:
     """``decide_table`` of an Arrow table whose rows' facts are also given as read
     (``records``, one per row): a row decided per record is decided from its record
     (None: from the table). ``orders``: each row's order as given (None for a row
-    without one), as ``decide`` takes it."""
+    without one), as ``decide`` takes it; ``suppliers``: the supplier state."""
     day = _as_date(on)
     policy.check_date(day)
     if orders is not None and len(orders) != table.num_rows:
         raise ValueError(f"{len(orders)} orders for {table.num_rows} rows")
     return _decide(policy, table, day, id, list(orders) if orders is not None else None,
-                   None, tuple(values), 0, False, False, records, projection(columns))
+                   suppliers, tuple(values), 0, False, False, records, projection(columns))
 
 
 def projection(columns: Sequence[str] | None) -> tuple[str, ...]:
@@ -966,15 +975,24 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
         return _renumbered(_decide_given(policy, columns.table, day, rows, options),
                            range(len(rows)), first_row)
     fast = _decide_given(policy, columns.table, day, [rows[i] for i in columns.rows],
-                         options)
+                         _of_rows(options, columns.rows))
     fast = _renumbered(fast, columns.rows, first_row)
     rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest, day,
-                            first_row, options)
+                            first_row, _of_rows(options, columns.rest))
     return TableDecisions(
         pa.concat_tables([fast.decisions, rest.decisions]).sort_by("row"),
         pa.concat_tables([fast.errors, rest.errors]).sort_by("row"), len(rows),
         fast.columnar + rest.columnar, fast.per_record + rest.per_record,
         tuple(dict.fromkeys((*fast.notes, *rest.notes))))
+
+
+def _of_rows(options: Mapping[str, Any], rows: Sequence[int]) -> dict[str, Any]:
+    """``options`` for the rows ``rows`` of those they were given for: a list of orders
+    (one per row) keeps those rows' orders."""
+    order = options.get("order")
+    if not isinstance(order, list):
+        return dict(options)
+    return {**options, "order": [order[i] for i in rows]}
 
 
 def _reads_the_table(options: Mapping[str, Any]) -> bool:
@@ -1024,8 +1042,9 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
     convert = converts(policy.graph)
     good: list[Any] = []
     kept: list[int] = []
+    places: list[int] = []  # the kept rows' places among ``rows`` (for their orders)
     errors: list[dict[str, Any]] = []
-    for number, row in zip(numbers, rows, strict=True):
+    for place, (number, row) in enumerate(zip(numbers, rows, strict=True)):
         canonical, problems = check(row)
         if problems:  # in the order of decide's FactError (as a row decided per record)
             errors += [_error(first_row + number, None, p.path, p.code, p.message)
@@ -1033,6 +1052,8 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
             continue
         good.append(canonical)
         kept.append(number)
+        places.append(place)
+    options = _of_rows(options, places)
     arrow = [arrow_value(row) for row in good] if convert else good
     try:
         table = pa.Table.from_pylist(arrow, schema=fact_schema(policy.graph))
