@@ -836,17 +836,17 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         policy.check_date(day)
     value_columns(policy, values)
     projection(columns)
-    if isinstance(order, list):
-        rows = len(table) if isinstance(table, list) else to_arrow(table).num_rows
-        if len(order) != rows:
-            raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, "
-                             "None for a row without one)")
+    if not isinstance(table, list):
+        table = to_arrow(table)
+    rows = len(table) if isinstance(table, list) else table.num_rows
+    if isinstance(order, list) and len(order) != rows:
+        raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, None "
+                         "for a row without one)")
     if isinstance(table, list):
         return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
                               values=values, histories=histories, first_row=first_row,
                               ignore_validity=ignore_validity, strict=strict,
                               columns=columns)
-    table = to_arrow(table)
     if histories:
         if id is None:
             raise ValueError("histories given as long tables need the id column: id=...")
