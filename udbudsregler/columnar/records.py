@@ -16,7 +16,9 @@ table, and a row that fails there is decided by ``decide`` on the dict itself. E
 other row (a wrong type, a missing or extra fact, a value Arrow cannot hold exactly)
 goes the exact way: ``decide_records`` checks it as before.
 
-Every kind of fact is read here: bool, int, decimal, hours, date, text, choices,
+Every kind of fact is read here: bool, int, decimal, hours, date (a ``date``, or ISO
+text, as JSON gives it: a text column, which the columns read as ``decide`` reads a
+date given as text; a fact's dates all of one of the two), text, choices,
 amounts (a ``Money`` in the policy's currency, as its ``Decimal``), periods (a
 ``Period``, as ``{from, to}``), durations (a ``Duration`` of months or of days, as the
 text ``decide`` reads, "4 months"), and records, lists and histories of them (a
@@ -245,6 +247,8 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
     kind = spec.kind
     if optional and _NONE in types:  # the `to` of history records
         assert kind is fact_kinds.DATE, kind
+        if types <= {str, _NONE}:
+            return _arrow(values, pa.string())
         if not types <= {date, _NONE}:
             _fail(values, lambda v: v is None or type(v) is date)
         return _arrow(values, pa.date32())
@@ -258,6 +262,8 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
         _only(values, types, int)
         return _whole(values)
     if kind is fact_kinds.DATE:
+        if types and types <= {str}:  # ISO text: the columns read it as decide reads it
+            return _arrow(values, pa.string())
         _only(values, types, date)
         return _arrow(values, pa.date32())
     if kind is fact_kinds.TEXT:
