@@ -306,7 +306,7 @@ def test_each_bad_value_falls_back_or_is_checked(case: Case) -> None:
     (PLAIN, [("age", True), ("age", 3.0), ("years", 2.5), ("ready", 1),
              ("since", datetime(2019, 1, 1)), ("note", 1), ("years", Decimal("1E-30")),
              ("years", Decimal("0E-30")), ("age", 2**70), ("offers", ())]),
-    (DATED, [("rent", Money(5, "SEK")), ("rent", Decimal(5)), ("leave", {"from": _DAY,
+    (DATED, [("rent", Money(5, "SEK")), ("rent", "5"), ("leave", {"from": _DAY,
              "to": None}), ("notice", Duration(1, 5)), ("notice", "3 months"),
              ("stays", [{"from": _DAY}]), ("stays", [{"from": datetime(2019, 1, 1),
                                                       "to": None}]),
@@ -390,3 +390,41 @@ def test_dates_given_as_text_are_read_as_columns(case: Case) -> None:
         got = policy.decide_table(bad, ON, values=values)
         assert_agree(policy, bad, ON, got, values=values)
         assert got.errors.num_rows >= 1 and got.columnar == 19, wrong
+
+
+def _as_numbers(value: Any) -> Any:
+    """Amounts as plain numbers, as a host that read JSON gives them."""
+    if type(value) is Money:
+        return value.amount
+    if type(value) is dict:
+        return {k: _as_numbers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_as_numbers(v) for v in value]
+    return value
+
+
+def test_amounts_given_as_numbers_are_read_as_columns() -> None:
+    """An amount given as a number (an amount in the policy's currency, as decide takes
+    it) is read as a column, beside amounts given as Money; one in another currency
+    goes the exact way."""
+    policy, values = DATED.policy, DATED.values
+    rng = random.Random(23)
+    rows = [_as_numbers(_good_dated(rng)) for _ in range(200)]
+    rows[5]["rent"] = 7000  # a whole number
+    assert all(type(r["rent"]) in (int, Decimal) for r in rows)
+    columns = _columns(policy, rows)
+    assert columns.rest == []
+    got = policy.decide_table(rows, ON, values=values)
+    assert_agree(policy, rows, ON, got, values=values)
+    assert got.columnar == 200
+    mixed = [dict(r) for r in rows[:10]]
+    mixed[2]["rent"] = Money(5, "DKK")
+    mixed[6]["rent"] = Money(5, "EUR")
+    assert _columns(policy, mixed).rest == [6]
+    got = policy.decide_table(mixed, ON, values=values)
+    assert_agree(policy, mixed, ON, got, values=values)
+    for wrong in (Decimal("1E+18"), Decimal("1E-30"), -(10**19), 5.5, True):
+        bad = [dict(r) for r in rows[:10]]
+        bad[4]["rent"] = wrong
+        got = policy.decide_table(bad, ON, values=values)
+        assert_agree(policy, bad, ON, got, values=values)

@@ -19,7 +19,8 @@ goes the exact way: ``decide_records`` checks it as before.
 Every kind of fact is read here: bool, int, decimal, hours, date (a ``date``, or ISO
 text, as JSON gives it: a text column, which the columns read as ``decide`` reads a
 date given as text; a fact's dates all of one of the two), text, choices,
-amounts (a ``Money`` in the policy's currency, as its ``Decimal``), periods (a
+amounts (a ``Money`` in the policy's currency, as its ``Decimal``, or a number, as
+``decide`` takes it), periods (a
 ``Period``, as ``{from, to}``), durations (a ``Duration`` of months or of days, as the
 text ``decide`` reads, "4 months"), and records, lists and histories of them (a
 history's records have ``from``, a ``date``, and ``to``, a ``date`` or ``None``). A
@@ -271,12 +272,18 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
         if not all(map(str.isascii, values)):
             _fail(values, lambda v: v.isascii() or valid_text(v))
         return _arrow(values, pa.string())
-    if kind is fact_kinds.MONEY:
-        _only(values, types, Money)
-        if not set(map(attrgetter("currency"), values)) <= {currency}:
-            _fail(values, lambda v: v.currency == currency)
-        amounts = list(map(attrgetter("amount"), values))
-        return _numbers(amounts, set(map(type, amounts)))
+    if kind is fact_kinds.MONEY:  # a Money in the policy's currency, or a number
+        if Money in types:
+            if types == {Money}:
+                if not set(map(attrgetter("currency"), values)) <= {currency}:
+                    _fail(values, lambda v: v.currency == currency)
+                values = list(map(attrgetter("amount"), values))
+            else:  # some given as numbers
+                _fail(values, lambda v: type(v) in (int, Decimal) or (
+                    type(v) is Money and v.currency == currency))
+                values = [v.amount if type(v) is Money else v for v in values]
+            types = set(map(type, values))
+        return _numbers(values, types)
     if kind is fact_kinds.PERIOD:
         _only(values, types, Period)
         # a Period holds dates (its start) and None (an open end) only
