@@ -306,7 +306,8 @@ def test_each_bad_value_falls_back_or_is_checked(case: Case) -> None:
     (PLAIN, [("age", True), ("age", 3.0), ("years", 2.5), ("ready", 1),
              ("since", datetime(2019, 1, 1)), ("note", 1), ("years", Decimal("1E-30")),
              ("years", Decimal("0E-30")), ("age", 2**70), ("offers", ())]),
-    (DATED, [("rent", Money(5, "SEK")), ("rent", "5"), ("leave", {"from": _DAY,
+    (DATED, [("rent", Money(5, "SEK")), ("rent", "5"), ("leave", {"from": _DAY}),
+             ("leave", {"from": _DAY, "to": None, "x": 1}), ("leave", {"from": None,
              "to": None}), ("notice", Duration(1, 5)), ("notice", "3 months"),
              ("stays", [{"from": _DAY}]), ("stays", [{"from": datetime(2019, 1, 1),
                                                       "to": None}]),
@@ -353,9 +354,11 @@ def test_a_rows_problems_are_in_the_order_decide_gives_them() -> None:
 
 
 def _as_text(value: Any) -> Any:
-    """Dates as ISO text, as JSON gives them (the rest as it is)."""
+    """Dates as ISO text and periods as dicts, as JSON gives them (the rest as it is)."""
     if type(value) is date:
         return value.isoformat()
+    if type(value) is Period:
+        return {"from": value.start.isoformat(), "to": _as_text(value.end)}
     if type(value) is dict:
         return {k: _as_text(v) for k, v in value.items()}
     if type(value) is list:

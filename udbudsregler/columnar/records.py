@@ -18,11 +18,11 @@ goes the exact way: ``decide_records`` checks it as before.
 
 Every kind of fact is read here: bool, int, decimal, hours, date (a ``date``, or ISO
 text, as JSON gives it: a text column, which the columns read as ``decide`` reads a
-date given as text; a fact's dates all of one of the two), text, choices,
-amounts (a ``Money`` in the policy's currency, as its ``Decimal``, or a number, as
-``decide`` takes it), periods (a
-``Period``, as ``{from, to}``), durations (a ``Duration`` of months or of days, as the
-text ``decide`` reads, "4 months"), and records, lists and histories of them (a
+date given as text; a fact's dates all of one of the two), text, choices, amounts (a
+``Money`` in the policy's currency, as its ``Decimal``, or a number, as ``decide``
+takes it), periods (a ``Period``, or a dict of ``from`` and ``to`` as JSON gives it,
+as ``{from, to}``), durations (a ``Duration`` of months or of days, as the text
+``decide`` reads, "4 months"), and records, lists and histories of them (a
 history's records have ``from``, a ``date``, and ``to``, a ``date`` or ``None``). A
 duration of months and days together has no text form: its row goes the exact way.
 """
@@ -285,12 +285,18 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
             types = set(map(type, values))
         return _numbers(values, types)
     if kind is fact_kinds.PERIOD:
-        _only(values, types, Period)
-        # a Period holds dates (its start) and None (an open end) only
-        starts = list(map(attrgetter("start"), values))
-        ends = list(map(attrgetter("end"), values))
-        return pa.StructArray.from_arrays([_arrow(starts, pa.date32()),
-                                           _arrow(ends, pa.date32())], names=["from", "to"])
+        if types == {dict}:  # as JSON gives a period: {"from": ..., "to": ...}
+            _fail(values, lambda v: len(v) == 2 and "from" in v and "to" in v)
+            starts = list(map(itemgetter("from"), values))
+            ends = list(map(itemgetter("to"), values))
+        else:  # a Period holds dates (its start) and None (an open end) only
+            _only(values, types, Period)
+            starts = list(map(attrgetter("start"), values))
+            ends = list(map(attrgetter("end"), values))
+        return pa.StructArray.from_arrays(
+            [_column(_DATE, starts, set(map(type, starts)), currency),
+             _column(_DATE, ends, set(map(type, ends)), currency, optional=True)],
+            names=["from", "to"])
     if kind is fact_kinds.DURATION:
         _only(values, types, Duration)
         # the text decide reads (as arrow_value gives it); months and days together have
