@@ -1312,11 +1312,10 @@ class _Run:
         chosen = self.policy.graph.areas.get(decision.area) if decision.area else None
         per_row = False
         if chosen is not None and (chosen.distance is not None or chosen.only is not None):
-            # the supplier depends on this citizen's facts (nearest, only): each row's own,
-            # unless the citizen's choice is honoured (the order and the state say so, the
-            # same for every row of the outcome)
-            # (without this batch's selection of the area, :meth:`_outcomes` sends its
-            # rows per record)
+            # the supplier depends on this citizen's facts (nearest, only): each row's own
+            # (this batch's selection; without one, :meth:`_outcomes` sends the rows per
+            # record), unless the citizen's own choice is honoured, which the order and
+            # the state decide alike for every row of the outcome
             choice = decision.supplier_choice
             per_row = choice is None or choice.method != "citizen_choice"
         if expected != [bool(x) for x in outputs]:
