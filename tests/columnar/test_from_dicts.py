@@ -306,9 +306,10 @@ def test_each_bad_value_falls_back_or_is_checked(case: Case) -> None:
     (PLAIN, [("age", True), ("age", 3.0), ("years", 2.5), ("ready", 1),
              ("since", datetime(2019, 1, 1)), ("note", 1), ("years", Decimal("1E-30")),
              ("years", Decimal("0E-30")), ("age", 2**70), ("offers", ())]),
-    (DATED, [("rent", Money(5, "SEK")), ("rent", "5"), ("leave", {"from": _DAY}),
+    (DATED, [("rent", Money(5, "SEK")), ("rent", "5 DKK"), ("rent", {"amount": "5"}),
+             ("rent", {"amount": "5", "currency": "SEK"}), ("leave", {"from": _DAY}),
              ("leave", {"from": _DAY, "to": None, "x": 1}), ("leave", {"from": None,
-             "to": None}), ("notice", Duration(1, 5)), ("notice", "3 months"),
+             "to": None}), ("notice", Duration(1, 5)), ("notice", 3),
              ("stays", [{"from": _DAY}]), ("stays", [{"from": datetime(2019, 1, 1),
                                                       "to": None}]),
              ("stays", [{"from": _DAY, "to": "2020-01-01"}, {"from": _DAY, "to": _DAY}]),
@@ -431,3 +432,31 @@ def test_amounts_given_as_numbers_are_read_as_columns() -> None:
         bad[4]["rent"] = wrong
         got = policy.decide_table(bad, ON, values=values)
         assert_agree(policy, bad, ON, got, values=values)
+
+
+@CASES
+def test_the_libraries_json_is_read_as_columns(case: Case) -> None:
+    """Facts as the library writes them as JSON (``to_json``: numbers with places and
+    amounts as text, dates as ISO text, durations as "4 months"), read back with
+    ``parse_float=Decimal``, are read as columns; numbers written as text that decide
+    does not read go the exact way, to decide's errors."""
+    import json
+
+    from udbudsregler.values.canonical import to_json
+
+    policy, values = case.policy, case.values
+    rng = random.Random(29)
+    rows = [json.loads(json.dumps(to_json(case.good(rng))), parse_float=Decimal)
+            for _ in range(200)]
+    columns = _columns(policy, rows)
+    assert columns.rest == []
+    got = policy.decide_table(rows, ON, values=values)
+    assert_agree(policy, rows, ON, got, values=values)
+    assert got.columnar == 200
+    field = "years" if case is PLAIN else "rent"
+    for wrong in ("1.5.1", "+1", " 1", "1e400", "0e-30", "1" * 65, "NaN", "1_000", "٣"):
+        bad = [dict(r) for r in rows[:10]]
+        bad[4][field] = wrong if case is PLAIN else {"amount": wrong, "currency": "DKK"}
+        got = policy.decide_table(bad, ON, values=values)
+        assert_agree(policy, bad, ON, got, values=values)
+        assert got.errors.num_rows >= 1, wrong

@@ -16,15 +16,18 @@ table, and a row that fails there is decided by ``decide`` on the dict itself. E
 other row (a wrong type, a missing or extra fact, a value Arrow cannot hold exactly)
 goes the exact way: ``decide_records`` checks it as before.
 
-Every kind of fact is read here: bool, int, decimal, hours, date (a ``date``, or ISO
-text, as JSON gives it: a text column, which the columns read as ``decide`` reads a
-date given as text; a fact's dates all of one of the two), text, choices, amounts (a
-``Money`` in the policy's currency, as its ``Decimal``, or a number, as ``decide``
-takes it), periods (a ``Period``, or a dict of ``from`` and ``to`` as JSON gives it,
-as ``{from, to}``), durations (a ``Duration`` of months or of days, as the text
-``decide`` reads, "4 months"), and records, lists and histories of them (a
-history's records have ``from``, a ``date``, and ``to``, a ``date`` or ``None``). A
-duration of months and days together has no text form: its row goes the exact way.
+Every kind of fact is read here, in the Python form ``decide`` takes and in the form
+JSON gives it (``udbudsregler.values.canonical.to_json``, read with
+``parse_float=Decimal``): bool, int, decimal and hours (a number, or a number written
+as text, read as ``decide`` reads it), date (a ``date``, or ISO text: a text column,
+which the columns read as ``decide`` reads a date given as text; a fact's dates all of
+one of the two), text, choices, amounts (a ``Money`` in the policy's currency, as its
+``Decimal``; a number; ``{"amount": ..., "currency": ...}``), periods (a ``Period``,
+or ``{"from": ..., "to": ...}``), durations (a ``Duration`` of months or of days, as
+the text ``decide`` reads, "4 months"; or that text), and records, lists and
+histories of them (a history's records have ``from`` and ``to``, dates as above, ``to``
+``None`` for an open end). A duration of months and days together has no text form:
+its row goes the exact way.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import pyarrow as pa
 
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.values import fact_kinds
-from udbudsregler.values.convert import in_limits
+from udbudsregler.values.convert import in_limits, number_text
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, valid_text
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
@@ -273,7 +276,12 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
             _fail(values, lambda v: v.isascii() or valid_text(v))
         return _arrow(values, pa.string())
     if kind is fact_kinds.MONEY:  # a Money in the policy's currency, or a number
-        if Money in types:
+        if types == {dict}:  # as JSON gives an amount: {"amount": ..., "currency": ...}
+            _fail(values, lambda v: len(v) == 2 and "amount" in v
+                  and v.get("currency") == currency)
+            values = list(map(itemgetter("amount"), values))
+            types = set(map(type, values))
+        elif Money in types:
             if types == {Money}:
                 if not set(map(attrgetter("currency"), values)) <= {currency}:
                     _fail(values, lambda v: v.currency == currency)
@@ -298,6 +306,8 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
              _column(_DATE, ends, set(map(type, ends)), currency, optional=True)],
             names=["from", "to"])
     if kind is fact_kinds.DURATION:
+        if types == {str}:  # text ("4 months"): the columns read it as decide reads it
+            return _arrow(values, pa.string())
         _only(values, types, Duration)
         # the text decide reads (as arrow_value gives it); months and days together have
         # none, and go the exact way
@@ -347,7 +357,12 @@ def _places(v: Any) -> bool:
 
 
 def _numbers(values: list[Any], types: set[type]) -> pa.Array:
-    """Decimals (and whole numbers) of a decimal or hours fact."""
+    """Decimals (and whole numbers, and numbers written as text) of a decimal or hours
+    fact, or of an amount."""
+    if str in types:  # as decide reads a number written as text: a Decimal (None, not
+        # a number: not certain, as below)
+        values = [number_text(v) if type(v) is str else v for v in values]
+        types = set(map(type, values))
     if types == {Decimal, int}:  # a whole number is in the limits as a Decimal is
         values = list(map(Decimal, values))
         types = {Decimal}

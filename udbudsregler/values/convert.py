@@ -58,6 +58,7 @@ __all__ = [
     "in_limits",
     "kind_of",
     "number_schema",
+    "number_text",
     "shown_text",
     "to_bool",
     "to_decimal",
@@ -193,6 +194,14 @@ def to_decimal(value: Any, what: str = "a number") -> Decimal:
     """A number as a Decimal (ints too)."""
     result = to_number(value, what)
     return result if isinstance(result, Decimal) else Decimal(result)
+
+
+def number_text(value: str) -> Decimal | None:
+    """The number a text writes, as :func:`to_number` reads it (before its limits), or
+    None if the text is not a number."""
+    if len(value) > MAX_NUMBER_TEXT or not _NUMBER_TEXT.fullmatch(value):
+        return None
+    return Decimal(value)
 
 
 def to_number(value: Any, what: str = "a number") -> int | Decimal:
