@@ -10,6 +10,7 @@ import tempfile
 import warnings
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,28 @@ def _agree(generated: GeneratedPolicy, data: st.DataObject) -> str | None:
             assert got == want, (name, i, got, want, generated.describe())
             assert (i, name) not in errors
     return why
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(generated=policies(), data=st.data())
+def test_generated_citizens_as_dicts_agree(generated: GeneratedPolicy,
+                                           data: st.DataObject) -> None:
+    """decide_table(list of dicts) on generated citizens, as Python values and as JSON
+    gives them (``to_json``, read back with ``parse_float=Decimal``), agrees with
+    decide on every row: the columnar reader of dicts (``columnar/records.py``) reads
+    every kind of fact in both forms."""
+    import json
+
+    from udbudsregler.values.canonical import to_json
+
+    policy = _load(generated)
+    drawn = data.draw(st.lists(facts(), min_size=1, max_size=12), label="citizens")
+    on: date = drawn[0][1]
+    values = tuple(_columns(policy))
+    for rows in ([f for f, _ in drawn],
+                 [json.loads(json.dumps(to_json(f)), parse_float=Decimal) for f, _ in drawn]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = policy.decide_table(rows, on, values=list(values))
+        assert_agree(policy, rows, on, result, values=values)
