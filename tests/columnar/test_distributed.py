@@ -97,6 +97,17 @@ def test_dask_and_spark_refuse_a_projection() -> None:
             run(policy, object(), ON, columns=["eligible"])
 
 
+def test_dask_and_spark_refuse_a_list_of_orders() -> None:
+    """One order per row cannot follow the rows into their partitions (each partition
+    would read the list from its start): refused before anything runs."""
+    from udbudsregler.columnar.distributed import decide_dask, decide_spark
+
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    for run in (decide_dask, decide_spark):
+        with pytest.raises(TypeError, match="as a struct column"):
+            run(policy, object(), ON, order=[None, {"package": "x"}])
+
+
 def test_value_columns_on_dask_and_in_the_spark_schema() -> None:
     """`values=[...]` adds the rules' values as columns (they were dropped): on Dask (the
     synchronous scheduler here; the cluster is tested above), equal to decide's values,

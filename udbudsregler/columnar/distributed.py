@@ -156,6 +156,10 @@ def _fixed(options: dict[str, Any]) -> None:
         raise TypeError("columns: the Dask and Spark results have every decision column "
                         "(their schema is fixed: OUTPUT_SCHEMA); select columns from the "
                         "result instead")
+    if isinstance(options.get("order"), list):  # one per row: rows are split by partition
+        raise TypeError("order: a list of orders cannot follow the rows into their "
+                        "partitions; give each citizen's order as a struct column of the "
+                        "DataFrame (order=\"order\"), or one order for every row")
 
 
 # -- Dask -------------------------------------------------------------------------------
