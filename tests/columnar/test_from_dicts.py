@@ -219,6 +219,14 @@ def _columns(policy: Any, rows: list[Any]) -> Any:
     return to_columns(_specs(policy), rows, policy.graph.header.currency)
 
 
+def _all_columnar(policy: Any, rows: list[Any], values: tuple[str, ...]) -> None:
+    """Every row read as columns and decided on them, as decide decides it."""
+    assert _columns(policy, rows).rest == []
+    got = policy.decide_table(rows, ON, values=values)
+    assert_agree(policy, rows, ON, got, values=values)
+    assert got.columnar == len(rows)
+
+
 def test_policies_are_read_as_columns() -> None:
     """Every kind of fact is read: the test policies' and those of ``policies/``."""
     for case in (PLAIN, DATED):
@@ -234,11 +242,7 @@ def test_good_rows_are_all_read_as_columns(case: Case) -> None:
     exact way."""
     rng = random.Random(11)
     rows = [case.good(rng) for _ in range(200)]
-    columns = _columns(case.policy, rows)
-    assert columns.rest == [] and columns.rows == list(range(200))
-    got = case.policy.decide_table(rows, ON, values=case.values)
-    assert_agree(case.policy, rows, ON, got, values=case.values)
-    assert got.columnar == 200
+    _all_columnar(case.policy, rows, case.values)
 
 
 @CASES
@@ -378,11 +382,7 @@ def test_dates_given_as_text_are_read_as_columns(case: Case) -> None:
     assert any(isinstance(v, str) and v[:2] == "20" for r in rows for v in r.values()) or \
         any(isinstance(v, list) and v and isinstance(v[0].get("from"), str)
             for r in rows for v in r.values())
-    columns = _columns(policy, rows)
-    assert columns.rest == []
-    got = policy.decide_table(rows, ON, values=values)
-    assert_agree(policy, rows, ON, got, values=values)
-    assert got.columnar == 200
+    _all_columnar(policy, rows, values)
     field = "since" if case is PLAIN else "benefits"
     for wrong in ("2019-02-30", "2019-1-01", "", " 2019-01-01", "2019-01-01T00:00"):
         bad = [dict(r) for r in rows[:20]]
@@ -416,11 +416,7 @@ def test_amounts_given_as_numbers_are_read_as_columns() -> None:
     rows = [_as_numbers(_good_dated(rng)) for _ in range(200)]
     rows[5]["rent"] = 7000  # a whole number
     assert all(type(r["rent"]) in (int, Decimal) for r in rows)
-    columns = _columns(policy, rows)
-    assert columns.rest == []
-    got = policy.decide_table(rows, ON, values=values)
-    assert_agree(policy, rows, ON, got, values=values)
-    assert got.columnar == 200
+    _all_columnar(policy, rows, values)
     mixed = [dict(r) for r in rows[:10]]
     mixed[2]["rent"] = Money(5, "DKK")
     mixed[6]["rent"] = Money(5, "EUR")
@@ -448,11 +444,7 @@ def test_the_libraries_json_is_read_as_columns(case: Case) -> None:
     rng = random.Random(29)
     rows = [json.loads(json.dumps(to_json(case.good(rng))), parse_float=Decimal)
             for _ in range(200)]
-    columns = _columns(policy, rows)
-    assert columns.rest == []
-    got = policy.decide_table(rows, ON, values=values)
-    assert_agree(policy, rows, ON, got, values=values)
-    assert got.columnar == 200
+    _all_columnar(policy, rows, values)
     field = "years" if case is PLAIN else "rent"
     for wrong in ("1.5.1", "+1", " 1", "1e400", "0e-30", "1" * 65, "NaN", "1_000", "٣"):
         bad = [dict(r) for r in rows[:10]]
