@@ -16,6 +16,7 @@ import io
 import json
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -430,3 +431,100 @@ def test_broken_referrals_are_listed_not_raised(tmp_path: Path) -> None:
     # X from Monday 4 May: 28 days × 1887.00 ÷ 7 = 4 × 1887.00 = 7548.00
     assert data["grand_total"]["amount"] == "7548.00"
     assert result.code == 1
+
+
+# == caseload.py =======================================================================
+
+caseload = load("caseload")
+RUSTA = str(ROOT / "policies" / "rusta-och-matcha-2")
+#: The caseload snapshot is the population path: the columnar extra.
+needs_arrow = pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None,
+                                 reason="the columnar extra is not installed")
+
+
+def _table_rows(out: str) -> dict[str, list[str]]:
+    """The snapshot's table: each area's or supplier's name (its first 28 characters)
+    and the cells after it (citizens, load now, capacity)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("area / supplier"))
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        rows[line[:28].strip()] = line[28:].split()
+    return rows
+
+
+@needs_arrow
+def test_caseload_koebenhavn_counts_what_decide_decides() -> None:
+    """Every citizen of the caseload against the same supplier state: the counts per
+    area and supplier are those of `decide` per citizen (worked out here, not read from
+    the program), and the bad data is listed with its field paths."""
+    result = run(caseload)
+    assert result.code == 1
+    policy = ur.load_policy(KOEBENHAVN)
+    state = json.loads((DATA / "suppliers.json").read_text(encoding="utf-8"))
+    areas: Counter[str | None] = Counter()
+    suppliers: Counter[str] = Counter()
+    eligible = 0
+    for line in (DATA / "citizens.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line, parse_float=Decimal)
+        try:
+            decision = policy.decide(item["facts"], date(2024, 3, 1),
+                                     order=item.get("order"), suppliers=state)
+        except ur.FactError:
+            continue
+        eligible += decision.eligible
+        areas[decision.area] += 1
+        if decision.supplier:
+            suppliers[decision.supplier] += 1
+    table = _table_rows(result.out)
+    for area in policy.graph.areas:
+        assert int(table[area][0]) == areas[area], area
+        for supplier in policy.graph.areas[area].suppliers:
+            row = table[supplier.id]
+            assert int(row[0]) == suppliers[supplier.id]
+            assert row[1:] == [str(state["load"][supplier.id]),
+                               str(state["capacity"][supplier.id])]
+    assert int(table["(no area)"][0]) == areas[None]
+    assert f"eligible: {eligible} of 13" in result.out
+    assert "C-09  asessment: UDB606:" in result.out
+    assert "C-10  benefits[0].from: UDB603:" in result.out
+
+
+@needs_arrow
+def test_caseload_rusta_nearest_suppliers_by_hand(tmp_path: Path) -> None:
+    """Rusta och matcha's nearest supplier, worked out from the distances in each line's
+    note: R-01 lulea_2 (3.2 km), R-02 lulea_1 (a tie at 4 km, listed first), R-03 its own
+    choice alvsbyn_1, R-04 alvsbyn_1, R-05 stockholm_2 (2.9 km), R-06 none (no
+    distances), R-08 stockholm_1 (its choice lulea_1 is of another area; a tie with
+    solna_1 at 1.5 km); R-07 and R-09 are outside the target group; R-10's distance is
+    below zero."""
+    result = run(caseload, RUSTA, "--citizens", str(DATA / "rusta-citizens.jsonl"),
+                 "--on", "2025-06-01")
+    assert result.code == 1
+    table = _table_rows(result.out)
+    counts = {name: int(cells[0]) for name, cells in table.items()}
+    assert counts == {"lulea": 2, "lulea_1": 1, "lulea_2": 1, "lulea_3": 0,
+                      "boden_alvsbyn": 2, "boden_1": 0, "alvsbyn_1": 2,
+                      "stockholm_nordvast": 3, "stockholm_1": 1, "stockholm_2": 1,
+                      "solna_1": 0, "sundbyberg_1": 0, "(no supplier)": 1, "(no area)": 2}
+    assert "eligible: 7 of 9" in result.out
+    assert "R-10  avstand[0].km: UDB611:" in result.out
+    # lulea_2 full: R-01 goes to the next nearest, lulea_3 (7 km)
+    state = tmp_path / "suppliers.json"
+    state.write_text(json.dumps({"capacity": {"lulea_2": 1}, "load": {"lulea_2": 1}}),
+                     encoding="utf-8")
+    result = run(caseload, RUSTA, "--citizens", str(DATA / "rusta-citizens.jsonl"),
+                 "--on", "2025-06-01", "--suppliers", str(state))
+    table = _table_rows(result.out)
+    assert [table[s] for s in ("lulea_1", "lulea_2", "lulea_3")] == [
+        ["1"], ["0", "1", "1"], ["1"]]
+
+
+@needs_arrow
+def test_caseload_cannot_start() -> None:
+    result = run(caseload, "--citizens", str(DATA / "missing.jsonl"))
+    assert result.code == 2 and "cannot read the caseload" in result.err
+    result = run(caseload, "--on", "2019-01-01")
+    assert result.code == 2 and "UDB703" in result.err
