@@ -485,7 +485,7 @@ def settlement_section(n: int, repeats: int, out: dict[str, Any]) -> None:
         return policy.settle_table(table, outcome_table, until="until", since="since")
 
     def run_loop() -> list[Any]:
-        settled = []
+        settled: list[Any] = []
         for referral, outs, since, until in per_referral:
             try:
                 settled.append(policy.settle(referral, outs, since=since, until=until))
