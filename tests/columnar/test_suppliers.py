@@ -19,7 +19,7 @@ pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 from udbudsregler import load_policy  # noqa: E402
-from udbudsregler.columnar import suppliers as suppliers_module  # noqa: E402
+from udbudsregler.columnar.columns import Unsupported  # noqa: E402
 from udbudsregler.diagnostics import EvaluationError, FactError  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -180,7 +180,7 @@ def test_an_area_without_a_columnar_selection_goes_per_record(
     """Where the selection's expressions have no columnar form, the area's citizens are
     decided per record (the rest stay columnar)."""
     def unsupported(*args: Any) -> Any:
-        raise suppliers_module.Unsupported("a test")
+        raise Unsupported("a test")
 
     monkeypatch.setattr("udbudsregler.columnar.table.choose_by_columns", unsupported)
     rows = [_citizen(random.Random(100 + i)) for i in range(200)]

@@ -8,6 +8,7 @@ tuple of names. Helpers of :mod:`udbudsregler.columnar.evaluate`,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -108,14 +109,22 @@ def _rescale(batch: BatchView, num: Num, scale: int, level: int) -> IntArray:
 def _align_pair(batch: BatchView, a: Any, b: Any, level: int, n: int
                 ) -> tuple[Any, Any, int, str | None]:
     """Both operands as units of one scale (a scalar as a Python int)."""
-    currency = next((x.currency for x in (a, b) if isinstance(x, Num) and x.currency), None)
+    (ua, ub), scale, currency = _align(batch, (a, b), level, n)
+    return ua, ub, scale, currency
+
+
+def _align(batch: BatchView, values: Sequence[Any], level: int, n: int
+           ) -> tuple[list[Any], int, str | None]:
+    """Numbers (columns or scalars) as units of one scale (a scalar as a Python int; a
+    row whose units pass 64 bits is flagged), the scale, and the currency of amounts."""
+    currency = next((x.currency for x in values if isinstance(x, Num) and x.currency), None)
     if currency is None:
-        currency = next((x.currency for x in (a, b) if type(x) is Money), None)
-    scale = max(x.scale if isinstance(x, Num) else _places(_number(x)) for x in (a, b))
+        currency = next((x.currency for x in values if type(x) is Money), None)
+    scale = max(x.scale if isinstance(x, Num) else _places(_number(x)) for x in values)
     if scale > 18:  # a constant with more places than 64-bit units can carry
         raise AllUnsure()
     out: list[Any] = []
-    for x in (a, b):
+    for x in values:
         if isinstance(x, Num):
             out.append(_rescale(batch, x, scale, level))
         else:
@@ -124,7 +133,7 @@ def _align_pair(batch: BatchView, a: Any, b: Any, level: int, n: int
                 batch.flag(np.ones(n, dtype=bool), level)
                 units = 0
             out.append(units)
-    return out[0], out[1], scale, currency
+    return out, scale, currency
 
 
 def _choose(test: BoolArray, a: Any, b: Any) -> Any:

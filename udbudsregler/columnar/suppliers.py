@@ -25,25 +25,19 @@ another area does not matter to that citizen's decision.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from udbudsregler.columnar.columns import BoolArray, Col, IntArray, Num, Unsupported
+from udbudsregler.columnar.columns import BoolArray, IntArray
 from udbudsregler.columnar.evaluate import Batch
-from udbudsregler.columnar.operands import AllUnsure
+from udbudsregler.columnar.operands import _align
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import Area
 from udbudsregler.runtime.routing import SupplierState, has_room
 
 __all__ = ["bound", "by_columns"]
-
-#: The largest whole number of units compared here: below it, distances brought to one
-#: scale stay inside int64.
-_LIMIT = 2**62
-
 
 def bound(expr: I.Expr, supplier: dict[str, Any]) -> I.Expr:
     """``expr`` with ``supplier`` (its id and attributes) in place of ``$supplier``."""
@@ -56,43 +50,36 @@ def by_columns(batch: Batch, area: Area, state: SupplierState | None,
                fits: BoolArray) -> IntArray:
     """For each row, the index (among ``area.suppliers``) of the supplier the area's
     selection chooses, or -1; ``fits``: the rows that fit the area (the rows flagged
-    unsure here are among them). :class:`Unsupported` (or ``AllUnsure``) if an expression
+    unsure here are among them). ``Unsupported`` (or ``AllUnsure``) if an expression
     has no columnar form here."""
-    graph = batch.graph
     n = batch.n
-    room = state if state is not None else SupplierState()
+    only = batch.graph.nodes[area.only].expr if area.only is not None else None
+    distance = batch.graph.nodes[area.distance].expr if area.distance is not None else None
     saved = batch.unsure
     batch.unsure = np.zeros(n, dtype=bool)
     try:
         allowed: list[BoolArray] = []
-        distances: list[tuple[IntArray, int]] = []
+        distances: list[Any] = []  # each supplier's: a column, or the same for every row
         for supplier in area.suppliers:
             record = {"id": supplier.id, **(supplier.attributes or {})}
-            if area.only is not None:
-                only = graph.nodes[area.only].expr
-                assert only is not None
-                allowed.append(batch.bools(batch.ev(bound(only, record), {}, 0), 0))
-            else:
-                allowed.append(np.ones(n, dtype=bool))
-            if area.distance is not None:
-                distance = graph.nodes[area.distance].expr
-                assert distance is not None
-                distances.append(_units(batch.ev(bound(distance, record), {}, 0), n))
+            allowed.append(np.ones(n, dtype=bool) if only is None else
+                           batch.bools(batch.ev(bound(only, record), {}, 0), 0))
+            if distance is not None:
+                distances.append(batch.ev(bound(distance, record), {}, 0))
+        # one scale for all (comparing needs no more: a row beyond 64 bits is flagged)
+        units = _align(batch, distances, 0, n)[0] if distances else []
         flagged = batch.unsure
     finally:
         batch.unsure = saved
+    room = state if state is not None else SupplierState()
     free = [a & has_room(room, s.id) for a, s in zip(allowed, area.suppliers, strict=True)]
-    chosen = np.full(n, -1, dtype=np.int64)
     if not distances:  # `only` alone: the strategy among the allowed suppliers
         chosen = _among_allowed(area, allowed, free, state, flagged)
     else:
-        scale = max(s for _, s in distances)
+        chosen = np.full(n, -1, dtype=np.int64)
         best = np.zeros(n, dtype=np.int64)
-        for index, ((units, own), ok) in enumerate(zip(distances, free, strict=True)):
-            factor = 10 ** (scale - own)
-            beyond = np.abs(units) >= _LIMIT // factor
-            flagged |= beyond & ok
-            value = np.where(beyond, 0, units) * factor
+        for index, (value, ok) in enumerate(zip(units, free, strict=True)):
+            value = np.broadcast_to(np.asarray(value, dtype=np.int64), (n,))
             better = ok & ((chosen < 0) | (value < best))  # ties: the first in order
             chosen[better] = index
             best[better] = value[better]
@@ -149,23 +136,3 @@ def _among_allowed(area: Area, allowed: list[BoolArray], free: list[BoolArray],
     for index in reversed(order):
         chosen[several & free[index]] = index
     return chosen
-
-
-def _units(value: Any, n: int) -> tuple[IntArray, int]:
-    """A distance as whole units and their scale (10^-scale): a column of one, or a
-    number that is the same for every row."""
-    if isinstance(value, Num):
-        if value.currency is not None or value.level != 0:
-            raise Unsupported("a supplier's distance that is an amount")
-        return value.u, value.scale
-    if isinstance(value, Col) or type(value) not in (int, Decimal):
-        raise Unsupported("a supplier's distance that is not a number")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise AllUnsure()
-    sign, digits, exponent = number.as_tuple()
-    assert isinstance(exponent, int)
-    whole = int("".join(map(str, digits)) or "0") * 10 ** max(exponent, 0)
-    if abs(whole) >= _LIMIT:
-        raise AllUnsure()
-    return np.full(n, -whole if sign else whole, dtype=np.int64), max(-exponent, 0)
