@@ -247,15 +247,8 @@ def _table(specs: Mapping[str, FactSpec], records: list[Any], currency: str) -> 
 def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
             optional: bool = False) -> pa.Array:
     """The values of a scalar fact (or field) as an Arrow array; ``types``: their exact
-    types; ``optional``: ``None`` is certain too (an Arrow null)."""
+    types; ``optional``: a date that may be ``None`` (an Arrow null: an open end)."""
     kind = spec.kind
-    if optional and _NONE in types:  # the `to` of history records
-        assert kind is fact_kinds.DATE, kind
-        if types <= {str, _NONE}:
-            return _arrow(values, pa.string())
-        if not types <= {date, _NONE}:
-            _fail(values, lambda v: v is None or type(v) is date)
-        return _arrow(values, pa.date32())
     if kind.choice:
         _only(values, types, str)
         return _arrow(values, _WORDS)
@@ -265,10 +258,12 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
     if kind is fact_kinds.INT:
         _only(values, types, int)
         return _whole(values)
-    if kind is fact_kinds.DATE:
-        if types and types <= {str}:  # ISO text: the columns read it as decide reads it
+    if kind is fact_kinds.DATE:  # optional: the `to` of a history record or a period
+        none = {_NONE} if optional else set()
+        if types - none and types <= {str} | none:  # ISO text, read as decide reads it
             return _arrow(values, pa.string())
-        _only(values, types, date)
+        if not types <= {date} | none:
+            _fail(values, lambda v: type(v) is date or (optional and v is None))
         return _arrow(values, pa.date32())
     if kind is fact_kinds.TEXT:
         _only(values, types, str)
@@ -281,15 +276,15 @@ def _column(spec: FactSpec, values: list[Any], types: set[type], currency: str,
                   and v.get("currency") == currency)
             values = list(map(itemgetter("amount"), values))
             types = set(map(type, values))
-        elif Money in types:
-            if types == {Money}:
-                if not set(map(attrgetter("currency"), values)) <= {currency}:
-                    _fail(values, lambda v: v.currency == currency)
-                values = list(map(attrgetter("amount"), values))
-            else:  # some given as numbers
-                _fail(values, lambda v: type(v) in (int, Decimal) or (
-                    type(v) is Money and v.currency == currency))
-                values = [v.amount if type(v) is Money else v for v in values]
+        elif types == {Money}:
+            if not set(map(attrgetter("currency"), values)) <= {currency}:
+                _fail(values, lambda v: v.currency == currency)
+            values = list(map(attrgetter("amount"), values))
+            types = set(map(type, values))
+        elif Money in types:  # some given as numbers
+            _fail(values, lambda v: type(v) in (int, Decimal) or (
+                type(v) is Money and v.currency == currency))
+            values = [v.amount if type(v) is Money else v for v in values]
             types = set(map(type, values))
         return _numbers(values, types)
     if kind is fact_kinds.PERIOD:
