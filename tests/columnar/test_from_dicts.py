@@ -7,6 +7,7 @@ amounts, periods, durations)."""
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,13 +163,9 @@ class Case:
         return _policy(self.name)
 
 
-_POLICIES: dict[str, Any] = {}
-
-
+@functools.cache
 def _policy(name: str) -> Any:
-    if name not in _POLICIES:
-        _POLICIES[name] = load_policy(HERE / "data" / name)
-    return _POLICIES[name]
+    return load_policy(HERE / "data" / name)
 
 
 PLAIN = Case("records", _good_plain, BAD_PLAIN, ("score",))

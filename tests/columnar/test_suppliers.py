@@ -69,10 +69,6 @@ def _agree(policy: Any, rows: list[dict[str, Any]], result: Any, on: dt.date = O
     return chosen
 
 
-def _in(policy: Any, rows: list[dict[str, Any]], area: str) -> int:
-    return sum(1 for row in rows if policy.decide(row, ON).area == area)
-
-
 def test_every_selection_is_columnar(policy: Any) -> None:
     rows = [_citizen(random.Random(i)) for i in range(800)]
     result = policy.decide_table(rows, ON)
