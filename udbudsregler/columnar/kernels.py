@@ -689,8 +689,9 @@ def _membership(negate: bool) -> Kernel:
             found = np.isin(a.v, np.array([x for x in items if type(x) is bool], dtype=bool))
         elif isinstance(a, Pers):  # a period among fixed periods: `==` with each
             found = np.zeros(batch.size(level), dtype=bool)
+            equal = KERNELS["eq"]
             for x in items:
-                found |= _compare("eq")(batch, level, a, x).v
+                found |= equal(batch, level, a, x).v
         else:
             raise Unsupported(f"`in` of {type(a).__name__}")
         return Bools(level, ~found if negate else found)
