@@ -15,6 +15,7 @@ import importlib.util
 import io
 import json
 import shutil
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -528,3 +529,21 @@ def test_caseload_cannot_start() -> None:
     assert result.code == 2 and "cannot read the caseload" in result.err
     result = run(caseload, "--on", "2019-01-01")
     assert result.code == 2 and "UDB703" in result.err
+
+
+# == every example ======================================================================
+
+
+@pytest.mark.parametrize("name", ["referral_tool", "invoicing",
+                                  pytest.param("caseload", marks=needs_arrow)])
+def test_a_reader_that_went_away_is_not_a_traceback(name: str) -> None:
+    """``python examples/NAME.py | head``: the pipe closes before the program writes (here
+    closed at once, so the first write fails whatever the pipe's buffer holds)."""
+    program = subprocess.Popen([sys.executable, str(EXAMPLES / f"{name}.py")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert program.stdout is not None and program.stderr is not None
+    program.stdout.close()
+    err = program.stderr.read().decode()
+    program.stderr.close()
+    assert program.wait(timeout=120) == 1
+    assert err == ""
