@@ -1,5 +1,7 @@
 """Run a policy over a Spark DataFrame in local mode (docs/population.md)."""
 
+import os
+import sys
 from datetime import date
 
 import pyarrow as pa
@@ -17,6 +19,9 @@ def main(n: int = 2_000) -> list:
     table = pa.Table.from_pylist(sample_citizens(policy, on, n, seed=1),
                                  schema=fact_schema(policy.graph))
     table = table.append_column("id", pa.array([f"c{i}" for i in range(n)]))
+    # Spark starts its Python workers with $PYSPARK_PYTHON, else the `python3` on the
+    # PATH: in local mode, they must be this Python (the one udbudsregler is installed in)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").appName("udbudsregler")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.ui.enabled", "false").getOrCreate())
