@@ -958,11 +958,11 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     (:mod:`udbudsregler.columnar.records`): a row whose values all have the exact types
     the fact check requires is decided on the columns, whose checks test the rest (the
     input limits, choices, ranges); a row that fails them is decided by ``decide`` on its
-    dict. Any other row (or every row, for a
-    policy with amounts, periods, durations or histories) is checked as ``decide`` checks
-    it: a rejected one goes to the errors table with ``decide``'s codes and paths, and
-    the rest are decided as one Arrow table. Either way a row's answer or errors are
-    those of ``decide``."""
+    dict. Any other row (or every row, when a fact is of a kind not read there, see
+    :func:`~udbudsregler.columnar.records.readable`, or the options name columns of the
+    table) is checked as ``decide`` checks it: a rejected one goes to the errors table
+    with ``decide``'s codes and paths, and the rest are decided as one Arrow table.
+    Either way a row's answer or errors are those of ``decide``."""
     rows = list(records)
     specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
     if _reads_the_table(options) or not readable(specs):
