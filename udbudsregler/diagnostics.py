@@ -647,12 +647,14 @@ class FactProblem:
     def effective_hint(self) -> str:
         return self.hint if self.hint is not None else CODES[self.code].hint
 
+    @property
+    def described(self) -> str:
+        """The message with what was expected, as :meth:`render` shows them (the message
+        column of ``decide_table``'s errors)."""
+        return f"{self.message} (expected {self.expected})" if self.expected else self.message
+
     def render(self) -> str:
-        where = self.path or "(facts)"
-        text = f"{where}: {self.code}: {self.message}"
-        if self.expected:
-            text += f" (expected {self.expected})"
-        return text
+        return f"{self.path or '(facts)'}: {self.code}: {self.described}"
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "path": self.path, "message": self.message,

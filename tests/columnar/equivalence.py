@@ -17,13 +17,14 @@ from udbudsregler.policy import Policy
 
 def expected(policy: Policy, facts: dict[str, Any], on: date,
              order: Any = None) -> tuple[str, Any]:
-    """("decision", the columns decide_table gives) or ("errors", sorted (path, code))."""
+    """("decision", the columns decide_table gives) or ("errors", sorted (path, code,
+    message))."""
     try:
         d = policy.decide(facts, on, order=order)
     except FactError as error:
-        return "errors", sorted((p.path, p.code) for p in error.problems)
+        return "errors", sorted((p.path, p.code, p.described) for p in error.problems)
     except EvaluationError as error:
-        return "errors", [(error.path or "", error.code)]
+        return "errors", [(error.path or "", error.code, error.message)]
     choice = d.package_choice
     return "decision", {
         "eligible": d.eligible, "target_groups": list(d.target_groups), "area": d.area,
@@ -35,11 +36,12 @@ def expected(policy: Policy, facts: dict[str, Any], on: date,
 def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date,
                  result: TableDecisions, orders: list[Any] | None = None,
                  values: tuple[str, ...] = ()) -> None:
-    """Every row: the same decision as ``decide``, or the same problems (path and code)."""
+    """Every row: the same decision as ``decide``, or the same problems (path, code and
+    message)."""
     decided = {d["row"]: d for d in result.decisions.to_pylist()}
-    errors: dict[int, list[tuple[str, str]]] = {}
+    errors: dict[int, list[tuple[str, str, str]]] = {}
     for e in result.errors.to_pylist():
-        errors.setdefault(e["row"], []).append((e["path"], e["code"]))
+        errors.setdefault(e["row"], []).append((e["path"], e["code"], e["message"]))
     assert result.rows == len(rows)
     for i, facts in enumerate(rows):
         kind, want = expected(policy, facts, on, orders[i] if orders else None)
@@ -48,7 +50,8 @@ def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date,
             assert sorted(errors.get(i, [])) == want, (i, facts)
         else:
             # a decided row has errors only for a requested value that could not be given
-            assert all(path in values for path, _ in errors.get(i, [])), (i, facts, errors[i])
+            assert all(path in values for path, _, _ in errors.get(i, [])), (i, facts,
+                                                                            errors[i])
             got = decided[i]
             assert {k: got[k] for k in want} == want, (i, facts)
 

@@ -46,9 +46,9 @@ def _lines(policy: Any) -> list[str]:
 
 def _check(policy: Any, lines: list[str], out: Path) -> None:
     decisions = {r["row"]: r for r in _read(out)}
-    errors: dict[int, list[tuple[str, str]]] = {}
+    errors: dict[int, list[tuple[str, str, str]]] = {}
     for e in _read(out.with_name(out.stem + ".errors" + out.suffix)):
-        errors.setdefault(e["row"], []).append((e["path"], e["code"]))
+        errors.setdefault(e["row"], []).append((e["path"], e["code"], e["message"]))
     for row, line in enumerate(lines):
         try:
             data = read_json(line)

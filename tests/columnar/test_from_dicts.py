@@ -349,7 +349,7 @@ def test_a_rows_problems_are_in_the_order_decide_gives_them() -> None:
     row = {**_good_plain(random.Random(1)), "years": 2.5, "weekly": -1}  # years first
     with pytest.raises(FactError) as raised:
         policy.decide(row, ON)
-    want = [(p.path, p.code, p.message) for p in raised.value.problems]
+    want = [(p.path, p.code, p.described) for p in raised.value.problems]
     assert [p for p, _, _ in want] == ["weekly", "years"]
     got = policy.decide_table([row], ON)
     assert [(e["path"], e["code"], e["message"]) for e in got.errors.to_pylist()] == want

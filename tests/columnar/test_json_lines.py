@@ -110,7 +110,7 @@ def _decide_errors(policy: Policy, facts: Any, on: dt.date, order: Any = None
     try:
         policy.decide(facts, on, order=order)
     except FactError as error:
-        return [(p.path, p.code, p.message) for p in error.problems]
+        return [(p.path, p.code, p.described) for p in error.problems]
     except EvaluationError as error:
         return [(error.path or "", error.code, error.message)]
     return []
@@ -140,7 +140,7 @@ def _agree(policy: Policy, text: str, on: dt.date, decisions: list[dict[str, Any
             continue
         read = population_line(data)
         if read.problems:
-            assert problems[row] == [(p.path, p.code, f"line {number}: {p.message}")
+            assert problems[row] == [(p.path, p.code, f"line {number}: {p.described}")
                                      for p in read.problems], line
             assert row not in decided
             row += 1

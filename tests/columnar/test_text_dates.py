@@ -65,7 +65,7 @@ def test_text_dates_decide_as_date_columns(name: str) -> None:
 def _errors(policy: Policy, facts: dict[str, Any], on: dt.date) -> list[tuple[str, str, str]]:
     with pytest.raises(FactError) as raised:
         policy.decide(facts, on)
-    return sorted((p.path, p.code, p.message) for p in raised.value.problems)
+    return sorted((p.path, p.code, p.described) for p in raised.value.problems)
 
 
 def _history(policy: Policy) -> str:

@@ -247,12 +247,12 @@ class _Rows:
         for number, line, ident, facts, order, unread in pending:
             if unread:
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
-                            "message": f"line {line}: {p.message}"} for p in unread]
+                            "message": f"line {line}: {p.described}"} for p in unread]
                 continue
             canonical, problems = self.check(facts)
             if problems:  # in the order of decide's FactError (as a row decided per record)
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
-                            "message": p.message} for p in FactError(problems).problems]
+                            "message": p.described} for p in FactError(problems).problems]
                 continue
             good.append(arrow_value(canonical) if self.convert else canonical)
             ids.append(ident)

@@ -110,7 +110,7 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
                                        ignore_validity=ignore_validity)
         except FactError as error:
             errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
-                        "message": p.message} for p in error.problems]
+                        "message": p.described} for p in error.problems]
             continue
         except EvaluationError as error:
             errors.append({"row": number, "id": ident, "path": error.path or "",

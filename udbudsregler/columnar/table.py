@@ -83,7 +83,7 @@ from udbudsregler.semantics.types import (
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.fact_kinds import FactKind
-from udbudsregler.values.limits import NUMBER_LIMIT
+from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -1047,7 +1047,7 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
     for place, (number, row) in enumerate(zip(numbers, rows, strict=True)):
         canonical, problems = check(row)
         if problems:  # in the order of decide's FactError (as a row decided per record)
-            errors += [_error(first_row + number, None, p.path, p.code, p.message)
+            errors += [_error(first_row + number, None, p.path, p.code, p.described)
                        for p in FactError(problems).problems]
             continue
         good.append(canonical)
@@ -1357,6 +1357,8 @@ class _Run:
             return [self.records[row] for row in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
         facts: list[dict[str, Any]] = picked.to_pylist()
+        if any(_holds_decimals(f.type) for f in picked.schema):
+            facts = [_shortest(f) for f in facts]
         return facts
 
     def _columns(self, result: dict[str, Any], parts: list[Any], inverse: Any,
@@ -1401,7 +1403,7 @@ class _Run:
                                               suppliers=self.suppliers,
                                               ignore_validity=self.ignore_validity)
             except FactError as error:
-                errors += [_error(self.first_row + row, ident, p.path, p.code, p.message)
+                errors += [_error(self.first_row + row, ident, p.path, p.code, p.described)
                            for p in error.problems]
                 continue
             except EvaluationError as error:
@@ -1552,6 +1554,33 @@ def _summary(decision: Decision) -> tuple[Any, ...]:
     choice = decision.package_choice
     return (decision.eligible, list(decision.target_groups), decision.area, decision.supplier,
             decision.package, choice.status if choice is not None else None)
+
+
+def _holds_decimals(kind: pa.DataType) -> bool:
+    if pa.types.is_decimal(kind):
+        return True
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _holds_decimals(kind.value_type)
+    return pa.types.is_struct(kind) and any(_holds_decimals(f.type) for f in kind)
+
+
+def _shortest(value: Any) -> Any:
+    """A row's facts as read from Arrow with each decimal of at most 18 places in its
+    shortest form: a ``decimal128(38, 18)`` cell holding 38 is ``38.000000000000000000``;
+    ``decide`` and its messages see the 38 a host wrote (the same number). A decimal of a
+    finer column is left as it is: ``decide`` refuses a zero of more than 18 places."""
+    kind = type(value)
+    if kind is Decimal:
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -MAX_PLACES:
+            return value
+        whole = value.to_integral_value()  # exact at any size (no rounding context)
+        return Decimal(int(whole)) if value == whole else value.normalize(_DIGITS_38)
+    if kind is dict:
+        return {k: _shortest(v) for k, v in value.items()}
+    if kind is list:
+        return [_shortest(v) for v in value]
+    return value
 
 
 def _error(row: int, ident: str | None, path: str, code: str, message: str) -> dict[str, Any]:
