@@ -238,6 +238,50 @@ def test_each_rows_order_stays_its_own_when_rows_go_other_ways(policy: Any) -> N
         policy.decide_table(rows, ON, order=orders[1:])
 
 
+def test_orders_equal_in_value_but_not_to_decide_are_not_shared(policy: Any) -> None:
+    """Rows with equal outcomes share one per-record decision, kept across calls, keyed by
+    the order: an order ``decide`` refuses must not take the answer of one it accepts
+    that compares equal (``[]`` and ``{}``; ``0E-30`` and ``0.0`` hours; ``True`` and
+    ``1``), in the same call or in a later one."""
+    koebenhavn = load_policy(ROOT / "policies" / "koebenhavn-2024")
+    on = dt.date(2024, 1, 1)
+    citizen = {"birth_date": dt.date(1980, 3, 7),
+               "benefits": [{"kind": "kontanthjaelp", "from": dt.date(2023, 1, 3),
+                             "to": None}],
+               "assessment": {"social_and_health_challenges": True,
+                              "acquired_brain_injury": False, "cognitive_difficulties": False,
+                              "mental_health_challenges": False}}
+    accepted = {"package": "job", "weekly_hours": Decimal("0.0")}
+    refused = {"package": "job", "weekly_hours": Decimal("0E-30")}
+    for orders in ([accepted], [refused], [accepted, refused], [refused, accepted]):
+        rows = [citizen] * len(orders)
+        _agree(koebenhavn, rows, koebenhavn.decide_table(rows, on, order=orders), on,
+               orders=orders)
+    rows = [_citizen(random.Random(5)) for _ in range(4)]
+    rows = [rows[0]] * 4
+    for orders in ([{}, [], {"supplier": "a2"}, None], [None, {"supplier": True}, {}, []]):
+        _agree(policy, rows, policy.decide_table(rows, ON, order=orders), orders=orders)
+
+
+@pytest.mark.parametrize("order", [{"weekly_hours": Decimal("sNaN")}, {"supplier": {"a1"}},
+                                   {"supplier": "a1", 1: "x"}, {"supplier": ["a1"]}])
+def test_an_order_of_values_that_cannot_be_keyed_is_refused_as_decide_refuses_it(
+        policy: Any, order: Any) -> None:
+    """A signalling NaN (it cannot be hashed), a set, a key that is not text: refused with
+    ``decide``'s error for that row, given once for all rows or once per row; before, a
+    ``TypeError`` from ``decide_table``."""
+    rows = [_citizen(random.Random(8)) for _ in range(3)]
+    with pytest.raises(FactError) as raised:
+        policy.decide(rows[0], ON, order=order)
+    want = sorted((p.path, p.code) for p in raised.value.problems)
+    for given in (order, [order, None, order]):
+        result = policy.decide_table(rows, ON, order=given)
+        errors = result.errors.to_pylist()
+        assert sorted((e["path"], e["code"]) for e in errors if e["row"] == 0) == want
+        orders = given if isinstance(given, list) else [given] * 3
+        _agree(policy, rows, result, orders=orders)
+
+
 def test_a_file_with_orders_and_a_supplier_state(policy: Any, tmp_path: Path,
                                                  capsys: Any) -> None:
     """`decide --population` takes the supplier state for every citizen (it was left

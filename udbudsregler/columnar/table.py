@@ -33,7 +33,7 @@ import sys
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Context, Decimal
 from pathlib import Path
@@ -69,7 +69,7 @@ from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.facts import EARLIEST, LATEST
-from udbudsregler.runtime.routing import parse_supplier_state
+from udbudsregler.runtime.routing import Order, SupplierState, parse_supplier_state
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -1131,11 +1131,29 @@ class _Run:
         else:
             self.orders = [order] * self.n if order is not None else []
         self.unsure = np.zeros(self.n, dtype=bool)
+        #: Each row's order as an exact key (:func:`_order_key`); a row whose order has
+        #: none is decided per record.
+        self.order_keys = self._order_keys()
         self.notes: list[str] = []
         self.skip = skip
         #: For an area whose selection reads the facts (nearest, only): each row's
         #: supplier, an index among the area's suppliers or -1 (``suppliers.py``).
         self.selections: dict[str, Any] = {}
+
+    def _order_keys(self) -> list[Any]:
+        keys: list[Any] = []
+        known: dict[int, Any] = {}  # by identity: one order given for every row is keyed once
+        for row, order in enumerate(self.orders):
+            key = known.get(id(order), _NO_KEY)
+            if key is _NO_KEY:
+                try:
+                    key = _order_key(order)
+                except _Unkeyed:
+                    key = (_NO_KEY, row)
+                    self.unsure[row] = True
+                known[id(order)] = key
+            keys.append(key)
+        return keys
 
     # -- the columnar pass ---------------------------------------------------------
 
@@ -1212,8 +1230,8 @@ class _Run:
         order_codes: Any = None
         if self.orders:
             seen: dict[Any, int] = {}
-            order_codes = np.array([seen.setdefault(_order_key(o), len(seen))
-                                    for o in self.orders], dtype=np.int64)
+            order_codes = np.array([seen.setdefault(k, len(seen)) for k in self.order_keys],
+                                   dtype=np.int64)
         if len(bits) <= 24 and order_codes is None:
             key = _bit_key(bits, n).astype(np.intp)
             size = 1 << len(bits)
@@ -1264,8 +1282,11 @@ class _Run:
         per-record ``decide`` on one row per distinct outputs and order (the criteria do
         not change the parts), remembered across calls for the same date and supplier
         state."""
-        context = (self.on, self.ignore_validity, _order_key(self.suppliers))
         cache = self.plan.parts
+        try:
+            context = (self.on, self.ignore_validity, _order_key(self.suppliers))
+        except _Unkeyed:  # a state of other types: nothing is remembered for it
+            context, cache = None, {}
         if len(cache) > 4096:
             cache.clear()
         wanted: dict[Any, int] = {}
@@ -1273,7 +1294,7 @@ class _Run:
         for row in first:
             row = int(row)
             pattern = tuple(bool(o[row]) for o in outputs)
-            key = (context, pattern, _order_key(self.orders[row]) if self.orders else None)
+            key = (context, pattern, self.order_keys[row] if self.orders else None)
             keys.append(key)
             if key not in cache:
                 wanted.setdefault(key, row)
@@ -1540,14 +1561,34 @@ def _lists(per_key: list[list[str]], keys: Any) -> pa.Array:
 _EMPTY: tuple[Any, ...] = (False, [], None, None, None, None)
 
 
-def _order_key(order: Any) -> Any:
-    if order is None:
-        return None
-    if isinstance(order, Mapping):
-        return tuple(sorted((k, _order_key(v)) for k, v in order.items()))
-    if isinstance(order, list):
-        return tuple(_order_key(v) for v in order)
-    return (type(order).__name__, order)
+class _Unkeyed(Exception):
+    """An order or supplier state holding a value :func:`_order_key` does not key."""
+
+
+_NO_KEY = object()
+
+
+def _order_key(value: Any) -> Any:
+    """An order or a supplier state as an exact, hashable key: equal keys are equal to
+    ``decide``, down to types and the written form of numbers (``Decimal("0E-30")``, which
+    ``decide`` refuses, is not ``Decimal("0.0")``; ``{}`` is not ``[]``; ``True`` is not
+    ``1``). :class:`_Unkeyed` for a value of another type (a set, a ``dict`` subclass):
+    its rows are decided per record."""
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is str:
+        return (kind.__name__, value)
+    if kind is Decimal or kind is float:  # the text keeps the exponent and the sign;
+        return (kind.__name__, repr(value))  # a signalling NaN cannot be hashed itself
+    if kind is date:
+        return ("date", value.toordinal())
+    if kind is dict:
+        return ("dict", tuple((_order_key(k), _order_key(v)) for k, v in value.items()))
+    if kind is list:
+        return ("list", tuple(map(_order_key, value)))
+    if kind is Order or kind is SupplierState:
+        return (kind.__name__, tuple(_order_key(getattr(value, f.name))
+                                     for f in fields(value)))
+    raise _Unkeyed(kind.__name__)
 
 
 def _summary(decision: Decision) -> tuple[Any, ...]:
