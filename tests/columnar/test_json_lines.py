@@ -423,6 +423,17 @@ def test_a_line_that_is_not_a_facts_object(policies: dict[str, Policy], line: st
     assert 5 not in {d["row"] for d in decisions}
 
 
+def test_an_id_no_output_can_write_is_an_error_of_its_line(
+        policies: dict[str, Policy], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An id holding a lone surrogate (``"\\ud800"``, valid JSON) is an error of its line;
+    before, Arrow could not write it and the whole file failed (UnicodeEncodeError)."""
+    line = json.dumps({"id": "\ud800", "facts": _peer()})
+    assert "\\ud800" in line
+    decisions, errors, _ = _one_line(policies, "peer-workload", line, tmp_path, monkeypatch)
+    assert _row5(decisions, errors) == [("id", "UDB602")]
+    assert "lone surrogate" in errors[0]["message"]
+
+
 def test_a_key_twice_an_unknown_key_and_an_escaped_key(
         policies: dict[str, Policy], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     good = json.dumps(_peer())

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from udbudsregler.diagnostics import FactError, FactProblem, dotted_path, shown
 from udbudsregler.values.convert import kind_of, shown_text
+from udbudsregler.values.limits import valid_text
 
 __all__ = [
     "MAX_DEPTH",
@@ -252,6 +253,10 @@ def population_line(data: Any) -> PopulationLine:
     elif ident is not None and not isinstance(ident, str):
         problems.append(FactProblem("UDB602", "id", "`id` is not text or an integer "
                                     f"(got {kind_of(ident)})"))
+        ident = None
+    elif ident is not None and not valid_text(ident):  # no output could write it
+        problems.append(FactProblem("UDB602", "id", f"the text {shown_text(ident)} holds a "
+                                    "lone surrogate: it is not valid Unicode"))
         ident = None
     facts = data["facts"]
     if not isinstance(facts, dict):
