@@ -82,6 +82,23 @@ def test_a_value_no_column_holds_is_refused_up_front(policy: Any) -> None:
         policy.decide_table(ROWS, ON, values="is_older")
 
 
+@pytest.mark.parametrize(("folder", "name", "place"), [
+    ("tests/columnar/data/nearest", "service_areas.jobs.distance", "supplier"),
+    ("policies/rusta-och-matcha-2", "service_areas.lulea.only", "supplier"),
+    ("policies/rusta-och-matcha-2", "outcomes.arbete", "day"),
+    ("policies/rusta-och-matcha-2", "price_models.resultatbaserad.results.resultat.amount",
+     "time_to_result"),
+])
+def test_a_value_only_its_place_gives_is_refused_up_front(folder: str, name: str,
+                                                          place: str) -> None:
+    """A supplier selection's `distance` or `only`, an outcome, a result payment's amount:
+    they read a name only their place gives (`decide` says UDB708 for each citizen);
+    before, ``decide_table`` and ``decide_file`` stopped with a ``KeyError: '$supplier'``."""
+    other = load_policy(Path(__file__).resolve().parents[2] / folder)
+    with pytest.raises(ValueError, match=f"`{name}` reads `{place}`, which has a value only "):
+        other.decide_table([{}], other.header.valid.from_, values=[name])
+
+
 def test_command_line_values_are_checked_as_input(tmp_path: Path, capsys: Any) -> None:
     """A bad --values is the user's bad input (exit 2, one line, no traceback), found
     before the file is read; a good one is a column of the output."""

@@ -68,6 +68,7 @@ from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
+from udbudsregler.loader.sites import WHERE_KNOWN
 from udbudsregler.runtime.facts import EARLIEST, LATEST
 from udbudsregler.runtime.routing import Order, SupplierState, parse_supplier_state
 from udbudsregler.semantics.types import (
@@ -1631,9 +1632,16 @@ def _error(row: int, ident: str | None, path: str, code: str, message: str) -> d
 def value_type(policy: PolicyLike, name: str) -> pa.DataType:
     """The Arrow type of the column ``values=[name]`` adds (KeyError: no such named
     node; ValueError: a value no column holds)."""
-    if name not in policy.graph.nodes:
+    graph = policy.graph
+    if name not in graph.nodes:
         raise KeyError(f"the policy has no rule or other named node {name!r}")
-    kind = policy.graph.nodes[name].type
+    places = sorted(n.lstrip("$") for n in graph.closure([name])
+                    if n.startswith("$") and n not in graph.nodes)
+    if places:  # `supplier` in a selection, `result` in a result payment's amount, ...
+        where = WHERE_KNOWN.get(places[0], "in the place of the policy that gives it")
+        raise ValueError(f"values: `{name}` reads `{places[0]}`, which has a value only "
+                         f"{where}, not for a decision alone (UDB708): no column holds it")
+    kind = graph.nodes[name].type
     try:
         return _arrow_of(kind)
     except Unsupported:
