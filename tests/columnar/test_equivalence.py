@@ -238,3 +238,26 @@ def test_histories_as_long_tables_and_a_polars_frame() -> None:
     frame = pl.from_arrow(table)
     assert policy.decide_table(frame, on, id="id").decisions.equals(
         policy.decide_table(table, on, id="id").decisions)
+
+
+@pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
+                                dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
+def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:
+    """The same code, path and message as ``decide`` (UDB602 for what is not a date,
+    UDB603 for a day the calendar does not have); before, UDB603 "is not a date" for all."""
+    from udbudsregler.columnar.files import decide_file
+    from udbudsregler.diagnostics import FactError
+
+    policy = _policy("slagelse-2019")
+    rows = sample_citizens(policy, dt.date(2019, 2, 1), 3, seed=2)
+    with pytest.raises(FactError) as raised:
+        policy.decide(rows[0], on)
+    want = [(p.path, p.code, p.described) for p in raised.value.problems]
+    source = tmp_path / "population.jsonl"
+    source.write_text("{}\n", encoding="utf-8")
+    for run in (lambda: policy.decide_table(rows, on),
+                lambda: policy.decide_table(_table(policy, rows), on),
+                lambda: decide_file(policy, source, on, tmp_path / "out.jsonl")):
+        with pytest.raises(FactError) as raised:
+            run()
+        assert [(p.path, p.code, p.described) for p in raised.value.problems] == want

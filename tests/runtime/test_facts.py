@@ -158,3 +158,16 @@ def test_the_fast_path_and_the_model_agree_on_the_limits(slagelse: ur.Policy) ->
             slagelse.facts.validate(facts)
     canonical = slagelse.facts.validate(with_hours(Decimal("14.37")))
     assert slagelse.facts.fast(canonical)
+
+
+def test_no_decision_date_is_a_fact_error_on_a_fresh_policy() -> None:
+    """``decide(facts, None)`` as a policy's first call: the fast path's "same date as
+    the last one" test took None for that date (a TypeError from comparing None with a
+    date); it is UDB602 at ``on``, as on any later call."""
+    from udbudsregler.testing import sample_citizens
+
+    fresh = ur.load_policy(ROOT / "policies" / "slagelse-2019", cache=False)
+    canonical = sample_citizens(fresh, ON, 1, seed=2)[0]  # dates as dates: the fast path
+    assert problems(fresh, canonical, on=None) == [("UDB602", "on")]
+    fresh.decide(canonical, on=ON)
+    assert problems(fresh, canonical, on=None) == [("UDB602", "on")]

@@ -64,13 +64,14 @@ from udbudsregler.columnar.evaluate import Batch, Unsupported, fact_dependent
 from udbudsregler.columnar.operands import AllUnsure
 from udbudsregler.columnar.records import readable, to_columns
 from udbudsregler.columnar.suppliers import by_columns as choose_by_columns
-from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
+from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.loader.sites import WHERE_KNOWN
 from udbudsregler.runtime.facts import EARLIEST, LATEST
 from udbudsregler.runtime.routing import Order, SupplierState, parse_supplier_state
+from udbudsregler.runtime.schemas import as_call_date
 from udbudsregler.semantics.types import (
     BOOL,
     DATE,
@@ -794,15 +795,14 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
 
 
 def _as_date(on: date | str) -> date:
+    """The decision date, read as ``decide`` reads it (its problems at ``on``)."""
     if type(on) is date:
         return on
-    from udbudsregler.values.convert import as_date
-
-    try:
-        return as_date(on)
-    except Exception:
-        raise FactError([FactProblem("UDB603", "on", f"{on!r} is not a date (YYYY-MM-DD)")]
-                        ) from None
+    day, problems = as_call_date(on, "on")
+    if problems:
+        raise FactError(problems)
+    assert day is not None
+    return day
 
 
 def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | None = None,

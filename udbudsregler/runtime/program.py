@@ -72,8 +72,9 @@ class Program:
         #: in one generated function (None: the facts are not canonical).
         self._decide = code.decide if code.decide is not None else self._check_and_evaluate
         #: The last decision date found inside the validity (the same date object need not
-        #: be checked again).
-        self._on: date | None = None
+        #: be checked again); at first the validity's start (not None: ``decide(facts,
+        #: None)`` would take the fast path).
+        self._on: date = header.valid.from_
         #: What the reasons of every decision share (runtime/reasons.py; on first use).
         self._reasons_plan: Any = None
         #: ... and their explanations, by language (runtime/explain.py).
