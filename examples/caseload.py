@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         caseload = read_caseload(Path(args.citizens))
         suppliers = read_suppliers(suppliers_file)
         snapshot = take(policy, caseload, on, suppliers)
-    except (InputError, ValueError, ur.PolicyError, ur.UdbudsreglerError) as error:
+    except (InputError, ValueError, ImportError, ur.PolicyError, ur.UdbudsreglerError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(report(policy, on, snapshot, caseload, suppliers))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,19 @@ def load_policy(path: str | Path, limits: Limits | None = None, *,
     if cache:
         CACHE.put(key, fingerprint(state.source), policy, policy.stored())
     return policy
+
+
+@contextlib.contextmanager
+def _columnar_extra(method: str) -> Iterator[None]:
+    """Importing the columnar backend: without its extra, an ImportError that says which
+    extra to install (not a bare "No module named 'numpy'")."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        if error.name not in ("numpy", "pyarrow"):
+            raise
+        raise ImportError(f"policy.{method} needs the columnar extra ({error.name} is not "
+                          "installed): pip install 'udbudsregler[columnar]'") from error
 
 
 def _restore(stored: tuple[Any, ...]) -> Policy:
@@ -224,8 +238,8 @@ class Policy(Program):
         :func:`udbudsregler.columnar.decide_table` for the options (``id``, ``order``,
         ``suppliers``, ``values``, ``columns``, ``histories``, ``first_row``,
         ``ignore_validity``, ``strict``)."""
-        from udbudsregler.columnar.table import decide_table
-
+        with _columnar_extra("decide_table"):
+            from udbudsregler.columnar.table import decide_table
         return decide_table(self, table, on, **options)
 
     def settle_table(self, referrals: Any, outcomes: Any = None, *, until: date | str,
@@ -236,8 +250,8 @@ class Policy(Program):
         that could not be settled, each exactly as :meth:`settle` gives it. ``until`` and
         ``since`` are dates or names of columns of ``referrals``. See
         :func:`udbudsregler.columnar.settle.settle_table`."""
-        from udbudsregler.columnar.settle import settle_table
-
+        with _columnar_extra("settle_table"):
+            from udbudsregler.columnar.settle import settle_table
         return settle_table(self, referrals, outcomes, until=until, since=since, **options)
 
     def settle(self, referral: Referral | Mapping[str, Any],

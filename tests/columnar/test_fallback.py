@@ -122,3 +122,28 @@ def test_command_line_values_are_checked_as_input(tmp_path: Path, capsys: Any) -
     assert err.count("does not evaluate") == 1 and "note: decided per record" in err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["is_older"] for r in rows] == [True, False]
+
+
+def test_without_the_extra_the_error_names_it() -> None:
+    """``policy.decide_table`` and ``settle_table`` without numpy and pyarrow (a fresh
+    process in which they cannot be imported): an ImportError naming the extra to
+    install; before, "No module named 'numpy'"."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "sys.modules['numpy'] = None; sys.modules['pyarrow'] = None\n"
+        "import udbudsregler as ur\n"
+        f"policy = ur.load_policy({str(POLICY)!r})\n"
+        "for run in (lambda: policy.decide_table([], '2024-03-01'),\n"
+        "            lambda: policy.settle_table([], until='2024-03-01')):\n"
+        "    try:\n"
+        "        run()\n"
+        "    except ImportError as error:\n"
+        "        print(type(error).__name__, error)\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.splitlines() == [
+        f"ImportError policy.{name} needs the columnar extra (numpy is not installed): "
+        "pip install 'udbudsregler[columnar]'" for name in ("decide_table", "settle_table")]
