@@ -28,5 +28,5 @@ def main(n: int = 2_000, workers: int = 2) -> pd.DataFrame:
         return decisions.compute()  # one row per citizen: eligible, area, ..., errors
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # needed: Dask's worker processes import this module
     print(main().head())

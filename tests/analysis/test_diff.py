@@ -382,6 +382,8 @@ def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Pa
     assert [r.id for r in population.rows] == ["C-1", "C-2"]
     assert population.rows[0].facts["subject_to_225_rule"] is True
     assert [(b.line, b.id) for b in population.bad] == [(4, "C-3"), (5, None)]
+    assert population.bad[0].problems == (
+        "offers: UDB608: not valid JSON: Expecting property name enclosed in double quotes",)
     report = compare(slagelse, next_round, citizens=0, population=file, scenarios=0)
     assert [b.line for b in report.bad_rows] == [3, 4, 5]  # C-2's benefit kind fits neither
     assert "benefits[0].kind" in " ".join(report.bad_rows[0].problems)

@@ -141,6 +141,37 @@ def test_csv_bytes_that_are_not_utf8(policy: Any, tmp_path: Path) -> None:
         decide_file(policy, source, ON, out)
 
 
+def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: Path
+                                                        ) -> None:
+    """A cell that is not a value of its fact (a true/false cell of `Y`, a history cell
+    that is not JSON) is an error at the column's name (the path), UDB608, with the line;
+    before, the path was empty and the column only in the message. The spellings of true
+    and false a cell may have are those of ``cells.cell_value``."""
+    rows = sample_citizens(policy, ON, 3, seed=9)
+    names = list(policy.graph.facts)
+    text = ["id," + ",".join(names)]
+    for i, c in enumerate(rows):
+        cells = {n: json.dumps(to_json(c[n])) if isinstance(c[n], list) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names}
+        if i == 1:
+            cells["subject_to_225_rule"], cells["benefits"] = "Y", "not json"
+        if i == 2:
+            cells["subject_to_225_rule"] = "ja"
+        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"'
+                                        for x in cells.values()))
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(policy, source, ON, out)
+    assert (summary.rows, summary.decided, summary.errors) == (3, 2, 1)
+    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(e["row"], e["id"], e["path"], e["code"], e["message"]) for e in errors] == [
+        (1, "c1", "benefits", "UDB608", "line 3: not valid JSON: Expecting value"),
+        (1, "c1", "subject_to_225_rule", "UDB608", "line 3: `Y` is not true or false")]
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
@@ -155,6 +186,26 @@ def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     assert pq.read_table(out).num_rows == 116
     assert main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
                  str(source), "--on", "2019-02-01"]) == 2  # --out missing
+
+
+@pytest.mark.parametrize(("out", "errors"), [("decisions.csv", None), ("decisions", None),
+                                             ("decisions.jsonl", "errors.csv")])
+def test_command_line_writes_only_parquet_and_json_lines(
+        policy: Any, tmp_path: Path, capsys: Any, out: str, errors: str | None) -> None:
+    """An output named for another format is bad input (exit 2) before anything is
+    written; before, `--out decisions.csv` wrote JSON lines into it."""
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
+    base = ["decide", str(ROOT / "policies" / "slagelse-2019"), "--population", str(source),
+            "--on", "2019-02-01"]
+    given = ["--errors", str(tmp_path / errors)] if errors is not None else []
+    assert main([*base, "--out", str(tmp_path / out), *given]) == 2
+    err = capsys.readouterr().err
+    assert "are written as Parquet (.parquet, .pq) or JSON lines (.jsonl, .ndjson)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["population.jsonl"]
+    for name in ("decisions.ndjson", "decisions.PQ"):  # exit 2: some rows have errors
+        assert main([*base, "--out", str(tmp_path / name)]) == 2
+        assert (tmp_path / name).exists()
 
 
 def test_command_line_columns(policy: Any, tmp_path: Path, capsys: Any) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import cell_value
+from udbudsregler.columnar.cells import row_facts
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -164,20 +164,9 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
             population.bad.append(BadRow(line, None, (
                 f"{len(cells)} cells, but the header has {len(header)} columns",)))
             continue
-        facts: dict[str, Any] = {}
-        ident: str | None = None
-        problems: list[str] = []
-        for column, cell in zip(header, cells, strict=True):
-            column = column.strip()
-            if column == "id" and "id" not in specs:
-                ident = cell or None
-                continue
-            try:
-                facts[column] = _cell(cell, specs.get(column))
-            except ValueError as error:
-                problems.append(f"{column}: {error}")
-        if problems:
-            population.bad.append(BadRow(line, ident, tuple(problems)))
+        ident, facts, problems = row_facts(header, cells, specs)
+        if problems:  # as a fact's problem is shown ("age: UDB608: ...")
+            population.bad.append(BadRow(line, ident, tuple(p.render() for p in problems)))
         else:
             population.rows.append(PopulationRow(line, ident, facts))
 
@@ -194,6 +183,3 @@ def _rows(reader: Any, population: Population) -> Iterator[list[str]]:
             population.bad.append(BadRow(reader.line_num, None, (
                 f"not readable as CSV: {shown(str(error), 200)}",)))
 
-
-def _cell(cell: str, spec: FactSpec | None) -> Any:
-    return cell_value(cell, spec)

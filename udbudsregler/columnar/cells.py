@@ -5,14 +5,35 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from udbudsregler.diagnostics import FactError
+from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import read_json
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value"]
+__all__ = ["cell_value", "row_facts"]
+
+
+def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, FactSpec]
+              ) -> tuple[str | None, dict[str, Any], tuple[FactProblem, ...]]:
+    """A CSV row (a cell per column of ``header``): its id (the ``id`` column, when the
+    policy has no fact of that name), its facts, and the problems of its cells (UDB608
+    at the column's name)."""
+    ident: str | None = None
+    facts: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    for column, cell in zip(header, cells, strict=True):
+        column = column.strip()
+        if column == "id" and "id" not in specs:
+            ident = cell or None
+            continue
+        try:
+            facts[column] = cell_value(cell, specs.get(column))
+        except ValueError as error:
+            problems.append(FactProblem("UDB608", column, str(error)))
+    return ident, facts, tuple(problems)
 
 
 def cell_value(cell: str, spec: FactSpec | None) -> Any:

@@ -39,7 +39,7 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import cell_value
+from udbudsregler.columnar.cells import row_facts
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -92,6 +92,10 @@ class Batch:
     def size(self) -> int:
         """The batch's rows in the file: those in ``table`` and those with errors."""
         return int(self.table.num_rows) + len({e["row"] for e in self.errors})
+
+
+#: The suffixes of the files ``decide_file`` writes (Parquet, or JSON lines).
+_WRITTEN = (".parquet", ".pq", ".jsonl", ".ndjson")
 
 
 def _kind(path: str) -> str:
@@ -217,9 +221,8 @@ class _Rows:
         with handle:
             pending: list[Pending] = []
             number = 0
-            for line, ident, facts, order, problem in self._csv(handle):
-                pending.append((number, line, ident, facts, order,
-                                _unreadable(problem) if problem is not None else ()))
+            for line, ident, facts, order, problems in self._csv(handle):
+                pending.append((number, line, ident, facts, order, problems))
                 number += 1
                 if len(pending) >= self.batch_rows:
                     batch = self._batch(pending, self._done(handle))
@@ -358,7 +361,7 @@ class _Rows:
         read = population_line(data)
         return line_number, read.id, read.facts, read.order, read.problems
 
-    def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, str | None]]:
+    def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Problems]]:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
@@ -376,31 +379,21 @@ class _Rows:
             except StopIteration:
                 return
             except csv.Error as error:
-                yield reader.line_num, None, None, None, \
-                    f"not readable as CSV: {shown(str(error), 200)}"
+                yield reader.line_num, None, None, None, _unreadable(
+                    f"not readable as CSV: {shown(str(error), 200)}")
                 continue
             if not any(c.strip() for c in cells):
                 continue
             joined = "".join(cells)
             if not joined.isascii() and _NOT_UTF8.search(joined):
-                yield line, None, None, None, "not UTF-8 text"
+                yield line, None, None, None, _unreadable("not UTF-8 text")
                 continue
             if len(cells) != len(header):
-                yield line, None, None, None, \
-                    f"{len(cells)} cells, but the header has {len(header)} columns"
+                yield line, None, None, None, _unreadable(
+                    f"{len(cells)} cells, but the header has {len(header)} columns")
                 continue
-            facts: dict[str, Any] = {}
-            ident: str | None = None
-            problems: list[str] = []
-            for column, cell in zip(header, cells, strict=True):
-                if column == "id" and "id" not in self.specs:
-                    ident = cell or None
-                    continue
-                try:
-                    facts[column] = cell_value(cell, self.specs.get(column))
-                except ValueError as error:
-                    problems.append(f"{column}: {error}")
-            yield line, ident, facts, None, "; ".join(problems) if problems else None
+            ident, facts, problems = row_facts(header, cells, self.specs)
+            yield line, ident, facts, None, problems
 
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
@@ -510,6 +503,10 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     if errors is None:
         stem, dot, suffix = out.rpartition(".")
         errors = f"{stem}.errors.{suffix}" if dot else f"{out}.errors"
+    for path, what in ((out, "decisions"), (str(errors), "errors")):
+        if not path.lower().endswith(_WRITTEN):
+            raise PopulationFileError(f"{path}: the {what} are written as Parquet (.parquet, "
+                                      ".pq) or JSON lines (.jsonl, .ndjson), by the suffix")
     decisions = _Writer(out)
     problems = _Writer(str(errors), ERROR_SCHEMA)
     summary = FileSummary(errors_file=str(errors))
