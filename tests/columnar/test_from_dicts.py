@@ -449,3 +449,15 @@ def test_the_libraries_json_is_read_as_columns(case: Case) -> None:
         got = policy.decide_table(bad, ON, values=values)
         assert_agree(policy, bad, ON, got, values=values)
         assert got.errors.num_rows >= 1, wrong
+
+
+@pytest.mark.parametrize("option", [{"id": "cid"}, {"order": "order"},
+                                    {"histories": {"benefits": []}}])
+def test_options_that_name_columns_are_refused_for_dicts(option: dict[str, Any]) -> None:
+    """`id=`, `order="column"` and `histories=` name columns of a table: with a list of
+    dicts they were read as facts (each dict's `cid` an unknown fact) and then failed with
+    a ``KeyError`` for the missing column; now a ``TypeError`` saying what to do."""
+    policy = load_policy(HERE.parents[1] / "policies" / "slagelse-2019")
+    with pytest.raises(TypeError, match="for a list of dicts, a decision's `row` is the "
+                       "dict's place in the list"):
+        policy.decide_table([{"cid": "c1"}], ON, **option)

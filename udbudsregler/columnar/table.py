@@ -960,13 +960,20 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
     the fact check requires is decided on the columns, whose checks test the rest (the
     input limits, choices, ranges); a row that fails them is decided by ``decide`` on its
     dict. Any other row (or every row, when a fact is of a kind not read there, see
-    :func:`~udbudsregler.columnar.records.readable`, or the options name columns of the
-    table) is checked as ``decide`` checks it: a rejected one goes to the errors table
-    with ``decide``'s codes and paths, and the rest are decided as one Arrow table.
-    Either way a row's answer or errors are those of ``decide``."""
+    :func:`~udbudsregler.columnar.records.readable`) is checked as ``decide`` checks it:
+    a rejected one goes to the errors table with ``decide``'s codes and paths, and the
+    rest are decided as one Arrow table. Either way a row's answer or errors are those
+    of ``decide``. The options that name columns of a table (``id``, ``order`` as a
+    column's name, ``histories``) are a ``TypeError``: a decision's ``row`` is its dict's
+    place in the list, orders are given as a list, and histories in each dict."""
+    if _reads_the_table(options):
+        raise TypeError("decide_table: id=, order='column' and histories= name columns of "
+                        "a table; for a list of dicts, a decision's `row` is the dict's "
+                        "place in the list, orders are a list (order=[...], one per dict) "
+                        "or one mapping for all, and histories are in each dict")
     rows = list(records)
     specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
-    if _reads_the_table(options) or not readable(specs):
+    if not readable(specs):
         return _checked_records(policy, rows, list(range(len(rows))), on, first_row, options)
     day = _as_date(on)
     if not options.get("ignore_validity", False):
@@ -998,8 +1005,7 @@ def _of_rows(options: Mapping[str, Any], rows: Sequence[int]) -> dict[str, Any]:
 
 def _reads_the_table(options: Mapping[str, Any]) -> bool:
     """Whether ``decide_table``'s options name columns of the table (the id, each row's
-    order) or add histories to it: then the rows are decided by ``decide_table`` itself,
-    not from the records as given."""
+    order) or add histories to it (which a list of dicts has not)."""
     return bool(options.get("histories")) or options.get("id") is not None or isinstance(
         options.get("order"), str)
 
@@ -1060,14 +1066,12 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
         table = pa.Table.from_pylist(arrow, schema=fact_schema(policy.graph))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128(38, 18)
         table = pa.Table.from_pylist(arrow, schema=wide(fact_schema(policy.graph)))
-    if _reads_the_table(options):
-        result = decide_table(policy, table, on, **options)
-    else:  # a row decided per record is decided from its checked row (`good`), not from
-        # its Arrow form (a duration of months and days has no text decide reads)
-        day = _as_date(on)
-        if not options.get("ignore_validity", False):
-            policy.check_date(day)
-        result = _decide_given(policy, table, day, good, options)
+    # a row decided per record is decided from its checked row (`good`), not from its
+    # Arrow form (a duration of months and days has no text decide reads)
+    day = _as_date(on)
+    if not options.get("ignore_validity", False):
+        policy.check_date(day)
+    result = _decide_given(policy, table, day, good, options)
     result = _renumbered(result, kept, first_row)
     problems = result.errors
     if errors:
