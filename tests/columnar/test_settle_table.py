@@ -92,3 +92,93 @@ def test_settle_table_agrees_with_settle(name: str, data: st.DataObject) -> None
                for x in lines.get(i, [])]
         assert got == [(x.kind, x.reason, x.amount.amount, x.quantity, x.supplier)
                        for x in want.lines]
+
+
+# -- hostile tables (found by fuzzing) ------------------------------------------------------
+
+SLAGELSE = ROOT / "policies" / "slagelse-2019"
+_D = __import__("datetime").date
+REFERRAL = {"id": "R-1", "start": _D(2019, 9, 2), "stop": _D(2020, 5, 20),
+            "package": "individuelt_forloeb"}
+OUTCOME = {"referral": "R-1", "kind": "selvforsoergende", "from": _D(2020, 1, 16),
+           "to": None}
+OWN = {k: v for k, v in OUTCOME.items() if k != "referral"}  # as settle takes it
+OUTCOMES = pa.Table.from_pylist([OUTCOME], schema=pa.schema([
+    ("referral", pa.string()), ("kind", pa.string()), ("from", pa.date32()),
+    ("to", pa.date32())]))
+
+
+def test_a_referral_field_that_gives_the_dates_stays_a_field() -> None:
+    """`until="stop"`: the referral's last day is also the last day invoiced; the column
+    stays in the referral (it was left out: the referral ran on, `ongoing`, silently);
+    `since="start"` invoices from the start (every referral was refused: start missing)."""
+    policy = load_policy(SLAGELSE)
+    table = pa.Table.from_pylist([REFERRAL])
+    for until, since in (("stop", _D(2020, 5, 1)), (_D(2020, 9, 30), "start")):
+        got = policy.settle_table(table, OUTCOMES, until=until, since=since)
+        want = policy.settle(REFERRAL, [OWN], until=REFERRAL.get(until, until),
+                             since=REFERRAL.get(since, since))
+        assert got.errors.num_rows == 0
+        assert [(t["total"], t["end_cause"], t["last_day"]) for t in got.totals.to_pylist()
+                ] == [(want.total, want.end.cause, want.end.last_day)]
+
+
+def test_ids_of_any_shape_group_the_outcomes_as_settle_reads_them() -> None:
+    """No referrals; every id null; no id column; whole-number ids with outcomes keyed by
+    their text; a `string_view` key column; an outcome keyed by null (it belongs to no
+    referral, not to one whose id is null): each answered as ``settle`` answers each
+    referral; before, Arrow's `index_in` raised (string vs null, string vs int64)."""
+    policy = load_policy(SLAGELSE)
+    until = _D(2020, 9, 30)
+    empty = pa.table({"id": pa.array([], pa.string()), "start": pa.array([], pa.date32()),
+                      "package": pa.array([], pa.string())})
+    got = policy.settle_table(empty, OUTCOMES, until=until)
+    assert (got.totals.num_rows, got.errors.num_rows) == (0, 0)
+    base = {k: [v] for k, v in REFERRAL.items() if k != "stop"}
+    for ids, want in ((pa.array([None], pa.string()), [("referral.id", "UDB602")]),
+                      (None, [("referral.id", "UDB601")])):
+        table = pa.table({**base, "id": ids} if ids is not None else
+                         {k: v for k, v in base.items() if k != "id"})
+        got = policy.settle_table(table, OUTCOMES, until=until)
+        assert [(e["path"], e["code"]) for e in got.errors.to_pylist()] == want
+    whole = policy.settle_table(pa.table({**base, "id": [7]}), OUTCOMES.set_column(
+        0, "referral", pa.array(["7"])), until=until)
+    text = policy.settle_table(pa.table(base), OUTCOMES.set_column(
+        0, "referral", OUTCOMES.column("referral").cast(pa.string_view())), until=until)
+    with_outcome = policy.settle({k: v[0] for k, v in base.items()}, [OWN], until=until)
+    for got in (whole, text):
+        assert got.totals.column("total").to_pylist() == [with_outcome.total]
+    nulls = pa.table({"id": pa.array([None, "R-1"], pa.string()),
+                      "start": [_D(2019, 2, 1)] * 2, "package": ["individuelt_forloeb"] * 2})
+    stray = OUTCOMES.set_column(0, "referral", pa.array([None], pa.string())).set_column(
+        1, "kind", pa.array(["zzz"]))
+    got = policy.settle_table(nulls, stray, until=until)
+    assert [(e["row"], e["path"], e["code"]) for e in got.errors.to_pylist()] == [
+        (0, "referral.id", "UDB602")]
+    with pytest.raises(KeyError, match="the outcomes have no column 'referral'"):
+        policy.settle_table(pa.table(base), OUTCOMES.drop_columns(["referral"]), until=until)
+
+
+def test_dates_beyond_pythons_calendar_are_refused_as_settle_refuses_far_dates() -> None:
+    """A date32 of the year 10,000 or later (Python has no such date) is refused as out of
+    the input limits (UDB603) at its path; before, an OverflowError."""
+    policy = load_policy(SLAGELSE)
+    far = pa.array([3_000_000], pa.int32()).view(pa.date32())
+    base = {k: [v] for k, v in REFERRAL.items() if k != "stop"}
+    for referrals, outcomes, path in (
+            (pa.table({**base, "start": far}), None, "referral.start"),
+            (pa.table(base), OUTCOMES.set_column(2, "from", far), "outcomes[0].from")):
+        got = policy.settle_table(referrals, outcomes, until=_D(2020, 9, 30))
+        assert [(e["path"], e["code"]) for e in got.errors.to_pylist()] == [(path, "UDB603")]
+
+
+def test_a_dataframe_arrow_cannot_read_and_a_list_are_clear_errors() -> None:
+    pd = pytest.importorskip("pandas")
+    policy = load_policy(SLAGELSE)
+    mixed = pd.DataFrame({"id": ["R-1", 5], "start": [_D(2019, 2, 1)] * 2,
+                          "package": ["individuelt_forloeb"] * 2})
+    with pytest.raises(ValueError, match="settle_table: the DataFrame cannot be read as an "
+                       "Arrow table"):
+        policy.settle_table(mixed, None, until=_D(2020, 9, 30))
+    with pytest.raises(TypeError, match="settle_table needs an Arrow table or a DataFrame"):
+        policy.settle_table([REFERRAL], None, until=_D(2020, 9, 30))

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, to_arrow
+from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, rows_of, to_arrow
 from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.runtime.input_models import GENERIC
 
 __all__ = ["LINE_SCHEMA", "TOTAL_SCHEMA", "TableSettlements", "settle_table"]
 
@@ -61,21 +60,34 @@ class TableSettlements:
 
 
 _REQUIRED = ("id", "start", "package")
+#: The fields of a referral (a column of that name is one, whatever else it gives).
+_FIELDS = frozenset(f.alias or name for name, f in GENERIC.referral.model_fields.items())
 
 
-def _grouped(outcomes: pa.Table | None, key: str, ids: list[Any]) -> dict[Any, list[Any]]:
-    """The outcomes of each referral id, in the table's order."""
+def _id_text(value: Any) -> str | None:
+    """A referral id as ``settle`` reads it (text, or a whole number as text); None for
+    none (a null, or a value ``settle`` refuses: no outcome belongs to it)."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    return None
+
+
+def _grouped(outcomes: pa.Table | None, key: str) -> dict[str | None, list[Any]]:
+    """The outcomes of each referral id (as :func:`_id_text` gives it), in the table's
+    order."""
     if outcomes is None or outcomes.num_rows == 0:
         return {}
-    where = pc.index_in(outcomes.column(key), value_set=pa.array(ids))
-    rows = np.asarray(where.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    fields = [c for c in outcomes.column_names if c != key]
-    records = outcomes.select(fields).take(pa.array(order)).to_pylist()
-    out: dict[Any, list[Any]] = {}
-    for row, record in zip(rows[order], records, strict=True):
-        if row >= 0:
-            out.setdefault(ids[row], []).append(record)
+    if key not in outcomes.column_names:
+        raise KeyError(f"settle_table: the outcomes have no column {key!r} (each outcome's "
+                       f"referral id; key= names another)")
+    keys = map(_id_text, outcomes.column(key).to_pylist())
+    records = rows_of(outcomes.select([c for c in outcomes.column_names if c != key]))
+    out: dict[str | None, list[Any]] = {}
+    for referral, record in zip(keys, records, strict=True):
+        if referral is not None:
+            out.setdefault(referral, []).append(record)
     return out
 
 
@@ -91,11 +103,14 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     """Settle every referral of ``referrals`` up to ``until`` (invoicing from ``since``):
     each a date, or the name of a column of ``referrals`` holding one per referral.
     ``outcomes`` is a long table whose column ``key`` holds the referral's id."""
-    table = to_arrow(referrals)
-    names = [c for c in table.column_names if c not in (until, since)]
-    rows = table.to_pylist()
+    table = to_arrow(referrals, "settle_table")
+    # a column that gives the dates is not a field of the referral, unless it is one
+    # (`until="stop"`: the referral's last day is also the last day invoiced)
+    names = [c for c in table.column_names if c not in (until, since) or c in _FIELDS]
+    rows = rows_of(table)
     ids = table.column("id").to_pylist() if "id" in table.column_names else [None] * len(rows)
-    grouped = _grouped(to_arrow(outcomes) if outcomes is not None else None, key, ids)
+    grouped = _grouped(to_arrow(outcomes, "settle_table") if outcomes is not None else None,
+                       key)
     lines: list[dict[str, Any]] = []
     totals: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
@@ -105,7 +120,7 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
         # a null cell is a field left out (the id, start and package are always given)
         referral = {k: row[k] for k in names if row[k] is not None or k in _REQUIRED}
         try:
-            settlement = policy.settle(referral, grouped.get(ids[index], []),
+            settlement = policy.settle(referral, grouped.get(_id_text(ids[index]), []),
                                        until=_day(until, row), since=_day(since, row),
                                        ignore_validity=ignore_validity)
         except FactError as error:

@@ -84,8 +84,9 @@ from udbudsregler.semantics.types import (
 )
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
+from udbudsregler.values.convert import shown_text
 from udbudsregler.values.fact_kinds import FactKind
-from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT
+from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, shown, valid_text
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, Period
 
@@ -743,24 +744,87 @@ def read_facts(graph: RuleGraph, table: pa.Table, currency: str,
 # -- inputs ----------------------------------------------------------------------------
 
 
-def to_arrow(table: Any) -> pa.Table:
+def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
     """An Arrow table from a pyarrow Table or RecordBatch, a Polars or pandas DataFrame, or
-    anything with the Arrow C stream interface."""
+    anything with the Arrow C stream interface (``what``: the function it is for, named
+    in the errors: a ``TypeError`` for anything else, a ``ValueError`` for a DataFrame
+    Arrow cannot read, such as a column of texts and numbers mixed)."""
     if isinstance(table, pa.Table):
         return table
     if isinstance(table, pa.RecordBatch):
         return pa.Table.from_batches([table])
-    to = getattr(table, "to_arrow", None)
-    if callable(to):  # Polars
-        out = to()
-        return out if isinstance(out, pa.Table) else pa.table(out)
-    if hasattr(table, "__arrow_c_stream__"):
-        return pa.table(table)
-    module = type(table).__module__
-    if module.startswith("pandas"):
-        return pa.Table.from_pandas(table, preserve_index=False)
-    raise TypeError(f"decide_table needs an Arrow table or a DataFrame, not "
+    try:
+        to = getattr(table, "to_arrow", None)
+        if callable(to):  # Polars
+            out = to()
+            return out if isinstance(out, pa.Table) else pa.table(out)
+        if hasattr(table, "__arrow_c_stream__"):
+            return pa.table(table)
+        if type(table).__module__.startswith("pandas"):
+            return pa.Table.from_pandas(table, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
+            UnicodeError) as error:
+        raise ValueError(f"{what}: the {type(table).__name__} cannot be read as an Arrow "
+                         f"table ({shown(str(error), 200)})") from None
+    raise TypeError(f"{what} needs an Arrow table or a DataFrame, not "
                     f"{type(table).__name__}")
+
+
+def rows_of(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows of ``table`` as dicts (``to_pylist``), for a per-record ``decide`` or
+    ``settle``, also where Python cannot hold a value as Arrow gives it: see
+    :func:`values_of`."""
+    try:
+        return table.to_pylist()  # type: ignore[no-any-return]
+    except (OverflowError, ValueError):
+        pass
+    columns = [values_of(column) for column in table.columns]
+    return [dict(zip(table.column_names, row, strict=True))
+            for row in zip(*columns, strict=True)]
+
+
+#: The day numbers (days since 1970-01-01) of Python's first and last dates.
+_FIRST_DAY = date.min.toordinal() - date(1970, 1, 1).toordinal()
+_LAST_DAY = date.max.toordinal() - date(1970, 1, 1).toordinal()
+
+
+def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """``array.to_pylist()``; where that fails, a date beyond Python's calendar (before
+    year 1, after 9999) is Python's first or last date, which ``decide`` and ``settle``
+    refuse as outside the input limits (UDB603) as they would the date itself; text that
+    is not UTF-8 keeps its bad bytes as lone surrogates, which they refuse (UDB602), as
+    ``decide --population`` reads such a line of a file."""
+    if isinstance(array, pa.ChunkedArray):
+        return [v for chunk in array.chunks for v in values_of(chunk)]
+    try:
+        return array.to_pylist()  # type: ignore[no-any-return]
+    except (OverflowError, ValueError) as error:
+        failed = error
+    kind = array.type
+    valid = array.is_valid().to_pylist()
+    if pa.types.is_date(kind):
+        if pa.types.is_date64(kind):
+            days = pc.divide(array.cast(pa.int64()), 86_400_000).to_pylist()
+        else:
+            days = array.cast(pa.int32()).to_pylist()
+        return [None if d is None else date.min if d < _FIRST_DAY else date.max
+                if d > _LAST_DAY else date.fromordinal(d - _FIRST_DAY + 1) for d in days]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        binary = pa.binary() if pa.types.is_string(kind) else pa.large_binary()
+        return [None if b is None else b.decode("utf-8", "surrogateescape")
+                for b in array.cast(binary).to_pylist()]
+    if pa.types.is_struct(kind):
+        fields = [values_of(array.field(i)) for i in range(kind.num_fields)]
+        names = [kind.field(i).name for i in range(kind.num_fields)]
+        return [dict(zip(names, row, strict=True)) if ok else None
+                for ok, row in zip(valid, zip(*fields, strict=True), strict=True)] \
+            if fields else [{} if ok else None for ok in valid]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        offsets = array.offsets.to_pylist()
+        items = values_of(array.values)
+        return [items[offsets[i]:offsets[i + 1]] if ok else None
+                for i, ok in enumerate(valid)]
+    raise failed  # another type: what to_pylist raised
 
 
 def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
@@ -1127,15 +1191,23 @@ class _Run:
         self.records = records
         self.fact_columns = [c for c in table.column_names if c not in skip]
         self.ids: list[Any] | None = (
-            [None if v is None else str(v) for v in table.column(id).to_pylist()]
+            [None if v is None else str(v) for v in values_of(table.column(id))]
             if id is not None else None)
         if isinstance(order, str):
-            self.orders: list[Any] = table.column(order).to_pylist()
+            self.orders: list[Any] = values_of(table.column(order))
         elif isinstance(order, list):  # one per row, as given
             self.orders = order if any(o is not None for o in order) else []
         else:
             self.orders = [order] * self.n if order is not None else []
         self.unsure = np.zeros(self.n, dtype=bool)
+        #: The rows whose id no output can write (text that was not UTF-8): each is an
+        #: error at ``id``, with no id, and not decided.
+        self.bad_ids: dict[int, str] = {}
+        for row, ident in enumerate(self.ids or ()):
+            if ident is not None and not valid_text(ident):
+                self.bad_ids[row] = ident
+                self.ids[row] = None  # type: ignore[index]
+                self.unsure[row] = True
         #: Each row's order as an exact key (:func:`_order_key`); a row whose order has
         #: none is decided per record.
         self.order_keys = self._order_keys()
@@ -1382,7 +1454,7 @@ class _Run:
         if self.records is not None:  # the facts as given
             return [self.records[row] for row in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
-        facts: list[dict[str, Any]] = picked.to_pylist()
+        facts = rows_of(picked)
         if any(_holds_decimals(f.type) for f in picked.schema):
             facts = [_shortest(f) for f in facts]
         return facts
@@ -1424,6 +1496,11 @@ class _Run:
             row = int(row)
             ident = self.ids[row] if self.ids is not None else None
             order = self.orders[row] if self.orders else None
+            if row in self.bad_ids:
+                errors.append(_error(self.first_row + row, None, "id", "UDB602",
+                                     f"the text {shown_text(self.bad_ids[row])} holds a lone "
+                                     "surrogate: it is not valid Unicode"))
+                continue
             try:
                 decision = self.policy.decide(citizen, self.on, order=order,
                                               suppliers=self.suppliers,
