@@ -36,11 +36,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.policy import Policy
-from udbudsregler.runtime.inputs import read_json
+from udbudsregler.runtime.inputs import read_json, shown_key
 from udbudsregler.runtime.records import RECORD_FORMAT
 from udbudsregler.service.openapi import add_policies
 from udbudsregler.service.problems import MEDIA_TYPE, from_error, problem
 from udbudsregler.service.registry import PolicyRegistry
+from udbudsregler.values.limits import valid_text
 from udbudsregler.values.wording import LANGUAGES
 from udbudsregler.version import __version__
 
@@ -66,8 +67,24 @@ class _Problem(Exception):
         self.body = body
 
 
-def _problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+def _problem_response(status: int, body: dict[str, Any],
+                      headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(_printable(body), status_code=status, media_type=MEDIA_TYPE,
+                        headers=headers)
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every text holding a lone surrogate written with its escapes
+    (``\\ud800``, as messages show one): a problem body is always UTF-8 (a lone surrogate
+    made the answer fail, an internal error); other text is left as it is."""
+    if isinstance(value, str):
+        return value if valid_text(value) else value.encode(
+            "utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -105,7 +122,7 @@ async def _body(request: Request) -> dict[str, Any]:
 def _check_keys(data: Mapping[str, Any], keys: Mapping[str, bool]) -> None:
     problems = [FactProblem("UDB601", key, "missing") for key, needed in keys.items()
                 if needed and key not in data]
-    problems += [FactProblem("UDB606", key, "the request has no such key",
+    problems += [FactProblem("UDB606", shown_key(key), "the request has no such key",
                              hint="the keys are " + ", ".join(keys)) for key in data
                  if key not in keys]
     if "compact" in data and not isinstance(data["compact"], bool):
@@ -186,8 +203,7 @@ def create_app(registry: PolicyRegistry) -> FastAPI:
         body = {"type": "about:blank", "title": _reason(error.status_code),
                 "status": error.status_code, "detail": str(error.detail),
                 "instance": request.url.path}
-        return JSONResponse(body, status_code=error.status_code, media_type=MEDIA_TYPE,
-                            headers=error.headers)
+        return _problem_response(error.status_code, body, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
