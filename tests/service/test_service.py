@@ -264,6 +264,65 @@ def test_bad_input_is_a_problem_with_field_paths(server: Server) -> None:
         assert language["errors"][0]["message"] == "expected one of da, en, sv"
 
 
+def test_a_lone_surrogate_in_a_key_of_the_body_is_a_problem(server: Server) -> None:
+    # Valid JSON (the escape of a lone surrogate) in a key of the body itself: the answer
+    # was an internal error, as the problem's path could not be written as UTF-8.
+    facts = json.dumps(CITIZEN)
+    bodies = {"decide": f'{{"facts": {facts}, "on": "2019-06-01", "\\ud800": 1}}',
+              "explain": f'{{"facts": {facts}, "on": "2019-06-01", "\\ud800": 1}}',
+              "settle": f'{{"referral": {json.dumps(REFERRAL["referral"])}, '
+                        f'"until": "2021-06-30", "\\ud800": 1}}'}
+    with server.client() as client:
+        for route, text in bodies.items():
+            response = client.post(f"/policies/slagelse-2019/{route}", content=text,
+                                   headers={"content-type": "application/json"})
+            body = _problem(response, 422)
+            assert body["type"] == "urn:udbudsregler:problem:input"
+            assert [(e["code"], e["path"]) for e in body["errors"]] == \
+                [("UDB606", "\\ud800")], route
+
+
+def test_pointers_of_keys_with_dots_or_named_as_the_fields_of_the_body(
+        server: Server) -> None:
+    # A path is dotted text: `a.b` may be one key, and a fact `on` has the path of the
+    # date. The pointer is found from the input the problem is in and its keys.
+    with server.client() as client:
+        def pointers(route: str, body: Any) -> list[tuple[str, str]]:
+            found = _problem(client.post(f"/policies/slagelse-2019/{route}", json=body), 422)
+            return [(e["path"], e["pointer"]) for e in found["errors"]]
+
+        for key, expected in [("a.b", "/facts/a.b"), ("on", "/facts/on"),
+                              ("order", "/facts/order"), ("", "/facts/"),
+                              ("x[0]", "/facts/x[0]"), ("a/b~c", "/facts/a~1b~0c")]:
+            for route in ("decide", "explain"):
+                assert pointers(route, {"facts": {**CITIZEN, key: 1}, "on": "2019-02-01"}
+                                ) == [(key, expected)]
+        assert pointers("decide", {"facts": {**CITIZEN, "on": 1}, "on": "tomorrow",
+                                   "order": {"a.b": 1}, "a.b": 2}) == [("a.b", "/a.b")]
+        assert sorted(pointers("decide", {"facts": {**CITIZEN, "on": 1}, "on": "tomorrow",
+                                          "order": {"a.b": 1}})) == \
+            [("on", "/facts/on"), ("on", "/on"), ("order.a.b", "/order/a.b")]
+        offer = {**CITIZEN["offers"][0], "x.y": 1}
+        assert pointers("decide", {"facts": {**CITIZEN, "offers": [offer]},
+                                   "on": "2019-02-01"}) == \
+            [("offers[0].x.y", "/facts/offers/0/x.y")]
+        assert pointers("decide", [1]) == [("", "")]  # the body as a whole
+        referral = {**REFERRAL["referral"], "a.b": 1}
+        assert pointers("settle", {"referral": referral, "until": "2021-06-30"}) == \
+            [("referral.a.b", "/referral/a.b")]
+
+
+def test_problem_bodies_are_always_utf8() -> None:
+    from udbudsregler.service.app import _problem_response
+    from udbudsregler.service.problems import problem
+
+    body = problem("input", 422, "bad \ud800 text", "/x", errors=[
+        {"path": "a.\udfff", "message": "no such key `\ud800`", "hint": "æ ø å"}])
+    response = _problem_response(422, body)
+    assert json.loads(response.body.decode("utf-8")) == {
+        **body, "detail": "bad \\ud800 text", "errors": [
+            {"path": "a.\\udfff", "message": "no such key `\\ud800`", "hint": "æ ø å"}]}
+
 def test_concurrent_requests_get_their_own_answers(server: Server) -> None:
     policy = ur.load_policy(SLAGELSE)
     citizens = []

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import platform
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import fastapi
 import uvicorn
@@ -36,13 +36,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.policy import Policy
-from udbudsregler.runtime.inputs import read_json
+from udbudsregler.runtime.inputs import read_json, shown_key
 from udbudsregler.runtime.records import RECORD_FORMAT
 from udbudsregler.service.openapi import add_policies
-from udbudsregler.service.problems import MEDIA_TYPE, from_error, problem
+from udbudsregler.service.problems import MEDIA_TYPE, from_error, pointers, problem
 from udbudsregler.service.registry import PolicyRegistry
+from udbudsregler.values.limits import valid_text
 from udbudsregler.values.wording import LANGUAGES
 from udbudsregler.version import __version__
+
+if TYPE_CHECKING:
+    from udbudsregler.runtime.decision import Decision
+    from udbudsregler.runtime.settlement import Settlement
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -66,8 +71,36 @@ class _Problem(Exception):
         self.body = body
 
 
-def _problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+class _Located(Exception):
+    """A FactError of a request with the JSON Pointer of each of its problems into the
+    body ``data``: ``facts`` are those of its problems that are the facts' (their paths
+    start inside the facts; a fact ``on`` is not the date), the others' start at the body."""
+
+    def __init__(self, error: FactError, data: Any,
+                 facts: Sequence[FactProblem] = ()) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.pointers = pointers(error.problems, data, facts)
+
+
+def _problem_response(status: int, body: dict[str, Any],
+                      headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(_printable(body), status_code=status, media_type=MEDIA_TYPE,
+                        headers=headers)
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every text holding a lone surrogate written with its escapes
+    (``\\ud800``, as messages show one): a problem body is always UTF-8 (a lone surrogate
+    made the answer fail, an internal error); other text is left as it is."""
+    if isinstance(value, str):
+        return value if valid_text(value) else value.encode(
+            "utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -97,50 +130,62 @@ async def _body(request: Request) -> dict[str, Any]:
                                     f"{lineno}, column {colno})", request.url.path)
                        ) from None
     if not isinstance(data, dict):
-        raise FactError([FactProblem("UDB602", "", "the body must be a JSON object",
-                                     hint="send {\"facts\": {...}, \"on\": \"YYYY-MM-DD\"}")])
+        raise _Located(FactError([FactProblem(
+            "UDB602", "", "the body must be a JSON object",
+            hint="send {\"facts\": {...}, \"on\": \"YYYY-MM-DD\"}")]), data)
     return data
 
 
 def _check_keys(data: Mapping[str, Any], keys: Mapping[str, bool]) -> None:
     problems = [FactProblem("UDB601", key, "missing") for key, needed in keys.items()
                 if needed and key not in data]
-    problems += [FactProblem("UDB606", key, "the request has no such key",
+    problems += [FactProblem("UDB606", shown_key(key), "the request has no such key",
                              hint="the keys are " + ", ".join(keys)) for key in data
                  if key not in keys]
     if "compact" in data and not isinstance(data["compact"], bool):
         problems.append(FactProblem("UDB602", "compact", "expected true or false"))
     if problems:
-        raise FactError(problems)
+        raise _Located(FactError(problems), data)
+
+
+def _decision(policy: Policy, data: Mapping[str, Any]) -> Decision:
+    try:
+        return policy.decide(data["facts"], data["on"], order=data.get("order"),
+                             suppliers=data.get("suppliers"))
+    except FactError as error:
+        # the facts' problems (found again) have paths inside the facts
+        raise _Located(error, data, policy.facts.check(data["facts"])[1]) from None
+
+
+def _settlement(policy: Policy, data: Mapping[str, Any]) -> Settlement:
+    try:
+        return policy.settle(data["referral"], data.get("outcomes"), until=data["until"],
+                             since=data.get("since"))
+    except FactError as error:
+        raise _Located(error, data) from None
 
 
 def _decide(policy: Policy, data: Mapping[str, Any]) -> dict[str, Any]:
-    decision = policy.decide(data["facts"], data["on"], order=data.get("order"),
-                             suppliers=data.get("suppliers"))
-    return decision.to_dict(compact=bool(data.get("compact", False)))
+    return _decision(policy, data).to_dict(compact=bool(data.get("compact", False)))
 
 
 def _settle(policy: Policy, data: Mapping[str, Any]) -> dict[str, Any]:
-    settlement = policy.settle(data["referral"], data.get("outcomes"), until=data["until"],
-                               since=data.get("since"))
-    return settlement.to_dict(compact=bool(data.get("compact", False)))
+    return _settlement(policy, data).to_dict(compact=bool(data.get("compact", False)))
 
 
 def _explain(policy: Policy, data: Mapping[str, Any]) -> dict[str, Any]:
     language = data.get("language")
     if language is not None and language not in LANGUAGES:
-        raise FactError([FactProblem("UDB605", "language",
-                                     f"expected one of {', '.join(LANGUAGES)}")])
+        expected = f"expected one of {', '.join(LANGUAGES)}"
+        raise _Located(FactError([FactProblem("UDB605", "language", expected)]), data)
     rest = {k: v for k, v in data.items() if k != "language"}
     if "referral" in rest:
         _check_keys(rest, _SETTLE_KEYS)
-        settlement = policy.settle(rest["referral"], rest.get("outcomes"),
-                                   until=rest["until"], since=rest.get("since"))
+        settlement = _settlement(policy, rest)
         return {"language": language or policy.language,
                 "text": settlement.explain(language), "record": settlement.to_dict(True)}
     _check_keys(rest, _DECIDE_KEYS)
-    decision = policy.decide(rest["facts"], rest["on"], order=rest.get("order"),
-                             suppliers=rest.get("suppliers"))
+    decision = _decision(policy, rest)
     return {"language": language or policy.language, "text": decision.explain(language),
             "record": decision.to_dict(compact=True)}
 
@@ -174,20 +219,20 @@ def create_app(registry: PolicyRegistry) -> FastAPI:
     async def on_problem(request: Request, error: _Problem) -> JSONResponse:
         return _problem_response(error.status, error.body)
 
+    @app.exception_handler(_Located)
+    async def on_input_error(request: Request, error: _Located) -> JSONResponse:
+        return _problem_response(*from_error(error.error, request.url.path, error.pointers))
+
     @app.exception_handler(UdbudsreglerError)
     async def on_library_error(request: Request, error: UdbudsreglerError) -> JSONResponse:
-        path = request.url.path
-        status, body = from_error(error, path, "facts" if not path.endswith("/settle")
-                                  else None)
-        return _problem_response(status, body)
+        return _problem_response(*from_error(error, request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         body = {"type": "about:blank", "title": _reason(error.status_code),
                 "status": error.status_code, "detail": str(error.detail),
                 "instance": request.url.path}
-        return JSONResponse(body, status_code=error.status_code, media_type=MEDIA_TYPE,
-                            headers=error.headers)
+        return _problem_response(error.status_code, body, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
