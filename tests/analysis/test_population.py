@@ -76,3 +76,25 @@ def test_a_line_with_an_id_but_no_facts_is_facts_without_the_id(tmp_path: Path) 
     [bad] = report.bad_rows
     assert (bad.line, bad.id) == (1, None)
     assert any(p.startswith("id: UDB606: ") for p in bad.problems), bad.problems
+
+
+@pytest.mark.parametrize(("order", "problem"), [
+    ({"package": 5}, "order.package: UDB602: expected text, got the number 5"),
+    ({"weekly_hours": "x"},
+     "order.weekly_hours: UDB602: expected a number of hours, got the text 'x'"),
+    ({"zzz": 1}, "order.zzz: UDB606: not a part of an order"),
+    ({"supplier": ["x"]}, "order.supplier: UDB602: expected text, got a list"),
+])
+def test_an_order_of_the_wrong_shape_is_a_bad_row(tmp_path: Path, order: dict[str, Any],
+                                                 problem: str) -> None:
+    """As `decide --population` refuses it, at its line; the diff compares the other rows
+    (it stopped at the first such order: "the input does not fit the policy")."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps({"id": "C-1", "facts": FACTS}) + "\n"
+                    + json.dumps({"id": "C-2", "facts": FACTS, "order": order}) + "\n",
+                    encoding="utf-8")
+    policy = ur.load_policy(ROOT / "policies" / "slagelse-2019")
+    report = compare(policy, policy, citizens=0, population=file, scenarios=0)
+    [bad] = report.bad_rows
+    assert (bad.line, bad.id, bad.problems) == (2, "C-2", (problem,))
+    assert report.compared == 1
