@@ -98,3 +98,21 @@ def test_an_order_of_the_wrong_shape_is_a_bad_row(tmp_path: Path, order: dict[st
     [bad] = report.bad_rows
     assert (bad.line, bad.id, bad.problems) == (2, "C-2", (problem,))
     assert report.compared == 1
+
+
+@pytest.mark.parametrize(("first", "problem"), [
+    ("nope", "not valid JSON: Expecting value"),
+    ("[1]", "expected a JSON object"),
+])
+def test_the_suffix_says_the_format_not_the_first_line(tmp_path: Path, first: str,
+                                                       problem: str) -> None:
+    """A .jsonl file whose first line is not an object is JSON lines, as for `decide
+    --population`: that line is a bad row and the others are read (the file was read as
+    CSV, and every line after the first was a bad row: "11 cells, but the header has 1
+    columns")."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(first + "\n" + json.dumps({"id": "C-2", "facts": FACTS}) + "\n"
+                    + json.dumps(FACTS) + "\n", encoding="utf-8")
+    population = read_population(file)
+    assert [(b.line, b.id, b.problems) for b in population.bad] == [(1, None, (problem,))]
+    assert [(r.line, r.id) for r in population.rows] == [(2, "C-2"), (3, None)]

@@ -67,8 +67,10 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     "facts": {...}, "order": {...}}``, read by
     :func:`~udbudsregler.runtime.inputs.population_line` as ``decide --population``
     reads it), or CSV with one column per fact (an optional ``id`` column) whose
-    history, list, record and period columns hold JSON text. ``specs`` (the fact schema)
-    says how to read CSV cells. Rows that cannot be read are :attr:`Population.bad`."""
+    history, list, record and period columns hold JSON text, or Parquet. The suffix says
+    which, as for ``decide --population``: ``.csv`` CSV, ``.parquet`` or ``.pq`` Parquet,
+    any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells. Rows
+    that cannot be read are :attr:`Population.bad`."""
     name = str(path)
     if name.lower().endswith((".parquet", ".pq")):
         return _read_parquet(name)
@@ -84,8 +86,7 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     except (OSError, UnicodeDecodeError) as error:
         raise PopulationError(f"{name}: cannot be read ({error})") from None
     population = Population(name)
-    first = text.lstrip()[:1]
-    if name.lower().endswith(".csv") or (first and first != "{"):
+    if name.lower().endswith(".csv"):
         _read_csv(text, specs or {}, population)
     else:
         _read_jsonl(text, population)
