@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import row_facts
+from udbudsregler.columnar.cells import header_problem, row_facts
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -156,6 +156,9 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
     except csv.Error as error:
         raise PopulationError(f"{population.path}: the first line cannot be read as CSV "
                               f"({error})") from None
+    problem = header_problem(header)
+    if problem is not None:
+        raise PopulationError(f"{population.path}: {problem}")
     start = reader.line_num + 1
     for cells in _rows(reader, population):
         line, start = start, reader.line_num + 1
