@@ -5,6 +5,7 @@ reads it (`udbudsregler.runtime.inputs.population_line`)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,27 @@ def test_the_suffix_says_the_format_not_the_first_line(tmp_path: Path, first: st
     population = read_population(file)
     assert [(b.line, b.id, b.problems) for b in population.bad] == [(1, None, (problem,))]
     assert [(r.line, r.id) for r in population.rows] == [(2, "C-2"), (3, None)]
+
+
+def test_a_parquet_value_python_has_no_form_of_is_a_bad_row(tmp_path: Path) -> None:
+    """A date beyond Python's calendar, an id that is not UTF-8: their rows are bad rows,
+    the others are read (it was an internal error, OverflowError/UnicodeDecodeError)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.Table.from_pylist([{**FACTS, "birth_date": date(1995, 6, 1)}] * 4)
+    day = table.column("birth_date").combine_chunks()
+    far = pa.array([2_000_000_000], pa.int32()).view(pa.date32())
+    not_utf8 = pa.Array.from_buffers(pa.string(), 1, [
+        None, pa.py_buffer(b"\0\0\0\0\2\0\0\0"), pa.py_buffer(b"\xff\xfe")])
+    table = table.set_column(0, "birth_date", pa.concat_arrays(
+        [day.slice(0, 1), far, day.slice(2)]))
+    table = table.append_column("id", pa.concat_arrays(
+        [pa.array(["C-1", "C-2"]), not_utf8, pa.array(["C-4"])]))
+    file = tmp_path / "citizens.parquet"
+    pq.write_table(table, file)
+    population = read_population(file)
+    assert [(b.line, b.id, b.problems) for b in population.bad] == [
+        (2, "C-2", ("birth_date: UDB603: a date outside the years 1850-2200",)),
+        (3, None, ("id: UDB602: not UTF-8 text",))]
+    assert [(r.line, r.id) for r in population.rows] == [(1, "C-1"), (4, "C-4")]
+    assert population.rows[0].facts == {**FACTS, "birth_date": date(1995, 6, 1)}
