@@ -5,6 +5,7 @@ reads it (`udbudsregler.runtime.inputs.population_line`)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,67 @@ def test_a_line_with_an_id_but_no_facts_is_facts_without_the_id(tmp_path: Path) 
     [bad] = report.bad_rows
     assert (bad.line, bad.id) == (1, None)
     assert any(p.startswith("id: UDB606: ") for p in bad.problems), bad.problems
+
+
+@pytest.mark.parametrize(("order", "problem"), [
+    ({"package": 5}, "order.package: UDB602: expected text, got the number 5"),
+    ({"weekly_hours": "x"},
+     "order.weekly_hours: UDB602: expected a number of hours, got the text 'x'"),
+    ({"zzz": 1}, "order.zzz: UDB606: not a part of an order"),
+    ({"supplier": ["x"]}, "order.supplier: UDB602: expected text, got a list"),
+])
+def test_an_order_of_the_wrong_shape_is_a_bad_row(tmp_path: Path, order: dict[str, Any],
+                                                 problem: str) -> None:
+    """As `decide --population` refuses it, at its line; the diff compares the other rows
+    (it stopped at the first such order: "the input does not fit the policy")."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps({"id": "C-1", "facts": FACTS}) + "\n"
+                    + json.dumps({"id": "C-2", "facts": FACTS, "order": order}) + "\n",
+                    encoding="utf-8")
+    policy = ur.load_policy(ROOT / "policies" / "slagelse-2019")
+    report = compare(policy, policy, citizens=0, population=file, scenarios=0)
+    [bad] = report.bad_rows
+    assert (bad.line, bad.id, bad.problems) == (2, "C-2", (problem,))
+    assert report.compared == 1
+
+
+@pytest.mark.parametrize(("first", "problem"), [
+    ("nope", "not valid JSON: Expecting value"),
+    ("[1]", "expected a JSON object"),
+])
+def test_the_suffix_says_the_format_not_the_first_line(tmp_path: Path, first: str,
+                                                       problem: str) -> None:
+    """A .jsonl file whose first line is not an object is JSON lines, as for `decide
+    --population`: that line is a bad row and the others are read (the file was read as
+    CSV, and every line after the first was a bad row: "11 cells, but the header has 1
+    columns")."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(first + "\n" + json.dumps({"id": "C-2", "facts": FACTS}) + "\n"
+                    + json.dumps(FACTS) + "\n", encoding="utf-8")
+    population = read_population(file)
+    assert [(b.line, b.id, b.problems) for b in population.bad] == [(1, None, (problem,))]
+    assert [(r.line, r.id) for r in population.rows] == [(2, "C-2"), (3, None)]
+
+
+def test_a_parquet_value_python_has_no_form_of_is_a_bad_row(tmp_path: Path) -> None:
+    """A date beyond Python's calendar, an id that is not UTF-8: their rows are bad rows,
+    the others are read (it was an internal error, OverflowError/UnicodeDecodeError)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.Table.from_pylist([{**FACTS, "birth_date": date(1995, 6, 1)}] * 4)
+    day = table.column("birth_date").combine_chunks()
+    far = pa.array([2_000_000_000], pa.int32()).view(pa.date32())
+    not_utf8 = pa.Array.from_buffers(pa.string(), 1, [
+        None, pa.py_buffer(b"\0\0\0\0\2\0\0\0"), pa.py_buffer(b"\xff\xfe")])
+    table = table.set_column(0, "birth_date", pa.concat_arrays(
+        [day.slice(0, 1), far, day.slice(2)]))
+    table = table.append_column("id", pa.concat_arrays(
+        [pa.array(["C-1", "C-2"]), not_utf8, pa.array(["C-4"])]))
+    file = tmp_path / "citizens.parquet"
+    pq.write_table(table, file)
+    population = read_population(file)
+    assert [(b.line, b.id, b.problems) for b in population.bad] == [
+        (2, "C-2", ("birth_date: UDB603: a date outside the years 1850-2200",)),
+        (3, None, ("id: UDB602: not UTF-8 text",))]
+    assert [(r.line, r.id) for r in population.rows] == [(1, "C-1"), (4, "C-4")]
+    assert population.rows[0].facts == {**FACTS, "birth_date": date(1995, 6, 1)}

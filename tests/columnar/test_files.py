@@ -172,6 +172,29 @@ def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: 
         (1, "c1", "subject_to_225_rule", "UDB608", "line 3: `Y` is not true or false")]
 
 
+@pytest.mark.parametrize(("header", "column"), [
+    ("id,birth_date,visitation,birth_date", "birth_date"),
+    ("id,birth_date, id", "id"),
+])
+def test_csv_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path, header: str,
+                                                  column: str) -> None:
+    """A first line naming a column twice (a fact, or the id) is refused before any row
+    is read, by both readers of population files; before, the last column's value was
+    kept silently (a JSON key given twice is refused, UDB609)."""
+    from udbudsregler.analysis.population import PopulationError, read_population
+    from udbudsregler.columnar.files import PopulationFileError
+
+    source = tmp_path / "population.csv"
+    source.write_text(header + "\n" + ",".join(
+        ["c0", "1990-01-01", "aktivitetsparat", "1991-01-01"][:header.count(",") + 1])
+        + "\n", encoding="utf-8")
+    message = f"population.csv: the first line names the column `{column}` twice"
+    with pytest.raises(PopulationFileError, match=message):
+        decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
+    with pytest.raises(PopulationError, match=message):
+        read_population(source)
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")

@@ -258,8 +258,8 @@ class Comparison:
         return facts
 
     def read(self, population: Population) -> list[Citizen]:
-        """The rows of a population file in canonical form; rows that fit neither policy
-        become bad rows."""
+        """The rows of a population file in canonical form; rows that fit neither policy,
+        or whose order is not of an order's shape, become bad rows."""
         out: list[Citizen] = []
         for row in population.rows:
             where = f"{population.path}:{row.line}" + (f" ({row.id})" if row.id else "")
@@ -274,6 +274,12 @@ class Comparison:
             if len(errors) == 2:
                 problems = tuple(p.render() for p in errors[0].problems)
                 population.bad.append(BadRow(row.line, row.id, problems))
+                continue
+            try:  # an order of the wrong shape, as decide refuses it (UDB602, UDB606)
+                parse_order(row.order)
+            except FactError as error:
+                population.bad.append(BadRow(row.line, row.id, tuple(
+                    p.render() for p in error.problems)))
                 continue
             out.append(Citizen(where, facts, row.order, population.path))
         population.bad.sort(key=lambda b: b.line)

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import row_facts
+from udbudsregler.columnar.cells import header_problem, row_facts
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
+from udbudsregler.values.limits import EARLIEST, LATEST
 
 __all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
 
@@ -67,8 +68,10 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     "facts": {...}, "order": {...}}``, read by
     :func:`~udbudsregler.runtime.inputs.population_line` as ``decide --population``
     reads it), or CSV with one column per fact (an optional ``id`` column) whose
-    history, list, record and period columns hold JSON text. ``specs`` (the fact schema)
-    says how to read CSV cells. Rows that cannot be read are :attr:`Population.bad`."""
+    history, list, record and period columns hold JSON text, or Parquet. The suffix says
+    which, as for ``decide --population``: ``.csv`` CSV, ``.parquet`` or ``.pq`` Parquet,
+    any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells. Rows
+    that cannot be read are :attr:`Population.bad`."""
     name = str(path)
     if name.lower().endswith((".parquet", ".pq")):
         return _read_parquet(name)
@@ -84,8 +87,7 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     except (OSError, UnicodeDecodeError) as error:
         raise PopulationError(f"{name}: cannot be read ({error})") from None
     population = Population(name)
-    first = text.lstrip()[:1]
-    if name.lower().endswith(".csv") or (first and first != "{"):
+    if name.lower().endswith(".csv"):
         _read_csv(text, specs or {}, population)
     else:
         _read_jsonl(text, population)
@@ -105,12 +107,64 @@ def _read_parquet(name: str) -> Population:
     except (OSError, ValueError) as error:
         raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
     population = Population(name)
-    ids = table.column("id").to_pylist() if "id" in table.column_names else None
-    facts = table.drop_columns(["id"]) if ids is not None else table
-    for number, row in enumerate(facts.to_pylist(), start=1):
-        ident = ids[number - 1] if ids is not None else None
-        population.rows.append(PopulationRow(number, _id(ident), row))
+    problems: dict[int, list[str]] = {}
+    try:
+        rows = table.to_pylist()
+    except _UNCONVERTIBLE:  # a value Python has no form of: the rows with one are bad
+        rows, problems = _by_value(table)
+    for number, row in enumerate(rows, start=1):
+        ident = _id(row.pop("id", None))
+        if number - 1 in problems:
+            population.bad.append(BadRow(number, ident, tuple(problems[number - 1])))
+        else:
+            population.rows.append(PopulationRow(number, ident, row))
     return population
+
+
+#: What Arrow raises for a value Python has no form of (a date beyond the year 9999, a
+#: string that is not UTF-8).
+_UNCONVERTIBLE = (OverflowError, ValueError, UnicodeDecodeError)
+
+
+def _by_value(table: Any) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
+    """The rows of a Parquet table read value by value, where a column cannot be read
+    at once: the rows (a value that cannot be read is None) and, by row index, the
+    problems of the values that cannot be read."""
+    columns: dict[str, list[Any]] = {}
+    problems: dict[int, list[str]] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            columns[name] = column.to_pylist()
+        except _UNCONVERTIBLE:
+            columns[name] = values = []
+            for index, cell in enumerate(column):
+                try:
+                    values.append(cell.as_py())
+                except _UNCONVERTIBLE as error:
+                    values.append(None)
+                    problems.setdefault(index, []).append(
+                        _unconvertible(name, column.type, error))
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(),
+                                                                         strict=True)]
+    return rows, problems
+
+
+def _unconvertible(name: str, kind: Any, error: Exception) -> str:
+    """The problem of a value of column ``name`` (of Arrow type ``kind``) that Python
+    has no form of, as a fact's problem is shown."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"{name}: UDB602: not UTF-8 text"
+    if _dated(kind):  # decide reads no date outside these years anyway
+        return f"{name}: UDB603: a date outside the years {EARLIEST.year}-{LATEST.year}"
+    return f"{name}: UDB602: cannot be read ({shown(str(error), 200)})"
+
+
+def _dated(kind: Any) -> bool:
+    """Whether an Arrow type holds dates or timestamps (also in lists and records)."""
+    import pyarrow as pa
+
+    return pa.types.is_date(kind) or pa.types.is_timestamp(kind) or any(
+        _dated(kind.field(i).type) for i in range(kind.num_fields))
 
 
 _LINE_END = re.compile("\r\n|\r|\n")
@@ -155,6 +209,9 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
     except csv.Error as error:
         raise PopulationError(f"{population.path}: the first line cannot be read as CSV "
                               f"({error})") from None
+    problem = header_problem(header)
+    if problem is not None:
+        raise PopulationError(f"{population.path}: {problem}")
     start = reader.line_num + 1
     for cells in _rows(reader, population):
         line, start = start, reader.line_num + 1

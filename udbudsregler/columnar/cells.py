@@ -10,10 +10,23 @@ from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import read_json
+from udbudsregler.runtime.inputs import read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value", "row_facts"]
+__all__ = ["cell_value", "header_problem", "row_facts"]
+
+
+def header_problem(header: Sequence[str]) -> str | None:
+    """What makes a CSV file's first line unreadable, if anything: a column named twice
+    (a fact, or ``id``; names stripped as :func:`row_facts` reads them), of which a row
+    would keep one value silently. Both readers of population files refuse the file."""
+    seen: set[str] = set()
+    for column in header:
+        column = column.strip()
+        if column and column in seen:  # a column without a name is a problem of its rows
+            return f"the first line names the column `{shown_key(column)}` twice"
+        seen.add(column)
+    return None
 
 
 def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, FactSpec]

@@ -39,7 +39,7 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import row_facts
+from udbudsregler.columnar.cells import header_problem, row_facts
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -372,6 +372,9 @@ class _Rows:
                                       f"({error})") from None
         if _NOT_UTF8.search("".join(header)):
             raise PopulationFileError(f"{self.name}: the first line is not UTF-8 text")
+        problem = header_problem(header)
+        if problem is not None:
+            raise PopulationFileError(f"{self.name}: {problem}")
         while True:
             line = reader.line_num + 1
             try:
