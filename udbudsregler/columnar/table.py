@@ -328,8 +328,8 @@ def _codes(spec: FactSpec, arr: pa.Array, level: int) -> Cats | None:
     indices = arr.indices
     if arr.null_count or indices.type != pa.int32() or len(indices) == 0:
         return None
-    words = arr.dictionary.to_pylist()
-    if len(set(words)) != len(words) or None in words or (
+    words = values_of(arr.dictionary)
+    if len(set(words)) != len(words) or None in words or not all(map(valid_text, words)) or (
             spec.kind.choice and not set(words) <= set(spec.values or ())):
         return None
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
@@ -353,8 +353,8 @@ def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArr
         # a dictionary may hold a word twice (Arrow does not forbid it): each row's code is
         # its word's first place, so equal words are one value (`in`, `==`); a null word
         # is a missing value
-        listed = words.to_pylist()
-        values = tuple(dict.fromkeys(w for w in listed if w is not None))
+        listed = values_of(words)  # a word that is not UTF-8 is not one: per record
+        values = tuple(dict.fromkeys(w for w in listed if w is not None and valid_text(w)))
         place = {w: i for i, w in enumerate(values)}
         mapping = pa.array([place.get(w, -1) if w is not None else -1 for w in listed],
                            type=pa.int32())
@@ -438,10 +438,12 @@ def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
     that hold every value exactly; and where a value does not fit 64 bits there (such rows
     go per record). Whole hours in a decimal128(38, 18) become units of one hour."""
     n = len(arr)
-    if arr.type.precision <= 18:  # every value fits 64 bits at its own scale
+    if arr.type.precision <= 18:  # every value fits 64 bits at its own scale ...
         raw = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset:
                                                                2 * (arr.offset + n)]
-        return raw[0::2].copy(), scale, _none(n)
+        # ... unless the column holds more digits than its type says (an unsafe cast)
+        if (raw[1::2] == raw[0::2] >> 63).all():
+            return raw[0::2].copy(), scale, _none(n)
     limbs, negative = _limbs(arr)
     valid = ~_nulls(arr)
     below, rest = _divmod(limbs, 10**9)  # the value // 10^9, and its last nine digits
@@ -532,6 +534,8 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             units, scale, big = _decimal_units(arr, arr.type.scale)
             if scale > 18:  # finer than the input limits allow, or too many places
                 return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+            if kind.scale > MAX_PLACES:  # a zero of more places than decide takes
+                big = big | ((units == 0) & ~bad)
         else:
             return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
         bad = bad | big
@@ -559,9 +563,12 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             codes = pc.index_in(arr, value_set=pa.array(values, type=kind))
         else:
             encoded = arr.dictionary_encode()
-            values = tuple(encoded.dictionary.to_pylist())
+            values = tuple(values_of(encoded.dictionary))
             codes = encoded.indices
         c = np.asarray(_numbers(codes, -1), dtype=np.int32)
+        if not all(map(valid_text, values)):  # bytes that are not UTF-8: per record
+            invalid = np.array([not valid_text(v) for v in values], dtype=bool)
+            c = np.where((c >= 0) & invalid[np.maximum(c, 0)], -1, c).astype(np.int32)
         return Cats(level, c, values), bad | (c < 0)
     if t is fact_kinds.PERIOD:
         if not _struct_with(kind, {"from", "to"}):
@@ -595,7 +602,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     fields = spec.fields or {}
     if not t.many:  # a record
         if not _struct_with(kind, set(fields)):
-            return Rec(level, {}), _all(n)
+            return _unread(spec, n, level, currency), _all(n)
         rec: dict[str, Any] = {}
         for name, sub in fields.items():
             rec[name], b = read_value(sub, pc.struct_field(arr, name), level, currency,
@@ -607,8 +614,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     names = set(fields) | ({"from", "to"} if history else set())
     if not ((pa.types.is_list(kind) or pa.types.is_large_list(kind))
             and _struct_with(kind.value_type, names)):
-        rec0 = Rec(level + 1, {}, history)
-        return Lst(level, n, np.zeros(0, dtype=np.int64), rec0), _all(n)
+        return _unread(spec, n, level, currency), _all(n)
     items = arr.flatten()
     offsets = _offsets(arr)
     parent = None if offsets is not None else np.asarray(
@@ -632,6 +638,15 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if inner.any():
         bad[out.parent[inner]] = True
     return out, bad
+
+
+def _unread(spec: FactSpec, n: int, level: int, currency: str) -> Any:
+    """The column of a record or list fact whose Arrow type is not its own (a field
+    missing or extra): every row goes per record, and the column is read as all null, so
+    that it has each field the expressions read (with no rows of its own)."""
+    value, _ = _read_value(spec, pa.nulls(n, arrow_type(spec, currency)), level, currency,
+                           "", {})
+    return value
 
 
 def _end(arr: pa.Array, level: int, currency: str) -> tuple[Dates, BoolArray, BoolArray]:
@@ -809,6 +824,9 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
             days = array.cast(pa.int32()).to_pylist()
         return [None if d is None else date.min if d < _FIRST_DAY else date.max
                 if d > _LAST_DAY else date.fromordinal(d - _FIRST_DAY + 1) for d in days]
+    if pa.types.is_dictionary(kind):
+        words = values_of(array.dictionary)
+        return [None if i is None else words[i] for i in array.indices.to_pylist()]
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         binary = pa.binary() if pa.types.is_string(kind) else pa.large_binary()
         return [None if b is None else b.decode("utf-8", "surrogateescape")
@@ -825,6 +843,85 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
         return [items[offsets[i]:offsets[i + 1]] if ok else None
                 for i, ok in enumerate(valid)]
     raise failed  # another type: what to_pylist raised
+
+
+def canonical_table(table: pa.Table) -> pa.Table:
+    """``table`` with its columns in the forms the columns are read in, holding the same
+    values (``to_pylist`` gives the same): see :func:`canonical_array`. A column already
+    in that form is kept as it is (no copy)."""
+    columns = []
+    changed = False
+    for column in table.columns:
+        chunks = [canonical_array(chunk) for chunk in column.chunks]
+        if any(new is not old for new, old in zip(chunks, column.chunks, strict=True)):
+            changed = True
+            column = pa.chunked_array(chunks, type=chunks[0].type if chunks else None)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names) if changed else table
+
+
+_VIEWS = {"string_view": pa.string(), "binary_view": pa.binary()}
+
+
+def canonical_array(arr: pa.Array) -> pa.Array:
+    """``arr`` in the form the columns read: text and bytes of the view layouts (Polars'
+    newest export) as plain ones; list views and fixed-size lists as lists; a list slot
+    that is null but still spans items (Polars' ``when/then`` on a list column) and a
+    null record's fields, cleared (their items are not the row's: ``to_pylist`` gives
+    None); a ``date64`` as the day it falls on (as ``to_pylist`` gives it, a time of day
+    dropped). ``arr`` itself when it is in that form already."""
+    kind = arr.type
+    if str(kind) in _VIEWS:
+        return arr.cast(_VIEWS[str(kind)])
+    if pa.types.is_dictionary(kind):
+        values = canonical_array(arr.dictionary)
+        return arr if values is arr.dictionary else pa.DictionaryArray.from_arrays(
+            arr.indices, values)
+    if pa.types.is_date64(kind):  # whole days down (a day beyond int32: a far date)
+        days = np.asarray(arr.cast(pa.int64()).fill_null(0), dtype=np.int64) // 86_400_000
+        days = np.clip(days, -2**31, 2**31 - 1).astype(np.int32)
+        return pa.array(days, type=pa.int32(), mask=np.asarray(arr.is_null(), dtype=bool)
+                        if arr.null_count else None).view(pa.date32())
+    if pa.types.is_struct(kind):
+        fields = arr.flatten() if arr.null_count else [arr.field(i)
+                                                        for i in range(kind.num_fields)]
+        canonical = [canonical_array(f) for f in fields]
+        if arr.null_count == 0 and all(c is f for c, f in zip(canonical, fields,
+                                                              strict=True)):
+            return arr
+        return pa.StructArray.from_arrays(canonical, fields=list(kind),
+                                          mask=arr.is_null() if arr.null_count else None)
+    listed = (pa.types.is_list(kind) or pa.types.is_large_list(kind)
+              or pa.types.is_list_view(kind) or pa.types.is_large_list_view(kind)
+              or pa.types.is_fixed_size_list(kind))
+    if not listed:
+        return arr
+    plain = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if plain and not _spans_under_nulls(arr):
+        values = canonical_array(arr.values)
+        if values is arr.values:
+            return arr
+        return type(arr).from_arrays(arr.offsets, values,
+                                     mask=arr.is_null() if arr.null_count else None)
+    # rebuilt from the items of the slots that are not null
+    lengths = np.asarray(pc.list_value_length(arr).fill_null(0), dtype=np.int64)
+    offsets = np.zeros(len(arr) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    values = canonical_array(pc.list_flatten(arr))
+    large = pa.types.is_large_list(kind) or pa.types.is_large_list_view(kind)
+    maker = pa.LargeListArray if large or offsets[-1] >= 2**31 else pa.ListArray
+    return maker.from_arrays(pa.array(offsets, type=pa.int64() if maker is pa.LargeListArray
+                                      else pa.int32()), values,
+                             mask=arr.is_null() if arr.null_count else None)
+
+
+def _spans_under_nulls(arr: pa.Array) -> bool:
+    """Whether a list array has a null slot whose offsets still span items."""
+    if not arr.null_count:
+        return False
+    offsets = np.asarray(arr.offsets, dtype=np.int64)
+    nulls = np.asarray(arr.is_null(), dtype=bool)
+    return bool((np.diff(offsets)[nulls] > 0).any())
 
 
 def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
@@ -977,6 +1074,7 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
     columns to build."""
     plan = _plan(policy)
     value_columns(policy, values)
+    table = canonical_table(table)
     run = _Run(policy, plan, table, day, id, order, suppliers, values, first_row,
                ignore_validity, records, columns)
     why = plan.unsupported

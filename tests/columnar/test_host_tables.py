@@ -1,0 +1,162 @@
+"""Arrow tables as hosts build them, not in ``fact_schema``'s types (found by fuzzing):
+each row decided as ``decide`` decides the row's values (``to_pylist``; where Python
+cannot hold a value, as ``rows_of`` reads it), never a traceback, never another answer.
+
+- a list slot that is null but still spans items (Polars' ``when/then`` on a list
+  column gives one), and a null record in a list whose own list is not empty;
+- text in the view layouts (Polars' newest export), as a dictionary's values too, and
+  list views;
+- a history whose records miss a field or have one too many;
+- text that is not UTF-8, plain and dictionary-encoded;
+- ``date64`` values with a time of day;
+- decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
+  ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pc = pytest.importorskip("pyarrow.compute")
+
+from equivalence import assert_agree  # noqa: E402
+
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import fact_schema  # noqa: E402
+from udbudsregler.columnar.table import arrow_value, rows_of  # noqa: E402
+from udbudsregler.testing import sample_citizens  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+def _setup(folder: Path, n: int, seed: int) -> tuple[Any, dt.date, Any]:
+    policy = load_policy(folder)
+    on = policy.header.valid.from_ + dt.timedelta(days=45)
+    rows = sample_citizens(policy, on, n, seed=seed)
+    table = pa.Table.from_pylist([arrow_value(r) for r in rows],
+                                 schema=fact_schema(policy.graph)).combine_chunks()
+    return policy, on, table
+
+
+def _agree(policy: Any, on: dt.date, table: Any) -> Any:
+    result = policy.decide_table(table, on)
+    assert_agree(policy, rows_of(table), on, result)
+    return result
+
+
+def _set(table: Any, name: str, column: Any) -> Any:
+    return table.set_column(table.column_names.index(name), name, column)
+
+
+def _view(lists: Any) -> Any:
+    """A list array as a list view (Arrow casts no list to a view)."""
+    offsets = lists.offsets
+    sizes = pc.subtract(offsets[1:], offsets[:-1])
+    return pa.ListViewArray.from_arrays(offsets[:-1], sizes, lists.values)
+
+
+def test_a_null_list_slot_that_spans_items() -> None:
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 8, 1)
+    benefits = table.column("benefits").chunk(0)
+    lengths = pc.list_value_length(benefits).to_pylist()
+    first = next(i for i, k in enumerate(lengths) if k)
+    mask = pa.array([i == first for i in range(len(benefits))])
+    spanned = pa.ListArray.from_arrays(benefits.offsets, benefits.values, mask=mask)
+    assert spanned.offsets[first + 1].as_py() > spanned.offsets[first].as_py()
+    result = _agree(policy, on, _set(table, "benefits", spanned))
+    assert [(e["row"], e["path"]) for e in result.errors.to_pylist()] == [(first, "benefits")]
+
+
+def test_a_null_record_in_a_list_whose_own_list_is_not_empty() -> None:
+    policy, on, table = _setup(HERE / "data" / "picked", 40, 3)
+    referrals = table.column("referrals").chunk(0)
+    items = referrals.values
+    lengths = pc.list_value_length(items.field("courses")).to_pylist()
+    k = next(i for i, n in enumerate(lengths) if n)
+    nulled = pa.StructArray.from_arrays(items.flatten(), fields=list(items.type),
+                                        mask=pa.array([i == k for i in range(len(items))]))
+    _agree(policy, on, _set(table, "referrals",
+                            pa.ListArray.from_arrays(referrals.offsets, nulled)))
+
+
+def test_text_in_view_layouts_and_list_views() -> None:
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 30, 2)
+    visitation = table.column("visitation").chunk(0)
+    views = _set(table, "visitation", visitation.cast(pa.string_view()))
+    result = _agree(policy, on, views.append_column(
+        "note", visitation.cast(pa.string_view())))  # not a fact: every row per record
+    assert result.errors.num_rows == 30 * 1
+    _agree(policy, on, views)
+    words = visitation.cast(pa.string_view()).dictionary_encode()
+    _agree(policy, on, _set(table, "visitation", words))
+    benefits = table.column("benefits").chunk(0)
+    listed = _view(benefits)
+    assert _agree(policy, on, _set(table, "benefits", listed)).errors.num_rows == 0
+
+
+@pytest.mark.parametrize("change", ["drop_to", "extra", "list_view"])
+def test_history_records_of_another_shape(change: str) -> None:
+    policy, on, table = _setup(HERE / "data" / "gaps", 12, 1)
+    benefits = table.column("benefits").chunk(0)
+    items = benefits.values
+    if change == "drop_to":
+        items = pa.StructArray.from_arrays([items.field("from")], names=["from"])
+    elif change == "extra":
+        items = pa.StructArray.from_arrays(
+            [items.field("from"), items.field("to"), pa.array(["x"] * len(items))],
+            names=["from", "to", "note"])
+    column = pa.ListArray.from_arrays(benefits.offsets, items)
+    if change == "list_view":
+        column = _view(column)
+    _agree(policy, on, _set(table, "benefits", column))
+
+
+@pytest.mark.parametrize("encoded", [False, True])
+def test_text_that_is_not_utf8(encoded: bool) -> None:
+    policy, on, table = _setup(HERE / "data" / "records", 5, 1)
+    values = table.column("note").chunk(0).to_pylist()
+    body = b"\xff\xfe" + b"".join(v.encode() for v in values[1:])
+    ends = [0, 2]
+    for v in values[1:]:
+        ends.append(ends[-1] + len(v.encode()))
+    note = pa.Array.from_buffers(pa.string(), len(values), [
+        None, pa.array(ends, pa.int32()).buffers()[1], pa.py_buffer(body)])
+    if encoded:
+        note = note.dictionary_encode()
+    result = _agree(policy, on, _set(table, "note", note))
+    assert [(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()] == [
+        (0, "note", "UDB602")]
+
+
+def test_date64_with_a_time_of_day() -> None:
+    policy = load_policy(HERE / "data" / "ranged")
+    on = dt.date(2024, 2, 15)
+    day = 1_704_067_200_000  # 2024-01-01 in ms
+    start = pa.array([day + 3_600_000, day - 3_600_000, day, None], pa.int64()).view(
+        pa.date64())
+    table = pa.table({"age": [40] * 4, "hours": [20] * 4, "start": start})
+    assert start.to_pylist()[:3] == [dt.date(2024, 1, 1), dt.date(2023, 12, 31),
+                                     dt.date(2024, 1, 1)]
+    result = _agree(policy, on, table)
+    assert result.decisions.num_rows == 3
+
+
+def test_decimals_decide_refuses() -> None:
+    """A zero of 20 places, a value wider than its type: refused, each at its row."""
+    policy = load_policy(HERE / "data" / "ranged")
+    on = dt.date(2024, 2, 15)
+    fine = pa.table({"age": [40, 40], "start": [dt.date(2024, 1, 1)] * 2,
+                     "hours": pa.array([Decimal(5), Decimal(0)], pa.decimal128(38, 20))})
+    result = _agree(policy, on, fine)
+    assert [(e["row"], e["code"]) for e in result.errors.to_pylist()] == [(1, "UDB610")]
+    wide = pa.array([Decimal(20), Decimal(2**64 + 20)], pa.decimal128(38, 0)).cast(
+        pa.decimal128(10, 0), safe=False)
+    result = _agree(policy, on, _set(fine, "hours", wide))
+    assert [(e["row"], e["code"]) for e in result.errors.to_pylist()] == [(1, "UDB610")]
