@@ -240,6 +240,57 @@ def test_histories_as_long_tables_and_a_polars_frame() -> None:
         policy.decide_table(table, on, id="id").decisions)
 
 
+def _long_tables(policy: Policy, rows: list[dict[str, Any]], keys: list[Any],
+                 key_type: Any = None, key: str = "id") -> dict[str, Any]:
+    """Each history fact of ``rows`` as a long table, its records keyed by their row's
+    key (``keys``, one per row) in a column ``key`` of ``key_type``."""
+    long = {}
+    for name, fact in policy.graph.facts.items():
+        if fact.spec.type == "history":
+            kind = fact_schema(policy.graph).field(name).type.value_type
+            schema = pa.schema([(key, key_type or pa.string()),
+                                *[(f.name, f.type) for f in kind]])
+            long[name] = pa.Table.from_pylist(
+                [{key: k, **r} for k, row in zip(keys, rows, strict=True) for r in row[name]],
+                schema=schema)
+    return long
+
+
+def _no_histories(policy: Policy, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{k: [] for k, f in policy.graph.facts.items() if f.spec.type == "history"}}
+
+
+def _without_histories(policy: Policy, rows: list[dict[str, Any]]) -> pa.Table:
+    names = [k for k, f in policy.graph.facts.items() if f.spec.type == "history"]
+    return _table(policy, rows).drop_columns(names)
+
+
+@pytest.mark.parametrize(("id_type", "key_type"), [
+    (pa.int64(), pa.string()), (pa.string(), pa.int64()), (pa.uint8(), pa.large_string()),
+    (pa.int16(), pa.dictionary(pa.int32(), pa.string()))],
+    ids=["int64-string", "string-int64", "uint8-large_string", "int16-dictionary"])
+def test_long_table_keys_match_the_ids_as_text(id_type: Any, key_type: Any) -> None:
+    """A long table's keys are matched with the ids as ``decide_table`` writes them (as
+    text): an id 7 and a key "7" are the same citizen, whatever the two columns' types,
+    and a text id "079" is not a key 79; before, an ``ArrowTypeError`` for text keys and
+    whole-number ids, and Arrow read text ids as numbers for whole-number keys."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 80, seed=13)
+    texts = [str(i) for i in range(80)]
+    ids: list[Any] = list(range(80)) if pa.types.is_integer(id_type) else texts[:]
+    keys: list[Any] = list(range(80)) if pa.types.is_integer(key_type) else texts
+    want = rows[:]
+    if not pa.types.is_integer(id_type):  # no key is one of these ids: no records
+        ids[78:] = ["x78", "079"]
+        want[78:] = [_no_histories(policy, row) for row in rows[78:]]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, keys, key_type, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    assert_agree(policy, want, on, result)
+    assert result.decisions.column("id").to_pylist() == [str(i) for i in ids]
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -827,14 +827,30 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     raise failed  # another type: what to_pylist raised
 
 
+def _id_texts(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Ids as the decisions write them (``str`` of each value: text as it is, a whole
+    number in decimal digits), as ``large_string``; nulls stay null."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
+        column = column.dictionary_decode()
+        kind = column.type
+    if _is_text(kind) or pa.types.is_integer(kind):  # Arrow writes a number as str does
+        return column.cast(pa.large_string())
+    return pa.array([None if v is None else str(v) for v in values_of(column)],
+                    pa.large_string())
+
+
 def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
     """Histories given as long tables (one record per row, keyed by the citizen's id in
     column ``key``) as list columns of ``table``. Records whose id is not in ``table``
-    are left out."""
-    ids = table.column(key)
+    are left out. Keys and ids are matched as text, as the decisions write the ids: an
+    id 7 and a key "7" are one citizen, whatever the types of the two columns."""
+    ids = _id_texts(table.column(key))
     for name, long in histories.items():
         records = to_arrow(long)
-        where = pc.index_in(records.column(key), value_set=ids)
+        where = pc.index_in(_id_texts(records.column(key)), value_set=ids)
         keep = pc.is_valid(where)
         records = records.filter(keep)
         row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
