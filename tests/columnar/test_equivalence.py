@@ -291,6 +291,26 @@ def test_long_table_keys_match_the_ids_as_text(id_type: Any, key_type: Any) -> N
     assert result.decisions.column("id").to_pylist() == [str(i) for i in ids]
 
 
+def test_null_ids_and_null_keys_have_no_records() -> None:
+    """A long table's record whose key is null belongs to no citizen (left out), and a
+    citizen whose id is null has no records: decided with empty histories; before, the
+    first row with a null id took every record keyed by null."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 80, seed=13)
+    nulls = {1, 25, 57}  # the citizens whose histories change their decision
+    assert all(policy.decide(rows[i], on).eligible
+               != policy.decide(_no_histories(policy, rows[i]), on).eligible
+               for i in nulls)
+    ids = [None if i in nulls else f"c{i}" for i in range(80)]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, pa.string()))
+    long = _long_tables(policy, rows, ids, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    want = [_no_histories(policy, row) if i in nulls else row for i, row in enumerate(rows)]
+    assert_agree(policy, want, on, result)
+    assert result.decisions.column("id").to_pylist() == ids
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -846,11 +846,14 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
     """Histories given as long tables (one record per row, keyed by the citizen's id in
     column ``key``) as list columns of ``table``. Records whose id is not in ``table``
     are left out. Keys and ids are matched as text, as the decisions write the ids: an
-    id 7 and a key "7" are one citizen, whatever the types of the two columns."""
+    id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
+    whose key is null is no citizen's, and a row whose id is null has no records (it is
+    decided with empty histories)."""
     ids = _id_texts(table.column(key))
     for name, long in histories.items():
         records = to_arrow(long)
-        where = pc.index_in(_id_texts(records.column(key)), value_set=ids)
+        # a null key is no citizen's, and a null id no record's
+        where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
         keep = pc.is_valid(where)
         records = records.filter(keep)
         row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
