@@ -311,6 +311,34 @@ def test_null_ids_and_null_keys_have_no_records() -> None:
     assert result.decisions.column("id").to_pylist() == ids
 
 
+@pytest.mark.parametrize("id_type", [pa.string(), pa.int64()])
+def test_an_id_in_two_rows_with_long_tables_is_refused(id_type: Any) -> None:
+    """Two rows with one id and histories as long tables: a ``ValueError`` naming the id
+    before any row is decided (a record keyed by that id could be either citizen's);
+    before, the first row took every record and the second had none, silently. Null
+    ids (which have no records) may repeat."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 8, seed=13)
+    ids: list[Any] = [3, 1, None, 3, 4, None, 6, 7]
+    if not pa.types.is_integer(id_type):
+        ids = [None if i is None else f"c{i}" for i in ids]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, ids, id_type, key="cid")
+    shown = "'3'" if pa.types.is_integer(id_type) else "'c3'"
+    with pytest.raises(ValueError, match=f"the id {shown} is in 2 rows"):
+        policy.decide_table(citizens, on, id="cid", histories=long)
+    # without histories, or with the ids told apart, the rows are decided
+    assert policy.decide_table(citizens, on, id="cid").rows == 8
+    ids[3] = None
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, ids, id_type, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    want = [_no_histories(policy, row) if ids[i] is None else row
+            for i, row in enumerate(rows)]
+    assert_agree(policy, want, on, result)
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -842,14 +842,29 @@ def _id_texts(column: pa.Array | pa.ChunkedArray) -> pa.Array:
                     pa.large_string())
 
 
+def _check_unique(ids: pa.Array, key: str) -> None:
+    """A ``ValueError`` naming an id (not null) that ``ids`` hold more than once: a long
+    table keyed by the id cannot say which of those rows a record belongs to."""
+    counts = pc.value_counts(ids)
+    twice = counts.filter(pc.and_(pc.is_valid(counts.field("values")),
+                                  pc.greater(counts.field("counts"), 1)))
+    if len(twice):
+        ident, rows = twice[0]["values"].as_py(), twice[0]["counts"].as_py()
+        raise ValueError(f"histories: the id {shown(ident)!r} is in {rows} rows of the "
+                         f"column {key!r}; a long table keyed by the id cannot say which "
+                         "citizen a record of it belongs to (give each citizen its own id)")
+
+
 def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
     """Histories given as long tables (one record per row, keyed by the citizen's id in
     column ``key``) as list columns of ``table``. Records whose id is not in ``table``
     are left out. Keys and ids are matched as text, as the decisions write the ids: an
     id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
     whose key is null is no citizen's, and a row whose id is null has no records (it is
-    decided with empty histories)."""
+    decided with empty histories). An id (not null) in two rows is a ``ValueError``
+    before any long table is read."""
     ids = _id_texts(table.column(key))
+    _check_unique(ids, key)
     for name, long in histories.items():
         records = to_arrow(long)
         # a null key is no citizen's, and a null id no record's
@@ -911,9 +926,9 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
 
     Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
     (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
-    ``ValueError`` for a value no column holds (a duration, a list) or an unknown
-    decision column, before any row is read; every problem of a row is in the errors
-    table.
+    ``ValueError`` for a value no column holds (a duration, a list), an unknown
+    decision column, or (with ``histories``) an id in two rows, before any row is read;
+    every problem of a row is in the errors table.
     """
     day = _as_date(on)
     if not ignore_validity:
