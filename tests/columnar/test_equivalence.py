@@ -339,6 +339,30 @@ def test_an_id_in_two_rows_with_long_tables_is_refused(id_type: Any) -> None:
     assert_agree(policy, want, on, result)
 
 
+def test_two_columns_of_one_name_are_refused() -> None:
+    """A table (or a long table) with two columns of one name: a ``ValueError`` naming
+    it before any row is read; before, a ``KeyError`` from reading the facts."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 4, seed=13)
+    table = _table(policy, rows).append_column("id", pa.array(["a", "b", "c", "d"]))
+    fact = table.column_names[0]
+    twice = table.append_column(fact, table.column(fact))
+    with pytest.raises(ValueError, match=f"the table has two columns named `{fact}`"):
+        policy.decide_table(twice, on)
+    extra = table.append_column("note", pa.array(["x"] * 4)).append_column(
+        "note", pa.array(["y"] * 4))
+    with pytest.raises(ValueError, match="the table has two columns named `note`"):
+        policy.decide_table(extra, on, id="id")
+    long = _long_tables(policy, rows, ["a", "b", "c", "d"])
+    name, records = next(iter(long.items()))
+    long[name] = records.append_column("from", records.column("from"))
+    with pytest.raises(ValueError, match=f"the long table of {name!r} has two columns "
+                                         "named `from`"):
+        policy.decide_table(_without_histories(policy, rows).append_column(
+            "id", pa.array(["a", "b", "c", "d"])), on, id="id", histories=long)
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -842,6 +842,17 @@ def _id_texts(column: pa.Array | pa.ChunkedArray) -> pa.Array:
                     pa.large_string())
 
 
+def _check_column_names(table: pa.Table, what: str) -> None:
+    """A ``ValueError`` naming a column that ``table`` (``what``: "the table", "the long
+    table of 'benefits'") has twice: which of the two would be the fact?"""
+    seen: set[str] = set()
+    for name in table.column_names:
+        if name in seen:
+            raise ValueError(f"{what} has two columns named `{shown(name)}` (give each "
+                             "column its own name)")
+        seen.add(name)
+
+
 def _check_unique(ids: pa.Array, key: str) -> None:
     """A ``ValueError`` naming an id (not null) that ``ids`` hold more than once: a long
     table keyed by the id cannot say which of those rows a record belongs to."""
@@ -867,6 +878,7 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
     _check_unique(ids, key)
     for name, long in histories.items():
         records = to_arrow(long)
+        _check_column_names(records, f"the long table of {name!r}")
         # a null key is no citizen's, and a null id no record's
         where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
         keep = pc.is_valid(where)
@@ -927,7 +939,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
     (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
     ``ValueError`` for a value no column holds (a duration, a list), an unknown
-    decision column, or (with ``histories``) an id in two rows, before any row is read;
+    decision column, two columns of one name, or (with ``histories``) an id in two
+    rows, before any row is read;
     every problem of a row is in the errors table.
     """
     day = _as_date(on)
@@ -937,6 +950,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     projection(columns)
     if not isinstance(table, list):
         table = to_arrow(table)
+        _check_column_names(table, "the table")
     rows = len(table) if isinstance(table, list) else table.num_rows
     if isinstance(order, list) and len(order) != rows:
         raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, None "
