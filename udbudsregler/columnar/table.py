@@ -827,6 +827,41 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     raise failed  # another type: what to_pylist raised
 
 
+def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
+    """Histories given as long tables (one record per row, keyed by the citizen's id in
+    column ``key``) as list columns of ``table``. Records whose id is not in ``table``
+    are left out. Keys and ids are matched as text, as the decisions write the ids: an
+    id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
+    whose key is null is no citizen's, and a row whose id is null has no records (it is
+    decided with empty histories). An id (not null) in two rows is a ``ValueError``
+    before any long table is read."""
+    ids = _id_texts(table.column(key))
+    _check_unique(ids, key)
+    for name, long in histories.items():
+        records = to_arrow(long)
+        _check_column_names(records, f"the long table of {name!r}")
+        # a null key is no citizen's, and a null id no record's
+        where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
+        keep = pc.is_valid(where)
+        records = records.filter(keep)
+        row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
+        order = np.argsort(row, kind="stable")
+        fields = [c for c in records.column_names if c != key]
+        items = records.select(fields).take(pa.array(order)).to_struct_array() \
+            if hasattr(pa.Table, "to_struct_array") else pa.StructArray.from_arrays(
+                [records.column(c).combine_chunks().take(pa.array(order)) for c in fields],
+                names=fields)
+        if isinstance(items, pa.ChunkedArray):
+            items = items.combine_chunks()
+        counts = np.bincount(row, minlength=table.num_rows)
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+        column = pa.ListArray.from_arrays(pa.array(offsets), items)
+        if name in table.column_names:
+            table = table.drop_columns([name])
+        table = table.append_column(name, column)
+    return table
+
+
 def _id_texts(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Ids as the decisions write them (``str`` of each value: text as it is, a whole
     number in decimal digits), as ``large_string``; nulls stay null."""
@@ -864,41 +899,6 @@ def _check_unique(ids: pa.Array, key: str) -> None:
         raise ValueError(f"histories: the id {shown(ident)!r} is in {rows} rows of the "
                          f"column {key!r}; a long table keyed by the id cannot say which "
                          "citizen a record of it belongs to (give each citizen its own id)")
-
-
-def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
-    """Histories given as long tables (one record per row, keyed by the citizen's id in
-    column ``key``) as list columns of ``table``. Records whose id is not in ``table``
-    are left out. Keys and ids are matched as text, as the decisions write the ids: an
-    id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
-    whose key is null is no citizen's, and a row whose id is null has no records (it is
-    decided with empty histories). An id (not null) in two rows is a ``ValueError``
-    before any long table is read."""
-    ids = _id_texts(table.column(key))
-    _check_unique(ids, key)
-    for name, long in histories.items():
-        records = to_arrow(long)
-        _check_column_names(records, f"the long table of {name!r}")
-        # a null key is no citizen's, and a null id no record's
-        where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
-        keep = pc.is_valid(where)
-        records = records.filter(keep)
-        row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
-        order = np.argsort(row, kind="stable")
-        fields = [c for c in records.column_names if c != key]
-        items = records.select(fields).take(pa.array(order)).to_struct_array() \
-            if hasattr(pa.Table, "to_struct_array") else pa.StructArray.from_arrays(
-                [records.column(c).combine_chunks().take(pa.array(order)) for c in fields],
-                names=fields)
-        if isinstance(items, pa.ChunkedArray):
-            items = items.combine_chunks()
-        counts = np.bincount(row, minlength=table.num_rows)
-        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-        column = pa.ListArray.from_arrays(pa.array(offsets), items)
-        if name in table.column_names:
-            table = table.drop_columns([name])
-        table = table.append_column(name, column)
-    return table
 
 
 # -- deciding ----------------------------------------------------------------------------
