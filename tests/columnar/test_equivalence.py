@@ -240,6 +240,129 @@ def test_histories_as_long_tables_and_a_polars_frame() -> None:
         policy.decide_table(table, on, id="id").decisions)
 
 
+def _long_tables(policy: Policy, rows: list[dict[str, Any]], keys: list[Any],
+                 key_type: Any = None, key: str = "id") -> dict[str, Any]:
+    """Each history fact of ``rows`` as a long table, its records keyed by their row's
+    key (``keys``, one per row) in a column ``key`` of ``key_type``."""
+    long = {}
+    for name, fact in policy.graph.facts.items():
+        if fact.spec.type == "history":
+            kind = fact_schema(policy.graph).field(name).type.value_type
+            schema = pa.schema([(key, key_type or pa.string()),
+                                *[(f.name, f.type) for f in kind]])
+            long[name] = pa.Table.from_pylist(
+                [{key: k, **r} for k, row in zip(keys, rows, strict=True) for r in row[name]],
+                schema=schema)
+    return long
+
+
+def _no_histories(policy: Policy, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{k: [] for k, f in policy.graph.facts.items() if f.spec.type == "history"}}
+
+
+def _without_histories(policy: Policy, rows: list[dict[str, Any]]) -> pa.Table:
+    names = [k for k, f in policy.graph.facts.items() if f.spec.type == "history"]
+    return _table(policy, rows).drop_columns(names)
+
+
+@pytest.mark.parametrize(("id_type", "key_type"), [
+    (pa.int64(), pa.string()), (pa.string(), pa.int64()), (pa.uint8(), pa.large_string()),
+    (pa.int16(), pa.dictionary(pa.int32(), pa.string()))],
+    ids=["int64-string", "string-int64", "uint8-large_string", "int16-dictionary"])
+def test_long_table_keys_match_the_ids_as_text(id_type: Any, key_type: Any) -> None:
+    """A long table's keys are matched with the ids as ``decide_table`` writes them (as
+    text): an id 7 and a key "7" are the same citizen, whatever the two columns' types,
+    and a text id "079" is not a key 79; before, an ``ArrowTypeError`` for text keys and
+    whole-number ids, and Arrow read text ids as numbers for whole-number keys."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 80, seed=13)
+    texts = [str(i) for i in range(80)]
+    ids: list[Any] = list(range(80)) if pa.types.is_integer(id_type) else texts[:]
+    keys: list[Any] = list(range(80)) if pa.types.is_integer(key_type) else texts
+    want = rows[:]
+    if not pa.types.is_integer(id_type):  # no key is one of these ids: no records
+        ids[78:] = ["x78", "079"]
+        want[78:] = [_no_histories(policy, row) for row in rows[78:]]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, keys, key_type, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    assert_agree(policy, want, on, result)
+    assert result.decisions.column("id").to_pylist() == [str(i) for i in ids]
+
+
+def test_null_ids_and_null_keys_have_no_records() -> None:
+    """A long table's record whose key is null belongs to no citizen (left out), and a
+    citizen whose id is null has no records: decided with empty histories; before, the
+    first row with a null id took every record keyed by null."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 80, seed=13)
+    nulls = {1, 25, 57}  # the citizens whose histories change their decision
+    assert all(policy.decide(rows[i], on).eligible
+               != policy.decide(_no_histories(policy, rows[i]), on).eligible
+               for i in nulls)
+    ids = [None if i in nulls else f"c{i}" for i in range(80)]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, pa.string()))
+    long = _long_tables(policy, rows, ids, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    want = [_no_histories(policy, row) if i in nulls else row for i, row in enumerate(rows)]
+    assert_agree(policy, want, on, result)
+    assert result.decisions.column("id").to_pylist() == ids
+
+
+@pytest.mark.parametrize("id_type", [pa.string(), pa.int64()])
+def test_an_id_in_two_rows_with_long_tables_is_refused(id_type: Any) -> None:
+    """Two rows with one id and histories as long tables: a ``ValueError`` naming the id
+    before any row is decided (a record keyed by that id could be either citizen's);
+    before, the first row took every record and the second had none, silently. Null
+    ids (which have no records) may repeat."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 8, seed=13)
+    ids: list[Any] = [3, 1, None, 3, 4, None, 6, 7]
+    if not pa.types.is_integer(id_type):
+        ids = [None if i is None else f"c{i}" for i in ids]
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, ids, id_type, key="cid")
+    shown = "'3'" if pa.types.is_integer(id_type) else "'c3'"
+    with pytest.raises(ValueError, match=f"the id {shown} is in 2 rows"):
+        policy.decide_table(citizens, on, id="cid", histories=long)
+    # without histories, or with the ids told apart, the rows are decided
+    assert policy.decide_table(citizens, on, id="cid").rows == 8
+    ids[3] = None
+    citizens = _without_histories(policy, rows).append_column("cid", pa.array(ids, id_type))
+    long = _long_tables(policy, rows, ids, id_type, key="cid")
+    result = policy.decide_table(citizens, on, id="cid", histories=long)
+    want = [_no_histories(policy, row) if ids[i] is None else row
+            for i, row in enumerate(rows)]
+    assert_agree(policy, want, on, result)
+
+
+def test_two_columns_of_one_name_are_refused() -> None:
+    """A table (or a long table) with two columns of one name: a ``ValueError`` naming
+    it before any row is read; before, a ``KeyError`` from reading the facts."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 4, seed=13)
+    table = _table(policy, rows).append_column("id", pa.array(["a", "b", "c", "d"]))
+    fact = table.column_names[0]
+    twice = table.append_column(fact, table.column(fact))
+    with pytest.raises(ValueError, match=f"the table has two columns named `{fact}`"):
+        policy.decide_table(twice, on)
+    extra = table.append_column("note", pa.array(["x"] * 4)).append_column(
+        "note", pa.array(["y"] * 4))
+    with pytest.raises(ValueError, match="the table has two columns named `note`"):
+        policy.decide_table(extra, on, id="id")
+    long = _long_tables(policy, rows, ["a", "b", "c", "d"])
+    name, records = next(iter(long.items()))
+    long[name] = records.append_column("from", records.column("from"))
+    with pytest.raises(ValueError, match=f"the long table of {name!r} has two columns "
+                                         "named `from`"):
+        policy.decide_table(_without_histories(policy, rows).append_column(
+            "id", pa.array(["a", "b", "c", "d"])), on, id="id", histories=long)
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -927,11 +927,18 @@ def _spans_under_nulls(arr: pa.Array) -> bool:
 def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) -> pa.Table:
     """Histories given as long tables (one record per row, keyed by the citizen's id in
     column ``key``) as list columns of ``table``. Records whose id is not in ``table``
-    are left out."""
-    ids = table.column(key)
+    are left out. Keys and ids are matched as text, as the decisions write the ids: an
+    id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
+    whose key is null is no citizen's, and a row whose id is null has no records (it is
+    decided with empty histories). An id (not null) in two rows is a ``ValueError``
+    before any long table is read."""
+    ids = _id_texts(table.column(key))
+    _check_unique(ids, key)
     for name, long in histories.items():
         records = to_arrow(long)
-        where = pc.index_in(records.column(key), value_set=ids)
+        _check_column_names(records, f"the long table of {name!r}")
+        # a null key is no citizen's, and a null id no record's
+        where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
         keep = pc.is_valid(where)
         records = records.filter(keep)
         row = np.asarray(where.filter(keep).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -950,6 +957,45 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
             table = table.drop_columns([name])
         table = table.append_column(name, column)
     return table
+
+
+def _id_texts(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Ids as the decisions write them (``str`` of each value: text as it is, a whole
+    number in decimal digits), as ``large_string``; nulls stay null."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
+        column = column.dictionary_decode()
+        kind = column.type
+    if _is_text(kind) or pa.types.is_integer(kind):  # Arrow writes a number as str does
+        return column.cast(pa.large_string())
+    return pa.array([None if v is None else str(v) for v in values_of(column)],
+                    pa.large_string())
+
+
+def _check_column_names(table: pa.Table, what: str) -> None:
+    """A ``ValueError`` naming a column that ``table`` (``what``: "the table", "the long
+    table of 'benefits'") has twice: which of the two would be the fact?"""
+    seen: set[str] = set()
+    for name in table.column_names:
+        if name in seen:
+            raise ValueError(f"{what} has two columns named `{shown(name)}` (give each "
+                             "column its own name)")
+        seen.add(name)
+
+
+def _check_unique(ids: pa.Array, key: str) -> None:
+    """A ``ValueError`` naming an id (not null) that ``ids`` hold more than once: a long
+    table keyed by the id cannot say which of those rows a record belongs to."""
+    counts = pc.value_counts(ids)
+    twice = counts.filter(pc.and_(pc.is_valid(counts.field("values")),
+                                  pc.greater(counts.field("counts"), 1)))
+    if len(twice):
+        ident, rows = twice[0]["values"].as_py(), twice[0]["counts"].as_py()
+        raise ValueError(f"histories: the id {shown(ident)!r} is in {rows} rows of the "
+                         f"column {key!r}; a long table keyed by the id cannot say which "
+                         "citizen a record of it belongs to (give each citizen its own id)")
 
 
 # -- deciding ----------------------------------------------------------------------------
@@ -989,9 +1035,10 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
 
     Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
     (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
-    ``ValueError`` for a value no column holds (a duration, a list) or an unknown
-    decision column, before any row is read; every problem of a row is in the errors
-    table.
+    ``ValueError`` for a value no column holds (a duration, a list), an unknown
+    decision column, two columns of one name, or (with ``histories``) an id in two
+    rows, before any row is read;
+    every problem of a row is in the errors table.
     """
     day = _as_date(on)
     if not ignore_validity:
@@ -1000,6 +1047,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     projection(columns)
     if not isinstance(table, list):
         table = to_arrow(table)
+        _check_column_names(table, "the table")
     rows = len(table) if isinstance(table, list) else table.num_rows
     if isinstance(order, list) and len(order) != rows:
         raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, None "
