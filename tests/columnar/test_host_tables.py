@@ -160,3 +160,37 @@ def test_decimals_decide_refuses() -> None:
         pa.decimal128(10, 0), safe=False)
     result = _agree(policy, on, _set(fine, "hours", wide))
     assert [(e["row"], e["code"]) for e in result.errors.to_pylist()] == [(1, "UDB610")]
+
+
+def test_slices_of_tables_with_null_lists_and_views() -> None:
+    """A slice of a table (each Dask partition of a pandas frame with Arrow types is one)
+    with a null list cell, and with text views: decided as ``decide`` decides its rows;
+    before, Arrow refused to rebuild the sliced list column with its nulls."""
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 12, 3)
+    rows = table.to_pylist()
+    rows[2]["benefits"] = None
+    rows[5]["offers"] = None
+    table = pa.Table.from_pylist(rows, schema=table.schema)
+    for start in (1, 3):
+        part = table.slice(start, 7)
+        result = _agree(policy, on, part)
+        assert {(e["row"], e["path"]) for e in result.errors.to_pylist()} >= {
+            (5 - start, "offers")}
+        views = _set(part, "visitation", part.column("visitation").cast(pa.string_view()))
+        _agree(policy, on, views)
+        spanned = part.column("benefits").combine_chunks()
+        _agree(policy, on, _set(part, "benefits", pa.concat_arrays([spanned]).slice(0)))
+
+
+def test_a_table_in_the_columns_forms_is_kept_as_it_is() -> None:
+    """``canonical_table`` copies nothing when there is nothing to change: lists of
+    records, dictionaries, nulls, slices."""
+    from udbudsregler.columnar.table import canonical_table
+
+    _, _, table = _setup(ROOT / "policies" / "slagelse-2019", 12, 3)
+    rows = table.to_pylist()
+    rows[2]["benefits"] = None
+    table = pa.Table.from_pylist(rows, schema=table.schema)
+    words = table.column("visitation").chunk(0).dictionary_encode()
+    for t in (table, table.slice(1, 7), _set(table, "visitation", words)):
+        assert canonical_table(t) is t

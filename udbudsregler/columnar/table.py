@@ -852,8 +852,9 @@ def canonical_table(table: pa.Table) -> pa.Table:
     columns = []
     changed = False
     for column in table.columns:
-        chunks = [canonical_array(chunk) for chunk in column.chunks]
-        if any(new is not old for new, old in zip(chunks, column.chunks, strict=True)):
+        given = column.chunks  # (each access makes new objects: see canonical_array)
+        chunks = [canonical_array(chunk) for chunk in given]
+        if any(new is not old for new, old in zip(chunks, given, strict=True)):
             changed = True
             column = pa.chunked_array(chunks, type=chunks[0].type if chunks else None)
         columns.append(column)
@@ -873,10 +874,12 @@ def canonical_array(arr: pa.Array) -> pa.Array:
     kind = arr.type
     if str(kind) in _VIEWS:
         return arr.cast(_VIEWS[str(kind)])
+    # (each access of a child makes a new Python object: a child is compared with the
+    # one object taken, to keep ``arr`` when nothing in it changed)
     if pa.types.is_dictionary(kind):
-        values = canonical_array(arr.dictionary)
-        return arr if values is arr.dictionary else pa.DictionaryArray.from_arrays(
-            arr.indices, values)
+        words = arr.dictionary
+        values = canonical_array(words)
+        return arr if values is words else pa.DictionaryArray.from_arrays(arr.indices, values)
     if pa.types.is_date64(kind):  # whole days down (a day beyond int32: a far date)
         days = np.asarray(arr.cast(pa.int64()).fill_null(0), dtype=np.int64) // 86_400_000
         days = np.clip(days, -2**31, 2**31 - 1).astype(np.int32)
@@ -886,9 +889,10 @@ def canonical_array(arr: pa.Array) -> pa.Array:
         fields = arr.flatten() if arr.null_count else [arr.field(i)
                                                         for i in range(kind.num_fields)]
         canonical = [canonical_array(f) for f in fields]
-        if arr.null_count == 0 and all(c is f for c, f in zip(canonical, fields,
-                                                              strict=True)):
+        if all(c is f for c, f in zip(canonical, fields, strict=True)):
             return arr
+        if arr.offset and arr.null_count:  # Arrow builds a masked struct at offset 0 only
+            return canonical_array(pa.concat_arrays([arr]))
         return pa.StructArray.from_arrays(canonical, fields=list(kind),
                                           mask=arr.is_null() if arr.null_count else None)
     listed = (pa.types.is_list(kind) or pa.types.is_large_list(kind)
@@ -898,11 +902,13 @@ def canonical_array(arr: pa.Array) -> pa.Array:
         return arr
     plain = pa.types.is_list(kind) or pa.types.is_large_list(kind)
     if plain and not _spans_under_nulls(arr):
-        values = canonical_array(arr.values)
-        if values is arr.values:
+        items = arr.values
+        values = canonical_array(items)
+        if values is items:
             return arr
-        return type(arr).from_arrays(arr.offsets, values,
-                                     mask=arr.is_null() if arr.null_count else None)
+        if not (arr.offset and arr.null_count):  # else: Arrow masks fresh offsets only
+            return type(arr).from_arrays(arr.offsets, values,
+                                         mask=arr.is_null() if arr.null_count else None)
     # rebuilt from the items of the slots that are not null
     lengths = np.asarray(pc.list_value_length(arr).fill_null(0), dtype=np.int64)
     offsets = np.zeros(len(arr) + 1, dtype=np.int64)
