@@ -316,3 +316,101 @@ def test_a_line_reads_as_read_json_reads_it(text: str) -> None:
         except Exception as error:  # the same kind of error, with the same problems
             return type(error).__name__, getattr(error, "problems", str(error))
     assert outcome(read_line) == outcome(read_json)
+
+
+# -- where the output goes (found by fuzzing) ----------------------------------------------
+
+
+def _population(policy: Any, tmp_path: Path) -> Path:
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
+    return source
+
+
+def test_outputs_that_would_overwrite_the_input_or_each_other(policy: Any, tmp_path: Path,
+                                                              capsys: Any) -> None:
+    """`--out` or `--errors` naming the population file, or the two naming one file: bad
+    input (exit 2), nothing written; before, the input was overwritten while it was read
+    (2 of 120 rows decided, a normal summary) or the two outputs wrote over each other."""
+    source = _population(policy, tmp_path)
+    before = source.read_bytes()
+    base = ["decide", str(ROOT / "policies" / "slagelse-2019"), "--population", str(source),
+            "--on", "2019-02-01", "--batch-size", "2"]
+    same = tmp_path / "same.jsonl"
+    for extra, message in ((["--out", str(source)], "is the population file"),
+                           (["--out", str(tmp_path / "o.jsonl"), "--errors", str(source)],
+                            "is the population file"),
+                           (["--out", str(same), "--errors", str(same)],
+                            "the decisions and the errors need two files")):
+        assert main([*base, *extra]) == 2
+        assert message in capsys.readouterr().err
+        assert source.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["population.jsonl"]
+
+
+def test_an_output_that_cannot_be_written_is_bad_input(policy: Any, tmp_path: Path,
+                                                       capsys: Any) -> None:
+    """A folder that does not exist, or a folder given as the file: exit 2 with the reason,
+    before any row is read, nothing left behind; before, an internal error (exit 70) and
+    the first output half written."""
+    source = _population(policy, tmp_path)
+    (tmp_path / "a-folder.parquet").mkdir()
+    base = ["decide", str(ROOT / "policies" / "slagelse-2019"), "--population", str(source),
+            "--on", "2019-02-01", "--batch-size", "5"]
+    for extra, message in (
+            (["--out", str(tmp_path / "no" / "x.parquet")], "cannot be written"),
+            (["--out", str(tmp_path / "a-folder.parquet")], "is a folder"),
+            (["--out", str(tmp_path / "ok.parquet"), "--errors",
+              str(tmp_path / "no" / "e.parquet")], "cannot be written")):
+        assert main([*base, *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "internal error" not in err, err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.parquet",
+                                                              "population.jsonl"]
+
+
+def test_a_run_that_fails_leaves_the_outputs_as_they_were(
+        policy: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An input that cannot be read, a failure in the middle of a run: the decisions and
+    errors of an earlier run stay as they were and no partial file is left; before, they
+    were emptied, or held the batches before the failure."""
+    import udbudsregler.columnar.files as files
+
+    source = _population(policy, tmp_path)
+    out = tmp_path / "decisions.parquet"
+    decide_file(policy, source, ON, out)
+    kept = out.read_bytes(), (tmp_path / "decisions.errors.parquet").read_bytes()
+    with pytest.raises(files.PopulationFileError, match="no such file"):
+        decide_file(policy, tmp_path / "missing.jsonl", ON, out)
+    calls = []
+    real = files._decide
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("a failure in the middle of the run")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(files, "_decide", failing)
+    with pytest.raises(RuntimeError, match="in the middle"):
+        decide_file(policy, source, ON, out, batch_rows=10)
+    assert (out.read_bytes(), (tmp_path / "decisions.errors.parquet").read_bytes()) == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "decisions.errors.parquet", "decisions.parquet", "population.jsonl"]
+
+
+def test_a_parquet_file_of_no_rows_gives_the_columns_of_one_with_rows(policy: Any,
+                                                                      tmp_path: Path) -> None:
+    """The decisions of an empty Parquet file have the `id` and value columns a file with
+    rows gives; before, the decision columns only."""
+    rows = sample_citizens(policy, ON, 3, seed=9)
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+    table = table.append_column("id", pa.array(["a", "b", "c"]))
+    columns = []
+    for part, name in ((table, "full"), (table.slice(0, 0), "empty")):
+        pq.write_table(part, tmp_path / f"{name}.parquet")
+        decide_file(policy, tmp_path / f"{name}.parquet", ON, tmp_path / f"{name}-out.parquet",
+                    values=("weekly_price",))
+        columns.append(pq.read_table(tmp_path / f"{name}-out.parquet").schema)
+    assert columns[0] == columns[1]
+    assert {"id", "weekly_price"} <= set(columns[1].names)

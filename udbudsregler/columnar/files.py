@@ -22,6 +22,7 @@ lines and CSV, the error's message names the line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import json
@@ -135,6 +136,8 @@ def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
         n = table.num_rows
         yield Batch(table, list(range(start, start + n)), None, [], (start + n) / total)
         start += n
+    if start == 0:  # no rows: one empty batch, so that the output has the file's columns
+        yield Batch(file.schema_arrow.empty_table(), [], None, [], 1.0)
 
 
 def _text_dates(value: Any) -> Any:
@@ -423,7 +426,10 @@ class FileSummary:
 
 
 class _Writer:
-    """Parquet or JSON lines, written batch by batch."""
+    """Parquet or JSON lines, written batch by batch into a file beside ``path`` that
+    takes its place when the run is done (:meth:`close`); a run that fails leaves
+    ``path`` as it was (:meth:`discard`). Made where it can be written, or a
+    :class:`PopulationFileError`."""
 
     def __init__(self, path: str, schema: pa.Schema | None = None) -> None:
         self.path = path
@@ -431,6 +437,15 @@ class _Writer:
         self._writer: Any = None
         self._text: TextIO | None = None
         self.schema = schema
+        folder, name = os.path.split(path)
+        self.partial = os.path.join(folder, f".{name}.{os.getpid()}.partial")
+        if os.path.isdir(path):
+            raise PopulationFileError(f"{path}: is a folder, not a file to write")
+        try:  # can it be written at all? (before any row is read)
+            open(self.partial, "wb").close()
+        except OSError as error:
+            raise PopulationFileError(f"{path}: cannot be written "
+                                      f"({error.strerror or error})") from None
 
     def write(self, table: pa.Table) -> None:
         if self.parquet:
@@ -438,26 +453,41 @@ class _Writer:
 
             if self._writer is None:
                 self.schema = self.schema or table.schema
-                self._writer = pq.ParquetWriter(self.path, self.schema)
+                self._writer = pq.ParquetWriter(self.partial, self.schema)
             self._writer.write_table(table.cast(self.schema))
             return
         if self._text is None:
-            self._text = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+            self._text = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115
         for record in table.to_pylist():
             self._text.write(json.dumps(record, default=_json_default, ensure_ascii=False))
             self._text.write("\n")
 
     def close(self) -> None:
+        """The file written, in place of ``path``."""
         if self._writer is None and self.parquet and self.schema is not None:
             import pyarrow.parquet as pq
 
-            self._writer = pq.ParquetWriter(self.path, self.schema)
+            self._writer = pq.ParquetWriter(self.partial, self.schema)
         if self._writer is not None:
             self._writer.close()
-        if self._text is None and not self.parquet:
-            self._text = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
         if self._text is not None:
             self._text.close()
+        try:
+            os.replace(self.partial, self.path)
+        except OSError as error:
+            raise PopulationFileError(f"{self.path}: cannot be written "
+                                      f"({error.strerror or error})") from None
+
+    def discard(self) -> None:
+        """Nothing written: ``path`` as it was before the run."""
+        with contextlib.suppress(Exception):
+            if self._writer is not None:
+                self._writer.close()
+        with contextlib.suppress(Exception):
+            if self._text is not None:
+                self._text.close()
+        with contextlib.suppress(OSError):
+            os.remove(self.partial)
 
 
 def _json_default(value: Any) -> Any:
@@ -496,7 +526,11 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     ``values``, ``id``, ``columns`` and ``suppliers`` (the supplier state for every
     citizen: who is full, the loads and capacities, the sequence number) are as for
     ``decide_table``; each citizen's order is the one on its line, if any. A supplier
-    state ``decide`` refuses raises its ``FactError`` before any row is read."""
+    state ``decide`` refuses raises its ``FactError`` before any row is read, and an
+    output that cannot be written (or that names the population file, or the other
+    output) a :class:`PopulationFileError`. The two files are written beside their names
+    and take their places when the run is done: a run that fails leaves them as they
+    were."""
     wanted = projection(columns)
     value_columns(policy, values)
     if suppliers is not None:
@@ -506,13 +540,23 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     if errors is None:
         stem, dot, suffix = out.rpartition(".")
         errors = f"{stem}.errors.{suffix}" if dot else f"{out}.errors"
-    for path, what in ((out, "decisions"), (str(errors), "errors")):
+    errors = str(errors)
+    for path, what in ((out, "decisions"), (errors, "errors")):
         if not path.lower().endswith(_WRITTEN):
             raise PopulationFileError(f"{path}: the {what} are written as Parquet (.parquet, "
                                       ".pq) or JSON lines (.jsonl, .ndjson), by the suffix")
+        if os.path.realpath(path) == os.path.realpath(population):
+            raise PopulationFileError(f"{path}: is the population file; write the {what} "
+                                      "to another file")
+    if os.path.realpath(out) == os.path.realpath(errors):
+        raise PopulationFileError(f"{out}: the decisions and the errors need two files")
     decisions = _Writer(out)
-    problems = _Writer(str(errors), ERROR_SCHEMA)
-    summary = FileSummary(errors_file=str(errors))
+    try:
+        problems = _Writer(errors, ERROR_SCHEMA)
+    except PopulationFileError:
+        decisions.discard()
+        raise
+    summary = FileSummary(errors_file=errors)
     notes: list[str] = []
     try:
         for batch in read_batches(policy, population, batch_rows):
@@ -546,13 +590,21 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
             notes += [n for n in result.notes if n not in notes]
             if progress is not None:
                 progress(summary.rows, batch.done, time.perf_counter() - started)
-    finally:
-        if summary.rows == 0 and decisions.parquet:
-            from udbudsregler.columnar.table import _TYPES
+    except BaseException:  # the files as they were: nothing half written
+        decisions.discard()
+        problems.discard()
+        raise
+    if summary.rows == 0 and decisions.parquet and decisions.schema is None:
+        from udbudsregler.columnar.table import _TYPES
 
-            decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64())) for c in wanted])
+        decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64())) for c in wanted])
+    try:
         decisions.close()
         problems.close()
+    except BaseException:
+        decisions.discard()
+        problems.discard()
+        raise
     summary.seconds = time.perf_counter() - started
     summary.notes = tuple(notes)
     if progress is not None:
