@@ -58,8 +58,12 @@ def test_a_shipped_policy_is_built_once_per_process() -> None:
     _CACHE.clear()
     before = BUILT[0]
     first, second = pickle.loads(payload), pickle.loads(payload)
-    assert first is second and BUILT[0] == before + 1
-    assert first.content_hash == policy.content_hash
+    assert BUILT[0] == before  # not built until a partition asks for it
+    assert first.policy is second.policy and BUILT[0] == before + 1
+    assert first.policy.content_hash == policy.content_hash
+    # passed on (Dask's scheduler unpickles a task and pickles it again): still one build
+    again = pickle.loads(pickle.dumps(pickle.loads(payload)))
+    assert again.policy is first.policy and BUILT[0] == before + 1
 
 
 def test_dask_on_a_local_cluster(monkeypatch: pytest.MonkeyPatch) -> None:

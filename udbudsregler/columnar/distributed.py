@@ -86,17 +86,32 @@ def _lookup(key: tuple[str, int], payload: bytes) -> Any:
 
 
 class Shipped:
-    """A policy as it travels to workers: its key and its pickled form; unpickled, the
-    worker's cached policy with that key (built once per process)."""
+    """A policy as it travels to workers: its key and its pickled form. Unpickled, it is
+    still a :class:`Shipped`, which looks its policy up in the process's cache when a
+    partition first asks for it (:attr:`policy`: built once per process). Not the
+    policy itself: a process that passes the task on (Dask's scheduler) would pickle
+    that policy again in full, and each worker would build it anew for each
+    partition."""
 
-    def __init__(self, policy: PolicyLike) -> None:
-        self.policy = policy
-        self.key = (str(getattr(policy, "content_hash", "")), int(policy.steps))
-        self.payload = pickle.dumps(policy)
-        _CACHE.setdefault(self.key, policy)
+    def __init__(self, policy: PolicyLike | None, key: tuple[str, int] | None = None,
+                 payload: bytes = b"") -> None:
+        self._policy = policy
+        if policy is not None:
+            key = (str(getattr(policy, "content_hash", "")), int(policy.steps))
+            payload = pickle.dumps(policy)
+            _CACHE.setdefault(key, policy)
+        assert key is not None
+        self.key = key
+        self.payload = payload
+
+    @property
+    def policy(self) -> PolicyLike:
+        if self._policy is None:
+            self._policy = _lookup(self.key, self.payload)
+        return self._policy
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_lookup, (self.key, self.payload))
+        return (Shipped, (None, self.key, self.payload))
 
 
 def shipped(policy: PolicyLike) -> Shipped:
