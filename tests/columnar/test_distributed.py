@@ -146,3 +146,20 @@ def test_value_columns_on_dask_and_in_the_spark_schema() -> None:
     for schema_of in (output_schema, spark_schema):
         with pytest.raises(TypeError, match="values need the policy"):
             schema_of(None, values)
+
+
+def test_dask_and_spark_check_the_date_before_any_partition_runs() -> None:
+    """A date ``decide`` refuses, or one outside the policy's validity, is refused before
+    anything runs (the frame is not even looked at), with ``decide``'s errors; before,
+    a ``ValueError`` from ``date.fromisoformat`` or UDB703 from every partition at
+    ``compute``."""
+    from udbudsregler.columnar.distributed import decide_dask, decide_spark
+    from udbudsregler.diagnostics import EvaluationError, FactError
+
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    for run in (decide_dask, decide_spark):
+        with pytest.raises(FactError) as raised:
+            run(policy, object(), "2019-2-1")
+        assert [(p.path, p.code) for p in raised.value.problems] == [("on", "UDB602")]
+        with pytest.raises(EvaluationError, match="UDB703"):
+            run(policy, object(), "2030-01-01")

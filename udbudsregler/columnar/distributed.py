@@ -27,7 +27,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from udbudsregler.columnar.table import PolicyLike, TableDecisions, decide_table, value_type
+from udbudsregler.columnar.table import (
+    PolicyLike,
+    TableDecisions,
+    _as_date,
+    decide_table,
+    value_type,
+)
 
 __all__ = ["OUTPUT_SCHEMA", "decide_dask", "decide_spark", "merged", "output_schema",
            "shipped", "spark_schema"]
@@ -177,6 +183,18 @@ def _fixed(options: dict[str, Any]) -> None:
                         "DataFrame (order=\"order\"), or one order for every row")
 
 
+def _before_running(policy: PolicyLike, on: date | str, options: dict[str, Any]) -> date:
+    """What ``decide_table`` checks before any row is read, checked before any partition
+    runs (where else it would fail in every one, at ``compute``): the options, the date
+    (as ``decide`` reads it) and, unless ``ignore_validity``, that the policy is valid
+    on it."""
+    _fixed(options)
+    day = _as_date(on)
+    if not options.get("ignore_validity", False):
+        policy.check_date(day)
+    return day
+
+
 # -- Dask -------------------------------------------------------------------------------
 
 
@@ -186,8 +204,7 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
     ``options`` are ``decide_table``'s (``id``, ``order``, ``suppliers``, ...)."""
     import pandas as pd
 
-    _fixed(options)
-    day = date.fromisoformat(on) if isinstance(on, str) else on
+    day = _before_running(policy, on, options)
     schema = output_schema(policy, tuple(options.get("values", ())))
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     ship = shipped(policy)
@@ -214,8 +231,7 @@ def spark_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ())
 def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) -> Any:
     """The decisions for every citizen of a Spark DataFrame (``mapInArrow``): a Spark
     DataFrame of :func:`spark_schema`. ``options`` are ``decide_table``'s."""
-    _fixed(options)
-    day = date.fromisoformat(on) if isinstance(on, str) else on
+    day = _before_running(policy, on, options)
     schema = spark_schema(policy, tuple(options.get("values", ())))
     ship = shipped(policy)
 
