@@ -163,3 +163,28 @@ def test_dask_and_spark_check_the_date_before_any_partition_runs() -> None:
         assert [(p.path, p.code) for p in raised.value.problems] == [("on", "UDB602")]
         with pytest.raises(EvaluationError, match="UDB703"):
             run(policy, object(), "2030-01-01")
+
+
+def test_dask_warns_when_lists_or_true_false_facts_arrive_as_text() -> None:
+    """A pandas frame of Python objects: Dask turns its lists and true/false values into
+    text (``dataframe.convert-string``), and ``decide`` refuses every such row; a warning
+    says why and what to build instead. A frame with pyarrow dtypes gets none."""
+    dd = pytest.importorskip("dask.dataframe")
+    import warnings
+
+    import pandas as pd
+
+    from udbudsregler.columnar import fact_schema
+    from udbudsregler.columnar.distributed import decide_dask
+
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    table = pa.Table.from_pylist(sample_citizens(policy, ON, 4, seed=4),
+                                 schema=fact_schema(policy.graph))
+    plain = dd.from_pandas(pd.DataFrame(table.to_pylist(), dtype=object), npartitions=2)
+    with pytest.warns(UserWarning, match="`benefits`, `offers`, `subject_to_225_rule` "
+                      "reach Dask as text"):
+        decide_dask(policy, plain, ON)
+    typed = dd.from_pandas(table.to_pandas(types_mapper=pd.ArrowDtype), npartitions=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        decide_dask(policy, typed, ON)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import warnings
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -34,6 +35,7 @@ from udbudsregler.columnar.table import (
     decide_table,
     value_type,
 )
+from udbudsregler.values import fact_kinds
 
 __all__ = ["OUTPUT_SCHEMA", "decide_dask", "decide_spark", "merged", "output_schema",
            "shipped", "spark_schema"]
@@ -205,6 +207,7 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
     import pandas as pd
 
     day = _before_running(policy, on, options)
+    _warn_of_text(policy, ddf)
     schema = output_schema(policy, tuple(options.get("values", ())))
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     ship = shipped(policy)
@@ -214,6 +217,24 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
         return _partition(ship, table, day, options).to_pandas(types_mapper=pd.ArrowDtype)
 
     return ddf.map_partitions(run, ship, meta=meta)
+
+
+def _warn_of_text(policy: PolicyLike, ddf: Any) -> None:
+    """A warning when a list, record or true/false fact reaches Dask as text: a pandas
+    column of Python objects (not ``pd.ArrowDtype``) is turned into text by Dask's
+    ``dataframe.convert-string``, and ``decide`` refuses every such value."""
+    dtypes = getattr(ddf, "dtypes", None)
+    if dtypes is None:
+        return
+    texts = [name for name, fact in policy.graph.facts.items()
+             if (fact.spec.kind.container or fact.spec.kind is fact_kinds.BOOL)
+             and name in dtypes and str(dtypes[name]).startswith(("string", "object"))]
+    if texts:
+        warnings.warn(f"decide_dask: {', '.join(f'`{n}`' for n in texts)} reach Dask as "
+                      "text, and decide refuses text there: build the frame with pyarrow "
+                      "dtypes (table.to_pandas(types_mapper=pd.ArrowDtype)); Dask's "
+                      "'dataframe.convert-string' turns a column of Python lists or "
+                      "true/false values into text", UserWarning, stacklevel=3)
 
 
 # -- Spark ------------------------------------------------------------------------------
