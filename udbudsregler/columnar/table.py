@@ -558,17 +558,11 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
     if words:
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return Cats(level, np.full(n, -1, dtype=np.int32), ()), _all(n)
-        if t.choice:
-            values = tuple(spec.values or ())
-            codes = pc.index_in(arr, value_set=pa.array(values, type=kind))
-        else:
-            encoded = arr.dictionary_encode()
-            values = tuple(values_of(encoded.dictionary))
-            codes = encoded.indices
+        if not t.choice:  # a text: the codes of its own words, as a dictionary column's
+            return _dictionary(spec, arr.dictionary_encode(), level)
+        values = tuple(spec.values or ())
+        codes = pc.index_in(arr, value_set=pa.array(values, type=kind))
         c = np.asarray(_numbers(codes, -1), dtype=np.int32)
-        if not all(map(valid_text, values)):  # bytes that are not UTF-8: per record
-            invalid = np.array([not valid_text(v) for v in values], dtype=bool)
-            c = np.where((c >= 0) & invalid[np.maximum(c, 0)], -1, c).astype(np.int32)
         return Cats(level, c, values), bad | (c < 0)
     if t is fact_kinds.PERIOD:
         if not _struct_with(kind, {"from", "to"}):
@@ -817,11 +811,8 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
         failed = error
     kind = array.type
     valid = array.is_valid().to_pylist()
-    if pa.types.is_date(kind):
-        if pa.types.is_date64(kind):
-            days = pc.divide(array.cast(pa.int64()), 86_400_000).to_pylist()
-        else:
-            days = array.cast(pa.int32()).to_pylist()
+    if pa.types.is_date(kind):  # a date64 as the day it falls on, as canonical_array
+        days = canonical_array(array).cast(pa.int32()).to_pylist()
         return [None if d is None else date.min if d < _FIRST_DAY else date.max
                 if d > _LAST_DAY else date.fromordinal(d - _FIRST_DAY + 1) for d in days]
     if pa.types.is_dictionary(kind):
@@ -1043,8 +1034,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
     ``ValueError`` for a value no column holds (a duration, a list), an unknown
     decision column, two columns of one name, or (with ``histories``) an id in two
-    rows, before any row is read;
-    every problem of a row is in the errors table.
+    rows, before any row is read; every problem of a row is in the errors table.
     """
     day = _as_date(on)
     if not ignore_validity:
@@ -1355,11 +1345,12 @@ class _Run:
         #: The rows whose id no output can write (text that was not UTF-8): each is an
         #: error at ``id``, with no id, and not decided.
         self.bad_ids: dict[int, str] = {}
-        for row, ident in enumerate(self.ids or ()):
-            if ident is not None and not valid_text(ident):
-                self.bad_ids[row] = ident
-                self.ids[row] = None  # type: ignore[index]
-                self.unsure[row] = True
+        if self.ids is not None and not all(map(valid_text, filter(None, self.ids))):
+            for row, ident in enumerate(self.ids):
+                if ident is not None and not valid_text(ident):
+                    self.bad_ids[row] = ident
+                    self.ids[row] = None
+                    self.unsure[row] = True
         #: Each row's order as an exact key (:func:`_order_key`); a row whose order has
         #: none is decided per record.
         self.order_keys = self._order_keys()
