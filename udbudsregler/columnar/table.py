@@ -84,7 +84,7 @@ from udbudsregler.semantics.types import (
 )
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
-from udbudsregler.values.convert import shown_text
+from udbudsregler.values.convert import not_unicode
 from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, shown, valid_text
 from udbudsregler.values.money import Money
@@ -1641,8 +1641,7 @@ class _Run:
             order = self.orders[row] if self.orders else None
             if row in self.bad_ids:
                 errors.append(_error(self.first_row + row, None, "id", "UDB602",
-                                     f"the text {shown_text(self.bad_ids[row])} holds a lone "
-                                     "surrogate: it is not valid Unicode"))
+                                     not_unicode(self.bad_ids[row])))
                 continue
             try:
                 decision = self.policy.decide(citizen, self.on, order=order,

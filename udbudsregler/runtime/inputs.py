@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from udbudsregler.diagnostics import FactError, FactProblem, dotted_path, shown
-from udbudsregler.values.convert import kind_of, shown_text
+from udbudsregler.values.convert import kind_of, not_unicode, shown_text
 from udbudsregler.values.limits import valid_text
 
 __all__ = [
@@ -255,8 +255,7 @@ def population_line(data: Any) -> PopulationLine:
                                     f"(got {kind_of(ident)})"))
         ident = None
     elif ident is not None and not valid_text(ident):  # no output could write it
-        problems.append(FactProblem("UDB602", "id", f"the text {shown_text(ident)} holds a "
-                                    "lone surrogate: it is not valid Unicode"))
+        problems.append(FactProblem("UDB602", "id", not_unicode(ident)))
         ident = None
     facts = data["facts"]
     if not isinstance(facts, dict):

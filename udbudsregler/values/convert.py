@@ -48,6 +48,7 @@ __all__ = [
     "DATE_PATTERN",
     "DATE_SCHEMA",
     "DURATION_PATTERN",
+    "LONE_SURROGATE",
     "MAX_NUMBER_TEXT",
     "NULL",
     "NUMBER_PATTERN",
@@ -57,6 +58,7 @@ __all__ = [
     "hours_schema",
     "in_limits",
     "kind_of",
+    "not_unicode",
     "number_schema",
     "number_text",
     "shown_text",
@@ -140,11 +142,19 @@ def shown_text(text: str) -> str:
 # -- converters (pydantic BeforeValidators) -----------------------------------------
 
 
+#: The message of a text that holds a lone surrogate (UDB602), wherever one is refused.
+LONE_SURROGATE = "the text {text} holds a lone surrogate: it is not valid Unicode"
+
+
+def not_unicode(text: str) -> str:
+    """:data:`LONE_SURROGATE` for ``text``."""
+    return LONE_SURROGATE.format(text=shown_text(text))
+
+
 def to_text(value: Any) -> str:
     if type(value) is str:
         if not valid_text(value):
-            raise fail("udb602", "the text {text} holds a lone surrogate: it is not valid "
-                       "Unicode", text=shown_text(value))
+            raise fail("udb602", LONE_SURROGATE, text=shown_text(value))
         return value
     raise fail("udb602", "expected text, got {got}", got=kind_of(value))
 
