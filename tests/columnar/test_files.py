@@ -414,3 +414,12 @@ def test_a_parquet_file_of_no_rows_gives_the_columns_of_one_with_rows(policy: An
         columns.append(pq.read_table(tmp_path / f"{name}-out.parquet").schema)
     assert columns[0] == columns[1]
     assert {"id", "weekly_price"} <= set(columns[1].names)
+    # and a JSON-lines file of blank lines, a CSV file of its header alone (each reader
+    # gives an empty batch, so the output is written with its columns, never half made)
+    (tmp_path / "blank.jsonl").write_text("\n \n", encoding="utf-8")
+    (tmp_path / "header.csv").write_text("id," + ",".join(policy.graph.facts) + "\n",
+                                         encoding="utf-8")
+    for name in ("blank.jsonl", "header.csv"):
+        decide_file(policy, tmp_path / name, ON, tmp_path / f"{name}.parquet",
+                    values=("weekly_price",))
+        assert pq.read_table(tmp_path / f"{name}.parquet").schema == columns[0]

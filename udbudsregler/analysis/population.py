@@ -122,8 +122,8 @@ def _read_parquet(name: str) -> Population:
 
 
 #: What Arrow raises for a value Python has no form of (a date beyond the year 9999, a
-#: string that is not UTF-8).
-_UNCONVERTIBLE = (OverflowError, ValueError, UnicodeDecodeError)
+#: string that is not UTF-8: a UnicodeDecodeError, which is a ValueError).
+_UNCONVERTIBLE = (OverflowError, ValueError)
 
 
 def _by_value(table: Any) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:

@@ -110,7 +110,8 @@ def _kind(path: str) -> str:
 
 def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_ROWS
                  ) -> Iterator[Batch]:
-    """The population file in batches of at most ``batch_rows`` rows."""
+    """The population file in batches of at most ``batch_rows`` rows; at least one (an
+    empty one for a file of no rows: the output then has the columns it would have)."""
     name = str(path)
     if not Path(name).is_file():
         raise PopulationFileError(f"{name}: no such file")
@@ -590,18 +591,9 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
             notes += [n for n in result.notes if n not in notes]
             if progress is not None:
                 progress(summary.rows, batch.done, time.perf_counter() - started)
-    except BaseException:  # the files as they were: nothing half written
-        decisions.discard()
-        problems.discard()
-        raise
-    if summary.rows == 0 and decisions.parquet and decisions.schema is None:
-        from udbudsregler.columnar.table import _TYPES
-
-        decisions.schema = pa.schema([(c, _TYPES.get(c, pa.int64())) for c in wanted])
-    try:
         decisions.close()
         problems.close()
-    except BaseException:
+    except BaseException:  # the files as they were: nothing half written
         decisions.discard()
         problems.discard()
         raise
