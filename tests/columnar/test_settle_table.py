@@ -3,6 +3,7 @@ every policy that settles (lines, totals, and the same problems for rejected ref
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,9 @@ def test_settle_table_agrees_with_settle(name: str, data: st.DataObject) -> None
 # -- hostile tables (found by fuzzing) ------------------------------------------------------
 
 SLAGELSE = ROOT / "policies" / "slagelse-2019"
-_D = __import__("datetime").date
-REFERRAL = {"id": "R-1", "start": _D(2019, 9, 2), "stop": _D(2020, 5, 20),
+REFERRAL = {"id": "R-1", "start": date(2019, 9, 2), "stop": date(2020, 5, 20),
             "package": "individuelt_forloeb"}
-OUTCOME = {"referral": "R-1", "kind": "selvforsoergende", "from": _D(2020, 1, 16),
+OUTCOME = {"referral": "R-1", "kind": "selvforsoergende", "from": date(2020, 1, 16),
            "to": None}
 OWN = {k: v for k, v in OUTCOME.items() if k != "referral"}  # as settle takes it
 OUTCOMES = pa.Table.from_pylist([OUTCOME], schema=pa.schema([
@@ -114,7 +114,7 @@ def test_a_referral_field_that_gives_the_dates_stays_a_field() -> None:
     `since="start"` invoices from the start (every referral was refused: start missing)."""
     policy = load_policy(SLAGELSE)
     table = pa.Table.from_pylist([REFERRAL])
-    for until, since in (("stop", _D(2020, 5, 1)), (_D(2020, 9, 30), "start")):
+    for until, since in (("stop", date(2020, 5, 1)), (date(2020, 9, 30), "start")):
         got = policy.settle_table(table, OUTCOMES, until=until, since=since)
         want = policy.settle(REFERRAL, [OWN], until=REFERRAL.get(until, until),
                              since=REFERRAL.get(since, since))
@@ -129,7 +129,7 @@ def test_ids_of_any_shape_group_the_outcomes_as_settle_reads_them() -> None:
     referral, not to one whose id is null): each answered as ``settle`` answers each
     referral; before, Arrow's `index_in` raised (string vs null, string vs int64)."""
     policy = load_policy(SLAGELSE)
-    until = _D(2020, 9, 30)
+    until = date(2020, 9, 30)
     empty = pa.table({"id": pa.array([], pa.string()), "start": pa.array([], pa.date32()),
                       "package": pa.array([], pa.string())})
     got = policy.settle_table(empty, OUTCOMES, until=until)
@@ -149,7 +149,7 @@ def test_ids_of_any_shape_group_the_outcomes_as_settle_reads_them() -> None:
     for got in (whole, text):
         assert got.totals.column("total").to_pylist() == [with_outcome.total]
     nulls = pa.table({"id": pa.array([None, "R-1"], pa.string()),
-                      "start": [_D(2019, 2, 1)] * 2, "package": ["individuelt_forloeb"] * 2})
+                      "start": [date(2019, 2, 1)] * 2, "package": ["individuelt_forloeb"] * 2})
     stray = OUTCOMES.set_column(0, "referral", pa.array([None], pa.string())).set_column(
         1, "kind", pa.array(["zzz"]))
     got = policy.settle_table(nulls, stray, until=until)
@@ -168,17 +168,17 @@ def test_dates_beyond_pythons_calendar_are_refused_as_settle_refuses_far_dates()
     for referrals, outcomes, path in (
             (pa.table({**base, "start": far}), None, "referral.start"),
             (pa.table(base), OUTCOMES.set_column(2, "from", far), "outcomes[0].from")):
-        got = policy.settle_table(referrals, outcomes, until=_D(2020, 9, 30))
+        got = policy.settle_table(referrals, outcomes, until=date(2020, 9, 30))
         assert [(e["path"], e["code"]) for e in got.errors.to_pylist()] == [(path, "UDB603")]
 
 
 def test_a_dataframe_arrow_cannot_read_and_a_list_are_clear_errors() -> None:
     pd = pytest.importorskip("pandas")
     policy = load_policy(SLAGELSE)
-    mixed = pd.DataFrame({"id": ["R-1", 5], "start": [_D(2019, 2, 1)] * 2,
+    mixed = pd.DataFrame({"id": ["R-1", 5], "start": [date(2019, 2, 1)] * 2,
                           "package": ["individuelt_forloeb"] * 2})
     with pytest.raises(ValueError, match="settle_table: the DataFrame cannot be read as an "
                        "Arrow table"):
-        policy.settle_table(mixed, None, until=_D(2020, 9, 30))
+        policy.settle_table(mixed, None, until=date(2020, 9, 30))
     with pytest.raises(TypeError, match="settle_table needs an Arrow table or a DataFrame"):
-        policy.settle_table([REFERRAL], None, until=_D(2020, 9, 30))
+        policy.settle_table([REFERRAL], None, until=date(2020, 9, 30))
