@@ -194,3 +194,21 @@ def test_a_table_in_the_columns_forms_is_kept_as_it_is() -> None:
     words = table.column("visitation").chunk(0).dictionary_encode()
     for t in (table, table.slice(1, 7), _set(table, "visitation", words)):
         assert canonical_table(t) is t
+
+
+@pytest.mark.parametrize(("folder", "name"), [(HERE / "data" / "records", "note"),
+                                              (ROOT / "policies" / "slagelse-2019",
+                                               "visitation")])
+@pytest.mark.parametrize("encoded", [False, True])
+def test_a_null_text_or_choice_is_refused_as_decide_refuses_it(folder: Path, name: str,
+                                                              encoded: bool) -> None:
+    """Plain and dictionary-encoded (a text column is read as the codes of its words):
+    the null row goes to ``decide``, the others are decided on the columns."""
+    policy, on, table = _setup(folder, 6, 1)
+    values = table.column(name).to_pylist()
+    values[1] = None
+    column = pa.array(values, pa.string())
+    result = _agree(policy, on, _set(table, name, column.dictionary_encode() if encoded
+                                     else column))
+    assert [(e["row"], e["path"]) for e in result.errors.to_pylist()] == [(1, name)]
+    assert result.columnar == 5

@@ -322,19 +322,23 @@ def _bits(arr: pa.Array) -> BoolArray:
 
 
 def _codes(spec: FactSpec, arr: pa.Array, level: int) -> Cats | None:
-    """A dictionary-encoded text column without nulls whose words are distinct (and, for a
-    choice, all among its values) as codes into its own words, the indices read without a
-    copy; None for any other (it is then remapped)."""
+    """A dictionary-encoded text column whose words are distinct (and, for a choice, all
+    among its values) as codes into its own words, the indices read without a copy when
+    there are no nulls (a null is -1: a missing value); None for any other (it is then
+    remapped)."""
     indices = arr.indices
-    if arr.null_count or indices.type != pa.int32() or len(indices) == 0:
+    if indices.type != pa.int32() or len(indices) == 0:
         return None
     words = values_of(arr.dictionary)
     if len(set(words)) != len(words) or None in words or not all(map(valid_text, words)) or (
             spec.kind.choice and not set(words) <= set(spec.values or ())):
         return None
-    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
-        indices.offset: indices.offset + len(indices)]
-    if int(codes.min()) < 0 or int(codes.max()) >= len(words):
+    if indices.null_count:
+        codes = np.asarray(_numbers(indices, -1), dtype=np.int32)
+    else:
+        codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
+            indices.offset: indices.offset + len(indices)]
+    if int(codes.min()) < (-1 if indices.null_count else 0) or int(codes.max()) >= len(words):
         return None
     return Cats(level, codes, tuple(words))
 
@@ -343,7 +347,7 @@ def _dictionary(spec: FactSpec, arr: pa.Array, level: int) -> tuple[Any, BoolArr
     """A dictionary-encoded text column: the codes of its (few) values, taken per row."""
     fast = _codes(spec, arr, level)
     if fast is not None:
-        return fast, _none(len(arr))
+        return fast, _nulls(arr)
     bad = _nulls(arr)
     words = arr.dictionary
     if spec.kind.choice:
