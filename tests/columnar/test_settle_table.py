@@ -4,6 +4,7 @@ every policy that settles (lines, totals, and the same problems for rejected ref
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,30 @@ def test_a_dataframe_arrow_cannot_read_and_a_list_are_clear_errors() -> None:
         policy.settle_table(mixed, None, until=date(2020, 9, 30))
     with pytest.raises(TypeError, match="settle_table needs an Arrow table or a DataFrame"):
         policy.settle_table([REFERRAL], None, until=date(2020, 9, 30))
+
+
+RUSTA = ROOT / "policies" / "rusta-och-matcha-2"
+
+
+def test_a_decimal_of_a_decimal128_column_is_shown_as_settle_shows_it() -> None:
+    """A `decimal128(38, 18)` fact holding -38 is refused with the message ``settle`` gives
+    for the -38 the host wrote; before, settle_table's message read
+    `-38.000000000000000000 is below ...` (its rows were read without the shortest form
+    decide_table gives its facts)."""
+    policy = load_policy(RUSTA)
+    facts = {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+             "behover_arbetsforberedande_insatser": False, "niva": "niva_b",
+             "kommun": "solna", "avstand": [{"leverantor": "solna_1", "km": Decimal("-38")}],
+             "ersattning": []}
+    referral = {"id": "A-7", "start": date(2025, 9, 1), "package": "rusta_och_matcha",
+                "area": "stockholm_nordvast", "supplier": "solna_1", "facts": facts}
+    table = pa.Table.from_pylist([referral], schema=pa.schema([
+        ("id", pa.string()), ("start", pa.date32()), ("package", pa.string()),
+        ("area", pa.string()), ("supplier", pa.string()),
+        ("facts", pa.struct(list(fact_schema(policy.graph))))]))
+    got = policy.settle_table(table, None, until=date(2026, 4, 30))
+    with pytest.raises(FactError) as error:
+        policy.settle(referral, [], until=date(2026, 4, 30))
+    want = [(p.path, p.code, p.described) for p in error.value.problems]
+    assert [(e["path"], e["code"], e["message"]) for e in got.errors.to_pylist()] == want
+    assert want[0][2].startswith("-38 is below")

@@ -786,14 +786,17 @@ def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
 def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     """The rows of ``table`` as dicts (``to_pylist``), for a per-record ``decide`` or
     ``settle``, also where Python cannot hold a value as Arrow gives it: see
-    :func:`values_of`."""
+    :func:`values_of`. A decimal is in its shortest form (:func:`_shortest`), as the host
+    wrote it: ``decide`` and ``settle`` give the same messages for it."""
     try:
-        return table.to_pylist()  # type: ignore[no-any-return]
+        rows: list[dict[str, Any]] = table.to_pylist()
     except (OverflowError, ValueError):
-        pass
-    columns = [values_of(column) for column in table.columns]
-    return [dict(zip(table.column_names, row, strict=True))
-            for row in zip(*columns, strict=True)]
+        columns = [values_of(column) for column in table.columns]
+        rows = [dict(zip(table.column_names, row, strict=True))
+                for row in zip(*columns, strict=True)]
+    if any(_holds_decimals(f.type) for f in table.schema):
+        rows = [_shortest(row) for row in rows]
+    return rows
 
 
 #: The day numbers (days since 1970-01-01) of Python's first and last dates.
@@ -1601,10 +1604,7 @@ class _Run:
         if self.records is not None:  # the facts as given
             return [self.records[row] for row in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
-        facts = rows_of(picked)
-        if any(_holds_decimals(f.type) for f in picked.schema):
-            facts = [_shortest(f) for f in facts]
-        return facts
+        return rows_of(picked)  # (each decimal in its shortest form)
 
     def _columns(self, result: dict[str, Any], parts: list[Any], inverse: Any,
                  decided: BoolArray) -> dict[str, Any]:
@@ -1826,11 +1826,13 @@ def _summary(decision: Decision) -> tuple[Any, ...]:
 
 
 def _holds_decimals(kind: pa.DataType) -> bool:
+    """Whether a column of ``kind`` holds decimals, at any depth (in lists of any layout,
+    records, dictionaries)."""
     if pa.types.is_decimal(kind):
         return True
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+    if pa.types.is_dictionary(kind):
         return _holds_decimals(kind.value_type)
-    return pa.types.is_struct(kind) and any(_holds_decimals(f.type) for f in kind)
+    return any(_holds_decimals(kind.field(i).type) for i in range(kind.num_fields))
 
 
 def _shortest(value: Any) -> Any:
