@@ -210,3 +210,27 @@ def test_a_decimal_of_a_decimal128_column_is_shown_as_settle_shows_it() -> None:
     want = [(p.path, p.code, p.described) for p in error.value.problems]
     assert [(e["path"], e["code"], e["message"]) for e in got.errors.to_pylist()] == want
     assert want[0][2].startswith("-38 is below")
+
+
+def test_a_unit_price_no_decimal128_holds_is_an_error_of_its_referral(tmp_path: Path) -> None:
+    """A monthly price of 1000.00 / 3 (34 digits, from a division) cannot be held by the
+    `unit_price` column: each such referral is an error of its own (UDB705) that says why,
+    as for an amount; before, Arrow's `ArrowInvalid` ("Rescaling Decimal value would cause
+    data loss") ended the whole batch (found by fuzzing)."""
+    text = (SLAGELSE / "betaling.yaml").read_text(encoding="utf-8")
+    assert "weekly_price: weekly_price" in text
+    for path in SLAGELSE.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "betaling.yaml").write_text(text.replace(
+        "weekly_price: weekly_price", "weekly_price: weekly_price / 3"), encoding="utf-8")
+    policy = load_policy(tmp_path)
+    table = pa.Table.from_pylist([REFERRAL, {**REFERRAL, "id": "R-2"}])
+    until = date(2019, 12, 31)
+    want = policy.settle(REFERRAL, [], until=until)
+    price = want.lines[0].unit_price
+    assert price is not None and len(price.amount.as_tuple().digits) > 30
+    got = policy.settle_table(table, None, until=until)
+    assert [(e["row"], e["path"], e["code"]) for e in got.errors.to_pylist()] == [
+        (0, "", "UDB705"), (1, "", "UDB705")]
+    assert "decimal128(38, 18) column cannot hold it exactly" in got.errors["message"][0].as_py()
+    assert got.totals.num_rows == got.lines.num_rows == 0

@@ -131,7 +131,10 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
             errors.append({"row": number, "id": ident, "path": error.path or "",
                            "code": error.code, "message": error.message})
             continue
-        amounts = [line.amount.amount for line in settlement.lines] + [settlement.total]
+        # every amount a decimal128 column holds: a line's unit price too (a price from a
+        # division, `monthly / 3`, has 34 digits: no decimal128(38, 18) holds it exactly)
+        amounts = [line.amount.amount for line in settlement.lines] + [settlement.total] + [
+            line.unit_price.amount for line in settlement.lines if line.unit_price is not None]
         problem = next((why for _, why in map(_storable, amounts) if why is not None), None)
         if problem is not None:
             errors.append({"row": number, "id": ident, "path": "", "code": "UDB705",
