@@ -234,3 +234,27 @@ def test_a_unit_price_no_decimal128_holds_is_an_error_of_its_referral(tmp_path: 
         (0, "", "UDB705"), (1, "", "UDB705")]
     assert "decimal128(38, 18) column cannot hold it exactly" in got.errors["message"][0].as_py()
     assert got.totals.num_rows == got.lines.num_rows == 0
+
+
+def test_an_outcome_keyed_by_no_referral_id_is_a_clear_error() -> None:
+    """pandas turns a column of whole-number referral ids with a missing one into floats:
+    the outcome keyed 1.0 was left out of referral 1's settlement, which was paid as
+    ongoing (105,841.14 instead of 61,022.14 with its aftercare completed), silently. A
+    key that is no referral id (a float, a true/false) is a ValueError naming it; a null
+    key still belongs to no referral (found by fuzzing)."""
+    policy = load_policy(SLAGELSE)
+    base = {k: [v] for k, v in REFERRAL.items() if k != "stop"}
+    referrals = pa.table({**base, "id": [1]})
+    for keys in (pa.array([1.0, None]), pa.array([True, None])):
+        outcomes = pa.table({"referral": keys, "kind": ["selvforsoergende"] * 2,
+                             "from": [date(2020, 1, 16)] * 2,
+                             "to": pa.array([None, None], pa.date32())})
+        with pytest.raises(ValueError, match=r"outcome 0 has the referral id (1\.0 \(float|"
+                           r"True \(bool)\) in the column 'referral'"):
+            policy.settle_table(referrals, outcomes, until=date(2020, 9, 30))
+        keyed = outcomes.set_column(0, "referral", pa.array([1, None]))
+        got = policy.settle_table(referrals, keyed, until=date(2020, 9, 30))
+        want = policy.settle({**{k: v[0] for k, v in base.items()}, "id": 1}, [OWN],
+                             until=date(2020, 9, 30))
+        assert [(t["total"], t["end_cause"]) for t in got.totals.to_pylist()] == [
+            (want.total, want.end.cause)]

@@ -28,6 +28,7 @@ import pyarrow as pa
 from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, rows_of, to_arrow
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.runtime.input_models import GENERIC
+from udbudsregler.values.limits import shown
 
 __all__ = ["LINE_SCHEMA", "TOTAL_SCHEMA", "TableSettlements", "settle_table"]
 
@@ -66,7 +67,7 @@ _FIELDS = frozenset(f.alias or name for name, f in GENERIC.referral.model_fields
 
 def _id_text(value: Any) -> str | None:
     """A referral id as ``settle`` reads it (text, or a whole number as text); None for
-    none (a null, or a value ``settle`` refuses: no outcome belongs to it)."""
+    none (a null, or a value ``settle`` refuses: no referral has it)."""
     if type(value) is str:
         return value
     if type(value) is int:
@@ -76,18 +77,28 @@ def _id_text(value: Any) -> str | None:
 
 def _grouped(outcomes: pa.Table | None, key: str) -> dict[str | None, list[Any]]:
     """The outcomes of each referral id (as :func:`_id_text` gives it), in the table's
-    order."""
+    order; an outcome keyed by null belongs to no referral. A ``ValueError`` for an
+    outcome keyed by a value that is no referral id (a float, a true/false)."""
     if outcomes is None or outcomes.num_rows == 0:
         return {}
     if key not in outcomes.column_names:
         raise KeyError(f"settle_table: the outcomes have no column {key!r} (each outcome's "
                        f"referral id; key= names another)")
-    keys = map(_id_text, outcomes.column(key).to_pylist())
+    keys = outcomes.column(key).to_pylist()
     records = rows_of(outcomes.select([c for c in outcomes.column_names if c != key]))
     out: dict[str | None, list[Any]] = {}
-    for referral, record in zip(keys, records, strict=True):
+    for row, (value, record) in enumerate(zip(keys, records, strict=True)):
+        referral = _id_text(value)
         if referral is not None:
             out.setdefault(referral, []).append(record)
+        elif value is not None:
+            # no referral has this id, and none is named: the outcome would be left out
+            # of its referral's settlement, silently (pandas makes whole numbers with a
+            # missing one floats: 1.0 is not the referral 1)
+            raise ValueError(
+                f"settle_table: outcome {row} has the referral id {shown(repr(value), 60)} "
+                f"({type(value).__name__}) in the column {key!r}; a referral id is text or "
+                "a whole number (give the column as text or integers)")
     return out
 
 
