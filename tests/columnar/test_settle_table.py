@@ -258,3 +258,29 @@ def test_an_outcome_keyed_by_no_referral_id_is_a_clear_error() -> None:
                              until=date(2020, 9, 30))
         assert [(t["total"], t["end_cause"]) for t in got.totals.to_pylist()] == [
             (want.total, want.end.cause)]
+
+
+def test_ids_python_cannot_read_are_refused_as_settle_refuses_them() -> None:
+    """A referral id (or an outcome's key) of text that is not UTF-8, or a date beyond
+    Python's calendar: the ids were read with `to_pylist`, and a `UnicodeDecodeError` or
+    an `OverflowError` ended the batch. They are read as the rows are: the text keeps its
+    bad bytes as lone surrogates, which `settle` refuses at `referral.id` (the errors
+    table gives no id: none can be written), a far date is a date `settle` refuses as an
+    id (found by fuzzing)."""
+    policy = load_policy(SLAGELSE)
+    until = date(2020, 9, 30)
+    base = {k: [v] for k, v in REFERRAL.items() if k != "stop"}
+    bad = pa.array([b"R-\xff"], pa.binary()).view(pa.string())
+    far = pa.array([3_000_000], pa.int32()).view(pa.date32())
+    got = policy.settle_table(pa.table({**base, "id": bad}), None, until=until)
+    assert [(e["id"], e["path"], e["code"], e["message"]) for e in got.errors.to_pylist()] == [
+        (None, "referral.id", "UDB602",
+         "the text 'R-\\udcff' holds a lone surrogate: it is not valid Unicode")]
+    got = policy.settle_table(pa.table({**base, "id": far}), None, until=until)
+    assert [(e["id"], e["path"], e["code"]) for e in got.errors.to_pylist()] == [
+        ("9999-12-31", "referral.id", "UDB602")]
+    # an outcome keyed by text that is not UTF-8 belongs to no referral settle accepts
+    got = policy.settle_table(pa.table(base), OUTCOMES.set_column(0, "referral", bad),
+                              until=until)
+    want = policy.settle({k: v[0] for k, v in base.items()}, [], until=until)
+    assert got.totals.column("total").to_pylist() == [want.total]

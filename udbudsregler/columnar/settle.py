@@ -25,10 +25,10 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, rows_of, to_arrow
+from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, rows_of, to_arrow, values_of
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.runtime.input_models import GENERIC
-from udbudsregler.values.limits import shown
+from udbudsregler.values.limits import shown, valid_text
 
 __all__ = ["LINE_SCHEMA", "TOTAL_SCHEMA", "TableSettlements", "settle_table"]
 
@@ -84,7 +84,7 @@ def _grouped(outcomes: pa.Table | None, key: str) -> dict[str | None, list[Any]]
     if key not in outcomes.column_names:
         raise KeyError(f"settle_table: the outcomes have no column {key!r} (each outcome's "
                        f"referral id; key= names another)")
-    keys = outcomes.column(key).to_pylist()
+    keys = values_of(outcomes.column(key))  # (text that is not UTF-8, far dates: see there)
     records = rows_of(outcomes.select([c for c in outcomes.column_names if c != key]))
     out: dict[str | None, list[Any]] = {}
     for row, (value, record) in enumerate(zip(keys, records, strict=True)):
@@ -119,7 +119,7 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     # (`until="stop"`: the referral's last day is also the last day invoiced)
     names = [c for c in table.column_names if c not in (until, since) or c in _FIELDS]
     rows = rows_of(table)
-    ids = table.column("id").to_pylist() if "id" in table.column_names else [None] * len(rows)
+    ids = values_of(table.column("id")) if "id" in table.column_names else [None] * len(rows)
     grouped = _grouped(to_arrow(outcomes, "settle_table") if outcomes is not None else None,
                        key)
     lines: list[dict[str, Any]] = []
@@ -128,6 +128,8 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     for index, row in enumerate(rows):
         number = first_row + index
         ident = None if ids[index] is None else str(ids[index])
+        if ident is not None and not valid_text(ident):
+            ident = None  # text that was not UTF-8: no output writes it (settle refuses it)
         # a null cell is a field left out (the id, start and package are always given)
         referral = {k: row[k] for k in names if row[k] is not None or k in _REQUIRED}
         try:
