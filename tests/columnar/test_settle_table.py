@@ -284,3 +284,25 @@ def test_ids_python_cannot_read_are_refused_as_settle_refuses_them() -> None:
                               until=until)
     want = policy.settle({k: v[0] for k, v in base.items()}, [], until=until)
     assert got.totals.column("total").to_pylist() == [want.total]
+
+
+def test_two_columns_of_one_name_are_refused_as_decide_table_refuses_them() -> None:
+    """Referrals with two `stop` columns (the second null) were settled with the last of
+    them, silently: the stop of 1 December 2019 was lost and the referral paid as ongoing.
+    Two columns of one name in the referrals or the outcomes are a ValueError naming it,
+    as in decide_table; two key columns were Arrow's KeyError (found by fuzzing)."""
+    policy = load_policy(SLAGELSE)
+    referrals = pa.Table.from_arrays(
+        [pa.array(["R-1"]), pa.array([date(2019, 9, 2)]), pa.array(["individuelt_forloeb"]),
+         pa.array([date(2019, 12, 1)]), pa.array([None], pa.date32())],
+        names=["id", "start", "package", "stop", "stop"])
+    with pytest.raises(ValueError, match="settle_table: the referrals' table has two columns "
+                       "named `stop`"):
+        policy.settle_table(referrals, None, until=date(2020, 9, 30))
+    for name in ("referral", "from"):
+        outcomes = pa.Table.from_arrays(
+            [*OUTCOMES.columns, OUTCOMES.column(name)], names=[*OUTCOMES.column_names, name])
+        with pytest.raises(ValueError, match=f"the outcomes' table has two columns named "
+                           f"`{name}`"):
+            policy.settle_table(referrals.select([0, 1, 2]), outcomes,
+                                until=date(2020, 9, 30))

@@ -25,7 +25,14 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from udbudsregler.columnar.table import ERROR_SCHEMA, _storable, rows_of, to_arrow, values_of
+from udbudsregler.columnar.table import (
+    ERROR_SCHEMA,
+    _check_column_names,
+    _storable,
+    rows_of,
+    to_arrow,
+    values_of,
+)
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.runtime.input_models import GENERIC
 from udbudsregler.values.limits import shown, valid_text
@@ -81,6 +88,7 @@ def _grouped(outcomes: pa.Table | None, key: str) -> dict[str | None, list[Any]]
     outcome keyed by a value that is no referral id (a float, a true/false)."""
     if outcomes is None or outcomes.num_rows == 0:
         return {}
+    _check_column_names(outcomes, "settle_table: the outcomes' table")
     if key not in outcomes.column_names:
         raise KeyError(f"settle_table: the outcomes have no column {key!r} (each outcome's "
                        f"referral id; key= names another)")
@@ -115,6 +123,8 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     each a date, or the name of a column of ``referrals`` holding one per referral.
     ``outcomes`` is a long table whose column ``key`` holds the referral's id."""
     table = to_arrow(referrals, "settle_table")
+    # two columns of one name: a row would keep one of them (the last), silently
+    _check_column_names(table, "settle_table: the referrals' table")
     # a column that gives the dates is not a field of the referral, unless it is one
     # (`until="stop"`: the referral's last day is also the last day invoiced)
     names = [c for c in table.column_names if c not in (until, since) or c in _FIELDS]
