@@ -1,5 +1,6 @@
 """settle_table agrees with per-referral settle on every generated settlement scenario of
-every policy that settles (lines, totals, and the same problems for rejected referrals)."""
+every policy that settles (every column of the lines and totals, and the same problems,
+with their messages, for rejected referrals)."""
 
 from __future__ import annotations
 
@@ -77,23 +78,29 @@ def test_settle_table_agrees_with_settle(name: str, data: st.DataObject) -> None
         lines.setdefault(line["row"], []).append(line)
     errors: dict[int, list[Any]] = {}
     for e in result.errors.to_pylist():
-        errors.setdefault(e["row"], []).append((e["path"], e["code"]))
+        errors.setdefault(e["row"], []).append((e["path"], e["code"], e["message"]))
     for i, s in enumerate(scenarios):
         referral = {"id": f"R-{i}", **{k: v for k, v in s.referral.items() if k != "id"}}
         try:
             want = policy.settle(referral, s.outcomes, until=s.until, since=s.since)
         except FactError as error:
-            assert sorted(errors[i]) == sorted((p.path, p.code) for p in error.problems)
+            assert sorted(errors[i]) == sorted((p.path, p.code, p.described)
+                                               for p in error.problems)
             continue
         except EvaluationError as error:
-            assert errors[i] == [(error.path or "", error.code)]
+            assert errors[i] == [(error.path or "", error.code, error.message)]
             continue
         assert totals[i]["total"] == want.total
         assert totals[i]["end_cause"] == want.end.cause
-        got = [(x["kind"], x["reason"], x["amount"], x["quantity"], x["supplier"])
+        assert (totals[i]["lines"], totals[i]["last_day"]) == (len(want.lines),
+                                                               want.end.last_day)
+        got = [(x["kind"], x["reason"], x["from"], x["to"], x["quantity"], x["unit"],
+                x["unit_price"], x["amount"], x["capped"], x["supplier"])
                for x in lines.get(i, [])]
-        assert got == [(x.kind, x.reason, x.amount.amount, x.quantity, x.supplier)
-                       for x in want.lines]
+        assert got == [(x.kind, x.reason, x.period.start if x.period else None,
+                        x.period.end if x.period else None, x.quantity, x.unit or None,
+                        x.unit_price.amount if x.unit_price is not None else None,
+                        x.amount.amount, x.capped, x.supplier) for x in want.lines]
 
 
 # -- hostile tables (found by fuzzing) ------------------------------------------------------
