@@ -195,6 +195,30 @@ def test_csv_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path, h
         read_population(source)
 
 
+@pytest.mark.parametrize("column", ["birth_date", "id"])
+def test_parquet_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path,
+                                                      column: str) -> None:
+    """A Parquet file with two columns of one name (a fact, or the id) is refused before
+    any row is read, by both readers of population files, in one line; before, `decide
+    --population` was an internal error (exit 70, `KeyError: Field "birth_date" exists 2
+    times in schema`) and `diff --population` printed Arrow's schema over many lines."""
+    from udbudsregler.analysis.population import PopulationError, read_population
+    from udbudsregler.columnar.files import PopulationFileError
+
+    rows = sample_citizens(policy, ON, 3, seed=9)
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+    table = table.append_column("id", pa.array(["a", "b", "c"]))
+    table = table.append_column(column, table.column(column))
+    source = tmp_path / "population.parquet"
+    pq.write_table(table, source)
+    message = f"population.parquet: the file has two columns named `{column}`$"
+    with pytest.raises(PopulationFileError, match=message):
+        decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
+    with pytest.raises(PopulationError, match=message):
+        read_population(source)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["population.parquet"]
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")

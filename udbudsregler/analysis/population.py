@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import header_problem, row_facts
+from udbudsregler.columnar.cells import columns_problem, header_problem, row_facts
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -103,7 +103,11 @@ def _read_parquet(name: str) -> Population:
         raise PopulationError(f"{name}: reading Parquet needs the columnar extra "
                               "(pip install 'udbudsregler[columnar]')") from None
     try:
-        table = pq.read_table(name)
+        file = pq.ParquetFile(name)
+        problem = columns_problem(file.schema_arrow.names)  # before Arrow names it, at length
+        if problem is not None:
+            raise PopulationError(f"{name}: {problem}")
+        table = file.read()
     except (OSError, ValueError) as error:
         raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
     population = Population(name)

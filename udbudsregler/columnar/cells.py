@@ -13,7 +13,7 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value", "header_problem", "row_facts"]
+__all__ = ["cell_value", "columns_problem", "header_problem", "row_facts"]
 
 
 def header_problem(header: Sequence[str]) -> str | None:
@@ -26,6 +26,19 @@ def header_problem(header: Sequence[str]) -> str | None:
         if column and column in seen:  # a column without a name is a problem of its rows
             return f"the first line names the column `{shown_key(column)}` twice"
         seen.add(column)
+    return None
+
+
+def columns_problem(names: Sequence[str]) -> str | None:
+    """What makes a Parquet file's columns (``names``, as the file has them) unreadable, if
+    anything: a column named twice, as :func:`header_problem` says of a CSV file's first
+    line (which of the two would be the fact?). Both readers of population files refuse
+    the file."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return f"the file has two columns named `{shown_key(name)}`"
+        seen.add(name)
     return None
 
 

@@ -40,7 +40,7 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import header_problem, row_facts
+from udbudsregler.columnar.cells import columns_problem, header_problem, row_facts
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -130,6 +130,9 @@ def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
         file = pq.ParquetFile(name)
     except (pa.ArrowInvalid, OSError) as error:
         raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
+    problem = columns_problem(file.schema_arrow.names)
+    if problem is not None:
+        raise PopulationFileError(f"{name}: {problem}")
     total = max(file.metadata.num_rows, 1)
     start = 0
     for record_batch in file.iter_batches(batch_size=batch_rows):
