@@ -172,6 +172,49 @@ def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: 
         (1, "c1", "subject_to_225_rule", "UDB608", "line 3: `Y` is not true or false")]
 
 
+def test_csv_a_whole_number_is_ascii_digits_within_the_input_limits(tmp_path: Path) -> None:
+    """A whole number's cell is read as ASCII digits: digits of other scripts (`١٢`,
+    `１２`) are text, which `decide` refuses (UDB602); before, `int` read them as 12,
+    silently. A cell of more digits than a JSON line may hold is an error at its column
+    with the JSON line's words; before, it was Python's "Exceeds the limit (4300 digits)
+    for integer string conversion"."""
+    from udbudsregler.analysis.population import read_population
+    from udbudsregler.columnar.cells import cell_value
+
+    peer = load_policy(ROOT / "benchmarks" / "peer-policy")
+    on = peer.header.valid.from_
+    specs = {n: f.spec for n, f in peer.graph.facts.items()}
+    assert [cell_value(c, specs["age"]) for c in ("12", " +12 ", "-0", "١٢", "１２")] == [
+        12, 12, 0, "١٢", "１２"]
+    rows = sample_citizens(peer, on, 3, seed=9)
+    names = list(peer.graph.facts)
+    text = ["id," + ",".join(names)]
+    for i, c in enumerate(rows):
+        cells = {n: json.dumps(to_json(c[n])) if isinstance(c[n], list | dict) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names}
+        cells["age"] = ["41", "١٢", "7" * 5000][i]
+        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"'
+                                        for x in cells.values()))
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(peer, source, on, out)
+    assert (summary.rows, summary.decided, summary.errors) == (3, 1, 2)
+    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(e["row"], e["path"], e["code"], e["message"]) for e in errors] == [
+        (1, "age", "UDB602", "expected a whole number, got the text '١٢'"),
+        (2, "age", "UDB608", "line 4: a whole number of 5,000 characters is beyond the "
+                             "limits of a number (less than 10^18 in size)")]
+    population = read_population(source, specs)
+    assert [r.line for r in population.rows] == [2, 3]
+    assert population.rows[1].facts["age"] == "١٢"
+    assert [b.problems for b in population.bad] == [(
+        "age: UDB608: a whole number of 5,000 characters is beyond the limits of a number "
+        "(less than 10^18 in size)",)]
+
+
 @pytest.mark.parametrize(("header", "column"), [
     ("id,birth_date,visitation,birth_date", "birth_date"),
     ("id,birth_date, id", "id"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import read_json, shown_key
+from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
 __all__ = ["cell_value", "columns_problem", "header_problem", "row_facts"]
@@ -62,11 +62,17 @@ def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, F
     return ident, facts, tuple(problems)
 
 
+#: A whole number's cell: ASCII digits (``\d`` and ``int`` also take other scripts'
+#: digits, ``١٢`` or ``１２``, which ``decide`` refuses as text).
+_WHOLE = re.compile(r"[-+]?[0-9]+")
+
+
 def cell_value(cell: str, spec: FactSpec | None) -> Any:
     """A CSV cell as a fact value: JSON text for histories, lists, records and periods;
-    true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number for an int; text
-    otherwise (dates, numbers and durations are text ``decide`` converts). An empty cell
-    is null. ``ValueError`` for a cell that cannot be read."""
+    true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number (ASCII digits, a
+    sign, at most :data:`MAX_INT_CHARS` characters) for an int; text otherwise (dates,
+    numbers and durations are text ``decide`` converts). An empty cell is null.
+    ``ValueError`` for a cell that cannot be read."""
     kind = spec.kind if spec is not None else None
     text = cell.strip()
     if text == "":
@@ -86,6 +92,10 @@ def cell_value(cell: str, spec: FactSpec | None) -> Any:
         if lowered in ("false", "0", "nej", "no"):
             return False
         raise ValueError(f"`{text}` is not true or false")
-    if kind is fact_kinds.INT and re.fullmatch(r"[-+]?\d+", text):
+    if kind is fact_kinds.INT and _WHOLE.fullmatch(text):
+        if len(text) > MAX_INT_CHARS:  # as a JSON line's (and beyond Python's int() limit)
+            raise ValueError(f"a whole number of {len(text):,} characters is beyond the "
+                             "limits of a number (less than 10^18 in size)")
         return int(text)
     return text
+
