@@ -205,7 +205,7 @@ def _id(value: Any) -> str | None:
 
 
 def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # line ends as `open(newline="")`
     try:
         header = next(reader)
     except StopIteration:
