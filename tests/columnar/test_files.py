@@ -262,6 +262,49 @@ def test_parquet_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["population.parquet"]
 
 
+def test_a_fact_named_id_is_a_fact_in_every_kind_of_file(tmp_path: Path) -> None:
+    """A policy with a fact `id` (a case number): in a JSON line's facts, a CSV file's
+    `id` column and a Parquet file's, `id` is that fact (a wrapper's `id` is still the
+    row's id); every row is decided as `decide` decides its facts. Before, JSON lines and
+    CSV were an internal error (`KeyError: Field "id" exists 2 times in schema`: the
+    rows' ids were put beside the fact in a column of its name), every Parquet row was
+    refused ("id: missing": the column was taken for the ids) and `diff --population`
+    dropped the fact from each Parquet row."""
+    from udbudsregler.analysis.population import read_population
+
+    policy = load_policy(Path(__file__).parent / "data" / "id-fact")
+    specs = {n: f.spec for n, f in policy.graph.facts.items()}
+    (tmp_path / "p.jsonl").write_text(
+        '{"id": "K-1", "age": 40}\n{"id": "r1", "facts": {"id": "K-2", "age": 20}}\n'
+        '{"age": 50}\n', encoding="utf-8")
+    (tmp_path / "p.csv").write_text("id,age\nK-1,40\nK-2,20\n,50\n", encoding="utf-8")
+    pq.write_table(pa.table({"id": ["K-1", "K-2", None], "age": [40, 20, 50]}),
+                   tmp_path / "p.parquet")
+    facts = [{"id": "K-1", "age": 40}, {"id": "K-2", "age": 20}, {"id": None, "age": 50}]
+    for name, ids in (("p.jsonl", [None, "r1", None]), ("p.csv", [None, None, None]),
+                      ("p.parquet", None)):
+        # (the last line has no `id`: missing, UDB601; the others' is null, UDB602)
+        last = {"age": 50} if name == "p.jsonl" else facts[2]
+        want = [expected(policy, f, ON) for f in [*facts[:2], last]]
+        out = tmp_path / f"{name}.out.jsonl"
+        summary = decide_file(policy, tmp_path / name, ON, out, values=("case",))
+        assert (summary.rows, summary.decided, summary.errors) == (3, 2, 1), name
+        decided = {d["row"]: d for d in _read(out)}
+        errors = [(e["row"], e["path"], e["code"], e["message"])
+                  for e in _read(tmp_path / f"{name}.out.errors.jsonl")]
+        for row, (kind, value) in enumerate(want):
+            if kind == "errors":
+                assert [e[1:] for e in errors if e[0] == row] == value, name
+            else:
+                assert {k: decided[row][k] for k in value} == value, name
+                assert decided[row]["case"] == facts[row]["id"]
+        assert ("id" in decided[0]) == (ids is not None), name
+        if ids is not None:
+            assert [decided[r]["id"] for r in (0, 1)] == ids[:2], name
+    population = read_population(tmp_path / "p.parquet", specs)
+    assert [(r.id, r.facts) for r in population.rows] == [(None, f) for f in facts]
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")
