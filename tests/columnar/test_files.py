@@ -305,6 +305,27 @@ def test_a_fact_named_id_is_a_fact_in_every_kind_of_file(tmp_path: Path) -> None
     assert [(r.id, r.facts) for r in population.rows] == [(None, f) for f in facts]
 
 
+def test_a_population_that_is_not_a_file_says_what_it_is(policy: Any, tmp_path: Path,
+                                                         capsys: Any) -> None:
+    """A folder, or a device such as /dev/null, given as the population: one line saying
+    what it is, from `decide --population` and `diff --population` alike; before, "no
+    such file" for a path that exists."""
+    folder = tmp_path / "citizens.jsonl"
+    folder.mkdir()
+    slagelse = str(ROOT / "policies" / "slagelse-2019")
+    cases = [(str(folder), "is a folder, not a file"),
+             (str(tmp_path / "missing.csv"), "no such file")]
+    if Path("/dev/null").exists():
+        cases.append(("/dev/null", "is not a regular file (a pipe or a device); give a file"))
+    for path, why in cases:
+        for args in (["decide", slagelse, "--population", path, "--on", "2019-02-01",
+                      "--out", str(tmp_path / "decisions.jsonl")],
+                     ["diff", slagelse, slagelse, "--population", path, "--on",
+                      "2019-02-01", "--citizens", "0"]):
+            assert main(args) == 2
+            assert capsys.readouterr().err == f"error: {path}: {why}\n", args
+
+
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:
     source = tmp_path / "population.jsonl"
     source.write_text("\n".join(_lines(policy)) + "\n", encoding="utf-8")

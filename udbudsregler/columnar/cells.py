@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
@@ -13,7 +14,19 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value", "columns_problem", "header_problem", "row_facts"]
+__all__ = ["cell_value", "columns_problem", "header_problem", "not_a_file", "row_facts"]
+
+
+def not_a_file(path: str | Path) -> str:
+    """Why ``path``, which is not a regular file, is no population file to read (both
+    commands that read one say it alike): a folder, a pipe or a device (a file is read
+    in blocks, and a block again where it is redone), or nothing."""
+    path = Path(path)
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists():
+        return "is not a regular file (a pipe or a device); give a file"
+    return "no such file"
 
 
 def header_problem(header: Sequence[str]) -> str | None:

@@ -40,7 +40,7 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import columns_problem, header_problem, row_facts
+from udbudsregler.columnar.cells import columns_problem, header_problem, not_a_file, row_facts
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -122,7 +122,7 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
     empty one for a file of no rows: the output then has the columns it would have)."""
     name = str(path)
     if not Path(name).is_file():
-        raise PopulationFileError(f"{name}: no such file")
+        raise PopulationFileError(f"{name}: {not_a_file(name)}")
     kind = _kind(name)
     if kind == "parquet":
         yield from _parquet(name, batch_rows, "id" not in policy.graph.facts)
