@@ -141,3 +141,23 @@ def test_a_parquet_value_python_has_no_form_of_is_a_bad_row(tmp_path: Path) -> N
         (3, None, ("id: UDB602: not UTF-8 text",))]
     assert [(r.line, r.id) for r in population.rows] == [(1, "C-1"), (4, "C-4")]
     assert population.rows[0].facts == {**FACTS, "birth_date": date(1995, 6, 1)}
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_csv_lines_end_as_decide_population_reads_them(tmp_path: Path, end: str) -> None:
+    """A CSV file whose lines end with \\r (or \\r\\n, or \\n; a quoted cell may hold
+    them too) is read as `decide --population` reads it; before, a file of \\r line ends
+    was refused whole ("the first line cannot be read as CSV (new-line character seen in
+    unquoted field ...)")."""
+    policy = ur.load_policy(ROOT / "policies" / "slagelse-2019")
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
+    benefits = json.dumps(FACTS["benefits"], indent=1).replace("\n", end)
+    row = f'1995-06-01,aktivitetsparat,true,"{benefits.replace(chr(34), 2 * chr(34))}",[]'
+    lines = ["id,birth_date,visitation,subject_to_225_rule,benefits,offers", f"C-1,{row}",
+             "", f"C-2,{row}"]
+    file = tmp_path / "citizens.csv"
+    file.write_bytes(end.join(lines).encode("utf-8") + end.encode("utf-8"))
+    population = read_population(file, specs)
+    assert not population.bad
+    assert [(r.line, r.id, r.facts) for r in population.rows] == [
+        (2, "C-1", FACTS), (4 + benefits.count(end), "C-2", FACTS)]

@@ -172,6 +172,49 @@ def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: 
         (1, "c1", "subject_to_225_rule", "UDB608", "line 3: `Y` is not true or false")]
 
 
+def test_csv_a_whole_number_is_ascii_digits_within_the_input_limits(tmp_path: Path) -> None:
+    """A whole number's cell is read as ASCII digits: digits of other scripts (`١٢`,
+    `１２`) are text, which `decide` refuses (UDB602); before, `int` read them as 12,
+    silently. A cell of more digits than a JSON line may hold is an error at its column
+    with the JSON line's words; before, it was Python's "Exceeds the limit (4300 digits)
+    for integer string conversion"."""
+    from udbudsregler.analysis.population import read_population
+    from udbudsregler.columnar.cells import cell_value
+
+    peer = load_policy(ROOT / "benchmarks" / "peer-policy")
+    on = peer.header.valid.from_
+    specs = {n: f.spec for n, f in peer.graph.facts.items()}
+    assert [cell_value(c, specs["age"]) for c in ("12", " +12 ", "-0", "١٢", "１２")] == [
+        12, 12, 0, "١٢", "１２"]
+    rows = sample_citizens(peer, on, 3, seed=9)
+    names = list(peer.graph.facts)
+    text = ["id," + ",".join(names)]
+    for i, c in enumerate(rows):
+        cells = {n: json.dumps(to_json(c[n])) if isinstance(c[n], list | dict) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names}
+        cells["age"] = ["41", "١٢", "7" * 5000][i]
+        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"'
+                                        for x in cells.values()))
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(peer, source, on, out)
+    assert (summary.rows, summary.decided, summary.errors) == (3, 1, 2)
+    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert [(e["row"], e["path"], e["code"], e["message"]) for e in errors] == [
+        (1, "age", "UDB602", "expected a whole number, got the text '١٢'"),
+        (2, "age", "UDB608", "line 4: a whole number of 5,000 characters is beyond the "
+                             "limits of a number (less than 10^18 in size)")]
+    population = read_population(source, specs)
+    assert [r.line for r in population.rows] == [2, 3]
+    assert population.rows[1].facts["age"] == "١٢"
+    assert [b.problems for b in population.bad] == [(
+        "age: UDB608: a whole number of 5,000 characters is beyond the limits of a number "
+        "(less than 10^18 in size)",)]
+
+
 @pytest.mark.parametrize(("header", "column"), [
     ("id,birth_date,visitation,birth_date", "birth_date"),
     ("id,birth_date, id", "id"),
@@ -193,6 +236,94 @@ def test_csv_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path, h
         decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
     with pytest.raises(PopulationError, match=message):
         read_population(source)
+
+
+@pytest.mark.parametrize("column", ["birth_date", "id"])
+def test_parquet_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path,
+                                                      column: str) -> None:
+    """A Parquet file with two columns of one name (a fact, or the id) is refused before
+    any row is read, by both readers of population files, in one line; before, `decide
+    --population` was an internal error (exit 70, `KeyError: Field "birth_date" exists 2
+    times in schema`) and `diff --population` printed Arrow's schema over many lines."""
+    from udbudsregler.analysis.population import PopulationError, read_population
+    from udbudsregler.columnar.files import PopulationFileError
+
+    rows = sample_citizens(policy, ON, 3, seed=9)
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+    table = table.append_column("id", pa.array(["a", "b", "c"]))
+    table = table.append_column(column, table.column(column))
+    source = tmp_path / "population.parquet"
+    pq.write_table(table, source)
+    message = f"population.parquet: the file has two columns named `{column}`$"
+    with pytest.raises(PopulationFileError, match=message):
+        decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
+    with pytest.raises(PopulationError, match=message):
+        read_population(source)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["population.parquet"]
+
+
+def test_a_fact_named_id_is_a_fact_in_every_kind_of_file(tmp_path: Path) -> None:
+    """A policy with a fact `id` (a case number): in a JSON line's facts, a CSV file's
+    `id` column and a Parquet file's, `id` is that fact (a wrapper's `id` is still the
+    row's id); every row is decided as `decide` decides its facts. Before, JSON lines and
+    CSV were an internal error (`KeyError: Field "id" exists 2 times in schema`: the
+    rows' ids were put beside the fact in a column of its name), every Parquet row was
+    refused ("id: missing": the column was taken for the ids) and `diff --population`
+    dropped the fact from each Parquet row."""
+    from udbudsregler.analysis.population import read_population
+
+    policy = load_policy(Path(__file__).parent / "data" / "id-fact")
+    specs = {n: f.spec for n, f in policy.graph.facts.items()}
+    (tmp_path / "p.jsonl").write_text(
+        '{"id": "K-1", "age": 40}\n{"id": "r1", "facts": {"id": "K-2", "age": 20}}\n'
+        '{"age": 50}\n', encoding="utf-8")
+    (tmp_path / "p.csv").write_text("id,age\nK-1,40\nK-2,20\n,50\n", encoding="utf-8")
+    pq.write_table(pa.table({"id": ["K-1", "K-2", None], "age": [40, 20, 50]}),
+                   tmp_path / "p.parquet")
+    facts = [{"id": "K-1", "age": 40}, {"id": "K-2", "age": 20}, {"id": None, "age": 50}]
+    for name, ids in (("p.jsonl", [None, "r1", None]), ("p.csv", [None, None, None]),
+                      ("p.parquet", None)):
+        # (the last line has no `id`: missing, UDB601; the others' is null, UDB602)
+        last = {"age": 50} if name == "p.jsonl" else facts[2]
+        want = [expected(policy, f, ON) for f in [*facts[:2], last]]
+        out = tmp_path / f"{name}.out.jsonl"
+        summary = decide_file(policy, tmp_path / name, ON, out, values=("case",))
+        assert (summary.rows, summary.decided, summary.errors) == (3, 2, 1), name
+        decided = {d["row"]: d for d in _read(out)}
+        errors = [(e["row"], e["path"], e["code"], e["message"])
+                  for e in _read(tmp_path / f"{name}.out.errors.jsonl")]
+        for row, (kind, value) in enumerate(want):
+            if kind == "errors":
+                assert [e[1:] for e in errors if e[0] == row] == value, name
+            else:
+                assert {k: decided[row][k] for k in value} == value, name
+                assert decided[row]["case"] == facts[row]["id"]
+        assert ("id" in decided[0]) == (ids is not None), name
+        if ids is not None:
+            assert [decided[r]["id"] for r in (0, 1)] == ids[:2], name
+    population = read_population(tmp_path / "p.parquet", specs)
+    assert [(r.id, r.facts) for r in population.rows] == [(None, f) for f in facts]
+
+
+def test_a_population_that_is_not_a_file_says_what_it_is(policy: Any, tmp_path: Path,
+                                                         capsys: Any) -> None:
+    """A folder, or a device such as /dev/null, given as the population: one line saying
+    what it is, from `decide --population` and `diff --population` alike; before, "no
+    such file" for a path that exists."""
+    folder = tmp_path / "citizens.jsonl"
+    folder.mkdir()
+    slagelse = str(ROOT / "policies" / "slagelse-2019")
+    cases = [(str(folder), "is a folder, not a file"),
+             (str(tmp_path / "missing.csv"), "no such file")]
+    if Path("/dev/null").exists():
+        cases.append(("/dev/null", "is not a regular file (a pipe or a device); give a file"))
+    for path, why in cases:
+        for args in (["decide", slagelse, "--population", path, "--on", "2019-02-01",
+                      "--out", str(tmp_path / "decisions.jsonl")],
+                     ["diff", slagelse, slagelse, "--population", path, "--on",
+                      "2019-02-01", "--citizens", "0"]):
+            assert main(args) == 2
+            assert capsys.readouterr().err == f"error: {path}: {why}\n", args
 
 
 def test_command_line(policy: Any, tmp_path: Path, capsys: Any) -> None:

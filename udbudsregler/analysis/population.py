@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import header_problem, row_facts
+from udbudsregler.columnar.cells import columns_problem, header_problem, row_facts
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -70,11 +70,12 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     reads it), or CSV with one column per fact (an optional ``id`` column) whose
     history, list, record and period columns hold JSON text, or Parquet. The suffix says
     which, as for ``decide --population``: ``.csv`` CSV, ``.parquet`` or ``.pq`` Parquet,
-    any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells. Rows
-    that cannot be read are :attr:`Population.bad`."""
+    any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells, and
+    whether an ``id`` column is a fact. Rows that cannot be read are
+    :attr:`Population.bad`."""
     name = str(path)
     if name.lower().endswith((".parquet", ".pq")):
-        return _read_parquet(name)
+        return _read_parquet(name, specs or {})
     try:
         with Path(path).open("rb") as stream:  # bounded: not without end (issue 12, item 16)
             data = stream.read(MAX_POPULATION_BYTES + 1)
@@ -94,16 +95,21 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     return population
 
 
-def _read_parquet(name: str) -> Population:
+def _read_parquet(name: str, specs: Mapping[str, FactSpec]) -> Population:
     """A Parquet file in the Arrow form of ``decide_table`` (the columnar extra): one
-    column per fact, an optional ``id``; the row number stands for the line."""
+    column per fact, an optional ``id`` (the fact ``id`` if ``specs`` has one, as in a
+    CSV file); the row number stands for the line."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise PopulationError(f"{name}: reading Parquet needs the columnar extra "
                               "(pip install 'udbudsregler[columnar]')") from None
     try:
-        table = pq.read_table(name)
+        file = pq.ParquetFile(name)
+        problem = columns_problem(file.schema_arrow.names)  # before Arrow names it, at length
+        if problem is not None:
+            raise PopulationError(f"{name}: {problem}")
+        table = file.read()
     except (OSError, ValueError) as error:
         raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
     population = Population(name)
@@ -113,7 +119,7 @@ def _read_parquet(name: str) -> Population:
     except _UNCONVERTIBLE:  # a value Python has no form of: the rows with one are bad
         rows, problems = _by_value(table)
     for number, row in enumerate(rows, start=1):
-        ident = _id(row.pop("id", None))
+        ident = None if "id" in specs else _id(row.pop("id", None))
         if number - 1 in problems:
             population.bad.append(BadRow(number, ident, tuple(problems[number - 1])))
         else:
@@ -201,7 +207,7 @@ def _id(value: Any) -> str | None:
 
 
 def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # line ends as `open(newline="")`
     try:
         header = next(reader)
     except StopIteration:

@@ -491,7 +491,9 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         return _exact_diff(args, out)
 
     if args.population is not None and not Path(args.population).is_file():
-        raise InputError(f"{args.population}: no such file")
+        from udbudsregler.columnar.cells import not_a_file
+
+        raise InputError(f"{args.population}: {not_a_file(args.population)}")
     for name, value in (("--citizens", args.citizens), ("--scenarios", args.scenarios),
                         ("--examples", args.examples)):
         if value < 0:

@@ -6,14 +6,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import read_json, shown_key
+from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value", "header_problem", "row_facts"]
+__all__ = ["cell_value", "columns_problem", "header_problem", "not_a_file", "row_facts"]
+
+
+def not_a_file(path: str | Path) -> str:
+    """Why ``path``, which is not a regular file, is no population file to read (both
+    commands that read one say it alike): a folder, a pipe or a device (a file is read
+    in blocks, and a block again where it is redone), or nothing."""
+    path = Path(path)
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists():
+        return "is not a regular file (a pipe or a device); give a file"
+    return "no such file"
 
 
 def header_problem(header: Sequence[str]) -> str | None:
@@ -26,6 +39,19 @@ def header_problem(header: Sequence[str]) -> str | None:
         if column and column in seen:  # a column without a name is a problem of its rows
             return f"the first line names the column `{shown_key(column)}` twice"
         seen.add(column)
+    return None
+
+
+def columns_problem(names: Sequence[str]) -> str | None:
+    """What makes a Parquet file's columns (``names``, as the file has them) unreadable, if
+    anything: a column named twice, as :func:`header_problem` says of a CSV file's first
+    line (which of the two would be the fact?). Both readers of population files refuse
+    the file."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return f"the file has two columns named `{shown_key(name)}`"
+        seen.add(name)
     return None
 
 
@@ -49,11 +75,17 @@ def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, F
     return ident, facts, tuple(problems)
 
 
+#: A whole number's cell: ASCII digits (``\d`` and ``int`` also take other scripts'
+#: digits, ``١٢`` or ``１２``, which ``decide`` refuses as text).
+_WHOLE = re.compile(r"[-+]?[0-9]+")
+
+
 def cell_value(cell: str, spec: FactSpec | None) -> Any:
     """A CSV cell as a fact value: JSON text for histories, lists, records and periods;
-    true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number for an int; text
-    otherwise (dates, numbers and durations are text ``decide`` converts). An empty cell
-    is null. ``ValueError`` for a cell that cannot be read."""
+    true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number (ASCII digits, a
+    sign, at most :data:`MAX_INT_CHARS` characters) for an int; text otherwise (dates,
+    numbers and durations are text ``decide`` converts). An empty cell is null.
+    ``ValueError`` for a cell that cannot be read."""
     kind = spec.kind if spec is not None else None
     text = cell.strip()
     if text == "":
@@ -73,6 +105,10 @@ def cell_value(cell: str, spec: FactSpec | None) -> Any:
         if lowered in ("false", "0", "nej", "no"):
             return False
         raise ValueError(f"`{text}` is not true or false")
-    if kind is fact_kinds.INT and re.fullmatch(r"[-+]?\d+", text):
+    if kind is fact_kinds.INT and _WHOLE.fullmatch(text):
+        if len(text) > MAX_INT_CHARS:  # as a JSON line's (and beyond Python's int() limit)
+            raise ValueError(f"a whole number of {len(text):,} characters is beyond the "
+                             "limits of a number (less than 10^18 in size)")
         return int(text)
     return text
+

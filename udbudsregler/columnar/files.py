@@ -40,7 +40,7 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import header_problem, row_facts
+from udbudsregler.columnar.cells import columns_problem, header_problem, not_a_file, row_facts
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -71,8 +71,9 @@ class PopulationFileError(UdbudsreglerError):
 
 @dataclass
 class Batch:
-    """Rows of a population file: the citizens as an Arrow table (with ``id`` if the file
-    has ids), their orders, and the rows that could not be read."""
+    """Rows of a population file: the citizens as an Arrow table (with a column of their
+    ids if the file has ids: :attr:`ids`), their orders, and the rows that could not be
+    read."""
 
     table: pa.Table
     #: For each row of ``table``: its number in the file.
@@ -88,12 +89,19 @@ class Batch:
     fast: int = 0
     #: The same lines read the exact way (when a row Arrow read is not read alike).
     redo: Callable[[], Batch] | None = None
+    #: The column of ``table`` holding the rows' ids (None: none): ``id``, or, when the
+    #: policy has a fact of that name, :data:`ROW_IDS` beside it (JSON lines and CSV).
+    ids: str | None = "id"
 
     @property
     def size(self) -> int:
         """The batch's rows in the file: those in ``table`` and those with errors."""
         return int(self.table.num_rows) + len({e["row"] for e in self.errors})
 
+
+#: The column of a batch's ids when the policy has a fact ``id`` (a fact's name is a word:
+#: no fact has this one).
+ROW_IDS = "#id"
 
 #: The suffixes of the files ``decide_file`` writes (Parquet, or JSON lines).
 _WRITTEN = (".parquet", ".pq", ".jsonl", ".ndjson")
@@ -114,31 +122,38 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
     empty one for a file of no rows: the output then has the columns it would have)."""
     name = str(path)
     if not Path(name).is_file():
-        raise PopulationFileError(f"{name}: no such file")
+        raise PopulationFileError(f"{name}: {not_a_file(name)}")
     kind = _kind(name)
     if kind == "parquet":
-        yield from _parquet(name, batch_rows)
+        yield from _parquet(name, batch_rows, "id" not in policy.graph.facts)
         return
     reader = _Rows(policy, name, batch_rows)
     yield from reader.batches(kind)
 
 
-def _parquet(name: str, batch_rows: int) -> Iterator[Batch]:
+def _parquet(name: str, batch_rows: int, ids: bool) -> Iterator[Batch]:
+    """The batches of a Parquet file; its ``id`` column holds the rows' ids if ``ids`` (else
+    it is the policy's fact ``id``)."""
     import pyarrow.parquet as pq
 
     try:
         file = pq.ParquetFile(name)
     except (pa.ArrowInvalid, OSError) as error:
         raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
+    problem = columns_problem(file.schema_arrow.names)
+    if problem is not None:
+        raise PopulationFileError(f"{name}: {problem}")
     total = max(file.metadata.num_rows, 1)
+    column = "id" if ids and "id" in file.schema_arrow.names else None
     start = 0
     for record_batch in file.iter_batches(batch_size=batch_rows):
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
-        yield Batch(table, list(range(start, start + n)), None, [], (start + n) / total)
+        yield Batch(table, list(range(start, start + n)), None, [], (start + n) / total,
+                    ids=column)
         start += n
     if start == 0:  # no rows: one empty batch, so that the output has the file's columns
-        yield Batch(file.schema_arrow.empty_table(), [], None, [], 1.0)
+        yield Batch(file.schema_arrow.empty_table(), [], None, [], 1.0, ids=column)
 
 
 def _text_dates(value: Any) -> Any:
@@ -175,14 +190,15 @@ def _paused_while_read(batches: Generator[Batch, None, None]) -> Iterator[Batch]
         batches.close()
 
 
-def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema) -> pa.Table:
+def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema, column: str = "id"
+           ) -> pa.Table:
     """Rows read the exact way (their facts in Arrow form) as a table of ``schema`` (or,
-    for a value it cannot hold, :func:`wide` of it) with an ``id`` column."""
+    for a value it cannot hold, :func:`wide` of it) with their ids in ``column``."""
     try:
         table = pa.Table.from_pylist(facts, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. more places than decimal128
         table = pa.Table.from_pylist(facts, schema=wide(schema))
-    return table.append_column("id", pa.array(ids, type=pa.string()))
+    return table.append_column(column, pa.array(ids, type=pa.string()))
 
 
 Problems = tuple[FactProblem, ...]
@@ -211,6 +227,8 @@ class _Rows:
         self.check: Callable[[Any], tuple[Any, list[Any]]] = facts.check  # type: ignore[union-attr]
         self.specs: Mapping[str, FactSpec] = {n: f.spec for n, f in policy.graph.facts.items()}
         self.convert = converts(policy.graph)
+        #: The column of the rows' ids (beside a fact ``id``, if the policy has one).
+        self.ids = ROW_IDS if "id" in self.specs else "id"
 
     def batches(self, kind: str) -> Iterator[Batch]:
         return _paused_while_read(self._json_lines() if kind == "jsonl" else self._csv_rows())
@@ -269,9 +287,9 @@ class _Rows:
 
     def _batch(self, pending: list[Pending], done: float) -> Batch:
         good, ids, orders, numbers, errors = self._checked(pending)
-        table = _table(good, ids, self.schema)
+        table = _table(good, ids, self.schema, self.ids)
         return Batch(table, numbers, orders if any(o is not None for o in orders) else None,
-                     errors, done, good)
+                     errors, done, good, ids=self.ids)
 
     # -- JSON lines --------------------------------------------------------------------
 
@@ -567,7 +585,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
                 assert batch.redo is not None
                 batch = batch.redo()
                 result = _decide(policy, batch, on, id, values, wanted, suppliers)
-            ident = "id" if "id" in batch.table.column_names else id
+            ident = batch.ids if batch.ids is not None else id
             decided = _renumber(result.decisions, batch.rows)
             bad = _renumber(result.errors, batch.rows)
             if batch.errors:
@@ -608,7 +626,7 @@ def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
             values: tuple[str, ...], columns: tuple[str, ...],
             suppliers: Mapping[str, Any] | None) -> TableDecisions:
     table = batch.table
-    ident = "id" if "id" in table.column_names else id
+    ident = batch.ids if batch.ids is not None else id
     return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
                         orders=batch.orders, columns=columns, suppliers=suppliers)
 
