@@ -888,7 +888,9 @@ def canonical_array(arr: pa.Array) -> pa.Array:
             return arr
         if arr.offset and arr.null_count:  # Arrow builds a masked struct at offset 0 only
             return canonical_array(pa.concat_arrays([arr]))
-        return pa.StructArray.from_arrays(canonical, fields=list(kind),
+        # the fields of the new types (a date64 is a date32 now, a view plain text)
+        fields = [f.with_type(c.type) for f, c in zip(kind, canonical, strict=True)]
+        return pa.StructArray.from_arrays(canonical, fields=fields,
                                           mask=arr.is_null() if arr.null_count else None)
     listed = (pa.types.is_list(kind) or pa.types.is_large_list(kind)
               or pa.types.is_list_view(kind) or pa.types.is_large_list_view(kind)
