@@ -363,6 +363,30 @@ def test_two_columns_of_one_name_are_refused() -> None:
             "id", pa.array(["a", "b", "c", "d"])), on, id="id", histories=long)
 
 
+def test_a_missing_key_column_is_named() -> None:
+    """An id column the table does not have, or a long table without the key column:
+    a ``KeyError`` naming the column (as without histories), and histories that are not
+    a mapping a ``TypeError``, before any row is read; before, Arrow's ``KeyError``
+    'Field "id" does not exist in schema' and an ``AttributeError``."""
+    policy = _policy("slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 4, seed=13)
+    keys = ["a", "b", "c", "d"]
+    citizens = _without_histories(policy, rows).append_column("id", pa.array(keys))
+    long = _long_tables(policy, rows, keys)
+    with pytest.raises(KeyError, match="the table has no column 'cid'"):
+        policy.decide_table(citizens, on, id="cid", histories=long)
+    name, records = next(iter(long.items()))
+    unkeyed = {**long, name: records.rename_columns(
+        ["cid", *records.column_names[1:]])}
+    with pytest.raises(KeyError, match=f"the long table of {name!r} has no column 'id'"):
+        policy.decide_table(citizens, on, id="id", histories=unkeyed)
+    with pytest.raises(TypeError, match="histories: a mapping"):
+        policy.decide_table(citizens, on, id="id", histories=list(long.values()))
+    assert_agree(policy, rows, on, policy.decide_table(citizens, on, id="id",
+                                                       histories=long))
+
+
 @pytest.mark.parametrize("on", ["2019-2-1", " 2019-02-01", "2019-02-29", 20190201, None,
                                 dt.datetime(2019, 2, 1, 12), "2019-02-01T00:00"])
 def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: Path) -> None:

@@ -229,3 +229,54 @@ target_groups:
                                                    date(2025, 2, 1), date(2025, 5, 1)]
     assert [g["shorter_ends"] for g in got[::4]] == [date(2024, 2, 1), date(2024, 11, 1),
                                                     date(2025, 2, 1), date(2025, 2, 1)]
+
+
+def test_a_negative_gap_that_starts_a_spell_inside_another(tmp_path: Path) -> None:
+    """A gap below zero (`notice - 5 days` for a notice of a day: minus 4 days) starts a
+    spell at a period that begins inside the spell before it, ending where that period
+    ends (`decide`'s spells may overlap); before, the columnar spell took the latest end
+    of the citizen's earlier periods (31 January, not 30 January) and `spell_length`
+    the later of two spells holding the day: other counts, and the citizen eligible
+    where `decide` says not. Such a citizen is decided per record; one whose spells
+    start after every earlier end stays columnar."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: negative
+  title: Negative gaps
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+  month_end: clamp
+facts:
+  notice: duration
+  benefits:
+    type: history
+    fields: {}
+rules:
+  ending_late: count(p in spells(benefits, gap=notice - 5 days) where p.to > 2024-01-30)
+  fixed_gap: count(p in spells(benefits, gap=-3 days) where p.to > 2024-01-30)
+  month_gap: count(p in spells(benefits, gap=notice - 1 month) where p.to > 2024-01-30)
+  held: spell_length(benefits, on=2024-01-30, gap=notice - 5 days) >= 3 days
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: late, title: Late, when: "ending_late == 2 or fixed_gap == 2 or month_gap == 2"}
+        - {id: held_ok, title: Held, when: not held}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+    inside = [{"from": date(2024, 1, 1), "to": date(2024, 1, 31)},
+              {"from": date(2024, 1, 30), "to": date(2024, 1, 30)}]
+    apart = [{"from": date(2024, 2, 1), "to": date(2024, 2, 5)},
+             {"from": date(2024, 2, 10), "to": date(2024, 2, 20)}]
+    # the first row is eligible: the one of its outcome checked per record
+    rows = [{"notice": notice, "benefits": benefits} for notice in ("1 day", "2 days")
+            for benefits in (apart, inside, inside[::-1])]
+    for values in ([], ["ending_late", "fixed_gap", "month_gap", "held"]):
+        result = decide_columnar(policy, rows, ON, values)
+        assert result.per_record == 4  # the spells inside spells
+        assert result.decisions.column("eligible").to_pylist() == [True, False, False] * 2
+    assert result.decisions.column("ending_late").to_pylist() == [2, 1, 1] * 2
+    assert result.decisions.column("held").to_pylist() == [False, True, True] * 2

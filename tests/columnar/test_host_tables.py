@@ -4,11 +4,11 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 
 - a list slot that is null but still spans items (Polars' ``when/then`` on a list
   column gives one), and a null record in a list whose own list is not empty;
-- text in the view layouts (Polars' newest export), as a dictionary's values too, and
-  list views;
+- text in the view layouts (Polars' newest export), as a dictionary's values too, as a
+  history record's field, and list views;
 - a history whose records miss a field or have one too many;
 - text that is not UTF-8, plain and dictionary-encoded;
-- ``date64`` values with a time of day;
+- ``date64`` values with a time of day, and as a history record's dates;
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -99,6 +99,30 @@ def test_text_in_view_layouts_and_list_views() -> None:
     benefits = table.column("benefits").chunk(0)
     listed = _view(benefits)
     assert _agree(policy, on, _set(table, "benefits", listed)).errors.num_rows == 0
+
+
+@pytest.mark.parametrize("kind", [pa.string_view(), pa.date64()],
+                         ids=["text-view", "date64"])
+def test_fields_of_records_in_another_type(kind: Any) -> None:
+    """A history record's (and a period's) fields in a type the columns read in another:
+    text as a view (Polars' newest export: ``pa.table(polars_frame)``) or dates as
+    ``date64``; before, an ``ArrowInvalid`` traceback from rebuilding the record with
+    the old field types around the new fields."""
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 20, 4)
+    changed = table
+    for name in ("benefits", "offers"):
+        lists = table.column(name).chunk(0)
+        items = lists.values
+        fields = [f.name for f in items.type]
+        arrays = [items.field(f) for f in fields]
+        wanted = pa.types.is_date if kind == pa.date64() else pa.types.is_string
+        arrays = [a.cast(kind) if wanted(a.type) else a for a in arrays]
+        records = pa.StructArray.from_arrays(arrays, names=fields)
+        changed = _set(changed, name, pa.ListArray.from_arrays(lists.offsets, records))
+    assert _agree(policy, on, changed).errors.num_rows == 0
+    pl = pytest.importorskip("polars")
+    if kind == pa.string_view():  # the newest export of a Polars frame, as it comes
+        assert _agree(policy, on, pa.table(pl.from_arrow(table))).errors.num_rows == 0
 
 
 @pytest.mark.parametrize("change", ["drop_to", "extra", "list_view"])

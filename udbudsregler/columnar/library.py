@@ -101,12 +101,18 @@ def _any_rows(mask: Any, parent: IntArray, n: int) -> BoolArray:
     return out
 
 
-def merge(many: _Many, gap: tuple[Any, Any], rule: MonthEnd) -> _Many:
+def merge(many: _Many, gap: tuple[Any, Any], rule: MonthEnd) -> tuple[_Many, BoolArray]:
     """``library._merged`` per row: the periods sorted by start and merged into spells,
     bridging gaps up to ``gap`` (months and days, :func:`_gap`: the same for all, or for
-    each row); an open spell takes every later period."""
+    each row); an open spell takes every later period. And the rows whose spells are not
+    sure (for the per-record path): a spell's end here is the latest end of the row so
+    far, which is its own periods' latest only where each spell starts after every
+    earlier period's end. A gap that is not negative makes it so; a negative one
+    (``gap=notice - 5 days``) may start a spell inside an earlier one, whose end and
+    whose reach for the next period are then its own periods' alone."""
+    unsure = np.zeros(many.n, dtype=bool)
     if len(many.parent) == 0:
-        return many
+        return many, unsure
     p, s, e = many.parent, many.s, many.e
     width = OPEN + 2
     if not bool(np.all((p[1:] != p[:-1]) | (s[1:] >= s[:-1]))):  # not yet by start per row
@@ -129,9 +135,10 @@ def merge(many: _Many, gap: tuple[Any, Any], rule: MonthEnd) -> _Many:
     # a reach beyond the calendar either way is the calendar's end, as `library._merged`
     # takes it (its date arithmetic fails there)
     new = first | ((prev != OPEN) & (s > np.where(beyond | (reach < 1), OPEN, reach)))
+    unsure[p[new & ~first & (s <= prev)]] = True
     starts = np.flatnonzero(new)
     ends = np.concatenate((starts[1:], [len(p)])) - 1
-    return _Many(many.n, p[starts], s[starts], run[ends])
+    return _Many(many.n, p[starts], s[starts], run[ends]), unsure
 
 
 def _gap(value: Any, n: int) -> tuple[Any, Any]:
@@ -228,7 +235,8 @@ def spells(batch: BatchView, level: int, x: Any, gap: Any) -> Lst:
     many = _periods(batch, level, x)
     if not isinstance(many, _Many):  # one period per row: the spell is the period
         many = _one_each(many, batch.size(level))
-    merged = merge(many, _gap(gap, batch.size(level)), batch.rule)
+    merged, unsure = merge(many, _gap(gap, batch.size(level)), batch.rule)
+    batch.flag(unsure, level)
     # periods, as a list written out holds them (`[stay, ...]`): the one form of a list
     # of periods, whatever made it
     rec = Rec(level + 1, {ELEMENT: Pers(level + 1, merged.s, merged.e)})
@@ -241,7 +249,8 @@ def spell_length(batch: BatchView, level: int, x: Any, on: Any, gap: Any) -> Spa
     n = batch.size(level)
     if not isinstance(many, _Many):
         many = _one_each(many, n)
-    merged = merge(many, _gap(gap, n), batch.rule)
+    merged, unsure = merge(many, _gap(gap, n), batch.rule)
+    batch.flag(unsure, level)
     day = np.broadcast_to(np.asarray(_on_rows(on, np.arange(n))), (n,)).astype(np.int64)
     at = day[merged.parent]
     covering = (merged.s <= at) & (at <= merged.e)
@@ -279,7 +288,7 @@ def covers_all(batch: BatchView, level: int, x: Any, window: Any) -> Bools:
     lo, hi = _closed_window(batch, level, window, n)
     many = _periods(batch, level, x)
     if isinstance(many, _Many):
-        merged = merge(many, (0, 0), "clamp")
+        merged, _ = merge(many, (0, 0), "clamp")  # no gap: every spell is sure
         lo_r, hi_r = _rows_of(lo, merged.parent), _rows_of(hi, merged.parent)
         return Bools(level, _any_rows((merged.s <= lo_r) & (merged.e >= hi_r),
                                       merged.parent, n))
@@ -312,7 +321,7 @@ def overlap_days(batch: BatchView, level: int, x: Any, window: Any) -> Num:
         s, e = many
         many = _Many(n, np.arange(n, dtype=np.int64), *(
             np.broadcast_to(v, (n,)).astype(np.int64) for v in (s, e)))
-    merged = merge(many, (0, 0), "clamp")
+    merged, _ = merge(many, (0, 0), "clamp")  # no gap: every spell is sure
     a = np.maximum(merged.s, _rows_of(lo, merged.parent))
     b = np.minimum(merged.e, _rows_of(hi, merged.parent))
     days = np.where(a <= b, b - a + 1, 0)

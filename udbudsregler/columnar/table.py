@@ -891,7 +891,9 @@ def canonical_array(arr: pa.Array) -> pa.Array:
             return arr
         if arr.offset and arr.null_count:  # Arrow builds a masked struct at offset 0 only
             return canonical_array(pa.concat_arrays([arr]))
-        return pa.StructArray.from_arrays(canonical, fields=list(kind),
+        # the fields of the new types (a date64 is a date32 now, a view plain text)
+        fields = [f.with_type(c.type) for f, c in zip(kind, canonical, strict=True)]
+        return pa.StructArray.from_arrays(canonical, fields=fields,
                                           mask=arr.is_null() if arr.null_count else None)
     listed = (pa.types.is_list(kind) or pa.types.is_large_list(kind)
               or pa.types.is_list_view(kind) or pa.types.is_large_list_view(kind)
@@ -935,12 +937,21 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
     id 7 and a key "7" are one citizen, whatever the types of the two columns. A record
     whose key is null is no citizen's, and a row whose id is null has no records (it is
     decided with empty histories). An id (not null) in two rows is a ``ValueError``
-    before any long table is read."""
+    before any long table is read; ``histories`` that is not a mapping a ``TypeError``,
+    and a table or a long table without the column ``key`` a ``KeyError`` naming it."""
+    if not isinstance(histories, Mapping):
+        raise TypeError("histories: a mapping of each history fact's name to its long "
+                        f"table, not {type(histories).__name__}")
+    if key not in table.column_names:
+        raise KeyError(f"the table has no column {key!r}")
     ids = _id_texts(table.column(key))
     _check_unique(ids, key)
     for name, long in histories.items():
         records = to_arrow(long)
         _check_column_names(records, f"the long table of {name!r}")
+        if key not in records.column_names:
+            raise KeyError(f"the long table of {name!r} has no column {key!r} (a record's "
+                           "key is in the column named as the id column)")
         # a null key is no citizen's, and a null id no record's
         where = pc.index_in(_id_texts(records.column(key)), value_set=ids, skip_nulls=True)
         keep = pc.is_valid(where)
@@ -1038,10 +1049,11 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     policy the backend does not support per record.
 
     Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
-    (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define,
-    ``ValueError`` for a value no column holds (a duration, a list), an unknown
-    decision column, two columns of one name, or (with ``histories``) an id in two
-    rows, before any row is read; every problem of a row is in the errors table.
+    (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define
+    or a column the table (or a long table: its key) does not have, ``ValueError`` for
+    a value no column holds (a duration, a list), an unknown decision column, two
+    columns of one name, or (with ``histories``) an id in two rows, before any row is
+    read; every problem of a row is in the errors table.
     """
     day = _as_date(on)
     if not ignore_validity:
