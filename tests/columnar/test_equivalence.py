@@ -383,6 +383,11 @@ def test_a_missing_key_column_is_named() -> None:
         policy.decide_table(citizens, on, id="id", histories=unkeyed)
     with pytest.raises(TypeError, match="histories: a mapping"):
         policy.decide_table(citizens, on, id="id", histories=list(long.values()))
+    # a history given twice, as a column and as a long table: which one is meant?
+    doubled = citizens.append_column(name, pa.array([[]] * len(keys),
+                                                     type=fact_schema(policy.graph).field(name).type))
+    with pytest.raises(ValueError, match=f"the table has a column {name!r} too"):
+        policy.decide_table(doubled, on, id="id", histories=long)
     assert_agree(policy, rows, on, policy.decide_table(citizens, on, id="id",
                                                        histories=long))
 

@@ -938,12 +938,18 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
     whose key is null is no citizen's, and a row whose id is null has no records (it is
     decided with empty histories). An id (not null) in two rows is a ``ValueError``
     before any long table is read; ``histories`` that is not a mapping a ``TypeError``,
-    and a table or a long table without the column ``key`` a ``KeyError`` naming it."""
+    a table or a long table without the column ``key`` a ``KeyError`` naming it, and a
+    history that is also a column of ``table`` a ``ValueError`` naming it (the long
+    table replaced the column silently)."""
     if not isinstance(histories, Mapping):
         raise TypeError("histories: a mapping of each history fact's name to its long "
                         f"table, not {type(histories).__name__}")
     if key not in table.column_names:
         raise KeyError(f"the table has no column {key!r}")
+    both = [name for name in histories if name in table.column_names]
+    if both:  # which one the policy should read is not for the library to guess
+        raise ValueError(f"histories: the table has a column {both[0]!r} too; give a "
+                         "history as a column of the table or as a long table, not both")
     ids = _id_texts(table.column(key))
     _check_unique(ids, key)
     for name, long in histories.items():
@@ -968,8 +974,6 @@ def attach_histories(table: pa.Table, histories: Mapping[str, Any], key: str) ->
         counts = np.bincount(row, minlength=table.num_rows)
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
         column = pa.ListArray.from_arrays(pa.array(offsets), items)
-        if name in table.column_names:
-            table = table.drop_columns([name])
         table = table.append_column(name, column)
     return table
 
