@@ -112,6 +112,72 @@ def test_csv(policy: Any, tmp_path: Path) -> None:
     _check(policy, lines, out)
 
 
+def _long_history_csv(policy: Any, tmp_path: Path, indent: int | None) -> tuple[Path, list[str]]:
+    """Three citizens as CSV, the second with a history of 3,000 records, its cell over
+    the csv module's own limit of 131,072 characters (on one line, or, with ``indent``,
+    over thousands of lines); and the three as JSON lines."""
+    rows = sample_citizens(policy, ON, 3, seed=9)
+    rows[1]["benefits"] = [{"kind": "kontanthjaelp", "from": date(2015, 1, 1),
+                            "to": date(2015, 1, 2)}] * 3000
+    names = list(policy.graph.facts)
+    text = ["id," + ",".join(names)]
+    for i, c in enumerate(rows):
+        cells = [json.dumps(to_json(c[n]), indent=indent) if isinstance(c[n], list) else
+                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
+                 for n in names]
+        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells))
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert len(text[2]) > 131_072
+    return source, [json.dumps({"id": f"c{i}", "facts": to_json(c)})
+                    for i, c in enumerate(rows)]
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+def test_csv_a_cell_longer_than_the_csv_modules_limit(policy: Any, tmp_path: Path,
+                                                      indent: int | None) -> None:
+    """A cell of a long history (as a JSON line may hold) is read: before, it was an error
+    row (the csv module stops at 131,072 characters), and, written over many lines, every
+    line of it an error row too, and the rows after it numbered wrongly (c2 was row 6,706
+    of the decisions, not 2)."""
+    from udbudsregler.analysis.population import read_population
+
+    source, lines = _long_history_csv(policy, tmp_path, indent)
+    out = tmp_path / "decisions.jsonl"
+    summary = decide_file(policy, source, ON, out, batch_rows=2)
+    assert summary.rows == 3 and summary.errors == 0
+    _check(policy, lines, out)
+    population = read_population(source, {n: f.spec for n, f in policy.graph.facts.items()})
+    assert [r.id for r in population.rows] == ["c0", "c1", "c2"] and not population.bad
+
+
+def test_csv_a_cell_over_the_limit_is_a_file_error(policy: Any, tmp_path: Path,
+                                                   monkeypatch: Any) -> None:
+    """A cell over the limit (most likely a quote never closed) refuses the file, at the
+    line its row starts on, in both readers: the csv module gives up inside the cell, and
+    read on, each line of it was an error row and every row after it numbered wrongly."""
+    import csv
+
+    from udbudsregler.analysis.population import PopulationError, read_population
+    from udbudsregler.columnar import cells
+    from udbudsregler.columnar.files import PopulationFileError
+
+    source, _ = _long_history_csv(policy, tmp_path, 1)
+    assert source.read_text(encoding="utf-8").splitlines()[30].startswith("c1,")
+    monkeypatch.setattr(cells, "MAX_CELL_CHARS", 100_000)
+    limit = csv.field_size_limit(100_000)  # (the module's limit is the process's)
+    try:
+        message = ("population.csv: line 31: a cell longer than 100,000 characters "
+                   "[(]a quote that is never closed[?][)]; the rest of the file cannot be "
+                   "read as CSV")
+        with pytest.raises(PopulationFileError, match=message):
+            decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
+        with pytest.raises(PopulationError, match=message):
+            read_population(source, {n: f.spec for n, f in policy.graph.facts.items()})
+    finally:
+        csv.field_size_limit(limit)
+
+
 def test_csv_bytes_that_are_not_utf8(policy: Any, tmp_path: Path) -> None:
     """A row with a byte that is not UTF-8 is an error of its line (the others are
     decided); a header that is not UTF-8 is a file error, not a crash."""

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import columns_problem, header_problem, row_facts
+from udbudsregler.columnar.cells import (
+    columns_problem,
+    csv_reader,
+    header_problem,
+    row_facts,
+    too_long,
+)
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -207,7 +213,7 @@ def _id(value: Any) -> str | None:
 
 
 def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
-    reader = csv.reader(io.StringIO(text, newline=""))  # line ends as `open(newline="")`
+    reader = csv_reader(io.StringIO(text, newline=""))  # line ends as `open(newline="")`
     try:
         header = next(reader)
     except StopIteration:
@@ -235,14 +241,19 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
 
 
 def _rows(reader: Any, population: Population) -> Iterator[list[str]]:
-    """The rows of a CSV reader; a row that cannot be read (a cell over the csv module's
-    size limit, a stray quote) is a bad row, and reading goes on with the next line."""
+    """The rows of a CSV reader; a row that cannot be read is a bad row, and reading goes
+    on with the next line, but a cell over the size limit is the file's problem (see
+    :func:`~udbudsregler.columnar.cells.too_long`)."""
     while True:
+        start = reader.line_num + 1
         try:
             yield next(reader)
         except StopIteration:
             return
         except csv.Error as error:
+            problem = too_long(error, start)
+            if problem is not None:
+                raise PopulationError(f"{population.path}: {problem}") from None
             population.bad.append(BadRow(reader.line_num, None, (
                 f"not readable as CSV: {shown(str(error), 200)}",)))
 

@@ -3,9 +3,10 @@ reader of ``udbudsregler diff --population`` uses it without the columnar extra)
 
 from __future__ import annotations
 
+import csv
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,32 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["cell_value", "columns_problem", "header_problem", "not_a_file", "row_facts"]
+__all__ = ["MAX_CELL_CHARS", "cell_value", "columns_problem", "csv_reader", "header_problem",
+           "not_a_file", "row_facts", "too_long"]
+
+#: The longest CSV cell read, in characters. The csv module's own limit, 131,072, is
+#: shorter than a history of a few thousand records written as JSON text (which a JSON
+#: line may hold); a cell longer than this is most likely a quote that is never closed.
+MAX_CELL_CHARS = 64 * 1_048_576
+
+
+def csv_reader(lines: Iterable[str]) -> Any:
+    """``csv.reader(lines)``, reading cells of up to :data:`MAX_CELL_CHARS` characters.
+    The csv module's limit is the process's: it is raised to that, never lowered."""
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)
+    return csv.reader(lines)
+
+
+def too_long(error: csv.Error, line: int) -> str | None:
+    """The file's problem when ``error``, reading the row that starts on ``line``, is a
+    cell over the limit: the csv module gives up inside the cell and would read what
+    follows as rows (each line of the cell an error row, and every row after it
+    numbered wrongly), so the file is refused. None for any other error (a row's)."""
+    if "field larger than field limit" not in str(error):
+        return None
+    return (f"line {line}: a cell longer than {MAX_CELL_CHARS:,} characters (a quote that "
+            "is never closed?); the rest of the file cannot be read as CSV")
 
 
 def not_a_file(path: str | Path) -> str:

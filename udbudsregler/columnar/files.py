@@ -40,7 +40,14 @@ from typing import Any, TextIO
 import numpy as np
 import pyarrow as pa
 
-from udbudsregler.columnar.cells import columns_problem, header_problem, not_a_file, row_facts
+from udbudsregler.columnar.cells import (
+    columns_problem,
+    csv_reader,
+    header_problem,
+    not_a_file,
+    row_facts,
+    too_long,
+)
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
@@ -384,7 +391,7 @@ class _Rows:
         return line_number, read.id, read.facts, read.order, read.problems
 
     def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Problems]]:
-        reader = csv.reader(handle)
+        reader = csv_reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -404,6 +411,9 @@ class _Rows:
             except StopIteration:
                 return
             except csv.Error as error:
+                problem = too_long(error, line)
+                if problem is not None:
+                    raise PopulationFileError(f"{self.name}: {problem}") from None
                 yield reader.line_num, None, None, None, _unreadable(
                     f"not readable as CSV: {shown(str(error), 200)}")
                 continue
