@@ -161,3 +161,34 @@ def test_csv_lines_end_as_decide_population_reads_them(tmp_path: Path, end: str)
     assert not population.bad
     assert [(r.line, r.id, r.facts) for r in population.rows] == [
         (2, "C-1", FACTS), (4 + benefits.count(end), "C-2", FACTS)]
+
+
+def test_lines_that_are_not_utf8_are_bad_rows(tmp_path: Path) -> None:
+    """A line (or CSV row) with bytes that are not UTF-8 is a bad row and the others are
+    read, as ``decide --population`` makes it an error of its row; before, the diff
+    refused the whole file. A CSV first line that is not UTF-8 refuses the file, as
+    there."""
+    from udbudsregler.analysis.population import PopulationError
+
+    good = json.dumps({"id": "C-1", "facts": FACTS}).encode()
+    file = tmp_path / "citizens.jsonl"
+    file.write_bytes(b"\n".join([good, b'{"id": "C-\xff2"}', good.replace(b"C-1", b"C-3")])
+                     + b"\n")
+    population = read_population(file)
+    assert [(r.line, r.id) for r in population.rows] == [(1, "C-1"), (3, "C-3")]
+    assert [b.to_dict() for b in population.bad] == [
+        {"line": 2, "id": None, "problems": ["not UTF-8 text"]}]
+    policy = ur.load_policy(ROOT / "policies" / "slagelse-2019")
+    specs = {n: f.spec for n, f in policy.graph.facts.items()}
+    csv_file = tmp_path / "citizens.csv"
+    header = b"id,birth_date,visitation,subject_to_225_rule,benefits,offers"
+    row = b'C-1,1995-06-01,aktivitetsparat,true,"[]",[]'
+    csv_file.write_bytes(b"\n".join([header, row, row.replace(b"C-1", b"C-\xfe2"),
+                                     row.replace(b"C-1", b"C-3")]) + b"\n")
+    population = read_population(csv_file, specs)
+    assert [(r.line, r.id) for r in population.rows] == [(2, "C-1"), (4, "C-3")]
+    assert [b.to_dict() for b in population.bad] == [
+        {"line": 3, "id": None, "problems": ["not UTF-8 text"]}]
+    csv_file.write_bytes(header.replace(b"id,", b"id\xfe,") + b"\n" + row + b"\n")
+    with pytest.raises(PopulationError, match="the first line is not UTF-8 text"):
+        read_population(csv_file, specs)

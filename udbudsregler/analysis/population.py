@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from udbudsregler.columnar.cells import (
+    NOT_UTF8,
     columns_problem,
     csv_reader,
     header_problem,
@@ -88,7 +89,9 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
         if len(data) > MAX_POPULATION_BYTES:
             raise PopulationError(f"{name}: larger than the limit of {MAX_POPULATION_BYTES} "
                                   "bytes for a population file; split it")
-        text = data.decode("utf-8-sig")
+        # bytes that are not UTF-8 are kept as lone surrogates: their line is a bad row,
+        # as `decide --population` makes it an error of its row
+        text = data.decode("utf-8-sig", "surrogateescape")
     except FileNotFoundError:
         raise PopulationError(f"{name}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -189,6 +192,9 @@ def _read_jsonl(text: str, population: Population) -> None:
     for number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
+        if not line.isascii() and NOT_UTF8.search(line):
+            population.bad.append(BadRow(number, None, ("not UTF-8 text",)))
+            continue
         try:
             data = read_json(line)
         except json.JSONDecodeError as error:
@@ -221,6 +227,8 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
     except csv.Error as error:
         raise PopulationError(f"{population.path}: the first line cannot be read as CSV "
                               f"({error})") from None
+    if NOT_UTF8.search("".join(header)):
+        raise PopulationError(f"{population.path}: the first line is not UTF-8 text")
     problem = header_problem(header)
     if problem is not None:
         raise PopulationError(f"{population.path}: {problem}")
@@ -228,6 +236,10 @@ def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) 
     for cells in _rows(reader, population):
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
+            continue
+        joined = "".join(cells)
+        if not joined.isascii() and NOT_UTF8.search(joined):
+            population.bad.append(BadRow(line, None, ("not UTF-8 text",)))
             continue
         if len(cells) != len(header):
             population.bad.append(BadRow(line, None, (

@@ -15,8 +15,13 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["MAX_CELL_CHARS", "cell_value", "columns_problem", "csv_reader", "header_problem",
-           "not_a_file", "row_facts", "too_long"]
+__all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "cell_value", "columns_problem", "csv_reader",
+           "header_problem", "not_a_file", "row_facts", "too_long"]
+
+#: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
+#: UTF-8 never decodes to a surrogate): both readers of population files make the line
+#: (or CSV row) holding one an error of its own.
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 #: The longest CSV cell read, in characters. The csv module's own limit, 131,072, is
 #: shorter than a history of a few thousand records written as JSON text (which a JSON

@@ -27,7 +27,6 @@ import csv
 import gc
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -41,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 
 from udbudsregler.columnar.cells import (
+    NOT_UTF8,
     columns_problem,
     csv_reader,
     header_problem,
@@ -399,7 +399,7 @@ class _Rows:
         except csv.Error as error:
             raise PopulationFileError(f"{self.name}: the first line cannot be read as CSV "
                                       f"({error})") from None
-        if _NOT_UTF8.search("".join(header)):
+        if NOT_UTF8.search("".join(header)):
             raise PopulationFileError(f"{self.name}: the first line is not UTF-8 text")
         problem = header_problem(header)
         if problem is not None:
@@ -420,7 +420,7 @@ class _Rows:
             if not any(c.strip() for c in cells):
                 continue
             joined = "".join(cells)
-            if not joined.isascii() and _NOT_UTF8.search(joined):
+            if not joined.isascii() and NOT_UTF8.search(joined):
                 yield line, None, None, None, _unreadable("not UTF-8 text")
                 continue
             if len(cells) != len(header):
@@ -431,9 +431,6 @@ class _Rows:
             yield line, ident, facts, None, problems
 
 
-#: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
-#: UTF-8 never decodes to a surrogate).
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 # -- deciding a file -----------------------------------------------------------------------
