@@ -313,3 +313,28 @@ def test_two_columns_of_one_name_are_refused_as_decide_table_refuses_them() -> N
                            f"`{name}`"):
             policy.settle_table(referrals.select([0, 1, 2]), outcomes,
                                 until=date(2020, 9, 30))
+
+
+def test_a_referral_in_two_rows_of_overlapping_windows_is_refused() -> None:
+    """One referral in two rows whose invoiced days overlap would be paid those days (and
+    its outcomes' bonuses) twice: a ``ValueError`` naming the rows and the id; before,
+    each row was settled with every outcome of the id, silently. Two rows of windows
+    apart (January and February) are each invoiced, as settle invoices each."""
+    policy = load_policy(SLAGELSE)
+    months = [{**REFERRAL, "since": date(2020, 6, 1), "until": date(2020, 6, 30)},
+              {**REFERRAL, "since": date(2020, 7, 1), "until": date(2020, 7, 31)}]
+    got = policy.settle_table(pa.Table.from_pylist(months), OUTCOMES, until="until",
+                              since="since")
+    assert got.errors.num_rows == 0
+    assert [t["total"] for t in got.totals.to_pylist()] == [
+        policy.settle(REFERRAL, [OWN], since=m["since"], until=m["until"]).total
+        for m in months]
+    overlapping = [months[0], {**months[1], "since": date(2020, 6, 30)}]
+    message = (f"settle_table: rows 0 and 1 are both the referral {REFERRAL['id']!r} and "
+               "invoice days in common")
+    for rows, until, since in ((overlapping, "until", "since"),
+                               (months, "until", None),  # each from the start
+                               ([REFERRAL, REFERRAL], date(2020, 9, 30), None)):
+        with pytest.raises(ValueError, match=message):
+            policy.settle_table(pa.Table.from_pylist(rows), OUTCOMES, until=until,
+                                since=since)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -116,6 +117,46 @@ def _day(value: Any, referral: Mapping[str, Any]) -> Any:
     return value
 
 
+def _as_day(value: Any) -> date | None:
+    """``value`` as a day if it is one (a ``date``, or ISO text, as ``settle`` reads
+    ``until`` and ``since``); None otherwise (the row's settlement refuses it)."""
+    if type(value) is date:
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_windows(ids: list[Any], rows: list[dict[str, Any]], until: date | str,
+                   since: date | str | None, first_row: int) -> None:
+    """A ``ValueError`` for two rows of one referral whose invoiced days overlap (the
+    days from ``since``, or the start, to ``until``): each would be paid the lines of
+    those days, and the referral's outcomes, twice. One referral in two rows of windows
+    apart (January and February, ``until`` and ``since`` columns) is invoiced for each."""
+    windows: dict[str, list[tuple[date, date, int]]] = {}
+    for index, (value, row) in enumerate(zip(ids, rows, strict=True)):
+        ident = _id_text(value)
+        last = _as_day(_day(until, row))
+        if ident is None or last is None:
+            continue  # no referral, or a row settle refuses
+        first = date.min if since is None else _as_day(_day(since, row))
+        if first is None:
+            continue
+        windows.setdefault(ident, []).append((first, last, index))
+    for ident, days in windows.items():
+        days.sort()
+        for (_, last, a), (first, _, b) in pairwise(days):
+            if first <= last:
+                raise ValueError(
+                    f"settle_table: rows {first_row + min(a, b)} and {first_row + max(a, b)} "
+                    f"are both the referral {shown(repr(ident), 60)} and invoice days in "
+                    "common: each would be paid twice (give a referral once, or in windows "
+                    "that do not overlap)")
+
+
 def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
                  until: date | str, since: date | str | None = None, key: str = "referral",
                  first_row: int = 0, ignore_validity: bool = False) -> TableSettlements:
@@ -130,6 +171,7 @@ def settle_table(policy: Settles, referrals: Any, outcomes: Any = None, *,
     names = [c for c in table.column_names if c not in (until, since) or c in _FIELDS]
     rows = rows_of(table)
     ids = values_of(table.column("id")) if "id" in table.column_names else [None] * len(rows)
+    _check_windows(ids, rows, until, since, first_row)
     grouped = _grouped(to_arrow(outcomes, "settle_table") if outcomes is not None else None,
                        key)
     lines: list[dict[str, Any]] = []
