@@ -304,6 +304,27 @@ def test_csv_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path, h
         read_population(source)
 
 
+@pytest.mark.parametrize(("mark", "marks"), [(";", "semicolons"), ("\t", "tabs")])
+def test_csv_separated_by_semicolons_or_tabs_is_a_file_error(policy: Any, tmp_path: Path,
+                                                            mark: str, marks: str) -> None:
+    """A file separated by semicolons (as a spreadsheet set to Danish saves CSV) or tabs
+    is refused before any row is read, by both readers, saying so; before, each row was
+    one unknown fact and every fact missing (UDB606 and UDB601 on every row)."""
+    from udbudsregler.analysis.population import PopulationError, read_population
+    from udbudsregler.columnar.files import PopulationFileError
+
+    source = tmp_path / "population.csv"
+    names = ["id", *policy.graph.facts]
+    source.write_text(mark.join(names) + "\n" + mark.join(
+        ["c0", "1980-01-01", "aktivitetsparat", "[]", "[]", "true"]) + "\n",
+        encoding="utf-8")
+    message = f"population.csv: the first line is one column of names separated by {marks}"
+    with pytest.raises(PopulationFileError, match=message):
+        decide_file(policy, source, ON, tmp_path / "decisions.jsonl")
+    with pytest.raises(PopulationError, match=message):
+        read_population(source)
+
+
 @pytest.mark.parametrize("column", ["birth_date", "id"])
 def test_parquet_a_column_named_twice_is_a_file_error(policy: Any, tmp_path: Path,
                                                       column: str) -> None:

@@ -63,7 +63,16 @@ def not_a_file(path: str | Path) -> str:
 def header_problem(header: Sequence[str]) -> str | None:
     """What makes a CSV file's first line unreadable, if anything: a column named twice
     (a fact, or ``id``; names stripped as :func:`row_facts` reads them), of which a row
-    would keep one value silently. Both readers of population files refuse the file."""
+    would keep one value silently; one column whose name holds semicolons or tabs (a
+    file separated by those: every row would be one unknown fact). Both readers of
+    population files refuse the file."""
+    if len(header) == 1:  # one column: names run together by another separator?
+        for mark, marks in ((";", "semicolons"), ("\t", "tabs")):
+            if mark in header[0]:
+                return (f"the first line is one column of names separated by {marks}; a "
+                        "CSV population file is separated by commas (a spreadsheet set "
+                        "to Danish saves CSV with semicolons: save it as comma-separated "
+                        "CSV, UTF-8)")
     seen: set[str] = set()
     for column in header:
         column = column.strip()
