@@ -164,7 +164,8 @@ def merged(result: TableDecisions, n: int, ids: list[str | None] | None = None,
     return out
 
 
-def _partition(policy: Any, table: pa.Table, on: date, options: dict[str, Any]) -> pa.Table:
+def _partition(policy: Any, table: pa.Table, on: date | str, options: dict[str, Any]
+               ) -> pa.Table:
     pol = _policy(policy)
     ident = options.get("id")
     ids = ([None if v is None else str(v) for v in table.column(ident).to_pylist()]
@@ -185,12 +186,16 @@ def _fixed(options: dict[str, Any]) -> None:
                         "DataFrame (order=\"order\"), or one order for every row")
 
 
-def _before_running(policy: PolicyLike, on: date | str, options: dict[str, Any]) -> date:
+def _before_running(policy: PolicyLike, on: date | str, options: dict[str, Any],
+                    frame: Any) -> date | str:
     """What ``decide_table`` checks before any row is read, checked before any partition
     runs (where else it would fail in every one, at ``compute``): the options, the date
     (as ``decide`` reads it) and, unless ``ignore_validity``, that the policy is valid
-    on it."""
+    on it. ``on`` naming a column of ``frame`` (each row's decision date) is kept:
+    each row's date is read with its row, as ``decide_table`` reads it."""
     _fixed(options)
+    if isinstance(on, str) and on in list(getattr(frame, "columns", ())):
+        return on
     day = _as_date(on)
     if not options.get("ignore_validity", False):
         policy.check_date(day)
@@ -206,7 +211,7 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
     ``options`` are ``decide_table``'s (``id``, ``order``, ``suppliers``, ...)."""
     import pandas as pd
 
-    day = _before_running(policy, on, options)
+    day = _before_running(policy, on, options, ddf)
     _warn_of_text(policy, ddf)
     schema = output_schema(policy, tuple(options.get("values", ())))
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
@@ -252,7 +257,7 @@ def spark_schema(policy: PolicyLike | None = None, values: tuple[str, ...] = ())
 def decide_spark(policy: PolicyLike, df: Any, on: date | str, **options: Any) -> Any:
     """The decisions for every citizen of a Spark DataFrame (``mapInArrow``): a Spark
     DataFrame of :func:`spark_schema`. ``options`` are ``decide_table``'s."""
-    day = _before_running(policy, on, options)
+    day = _before_running(policy, on, options, df)
     schema = spark_schema(policy, tuple(options.get("values", ())))
     ship = shipped(policy)
 

@@ -1037,7 +1037,10 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
                  histories: Mapping[str, Any] | None = None, first_row: int = 0,
                  ignore_validity: bool = False, strict: bool = False,
                  columns: Sequence[str] | None = None) -> TableDecisions:
-    """The decisions of ``policy`` for every citizen of ``table`` on ``on``.
+    """The decisions of ``policy`` for every citizen of ``table`` on ``on``: a date (or
+    ISO text), or the name of a column of ``table`` holding each row's own decision date
+    (a date ``decide`` refuses, or outside the validity, is an error of its row at that
+    column).
 
     ``id``: a column with the citizens' ids (kept in the output; the key of
     ``histories``). ``order``: the caseworker's order, the same for every row (a mapping
@@ -1052,21 +1055,24 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     stream of batches). ``strict``: raise :class:`Unsupported` instead of deciding a
     policy the backend does not support per record.
 
-    Raises ``EvaluationError`` (UDB703) if ``on`` is outside the policy's validity
+    Raises ``EvaluationError`` (UDB703) if ``on`` (a date) is outside the policy's validity
     (unless ``ignore_validity``), ``KeyError`` for a value the policy does not define
     or a column the table (or a long table: its key) does not have, ``ValueError`` for
     a value no column holds (a duration, a list), an unknown decision column, two
     columns of one name, or (with ``histories``) an id in two rows, before any row is
     read; every problem of a row is in the errors table.
     """
-    day = _as_date(on)
-    if not ignore_validity:
-        policy.check_date(day)
-    value_columns(policy, values)
-    projection(columns)
     if not isinstance(table, list):
         table = to_arrow(table)
         _check_column_names(table, "the table")
+    # the name of a column of dates: each row's own decision date
+    dated = isinstance(on, str) and not isinstance(table, list) and on in table.column_names
+    if not dated:
+        day = _as_date(on)
+        if not ignore_validity:
+            policy.check_date(day)
+    value_columns(policy, values)
+    projection(columns)
     rows = len(table) if isinstance(table, list) else table.num_rows
     if isinstance(order, list) and len(order) != rows:
         raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, None "
@@ -1080,8 +1086,97 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         if id is None:
             raise ValueError("histories given as long tables need the id column: id=...")
         table = attach_histories(table, histories, id)
+    if dated:
+        assert isinstance(on, str)
+        return _decide_by_day(policy, table, on, id, order, suppliers, tuple(values),
+                              first_row, ignore_validity, strict, projection(columns))
     return _decide(policy, table, day, id, order, suppliers, tuple(values), first_row,
                    ignore_validity, strict, None, projection(columns))
+
+
+#: The rows of a decision date fewer than this are decided per record, all such rows
+#: together: a columnar run of a few rows costs about 2 ms, ``decide`` of one about 4 µs.
+_FEW_OF_A_DAY = 512
+
+
+def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | None,
+                   order: Mapping[str, Any] | str | list[Any] | None,
+                   suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
+                   first_row: int, ignore_validity: bool, strict: bool,
+                   columns: tuple[str, ...]) -> TableDecisions:
+    """``decide_table`` with each row's decision date in ``column`` (a date, or ISO text,
+    read as ``decide`` reads ``on``; a row whose date ``decide`` refuses, or outside the
+    policy's validity, is an error at ``column`` with ``decide``'s code and message).
+    The rows of each date are one columnar run; the dates of few rows are decided per
+    record, each on its own date. The column is not a fact (unless the policy declares
+    one of its name)."""
+    given = values_of(table.column(column))
+    ids = ([None if v is None or not valid_text(str(v)) else str(v)
+            for v in values_of(table.column(id))]
+           if id is not None and id in table.column_names else None)
+    read: dict[tuple[type, Any], date | list[tuple[str, str]]] = {}
+    days: dict[date, list[int]] = {}
+    day_of: list[date | None] = [None] * len(given)
+    errors: list[dict[str, Any]] = []
+    for row, value in enumerate(given):
+        key = (type(value), value)
+        try:
+            got = read.get(key)
+        except TypeError:  # a value that cannot be a key (a list): not a date anyway
+            key, got = (list, None), None
+        if got is None:
+            got = read[key] = _read_day(policy, value, ignore_validity)
+        if isinstance(got, date):
+            days.setdefault(got, []).append(row)
+            day_of[row] = got
+            continue
+        ident = ids[row] if ids is not None else None
+        errors += [_error(first_row + row, ident, column, code, message)
+                   for code, message in got]
+    keep = [c for c in table.column_names
+            if c != column or c in policy.graph.facts or c in (id, order)]
+
+    def part(rows: list[int], day: date, each: list[date] | None) -> TableDecisions:
+        rows_of_order = [order[i] for i in rows] if isinstance(order, list) else order
+        sub = table.select(keep).take(pa.array(rows, type=pa.int64()))
+        result = _decide(policy, sub, day, id, rows_of_order, suppliers, values, 0,
+                         ignore_validity, strict, None, columns, days=each)
+        return _renumbered(result, rows, first_row)
+
+    parts: list[TableDecisions] = []
+    few: list[int] = []
+    for day, rows in sorted(days.items()):
+        if len(rows) >= _FEW_OF_A_DAY:
+            parts.append(part(rows, day, None))
+        else:
+            few += rows
+    if few or not parts:
+        few.sort()
+        each = [d for d in (day_of[r] for r in few) if d is not None]
+        parts.append(part(few, policy.graph.header.valid.from_, each))
+    decisions = pa.concat_tables([p.decisions for p in parts]).sort_by("row")
+    problems = pa.concat_tables([*(p.errors for p in parts),
+                                 pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)])
+    return TableDecisions(
+        decisions, problems.sort_by("row"), table.num_rows,
+        sum(p.columnar for p in parts), sum(p.per_record for p in parts) + len(
+            {e["row"] for e in errors}),
+        tuple(dict.fromkeys(n for p in parts for n in p.notes)))
+
+
+def _read_day(policy: PolicyLike, value: Any, ignore_validity: bool
+              ) -> date | list[tuple[str, str]]:
+    """A row's decision date as ``decide`` reads ``on``, or the (code, message) of each
+    of its problems (one ``decide`` refuses, or a day outside the policy's validity)."""
+    try:
+        day = _as_date(value)
+        if not ignore_validity:
+            policy.check_date(day)
+    except FactError as error:
+        return [(p.code, p.described) for p in error.problems]
+    except EvaluationError as error:
+        return [(error.code, error.message)]
+    return day
 
 
 def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
@@ -1134,16 +1229,22 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
             suppliers: Mapping[str, Any] | None,
             values: tuple[str, ...], first_row: int, ignore_validity: bool, strict: bool,
             records: Sequence[Mapping[str, Any]] | None,
-            columns: tuple[str, ...] = DECISION_COLUMNS) -> TableDecisions:
+            columns: tuple[str, ...] = DECISION_COLUMNS,
+            days: Sequence[date] | None = None) -> TableDecisions:
     """``decide_table`` of an Arrow table; ``order``: one for every row, the name of a
     column, or a list of one per row; ``records``: the facts of its rows as given (then
     the rows decided per record are decided from them); ``columns``: the decision
-    columns to build."""
+    columns to build; ``days``: each row's own decision date (then every row is decided
+    per record, on its date; ``day`` is not used)."""
     plan = _plan(policy)
     value_columns(policy, values)
     table = canonical_table(table)
     run = _Run(policy, plan, table, day, id, order, suppliers, values, first_row,
                ignore_validity, records, columns)
+    if days is not None:
+        run.days = days
+        run.unsure[:] = True
+        return run.finish({})
     why = plan.unsupported
     if why is None and values:
         key = tuple(values)
@@ -1343,6 +1444,8 @@ class _Run:
                  records: Sequence[Mapping[str, Any]] | None = None,
                  columns: tuple[str, ...] = DECISION_COLUMNS) -> None:
         self.policy, self.plan, self.on = policy, plan, on
+        #: Each row's own decision date (rows decided per record), if not ``on``.
+        self.days: Sequence[date] | None = None
         self.columns = columns
         self.id, self.values, self.first_row = id, values, first_row
         self.suppliers = suppliers
@@ -1663,8 +1766,9 @@ class _Run:
                 errors.append(_error(self.first_row + row, None, "id", "UDB602",
                                      not_unicode(self.bad_ids[row])))
                 continue
+            on = self.days[row] if self.days is not None else self.on
             try:
-                decision = self.policy.decide(citizen, self.on, order=order,
+                decision = self.policy.decide(citizen, on, order=order,
                                               suppliers=self.suppliers,
                                               ignore_validity=self.ignore_validity)
             except FactError as error:
@@ -1683,7 +1787,7 @@ class _Run:
             for name in self.values:
                 try:
                     value = _python_value(
-                        self.policy.node_value(name, decision.facts, self.on))
+                        self.policy.node_value(name, decision.facts, on))
                 except EvaluationError as error:  # the value's column, then where it failed
                     record[name] = None
                     errors.append(_error(self.first_row + row, ident, name, error.code,
