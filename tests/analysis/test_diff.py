@@ -335,6 +335,27 @@ def test_a_new_fact_is_not_comparable_for_citizens_without_it(slagelse: ur.Polic
     assert report.compared == 300
     assert any("in_education" in note for note in report.notes)
 
+@pytest.mark.parametrize("default_in", ["old", "new"])
+def test_a_default_only_one_policy_has_is_not_given_to_the_other(
+        slagelse: ur.Policy, tmp_path: Path, default_in: str) -> None:
+    """A citizen who leaves out a fact one round defaults and the other requires is
+    refused by the other (not comparable), as deciding the row under it refuses it; the
+    default read by one policy was decided under the other as if the citizen gave it."""
+    defaulted = edited(tmp_path, SLAGELSE, "oplysninger.yaml",
+                       "values: [aktivitetsparat, jobparat]\n",
+                       "values: [aktivitetsparat, jobparat]\n    default: aktivitetsparat\n")
+    old, new = (defaulted, slagelse) if default_in == "old" else (slagelse, defaulted)
+    without = {k: v for k, v in GOOD.items() if k != "visitation"}
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps({"id": "C-1", "facts": without}) + "\n", encoding="utf-8")
+    refused = "new" if default_in == "old" else "old"
+    expected = {f"{refused} policy: visitation (UDB601 missing)": 1}
+    for report in (compare(old, new, citizens=0, population=file, scenarios=0),
+                   compare(old, new, citizens=[without], scenarios=0)):
+        assert report.compared == 0
+        assert report.not_comparable == expected
+
+
 
 # -- population files ------------------------------------------------------------------------
 

@@ -248,11 +248,12 @@ class Comparison:
         return out
 
     def canonical(self, facts: dict[str, Any]) -> dict[str, Any]:
-        """The facts in canonical form (as the new policy reads them, else the old one);
-        unchanged if neither accepts them (they are then not comparable)."""
+        """The facts in canonical form (as the new policy reads them, else the old one),
+        without the defaults that reading adds (:func:`_as_given`); unchanged if neither
+        accepts them (they are then not comparable)."""
         for policy in (self.new, self.old):
             try:
-                return policy.facts.validate(facts)
+                return _as_given(policy.facts.validate(facts), facts, policy.facts.specs)
             except FactError:
                 continue
         return facts
@@ -267,7 +268,8 @@ class Comparison:
             errors: list[FactError] = []
             for policy in (self.new, self.old):
                 try:
-                    facts = policy.facts.validate(row.facts)
+                    facts = _as_given(policy.facts.validate(row.facts), row.facts,
+                                      policy.facts.specs)
                     break
                 except FactError as error:
                     errors.append(error)
@@ -366,6 +368,31 @@ def _alike(a: list[dict[str, Any]], b: list[dict[str, Any]], suppliers: bool) ->
                 and (not suppliers or other["supplier"] == d["supplier"])
                 and other["target_groups"] == d["target_groups"]):
             out.add(d["row"])
+    return out
+
+
+def _as_given(canonical: Mapping[str, Any], given: Mapping[str, Any],
+              specs: Mapping[str, FactSpec]) -> dict[str, Any]:
+    """The ``canonical`` form of the facts ``given`` without what reading them added: a
+    fact (or a record's field) the citizen left out and the policy that read them has a
+    default for. The other policy decides the citizen on these facts too, and must not
+    be given a value only the first one supplies (a policy without the default refuses
+    the citizen, as ``decide`` on the row would)."""
+    out: dict[str, Any] = {}
+    for name, value in canonical.items():
+        if name not in given:
+            continue
+        raw, spec = given[name], specs.get(name)
+        if spec is not None and spec.kind.container:
+            fields = spec.fields or {}
+            if not spec.kind.many and isinstance(value, Mapping) and isinstance(raw, Mapping):
+                value = _as_given(value, raw, fields)
+            elif (spec.kind.many and isinstance(value, list)
+                  and isinstance(raw, (list, tuple)) and len(raw) == len(value)):
+                value = [_as_given(v, r, fields) if isinstance(v, Mapping)
+                         and isinstance(r, Mapping) else v
+                         for v, r in zip(value, raw, strict=True)]
+        out[name] = value
     return out
 
 

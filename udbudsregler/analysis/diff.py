@@ -12,7 +12,9 @@ tender rounds are valid at different times, so both decide with
   periods overlap (two benefits at once), which the model rarely draws. If a package
   has a span of weekly hours, each citizen also gets an order
   (:func:`~udbudsregler.testing.strategies.order_gen`). A citizen that one policy
-  rejects (their fact schemas differ) is *not comparable*, counted by fact path.
+  rejects (their fact schemas differ) is *not comparable*, counted by fact path. Given
+  citizens and population rows are read in canonical form, but a fact's ``default`` is
+  not filled in: only the policy that has it uses it.
 * **Groups.** Each changed decision falls in the first group that applies:
   ``became_eligible``, ``lost_eligibility``, ``changed_area``, ``changed_supplier``
   (only with a supplier state), ``changed_package`` (the same order accepted under
