@@ -385,6 +385,36 @@ def test_population_json_lines(slagelse: ur.Policy, next_round: ur.Policy,
     assert "bad row, line 3 (C-3)" in report.render()
 
 
+def test_a_population_rows_order_is_compared_without_spans(tmp_path: Path) -> None:
+    """No package of Rusta och matcha has a span of weekly hours (no orders are
+    generated), but a row's own order is decided under both: a package the new round no
+    longer offers in the citizen's area is a changed package decision, not alike."""
+    rusta = ROOT / "policies" / "rusta-och-matcha-2"
+    old = ur.load_policy(rusta)
+    new = edited(tmp_path, rusta, "leveransomraden.yaml",
+                 "areas: [lulea, boden_alvsbyn, stockholm_nordvast]",
+                 "areas: [lulea, boden_alvsbyn]")
+    facts = {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+             "behover_arbetsforberedande_insatser": False, "niva": "niva_a",
+             "kommun": "solna", "avstand": []}
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("\n".join(json.dumps(line) for line in [
+        {"id": "C-1", "facts": facts, "order": {"package": "rusta_och_matcha"}},
+        {"id": "C-2", "facts": facts}]) + "\n", encoding="utf-8")
+    report = compare(old, new, citizens=0, population=file, scenarios=0)
+    assert list(report.groups) == ["became_eligible", "lost_eligibility", "changed_area",
+                                   "changed_package", "changed_target_groups",
+                                   "payment_up", "payment_down"]
+    changed = report.groups["changed_package"]
+    assert changed.count == 1 and changed.examples[0].source == f"{file}:1 (C-1)"
+    assert report.compared == 2
+    assert not any("package decisions not compared" in note for note in report.notes)
+    unordered = tmp_path / "unordered.jsonl"
+    unordered.write_text(json.dumps(facts) + "\n", encoding="utf-8")
+    without = compare(old, new, citizens=0, population=unordered, scenarios=0)
+    assert "changed_package" not in without.groups
+
+
 def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Path) -> None:
     def cell(value: Any) -> str:
         text = json.dumps(value) if isinstance(value, list) else str(value).lower() \

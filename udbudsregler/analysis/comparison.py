@@ -86,7 +86,11 @@ class Comparison:
         self.old, self.new, self.on, self.seed = old, new, on, seed
         self.suppliers = dict(suppliers) if suppliers is not None else None
         self.progress = progress
+        #: Whether generated citizens get orders (a package has a span of weekly hours).
         self.with_orders = _has_spans(old) or _has_spans(new)
+        #: Whether package decisions are compared: with generated orders, or once a
+        #: population row orders a package (:meth:`read`).
+        self.compare_packages = self.with_orders
         self.packages = set(old.graph.packages) & set(new.graph.packages)
         self.chosen_suppliers = _supplier_ids(old) & _supplier_ids(new)
         self.specs = {n: e.spec for n, e in new.graph.facts.items()}
@@ -137,7 +141,7 @@ class Comparison:
         if self.suppliers is not None and a.supplier != b.supplier:
             return "changed_supplier"
         pa, pb = a.package_choice, b.package_choice
-        if self.with_orders and ((pa.accepted, pa.status) if pa else None) != (
+        if self.compare_packages and ((pa.accepted, pa.status) if pa else None) != (
                 (pb.accepted, pb.status) if pb else None):
             return "changed_package"
         if a.target_groups != b.target_groups:
@@ -167,6 +171,15 @@ class Comparison:
         if self.suppliers is None or out.get("supplier") not in self.chosen_suppliers:
             out.pop("supplier", None)
         return out or None
+
+    def _compare_packages(self) -> None:
+        """Compare package decisions from now on (an order of a population row is decided
+        under both, whether or not the policies' packages have spans): the group
+        ``changed_package`` in its place among the others."""
+        if not self.compare_packages:
+            self.compare_packages = True
+            self.groups = {k: self.groups.get(k) or Group(k) for k in KINDS
+                           if k in self.groups or k == "changed_package"}
 
     def run_citizens(self, citizens: list[Citizen]) -> None:
         total = len(citizens)
@@ -283,6 +296,8 @@ class Comparison:
                 population.bad.append(BadRow(row.line, row.id, tuple(
                     p.render() for p in error.problems)))
                 continue
+            if row.order and row.order.get("package") is not None:
+                self._compare_packages()
             out.append(Citizen(where, facts, row.order, population.path))
         population.bad.sort(key=lambda b: b.line)
         return out

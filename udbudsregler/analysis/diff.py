@@ -18,7 +18,8 @@ tender rounds are valid at different times, so both decide with
 * **Groups.** Each changed decision falls in the first group that applies:
   ``became_eligible``, ``lost_eligibility``, ``changed_area``, ``changed_supplier``
   (only with a supplier state), ``changed_package`` (the same order accepted under
-  one policy and refused under the other, or refused for another reason),
+  one policy and refused under the other, or refused for another reason; with
+  generated orders, or once a population row orders a package),
   ``changed_target_groups`` (eligible under both, same area, other groups).
 * **Payments.** Settlement scenarios (three quarters from the new policy's
   ``scenario_gen``, a quarter from the old one's) are settled under both up to their
