@@ -476,6 +476,20 @@ def test_cli_bad_input(tmp_path: Path) -> None:
                 out=io.StringIO(), err=io.StringIO()) == 2
 
 
+@pytest.mark.parametrize("state", ["[1, 2]", '"full"', '{"load": [1]}'])
+def test_cli_a_supplier_state_of_the_wrong_shape_is_an_input_error(
+        tmp_path: Path, state: str) -> None:
+    """As `decide --suppliers` says it ("suppliers: UDB602: ..."), exit 2; a list was an
+    internal error (exit 70, TypeError from dict())."""
+    file = tmp_path / "suppliers.json"
+    file.write_text(state, encoding="utf-8")
+    err = io.StringIO()
+    assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "5", "--scenarios",
+                 "0", "--suppliers", str(file)], out=io.StringIO(), err=err) == 2
+    assert "suppliers" in err.getvalue() and "UDB602" in err.getvalue()
+    assert "internal error" not in err.getvalue()
+
+
 # -- output, progress, determinism -------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from udbudsregler.analysis.diff_report import KINDS, PAYMENT, Group
 from udbudsregler.analysis.population import BadRow
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.routing import Order, parse_order
+from udbudsregler.runtime.routing import Order, parse_order, parse_supplier_state
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.definitions import Definition
@@ -84,6 +84,8 @@ class Comparison:
     def __init__(self, old: Policy, new: Policy, on: date, seed: int,
                  suppliers: Mapping[str, Any] | None, progress: Progress | None) -> None:
         self.old, self.new, self.on, self.seed = old, new, on, seed
+        if suppliers is not None:  # its shape, as decide checks it (a FactError, UDB602)
+            parse_supplier_state(suppliers)
         self.suppliers = dict(suppliers) if suppliers is not None else None
         self.progress = progress
         #: Whether generated citizens get orders (a package has a span of weekly hours).

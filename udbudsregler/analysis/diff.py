@@ -108,7 +108,8 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     JSON-lines or CSV file (or a read :class:`Population`); ``scenarios``: how many
     settlement scenarios to generate, or given ones (settled with their own ``since``);
     ``on``: the decision date (default: the new policy's first day); ``suppliers``: a
-    supplier state for both (then a changed supplier is a change); ``examples``: how many
+    supplier state for both (then a changed supplier is a change; one not of a supplier
+    state's shape is a ``FactError``, UDB602, as for ``decide``); ``examples``: how many
     example citizens per group; ``progress(phase, done, total)`` is called as work is
     done. The same policies and arguments give the same report.
     """
