@@ -335,6 +335,27 @@ def test_a_new_fact_is_not_comparable_for_citizens_without_it(slagelse: ur.Polic
     assert report.compared == 300
     assert any("in_education" in note for note in report.notes)
 
+@pytest.mark.parametrize("default_in", ["old", "new"])
+def test_a_default_only_one_policy_has_is_not_given_to_the_other(
+        slagelse: ur.Policy, tmp_path: Path, default_in: str) -> None:
+    """A citizen who leaves out a fact one round defaults and the other requires is
+    refused by the other (not comparable), as deciding the row under it refuses it; the
+    default read by one policy was decided under the other as if the citizen gave it."""
+    defaulted = edited(tmp_path, SLAGELSE, "oplysninger.yaml",
+                       "values: [aktivitetsparat, jobparat]\n",
+                       "values: [aktivitetsparat, jobparat]\n    default: aktivitetsparat\n")
+    old, new = (defaulted, slagelse) if default_in == "old" else (slagelse, defaulted)
+    without = {k: v for k, v in GOOD.items() if k != "visitation"}
+    file = tmp_path / "citizens.jsonl"
+    file.write_text(json.dumps({"id": "C-1", "facts": without}) + "\n", encoding="utf-8")
+    refused = "new" if default_in == "old" else "old"
+    expected = {f"{refused} policy: visitation (UDB601 missing)": 1}
+    for report in (compare(old, new, citizens=0, population=file, scenarios=0),
+                   compare(old, new, citizens=[without], scenarios=0)):
+        assert report.compared == 0
+        assert report.not_comparable == expected
+
+
 
 # -- population files ------------------------------------------------------------------------
 
@@ -362,6 +383,36 @@ def test_population_json_lines(slagelse: ur.Policy, next_round: ur.Policy,
     assert became.count == 1 and became.by_source == {str(file): 1}
     assert became.examples[0].source == f"{file}:1 (C-1)"
     assert "bad row, line 3 (C-3)" in report.render()
+
+
+def test_a_population_rows_order_is_compared_without_spans(tmp_path: Path) -> None:
+    """No package of Rusta och matcha has a span of weekly hours (no orders are
+    generated), but a row's own order is decided under both: a package the new round no
+    longer offers in the citizen's area is a changed package decision, not alike."""
+    rusta = ROOT / "policies" / "rusta-och-matcha-2"
+    old = ur.load_policy(rusta)
+    new = edited(tmp_path, rusta, "leveransomraden.yaml",
+                 "areas: [lulea, boden_alvsbyn, stockholm_nordvast]",
+                 "areas: [lulea, boden_alvsbyn]")
+    facts = {"inskriven_som_arbetssokande": True, "bedomd_i_malgruppen": True,
+             "behover_arbetsforberedande_insatser": False, "niva": "niva_a",
+             "kommun": "solna", "avstand": []}
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("\n".join(json.dumps(line) for line in [
+        {"id": "C-1", "facts": facts, "order": {"package": "rusta_och_matcha"}},
+        {"id": "C-2", "facts": facts}]) + "\n", encoding="utf-8")
+    report = compare(old, new, citizens=0, population=file, scenarios=0)
+    assert list(report.groups) == ["became_eligible", "lost_eligibility", "changed_area",
+                                   "changed_package", "changed_target_groups",
+                                   "payment_up", "payment_down"]
+    changed = report.groups["changed_package"]
+    assert changed.count == 1 and changed.examples[0].source == f"{file}:1 (C-1)"
+    assert report.compared == 2
+    assert not any("package decisions not compared" in note for note in report.notes)
+    unordered = tmp_path / "unordered.jsonl"
+    unordered.write_text(json.dumps(facts) + "\n", encoding="utf-8")
+    without = compare(old, new, citizens=0, population=unordered, scenarios=0)
+    assert "changed_package" not in without.groups
 
 
 def test_population_csv(slagelse: ur.Policy, next_round: ur.Policy, tmp_path: Path) -> None:
@@ -423,6 +474,20 @@ def test_cli_bad_input(tmp_path: Path) -> None:
                 err=io.StringIO()) == 2
     assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--on", "2022-02-30"],
                 out=io.StringIO(), err=io.StringIO()) == 2
+
+
+@pytest.mark.parametrize("state", ["[1, 2]", '"full"', '{"load": [1]}'])
+def test_cli_a_supplier_state_of_the_wrong_shape_is_an_input_error(
+        tmp_path: Path, state: str) -> None:
+    """As `decide --suppliers` says it ("suppliers: UDB602: ..."), exit 2; a list was an
+    internal error (exit 70, TypeError from dict())."""
+    file = tmp_path / "suppliers.json"
+    file.write_text(state, encoding="utf-8")
+    err = io.StringIO()
+    assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "5", "--scenarios",
+                 "0", "--suppliers", str(file)], out=io.StringIO(), err=err) == 2
+    assert "suppliers" in err.getvalue() and "UDB602" in err.getvalue()
+    assert "internal error" not in err.getvalue()
 
 
 # -- output, progress, determinism -------------------------------------------------------------

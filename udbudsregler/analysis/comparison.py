@@ -23,7 +23,7 @@ from udbudsregler.analysis.diff_report import KINDS, PAYMENT, Group
 from udbudsregler.analysis.population import BadRow
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.routing import Order, parse_order
+from udbudsregler.runtime.routing import Order, parse_order, parse_supplier_state
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.definitions import Definition
@@ -84,9 +84,15 @@ class Comparison:
     def __init__(self, old: Policy, new: Policy, on: date, seed: int,
                  suppliers: Mapping[str, Any] | None, progress: Progress | None) -> None:
         self.old, self.new, self.on, self.seed = old, new, on, seed
+        if suppliers is not None:  # its shape, as decide checks it (a FactError, UDB602)
+            parse_supplier_state(suppliers)
         self.suppliers = dict(suppliers) if suppliers is not None else None
         self.progress = progress
+        #: Whether generated citizens get orders (a package has a span of weekly hours).
         self.with_orders = _has_spans(old) or _has_spans(new)
+        #: Whether package decisions are compared: with generated orders, or once a
+        #: population row orders a package (:meth:`read`).
+        self.compare_packages = self.with_orders
         self.packages = set(old.graph.packages) & set(new.graph.packages)
         self.chosen_suppliers = _supplier_ids(old) & _supplier_ids(new)
         self.specs = {n: e.spec for n, e in new.graph.facts.items()}
@@ -137,7 +143,7 @@ class Comparison:
         if self.suppliers is not None and a.supplier != b.supplier:
             return "changed_supplier"
         pa, pb = a.package_choice, b.package_choice
-        if self.with_orders and ((pa.accepted, pa.status) if pa else None) != (
+        if self.compare_packages and ((pa.accepted, pa.status) if pa else None) != (
                 (pb.accepted, pb.status) if pb else None):
             return "changed_package"
         if a.target_groups != b.target_groups:
@@ -167,6 +173,15 @@ class Comparison:
         if self.suppliers is None or out.get("supplier") not in self.chosen_suppliers:
             out.pop("supplier", None)
         return out or None
+
+    def _compare_packages(self) -> None:
+        """Compare package decisions from now on (an order of a population row is decided
+        under both, whether or not the policies' packages have spans): the group
+        ``changed_package`` in its place among the others."""
+        if not self.compare_packages:
+            self.compare_packages = True
+            self.groups = {k: self.groups.get(k) or Group(k) for k in KINDS
+                           if k in self.groups or k == "changed_package"}
 
     def run_citizens(self, citizens: list[Citizen]) -> None:
         total = len(citizens)
@@ -248,11 +263,12 @@ class Comparison:
         return out
 
     def canonical(self, facts: dict[str, Any]) -> dict[str, Any]:
-        """The facts in canonical form (as the new policy reads them, else the old one);
-        unchanged if neither accepts them (they are then not comparable)."""
+        """The facts in canonical form (as the new policy reads them, else the old one),
+        without the defaults that reading adds (:func:`_as_given`); unchanged if neither
+        accepts them (they are then not comparable)."""
         for policy in (self.new, self.old):
             try:
-                return policy.facts.validate(facts)
+                return _as_given(policy.facts.validate(facts), facts, policy.facts.specs)
             except FactError:
                 continue
         return facts
@@ -267,7 +283,8 @@ class Comparison:
             errors: list[FactError] = []
             for policy in (self.new, self.old):
                 try:
-                    facts = policy.facts.validate(row.facts)
+                    facts = _as_given(policy.facts.validate(row.facts), row.facts,
+                                      policy.facts.specs)
                     break
                 except FactError as error:
                     errors.append(error)
@@ -281,6 +298,8 @@ class Comparison:
                 population.bad.append(BadRow(row.line, row.id, tuple(
                     p.render() for p in error.problems)))
                 continue
+            if row.order and row.order.get("package") is not None:
+                self._compare_packages()
             out.append(Citizen(where, facts, row.order, population.path))
         population.bad.sort(key=lambda b: b.line)
         return out
@@ -366,6 +385,31 @@ def _alike(a: list[dict[str, Any]], b: list[dict[str, Any]], suppliers: bool) ->
                 and (not suppliers or other["supplier"] == d["supplier"])
                 and other["target_groups"] == d["target_groups"]):
             out.add(d["row"])
+    return out
+
+
+def _as_given(canonical: Mapping[str, Any], given: Mapping[str, Any],
+              specs: Mapping[str, FactSpec]) -> dict[str, Any]:
+    """The ``canonical`` form of the facts ``given`` without what reading them added: a
+    fact (or a record's field) the citizen left out and the policy that read them has a
+    default for. The other policy decides the citizen on these facts too, and must not
+    be given a value only the first one supplies (a policy without the default refuses
+    the citizen, as ``decide`` on the row would)."""
+    out: dict[str, Any] = {}
+    for name, value in canonical.items():
+        if name not in given:
+            continue
+        raw, spec = given[name], specs.get(name)
+        if spec is not None and spec.kind.container:
+            fields = spec.fields or {}
+            if not spec.kind.many and isinstance(value, Mapping) and isinstance(raw, Mapping):
+                value = _as_given(value, raw, fields)
+            elif (spec.kind.many and isinstance(value, list)
+                  and isinstance(raw, (list, tuple)) and len(raw) == len(value)):
+                value = [_as_given(v, r, fields) if isinstance(v, Mapping)
+                         and isinstance(r, Mapping) else v
+                         for v, r in zip(value, raw, strict=True)]
+        out[name] = value
     return out
 
 

@@ -12,11 +12,14 @@ tender rounds are valid at different times, so both decide with
   periods overlap (two benefits at once), which the model rarely draws. If a package
   has a span of weekly hours, each citizen also gets an order
   (:func:`~udbudsregler.testing.strategies.order_gen`). A citizen that one policy
-  rejects (their fact schemas differ) is *not comparable*, counted by fact path.
+  rejects (their fact schemas differ) is *not comparable*, counted by fact path. Given
+  citizens and population rows are read in canonical form, but a fact's ``default`` is
+  not filled in: only the policy that has it uses it.
 * **Groups.** Each changed decision falls in the first group that applies:
   ``became_eligible``, ``lost_eligibility``, ``changed_area``, ``changed_supplier``
   (only with a supplier state), ``changed_package`` (the same order accepted under
-  one policy and refused under the other, or refused for another reason),
+  one policy and refused under the other, or refused for another reason; with
+  generated orders, or once a population row orders a package),
   ``changed_target_groups`` (eligible under both, same area, other groups).
 * **Payments.** Settlement scenarios (three quarters from the new policy's
   ``scenario_gen``, a quarter from the old one's) are settled under both up to their
@@ -105,7 +108,8 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     JSON-lines or CSV file (or a read :class:`Population`); ``scenarios``: how many
     settlement scenarios to generate, or given ones (settled with their own ``since``);
     ``on``: the decision date (default: the new policy's first day); ``suppliers``: a
-    supplier state for both (then a changed supplier is a change); ``examples``: how many
+    supplier state for both (then a changed supplier is a change; one not of a supplier
+    state's shape is a ``FactError``, UDB602, as for ``decide``); ``examples``: how many
     example citizens per group; ``progress(phase, done, total)`` is called as work is
     done. The same policies and arguments give the same report.
     """
