@@ -9,6 +9,7 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - a history whose records miss a field or have one too many;
 - text that is not UTF-8, plain and dictionary-encoded;
 - ``date64`` values with a time of day, and as a history record's dates;
+- a table without fact columns (only the id column, or none);
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -236,3 +237,16 @@ def test_a_null_text_or_choice_is_refused_as_decide_refuses_it(folder: Path, nam
                                      else column))
     assert [(e["row"], e["path"]) for e in result.errors.to_pylist()] == [(1, name)]
     assert result.columnar == 5
+
+
+def test_a_table_without_fact_columns() -> None:
+    """Only the id column (or no column at all, rows still counted): every row is
+    ``decide({})``'s errors; before, an internal ``ValueError`` from ``zip`` (Arrow takes
+    no rows of a table that has no columns)."""
+    policy, on, table = _setup(ROOT / "policies" / "koebenhavn-2024", 3, 1)
+    ids = table.select([]).append_column("id", pa.array(["a", "b", "c"]))
+    result = policy.decide_table(ids, on, id="id")
+    assert_agree(policy, [{}] * 3, on, result)
+    assert {(e["row"], e["id"]) for e in result.errors.to_pylist()} == {
+        (0, "a"), (1, "b"), (2, "c")}
+    assert_agree(policy, [{}] * 3, on, policy.decide_table(table.select([]), on))

@@ -1615,6 +1615,8 @@ class _Run:
     def _facts(self, rows: Sequence[int]) -> list[Any]:
         if self.records is not None:  # the facts as given
             return [self.records[row] for row in rows]
+        if not self.fact_columns:  # (Arrow takes no rows of a table without columns)
+            return [{} for _ in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
         return rows_of(picked)  # (each decimal in its shortest form)
 
