@@ -10,6 +10,7 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - text that is not UTF-8, plain and dictionary-encoded;
 - ``date64`` values with a time of day, and as a history record's dates;
 - a table without fact columns (only the id column, or none);
+- a pandas frame with an index of its own (repeated values, labels, two levels);
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -250,3 +251,20 @@ def test_a_table_without_fact_columns() -> None:
     assert {(e["row"], e["id"]) for e in result.errors.to_pylist()} == {
         (0, "a"), (1, "b"), (2, "c")}
     assert_agree(policy, [{}] * 3, on, policy.decide_table(table.select([]), on))
+
+
+@pytest.mark.parametrize("index", ["repeated", "labels", "two levels", "named like a fact"])
+def test_a_pandas_frame_with_an_index_of_its_own(index: str) -> None:
+    """The index of a pandas frame is not a fact: before, an index other than 0, 1, 2, ...
+    came through Arrow's C stream as a column ``__index_level_0__``, and every row was
+    refused (UDB606, "the policy declares no such fact")."""
+    pd = pytest.importorskip("pandas")
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 6, 1)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame.index = {"repeated": pd.Index([7] * 6),
+                   "labels": pd.Index([f"r{i}" for i in range(6)]),
+                   "two levels": pd.MultiIndex.from_tuples([(i, -i) for i in range(6)]),
+                   "named like a fact": pd.Index([9] * 6, name="visitation")}[index]
+    result = policy.decide_table(frame, on)
+    assert_agree(policy, rows_of(table), on, result)
+    assert result.columnar == 6

@@ -767,14 +767,17 @@ def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
     if isinstance(table, pa.RecordBatch):
         return pa.Table.from_batches([table])
     try:
+        # pandas first: its Arrow C stream (pandas 2.2 and later) writes an index of the
+        # frame's own (not 0, 1, 2, ...) as a column `__index_level_0__`, which would be
+        # read as a fact the policy does not declare; the index is not the citizen's
+        if type(table).__module__.startswith("pandas"):
+            return pa.Table.from_pandas(table, preserve_index=False)
         to = getattr(table, "to_arrow", None)
         if callable(to):  # Polars
             out = to()
             return out if isinstance(out, pa.Table) else pa.table(out)
         if hasattr(table, "__arrow_c_stream__"):
             return pa.table(table)
-        if type(table).__module__.startswith("pandas"):
-            return pa.Table.from_pandas(table, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
             UnicodeError) as error:
         raise ValueError(f"{what}: the {type(table).__name__} cannot be read as an Arrow "
