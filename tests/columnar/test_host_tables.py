@@ -11,6 +11,7 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - ``date64`` values with a time of day, and as a history record's dates;
 - a table without fact columns (only the id column, or none);
 - a pandas frame with an index of its own (repeated values, labels, two levels);
+- a Polars column of Python objects (Polars gives Arrow their addresses);
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -268,3 +269,20 @@ def test_a_pandas_frame_with_an_index_of_its_own(index: str) -> None:
     result = policy.decide_table(frame, on)
     assert_agree(policy, rows_of(table), on, result)
     assert result.columnar == 6
+
+
+def test_a_polars_column_of_python_objects_is_refused() -> None:
+    """Polars gives Arrow a column of its ``Object`` type as the objects' addresses in
+    memory (``fixed_size_binary[8]``): dates held as objects were each refused as "a
+    bytes", where ``decide`` of ``frame.to_dicts()`` decides them. A ``ValueError``
+    naming the column, before any row is read."""
+    pl = pytest.importorskip("polars")
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 4, 1)
+    frame = pl.from_arrow(table)
+    births = pl.Series("birth_date", frame["birth_date"].to_list(), dtype=pl.Object)
+    with pytest.raises(ValueError, match=r"column `birth_date` of the DataFrame holds "
+                       r"Python objects \(Polars' Object type\)"):
+        policy.decide_table(frame.with_columns(births), on)
+    with pytest.raises(ValueError, match="settle_table: the column `id`"):
+        policy.settle_table(pl.DataFrame({"id": pl.Series(["R-1"], dtype=pl.Object)}), None,
+                            until=on)

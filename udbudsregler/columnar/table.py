@@ -774,6 +774,7 @@ def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
             return pa.Table.from_pandas(table, preserve_index=False)
         to = getattr(table, "to_arrow", None)
         if callable(to):  # Polars
+            _check_polars_objects(table, what)
             out = to()
             return out if isinstance(out, pa.Table) else pa.table(out)
         if hasattr(table, "__arrow_c_stream__"):
@@ -784,6 +785,24 @@ def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
                          f"table ({shown(str(error), 200)})") from None
     raise TypeError(f"{what} needs an Arrow table or a DataFrame, not "
                     f"{type(table).__name__}")
+
+
+def _check_polars_objects(frame: Any, what: str) -> None:
+    """A ``ValueError`` naming a column of Python objects (Polars' ``Object``) of a Polars
+    frame: Polars gives Arrow such a column as the objects' addresses in memory (8 bytes
+    each), not their values."""
+    schema = getattr(frame, "schema", None)
+    if not type(frame).__module__.startswith("polars") or schema is None:
+        return
+    import polars as pl
+
+    for name, dtype in schema.items():
+        if dtype == pl.Object:
+            raise ValueError(
+                f"{what}: the column `{shown(str(name))}` of the {type(frame).__name__} "
+                "holds Python objects (Polars' Object type), which Arrow cannot read: "
+                "give it a Polars type (a date, a decimal, text), or give the rows as "
+                "dicts (frame.to_dicts())")
 
 
 def rows_of(table: pa.Table) -> list[dict[str, Any]]:
