@@ -12,6 +12,7 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - a table without fact columns (only the id column, or none);
 - a pandas frame with an index of its own (repeated values, labels, two levels);
 - a Polars column of Python objects (Polars gives Arrow their addresses);
+- what is not a table (a Series, a LazyFrame, a column), a pandas frame Arrow cannot read;
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -286,3 +287,33 @@ def test_a_polars_column_of_python_objects_is_refused() -> None:
     with pytest.raises(ValueError, match="settle_table: the column `id`"):
         policy.settle_table(pl.DataFrame({"id": pl.Series(["R-1"], dtype=pl.Object)}), None,
                             until=on)
+
+
+def test_what_is_not_a_table_is_a_clear_error() -> None:
+    """A Series (pandas: an ``AttributeError``; Polars: Arrow's "ArrowSchema describes
+    non-struct type"), a Polars LazyFrame, an Arrow column, a pandas frame naming a column
+    twice (pyarrow's message listed every column) and a column pyarrow stops at with a
+    bare ``TypeError`` (a ``Decimal("Infinity")``: "'str' object cannot be interpreted as an
+    integer"): a ``TypeError`` or ``ValueError`` saying what is wrong, before any row."""
+    pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    policy, on, table = _setup(ROOT / "benchmarks" / "peer-policy", 3, 1)
+    frame = table.to_pandas()
+    for given, hint in ((frame["age"], r"not Series \(a single column: give "
+                         r"series.to_frame\(\)\)"),
+                        (pl.from_arrow(table)["age"], "not Series"),
+                        (pl.from_arrow(table).lazy(), r"not LazyFrame \(a query not yet run: "
+                         r"give frame.collect\(\)\)"),
+                        (table.column("age"), "not ChunkedArray"),
+                        (table.column("age").chunk(0), "not Int64Array")):
+        with pytest.raises(TypeError, match=f"^decide_table needs an Arrow table or a "
+                           f"DataFrame, {hint}"):
+            policy.decide_table(given, on)
+    twice = frame.set_axis(["age", "age", *frame.columns[2:]], axis=1)
+    with pytest.raises(ValueError, match=r"^decide_table: the DataFrame has two columns "
+                       r"named `age`"):
+        policy.decide_table(twice, on)
+    nan = frame.assign(years_on_benefit=[Decimal("1"), Decimal("Infinity"), Decimal("2")])
+    with pytest.raises(ValueError, match=r"^decide_table: the DataFrame cannot be read as "
+                       r"an Arrow table \(its column `years_on_benefit`"):
+        policy.decide_table(nan, on)

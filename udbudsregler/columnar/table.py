@@ -760,18 +760,24 @@ def read_facts(graph: RuleGraph, table: pa.Table, currency: str,
 def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
     """An Arrow table from a pyarrow Table or RecordBatch, a Polars or pandas DataFrame, or
     anything with the Arrow C stream interface (``what``: the function it is for, named
-    in the errors: a ``TypeError`` for anything else, a ``ValueError`` for a DataFrame
-    Arrow cannot read, such as a column of texts and numbers mixed)."""
+    in the errors: a ``TypeError`` for anything else, such as a Series, a column or a
+    Polars LazyFrame; a ``ValueError`` for a DataFrame Arrow cannot read, such as a
+    column of texts and numbers mixed, naming the column)."""
     if isinstance(table, pa.Table):
         return table
     if isinstance(table, pa.RecordBatch):
         return pa.Table.from_batches([table])
+    kind = type(table).__name__
+    if isinstance(table, (pa.Array, pa.ChunkedArray)) or (
+            kind in _NOT_TABLES and type(table).__module__.startswith(("pandas", "polars"))):
+        raise TypeError(f"{what} needs an Arrow table or a DataFrame, not {kind}"
+                        f"{_NOT_TABLES.get(kind, '')}")
     try:
         # pandas first: its Arrow C stream (pandas 2.2 and later) writes an index of the
         # frame's own (not 0, 1, 2, ...) as a column `__index_level_0__`, which would be
         # read as a fact the policy does not declare; the index is not the citizen's
         if type(table).__module__.startswith("pandas"):
-            return pa.Table.from_pandas(table, preserve_index=False)
+            return _from_pandas(table, what)
         to = getattr(table, "to_arrow", None)
         if callable(to):  # Polars
             _check_polars_objects(table, what)
@@ -781,10 +787,36 @@ def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
             return pa.table(table)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
             UnicodeError) as error:
-        raise ValueError(f"{what}: the {type(table).__name__} cannot be read as an Arrow "
+        raise ValueError(f"{what}: the {kind} cannot be read as an Arrow "
                          f"table ({shown(str(error), 200)})") from None
-    raise TypeError(f"{what} needs an Arrow table or a DataFrame, not "
-                    f"{type(table).__name__}")
+    raise TypeError(f"{what} needs an Arrow table or a DataFrame, not {kind}")
+
+
+#: What to do instead, for an object of pandas or Polars that is not a table.
+_NOT_TABLES = {"Series": " (a single column: give series.to_frame())",
+               "LazyFrame": " (a query not yet run: give frame.collect())"}
+
+
+def _from_pandas(frame: Any, what: str) -> pa.Table:
+    """A pandas DataFrame as Arrow, without its index. Two columns of one name are a
+    ``ValueError`` naming it (as for an Arrow table); a column Arrow cannot read raises
+    Arrow's error, or, where Arrow raises a bare ``TypeError`` (a ``Decimal("Infinity")``
+    in a column of decimals), a ``ValueError`` naming the column."""
+    twice = frame.columns[frame.columns.duplicated()]
+    if len(twice):
+        raise ValueError(f"{what}: the {type(frame).__name__} has two columns named "
+                         f"`{shown(str(twice[0]))}` (give each column its own name)")
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except TypeError as error:
+        for i, name in enumerate(frame.columns):
+            try:
+                pa.Table.from_pandas(frame.iloc[:, [i]], preserve_index=False)
+            except TypeError:
+                raise ValueError(f"{what}: the {type(frame).__name__} cannot be read as an "
+                                 f"Arrow table (its column `{shown(str(name))}`: "
+                                 f"{shown(str(error), 200)})") from None
+        raise
 
 
 def _check_polars_objects(frame: Any, what: str) -> None:
