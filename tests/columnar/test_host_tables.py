@@ -13,6 +13,7 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - a pandas frame with an index of its own (repeated values, labels, two levels);
 - a Polars column of Python objects (Polars gives Arrow their addresses);
 - what is not a table (a Series, a LazyFrame, a column), a pandas frame Arrow cannot read;
+- a record given as a map (Spark's MapType): a dict, as Spark's rows give it;
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -317,3 +318,22 @@ def test_what_is_not_a_table_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"^decide_table: the DataFrame cannot be read as "
                        r"an Arrow table \(its column `years_on_benefit`"):
         policy.decide_table(nan, on)
+
+
+def test_a_record_given_as_a_map() -> None:
+    """A map column (Spark's ``MapType``, ``create_map``) holding a record's fields: each
+    row is decided as ``decide`` decides the dict that Spark's rows give for it; before,
+    the rows read the map as ``to_pylist``'s list of key-value pairs, and every row was
+    refused ("got a list (expected a mapping)") where ``decide`` of the Spark row decides
+    it. A map holding a key twice stays its pairs (``decide`` refuses a list)."""
+    policy, on, table = _setup(ROOT / "benchmarks" / "peer-policy", 6, 1)
+    rows = rows_of(table)
+    pairs: list[Any] = [list(r["conditions"].items()) for r in rows]
+    pairs[2] = [("psykisk", True), ("psykisk", False), ("kognitiv", True),
+                ("hjerneskade", False)]
+    maps = pa.array(pairs, pa.map_(pa.string(), pa.bool_()))
+    want = [{**r, "conditions": dict(p)} for r, p in zip(rows, pairs, strict=True)]
+    want[2]["conditions"] = pairs[2]
+    result = policy.decide_table(_set(table, "conditions", maps), on)
+    assert_agree(policy, want, on, result)
+    assert result.decisions.num_rows == 5

@@ -841,9 +841,24 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     """The rows of ``table`` as dicts (``to_pylist``), for a per-record ``decide`` or
     ``settle``, also where Python cannot hold a value as Arrow gives it: see
     :func:`values_of`. A decimal is in its shortest form (:func:`_shortest`), as the host
-    wrote it: ``decide`` and ``settle`` give the same messages for it."""
+    wrote it: ``decide`` and ``settle`` give the same messages for it. A map is a dict,
+    as Spark's rows give it (a map holding a key twice: its list of key-value pairs, as
+    ``to_pylist`` gives it, which ``decide`` refuses)."""
+    if any(_holds_maps(f.type) for f in table.schema):
+        try:
+            rows: list[dict[str, Any]] = table.to_pylist(maps_as_pydicts="strict")
+        except KeyError:  # a key twice: that row's maps as pairs, the others as dicts
+            rows = [row for i in range(table.num_rows)
+                    for row in _map_rows(table.slice(i, 1))]
+        except (OverflowError, ValueError):
+            columns = [values_of(column) for column in table.columns]
+            rows = [dict(zip(table.column_names, row, strict=True))
+                    for row in zip(*columns, strict=True)]
+        if any(_holds_decimals(f.type) for f in table.schema):
+            rows = [_shortest(row) for row in rows]
+        return rows
     try:
-        rows: list[dict[str, Any]] = table.to_pylist()
+        rows = table.to_pylist()
     except (OverflowError, ValueError):
         columns = [values_of(column) for column in table.columns]
         rows = [dict(zip(table.column_names, row, strict=True))
@@ -851,6 +866,26 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     if any(_holds_decimals(f.type) for f in table.schema):
         rows = [_shortest(row) for row in rows]
     return rows
+
+
+def _map_rows(row: pa.Table) -> list[dict[str, Any]]:
+    """One row of a table with maps, as :func:`rows_of` gives it."""
+    try:
+        return row.to_pylist(maps_as_pydicts="strict")  # type: ignore[no-any-return]
+    except KeyError:
+        return row.to_pylist()  # type: ignore[no-any-return]
+
+
+def _holds_maps(kind: pa.DataType) -> bool:
+    """Whether values of ``kind`` are or hold maps."""
+    if pa.types.is_map(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_holds_maps(f.type) for f in kind)
+    if pa.types.is_dictionary(kind):
+        return False
+    value = getattr(kind, "value_type", None)  # the lists' items
+    return value is not None and _holds_maps(value)
 
 
 #: The day numbers (days since 1970-01-01) of Python's first and last dates.
