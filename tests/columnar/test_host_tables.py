@@ -9,6 +9,11 @@ cannot hold a value, as ``rows_of`` reads it), never a traceback, never another 
 - a history whose records miss a field or have one too many;
 - text that is not UTF-8, plain and dictionary-encoded;
 - ``date64`` values with a time of day, and as a history record's dates;
+- a table without fact columns (only the id column, or none);
+- a pandas frame with an index of its own (repeated values, labels, two levels);
+- a Polars column of Python objects (Polars gives Arrow their addresses);
+- what is not a table (a Series, a LazyFrame, a column), a pandas frame Arrow cannot read;
+- a record given as a map (Spark's MapType): a dict, as Spark's rows give it;
 - decimals of more than 18 places holding a zero (``decide`` refuses ``0E-20``), and a
   ``decimal128(10, 0)`` holding more digits than its type says (an unsafe cast).
 """
@@ -236,3 +241,99 @@ def test_a_null_text_or_choice_is_refused_as_decide_refuses_it(folder: Path, nam
                                      else column))
     assert [(e["row"], e["path"]) for e in result.errors.to_pylist()] == [(1, name)]
     assert result.columnar == 5
+
+
+def test_a_table_without_fact_columns() -> None:
+    """Only the id column (or no column at all, rows still counted): every row is
+    ``decide({})``'s errors; before, an internal ``ValueError`` from ``zip`` (Arrow takes
+    no rows of a table that has no columns)."""
+    policy, on, table = _setup(ROOT / "policies" / "koebenhavn-2024", 3, 1)
+    ids = table.select([]).append_column("id", pa.array(["a", "b", "c"]))
+    result = policy.decide_table(ids, on, id="id")
+    assert_agree(policy, [{}] * 3, on, result)
+    assert {(e["row"], e["id"]) for e in result.errors.to_pylist()} == {
+        (0, "a"), (1, "b"), (2, "c")}
+    assert_agree(policy, [{}] * 3, on, policy.decide_table(table.select([]), on))
+
+
+@pytest.mark.parametrize("index", ["repeated", "labels", "two levels", "named like a fact"])
+def test_a_pandas_frame_with_an_index_of_its_own(index: str) -> None:
+    """The index of a pandas frame is not a fact: before, an index other than 0, 1, 2, ...
+    came through Arrow's C stream as a column ``__index_level_0__``, and every row was
+    refused (UDB606, "the policy declares no such fact")."""
+    pd = pytest.importorskip("pandas")
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 6, 1)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame.index = {"repeated": pd.Index([7] * 6),
+                   "labels": pd.Index([f"r{i}" for i in range(6)]),
+                   "two levels": pd.MultiIndex.from_tuples([(i, -i) for i in range(6)]),
+                   "named like a fact": pd.Index([9] * 6, name="visitation")}[index]
+    result = policy.decide_table(frame, on)
+    assert_agree(policy, rows_of(table), on, result)
+    assert result.columnar == 6
+
+
+def test_a_polars_column_of_python_objects_is_refused() -> None:
+    """Polars gives Arrow a column of its ``Object`` type as the objects' addresses in
+    memory (``fixed_size_binary[8]``): dates held as objects were each refused as "a
+    bytes", where ``decide`` of ``frame.to_dicts()`` decides them. A ``ValueError``
+    naming the column, before any row is read."""
+    pl = pytest.importorskip("polars")
+    policy, on, table = _setup(ROOT / "policies" / "slagelse-2019", 4, 1)
+    frame = pl.from_arrow(table)
+    births = pl.Series("birth_date", frame["birth_date"].to_list(), dtype=pl.Object)
+    with pytest.raises(ValueError, match=r"column `birth_date` of the DataFrame holds "
+                       r"Python objects \(Polars' Object type\)"):
+        policy.decide_table(frame.with_columns(births), on)
+    with pytest.raises(ValueError, match="settle_table: the column `id`"):
+        policy.settle_table(pl.DataFrame({"id": pl.Series(["R-1"], dtype=pl.Object)}), None,
+                            until=on)
+
+
+def test_what_is_not_a_table_is_a_clear_error() -> None:
+    """A Series (pandas: an ``AttributeError``; Polars: Arrow's "ArrowSchema describes
+    non-struct type"), a Polars LazyFrame, an Arrow column, a pandas frame naming a column
+    twice (pyarrow's message listed every column) and a column pyarrow stops at with a
+    bare ``TypeError`` (a ``Decimal("Infinity")``: "'str' object cannot be interpreted as an
+    integer"): a ``TypeError`` or ``ValueError`` saying what is wrong, before any row."""
+    pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    policy, on, table = _setup(ROOT / "benchmarks" / "peer-policy", 3, 1)
+    frame = table.to_pandas()
+    for given, hint in ((frame["age"], r"not Series \(a single column: give "
+                         r"series.to_frame\(\)\)"),
+                        (pl.from_arrow(table)["age"], "not Series"),
+                        (pl.from_arrow(table).lazy(), r"not LazyFrame \(a query not yet run: "
+                         r"give frame.collect\(\)\)"),
+                        (table.column("age"), "not ChunkedArray"),
+                        (table.column("age").chunk(0), "not Int64Array")):
+        with pytest.raises(TypeError, match=f"^decide_table needs an Arrow table or a "
+                           f"DataFrame, {hint}"):
+            policy.decide_table(given, on)
+    twice = frame.set_axis(["age", "age", *frame.columns[2:]], axis=1)
+    with pytest.raises(ValueError, match=r"^decide_table: the DataFrame has two columns "
+                       r"named `age`"):
+        policy.decide_table(twice, on)
+    nan = frame.assign(years_on_benefit=[Decimal("1"), Decimal("Infinity"), Decimal("2")])
+    with pytest.raises(ValueError, match=r"^decide_table: the DataFrame cannot be read as "
+                       r"an Arrow table \(its column `years_on_benefit`"):
+        policy.decide_table(nan, on)
+
+
+def test_a_record_given_as_a_map() -> None:
+    """A map column (Spark's ``MapType``, ``create_map``) holding a record's fields: each
+    row is decided as ``decide`` decides the dict that Spark's rows give for it; before,
+    the rows read the map as ``to_pylist``'s list of key-value pairs, and every row was
+    refused ("got a list (expected a mapping)") where ``decide`` of the Spark row decides
+    it. A map holding a key twice stays its pairs (``decide`` refuses a list)."""
+    policy, on, table = _setup(ROOT / "benchmarks" / "peer-policy", 6, 1)
+    rows = rows_of(table)
+    pairs: list[Any] = [list(r["conditions"].items()) for r in rows]
+    pairs[2] = [("psykisk", True), ("psykisk", False), ("kognitiv", True),
+                ("hjerneskade", False)]
+    maps = pa.array(pairs, pa.map_(pa.string(), pa.bool_()))
+    want = [{**r, "conditions": dict(p)} for r, p in zip(rows, pairs, strict=True)]
+    want[2]["conditions"] = pairs[2]
+    result = policy.decide_table(_set(table, "conditions", maps), on)
+    assert_agree(policy, want, on, result)
+    assert result.decisions.num_rows == 5

@@ -192,6 +192,21 @@ def test_a_dataframe_arrow_cannot_read_and_a_list_are_clear_errors() -> None:
         policy.settle_table([REFERRAL], None, until=date(2020, 9, 30))
 
 
+def test_a_pandas_frame_with_an_index_of_its_own() -> None:
+    """The index is not a field of the referral: before, an index other than 0, 1, 2, ...
+    came through Arrow's C stream as a column ``__index_level_0__``, and every referral was
+    refused (UDB606, "not a part of a referral") (found by fuzzing)."""
+    pd = pytest.importorskip("pandas")
+    policy = load_policy(SLAGELSE)
+    referrals = pd.DataFrame({"id": ["R-1", "R-2"], "start": [date(2019, 2, 1)] * 2,
+                              "package": ["individuelt_forloeb"] * 2,
+                              "supplier": ["marselisborg"] * 2}, index=[5, 5])
+    got = policy.settle_table(referrals, None, until=date(2020, 9, 30))
+    assert got.errors.num_rows == 0 and got.totals.num_rows == 2
+    assert got.totals.equals(policy.settle_table(referrals.reset_index(drop=True), None,
+                                                 until=date(2020, 9, 30)).totals)
+
+
 RUSTA = ROOT / "policies" / "rusta-och-matcha-2"
 
 

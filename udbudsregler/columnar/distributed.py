@@ -33,6 +33,7 @@ from udbudsregler.columnar.table import (
     TableDecisions,
     _as_date,
     decide_table,
+    to_arrow,
     value_type,
 )
 from udbudsregler.values import fact_kinds
@@ -218,7 +219,7 @@ def decide_dask(policy: PolicyLike, ddf: Any, on: date | str, **options: Any) ->
     ship = shipped(policy)
 
     def run(frame: Any, ship: Shipped) -> Any:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = to_arrow(frame, "decide_dask")
         return _partition(ship, table, day, options).to_pandas(types_mapper=pd.ArrowDtype)
 
     return ddf.map_partitions(run, ship, meta=meta)

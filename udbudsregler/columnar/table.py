@@ -760,36 +760,105 @@ def read_facts(graph: RuleGraph, table: pa.Table, currency: str,
 def to_arrow(table: Any, what: str = "decide_table") -> pa.Table:
     """An Arrow table from a pyarrow Table or RecordBatch, a Polars or pandas DataFrame, or
     anything with the Arrow C stream interface (``what``: the function it is for, named
-    in the errors: a ``TypeError`` for anything else, a ``ValueError`` for a DataFrame
-    Arrow cannot read, such as a column of texts and numbers mixed)."""
+    in the errors: a ``TypeError`` for anything else, such as a Series, a column or a
+    Polars LazyFrame; a ``ValueError`` for a DataFrame Arrow cannot read, such as a
+    column of texts and numbers mixed, naming the column)."""
     if isinstance(table, pa.Table):
         return table
     if isinstance(table, pa.RecordBatch):
         return pa.Table.from_batches([table])
+    kind = type(table).__name__
+    if isinstance(table, (pa.Array, pa.ChunkedArray)) or (
+            kind in _NOT_TABLES and type(table).__module__.startswith(("pandas", "polars"))):
+        raise TypeError(f"{what} needs an Arrow table or a DataFrame, not {kind}"
+                        f"{_NOT_TABLES.get(kind, '')}")
     try:
+        # pandas first: its Arrow C stream (pandas 2.2 and later) writes an index of the
+        # frame's own (not 0, 1, 2, ...) as a column `__index_level_0__`, which would be
+        # read as a fact the policy does not declare; the index is not the citizen's
+        if type(table).__module__.startswith("pandas"):
+            return _from_pandas(table, what)
         to = getattr(table, "to_arrow", None)
         if callable(to):  # Polars
+            _check_polars_objects(table, what)
             out = to()
             return out if isinstance(out, pa.Table) else pa.table(out)
         if hasattr(table, "__arrow_c_stream__"):
             return pa.table(table)
-        if type(table).__module__.startswith("pandas"):
-            return pa.Table.from_pandas(table, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError,
             UnicodeError) as error:
-        raise ValueError(f"{what}: the {type(table).__name__} cannot be read as an Arrow "
+        raise ValueError(f"{what}: the {kind} cannot be read as an Arrow "
                          f"table ({shown(str(error), 200)})") from None
-    raise TypeError(f"{what} needs an Arrow table or a DataFrame, not "
-                    f"{type(table).__name__}")
+    raise TypeError(f"{what} needs an Arrow table or a DataFrame, not {kind}")
+
+
+#: What to do instead, for an object of pandas or Polars that is not a table.
+_NOT_TABLES = {"Series": " (a single column: give series.to_frame())",
+               "LazyFrame": " (a query not yet run: give frame.collect())"}
+
+
+def _from_pandas(frame: Any, what: str) -> pa.Table:
+    """A pandas DataFrame as Arrow, without its index. Two columns of one name are a
+    ``ValueError`` naming it (as for an Arrow table); a column Arrow cannot read raises
+    Arrow's error, or, where Arrow raises a bare ``TypeError`` (a ``Decimal("Infinity")``
+    in a column of decimals), a ``ValueError`` naming the column."""
+    twice = frame.columns[frame.columns.duplicated()]
+    if len(twice):
+        raise ValueError(f"{what}: the {type(frame).__name__} has two columns named "
+                         f"`{shown(str(twice[0]))}` (give each column its own name)")
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except TypeError as error:
+        for i, name in enumerate(frame.columns):
+            try:
+                pa.Table.from_pandas(frame.iloc[:, [i]], preserve_index=False)
+            except TypeError:
+                raise ValueError(f"{what}: the {type(frame).__name__} cannot be read as an "
+                                 f"Arrow table (its column `{shown(str(name))}`: "
+                                 f"{shown(str(error), 200)})") from None
+        raise
+
+
+def _check_polars_objects(frame: Any, what: str) -> None:
+    """A ``ValueError`` naming a column of Python objects (Polars' ``Object``) of a Polars
+    frame: Polars gives Arrow such a column as the objects' addresses in memory (8 bytes
+    each), not their values."""
+    schema = getattr(frame, "schema", None)
+    if not type(frame).__module__.startswith("polars") or schema is None:
+        return
+    import polars as pl
+
+    for name, dtype in schema.items():
+        if dtype == pl.Object:
+            raise ValueError(
+                f"{what}: the column `{shown(str(name))}` of the {type(frame).__name__} "
+                "holds Python objects (Polars' Object type), which Arrow cannot read: "
+                "give it a Polars type (a date, a decimal, text), or give the rows as "
+                "dicts (frame.to_dicts())")
 
 
 def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     """The rows of ``table`` as dicts (``to_pylist``), for a per-record ``decide`` or
     ``settle``, also where Python cannot hold a value as Arrow gives it: see
     :func:`values_of`. A decimal is in its shortest form (:func:`_shortest`), as the host
-    wrote it: ``decide`` and ``settle`` give the same messages for it."""
+    wrote it: ``decide`` and ``settle`` give the same messages for it. A map is a dict,
+    as Spark's rows give it (a map holding a key twice: its list of key-value pairs, as
+    ``to_pylist`` gives it, which ``decide`` refuses)."""
+    if any(_holds_maps(f.type) for f in table.schema):
+        try:
+            rows: list[dict[str, Any]] = table.to_pylist(maps_as_pydicts="strict")
+        except KeyError:  # a key twice: that row's maps as pairs, the others as dicts
+            rows = [row for i in range(table.num_rows)
+                    for row in _map_rows(table.slice(i, 1))]
+        except (OverflowError, ValueError):
+            columns = [values_of(column) for column in table.columns]
+            rows = [dict(zip(table.column_names, row, strict=True))
+                    for row in zip(*columns, strict=True)]
+        if any(_holds_decimals(f.type) for f in table.schema):
+            rows = [_shortest(row) for row in rows]
+        return rows
     try:
-        rows: list[dict[str, Any]] = table.to_pylist()
+        rows = table.to_pylist()
     except (OverflowError, ValueError):
         columns = [values_of(column) for column in table.columns]
         rows = [dict(zip(table.column_names, row, strict=True))
@@ -797,6 +866,26 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     if any(_holds_decimals(f.type) for f in table.schema):
         rows = [_shortest(row) for row in rows]
     return rows
+
+
+def _map_rows(row: pa.Table) -> list[dict[str, Any]]:
+    """One row of a table with maps, as :func:`rows_of` gives it."""
+    try:
+        return row.to_pylist(maps_as_pydicts="strict")  # type: ignore[no-any-return]
+    except KeyError:
+        return row.to_pylist()  # type: ignore[no-any-return]
+
+
+def _holds_maps(kind: pa.DataType) -> bool:
+    """Whether values of ``kind`` are or hold maps."""
+    if pa.types.is_map(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_holds_maps(f.type) for f in kind)
+    if pa.types.is_dictionary(kind):
+        return False
+    value = getattr(kind, "value_type", None)  # the lists' items
+    return value is not None and _holds_maps(value)
 
 
 #: The day numbers (days since 1970-01-01) of Python's first and last dates.
@@ -1722,6 +1811,8 @@ class _Run:
     def _facts(self, rows: Sequence[int]) -> list[Any]:
         if self.records is not None:  # the facts as given
             return [self.records[row] for row in rows]
+        if not self.fact_columns:  # (Arrow takes no rows of a table without columns)
+            return [{} for _ in rows]
         picked = self.table.select(self.fact_columns).take(pa.array(rows, type=pa.int64()))
         return rows_of(picked)  # (each decimal in its shortest form)
 
