@@ -115,6 +115,15 @@ def test_a_date_or_a_column_and_the_other_forms(policy: Any) -> None:
     pl = pytest.importorskip("polars")
     frame = pl.from_arrow(dated)
     assert policy.decide_table(frame, "day", id="cid").decisions.to_pylist() == want
+    # dates as dictionary-encoded text; a column that holds no dates (lists) at all
+    encoded = citizens.append_column("day", pa.array(["2019-06-03"] * len(rows))
+                                     .dictionary_encode())
+    assert policy.decide_table(encoded, "day", id="cid").decisions.to_pylist() == want
+    listed = citizens.append_column("day", pa.array([[1]] * 19 + [None],
+                                                    pa.list_(pa.int64())))
+    result = policy.decide_table(listed, "day", id="cid")
+    _agree(policy, rows, [[1]] * 19 + [None], result, "day")
+    assert result.errors.num_rows == len(rows) and result.decisions.num_rows == 0
     empty = policy.decide_table(dated.slice(0, 0), "day", id="cid")
     assert empty.decisions.schema.equals(same.decisions.schema)
     assert empty.rows == 0 and empty.errors.num_rows == 0
