@@ -16,10 +16,19 @@ pc = pytest.importorskip("pyarrow.compute")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from udbudsregler.columnar.table import canonical_array, values_of  # noqa: E402
+from udbudsregler.columnar.table import (  # noqa: E402
+    _shortest,
+    canonical_array,
+    rows_of,
+    values_of,
+)
 
+_DECIMALS = st.decimals(min_value=-10**6, max_value=10**6, places=4, allow_nan=False,
+                        allow_infinity=False)
 _LEAVES = [
     (pa.int64(), st.integers(-5, 5)),
+    (pa.decimal128(38, 18), _DECIMALS),
+    (pa.decimal128(12, 4), _DECIMALS),
     (pa.string(), st.text(alphabet="ab", max_size=3)),
     (pa.date32(), st.dates(date(1990, 1, 1), date(2030, 1, 1))),
     (pa.bool_(), st.booleans()),
@@ -80,6 +89,12 @@ def test_canonical_array_keeps_every_value(data: Any) -> None:
     if data.draw(st.booleans()):
         arr = _spanning(arr, data.draw)
     want = arr.to_pylist()
+    # rows_of: to_pylist's values, each decimal in its shortest form (read faster)
+    table = pa.table({"a": arr, "b": pa.chunked_array([arr.slice(0, len(arr) // 2),
+                                                       arr.slice(len(arr) // 2)])})
+    assert rows_of(table) == [_shortest(row) for row in table.to_pylist()]
+    assert [str(v) for r in rows_of(table) for v in _decimals(r)] == [
+        str(v) for r in table.to_pylist() for v in _decimals(_shortest(r))]
     if data.draw(st.booleans()) and len(arr) > 1:
         start = data.draw(st.integers(0, len(arr) - 1))
         arr = arr.slice(start)
@@ -92,6 +107,20 @@ def test_canonical_array_keeps_every_value(data: Any) -> None:
         offsets = got.offsets.to_pylist()
         for i, valid in enumerate(got.is_valid().to_pylist()):
             assert valid or offsets[i + 1] == offsets[i]
+
+
+def _decimals(value: Any) -> list[Any]:
+    """The decimals a value holds, at any depth (to compare their written forms: 38 and
+    38.000 are equal, and written apart)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return [value]
+    if isinstance(value, dict):
+        return [d for v in value.values() for d in _decimals(v)]
+    if isinstance(value, list):
+        return [d for v in value for d in _decimals(v)]
+    return []
 
 
 def test_views_and_date64_become_the_plain_forms() -> None:

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Context, Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -853,6 +854,9 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
 def _column_values(column: pa.ChunkedArray) -> list[Any]:
     """A column's values as :func:`rows_of` gives them."""
     kind = column.type
+    fast = [_python_values(canonical_array(chunk)) for chunk in column.chunks]
+    if all(values is not None for values in fast):
+        return [v for values in fast for v in values]  # type: ignore[union-attr]
     try:
         if _holds_maps(kind):
             try:
@@ -866,6 +870,67 @@ def _column_values(column: pa.ChunkedArray) -> list[Any]:
         values = values_of(column)
     shorten = _shortener(kind)
     return values if shorten is None else list(map(shorten, values))
+
+
+#: A decimal's trailing zeros, and the point they leave (Arrow writes a decimal of a
+#: scale above 0 with all its places: ``38.000000000000000000``).
+_TRAILING_ZEROS = r"\.?0+$"
+
+
+def _python_values(arr: pa.Array) -> list[Any] | None:
+    """``arr.to_pylist()`` with each decimal of at most 18 places in its shortest form
+    (:func:`_shortest`), the common types read faster than Arrow's own conversion (dates
+    from their day numbers, each distinct day made once; records and lists from their
+    children's values): a row of Slagelse's histories in 6-8 µs, not 16-22. ``arr`` is in
+    the forms the columns read (:func:`canonical_array`). None for a type or a value read
+    otherwise (maps, dictionaries, dates beyond Python's calendar, text that is not
+    UTF-8): :func:`_column_values` reads those as before."""
+    kind = arr.type
+    valid = arr.is_valid().to_pylist() if arr.null_count else None
+    if pa.types.is_boolean(kind) or pa.types.is_integer(kind):
+        return arr.to_pylist()  # type: ignore[no-any-return]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:
+            return arr.to_pylist()  # type: ignore[no-any-return]
+        except ValueError:  # not UTF-8
+            return None
+    if pa.types.is_date32(kind):
+        days = np.asarray(arr.cast(pa.int32()).fill_null(0).to_numpy(), dtype=np.int64)
+        if len(days) and (days.min() < _FIRST_DAY or days.max() > _LAST_DAY):
+            return None
+        distinct, inverse = np.unique(days, return_inverse=True)
+        made = [date.fromordinal(int(d) - _FIRST_DAY + 1) for d in distinct]
+        dates = [made[i] for i in inverse.tolist()]
+        return dates if valid is None else [d if ok else None
+                                            for d, ok in zip(dates, valid, strict=True)]
+    if pa.types.is_decimal128(kind) and 0 < kind.scale <= MAX_PLACES:
+        texts = pc.replace_substring_regex(arr.cast(pa.string()), pattern=_TRAILING_ZEROS,
+                                           replacement="").to_pylist()
+        # (Arrow writes some in exponent form, 0E-18: those the long way)
+        return [None if t is None else _shortest(Decimal(t)) if "E" in t else Decimal(t)
+                for t in texts]
+    if pa.types.is_struct(kind):
+        fields = [_python_values(child) for child in arr.flatten()]
+        if any(f is None for f in fields):
+            return None
+        names = [f.name for f in kind]
+        if not fields:
+            return [{} if ok else None for ok in (valid or [True] * len(arr))]
+        records = [dict(zip(names, row, strict=True))
+                   for row in zip(*fields, strict=True)]
+        return records if valid is None else [r if ok else None
+                                              for r, ok in zip(records, valid, strict=True)]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        offsets = np.asarray(arr.offsets.to_numpy(), dtype=np.int64)
+        first = int(offsets[0]) if len(offsets) else 0
+        items = _python_values(arr.values.slice(first, int(offsets[-1]) - first)
+                               if len(offsets) else arr.values.slice(0, 0))
+        if items is None:
+            return None
+        bounds = (offsets - first).tolist()
+        return [items[a:b] if valid is None or valid[i] else None
+                for i, (a, b) in enumerate(pairwise(bounds))]
+    return None
 
 
 def _map_values(value: pa.ChunkedArray) -> list[Any]:
