@@ -94,15 +94,25 @@ def test_parquet_in_batches(policy: Any, tmp_path: Path) -> None:
     _check(policy, lines, out)
 
 
+def _cells(citizen: dict[str, Any], names: list[str], indent: int | None = None
+           ) -> dict[str, str]:
+    """A citizen's facts as CSV cells: lists and records as JSON text (``indent``: over
+    many lines), true/false as `true`/`false`, the rest as JSON gives them."""
+    return {n: json.dumps(to_json(citizen[n]), indent=indent)
+            if isinstance(citizen[n], list | dict) else str(to_json(citizen[n])).lower()
+            if isinstance(citizen[n], bool) else str(to_json(citizen[n])) for n in names}
+
+
+def _csv_row(ident: str, cells: Any) -> str:
+    """A CSV line: the id, then each cell quoted."""
+    return f"{ident}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells)
+
+
 def test_csv(policy: Any, tmp_path: Path) -> None:
     rows = sample_citizens(policy, ON, 40, seed=9)
     names = list(policy.graph.facts)
     text = ["id," + ",".join(names)]
-    for i, c in enumerate(rows):
-        cells = [json.dumps(to_json(c[n])) if isinstance(c[n], list) else
-                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
-                 for n in names]
-        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells))
+    text += [_csv_row(f"c{i}", _cells(c, names).values()) for i, c in enumerate(rows)]
     source = tmp_path / "population.csv"
     source.write_text("\n".join(text) + "\n", encoding="utf-8")
     out = tmp_path / "decisions.jsonl"
@@ -121,11 +131,8 @@ def _long_history_csv(policy: Any, tmp_path: Path, indent: int | None) -> tuple[
                             "to": date(2015, 1, 2)}] * 3000
     names = list(policy.graph.facts)
     text = ["id," + ",".join(names)]
-    for i, c in enumerate(rows):
-        cells = [json.dumps(to_json(c[n]), indent=indent) if isinstance(c[n], list) else
-                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
-                 for n in names]
-        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells))
+    text += [_csv_row(f"c{i}", _cells(c, names, indent).values())
+             for i, c in enumerate(rows)]
     source = tmp_path / "population.csv"
     source.write_text("\n".join(text) + "\n", encoding="utf-8")
     assert len(text[2]) > 131_072
@@ -186,12 +193,8 @@ def test_csv_bytes_that_are_not_utf8(policy: Any, tmp_path: Path) -> None:
     rows = sample_citizens(policy, ON, 4, seed=9)
     names = list(policy.graph.facts)
     lines = [("id," + ",".join(names)).encode()]
-    for i, c in enumerate(rows):
-        cells = [json.dumps(to_json(c[n])) if isinstance(c[n], list) else
-                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
-                 for n in names]
-        lines.append(f"c{i},".encode() + ",".join(
-            '"' + x.replace('"', '""') + '"' for x in cells).encode())
+    lines += [_csv_row(f"c{i}", _cells(c, names).values()).encode()
+              for i, c in enumerate(rows)]
     lines[2] = lines[2].replace(b"c1,", b"c1\xff,", 1)
     source = tmp_path / "population.csv"
     source.write_bytes(b"\n".join(lines) + b"\n")
@@ -217,15 +220,12 @@ def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: 
     names = list(policy.graph.facts)
     text = ["id," + ",".join(names)]
     for i, c in enumerate(rows):
-        cells = {n: json.dumps(to_json(c[n])) if isinstance(c[n], list) else
-                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
-                 for n in names}
+        cells = _cells(c, names)
         if i == 1:
             cells["subject_to_225_rule"], cells["benefits"] = "Y", "not json"
         if i == 2:
             cells["subject_to_225_rule"] = "ja"
-        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"'
-                                        for x in cells.values()))
+        text.append(_csv_row(f"c{i}", cells.values()))
     source = tmp_path / "population.csv"
     source.write_text("\n".join(text) + "\n", encoding="utf-8")
     out = tmp_path / "decisions.jsonl"
@@ -256,12 +256,9 @@ def test_csv_a_whole_number_is_ascii_digits_within_the_input_limits(tmp_path: Pa
     names = list(peer.graph.facts)
     text = ["id," + ",".join(names)]
     for i, c in enumerate(rows):
-        cells = {n: json.dumps(to_json(c[n])) if isinstance(c[n], list | dict) else
-                 str(to_json(c[n])).lower() if isinstance(c[n], bool) else str(to_json(c[n]))
-                 for n in names}
+        cells = _cells(c, names)
         cells["age"] = ["41", "١٢", "7" * 5000][i]
-        text.append(f"c{i}," + ",".join('"' + x.replace('"', '""') + '"'
-                                        for x in cells.values()))
+        text.append(_csv_row(f"c{i}", cells.values()))
     source = tmp_path / "population.csv"
     source.write_text("\n".join(text) + "\n", encoding="utf-8")
     out = tmp_path / "decisions.jsonl"
