@@ -108,6 +108,15 @@ def _csv_row(ident: str, cells: Any) -> str:
     return f"{ident}," + ",".join('"' + x.replace('"', '""') + '"' for x in cells)
 
 
+def _decide_csv(policy: Any, tmp_path: Path, text: list[str], on: date = ON
+                ) -> tuple[Any, list[dict[str, Any]]]:
+    """The lines ``text`` decided as a CSV file: the summary and the errors written."""
+    source = tmp_path / "population.csv"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    summary = decide_file(policy, source, on, tmp_path / "decisions.jsonl")
+    return summary, _read(tmp_path / "decisions.errors.jsonl")
+
+
 def test_csv(policy: Any, tmp_path: Path) -> None:
     rows = sample_citizens(policy, ON, 40, seed=9)
     names = list(policy.graph.facts)
@@ -226,13 +235,8 @@ def test_csv_cells_that_cannot_be_read_name_their_column(policy: Any, tmp_path: 
         if i == 2:
             cells["subject_to_225_rule"] = "ja"
         text.append(_csv_row(f"c{i}", cells.values()))
-    source = tmp_path / "population.csv"
-    source.write_text("\n".join(text) + "\n", encoding="utf-8")
-    out = tmp_path / "decisions.jsonl"
-    summary = decide_file(policy, source, ON, out)
+    summary, errors = _decide_csv(policy, tmp_path, text)
     assert (summary.rows, summary.decided, summary.errors) == (3, 2, 1)
-    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
-        encoding="utf-8").splitlines()]
     assert [(e["row"], e["id"], e["path"], e["code"], e["message"]) for e in errors] == [
         (1, "c1", "benefits", "UDB608", "line 3: not valid JSON: Expecting value"),
         (1, "c1", "subject_to_225_rule", "UDB608", "line 3: `Y` is not true or false")]
@@ -259,18 +263,13 @@ def test_csv_a_whole_number_is_ascii_digits_within_the_input_limits(tmp_path: Pa
         cells = _cells(c, names)
         cells["age"] = ["41", "١٢", "7" * 5000][i]
         text.append(_csv_row(f"c{i}", cells.values()))
-    source = tmp_path / "population.csv"
-    source.write_text("\n".join(text) + "\n", encoding="utf-8")
-    out = tmp_path / "decisions.jsonl"
-    summary = decide_file(peer, source, on, out)
+    summary, errors = _decide_csv(peer, tmp_path, text, on)
     assert (summary.rows, summary.decided, summary.errors) == (3, 1, 2)
-    errors = [json.loads(x) for x in (tmp_path / "decisions.errors.jsonl").read_text(
-        encoding="utf-8").splitlines()]
     assert [(e["row"], e["path"], e["code"], e["message"]) for e in errors] == [
         (1, "age", "UDB602", "expected a whole number, got the text '١٢'"),
         (2, "age", "UDB608", "line 4: a whole number of 5,000 characters is beyond the "
                              "limits of a number (less than 10^18 in size)")]
-    population = read_population(source, specs)
+    population = read_population(tmp_path / "population.csv", specs)
     assert [r.line for r in population.rows] == [2, 3]
     assert population.rows[1].facts["age"] == "١٢"
     assert [b.problems for b in population.bad] == [(
