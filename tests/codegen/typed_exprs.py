@@ -282,7 +282,7 @@ class ExprGen:
         if t == MONEY:
             return A.MoneyLit(Decimal(self.pick(_AMOUNTS)), "DKK")
         if t == DATE:
-            return A.DateLit(d(_LITERAL_DATES))
+            return A.DateLit(_edge_date(d, d(_LITERAL_DATES)))
         if t == HOURS:
             amount = d(_between(0, 40)) if self.chance() else Decimal(self.pick(_DECIMALS))
             return A.QuantityLit(amount, "hours")
@@ -291,6 +291,8 @@ class ExprGen:
         if t == MONTHS:
             return A.QuantityLit(d(_between(0, 30)), self.pick(("years", "months")))
         if t == DAYS:
+            if self.chance(3):  # a day or two: periods that touch, or a one-day break
+                return A.QuantityLit(d(_between(0, 3)), "days")
             return A.QuantityLit(d(_between(0, 400)), self.pick(("days", "weeks")))
         raise AssertionError(f"no literal of {t}")
 
@@ -311,8 +313,11 @@ class ExprGen:
         elif t == SPAN:
             options.append(lambda: A.Call("length", (self.leaf(PERIOD, env, False),)))
             options.append(lambda: A.Call("spell_length", (self.periods(0, env),)))
+            options.append(lambda: A.Call("spell_length", (self.periods(0, env), self.expr(
+                DATE, 0, env), self.gap(0, env))))
         elif isinstance(t, ListType) and t.elem == PERIOD:
             options.append(lambda: A.Call("spells", (self.periods(0, env),)))
+            options.append(lambda: A.Call("spells", (self.periods(0, env), self.gap(0, env))))
         if isinstance(t, (ListType, SetType)) and t.elem in (*_LITERAL_ELEMS, *_ENUMS):
             options.append(lambda: self.collection(t, 0, env, exp))
         assert options, f"no leaf of {t}"
@@ -407,8 +412,7 @@ class ExprGen:
                 if t.elem == PERIOD:
                     add(lambda: self.call("spells", [
                         ("history", self.periods(d, env)),
-                        ("gap", self.optional(lambda: e(self.pick(_CALENDAR_DURATIONS), d,
-                                                        env)))]))
+                        ("gap", self.optional(lambda: self.gap(d, env)))]))
         return out
 
     def duration_composites(self, t: DurationType, d: int,
@@ -440,7 +444,7 @@ class ExprGen:
             out.append(lambda: self.call("spell_length", [
                 ("history", self.periods(d, env)),
                 ("on", self.optional(lambda: e(DATE, d, env))),
-                ("gap", self.optional(lambda: e(self.pick(_CALENDAR_DURATIONS), d, env)))]))
+                ("gap", self.optional(lambda: self.gap(d, env)))]))
         return out
 
     # -- pieces ------------------------------------------------------------------
@@ -458,6 +462,84 @@ class ExprGen:
         options: list[Type] = [PERIOD]
         options += [t for _, t in env if isinstance(t, RecordType) and t.history]
         return self.expr(self.pick(options), d, env)
+
+    def probe(self, t: Type, d: int, env: Env = ()) -> A.Expr:
+        """A ``t`` (bool, int or date) that reads each spell of a history one by one (its
+        first and last day, its length, the one holding a date) through a gap, mostly one
+        at the edges (:meth:`gap`): where a spell's own end matters, not only the days the
+        spells cover, as when a gap below zero starts a spell inside the one before it."""
+        e = self.expr
+        history = _name(self.pick(("benefits", "offers"))) if self.chance(4) == 0 else \
+            self.periods(d, env)
+        gap = self.optional(lambda: self.gap(d, env)) if self.chance(4) else \
+            self.gap(d, env, edge=True)
+        source = self.call("spells", [("history", history), ("gap", gap)])
+        var = self.fresh_var(PERIOD, env)
+        inner = (*env, (var, PERIOD))
+        spell = _name(var)
+
+        def edge() -> A.Expr:  # a spell's end or start against a date, or its length
+            if self.chance(3):
+                return A.Binary(self.pick(("<", "<=", ">", ">=", "==")),
+                                self.call("length", [("period", spell)]),
+                                e(self.pick((MONTHS, DAYS, SPAN)), d, inner))
+            return A.Binary(self.pick(("<", "<=", ">", ">=", "==", "!=")),
+                            A.Member(spell, self.pick(("from", "to"))), e(DATE, d, inner))
+
+        def where() -> A.Expr | None:  # none half the time: every spell counts
+            kind = self.draw(_below(6))
+            return None if kind < 3 else e(BOOL, d, inner) if kind == 3 else edge()
+
+        def days() -> A.Expr:  # every spell's days (an error where one is running)
+            return A.Aggregate("sum", self.call("day_count", [("period", spell)]), var,
+                               source, where(), None)
+
+        if t == INT:
+            return A.Quantifier("count", var, source, where()) if self.chance(3) else days()
+        if t == DATE:
+            return A.Aggregate(self.pick(("min", "latest", "max")),
+                               A.Member(spell, self.pick(("to", "to", "from"))), var, source,
+                               where(), e(DATE, d, env))
+        assert t == BOOL
+        kind = self.draw(_below(4))
+        if kind == 0:
+            return A.Quantifier(self.pick(("any", "all")), var, source, where())
+        if kind == 1:
+            count = days() if self.chance(3) else A.Quantifier("count", var, source, where())
+            return A.Binary(self.pick(("<", "<=", ">", ">=", "==", "!=")), count,
+                            e(INT, d, env))
+        if kind == 2:
+            return A.Binary(self.pick(("<", "<=", ">", ">=", "==", "!=")),
+                            self.probe(DATE, d, env), e(DATE, d, env))
+        length = self.call("spell_length", [
+            ("history", history), ("on", self.optional(lambda: e(DATE, d, env))),
+            ("gap", gap)])
+        return A.Binary(self.pick(("<", "<=", ">", ">=", "==")), length,
+                        e(self.pick((MONTHS, DAYS, SPAN)), d, env))
+
+    def gap(self, d: int, env: Env, edge: bool = False) -> A.Expr:
+        """A gap for ``spells``/``spell_length``: half the time (always with ``edge``) one
+        at the edges, where a spell's end and the next period's start meet: zero, a day,
+        below zero (a spell that starts inside the one before it), fixed or per citizen
+        (``pause - 5 days``), in days or months."""
+        if not edge and self.chance():
+            return self.expr(self.pick(_CALENDAR_DURATIONS), d, env)
+        k = A.QuantityLit(self.draw(_between(0, 6)), "days")
+        month = A.QuantityLit(self.draw(_between(0, 2)), "months")
+        if edge and not self.chance(3):  # below zero: the last days of a spell
+            # (counted down: Hypothesis draws small numbers most, and a gap of -1 or -2
+            # days starts no spell inside another that ends before it)
+            days = A.QuantityLit(6 - self.draw(_below(4)), "days")
+            return self.pick((lambda: A.Unary("-", days),
+                              lambda: A.Binary("-", _name("pause"), days)))()
+        return self.pick((
+            lambda: k,
+            lambda: A.Unary("-", k),
+            lambda: A.Binary("-", _name(self.pick(("pause", "grace"))), k),
+            lambda: A.Binary("-", _name("pause"), month),
+            lambda: A.Unary("-", month),
+            lambda: A.Binary("-", month, k),
+        ))()
 
     def window(self, d: int, env: Env) -> A.Expr:
         func, anchor = self.pick((("following", "start"), ("preceding", "end")))
@@ -589,6 +671,14 @@ class GeneratedPolicy:
     def describe(self) -> str:
         return "\n".join(f"{n}: {to_text(x)}    # {t}" for n, (x, t) in self.rules.items())
 
+    def dates(self) -> tuple[date, ...]:
+        """The dates the policy names (its literals, the parameter ``cutoff``): citizens
+        whose periods start, end or are decided on or beside them meet its windows' and
+        comparisons' edges."""
+        found = {n.value for x, _ in self.rules.values() for n in A.walk(x)
+                 if isinstance(n, A.DateLit)}
+        return (date(2015, 6, 30), *sorted(found))
+
 
 def _criteria(draw: Draw, bools: list[str], indent: str) -> list[str]:
     """A criteria tree over the bool rules: all/any lists, sometimes a `not`."""
@@ -605,15 +695,22 @@ def _criteria(draw: Draw, bools: list[str], indent: str) -> list[str]:
 
 @st.composite
 def policies(draw: Draw, min_rules: int = 3, max_rules: int = 7,
-             max_depth: int = 3) -> GeneratedPolicy:
+             max_depth: int = 3, probes: bool = False) -> GeneratedPolicy:
     """A policy of generated rules (each may use the earlier ones) and one target group
-    whose criteria are the bool rules."""
+    whose criteria are the bool rules. With ``probes``, every rule is a bool, int or date
+    that reads spells one by one (:meth:`ExprGen.probe`)."""
     n = draw(st.integers(min_rules, max_rules))
     rules: dict[str, tuple[A.Expr, Type]] = {}
     for i in range(n):
-        t = BOOL if i == 0 else draw(st.sampled_from(RULE_TYPES))
+        t = BOOL if i == 0 else draw(st.sampled_from((INT, DATE, INT, DATE, BOOL) if probes
+                                                      else RULE_TYPES))
         gen = ExprGen(draw, [(k, v[1]) for k, v in rules.items()])
-        rules[f"r{i}"] = (gen.expr(t, draw(st.integers(0, max_depth))), t)
+        depth = draw(st.integers(0, max_depth))
+        # a third of the criteria and some ints and dates read spells one by one
+        if probes or (t in (BOOL, INT, DATE) and gen.chance(3 if i == 0 else 6)):
+            rules[f"r{i}"] = (gen.probe(t, min(depth, 1)), t)
+        else:
+            rules[f"r{i}"] = (gen.expr(t, depth), t)
     bools = [k for k, (_, t) in rules.items() if t == BOOL]
     # Rules after the criteria may read the target group itself.
     for i in range(n, n + draw(st.integers(0, 2))):
@@ -653,38 +750,144 @@ def _clip(d: date) -> date:
     return min(max(d, _FIRST), _LAST)
 
 
+def _plus_months(d: date, months: int) -> date:
+    """``d`` moved by whole months, the day clamped to the month's last."""
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    if not _FIRST.year <= y <= _LAST.year:
+        return _clip(date(max(min(y, _LAST.year), _FIRST.year), m + 1, 1))
+    return date(y, m + 1, min(d.day, _month_days(y, m + 1)))
+
+
+def _month_days(year: int, month: int) -> int:
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).day
+
+
+def _edge_date(draw: Draw, d: date) -> date:
+    """Sometimes ``d`` moved to where the calendar has edges: its month's last day, the
+    first, or 29 February of a leap year near it."""
+    kind = draw(_below(6))
+    if kind == 1:
+        return date(d.year, d.month, _month_days(d.year, d.month))
+    if kind == 2:
+        return d.replace(day=1)
+    if kind == 3:
+        year = d.year - d.year % 4
+        year = year if year % 100 or year % 400 == 0 else year + 4  # not 1900 nor 2100
+        return _clip(date(year, 2, 29)) if year <= _LAST.year else d
+    return d
+
+
 _BASES = st.dates(date(1920, 1, 1), date(2080, 12, 31))
-_FACT_DECIMALS = st.one_of(st.sampled_from(_DECIMALS).map(Decimal),
+#: Facts hold a decimal of more than 18 places rarely (the ratio of one citizen in 40): a
+#: batch with one is an Arrow table of wider decimals, which is decided per record as a
+#: whole, and would hide every other citizen of its batch from the columnar kernels.
+_SHORT_DECIMALS = tuple(x for x in _DECIMALS if len(x) <= 20)
+_FACT_DECIMALS = st.one_of(st.sampled_from(_SHORT_DECIMALS).map(Decimal),
                            st.decimals(-1000, 1000, places=2, allow_nan=False,
                                        allow_infinity=False))
 _FACT_MONEY = st.decimals(-5000, 5000, places=2, allow_nan=False,
                           allow_infinity=False).map(lambda x: Money(x, "DKK"))
-_FACT_HOURS = st.one_of(st.integers(0, 60), st.sampled_from(_DECIMALS).map(Decimal))
+_FACT_HOURS = st.one_of(st.integers(0, 60), st.sampled_from(_SHORT_DECIMALS).map(Decimal))
 _FACT_TEXTS = st.text(alphabet="abæ \"", max_size=3)
+
+#: How a period of a history is drawn against one drawn before it, ``[s, e]``: where the
+#: columnar kernels (sorting, merging, running ends) and the per-record loop can part.
+#: ``tail``: starts in the other's last days (or weeks), where a gap below zero (``-3 days``,
+#: ``pause - 1 month``) starts a spell inside the one before it.
+_SHAPES = ("free", "free", "same", "inside", "nested", "same_start", "same_end", "touch",
+           "adjacent", "one_day", "near_after", "before", "before_adjacent", "around",
+           "tail", "tail", "tail", "tail", "tail")
 
 
 @st.composite
-def facts(draw: Draw) -> tuple[dict[str, Any], date]:
+def facts(draw: Draw, anchors: Sequence[date] = ()) -> tuple[dict[str, Any], date]:
     """Valid facts in their canonical form, and a decision date; dates cluster around one
-    base date so periods overlap and touch."""
-    base = draw(_BASES)
+    base date so periods overlap and touch. The base is often one of ``anchors`` (the
+    decision date of the other citizens, the policy's date literals), and the histories
+    lean to the edges: periods duplicated, nested, starting inside an earlier one, touching,
+    one day apart, out of order, running; ends at month ends, on 29 February, a whole number
+    of months long; a decision date on or next to a period's first or last day."""
+    base = draw(st.sampled_from(anchors)) if anchors and draw(_below(3)) else draw(_BASES)
+    base = _edge_date(draw, base)
+    pool = [base, *anchors]  # dates the others line up with
 
     def near(spread: int = 2500) -> date:
+        if draw(_below(3)) == 0:  # on, beside or whole months from an edge
+            edge = draw(st.sampled_from(pool))
+            if draw(_below(3)) == 0:
+                return _clip(_plus_months(edge, draw(_between(-24, 24))))
+            return _clip(edge + timedelta(days=draw(_between(-1, 1))))
         return _clip(base + timedelta(days=draw(_between(-spread, spread))))
 
     def end_after(start: date) -> date | None:
-        if draw(_below(3)) == 0:
+        kind = draw(_below(8))
+        if kind <= 1:
             return None
+        if kind == 2:  # one day
+            return start
+        if kind == 3:  # whole months (or years) long
+            return _clip(max(start, _plus_months(start, draw(_between(1, 36)))
+                             - timedelta(days=1)))
+        if kind == 4:  # to a month's end
+            end = _clip(start + timedelta(days=draw(_between(0, 400))))
+            return date(end.year, end.month, _month_days(end.year, end.month))
         return _clip(start + timedelta(days=draw(_between(0, 1500))))
 
+    def day(d: date, days: int) -> date:
+        return _clip(d + timedelta(days=days))
+
+    def shaped(earlier: list[tuple[date, date | None]]) -> tuple[date, date | None]:
+        shape = draw(st.sampled_from(_SHAPES)) if earlier else "free"
+        if shape == "free":
+            start = near()
+            return start, end_after(start)
+        s, e = earlier[draw(_below(len(earlier)))]
+        last = e if e is not None else day(s, draw(_between(0, 60)))
+        length = (last - s).days
+        if shape == "same":
+            return s, e
+        if shape == "inside":  # starts inside, ends anywhere after
+            start = day(s, draw(_between(0, length)))
+            return start, end_after(start)
+        if shape == "nested":  # inside, ending on or before the other's end
+            start = day(s, draw(_between(0, length)))
+            return start, day(start, draw(_between(0, (last - start).days)))
+        if shape == "same_start":
+            return s, end_after(s)
+        if shape == "same_end":
+            return day(s, -draw(_between(-length, 40))), e
+        if shape == "around":  # starts before, ends after
+            start = day(s, -draw(_between(1, 40)))
+            return start, (None if e is None or draw(_below(4)) == 0
+                           else day(last, draw(_between(1, 40))))
+        if e is None:  # the rest need an end
+            start = near()
+            return start, end_after(start)
+        if shape == "tail":  # starts in the last days, ends before, on or after the end
+            start = day(e, -min(length, draw(_between(1, 5) if draw(_below(4)) else
+                                             _between(0, 40))))
+            if start < e and draw(_below(2)):  # nested: ends before the other's end
+                return start, day(start, draw(_between(0, (e - start).days - 1)))
+            return start, (e, end_after(start))[draw(_below(2))]
+        if shape == "touch":  # starts on the other's last day
+            return e, end_after(e)
+        if shape in ("adjacent", "one_day", "near_after"):
+            start = day(e, {"adjacent": 1, "one_day": 2}.get(shape) or draw(_between(3, 8)))
+            return start, end_after(start)
+        # before: ends the day before the other starts, or on its first day, or earlier
+        end = day(s, -1 if shape == "before_adjacent" else -draw(_between(0, 3)))
+        return day(end, -draw(_between(0, 400))), end
+
     def history(most: int, **fields: st.SearchStrategy[Any]) -> list[dict[str, Any]]:
-        out = []
+        spans: list[tuple[date, date | None]] = []
         for _ in range(draw(_between(0, most))):
-            record = {k: draw(v) for k, v in fields.items()}
-            record["from"] = near()
-            record["to"] = end_after(record["from"])
-            out.append(record)
-        return out
+            spans.append(shaped(spans))
+            pool.extend(d for d in spans[-1] if d is not None)
+        if len(spans) > 1 and draw(_below(2)):
+            spans = list(draw(st.permutations(spans)))
+        return [{**{k: draw(v) for k, v in fields.items()}, "from": s, "to": e}
+                for s, e in spans]
 
     def job() -> dict[str, Any]:
         start = near()
@@ -692,23 +895,33 @@ def facts(draw: Draw) -> tuple[dict[str, Any], date]:
                 "active": draw(st.booleans()), "started": near(),
                 "period": Period(start, end_after(start))}
 
+    def pause() -> Duration:
+        kind = draw(_below(4))
+        if kind == 0:  # a few days, a gap below zero once a few are taken off
+            return Duration(0, draw(_between(0, 6)))
+        if kind == 1:
+            return Duration(draw(_between(0, 3)), 0)
+        return Duration(draw(_between(0, 30)), draw(_between(0, 60)))
+
+    offers = history(4, kind=st.sampled_from(E_OFFER.values), weekly_hours=_FACT_HOURS,
+                     pay=_FACT_MONEY)
+    benefits = history(5, kind=st.sampled_from(E_BEN.values))
     stay_start = near()
     values = {
         "flag": draw(st.booleans()),
         "count_n": draw(_between(-50, 200)),
-        "ratio": draw(_FACT_DECIMALS),
+        "ratio": Decimal(_DECIMALS[-1]) if draw(_below(40)) == 39 else draw(_FACT_DECIMALS),
         "income": draw(_FACT_MONEY),
-        "birth_date": near(30000),
+        "birth_date": _edge_date(draw, near(30000)),
         "start_date": near(),
         "weekly": draw(_FACT_HOURS),
         "note": draw(_FACT_TEXTS),
         "visitation": E_VIS.values[draw(_below(3))],
-        "pause": Duration(draw(_between(0, 30)), draw(_between(0, 60))),
+        "pause": pause(),
         "stay": Period(stay_start, end_after(stay_start)),
         "sag": {"opened": near(), "level": draw(_between(0, 5))},
-        "offers": history(4, kind=st.sampled_from(E_OFFER.values), weekly_hours=_FACT_HOURS,
-                          pay=_FACT_MONEY),
-        "benefits": history(4, kind=st.sampled_from(E_BEN.values)),
+        "offers": offers,
+        "benefits": benefits,
         "jobs": [job() for _ in range(draw(_between(0, 3)))],
     }
     return values, near(1500)

@@ -208,3 +208,52 @@ target_groups:
     got = {name: result.decisions.column(name).to_pylist() for name in values}
     assert got == {"listed": [True, False, True, False, False, False],
                    "not_listed": [False, True, True, True, True, True]}
+
+
+def test_a_loop_over_a_list_with_no_elements(tmp_path: Path) -> None:
+    """A constant list that turns out to have no elements (`select(d in [...] where
+    false)` folds to `[]`) looped over by a body that reads the citizen: its loop
+    variable is an empty column of the list's type (dates, periods, amounts, durations,
+    choices), so the policy runs columnar. Before, it was a column of bools, and the
+    policy was decided per record ("a Bools where a date is meant")."""
+    (tmp_path / "policy.yaml").write_text("""\
+policy:
+  id: empty-lists
+  title: Empty lists
+  authority: Tests
+  valid: {from: 2024-01-01, to: 2030-12-31}
+  language: en
+  month_end: clamp
+  rounding: {unit: 0.01, mode: half_up}
+facts:
+  stay: period
+  income: money
+  visitation: {type: enum, values: [aktivitetsparat, jobparat]}
+parameters:
+  cutoff: 2024-06-30
+rules:
+  dates: "count(d in select(d in [2024-01-31, cutoff] where false) where covers(stay, d))"
+  periods: "any(p in select(p in [period(cutoff, cutoff)] where false) where covers(p, cutoff))"
+  amounts: "all(a in select(a in [1 DKK] where false) where a > income)"
+  months: "count(m in select(m in [1 month] where false) where stay.from + m > cutoff)"
+  days: "count(k in select(k in [1 day] where false) where stay.from + k > cutoff)"
+  choices: "any(c in select(c in [visitation] where false) where c == jobparat)"
+target_groups:
+  g:
+    title: G
+    criteria:
+      all:
+        - {id: none, title: None, when: "dates + months + days == 0 and not periods"}
+        - {id: every, title: Every, when: "amounts and not choices"}
+""", encoding="utf-8")
+    policy = load_policy(tmp_path)
+    assert support(policy) is None
+    values = ["dates", "periods", "amounts", "months", "days", "choices"]
+    rows = [{"stay": {"from": date(2024, 1, 1), "to": None}, "income": Decimal("5"),
+             "visitation": "jobparat"},
+            {"stay": {"from": date(2024, 6, 30), "to": date(2024, 6, 30)},
+             "income": Decimal("0"), "visitation": "aktivitetsparat"}]
+    result = decide_columnar(policy, rows, ON, values)
+    assert result.per_record == 0
+    assert_agree(policy, rows, ON, result, values=tuple(values))
+    assert result.decisions.column("eligible").to_pylist() == [True, True]

@@ -6,6 +6,7 @@ evaluated columnar or, for a part with no columnar form, per record."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 from collections import Counter
@@ -89,22 +90,57 @@ def test_generated_policies_agree(generated: GeneratedPolicy, data: st.DataObjec
 # The same 1,000 policies in every run (derandomized): a sweep wide enough to reach the
 # rarer kernels (a run of 2,000 like it found a length times a factor beyond 64 bits
 # that crashed), and the same sweep whatever the seed of the run.
-@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck),
-          phases=(Phase.generate,), derandomize=True, database=None)
-@given(generated=policies(), data=st.data())
-def test_a_fixed_sweep_of_generated_policies_agrees(generated: GeneratedPolicy,
-                                                    data: st.DataObject) -> None:
-    # and every one of them runs columnar (957 did at 42e2793): a form that stops
-    # running columnar shows here
-    why = _agree(generated, data)
-    assert why is None, (why, generated.describe())
+def test_a_fixed_sweep_of_generated_policies_agrees() -> None:
+    # and nearly every one of them runs columnar: a form that stops running columnar
+    # shows here (a few are decided per record by design: a whole number of 39 digits
+    # in a sum or a list is beyond 64-bit units)
+    per_record: list[tuple[str, str]] = []
+
+    @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck),
+              phases=(Phase.generate,), derandomize=True, database=None)
+    @given(generated=policies(), data=st.data())
+    def sweep(generated: GeneratedPolicy, data: st.DataObject) -> None:
+        why = _agree(generated, data)
+        if why is not None:
+            per_record.append((why, generated.describe()))
+
+    sweep()
+    assert len(per_record) <= 5, per_record
 
 
-def _agree(generated: GeneratedPolicy, data: st.DataObject) -> str | None:
+def _citizens(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
+              fewest: int = 1) -> list[tuple[dict[str, Any], date]]:
+    """``fewest`` to ``most`` citizens (the first one's date decides them all) whose
+    dates cluster around the decision date and the policy's own dates: the others'
+    periods meet the same windows' edges as the first one's."""
+    first = data.draw(facts(generated.dates()), label="first citizen")
+    anchors = (first[1], *generated.dates())
+    return [first, *data.draw(st.lists(facts(anchors), min_size=fewest - 1,
+                                       max_size=most - 1), label="citizens")]
+
+
+# Policies whose every rule reads spells one by one through gaps at the edges (below
+# zero, zero, a day), over many citizens whose histories lean to the edges (nested,
+# starting in another's last days, touching, duplicated, unsorted, running): a spell's
+# own end and start, where columnar merging and the per-record loop can part. With
+# 327bc33 reverted (a gap below zero starting a spell inside an earlier one) this fails
+# within its first examples. UDB_SPELL_PROBES=3000 runs a bigger sweep by hand. (A
+# policy decided per record for a number beyond 64 bits still agrees: not asserted.)
+@settings(max_examples=int(os.environ.get("UDB_SPELL_PROBES", "100")), deadline=None,
+          suppress_health_check=list(HealthCheck), phases=(Phase.generate,),
+          derandomize=True, database=None)
+@given(generated=policies(probes=True), data=st.data())
+def test_generated_spell_probes_agree(generated: GeneratedPolicy,
+                                      data: st.DataObject) -> None:
+    _agree(generated, data, most=40, fewest=20)
+
+
+def _agree(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
+           fewest: int = 1) -> str | None:
     """decide_table on generated citizens agrees with decide and with the interpreter;
     why the policy does not run columnar, if it does not."""
     policy = _load(generated)
-    drawn = data.draw(st.lists(facts(), min_size=1, max_size=12), label="citizens")
+    drawn = _citizens(generated, data, most, fewest)
     on: date = drawn[0][1]
     rows = [_arrow_value(f) for f, _ in drawn]
     schema = fact_schema(policy.graph)
@@ -157,7 +193,7 @@ def test_generated_citizens_as_dicts_agree(generated: GeneratedPolicy,
     from udbudsregler.values.canonical import to_json
 
     policy = _load(generated)
-    drawn = data.draw(st.lists(facts(), min_size=1, max_size=12), label="citizens")
+    drawn = _citizens(generated, data)
     on: date = drawn[0][1]
     values = tuple(_columns(policy))
     for rows in ([f for f, _ in drawn],

@@ -85,6 +85,20 @@ from udbudsregler.ir import nodes as I
 from udbudsregler.ir.graph import RuleGraph
 from udbudsregler.runtime.interpreter import Interpreter
 from udbudsregler.semantics.prims import PRIMS
+from udbudsregler.semantics.types import (
+    DATE,
+    DECIMAL,
+    HOURS,
+    INT,
+    PERIOD,
+    TEXT,
+    DurationType,
+    EnumType,
+    ListType,
+    MoneyType,
+    SetType,
+    Type,
+)
 from udbudsregler.values.money import Money
 from udbudsregler.values.temporal import Duration, MonthEnd, Period, SpanLength
 
@@ -395,7 +409,7 @@ class Batch:
             # a list of records; or of plain values (a constant list's, kept by `select`)
             element = source.rec.fields.get(ELEMENT, source.rec)
         elif isinstance(source, (list, tuple, set, frozenset)):
-            source, element = self.constant_list(source, level)
+            source, element = self.constant_list(source, level, expr.source.type)
         else:
             raise Unsupported(f"a quantifier over {type(source).__name__}")
         assert source.level == level
@@ -438,14 +452,18 @@ class Batch:
         offsets = np.arange(0, n * k + 1, k, dtype=np.int64)
         return Lst(level, n, None, Rec(level + 1, {ELEMENT: element}), offsets)
 
-    def constant_list(self, items: Any, level: int) -> tuple[Lst, Any]:
+    def constant_list(self, items: Any, level: int,
+                      typ: Type | None = None) -> tuple[Lst, Any]:
         """A list that is the same for every citizen (a parameter, a literal), looped over
         by a body that is not (``all(d in measure_dates where covers(benefits, d))``): the
         same elements for every row of ``level``, in the order the per-record evaluators
-        take them. Returns the list and the loop variable's column."""
+        take them. Returns the list and the loop variable's column (of the list's type
+        ``typ`` when it has no elements: ``select(d in [...] where false)``, folded to
+        ``[]``, still holds dates)."""
         values = list(items)
         n, k = self.size(level), len(values)
-        column = _column_of(values, level + 1)
+        column = _column_of(values, level + 1) if values or typ is None else \
+            _empty_column(typ, level + 1)
         if not isinstance(column, Col):
             raise Unsupported(f"a quantifier over a list of {column}")
         element = take_same(column, np.tile(np.arange(k, dtype=np.int64), n))
@@ -602,6 +620,29 @@ def _parts_of(batch: Batch, values: list[Any], level: int, n: int
         return (lambda lv, s, e: Spans(lv, s, e)), [[np.asarray(p[0]) for p in spans],
                                                     [np.asarray(p[1]) for p in spans]]
     return "values of this kind"
+
+
+def _empty_column(typ: Type, level: int) -> Col:
+    """A column of no values of the elements of a list (or set) type ``typ``."""
+    elem = typ.elem if isinstance(typ, (ListType, SetType)) else None
+    none = np.zeros(0, dtype=np.int64)
+    if elem == DATE:
+        return Dates(level, none)
+    if elem == PERIOD:
+        return Pers(level, none, none)
+    if elem in (INT, DECIMAL, HOURS):
+        return Num(level, none)
+    if isinstance(elem, MoneyType):
+        return Num(level, none, 0, elem.currency)
+    if isinstance(elem, EnumType):
+        return Cats(level, np.zeros(0, dtype=np.int32), elem.values)
+    if elem == TEXT:
+        return Cats(level, np.zeros(0, dtype=np.int32), ())
+    if isinstance(elem, DurationType) and elem.kind in ("days", "span"):
+        return Days(level, none)
+    if isinstance(elem, DurationType):
+        return Durs(level, none, none)
+    return Bools(level, np.zeros(0, dtype=bool))
 
 
 def _column_of(values: list[Any], level: int) -> Col | str:
