@@ -438,6 +438,28 @@ def _most_zeros(rest: Any, most: int) -> int:
     return 0
 
 
+def _narrowed(arr: pa.Array) -> tuple[pa.Array | None, BoolArray]:
+    """A decimal column of another width or of more than 18 places (``decimal256``, as a
+    table is built for values of more places) as ``decimal128`` of at most 18 places,
+    and the rows whose value it cannot hold exactly (more places, or too large): those
+    go per record, the others stay on the columns. None: Arrow cannot cast it."""
+    kind = arr.type
+    target = pa.decimal128(38, min(kind.scale, MAX_PLACES))
+    try:
+        return arr.cast(target, safe=True), _none(len(arr))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:  # some values do not fit: each is kept exactly or not (a wrong value: not)
+        narrowed = arr.cast(target, safe=False)
+        kept = pc.equal(narrowed.cast(kind), arr).fill_null(True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None, _all(len(arr))
+    keep = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
+    # a value not kept is 0 here (its row goes per record): its digits would make the
+    # places of every other value (``_decimal_units``: the fewest that hold them all)
+    return pc.if_else(pa.array(keep), narrowed, pa.scalar(Decimal(0), target)), ~keep
+
+
 def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
     """The values of a decimal128 array (at ``scale``) as int64 units at the fewest places
     that hold every value exactly; and where a value does not fit 64 bits there (such rows
@@ -531,11 +553,11 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
             units, big = _integers(arr)
             scale = 0
         elif pa.types.is_decimal(kind) and kind.scale >= 0:
-            if kind.byte_width != 16:
-                try:
-                    arr = arr.cast(pa.decimal128(38, min(kind.scale, 38)), safe=True)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if kind.byte_width != 16 or kind.scale > MAX_PLACES:
+                narrowed, lost = _narrowed(arr)
+                if narrowed is None:
                     return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
+                arr, bad = narrowed, bad | lost
             units, scale, big = _decimal_units(arr, arr.type.scale)
             if scale > 18:  # finer than the input limits allow, or too many places
                 return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
