@@ -362,3 +362,20 @@ def test_a_wide_decimal_column_stays_on_the_columns_where_its_values_fit() -> No
         result = policy.decide_table(table, on)
         assert_agree(policy, rows_of(table), on, result)
         assert result.columnar > 180, result.columnar
+
+
+@pytest.mark.parametrize("value", ["12.333333333333333333", "9.2233720368547758", "-0.5"])
+def test_one_value_of_many_places_sends_only_its_row_per_record(value: str) -> None:
+    """One value of 18 places (hours worked out as 37/3) put the whole decimal column at
+    18 places, where every value of 9.23 or more overflows 64 bits: those rows all went
+    per record (about 150 of 200). Now the column is read at fewer places and only the
+    finer value's row goes per record; every row is decide's."""
+    policy = load_policy(ROOT / "policies" / "slagelse-2019")
+    on = dt.date(2019, 2, 1)
+    rows = sample_citizens(policy, on, 200, seed=1)
+    rows[5]["offers"] = [{"kind": "virksomhedspraktik", "from": dt.date(2018, 6, 1),
+                          "to": None, "weekly_hours": Decimal(value)}]
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
+    result = policy.decide_table(table, on)
+    assert_agree(policy, rows_of(table), on, result)
+    assert result.columnar >= 190, result.columnar

@@ -460,6 +460,34 @@ def _narrowed(arr: pa.Array) -> tuple[pa.Array | None, BoolArray]:
     return pc.if_else(pa.array(keep), narrowed, pa.scalar(Decimal(0), target)), ~keep
 
 
+#: The places tried for a decimal column when some of its values do not fit 64 bits at
+#: the places its finest value needs (see :func:`_fewest_per_record`).
+_FEWER_PLACES = (9, 6, 4, 2, 0)
+
+
+def _fewest_per_record(arr: pa.Array) -> tuple[Any, int, BoolArray]:
+    """:func:`_decimal_units` of a decimal128 column, and, when some values do not fit 64
+    bits at the places the finest value needs (one value of 18 places, such as hours
+    worked out as 37/3, puts the column at 18, where 9.23 no longer fits), the fewer
+    places that leave the fewest rows per record: the values finer than those go per
+    record (their rows marked), the rest stay on the columns."""
+    units, scale, big = _decimal_units(arr, arr.type.scale)
+    if not big.any() or scale == 0:
+        return units, scale, big
+    best = (int(big.sum()), units, scale, big)
+    zero = pa.scalar(Decimal(0), arr.type)
+    for places in _FEWER_PLACES:
+        if places >= scale:
+            continue
+        finer = pc.invert(pc.equal(pc.round(arr, ndigits=places), arr)).fill_null(False)
+        fine = np.asarray(finer.to_numpy(zero_copy_only=False), dtype=bool)
+        u, sc, b = _decimal_units(pc.if_else(finer, zero, arr), arr.type.scale)
+        b = b | fine
+        if int(b.sum()) < best[0]:
+            best = (int(b.sum()), u, sc, b)
+    return best[1], best[2], best[3]
+
+
 def _decimal_units(arr: pa.Array, scale: int) -> tuple[Any, int, BoolArray]:
     """The values of a decimal128 array (at ``scale``) as int64 units at the fewest places
     that hold every value exactly; and where a value does not fit 64 bits there (such rows
@@ -558,7 +586,7 @@ def _read_value(spec: FactSpec, arr: pa.Array, level: int, currency: str, path: 
                 if narrowed is None:
                     return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
                 arr, bad = narrowed, bad | lost
-            units, scale, big = _decimal_units(arr, arr.type.scale)
+            units, scale, big = _fewest_per_record(arr)
             if scale > 18:  # finer than the input limits allow, or too many places
                 return Num(level, np.zeros(n, dtype=np.int64), 0, money), _all(n)
             if kind.scale > MAX_PLACES:  # a zero of more places than decide takes
