@@ -10,23 +10,15 @@ say (:meth:`udbudsregler.analysis.comparison.Comparison.read`).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.columnar.cells import (
-    NOT_UTF8,
-    columns_problem,
-    csv_reader,
-    header_problem,
-    row_facts,
-    too_long,
-)
+from udbudsregler.columnar.cells import NOT_UTF8, CsvFileProblem, columns_problem, csv_rows
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -219,53 +211,16 @@ def _id(value: Any) -> str | None:
 
 
 def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
-    reader = csv_reader(io.StringIO(text, newline=""))  # line ends as `open(newline="")`
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as error:
-        raise PopulationError(f"{population.path}: the first line cannot be read as CSV "
-                              f"({error})") from None
-    if NOT_UTF8.search("".join(header)):
-        raise PopulationError(f"{population.path}: the first line is not UTF-8 text")
-    problem = header_problem(header)
-    if problem is not None:
-        raise PopulationError(f"{population.path}: {problem}")
-    start = reader.line_num + 1
-    for cells in _rows(reader, population):
-        line, start = start, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue
-        joined = "".join(cells)
-        if not joined.isascii() and NOT_UTF8.search(joined):
-            population.bad.append(BadRow(line, None, ("not UTF-8 text",)))
-            continue
-        if len(cells) != len(header):
-            population.bad.append(BadRow(line, None, (
-                f"{len(cells)} cells, but the header has {len(header)} columns",)))
-            continue
-        ident, facts, problems = row_facts(header, cells, specs)
-        if problems:  # as a fact's problem is shown ("age: UDB608: ...")
-            population.bad.append(BadRow(line, ident, tuple(p.render() for p in problems)))
-        else:
-            population.rows.append(PopulationRow(line, ident, facts))
-
-
-def _rows(reader: Any, population: Population) -> Iterator[list[str]]:
-    """The rows of a CSV reader; a row that cannot be read is a bad row, and reading goes
-    on with the next line, but a cell over the size limit is the file's problem (see
-    :func:`~udbudsregler.columnar.cells.too_long`)."""
-    while True:
-        start = reader.line_num + 1
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            problem = too_long(error, start)
-            if problem is not None:
-                raise PopulationError(f"{population.path}: {problem}") from None
-            population.bad.append(BadRow(reader.line_num, None, (
-                f"not readable as CSV: {shown(str(error), 200)}",)))
+    try:  # line ends as `open(newline="")` reads them
+        for row in csv_rows(io.StringIO(text, newline=""), specs):
+            if row.unreadable is not None:
+                population.bad.append(BadRow(row.line, None, (row.unreadable,)))
+            elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
+                population.bad.append(BadRow(row.line, row.ident, tuple(
+                    p.render() for p in row.problems)))
+            else:
+                assert row.facts is not None
+                population.rows.append(PopulationRow(row.line, row.ident, row.facts))
+    except CsvFileProblem as error:
+        raise PopulationError(f"{population.path}: {error}") from None
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from udbudsregler.diagnostics import FactError, FactProblem
+from udbudsregler.diagnostics import FactError, FactProblem, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
-__all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "cell_value", "columns_problem", "csv_reader",
-           "header_problem", "not_a_file", "row_facts", "too_long"]
+__all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "cell_value",
+           "columns_problem", "csv_rows", "header_problem", "not_a_file", "row_facts"]
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
 #: UTF-8 never decodes to a surrogate): both readers of population files make the line
@@ -29,7 +30,68 @@ NOT_UTF8 = re.compile("[\udc80-\udcff]")
 MAX_CELL_CHARS = 64 * 1_048_576
 
 
-def csv_reader(lines: Iterable[str]) -> Any:
+class CsvFileProblem(Exception):
+    """A CSV population file that cannot be read as a whole (the message, without the
+    file's name): each reader raises its own error with the name."""
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """A row of a CSV population file: its line, id, facts and the problems of its cells
+    (:func:`row_facts`); or, ``unreadable``, why it could not be read at all."""
+
+    line: int
+    ident: str | None = None
+    facts: dict[str, Any] | None = None
+    problems: tuple[FactProblem, ...] = ()
+    unreadable: str | None = None
+
+
+def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec]) -> Iterator[CsvRow]:
+    """The rows of a CSV population file (``lines`` read with ``newline=""``, bytes that
+    are not UTF-8 kept as lone surrogates), as both readers of population files take
+    them: blank rows skipped; a row that is not UTF-8, or not of the header's width, or
+    that the csv module cannot read, unreadable. :class:`CsvFileProblem` for a first line
+    that cannot be read, is not UTF-8 or names a column twice (:func:`header_problem`),
+    and for a cell over the limit (:func:`_too_long`)."""
+    reader = _csv_reader(lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise CsvFileProblem(f"the first line cannot be read as CSV ({error})") from None
+    if NOT_UTF8.search("".join(header)):
+        raise CsvFileProblem("the first line is not UTF-8 text")
+    problem = header_problem(header)
+    if problem is not None:
+        raise CsvFileProblem(problem)
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problem = _too_long(error, line)
+            if problem is not None:
+                raise CsvFileProblem(problem) from None
+            yield CsvRow(reader.line_num,
+                         unreadable=f"not readable as CSV: {shown(str(error), 200)}")
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        joined = "".join(cells)
+        if not joined.isascii() and NOT_UTF8.search(joined):
+            yield CsvRow(line, unreadable="not UTF-8 text")
+        elif len(cells) != len(header):
+            yield CsvRow(line, unreadable=f"{len(cells)} cells, but the header has "
+                                          f"{len(header)} columns")
+        else:
+            yield CsvRow(line, *row_facts(header, cells, specs))
+
+
+def _csv_reader(lines: Iterable[str]) -> Any:
     """``csv.reader(lines)``, reading cells of up to :data:`MAX_CELL_CHARS` characters.
     The csv module's limit is the process's: it is raised to that, never lowered."""
     if csv.field_size_limit() < MAX_CELL_CHARS:
@@ -37,7 +99,7 @@ def csv_reader(lines: Iterable[str]) -> Any:
     return csv.reader(lines)
 
 
-def too_long(error: csv.Error, line: int) -> str | None:
+def _too_long(error: csv.Error, line: int) -> str | None:
     """The file's problem when ``error``, reading the row that starts on ``line``, is a
     cell over the limit: the csv module gives up inside the cell and would read what
     follows as rows (each line of the cell an error row, and every row after it

@@ -23,7 +23,6 @@ lines and CSV, the error's message names the line.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import json
 import os
@@ -40,13 +39,10 @@ import numpy as np
 import pyarrow as pa
 
 from udbudsregler.columnar.cells import (
-    NOT_UTF8,
+    CsvFileProblem,
     columns_problem,
-    csv_reader,
-    header_problem,
+    csv_rows,
     not_a_file,
-    row_facts,
-    too_long,
 )
 from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
 from udbudsregler.columnar.table import (
@@ -61,7 +57,7 @@ from udbudsregler.columnar.table import (
     value_columns,
     wide,
 )
-from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError, shown
+from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line
 from udbudsregler.runtime.routing import parse_supplier_state
@@ -391,46 +387,14 @@ class _Rows:
         return line_number, read.id, read.facts, read.order, read.problems
 
     def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Problems]]:
-        reader = csv_reader(handle)
         try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise PopulationFileError(f"{self.name}: the first line cannot be read as CSV "
-                                      f"({error})") from None
-        if NOT_UTF8.search("".join(header)):
-            raise PopulationFileError(f"{self.name}: the first line is not UTF-8 text")
-        problem = header_problem(header)
-        if problem is not None:
-            raise PopulationFileError(f"{self.name}: {problem}")
-        while True:
-            line = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                problem = too_long(error, line)
-                if problem is not None:
-                    raise PopulationFileError(f"{self.name}: {problem}") from None
-                yield reader.line_num, None, None, None, _unreadable(
-                    f"not readable as CSV: {shown(str(error), 200)}")
-                continue
-            if not any(c.strip() for c in cells):
-                continue
-            joined = "".join(cells)
-            if not joined.isascii() and NOT_UTF8.search(joined):
-                yield line, None, None, None, _unreadable("not UTF-8 text")
-                continue
-            if len(cells) != len(header):
-                yield line, None, None, None, _unreadable(
-                    f"{len(cells)} cells, but the header has {len(header)} columns")
-                continue
-            ident, facts, problems = row_facts(header, cells, self.specs)
-            yield line, ident, facts, None, problems
-
-
+            for row in csv_rows(handle, self.specs):
+                if row.unreadable is not None:
+                    yield row.line, None, None, None, _unreadable(row.unreadable)
+                else:
+                    yield row.line, row.ident, row.facts, None, row.problems
+        except CsvFileProblem as error:
+            raise PopulationFileError(f"{self.name}: {error}") from None
 
 
 # -- deciding a file -----------------------------------------------------------------------
