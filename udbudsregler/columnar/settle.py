@@ -36,6 +36,7 @@ from udbudsregler.columnar.table import (
 )
 from udbudsregler.diagnostics import EvaluationError, FactError
 from udbudsregler.runtime.input_models import GENERIC
+from udbudsregler.runtime.schemas import as_call_date
 from udbudsregler.values.limits import shown, valid_text
 
 __all__ = ["LINE_SCHEMA", "TOTAL_SCHEMA", "TableSettlements", "settle_table"]
@@ -118,16 +119,9 @@ def _day(value: Any, referral: Mapping[str, Any]) -> Any:
 
 
 def _as_day(value: Any) -> date | None:
-    """``value`` as a day if it is one (a ``date``, or ISO text, as ``settle`` reads
-    ``until`` and ``since``); None otherwise (the row's settlement refuses it)."""
-    if type(value) is date:
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    """``value`` as a day if ``settle`` reads it as one (``until``, ``since``); None
+    otherwise (the row's settlement refuses it)."""
+    return as_call_date(value, "")[0]
 
 
 def _check_windows(ids: list[Any], rows: list[dict[str, Any]], until: date | str,
