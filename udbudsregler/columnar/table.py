@@ -932,11 +932,11 @@ def _python_values(arr: pa.Array) -> list[Any] | None:
     (:func:`_shortest`), the common types read faster than Arrow's own conversion (dates
     from their day numbers, each distinct day made once; records and lists from their
     children's values): a row of Slagelse's histories in 6-8 µs, not 16-22. ``arr`` is in
-    the forms the columns read (:func:`canonical_array`). None for a type or a value read
-    otherwise (maps, dictionaries, dates beyond Python's calendar, text that is not
-    UTF-8): :func:`_column_values` reads those as before."""
+    the forms the columns read (:func:`canonical_array`); a date beyond Python's calendar
+    as :func:`values_of` gives it. None for a type or a value read otherwise (maps,
+    dictionaries, text that is not UTF-8): :func:`_column_values` reads those as
+    before."""
     kind = arr.type
-    valid = arr.is_valid().to_pylist() if arr.null_count else None
     if pa.types.is_boolean(kind) or pa.types.is_integer(kind):
         return arr.to_pylist()  # type: ignore[no-any-return]
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -945,14 +945,7 @@ def _python_values(arr: pa.Array) -> list[Any] | None:
         except ValueError:  # not UTF-8
             return None
     if pa.types.is_date32(kind):
-        days = np.asarray(arr.cast(pa.int32()).fill_null(0).to_numpy(), dtype=np.int64)
-        if len(days) and (days.min() < _FIRST_DAY or days.max() > _LAST_DAY):
-            return None
-        distinct, inverse = np.unique(days, return_inverse=True)
-        made = [date.fromordinal(int(d) - _FIRST_DAY + 1) for d in distinct]
-        dates = [made[i] for i in inverse.tolist()]
-        return dates if valid is None else [d if ok else None
-                                            for d, ok in zip(dates, valid, strict=True)]
+        return _dates(arr)
     if pa.types.is_decimal128(kind) and 0 < kind.scale <= MAX_PLACES:
         texts = pc.replace_substring_regex(arr.cast(pa.string()), pattern=_TRAILING_ZEROS,
                                            replacement="").to_pylist()
@@ -964,12 +957,9 @@ def _python_values(arr: pa.Array) -> list[Any] | None:
         if any(f is None for f in fields):
             return None
         names = [f.name for f in kind]
-        if not fields:
-            return [{} if ok else None for ok in (valid or [True] * len(arr))]
-        records = [dict(zip(names, row, strict=True))
-                   for row in zip(*fields, strict=True)]
-        return records if valid is None else [r if ok else None
-                                              for r, ok in zip(records, valid, strict=True)]
+        records = [dict(zip(names, row, strict=True)) for row in zip(*fields, strict=True)
+                   ] if fields else [{} for _ in range(len(arr))]
+        return _with_nulls(records, arr)
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         offsets = np.asarray(arr.offsets.to_numpy(), dtype=np.int64)
         first = int(offsets[0]) if len(offsets) else 0
@@ -978,9 +968,16 @@ def _python_values(arr: pa.Array) -> list[Any] | None:
         if items is None:
             return None
         bounds = (offsets - first).tolist()
-        return [items[a:b] if valid is None or valid[i] else None
-                for i, (a, b) in enumerate(pairwise(bounds))]
+        return _with_nulls([items[a:b] for a, b in pairwise(bounds)], arr)
     return None
+
+
+def _with_nulls(values: list[Any], arr: pa.Array) -> list[Any]:
+    """``values`` (one per item of ``arr``) with None where ``arr`` holds a null."""
+    if not arr.null_count:
+        return values
+    return [v if ok else None for v, ok in zip(values, arr.is_valid().to_pylist(),
+                                               strict=True)]
 
 
 def _map_values(value: pa.ChunkedArray) -> list[Any]:
@@ -1053,9 +1050,7 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     kind = array.type
     valid = array.is_valid().to_pylist()
     if pa.types.is_date(kind):  # a date64 as the day it falls on, as canonical_array
-        days = canonical_array(array).cast(pa.int32()).to_pylist()
-        return [None if d is None else date.min if d < _FIRST_DAY else date.max
-                if d > _LAST_DAY else date.fromordinal(d - _FIRST_DAY + 1) for d in days]
+        return _dates(canonical_array(array))
     if pa.types.is_dictionary(kind):
         words = values_of(array.dictionary)
         return [None if i is None else words[i] for i in array.indices.to_pylist()]
@@ -1075,6 +1070,18 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
         return [items[offsets[i]:offsets[i + 1]] if ok else None
                 for i, ok in enumerate(valid)]
     raise failed  # another type: what to_pylist raised
+
+
+def _dates(arr: pa.Array) -> list[date | None]:
+    """A ``date32`` array's values, each distinct day made once; a day beyond Python's
+    calendar (before year 1, after 9999) as Python's first or last date (see
+    :func:`values_of`)."""
+    days = np.asarray(arr.cast(pa.int32()).fill_null(0).to_numpy(), dtype=np.int64)
+    distinct, inverse = np.unique(np.clip(days, _FIRST_DAY - 1, _LAST_DAY + 1),
+                                  return_inverse=True)
+    made = [date.min if d < _FIRST_DAY else date.max if d > _LAST_DAY
+            else date.fromordinal(int(d) - _FIRST_DAY + 1) for d in distinct]
+    return _with_nulls([made[i] for i in inverse.tolist()], arr)
 
 
 def canonical_table(table: pa.Table) -> pa.Table:
