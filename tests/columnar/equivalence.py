@@ -33,18 +33,19 @@ def expected(policy: Policy, facts: dict[str, Any], on: date,
         "failed": [r.id for r in d.reasons if r.kind == "criterion" and r.met is False]}
 
 
-def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date,
+def assert_agree(policy: Policy, rows: list[dict[str, Any]], on: date | Sequence[date],
                  result: TableDecisions, orders: list[Any] | None = None,
                  values: tuple[str, ...] = ()) -> None:
-    """Every row: the same decision as ``decide``, or the same problems (path, code and
-    message)."""
+    """Every row: the same decision as ``decide`` (on ``on``, or on its own date of a
+    list of one per row), or the same problems (path, code and message)."""
     decided = {d["row"]: d for d in result.decisions.to_pylist()}
     errors: dict[int, list[tuple[str, str, str]]] = {}
     for e in result.errors.to_pylist():
         errors.setdefault(e["row"], []).append((e["path"], e["code"], e["message"]))
     assert result.rows == len(rows)
     for i, facts in enumerate(rows):
-        kind, want = expected(policy, facts, on, orders[i] if orders else None)
+        day = on if isinstance(on, date) else on[i]
+        kind, want = expected(policy, facts, day, orders[i] if orders else None)
         if kind == "errors":
             assert i not in decided, (i, facts, want)
             assert sorted(errors.get(i, [])) == want, (i, facts)
@@ -67,12 +68,22 @@ def decide_columnar(policy: Policy, rows: list[dict[str, Any]], on: date,
         warnings.simplefilter("error")
         result = policy.decide_table(rows, on, values=list(values))
     assert_agree(policy, rows, on, result, values=tuple(values))
+    assert_values(policy, rows, on, result, values)
+    return result
+
+
+def assert_values(policy: Policy, rows: list[dict[str, Any]], on: date | Sequence[date],
+                  result: TableDecisions, values: Sequence[str]) -> None:
+    """Each decided row's ``values`` as the interpreter's (on ``on``, or on the row's own
+    date of a list of one per row), as its column holds them (see
+    :func:`decide_columnar`)."""
     got = {d["row"]: d for d in result.decisions.to_pylist()}
     errors = {(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()}
     for i, facts in enumerate(rows):
         if i not in got:
             continue
-        interpreter = policy.interpreter(policy.facts.validate(facts), on)
+        day = on if isinstance(on, date) else on[i]
+        interpreter = policy.interpreter(policy.facts.validate(facts), day)
         for name in values:
             try:
                 want = interpreter.value(name)
@@ -83,7 +94,6 @@ def decide_columnar(policy: Policy, rows: list[dict[str, Any]], on: date,
             want, problem = _storable(_python_value(want))
             assert got[i][name] == want, (i, name, facts)
             assert problem is None or (i, name, "UDB705") in errors, (i, name, facts)
-    return result
 
 
 def periods(on: date, first: int, last: int, longest: int

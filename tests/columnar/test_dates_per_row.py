@@ -1,11 +1,13 @@
 """``decide_table(table, on="column")``: each row decided on its own date, as ``decide``
 decides it on that date; a date ``decide`` refuses (or outside the policy's validity) is
-an error of its row at the column. The rows of a date are one columnar run; the dates of
-few rows are decided per record, each on its own date."""
+an error of its row at the column. The rows are one columnar run, ``today`` a column of
+each row's date and a dated parameter each row's value; a policy with no columnar form
+for that is decided a date at a time (the dates of few rows per record)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,19 @@ import pytest
 
 pa = pytest.importorskip("pyarrow")
 
-from equivalence import expected  # noqa: E402
+from equivalence import assert_agree, assert_values, expected  # noqa: E402
+from policy_folders import POLICY_FOLDERS  # noqa: E402
 
 from udbudsregler import load_policy  # noqa: E402
 from udbudsregler.columnar import fact_schema  # noqa: E402
 from udbudsregler.columnar import table as columnar_table  # noqa: E402
-from udbudsregler.testing.boundaries import sample_citizens  # noqa: E402
+from udbudsregler.testing.boundaries import boundaries, sample_citizens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Every policy of the repository and of the columnar tests' data.
+CORPUS = [str(p.relative_to(ROOT)) for p in POLICY_FOLDERS] + sorted(
+    str(p.parent.relative_to(ROOT)) for p in (ROOT / "tests" / "columnar" / "data").glob(
+        "*/policy.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +81,16 @@ def test_each_row_is_decided_on_its_own_date(policy: Any, as_text: bool,
         "cid", pa.array([f"c{i}" for i in range(len(rows))]))
     result = policy.decide_table(citizens, "decided_on", id="cid", first_row=10)
     _agree(policy, rows, days, result, "decided_on", first_row=10)
-    assert result.columnar > 300 and result.per_record > 100  # both ways were taken
+    # one columnar run: only the rows with a bad date are not in it
+    assert result.columnar == len(rows) - (3 if as_text else 2)
     assert "decided_on" not in result.decisions.column_names
     assert result.decisions.column("row").to_pylist() == sorted(
         result.decisions.column("row").to_pylist())
 
 
-def test_dates_of_few_rows_are_decided_per_record_on_their_dates(policy: Any) -> None:
-    """With every date of few rows, each row is decided per record on its own date (one
-    columnar run per date would cost about 2 ms a row)."""
+def test_dates_of_few_rows_are_decided_on_the_columns_on_their_dates(policy: Any) -> None:
+    """With every date of one row, the rows are one columnar run all the same, each row
+    on its own date (``today`` a column: the age, the windows)."""
     rows = sample_citizens(policy, date(2019, 6, 1), 120, seed=5)
     days = [date(2019, 1, 1) + timedelta(days=7 * i) for i in range(len(rows))]
     citizens = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph))
@@ -90,7 +98,7 @@ def test_dates_of_few_rows_are_decided_per_record_on_their_dates(policy: Any) ->
         "cid", pa.array([f"c{i}" for i in range(len(rows))]))
     result = policy.decide_table(citizens, "on", id="cid", values=["age"])
     _agree(policy, rows, days, result, "on")
-    assert result.per_record == len(rows)
+    assert result.columnar == len(rows)
     by_row = {d["row"]: d for d in result.decisions.to_pylist()}
     for i, facts in enumerate(rows):  # a value is the row's on its date
         decision = policy.decide(facts, days[i])
@@ -150,3 +158,133 @@ def test_dask_reads_each_rows_date_in_its_partition(policy: Any) -> None:
         kind, want = expected(policy, facts, days[i])
         assert kind == "decision" and not len(by_id[f"c{i}"]["errors"])
         assert by_id[f"c{i}"]["eligible"] == want["eligible"], i
+
+
+def _values(policy: Any) -> list[str]:
+    """The rules and parameters whose values a column holds."""
+    out = []
+    for name, node in policy.graph.nodes.items():
+        if node.kind not in ("rule", "parameter"):
+            continue
+        try:
+            columnar_table.value_columns(policy, [name])
+        except (KeyError, ValueError):
+            continue
+        out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_every_policy_decides_each_row_on_its_own_date_in_one_run(name: str) -> None:
+    """Citizens of the policy's boundary dates, each decided on a date of its own (its
+    own boundary date, or another: a day of the policy's validity): every row as
+    ``decide`` on its date, every rule's value as the interpreter's on that date, and
+    the rows in one columnar run (``today`` and the dated parameters a column)."""
+    policy = load_policy(ROOT / name)
+    valid = policy.header.valid
+    last = valid.to or valid.from_ + timedelta(days=3 * 365)
+    anchors = sorted({valid.from_, last, *(d for d in boundaries(policy, valid.from_).dates
+                                           if valid.from_ <= d <= last)})[:10]
+    rows: list[dict[str, Any]] = []
+    days: list[date] = []
+    span = (last - valid.from_).days
+    for k, on in enumerate(anchors):
+        drawn = sample_citizens(policy, on, 30, seed=k)
+        rows += drawn
+        # half on the date they were drawn for, half spread over the validity
+        days += [on if i % 2 else valid.from_ + timedelta(days=(i * 7919 + k * 104729) % (
+            span + 1)) for i in range(len(drawn))]
+    values = _values(policy)
+    assert columnar_table._day_support(policy, tuple(values)) is None
+    table = pa.Table.from_pylist([columnar_table.arrow_value(r) for r in rows],
+                                 schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    result = policy.decide_table(table, "decided_on", values=values)
+    assert_agree(policy, rows, days, result, values=tuple(values))
+    assert_values(policy, rows, days, result, values)
+    # as many rows on the columns as a columnar run per date would decide there
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columnar_table, "_day_support", lambda *_: "one run per date")
+        patch.setattr(columnar_table, "_FEW_OF_A_DAY", 1)
+        apart = policy.decide_table(table, "decided_on", values=values)
+    assert apart.decisions.to_pylist() == result.decisions.to_pylist()
+    assert result.columnar >= apart.columnar, (result.columnar, apart.columnar)
+
+
+def test_a_dated_parameter_takes_each_rows_value() -> None:
+    """København's weekly price changes on 1 January 2025 and 2026: each row's price is
+    the one of its date, in one columnar run."""
+    policy = load_policy(ROOT / "policies" / "koebenhavn-2024")
+    rows = sample_citizens(policy, date(2024, 6, 1), 90, seed=11)
+    days = [date(2024, 3, 1) + timedelta(days=11 * i) for i in range(len(rows))]
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    result = policy.decide_table(table, "decided_on", values=["general_price"])
+    assert_agree(policy, rows, days, result, values=("general_price",))
+    assert_values(policy, rows, days, result, ["general_price"])
+    prices = {d["general_price"] for d in result.decisions.to_pylist()}
+    assert {Decimal("1500.00"), Decimal("1545.00"), Decimal("1591.35")} <= prices
+    assert result.per_record == 0
+
+
+def test_a_policy_with_no_columnar_form_for_a_date_per_row_runs_a_date_at_a_time(
+        policy: Any, monkeypatch: Any) -> None:
+    """When the columns cannot take a date per row (said before any row, or met on the
+    rows), the rows of each date are one columnar run, as before."""
+    rows = sample_citizens(policy, date(2019, 6, 1), 300, seed=12)
+    days = _days(len(rows))
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    monkeypatch.setattr(columnar_table, "_FEW_OF_A_DAY", 50)
+    want = policy.decide_table(table, "decided_on").decisions.to_pylist()
+    monkeypatch.setattr(columnar_table, "_day_support", lambda *_: "a form")
+    said = policy.decide_table(table, "decided_on")
+    assert said.decisions.to_pylist() == want
+    # the two dates of 100 rows on the columns, the others per record
+    assert said.per_record >= 100 and said.columnar + said.per_record == len(rows)
+    assert said.columnar >= 150
+    monkeypatch.undo()
+    monkeypatch.setattr(columnar_table, "_FEW_OF_A_DAY", 50)
+    real = columnar_table._Run.columnar
+
+    def unsupported(self: Any) -> Any:
+        if self.day_numbers is not None:
+            raise columnar_table.Unsupported("a form met on the rows")
+        return real(self)
+
+    monkeypatch.setattr(columnar_table._Run, "columnar", unsupported)
+    met = policy.decide_table(table, "decided_on")
+    assert met.decisions.to_pylist() == want
+    assert met.per_record >= 100 and met.columnar + met.per_record == len(rows)
+    assert policy.decide_table(table, "decided_on").columnar == said.columnar
+
+
+def test_a_package_span_of_a_dated_parameter_gives_each_rows_status(tmp_path: Path) -> None:
+    """København with the specialised packages' lowest weekly hours lowered from 3 to 2
+    on 1 January 2025: an order of 2.5 hours is outside the span before and inside after,
+    for citizens of the same outcome; each row's package status is its date's."""
+    import shutil
+
+    folder = tmp_path / "koebenhavn"
+    shutil.copytree(ROOT / "policies" / "koebenhavn-2024", folder)
+    packages = folder / "forloebspakker.yaml"
+    text = packages.read_text(encoding="utf-8")
+    dated = text.replace(
+        "    value: 3 hours\n",
+        "    values:\n      - {from: 2024-01-01, value: 3 hours}\n"
+        "      - {from: 2025-01-01, value: 2 hours}\n", 1)
+    assert dated != text
+    packages.write_text(dated, encoding="utf-8")
+    policy = load_policy(folder, cache=False)
+    rows = sample_citizens(policy, date(2024, 6, 1), 240, seed=13)
+    days = [date(2024, 3, 1) + timedelta(days=3 * i) for i in range(len(rows))]
+    order = {"package": "specialiseret_mestring", "weekly_hours": Decimal("2.5")}
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    result = policy.decide_table(table, "decided_on", order=order)
+    assert_agree(policy, rows, days, result, orders=[order] * len(rows))
+    statuses = {(d["package_status"], days[d["row"]] >= date(2025, 1, 1))
+                for d in result.decisions.to_pylist()
+                if d["area"] in ("hjerneskade_kognitiv", "psykiske_udfordringer")}
+    assert statuses == {("hours_outside_span", False), ("ordered", True)}
+    assert result.per_record == 0

@@ -82,7 +82,7 @@ from udbudsregler.columnar.operands import (
 )
 from udbudsregler.diagnostics import EvaluationError
 from udbudsregler.ir import nodes as I
-from udbudsregler.ir.graph import RuleGraph
+from udbudsregler.ir.graph import Node, RuleGraph
 from udbudsregler.runtime.interpreter import Interpreter
 from udbudsregler.semantics.prims import PRIMS
 from udbudsregler.semantics.types import (
@@ -113,27 +113,45 @@ PAIRS_PER_ROW = 4096
 
 #: Whether an expression is constant, by (id, the loop variables bound to columns); the
 #: expression is kept with the answer, so a reused id never answers for another one.
-_CONSTANT: dict[tuple[int, frozenset[str]], tuple[I.Expr, bool]] = {}
+_CONSTANT: dict[tuple[int, frozenset[str], bool], tuple[I.Expr, bool]] = {}
 
 
-def fact_dependent(graph: RuleGraph) -> set[str]:
-    """The named nodes whose value depends on the facts."""
+def fact_dependent(graph: RuleGraph, by_day: bool = False) -> set[str]:
+    """The named nodes whose value depends on the facts; ``by_day``: or on the decision
+    date (each row on a date of its own: ``today``, and a parameter whose value depends
+    on the date, differ from row to row)."""
     out: set[str] = set()
     for name, node in graph.nodes.items():
-        if any(dep in graph.facts or dep in out for dep in node.deps):
+        if any(dep in graph.facts or dep in out for dep in node.deps) or (
+                by_day and _reads_the_date(node)):
             out.add(name)
     return out
+
+
+def _reads_the_date(node: Node) -> bool:
+    """Whether a node reads ``today``, or is a parameter whose value depends on the date
+    (a value from a date on)."""
+    if node.kind == "parameter" and any(v.start is not None for v in node.values):
+        return True
+    exprs = (node.expr, *(v.expr for v in node.values))
+    return any(isinstance(sub, I.Today) for expr in exprs if expr is not None
+               for sub in I.walk(expr))
 
 
 class Batch:
     """One evaluation of the graph over ``n`` rows on the date ``on``."""
 
     def __init__(self, graph: RuleGraph, facts: dict[str, Any], n: int, on: date,
-                 rule: MonthEnd, dependent: set[str], unsure: BoolArray) -> None:
+                 rule: MonthEnd, dependent: set[str], unsure: BoolArray,
+                 days: IntArray | None = None) -> None:
         self.graph = graph
         self.facts = facts
         self.n = n
         self.on = on
+        #: Each row's decision date as a day number (``date.toordinal``), when the rows
+        #: are not all decided on ``on``: ``today`` is then a column, and ``dependent``
+        #: must hold the nodes that read it (``fact_dependent(graph, by_day=True)``).
+        self.days = days
         self.rule = rule
         self.dependent = dependent
         self.unsure = unsure
@@ -175,6 +193,8 @@ class Batch:
         node = self.graph.nodes[name]
         if name not in self.dependent:
             result = self._scalar(lambda: self.scalar.value(name))
+        elif node.kind == "parameter":
+            result = self.parameter(node)
         else:
             assert node.expr is not None
             saved, self.within = self.within, []
@@ -183,6 +203,27 @@ class Batch:
             finally:
                 self.within = saved
         self.memo[name] = result
+        return result
+
+    def parameter(self, node: Node) -> Any:
+        """A parameter's value when the rows have dates of their own: each row's the
+        value that applies on its date (the last that starts on or before it, as
+        :meth:`Interpreter.parameter` chooses); one value if every row has the same. A
+        row before the first value's start has none: it is decided per record (where
+        ``decide`` says so)."""
+        assert self.days is not None
+        chosen = np.full(self.n, -1, dtype=np.int64)
+        for k, dated in enumerate(node.values):
+            if dated.start is None:
+                chosen[:] = k
+            else:
+                chosen[self.days >= dated.start.toordinal()] = k
+        self.flag(chosen < 0, 0)
+        used = [int(k) for k in np.unique(chosen) if k >= 0] or [len(node.values) - 1]
+        result: Any = None
+        for k in used:
+            value = self.ev(node.values[k].expr, {}, 0)
+            result = value if result is None else self.where(chosen == k, value, result, 0)
         return result
 
     def _scalar(self, compute: Callable[[], Any]) -> Any:
@@ -197,7 +238,7 @@ class Batch:
         """Whether ``expr`` is the same for every row: it reads no fact, no node that
         depends on the facts, and no loop variable bound to a column."""
         columns = frozenset(k for k, v in env.items() if isinstance(v, Col))
-        key = (id(expr), columns)
+        key = (id(expr), columns, self.days is not None)
         found = _CONSTANT.get(key)
         if found is not None and found[0] is expr:
             return found[1]
@@ -214,6 +255,8 @@ class Batch:
             if isinstance(sub, I.NodeRef) and sub.name in self.dependent:
                 return False
             if isinstance(sub, I.Var) and isinstance(env.get(sub.name), Col):
+                return False
+            if isinstance(sub, I.Today) and self.days is not None:
                 return False
         return True
 
@@ -264,6 +307,9 @@ class Batch:
                 return self.lift(self.value(name), level)
             case I.Var(name=name):
                 return self.lift(env[name], level)
+            case I.Today():  # (a constant unless each row has its own date)
+                assert self.days is not None
+                return self.lift(Dates(0, self.days), level)
             case I.Field(obj=obj, name=name, access=access):
                 return self.field(self.ev(obj, env, level), name, access)
             case I.Prim(prim=prim, args=args):

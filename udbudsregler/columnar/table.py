@@ -38,7 +38,7 @@ from datetime import date
 from decimal import Context, Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import numpy as np
 import pyarrow as pa
@@ -187,6 +187,26 @@ class Plan:
     #: The parts of a decision per (date, supplier state, outputs, order): None where the
     #: per-record decision did not confirm the outputs (those rows go per record).
     parts: dict[Any, Any] = field(default_factory=dict)
+    #: With a date per row: the nodes that depend on the facts or the date, and why the
+    #: policy (with each requested list of values) has no columnar form then (None: it
+    #: has), made when first needed.
+    by_day: set[str] | None = None
+    by_day_support: dict[tuple[str, ...], str | None] = field(default_factory=dict)
+
+    def day_dependent(self) -> set[str]:
+        if self.by_day is None:
+            self.by_day = fact_dependent(self.graph, by_day=True)
+        return self.by_day
+
+    def spans_by_day(self) -> bool:
+        """Whether a package's span of weekly hours depends on the date (a dated
+        parameter): then an ordered package's status does, and the parts of a decision
+        differ by date. Nothing else of them does: without an order they follow from the
+        outputs alone (``Policy.decide`` shares them across dates), and a supplier chosen
+        from the facts is each row's own."""
+        day = self.day_dependent()
+        return any(p.span is not None and (p.span[0] in day or p.span[1] in day)
+                   for p in self.graph.packages.values())
 
 
 _PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
@@ -204,9 +224,11 @@ def _plan(policy: PolicyLike) -> Plan:
     return plan
 
 
-def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = ()) -> str | None:
+def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = (),
+                   by_day: bool = False) -> str | None:
     """Evaluate the policy on an empty batch of the canonical schema: a part with no
-    columnar form raises :class:`Unsupported` there."""
+    columnar form raises :class:`Unsupported` there; ``by_day``: with each row on a date
+    of its own (``today`` a column)."""
     try:
         schema = fact_schema(policy.graph)
     except Unsupported as error:
@@ -215,8 +237,9 @@ def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = ()) ->
                       zip(schema.names, schema.types, strict=True)})
     facts, _ = read_facts(policy.graph, empty, policy.currency)
     on = policy.graph.header.valid.from_
-    batch = Batch(policy.graph, facts, 0, on, policy.month_end, plan.dependent,
-                  np.zeros(0, dtype=bool))
+    batch = Batch(policy.graph, facts, 0, on, policy.month_end,
+                  plan.day_dependent() if by_day else plan.dependent, np.zeros(0, dtype=bool),
+                  np.zeros(0, dtype=np.int64) if by_day else None)
     try:
         for name in (*plan.outputs, *plan.criteria, *names):
             value = batch.value(name)
@@ -229,6 +252,17 @@ def _check_support(policy: PolicyLike, plan: Plan, names: Sequence[str] = ()) ->
     except AllUnsure:
         return None
     return None
+
+
+def _day_support(policy: PolicyLike, values: tuple[str, ...]) -> str | None:
+    """None if the columnar backend evaluates ``policy`` (and ``values``) with each row
+    on a date of its own in one run; else why not."""
+    plan = _plan(policy)
+    if plan.unsupported is not None:
+        return plan.unsupported
+    if values not in plan.by_day_support:
+        plan.by_day_support[values] = _check_support(policy, plan, values, by_day=True)
+    return plan.by_day_support[values]
 
 
 def support(policy: PolicyLike) -> str | None:
@@ -1376,18 +1410,29 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
     keep = [c for c in table.column_names
             if c != column or c in policy.graph.facts or c in (id, order)]
 
-    def part(rows: Any, day: date, each: list[date] | None) -> TableDecisions:
+    def part(rows: Any, day: date, each: Sequence[date] | None,
+             numbers: IntArray | None = None) -> TableDecisions:
         rows_of_order = [order[i] for i in rows] if isinstance(order, list) else order
         sub = table.select(keep)
         if len(rows) < table.num_rows:  # (all rows, in order: the table as it is)
             sub = sub.take(pa.array(rows, type=pa.int64()))
         result = _decide(policy, sub, day, id, rows_of_order, suppliers, values, 0,
-                         ignore_validity, strict, None, columns, days=each)
+                         ignore_validity, strict, None, columns, days=each,
+                         day_numbers=numbers)
         return _renumbered(result, rows, first_row)
 
     parts: list[TableDecisions] = []
     few: list[Any] = []
-    for day, groups in sorted(days.items()):
+    if days and _day_support(policy, values) is None:
+        # every good row in one columnar run, each on its date (`today` a column)
+        rows = np.sort(np.concatenate([r for groups in days.values() for r in groups]))
+        numbers = np.array([d.toordinal() if isinstance(d, date) else 0 for d in read],
+                           dtype=np.int64)[codes[rows]]
+        try:
+            parts.append(part(rows, min(days), _DaysOf(codes[rows], read), numbers))
+        except Unsupported:  # met on the rows only: a columnar run per date, as below
+            parts = []
+    for day, groups in sorted(days.items()) if not parts else ():
         rows = np.sort(np.concatenate(groups)) if len(groups) > 1 else groups[0]
         if len(rows) >= _FEW_OF_A_DAY:
             parts.append(part(rows, day, None))
@@ -1395,6 +1440,7 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
             few.append(rows)
     if few or not parts:
         rows = np.sort(np.concatenate(few)) if few else np.zeros(0, dtype=np.int64)
+        # (with no good row: an empty run, for the columns)
         each = [read[code] for code in codes[rows]]
         parts.append(part(rows, policy.graph.header.valid.from_, each))
     decisions = pa.concat_tables([p.decisions for p in parts]).sort_by("row")
@@ -1405,6 +1451,27 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
         sum(p.columnar for p in parts), sum(p.per_record for p in parts) + len(
             {e["row"] for e in errors}),
         tuple(dict.fromkeys(n for p in parts for n in p.notes)))
+
+
+class _DaysOf(Sequence[date]):
+    """Each row's decision date: ``read[codes[row]]`` (made when asked for, not a list
+    of a date per row)."""
+
+    def __init__(self, codes: Any, read: list[Any]) -> None:
+        self.codes, self.read = codes, read
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @overload
+    def __getitem__(self, row: int) -> date: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[date]: ...
+
+    def __getitem__(self, row: int | slice) -> date | Sequence[date]:
+        if isinstance(row, slice):
+            return [self.read[c] for c in self.codes[row]]
+        return self.read[self.codes[row]]  # type: ignore[no-any-return]
 
 
 def _day_codes(column: pa.ChunkedArray | pa.Array) -> tuple[Any, list[Any]]:
@@ -1501,12 +1568,15 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
             values: tuple[str, ...], first_row: int, ignore_validity: bool, strict: bool,
             records: Sequence[Mapping[str, Any]] | None,
             columns: tuple[str, ...] = DECISION_COLUMNS,
-            days: Sequence[date] | None = None) -> TableDecisions:
+            days: Sequence[date] | None = None,
+            day_numbers: IntArray | None = None) -> TableDecisions:
     """``decide_table`` of an Arrow table; ``order``: one for every row, the name of a
     column, or a list of one per row; ``records``: the facts of its rows as given (then
     the rows decided per record are decided from them); ``columns``: the decision
-    columns to build; ``days``: each row's own decision date (then every row is decided
-    per record, on its date; ``day`` is not used)."""
+    columns to build; ``days``: each row's own decision date (``day`` is not used), with
+    ``day_numbers`` (the same as day numbers) all decided in one columnar run
+    (:class:`Unsupported` if the policy has no columnar form so), else every row per
+    record."""
     plan = _plan(policy)
     value_columns(policy, values)
     table = canonical_table(table)
@@ -1514,6 +1584,12 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
                ignore_validity, records, columns)
     if days is not None:
         run.days = days
+        if day_numbers is not None:
+            _, codes = np.unique(day_numbers, return_inverse=True)
+            run.day_numbers, run.day_codes = day_numbers, codes.ravel().astype(np.int64)
+            run.keyed_by_day = bool(run.orders) and plan.spans_by_day()
+            run.raise_unsupported = True
+            return run.columnar()
         run.unsure[:] = True
         return run.finish({})
     why = plan.unsupported
@@ -1715,8 +1791,17 @@ class _Run:
                  records: Sequence[Mapping[str, Any]] | None = None,
                  columns: tuple[str, ...] = DECISION_COLUMNS) -> None:
         self.policy, self.plan, self.on = policy, plan, on
-        #: Each row's own decision date (rows decided per record), if not ``on``.
+        #: Each row's own decision date, if not ``on``.
         self.days: Sequence[date] | None = None
+        #: With ``days``, decided on the columns: each row's date as a day number, and
+        #: its code among the distinct dates (the outcomes are told apart by date).
+        self.day_numbers: IntArray | None = None
+        self.day_codes: IntArray | None = None
+        #: Whether the outcomes are told apart by date (:meth:`Plan.spans_by_day`).
+        self.keyed_by_day = False
+        #: Whether the columnar pass raises :class:`Unsupported` (the caller decides
+        #: otherwise) rather than deciding every row per record.
+        self.raise_unsupported = False
         self.columns = columns
         self.id, self.values, self.first_row = id, values, first_row
         self.suppliers = suppliers
@@ -1779,8 +1864,10 @@ class _Run:
         facts, unsure = read_facts(plan.graph, self.table, policy.currency, self.skip)
         self.unsure |= unsure
         self._budget(facts)
-        batch = Batch(plan.graph, facts, self.n, self.on, policy.month_end, plan.dependent,
-                      self.unsure)
+        by_day = self.day_numbers is not None
+        batch = Batch(plan.graph, facts, self.n, self.on, policy.month_end,
+                      plan.day_dependent() if by_day else plan.dependent, self.unsure,
+                      self.day_numbers)
         try:
             outputs = [batch.bools(batch.value(name), 0) for name in plan.outputs]
             # the criteria count apart only for the failed ones (the outputs read them)
@@ -1796,6 +1883,8 @@ class _Run:
             self.unsure[:] = True
             return self.finish({})
         except Unsupported as error:  # not seen on the empty batch: still never wrong
+            if self.raise_unsupported:
+                raise
             self.notes.append(f"decided per record: the columnar backend does not evaluate "
                               f"{error}")
             self.unsure[:] = True
@@ -1840,8 +1929,9 @@ class _Run:
 
     def _keys(self, outputs: list[BoolArray], criteria: list[BoolArray],
               sure: BoolArray) -> tuple[Any, Any]:
-        """The distinct outcomes (the outputs, the criteria and the order) of the sure rows:
-        the first row of each, and each row's outcome (-1 for an unsure row)."""
+        """The distinct outcomes (the outputs, the criteria, the order and, with a date
+        per row, the date) of the sure rows: the first row of each, and each row's
+        outcome (-1 for an unsure row)."""
         bits = [*outputs, *criteria]
         n = self.n
         order_codes: Any = None
@@ -1849,6 +1939,7 @@ class _Run:
             seen: dict[Any, int] = {}
             order_codes = np.array([seen.setdefault(k, len(seen)) for k in self.order_keys],
                                    dtype=np.int64)
+        day_codes = self.day_codes if self.keyed_by_day else None  # (only with orders)
         if len(bits) <= 24 and order_codes is None:
             key = _bit_key(bits, n).astype(np.intp)
             size = 1 << len(bits)
@@ -1861,8 +1952,10 @@ class _Run:
             return first[:size][present], remap[key]
         matrix = np.stack(bits, axis=1) if bits else np.zeros((n, 1), dtype=bool)
         packed = np.packbits(matrix, axis=1)
-        if order_codes is not None:
-            packed = np.concatenate([packed, order_codes.view(np.uint8).reshape(n, 8)], axis=1)
+        for codes in (order_codes, day_codes):
+            if codes is not None:
+                packed = np.concatenate([packed, codes.astype(np.int64).view(np.uint8)
+                                         .reshape(n, 8)], axis=1)
         view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
         rows = np.flatnonzero(sure)
         _, first, inverse = np.unique(view[rows], return_index=True, return_inverse=True)
@@ -1901,7 +1994,7 @@ class _Run:
         state."""
         cache = self.plan.parts
         try:
-            context = (self.on, self.ignore_validity, _order_key(self.suppliers))
+            context = (self.ignore_validity, _order_key(self.suppliers))
         except _Unkeyed:  # a state of other types: nothing is remembered for it
             context, cache = None, {}
         if len(cache) > 4096:
@@ -1911,14 +2004,16 @@ class _Run:
         for row in first:
             row = int(row)
             pattern = tuple(bool(o[row]) for o in outputs)
-            key = (context, pattern, self.order_keys[row] if self.orders else None)
+            # (a date per row: the parts differ by date only where keyed so)
+            day = self._day(row) if self.day_numbers is None or self.keyed_by_day else None
+            key = (day, context, pattern, self.order_keys[row] if self.orders else None)
             keys.append(key)
             if key not in cache:
                 wanted.setdefault(key, row)
         if wanted:
             citizens = self._facts(list(wanted.values()))
             for (key, row), facts in zip(wanted.items(), citizens, strict=True):
-                cache[key] = self._parts(row, facts, list(key[1]))
+                cache[key] = self._parts(row, facts, list(key[2]))
         parts = [cache[key] for key in keys]
         for k, part in enumerate(parts):
             # an outcome whose supplier is each row's own needs this batch's selection
@@ -1933,12 +2028,16 @@ class _Run:
         if note not in self.notes:
             self.notes.append(note)
 
+    def _day(self, row: int) -> date:
+        """The decision date of ``row``."""
+        return self.days[row] if self.days is not None else self.on
+
     def _parts(self, row: int, facts: dict[str, Any], outputs: list[bool]) -> Any:
         """The decision of one row, per record; None if it does not agree with the
         columnar outputs (then every row of its outcome is decided per record)."""
         order = self.orders[row] if self.orders else None
         try:
-            decision = self.policy.decide(facts, self.on, order=order,
+            decision = self.policy.decide(facts, self._day(row), order=order,
                                           suppliers=self.suppliers,
                                           ignore_validity=self.ignore_validity)
         except (FactError, EvaluationError):
@@ -2039,7 +2138,7 @@ class _Run:
                 errors.append(_error(self.first_row + row, None, "id", "UDB602",
                                      not_unicode(self.bad_ids[row])))
                 continue
-            on = self.days[row] if self.days is not None else self.on
+            on = self._day(row)
             try:
                 decision = self.policy.decide(citizen, on, order=order,
                                               suppliers=self.suppliers,
