@@ -59,6 +59,25 @@ def _date(text: str) -> date:
             f"`{printable(text[:40])}` is not a date written as YYYY-MM-DD") from None
 
 
+def _date_or_column(text: str) -> date | str:
+    """``decide --on``: a date (text written ``YYYY-MM-DD`` is one: a bad one is refused
+    here, as ``_date`` refuses it), else the text, the name of a population file's column
+    of dates (:func:`_decide_on` refuses it without ``--population``)."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return _date(text)
+    return text
+
+
+def _decide_on(on: date | str) -> date:
+    """``decide --on`` for one citizen: a date, refused as ``_date`` refuses it."""
+    if isinstance(on, date):
+        return on
+    try:
+        return _date(on)
+    except argparse.ArgumentTypeError as error:
+        raise InputError(f"udbudsregler decide: argument --on: {error}") from None
+
+
 def read_json(path: str, prefix: str = "") -> Any:
     """A JSON file, numbers with fractions read as exact decimals (never floats); a key
     given twice, an overlong number or too deep nesting is a FactError with the path
@@ -204,6 +223,7 @@ def _json_argument(value: str | None, what: str) -> Any:
 def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
     if args.population is not None:
         return _decide_population(args, out)
+    args.on = _decide_on(args.on)
     if args.facts is None:
         raise InputError("decide: give a facts file, or --population FILE --out FILE")
     policy = _load(args.policy, args)
@@ -242,8 +262,9 @@ def cmd_decide(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _decide_population(args: argparse.Namespace, out: TextIO) -> int:
-    """``decide POLICY --population FILE --on DATE --out FILE``: every citizen of a file,
-    in batches (the columnar extra)."""
+    """``decide POLICY --population FILE --on DATE|COLUMN --out FILE``: every citizen of a
+    file, in batches (the columnar extra); ``--on COLUMN``: each on the date in its
+    column (JSON lines: its line's key of that name, beside ``facts``)."""
     if args.facts is not None:
         raise InputError("decide: give either a facts file or --population, not both")
     if args.out is None:
@@ -637,8 +658,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --population: write only these decision columns "
                              "(comma-separated, of eligible, target_groups, area, supplier, "
                              "package, package_status, failed; row and id always)")
-    decide.add_argument("--on", type=_date, required=True, metavar="DATE",
-                        help="the decision date, YYYY-MM-DD")
+    decide.add_argument("--on", type=_date_or_column, required=True, metavar="DATE",
+                        help="the decision date, YYYY-MM-DD; with --population also the "
+                             "name of a column (JSON lines: a key beside `facts`) holding "
+                             "each citizen's decision date")
     decide.add_argument("--explain", action="store_true", help="print the explanation")
     decide.add_argument("--json", action="store_true",
                         help="print the decision as JSON (with policy id and content hash)")

@@ -17,7 +17,8 @@ from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
 __all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "cell_value",
-           "columns_problem", "csv_rows", "header_problem", "not_a_file", "row_facts"]
+           "columns_problem", "csv_header", "csv_rows", "header_problem", "not_a_file",
+           "row_facts"]
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
 #: UTF-8 never decodes to a surrogate): both readers of population files make the line
@@ -45,15 +46,19 @@ class CsvRow:
     facts: dict[str, Any] | None = None
     problems: tuple[FactProblem, ...] = ()
     unreadable: str | None = None
+    #: The cell of the date column (``csv_rows``' ``day``), stripped; None if empty.
+    day: str | None = None
 
 
-def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec]) -> Iterator[CsvRow]:
+def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | None = None
+             ) -> Iterator[CsvRow]:
     """The rows of a CSV population file (``lines`` read with ``newline=""``, bytes that
     are not UTF-8 kept as lone surrogates), as both readers of population files take
     them: blank rows skipped; a row that is not UTF-8, or not of the header's width, or
     that the csv module cannot read, unreadable. :class:`CsvFileProblem` for a first line
     that cannot be read, is not UTF-8 or names a column twice (:func:`header_problem`),
-    and for a cell over the limit (:func:`_too_long`)."""
+    and for a cell over the limit (:func:`_too_long`). ``day``: a column of each row's
+    decision date, read as text (:attr:`CsvRow.day`), not a fact unless one is named so."""
     reader = _csv_reader(lines)
     try:
         header = [h.strip() for h in next(reader)]
@@ -66,6 +71,7 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec]) -> Iterator[Cs
     problem = header_problem(header)
     if problem is not None:
         raise CsvFileProblem(problem)
+    at = header.index(day) if day is not None and day in header else None
     while True:
         line = reader.line_num + 1
         try:
@@ -88,7 +94,17 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec]) -> Iterator[Cs
             yield CsvRow(line, unreadable=f"{len(cells)} cells, but the header has "
                                           f"{len(header)} columns")
         else:
-            yield CsvRow(line, *row_facts(header, cells, specs))
+            yield CsvRow(line, *row_facts(header, cells, specs, day),
+                         day=None if at is None else cells[at].strip() or None)
+
+
+def csv_header(lines: Iterable[str]) -> list[str]:
+    """The column names of a CSV population file's first line, as :func:`csv_rows` reads
+    them (none if it cannot be read)."""
+    try:
+        return [h.strip() for h in next(_csv_reader(lines))]
+    except (StopIteration, csv.Error):
+        return []
 
 
 def _csv_reader(lines: Iterable[str]) -> Any:
@@ -157,11 +173,13 @@ def columns_problem(names: Sequence[str]) -> str | None:
     return None
 
 
-def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, FactSpec]
+def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, FactSpec],
+              day: str | None = None
               ) -> tuple[str | None, dict[str, Any], tuple[FactProblem, ...]]:
     """A CSV row (a cell per column of ``header``): its id (the ``id`` column, when the
     policy has no fact of that name), its facts, and the problems of its cells (UDB608
-    at the column's name)."""
+    at the column's name). ``day``: a column of decision dates, not read here (unless
+    the policy has a fact of its name)."""
     ident: str | None = None
     facts: dict[str, Any] = {}
     problems: list[FactProblem] = []
@@ -169,6 +187,8 @@ def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, F
         column = column.strip()
         if column == "id" and "id" not in specs:
             ident = cell or None
+            continue
+        if column == day and column not in specs:
             continue
         try:
             facts[column] = cell_value(cell, specs.get(column))

@@ -18,6 +18,15 @@ JSON lines, with memory bounded by the batch size.
 
 Rows are numbered from 0 in the order of the file (``row`` in the outputs); for JSON
 lines and CSV, the error's message names the line.
+
+**Each row's own date** (``decide_file(..., on="decided_on")``, ``decide --population
+--on decided_on``): a column of that name (CSV, Parquet) or a key of that name beside
+``facts`` in a wrapped line (JSON lines) holds each citizen's decision date, and each
+batch is one ``decide_table(batch, on=column)``: a date is read as ``decide_table``
+reads a column of dates, and a row whose date ``decide`` refuses (or outside the
+policy's validity) is an error at the column's name. A row that cannot be read, or
+whose date is bad, is that error only (the date is checked before the facts, as
+``decide_table`` does).
 """
 
 from __future__ import annotations
@@ -26,10 +35,11 @@ import contextlib
 import gc
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -37,21 +47,34 @@ from typing import Any, TextIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from udbudsregler.columnar.cells import (
     CsvFileProblem,
     columns_problem,
+    csv_header,
     csv_rows,
     not_a_file,
 )
-from udbudsregler.columnar.lines import FastJson, LineBlock, Records, Redo, line_blocks, read_line
+from udbudsregler.columnar.lines import (
+    DAY_COLUMN,
+    FastJson,
+    LineBlock,
+    Records,
+    Redo,
+    line_blocks,
+    read_line,
+)
 from udbudsregler.columnar.table import (
     ERROR_SCHEMA,
     PolicyLike,
     TableDecisions,
+    _as_date,
+    _read_day,
     arrow_value,
     converts,
     decide_arrow,
+    decide_table,
     fact_schema,
     projection,
     value_columns,
@@ -59,7 +82,7 @@ from udbudsregler.columnar.table import (
 )
 from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import population_line
+from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, shown_key
 from udbudsregler.runtime.routing import parse_supplier_state
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
@@ -95,6 +118,9 @@ class Batch:
     #: The column of ``table`` holding the rows' ids (None: none): ``id``, or, when the
     #: policy has a fact of that name, :data:`ROW_IDS` beside it (JSON lines and CSV).
     ids: str | None = "id"
+    #: The column of ``table`` holding each row's decision date (None: one date for all):
+    #: the file's column (Parquet; CSV, a fact's), or :data:`DAY_COLUMN`.
+    day: str | None = None
 
     @property
     def size(self) -> int:
@@ -119,24 +145,92 @@ def _kind(path: str) -> str:
     return "jsonl"
 
 
-def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_ROWS
-                 ) -> Iterator[Batch]:
+def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_ROWS,
+                 day: str | None = None) -> Iterator[Batch]:
     """The population file in batches of at most ``batch_rows`` rows; at least one (an
-    empty one for a file of no rows: the output then has the columns it would have)."""
+    empty one for a file of no rows: the output then has the columns it would have).
+    ``day``: the column (or, in JSON lines, the wrapper's key) holding each row's
+    decision date (:func:`day_field`), in :attr:`Batch.day`."""
     name = str(path)
     if not Path(name).is_file():
         raise PopulationFileError(f"{name}: {not_a_file(name)}")
     kind = _kind(name)
     if kind == "parquet":
-        yield from _parquet(name, batch_rows, "id" not in policy.graph.facts)
+        yield from _parquet(name, batch_rows, "id" not in policy.graph.facts, day)
         return
-    reader = _Rows(policy, name, batch_rows)
+    reader = _Rows(policy, name, batch_rows, day)
     yield from reader.batches(kind)
 
 
-def _parquet(name: str, batch_rows: int, ids: bool) -> Iterator[Batch]:
+#: A text written as a date (then ``on`` is a date, never a column's name).
+_LOOKS_LIKE_A_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | None:
+    """``on`` if it names a field of the population file holding each row's decision
+    date: a column (CSV, Parquet) or a key of a wrapped line (JSON lines: a file that has
+    ``"on"`` somewhere); None if ``on`` is a date. Text written ``YYYY-MM-DD`` is always
+    a date (a bad one is the date's ``FactError``; the file is not looked at). A
+    :class:`PopulationFileError` if it is neither, or a key JSON lines cannot use
+    (``id``, ``facts``, ``order``, ``note``)."""
+    if not isinstance(on, str):
+        return None
+    if _LOOKS_LIKE_A_DATE.fullmatch(on):
+        _as_date(on)  # the date's own problem (UDB603: not a calendar date)
+        return None
+    name = str(path)
+    if not Path(name).is_file():
+        raise PopulationFileError(f"{name}: {not_a_file(name)}")
+    kind = _kind(name)
+    if kind == "jsonl" and on in WRAPPER_KEYS:
+        raise PopulationFileError(f"{name}: `{shown_key(on)}` is a key of the wrapper of a "
+                                  f"line ({', '.join(WRAPPER_KEYS)}); the key of each "
+                                  "line's date needs another name")
+    if on in _field_names(name, kind, on):
+        return on
+    try:
+        _as_date(on)
+    except FactError:
+        what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
+        raise PopulationFileError(f"{name}: `{shown_key(on)}` is neither a date (YYYY-MM-DD) "
+                                  f"nor {what}; expected a date or the name of a column "
+                                  "of dates") from None
+    return None
+
+
+def _field_names(name: str, kind: str, on: str) -> set[str]:
+    """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if the text ``"on"``
+    is in the file (a key can only be written so, or with an escape), else none."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return set(pq.ParquetFile(name).schema_arrow.names)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
+    if kind == "csv":
+        try:
+            with open(name, encoding="utf-8-sig", newline="", errors="surrogateescape") as f:
+                return set(csv_header(f))
+        except OSError as error:
+            raise PopulationFileError(f"{name}: cannot be read ({error})") from None
+    key = json.dumps(on, ensure_ascii=False).encode("utf-8")
+    try:
+        with open(name, "rb") as stream:
+            tail = b""
+            while chunk := stream.read(1 << 22):
+                if key in tail + chunk[: len(key)] or key in chunk:
+                    return {on}
+                tail = chunk[-len(key):]
+    except OSError as error:
+        raise PopulationFileError(f"{name}: cannot be read ({error})") from None
+    return set()
+
+
+def _parquet(name: str, batch_rows: int, ids: bool, day: str | None = None
+             ) -> Iterator[Batch]:
     """The batches of a Parquet file; its ``id`` column holds the rows' ids if ``ids`` (else
-    it is the policy's fact ``id``)."""
+    it is the policy's fact ``id``); its column ``day`` each row's decision date."""
     import pyarrow.parquet as pq
 
     try:
@@ -153,10 +247,10 @@ def _parquet(name: str, batch_rows: int, ids: bool) -> Iterator[Batch]:
         table = pa.Table.from_batches([record_batch])
         n = table.num_rows
         yield Batch(table, list(range(start, start + n)), None, [], (start + n) / total,
-                    ids=column)
+                    ids=column, day=day)
         start += n
     if start == 0:  # no rows: one empty batch, so that the output has the file's columns
-        yield Batch(file.schema_arrow.empty_table(), [], None, [], 1.0, ids=column)
+        yield Batch(file.schema_arrow.empty_table(), [], None, [], 1.0, ids=column, day=day)
 
 
 def _text_dates(value: Any) -> Any:
@@ -205,9 +299,10 @@ def _table(facts: list[Any], ids: list[str | None], schema: pa.Schema, column: s
 
 
 Problems = tuple[FactProblem, ...]
-Pending = tuple[int, int, Any, Any, Any, Problems]
+Pending = tuple[int, int, Any, Any, Any, Problems, Any]
 """A row read the exact way: (row, line, id, facts, order, why it cannot be read: the
-problems of its line, each reported with the line's number; none if it can)."""
+problems of its line, each reported with the line's number, none if it can; its
+decision date as given, with a column of dates)."""
 
 
 def _unreadable(why: str) -> Problems:
@@ -220,8 +315,13 @@ class _Rows:
     schema, gathered into Arrow batches (JSON lines read by Arrow's JSON reader where that
     is exact: :mod:`udbudsregler.columnar.lines`)."""
 
-    def __init__(self, policy: PolicyLike, name: str, batch_rows: int) -> None:
+    def __init__(self, policy: PolicyLike, name: str, batch_rows: int,
+                 day: str | None = None) -> None:
         self.policy = policy
+        #: The column (key) of each row's decision date, and its column in a batch: a
+        #: CSV file's fact of that name, or DAY_COLUMN (:meth:`batches`).
+        self.day = day
+        self.day_column: str | None = None
         self.name = name
         self.batch_rows = batch_rows
         self.schema = fact_schema(policy.graph)
@@ -234,6 +334,9 @@ class _Rows:
         self.ids = ROW_IDS if "id" in self.specs else "id"
 
     def batches(self, kind: str) -> Iterator[Batch]:
+        if self.day is not None:
+            fact = kind == "csv" and self.day in self.specs
+            self.day_column = self.day if fact else DAY_COLUMN
         return _paused_while_read(self._json_lines() if kind == "jsonl" else self._csv_rows())
 
     def _csv_rows(self) -> Generator[Batch, None, None]:
@@ -246,8 +349,8 @@ class _Rows:
         with handle:
             pending: list[Pending] = []
             number = 0
-            for line, ident, facts, order, problems in self._csv(handle):
-                pending.append((number, line, ident, facts, order, problems))
+            for line, ident, facts, order, problems, day in self._csv(handle):
+                pending.append((number, line, ident, facts, order, problems, day))
                 number += 1
                 if len(pending) >= self.batch_rows:
                     batch = self._batch(pending, self._done(handle))
@@ -263,20 +366,29 @@ class _Rows:
             return 0.0
 
     def _checked(self, pending: list[Pending]) -> tuple[list[Any], list[str | None],
-                                                        list[Any], list[int], list[Any]]:
+                                                        list[Any], list[int], list[Any],
+                                                        list[Any]]:
         """The rows read the exact way, checked as ``decide`` checks them: the facts of
-        those it accepts (in their Arrow form), their ids, orders and row numbers; and the
-        errors of the others."""
+        those it accepts (in their Arrow form), their ids, orders and row numbers; the
+        errors of the others; and the decision dates of those accepted (with a column
+        of dates: a row whose date is bad is that error, as ``decide_table`` makes it)."""
         good: list[dict[str, Any]] = []
         ids: list[str | None] = []
         orders: list[Any] = []
         numbers: list[int] = []
         errors: list[dict[str, Any]] = []
-        for number, line, ident, facts, order, unread in pending:
+        days: list[Any] = []
+        for number, line, ident, facts, order, unread, day in pending:
             if unread:
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
                             "message": f"line {line}: {p.described}"} for p in unread]
                 continue
+            if self.day is not None:
+                read = _read_day(self.policy, day, False)
+                if not isinstance(read, date):
+                    errors += [{"row": number, "id": ident, "path": self.day, "code": code,
+                                "message": message} for code, message in read]
+                    continue
             canonical, problems = self.check(facts)
             if problems:  # in the order of decide's FactError (as a row decided per record)
                 errors += [{"row": number, "id": ident, "path": p.path, "code": p.code,
@@ -286,13 +398,20 @@ class _Rows:
             ids.append(ident)
             orders.append(order)
             numbers.append(number)
-        return good, ids, orders, numbers, errors
+            days.append(day)
+        return good, ids, orders, numbers, errors, days
+
+    def _with_days(self, table: pa.Table, days: list[Any]) -> pa.Table:
+        """``table`` with the column of the rows' dates (as text), if it is not a fact's."""
+        if self.day_column != DAY_COLUMN:
+            return table
+        return table.append_column(DAY_COLUMN, pa.array(days, type=pa.string()))
 
     def _batch(self, pending: list[Pending], done: float) -> Batch:
-        good, ids, orders, numbers, errors = self._checked(pending)
-        table = _table(good, ids, self.schema, self.ids)
+        good, ids, orders, numbers, errors, days = self._checked(pending)
+        table = self._with_days(_table(good, ids, self.schema, self.ids), days)
         return Batch(table, numbers, orders if any(o is not None for o in orders) else None,
-                     errors, done, good, ids=self.ids)
+                     errors, done, good, ids=self.ids, day=self.day_column)
 
     # -- JSON lines --------------------------------------------------------------------
 
@@ -301,7 +420,7 @@ class _Rows:
             stream = open(self.name, "rb")  # noqa: SIM115
         except OSError as error:
             raise PopulationFileError(f"{self.name}: cannot be read ({error})") from None
-        fast = FastJson.of(self.policy)
+        fast = FastJson.of(self.policy, self.day)
         with stream:
             number = 0
             for block in line_blocks(stream, self.batch_rows, self.size):
@@ -353,14 +472,15 @@ class _Rows:
             line = block.first + k
             read = texts[k] if k in texts else block.line(k).decode("utf-8")
             if read is None:
-                pending.append((int(row[k]), line, None, None, None, _unreadable("not UTF-8 text")))
+                pending.append((int(row[k]), line, None, None, None,
+                                _unreadable("not UTF-8 text"), None))
             else:
                 pending.append((int(row[k]), *self._read(line, read)))
         if not pieces:
             return self._batch(pending, block.done)
         assert fast is not None
-        good, ids, orders, numbers, errors = self._checked(pending)
-        rest = _table([_text_dates(v) for v in good], ids, fast.schema)
+        good, ids, orders, numbers, errors, days = self._checked(pending)
+        rest = self._with_days(_table([_text_dates(v) for v in good], ids, fast.schema), days)
         parts = [table for table, _, _ in pieces]
         if rest.schema != parts[0].schema:  # widened (more places than decimal128)
             parts = [t.cast(rest.schema) for t in parts]
@@ -370,29 +490,31 @@ class _Rows:
         rows = row[lines].tolist() + numbers
         given = [None] * len(lines) + orders if any(o is not None for o in orders) else None
         return Batch(table, rows, given, errors, block.done,
-                     Records(block, lines, wrapped, good), len(lines),
-                     lambda: self._lines(block, first_row, None))
+                     Records(block, lines, wrapped, good, self.day), len(lines),
+                     lambda: self._lines(block, first_row, None), day=self.day_column)
 
-    def _read(self, line_number: int, line: str) -> tuple[int, Any, Any, Any, Problems]:
-        """One line read as ``decide`` reads JSON: (line, id, facts, order, problems); a
-        wrapper by :func:`~udbudsregler.runtime.inputs.population_line`."""
+    def _read(self, line_number: int, line: str
+              ) -> tuple[int, Any, Any, Any, Problems, Any]:
+        """One line read as ``decide`` reads JSON: (line, id, facts, order, problems,
+        date); a wrapper by :func:`~udbudsregler.runtime.inputs.population_line`."""
         try:
             data = read_line(line)
         except json.JSONDecodeError as error:
-            return line_number, None, None, None, _unreadable(f"not valid JSON: {error.msg}")
+            return line_number, None, None, None, _unreadable(
+                f"not valid JSON: {error.msg}"), None
         except FactError as error:
             return line_number, None, None, None, _unreadable(
-                "; ".join(p.render() for p in error.problems))
-        read = population_line(data)
-        return line_number, read.id, read.facts, read.order, read.problems
+                "; ".join(p.render() for p in error.problems)), None
+        read = population_line(data, self.day)
+        return line_number, read.id, read.facts, read.order, read.problems, read.day
 
-    def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Problems]]:
+    def _csv(self, handle: TextIO) -> Iterator[tuple[int, Any, Any, Any, Problems, Any]]:
         try:
-            for row in csv_rows(handle, self.specs):
+            for row in csv_rows(handle, self.specs, self.day):
                 if row.unreadable is not None:
-                    yield row.line, None, None, None, _unreadable(row.unreadable)
+                    yield row.line, None, None, None, _unreadable(row.unreadable), None
                 else:
-                    yield row.line, row.ident, row.facts, None, row.problems
+                    yield row.line, row.ident, row.facts, None, row.problems, row.day
         except CsvFileProblem as error:
             raise PopulationFileError(f"{self.name}: {error}") from None
 
@@ -513,6 +635,9 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     """Decide every citizen of a population file and write the decisions to ``out``
     (Parquet or JSON lines, by its suffix) and the rows that could not be decided to
     ``errors`` (default: ``out`` with ``.errors`` before the suffix), one batch at a time.
+    ``on``: the decision date, or the name of the file's column (JSON lines: of the key
+    beside ``facts`` in its lines) holding each citizen's own (:func:`day_field`; each
+    batch is then decided by ``decide_table(batch, on=column)``).
     ``values``, ``id``, ``columns`` and ``suppliers`` (the supplier state for every
     citizen: who is full, the loads and capacities, the sequence number) are as for
     ``decide_table``; each citizen's order is the one on its line, if any. A supplier
@@ -525,6 +650,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     value_columns(policy, values)
     if suppliers is not None:
         policy.check_supplier_state(parse_supplier_state(suppliers))
+    day = day_field(policy, population, on)
     started = time.perf_counter()
     out = str(out)
     if errors is None:
@@ -549,7 +675,7 @@ def decide_file(policy: PolicyLike, population: str | Path, on: date | str, out:
     summary = FileSummary(errors_file=errors)
     notes: list[str] = []
     try:
-        for batch in read_batches(policy, population, batch_rows):
+        for batch in read_batches(policy, population, batch_rows, day):
             try:
                 result = _decide(policy, batch, on, id, values, wanted, suppliers)
             except Redo:  # a row Arrow read is not read alike the exact way: read it so
@@ -598,8 +724,72 @@ def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
             suppliers: Mapping[str, Any] | None) -> TableDecisions:
     table = batch.table
     ident = batch.ids if batch.ids is not None else id
+    if batch.day is not None:
+        return _decide_by_day(policy, batch, str(on), ident, values, columns, suppliers)
     return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
                         orders=batch.orders, columns=columns, suppliers=suppliers)
+
+
+def _decide_by_day(policy: PolicyLike, batch: Batch, name: str, ident: str | None,
+                   values: tuple[str, ...], columns: tuple[str, ...],
+                   suppliers: Mapping[str, Any] | None) -> TableDecisions:
+    """A batch with each row's date in its column ``batch.day`` (the file's ``name``): one
+    ``decide_table(batch, on=column)``, its errors at the date reported at ``name``.
+
+    ``decide_table`` decides a row per record from the table's values; a row Arrow's
+    JSON reader read has its facts as read (``batch.records``): the rows of those with
+    errors (not of the date) are decided again from them, by date, as ``decide_file``
+    decides them with one date (an error's message shows a value as written: ``-7.50``,
+    where the table has ``-7.5``)."""
+    column = batch.day
+    assert column is not None
+    # one order per row, or None (decide_table takes a list; its annotation omits it)
+    orders: Any = list(batch.orders) if batch.orders is not None else None
+    result = decide_table(policy, batch.table, column, id=ident, order=orders,
+                          values=values, columns=columns, suppliers=suppliers)
+    errors = result.errors
+    if column != name and errors.num_rows:
+        at = errors.column_names.index("path")
+        path = pc.if_else(pc.equal(errors.column("path"), column), name, errors.column("path"))
+        errors = errors.set_column(at, "path", path)
+    if batch.fast and batch.records is not None and errors.num_rows:
+        return _as_read(policy, batch, result, errors, ident, values, columns, suppliers)
+    return replace(result, errors=errors)
+
+
+def _as_read(policy: PolicyLike, batch: Batch, result: TableDecisions, errors: pa.Table,
+             ident: str | None, values: tuple[str, ...], columns: tuple[str, ...],
+             suppliers: Mapping[str, Any] | None) -> TableDecisions:
+    """``result`` with the rows Arrow read (the first ``batch.fast``) that have errors of
+    their facts decided again from their facts as read, each on its date."""
+    column = batch.day
+    assert column is not None and batch.records is not None
+    rows = result.errors.column("row").to_pylist()  # (paths not yet renamed)
+    paths = result.errors.column("path").to_pylist()
+    dated = {r for r, p in zip(rows, paths, strict=True) if p == column}
+    again = sorted({r for r in rows if r < batch.fast} - dated)
+    if not again:
+        return replace(result, errors=errors)
+    by_day: dict[date, list[int]] = {}
+    texts = batch.table.column(column).take(pa.array(again, type=pa.int64())).to_pylist()
+    for row, text in zip(again, texts, strict=True):
+        by_day.setdefault(_as_date(text), []).append(row)
+    table = batch.table.drop_columns([column]) if column == DAY_COLUMN else batch.table
+    decisions = [result.decisions]
+    redone = pa.array(again, type=pa.int64())
+    kept = pc.invert(pc.is_in(errors.column("row"), value_set=redone))
+    problems = [errors.filter(kept)]
+    for day, of_day in by_day.items():
+        picked = pa.array(of_day, type=pa.int64())
+        part = decide_arrow(policy, table.take(picked), day,
+                            [batch.records[r] for r in of_day], id=ident, values=values,
+                            columns=columns, suppliers=suppliers,
+                            orders=[batch.orders[r] for r in of_day]
+                            if batch.orders is not None else None)
+        decisions.append(_renumber(part.decisions, of_day))
+        problems.append(_renumber(part.errors, of_day))
+    return replace(result, decisions=pa.concat_tables(decisions).sort_by("row"),
+                   errors=pa.concat_tables(problems).sort_by("row"))
 
 
 def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:

@@ -43,6 +43,10 @@ done about it:
   ``facts`` column; an ``order``, a ``note`` or another key (or an id that is not text)
   makes Arrow refuse it, a missing or null ``facts`` sends the line the exact way. A
   line is read the exact way by :func:`~udbudsregler.runtime.inputs.population_line`.
+- **A date key** (``decide --population --on KEY``: each citizen's decision date beside
+  ``facts``) is read as text into :data:`DAY_COLUMN` (a line without it, or not
+  wrapped, has a null date); a value that is not text or null makes Arrow refuse the
+  line. ``decide_table`` reads the dates as it reads a column of dates.
 
 If a row Arrow read cannot be parsed the exact way when it is decided per record (it
 should not happen), :class:`Redo` is raised and ``decide_file`` reads the whole batch again
@@ -78,7 +82,8 @@ from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, population_lin
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.convert import MAX_NUMBER_TEXT
 
-__all__ = ["FAST", "FastJson", "LineBlock", "Records", "Redo", "line_blocks", "read_line"]
+__all__ = ["DAY_COLUMN", "FAST", "FastJson", "LineBlock", "Records", "Redo", "line_blocks",
+           "read_line"]
 
 #: Whether ``decide_file`` reads JSON lines with Arrow's reader where that is exact (the
 #: tests turn it off to compare with the exact way).
@@ -88,6 +93,9 @@ FAST = True
 #: costs about that many lines read the exact way, about 20 µs each).
 PIECE_LINES = 4096
 SMALLEST_PIECE = 16
+#: The column of a batch holding each line's date key (a fact's name is a word: no fact
+#: has this one; its errors are reported at the key's name).
+DAY_COLUMN = "#on"
 
 
 # -- the exact reading of one line -------------------------------------------------------
@@ -313,7 +321,16 @@ ESCAPED_KEY = r'\\u[0-9A-Fa-f]{4}[^"\\]*"[ \t]*:'
 # -- the fast reader of a policy ------------------------------------------------------------
 
 
-_WRAPPER = re.compile(rb'[ \t]*\{[ \t]*"(?:id|facts|order)"[ \t]*:')
+def _wrapper(day_key: str | None) -> re.Pattern[bytes]:
+    """A line that starts as a wrapper: its first key ``id``, ``facts``, ``order`` or the
+    date key."""
+    keys = [b"id", b"facts", b"order"]
+    if day_key is not None:
+        keys.append(re.escape(json.dumps(day_key, ensure_ascii=False)[1:-1].encode("utf-8")))
+    return re.compile(rb'[ \t]*\{[ \t]*"(?:' + b"|".join(keys) + rb')"[ \t]*:')
+
+
+_WRAPPER = _wrapper(None)
 _TO_KEY = re.compile(rb'"to"[ \t]*:')
 _NAME = re.compile(r"\w+")
 
@@ -330,13 +347,18 @@ class FastJson:
     hazard: str | None
     #: Whether the facts have periods or histories (whose ``to`` keys are counted).
     periodic: bool
+    #: The key of a wrapper holding the citizen's decision date (None: none).
+    day_key: str | None = None
+    wrapper: re.Pattern[bytes] = _WRAPPER
 
     @classmethod
-    def of(cls, policy: PolicyLike) -> FastJson | None:
+    def of(cls, policy: PolicyLike, day_key: str | None = None) -> FastJson | None:
         """The fast reader of ``policy``; None if its lines are read the exact way: the
         policy is decided per record anyway, or a fact or field is named so that a line
         could be read otherwise (``id``, ``facts`` or ``order`` at the top, ``from`` or
-        ``to`` outside periods and histories, a decimal whose name is not a word)."""
+        ``to`` outside periods and histories, a decimal whose name is not a word).
+        ``day_key``: a wrapper's key holding the decision date (read as text into
+        :data:`DAY_COLUMN`)."""
         if not FAST or support(policy) is not None:
             return None
         facts = {name: fact.spec for name, fact in policy.graph.facts.items()}
@@ -364,8 +386,10 @@ class FastJson:
             return None
         schema = text_dates(fact_schema(policy.graph))
         wrapped = pa.schema([("id", pa.string()), ("facts", pa.struct(list(schema)))])
+        if day_key is not None:
+            wrapped = wrapped.append(pa.field(day_key, pa.string()))
         hazard = hazard_pattern(sorted(set(decimals))) if decimals else None
-        return cls(facts, schema, wrapped, hazard, periodic)
+        return cls(facts, schema, wrapped, hazard, periodic, day_key, _wrapper(day_key))
 
     def candidates(self, block: LineBlock, plain: Any) -> Any:
         """Of the lines that are one ``{...}`` (``plain``), those Arrow may read: not too
@@ -424,7 +448,7 @@ class FastJson:
     def _piece(self, data: bytes | bytearray, block: LineBlock, lines: Any, size: int
                ) -> tuple[pa.Table, Any, bool] | None:
         """The lines read by Arrow (None if it refuses them), wrapped if the first is."""
-        wrapped = bool(_WRAPPER.match(block.line(int(lines[0]))))
+        wrapped = bool(self.wrapper.match(block.line(int(lines[0]))))
         start, end = int(block.starts[lines[0]]), int(block.ends[lines[-1]])
         text = memoryview(data)[start:end]
         options = pj.ParseOptions(explicit_schema=self.wrapped if wrapped else self.schema,
@@ -443,10 +467,14 @@ class FastJson:
             if facts.null_count:  # `{"id": ...}` without facts: the exact way says why
                 keep &= ~np.asarray(facts.is_null(), dtype=bool)
             ids = table.column("id")
+            days = table.column(self.day_key) if self.day_key is not None else None
             table = pa.Table.from_arrays(facts.flatten(), schema=self.schema)
         else:
             ids = pa.nulls(table.num_rows, pa.string())
+            days = pa.nulls(table.num_rows, pa.string()) if self.day_key is not None else None
         table = table.append_column("id", ids)
+        if days is not None:
+            table = table.append_column(DAY_COLUMN, days)
         if self.periodic:
             keep &= ~self._without_to(table, data, start, end,
                                       lambda row: block.line(int(lines[row])))
@@ -527,8 +555,10 @@ class Records(Sequence[Any]):
     read is parsed the exact way (``read_line``) when it is asked for; the others are
     given (their checked facts)."""
 
-    def __init__(self, block: LineBlock, lines: Any, wrapped: Any, given: list[Any]) -> None:
+    def __init__(self, block: LineBlock, lines: Any, wrapped: Any, given: list[Any],
+                 day_key: str | None = None) -> None:
         self.block = block
+        self.day_key = day_key
         self.lines = lines
         self.wrapped = wrapped
         self.given = given
@@ -563,7 +593,7 @@ class Records(Sequence[Any]):
         except (ValueError, FactError, RecursionError):  # JSONDecodeError is a ValueError
             raise Redo(f"line {self.block.first + k}") from None
         # read as the exact way reads it; Arrow read a wrapper with an id and facts only
-        read = population_line(data)
+        read = population_line(data, self.day_key)
         if read.problems or read.wrapped != bool(self.wrapped[index]) or \
                 read.order is not None:
             raise Redo(f"line {self.block.first + k}")

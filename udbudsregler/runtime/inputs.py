@@ -224,9 +224,11 @@ class PopulationLine(NamedTuple):
     order: dict[str, Any] | None
     wrapped: bool
     problems: tuple[FactProblem, ...]
+    #: The value of the line's date key (``population_line``'s ``day_key``; None: none).
+    day: Any = None
 
 
-def population_line(data: Any) -> PopulationLine:
+def population_line(data: Any, day_key: str | None = None) -> PopulationLine:
     """The JSON value of a population file's line (as :func:`read_json` reads it): a
     citizen's facts, or the wrapper ``{"id": ..., "facts": {...}, "order": {...}}``.
 
@@ -236,17 +238,21 @@ def population_line(data: Any) -> PopulationLine:
     ``facts`` is an object (UDB608), its ``order`` an object or null (UDB602: never
     dropped, so no decision is made without it), its ``id`` text, an integer (as text)
     or null (UDB602), and another key is an error (UDB606, with its path: a misspelt
-    ``order`` is not ignored). The problems are sorted as :class:`FactError` sorts them.
-    Every reader of population lines (``decide --population``, its fast reader, ``diff
-    --population``) reads a line by this one function."""
+    ``order`` is not ignored). ``day_key``: a key a wrapper may also have, beside
+    ``facts``, holding the citizen's decision date (``decide --population --on KEY``):
+    its value is the line's ``day``, as given (None if the line has none). The problems
+    are sorted as :class:`FactError` sorts them. Every reader of population lines
+    (``decide --population``, its fast reader, ``diff --population``) reads a line by
+    this one function."""
     if not isinstance(data, dict):
         return PopulationLine(None, None, None, False,
                               (FactProblem("UDB608", "", "expected a JSON object"),))
     if "facts" not in data:
         return PopulationLine(None, data, None, False, ())
+    keys = WRAPPER_KEYS if day_key is None else (*WRAPPER_KEYS, day_key)
     problems = [FactProblem("UDB606", shown_key(key), f"`{shown_key(key)}` is not a key of "
-                            f"a population line ({', '.join(WRAPPER_KEYS)})")
-                for key in data if key not in WRAPPER_KEYS]
+                            f"a population line ({', '.join(shown_key(k) for k in keys)})")
+                for key in data if key not in keys]
     ident = data.get("id")
     if isinstance(ident, int) and not isinstance(ident, bool):
         ident = str(ident)
@@ -267,7 +273,8 @@ def population_line(data: Any) -> PopulationLine:
                                     f"`order` is not an object (got {kind_of(order)})"))
         order = None
     problems.sort(key=lambda p: (p.path, p.code, p.message))
-    return PopulationLine(ident, facts, order, True, tuple(problems))
+    day = data.get(day_key) if day_key is not None else None
+    return PopulationLine(ident, facts, order, True, tuple(problems), day)
 
 
 # -- the descriptions of values ----------------------------------------------------
