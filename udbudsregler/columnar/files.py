@@ -74,7 +74,6 @@ from udbudsregler.columnar.table import (
     arrow_value,
     converts,
     decide_arrow,
-    decide_table,
     fact_schema,
     projection,
     value_columns,
@@ -724,72 +723,19 @@ def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
             suppliers: Mapping[str, Any] | None) -> TableDecisions:
     table = batch.table
     ident = batch.ids if batch.ids is not None else id
-    if batch.day is not None:
-        return _decide_by_day(policy, batch, str(on), ident, values, columns, suppliers)
-    return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
-                        orders=batch.orders, columns=columns, suppliers=suppliers)
-
-
-def _decide_by_day(policy: PolicyLike, batch: Batch, name: str, ident: str | None,
-                   values: tuple[str, ...], columns: tuple[str, ...],
-                   suppliers: Mapping[str, Any] | None) -> TableDecisions:
-    """A batch with each row's date in its column ``batch.day`` (the file's ``name``): one
-    ``decide_table(batch, on=column)``, its errors at the date reported at ``name``.
-
-    ``decide_table`` decides a row per record from the table's values; a row Arrow's
-    JSON reader read has its facts as read (``batch.records``): the rows of those with
-    errors (not of the date) are decided again from them, by date, as ``decide_file``
-    decides them with one date (an error's message shows a value as written: ``-7.50``,
-    where the table has ``-7.5``)."""
-    column = batch.day
-    assert column is not None
-    # one order per row, or None (decide_table takes a list; its annotation omits it)
-    orders: Any = list(batch.orders) if batch.orders is not None else None
-    result = decide_table(policy, batch.table, column, id=ident, order=orders,
-                          values=values, columns=columns, suppliers=suppliers)
+    if batch.day is None:
+        return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
+                            orders=batch.orders, columns=columns, suppliers=suppliers)
+    # each row's date in the column `batch.day` (the file's `on`): its errors there
+    result = decide_arrow(policy, table, batch.day, batch.records, id=ident, values=values,
+                          orders=batch.orders, columns=columns, suppliers=suppliers)
     errors = result.errors
-    if column != name and errors.num_rows:
+    if batch.day != on and errors.num_rows:
         at = errors.column_names.index("path")
-        path = pc.if_else(pc.equal(errors.column("path"), column), name, errors.column("path"))
-        errors = errors.set_column(at, "path", path)
-    if batch.fast and batch.records is not None and errors.num_rows:
-        return _as_read(policy, batch, result, errors, ident, values, columns, suppliers)
-    return replace(result, errors=errors)
-
-
-def _as_read(policy: PolicyLike, batch: Batch, result: TableDecisions, errors: pa.Table,
-             ident: str | None, values: tuple[str, ...], columns: tuple[str, ...],
-             suppliers: Mapping[str, Any] | None) -> TableDecisions:
-    """``result`` with the rows Arrow read (the first ``batch.fast``) that have errors of
-    their facts decided again from their facts as read, each on its date."""
-    column = batch.day
-    assert column is not None and batch.records is not None
-    rows = result.errors.column("row").to_pylist()  # (paths not yet renamed)
-    paths = result.errors.column("path").to_pylist()
-    dated = {r for r, p in zip(rows, paths, strict=True) if p == column}
-    again = sorted({r for r in rows if r < batch.fast} - dated)
-    if not again:
-        return replace(result, errors=errors)
-    by_day: dict[date, list[int]] = {}
-    texts = batch.table.column(column).take(pa.array(again, type=pa.int64())).to_pylist()
-    for row, text in zip(again, texts, strict=True):
-        by_day.setdefault(_as_date(text), []).append(row)
-    table = batch.table.drop_columns([column]) if column == DAY_COLUMN else batch.table
-    decisions = [result.decisions]
-    redone = pa.array(again, type=pa.int64())
-    kept = pc.invert(pc.is_in(errors.column("row"), value_set=redone))
-    problems = [errors.filter(kept)]
-    for day, of_day in by_day.items():
-        picked = pa.array(of_day, type=pa.int64())
-        part = decide_arrow(policy, table.take(picked), day,
-                            [batch.records[r] for r in of_day], id=ident, values=values,
-                            columns=columns, suppliers=suppliers,
-                            orders=[batch.orders[r] for r in of_day]
-                            if batch.orders is not None else None)
-        decisions.append(_renumber(part.decisions, of_day))
-        problems.append(_renumber(part.errors, of_day))
-    return replace(result, decisions=pa.concat_tables(decisions).sort_by("row"),
-                   errors=pa.concat_tables(problems).sort_by("row"))
+        path = pc.if_else(pc.equal(errors.column("path"), batch.day), str(on),
+                          errors.column("path"))
+        return replace(result, errors=errors.set_column(at, "path", path))
+    return result
 
 
 def _renumber(table: pa.Table, rows: list[int]) -> pa.Table:

@@ -1380,13 +1380,15 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
                    order: Mapping[str, Any] | str | list[Any] | None,
                    suppliers: Mapping[str, Any] | None, values: tuple[str, ...],
                    first_row: int, ignore_validity: bool, strict: bool,
-                   columns: tuple[str, ...]) -> TableDecisions:
+                   columns: tuple[str, ...],
+                   records: Sequence[Mapping[str, Any]] | None = None) -> TableDecisions:
     """``decide_table`` with each row's decision date in ``column`` (a date, or ISO text,
     read as ``decide`` reads ``on``; a row whose date ``decide`` refuses, or outside the
     policy's validity, is an error at ``column`` with ``decide``'s code and message).
     The rows of each date are one columnar run; the dates of few rows are decided per
     record, each on its own date. The column is not a fact (unless the policy declares
-    one of its name)."""
+    one of its name). ``records``: the facts of the rows as given, as for
+    :func:`_decide`."""
     codes, given = _day_codes(table.column(column))
     read = [_read_day(policy, value, ignore_validity) for value in given]
     # the rows of each distinct value, in the table's order
@@ -1416,8 +1418,9 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
         sub = table.select(keep)
         if len(rows) < table.num_rows:  # (all rows, in order: the table as it is)
             sub = sub.take(pa.array(rows, type=pa.int64()))
+        given = [records[i] for i in rows] if records is not None else None
         result = _decide(policy, sub, day, id, rows_of_order, suppliers, values, 0,
-                         ignore_validity, strict, None, columns, days=each,
+                         ignore_validity, strict, given, columns, days=each,
                          day_numbers=numbers)
         return _renumbered(result, rows, first_row)
 
@@ -1525,11 +1528,16 @@ def decide_arrow(policy: PolicyLike, table: pa.Table, on: date | str,
     """``decide_table`` of an Arrow table whose rows' facts are also given as read
     (``records``, one per row): a row decided per record is decided from its record
     (None: from the table). ``orders``: each row's order as given (None for a row
-    without one), as ``decide`` takes it; ``suppliers``: the supplier state."""
-    day = _as_date(on)
-    policy.check_date(day)
+    without one), as ``decide`` takes it; ``suppliers``: the supplier state; ``on``: the
+    date, or the name of the table's column of each row's date."""
     if orders is not None and len(orders) != table.num_rows:
         raise ValueError(f"{len(orders)} orders for {table.num_rows} rows")
+    if isinstance(on, str) and on in table.column_names:  # each row's date in a column
+        return _decide_by_day(policy, table, on, id, list(orders) if orders is not None
+                              else None, suppliers, tuple(values), 0, False, False,
+                              projection(columns), records)
+    day = _as_date(on)
+    policy.check_date(day)
     return _decide(policy, table, day, id, list(orders) if orders is not None else None,
                    suppliers, tuple(values), 0, False, False, records, projection(columns))
 
