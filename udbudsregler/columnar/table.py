@@ -1369,8 +1369,9 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
                    ignore_validity, strict, None, projection(columns))
 
 
-#: The rows of a decision date fewer than this are decided per record, all such rows
-#: together: a columnar run of a few rows costs about 2 ms, a row decided per record
+#: With a policy decided a date at a time (no columnar form for a date per row): the rows
+#: of a decision date fewer than this are decided per record, all such rows together: a
+#: columnar run of a few rows costs about 2 ms, a row decided per record
 #: from a table 20-50 µs (its facts read back from Arrow, 16-22 µs; its failed criteria
 #: from the decision's reasons, about 25 µs).
 _FEW_OF_A_DAY = 48
@@ -1385,9 +1386,9 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
     """``decide_table`` with each row's decision date in ``column`` (a date, or ISO text,
     read as ``decide`` reads ``on``; a row whose date ``decide`` refuses, or outside the
     policy's validity, is an error at ``column`` with ``decide``'s code and message).
-    The rows of each date are one columnar run; the dates of few rows are decided per
-    record, each on its own date. The column is not a fact (unless the policy declares
-    one of its name). ``records``: the facts of the rows as given, as for
+    The good rows are one columnar run, ``today`` a column of their dates (a policy with
+    no columnar form for that: the rows of each date one run, the dates of few rows per
+    record). The column is not a fact (unless the policy declares one of its name). ``records``: the facts of the rows as given, as for
     :func:`_decide`."""
     codes, given = _day_codes(table.column(column))
     read = [_read_day(policy, value, ignore_validity) for value in given]
