@@ -379,3 +379,26 @@ def test_one_value_of_many_places_sends_only_its_row_per_record(value: str) -> N
     result = policy.decide_table(table, on)
     assert_agree(policy, rows_of(table), on, result)
     assert result.columnar >= 190, result.columnar
+
+
+def test_a_pandas_column_of_timestamps_is_refused_with_how_to_give_dates() -> None:
+    """pandas has no date type of its own: a date column read by `pd.to_datetime` holds
+    timestamps, which `decide` refuses (a date with a time of day is not a date); the
+    message says how to give the date alone, in `decide` and in `decide_table`."""
+    pd = pytest.importorskip("pandas")
+    policy = load_policy(HERE / "data" / "ranged")
+    on = dt.date(2024, 2, 15)
+    frame = pd.DataFrame({"age": [40, 41], "hours": [20, 20],
+                          "start": pd.to_datetime(["2024-01-01 00:00", "2024-01-02 13:30"])})
+    result = policy.decide_table(frame, on)
+    messages = [(e["row"], e["path"], e["code"], e["message"])
+                for e in result.errors.to_pylist()]
+    assert messages == [
+        (0, "start", "UDB602", "expected a date (YYYY-MM-DD), got a date with a time of "
+         "day (2024-01-01 00:00:00): give the date alone (`.date()`; a pandas column: "
+         "`.dt.date`)"),
+        (1, "start", "UDB602", "expected a date (YYYY-MM-DD), got a date with a time of "
+         "day (2024-01-02 13:30:00): give the date alone (`.date()`; a pandas column: "
+         "`.dt.date`)")]
+    frame["start"] = frame["start"].dt.date  # as the message says: decided
+    assert policy.decide_table(frame, on).decisions.num_rows == 2

@@ -63,17 +63,22 @@ def _problems(data: object) -> list[tuple[str, str, str]]:
 
 def test_a_population_line_is_facts_or_a_wrapper() -> None:
     facts = {"age": 30}
-    assert population_line(facts) == (None, facts, None, False, ())
+    assert population_line(facts) == (None, facts, None, False, (), None)
     assert population_line({"id": "c1", "facts": facts, "order": {"package": "job"}}) == (
-        "c1", facts, {"package": "job"}, True, ())
-    assert population_line({"facts": facts}) == (None, facts, None, True, ())
+        "c1", facts, {"package": "job"}, True, (), None)
+    assert population_line({"facts": facts}) == (None, facts, None, True, (), None)
     # a null id or order is none; an integer id is its text; a note is for people
     assert population_line({"id": None, "facts": facts, "order": None, "note": 5}) == (
-        None, facts, None, True, ())
+        None, facts, None, True, (), None)
     assert population_line({"id": 10**30, "facts": facts}).id == "1" + "0" * 30
     # without `facts` a line is the facts themselves: `id` is then not a fact (UDB606)
     assert population_line({"id": "c1", "order": {}}) == (
-        None, {"id": "c1", "order": {}}, None, False, ())
+        None, {"id": "c1", "order": {}}, None, False, (), None)
+    # the key of each line's decision date (decide --population --on KEY), beside facts
+    assert population_line({"id": "c1", "on": "2019-06-03", "facts": facts}, "on") == (
+        "c1", facts, None, True, (), "2019-06-03")
+    assert [(p.path, p.code) for p in population_line(
+        {"id": "c1", "on": "2019-06-03", "facts": facts}).problems] == [("on", "UDB606")]
 
 
 def test_a_population_line_that_is_not_an_object() -> None:

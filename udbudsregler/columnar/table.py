@@ -1388,8 +1388,8 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
     policy's validity, is an error at ``column`` with ``decide``'s code and message).
     The good rows are one columnar run, ``today`` a column of their dates (a policy with
     no columnar form for that: the rows of each date one run, the dates of few rows per
-    record). The column is not a fact (unless the policy declares one of its name). ``records``: the facts of the rows as given, as for
-    :func:`_decide`."""
+    record). The column is not a fact (unless the policy declares one of its name).
+    ``records``: the facts of the rows as given, as for :func:`_decide`."""
     codes, given = _day_codes(table.column(column))
     read = [_read_day(policy, value, ignore_validity) for value in given]
     # the rows of each distinct value, in the table's order

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -129,6 +129,9 @@ def kind_of(value: Any) -> str:
         return "a set (a list is needed: a set has no order)"
     if isinstance(value, Mapping):
         return "a mapping"
+    if isinstance(value, datetime):  # (a pandas Timestamp too)
+        return (f"a date with a time of day ({shown(str(value), 40)}): give the date "
+                "alone (`.date()`; a pandas column: `.dt.date`)")
     return f"a {type(value).__name__}"
 
 
