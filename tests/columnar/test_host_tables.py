@@ -290,6 +290,23 @@ def test_a_polars_column_of_python_objects_is_refused() -> None:
                             until=on)
 
 
+def test_a_polars_column_of_128_bit_numbers_is_refused_naming_it() -> None:
+    """Arrow reads no Polars Int128 (its error named only a format string, `_pli128`):
+    a ``ValueError`` naming the column and saying what to cast it to."""
+    pl = pytest.importorskip("polars")
+    if not hasattr(pl, "Int128"):
+        pytest.skip("this Polars has no Int128")
+    policy = load_policy(HERE / "data" / "ranged")
+    frame = pl.DataFrame({"age": pl.Series([40, 41], dtype=pl.Int128), "hours": [20, 20],
+                          "start": [dt.date(2024, 1, 1)] * 2})
+    with pytest.raises(ValueError, match=r"the column `age` of the DataFrame holds 128-bit "
+                       r"whole numbers \(Int128\), which Arrow cannot read: cast them to "
+                       "Int64"):
+        policy.decide_table(frame, dt.date(2024, 2, 15))
+    frame = frame.with_columns(pl.col("age").cast(pl.Int64))  # as the message says
+    assert policy.decide_table(frame, dt.date(2024, 2, 15)).decisions.num_rows == 2
+
+
 def test_what_is_not_a_table_is_a_clear_error() -> None:
     """A Series (pandas: an ``AttributeError``; Polars: Arrow's "ArrowSchema describes
     non-struct type"), a Polars LazyFrame, an Arrow column, a pandas frame naming a column

@@ -920,6 +920,12 @@ def _check_polars_objects(frame: Any, what: str) -> None:
                 "holds Python objects (Polars' Object type), which Arrow cannot read: "
                 "give it a Polars type (a date, a decimal, text), or give the rows as "
                 "dicts (frame.to_dicts())")
+        if "Int128" in str(dtype):  # (UInt128 too, and inside lists and records)
+            raise ValueError(
+                f"{what}: the column `{shown(str(name))}` of the {type(frame).__name__} "
+                f"holds 128-bit whole numbers ({shown(str(dtype), 60)}), which Arrow "
+                "cannot read: cast them to Int64 (a whole number of a policy is at most "
+                "64 bits), or to a Decimal")
 
 
 def rows_of(table: pa.Table) -> list[dict[str, Any]]:
