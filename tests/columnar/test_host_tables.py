@@ -419,3 +419,23 @@ def test_a_pandas_column_of_timestamps_is_refused_with_how_to_give_dates() -> No
          "`.dt.date`)")]
     frame["start"] = frame["start"].dt.date  # as the message says: decided
     assert policy.decide_table(frame, on).decisions.num_rows == 2
+
+
+def test_a_null_cell_of_a_fact_with_a_default_is_a_null_not_the_default() -> None:
+    """As `None` in a dict: refused; the column left out gives every row the default
+    (docs/population.md, after the table of column types)."""
+    policy = load_policy(ROOT / "policies" / "rusta-och-matcha-2")
+    on = policy.header.valid.from_
+    rows = sample_citizens(policy, on, 3, seed=1)
+    table = pa.Table.from_pylist([arrow_value(r) for r in rows],
+                                 schema=fact_schema(policy.graph))
+    kind = table.schema.field("ersattning").type
+    nulls = _set(table, "ersattning", pa.array([None] * 3, kind))
+    result = policy.decide_table(nulls, on)
+    assert [(e["path"], e["code"], e["message"]) for e in result.errors.to_pylist()] == [
+        ("ersattning", "UDB602", "expected a list, got nothing (null)")] * 3
+    left_out = policy.decide_table(table.drop_columns(["ersattning"]), on)
+    assert left_out.errors.num_rows == 0
+    for i, row in enumerate(rows):
+        assert left_out.decisions.column("eligible")[i].as_py() == policy.decide(
+            {k: v for k, v in row.items() if k != "ersattning"}, on).eligible
