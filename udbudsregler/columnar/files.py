@@ -169,9 +169,10 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
     """``on`` if it names a field of the population file holding each row's decision
     date: a column (CSV, Parquet) or a key of a wrapped line (JSON lines: a file that has
     ``"on"`` somewhere); None if ``on`` is a date. Text written ``YYYY-MM-DD`` is always
-    a date (a bad one is the date's ``FactError``; the file is not looked at). A
-    :class:`PopulationFileError` if it is neither, or a key JSON lines cannot use
-    (``id``, ``facts``, ``order``, ``note``)."""
+    a date (a bad one is the date's ``FactError``; the file is not looked at), and so is
+    other text with a digit that names no field (``2019-2-1``: ``decide``'s
+    ``FactError``). A :class:`PopulationFileError` for a name with no digit that is no
+    field, or a key JSON lines cannot use (``id``, ``facts``, ``order``, ``note``)."""
     if not isinstance(on, str):
         return None
     if _LOOKS_LIKE_A_DATE.fullmatch(on):
@@ -187,14 +188,13 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
                                   "line's date needs another name")
     if on in _field_names(name, kind, on):
         return on
-    try:
-        _as_date(on)
-    except FactError:
-        what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
-        raise PopulationFileError(f"{name}: `{shown_key(on)}` is neither a date (YYYY-MM-DD) "
-                                  f"nor {what}; expected a date or the name of a column "
-                                  "of dates") from None
-    return None
+    if any(c.isdigit() for c in on):  # meant as a date (`2019-2-1`): the date's problem,
+        _as_date(on)                  # as `decide` gives it
+        return None
+    what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
+    raise PopulationFileError(f"{name}: `{shown_key(on)}` is neither a date (YYYY-MM-DD) "
+                              f"nor {what}; expected a date or the name of a column "
+                              "of dates")
 
 
 def _field_names(name: str, kind: str, on: str) -> set[str]:
