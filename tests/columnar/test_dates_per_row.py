@@ -288,3 +288,31 @@ def test_a_package_span_of_a_dated_parameter_gives_each_rows_status(tmp_path: Pa
                 if d["area"] in ("hjerneskade_kognitiv", "psykiske_udfordringer")}
     assert statuses == {("hours_outside_span", False), ("ordered", True)}
     assert result.per_record == 0
+
+
+def test_a_row_before_a_parameters_first_value_is_decided_per_record(tmp_path: Path) -> None:
+    """København with its weekly price from 1 July 2024 on: a row decided before has no
+    price (its value null, and `decide`'s error UDB705 at the value); the others are
+    decided on the columns with their date's price."""
+    import shutil
+
+    folder = tmp_path / "koebenhavn"
+    shutil.copytree(ROOT / "policies" / "koebenhavn-2024", folder)
+    prices = folder / "betaling.yaml"
+    text = prices.read_text(encoding="utf-8")
+    later = text.replace("{from: 2024-01-01, value: 1500.00 DKK}",
+                         "{from: 2024-07-01, value: 1500.00 DKK}", 1)
+    assert later != text
+    prices.write_text(later, encoding="utf-8")
+    policy = load_policy(folder, cache=False)
+    rows = sample_citizens(policy, date(2024, 6, 1), 120, seed=14)
+    days = [date(2024, 5, 1) + timedelta(days=5 * i) for i in range(len(rows))]
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    result = policy.decide_table(table, "decided_on", values=["general_price"])
+    assert_agree(policy, rows, days, result, values=("general_price",))
+    assert_values(policy, rows, days, result, ["general_price"])
+    early = [i for i, d in enumerate(days) if d < date(2024, 7, 1)]
+    assert {(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()} == {
+        (i, "general_price", "UDB705") for i in early}
+    assert result.per_record == len(early) and result.columnar == len(rows) - len(early)
