@@ -209,12 +209,19 @@ def test_12_16_diff_with_a_billion_citizens_is_refused() -> None:
 
 def test_12_16_a_population_file_beyond_the_limit(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`diff --population` reads the file a chunk at a time: its size has no limit (it had
+    one of 256 MiB), a line has (`MAX_ROW_BYTES`): a longer one is a bad row, not read.
+    `read_population`, which holds the whole file, keeps the limit of a file."""
     monkeypatch.setattr(population, "MAX_POPULATION_BYTES", 100)
+    monkeypatch.setattr(population, "MAX_ROW_BYTES", 100)
     path = tmp_path / "population.jsonl"
     path.write_text(CITIZEN.read_text(encoding="utf-8").replace("\n", " ") + "\n", "utf-8")
-    code, _, err = run("diff", SLAGELSE, NEXT_ROUND, "--citizens", "0", "--scenarios", "0",
-                       "--population", path)
-    assert code == EXIT_INPUT and "larger than the limit of 100 bytes" in err
+    code, out, err = run("diff", SLAGELSE, NEXT_ROUND, "--citizens", "0", "--scenarios", "0",
+                         "--population", path)
+    assert code == EXIT_INPUT and "1 rows of" in err
+    assert "bad row, line 1: a line longer than 100 bytes (not read)" in out
+    with pytest.raises(population.PopulationError, match="larger than the limit of 100 bytes"):
+        population.read_population(path)
 
 
 # -- item 17: a pipe in the policy folder; `test /` ------------------------------------

@@ -34,10 +34,18 @@ if TYPE_CHECKING:
     from udbudsregler.runtime.settlement import Settlement
     from udbudsregler.testing.strategies import Scenario
 
-__all__ = ["Citizen", "Comparison", "Progress", "by_line", "can_settle", "deferred"]
+__all__ = ["MAX_MEMBERS", "Citizen", "Comparison", "Progress", "by_line", "can_settle",
+           "deferred"]
 
-#: ``progress(phase, done, total)``: phase is citizens | scenarios | reasons | examples.
+#: ``progress(phase, done, total)``: phase is citizens | population | scenarios | reasons
+#: | examples. For ``population`` (the rows of a population file read so far) the total
+#: is estimated from how far into the file they go, until the last row.
 Progress = Callable[[str, int, int], None]
+
+#: The members of a group kept for its reasons and examples: the first ones, in the order
+#: decided (the count is exact). A population of millions would otherwise hold every
+#: citizen treated differently, with both decisions.
+MAX_MEMBERS = 10_000
 
 
 @dataclass
@@ -183,7 +191,12 @@ class Comparison:
             self.groups = {k: self.groups.get(k) or Group(k) for k in KINDS
                            if k in self.groups or k == "changed_package"}
 
-    def run_citizens(self, citizens: list[Citizen]) -> None:
+    def run_citizens(self, citizens: list[Citizen],
+                     tick: Callable[[int, int], None] | None = None) -> None:
+        """Decide ``citizens`` under both policies and count each difference in its
+        group; the first :data:`MAX_MEMBERS` of a group are kept, with both decisions,
+        for its reasons and examples. ``tick(done, total)`` reports the progress (by
+        default as the phase ``citizens``)."""
         total = len(citizens)
         for i, citizen in enumerate(citizens, start=1):
             pair = self.decide(citizen.facts, citizen.order, self.not_comparable)
@@ -194,8 +207,12 @@ class Comparison:
                     group = self.groups[kind]
                     group.count += 1
                     group.by_source[citizen.origin] += 1
-                    group.members.append((citizen, *pair))
-            self.tick("citizens", i, total)
+                    if len(group.members) < MAX_MEMBERS:
+                        group.members.append((citizen, *pair))
+            if tick is None:
+                self.tick("citizens", i, total)
+            else:
+                tick(i, total)
 
     def prescreen(self, citizens: list[Citizen], batch: int = 65_536) -> list[Citizen]:
         """The citizens that need deciding one by one: a batch decision under both policies

@@ -54,7 +54,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from udbudsregler.analysis.comparison import Citizen, Comparison, Progress, can_settle
+from udbudsregler.analysis.comparison import (
+    MAX_MEMBERS,
+    Citizen,
+    Comparison,
+    Progress,
+    can_settle,
+)
 from udbudsregler.analysis.definitions import (
     Change,
     Definition,
@@ -75,6 +81,7 @@ from udbudsregler.analysis.population import (
     Population,
     PopulationError,
     PopulationRow,
+    iter_population,
     read_population,
 )
 from udbudsregler.analysis.responsible import Why, decision_reasons, payment_reasons
@@ -83,9 +90,13 @@ if TYPE_CHECKING:
     from udbudsregler.policy import Policy
     from udbudsregler.testing.strategies import Scenario
 
-__all__ = ["KINDS", "BadRow", "Change", "Definition", "DiffReport", "Example", "Group",
-           "Population", "PopulationError", "PopulationRow", "Progress", "Responsible",
-           "changed_definitions", "compare", "progress_printer", "read_population"]
+__all__ = ["KINDS", "MAX_BAD_ROWS", "MAX_MEMBERS", "BadRow", "Change", "Definition",
+           "DiffReport", "Example", "Group", "Population", "PopulationError",
+           "PopulationRow", "Progress", "Responsible", "changed_definitions", "compare",
+           "iter_population", "progress_printer", "read_population"]
+
+#: The bad rows of a population file the report lists (their number is exact).
+MAX_BAD_ROWS = 1_000
 
 
 def _load(policy: Policy | str | Path) -> Policy:
@@ -105,13 +116,20 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     """Decide citizens and settle referrals under both policies, and report what changes.
 
     ``citizens``: how many to generate, or the facts of given citizens; ``population``: a
-    JSON-lines or CSV file (or a read :class:`Population`); ``scenarios``: how many
+    JSON-lines, CSV or Parquet file, read and decided a chunk at a time
+    (:func:`iter_population`), so that the memory held does not grow with its size (or a
+    read :class:`Population`); ``scenarios``: how many
     settlement scenarios to generate, or given ones (settled with their own ``since``);
     ``on``: the decision date (default: the new policy's first day); ``suppliers``: a
     supplier state for both (then a changed supplier is a change; one not of a supplier
     state's shape is a ``FactError``, UDB602, as for ``decide``); ``examples``: how many
     example citizens per group; ``progress(phase, done, total)`` is called as work is
     done. The same policies and arguments give the same report.
+
+    Counts are exact; a group keeps its first :data:`MAX_MEMBERS` citizens (generated and
+    given ones first, then the file's in its order) for its reasons and examples, and the
+    report lists the first :data:`MAX_BAD_ROWS` bad rows (``bad_row_count`` has them
+    all); a note says so where either was cut.
     """
     started = time.perf_counter()
     old, new = _load(old), _load(new)
@@ -120,18 +138,17 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     items = run.generate(citizens) if isinstance(citizens, int) else [
         Citizen(f"given citizen #{i}", run.canonical(dict(f)), None, "given")
         for i, f in enumerate(citizens, start=1)]
-    bad: list[BadRow] = []
     origins = Counter(c.origin for c in items)
-    if population is not None:
-        if not isinstance(population, Population):
-            specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
-            population = read_population(population, specs)
-        rows = run.read(population)
-        origins.update(c.origin for c in rows)
-        # those a batch decision shows alike under both are counted, not decided one by one
-        items += run.prescreen(rows)
-        bad = population.bad
     run.run_citizens(items)
+    bad: list[BadRow] = []
+    bad_count = 0
+    if population is not None:
+        if isinstance(population, Population):
+            chunks: Iterable[Population] = [population]
+        else:
+            specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
+            chunks = iter_population(population, specs)
+        bad_count = _run_population(run, chunks, origins, bad)
     notes: list[str] = []
     if isinstance(scenarios, int):
         if scenarios and not (can_settle(old) and can_settle(new)):
@@ -153,6 +170,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         notes.append("suppliers not compared: no supplier state given")
     run.definitions = changed_definitions(old, new)
     why = Why(run)
+    notes += _capped(run, bad_count, len(bad))
     for kind, group in run.groups.items():
         if not group.members:
             continue
@@ -167,7 +185,47 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         old, new, on, seed, origins, run.compared,
         run.not_comparable, len(scenario_list), settled, settle_problems, run.definitions,
         run.groups, bad, notes, time.perf_counter() - started,
-        invariants_reading(new, run.definitions))
+        invariants_reading(new, run.definitions), bad_count)
+
+
+def _run_population(run: Comparison, chunks: Iterable[Population], origins: Counter[str],
+                    bad: list[BadRow]) -> int:
+    """Decide the rows of a population file a chunk at a time (read, then those a batch
+    decision shows alike under both counted, the others decided one by one), so that
+    only a chunk is held, whatever the file's size. ``origins`` counts the rows read;
+    ``bad`` gets the first :data:`MAX_BAD_ROWS` bad rows. The number of bad rows."""
+    count = done = 0
+    for chunk in chunks:
+        size = len(chunk.rows) + len(chunk.bad)
+        citizens = run.read(chunk)  # (rows that fit neither policy join the bad rows)
+        origins.update(c.origin for c in citizens)
+        count += len(chunk.bad)
+        bad += chunk.bad[:max(0, MAX_BAD_ROWS - len(bad))]
+        before, done = done, done + size
+        # the rows in the file: estimated from how far into it this chunk ends
+        total = max(done, round(done / chunk.done)) if chunk.done > 0 else done
+
+        def tick(i: int, n: int, before: int = before, size: int = size,
+                 total: int = total) -> None:
+            if run.progress is not None and i % 250 == 0:
+                run.progress("population", before + size * i // n, total)
+
+        run.run_citizens(run.prescreen(citizens), tick)
+        if run.progress is not None:
+            run.progress("population", done, total)
+    return count
+
+
+def _capped(run: Comparison, bad_count: int, listed: int) -> list[str]:
+    """The notes of what the report holds only the first of: the members of a group its
+    reasons and examples come from (:data:`MAX_MEMBERS`), and the bad rows listed."""
+    notes = [f"{group.title}: examples and reasons from the first {len(group.members):,} "
+             f"of {group.count:,} citizens (in the order decided)"
+             for kind, group in run.groups.items()
+             if kind not in PAYMENT and len(group.members) < group.count]
+    if listed < bad_count:
+        notes.append(f"bad rows: the first {listed:,} of {bad_count:,} are listed")
+    return notes
 
 
 def progress_printer(stream: TextIO, delay: float = 1.0) -> Progress:
@@ -181,8 +239,9 @@ def progress_printer(stream: TextIO, delay: float = 1.0) -> Progress:
     def report(phase: str, done: int, total: int) -> None:
         if phase not in shown and time.perf_counter() - started < delay:
             return
-        if tty:
-            stream.write(f"\rdiff: {phase} {done:,} of {total:,}")
+        if tty:  # (the rows of a population file: their number is known at the end)
+            about = "about " if phase == "population" and done < total else ""
+            stream.write(f"\rdiff: {phase} {done:,} of {about}{total:,}")
             if done >= total:
                 stream.write("\n")
         else:

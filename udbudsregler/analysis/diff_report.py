@@ -164,6 +164,13 @@ class DiffReport:
     seconds: float = 0.0
     #: The new policy's invariants that read a changed definition: (id, title, labels).
     invariants: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    #: The bad rows of the population file, of which ``bad_rows`` lists the first ones
+    #: (None: those listed).
+    bad_row_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.bad_row_count is None:
+            self.bad_row_count = len(self.bad_rows)
 
     @property
     def changed(self) -> int:
@@ -194,6 +201,7 @@ class DiffReport:
             "groups": [g.to_dict(self.scenarios_compared if k in PAYMENT else self.compared)
                        for k, g in self.groups.items()],
             "bad_rows": [b.to_dict() for b in self.bad_rows],
+            "bad_row_count": self.bad_row_count,
             "notes": list(self.notes),
             "seconds": round(self.seconds, 2),
         }

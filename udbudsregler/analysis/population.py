@@ -1,22 +1,24 @@
-"""Population files for the rule-change diff: the citizens of a JSON-lines or CSV file.
+"""Population files for the rule-change diff: the citizens of a JSON-lines, CSV or Parquet
+file.
 
-:func:`read_population` reads a file into :class:`PopulationRow` items (the facts of a
-citizen, with the line and an optional id and order); a row that cannot be read is a
-:class:`BadRow`, kept with the line and the problems, so that the diff can still run on
-the rest and report the bad rows. A file that cannot be read at all is a
+:func:`iter_population` reads a file in chunks of :class:`PopulationRow` items (the facts
+of a citizen, with the line and an optional id and order), so that a file of millions of
+citizens is never held at once; :func:`read_population` reads it whole. A row that
+cannot be read is a :class:`BadRow`, kept with the line and the problems, so that the diff
+can still run on the rest and report the bad rows. A file that cannot be read at all is a
 :class:`PopulationError`. Whether a row fits a policy's fact schema is for the diff to
 say (:meth:`udbudsregler.analysis.comparison.Comparison.read`).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from udbudsregler.columnar.cells import NOT_UTF8, CsvFileProblem, columns_problem, csv_rows
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
@@ -24,7 +26,8 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
 from udbudsregler.values.limits import EARLIEST, LATEST
 
-__all__ = ["BadRow", "Population", "PopulationError", "PopulationRow", "read_population"]
+__all__ = ["CHUNK_ROWS", "MAX_ROW_BYTES", "BadRow", "Population", "PopulationError",
+           "PopulationRow", "iter_population", "read_population"]
 
 
 class PopulationError(UdbudsreglerError):
@@ -55,10 +58,45 @@ class Population:
     path: str
     rows: list[PopulationRow] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
+    #: How far into the file the rows go (0-1; a chunk of :func:`iter_population`), for
+    #: the progress of a long diff.
+    done: float = 1.0
 
 
-#: The largest population file, in bytes (a few hundred thousand citizens).
+#: The largest population file :func:`read_population` reads, in bytes (a few hundred
+#: thousand citizens, all held at once); :func:`iter_population` has no such limit.
 MAX_POPULATION_BYTES = 256 * 1_048_576
+#: Rows (read or bad) of a chunk of :func:`iter_population`. The diff holds a chunk's
+#: facts twice (as read, and in canonical form) and its batch decisions: on Slagelse,
+#: the diff of 100,000 citizens peaked at 283 MB with chunks of 16,384 rows and at 538
+#: MB with 65,536, in about the same time.
+CHUNK_ROWS = 16_384
+#: The longest JSON line, or CSV row (the lines of one record), in bytes: what one row
+#: can make the reader hold. A longer JSON line is a bad row (not read); a longer CSV
+#: line or row ends the file (where it ends cannot be known: a quote never closed?).
+#: As long as the longest CSV cell (``cells.MAX_CELL_CHARS``).
+MAX_ROW_BYTES = 64 * 1_048_576
+#: Bytes read at a time.
+_BLOCK = 1 << 20
+
+
+def iter_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None,
+                    rows: int | None = None) -> Iterator[Population]:
+    """The citizens of a population file (read as :func:`read_population` reads it) in
+    chunks of up to ``rows`` rows (default :data:`CHUNK_ROWS`), read and bad, in the
+    file's order and with its line
+    numbers: the memory held is one chunk and one line of the file, whatever its size.
+    A JSON line longer than :data:`MAX_ROW_BYTES` is a bad row (its bytes are passed
+    over, not held); a CSV line or row longer than that is a :class:`PopulationError`
+    (after the chunks before it), as is a file that cannot be read. A Parquet file is
+    read a record batch at a time."""
+    rows = CHUNK_ROWS if rows is None else rows
+    if rows < 1:
+        raise ValueError(f"rows must be 1 or more, not {rows}")
+    name = str(path)
+    if name.lower().endswith((".parquet", ".pq")):
+        return _parquet_chunks(name, specs or {}, rows)
+    return _text_chunks(name, specs or {}, rows, None)
 
 
 def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
@@ -71,61 +109,274 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     which, as for ``decide --population``: ``.csv`` CSV, ``.parquet`` or ``.pq`` Parquet,
     any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells, and
     whether an ``id`` column is a fact. Rows that cannot be read are
-    :attr:`Population.bad`."""
+    :attr:`Population.bad`. The whole file is held: a JSON-lines or CSV file larger than
+    :data:`MAX_POPULATION_BYTES` is refused (:func:`iter_population` reads any size)."""
     name = str(path)
+    whole = Population(name)
     if name.lower().endswith((".parquet", ".pq")):
-        return _read_parquet(name, specs or {})
+        chunks = _parquet_chunks(name, specs or {}, CHUNK_ROWS)
+    else:
+        chunks = _text_chunks(name, specs or {}, CHUNK_ROWS, MAX_POPULATION_BYTES)
+    for chunk in chunks:
+        whole.rows += chunk.rows
+        whole.bad += chunk.bad
+    return whole
+
+
+# -- JSON lines and CSV ----------------------------------------------------------------------
+
+
+def _text_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
+                 max_bytes: int | None) -> Iterator[Population]:
+    """The chunks of a JSON-lines or CSV file (``max_bytes``: the largest file read)."""
     try:
-        with Path(path).open("rb") as stream:  # bounded: not without end (issue 12, item 16)
-            data = stream.read(MAX_POPULATION_BYTES + 1)
-        if len(data) > MAX_POPULATION_BYTES:
-            raise PopulationError(f"{name}: larger than the limit of {MAX_POPULATION_BYTES} "
-                                  "bytes for a population file; split it")
-        # bytes that are not UTF-8 are kept as lone surrogates: their line is a bad row,
-        # as `decide --population` makes it an error of its row
-        text = data.decode("utf-8-sig", "surrogateescape")
+        stream = Path(name).open("rb")  # noqa: SIM115 (closed below, as the chunks end)
     except FileNotFoundError:
         raise PopulationError(f"{name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise PopulationError(f"{name}: cannot be read ({error})") from None
-    population = Population(name)
-    if name.lower().endswith(".csv"):
-        _read_csv(text, specs or {}, population)
-    else:
-        _read_jsonl(text, population)
-    return population
+    with stream:
+        size = _size(stream)
+        lines = _lines(stream, name, MAX_ROW_BYTES, max_bytes)
+        items = _csv_items(lines, specs, name, MAX_ROW_BYTES) \
+            if name.lower().endswith(".csv") else _json_items(lines, MAX_ROW_BYTES)
+        yield from _chunked(items, name, rows,
+                            lambda: min(stream.tell() / size, 1.0) if size else 0.0)
 
 
-def _read_parquet(name: str, specs: Mapping[str, FactSpec]) -> Population:
-    """A Parquet file in the Arrow form of ``decide_table`` (the columnar extra): one
-    column per fact, an optional ``id`` (the fact ``id`` if ``specs`` has one, as in a
-    CSV file); the row number stands for the line."""
+def _size(stream: BinaryIO) -> int:
+    """The size of an open file (0 if it has none: a pipe)."""
     try:
+        return os.fstat(stream.fileno()).st_size
+    except OSError:
+        return 0
+
+
+def _chunked(items: Iterable[PopulationRow | BadRow], name: str, rows: int,
+             done: Callable[[], float]) -> Iterator[Population]:
+    """``items`` in chunks of ``rows`` (``done()``: how far into the file, after each)."""
+    chunk = Population(name)
+    for item in items:
+        if isinstance(item, PopulationRow):
+            chunk.rows.append(item)
+        else:
+            chunk.bad.append(item)
+        if len(chunk.rows) + len(chunk.bad) >= rows:
+            chunk.done = done()
+            yield chunk
+            chunk = Population(name)
+    if chunk.rows or chunk.bad:
+        yield chunk
+
+
+#: A line end as ``open`` reads them (universal newlines), kept by the split.
+_LINE_END = re.compile(rb"(\r\n|\r|\n)")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _lines(stream: BinaryIO, name: str, limit: int, max_bytes: int | None
+           ) -> Iterator[tuple[bytes | None, bytes]]:
+    """The lines of ``stream`` (binary) with their ends, as ``open(newline="")`` splits
+    them: at ``\\n``, ``\\r\\n`` and ``\\r``, and not at U+2028, U+0085 and the like,
+    which ``str.splitlines`` also ends a line at and JSON allows inside a string as they
+    are. A line longer than ``limit`` bytes (without its end) is None: its bytes are
+    passed over, not held. A last line without an end has the end ``b""``. The UTF-8
+    byte-order mark at the start is not part of the first line. A file of more than
+    ``max_bytes`` bytes is a :class:`PopulationError` (as soon as they are read)."""
+    held: list[bytes] = []
+    length = 0  # of the line begun in an earlier block; -1: over the limit
+    total = 0
+    block = max(_BLOCK, len(_BOM))  # (the mark is in the first block)
+    while True:
+        try:
+            data = stream.read(block)
+            while data.endswith(b"\r"):  # a \r\n is not cut in two
+                more = stream.read(1)
+                data += more
+                if not more:
+                    break
+        except OSError as error:
+            raise PopulationError(f"{name}: cannot be read ({error})") from None
+        if not data:
+            break
+        if total == 0 and data.startswith(_BOM):
+            data = data[len(_BOM):]
+            total = len(_BOM)
+        total += len(data)
+        if max_bytes is not None and total > max_bytes:
+            raise PopulationError(f"{name}: larger than the limit of {max_bytes} bytes for "
+                                  "a population file; split it")
+        parts = _LINE_END.split(data)  # content, end, content, end, ..., the unended rest
+        last = len(parts) - 1
+        for k in range(0, last, 2):
+            piece = parts[k]
+            if length:
+                line = None if length < 0 or length + len(piece) > limit \
+                    else b"".join((*held, piece))
+                held, length = [], 0
+            else:
+                line = piece if len(piece) <= limit else None
+            yield line, parts[k + 1]
+        rest = parts[last]
+        if rest and length >= 0 and length + len(rest) <= limit:
+            held.append(rest)
+            length += len(rest)
+        elif rest:
+            held, length = [], -1
+    if length:
+        yield (None if length < 0 else b"".join(held)), b""
+
+
+def _too_long(limit: int) -> str:
+    return f"a line longer than {limit:,} bytes (not read)"
+
+
+def _json_items(lines: Iterable[tuple[bytes | None, bytes]], limit: int
+                ) -> Iterator[PopulationRow | BadRow]:
+    """The rows of a JSON-lines file, read as ``decide --population`` reads them."""
+    for number, (raw, _end) in enumerate(lines, start=1):
+        if raw is None:
+            yield BadRow(number, None, (_too_long(limit),))
+            continue
+        # bytes that are not UTF-8 are kept as lone surrogates: their line is a bad row,
+        # as `decide --population` makes it an error of its row
+        line = raw.decode("utf-8", "surrogateescape")
+        if not line.strip():
+            continue
+        yield _json_item(number, line)
+
+
+def _json_item(number: int, line: str) -> PopulationRow | BadRow:
+    """A (not blank) JSON line: a row, or a bad row and why."""
+    if not line.isascii() and NOT_UTF8.search(line):
+        return BadRow(number, None, ("not UTF-8 text",))
+    try:
+        data = read_json(line)
+    except json.JSONDecodeError as error:
+        return BadRow(number, None, (f"not valid JSON: {error.msg}",))
+    except FactError as error:
+        return BadRow(number, None, tuple(p.render() for p in error.problems))
+    read = population_line(data)
+    if read.problems:
+        # as a fact's problem is shown ("facts: UDB608: ..."); one of the line as a
+        # whole as the others of the line ("expected a JSON object")
+        return BadRow(number, read.id, tuple(
+            p.render() if p.path else p.message for p in read.problems))
+    return PopulationRow(number, read.id, read.facts, read.order)
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, FactSpec],
+               name: str, limit: int) -> Iterator[PopulationRow | BadRow]:
+    """The rows of a CSV file, read by ``cells.csv_rows`` as ``decide --population``
+    reads them."""
+    fed = _Record(limit)
+    try:
+        for row in csv_rows(fed.text(lines), specs):
+            fed.size = 0  # the row is read: the lines asked for next are the next row's
+            if row.unreadable is not None:
+                yield BadRow(row.line, None, (row.unreadable,))
+            elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
+                yield BadRow(row.line, row.ident, tuple(p.render() for p in row.problems))
+            else:
+                assert row.facts is not None
+                yield PopulationRow(row.line, row.ident, row.facts)
+    except CsvFileProblem as error:
+        raise PopulationError(f"{name}: {error}") from None
+
+
+#: Lines that are counted in no row's length: only commas and white space (rows of empty
+#: cells, which ``csv_rows`` skips; inside a quoted cell, the cell's limit holds them).
+_EMPTY = b" \t,"
+
+
+class _Record:
+    """Lines for ``csv.reader`` (text with their ends, bytes that are not UTF-8 as lone
+    surrogates), that stop at a line or a row over the limit: the csv module reads a
+    row of as many lines as its quotes hold together, each cell up to its limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        #: Bytes of the row being read (set to 0 by the reader when a row is read).
+        self.size = 0
+        self.start = 0
+
+    def text(self, lines: Iterable[tuple[bytes | None, bytes]]) -> Iterator[str]:
+        for number, (raw, end) in enumerate(lines, start=1):
+            if raw is None:
+                raise CsvFileProblem(f"line {number}: {_too_long(self.limit)}; the rest of "
+                                     "the file cannot be read as CSV")
+            if self.size > self.limit:  # asked for another line of a row over the limit
+                raise CsvFileProblem(
+                    f"line {self.start}: a row longer than {self.limit:,} bytes (a quote "
+                    "that is never closed?); the rest of the file cannot be read as CSV")
+            if number > 1 and raw.strip(_EMPTY):  # (the first line, the header, is no row)
+                if not self.size:
+                    self.start = number
+                self.size += len(raw) + len(end)
+            yield raw.decode("utf-8", "surrogateescape") + end.decode("ascii")
+
+
+# -- Parquet ---------------------------------------------------------------------------------
+
+
+def _parquet_chunks(name: str, specs: Mapping[str, FactSpec], rows: int
+                    ) -> Iterator[Population]:
+    """A Parquet file in the Arrow form of ``decide_table`` (the columnar extra), a
+    record batch of up to ``rows`` rows at a time: one column per fact, an optional
+    ``id`` (the fact ``id`` if ``specs`` has one, as in a CSV file); the row number
+    stands for the line."""
+    try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise PopulationError(f"{name}: reading Parquet needs the columnar extra "
                               "(pip install 'udbudsregler[columnar]')") from None
     try:
         file = pq.ParquetFile(name)
+    except (OSError, ValueError) as error:
+        raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
+    try:
         problem = columns_problem(file.schema_arrow.names)  # before Arrow names it, at length
         if problem is not None:
             raise PopulationError(f"{name}: {problem}")
-        table = file.read()
-    except (OSError, ValueError) as error:
-        raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
-    population = Population(name)
+        total = file.metadata.num_rows
+        batches = file.iter_batches(batch_size=rows)
+        first = 1
+        while True:
+            try:
+                batch = next(batches, None)
+            except (OSError, ValueError) as error:
+                raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
+            if batch is None:
+                return
+            chunk = _parquet_rows(pa.Table.from_batches([batch]), specs, first, name)
+            first += batch.num_rows
+            chunk.done = min((first - 1) / total, 1.0) if total else 1.0
+            yield chunk
+    finally:
+        file.close()
+
+
+def _parquet_rows(table: Any, specs: Mapping[str, FactSpec], first: int, name: str
+                  ) -> Population:
+    """The rows of a piece of a Parquet file, the first numbered ``first``."""
+    chunk = Population(name)
     problems: dict[int, list[str]] = {}
     try:
         rows = table.to_pylist()
     except _UNCONVERTIBLE:  # a value Python has no form of: the rows with one are bad
         rows, problems = _by_value(table)
-    for number, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows):
         ident = None if "id" in specs else _id(row.pop("id", None))
-        if number - 1 in problems:
-            population.bad.append(BadRow(number, ident, tuple(problems[number - 1])))
+        if index in problems:
+            chunk.bad.append(BadRow(first + index, ident, tuple(problems[index])))
         else:
-            population.rows.append(PopulationRow(number, ident, row))
-    return population
+            chunk.rows.append(PopulationRow(first + index, ident, row))
+    return chunk
 
 
 #: What Arrow raises for a value Python has no form of (a date beyond the year 9999, a
@@ -173,54 +424,4 @@ def _dated(kind: Any) -> bool:
     return pa.types.is_date(kind) or pa.types.is_timestamp(kind) or any(
         _dated(kind.field(i).type) for i in range(kind.num_fields))
 
-
-_LINE_END = re.compile("\r\n|\r|\n")
-
-
-def _read_jsonl(text: str, population: Population) -> None:
-    # the line ends of `open`'s universal newlines, as `decide --population` numbers them:
-    # not `str.splitlines`, which also ends a line at U+2028, U+0085 and the like, which
-    # JSON allows inside a string as they are
-    for number, line in enumerate(_LINE_END.split(text), start=1):
-        if not line.strip():
-            continue
-        if not line.isascii() and NOT_UTF8.search(line):
-            population.bad.append(BadRow(number, None, ("not UTF-8 text",)))
-            continue
-        try:
-            data = read_json(line)
-        except json.JSONDecodeError as error:
-            population.bad.append(BadRow(number, None, (f"not valid JSON: {error.msg}",)))
-            continue
-        except FactError as error:
-            population.bad.append(BadRow(number, None, tuple(p.render() for p in
-                                                             error.problems)))
-            continue
-        read = population_line(data)
-        if read.problems:
-            # as a fact's problem is shown ("facts: UDB608: ..."); one of the line as a
-            # whole as the others of the line ("expected a JSON object")
-            population.bad.append(BadRow(number, read.id, tuple(
-                p.render() if p.path else p.message for p in read.problems)))
-            continue
-        population.rows.append(PopulationRow(number, read.id, read.facts, read.order))
-
-
-def _id(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _read_csv(text: str, specs: Mapping[str, FactSpec], population: Population) -> None:
-    try:  # line ends as `open(newline="")` reads them
-        for row in csv_rows(io.StringIO(text, newline=""), specs):
-            if row.unreadable is not None:
-                population.bad.append(BadRow(row.line, None, (row.unreadable,)))
-            elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
-                population.bad.append(BadRow(row.line, row.ident, tuple(
-                    p.render() for p in row.problems)))
-            else:
-                assert row.facts is not None
-                population.rows.append(PopulationRow(row.line, row.ident, row.facts))
-    except CsvFileProblem as error:
-        raise PopulationError(f"{population.path}: {error}") from None
 

@@ -536,11 +536,11 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         from udbudsregler.pictures.diff_html import diff_html
 
         _write_text(args.html, diff_html(report.to_dict()))
-    if report.bad_rows:  # the diff is still shown; the input was not all good
+    if report.bad_row_count:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
-        args.err.write(f"error: {len(report.bad_rows)} rows of {args.population} fit "
+        args.err.write(f"error: {report.bad_row_count} rows of {args.population} fit "
                        f"neither policy or cannot be read (lines {lines}"
-                       f"{', ...' if len(report.bad_rows) > 10 else ''})\n")
+                       f"{', ...' if report.bad_row_count > 10 else ''})\n")
         return EXIT_INPUT
     return EXIT_OK
 
