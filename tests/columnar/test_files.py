@@ -637,3 +637,31 @@ def test_a_parquet_file_of_no_rows_gives_the_columns_of_one_with_rows(policy: An
         decide_file(policy, tmp_path / name, ON, tmp_path / f"{name}.parquet",
                     values=("weekly_price",))
         assert pq.read_table(tmp_path / f"{name}.parquet").schema == columns[0]
+
+
+def test_a_line_longer_than_the_limit_refuses_the_file_without_being_held(
+        policy: Any, tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    """A JSON line with no end in sight (a file that is not JSON lines, a dump on one
+    line) is read until the limit, not to its end: the file is refused at its line.
+    Before, the reader doubled its read until it had the whole line."""
+    import tracemalloc
+
+    from udbudsregler.columnar import lines as lines_module
+
+    monkeypatch.setattr(lines_module, "MAX_LINE_BYTES", 1 << 16)
+    source = tmp_path / "population.jsonl"
+    good = _lines(policy)[:2]
+    source.write_text("\n".join([*good, '{"facts": "' + "x" * 4_000_000 + '"}', good[0]])
+                      + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.parquet"
+    tracemalloc.start()
+    try:
+        code = main(["decide", str(ROOT / "policies" / "slagelse-2019"), "--population",
+                     str(source), "--on", "2019-02-01", "--out", str(out)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{source}: line 3 is longer than" in err and "a line holds one citizen" in err
+    assert peak < 2_000_000  # about twice the limit, not the line's 4 MB

@@ -58,8 +58,10 @@ from udbudsregler.columnar.cells import (
 )
 from udbudsregler.columnar.lines import (
     DAY_COLUMN,
+    MAX_LINE_BYTES,
     FastJson,
     LineBlock,
+    LineTooLong,
     Records,
     Redo,
     line_blocks,
@@ -422,7 +424,17 @@ class _Rows:
         fast = FastJson.of(self.policy, self.day)
         with stream:
             number = 0
-            for block in line_blocks(stream, self.batch_rows, self.size):
+            blocks = line_blocks(stream, self.batch_rows, self.size)
+            while True:
+                try:
+                    block = next(blocks)
+                except StopIteration:
+                    break
+                except LineTooLong as error:
+                    raise PopulationFileError(
+                        f"{self.name}: line {error.line} is longer than {MAX_LINE_BYTES:,} "
+                        "bytes: a line holds one citizen (is the file JSON lines, one "
+                        "object a line?)") from None
                 batch = self._lines(block, number, fast)
                 size = batch.size
                 if not size:

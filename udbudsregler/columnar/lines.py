@@ -82,8 +82,21 @@ from udbudsregler.runtime.inputs import MAX_DEPTH, MAX_INT_CHARS, population_lin
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.convert import MAX_NUMBER_TEXT
 
-__all__ = ["DAY_COLUMN", "FAST", "FastJson", "LineBlock", "Records", "Redo", "line_blocks",
-           "read_line"]
+__all__ = ["DAY_COLUMN", "FAST", "MAX_LINE_BYTES", "FastJson", "LineBlock", "LineTooLong",
+           "Records", "Redo", "line_blocks", "read_line"]
+
+#: The longest line of a JSON-lines population file, in bytes (as long as the longest
+#: CSV cell, ``cells.MAX_CELL_CHARS``): a longer one is not read, and refuses the file.
+MAX_LINE_BYTES = 64 * 1_048_576
+
+
+class LineTooLong(Exception):
+    """A line longer than :data:`MAX_LINE_BYTES` (``line``: its number), found before
+    more than about twice that was read."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 #: Whether ``decide_file`` reads JSON lines with Arrow's reader where that is exact (the
 #: tests turn it off to compare with the exact way).
@@ -198,14 +211,16 @@ def line_blocks(stream: io.BufferedIOBase, lines: int, size: int) -> Iterator[Li
     a UTF-8 byte-order mark at its start (``size``: its size in bytes, for ``done`` and
     the size of a read). A block is one read (a batch's block is tens of megabytes:
     copies of it cost as much as the reading), sized by the length of the lines so far;
-    what it read beyond its last line is read again by the next block."""
+    what it read beyond its last line is read again by the next block. A line longer than
+    :data:`MAX_LINE_BYTES` is :class:`LineTooLong`."""
     first = 1
     at = stream.tell()
     probe = stream.read(1 << 16)  # the length of a line, from the first ones
     per_line = max(len(probe) / max(probe.count(b"\n"), 1), 16.0)
     stream.seek(at)
     while True:
-        want = max(1 << 12, int(lines * per_line * 1.02) + 1)
+        # (at most four times the longest line: a long first line makes no huge block)
+        want = min(max(1 << 12, int(lines * per_line * 1.02) + 1), 4 * MAX_LINE_BYTES)
         while True:
             data = stream.read(min(want, max(size - at, 0) + 1))
             eof = not data or len(data) < min(want, max(size - at, 0) + 1)
@@ -214,6 +229,8 @@ def line_blocks(stream: io.BufferedIOBase, lines: int, size: int) -> Iterator[Li
                 ends = ends[:-1]  # perhaps the first half of a \r\n: read again
             if eof or len(ends):
                 break
+            if len(data) > MAX_LINE_BYTES:  # no line end in all of it: never held whole
+                raise LineTooLong(first)
             stream.seek(at)  # not one whole line yet: read more
             want *= 2
         begin = 3 if at == 0 and data.startswith(b"\xef\xbb\xbf") else 0
@@ -226,6 +243,9 @@ def line_blocks(stream: io.BufferedIOBase, lines: int, size: int) -> Iterator[Li
         content = np.full(len(starts), len(data), dtype=np.int64)
         last = ends[: len(starts)]
         content[: len(last)] = last
+        long = np.flatnonzero(content - starts > MAX_LINE_BYTES)
+        if len(long):
+            raise LineTooLong(first + int(long[0]))
         cut = int(last[-1]) + 1 if len(last) == len(starts) else len(data)
         lone_cr = False
         if len(last) and b"\r" in data:  # a line ends before the \r of its \r\n
