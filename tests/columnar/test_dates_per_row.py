@@ -211,17 +211,40 @@ def test_every_policy_decides_each_row_on_its_own_date_in_one_run(name: str) -> 
     assert result.columnar >= apart.columnar, (result.columnar, apart.columnar)
 
 
+def _koebenhavn_with(tmp_path: Path, file: str, old: str, new: str) -> Any:
+    """København with ``old`` replaced by ``new`` (once) in one of its files."""
+    import shutil
+
+    folder = tmp_path / "koebenhavn"
+    shutil.copytree(ROOT / "policies" / "koebenhavn-2024", folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_policy(folder, cache=False)
+
+
+def _decide_by_day(policy: Any, rows: list[dict[str, Any]], days: list[date],
+                   **options: Any) -> Any:
+    """``decide_table`` with each row on its date (a column), held to ``decide`` on
+    that date, row by row and value by value."""
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.date32()))
+    result = policy.decide_table(table, "decided_on", **options)
+    values = tuple(options.get("values", ()))
+    orders = [options["order"]] * len(rows) if "order" in options else None
+    assert_agree(policy, rows, days, result, orders=orders, values=values)
+    assert_values(policy, rows, days, result, values)
+    return result
+
+
 def test_a_dated_parameter_takes_each_rows_value() -> None:
     """København's weekly price changes on 1 January 2025 and 2026: each row's price is
     the one of its date, in one columnar run."""
     policy = load_policy(ROOT / "policies" / "koebenhavn-2024")
     rows = sample_citizens(policy, date(2024, 6, 1), 90, seed=11)
     days = [date(2024, 3, 1) + timedelta(days=11 * i) for i in range(len(rows))]
-    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
-        "decided_on", pa.array(days, pa.date32()))
-    result = policy.decide_table(table, "decided_on", values=["general_price"])
-    assert_agree(policy, rows, days, result, values=("general_price",))
-    assert_values(policy, rows, days, result, ["general_price"])
+    result = _decide_by_day(policy, rows, days, values=["general_price"])
     prices = {d["general_price"] for d in result.decisions.to_pylist()}
     assert {Decimal("1500.00"), Decimal("1545.00"), Decimal("1591.35")} <= prices
     assert result.per_record == 0
@@ -263,26 +286,13 @@ def test_a_package_span_of_a_dated_parameter_gives_each_rows_status(tmp_path: Pa
     """København with the specialised packages' lowest weekly hours lowered from 3 to 2
     on 1 January 2025: an order of 2.5 hours is outside the span before and inside after,
     for citizens of the same outcome; each row's package status is its date's."""
-    import shutil
-
-    folder = tmp_path / "koebenhavn"
-    shutil.copytree(ROOT / "policies" / "koebenhavn-2024", folder)
-    packages = folder / "forloebspakker.yaml"
-    text = packages.read_text(encoding="utf-8")
-    dated = text.replace(
-        "    value: 3 hours\n",
-        "    values:\n      - {from: 2024-01-01, value: 3 hours}\n"
-        "      - {from: 2025-01-01, value: 2 hours}\n", 1)
-    assert dated != text
-    packages.write_text(dated, encoding="utf-8")
-    policy = load_policy(folder, cache=False)
+    policy = _koebenhavn_with(tmp_path, "forloebspakker.yaml", "    value: 3 hours\n",
+                              "    values:\n      - {from: 2024-01-01, value: 3 hours}\n"
+                              "      - {from: 2025-01-01, value: 2 hours}\n")
     rows = sample_citizens(policy, date(2024, 6, 1), 240, seed=13)
     days = [date(2024, 3, 1) + timedelta(days=3 * i) for i in range(len(rows))]
     order = {"package": "specialiseret_mestring", "weekly_hours": Decimal("2.5")}
-    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
-        "decided_on", pa.array(days, pa.date32()))
-    result = policy.decide_table(table, "decided_on", order=order)
-    assert_agree(policy, rows, days, result, orders=[order] * len(rows))
+    result = _decide_by_day(policy, rows, days, order=order)
     statuses = {(d["package_status"], days[d["row"]] >= date(2025, 1, 1))
                 for d in result.decisions.to_pylist()
                 if d["area"] in ("hjerneskade_kognitiv", "psykiske_udfordringer")}
@@ -294,24 +304,11 @@ def test_a_row_before_a_parameters_first_value_is_decided_per_record(tmp_path: P
     """København with its weekly price from 1 July 2024 on: a row decided before has no
     price (its value null, and `decide`'s error UDB705 at the value); the others are
     decided on the columns with their date's price."""
-    import shutil
-
-    folder = tmp_path / "koebenhavn"
-    shutil.copytree(ROOT / "policies" / "koebenhavn-2024", folder)
-    prices = folder / "betaling.yaml"
-    text = prices.read_text(encoding="utf-8")
-    later = text.replace("{from: 2024-01-01, value: 1500.00 DKK}",
-                         "{from: 2024-07-01, value: 1500.00 DKK}", 1)
-    assert later != text
-    prices.write_text(later, encoding="utf-8")
-    policy = load_policy(folder, cache=False)
+    policy = _koebenhavn_with(tmp_path, "betaling.yaml", "{from: 2024-01-01, value: 1500.00",
+                              "{from: 2024-07-01, value: 1500.00")
     rows = sample_citizens(policy, date(2024, 6, 1), 120, seed=14)
     days = [date(2024, 5, 1) + timedelta(days=5 * i) for i in range(len(rows))]
-    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
-        "decided_on", pa.array(days, pa.date32()))
-    result = policy.decide_table(table, "decided_on", values=["general_price"])
-    assert_agree(policy, rows, days, result, values=("general_price",))
-    assert_values(policy, rows, days, result, ["general_price"])
+    result = _decide_by_day(policy, rows, days, values=["general_price"])
     early = [i for i, d in enumerate(days) if d < date(2024, 7, 1)]
     assert {(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()} == {
         (i, "general_price", "UDB705") for i in early}

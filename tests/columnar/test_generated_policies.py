@@ -136,12 +136,17 @@ def test_generated_spell_probes_agree(generated: GeneratedPolicy,
 
 
 def _agree(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
-           fewest: int = 1) -> str | None:
-    """decide_table on generated citizens agrees with decide and with the interpreter;
-    why the policy does not run columnar, if it does not."""
+           fewest: int = 1, by_day: bool = False) -> str | None:
+    """decide_table on generated citizens agrees with decide and with the interpreter,
+    all on the first citizen's date or (``by_day``) each on its own, in a column; why
+    the policy does not run columnar, if it does not (with ``by_day``: "by date" if its
+    rows are not one columnar run)."""
+    from udbudsregler.columnar.table import _day_support
+
     policy = _load(generated)
     drawn = _citizens(generated, data, most, fewest)
     on: date = drawn[0][1]
+    days = [d if by_day else on for _, d in drawn]
     rows = [_arrow_value(f) for f, _ in drawn]
     schema = fact_schema(policy.graph)
     try:
@@ -154,9 +159,11 @@ def _agree(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
     REASONS[why or "columnar"] += 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = policy.decide_table(table, on, values=values)
+        result = policy.decide_table(
+            table.append_column("decided_on", pa.array(days, pa.date32())), "decided_on",
+            values=values) if by_day else policy.decide_table(table, on, values=values)
     python_rows = table.to_pylist()
-    assert_agree(policy, python_rows, on, result, values=tuple(values))
+    assert_agree(policy, python_rows, days, result, values=tuple(values))
     decided = {d["row"]: d for d in result.decisions.to_pylist()}
     errors = {(e["row"], e["path"]) for e in result.errors.to_pylist()}
     for i, facts_ in enumerate(python_rows):
@@ -165,7 +172,7 @@ def _agree(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
         canonical = policy.facts.validate(facts_)
         for name in values:
             try:
-                want = policy.interpreter(canonical, on).value(name)
+                want = policy.interpreter(canonical, days[i]).value(name)
             except EvaluationError:
                 assert decided[i][name] is None, (name, i)
                 continue
@@ -174,8 +181,10 @@ def _agree(generated: GeneratedPolicy, data: st.DataObject, most: int = 12,
                 continue  # more places than the column holds: null, and said so
             if type(want) is Money:
                 want = want.amount
-            assert got == want, (name, i, got, want, generated.describe())
+            assert got == want, (name, i, got, want, days[i], generated.describe())
             assert (i, name) not in errors
+    if by_day and why is None and _day_support(policy, tuple(values)) is not None:
+        return "by date"
     return why
 
 
@@ -216,52 +225,7 @@ def test_generated_policies_each_on_its_own_date_agree() -> None:
               phases=(Phase.generate,), derandomize=True, database=None)
     @given(generated=policies(), data=st.data())
     def sweep(generated: GeneratedPolicy, data: st.DataObject) -> None:
-        runs[_agree_by_day(generated, data)] += 1
+        runs[_agree(generated, data, most=16, fewest=2, by_day=True) or "columnar"] += 1
 
     sweep()
     assert runs["columnar"] >= 280, runs
-
-
-def _agree_by_day(generated: GeneratedPolicy, data: st.DataObject) -> str:
-    """decide_table with each citizen on its drawn date agrees with decide on that date,
-    and each value with the interpreter's on that date; how the rows were decided."""
-    from udbudsregler.columnar.table import _day_support
-
-    policy = _load(generated)
-    drawn = _citizens(generated, data, most=16, fewest=2)
-    rows = [_arrow_value(f) for f, _ in drawn]
-    days = [d for _, d in drawn]
-    schema = fact_schema(policy.graph)
-    try:
-        table = pa.Table.from_pylist(rows, schema=schema)
-    except pa.ArrowInvalid:
-        schema = pa.schema([pa.field(f.name, _wider(f.type)) for f in schema])
-        table = pa.Table.from_pylist(rows, schema=schema)
-    table = table.append_column("decided_on", pa.array(days, pa.date32()))
-    values = _columns(policy)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = policy.decide_table(table, "decided_on", values=values)
-    python_rows = table.drop_columns(["decided_on"]).to_pylist()
-    assert_agree(policy, python_rows, days, result, values=tuple(values))
-    decided = {d["row"]: d for d in result.decisions.to_pylist()}
-    errors = {(e["row"], e["path"]) for e in result.errors.to_pylist()}
-    for i, facts_ in enumerate(python_rows):
-        if i not in decided:
-            continue
-        canonical = policy.facts.validate(facts_)
-        for name in values:
-            try:
-                want = policy.interpreter(canonical, days[i]).value(name)
-            except EvaluationError:
-                assert decided[i][name] is None, (name, i)
-                continue
-            got = decided[i][name]
-            if got is None and (i, name) in errors:
-                continue
-            if type(want) is Money:
-                want = want.amount
-            assert got == want, (name, i, got, want, days[i], generated.describe())
-    if support(policy) is not None:
-        return "per record"
-    return "columnar" if _day_support(policy, tuple(values)) is None else "by date"
