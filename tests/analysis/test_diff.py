@@ -27,16 +27,6 @@ NEXT_ROUND = ROOT / "examples" / "next-round"
 
 
 @pytest.fixture(scope="module")
-def slagelse() -> ur.Policy:
-    return ur.load_policy(SLAGELSE)
-
-
-@pytest.fixture(scope="module")
-def next_round() -> ur.Policy:
-    return ur.load_policy(NEXT_ROUND)
-
-
-@pytest.fixture(scope="module")
 def koebenhavn() -> ur.Policy:
     return ur.load_policy(KOEBENHAVN)
 

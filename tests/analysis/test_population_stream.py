@@ -36,16 +36,6 @@ NEXT_ROUND = ROOT / "examples" / "next-round"
 ON = date(2022, 1, 1)
 
 
-@pytest.fixture(scope="module")
-def slagelse() -> ur.Policy:
-    return ur.load_policy(SLAGELSE)
-
-
-@pytest.fixture(scope="module")
-def next_round() -> ur.Policy:
-    return ur.load_policy(NEXT_ROUND)
-
-
 GOOD = {"birth_date": "1995-06-01", "visitation": "aktivitetsparat",
         "subject_to_225_rule": True,
         "benefits": [{"kind": "kontanthjaelp", "from": "2021-03-01", "to": None}],
