@@ -36,9 +36,10 @@ def policy() -> Any:
 
 
 def _agree(policy: Any, rows: list[dict[str, Any]], days: list[Any], result: Any,
-           column: str, first_row: int = 0) -> None:
+           column: str, first_row: int = 0, orders: list[Any] | None = None) -> None:
     """Every row as ``decide(facts, its date)``: its decision, or its problems (those of
-    the date at ``column``, where ``decide`` says ``on``, or its validity's, no path)."""
+    the date at ``column``, where ``decide`` says ``on``, or its validity's, no path;
+    with those of the facts, as ``decide`` lists them)."""
     decided = {d["row"] - first_row: d for d in result.decisions.to_pylist()}
     errors: dict[int, list[tuple[str, str, str]]] = {}
     for e in result.errors.to_pylist():
@@ -46,11 +47,10 @@ def _agree(policy: Any, rows: list[dict[str, Any]], days: list[Any], result: Any
                                                             e["message"]))
     assert result.rows == len(rows)
     for i, facts in enumerate(rows):
-        kind, want = expected(policy, facts, days[i])
-        if kind == "errors":
-            dated = [p for p in want if p[0] == "on" or p[1] == "UDB703"]
-            if dated:  # the date's problems, at the column
-                want = sorted((column, code, message) for _, code, message in dated)
+        kind, want = expected(policy, facts, days[i], orders[i] if orders else None)
+        if kind == "errors":  # the date's problems at the column
+            want = sorted((column if path == "on" or code == "UDB703" else path, code,
+                           message) for path, code, message in want)
             assert i not in decided and sorted(errors.get(i, [])) == want, (i, days[i])
         else:
             assert i not in errors, (i, errors.get(i))
@@ -86,6 +86,29 @@ def test_each_row_is_decided_on_its_own_date(policy: Any, as_text: bool,
     assert "decided_on" not in result.decisions.column_names
     assert result.decisions.column("row").to_pylist() == sorted(
         result.decisions.column("row").to_pylist())
+
+
+def test_a_refused_date_has_decides_problems_of_the_facts_and_the_order_too(
+        policy: Any) -> None:
+    """A row whose date ``decide`` refuses has every problem ``decide`` gives: the date's
+    (at the column) with those of the facts and the order; a date outside the validity
+    is checked only when the rest is accepted (before, a bad date was the row's only
+    error, and a date outside the validity hid the facts' problems)."""
+    rows = sample_citizens(policy, date(2019, 6, 1), 12, seed=31)
+    days: list[Any] = ["1990-01-01", "2019-02-30", None, "2019-06-03"] * 3
+    orders: list[Any] = [None] * 4 + [{"package": "nope"}] * 4 + [None] * 4
+    for i in (0, 1, 2, 3, 9, 10):
+        rows[i]["visitation"] = "x"
+    table = pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        "decided_on", pa.array(days, pa.string())).append_column(
+        "cid", pa.array([f"c{i}" for i in range(len(rows))]))
+    result = policy.decide_table(table, "decided_on", id="cid", order=orders)
+    _agree(policy, rows, days, result, "decided_on", orders=orders)
+    errors = {(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()}
+    assert {(0, "visitation", "UDB605"), (1, "decided_on", "UDB603"),
+            (1, "visitation", "UDB605"), (4, "order.package", "UDB605"),
+            (8, "decided_on", "UDB703")} <= errors  # (8: its facts are good)
+    assert not {(0, "decided_on", "UDB703"), (4, "decided_on", "UDB703")} & errors
 
 
 def test_dates_of_few_rows_are_decided_on_the_columns_on_their_dates(policy: Any) -> None:

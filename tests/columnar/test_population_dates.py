@@ -102,8 +102,8 @@ def _read(path: Path) -> list[dict[str, Any]]:
 
 def _agree(policy: Any, rows: list[dict[str, Any]], days: list[Any], out: Path) -> None:
     """The decisions and errors written are ``decide_table``'s of the same rows, row for
-    row; each decided row is ``decide(facts, its date)``; a bad date is its row's only
-    error, at the column."""
+    row; each decided row is ``decide(facts, its date)``, each other has ``decide``'s
+    problems, a bad date's at the column."""
     want = policy.decide_table(_table(policy, rows, days), "decided_on", id="id")
     decided = _read(out)
     errors = _read(out.with_name(out.stem + ".errors" + out.suffix))
@@ -115,10 +115,9 @@ def _agree(policy: Any, rows: list[dict[str, Any]], days: list[Any], out: Path) 
         bad.setdefault(e["row"], []).append((e["path"], e["code"], e["message"]))
     for i, facts in enumerate(rows):
         kind, expect = expected(policy, facts, days[i])
-        if kind == "errors":
-            dated = [p for p in expect if p[0] == "on" or p[1] == "UDB703"]
-            if dated:
-                expect = sorted(("decided_on", code, message) for _, code, message in dated)
+        if kind == "errors":  # the date's problems at the column
+            expect = sorted(("decided_on" if path == "on" or code == "UDB703" else path,
+                             code, message) for path, code, message in expect)
             assert i not in by_row and sorted(bad[i]) == expect, (i, days[i])
         else:
             assert i not in bad, (i, bad.get(i))
@@ -145,6 +144,31 @@ def test_each_row_on_its_own_date(policy: Any, citizens: list[dict[str, Any]], k
                               "2019-02-01", id="id").decisions.to_pylist()
     by_row = {d["row"]: d for d in _read(out)}
     assert sum(d != by_row.get(d["row"]) for d in one) > N / 8
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "jsonl"])
+def test_a_refused_date_has_the_facts_problems_too(policy: Any,
+                                                   citizens: list[dict[str, Any]],
+                                                   kind: str, tmp_path: Path) -> None:
+    """A row whose date ``decide`` refuses, with facts it refuses too, has ``decide``'s
+    problems of both (a date outside the validity: of the facts only), in every file
+    kind and batch size, read by Arrow or the exact way."""
+    rows = [dict(c) for c in citizens[:40]]
+    days = _days(len(rows))
+    days[20], days[21], days[22] = "1990-01-01", "2019-02-30", None
+    for i in (20, 21, 22, 23):
+        rows[i]["visitation"] = "x"
+    source = _write(policy, kind, rows, days, tmp_path)
+    for size in (1, 7, 40):
+        out = tmp_path / f"decisions-{size}.parquet"
+        decide_file(policy, source, "decided_on", out, batch_rows=size)
+        errors = {(e["row"], e["path"], e["code"])
+                  for e in _read(out.with_name(out.stem + ".errors.parquet"))}
+        assert {(20, "visitation", "UDB605"), (21, "decided_on", "UDB603"),
+                (21, "visitation", "UDB605"), (22, "visitation", "UDB605"),
+                (5, "decided_on", "UDB703")} <= errors
+        assert (20, "decided_on", "UDB703") not in errors
+        _agree(policy, rows, days, out)
 
 
 def test_json_lines_fast_and_exact_agree(policy: Any, citizens: list[dict[str, Any]],
@@ -205,9 +229,13 @@ def test_a_column_of_a_facts_name_is_the_fact_and_the_date(policy: Any,
     those born in 2019-2021), as decide_table does it."""
     rows = citizens[:60]
     source = _write(policy, "csv", rows, ["2019-06-03"] * len(rows), tmp_path)
+    lines = source.read_text(encoding="utf-8").splitlines()  # no column decided_on
+    assert all(line.count(',"2019-06-03",') == 1 for line in lines[1:])
+    source.write_text("\n".join([lines[0].replace("id,decided_on,", "id,"), *(
+        line.replace(',"2019-06-03",', ",") for line in lines[1:])]) + "\n", encoding="utf-8")
     out = tmp_path / "decisions.parquet"
     decide_file(policy, source, "birth_date", out)
-    table = _table(policy, rows, ["2019-06-03"] * len(rows))
+    table = _table(policy, rows, ["2019-06-03"] * len(rows)).drop_columns(["decided_on"])
     want = policy.decide_table(table, "birth_date", id="id")
     assert _read(out) == want.decisions.to_pylist()
     assert _read(tmp_path / "decisions.errors.parquet") == want.errors.to_pylist()

@@ -78,6 +78,7 @@ from udbudsregler.columnar.table import (
     decide_arrow,
     fact_schema,
     projection,
+    refused_day,
     value_columns,
     wide,
 )
@@ -386,9 +387,11 @@ class _Rows:
                 continue
             if self.day is not None:
                 read = _read_day(self.policy, day, False)
-                if not isinstance(read, date):
-                    errors += [{"row": number, "id": ident, "path": self.day, "code": code,
-                                "message": message} for code, message in read]
+                if not isinstance(read, date):  # decide's problems, the date's at its field
+                    errors += [{"row": number, "id": ident, "path": path, "code": code,
+                                "message": message} for path, code, message in refused_day(
+                                    self.policy, facts, day, read, order, None, False,
+                                    self.day)]
                     continue
             canonical, problems = self.check(facts)
             if problems:  # in the order of decide's FactError (as a row decided per record)

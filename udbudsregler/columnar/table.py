@@ -1320,8 +1320,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
                  columns: Sequence[str] | None = None) -> TableDecisions:
     """The decisions of ``policy`` for every citizen of ``table`` on ``on``: a date (or
     ISO text), or the name of a column of ``table`` holding each row's own decision date
-    (a date ``decide`` refuses, or outside the validity, is an error of its row at that
-    column).
+    (a row whose date ``decide`` refuses, or outside the validity, has ``decide``'s
+    problems, the date's at that column).
 
     ``id``: a column with the citizens' ids (kept in the output; the key of
     ``histories``). ``order``: the caseworker's order, the same for every row (a mapping
@@ -1391,7 +1391,8 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
                    records: Sequence[Mapping[str, Any]] | None = None) -> TableDecisions:
     """``decide_table`` with each row's decision date in ``column`` (a date, or ISO text,
     read as ``decide`` reads ``on``; a row whose date ``decide`` refuses, or outside the
-    policy's validity, is an error at ``column`` with ``decide``'s code and message).
+    policy's validity, has ``decide``'s problems, the date's at ``column``:
+    :func:`refused_day`).
     The good rows are one columnar run, ``today`` a column of their dates (a policy with
     no columnar form for that: the rows of each date one run, the dates of few rows per
     record). The column is not a fact (unless the policy declares one of its name).
@@ -1403,21 +1404,22 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
     counts = np.bincount(codes, minlength=len(given))
     ends = np.cumsum(counts)
     days: dict[date, list[Any]] = {}
-    bad: list[tuple[Any, list[tuple[str, str]]]] = []
+    bad: list[Any] = []
     for code, got in enumerate(read):
         rows = by_code[ends[code] - counts[code]:ends[code]]
         if isinstance(got, date):
             days.setdefault(got, []).append(rows)
         elif len(rows):
-            bad.append((rows, got))
-    ids = ([None if v is None or not valid_text(str(v)) else str(v)
-            for v in values_of(table.column(id))]
-           if bad and id is not None and id in table.column_names else None)
-    errors = [_error(first_row + int(row), ids[row] if ids is not None else None, column,
-                     code, message)
-              for rows, problems in bad for row in rows for code, message in problems]
+            bad.append(rows)
     keep = [c for c in table.column_names
             if c != column or c in policy.graph.facts or c in (id, order)]
+    errors: list[dict[str, Any]] = []
+    if bad:
+        rows = np.sort(np.concatenate(bad))
+        errors = _refused_days(policy, table.select(keep).take(pa.array(rows, pa.int64())),
+                               rows, column, [given[c] for c in codes[rows]],
+                               [read[c] for c in codes[rows]], id, order, suppliers,
+                               ignore_validity, first_row, records)
 
     def part(rows: Any, day: date, each: Sequence[date] | None,
              numbers: IntArray | None = None) -> TableDecisions:
@@ -1461,6 +1463,73 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
         sum(p.columnar for p in parts), sum(p.per_record for p in parts) + len(
             {e["row"] for e in errors}),
         tuple(dict.fromkeys(n for p in parts for n in p.notes)))
+
+
+def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
+                  given: list[Any], dated: list[Any], id: str | None,
+                  order: Mapping[str, Any] | str | list[Any] | None,
+                  suppliers: Mapping[str, Any] | None, ignore_validity: bool, first_row: int,
+                  records: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """The errors of the rows ``rows`` (``table``: those rows) whose dates ``decide``
+    refuses (``given``: each as given, ``dated``: its problems), as ``decide`` gives them
+    (:func:`refused_day`). A row the columns read as ``decide`` accepts it, with no order
+    and no supplier state, has only its date's problems; the others are asked of
+    ``decide``."""
+    skip = [c for c in (id, order if isinstance(order, str) else None) if c]
+    ids = ([None if v is None or not valid_text(str(v)) else str(v)
+            for v in values_of(table.column(id))]
+           if id is not None and id in table.column_names else None)
+    if isinstance(order, str):
+        orders: list[Any] = (values_of(table.column(order)) if order in table.column_names
+                             else [None] * len(rows))
+    elif isinstance(order, list):
+        orders = [order[int(row)] for row in rows]
+    else:
+        orders = [order] * len(rows)
+    table = canonical_table(table)
+    _, unsure = read_facts(policy.graph, table, policy.currency, skip)
+    asked = [k for k in range(len(rows))
+             if unsure[k] or orders[k] is not None or suppliers is not None]
+    facts: dict[int, Any] = {}
+    if asked:
+        if records is not None:
+            facts = {k: records[int(rows[k])] for k in asked}
+        else:
+            names = [c for c in table.column_names if c not in skip]
+            facts = dict(zip(asked, rows_of(table.select(names).take(
+                pa.array(asked, pa.int64()))) if names else [{} for _ in asked],
+                             strict=True))
+    errors: list[dict[str, Any]] = []
+    for k, row in enumerate(rows):
+        problems = (refused_day(policy, facts[k], given[k], dated[k], orders[k], suppliers,
+                                ignore_validity, column) if k in facts
+                    else [(column, code, message) for code, message in dated[k]])
+        errors += [_error(first_row + int(row), ids[k] if ids is not None else None, path,
+                          code, message) for path, code, message in problems]
+    return errors
+
+
+def refused_day(policy: PolicyLike, facts: Any, on: Any, dated: list[tuple[str, str]],
+                order: Any, suppliers: Any, ignore_validity: bool, column: str
+                ) -> list[tuple[str, str, str]]:
+    """The problems (path, code, message) ``decide(facts, on)`` gives for a row whose date
+    ``on`` it refuses or finds outside the validity (``dated``: :func:`_read_day`'s
+    problems of it), the date's at ``column``: those of the date with those of the facts,
+    the order and the supplier state, as ``decide`` lists them; for a date outside the
+    validity, those of the other inputs if there are any (``decide`` checks the validity
+    only of inputs it accepts), else the validity's."""
+    try:
+        policy.decide(facts, on, order=order, suppliers=suppliers,
+                      ignore_validity=ignore_validity)
+    except FactError as error:
+        problems = [(p.path, p.code, p.described) for p in error.problems]
+        for code, message in dated:  # the date's, at `on` (a fact may be named so too)
+            if ("on", code, message) in problems:
+                problems[problems.index(("on", code, message))] = (column, code, message)
+        return problems
+    except EvaluationError:  # the validity's
+        pass
+    return [(column, code, message) for code, message in dated]
 
 
 class _DaysOf(Sequence[date]):
