@@ -357,6 +357,22 @@ def test_a_csv_line_or_row_over_the_limit_ends_the_file(
     assert len(read_population(file, specs).rows) == 10
 
 
+def test_blank_csv_rows_of_any_form_count_in_no_row(next_round: ur.Policy, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit is on one record's bytes: the blank rows `csv_rows` skips (empty cells
+    quoted, as spreadsheets write them, or of white space other than spaces) start a
+    record each, as does the first row after a header over several lines. Before, the
+    bytes of the rows skipped counted in the next row's, and ended the file."""
+    monkeypatch.setattr(population, "MAX_ROW_BYTES", 40)
+    specs = {n: f.spec for n, f in next_round.graph.facts.items()}
+    file = tmp_path / "citizens.csv"
+    blank = ['"",""', '" "," "', "\u00a0,\u00a0", '"\n",""']
+    file.write_text('id,"visi\ntation"\n' + "\n".join(blank * 20) + "\nC-1,jobparat\n",
+                    encoding="utf-8")
+    read = read_population(file, specs)
+    assert [(r.line, r.id) for r in read.rows] == [(103, "C-1")] and not read.bad
+
+
 def test_the_cli_reports_a_line_over_the_limit(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: Any) -> None:

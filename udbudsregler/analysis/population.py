@@ -275,8 +275,7 @@ def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, 
     reads them."""
     fed = _Record(limit)
     try:
-        for row in csv_rows(fed.text(lines), specs):
-            fed.size = 0  # the row is read: the lines asked for next are the next row's
+        for row in csv_rows(fed.text(lines), specs, read=fed.read):
             if row.unreadable is not None:
                 yield BadRow(row.line, None, (row.unreadable,))
             elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
@@ -288,21 +287,21 @@ def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, 
         raise PopulationError(f"{name}: {error}") from None
 
 
-#: Lines that are counted in no row's length: only commas and white space (rows of empty
-#: cells, which ``csv_rows`` skips; inside a quoted cell, the cell's limit holds them).
-_EMPTY = b" \t,"
-
-
 class _Record:
     """Lines for ``csv.reader`` (text with their ends, bytes that are not UTF-8 as lone
-    surrogates), that stop at a line or a row over the limit: the csv module reads a
-    row of as many lines as its quotes hold together, each cell up to its limit."""
+    surrogates), that stop at a line or a record over the limit: the csv module reads a
+    record of as many lines as its quotes hold together, each cell up to its limit."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        #: Bytes of the row being read (set to 0 by the reader when a row is read).
+        #: Bytes of the record being read (the lines given since the last was read).
         self.size = 0
         self.start = 0
+
+    def read(self) -> None:
+        """A record is read (``csv_rows`` calls this for each, blank rows and the header
+        too): the lines asked for next are the next record's."""
+        self.size = 0
 
     def text(self, lines: Iterable[tuple[bytes | None, bytes]]) -> Iterator[str]:
         for number, (raw, end) in enumerate(lines, start=1):
@@ -313,10 +312,9 @@ class _Record:
                 raise CsvFileProblem(
                     f"line {self.start}: a row longer than {self.limit:,} bytes (a quote "
                     "that is never closed?); the rest of the file cannot be read as CSV")
-            if number > 1 and raw.strip(_EMPTY):  # (the first line, the header, is no row)
-                if not self.size:
-                    self.start = number
-                self.size += len(raw) + len(end)
+            if not self.size:
+                self.start = number
+            self.size += len(raw) + len(end)
             yield raw.decode("utf-8", "surrogateescape") + end.decode("ascii")
 
 
