@@ -281,6 +281,35 @@ def test_the_reader_reads_a_chunk_at_a_time(citizens: list[dict[str, Any]], tmp_
     assert sum(reads) == file.stat().st_size
 
 
+def test_a_run_of_carriage_returns_is_read_a_block_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A \\r at the end of a block waits for the next block (a \\r\\n is not cut in
+    two). Before, the reader read on a byte at a time while the block ended with a \\r:
+    a run of them (each a blank line) was read byte by byte into one block, in time
+    quadratic in its length (3 MB of \\r did not end in a minute)."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_bytes(b"\r" * 10_000 + b"{}\r\n" + b"\r" * 63 + b"\r\n{}")
+    monkeypatch.setattr(population, "_BLOCK", 64)
+    reads: list[int] = []
+    lines = population._lines
+
+    def counted(stream: Any, *args: Any) -> Any:
+        real = stream.read
+
+        def read(n: int = -1) -> bytes:
+            data = real(n)
+            reads.append(len(data))
+            return data
+
+        stream.read = read
+        return lines(stream, *args)
+
+    monkeypatch.setattr(population, "_lines", counted)
+    read = read_population(file)
+    assert [r.line for r in read.rows] == [10_001, 10_066] and not read.bad
+    assert len(reads) <= file.stat().st_size // 64 + 2, len(reads)
+
+
 def _peak(work: Any) -> int:
     tracemalloc.start()
     try:

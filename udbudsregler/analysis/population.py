@@ -187,25 +187,28 @@ def _lines(stream: BinaryIO, name: str, limit: int, max_bytes: int | None
     length = 0  # of the line begun in an earlier block; -1: over the limit
     total = 0
     block = max(_BLOCK, len(_BOM))  # (the mark is in the first block)
+    # a \r that ends a block waits for the next, which says whether a \n follows it: a
+    # \r\n is not cut in two (not a byte read at a time after it, which is quadratic in
+    # a run of \r, each a line)
+    carry = b""
     while True:
         try:
-            data = stream.read(block)
-            while data.endswith(b"\r"):  # a \r\n is not cut in two
-                more = stream.read(1)
-                data += more
-                if not more:
-                    break
+            read = stream.read(block)
         except OSError as error:
             raise PopulationError(f"{name}: cannot be read ({error})") from None
-        if not data:
-            break
-        if total == 0 and data.startswith(_BOM):
-            data = data[len(_BOM):]
-            total = len(_BOM)
-        total += len(data)
+        first = total == 0
+        total += len(read)
         if max_bytes is not None and total > max_bytes:
             raise PopulationError(f"{name}: larger than the limit of {max_bytes} bytes for "
                                   "a population file; split it")
+        data = carry + read if carry else read
+        if not data:
+            break
+        carry = b""
+        if read and data.endswith(b"\r"):
+            data, carry = data[:-1], b"\r"
+        if first and data.startswith(_BOM):
+            data = data[len(_BOM):]
         parts = _LINE_END.split(data)  # content, end, content, end, ..., the unended rest
         last = len(parts) - 1
         for k in range(0, last, 2):
