@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import udbudsregler as ur
 from udbudsregler.analysis import comparison, diff, population
@@ -27,6 +29,7 @@ from udbudsregler.analysis.population import (
     read_population,
 )
 from udbudsregler.cli.main import main
+from udbudsregler.columnar.cells import CsvFileProblem, csv_rows
 from udbudsregler.testing.boundaries import sample_citizens
 from udbudsregler.values.canonical import to_json
 
@@ -440,3 +443,67 @@ def test_lines_split_across_blocks_as_the_whole_text(monkeypatch: pytest.MonkeyP
         if want and want[-1] == "":
             want.pop()  # (after a last line end: no line)
         assert got == want, data
+
+
+_PIECES = {
+    "jsonl": [b'{"id": "C-1", "facts": {"visitation": "jobparat"}}', b"{}", b"{bad", b"[1]",
+              b'{"a": "x\xe2\x80\xa8y\xc2\x85"}', b'{"a": 1, "a": 2}', b"\xff", b"\xe2\x82",
+              "\u00e9".encode(), b" ", b"\xef\xbb\xbf", b"\x00", b"\xc0\xaf", b"\x1c"],
+    "csv": [b"id,visitation", b'"a\nb"', b'"x\r\ny"', b"jobparat", b",", b'""', b'"', b"\xff",
+            "\u00f8".encode(), b" ", b"x", b'"[1,\r2]"', b"\xef\xbb\xbf", b"\x00", b"id"],
+}
+
+
+def _whole(data: bytes, kind: str, specs: dict[str, Any]) -> Any:
+    """The rows and bad rows of a file as `read_population` read them before it streamed
+    (the whole text decoded, then split, or given to `csv_rows`), or the file's error."""
+    text = data.decode("utf-8-sig", "surrogateescape")
+    if kind == "jsonl":
+        items = [population._json_item(number, line) for number, line in
+                 enumerate(re.split("\r\n|\r|\n", text), start=1) if line.strip()]
+    else:
+        try:
+            rows = list(csv_rows(io.StringIO(text, newline=""), specs))
+        except CsvFileProblem as error:
+            return str(error)
+        items = [population.BadRow(r.line, None, (r.unreadable,)) if r.unreadable else
+                 population.BadRow(r.line, r.ident, tuple(p.render() for p in r.problems))
+                 if r.problems else population.PopulationRow(r.line, r.ident, r.facts or {})
+                 for r in rows]
+    return ([i for i in items if isinstance(i, population.PopulationRow)],
+            [i for i in items if isinstance(i, population.BadRow)])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(["jsonl", "csv"]), st.integers(1, 9),
+       st.sampled_from([1, 2, 3, 7, 1000]))
+def test_any_chunks_and_blocks_read_as_the_whole_text(
+        next_round: ur.Policy, tmp_path_factory: pytest.TempPathFactory, data: Any, kind: str,
+        block: int, rows: int) -> None:
+    """Whatever the blocks read and the rows of a chunk, `iter_population` gives the rows,
+    line numbers, ids, facts and bad rows (with their problems) of the whole text read at
+    once, or its error after the rows before it."""
+    ends = st.sampled_from([b"\n", b"\r", b"\r\n", b"\r\r\n", b"\n\r", b""])
+    parts = data.draw(st.lists(st.tuples(st.sampled_from(_PIECES[kind]), ends), max_size=20))
+    raw = b"".join(piece + end for piece, end in parts)
+    if data.draw(st.booleans()):
+        raw = b"\xef\xbb\xbf" + raw
+    specs = {n: f.spec for n, f in next_round.graph.facts.items()}
+    want = _whole(raw, kind, specs)
+    file = tmp_path_factory.getbasetemp() / f"stream.{kind}"
+    file.write_bytes(raw)
+    read: list[Any] = []
+    bad: list[Any] = []
+    was = population._BLOCK
+    population._BLOCK = block  # (not monkeypatch: a fixture of the function, not each example)
+    try:
+        for chunk in iter_population(file, specs, rows=rows):
+            assert 0 < len(chunk.rows) + len(chunk.bad) <= rows
+            read += chunk.rows
+            bad += chunk.bad
+        assert (read, bad) == want, raw
+    except PopulationError as error:
+        assert isinstance(want, str) and str(error) == f"{file}: {want}", raw
+    finally:
+        population._BLOCK = was
