@@ -183,6 +183,27 @@ def test_progress_of_a_population_ends_at_its_rows(
     assert all(done <= total for done, total in read)
 
 
+def test_progress_ends_at_the_rows_after_a_full_last_chunk(
+        slagelse: ur.Policy, next_round: ur.Policy, citizens: list[dict[str, Any]],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A last chunk that is full, with blank lines after it beyond the block read, is
+    short of the file's end: its estimate of the rows is too many. The progress still
+    ends at the rows read (a terminal's counter then ends its line); before, it ended
+    at 14 of about 68."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("".join(json.dumps(to_json(c)) + "\n" for c in citizens[:14])
+                    + "\n" * 20_000, encoding="utf-8")
+    monkeypatch.setattr(population, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(population, "_BLOCK", 256)
+    seen: list[tuple[int, int]] = []
+    compare(slagelse, next_round, citizens=0, population=file, scenarios=0, examples=0,
+            progress=lambda phase, done, total: seen.append((done, total))
+            if phase == "population" else None)
+    assert seen[-1] == (14, 14), seen
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert all(done <= total for done, total in seen)
+
+
 # -- (b) a group keeps its first members; the report lists the first bad rows ------------
 
 
