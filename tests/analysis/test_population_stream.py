@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import udbudsregler as ur
 from udbudsregler.analysis import comparison, diff, population
@@ -27,6 +29,7 @@ from udbudsregler.analysis.population import (
     read_population,
 )
 from udbudsregler.cli.main import main
+from udbudsregler.columnar.cells import CsvFileProblem, csv_rows
 from udbudsregler.testing.boundaries import sample_citizens
 from udbudsregler.values.canonical import to_json
 
@@ -180,6 +183,27 @@ def test_progress_of_a_population_ends_at_its_rows(
     assert all(done <= total for done, total in read)
 
 
+def test_progress_ends_at_the_rows_after_a_full_last_chunk(
+        slagelse: ur.Policy, next_round: ur.Policy, citizens: list[dict[str, Any]],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A last chunk that is full, with blank lines after it beyond the block read, is
+    short of the file's end: its estimate of the rows is too many. The progress still
+    ends at the rows read (a terminal's counter then ends its line); before, it ended
+    at 14 of about 68."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_text("".join(json.dumps(to_json(c)) + "\n" for c in citizens[:14])
+                    + "\n" * 20_000, encoding="utf-8")
+    monkeypatch.setattr(population, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(population, "_BLOCK", 256)
+    seen: list[tuple[int, int]] = []
+    compare(slagelse, next_round, citizens=0, population=file, scenarios=0, examples=0,
+            progress=lambda phase, done, total: seen.append((done, total))
+            if phase == "population" else None)
+    assert seen[-1] == (14, 14), seen
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert all(done <= total for done, total in seen)
+
+
 # -- (b) a group keeps its first members; the report lists the first bad rows ------------
 
 
@@ -281,6 +305,35 @@ def test_the_reader_reads_a_chunk_at_a_time(citizens: list[dict[str, Any]], tmp_
     assert sum(reads) == file.stat().st_size
 
 
+def test_a_run_of_carriage_returns_is_read_a_block_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A \\r at the end of a block waits for the next block (a \\r\\n is not cut in
+    two). Before, the reader read on a byte at a time while the block ended with a \\r:
+    a run of them (each a blank line) was read byte by byte into one block, in time
+    quadratic in its length (3 MB of \\r did not end in a minute)."""
+    file = tmp_path / "citizens.jsonl"
+    file.write_bytes(b"\r" * 10_000 + b"{}\r\n" + b"\r" * 63 + b"\r\n{}")
+    monkeypatch.setattr(population, "_BLOCK", 64)
+    reads: list[int] = []
+    lines = population._lines
+
+    def counted(stream: Any, *args: Any) -> Any:
+        real = stream.read
+
+        def read(n: int = -1) -> bytes:
+            data = real(n)
+            reads.append(len(data))
+            return data
+
+        stream.read = read
+        return lines(stream, *args)
+
+    monkeypatch.setattr(population, "_lines", counted)
+    read = read_population(file)
+    assert [r.line for r in read.rows] == [10_001, 10_066] and not read.bad
+    assert len(reads) <= file.stat().st_size // 64 + 2, len(reads)
+
+
 def _peak(work: Any) -> int:
     tracemalloc.start()
     try:
@@ -357,6 +410,22 @@ def test_a_csv_line_or_row_over_the_limit_ends_the_file(
     assert len(read_population(file, specs).rows) == 10
 
 
+def test_blank_csv_rows_of_any_form_count_in_no_row(next_round: ur.Policy, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit is on one record's bytes: the blank rows `csv_rows` skips (empty cells
+    quoted, as spreadsheets write them, or of white space other than spaces) start a
+    record each, as does the first row after a header over several lines. Before, the
+    bytes of the rows skipped counted in the next row's, and ended the file."""
+    monkeypatch.setattr(population, "MAX_ROW_BYTES", 40)
+    specs = {n: f.spec for n, f in next_round.graph.facts.items()}
+    file = tmp_path / "citizens.csv"
+    blank = ['"",""', '" "," "', "\u00a0,\u00a0", '"\n",""']
+    file.write_text('id,"visi\ntation"\n' + "\n".join(blank * 20) + "\nC-1,jobparat\n",
+                    encoding="utf-8")
+    read = read_population(file, specs)
+    assert [(r.line, r.id) for r in read.rows] == [(103, "C-1")] and not read.bad
+
+
 def test_the_cli_reports_a_line_over_the_limit(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: Any) -> None:
@@ -395,3 +464,67 @@ def test_lines_split_across_blocks_as_the_whole_text(monkeypatch: pytest.MonkeyP
         if want and want[-1] == "":
             want.pop()  # (after a last line end: no line)
         assert got == want, data
+
+
+_PIECES = {
+    "jsonl": [b'{"id": "C-1", "facts": {"visitation": "jobparat"}}', b"{}", b"{bad", b"[1]",
+              b'{"a": "x\xe2\x80\xa8y\xc2\x85"}', b'{"a": 1, "a": 2}', b"\xff", b"\xe2\x82",
+              "\u00e9".encode(), b" ", b"\xef\xbb\xbf", b"\x00", b"\xc0\xaf", b"\x1c"],
+    "csv": [b"id,visitation", b'"a\nb"', b'"x\r\ny"', b"jobparat", b",", b'""', b'"', b"\xff",
+            "\u00f8".encode(), b" ", b"x", b'"[1,\r2]"', b"\xef\xbb\xbf", b"\x00", b"id"],
+}
+
+
+def _whole(data: bytes, kind: str, specs: dict[str, Any]) -> Any:
+    """The rows and bad rows of a file as `read_population` read them before it streamed
+    (the whole text decoded, then split, or given to `csv_rows`), or the file's error."""
+    text = data.decode("utf-8-sig", "surrogateescape")
+    if kind == "jsonl":
+        items = [population._json_item(number, line) for number, line in
+                 enumerate(re.split("\r\n|\r|\n", text), start=1) if line.strip()]
+    else:
+        try:
+            rows = list(csv_rows(io.StringIO(text, newline=""), specs))
+        except CsvFileProblem as error:
+            return str(error)
+        items = [population.BadRow(r.line, None, (r.unreadable,)) if r.unreadable else
+                 population.BadRow(r.line, r.ident, tuple(p.render() for p in r.problems))
+                 if r.problems else population.PopulationRow(r.line, r.ident, r.facts or {})
+                 for r in rows]
+    return ([i for i in items if isinstance(i, population.PopulationRow)],
+            [i for i in items if isinstance(i, population.BadRow)])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(["jsonl", "csv"]), st.integers(1, 9),
+       st.sampled_from([1, 2, 3, 7, 1000]))
+def test_any_chunks_and_blocks_read_as_the_whole_text(
+        next_round: ur.Policy, tmp_path_factory: pytest.TempPathFactory, data: Any, kind: str,
+        block: int, rows: int) -> None:
+    """Whatever the blocks read and the rows of a chunk, `iter_population` gives the rows,
+    line numbers, ids, facts and bad rows (with their problems) of the whole text read at
+    once, or its error after the rows before it."""
+    ends = st.sampled_from([b"\n", b"\r", b"\r\n", b"\r\r\n", b"\n\r", b""])
+    parts = data.draw(st.lists(st.tuples(st.sampled_from(_PIECES[kind]), ends), max_size=20))
+    raw = b"".join(piece + end for piece, end in parts)
+    if data.draw(st.booleans()):
+        raw = b"\xef\xbb\xbf" + raw
+    specs = {n: f.spec for n, f in next_round.graph.facts.items()}
+    want = _whole(raw, kind, specs)
+    file = tmp_path_factory.getbasetemp() / f"stream.{kind}"
+    file.write_bytes(raw)
+    read: list[Any] = []
+    bad: list[Any] = []
+    was = population._BLOCK
+    population._BLOCK = block  # (not monkeypatch: a fixture of the function, not each example)
+    try:
+        for chunk in iter_population(file, specs, rows=rows):
+            assert 0 < len(chunk.rows) + len(chunk.bad) <= rows
+            read += chunk.rows
+            bad += chunk.bad
+        assert (read, bad) == want, raw
+    except PopulationError as error:
+        assert isinstance(want, str) and str(error) == f"{file}: {want}", raw
+    finally:
+        population._BLOCK = was

@@ -194,7 +194,7 @@ def _run_population(run: Comparison, chunks: Iterable[Population], origins: Coun
     decision shows alike under both counted, the others decided one by one), so that
     only a chunk is held, whatever the file's size. ``origins`` counts the rows read;
     ``bad`` gets the first :data:`MAX_BAD_ROWS` bad rows. The number of bad rows."""
-    count = done = 0
+    count = done = total = 0
     for chunk in chunks:
         size = len(chunk.rows) + len(chunk.bad)
         citizens = run.read(chunk)  # (rows that fit neither policy join the bad rows)
@@ -213,6 +213,10 @@ def _run_population(run: Comparison, chunks: Iterable[Population], origins: Coun
         run.run_citizens(run.prescreen(citizens), tick)
         if run.progress is not None:
             run.progress("population", done, total)
+    if run.progress is not None and total != done:
+        # the last chunk was full and what follows it holds no rows (blank lines): its
+        # estimate of the rows in the file was short of the end; they are known now
+        run.progress("population", done, done)
     return count
 
 

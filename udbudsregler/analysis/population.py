@@ -187,25 +187,28 @@ def _lines(stream: BinaryIO, name: str, limit: int, max_bytes: int | None
     length = 0  # of the line begun in an earlier block; -1: over the limit
     total = 0
     block = max(_BLOCK, len(_BOM))  # (the mark is in the first block)
+    # a \r that ends a block waits for the next, which says whether a \n follows it: a
+    # \r\n is not cut in two (not a byte read at a time after it, which is quadratic in
+    # a run of \r, each a line)
+    carry = b""
     while True:
         try:
-            data = stream.read(block)
-            while data.endswith(b"\r"):  # a \r\n is not cut in two
-                more = stream.read(1)
-                data += more
-                if not more:
-                    break
+            read = stream.read(block)
         except OSError as error:
             raise PopulationError(f"{name}: cannot be read ({error})") from None
-        if not data:
-            break
-        if total == 0 and data.startswith(_BOM):
-            data = data[len(_BOM):]
-            total = len(_BOM)
-        total += len(data)
+        first = total == 0
+        total += len(read)
         if max_bytes is not None and total > max_bytes:
             raise PopulationError(f"{name}: larger than the limit of {max_bytes} bytes for "
                                   "a population file; split it")
+        data = carry + read if carry else read
+        if not data:
+            break
+        carry = b""
+        if read and data.endswith(b"\r"):
+            data, carry = data[:-1], b"\r"
+        if first and data.startswith(_BOM):
+            data = data[len(_BOM):]
         parts = _LINE_END.split(data)  # content, end, content, end, ..., the unended rest
         last = len(parts) - 1
         for k in range(0, last, 2):
@@ -275,8 +278,7 @@ def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, 
     reads them."""
     fed = _Record(limit)
     try:
-        for row in csv_rows(fed.text(lines), specs):
-            fed.size = 0  # the row is read: the lines asked for next are the next row's
+        for row in csv_rows(fed.text(lines), specs, read=fed.read):
             if row.unreadable is not None:
                 yield BadRow(row.line, None, (row.unreadable,))
             elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
@@ -288,21 +290,21 @@ def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, 
         raise PopulationError(f"{name}: {error}") from None
 
 
-#: Lines that are counted in no row's length: only commas and white space (rows of empty
-#: cells, which ``csv_rows`` skips; inside a quoted cell, the cell's limit holds them).
-_EMPTY = b" \t,"
-
-
 class _Record:
     """Lines for ``csv.reader`` (text with their ends, bytes that are not UTF-8 as lone
-    surrogates), that stop at a line or a row over the limit: the csv module reads a
-    row of as many lines as its quotes hold together, each cell up to its limit."""
+    surrogates), that stop at a line or a record over the limit: the csv module reads a
+    record of as many lines as its quotes hold together, each cell up to its limit."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        #: Bytes of the row being read (set to 0 by the reader when a row is read).
+        #: Bytes of the record being read (the lines given since the last was read).
         self.size = 0
         self.start = 0
+
+    def read(self) -> None:
+        """A record is read (``csv_rows`` calls this for each, blank rows and the header
+        too): the lines asked for next are the next record's."""
+        self.size = 0
 
     def text(self, lines: Iterable[tuple[bytes | None, bytes]]) -> Iterator[str]:
         for number, (raw, end) in enumerate(lines, start=1):
@@ -313,10 +315,9 @@ class _Record:
                 raise CsvFileProblem(
                     f"line {self.start}: a row longer than {self.limit:,} bytes (a quote "
                     "that is never closed?); the rest of the file cannot be read as CSV")
-            if number > 1 and raw.strip(_EMPTY):  # (the first line, the header, is no row)
-                if not self.size:
-                    self.start = number
-                self.size += len(raw) + len(end)
+            if not self.size:
+                self.start = number
+            self.size += len(raw) + len(end)
             yield raw.decode("utf-8", "surrogateescape") + end.decode("ascii")
 
 

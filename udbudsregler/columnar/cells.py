@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,15 +50,18 @@ class CsvRow:
     day: str | None = None
 
 
-def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | None = None
-             ) -> Iterator[CsvRow]:
+def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | None = None,
+             read: Callable[[], None] | None = None) -> Iterator[CsvRow]:
     """The rows of a CSV population file (``lines`` read with ``newline=""``, bytes that
     are not UTF-8 kept as lone surrogates), as both readers of population files take
     them: blank rows skipped; a row that is not UTF-8, or not of the header's width, or
     that the csv module cannot read, unreadable. :class:`CsvFileProblem` for a first line
     that cannot be read, is not UTF-8 or names a column twice (:func:`header_problem`),
     and for a cell over the limit (:func:`_too_long`). ``day``: a column of each row's
-    decision date, read as text (:attr:`CsvRow.day`), not a fact unless one is named so."""
+    decision date, read as text (:attr:`CsvRow.day`), not a fact unless one is named so.
+    ``read()`` is called as each record of the file is read (the header, a blank row and
+    one the csv module cannot read too), before the lines of the next are asked for: the
+    diff's reader bounds the bytes of a record by it."""
     reader = _csv_reader(lines)
     try:
         header = [h.strip() for h in next(reader)]
@@ -66,6 +69,8 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | Non
         return
     except csv.Error as error:
         raise CsvFileProblem(f"the first line cannot be read as CSV ({error})") from None
+    if read is not None:
+        read()
     if NOT_UTF8.search("".join(header)):
         raise CsvFileProblem("the first line is not UTF-8 text")
     problem = header_problem(header)
@@ -79,12 +84,16 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | Non
         except StopIteration:
             return
         except csv.Error as error:
+            if read is not None:
+                read()
             problem = _too_long(error, line)
             if problem is not None:
                 raise CsvFileProblem(problem) from None
             yield CsvRow(reader.line_num,
                          unreadable=f"not readable as CSV: {shown(str(error), 200)}")
             continue
+        if read is not None:
+            read()
         if not any(c.strip() for c in cells):
             continue
         joined = "".join(cells)
