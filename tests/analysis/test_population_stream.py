@@ -528,3 +528,13 @@ def test_any_chunks_and_blocks_read_as_the_whole_text(
         assert isinstance(want, str) and str(error) == f"{file}: {want}", raw
     finally:
         population._BLOCK = was
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_not_read_for_ever() -> None:
+    """The command line refuses what is not a regular file; from Python, a device such
+    as `/dev/zero` (no line end, no end) would be read for ever, a chunk at a time."""
+    with pytest.raises(PopulationError, match="/dev/zero: is a device, not a file"):
+        next(iter_population("/dev/zero"))
+    with pytest.raises(PopulationError, match="is a device"):
+        read_population("/dev/zero")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,9 @@ def _text_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
     except OSError as error:
         raise PopulationError(f"{name}: cannot be read ({error})") from None
     with stream:
+        mode = os.fstat(stream.fileno()).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # (`/dev/zero` would never end)
+            raise PopulationError(f"{name}: is a device, not a file")
         size = _size(stream)
         lines = _lines(stream, name, MAX_ROW_BYTES, max_bytes)
         items = _csv_items(lines, specs, name, MAX_ROW_BYTES) \
