@@ -298,3 +298,27 @@ def test_a_json_lines_key_of_the_wrapper_is_refused(policy: Any, tmp_path: Path)
     code, _, err = _run("decide", SLAGELSE, "--population", str(source), "--out",
                         str(tmp_path / "o.parquet"), "--on", "order")
     assert code == EXIT_INPUT and "is a key of the wrapper" in err
+
+
+def test_json_lines_read_by_arrow_are_not_parsed_again(policy: Any,
+                                                       citizens: list[dict[str, Any]],
+                                                       tmp_path: Path,
+                                                       monkeypatch: Any) -> None:
+    """The lines Arrow's JSON reader read are parsed the exact way only for the rows
+    decided per record (and one row of each outcome): with a date per row as with one
+    date. Before, every line of a batch was parsed again to hand the rows' facts on
+    (5.5 s against 1.3 s for 200,000 Slagelse lines)."""
+    days = [(date(2019, 1, 1) + timedelta(days=i % 290)).isoformat() for i in range(N)]
+    source = _write(policy, "jsonl", citizens, days, tmp_path)
+    parsed: list[str] = []
+    read_line = fast_lines.read_line
+
+    def counted(text: str) -> Any:
+        parsed.append(text)
+        return read_line(text)
+
+    monkeypatch.setattr(fast_lines, "read_line", counted)
+    summary = decide_file(policy, source, "decided_on", tmp_path / "out.parquet",
+                          batch_rows=BATCH)
+    assert summary.fast_json == N and summary.decided == N
+    assert len(parsed) < N / 4, len(parsed)

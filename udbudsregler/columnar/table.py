@@ -38,7 +38,7 @@ from datetime import date
 from decimal import Context, Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import numpy as np
 import pyarrow as pa
@@ -1427,7 +1427,7 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
         sub = table.select(keep)
         if len(rows) < table.num_rows:  # (all rows, in order: the table as it is)
             sub = sub.take(pa.array(rows, type=pa.int64()))
-        given = [records[i] for i in rows] if records is not None else None
+        given = _Picked(records, rows) if records is not None else None
         result = _decide(policy, sub, day, id, rows_of_order, suppliers, values, 0,
                          ignore_validity, strict, given, columns, days=each,
                          day_numbers=numbers)
@@ -1441,7 +1441,9 @@ def _decide_by_day(policy: PolicyLike, table: pa.Table, column: str, id: str | N
         numbers = np.array([d.toordinal() if isinstance(d, date) else 0 for d in read],
                            dtype=np.int64)[codes[rows]]
         try:
-            parts.append(part(rows, min(days), _DaysOf(codes[rows], read), numbers))
+            # (the good rows' codes are those of dates)
+            dated: Sequence[date] = _Picked(read, codes[rows])  # type: ignore[arg-type]
+            parts.append(part(rows, min(days), dated, numbers))
         except Unsupported:  # met on the rows only: a columnar run per date, as below
             parts = []
     for day, groups in sorted(days.items()) if not parts else ():
@@ -1532,25 +1534,30 @@ def refused_day(policy: PolicyLike, facts: Any, on: Any, dated: list[tuple[str, 
     return [(column, code, message) for code, message in dated]
 
 
-class _DaysOf(Sequence[date]):
-    """Each row's decision date: ``read[codes[row]]`` (made when asked for, not a list
-    of a date per row)."""
+_T = TypeVar("_T")
 
-    def __init__(self, codes: Any, read: list[Any]) -> None:
-        self.codes, self.read = codes, read
+
+class _Picked(Sequence[_T]):
+    """``items[index[k]]`` for each ``k``, made when asked for: each row's decision date
+    (the distinct dates by each row's code), or the facts as given of some rows (a
+    file's lines are parsed only for the rows decided per record), not a list of one per
+    row."""
+
+    def __init__(self, items: Sequence[_T], index: Any) -> None:
+        self._items, self._at = items, index
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return len(self._at)
 
     @overload
-    def __getitem__(self, row: int) -> date: ...
+    def __getitem__(self, k: int) -> _T: ...
     @overload
-    def __getitem__(self, row: slice) -> Sequence[date]: ...
+    def __getitem__(self, k: slice) -> Sequence[_T]: ...
 
-    def __getitem__(self, row: int | slice) -> date | Sequence[date]:
-        if isinstance(row, slice):
-            return [self.read[c] for c in self.codes[row]]
-        return self.read[self.codes[row]]  # type: ignore[no-any-return]
+    def __getitem__(self, k: int | slice) -> _T | Sequence[_T]:
+        if isinstance(k, slice):
+            return [self._items[int(i)] for i in self._at[k]]
+        return self._items[int(self._at[k])]
 
 
 def _day_codes(column: pa.ChunkedArray | pa.Array) -> tuple[Any, list[Any]]:
