@@ -270,14 +270,8 @@ def test_the_report_lists_the_first_bad_rows_and_counts_them_all(
 # -- (c) what the reader holds -----------------------------------------------------------
 
 
-def test_the_reader_reads_a_chunk_at_a_time(citizens: list[dict[str, Any]], tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Taking a chunk reads the lines of that chunk (and a block of the file), not the
-    rest of the file."""
-    file = tmp_path / "citizens.jsonl"
-    line = json.dumps(to_json(citizens[0]))
-    file.write_text((line + "\n") * 1000, encoding="utf-8")
-    monkeypatch.setattr(population, "_BLOCK", 4 * len(line))
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the reader's reads of the file, as it makes them."""
     reads: list[int] = []
     lines = population._lines
 
@@ -293,6 +287,18 @@ def test_the_reader_reads_a_chunk_at_a_time(citizens: list[dict[str, Any]], tmp_
         return lines(stream, *args)
 
     monkeypatch.setattr(population, "_lines", counted)
+    return reads
+
+
+def test_the_reader_reads_a_chunk_at_a_time(citizens: list[dict[str, Any]], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Taking a chunk reads the lines of that chunk (and a block of the file), not the
+    rest of the file."""
+    file = tmp_path / "citizens.jsonl"
+    line = json.dumps(to_json(citizens[0]))
+    file.write_text((line + "\n") * 1000, encoding="utf-8")
+    monkeypatch.setattr(population, "_BLOCK", 4 * len(line))
+    reads = _count_reads(monkeypatch)
     chunks = iter_population(file, rows=10)
     first = next(chunks)
     assert [r.line for r in first.rows] == list(range(1, 11))
@@ -314,21 +320,7 @@ def test_a_run_of_carriage_returns_is_read_a_block_at_a_time(
     file = tmp_path / "citizens.jsonl"
     file.write_bytes(b"\r" * 10_000 + b"{}\r\n" + b"\r" * 63 + b"\r\n{}")
     monkeypatch.setattr(population, "_BLOCK", 64)
-    reads: list[int] = []
-    lines = population._lines
-
-    def counted(stream: Any, *args: Any) -> Any:
-        real = stream.read
-
-        def read(n: int = -1) -> bytes:
-            data = real(n)
-            reads.append(len(data))
-            return data
-
-        stream.read = read
-        return lines(stream, *args)
-
-    monkeypatch.setattr(population, "_lines", counted)
+    reads = _count_reads(monkeypatch)
     read = read_population(file)
     assert [r.line for r in read.rows] == [10_001, 10_066] and not read.bad
     assert len(reads) <= file.stat().st_size // 64 + 2, len(reads)
