@@ -131,11 +131,8 @@ def fact_dependent(graph: RuleGraph, by_day: bool = False) -> set[str]:
 def _reads_the_date(node: Node) -> bool:
     """Whether a node reads ``today``, or is a parameter whose value depends on the date
     (a value from a date on)."""
-    if node.kind == "parameter" and any(v.start is not None for v in node.values):
-        return True
-    exprs = (node.expr, *(v.expr for v in node.values))
-    return any(isinstance(sub, I.Today) for expr in exprs if expr is not None
-               for sub in I.walk(expr))
+    return node.reads_today or (node.kind == "parameter"
+                                and any(v.start is not None for v in node.values))
 
 
 class Batch:

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, Literal
 
 from udbudsregler.diagnostics import Span
-from udbudsregler.ir.nodes import Criteria, Expr, NodeRef, refs, walk
+from udbudsregler.ir.nodes import Criteria, Expr, NodeRef, Today, refs, walk
 from udbudsregler.loader.documents import (
     FactSpec,
     PolicyHeader,
@@ -109,6 +109,14 @@ class Node:
     def title(self) -> str | None:
         title = getattr(self.spec, "title", None)
         return str(title) if title else None
+
+    @property
+    def reads_today(self) -> bool:
+        """Whether the node's own expression (a parameter: one of its values) reads
+        ``today``; what it reads through other nodes is not looked at."""
+        exprs = (self.expr, *(v.expr for v in self.values))
+        return any(isinstance(sub, Today) for expr in exprs if expr is not None
+                   for sub in walk(expr))
 
 
 @dataclass(frozen=True, eq=False)

@@ -181,16 +181,9 @@ class Program:
         return found
 
     def _find_reads_today(self, name: str) -> bool:
-        from udbudsregler.ir import nodes as I
-
-        for dep in self.graph.closure([name]):
-            node = self.graph.nodes.get(dep)
-            if node is None:
-                continue
-            exprs = [node.expr, *(v.expr for v in node.values)]
-            if any(isinstance(e, I.Today) for x in exprs if x is not None for e in I.walk(x)):
-                return True
-        return False
+        nodes = self.graph.nodes
+        return any(dep in nodes and nodes[dep].reads_today
+                   for dep in self.graph.closure([name]))
 
     def outputs(self, facts: dict[str, Any], on: date) -> tuple[bool, ...]:
         """The outputs of a decision (each target group, then whether each area fits)."""
