@@ -1476,38 +1476,23 @@ def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
     refuses (``given``: each as given, ``dated``: its problems), as ``decide`` gives them
     (:func:`refused_day`). A row the columns read as ``decide`` accepts it, with no order
     and no supplier state, has only its date's problems; the others are asked of
-    ``decide``."""
-    skip = [c for c in (id, order if isinstance(order, str) else None) if c]
-    ids = ([None if v is None or not valid_text(str(v)) else str(v)
-            for v in values_of(table.column(id))]
-           if id is not None and id in table.column_names else None)
-    if isinstance(order, str):
-        orders: list[Any] = (values_of(table.column(order)) if order in table.column_names
-                             else [None] * len(rows))
-    elif isinstance(order, list):
-        orders = [order[int(row)] for row in rows]
-    else:
-        orders = [order] * len(rows)
-    table = canonical_table(table)
-    _, unsure = read_facts(policy.graph, table, policy.currency, skip)
-    asked = [k for k in range(len(rows))
-             if unsure[k] or orders[k] is not None or suppliers is not None]
-    facts: dict[int, Any] = {}
-    if asked:
-        if records is not None:
-            facts = {k: records[int(rows[k])] for k in asked}
-        else:
-            names = [c for c in table.column_names if c not in skip]
-            facts = dict(zip(asked, rows_of(table.select(names).take(
-                pa.array(asked, pa.int64()))) if names else [{} for _ in asked],
-                             strict=True))
+    ``decide``. (A :class:`_Run` of the rows reads their ids, orders and facts.)"""
+    run = _Run(policy, _plan(policy), canonical_table(table), policy.graph.header.valid.from_,
+               id, [order[int(r)] for r in rows] if isinstance(order, list) else order,
+               suppliers, (), 0, ignore_validity,
+               _Picked(records, rows) if records is not None else None)
+    _, unsure = read_facts(policy.graph, run.table, policy.currency, run.skip)
+    asked = [k for k in range(len(rows)) if unsure[k] or suppliers is not None
+             or (run.orders and run.orders[k] is not None)]
+    facts = dict(zip(asked, run._facts(asked), strict=True))
     errors: list[dict[str, Any]] = []
     for k, row in enumerate(rows):
-        problems = (refused_day(policy, facts[k], given[k], dated[k], orders[k], suppliers,
+        problems = (refused_day(policy, facts[k], given[k], dated[k],
+                                run.orders[k] if run.orders else None, suppliers,
                                 ignore_validity, column) if k in facts
                     else [(column, code, message) for code, message in dated[k]])
-        errors += [_error(first_row + int(row), ids[k] if ids is not None else None, path,
-                          code, message) for path, code, message in problems]
+        errors += [_error(first_row + int(row), run.ids[k] if run.ids is not None else None,
+                          path, code, message) for path, code, message in problems]
     return errors
 
 
@@ -1676,10 +1661,8 @@ def _decide(policy: PolicyLike, table: pa.Table, day: date, id: str | None,
     if days is not None:
         run.days = days
         if day_numbers is not None:
-            _, codes = np.unique(day_numbers, return_inverse=True)
-            run.day_numbers, run.day_codes = day_numbers, codes.ravel().astype(np.int64)
+            run.day_numbers = day_numbers
             run.keyed_by_day = bool(run.orders) and plan.spans_by_day()
-            run.raise_unsupported = True
             return run.columnar()
         run.unsure[:] = True
         return run.finish({})
@@ -1884,15 +1867,12 @@ class _Run:
         self.policy, self.plan, self.on = policy, plan, on
         #: Each row's own decision date, if not ``on``.
         self.days: Sequence[date] | None = None
-        #: With ``days``, decided on the columns: each row's date as a day number, and
-        #: its code among the distinct dates (the outcomes are told apart by date).
+        #: With ``days``, decided on the columns: each row's date as a day number (the
+        #: columnar pass then raises :class:`Unsupported`, for the caller to decide the
+        #: rows a date at a time, rather than deciding every row per record).
         self.day_numbers: IntArray | None = None
-        self.day_codes: IntArray | None = None
         #: Whether the outcomes are told apart by date (:meth:`Plan.spans_by_day`).
         self.keyed_by_day = False
-        #: Whether the columnar pass raises :class:`Unsupported` (the caller decides
-        #: otherwise) rather than deciding every row per record.
-        self.raise_unsupported = False
         self.columns = columns
         self.id, self.values, self.first_row = id, values, first_row
         self.suppliers = suppliers
@@ -1974,7 +1954,7 @@ class _Run:
             self.unsure[:] = True
             return self.finish({})
         except Unsupported as error:  # not seen on the empty batch: still never wrong
-            if self.raise_unsupported:
+            if self.day_numbers is not None:
                 raise
             self.notes.append(f"decided per record: the columnar backend does not evaluate "
                               f"{error}")
@@ -2030,7 +2010,7 @@ class _Run:
             seen: dict[Any, int] = {}
             order_codes = np.array([seen.setdefault(k, len(seen)) for k in self.order_keys],
                                    dtype=np.int64)
-        day_codes = self.day_codes if self.keyed_by_day else None  # (only with orders)
+        days = self.day_numbers if self.keyed_by_day else None  # (only with orders)
         if len(bits) <= 24 and order_codes is None:
             key = _bit_key(bits, n).astype(np.intp)
             size = 1 << len(bits)
@@ -2043,7 +2023,7 @@ class _Run:
             return first[:size][present], remap[key]
         matrix = np.stack(bits, axis=1) if bits else np.zeros((n, 1), dtype=bool)
         packed = np.packbits(matrix, axis=1)
-        for codes in (order_codes, day_codes):
+        for codes in (order_codes, days):
             if codes is not None:
                 packed = np.concatenate([packed, codes.astype(np.int64).view(np.uint8)
                                          .reshape(n, 8)], axis=1)
