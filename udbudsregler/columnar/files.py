@@ -24,9 +24,8 @@ lines and CSV, the error's message names the line.
 ``facts`` in a wrapped line (JSON lines) holds each citizen's decision date, and each
 batch is one ``decide_table(batch, on=column)``: a date is read as ``decide_table``
 reads a column of dates, and a row whose date ``decide`` refuses (or outside the
-policy's validity) is an error at the column's name. A row that cannot be read, or
-whose date is bad, is that error only (the date is checked before the facts, as
-``decide_table`` does).
+policy's validity) has ``decide``'s problems, the date's at the column's name. A row
+that cannot be read is that error only.
 """
 
 from __future__ import annotations
@@ -427,23 +426,19 @@ class _Rows:
         fast = FastJson.of(self.policy, self.day)
         with stream:
             number = 0
-            blocks = line_blocks(stream, self.batch_rows, self.size)
-            while True:
-                try:
-                    block = next(blocks)
-                except StopIteration:
-                    break
-                except LineTooLong as error:
-                    raise PopulationFileError(
-                        f"{self.name}: line {error.line} is longer than {MAX_LINE_BYTES:,} "
-                        "bytes: a line holds one citizen (is the file JSON lines, one "
-                        "object a line?)") from None
-                batch = self._lines(block, number, fast)
-                size = batch.size
-                if not size:
-                    continue  # blank lines only
-                number += size
-                yield batch
+            try:
+                for block in line_blocks(stream, self.batch_rows, self.size):
+                    batch = self._lines(block, number, fast)
+                    size = batch.size
+                    if not size:
+                        continue  # blank lines only
+                    number += size
+                    yield batch
+            except LineTooLong as error:
+                raise PopulationFileError(
+                    f"{self.name}: line {error.line} is longer than {MAX_LINE_BYTES:,} "
+                    "bytes: a line holds one citizen (is the file JSON lines, one "
+                    "object a line?)") from None
             if number == 0:
                 yield self._batch([], 1.0)
 
@@ -738,14 +733,13 @@ def _decide(policy: PolicyLike, batch: Batch, on: date | str, id: str | None,
             suppliers: Mapping[str, Any] | None) -> TableDecisions:
     table = batch.table
     ident = batch.ids if batch.ids is not None else id
-    if batch.day is None:
-        return decide_arrow(policy, table, on, batch.records, id=ident, values=values,
-                            orders=batch.orders, columns=columns, suppliers=suppliers)
-    # each row's date in the column `batch.day` (the file's `on`): its errors there
-    result = decide_arrow(policy, table, batch.day, batch.records, id=ident, values=values,
-                          orders=batch.orders, columns=columns, suppliers=suppliers)
+    # (with each row's date in the column `batch.day`: that column's name)
+    result = decide_arrow(policy, table, batch.day or on, batch.records, id=ident,
+                          values=values, orders=batch.orders, columns=columns,
+                          suppliers=suppliers)
     errors = result.errors
-    if batch.day != on and errors.num_rows:
+    if batch.day is not None and batch.day != on and errors.num_rows:
+        # the errors of a date at the file's name of its field, not DAY_COLUMN
         at = errors.column_names.index("path")
         path = pc.if_else(pc.equal(errors.column("path"), batch.day), str(on),
                           errors.column("path"))
