@@ -51,7 +51,7 @@ class CsvRow:
 
 
 def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | None = None,
-             read: Callable[[], None] | None = None) -> Iterator[CsvRow]:
+             read: Callable[[], None] = lambda: None) -> Iterator[CsvRow]:
     """The rows of a CSV population file (``lines`` read with ``newline=""``, bytes that
     are not UTF-8 kept as lone surrogates), as both readers of population files take
     them: blank rows skipped; a row that is not UTF-8, or not of the header's width, or
@@ -69,8 +69,7 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | Non
         return
     except csv.Error as error:
         raise CsvFileProblem(f"the first line cannot be read as CSV ({error})") from None
-    if read is not None:
-        read()
+    read()
     if NOT_UTF8.search("".join(header)):
         raise CsvFileProblem("the first line is not UTF-8 text")
     problem = header_problem(header)
@@ -84,16 +83,14 @@ def csv_rows(lines: Iterable[str], specs: Mapping[str, FactSpec], day: str | Non
         except StopIteration:
             return
         except csv.Error as error:
-            if read is not None:
-                read()
+            read()
             problem = _too_long(error, line)
             if problem is not None:
                 raise CsvFileProblem(problem) from None
             yield CsvRow(reader.line_num,
                          unreadable=f"not readable as CSV: {shown(str(error), 200)}")
             continue
-        if read is not None:
-            read()
+        read()
         if not any(c.strip() for c in cells):
             continue
         joined = "".join(cells)
