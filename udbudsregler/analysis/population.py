@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from udbudsregler.columnar.cells import NOT_UTF8, CsvFileProblem, columns_problem, csv_rows
+from udbudsregler.columnar.cells import (
+    MAX_CELL_CHARS,
+    NOT_UTF8,
+    CsvFileProblem,
+    columns_problem,
+    csv_rows,
+)
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, read_json
@@ -75,8 +81,8 @@ CHUNK_ROWS = 16_384
 #: The longest JSON line, or CSV row (the lines of one record), in bytes: what one row
 #: can make the reader hold. A longer JSON line is a bad row (not read); a longer CSV
 #: line or row ends the file (where it ends cannot be known: a quote never closed?).
-#: As long as the longest CSV cell (``cells.MAX_CELL_CHARS``).
-MAX_ROW_BYTES = 64 * 1_048_576
+#: As long as the longest CSV cell.
+MAX_ROW_BYTES = MAX_CELL_CHARS
 #: Bytes read at a time.
 _BLOCK = 1 << 20
 

@@ -69,6 +69,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from udbudsregler.columnar.cells import MAX_CELL_CHARS
 from udbudsregler.columnar.table import (
     PolicyLike,
     _nulls,
@@ -86,8 +87,8 @@ __all__ = ["DAY_COLUMN", "FAST", "MAX_LINE_BYTES", "FastJson", "LineBlock", "Lin
            "Records", "Redo", "line_blocks", "read_line"]
 
 #: The longest line of a JSON-lines population file, in bytes (as long as the longest
-#: CSV cell, ``cells.MAX_CELL_CHARS``): a longer one is not read, and refuses the file.
-MAX_LINE_BYTES = 64 * 1_048_576
+#: CSV cell): a longer one is not read, and refuses the file.
+MAX_LINE_BYTES = MAX_CELL_CHARS
 
 
 class LineTooLong(Exception):
