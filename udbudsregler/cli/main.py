@@ -13,7 +13,6 @@ import argparse
 import errno
 import json
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from udbudsregler.diagnostics import (
 from udbudsregler.loader import Limits
 from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
+from udbudsregler.values.convert import written_as_date
 from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["main"]
@@ -51,7 +51,7 @@ class InputError(Exception):
 def _date(text: str) -> date:
     # Only YYYY-MM-DD: `date.fromisoformat` also takes `20190201` and `2019-W05-5`.
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        if not written_as_date(text):
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
@@ -63,7 +63,7 @@ def _date_or_column(text: str) -> date | str:
     """``decide --on``: a date (text written ``YYYY-MM-DD`` is one: a bad one is refused
     here, as ``_date`` refuses it), else the text, the name of a population file's column
     of dates (:func:`_decide_on` refuses it without ``--population``)."""
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+    if written_as_date(text):
         return _date(text)
     return text
 

@@ -34,7 +34,6 @@ import contextlib
 import gc
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -85,6 +84,7 @@ from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, shown_key
 from udbudsregler.runtime.routing import parse_supplier_state
+from udbudsregler.values.convert import written_as_date
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -163,10 +163,6 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
     yield from reader.batches(kind)
 
 
-#: A text written as a date (then ``on`` is a date, never a column's name).
-_LOOKS_LIKE_A_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | None:
     """``on`` if it names a field of the population file holding each row's decision
     date: a column (CSV, Parquet) or a key of a wrapped line (JSON lines: a file that has
@@ -177,7 +173,7 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
     field, or a key JSON lines cannot use (``id``, ``facts``, ``order``, ``note``)."""
     if not isinstance(on, str):
         return None
-    if _LOOKS_LIKE_A_DATE.fullmatch(on):
+    if written_as_date(on):  # a date, never a column's name
         _as_date(on)  # the date's own problem (UDB603: not a calendar date)
         return None
     name = str(path)

@@ -73,6 +73,7 @@ __all__ = [
     "to_optional_date",
     "to_period",
     "to_text",
+    "written_as_date",
 ]
 
 #: A number written as text has at most this many characters.
@@ -83,6 +84,14 @@ _NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII
 NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def written_as_date(text: str) -> bool:
+    """Whether ``text`` is in the one form of a date given as text (``YYYY-MM-DD``, ASCII
+    digits), whether or not the calendar has the day."""
+    return _DATE_TEXT.fullmatch(text) is not None
+
+
 _DURATION_TEXT = re.compile(r"\s*([0-9]{1,7})\s+(years?|months?|weeks?|days?)\s*", re.ASCII)
 DURATION_PATTERN = r"^\s*[0-9]{1,7}\s+(years?|months?|weeks?|days?)\s*$"
 _MAX_MONTHS = 12 * MAX_DURATION_YEARS
@@ -172,7 +181,7 @@ def as_date(value: Any) -> date:
     """A date from ``datetime.date`` or strict ``YYYY-MM-DD`` text, in 1850-2200."""
     if type(value) is date:
         result = value
-    elif isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+    elif isinstance(value, str) and written_as_date(value):
         try:
             result = date.fromisoformat(value)
         except ValueError:
