@@ -198,6 +198,7 @@ class Comparison:
         for its reasons and examples. ``tick(done, total)`` reports the progress (by
         default as the phase ``citizens``)."""
         total = len(citizens)
+        report = tick or (lambda done, n: self.tick("citizens", done, n))
         for i, citizen in enumerate(citizens, start=1):
             pair = self.decide(citizen.facts, citizen.order, self.not_comparable)
             if pair is not None:
@@ -209,10 +210,7 @@ class Comparison:
                     group.by_source[citizen.origin] += 1
                     if len(group.members) < MAX_MEMBERS:
                         group.members.append((citizen, *pair))
-            if tick is None:
-                self.tick("citizens", i, total)
-            else:
-                tick(i, total)
+            report(i, total)
 
     def prescreen(self, citizens: list[Citizen], batch: int = 65_536) -> list[Citizen]:
         """The citizens that need deciding one by one: a batch decision under both policies
