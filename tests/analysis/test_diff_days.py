@@ -268,11 +268,10 @@ def test_bad_dates_of_json_lines_are_bad_rows(slagelse: ur.Policy, next_round: u
     # the same problems decide gives for the date (its path `on`, here the column's)
     for line, (_, texts) in problems.items():
         given = rows[line - 1][1] if line <= len(rows) else None
-        try:
+        with pytest.raises(ur.FactError) as refused:
             next_round.decide(rows[0][0], None if given is _MISSING else given,
                               ignore_validity=True)
-        except ur.FactError as error:
-            assert texts[0] == "decided_on" + error.problems[0].render()[len("on"):]
+        assert texts[0] == "decided_on" + refused.value.problems[0].render()[len("on"):]
     # the other rows are compared, each on its date
     good = [r for i, r in enumerate(rows) if i + 1 not in problems]
     assert report.compared == len(good) == 10
@@ -301,6 +300,21 @@ def test_bad_dates_of_csv_and_parquet_are_bad_rows(slagelse: ur.Policy, next_rou
     good = [r for i, r in enumerate(rows) if i not in (1, 3, 4, 6)]
     want = _by_hand(slagelse, next_round, good)
     assert _counts(report) == {k: want[k] for k in _counts(report)}
+
+
+def test_a_parquet_date_column_with_nulls(slagelse: ur.Policy, next_round: ur.Policy,
+                                          tmp_path: Path) -> None:
+    """A null of a date32 column is no date: a bad row; the others are compared."""
+    rows: list[tuple[dict[str, Any], Any]] = _rows(12)
+    rows[2], rows[7] = (rows[2][0], None), (rows[7][0], None)
+    file = _parquet(tmp_path / "citizens.parquet", rows, next_round)
+    report = compare(slagelse, next_round, citizens=0, population=file, scenarios=0,
+                     examples=0, day_field="decided_on")
+    assert _problems(report) == {3: ("C-2", (NOT_A_DATE + "nothing (null)",)),
+                                 8: ("C-7", (NOT_A_DATE + "nothing (null)",))}
+    good = [r for i, r in enumerate(rows) if i not in (2, 7)]
+    want = _by_hand(slagelse, next_round, good)
+    assert report.compared == 10 and _counts(report) == {k: want[k] for k in _counts(report)}
 
 
 def test_a_parquet_column_of_numbers_makes_every_row_bad(slagelse: ur.Policy,
