@@ -336,3 +336,57 @@ def test_a_row_before_a_parameters_first_value_is_decided_per_record(tmp_path: P
     assert {(e["row"], e["path"], e["code"]) for e in result.errors.to_pylist()} == {
         (i, "general_price", "UDB705") for i in early}
     assert result.per_record == len(early) and result.columnar == len(rows) - len(early)
+
+
+def test_records_each_on_its_own_date(monkeypatch: Any) -> None:
+    """``decide_records(policy, dicts, [a date per dict])``: each dict as ``decide`` on
+    its date (the dicts read as columns and those read the exact way, with an order per
+    dict and a dated parameter), the good ones in one columnar run; a date ``decide``
+    refuses is an error of its row with ``decide``'s problems, the date's at ``on``
+    (with those of its facts); outside the validity too, unless it is ignored."""
+    from udbudsregler.columnar.table import decide_records
+    from udbudsregler.diagnostics import FactError
+
+    policy = load_policy(ROOT / "policies" / "koebenhavn-2024")
+    rows = sample_citizens(policy, date(2024, 6, 1), 240, seed=15)
+    days: list[Any] = [date(2024, 3, 1) + timedelta(days=5 * i) for i in range(len(rows))]
+    for i in range(0, len(rows), 9):  # read the exact way: a date as text
+        rows[i] = {**rows[i], "birth_date": rows[i]["birth_date"].isoformat()}
+    days[4], days[5], days[6], days[7] = None, "2024-02-30", "yesterday", 20240301
+    days[8], days[9] = "2024-06-03", date(2019, 1, 1)  # text; outside the validity
+    rows[5] = {**rows[5], "birth_date": "x"}
+    orders: list[Any] = [{"package": "job"} if i % 4 == 1 else None for i in range(len(rows))]
+    result = decide_records(policy, rows, days, order=orders, values=["general_price"],
+                            first_row=3)
+    decided = {d["row"] - 3: d for d in result.decisions.to_pylist()}
+    problems: dict[int, list[tuple[str, str, str]]] = {}
+    for e in result.errors.to_pylist():
+        problems.setdefault(e["row"] - 3, []).append((e["path"], e["code"], e["message"]))
+    for i, facts in enumerate(rows):
+        kind, want = expected(policy, facts, days[i], orders[i])
+        if kind == "errors":  # (the validity's, no path in decide's error, at `on`)
+            want = sorted(("on" if code == "UDB703" else path, code, message)
+                          for path, code, message in want)
+            assert i not in decided and sorted(problems[i]) == want, (i, days[i])
+        else:
+            assert i not in problems, (i, problems.get(i))
+            assert {k: decided[i][k] for k in want} == want, (i, days[i])
+    errors = {(e["row"] - 3, e["path"], e["code"]) for e in result.errors.to_pylist()}
+    assert {(4, "on", "UDB602"), (5, "on", "UDB603"), (5, "birth_date", "UDB602"),
+            (6, "on", "UDB602"), (7, "on", "UDB602"), (9, "on", "UDB703")} <= errors
+    prices = {d["general_price"] for d in result.decisions.to_pylist()}
+    assert {Decimal("1500.00"), Decimal("1545.00")} <= prices  # each row's date's price
+    assert (result.columnar, result.per_record) == (len(rows) - 5, 5)  # (5 bad dates)
+    # ignore_validity: the date outside it is decided
+    ignored = decide_records(policy, rows, days, order=orders, ignore_validity=True)
+    assert 9 in {d["row"] for d in ignored.decisions.to_pylist()}
+    with pytest.raises(ValueError, match="3 dates for 240 records"):
+        decide_records(policy, rows, days[:3])
+    with pytest.raises(FactError, match="expected a date"):
+        decide_records(policy, rows, "decided_on")
+    # one date for all as a list: the answers of that date
+    same = decide_records(policy, rows, [date(2024, 6, 3)] * len(rows), order=orders)
+    one = decide_records(policy, rows, date(2024, 6, 3), order=orders)
+    assert same.decisions.to_pylist() == one.decisions.to_pylist()
+    assert same.errors.to_pylist() == one.errors.to_pylist()
+

@@ -1,4 +1,5 @@
-"""One run of the rule-change diff: two policies, a date, and what was found so far.
+"""One run of the rule-change diff: two policies, a date (and maybe a column of each
+population row's own), and what was found so far.
 
 :class:`Comparison` decides a citizen under both policies (each reading only the facts it
 declares), settles a referral under both, says which group a difference falls in and how
@@ -21,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from udbudsregler.analysis.diff_report import KINDS, PAYMENT, Group
 from udbudsregler.analysis.population import BadRow
-from udbudsregler.diagnostics import EvaluationError, FactError
+from udbudsregler.diagnostics import EvaluationError, FactError, FactProblem
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.routing import Order, parse_order, parse_supplier_state
+from udbudsregler.runtime.schemas import as_call_date
 
 if TYPE_CHECKING:
     from udbudsregler.analysis.definitions import Definition
-    from udbudsregler.analysis.population import Population
+    from udbudsregler.analysis.population import Population, PopulationRow
     from udbudsregler.policy import Policy
     from udbudsregler.runtime.decision import Decision
     from udbudsregler.runtime.program import Program
@@ -57,6 +59,9 @@ class Citizen:
     order: dict[str, Any] | None = None
     #: ``generated``, ``given``, or the population file.
     origin: str = "generated"
+    #: Its own decision date (a population row's, read from its field of dates); None:
+    #: the run's date.
+    on: date | None = None
 
 
 def _has_spans(policy: Policy) -> bool:
@@ -90,8 +95,14 @@ class Comparison:
     and what was found."""
 
     def __init__(self, old: Policy, new: Policy, on: date, seed: int,
-                 suppliers: Mapping[str, Any] | None, progress: Progress | None) -> None:
+                 suppliers: Mapping[str, Any] | None, progress: Progress | None,
+                 on_column: str | None = None) -> None:
         self.old, self.new, self.on, self.seed = old, new, on, seed
+        #: The field of the population file holding each row's decision date (None: the
+        #: rows are decided on ``on`` too); generated and given citizens keep ``on``.
+        self.on_column = on_column
+        #: The dates the population rows were decided on (with ``on_column``).
+        self.days_seen: set[date] = set()
         if suppliers is not None:  # its shape, as decide checks it (a FactError, UDB602)
             parse_supplier_state(suppliers)
         self.suppliers = dict(suppliers) if suppliers is not None else None
@@ -127,15 +138,22 @@ class Comparison:
 
     # -- decisions --------------------------------------------------------------------
 
+    def day(self, citizen: Citizen) -> date:
+        """The date ``citizen`` is decided on: its own, else the run's."""
+        return citizen.on or self.on
+
     def decide(self, facts: dict[str, Any], order: Mapping[str, Any] | None,
-               problems: Counter[str] | None = None) -> tuple[Decision, Decision] | None:
+               problems: Counter[str] | None = None, on: date | None = None
+               ) -> tuple[Decision, Decision] | None:
+        """Both policies' decisions on ``on`` (default: the run's date), or None if one
+        refuses the citizen (its problems counted in ``problems``)."""
         parsed: Order | None = parse_order(order) if order else None
         pair = []
         for side, policy in (("old", self.old), ("new", self.new)):
             view = self.views[side]
             try:
                 pair.append(policy.decide(facts if view is None else _project(facts, view),
-                                          self.on, order=parsed,
+                                          on or self.on, order=parsed,
                                           suppliers=self.suppliers, ignore_validity=True))
             except (FactError, EvaluationError) as error:
                 if problems is not None:
@@ -200,7 +218,8 @@ class Comparison:
         total = len(citizens)
         report = tick or (lambda done, n: self.tick("citizens", done, n))
         for i, citizen in enumerate(citizens, start=1):
-            pair = self.decide(citizen.facts, citizen.order, self.not_comparable)
+            pair = self.decide(citizen.facts, citizen.order, self.not_comparable,
+                               citizen.on)
             if pair is not None:
                 self.compared += 1
                 kind = self.kind_of(*pair)
@@ -217,8 +236,10 @@ class Comparison:
         (``decide_table``, the path of ``udbudsregler decide --population``) clears those
         it decides alike under both (counted as compared); the others (treated
         differently, rejected by a policy, or with an order) are returned in their order,
-        for :meth:`run_citizens`, which finds and explains the differences. Needs the
-        columnar extra and policies with the same facts, else every citizen is returned."""
+        for :meth:`run_citizens`, which finds and explains the differences. Each citizen
+        is decided on its own date, if it has one (``decide_records`` with a date per
+        row). Needs the columnar extra and policies with the same facts, else every
+        citizen is returned."""
         if self.views["old"] is not None or self.views["new"] is not None or not citizens:
             return citizens
         try:
@@ -229,10 +250,13 @@ class Comparison:
             return citizens
         keep = [c.order is not None for c in citizens]
         plain = [i for i, c in enumerate(citizens) if c.order is None]
+        dated = any(c.on is not None for c in citizens)
         for start in range(0, len(plain), batch):
             chunk = plain[start:start + batch]
             facts = [citizens[i].facts for i in chunk]
-            a, b = (decide_records(policy, facts, self.on, suppliers=self.suppliers,
+            on: date | list[date] = [self.day(citizens[i]) for i in chunk] if dated \
+                else self.on
+            a, b = (decide_records(policy, facts, on, suppliers=self.suppliers,
                                    ignore_validity=True).decisions.to_pylist()
                     for policy in (self.old, self.new))
             same = _alike(a, b, self.suppliers is not None)
@@ -289,11 +313,19 @@ class Comparison:
         return facts
 
     def read(self, population: Population) -> list[Citizen]:
-        """The rows of a population file in canonical form; rows that fit neither policy,
-        or whose order is not of an order's shape, become bad rows."""
+        """The rows of a population file in canonical form, each with its own date when
+        the run has a column of dates (:attr:`on_column`); rows that fit neither policy,
+        whose order is not of an order's shape, or whose date ``decide`` refuses (missing,
+        not YYYY-MM-DD, not in the calendar: its problem at the column's name, as
+        ``decide --population --on COLUMN`` gives it), become bad rows, with all of these
+        problems of the row (those of its facts as the new policy gives them)."""
         out: list[Citizen] = []
         for row in population.rows:
             where = f"{population.path}:{row.line}" + (f" ({row.id})" if row.id else "")
+            day: date | None = None
+            dated: list[FactProblem] = []
+            if self.on_column is not None:
+                day, dated = as_call_date(row.day, self.on_column)
             facts = row.facts
             errors: list[FactError] = []
             for policy in (self.new, self.old):
@@ -304,18 +336,21 @@ class Comparison:
                 except FactError as error:
                     errors.append(error)
             if len(errors) == 2:
-                problems = tuple(p.render() for p in errors[0].problems)
-                population.bad.append(BadRow(row.line, row.id, problems))
+                population.bad.append(_bad(row, [*dated, *errors[0].problems]))
                 continue
             try:  # an order of the wrong shape, as decide refuses it (UDB602, UDB606)
                 parse_order(row.order)
             except FactError as error:
-                population.bad.append(BadRow(row.line, row.id, tuple(
-                    p.render() for p in error.problems)))
+                population.bad.append(_bad(row, [*dated, *error.problems]))
+                continue
+            if dated:
+                population.bad.append(_bad(row, dated))
                 continue
             if row.order and row.order.get("package") is not None:
                 self._compare_packages()
-            out.append(Citizen(where, facts, row.order, population.path))
+            if day is not None:
+                self.days_seen.add(day)
+            out.append(Citizen(where, facts, row.order, population.path, day))
         population.bad.sort(key=lambda b: b.line)
         return out
 
@@ -385,6 +420,11 @@ class Comparison:
                     group.members.append((scenario, a, b))
             self.tick("scenarios", i, total)
         return compared, problems
+
+
+def _bad(row: PopulationRow, problems: list[FactProblem]) -> BadRow:
+    """A bad row of a population file: its problems sorted as ``decide`` lists them."""
+    return BadRow(row.line, row.id, tuple(p.render() for p in FactError(problems).problems))
 
 
 def _alike(a: list[dict[str, Any]], b: list[dict[str, Any]], suppliers: bool) -> set[int]:

@@ -3,7 +3,11 @@
 ``compare(old, new)`` decides generated citizens (and/or a population file) under
 both policies on the same date, and settles generated referrals under both. Two
 tender rounds are valid at different times, so both decide with
-``ignore_validity=True``; the date defaults to the new round's first day.
+``ignore_validity=True``; the date defaults to the new round's first day. With
+``day_field``, the rows of the population file are decided each on its own date (a
+column of the file, or a key beside ``facts`` of a JSON line), as ``decide
+--population --on COLUMN`` reads it: re-checking last year's referrals, each on its
+referral date, under the next round.
 
 * **Citizens.** Half are drawn from the new policy's boundary model
   (:func:`~udbudsregler.testing.boundaries.sample_citizens`), a quarter from the old
@@ -34,7 +38,8 @@ tender rounds are valid at different times, so both decide with
   changed definitions they depend on.
 * **Examples.** The smallest members of each group are shrunk
   (:mod:`udbudsregler.analysis.shrink`) and shown as YAML test cases for the new
-  policy, smallest first.
+  policy, smallest first; an example from a population row with its own date keeps
+  that date (the case's ``on``).
 
 The modules: :mod:`~udbudsregler.analysis.comparison` (deciding and settling under both
 policies, drawing citizens and scenarios), :mod:`~udbudsregler.analysis.definitions`
@@ -81,6 +86,7 @@ from udbudsregler.analysis.population import (
     Population,
     PopulationError,
     PopulationRow,
+    check_day_field,
     iter_population,
     read_population,
 )
@@ -92,8 +98,9 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "MAX_BAD_ROWS", "MAX_MEMBERS", "BadRow", "Change", "Definition",
            "DiffReport", "Example", "Group", "Population", "PopulationError",
-           "PopulationRow", "Progress", "Responsible", "changed_definitions", "compare",
-           "iter_population", "progress_printer", "read_population"]
+           "PopulationRow", "Progress", "Responsible", "changed_definitions",
+           "check_day_field", "compare", "iter_population", "progress_printer",
+           "read_population"]
 
 #: The bad rows of a population file the report lists (their number is exact).
 MAX_BAD_ROWS = 1_000
@@ -112,7 +119,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
             population: str | Path | Population | None = None,
             scenarios: int | Iterable[Scenario] = 2_000, on: date | None = None,
             seed: int = 0, examples: int = 3, suppliers: Mapping[str, Any] | None = None,
-            progress: Progress | None = None) -> DiffReport:
+            progress: Progress | None = None, day_field: str | None = None) -> DiffReport:
     """Decide citizens and settle referrals under both policies, and report what changes.
 
     ``citizens``: how many to generate, or the facts of given citizens; ``population``: a
@@ -120,7 +127,14 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     (:func:`iter_population`), so that the memory held does not grow with its size (or a
     read :class:`Population`); ``scenarios``: how many
     settlement scenarios to generate, or given ones (settled with their own ``since``);
-    ``on``: the decision date (default: the new policy's first day); ``suppliers``: a
+    ``on``: the decision date (default: the new policy's first day); ``day_field``: the
+    field of the population file holding each row's own decision date (a column of a CSV
+    or Parquet file, a key beside ``facts`` of a JSON line; :func:`check_day_field`, read
+    as ``decide --population --on COLUMN`` reads it): each row is then decided under both
+    policies on its date, and generated and given citizens on ``on``; a row whose date
+    is missing or not a date (``YYYY-MM-DD``, in the calendar) is a bad row with
+    ``decide``'s problem of the date at the field's name (a read :class:`Population`:
+    its own :attr:`~Population.day`); ``suppliers``: a
     supplier state for both (then a changed supplier is a change; one not of a supplier
     state's shape is a ``FactError``, UDB602, as for ``decide``); ``examples``: how many
     example citizens per group; ``progress(phase, done, total)`` is called as work is
@@ -132,9 +146,20 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     all); a note says so where either was cut.
     """
     started = time.perf_counter()
+    if isinstance(population, Population):
+        if day_field is not None and day_field != population.day:
+            raise ValueError(f"day_field={day_field!r}: the population was read with "
+                             f"day={population.day!r}; read it with read_population(path, "
+                             "specs, day=...)")
+        day_field = population.day
+    elif day_field is not None:
+        if population is None:
+            raise ValueError(f"day_field={day_field!r} names a field of a population file: "
+                             "give population=FILE too")
+        check_day_field(population, day_field)  # (before the policies are loaded)
     old, new = _load(old), _load(new)
     on = on or new.header.valid.from_
-    run = Comparison(old, new, on, seed, suppliers, progress)
+    run = Comparison(old, new, on, seed, suppliers, progress, day_field)
     items = run.generate(citizens) if isinstance(citizens, int) else [
         Citizen(f"given citizen #{i}", run.canonical(dict(f)), None, "given")
         for i, f in enumerate(citizens, start=1)]
@@ -147,7 +172,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
             chunks: Iterable[Population] = [population]
         else:
             specs = {**{n: e.spec for n, e in old.graph.facts.items()}, **run.specs}
-            chunks = iter_population(population, specs)
+            chunks = iter_population(population, specs, day=day_field)
         bad_count = _run_population(run, chunks, origins, bad)
     notes: list[str] = []
     if isinstance(scenarios, int):
@@ -171,6 +196,12 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
     run.definitions = changed_definitions(old, new)
     why = Why(run)
     notes += _capped(run, bad_count, len(bad))
+    if run.days_seen:
+        first, last = min(run.days_seen), max(run.days_seen)
+        notes.append(f"population rows decided each on its own date ({day_field}): "
+                     + (f"{len(run.days_seen):,} dates from {first.isoformat()} to "
+                        f"{last.isoformat()}" if last != first
+                        else f"all on {first.isoformat()}"))
     for kind, group in run.groups.items():
         if not group.members:
             continue
@@ -185,7 +216,7 @@ def compare(old: Policy | str | Path, new: Policy | str | Path, *,
         old, new, on, seed, origins, run.compared,
         run.not_comparable, len(scenario_list), settled, settle_problems, run.definitions,
         run.groups, bad, notes, time.perf_counter() - started,
-        invariants_reading(new, run.definitions), bad_count)
+        invariants_reading(new, run.definitions), bad_count, day_field)
 
 
 def _run_population(run: Comparison, chunks: Iterable[Population], origins: Counter[str],

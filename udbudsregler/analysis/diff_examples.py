@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.analysis.comparison import result_word
@@ -80,18 +81,31 @@ def _summary(run: Comparison, d: Decision) -> str:
     return text
 
 
+def _outside(run: Comparison, day: date) -> bool:
+    """Whether ``day`` is outside the new policy's validity (its test cases cannot be
+    decided on it)."""
+    valid = run.new.header.valid
+    return not (valid.from_ <= day and (valid.to is None or day <= valid.to))
+
+
 def decision_examples(run: Comparison, group: Group, k: int) -> list[Example]:
-    specs, on = run.specs, run.on
+    """Each citizen is shrunk, decided and shown on its own date (a population row's, or
+    the run's): the shrinking moves its facts' dates, never the decision date. Citizens
+    decided inside the new policy's validity come first (a test case of theirs runs)."""
+    specs = run.specs
     members, frequency = _candidates(
-        group.members, lambda m: facts_cost(m[0].facts, specs, on),
+        group.members, lambda m: (_outside(run, run.day(m[0])),
+                                  facts_cost(m[0].facts, specs, run.day(m[0]))),
         lambda m: run.signature(m[1], m[2]), k)
     built: list[tuple[Any, int, Callable[[int], Example]]] = []
     seen: set[str] = set()
     for i, (citizen, a, b) in enumerate(members, start=1):
         sig = run.signature(a, b)
+        on = run.day(citizen)
 
-        def keep(facts: dict[str, Any], sig: Any = sig, order: Any = citizen.order) -> bool:
-            pair = run.decide(facts, order)
+        def keep(facts: dict[str, Any], sig: Any = sig, order: Any = citizen.order,
+                 on: Any = on) -> bool:
+            pair = run.decide(facts, order, on=on)
             return pair is not None and run.signature(*pair) == sig
 
         order = citizen.order
@@ -103,13 +117,13 @@ def decision_examples(run: Comparison, group: Group, k: int) -> list[Example]:
 
         facts = shrink_facts(citizen.facts, specs, on, keep_order, SHRINK_BUDGET).value
         run.tick("examples", i, len(members))
-        key = repr((facts, order))
-        pair = run.decide(facts, order)
+        key = repr((facts, order, on))
+        pair = run.decide(facts, order, on=on)
         if key in seen or pair is None:
             continue
         seen.add(key)
         shrunk = replace(citizen, facts=facts, order=order)
-        built.append((sig, facts_cost(facts, specs, on),
+        built.append((sig, facts_cost(facts, specs, on) + (1000 if _outside(run, on) else 0),
                       _decision_example(run, group.kind, shrunk, facts, *pair)))
     return _choose(built, frequency, k)
 
@@ -132,17 +146,24 @@ def _decision_example(run: Comparison, kind: str, citizen: Citizen, facts: dict[
     if changed:
         expect["criteria"] = changed
     old_text, new_text = _summary(run, a), _summary(run, b)
+    on = run.day(citizen)
+    valid = run.new.header.valid
+    outside = (f"\ndecided on {on.isoformat()}, outside {run.new.id}'s validity "
+               f"({valid.from_.isoformat()} to {valid.to.isoformat() if valid.to else 'open'}"
+               "), as the diff decides it; `udbudsregler test` refuses the date (UDB703)"
+               if _outside(run, on) else "")
 
     def make(number: int) -> Example:
         comment = (f"{KINDS[kind]}: {run.old.id}: {old_text}\n"
                    f"{' ' * len(KINDS[kind])}  {run.new.id}: {new_text}\n"
                    f"found by `udbudsregler diff {run.old.id} {run.new.id}`, shrunk from "
-                   f"{citizen.source}")
+                   f"{citizen.source}{outside}")
         case = case_yaml(f"diff {run.old.id}: {KINDS[kind]} ({number})", comment, facts=facts,
-                         specs=run.specs, on=run.on, order=citizen.order,
+                         specs=run.specs, on=on, order=citizen.order,
                          suppliers=run.suppliers, expect=expect)
         return Example(citizen.source, old_text, new_text, case,
-                       facts_cost(facts, run.specs, run.on), facts=facts, order=citizen.order)
+                       facts_cost(facts, run.specs, on), facts=facts, order=citizen.order,
+                       on=on)
 
     return make
 

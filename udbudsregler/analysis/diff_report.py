@@ -70,11 +70,16 @@ class Example:
     order: dict[str, Any] | None = None
     scenario: Scenario | None = None
     difference: Decimal | None = None
+    #: A citizen's decision date (the test case's ``on``): the run's, or a population
+    #: row's own.
+    on: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from udbudsregler.values.canonical import to_json
 
         out: dict[str, Any] = {"source": self.source, "old": self.old, "new": self.new}
+        if self.on is not None:
+            out["on"] = self.on.isoformat()
         if self.facts is not None:
             out["facts"] = to_json(self.facts)
         if self.order is not None:
@@ -167,6 +172,9 @@ class DiffReport:
     #: The bad rows of the population file, of which ``bad_rows`` lists the first ones
     #: (None: those listed).
     bad_row_count: int | None = None
+    #: The field of the population file holding each row's own decision date (None: the
+    #: rows were decided on ``on``, as the generated and given citizens always are).
+    on_column: str | None = None
 
     def __post_init__(self) -> None:
         if self.bad_row_count is None:
@@ -189,7 +197,7 @@ class DiffReport:
 
         return {
             "old": policy(self.old), "new": policy(self.new), "on": self.on.isoformat(),
-            "seed": self.seed,
+            "on_column": self.on_column, "seed": self.seed,
             "citizens": {"decided": dict(self.citizens), "compared": self.compared,
                          "changed": self.changed,
                          "not_comparable": dict(self.not_comparable)},
@@ -234,7 +242,9 @@ def render(report: DiffReport) -> str:
         valid = p.header.valid
         return f"valid {valid.from_.isoformat()} to {valid.to.isoformat() if valid.to else 'open'}"
 
-    add(f"udbudsregler diff: {old.id} -> {new.id}, decided on {report.on.isoformat()} "
+    own = (f", the population rows each on its own date ({report.on_column})"
+           if report.on_column else "")
+    add(f"udbudsregler diff: {old.id} -> {new.id}, decided on {report.on.isoformat()}{own} "
         f"(seed {report.seed}, {report.seconds:.1f} s)")
     add(f"  old: {old.id}: {old.title} ({validity(old)})")
     add(f"  new: {new.id}: {new.title} ({validity(new)})")

@@ -27,14 +27,16 @@ from udbudsregler.columnar.cells import (
     CsvFileProblem,
     columns_problem,
     csv_rows,
+    field_names,
+    not_a_file,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import population_line, read_json
+from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, read_json, shown_key
 from udbudsregler.values.limits import EARLIEST, LATEST
 
 __all__ = ["CHUNK_ROWS", "MAX_ROW_BYTES", "BadRow", "Population", "PopulationError",
-           "PopulationRow", "iter_population", "read_population"]
+           "PopulationRow", "check_day_field", "iter_population", "read_population"]
 
 
 class PopulationError(UdbudsreglerError):
@@ -48,6 +50,10 @@ class PopulationRow:
     facts: dict[str, Any]
     #: The caseworker's order, if the row gives one (JSON lines only).
     order: dict[str, Any] | None = None
+    #: The row's decision date as the file gives it, read with a field of dates
+    #: (:attr:`Population.day`; the date is not checked here): a CSV cell's text (None
+    #: if empty), a Parquet value, a JSON line's value of the key (None without it).
+    day: Any = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class Population:
     #: How far into the file the rows go (0-1; a chunk of :func:`iter_population`), for
     #: the progress of a long diff.
     done: float = 1.0
+    #: The field of the file holding each row's decision date (:attr:`PopulationRow.day`),
+    #: if it was read with one.
+    day: str | None = None
 
 
 #: The largest population file :func:`read_population` reads, in bytes (a few hundred
@@ -88,7 +97,8 @@ _BLOCK = 1 << 20
 
 
 def iter_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None,
-                    rows: int | None = None) -> Iterator[Population]:
+                    rows: int | None = None, day: str | None = None
+                    ) -> Iterator[Population]:
     """The citizens of a population file (read as :func:`read_population` reads it) in
     chunks of up to ``rows`` rows (default :data:`CHUNK_ROWS`), read and bad, in the
     file's order and with its line
@@ -96,18 +106,21 @@ def iter_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     A JSON line longer than :data:`MAX_ROW_BYTES` is a bad row (its bytes are passed
     over, not held); a CSV line or row longer than that is a :class:`PopulationError`
     (after the chunks before it), as is a file that cannot be read. A Parquet file is
-    read a record batch at a time."""
+    read a record batch at a time. ``day``: the field holding each row's decision date
+    (:func:`check_day_field`, checked before any row is read)."""
     rows = CHUNK_ROWS if rows is None else rows
     if rows < 1:
         raise ValueError(f"rows must be 1 or more, not {rows}")
     name = str(path)
+    if day is not None:
+        check_day_field(name, day)
     if name.lower().endswith((".parquet", ".pq")):
-        return _parquet_chunks(name, specs or {}, rows)
-    return _text_chunks(name, specs or {}, rows, None)
+        return _parquet_chunks(name, specs or {}, rows, day)
+    return _text_chunks(name, specs or {}, rows, None, day)
 
 
-def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None
-                    ) -> Population:
+def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = None,
+                    day: str | None = None) -> Population:
     """Citizens from a file: JSON lines (a facts object per line, or ``{"id": ...,
     "facts": {...}, "order": {...}}``, read by
     :func:`~udbudsregler.runtime.inputs.population_line` as ``decide --population``
@@ -117,25 +130,65 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     any other JSON lines. ``specs`` (the fact schema) says how to read CSV cells, and
     whether an ``id`` column is a fact. Rows that cannot be read are
     :attr:`Population.bad`. The whole file is held: a JSON-lines or CSV file larger than
-    :data:`MAX_POPULATION_BYTES` is refused (:func:`iter_population` reads any size)."""
+    :data:`MAX_POPULATION_BYTES` is refused (:func:`iter_population` reads any size).
+    ``day``: the field holding each row's decision date (:func:`check_day_field`)."""
     name = str(path)
-    whole = Population(name)
+    if day is not None:
+        check_day_field(name, day)
+    whole = Population(name, day=day)
     if name.lower().endswith((".parquet", ".pq")):
-        chunks = _parquet_chunks(name, specs or {}, CHUNK_ROWS)
+        chunks = _parquet_chunks(name, specs or {}, CHUNK_ROWS, day)
     else:
-        chunks = _text_chunks(name, specs or {}, CHUNK_ROWS, MAX_POPULATION_BYTES)
+        chunks = _text_chunks(name, specs or {}, CHUNK_ROWS, MAX_POPULATION_BYTES, day)
     for chunk in chunks:
         whole.rows += chunk.rows
         whole.bad += chunk.bad
     return whole
 
 
+def _kind(name: str) -> str:
+    """``parquet``, ``csv`` or ``jsonl``: what a population file is, by its suffix."""
+    lower = name.lower()
+    if lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    return "csv" if lower.endswith(".csv") else "jsonl"
+
+
+def check_day_field(path: str | Path, name: str) -> None:
+    """That ``name`` names the field of a population file holding each row's decision
+    date, as ``decide --population --on COLUMN`` reads it: a column of a CSV or Parquet
+    file (a column of a fact's name is the fact and the date), or a key beside ``facts``
+    of a JSON-lines file's wrapped lines (not a key of the wrapper, and in the file). A
+    :class:`PopulationError` if not, or if the file cannot be read."""
+    where = str(path)
+    if not Path(where).is_file():
+        raise PopulationError(f"{where}: {not_a_file(where)}")
+    kind = _kind(where)
+    if kind == "jsonl" and name in WRAPPER_KEYS:
+        raise PopulationError(f"{where}: `{shown_key(name)}` is a key of the wrapper of a "
+                              f"line ({', '.join(WRAPPER_KEYS)}); the key of each line's date "
+                              "needs another name")
+    try:
+        found = field_names(where, kind, name)
+    except ImportError:
+        raise PopulationError(f"{where}: reading Parquet needs the columnar extra "
+                              "(pip install 'udbudsregler[columnar]')") from None
+    except (OSError, ValueError) as error:
+        what = "as Parquet " if kind == "parquet" else ""
+        raise PopulationError(f"{where}: cannot be read {what}({error})") from None
+    if name not in found:
+        what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
+        raise PopulationError(f"{where}: `{shown_key(name)}` is not {what}; expected the "
+                              "name of the column of each row's decision date")
+
+
 # -- JSON lines and CSV ----------------------------------------------------------------------
 
 
 def _text_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
-                 max_bytes: int | None) -> Iterator[Population]:
-    """The chunks of a JSON-lines or CSV file (``max_bytes``: the largest file read)."""
+                 max_bytes: int | None, day: str | None = None) -> Iterator[Population]:
+    """The chunks of a JSON-lines or CSV file (``max_bytes``: the largest file read;
+    ``day``: the field of each row's decision date)."""
     try:
         stream = Path(name).open("rb")  # noqa: SIM115 (closed below, as the chunks end)
     except FileNotFoundError:
@@ -148,10 +201,10 @@ def _text_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
             raise PopulationError(f"{name}: is a device, not a file")
         size = _size(stream)
         lines = _lines(stream, name, MAX_ROW_BYTES, max_bytes)
-        items = _csv_items(lines, specs, name, MAX_ROW_BYTES) \
-            if name.lower().endswith(".csv") else _json_items(lines, MAX_ROW_BYTES)
+        items = _csv_items(lines, specs, name, MAX_ROW_BYTES, day) \
+            if name.lower().endswith(".csv") else _json_items(lines, MAX_ROW_BYTES, day)
         yield from _chunked(items, name, rows,
-                            lambda: min(stream.tell() / size, 1.0) if size else 0.0)
+                            lambda: min(stream.tell() / size, 1.0) if size else 0.0, day)
 
 
 def _size(stream: BinaryIO) -> int:
@@ -163,9 +216,9 @@ def _size(stream: BinaryIO) -> int:
 
 
 def _chunked(items: Iterable[PopulationRow | BadRow], name: str, rows: int,
-             done: Callable[[], float]) -> Iterator[Population]:
+             done: Callable[[], float], day: str | None = None) -> Iterator[Population]:
     """``items`` in chunks of ``rows`` (``done()``: how far into the file, after each)."""
-    chunk = Population(name)
+    chunk = Population(name, day=day)
     for item in items:
         if isinstance(item, PopulationRow):
             chunk.rows.append(item)
@@ -174,7 +227,7 @@ def _chunked(items: Iterable[PopulationRow | BadRow], name: str, rows: int,
         if len(chunk.rows) + len(chunk.bad) >= rows:
             chunk.done = done()
             yield chunk
-            chunk = Population(name)
+            chunk = Population(name, day=day)
     if chunk.rows or chunk.bad:
         yield chunk
 
@@ -244,8 +297,8 @@ def _too_long(limit: int) -> str:
     return f"a line longer than {limit:,} bytes (not read)"
 
 
-def _json_items(lines: Iterable[tuple[bytes | None, bytes]], limit: int
-                ) -> Iterator[PopulationRow | BadRow]:
+def _json_items(lines: Iterable[tuple[bytes | None, bytes]], limit: int,
+                day: str | None = None) -> Iterator[PopulationRow | BadRow]:
     """The rows of a JSON-lines file, read as ``decide --population`` reads them."""
     for number, (raw, _end) in enumerate(lines, start=1):
         if raw is None:
@@ -256,11 +309,12 @@ def _json_items(lines: Iterable[tuple[bytes | None, bytes]], limit: int
         line = raw.decode("utf-8", "surrogateescape")
         if not line.strip():
             continue
-        yield _json_item(number, line)
+        yield _json_item(number, line, day)
 
 
-def _json_item(number: int, line: str) -> PopulationRow | BadRow:
-    """A (not blank) JSON line: a row, or a bad row and why."""
+def _json_item(number: int, line: str, day: str | None = None) -> PopulationRow | BadRow:
+    """A (not blank) JSON line: a row, or a bad row and why (``day``: the key beside
+    ``facts`` of the row's decision date)."""
     if not line.isascii() and NOT_UTF8.search(line):
         return BadRow(number, None, ("not UTF-8 text",))
     try:
@@ -269,13 +323,13 @@ def _json_item(number: int, line: str) -> PopulationRow | BadRow:
         return BadRow(number, None, (f"not valid JSON: {error.msg}",))
     except FactError as error:
         return BadRow(number, None, tuple(p.render() for p in error.problems))
-    read = population_line(data)
+    read = population_line(data, day)
     if read.problems:
         # as a fact's problem is shown ("facts: UDB608: ..."); one of the line as a
         # whole as the others of the line ("expected a JSON object")
         return BadRow(number, read.id, tuple(
             p.render() if p.path else p.message for p in read.problems))
-    return PopulationRow(number, read.id, read.facts, read.order)
+    return PopulationRow(number, read.id, read.facts, read.order, read.day)
 
 
 def _id(value: Any) -> str | None:
@@ -283,19 +337,20 @@ def _id(value: Any) -> str | None:
 
 
 def _csv_items(lines: Iterable[tuple[bytes | None, bytes]], specs: Mapping[str, FactSpec],
-               name: str, limit: int) -> Iterator[PopulationRow | BadRow]:
+               name: str, limit: int, day: str | None = None
+               ) -> Iterator[PopulationRow | BadRow]:
     """The rows of a CSV file, read by ``cells.csv_rows`` as ``decide --population``
-    reads them."""
+    reads them (``day``: the column of each row's decision date)."""
     fed = _Record(limit)
     try:
-        for row in csv_rows(fed.text(lines), specs, read=fed.read):
+        for row in csv_rows(fed.text(lines), specs, day, read=fed.read):
             if row.unreadable is not None:
                 yield BadRow(row.line, None, (row.unreadable,))
             elif row.problems:  # as a fact's problem is shown ("age: UDB608: ...")
                 yield BadRow(row.line, row.ident, tuple(p.render() for p in row.problems))
             else:
                 assert row.facts is not None
-                yield PopulationRow(row.line, row.ident, row.facts)
+                yield PopulationRow(row.line, row.ident, row.facts, day=row.day)
     except CsvFileProblem as error:
         raise PopulationError(f"{name}: {error}") from None
 
@@ -334,12 +389,13 @@ class _Record:
 # -- Parquet ---------------------------------------------------------------------------------
 
 
-def _parquet_chunks(name: str, specs: Mapping[str, FactSpec], rows: int
-                    ) -> Iterator[Population]:
+def _parquet_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
+                    day: str | None = None) -> Iterator[Population]:
     """A Parquet file in the Arrow form of ``decide_table`` (the columnar extra), a
     record batch of up to ``rows`` rows at a time: one column per fact, an optional
-    ``id`` (the fact ``id`` if ``specs`` has one, as in a CSV file); the row number
-    stands for the line."""
+    ``id`` (the fact ``id`` if ``specs`` has one, as in a CSV file), and ``day``, the
+    column of each row's decision date (a fact too if ``specs`` has one of its name);
+    the row number stands for the line."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -364,7 +420,7 @@ def _parquet_chunks(name: str, specs: Mapping[str, FactSpec], rows: int
                 raise PopulationError(f"{name}: cannot be read as Parquet ({error})") from None
             if batch is None:
                 return
-            chunk = _parquet_rows(pa.Table.from_batches([batch]), specs, first, name)
+            chunk = _parquet_rows(pa.Table.from_batches([batch]), specs, first, name, day)
             first += batch.num_rows
             chunk.done = min((first - 1) / total, 1.0) if total else 1.0
             yield chunk
@@ -372,21 +428,25 @@ def _parquet_chunks(name: str, specs: Mapping[str, FactSpec], rows: int
         file.close()
 
 
-def _parquet_rows(table: Any, specs: Mapping[str, FactSpec], first: int, name: str
-                  ) -> Population:
-    """The rows of a piece of a Parquet file, the first numbered ``first``."""
-    chunk = Population(name)
+def _parquet_rows(table: Any, specs: Mapping[str, FactSpec], first: int, name: str,
+                  day: str | None = None) -> Population:
+    """The rows of a piece of a Parquet file, the first numbered ``first`` (``day``: the
+    column of each row's decision date)."""
+    chunk = Population(name, day=day)
     problems: dict[int, list[str]] = {}
     try:
         rows = table.to_pylist()
     except _UNCONVERTIBLE:  # a value Python has no form of: the rows with one are bad
         rows, problems = _by_value(table)
     for index, row in enumerate(rows):
+        when = None if day is None else row.get(day)
         ident = None if "id" in specs else _id(row.pop("id", None))
+        if day is not None and day not in specs:
+            row.pop(day, None)
         if index in problems:
             chunk.bad.append(BadRow(first + index, ident, tuple(problems[index])))
         else:
-            chunk.rows.append(PopulationRow(first + index, ident, row))
+            chunk.rows.append(PopulationRow(first + index, ident, row, day=when))
     return chunk
 
 

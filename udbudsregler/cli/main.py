@@ -55,8 +55,11 @@ def _date(text: str) -> date:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"`{printable(text[:40])}` is not a date written as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(_not_a_date(text)) from None
+
+
+def _not_a_date(text: str) -> str:
+    return f"`{printable(text[:40])}` is not a date written as YYYY-MM-DD"
 
 
 def _date_or_column(text: str) -> date | str:
@@ -66,6 +69,28 @@ def _date_or_column(text: str) -> date | str:
     if written_as_date(text):
         return _date(text)
     return text
+
+
+def _diff_on(args: argparse.Namespace) -> tuple[date | None, str | None]:
+    """``diff --on``: the decision date, or (with ``--population``) the name of the
+    population file's field holding each row's own date, as ``decide --population --on``
+    takes it: a name the file lacks is refused, and so is text with a digit that names
+    no field (meant as a date, ``2019-2-1``), as ``_date`` refuses it."""
+    from udbudsregler.analysis.population import PopulationError, check_day_field
+
+    on: date | str | None = args.on
+    if not isinstance(on, str):
+        return on, None
+    if args.population is None:
+        raise InputError(f"udbudsregler diff: argument --on: {_not_a_date(on)} (a column "
+                         "of each citizen's own date needs --population FILE)")
+    try:
+        check_day_field(args.population, on)
+    except PopulationError as error:
+        if any(c.isdigit() for c in on):  # meant as a date (`2019-2-1`)
+            raise InputError(f"udbudsregler diff: argument --on: {_not_a_date(on)}") from None
+        raise InputError(str(error)) from None
+    return None, on
 
 
 def _decide_on(on: date | str) -> date:
@@ -493,6 +518,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _exact_diff(args: argparse.Namespace, out: TextIO) -> int:
+    if isinstance(args.on, str):  # (a column of dates is for --population)
+        raise InputError(f"udbudsregler diff --exact: argument --on: {_not_a_date(args.on)}")
     _smt_limits(args)
     smt = _smt()
     report = smt.exact_diff(_load(args.old, args), _load(args.new, args), on=args.on, k=args.k,
@@ -515,6 +542,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         from udbudsregler.columnar.cells import not_a_file
 
         raise InputError(f"{args.population}: {not_a_file(args.population)}")
+    on, column = _diff_on(args)
     for name, value in (("--citizens", args.citizens), ("--scenarios", args.scenarios),
                         ("--examples", args.examples)):
         if value < 0:
@@ -524,9 +552,9 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
                              "give them as a --population file")
     suppliers = read_json(args.suppliers, "suppliers") if args.suppliers else None
     report = compare(_load(args.old, args), _load(args.new, args), citizens=args.citizens,
-                     population=args.population, scenarios=args.scenarios, on=args.on,
+                     population=args.population, scenarios=args.scenarios, on=on,
                      seed=args.seed, examples=args.examples, suppliers=suppliers,
-                     progress=progress_printer(args.err))
+                     progress=progress_printer(args.err), day_field=column)
     if args.json:
         json.dump(report.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -717,8 +745,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "column per fact, or Parquet)")
     diff.add_argument("--scenarios", type=int, default=2_000, metavar="M",
                       help="settle M generated referrals under both (default 2000)")
-    diff.add_argument("--on", type=_date, metavar="DATE",
-                      help="the decision date (default: the new policy's first day)")
+    diff.add_argument("--on", type=_date_or_column, metavar="DATE",
+                      help="the decision date (default: the new policy's first day); with "
+                           "--population also the name of the file's column of each "
+                           "citizen's own date (JSON lines: a key beside facts; generated "
+                           "citizens are then decided on the new policy's first day)")
     diff.add_argument("--seed", type=int, default=0, metavar="S",
                       help="seed of the generated citizens (default 0)")
     diff.add_argument("--examples", type=int, default=3, metavar="K",

@@ -17,8 +17,8 @@ from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 
 __all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "cell_value",
-           "columns_problem", "csv_header", "csv_rows", "header_problem", "not_a_file",
-           "row_facts"]
+           "columns_problem", "csv_header", "csv_rows", "field_names", "header_problem",
+           "not_a_file", "row_facts"]
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
 #: UTF-8 never decodes to a surrogate): both readers of population files make the line
@@ -111,6 +111,31 @@ def csv_header(lines: Iterable[str]) -> list[str]:
         return [h.strip() for h in next(_csv_reader(lines))]
     except (StopIteration, csv.Error):
         return []
+
+
+def field_names(name: str, kind: str, key: str) -> set[str]:
+    """The fields of a population file that may hold each row's decision date: the
+    columns of a Parquet file (``kind`` ``"parquet"``; read by pyarrow) or a CSV file
+    (``"csv"``: its first line, as :func:`csv_rows` reads it); for JSON lines, ``{key}``
+    if the text of ``key`` as a JSON string is in the file (a key of a line can only be
+    written so, or with an escape), else none. ``OSError`` for a file that cannot be
+    read, pyarrow's ``ArrowInvalid`` for one that is not Parquet. Both readers of
+    population files ask it whether ``--on`` names a field."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.ParquetFile(name).schema_arrow.names)
+    if kind == "csv":
+        with open(name, encoding="utf-8-sig", newline="", errors="surrogateescape") as f:
+            return set(csv_header(f))
+    text = json.dumps(key, ensure_ascii=False).encode("utf-8")
+    with open(name, "rb") as stream:
+        tail = b""
+        while chunk := stream.read(1 << 22):
+            if text in tail + chunk[: len(text)] or text in chunk:
+                return {key}
+            tail = chunk[-len(text):]
+    return set()
 
 
 def _csv_reader(lines: Iterable[str]) -> Any:

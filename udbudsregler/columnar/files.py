@@ -50,8 +50,8 @@ import pyarrow.compute as pc
 from udbudsregler.columnar.cells import (
     CsvFileProblem,
     columns_problem,
-    csv_header,
     csv_rows,
+    field_names,
     not_a_file,
 )
 from udbudsregler.columnar.lines import (
@@ -197,31 +197,13 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
 
 def _field_names(name: str, kind: str, on: str) -> set[str]:
     """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if the text ``"on"``
-    is in the file (a key can only be written so, or with an escape), else none."""
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            return set(pq.ParquetFile(name).schema_arrow.names)
-        except (pa.ArrowInvalid, OSError) as error:
-            raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
-    if kind == "csv":
-        try:
-            with open(name, encoding="utf-8-sig", newline="", errors="surrogateescape") as f:
-                return set(csv_header(f))
-        except OSError as error:
-            raise PopulationFileError(f"{name}: cannot be read ({error})") from None
-    key = json.dumps(on, ensure_ascii=False).encode("utf-8")
+    is in the file (:func:`~udbudsregler.columnar.cells.field_names`)."""
     try:
-        with open(name, "rb") as stream:
-            tail = b""
-            while chunk := stream.read(1 << 22):
-                if key in tail + chunk[: len(key)] or key in chunk:
-                    return {on}
-                tail = chunk[-len(key):]
-    except OSError as error:
+        return field_names(name, kind, on)
+    except (pa.ArrowInvalid, OSError) as error:
+        if kind == "parquet":
+            raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
         raise PopulationFileError(f"{name}: cannot be read ({error})") from None
-    return set()
 
 
 def _parquet(name: str, batch_rows: int, ids: bool, day: str | None = None

@@ -71,6 +71,7 @@ import pyarrow.json as pj
 
 from udbudsregler.columnar.cells import MAX_CELL_CHARS
 from udbudsregler.columnar.table import (
+    DAY_COLUMN,
     PolicyLike,
     _nulls,
     fact_schema,
@@ -107,9 +108,8 @@ FAST = True
 #: costs about that many lines read the exact way, about 20 µs each).
 PIECE_LINES = 4096
 SMALLEST_PIECE = 16
-#: The column of a batch holding each line's date key (a fact's name is a word: no fact
-#: has this one; its errors are reported at the key's name).
-DAY_COLUMN = "#on"
+#: (DAY_COLUMN, from the table module: the column of a batch holding each line's date
+#: key; its errors are reported at the key's name.)
 
 
 # -- the exact reading of one line -------------------------------------------------------

@@ -1375,6 +1375,12 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
                    ignore_validity, strict, None, projection(columns))
 
 
+#: The column of a table holding each row's decision date where the rows' dates come
+#: from elsewhere than a column of the input: a JSON line's date key
+#: (:mod:`udbudsregler.columnar.lines`), the dates of a list of dicts
+#: (:func:`decide_records`). A fact's name is a word: no fact has this one.
+DAY_COLUMN = "#on"
+
 #: With a policy decided a date at a time (no columnar form for a date per row): the rows
 #: of a decision date fewer than this are decided per record, all such rows together: a
 #: columnar run of a few rows costs about 2 ms, a row decided per record
@@ -1702,9 +1708,16 @@ def arrow_value(value: Any) -> Any:
     return value
 
 
-def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on: date | str,
-                   *, first_row: int = 0, **options: Any) -> TableDecisions:
+def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]],
+                   on: date | str | list[Any] | tuple[Any, ...], *, first_row: int = 0,
+                   **options: Any) -> TableDecisions:
     """``decide_table`` for citizens given as Python mappings (facts, as for ``decide``).
+
+    ``on``: the decision date of every row (a date or ISO text), or a list of each
+    row's own (one per dict, as ``decide`` takes ``on``): a row whose date ``decide``
+    refuses, or outside the validity, has ``decide``'s problems (the date's at ``on``);
+    the others are decided together, as ``decide_table(table, on=column)`` decides a
+    column of dates.
 
     The facts are read into Arrow a block of rows at a time
     (:mod:`udbudsregler.columnar.records`): a row whose values all have the exact types
@@ -1723,26 +1736,75 @@ def decide_records(policy: PolicyLike, records: Iterable[Mapping[str, Any]], on:
                         "place in the list, orders are a list (order=[...], one per dict) "
                         "or one mapping for all, and histories are in each dict")
     rows = list(records)
-    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
-    if not readable(specs):
-        return _checked_records(policy, rows, list(range(len(rows))), on, first_row, options)
+    if isinstance(on, (list, tuple)):
+        return _records_by_day(policy, rows, on, first_row, options)
     day = _as_date(on)
     if not options.get("ignore_validity", False):
         policy.check_date(day)
+    return _records_on(policy, rows, day, first_row, options)
+
+
+def _records_on(policy: PolicyLike, rows: list[Any], when: date | Sequence[date],
+                first_row: int, options: Mapping[str, Any]) -> TableDecisions:
+    """``decide_records`` of ``rows`` on ``when``: one date for every row, or each row's
+    own (dates ``decide`` accepts, inside the validity unless it is ignored)."""
+    specs = {name: fact.spec for name, fact in policy.graph.facts.items()}
+    if not readable(specs):
+        return _checked_records(policy, rows, list(range(len(rows))), when, first_row,
+                                options)
     columns = to_columns(specs, rows, policy.graph.header.currency)
     if not columns.rest:  # every row read as columns
-        return _renumbered(_decide_given(policy, columns.table, day, rows, options),
+        return _renumbered(_decide_given(policy, columns.table, when, rows, options),
                            range(len(rows)), first_row)
-    fast = _decide_given(policy, columns.table, day, [rows[i] for i in columns.rows],
-                         _of_rows(options, columns.rows))
+    fast = _decide_given(policy, columns.table, _days_of(when, columns.rows),
+                         [rows[i] for i in columns.rows], _of_rows(options, columns.rows))
     fast = _renumbered(fast, columns.rows, first_row)
-    rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest, day,
-                            first_row, _of_rows(options, columns.rest))
+    rest = _checked_records(policy, [rows[i] for i in columns.rest], columns.rest,
+                            _days_of(when, columns.rest), first_row,
+                            _of_rows(options, columns.rest))
     return TableDecisions(
         pa.concat_tables([fast.decisions, rest.decisions]).sort_by("row"),
         pa.concat_tables([fast.errors, rest.errors]).sort_by("row"), len(rows),
         fast.columnar + rest.columnar, fast.per_record + rest.per_record,
         tuple(dict.fromkeys((*fast.notes, *rest.notes))))
+
+
+def _days_of(when: date | Sequence[date], rows: Sequence[int]) -> date | list[date]:
+    """The date of ``rows``: the one date, or each one's of a date per row."""
+    return when if isinstance(when, date) else [when[i] for i in rows]
+
+
+def _records_by_day(policy: PolicyLike, rows: list[Any], given: Sequence[Any],
+                    first_row: int, options: Mapping[str, Any]) -> TableDecisions:
+    """``decide_records`` with each row's own date (``given``, one per row): the rows
+    whose date ``decide`` refuses (or outside the validity) have ``decide``'s problems
+    (:func:`refused_day`, the date's at ``on``); the others are decided together."""
+    if len(given) != len(rows):
+        raise ValueError(f"on: {len(given)} dates for {len(rows)} records (one per record, "
+                         "or one date for all)")
+    ignore_validity = bool(options.get("ignore_validity", False))
+    order = options.get("order")
+    good: list[int] = []
+    days: list[date] = []
+    errors: list[dict[str, Any]] = []
+    for k, value in enumerate(given):
+        read = _read_day(policy, value, ignore_validity)
+        if isinstance(read, date):
+            good.append(k)
+            days.append(read)
+            continue
+        errors += [_error(first_row + k, None, path, code, message)
+                   for path, code, message in refused_day(
+                       policy, rows[k], value, read, order[k] if isinstance(order, list)
+                       else order, options.get("suppliers"), ignore_validity, "on")]
+    result = _records_on(policy, [rows[k] for k in good], days, 0, _of_rows(options, good))
+    result = _renumbered(result, good, first_row)
+    problems = result.errors
+    if errors:
+        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
+                                    ).sort_by("row")
+    return TableDecisions(result.decisions, problems, len(rows), result.columnar,
+                          result.per_record + len({e["row"] for e in errors}), result.notes)
 
 
 def _of_rows(options: Mapping[str, Any], rows: Sequence[int]) -> dict[str, Any]:
@@ -1761,15 +1823,25 @@ def _reads_the_table(options: Mapping[str, Any]) -> bool:
         options.get("order"), str)
 
 
-def _decide_given(policy: PolicyLike, table: pa.Table, day: date,
+def _decide_given(policy: PolicyLike, table: pa.Table, when: date | Sequence[date],
                   records: Sequence[Mapping[str, Any]], options: Mapping[str, Any]
                   ) -> TableDecisions:
     """``_decide`` of a table of the rows ``records`` (a row decided per record is decided
     from its record), with ``decide_table``'s ``options`` (none of
-    :func:`_reads_the_table`'s); the date is checked by the caller."""
-    return _decide(policy, table, day, None, options.get("order"), options.get("suppliers"),
-                   tuple(options.get("values", ())), 0, options.get("ignore_validity", False),
-                   options.get("strict", False), records, projection(options.get("columns")))
+    :func:`_reads_the_table`'s), on ``when``: one date, or each row's own (then as
+    ``decide_table`` decides a column of dates, :func:`_decide_by_day`); the dates are
+    checked by the caller."""
+    values = tuple(options.get("values", ()))
+    ignore_validity = options.get("ignore_validity", False)
+    strict = options.get("strict", False)
+    if not isinstance(when, date):
+        dated = table.append_column(DAY_COLUMN, pa.array(when, type=pa.date32()))
+        return _decide_by_day(policy, dated, DAY_COLUMN, None, options.get("order"),
+                              options.get("suppliers"), values, 0, ignore_validity, strict,
+                              projection(options.get("columns")), records)
+    return _decide(policy, table, when, None, options.get("order"), options.get("suppliers"),
+                   values, 0, ignore_validity, strict, records,
+                   projection(options.get("columns")))
 
 
 def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
@@ -1791,11 +1863,12 @@ def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
 
 
 def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
-                     on: date | str, first_row: int, options: Mapping[str, Any]
-                     ) -> TableDecisions:
+                     when: date | Sequence[date], first_row: int,
+                     options: Mapping[str, Any]) -> TableDecisions:
     """The exact way: each row checked as ``decide`` checks it (facts already in
     canonical Python form take the generated fast check), then the accepted ones decided
-    as one Arrow table; ``numbers``: each row's index in the input."""
+    as one Arrow table; ``numbers``: each row's index in the input; ``when``: the date,
+    or each row's own (checked by the caller)."""
     check = policy.facts.check
     convert = converts(policy.graph)
     good: list[Any] = []
@@ -1819,10 +1892,7 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
         table = pa.Table.from_pylist(arrow, schema=wide(fact_schema(policy.graph)))
     # a row decided per record is decided from its checked row (`good`), not from its
     # Arrow form (a duration of months and days has no text decide reads)
-    day = _as_date(on)
-    if not options.get("ignore_validity", False):
-        policy.check_date(day)
-    result = _decide_given(policy, table, day, good, options)
+    result = _decide_given(policy, table, _days_of(when, places), good, options)
     result = _renumbered(result, kept, first_row)
     problems = result.errors
     if errors:

@@ -85,7 +85,9 @@ def _group(group: dict[str, Any]) -> str:
         facts = json.dumps(data, ensure_ascii=False, indent=2) if data is not None else ""
         parts.append(
             f'<details class="example"{" open" if i == 1 else ""}><summary>example {i}: '
-            f'{escape(example.get("source", ""))}</summary>'
+            f'{escape(example.get("source", ""))}'
+            + (f' (on {escape(example["on"])})' if example.get("on") else "")
+            + "</summary>"
             f'<p class="old">old: {escape(str(example.get("old", "")))}</p>'
             f'<p class="new">new: {escape(str(example.get("new", "")))}</p>'
             + (f'<pre class="facts">{escape(facts)}</pre>' if facts else "")
@@ -121,9 +123,12 @@ def diff_html(report: dict[str, Any]) -> str:
     citizens, scenarios = report["citizens"], report["scenarios"]
     groups = report["groups"]
     title = f"{old['id']} → {new['id']}: who is treated differently"
+    own = (f" (the population rows each on its own date: "
+           f"<code>{escape(report['on_column'])}</code>)" if report.get("on_column") else "")
     summary = (f'<p class="summary">{citizens["compared"]:,} citizens compared on '
-               f'{escape(report["on"])}, <strong>{citizens["changed"]:,}</strong> decided '
-               f'differently; {scenarios["compared"]:,} referrals settled under both.</p>')
+               f'{escape(report["on"])}{own}, <strong>{citizens["changed"]:,}</strong> '
+               f'decided differently; {scenarios["compared"]:,} referrals settled under '
+               'both.</p>')
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.get("notes", []))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
