@@ -85,7 +85,7 @@ from udbudsregler.semantics.types import (
 )
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
-from udbudsregler.values.convert import not_unicode
+from udbudsregler.values.convert import FarDate, FarDatetime, day_text, not_unicode
 from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, shown, valid_text
 from udbudsregler.values.money import Money
@@ -1077,10 +1077,13 @@ _LAST_DAY = date.max.toordinal() - date(1970, 1, 1).toordinal()
 
 def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     """``array.to_pylist()``; where that fails, a date beyond Python's calendar (before
-    year 1, after 9999) is Python's first or last date, which ``decide`` and ``settle``
-    refuse as outside the input limits (UDB603) as they would the date itself; text that
-    is not UTF-8 keeps its bad bytes as lone surrogates, which they refuse (UDB602), as
-    ``decide --population`` reads such a line of a file."""
+    year 1, after 9999) is a :class:`~udbudsregler.values.convert.FarDate`, which
+    ``decide`` and ``settle`` refuse as outside the input limits (UDB603) as they would
+    the date itself, naming it (a decision date too: never decided on 9999-12-31); a
+    time beyond it a :class:`~udbudsregler.values.convert.FarDatetime`, refused as any
+    time of day is (UDB602); text that is not UTF-8 keeps its bad bytes as lone
+    surrogates, which they refuse (UDB602), as ``decide --population`` reads such a line
+    of a file."""
     if isinstance(array, pa.ChunkedArray):
         return [v for chunk in array.chunks for v in values_of(chunk)]
     try:
@@ -1091,6 +1094,8 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     valid = array.is_valid().to_pylist()
     if pa.types.is_date(kind):  # a date64 as the day it falls on, as canonical_array
         return _dates(canonical_array(array))
+    if pa.types.is_timestamp(kind):
+        return _times(array)
     if pa.types.is_dictionary(kind):
         words = values_of(array.dictionary)
         return [None if i is None else words[i] for i in array.indices.to_pylist()]
@@ -1114,14 +1119,39 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
 
 def _dates(arr: pa.Array) -> list[date | None]:
     """A ``date32`` array's values, each distinct day made once; a day beyond Python's
-    calendar (before year 1, after 9999) as Python's first or last date (see
-    :func:`values_of`)."""
+    calendar (before year 1, after 9999) as a :class:`FarDate` (see :func:`values_of`)."""
     days = np.asarray(arr.cast(pa.int32()).fill_null(0).to_numpy(), dtype=np.int64)
-    distinct, inverse = np.unique(np.clip(days, _FIRST_DAY - 1, _LAST_DAY + 1),
-                                  return_inverse=True)
-    made = [date.min if d < _FIRST_DAY else date.max if d > _LAST_DAY
+    distinct, inverse = np.unique(days, return_inverse=True)
+    made = [FarDate(int(d)) if not _FIRST_DAY <= d <= _LAST_DAY
             else date.fromordinal(int(d) - _FIRST_DAY + 1) for d in distinct]
     return _with_nulls([made[i] for i in inverse.tolist()], arr)
+
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _times(arr: pa.Array) -> list[Any]:
+    """A ``timestamp`` array's values as ``to_pylist`` gives them; a time beyond Python's
+    calendar as a :class:`FarDatetime` written as Arrow holds it (the UTC time, with
+    ``+00:00`` if the column has a time zone)."""
+    unit = arr.type.unit
+    zoned = arr.type.tz is not None
+    out: list[Any] = []
+    for k, value in enumerate(arr.cast(pa.int64()).to_pylist()):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            out.append(arr[k].as_py())
+        except (OverflowError, ValueError):
+            seconds, part = divmod(value, _PER_SECOND[unit])
+            days, second = divmod(seconds, 86_400)
+            text = f"{day_text(days)} {second // 3600:02d}:{second // 60 % 60:02d}:" \
+                f"{second % 60:02d}"
+            if part:
+                text += f".{part:0{len(str(_PER_SECOND[unit])) - 1}d}"
+            out.append(FarDatetime(text + ("+00:00" if zoned else ""), value < 0))
+    return out
 
 
 def canonical_table(table: pa.Table) -> pa.Table:

@@ -1,0 +1,91 @@
+"""Hostile decision dates for ``decide_table(table, on="column")`` and ``decide --population
+--on COLUMN``: each row is ``decide(facts, its date)``, or ``decide``'s problems with the
+date's at the column; never a traceback, never a decision on a day the row does not
+hold (found by fuzzing the columnar paths with a date per row)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+
+from udbudsregler import load_policy  # noqa: E402
+from udbudsregler.columnar import fact_schema  # noqa: E402
+from udbudsregler.testing.boundaries import sample_citizens  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SLAGELSE = ROOT / "policies" / "slagelse-2019"
+#: Day numbers (days since 1970-01-01) a date32 holds beyond Python's calendar: the day
+#: before 0001-01-01, the day after 9999-12-31, and the ends of date32.
+FAR = {-719163: "0000-12-31", 2932897: "10000-01-01", 2**31 - 1: "5881580-07-11",
+       -2**31: "-5877641-06-23"}
+
+
+@pytest.fixture(scope="module")
+def policy() -> Any:
+    return load_policy(SLAGELSE)
+
+
+def _table(policy: Any, n: int, column: str, days: Any) -> Any:
+    rows = sample_citizens(policy, date(2019, 6, 1), n, seed=41)
+    return pa.Table.from_pylist(rows, schema=fact_schema(policy.graph)).append_column(
+        column, days)
+
+
+def _errors(result: Any) -> list[tuple[int, str, str, str]]:
+    return [(e["row"], e["path"], e["code"], e["message"]) for e in result.errors.to_pylist()]
+
+
+@pytest.mark.parametrize("ignore_validity", [False, True])
+@pytest.mark.parametrize("kind", ["date32", "date64"])
+def test_a_far_day_is_refused_naming_it_never_decided_on_9999_12_31(
+        policy: Any, kind: str, ignore_validity: bool) -> None:
+    """A date32 (or date64) column can hold days Python's calendar cannot. They were read
+    as 9999-12-31 or 0001-01-01: the row's message named that day (UDB703, "9999-12-31
+    is outside the policy's validity" for the day 10000-01-01) and, with
+    ``ignore_validity``, the row was decided on 9999-12-31, silently. Each is UDB603
+    now, naming the day the column holds; 9999-12-31 itself is a date like any other."""
+    numbers = [*FAR, 17_897]  # and 2019-01-01, decided
+    if kind == "date32":
+        days = pa.array(numbers, pa.int32()).view(pa.date32())
+    else:
+        days = pa.array([d * 86_400_000 for d in numbers], pa.int64()).view(pa.date64())
+    result = policy.decide_table(_table(policy, len(numbers), "decided_on", days),
+                                 "decided_on", ignore_validity=ignore_validity)
+    assert _errors(result) == [
+        (row, "decided_on", "UDB603", f"{FAR[number]} is outside the years 1850-2200")
+        for row, number in enumerate(FAR)]
+    assert result.decisions.column("row").to_pylist() == [len(FAR)]
+    # 9999-12-31 is a day of Python's calendar: decided, or outside the validity
+    last = pa.array([date.max, date(2019, 1, 1)], pa.date32())
+    result = policy.decide_table(_table(policy, 2, "decided_on", last), "decided_on",
+                                 ignore_validity=ignore_validity)
+    assert result.decisions.num_rows == (2 if ignore_validity else 1)
+
+
+def test_a_far_time_is_refused_as_a_time_of_day_naming_it(policy: Any) -> None:
+    """A timestamp column beyond Python's calendar (year 10000 in seconds, a Polars
+    ``Datetime`` past 9999-12-31) ended ``decide_table`` with an OverflowError, as the
+    column of dates and as a fact's column. Each such row is refused as ``decide``
+    refuses a date with a time of day (UDB602), its message showing the time held."""
+    seconds = [253_402_300_800, -62_135_596_801, 1_559_347_200]  # 10000-01-01, before 1, 2019
+    days = pa.array(seconds, pa.int64()).view(pa.timestamp("s"))
+    result = policy.decide_table(_table(policy, 3, "decided_on", days), "decided_on")
+    held = ["10000-01-01 00:00:00", "0000-12-31 23:59:59", "2019-06-01 00:00:00"]
+    assert [(row, path, code) for row, path, code, _ in _errors(result)] == [
+        (row, "decided_on", "UDB602") for row in range(3)]
+    assert [m.split("(")[2].split(")")[0] for *_, m in _errors(result)] == held
+    zoned = pa.array([253_402_300_800_123], pa.int64()).view(pa.timestamp("ms", tz="UTC"))
+    result = policy.decide_table(_table(policy, 1, "decided_on", zoned), "decided_on")
+    assert "(10000-01-01 00:00:00.123+00:00)" in _errors(result)[0][3]
+    # as a fact's column: its row refused at the fact
+    table = _table(policy, 3, "decided_on", pa.array([date(2019, 6, 1)] * 3))
+    result = policy.decide_table(table.set_column(
+        table.column_names.index("birth_date"), "birth_date", days), "decided_on")
+    assert [(row, path, code) for row, path, code, _ in _errors(result)] == [
+        (row, "birth_date", "UDB602") for row in range(3)]
+    assert "(10000-01-01 00:00:00)" in _errors(result)[0][3]
