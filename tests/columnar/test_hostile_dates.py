@@ -5,6 +5,7 @@ hold (found by fuzzing the columnar paths with a date per row)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,37 @@ def test_a_far_time_is_refused_as_a_time_of_day_naming_it(policy: Any) -> None:
     assert [(row, path, code) for row, path, code, _ in _errors(result)] == [
         (row, "birth_date", "UDB602") for row in range(3)]
     assert "(10000-01-01 00:00:00)" in _errors(result)[0][3]
+
+
+def test_a_json_lines_name_found_only_as_a_text_value_is_refused(policy: Any,
+                                                               tmp_path: Path) -> None:
+    """``--on jobparat`` (meant: ``decided_on``) on JSON lines whose facts hold the choice
+    ``"jobparat"``: the name was taken for a key because its text is in the file, and every
+    row was an error (UDB606 at its real date key) instead of the run being refused
+    before any row is read, as for a name the file lacks. A key is its text followed by a
+    colon; the key of each line's date is found however it is spaced, also across the
+    chunks the file is read in."""
+    from udbudsregler.columnar import files
+    from udbudsregler.columnar.files import PopulationFileError, decide_file
+    from udbudsregler.values.canonical import to_json
+
+    rows = sample_citizens(policy, date(2019, 6, 1), 3, seed=42)
+    for row in rows:
+        row["visitation"] = "jobparat"
+    lines = [json.dumps({"id": f"c{i}", "decided_on": "2019-06-03", "facts": to_json(row)})
+             for i, row in enumerate(rows)]
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(PopulationFileError, match="`jobparat` is neither a date"):
+        decide_file(policy, source, "jobparat", tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+    assert files.day_field(policy, source, "decided_on") == "decided_on"
+    # spaced before its colon; and cut by the end of the first chunk read (4 MiB), in the
+    # key or between it and its colon
+    spaced = '{"id": "c0", "decided_on" \t : "2019-06-03", "facts": {}}\n'
+    source.write_text(spaced, encoding="utf-8")
+    assert files.day_field(policy, source, "decided_on") == "decided_on"
+    for cut in (spaced.index("on\""), spaced.index(" \t :")):
+        padding = (1 << 22) - cut - 1
+        source.write_text(" " * padding + "\n" + spaced, encoding="utf-8")
+        assert files.day_field(policy, source, "decided_on") == "decided_on", cut

@@ -34,6 +34,7 @@ import contextlib
 import gc
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -166,11 +167,12 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
 def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | None:
     """``on`` if it names a field of the population file holding each row's decision
     date: a column (CSV, Parquet) or a key of a wrapped line (JSON lines: a file that has
-    ``"on"`` somewhere); None if ``on`` is a date. Text written ``YYYY-MM-DD`` is always
-    a date (a bad one is the date's ``FactError``; the file is not looked at), and so is
-    other text with a digit that names no field (``2019-2-1``: ``decide``'s
-    ``FactError``). A :class:`PopulationFileError` for a name with no digit that is no
-    field, or a key JSON lines cannot use (``id``, ``facts``, ``order``, ``note``)."""
+    ``"on"`` as a key somewhere, not only as a text value); None if ``on`` is a date.
+    Text written ``YYYY-MM-DD`` is always a date (a bad one is the date's ``FactError``;
+    the file is not looked at), and so is other text with a digit that names no field
+    (``2019-2-1``: ``decide``'s ``FactError``). A :class:`PopulationFileError` for a name
+    with no digit that is no field, or a key JSON lines cannot use (``id``, ``facts``,
+    ``order``, ``note``)."""
     if not isinstance(on, str):
         return None
     if written_as_date(on):  # a date, never a column's name
@@ -197,7 +199,8 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
 
 def _field_names(name: str, kind: str, on: str) -> set[str]:
     """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if the text ``"on"``
-    is in the file (a key can only be written so, or with an escape), else none."""
+    is in the file as a key (followed by ``:``; a key can only be written so, or with an
+    escape: a text value ``"on"`` is followed by ``,``, ``}`` or ``]``), else none."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -212,11 +215,14 @@ def _field_names(name: str, kind: str, on: str) -> set[str]:
         except OSError as error:
             raise PopulationFileError(f"{name}: cannot be read ({error})") from None
     key = json.dumps(on, ensure_ascii=False).encode("utf-8")
+    # the key, then JSON white space up to its colon (or to the end of what is read: the
+    # colon may be in the next chunk)
+    keyed = re.compile(re.escape(key) + rb"[ \t\r\n]*(?::|\Z)")
     try:
         with open(name, "rb") as stream:
             tail = b""
             while chunk := stream.read(1 << 22):
-                if key in tail + chunk[: len(key)] or key in chunk:
+                if keyed.search(tail + chunk):
                     return {on}
                 tail = chunk[-len(key):]
     except OSError as error:
