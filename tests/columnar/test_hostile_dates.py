@@ -124,3 +124,29 @@ def test_a_json_lines_name_found_only_as_a_text_value_is_refused(policy: Any,
         padding = (1 << 22) - cut - 1
         source.write_text(" " * padding + "\n" + spaced, encoding="utf-8")
         assert files.day_field(policy, source, "decided_on") == "decided_on", cut
+
+
+@pytest.mark.parametrize(("kind", "got"), [
+    ("duration", "a timedelta"), ("time", "a time"),
+    ("zone", "a date with a time of day (2019-06-01 00:00:00+00:00)")])
+@pytest.mark.parametrize("where", ["decided_on", "birth_date"])
+def test_values_python_cannot_give_are_refused_not_a_traceback(
+        policy: Any, kind: str, got: str, where: str) -> None:
+    """A column Python cannot read every value of: a duration beyond ``timedelta`` (2**62
+    seconds), a ``time64`` past the end of the day, a timestamp in a time zone Python does
+    not know (Arrow keeps any name; a Parquet file can carry it). As the column of dates
+    or as a fact's, ``decide_table`` ended with an OverflowError or pytz's
+    UnknownTimeZoneError; such a value is refused as ``decide`` refuses a value of its
+    type (UDB602), at the column, and the row's null is still a null."""
+    held = {"duration": pa.array([2**62, None], pa.int64()).view(pa.duration("s")),
+            "time": pa.array([2**62, None], pa.int64()).view(pa.time64("us")),
+            "zone": pa.array([1_559_347_200, None], pa.int64()).view(
+                pa.timestamp("s", tz="Mars/Olympus_Mons"))}[kind]
+    table = _table(policy, 2, "decided_on", pa.array([date(2019, 6, 1)] * 2))
+    table = table.set_column(table.column_names.index(where), where, held)
+    result = policy.decide_table(table, "decided_on")
+    assert _errors(result) == [
+        (0, where, "UDB602", f"expected a date (YYYY-MM-DD), got {got}" + (
+            ": give the date alone (`.date()`; a pandas column: `.dt.date`)"
+            if kind == "zone" else "")),
+        (1, where, "UDB602", "expected a date (YYYY-MM-DD), got nothing (null)")]

@@ -34,7 +34,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Context, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -85,7 +85,7 @@ from udbudsregler.semantics.types import (
 )
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
-from udbudsregler.values.convert import FarDate, FarDatetime, day_text, not_unicode
+from udbudsregler.values.convert import ArrowDatetime, FarDate, day_text, not_unicode
 from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, shown, valid_text
 from udbudsregler.values.money import Money
@@ -956,7 +956,7 @@ def _column_values(column: pa.ChunkedArray) -> list[Any]:
                           for v in _map_values(column.slice(i, 1))]
         else:
             values = column.to_pylist()
-    except (OverflowError, ValueError):
+    except (OverflowError, ValueError, KeyError):  # (KeyError: a time zone Python lacks)
         values = values_of(column)
     shorten = _shortener(kind)
     return values if shorten is None else list(map(shorten, values))
@@ -1080,15 +1080,16 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     year 1, after 9999) is a :class:`~udbudsregler.values.convert.FarDate`, which
     ``decide`` and ``settle`` refuse as outside the input limits (UDB603) as they would
     the date itself, naming it (a decision date too: never decided on 9999-12-31); a
-    time beyond it a :class:`~udbudsregler.values.convert.FarDatetime`, refused as any
-    time of day is (UDB602); text that is not UTF-8 keeps its bad bytes as lone
-    surrogates, which they refuse (UDB602), as ``decide --population`` reads such a line
-    of a file."""
+    time beyond it, or in a time zone Python does not know, an
+    :class:`~udbudsregler.values.convert.ArrowDatetime`, refused as any time of day is
+    (UDB602); a duration or a time of day beyond Python's (which no fact takes) its
+    largest; text that is not UTF-8 keeps its bad bytes as lone surrogates, which they
+    refuse (UDB602), as ``decide --population`` reads such a line of a file."""
     if isinstance(array, pa.ChunkedArray):
         return [v for chunk in array.chunks for v in values_of(chunk)]
     try:
         return array.to_pylist()  # type: ignore[no-any-return]
-    except (OverflowError, ValueError) as error:
+    except (OverflowError, ValueError, KeyError) as error:  # (KeyError: a time zone)
         failed = error
     kind = array.type
     valid = array.is_valid().to_pylist()
@@ -1096,6 +1097,10 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
         return _dates(canonical_array(array))
     if pa.types.is_timestamp(kind):
         return _times(array)
+    if pa.types.is_duration(kind) or pa.types.is_time(kind):
+        largest = timedelta.max if pa.types.is_duration(kind) else time.max
+        return [largest if value is None and ok else value
+                for value, ok in zip(_each(array), valid, strict=True)]
     if pa.types.is_dictionary(kind):
         words = values_of(array.dictionary)
         return [None if i is None else words[i] for i in array.indices.to_pylist()]
@@ -1131,26 +1136,35 @@ _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 
 def _times(arr: pa.Array) -> list[Any]:
-    """A ``timestamp`` array's values as ``to_pylist`` gives them; a time beyond Python's
-    calendar as a :class:`FarDatetime` written as Arrow holds it (the UTC time, with
-    ``+00:00`` if the column has a time zone)."""
+    """A ``timestamp`` array's values as ``to_pylist`` gives them; a time Python cannot
+    give (beyond its calendar, or in a time zone it does not know) as an
+    :class:`ArrowDatetime` written as Arrow holds it (the UTC time, with ``+00:00`` if the
+    column has a time zone)."""
     unit = arr.type.unit
     zoned = arr.type.tz is not None
     out: list[Any] = []
-    for k, value in enumerate(arr.cast(pa.int64()).to_pylist()):
-        if value is None:
-            out.append(None)
+    for value, got in zip(arr.cast(pa.int64()).to_pylist(), _each(arr), strict=True):
+        if value is None or got is not None:
+            out.append(got)
             continue
+        seconds, part = divmod(value, _PER_SECOND[unit])
+        days, second = divmod(seconds, 86_400)
+        text = f"{day_text(days)} {second // 3600:02d}:{second // 60 % 60:02d}:" \
+            f"{second % 60:02d}"
+        if part:
+            text += f".{part:0{len(str(_PER_SECOND[unit])) - 1}d}"
+        out.append(ArrowDatetime(text + ("+00:00" if zoned else ""), value < 0))
+    return out
+
+
+def _each(arr: pa.Array) -> list[Any]:
+    """Each value of ``arr`` as Python gives it, None where it cannot (or for a null)."""
+    out: list[Any] = []
+    for k in range(len(arr)):
         try:
             out.append(arr[k].as_py())
-        except (OverflowError, ValueError):
-            seconds, part = divmod(value, _PER_SECOND[unit])
-            days, second = divmod(seconds, 86_400)
-            text = f"{day_text(days)} {second // 3600:02d}:{second // 60 % 60:02d}:" \
-                f"{second % 60:02d}"
-            if part:
-                text += f".{part:0{len(str(_PER_SECOND[unit])) - 1}d}"
-            out.append(FarDatetime(text + ("+00:00" if zoned else ""), value < 0))
+        except (OverflowError, ValueError, KeyError):
+            out.append(None)
     return out
 
 

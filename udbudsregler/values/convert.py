@@ -52,8 +52,8 @@ __all__ = [
     "MAX_NUMBER_TEXT",
     "NULL",
     "NUMBER_PATTERN",
+    "ArrowDatetime",
     "FarDate",
-    "FarDatetime",
     "as_date",
     "choice",
     "day_text",
@@ -209,14 +209,16 @@ class FarDate(date):
         return (FarDate, (self._days,))
 
 
-class FarDatetime(datetime):
-    """A time beyond Python's calendar, as an Arrow ``timestamp`` column can hold it:
-    refused where a date is read as every date with a time of day is (UDB602), its
-    message showing the time itself (:func:`kind_of`), not 9999-12-31."""
+class ArrowDatetime(datetime):
+    """A date with a time of day that an Arrow ``timestamp`` column holds and Python cannot
+    give (beyond its calendar, or in a time zone it does not know): refused where a date
+    is read as every date with a time of day is (UDB602), its message showing the time
+    as Arrow holds it (:func:`kind_of`: the UTC time, ``+00:00`` if the column has a time
+    zone), never 9999-12-31."""
 
     _text: str
 
-    def __new__(cls, text: str, before: bool) -> FarDatetime:
+    def __new__(cls, text: str, before: bool) -> ArrowDatetime:
         self = (super().__new__(cls, 1, 1, 1) if before
                 else super().__new__(cls, 9999, 12, 31, 23, 59, 59, 999999))
         self._text = text
@@ -226,10 +228,10 @@ class FarDatetime(datetime):
         return self._text
 
     def __repr__(self) -> str:
-        return f"FarDatetime({self._text})"
+        return f"ArrowDatetime({self._text})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FarDatetime, (self._text, self.year == 1))
+        return (ArrowDatetime, (self._text, self.year == 1))
 
 
 def day_text(days: int) -> str:
