@@ -150,3 +150,19 @@ def test_values_python_cannot_give_are_refused_not_a_traceback(
             ": give the date alone (`.date()`; a pandas column: `.dt.date`)"
             if kind == "zone" else "")),
         (1, where, "UDB602", "expected a date (YYYY-MM-DD), got nothing (null)")]
+
+
+def test_a_refused_date_keeps_the_problem_of_an_id_no_output_can_write(policy: Any) -> None:
+    """A row whose id is not UTF-8 is an error at ``id`` (its id null: none can be
+    written). With a date ``decide`` refuses as well, the row had the date's error only:
+    its id null in the errors table with nothing saying why."""
+    ids = pa.array([b"\xff", b"\xff", b"c2"], pa.binary()).view(pa.string())
+    table = _table(policy, 3, "decided_on", pa.array(["2019-06-01", "x", "x"])).append_column(
+        "cid", ids)
+    result = policy.decide_table(table, "decided_on", id="cid")
+    unicode = "the text '\\udcff' holds a lone surrogate: it is not valid Unicode"
+    refused = "expected a date (YYYY-MM-DD), got the text 'x'"
+    assert [(e["row"], e["id"], e["path"], e["code"], e["message"])
+            for e in result.errors.to_pylist()] == [
+        (0, None, "id", "UDB602", unicode), (1, None, "id", "UDB602", unicode),
+        (1, None, "decided_on", "UDB602", refused), (2, "c2", "decided_on", "UDB602", refused)]

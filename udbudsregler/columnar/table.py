@@ -1520,7 +1520,9 @@ def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
     refuses (``given``: each as given, ``dated``: its problems), as ``decide`` gives them
     (:func:`refused_day`). A row the columns read as ``decide`` accepts it, with no order
     and no supplier state, has only its date's problems; the others are asked of
-    ``decide``. (A :class:`_Run` of the rows reads their ids, orders and facts.)"""
+    ``decide``. A row whose id no output can write has that problem too (at ``id``, as
+    :meth:`_Run._per_record` gives it). (A :class:`_Run` of the rows reads their ids,
+    orders and facts.)"""
     run = _Run(policy, _plan(policy), canonical_table(table), policy.graph.header.valid.from_,
                id, [order[int(r)] for r in rows] if isinstance(order, list) else order,
                suppliers, (), 0, ignore_validity,
@@ -1531,6 +1533,9 @@ def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
     facts = dict(zip(asked, run._facts(asked), strict=True))
     errors: list[dict[str, Any]] = []
     for k, row in enumerate(rows):
+        if k in run.bad_ids:
+            errors.append(_error(first_row + int(row), None, "id", "UDB602",
+                                 not_unicode(run.bad_ids[k])))
         problems = (refused_day(policy, facts[k], given[k], dated[k],
                                 run.orders[k] if run.orders else None, suppliers,
                                 ignore_validity, column) if k in facts
