@@ -166,3 +166,27 @@ def test_a_refused_date_keeps_the_problem_of_an_id_no_output_can_write(policy: A
             for e in result.errors.to_pylist()] == [
         (0, None, "id", "UDB602", unicode), (1, None, "id", "UDB602", unicode),
         (1, None, "decided_on", "UDB602", refused), (2, "c2", "decided_on", "UDB602", refused)]
+
+
+def test_a_name_that_is_not_unicode_is_no_key_of_json_lines(policy: Any,
+                                                            tmp_path: Path) -> None:
+    """``--on`` given bytes that are not UTF-8 (Python reads them as lone surrogates): on
+    JSON lines, encoding the name to look for it in the file was a UnicodeEncodeError,
+    an internal error (exit 70); it is no key of any line a run reads (such a line is
+    not UTF-8), so it is refused as a name the file lacks, as for CSV and Parquet."""
+    import io
+
+    from udbudsregler.cli.main import EXIT_INPUT, main
+    from udbudsregler.values.canonical import to_json
+
+    rows = sample_citizens(policy, date(2019, 6, 1), 2, seed=43)
+    source = tmp_path / "population.jsonl"
+    source.write_text("\n".join(json.dumps({"decided_on": "2019-06-03", "facts": to_json(r)})
+                                for r in rows) + "\n", encoding="utf-8")
+    err = io.StringIO()
+    code = main(["decide", str(SLAGELSE), "--population", str(source), "--on", "\udcff\udcfe",
+                 "--out", str(tmp_path / "out.parquet")], out=io.StringIO(), err=err)
+    assert code == EXIT_INPUT
+    assert err.getvalue() == (f"error: {source}: `\\udcff\\udcfe` is neither a date "
+                              "(YYYY-MM-DD) nor a key of its lines (beside `facts`); "
+                              "expected a date or the name of a column of dates\n")

@@ -86,6 +86,7 @@ from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, shown_key
 from udbudsregler.runtime.routing import parse_supplier_state
 from udbudsregler.values.convert import written_as_date
+from udbudsregler.values.limits import valid_text
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -200,7 +201,8 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
 def _field_names(name: str, kind: str, on: str) -> set[str]:
     """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if the text ``"on"``
     is in the file as a key (followed by ``:``; a key can only be written so, or with an
-    escape: a text value ``"on"`` is followed by ``,``, ``}`` or ``]``), else none."""
+    escape: a text value ``"on"`` is followed by ``,``, ``}`` or ``]``), else none (for
+    text that is not valid Unicode too: a line that is not UTF-8 is not read)."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -214,6 +216,8 @@ def _field_names(name: str, kind: str, on: str) -> set[str]:
                 return set(csv_header(f))
         except OSError as error:
             raise PopulationFileError(f"{name}: cannot be read ({error})") from None
+    if not valid_text(on):  # (a command line's bytes that are not UTF-8): no line's key
+        return set()
     key = json.dumps(on, ensure_ascii=False).encode("utf-8")
     # the key, then JSON white space up to its colon (or to the end of what is read: the
     # colon may be in the next chunk)
