@@ -220,3 +220,17 @@ def test_a_date_arrow_refuses_sends_its_line_the_exact_way_not_its_neighbours(
             tmp_path / f"exact{name}.jsonl").read_bytes()
     errors = [json.loads(line) for line in (tmp_path / "exact.errors.jsonl").open()]
     assert {(e["path"], e["code"]) for e in errors} == {("decided_on", "UDB602")}
+
+
+def test_a_far_day_per_referral_is_refused_by_settle_table(policy: Any) -> None:
+    """The same far day as a referral's own ``until`` (a column of ``settle_table``): read
+    as 9999-12-31, the referral was settled up to then, silently; it is refused (UDB603,
+    naming the day) and the other referral is settled."""
+    referrals = pa.table({
+        "id": ["R-1", "R-2"], "start": [date(2019, 2, 1), date(2019, 6, 3)],
+        "package": ["individuelt_forloeb"] * 2, "supplier": ["marselisborg"] * 2,
+        "until": pa.array([2932897, 18500], pa.int32()).view(pa.date32())})
+    result = policy.settle_table(referrals, None, until="until")
+    assert _errors(result) == [
+        (0, "until", "UDB603", "10000-01-01 is outside the years 1850-2200")]
+    assert result.totals.column("id").to_pylist() == ["R-2"]
