@@ -417,9 +417,10 @@ def test_a_bad_decision_date_is_refused_as_decide_refuses_it(on: Any, tmp_path: 
 
 def test_values_python_cannot_hold_are_refused_at_their_paths() -> None:
     """An Arrow table may hold what Python cannot: a date32 beyond Python's calendar, text
-    that is not UTF-8. A fact's far date is UDB603 (outside the input limits, shown as
-    Python's last or first date), an id that is not UTF-8 is UDB602 at ``id``; before,
-    an OverflowError and a UnicodeEncodeError from ``decide_table``."""
+    that is not UTF-8. A fact's far date is UDB603 (outside the input limits, naming the
+    day as Arrow writes it; it was named as Python's last or first date), an id that is
+    not UTF-8 is UDB602 at ``id``; before, an OverflowError and a UnicodeEncodeError from
+    ``decide_table``."""
     policy = _policy("slagelse-2019")
     on = dt.date(2019, 2, 1)
     rows = sample_citizens(policy, on, 3, seed=2)
@@ -428,8 +429,8 @@ def test_values_python_cannot_hold_are_refused_at_their_paths() -> None:
     result = policy.decide_table(table.set_column(
         table.column_names.index("birth_date"), "birth_date", far), on)
     assert [(e["row"], e["path"], e["code"], e["message"]) for e in result.errors.to_pylist()
-            ] == [(0, "birth_date", "UDB603", "9999-12-31 is outside the years 1850-2200"),
-                  (1, "birth_date", "UDB603", "0001-01-01 is outside the years 1850-2200")]
+            ] == [(0, "birth_date", "UDB603", "10183-09-21 is outside the years 1850-2200"),
+                  (1, "birth_date", "UDB603", "-6244-04-12 is outside the years 1850-2200")]
     # three ids: two bytes that are not UTF-8, an empty text, "c2"
     ids = pa.Array.from_buffers(pa.string(), 3, [
         None, pa.py_buffer(b"\0\0\0\0\2\0\0\0\2\0\0\0\4\0\0\0"), pa.py_buffer(b"\xff\xfec2")])

@@ -288,7 +288,7 @@ def test_ids_python_cannot_read_are_refused_as_settle_refuses_them() -> None:
     an `OverflowError` ended the batch. They are read as the rows are: the text keeps its
     bad bytes as lone surrogates, which `settle` refuses at `referral.id` (the errors
     table gives no id: none can be written), a far date is a date `settle` refuses as an
-    id (found by fuzzing)."""
+    id, written as the day itself (found by fuzzing)."""
     policy = load_policy(SLAGELSE)
     until = date(2020, 9, 30)
     base = {k: [v] for k, v in REFERRAL.items() if k != "stop"}
@@ -300,7 +300,7 @@ def test_ids_python_cannot_read_are_refused_as_settle_refuses_them() -> None:
          "the text 'R-\\udcff' holds a lone surrogate: it is not valid Unicode")]
     got = policy.settle_table(pa.table({**base, "id": far}), None, until=until)
     assert [(e["id"], e["path"], e["code"]) for e in got.errors.to_pylist()] == [
-        ("9999-12-31", "referral.id", "UDB602")]
+        ("10183-09-21", "referral.id", "UDB602")]
     # an outcome keyed by text that is not UTF-8 belongs to no referral settle accepts
     got = policy.settle_table(pa.table(base), OUTCOMES.set_column(0, "referral", bad),
                               until=until)

@@ -15,6 +15,7 @@ from udbudsregler.diagnostics import FactError, FactProblem, shown
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
 from udbudsregler.values import fact_kinds
+from udbudsregler.values.limits import valid_text
 
 __all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "cell_value",
            "columns_problem", "csv_header", "csv_rows", "field_names", "header_problem",
@@ -117,8 +118,10 @@ def field_names(name: str, kind: str, key: str) -> set[str]:
     """The fields of a population file that may hold each row's decision date: the
     columns of a Parquet file (``kind`` ``"parquet"``; read by pyarrow) or a CSV file
     (``"csv"``: its first line, as :func:`csv_rows` reads it); for JSON lines, ``{key}``
-    if the text of ``key`` as a JSON string is in the file (a key of a line can only be
-    written so, or with an escape), else none. ``OSError`` for a file that cannot be
+    if the text of ``key`` as a JSON string is in the file as a key (followed by ``:``; a
+    key of a line can only be written so, or with an escape: a text value ``"key"`` is
+    followed by ``,``, ``}`` or ``]``), else none (for text that is not valid Unicode
+    too: a line that is not UTF-8 is not read). ``OSError`` for a file that cannot be
     read, pyarrow's ``ArrowInvalid`` for one that is not Parquet. Both readers of
     population files ask it whether ``--on`` names a field."""
     if kind == "parquet":
@@ -128,11 +131,16 @@ def field_names(name: str, kind: str, key: str) -> set[str]:
     if kind == "csv":
         with open(name, encoding="utf-8-sig", newline="", errors="surrogateescape") as f:
             return set(csv_header(f))
+    if not valid_text(key):  # (a command line's bytes that are not UTF-8): no line's key
+        return set()
     text = json.dumps(key, ensure_ascii=False).encode("utf-8")
+    # the key, then JSON white space up to its colon (or to the end of what is read: the
+    # colon may be in the next chunk)
+    keyed = re.compile(re.escape(text) + rb"[ \t\r\n]*(?::|\Z)")
     with open(name, "rb") as stream:
         tail = b""
         while chunk := stream.read(1 << 22):
-            if text in tail + chunk[: len(text)] or text in chunk:
+            if keyed.search(tail + chunk):
                 return {key}
             tail = chunk[-len(text):]
     return set()

@@ -166,11 +166,12 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
 def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | None:
     """``on`` if it names a field of the population file holding each row's decision
     date: a column (CSV, Parquet) or a key of a wrapped line (JSON lines: a file that has
-    ``"on"`` somewhere); None if ``on`` is a date. Text written ``YYYY-MM-DD`` is always
-    a date (a bad one is the date's ``FactError``; the file is not looked at), and so is
-    other text with a digit that names no field (``2019-2-1``: ``decide``'s
-    ``FactError``). A :class:`PopulationFileError` for a name with no digit that is no
-    field, or a key JSON lines cannot use (``id``, ``facts``, ``order``, ``note``)."""
+    ``"on"`` as a key somewhere, not only as a text value); None if ``on`` is a date.
+    Text written ``YYYY-MM-DD`` is always a date (a bad one is the date's ``FactError``;
+    the file is not looked at), and so is other text with a digit that names no field
+    (``2019-2-1``: ``decide``'s ``FactError``). A :class:`PopulationFileError` for a name
+    with no digit that is no field, or a key JSON lines cannot use (``id``, ``facts``,
+    ``order``, ``note``)."""
     if not isinstance(on, str):
         return None
     if written_as_date(on):  # a date, never a column's name
@@ -196,8 +197,8 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
 
 
 def _field_names(name: str, kind: str, on: str) -> set[str]:
-    """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if the text ``"on"``
-    is in the file (:func:`~udbudsregler.columnar.cells.field_names`)."""
+    """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if ``"on"`` is a key
+    in the file (:func:`~udbudsregler.columnar.cells.field_names`)."""
     try:
         return field_names(name, kind, on)
     except (pa.ArrowInvalid, OSError) as error:

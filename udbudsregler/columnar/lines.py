@@ -45,8 +45,9 @@ done about it:
   line is read the exact way by :func:`~udbudsregler.runtime.inputs.population_line`.
 - **A date key** (``decide --population --on KEY``: each citizen's decision date beside
   ``facts``) is read as text into :data:`DAY_COLUMN` (a line without it, or not
-  wrapped, has a null date); a value that is not text or null makes Arrow refuse the
-  line. ``decide_table`` reads the dates as it reads a column of dates.
+  wrapped, has a null date); a line whose date is not text or null (which Arrow would
+  refuse, and with it the lines read with it) is read the exact way
+  (:func:`day_hazard`). ``decide_table`` reads the dates as it reads a column of dates.
 
 If a row Arrow read cannot be parsed the exact way when it is decided per record (it
 should not happen), :class:`Redo` is raised and ``decide_file`` reads the whole batch again
@@ -339,6 +340,20 @@ def hazard_pattern(names: Sequence[str]) -> str:
 ESCAPED_KEY = r'\\u[0-9A-Fa-f]{4}[^"\\]*"[ \t]*:'
 
 
+def day_hazard(day_key: str) -> str:
+    """An RE2 pattern of a line whose key ``day_key`` (the date beside ``facts``) has a
+    value that is neither a JSON string nor ``null`` (a number, an object, a list,
+    true/false): Arrow refuses it as text, and with it every line read in one piece with
+    it (with one such date in a few lines, every piece: the whole file was read the
+    exact way, several times slower). Such a line is read the exact way on its own,
+    where ``decide`` refuses its date. The key's characters other than ASCII letters,
+    digits and ``_`` as code points (``\\x{...}``); a key written with an escape is not
+    found (its line, if Arrow refuses it, only costs a smaller piece)."""
+    key = "".join(c if c.isascii() and (c.isalnum() or c == "_") else f"\\x{{{ord(c):x}}}"
+                  for c in json.dumps(day_key, ensure_ascii=False))
+    return key + r'[ \t]*:[ \t]*[^" \tn]'
+
+
 # -- the fast reader of a policy ------------------------------------------------------------
 
 
@@ -371,6 +386,8 @@ class FastJson:
     #: The key of a wrapper holding the citizen's decision date (None: none).
     day_key: str | None = None
     wrapper: re.Pattern[bytes] = _WRAPPER
+    #: RE2 pattern of the lines whose date key has a value Arrow refuses (None: no key).
+    day_hazard: str | None = None
 
     @classmethod
     def of(cls, policy: PolicyLike, day_key: str | None = None) -> FastJson | None:
@@ -410,19 +427,24 @@ class FastJson:
         if day_key is not None:
             wrapped = wrapped.append(pa.field(day_key, pa.string()))
         hazard = hazard_pattern(sorted(set(decimals))) if decimals else None
-        return cls(facts, schema, wrapped, hazard, periodic, day_key, _wrapper(day_key))
+        return cls(facts, schema, wrapped, hazard, periodic, day_key, _wrapper(day_key),
+                   None if day_key is None else day_hazard(day_key))
 
     def candidates(self, block: LineBlock, plain: Any) -> Any:
         """Of the lines that are one ``{...}`` (``plain``), those Arrow may read: not too
-        deep, no hazard of a decimal field."""
+        deep, no hazard of a decimal field, no date (beside ``facts``) Arrow refuses."""
         ok = plain & ~deep_lines(block)
-        if self.hazard is None or not ok.any():
+        if (self.hazard is None and self.day_hazard is None) or not ok.any():
             return ok
         kind = pa.string() if len(block.data) < 2**31 else pa.large_string()
         width = np.int32 if kind == pa.string() else np.int64
         offsets = np.concatenate((block.starts, [block.stop])).astype(width)
         lines = pa.Array.from_buffers(kind, len(block), [None, pa.py_buffer(offsets),
                                                          pa.py_buffer(block.data)])
+        if self.day_hazard is not None:
+            ok &= ~np.asarray(pc.match_substring_regex(lines, self.day_hazard), dtype=bool)
+        if self.hazard is None:
+            return ok
         # two passes: RE2 runs them faster apart than as one pattern
         ok &= ~np.asarray(pc.match_substring_regex(lines, self.hazard), dtype=bool)
         if block.data.find(b"\\") >= 0 and b"\\u" in block.data:  # (memchr first: fast)

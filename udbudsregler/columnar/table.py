@@ -34,7 +34,7 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Context, Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -85,7 +85,7 @@ from udbudsregler.semantics.types import (
 )
 from udbudsregler.semantics.types import TEXT as TEXT_TYPE
 from udbudsregler.values import fact_kinds
-from udbudsregler.values.convert import not_unicode
+from udbudsregler.values.convert import ArrowDatetime, FarDate, day_text, not_unicode
 from udbudsregler.values.fact_kinds import FactKind
 from udbudsregler.values.limits import MAX_PLACES, NUMBER_LIMIT, shown, valid_text
 from udbudsregler.values.money import Money
@@ -956,7 +956,7 @@ def _column_values(column: pa.ChunkedArray) -> list[Any]:
                           for v in _map_values(column.slice(i, 1))]
         else:
             values = column.to_pylist()
-    except (OverflowError, ValueError):
+    except (OverflowError, ValueError, KeyError):  # (KeyError: a time zone Python lacks)
         values = values_of(column)
     shorten = _shortener(kind)
     return values if shorten is None else list(map(shorten, values))
@@ -1077,20 +1077,30 @@ _LAST_DAY = date.max.toordinal() - date(1970, 1, 1).toordinal()
 
 def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     """``array.to_pylist()``; where that fails, a date beyond Python's calendar (before
-    year 1, after 9999) is Python's first or last date, which ``decide`` and ``settle``
-    refuse as outside the input limits (UDB603) as they would the date itself; text that
-    is not UTF-8 keeps its bad bytes as lone surrogates, which they refuse (UDB602), as
-    ``decide --population`` reads such a line of a file."""
+    year 1, after 9999) is a :class:`~udbudsregler.values.convert.FarDate`, which
+    ``decide`` and ``settle`` refuse as outside the input limits (UDB603) as they would
+    the date itself, naming it (a decision date too: never decided on 9999-12-31); a
+    time beyond it, or in a time zone Python does not know, an
+    :class:`~udbudsregler.values.convert.ArrowDatetime`, refused as any time of day is
+    (UDB602); a duration or a time of day beyond Python's (which no fact takes) its
+    largest; text that is not UTF-8 keeps its bad bytes as lone surrogates, which they
+    refuse (UDB602), as ``decide --population`` reads such a line of a file."""
     if isinstance(array, pa.ChunkedArray):
         return [v for chunk in array.chunks for v in values_of(chunk)]
     try:
         return array.to_pylist()  # type: ignore[no-any-return]
-    except (OverflowError, ValueError) as error:
+    except (OverflowError, ValueError, KeyError) as error:  # (KeyError: a time zone)
         failed = error
     kind = array.type
     valid = array.is_valid().to_pylist()
     if pa.types.is_date(kind):  # a date64 as the day it falls on, as canonical_array
         return _dates(canonical_array(array))
+    if pa.types.is_timestamp(kind):
+        return _times(array)
+    if pa.types.is_duration(kind) or pa.types.is_time(kind):
+        largest = timedelta.max if pa.types.is_duration(kind) else time.max
+        return [largest if value is None and ok else value
+                for value, ok in zip(_each(array), valid, strict=True)]
     if pa.types.is_dictionary(kind):
         words = values_of(array.dictionary)
         return [None if i is None else words[i] for i in array.indices.to_pylist()]
@@ -1114,14 +1124,48 @@ def values_of(array: pa.Array | pa.ChunkedArray) -> list[Any]:
 
 def _dates(arr: pa.Array) -> list[date | None]:
     """A ``date32`` array's values, each distinct day made once; a day beyond Python's
-    calendar (before year 1, after 9999) as Python's first or last date (see
-    :func:`values_of`)."""
+    calendar (before year 1, after 9999) as a :class:`FarDate` (see :func:`values_of`)."""
     days = np.asarray(arr.cast(pa.int32()).fill_null(0).to_numpy(), dtype=np.int64)
-    distinct, inverse = np.unique(np.clip(days, _FIRST_DAY - 1, _LAST_DAY + 1),
-                                  return_inverse=True)
-    made = [date.min if d < _FIRST_DAY else date.max if d > _LAST_DAY
+    distinct, inverse = np.unique(days, return_inverse=True)
+    made = [FarDate(int(d)) if not _FIRST_DAY <= d <= _LAST_DAY
             else date.fromordinal(int(d) - _FIRST_DAY + 1) for d in distinct]
     return _with_nulls([made[i] for i in inverse.tolist()], arr)
+
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _times(arr: pa.Array) -> list[Any]:
+    """A ``timestamp`` array's values as ``to_pylist`` gives them; a time Python cannot
+    give (beyond its calendar, or in a time zone it does not know) as an
+    :class:`ArrowDatetime` written as Arrow holds it (the UTC time, with ``+00:00`` if the
+    column has a time zone)."""
+    unit = arr.type.unit
+    zoned = arr.type.tz is not None
+    out: list[Any] = []
+    for value, got in zip(arr.cast(pa.int64()).to_pylist(), _each(arr), strict=True):
+        if value is None or got is not None:
+            out.append(got)
+            continue
+        seconds, part = divmod(value, _PER_SECOND[unit])
+        days, second = divmod(seconds, 86_400)
+        text = f"{day_text(days)} {second // 3600:02d}:{second // 60 % 60:02d}:" \
+            f"{second % 60:02d}"
+        if part:
+            text += f".{part:0{len(str(_PER_SECOND[unit])) - 1}d}"
+        out.append(ArrowDatetime(text + ("+00:00" if zoned else ""), value < 0))
+    return out
+
+
+def _each(arr: pa.Array) -> list[Any]:
+    """Each value of ``arr`` as Python gives it, None where it cannot (or for a null)."""
+    out: list[Any] = []
+    for k in range(len(arr)):
+        try:
+            out.append(arr[k].as_py())
+        except (OverflowError, ValueError, KeyError):
+            out.append(None)
+    return out
 
 
 def canonical_table(table: pa.Table) -> pa.Table:
@@ -1482,7 +1526,9 @@ def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
     refuses (``given``: each as given, ``dated``: its problems), as ``decide`` gives them
     (:func:`refused_day`). A row the columns read as ``decide`` accepts it, with no order
     and no supplier state, has only its date's problems; the others are asked of
-    ``decide``. (A :class:`_Run` of the rows reads their ids, orders and facts.)"""
+    ``decide``. A row whose id no output can write has that problem too (at ``id``, as
+    :meth:`_Run._per_record` gives it). (A :class:`_Run` of the rows reads their ids,
+    orders and facts.)"""
     run = _Run(policy, _plan(policy), canonical_table(table), policy.graph.header.valid.from_,
                id, [order[int(r)] for r in rows] if isinstance(order, list) else order,
                suppliers, (), 0, ignore_validity,
@@ -1493,6 +1539,9 @@ def _refused_days(policy: PolicyLike, table: pa.Table, rows: Any, column: str,
     facts = dict(zip(asked, run._facts(asked), strict=True))
     errors: list[dict[str, Any]] = []
     for k, row in enumerate(rows):
+        if k in run.bad_ids:
+            errors.append(_error(first_row + int(row), None, "id", "UDB602",
+                                 not_unicode(run.bad_ids[k])))
         problems = (refused_day(policy, facts[k], given[k], dated[k],
                                 run.orders[k] if run.orders else None, suppliers,
                                 ignore_validity, column) if k in facts

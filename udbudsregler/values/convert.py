@@ -52,8 +52,11 @@ __all__ = [
     "MAX_NUMBER_TEXT",
     "NULL",
     "NUMBER_PATTERN",
+    "ArrowDatetime",
+    "FarDate",
     "as_date",
     "choice",
+    "day_text",
     "fail",
     "hours_schema",
     "in_limits",
@@ -177,9 +180,81 @@ def to_bool(value: Any) -> bool:
     raise fail("udb602", "expected true or false, got {got}", got=kind_of(value))
 
 
+class FarDate(date):
+    """A day beyond Python's calendar (before year 1 or after 9999), as an Arrow column of
+    dates (``date32``, ``date64``) can hold it, given where a date is read: Python's first
+    or last date, but written as the day itself (``10000-01-01``, ``0000-12-31``, as Arrow
+    writes it), so that the input limits refuse it naming that day (:func:`as_date`,
+    UDB603), never as 9999-12-31 nor as a day a decision could be made on."""
+
+    _text: str
+    _days: int
+
+    def __new__(cls, days: int) -> FarDate:
+        """The day ``days`` after 1970-01-01 (outside Python's calendar)."""
+        self = super().__new__(cls, 1, 1, 1) if days < 0 else super().__new__(cls, 9999, 12, 31)
+        self._text = day_text(days)
+        self._days = days
+        return self
+
+    def isoformat(self) -> str:
+        return self._text
+
+    __str__ = isoformat
+
+    def __repr__(self) -> str:
+        return f"FarDate({self._text})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FarDate, (self._days,))
+
+
+class ArrowDatetime(datetime):
+    """A date with a time of day that an Arrow ``timestamp`` column holds and Python cannot
+    give (beyond its calendar, or in a time zone it does not know): refused where a date
+    is read as every date with a time of day is (UDB602), its message showing the time
+    as Arrow holds it (:func:`kind_of`: the UTC time, ``+00:00`` if the column has a time
+    zone), never 9999-12-31."""
+
+    _text: str
+
+    def __new__(cls, text: str, before: bool) -> ArrowDatetime:
+        self = (super().__new__(cls, 1, 1, 1) if before
+                else super().__new__(cls, 9999, 12, 31, 23, 59, 59, 999999))
+        self._text = text
+        return self
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"ArrowDatetime({self._text})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ArrowDatetime, (self._text, self.year == 1))
+
+
+def day_text(days: int) -> str:
+    """The day ``days`` after 1970-01-01 as ``YYYY-MM-DD``, for any number of days (the
+    proleptic Gregorian calendar, years before 1 counted 0, -1, ...; a year of more than
+    four digits written with them all), as Arrow writes a ``date32``."""
+    z = days + 719468  # days since 0000-03-01
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{day:02d}"
+
+
 def as_date(value: Any) -> date:
-    """A date from ``datetime.date`` or strict ``YYYY-MM-DD`` text, in 1850-2200."""
-    if type(value) is date:
+    """A date from ``datetime.date`` or strict ``YYYY-MM-DD`` text, in 1850-2200 (a
+    :class:`FarDate` is outside them)."""
+    if type(value) is date or type(value) is FarDate:
         result = value
     elif isinstance(value, str) and written_as_date(value):
         try:
