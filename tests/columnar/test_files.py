@@ -366,8 +366,9 @@ def test_a_fact_named_id_is_a_fact_in_every_kind_of_file(tmp_path: Path) -> None
     facts = [{"id": "K-1", "age": 40}, {"id": "K-2", "age": 20}, {"id": None, "age": 50}]
     for name, ids in (("p.jsonl", [None, "r1", None]), ("p.csv", [None, None, None]),
                       ("p.parquet", None)):
-        # (the last line has no `id`: missing, UDB601; the others' is null, UDB602)
-        last = {"age": 50} if name == "p.jsonl" else facts[2]
+        # (the last line has no `id`: missing, UDB601, as a CSV row's empty cell is; a
+        # Parquet null is null, UDB602)
+        last = facts[2] if name == "p.parquet" else {"age": 50}
         want = [expected(policy, f, ON) for f in [*facts[:2], last]]
         out = tmp_path / f"{name}.out.jsonl"
         summary = decide_file(policy, tmp_path / name, ON, out, values=("case",))
@@ -665,3 +666,52 @@ def test_a_line_longer_than_the_limit_refuses_the_file_without_being_held(
     err = capsys.readouterr().err
     assert f"{source}: line 3 is longer than" in err and "a line holds one citizen" in err
     assert peak < 2_000_000  # about twice the limit, not the line's 4 MB
+
+
+def test_an_empty_csv_cell_is_a_fact_left_out(tmp_path: Path) -> None:
+    """A CSV cell has no null: an empty cell is a fact left out, so a fact's `default`
+    applies to that row (Rusta's `ersattning`, default `[]`), and a fact without one is
+    missing (UDB601), as in a dict without the key. Before, the empty cell was null and
+    every such row was refused ("got nothing (null)"), against docs/population.md; `diff
+    --population` reads the rows the same way."""
+    import csv
+
+    from udbudsregler.analysis.population import read_population
+
+    policy = load_policy(Path(__file__).resolve().parents[2] / "policies"
+                         / "rusta-och-matcha-2")
+    specs = {n: f.spec for n, f in policy.graph.facts.items()}
+    lines = (Path(__file__).resolve().parents[2] / "examples" / "data"
+             / "rusta-citizens.jsonl").read_text(encoding="utf-8").splitlines()
+    citizens = [read_json(line)["facts"] for line in lines[:3]]
+    on = date(2025, 3, 3)
+    names = [*sorted({*specs} - {"ersattning"}), "ersattning"]
+    given = [
+        {**citizens[0], "ersattning": [{"kind": "aktivitetsstod", "from": "2025-01-01",
+                                        "to": None}]},
+        {k: v for k, v in citizens[1].items() if k != "ersattning"},  # empty: the default
+        {k: v for k, v in citizens[2].items() if k not in ("ersattning", "kommun")},
+    ]
+    with (tmp_path / "p.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(names)
+        for facts in given:
+            writer.writerow(["" if n not in facts else json.dumps(to_json(facts[n]))
+                             if isinstance(facts[n], (list, dict)) else
+                             str(facts[n]).lower() if isinstance(facts[n], bool)
+                             else str(facts[n]) for n in names])
+    want = [expected(policy, facts, on) for facts in given]
+    assert [kind for kind, _ in want] == ["decision", "decision", "errors"]
+    assert [(p, c) for p, c, _ in want[2][1]] == [("kommun", "UDB601")]
+    out = tmp_path / "p.out.jsonl"
+    summary = decide_file(policy, tmp_path / "p.csv", on, out)
+    assert (summary.rows, summary.decided, summary.errors) == (3, 2, 1)
+    decided = {d["row"]: d for d in _read(out)}
+    for row in (0, 1):
+        assert {k: decided[row][k] for k in want[row][1]} == want[row][1]
+    errors = [(e["path"], e["code"], e["message"])
+              for e in _read(tmp_path / "p.out.errors.jsonl")]
+    assert errors == want[2][1]
+    population = read_population(tmp_path / "p.csv", specs)
+    assert ["ersattning" in r.facts for r in population.rows] == [True, False, False]
+    assert ["kommun" in r.facts for r in population.rows] == [True, True, False]

@@ -217,8 +217,10 @@ def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, F
               ) -> tuple[str | None, dict[str, Any], tuple[FactProblem, ...]]:
     """A CSV row (a cell per column of ``header``): its id (the ``id`` column, when the
     policy has no fact of that name), its facts, and the problems of its cells (UDB608
-    at the column's name). ``day``: a column of decision dates, not read here (unless
-    the policy has a fact of its name)."""
+    at the column's name). An empty cell of a fact is a missing value (a CSV cell has
+    no null): the fact is left out of the row's facts, so that its default applies (a
+    fact without one is missing, UDB601). ``day``: a column of decision dates, not read
+    here (unless the policy has a fact of its name)."""
     ident: str | None = None
     facts: dict[str, Any] = {}
     problems: list[FactProblem] = []
@@ -228,6 +230,8 @@ def row_facts(header: Sequence[str], cells: Sequence[str], specs: Mapping[str, F
             ident = cell or None
             continue
         if column == day and column not in specs:
+            continue
+        if column in specs and not cell.strip():  # a missing value: left out
             continue
         try:
             facts[column] = cell_value(cell, specs.get(column))
@@ -245,8 +249,9 @@ def cell_value(cell: str, spec: FactSpec | None) -> Any:
     """A CSV cell as a fact value: JSON text for histories, lists, records and periods;
     true/false (also 1/0, ja/nej, yes/no) for a bool; a whole number (ASCII digits, a
     sign, at most :data:`MAX_INT_CHARS` characters) for an int; text otherwise (dates,
-    numbers and durations are text ``decide`` converts). An empty cell is null.
-    ``ValueError`` for a cell that cannot be read."""
+    numbers and durations are text ``decide`` converts). An empty cell is None (of a
+    fact, :func:`row_facts` leaves it out). ``ValueError`` for a cell that cannot be
+    read."""
     kind = spec.kind if spec is not None else None
     text = cell.strip()
     if text == "":
