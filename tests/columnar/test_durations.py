@@ -26,7 +26,8 @@ POLICY = Path(__file__).resolve().parent / "data" / "durations"
 ON = date(2024, 6, 1)
 DAY = timedelta(days=1)
 VALUES = ("ends", "began", "spell_covers_notice", "spell_covers_double", "picked_ends",
-          "back_again", "triple_ends", "age_times", "latest_ends")
+          "back_again", "triple_ends", "age_times", "latest_ends", "years_ends",
+          "many_ok")
 NOTICES = ["0 days", "3 days", "2 weeks", "1 week", "1 month", "5 months", "1 year",
            "2 years", "12 months", " 4  weeks "]
 
@@ -103,3 +104,22 @@ def test_a_duration_near_64_bits_moves_no_date(policy: Any) -> None:
             {"age": 40, "since": ON, "notice": "2 years", "benefits": []}]
     result = decide_columnar(policy, rows, ON, VALUES)
     assert result.per_record == 1
+
+
+def test_a_sum_of_durations_beyond_64_bits_is_decided_per_record(policy: Any) -> None:
+    """`sum(age * 1 month for b in benefits ...)` over 20 records of 922337203685477581
+    months each (under the input limit of 10**18, and each under 2**62) is 2**64 + 4
+    months: in 64 bits the sum would wrap around to 4 months, a date inside the
+    calendar; per record it is beyond it (an error of that row). A sum of calendar
+    durations adds months and days apart, as `Duration.__add__` does; before, it was
+    not columnar at all (the policy was decided per record)."""
+    age = 922337203685477581
+    assert 20 * age == 2**64 + 4 and age < 2**62
+    benefits = [{"from": ON - (40 * k + 30) * DAY, "to": ON - 40 * k * DAY}
+                for k in range(20)]
+    rows = [{"age": age, "since": ON, "notice": "0 days", "benefits": benefits},
+            {"age": 40, "since": ON, "notice": "0 days", "benefits": benefits},
+            {"age": 40, "since": ON, "notice": "1 month", "benefits": []}]
+    result = decide_columnar(policy, rows, ON, VALUES)
+    assert result.per_record == 1
+    assert {e["row"] for e in result.errors.to_pylist()} == {0}

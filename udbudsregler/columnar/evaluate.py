@@ -572,6 +572,18 @@ class Batch:
             full = np.zeros(n, dtype=np.int64)
             full[first] = reduced
             return self.where(has, Days(level, full), default, level)
+        if isinstance(value, Durs) and kind == "sum" and expr.combine == "add":
+            # calendar durations add months and days apart (`Duration.__add__`); a sum
+            # that may pass 2**62 goes per record, as for day counts
+            parts = []
+            for part in (value.m[kept], value.d[kept]):
+                bound, first = _segments(np.abs(part).astype(np.float64), rows, np.add)
+                self.flag(_spread(bound >= _SAFE, first, n), level)
+                reduced, first = _segments(part, rows, np.add)
+                full = np.zeros(n, dtype=np.int64)
+                full[first] = reduced
+                parts.append(full)
+            return self.where(has, Durs(level, *parts), default, level)
         if not isinstance(value, Num):
             if isinstance(value, Dates) and kind in ("min", "max"):
                 values = value.o[kept]
