@@ -452,7 +452,7 @@ def test_cli_reports_bad_rows_with_exit_code_2(tmp_path: Path, capsys: Any) -> N
                  "--population", str(file)], out=out)
     assert code == 2
     assert "bad row, line 2: expected a JSON object" in out.getvalue()
-    assert "1 rows of" in capsys.readouterr().err
+    assert "1 bad row in" in capsys.readouterr().err
 
 
 def test_cli_bad_input(tmp_path: Path) -> None:

@@ -553,7 +553,8 @@ def test_cli_bad_dates_exit_2(next_round: ur.Policy, tmp_path: Path) -> None:
     code, out, err = _run(*BASE, "--population", str(file), "--on", "decided_on")
     assert code == 2
     assert f"bad row, line 3 (C-2): {NOT_IN_THE_CALENDAR}\n" in out
-    assert err == f"error: 1 rows of {file} fit neither policy or cannot be read (lines 3)\n"
+    assert err == (f"error: 1 bad row in {file} (it fits neither policy, has a bad date or "
+                   "cannot be read; line 3)\n")
 
 
 @pytest.mark.parametrize(("argv", "message"), [

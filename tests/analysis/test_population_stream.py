@@ -258,8 +258,8 @@ def test_the_report_lists_the_first_bad_rows_and_counts_them_all(
     assert data["bad_row_count"] == 25
     assert "bad rows: the first 4 of 25 are listed" in data["notes"]
     err = capsys.readouterr().err
-    assert f"error: 25 rows of {file} fit neither policy or cannot be read (lines 1, 2, 3, " \
-           "4, ...)" in err
+    assert f"error: 25 bad rows in {file} (each fits neither policy or cannot be read; " \
+           "lines 1, 2, 3, 4, ...)" in err
     out = io.StringIO()
     main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "0", "--scenarios", "0",
           "--population", str(file)], out=out)
@@ -428,7 +428,7 @@ def test_the_cli_reports_a_line_over_the_limit(tmp_path: Path,
     assert main(["diff", str(SLAGELSE), str(NEXT_ROUND), "--citizens", "0", "--scenarios",
                  "0", "--population", str(file)], out=out) == 2
     assert "bad row, line 2: a line longer than 100 bytes (not read)" in out.getvalue()
-    assert "error: 2 rows of" in capsys.readouterr().err
+    assert "error: 2 bad rows in" in capsys.readouterr().err
 
 
 def _reference_lines(data: bytes) -> list[str]:

@@ -259,7 +259,7 @@ def test_12_7_deep_facts_and_population_lines(tmp_path: Path) -> None:
     population.write_text(_citizen_text().replace("\n", " ") + "\n" + deep + "\n")
     code, _, err = run("diff", SLAGELSE, SLAGELSE, "--citizens", "0", "--scenarios", "0",
                        "--population", str(population))
-    assert code == EXIT_INPUT and "(lines 2)" in err
+    assert code == EXIT_INPUT and "; line 2)" in err
 
 
 def test_12_7_a_population_line_the_csv_module_cannot_read(tmp_path: Path) -> None:

@@ -218,7 +218,7 @@ def test_12_16_a_population_file_beyond_the_limit(tmp_path: Path,
     path.write_text(CITIZEN.read_text(encoding="utf-8").replace("\n", " ") + "\n", "utf-8")
     code, out, err = run("diff", SLAGELSE, NEXT_ROUND, "--citizens", "0", "--scenarios", "0",
                          "--population", path)
-    assert code == EXIT_INPUT and "1 rows of" in err
+    assert code == EXIT_INPUT and "1 bad row in" in err
     assert "bad row, line 1: a line longer than 100 bytes (not read)" in out
     with pytest.raises(population.PopulationError, match="larger than the limit of 100 bytes"):
         population.read_population(path)

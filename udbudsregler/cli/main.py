@@ -566,9 +566,12 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         _write_text(args.html, diff_html(report.to_dict()))
     if report.bad_row_count:  # the diff is still shown; the input was not all good
         lines = ", ".join(str(b.line) for b in report.bad_rows[:10])
-        args.err.write(f"error: {report.bad_row_count} rows of {args.population} fit "
-                       f"neither policy or cannot be read (lines {lines}"
-                       f"{', ...' if report.bad_row_count > 10 else ''})\n")
+        count = report.bad_row_count
+        one = count == 1
+        why = "fits neither policy" + (", has a bad date" if column is not None else "")
+        args.err.write(f"error: {count} bad {'row' if one else 'rows'} in {args.population} "
+                       f"({'it' if one else 'each'} {why} or cannot be read; "
+                       f"{'line' if one else 'lines'} {lines}{', ...' if count > 10 else ''})\n")
         return EXIT_INPUT
     return EXIT_OK
 
