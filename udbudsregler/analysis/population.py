@@ -25,14 +25,15 @@ from udbudsregler.columnar.cells import (
     MAX_CELL_CHARS,
     NOT_UTF8,
     CsvFileProblem,
+    FieldProblem,
     columns_problem,
     csv_rows,
-    field_names,
-    not_a_file,
+    file_kind,
+    has_field,
 )
 from udbudsregler.diagnostics import FactError, UdbudsreglerError, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, read_json, shown_key
+from udbudsregler.runtime.inputs import population_line, read_json, shown_key
 from udbudsregler.values.limits import EARLIEST, LATEST
 
 __all__ = ["CHUNK_ROWS", "MAX_ROW_BYTES", "BadRow", "Population", "PopulationError",
@@ -146,14 +147,6 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     return whole
 
 
-def _kind(name: str) -> str:
-    """``parquet``, ``csv`` or ``jsonl``: what a population file is, by its suffix."""
-    lower = name.lower()
-    if lower.endswith((".parquet", ".pq")):
-        return "parquet"
-    return "csv" if lower.endswith(".csv") else "jsonl"
-
-
 def check_day_field(path: str | Path, name: str) -> None:
     """That ``name`` names the field of a population file holding each row's decision
     date, as ``decide --population --on COLUMN`` reads it: a column of a CSV or Parquet
@@ -161,23 +154,13 @@ def check_day_field(path: str | Path, name: str) -> None:
     of a JSON-lines file's wrapped lines (not a key of the wrapper, and in the file). A
     :class:`PopulationError` if not, or if the file cannot be read."""
     where = str(path)
-    if not Path(where).is_file():
-        raise PopulationError(f"{where}: {not_a_file(where)}")
-    kind = _kind(where)
-    if kind == "jsonl" and name in WRAPPER_KEYS:
-        raise PopulationError(f"{where}: `{shown_key(name)}` is a key of the wrapper of a "
-                              f"line ({', '.join(WRAPPER_KEYS)}); the key of each line's date "
-                              "needs another name")
     try:
-        found = field_names(where, kind, name)
-    except ImportError:
-        raise PopulationError(f"{where}: reading Parquet needs the columnar extra "
-                              "(pip install 'udbudsregler[columnar]')") from None
-    except (OSError, ValueError) as error:
-        what = "as Parquet " if kind == "parquet" else ""
-        raise PopulationError(f"{where}: cannot be read {what}({error})") from None
-    if name not in found:
-        what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
+        found = has_field(where, name)
+    except FieldProblem as problem:
+        raise PopulationError(str(problem)) from None
+    if not found:
+        what = ("a key of its lines (beside `facts`)" if file_kind(where) == "jsonl"
+                else "a column of it")
         raise PopulationError(f"{where}: `{shown_key(name)}` is not {what}; expected the "
                               "name of the column of each row's decision date")
 

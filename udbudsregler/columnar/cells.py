@@ -13,13 +13,13 @@ from typing import Any
 
 from udbudsregler.diagnostics import FactError, FactProblem, shown
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import MAX_INT_CHARS, read_json, shown_key
+from udbudsregler.runtime.inputs import MAX_INT_CHARS, WRAPPER_KEYS, read_json, shown_key
 from udbudsregler.values import fact_kinds
 from udbudsregler.values.limits import valid_text
 
-__all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "cell_value",
-           "columns_problem", "csv_header", "csv_rows", "field_names", "header_problem",
-           "not_a_file", "row_facts"]
+__all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "FieldProblem",
+           "cell_value", "columns_problem", "csv_header", "csv_rows", "field_names",
+           "file_kind", "has_field", "header_problem", "not_a_file", "row_facts"]
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
 #: UTF-8 never decodes to a surrogate): both readers of population files make the line
@@ -112,6 +112,42 @@ def csv_header(lines: Iterable[str]) -> list[str]:
         return [h.strip() for h in next(_csv_reader(lines))]
     except (StopIteration, csv.Error):
         return []
+
+
+class FieldProblem(Exception):
+    """A population file in which the field of each row's decision date cannot be looked
+    for (the message, with the file's name): each reader raises its own error with it."""
+
+
+def file_kind(name: str) -> str:
+    """``parquet``, ``csv`` or ``jsonl``: what a population file is, by its suffix."""
+    lower = name.lower()
+    if lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    return "csv" if lower.endswith(".csv") else "jsonl"
+
+
+def has_field(name: str, key: str) -> bool:
+    """Whether the population file ``name`` has the field ``key`` that may hold each
+    row's decision date (:func:`field_names`: a column of a CSV or Parquet file, a key of
+    JSON lines beside ``facts``). A :class:`FieldProblem` if ``name`` is no file or
+    cannot be read, or if ``key`` is a key of the wrapper of a JSON line. Both readers of
+    population files (``decide --population``, ``diff --population``) ask it."""
+    if not Path(name).is_file():
+        raise FieldProblem(f"{name}: {not_a_file(name)}")
+    kind = file_kind(name)
+    if kind == "jsonl" and key in WRAPPER_KEYS:
+        raise FieldProblem(f"{name}: `{shown_key(key)}` is a key of the wrapper of a line "
+                           f"({', '.join(WRAPPER_KEYS)}); the key of each line's date needs "
+                           "another name")
+    try:
+        return key in field_names(name, kind, key)
+    except ImportError:
+        raise FieldProblem(f"{name}: reading Parquet needs the columnar extra "
+                           "(pip install 'udbudsregler[columnar]')") from None
+    except (OSError, ValueError) as error:  # (pyarrow's ArrowInvalid is a ValueError)
+        what = "as Parquet " if kind == "parquet" else ""
+        raise FieldProblem(f"{name}: cannot be read {what}({error})") from None
 
 
 def field_names(name: str, kind: str, key: str) -> set[str]:

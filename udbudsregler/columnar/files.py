@@ -49,9 +49,11 @@ import pyarrow.compute as pc
 
 from udbudsregler.columnar.cells import (
     CsvFileProblem,
+    FieldProblem,
     columns_problem,
     csv_rows,
-    field_names,
+    file_kind,
+    has_field,
     not_a_file,
 )
 from udbudsregler.columnar.lines import (
@@ -82,7 +84,7 @@ from udbudsregler.columnar.table import (
 )
 from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.loader.documents import FactSpec
-from udbudsregler.runtime.inputs import WRAPPER_KEYS, population_line, shown_key
+from udbudsregler.runtime.inputs import population_line, shown_key
 from udbudsregler.runtime.routing import parse_supplier_state
 from udbudsregler.values.convert import written_as_date
 
@@ -137,15 +139,6 @@ ROW_IDS = "#id"
 _WRITTEN = (".parquet", ".pq", ".jsonl", ".ndjson")
 
 
-def _kind(path: str) -> str:
-    lower = path.lower()
-    if lower.endswith((".parquet", ".pq")):
-        return "parquet"
-    if lower.endswith(".csv"):
-        return "csv"
-    return "jsonl"
-
-
 def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_ROWS,
                  day: str | None = None) -> Iterator[Batch]:
     """The population file in batches of at most ``batch_rows`` rows; at least one (an
@@ -155,7 +148,7 @@ def read_batches(policy: PolicyLike, path: str | Path, batch_rows: int = BATCH_R
     name = str(path)
     if not Path(name).is_file():
         raise PopulationFileError(f"{name}: {not_a_file(name)}")
-    kind = _kind(name)
+    kind = file_kind(name)
     if kind == "parquet":
         yield from _parquet(name, batch_rows, "id" not in policy.graph.facts, day)
         return
@@ -178,33 +171,19 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
         _as_date(on)  # the date's own problem (UDB603: not a calendar date)
         return None
     name = str(path)
-    if not Path(name).is_file():
-        raise PopulationFileError(f"{name}: {not_a_file(name)}")
-    kind = _kind(name)
-    if kind == "jsonl" and on in WRAPPER_KEYS:
-        raise PopulationFileError(f"{name}: `{shown_key(on)}` is a key of the wrapper of a "
-                                  f"line ({', '.join(WRAPPER_KEYS)}); the key of each "
-                                  "line's date needs another name")
-    if on in _field_names(name, kind, on):
-        return on
+    try:
+        if has_field(name, on):
+            return on
+    except FieldProblem as problem:
+        raise PopulationFileError(str(problem)) from None
     if any(c.isdigit() for c in on):  # meant as a date (`2019-2-1`): the date's problem,
         _as_date(on)                  # as `decide` gives it
         return None
-    what = "a key of its lines (beside `facts`)" if kind == "jsonl" else "a column of it"
+    what = ("a key of its lines (beside `facts`)" if file_kind(name) == "jsonl"
+            else "a column of it")
     raise PopulationFileError(f"{name}: `{shown_key(on)}` is neither a date (YYYY-MM-DD) "
                               f"nor {what}; expected a date or the name of a column "
                               "of dates")
-
-
-def _field_names(name: str, kind: str, on: str) -> set[str]:
-    """The columns of a Parquet or CSV file; for JSON lines, ``{on}`` if ``"on"`` is a key
-    in the file (:func:`~udbudsregler.columnar.cells.field_names`)."""
-    try:
-        return field_names(name, kind, on)
-    except (pa.ArrowInvalid, OSError) as error:
-        if kind == "parquet":
-            raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
-        raise PopulationFileError(f"{name}: cannot be read ({error})") from None
 
 
 def _parquet(name: str, batch_rows: int, ids: bool, day: str | None = None
@@ -216,7 +195,7 @@ def _parquet(name: str, batch_rows: int, ids: bool, day: str | None = None
     try:
         file = pq.ParquetFile(name)
     except (pa.ArrowInvalid, OSError) as error:
-        raise PopulationFileError(f"{name}: not a Parquet file ({error})") from None
+        raise PopulationFileError(f"{name}: cannot be read as Parquet ({error})") from None
     problem = columns_problem(file.schema_arrow.names)
     if problem is not None:
         raise PopulationFileError(f"{name}: {problem}")
@@ -533,7 +512,7 @@ class _Writer:
 
     def __init__(self, path: str, schema: pa.Schema | None = None) -> None:
         self.path = path
-        self.parquet = _kind(path) == "parquet"
+        self.parquet = file_kind(path) == "parquet"
         self._writer: Any = None
         self._text: TextIO | None = None
         self.schema = schema
