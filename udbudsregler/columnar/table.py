@@ -1847,13 +1847,8 @@ def _records_by_day(policy: PolicyLike, rows: list[Any], given: Sequence[Any],
                        policy, rows[k], value, read, order[k] if isinstance(order, list)
                        else order, options.get("suppliers"), ignore_validity, "on")]
     result = _records_on(policy, [rows[k] for k in good], days, 0, _of_rows(options, good))
-    result = _renumbered(result, good, first_row)
-    problems = result.errors
-    if errors:
-        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
-                                    ).sort_by("row")
-    return TableDecisions(result.decisions, problems, len(rows), result.columnar,
-                          result.per_record + len({e["row"] for e in errors}), result.notes)
+    return _with_refused(_renumbered(result, good, first_row), errors, len(rows),
+                         len({e["row"] for e in errors}))
 
 
 def _of_rows(options: Mapping[str, Any], rows: Sequence[int]) -> dict[str, Any]:
@@ -1911,6 +1906,18 @@ def _renumbered(result: TableDecisions, numbers: Sequence[int], first_row: int
                           result.notes)
 
 
+def _with_refused(result: TableDecisions, errors: list[dict[str, Any]], rows: int,
+                  refused: int) -> TableDecisions:
+    """``result`` (of the rows decided, renumbered) of ``rows`` rows, with the errors of
+    the ``refused`` rows refused before deciding (``errors``) among its errors, by row."""
+    problems = result.errors
+    if errors:
+        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
+                                    ).sort_by("row")
+    return TableDecisions(result.decisions, problems, rows, result.columnar,
+                          result.per_record + refused, result.notes)
+
+
 def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
                      when: date | Sequence[date], first_row: int,
                      options: Mapping[str, Any]) -> TableDecisions:
@@ -1942,13 +1949,8 @@ def _checked_records(policy: PolicyLike, rows: list[Any], numbers: list[int],
     # a row decided per record is decided from its checked row (`good`), not from its
     # Arrow form (a duration of months and days has no text decide reads)
     result = _decide_given(policy, table, _days_of(when, places), good, options)
-    result = _renumbered(result, kept, first_row)
-    problems = result.errors
-    if errors:
-        problems = pa.concat_tables([problems, pa.Table.from_pylist(errors, schema=ERROR_SCHEMA)]
-                                    ).sort_by("row")
-    return TableDecisions(result.decisions, problems, len(rows), result.columnar,
-                          result.per_record + (len(rows) - len(good)), result.notes)
+    return _with_refused(_renumbered(result, kept, first_row), errors, len(rows),
+                         len(rows) - len(good))
 
 
 def converts(graph: RuleGraph) -> bool:
