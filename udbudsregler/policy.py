@@ -231,7 +231,8 @@ class Policy(Program):
                                  lambda name: self.span_of(name, on))
         return (routing, parsed_order, supplier, package, state)
 
-    def decide_table(self, table: Any, on: date | str, **options: Any) -> TableDecisions:
+    def decide_table(self, table: Any, on: date | str | Sequence[date | str],
+                     **options: Any) -> TableDecisions:
         """The decisions for every citizen of an Arrow table or a Polars/pandas DataFrame,
         evaluated column by column (the ``columnar`` extra); rows it cannot decide exactly
         are decided per record, rows ``decide`` rejects are in the errors table. See

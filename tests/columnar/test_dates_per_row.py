@@ -377,6 +377,14 @@ def test_records_each_on_its_own_date(monkeypatch: Any) -> None:
     prices = {d["general_price"] for d in result.decisions.to_pylist()}
     assert {Decimal("1500.00"), Decimal("1545.00")} <= prices  # each row's date's price
     assert (result.columnar, result.per_record) == (len(rows) - 5, 5)  # (5 bad dates)
+    # the public way: policy.decide_table(dicts, [a date per dict]) is decide_records
+    public = policy.decide_table(rows, days, order=orders, values=["general_price"],
+                                 first_row=3)
+    assert public.decisions.equals(result.decisions) and public.errors.equals(result.errors)
+    with pytest.raises(ValueError, match="3 dates for 240 records"):
+        policy.decide_table(rows, days[:3])
+    with pytest.raises(TypeError, match="a list of dates is for a list of dicts"):
+        policy.decide_table(pa.table({"age": [40, 50]}), days[:2])
     # ignore_validity: the date outside it is decided
     ignored = decide_records(policy, rows, days, order=orders, ignore_validity=True)
     assert 9 in {d["row"] for d in ignored.decisions.to_pylist()}

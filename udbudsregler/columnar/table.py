@@ -1356,7 +1356,8 @@ def _as_date(on: date | str) -> date:
     return day
 
 
-def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | None = None,
+def decide_table(policy: PolicyLike, table: Any, on: date | str | Sequence[date | str], *,
+                 id: str | None = None,
                  order: Mapping[str, Any] | str | None = None,
                  suppliers: Mapping[str, Any] | None = None, values: Sequence[str] = (),
                  histories: Mapping[str, Any] | None = None, first_row: int = 0,
@@ -1365,7 +1366,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     """The decisions of ``policy`` for every citizen of ``table`` on ``on``: a date (or
     ISO text), or the name of a column of ``table`` holding each row's own decision date
     (a row whose date ``decide`` refuses, or outside the validity, has ``decide``'s
-    problems, the date's at that column).
+    problems, the date's at that column); for a list of dicts, a list of each dict's own
+    date instead (:func:`decide_records`).
 
     ``id``: a column with the citizens' ids (kept in the output; the key of
     ``histories``). ``order``: the caseworker's order, the same for every row (a mapping
@@ -1390,9 +1392,15 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
     if not isinstance(table, list):
         table = to_arrow(table)
         _check_column_names(table, "the table")
-    # the name of a column of dates: each row's own decision date
+    # the name of a column of dates, or (for dicts) a list of dates: each row's own date
     dated = isinstance(on, str) and not isinstance(table, list) and on in table.column_names
-    if not dated:
+    days = list(on) if isinstance(on, (list, tuple)) else None
+    per_dict = days is not None
+    if per_dict and not isinstance(table, list):
+        raise TypeError("decide_table: a list of dates is for a list of dicts (one per "
+                        "dict); for a table, give the name of its column of dates")
+    if not dated and not per_dict:
+        assert isinstance(on, (date, str))
         day = _as_date(on)
         if not ignore_validity:
             policy.check_date(day)
@@ -1403,7 +1411,8 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str, *, id: str | No
         raise ValueError(f"order: {len(order)} orders for {rows} rows (one per row, None "
                          "for a row without one)")
     if isinstance(table, list):
-        return decide_records(policy, table, day, id=id, order=order, suppliers=suppliers,
+        return decide_records(policy, table, day if days is None else days, id=id,
+                              order=order, suppliers=suppliers,
                               values=values, histories=histories, first_row=first_row,
                               ignore_validity=ignore_validity, strict=strict,
                               columns=columns)
