@@ -1345,8 +1345,9 @@ def _check_unique(ids: pa.Array, key: str) -> None:
 # -- deciding ----------------------------------------------------------------------------
 
 
-def _as_date(on: date | str) -> date:
-    """The decision date, read as ``decide`` reads it (its problems at ``on``)."""
+def _as_date(on: Any) -> date:
+    """The decision date, read as ``decide`` reads it (its problems at ``on``; anything
+    but a date or text is its FactError)."""
     if type(on) is date:
         return on
     day, problems = as_call_date(on, "on")
@@ -1400,8 +1401,7 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str | Sequence[date 
         raise TypeError("decide_table: a list of dates is for a list of dicts (one per "
                         "dict); for a table, give the name of its column of dates")
     if not dated and not per_dict:
-        assert isinstance(on, (date, str))
-        day = _as_date(on)
+        day = _as_date(on)  # (anything else given is the date's FactError, as for decide)
         if not ignore_validity:
             policy.check_date(day)
     value_columns(policy, values)
