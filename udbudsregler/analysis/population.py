@@ -115,7 +115,7 @@ def iter_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     name = str(path)
     if day is not None:
         check_day_field(name, day)
-    if name.lower().endswith((".parquet", ".pq")):
+    if file_kind(name) == "parquet":
         return _parquet_chunks(name, specs or {}, rows, day)
     return _text_chunks(name, specs or {}, rows, None, day)
 
@@ -137,7 +137,7 @@ def read_population(path: str | Path, specs: Mapping[str, FactSpec] | None = Non
     if day is not None:
         check_day_field(name, day)
     whole = Population(name, day=day)
-    if name.lower().endswith((".parquet", ".pq")):
+    if file_kind(name) == "parquet":
         chunks = _parquet_chunks(name, specs or {}, CHUNK_ROWS, day)
     else:
         chunks = _text_chunks(name, specs or {}, CHUNK_ROWS, MAX_POPULATION_BYTES, day)
@@ -185,7 +185,7 @@ def _text_chunks(name: str, specs: Mapping[str, FactSpec], rows: int,
         size = _size(stream)
         lines = _lines(stream, name, MAX_ROW_BYTES, max_bytes)
         items = _csv_items(lines, specs, name, MAX_ROW_BYTES, day) \
-            if name.lower().endswith(".csv") else _json_items(lines, MAX_ROW_BYTES, day)
+            if file_kind(name) == "csv" else _json_items(lines, MAX_ROW_BYTES, day)
         yield from _chunked(items, name, rows,
                             lambda: min(stream.tell() / size, 1.0) if size else 0.0, day)
 

@@ -18,7 +18,7 @@ from udbudsregler.values import fact_kinds
 from udbudsregler.values.limits import valid_text
 
 __all__ = ["MAX_CELL_CHARS", "NOT_UTF8", "CsvFileProblem", "CsvRow", "FieldProblem",
-           "cell_value", "columns_problem", "csv_header", "csv_rows", "field_names",
+           "cell_value", "columns_problem", "csv_header", "csv_rows",
            "file_kind", "has_field", "header_problem", "not_a_file", "row_facts"]
 
 #: A byte that is not UTF-8, as reading with ``errors="surrogateescape"`` keeps it (valid
@@ -129,7 +129,7 @@ def file_kind(name: str) -> str:
 
 def has_field(name: str, key: str) -> bool:
     """Whether the population file ``name`` has the field ``key`` that may hold each
-    row's decision date (:func:`field_names`: a column of a CSV or Parquet file, a key of
+    row's decision date (:func:`_field_names`: a column of a CSV or Parquet file, a key of
     JSON lines beside ``facts``). A :class:`FieldProblem` if ``name`` is no file or
     cannot be read, or if ``key`` is a key of the wrapper of a JSON line. Both readers of
     population files (``decide --population``, ``diff --population``) ask it."""
@@ -141,7 +141,7 @@ def has_field(name: str, key: str) -> bool:
                            f"({', '.join(WRAPPER_KEYS)}); the key of each line's date needs "
                            "another name")
     try:
-        return key in field_names(name, kind, key)
+        return key in _field_names(name, kind, key)
     except ImportError:
         raise FieldProblem(f"{name}: reading Parquet needs the columnar extra "
                            "(pip install 'udbudsregler[columnar]')") from None
@@ -150,7 +150,7 @@ def has_field(name: str, key: str) -> bool:
         raise FieldProblem(f"{name}: cannot be read {what}({error})") from None
 
 
-def field_names(name: str, kind: str, key: str) -> set[str]:
+def _field_names(name: str, kind: str, key: str) -> set[str]:
     """The fields of a population file that may hold each row's decision date: the
     columns of a Parquet file (``kind`` ``"parquet"``; read by pyarrow) or a CSV file
     (``"csv"``: its first line, as :func:`csv_rows` reads it); for JSON lines, ``{key}``
@@ -158,8 +158,7 @@ def field_names(name: str, kind: str, key: str) -> set[str]:
     key of a line can only be written so, or with an escape: a text value ``"key"`` is
     followed by ``,``, ``}`` or ``]``), else none (for text that is not valid Unicode
     too: a line that is not UTF-8 is not read). ``OSError`` for a file that cannot be
-    read, pyarrow's ``ArrowInvalid`` for one that is not Parquet. Both readers of
-    population files ask it whether ``--on`` names a field."""
+    read, pyarrow's ``ArrowInvalid`` for one that is not Parquet."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
