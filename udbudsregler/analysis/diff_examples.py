@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from udbudsregler.analysis.comparison import result_word
@@ -39,10 +38,10 @@ __all__ = ["SHRINK_BUDGET", "decision_examples", "payment_examples"]
 SHRINK_BUDGET = 300
 
 
-def _choose(built: list[tuple[Any, int, Callable[[int], Example]]], frequency: Counter[Any],
+def _choose(built: list[tuple[Any, Any, Callable[[int], Example]]], frequency: Counter[Any],
             k: int) -> list[Example]:
     """Up to ``k``: one per kind of change (the most frequent kinds first), then the
-    smallest; shown smallest first."""
+    smallest (by cost: a number, or a tuple of them); shown smallest first."""
     built.sort(key=lambda b: b[1])
     chosen: list[int] = []
     for sig, _count in frequency.most_common():
@@ -81,23 +80,16 @@ def _summary(run: Comparison, d: Decision) -> str:
     return text
 
 
-def _outside(run: Comparison, day: date) -> bool:
-    """Whether ``day`` is outside the new policy's validity (its test cases cannot be
-    decided on it)."""
-    valid = run.new.header.valid
-    return not (valid.from_ <= day and (valid.to is None or day <= valid.to))
-
-
 def decision_examples(run: Comparison, group: Group, k: int) -> list[Example]:
     """Each citizen is shrunk, decided and shown on its own date (a population row's, or
     the run's): the shrinking moves its facts' dates, never the decision date. Citizens
     decided inside the new policy's validity come first (a test case of theirs runs)."""
-    specs = run.specs
+    specs, valid = run.specs, run.new.header.valid
     members, frequency = _candidates(
-        group.members, lambda m: (_outside(run, run.day(m[0])),
+        group.members, lambda m: (not valid.covers(run.day(m[0])),
                                   facts_cost(m[0].facts, specs, run.day(m[0]))),
         lambda m: run.signature(m[1], m[2]), k)
-    built: list[tuple[Any, int, Callable[[int], Example]]] = []
+    built: list[tuple[Any, Any, Callable[[int], Example]]] = []
     seen: set[str] = set()
     for i, (citizen, a, b) in enumerate(members, start=1):
         sig = run.signature(a, b)
@@ -123,7 +115,7 @@ def decision_examples(run: Comparison, group: Group, k: int) -> list[Example]:
             continue
         seen.add(key)
         shrunk = replace(citizen, facts=facts, order=order)
-        built.append((sig, facts_cost(facts, specs, on) + (1000 if _outside(run, on) else 0),
+        built.append((sig, (not valid.covers(on), facts_cost(facts, specs, on)),
                       _decision_example(run, group.kind, shrunk, facts, *pair)))
     return _choose(built, frequency, k)
 
@@ -149,9 +141,8 @@ def _decision_example(run: Comparison, kind: str, citizen: Citizen, facts: dict[
     on = run.day(citizen)
     valid = run.new.header.valid
     outside = (f"\ndecided on {on.isoformat()}, outside {run.new.id}'s validity "
-               f"({valid.from_.isoformat()} to {valid.to.isoformat() if valid.to else 'open'}"
-               "), as the diff decides it; `udbudsregler test` refuses the date (UDB703)"
-               if _outside(run, on) else "")
+               f"({valid.text()}), as the diff decides it; `udbudsregler test` refuses the "
+               "date (UDB703)" if not valid.covers(on) else "")
 
     def make(number: int) -> Example:
         comment = (f"{KINDS[kind]}: {run.old.id}: {old_text}\n"
@@ -180,14 +171,11 @@ def _settled(s: Settlement) -> str:
 def payment_examples(run: Comparison, group: Group, k: int) -> list[Example]:
     valid = run.new.header.valid
 
-    def outside(s: Scenario) -> bool:
-        start = s.referral["start"]
-        return not (valid.from_ <= start and (valid.to is None or start <= valid.to))
-
     members, frequency = _candidates(
-        group.members, lambda m: (outside(m[0]), scenario_cost(m[0])),
+        group.members, lambda m: (not valid.covers(m[0].referral["start"]),
+                                  scenario_cost(m[0])),
         lambda m: run.payment_signature(m[1], m[2]), k)
-    built: list[tuple[Any, int, Callable[[int], Example]]] = []
+    built: list[tuple[Any, Any, Callable[[int], Example]]] = []
     seen: set[str] = set()
     for i, (scenario, a, b) in enumerate(members, start=1):
         sig = run.payment_signature(a, b)
@@ -204,9 +192,9 @@ def payment_examples(run: Comparison, group: Group, k: int) -> list[Example]:
         if repr(shrunk) in seen or pair is None:
             continue
         seen.add(repr(shrunk))
-        cost = scenario_cost(shrunk, run.specs if readable else None) \
-            + (1000 if outside(shrunk) else 0)
-        built.append((sig, cost, _payment_example(run, group.kind, shrunk, *pair, cost)))
+        cost = scenario_cost(shrunk, run.specs if readable else None)
+        built.append((sig, (not valid.covers(shrunk.referral["start"]), cost),
+                       _payment_example(run, group.kind, shrunk, *pair, cost)))
     return _choose(built, frequency, k)
 
 

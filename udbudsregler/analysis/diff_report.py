@@ -239,8 +239,7 @@ def render(report: DiffReport) -> str:
     add = out.append
 
     def validity(p: Policy) -> str:
-        valid = p.header.valid
-        return f"valid {valid.from_.isoformat()} to {valid.to.isoformat() if valid.to else 'open'}"
+        return f"valid {p.header.valid.text()}"
 
     own = (f", the population rows each on its own date ({report.on_column})"
            if report.on_column else "")

@@ -339,7 +339,7 @@ def _invariant_dates(checker: Checker) -> None:
     valid = header.valid
     for entry in checker.doc.domain.invariants.values():
         on = entry.spec.on
-        if on is None or (valid.from_ <= on and (valid.to is None or on <= valid.to)):
+        if on is None or valid.covers(on):
             continue
         until = valid.to.isoformat() if valid.to is not None else "open-ended"
         checker.bag.error(

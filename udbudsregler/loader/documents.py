@@ -185,6 +185,15 @@ class Validity(_Model):
                 {"to": self.to.isoformat(), "start": self.from_.isoformat(), "at": ["to"]})
         return self
 
+    def covers(self, day: date) -> bool:
+        """Whether the round is in force on ``day`` (its first and last days included)."""
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+    def text(self) -> str:
+        """The round's days as its messages show them: ``2019-01-01 to 2021-12-31``, or
+        ``... to open`` without a last day."""
+        return f"{self.from_.isoformat()} to {self.to.isoformat() if self.to else 'open'}"
+
 
 def _policy_id(value: Any) -> Any:
     if isinstance(value, str) and not POLICY_ID_RE.match(value):

@@ -117,11 +117,9 @@ class Program:
         if type(on) is not date:
             raise TypeError(f"the decision date must be a datetime.date, not {type(on).__name__}")
         valid = self.header.valid
-        if on < valid.from_ or (valid.to is not None and on > valid.to):
-            end = valid.to.isoformat() if valid.to is not None else "open"
+        if not valid.covers(on):
             raise EvaluationError(
-                "UDB703", f"{on.isoformat()} is outside the policy's validity "
-                f"({valid.from_.isoformat()} to {end})")
+                "UDB703", f"{on.isoformat()} is outside the policy's validity ({valid.text()})")
 
     # -- evaluation ------------------------------------------------------
 

@@ -230,11 +230,10 @@ def settlement_inputs(policy: _HasPolicy, referral: Any, outcomes: Any, until: A
 def check_validity(policy: _HasPolicy, referral: Referral) -> None:
     """A referral must start inside the policy's validity."""
     valid = policy.graph.header.valid
-    if referral.start < valid.from_ or (valid.to is not None and referral.start > valid.to):
+    if not valid.covers(referral.start):
         raise EvaluationError(
             "UDB703", f"the referral starts on {referral.start.isoformat()}, outside the "
-            f"policy's validity ({valid.from_.isoformat()} to "
-            f"{valid.to.isoformat() if valid.to else 'open'})", path="referral.start")
+            f"policy's validity ({valid.text()})", path="referral.start")
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, InputSchemas] = weakref.WeakKeyDictionary()
