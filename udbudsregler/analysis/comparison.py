@@ -250,12 +250,11 @@ class Comparison:
             return citizens
         keep = [c.order is not None for c in citizens]
         plain = [i for i, c in enumerate(citizens) if c.order is None]
-        dated = any(c.on is not None for c in citizens)
         for start in range(0, len(plain), batch):
             chunk = plain[start:start + batch]
             facts = [citizens[i].facts for i in chunk]
-            on: date | list[date] = [self.day(citizens[i]) for i in chunk] if dated \
-                else self.on
+            on: date | list[date] = [self.day(citizens[i]) for i in chunk] \
+                if self.on_column is not None else self.on
             a, b = (decide_records(policy, facts, on, suppliers=self.suppliers,
                                    ignore_validity=True).decisions.to_pylist()
                     for policy in (self.old, self.new))

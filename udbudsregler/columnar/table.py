@@ -1396,11 +1396,10 @@ def decide_table(policy: PolicyLike, table: Any, on: date | str | Sequence[date 
     # the name of a column of dates, or (for dicts) a list of dates: each row's own date
     dated = isinstance(on, str) and not isinstance(table, list) and on in table.column_names
     days = list(on) if isinstance(on, (list, tuple)) else None
-    per_dict = days is not None
-    if per_dict and not isinstance(table, list):
+    if days is not None and not isinstance(table, list):
         raise TypeError("decide_table: a list of dates is for a list of dicts (one per "
                         "dict); for a table, give the name of its column of dates")
-    if not dated and not per_dict:
+    if not dated and days is None:
         day = _as_date(on)  # (anything else given is the date's FactError, as for decide)
         if not ignore_validity:
             policy.check_date(day)
