@@ -33,7 +33,7 @@ from udbudsregler.diagnostics import (
 from udbudsregler.loader import Limits
 from udbudsregler.runtime.inputs import read_json as read_json_text
 from udbudsregler.stages import STAGE_NAMES, STAGES, run_stages
-from udbudsregler.values.convert import written_as_date
+from udbudsregler.values.convert import meant_as_date, written_as_date
 from udbudsregler.values.wording import LANGUAGES
 
 __all__ = ["main"]
@@ -87,7 +87,7 @@ def _diff_on(args: argparse.Namespace) -> tuple[date | None, str | None]:
     try:
         check_day_field(args.population, on)
     except PopulationError as error:
-        if any(c.isdigit() for c in on):  # meant as a date (`2019-2-1`)
+        if meant_as_date(on):
             raise InputError(f"udbudsregler diff: argument --on: {_not_a_date(on)}") from None
         raise InputError(str(error)) from None
     return None, on

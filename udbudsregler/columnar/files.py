@@ -86,7 +86,7 @@ from udbudsregler.diagnostics import FactError, FactProblem, UdbudsreglerError
 from udbudsregler.loader.documents import FactSpec
 from udbudsregler.runtime.inputs import population_line, shown_key
 from udbudsregler.runtime.routing import parse_supplier_state
-from udbudsregler.values.convert import written_as_date
+from udbudsregler.values.convert import meant_as_date, written_as_date
 
 __all__ = ["FileSummary", "PopulationFileError", "decide_file", "read_batches"]
 
@@ -176,8 +176,8 @@ def day_field(policy: PolicyLike, path: str | Path, on: date | str) -> str | Non
             return on
     except FieldProblem as problem:
         raise PopulationFileError(str(problem)) from None
-    if any(c.isdigit() for c in on):  # meant as a date (`2019-2-1`): the date's problem,
-        _as_date(on)                  # as `decide` gives it
+    if meant_as_date(on):  # (`2019-2-1`): the date's problem, as `decide` gives it
+        _as_date(on)
         return None
     what = ("a key of its lines (beside `facts`)" if file_kind(name) == "jsonl"
             else "a column of it")

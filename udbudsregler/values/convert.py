@@ -61,6 +61,7 @@ __all__ = [
     "hours_schema",
     "in_limits",
     "kind_of",
+    "meant_as_date",
     "not_unicode",
     "number_schema",
     "number_text",
@@ -93,6 +94,12 @@ def written_as_date(text: str) -> bool:
     """Whether ``text`` is in the one form of a date given as text (``YYYY-MM-DD``, ASCII
     digits), whether or not the calendar has the day."""
     return _DATE_TEXT.fullmatch(text) is not None
+
+
+def meant_as_date(text: str) -> bool:
+    """Whether ``--on`` text that names no field of a population file is meant as a date
+    (it has a digit: ``2019-2-1``), and so gets the date's problem, not the field's."""
+    return any(c.isdigit() for c in text)
 
 
 _DURATION_TEXT = re.compile(r"\s*([0-9]{1,7})\s+(years?|months?|weeks?|days?)\s*", re.ASCII)
